@@ -1,0 +1,65 @@
+"""Lint a roadmap as the coordinator should see it: warnings that do not stop it from running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from definitions.catalogue import DOCUMENTS, ROLES
+from definitions.deadlines import Schedule
+from nastavnik.russian import format_date_ru as _ru_date
+from definitions.loader import RoadmapFile
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """A lint finding: file:line and what looks wrong."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: warning: {self.message}"
+
+
+def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Warning_]:
+    """Warnings for a validated, compiled roadmap, in file order."""
+    roadmap = loaded.roadmap
+    found: list[tuple[int, Warning_]] = []
+
+    def warn(loc: tuple[str | int, ...], message: str) -> None:
+        found.append((loaded.line_of(*loc), Warning_(loaded.where(*loc), message)))
+
+    period = roadmap.period
+    for index, step in enumerate(roadmap.steps):
+        schedule = schedules[step.code]
+        for occurrence in schedule.occurrences:
+            for label, day in (("starts", occurrence.start), ("is due", occurrence.due)):
+                if day is not None and not (period.start <= day <= period.end):
+                    warn(("steps", index, "deadline"),
+                         f"step {step.code} {label} {_ru_date(day)}, outside the roadmap's period "
+                         f"{_ru_date(period.start)} – {_ru_date(period.end)}")
+                    break
+        first_due = schedule.occurrences[0].due if schedule.occurrences else None
+        for dep_index, dep in enumerate(step.depends_on):
+            dep_schedule = schedules.get(dep)
+            if first_due is None or dep_schedule is None or not dep_schedule.occurrences:
+                continue
+            dep_due = dep_schedule.occurrences[0].due
+            if first_due < dep_due:
+                warn(("steps", index, "depends_on", dep_index),
+                     f"step {step.code} is due {_ru_date(first_due)}, before its prerequisite {dep} "
+                     f"(due {_ru_date(dep_due)})")
+        for role_index, role in enumerate(step.roles):
+            if role not in ROLES:
+                warn(("steps", index, "roles", role_index), f"step {step.code}: unknown role {role!r}")
+        for doc_index, document in enumerate(step.documents):
+            if document not in DOCUMENTS:
+                warn(("steps", index, "documents", doc_index),
+                     f"step {step.code}: unknown document template {document!r}")
+        if step.scope == "school" and step.roles and all(
+            ROLES.get(role, ("school", ""))[0] == "municipal" for role in step.roles
+        ):
+            warn(("steps", index, "scope"),
+                 f"step {step.code} is done by each school, but its roles are all municipal")
+    found.sort(key=lambda pair: pair[0])
+    return [warning for _, warning in found]

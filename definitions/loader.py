@@ -1,0 +1,213 @@
+"""Load roadmap definitions from YAML with line numbers, so every error says file:line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from definitions.schema import Roadmap
+from nastavnik.errors import DefinitionError
+
+ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class RoadmapFile:
+    """A validated roadmap with where it came from: path, content hash and a line per field."""
+
+    roadmap: Roadmap
+    path: Path
+    content_hash: str
+    lines: dict[Loc, int] = field(repr=False, compare=False)
+
+    def line_of(self, *loc: str | int) -> int:
+        """The 1-based line of the field at ``loc`` (or of its nearest parent)."""
+        path = tuple(loc)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return 1
+
+    def where(self, *loc: str | int) -> str:
+        """``file:line`` of the field at ``loc``."""
+        return f"{self.path}:{self.line_of(*loc)}"
+
+    def step_loc(self, code: str, *rest: str | int) -> Loc:
+        """The location tuple of a field of the step with this code."""
+        for index, step in enumerate(self.roadmap.steps):
+            if step.code == code:
+                return ("steps", index, *rest)
+        return ("steps",)
+
+
+def _index_lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+    out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*loc, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*loc, key), out)
+            # a key's own line is more useful than its value's first line for block values
+            out[(*loc, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*loc, index), out)
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
+    """Validate a roadmap's YAML text; raise DefinitionError with file:line on the first problem.
+
+    All problems are collected: the exception's reason lists every one, each on its own line.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise DefinitionError(f"not valid YAML: {error.problem or error}", where=f"{path}:{line}") from None
+    if node is None or not isinstance(data, dict):
+        raise DefinitionError("expected a mapping with id, title, period, steps, …", where=f"{path}:1")
+    lines: dict[Loc, int] = {}
+    _index_lines(node, (), lines)
+    try:
+        roadmap = Roadmap.model_validate(data)
+    except ValidationError as error:
+        messages = []
+        for problem in error.errors():
+            loc = tuple(p for p in problem["loc"] if not isinstance(p, str) or not p.startswith("function-"))
+            probe = loc
+            while probe and probe not in lines:
+                probe = probe[:-1]
+            line = lines.get(probe, 1)
+            field_name = _format_loc(loc) or "roadmap"
+            messages.append(f"{path}:{line}: {field_name}: {problem['msg']}")
+        raise DefinitionError("\n".join(messages)) from None
+    loaded = RoadmapFile(
+        roadmap=roadmap,
+        path=path,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        lines=lines,
+    )
+    _check_references(loaded)
+    return loaded
+
+
+def _check_references(loaded: RoadmapFile) -> None:
+    """Errors the schema cannot see: duplicate codes, unknown sections or prerequisites, cycles."""
+    roadmap = loaded.roadmap
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, step in enumerate(roadmap.steps):
+        if step.code in seen:
+            problems.append(
+                f"{loaded.where('steps', index, 'code')}: step code {step.code!r} is used twice "
+                f"(first at line {loaded.line_of('steps', seen[step.code], 'code')})"
+            )
+        else:
+            seen[step.code] = index
+    sections = {section.code for section in roadmap.sections}
+    for index, step in enumerate(roadmap.steps):
+        if step.section is not None and step.section not in sections:
+            problems.append(f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}")
+        for dep_index, dep in enumerate(step.depends_on):
+            if dep not in seen:
+                problems.append(
+                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on "
+                    f"unknown step {dep!r}"
+                )
+            elif dep == step.code:
+                problems.append(f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on itself")
+    cycle = find_cycle(roadmap)
+    if cycle and not problems:
+        first = cycle[0]
+        problems.append(
+            f"{loaded.where(*loaded.step_loc(first, 'depends_on'))}: dependency cycle: "
+            + " → ".join([*cycle, first])
+        )
+    if problems:
+        raise DefinitionError("\n".join(problems))
+
+
+def find_cycle(roadmap: Roadmap) -> list[str] | None:
+    """A dependency cycle as a list of codes, or None when the graph is acyclic."""
+    graph = {step.code: list(step.depends_on) for step in roadmap.steps}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
+    stack: list[str] = []
+
+    def visit(code: str) -> list[str] | None:
+        state[code] = 1
+        stack.append(code)
+        for dep in graph.get(code, []):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):]
+            if dep not in state:
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[code] = 2
+        return None
+
+    for code in graph:
+        if code not in state:
+            found = visit(code)
+            if found:
+                return found
+    return None
+
+
+def load_roadmap(path: str | Path) -> RoadmapFile:
+    """Load and validate one roadmap file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError("no such file", where=str(path)) from None
+    except UnicodeDecodeError as error:
+        raise DefinitionError(f"not UTF-8 text ({error.reason} at byte {error.start})", where=str(path)) from None
+    return parse_roadmap_text(text, path=path)
+
+
+def roadmap_paths(extra_dir: Path | None = None) -> Iterator[Path]:
+    """The definition files nastavnik knows: the built-in ones and those of the settings folder."""
+    for directory in (ROADMAPS_DIR, extra_dir):
+        if directory is not None and directory.is_dir():
+            yield from sorted(directory.glob("*.yaml"))
+
+
+def load_roadmaps(extra_dir: Path | None = None) -> list[RoadmapFile]:
+    """All known roadmaps, in file-name order."""
+    return [load_roadmap(path) for path in roadmap_paths(extra_dir)]
+
+
+def find_roadmap(roadmap_id: str, extra_dir: Path | None = None) -> RoadmapFile:
+    """The known roadmap with this id; a clear error listing the known ids otherwise."""
+    known: list[str] = []
+    for path in roadmap_paths(extra_dir):
+        loaded = load_roadmap(path)
+        if loaded.roadmap.id == roadmap_id:
+            return loaded
+        known.append(loaded.roadmap.id)
+    raise DefinitionError(f"unknown roadmap {roadmap_id!r}; known: {', '.join(known) or 'none'}")

@@ -1,0 +1,42 @@
+"""Russian text helpers shared by the CLI, letters, pages and documents: dates and plurals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS_GENITIVE = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)
+MONTHS_NOMINATIVE = (
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+)
+
+
+def format_date_ru(day: date) -> str:
+    """«15 мая 2022 г.» — the date as Russian documents and letters write it."""
+    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]} {day.year} г."
+
+
+def format_date_numeric(day: date) -> str:
+    """«15.05.2022» — the date requisite of an order (ГОСТ Р 7.0.97)."""
+    return day.strftime("%d.%m.%Y")
+
+
+def plural_ru(count: int, one: str, few: str, many: str) -> str:
+    """The noun form for a count: 1 день, 2 дня, 5 дней (11–14 take the «many» form)."""
+    tail = abs(count) % 100
+    if 11 <= tail <= 14:
+        return many
+    last = tail % 10
+    if last == 1:
+        return one
+    if 2 <= last <= 4:
+        return few
+    return many
+
+
+def working_days_ru(count: int) -> str:
+    """«3 рабочих дня», «1 рабочий день», «5 рабочих дней»."""
+    return f"{count} " + plural_ru(count, "рабочий день", "рабочих дня", "рабочих дней")

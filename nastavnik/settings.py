@@ -1,0 +1,31 @@
+"""The one settings object: environment variables with the NASTAVNIK_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """nastavnik's settings; each field is an environment variable ``NASTAVNIK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="NASTAVNIK_", extra="ignore")
+
+    db: str = Field(default="sqlite:///nastavnik.db", description="SQLAlchemy URL of nastavnik's database (SQLite file by default, postgresql+psycopg://… for many users).")
+    roadmaps_dir: Path | None = Field(default=None, description="An extra folder of roadmap definitions (*.yaml) besides the built-in ones.")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public address of the portal, used in links in letters.")
+    smtp_url: str | None = Field(default=None, description="smtp://user:password@host:port (STARTTLS) or smtps://…; when unset, letters go to the mail folder.")
+    mail_from: str = Field(default="nastavnik@localhost", description="From address of letters.")
+    mail_dir: Path = Field(default=Path("mail"), description="Folder for .eml letters when no SMTP server is configured.")
+    templates_dir: Path | None = Field(default=None, description="A folder of the municipality's own .docx templates that override the built-in ones.")
+    documents_dir: Path = Field(default=Path("documents"), description="Where generated documents and uploaded scans are stored (outside the web root).")
+    secret_key: str = Field(default="change-me-in-production", description="Key that signs sessions, CSRF tokens and sign-in links.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()
