@@ -26,7 +26,8 @@ class RoadmapFile:
     roadmap: Roadmap
     path: Path
     content_hash: str
-    lines: dict[Loc, int] = field(repr=False, compare=False)
+    text: str = field(repr=False, compare=False)
+    lines: dict[Loc, int] = field(repr=False, compare=False, default_factory=dict)
 
     def line_of(self, *loc: str | int) -> int:
         """The 1-based line of the field at ``loc`` (or of its nearest parent)."""
@@ -106,6 +107,7 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
         roadmap=roadmap,
         path=path,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        text=text,
         lines=lines,
     )
     _check_references(loaded)

@@ -175,6 +175,276 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
     return parsed
 
 
+
+schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
+app.add_typer(schools_app, name="schools")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from nastavnik.settings import get_settings
+    from storage.db import make_engine
+
+    return make_engine(get_settings().db)
+
+
+def _municipal_tz(engine: Any) -> str:
+    from sqlmodel import Session
+
+    from storage.db import current_revision
+    from storage.schools import get_municipality
+
+    if current_revision(engine) is None:
+        _fail("the database is not initialised: run `nastavnik init --municipality NAME --tz ZONE` first")
+    with Session(engine) as session:
+        return get_municipality(session).timezone
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r}: expected YYYY-MM-DD", code=2)
+
+
+NowOption = Annotated[
+    str | None, typer.Option("--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM.")
+]
+RoadmapOption = Annotated[str | None, typer.Option("--roadmap", help="Roadmap id when several are launched.")]
+SchoolOption = Annotated[str | None, typer.Option("--school", help="School id (leave out for municipal steps).")]
+OccurrenceOption = Annotated[int | None, typer.Option("--occurrence", help="Occurrence number of a recurring step.")]
+
+
+@app.command()
+def init(
+    municipality: Annotated[str | None, typer.Option(help="Name of the municipality.")] = None,
+    tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Asia/Yekaterinburg.")] = None,
+    coordinator: Annotated[str | None, typer.Option(help="E-mail of the municipal coordinator.")] = None,
+    head: Annotated[str | None, typer.Option(help="E-mail of the head of the education committee.")] = None,
+    now: NowOption = None,
+) -> None:
+    """Create or upgrade the database and set the municipality's details."""
+    from storage.db import session_scope, upgrade_database
+    from storage.schools import init_municipality
+
+    engine = _engine()
+    revision = upgrade_database(engine)
+    moment = parse_now(now, tz=tz or "UTC")
+    if municipality or tz or coordinator or head:
+        with session_scope(engine) as session:
+            record = init_municipality(session=session, now=moment, name=municipality, timezone=tz,
+                                       coordinator=coordinator, head=head)
+            typer.echo(f"municipality: {record.name} ({record.timezone})")
+    typer.echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}")
+
+
+@schools_app.command("import")
+def schools_import(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX with a header: id, name, short_name, director, admin_email.")],
+    now: NowOption = None,
+) -> None:
+    """Import schools: every row valid or nothing imported."""
+    from storage.db import session_scope
+    from storage.schools import import_schools
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    with session_scope(engine) as session:
+        result = import_schools(session=session, path=file, now=moment)
+    typer.echo(f"{len(result.added)} school(s) added, {len(result.updated)} updated")
+
+
+@schools_app.command("list")
+def schools_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """The municipality's schools."""
+    from sqlmodel import Session, select
+
+    from storage.models import School
+
+    engine = _engine()
+    _municipal_tz(engine)
+    with Session(engine) as session:
+        schools = list(session.exec(select(School).order_by(School.id)))
+    if as_json:
+        _print_json([{"id": s.id, "name": s.name, "short_name": s.short_name, "director": s.director,
+                      "admin_email": s.admin_email} for s in schools])
+        return
+    for school in schools:
+        typer.echo(f"{school.id:<12} {school.short_name:<40} {school.admin_email}")
+
+
+@app.command()
+def launch(
+    roadmap_id: Annotated[str, typer.Argument(help="Roadmap id (see `nastavnik roadmap list`).")],
+    schools: Annotated[str, typer.Option(help="all, or school ids separated by commas.")] = "all",
+    by: Annotated[str, typer.Option(help="Who launches (journaled).")] = "cli",
+    now: NowOption = None,
+) -> None:
+    """Launch a roadmap for the municipality's schools; launching again adds only what is new."""
+    from definitions.loader import find_roadmap
+    from engine.launch import launch_roadmap
+    from storage.db import session_scope
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    loaded = find_roadmap(roadmap_id, _extra_dir())
+    chosen = None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
+    with session_scope(engine) as session:
+        result = launch_roadmap(session=session, loaded=loaded, now=moment, by=by, schools=chosen)
+    for message in result.messages:
+        typer.echo(f"warning: {message}", err=True)
+    verb = "launched" if result.created else "already launched"
+    typer.echo(f"{result.roadmap_id}: {verb}; {result.instances_added} step instance(s) added for {result.schools} school(s)")
+
+
+@app.command()
+def schedule(
+    code: Annotated[str, typer.Argument(help="Step code.")],
+    due: Annotated[str, typer.Option(help="Due date, YYYY-MM-DD.")],
+    start: Annotated[str | None, typer.Option(help="Start date, YYYY-MM-DD.")] = None,
+    school: SchoolOption = None,
+    roadmap: RoadmapOption = None,
+    by: Annotated[str, typer.Option(help="Who sets the dates (journaled).")] = "coordinator",
+    now: NowOption = None,
+) -> None:
+    """Set the dates of an unscheduled step (по отдельному графику), for all schools or one."""
+    from engine.actions import Actor, schedule_step
+    from engine.runs import find_run
+    from storage.db import session_scope
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    due_day = _parse_day(due, "--due")
+    assert due_day is not None
+    with session_scope(engine) as session:
+        run = find_run(session, roadmap)
+        changed = schedule_step(session=session, run=run, code=code, due=due_day, start=_parse_day(start, "--start"),
+                                school=school, actor=Actor(by), now=moment)
+    typer.echo(f"step {code}: dates set on {changed} instance(s)")
+
+
+def _act(action: str, **kwargs: Any) -> None:
+    from engine import actions
+    from engine.runs import find_run
+    from nastavnik.russian import format_date_ru
+    from storage.db import session_scope
+
+    engine = _engine()
+    tz = _municipal_tz(engine)
+    moment = parse_now(kwargs.pop("now"), tz=tz)
+    roadmap = kwargs.pop("roadmap")
+    actor = actions.Actor(kwargs.pop("by"))
+    if "at" in kwargs:
+        kwargs["at"] = parse_now(kwargs["at"], tz=tz) if kwargs["at"] else None
+    with session_scope(engine) as session:
+        run = find_run(session, roadmap)
+        instance = getattr(actions, action)(session=session, run=run, actor=actor, now=moment, **kwargs)
+    where = f"school {instance.school_id}" if instance.school_id else "municipality"
+    due = format_date_ru(instance.due) if instance.due else "без срока"
+    typer.echo(f"step {instance.step_code} ({where}, occurrence {instance.occurrence}, due {due}): {instance.state}")
+
+
+@app.command()
+def done(
+    code: Annotated[str, typer.Argument(help="Step code.")],
+    by: Annotated[str, typer.Option(help="E-mail of who did it.")],
+    school: SchoolOption = None,
+    evidence: Annotated[str | None, typer.Option(help="Evidence: the order's number and date, a link.")] = None,
+    at: Annotated[str | None, typer.Option(help="When it was done, YYYY-MM-DD (default: now).")] = None,
+    occurrence: OccurrenceOption = None,
+    roadmap: RoadmapOption = None,
+    now: NowOption = None,
+) -> None:
+    """Mark a step done (late if after its due date)."""
+    _act("mark_done", code=code, school=school, by=by, evidence=evidence, at=at, occurrence=occurrence,
+         roadmap=roadmap, now=now)
+
+
+@app.command()
+def undo(
+    code: Annotated[str, typer.Argument(help="Step code.")],
+    by: Annotated[str, typer.Option(help="E-mail of who undoes it.")],
+    school: SchoolOption = None,
+    occurrence: OccurrenceOption = None,
+    roadmap: RoadmapOption = None,
+    now: NowOption = None,
+) -> None:
+    """Reopen a step marked done or not applicable."""
+    _act("undo", code=code, school=school, by=by, occurrence=occurrence, roadmap=roadmap, now=now)
+
+
+@app.command()
+def na(
+    code: Annotated[str, typer.Argument(help="Step code.")],
+    by: Annotated[str, typer.Option(help="E-mail of who decides.")],
+    reason: Annotated[str, typer.Option(help="Why the step does not apply.")],
+    school: SchoolOption = None,
+    occurrence: OccurrenceOption = None,
+    roadmap: RoadmapOption = None,
+    now: NowOption = None,
+) -> None:
+    """Mark a step not applicable, with a reason."""
+    _act("mark_not_applicable", code=code, school=school, by=by, reason=reason, occurrence=occurrence,
+         roadmap=roadmap, now=now)
+
+
+@app.command()
+def status(
+    school: SchoolOption = None,
+    roadmap: RoadmapOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One object per step instance.")] = False,
+    now: NowOption = None,
+) -> None:
+    """The schools × steps matrix at a moment, with counts."""
+    from sqlmodel import Session, select
+
+    from engine.status import run_status, status_json
+    from nastavnik.tables import render_status
+    from storage.models import RoadmapRun, School
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    with Session(engine) as session:
+        if school is not None and session.get(School, school) is None:
+            _fail(f"--school: unknown school {school!r}")
+        runs = list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id)))
+        if roadmap is not None:
+            runs = [r for r in runs if r.roadmap_id == roadmap]
+            if not runs:
+                _fail(f"--roadmap: {roadmap!r} is not launched")
+        statuses = [run_status(session=session, run=run, now=moment, school=school) for run in runs]
+        schools = {s.id: s for s in session.exec(select(School))}
+    if as_json:
+        _print_json([row for st in statuses for row in status_json(st)])
+        return
+    if not statuses:
+        typer.echo("no roadmap is launched yet: `nastavnik launch ROADMAP_ID`")
+    for st in statuses:
+        render_status(st, schools)
+
+
+@app.command()
+def tick(
+    now: NowOption = None,
+    send: Annotated[bool, typer.Option("--send/--no-send", help="Deliver the letters after deciding.")] = True,
+    prefect: Annotated[bool, typer.Option("--prefect", help="Run as a Prefect flow (ephemeral API unless PREFECT_API_URL is set).")] = False,
+    batch_size: Annotated[int, typer.Option(help="Schools per batch.")] = 500,
+) -> None:
+    """Evaluate every step at a moment, decide reminders and escalations, then deliver them."""
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    if prefect:
+        from flows.tick import run_tick
+
+        summary = run_tick(engine=engine, now=moment, send=send, use_prefect=True, batch_size=batch_size)
+    else:
+        from engine.daily import tick_once
+
+        summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size)
+    typer.echo(summary.text())
+
+
 def main() -> None:
     """Entry point: run the app; user errors are printed without a traceback."""
     try:

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="nastavnik@localhost", description="From address of letters.")
     mail_dir: Path = Field(default=Path("mail"), description="Folder for .eml letters when no SMTP server is configured.")
     templates_dir: Path | None = Field(default=None, description="A folder of the municipality's own .docx templates that override the built-in ones.")
-    documents_dir: Path = Field(default=Path("documents"), description="Where generated documents and uploaded scans are stored (outside the web root).")
+    documents_dir: Path = Field(default=Path("files"), description="Where generated documents and uploaded scans are stored (outside the web root).")
     secret_key: str = Field(default="change-me-in-production", description="Key that signs sessions, CSRF tokens and sign-in links.")
 
 

@@ -1,0 +1,430 @@
+"""The data each document needs, as typed plain dataclasses (no database), and their loader.
+
+``render_document`` takes a plain mapping (what the database layer or a JSON file produces) and
+builds the template's dataclass with ``load_context``: a missing or blank required field, a wrong
+type or an unreadable date is a ``NastavnikError`` naming the field by its dotted path
+(``curator.full_name``, ``pairs[2].start``). Dates may be ``date`` objects or text
+(«2022-05-15» or «15.05.2022»). Names are full names in the nominative, «Фамилия Имя Отчество»:
+templates decline them. Positions are in the nominative too («заместитель директора по УВР»).
+
+Data shape per template (field: type; «?» marks an optional field):
+
+- every document: ``organisation: Organisation`` — the issuing body (a school, or the education
+  authority for municipal documents).
+- ``order_curator_appointment``: ``OrderCuratorAppointment`` — number, date, curator: Person,
+  basis_act?: Act.
+- ``order_regulation_roadmap``: ``OrderRegulationRoadmap`` — number, date, curator: Person,
+  roadmap_period («2022–2024 годы»), publish_deadline: date, basis_act?: Act.
+- ``regulation``: ``Regulation`` — approval: Act (the order approving it), forms?: list[str].
+- ``order_pairs``: ``OrderPairs`` — number, date, academic_year («2022–2023»), plans_deadline:
+  date, curator: Person, pairs: list[Pair] (from ``documents.pairs_csv.read_pairs_csv``).
+- ``order_municipal_implementation``: ``OrderMunicipalImplementation`` — document_kind
+  («распоряжение»|«приказ»), number, date, roadmap_period, coordinator: Person,
+  curators_deadline: date, documents_deadline: date.
+- ``roadmap``: ``RoadmapDocument`` — title, approval?: Act, sections?: list[RoadmapSection],
+  rows: list[RoadmapRow].
+- ``analytical_report``: ``AnalyticalReport`` — as_of: date, roadmap_title, schools:
+  list[SchoolSteps], indicators?: list[IndicatorValue], prepared_by?: Person.
+- ``protocol``: ``Protocol`` — body («муниципального методического совета», genitive), number,
+  date, chair, secretary (full names), attendees?: list[str], attendees_count?: int,
+  agenda: list[AgendaItem].
+- ``mentor_registry``: ``MentorRegistry`` — as_of: date, mentors: list[MentorEntry].
+- ``mentee_registry``: ``MenteeRegistry`` — as_of: date, mentees: list[MenteeEntry].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from nastavnik.errors import NastavnikError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The body that issues a document (school or education authority), from its registry data.
+
+    ``municipality`` is the municipality's name in the nominative («Белоярский район»); templates
+    decline it («образовательных организаций Белоярского района»).
+    """
+
+    full_name: str
+    short_name: str
+    place: str
+    head_position: str
+    head_name: str
+    municipality: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named in a document: full name and position in the nominative; workplace optional."""
+
+    full_name: str
+    position: str
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class Act:
+    """A legal act cited or approved: kind («приказ», «распоряжение»), issuer in the genitive."""
+
+    number: str
+    date: date
+    title: str = ""
+    kind: str = "приказ"
+    issuer: str = ""
+
+    @property
+    def kind_instrumental(self) -> str:
+        """«приказом», «распоряжением», «постановлением» — for «В соответствии с …»."""
+        kind = self.kind.lower()
+        if kind.endswith("ие"):
+            return kind[:-1] + "ем"
+        return kind + "ом"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A mentoring pair (наставническая пара) or one mentee of a group; ``group`` names the group."""
+
+    mentor: str
+    mentee: str
+    form: str
+    start: date
+    end: date
+    group: str | None = None
+    mentor_position: str | None = None
+    mentee_position: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderCuratorAppointment:
+    """Приказ о назначении куратора внедрения целевой модели наставничества."""
+
+    organisation: Organisation
+    number: str
+    date: date
+    curator: Person
+    basis_act: Act | None = None
+
+
+@dataclass(frozen=True)
+class OrderRegulationRoadmap:
+    """Приказ об утверждении Положения о системе наставничества и дорожной карты."""
+
+    organisation: Organisation
+    number: str
+    date: date
+    curator: Person
+    roadmap_period: str
+    publish_deadline: date
+    basis_act: Act | None = None
+
+
+DEFAULT_FORMS: tuple[str, ...] = (
+    "«педагог – педагог»",
+    "«руководитель – педагог»",
+    "«ученик – ученик»",
+    "«учитель – ученик»",
+    "«студент – ученик»",
+    "«работодатель – ученик»",
+)
+
+
+@dataclass(frozen=True)
+class Regulation:
+    """Положение о системе наставничества педагогических работников и обучающихся."""
+
+    organisation: Organisation
+    approval: Act
+    forms: list[str] = field(default_factory=lambda: list(DEFAULT_FORMS))
+
+
+@dataclass(frozen=True)
+class OrderPairs:
+    """Приказ о закреплении наставнических пар (групп), with the pairs table as its annex."""
+
+    organisation: Organisation
+    number: str
+    date: date
+    academic_year: str
+    plans_deadline: date
+    curator: Person
+    pairs: list[Pair]
+
+
+@dataclass(frozen=True)
+class OrderMunicipalImplementation:
+    """Распоряжение (приказ) органа управления образованием о внедрении целевой модели."""
+
+    organisation: Organisation
+    number: str
+    date: date
+    roadmap_period: str
+    coordinator: Person
+    curators_deadline: date
+    documents_deadline: date
+    document_kind: Literal["распоряжение", "приказ"] = "распоряжение"
+
+
+@dataclass(frozen=True)
+class RoadmapSection:
+    """A section heading of the roadmap table («1. Нормативно-правовое регулирование …»)."""
+
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RoadmapRow:
+    """One step of the roadmap: ``deadline`` is the phrase, ``dates`` the resolved dates as text."""
+
+    code: str
+    title: str
+    deadline: str
+    dates: str
+    responsible: str
+    result: str = ""
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class RoadmapDocument:
+    """Дорожная карта as a table; rows are grouped under ``sections`` by ``RoadmapRow.section``."""
+
+    organisation: Organisation
+    title: str
+    rows: list[RoadmapRow]
+    sections: list[RoadmapSection] = field(default_factory=list)
+    approval: Act | None = None
+
+
+@dataclass(frozen=True)
+class StepState:
+    """A school's state of one step: done on ``done_on`` (or not yet); no deadline = ongoing."""
+
+    code: str
+    title: str
+    deadline: date | None = None
+    done_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SchoolSteps:
+    """One school's steps for the аналитическая справка; ``name`` is the school's short name."""
+
+    name: str
+    steps: list[StepState]
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """A KPI of the roadmap (показатель эффективности): target for ``year``, actual when known."""
+
+    code: str
+    title: str
+    year: int
+    target: float
+    actual: float | None = None
+    unit: str = "%"
+
+
+@dataclass(frozen=True)
+class AnalyticalReport:
+    """Аналитическая справка по итогам реализации дорожной карты (municipal)."""
+
+    organisation: Organisation
+    as_of: date
+    roadmap_title: str
+    schools: list[SchoolSteps]
+    indicators: list[IndicatorValue] = field(default_factory=list)
+    prepared_by: Person | None = None
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative."""
+
+    title: str
+    speaker: str | None = None
+    speaker_position: str | None = None
+    decision: str = "Информацию принять к сведению."
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Протокол заседания; ``body`` is the meeting body in the genitive («экспертного совета»)."""
+
+    organisation: Organisation
+    body: str
+    number: str
+    date: date
+    chair: str
+    secretary: str
+    agenda: list[AgendaItem]
+    attendees: list[str] = field(default_factory=list)
+    attendees_count: int | None = None
+
+
+@dataclass(frozen=True)
+class MentorEntry:
+    """A row of the mentor registry (база наставников)."""
+
+    full_name: str
+    position: str
+    forms: str
+    competences: str = ""
+    experience_years: int | None = None
+    mentees: list[str] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None
+    contacts: str = ""
+
+
+@dataclass(frozen=True)
+class MenteeEntry:
+    """A row of the mentee registry (база наставляемых): ``category`` is a class or a position."""
+
+    full_name: str
+    category: str
+    request: str
+    form: str
+    mentor: str | None = None
+    start: date | None = None
+    end: date | None = None
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class MentorRegistry:
+    """Реестр (база) наставников of one school as of a date."""
+
+    organisation: Organisation
+    as_of: date
+    mentors: list[MentorEntry]
+
+
+@dataclass(frozen=True)
+class MenteeRegistry:
+    """База наставляемых of one school as of a date."""
+
+    organisation: Organisation
+    as_of: date
+    mentees: list[MenteeEntry]
+
+
+# --- loading plain data -----------------------------------------------------------------------
+
+_DATE_NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def parse_date(value: object, *, where: str) -> date:
+    """A date from a ``date`` or from text «2022-05-15» / «15.05.2022»; else a NastavnikError."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            match = _DATE_NUMERIC.match(text)
+            if match:
+                return date(int(match[3]), int(match[2]), int(match[1]))
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise NastavnikError(f"expected a date (15.05.2022 or 2022-05-15), got {value!r}", where=where)
+
+
+def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") -> T:
+    """Build the dataclass ``cls`` from plain data, checking every field; errors name the field."""
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, Mapping):
+        raise NastavnikError(f"expected a mapping of fields, got {type(data).__name__}", where=where or None)
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        path = f"{where}.{item.name}" if where else item.name
+        raw = data.get(item.name)
+        required = item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                raise NastavnikError(f"missing field {path!r}", where=None)
+            continue
+        values[item.name] = _convert(hints[item.name], raw, path)
+    return cls(**values)
+
+
+def _convert(hint: Any, raw: Any, path: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [arg for arg in get_args(hint) if arg is not type(None)]
+        return _convert(options[0], raw, path)
+    if origin is list:
+        if isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
+            raise NastavnikError(f"expected a list, got {type(raw).__name__}", where=path)
+        (inner,) = get_args(hint)
+        items = []
+        for index, element in enumerate(raw):
+            element_path = f"{path}[{index}]"
+            if element is None or (isinstance(element, str) and not element.strip()):
+                raise NastavnikError(f"missing field {element_path!r}", where=None)
+            items.append(_convert(inner, element, element_path))
+        return items
+    if origin is Literal:
+        if raw not in get_args(hint):
+            allowed = ", ".join(repr(option) for option in get_args(hint))
+            raise NastavnikError(f"expected one of {allowed}, got {raw!r}", where=path)
+        return raw
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return load_context(hint, raw, where=path)
+    if hint is date:
+        return parse_date(raw, where=path)
+    if hint is str:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return str(raw)  # registration numbers often come out of a database as integers
+        if not isinstance(raw, str):
+            raise NastavnikError(f"expected text, got {type(raw).__name__}", where=path)
+        return raw.strip()
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+            raise NastavnikError(f"expected a whole number, got {raw!r}", where=path)
+        try:
+            return int(raw)
+        except ValueError:
+            raise NastavnikError(f"expected a whole number, got {raw!r}", where=path) from None
+    if hint is float:
+        if isinstance(raw, bool):
+            raise NastavnikError(f"expected a number, got {raw!r}", where=path)
+        try:
+            return float(str(raw).replace(",", "."))
+        except ValueError:
+            raise NastavnikError(f"expected a number, got {raw!r}", where=path) from None
+    return raw
+
+
+def required_fields(cls: type, *, prefix: str = "") -> list[str]:
+    """Dotted paths of the required fields of a context dataclass (``pairs[].mentor`` for lists)."""
+    hints = get_type_hints(cls)
+    paths: list[str] = []
+    for item in dataclasses.fields(cls):
+        if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING:
+            continue
+        path = f"{prefix}{item.name}"
+        hint = hints[item.name]
+        inner = get_args(hint)[0] if get_origin(hint) is list else hint
+        if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+            suffix = "[]." if get_origin(hint) is list else "."
+            paths.extend(required_fields(inner, prefix=path + suffix))
+        else:
+            paths.append(path)
+    return paths

@@ -1,0 +1,126 @@
+"""Step states at a moment: the clock-dependent ones (blocked, due_soon, overdue) are derived here.
+
+Rules (issue: engine):
+- done, done_late, not_applicable are what people decided and stay as they are;
+- past its due date and not done → overdue, even when a prerequisite is not done (the letter
+  names the blocking step);
+- a prerequisite not done → blocked;
+- due within the ladder's reminder window (working days) → due_soon; otherwise open.
+A prerequisite counts as done for a unit (a school, or the municipality) when its first
+occurrence there is resolved; a municipal step that every school does (school scope, prerequisite
+of a municipal step) counts as done when all schools have resolved it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from definitions.workdays import working_days_between
+
+RESOLVED = frozenset({"done", "done_late", "not_applicable"})
+STATES = ("blocked", "open", "due_soon", "overdue", "done", "done_late", "not_applicable")
+
+
+def evaluate_state(*, stored: str, due: date | None, today: date, blocked: bool, remind_before: int) -> str:
+    """The state of one step instance at ``today``."""
+    if stored in RESOLVED:
+        return stored
+    if due is not None and today > due:
+        return "overdue"
+    if blocked:
+        return "blocked"
+    if due is not None and working_days_between(today, due) <= remind_before:
+        return "due_soon"
+    return "open"
+
+
+@dataclass
+class InstanceView:
+    """A step instance with its evaluated state, ready for a table, JSON or a page."""
+
+    id: int
+    run_id: int
+    school: str | None
+    code: str
+    scope: str
+    occurrence: int
+    start: date | None
+    due: date | None
+    stored: str
+    done_at: object | None
+    done_by: str | None
+    evidence: str | None
+    reason: str | None
+    state: str = "open"
+    blocked_by: list[str] = field(default_factory=list)
+    projected_due: date | None = None
+    days_late: int = 0
+
+
+def evaluate_views(
+    views: list[InstanceView],
+    *,
+    today: date,
+    depends_on: dict[str, list[str]],
+    scopes: dict[str, str],
+    remind_before: dict[str, int],
+    tz: str,
+    all_instances: list[InstanceView] | None = None,
+) -> None:
+    """Fill state, blocked_by, projected_due and days_late of each view in place.
+
+    ``all_instances`` (default: ``views``) are the instances prerequisites are looked up in, so a
+    school's page can be evaluated against the municipal steps too.
+    """
+    pool = all_instances if all_instances is not None else views
+    first: dict[tuple[str, str], InstanceView] = {}
+    for view in pool:
+        key = (view.school or "", view.code)
+        if key not in first or view.occurrence < first[key].occurrence:
+            first[key] = view
+    by_code: dict[str, list[InstanceView]] = defaultdict(list)
+    for (unit, code), view in first.items():
+        by_code[code].append(view)
+
+    def prerequisite(code: str, unit: str) -> list[InstanceView]:
+        if scopes.get(code) == "municipality":
+            found = first.get(("", code))
+            return [found] if found else []
+        if unit:
+            found = first.get((unit, code))
+            return [found] if found else []
+        return by_code.get(code, [])  # a municipal step waits for every school's instance
+
+    for view in views:
+        unit = view.school or ""
+        blockers: list[str] = []
+        shift = 0
+        for code in depends_on.get(view.code, []):
+            instances = prerequisite(code, unit)
+            pending = [p for p in instances if p.stored not in RESOLVED]
+            if pending:
+                blockers.append(code)
+                for p in pending:
+                    if p.due is not None and today > p.due:
+                        shift = max(shift, (today - p.due).days)
+            for p in instances:
+                if p.stored == "done_late" and p.due is not None and p.done_at is not None:
+                    done_day = _local_day(p.done_at, tz)
+                    shift = max(shift, (done_day - p.due).days)
+        view.blocked_by = blockers
+        view.state = evaluate_state(stored=view.stored, due=view.due, today=today, blocked=bool(blockers),
+                                    remind_before=remind_before.get(view.code, 3))
+        if view.state == "overdue" and view.due is not None:
+            view.days_late = working_days_between(view.due, today)
+        if view.stored not in RESOLVED and view.due is not None and shift > 0:
+            view.projected_due = max(view.due, view.due + timedelta(days=shift))
+
+
+def _local_day(moment: object, tz: str) -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    assert isinstance(moment, datetime)
+    return moment.astimezone(ZoneInfo(tz)).date()

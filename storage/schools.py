@@ -1,0 +1,205 @@
+"""Municipality set-up and the schools import (CSV or XLSX): all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from nastavnik.errors import NastavnikError
+from storage.models import JournalEntry, Municipality, School
+
+REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
+OPTIONAL_COLUMNS = ("curator", "curator_email")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: schools added and updated."""
+
+    added: list[str]
+    updated: list[str]
+
+
+def get_municipality(session: Session) -> Municipality:
+    """The database's municipality; a clear error when `nastavnik init` has not been run."""
+    municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
+    if municipality is None:
+        raise NastavnikError("no municipality yet: run `nastavnik init --municipality NAME --tz ZONE` first")
+    return municipality
+
+
+def init_municipality(
+    *,
+    session: Session,
+    now: datetime,
+    name: str | None,
+    timezone: str | None,
+    coordinator: str | None = None,
+    head: str | None = None,
+    **details: str,
+) -> Municipality:
+    """Create the municipality or update the fields given."""
+    import zoneinfo
+
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise NastavnikError(f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
+                                 where="--tz") from None
+    for label, email in (("--coordinator", coordinator), ("--head", head)):
+        if email is not None and not _EMAIL.match(email):
+            raise NastavnikError(f"{email!r} is not an e-mail address", where=label)
+    municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
+    if municipality is None:
+        if not name:
+            raise NastavnikError("a new database needs the municipality's name", where="--municipality")
+        municipality = Municipality(name=name, timezone=timezone or "Europe/Moscow", created_at=now)
+    if name:
+        municipality.name = name
+    if timezone:
+        municipality.timezone = timezone
+    if coordinator:
+        municipality.coordinator_email = coordinator
+    if head:
+        municipality.head_email = head
+    for key, value in details.items():
+        if value is not None and hasattr(municipality, key):
+            setattr(municipality, key, value)
+    session.add(municipality)
+    session.flush()
+    return municipality
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row number, cells) from a CSV or XLSX file; row numbers as a spreadsheet shows them."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many types for a damaged file
+            raise NastavnikError(f"cannot read the XLSX file: {error}", where=str(path)) from None
+        sheet = workbook.worksheets[0]
+        rows = [
+            (index, ["" if cell is None else str(cell).strip() for cell in row])
+            for index, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        workbook.close()
+    elif suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1251")  # Excel on Russian Windows saves CSV in cp1251
+        dialect: Any = csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+        except csv.Error:
+            pass
+        rows = [
+            (index, [cell.strip() for cell in row])
+            for index, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+        ]
+    else:
+        raise NastavnikError("expected a .csv or .xlsx file", where=str(path))
+    rows = [(index, cells) for index, cells in rows if any(cells)]
+    if not rows:
+        raise NastavnikError("the file is empty: expected a header row with id, name, short_name, director, admin_email",
+                             where=str(path))
+    header = [cell.strip().lower() for cell in rows[0][1]]
+    return header, rows[1:]
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def parse_schools_file(path: Path) -> list[dict[str, Any]]:
+    """Validated school rows; every problem reported as row and column, nothing partial."""
+    if not path.exists():
+        raise NastavnikError("no such file", where=str(path))
+    header, rows = _read_rows(path)
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise NastavnikError(
+            f"row 1: missing column(s) {', '.join(missing)}; the header must have "
+            f"{', '.join(REQUIRED_COLUMNS)} (more columns are kept as extra data)",
+            where=str(path),
+        )
+    position = {name: header.index(name) for name in header if name}
+    problems: list[str] = []
+    parsed: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for row_number, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        value = {name: cells[index] for name, index in position.items()}
+
+        def problem(column: str, message: str) -> None:
+            problems.append(f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}")
+
+        for column in REQUIRED_COLUMNS:
+            if not value[column]:
+                problem(column, "is empty")
+        if value["id"] and not _ID.match(value["id"]):
+            problem("id", f"{value['id']!r} is not a valid id (latin letters, digits, '-', '_', '.')")
+        if value["id"] in seen:
+            problem("id", f"{value['id']!r} repeats row {seen[value['id']]}")
+        elif value["id"]:
+            seen[value["id"]] = row_number
+        for column in ("admin_email", "curator_email"):
+            if column in value and value[column] and not _EMAIL.match(value[column]):
+                problem(column, f"{value[column]!r} is not an e-mail address")
+        parsed.append(value)
+    if problems:
+        raise NastavnikError(
+            f"{len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems), where=str(path)
+        )
+    if not parsed:
+        raise NastavnikError("no school rows under the header", where=str(path))
+    return parsed
+
+
+def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cli") -> ImportResult:
+    """Add or update the schools of a file in one transaction."""
+    rows = parse_schools_file(path)
+    municipality = get_municipality(session)
+    added: list[str] = []
+    updated: list[str] = []
+    known = {school.id: school for school in session.exec(select(School))}
+    for row in rows:
+        extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and v}
+        school = known.get(row["id"])
+        if school is None:
+            school = School(id=row["id"], municipality_id=municipality.id or 0, added_at=now,
+                            name="", short_name="", director="", admin_email="")
+            added.append(row["id"])
+        else:
+            updated.append(row["id"])
+        school.name = row["name"]
+        school.short_name = row["short_name"]
+        school.director = row["director"]
+        school.admin_email = row["admin_email"]
+        school.curator = row.get("curator", "") or school.curator
+        school.curator_email = row.get("curator_email", "") or school.curator_email
+        school.extra = extra
+        session.add(school)
+    session.add(JournalEntry(at=now, actor=by, action="schools_import",
+                             details={"file": path.name, "added": added, "updated": updated}))
+    session.flush()
+    return ImportResult(added=added, updated=updated)
