@@ -210,9 +210,11 @@ _UNSCHEDULED_RE = re.compile(
     r"|(?:по|при) необходимости"
     r"|по (?:запросу|согласованию)\b)"
 )
+# What may follow a continuous marker: a remark after a comma («постоянно, по мере поступления
+# информации») or what the period belongs to («в течение всего периода реализации ЦМН»).
 _CONTINUOUS_RE = re.compile(
     r"(?:постоянно|(?:в течение|на протяжении) (?:всего )?(?:периода|срока)|весь период)"
-    r"(?P<tail>\b.*)"
+    r"(?P<tail>(?: ?[,;(-].*| (?:реализации|внедрения|действия)\b.*)?)"
 )
 # A continuous marker followed by a date («постоянно с 01.09.2023») goes to the grammar instead.
 _DATE_HINT_RE = re.compile(
@@ -310,14 +312,12 @@ class _Token(NamedTuple):
     year: int | None = None
 
 
-_TOKEN_RE = re.compile(
-    r"(?P<date>[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{4}(?![0-9])|\.[0-9]{2}(?![0-9]))?)\.?"
-    r"|(?P<num>[0-9]+)"
-    r"|(?P<word>[a-zа-я]+)"
-    r"|(?P<punct>[-,;()/])"
-    r"|(?P<skip>[\s.:!?])"
-    r"|(?P<bad>.)"
+# Dates, numbers, words and single characters; whitespace and stray dots or colons are skipped.
+_PIECE_RE = re.compile(
+    r"[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{4}(?![0-9])|\.[0-9]{2}(?![0-9]))?"
+    r"|[0-9]+|[a-zа-я]+|[^\s.:!?]"
 )
+_PUNCTUATION = frozenset("-,;()/")
 _MONTH_RE = re.compile(
     r"(?:(?P<m1>январ)|(?P<m2>феврал)|(?P<m3>март)|(?P<m4>апрел)|(?P<m6>июн)|(?P<m7>июл)"
     r"|(?P<m8>август)|(?P<m9>сентябр)|(?P<m10>октябр)|(?P<m11>ноябр)|(?P<m12>декабр))"
@@ -335,9 +335,8 @@ _EVERY_STEMS = (("ежегодн", "year"), ("ежекварт", "quarter"), ("�
 _YEAR_WORDS = frozenset({"г", "гг", "год", "года", "году", "годы", "годов", "годах", "годом"})
 
 
-@lru_cache(maxsize=4096)
 def _classify(word: str) -> _Token:
-    """What a word is, looked up once per distinct word."""
+    """What a word is: a month, a numeral, a unit, a recurrence, or just a word."""
     match = _MONTH_RE.fullmatch(word)
     if match:
         group = match.lastgroup or ""
@@ -366,27 +365,33 @@ def _classify(word: str) -> _Token:
 
 def _tokenise(text: str) -> list[_Token]:
     """Split a normalised phrase into tokens; a character the grammar has no use for is an error."""
-    tokens: list[_Token] = []
-    for match in _TOKEN_RE.finditer(text):
-        kind = match.lastgroup
-        piece = match.group(kind or 0)
-        if kind == "word":
-            tokens.append(_classify(piece))
-        elif kind == "num":
-            number = int(piece)
-            is_year = len(piece) == 4 and _MIN_YEAR <= number <= _MAX_YEAR
-            tokens.append(_Token("year" if is_year else "num", piece, number))
-        elif kind == "date":
+    tokens = [_token(piece) for piece in _PIECE_RE.findall(text)]
+    for token in tokens:
+        if token.kind == "bad":
+            raise _Unreadable(f"{_EXPECTED}; the character «{token.text}» has no meaning here")
+    return tokens
+
+
+@lru_cache(maxsize=4096)
+def _token(piece: str) -> _Token:
+    """The token for one piece of text, looked up once per distinct piece."""
+    first = piece[0]
+    if "0" <= first <= "9":
+        if "." in piece:
             day, month, *rest = piece.split(".")
             year = int(rest[0]) if rest else None
             if year is not None and year < 100:
                 year += 2000  # «15.05.22»
-            tokens.append(_Token("date", piece, day=int(day), month=int(month), year=year))
-        elif kind == "punct":
-            tokens.append(_Token(piece, piece))
-        elif kind == "bad":
-            raise _Unreadable(f"{_EXPECTED}; the character «{piece}» has no meaning here")
-    return tokens
+            return _Token("date", piece, day=int(day), month=int(month), year=year)
+        # Longer numbers are never a day, a count or a year; keep them out of int() limits.
+        number = int(piece) if len(piece) <= 9 else 10**9
+        is_year = len(piece) == 4 and _MIN_YEAR <= number <= _MAX_YEAR
+        return _Token("year" if is_year else "num", piece, number)
+    if first in _PUNCTUATION:
+        return _Token(piece, piece)
+    if "a" <= first <= "z" or "а" <= first <= "я":
+        return _classify(piece)
+    return _Token("bad", piece)
 
 
 # --- the grammar -----------------------------------------------------------------------------
@@ -461,6 +466,11 @@ class _Item:
             and self.first.unit == self.last.unit == "year"
             and self.prefix in ("plain", "from", "during")
         )
+
+    @property
+    def shape(self) -> tuple[str, str | None, bool, str]:
+        """Items listed together must share it: «июнь 2023, декабрь 2023», not «2024 декабрь»."""
+        return (self.first.unit, self.last.unit if self.last else None, self.has_year, self.prefix)
 
     def shifted(self, years: int) -> _Item:
         return replace(
@@ -541,6 +551,11 @@ _PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("в",), "during"),
     (("во",), "during"),
 )
+# Prefixes by their first word, longest first, so «в срок до» wins over «в».
+_PREFIX_INDEX: dict[str | None, tuple[tuple[tuple[str, ...], str], ...]] = {
+    first: tuple(entry for entry in _PREFIXES if entry[0][0] == first)
+    for first in {words[0] for words, _ in _PREFIXES}
+}
 _SEPARATORS = frozenset({",", ";", "(", ")"})
 _SEPARATOR_WORDS = frozenset({"и", "а", "также"})
 
@@ -550,6 +565,8 @@ class _Parser:
 
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
+        # Word texts by position (None for numbers and punctuation): sequences compare as slices.
+        self.words = tuple(token.text if token.kind == "word" else None for token in tokens)
         self.pos = 0
         self.parsed = _Parsed()
 
@@ -591,12 +608,11 @@ class _Parser:
 
     def _words(self, *words: str) -> bool:
         """Consume the exact word sequence if it comes next."""
-        for offset, word in enumerate(words):
-            token = self._peek(offset)
-            if token is None or token.kind != "word" or token.text != word:
-                return False
-        self.pos += len(words)
-        return True
+        end = self.pos + len(words)
+        if self.words[self.pos : end] == words:
+            self.pos = end
+            return True
+        return False
 
     def _skip_year_words(self) -> None:
         while self._take("yearword"):
@@ -668,7 +684,7 @@ class _Parser:
         return False
 
     def _prefix(self) -> str:
-        for words, meaning in _PREFIXES:
+        for words, meaning in _PREFIX_INDEX.get(self.words[self.pos], ()):
             if self._words(*words):
                 return meaning
         return "plain"
@@ -807,6 +823,12 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
         if parsed.every is not None:
             raise _Unreadable("either «постоянно» or a recurrence, not both")
         return "continuous", [_continuous(items, context)]
+    if len({item.shape for item in items}) > 1:
+        # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
+        raise _Unreadable(
+            "a list of dates of one form, each with its year or none with one "
+            "(«июнь, декабрь 2022 г.» → «июнь 2022 г., декабрь 2022 г.»)"
+        )
     if parsed.every is None:
         return _dated(items, years, context)
     if parsed.every == "year":
@@ -919,6 +941,13 @@ def _yearly(
     return occurrences
 
 
+# The spans a quarterly or monthly recurrence can run over when given as one unit.
+_WINDOW_UNITS = {
+    "quarter": frozenset({"year", "half", "school"}),
+    "month": frozenset({"year", "half", "quarter", "school"}),
+}
+
+
 def _every_unit(
     unit: str, items: list[_Item], years: range | None, context: _Context
 ) -> list[Occurrence]:
@@ -930,7 +959,9 @@ def _every_unit(
             start, end = context.period_start, context.period_end
     elif len(items) == 1 and items[0].is_open:
         start, end = _start_of(items[0], context), context.period_end
-    elif len(items) == 1 and items[0].prefix in ("plain", "during", "from"):
+    elif len(items) == 1 and items[0].prefix in ("plain", "during", "from") and (
+        items[0].last is not None or items[0].first.unit in _WINDOW_UNITS[unit]
+    ):
         occurrence = (
             items[0].occurrence() if items[0].has_year else _first_in_period(items[0], context)
         )
@@ -967,5 +998,10 @@ def _date(year: int, month: int, day: int) -> date:
         raise _Unreadable(f"a real calendar date ({day:02d}.{month:02d}.{year} does not exist)") from None
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _month_end(year: int, month: int) -> date:
-    return _date(year, month, calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 1)
+    if month == 2 and calendar.isleap(year):
+        return _date(year, 2, 29)
+    return _date(year, month, _MONTH_DAYS[month] if 1 <= month <= 12 else 1)

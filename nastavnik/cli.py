@@ -7,6 +7,7 @@ Heavy imports (Prefect, SQLAlchemy, docx) happen inside the commands that need t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -443,6 +444,61 @@ def tick(
 
         summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size)
     typer.echo(summary.text())
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo database and mail folder go.")] = Path("demo"),
+    send: Annotated[bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")] = True,
+) -> None:
+    """Build a demo municipality of 12 schools, launch seed 000, play 2022 forward, show the result."""
+    import shutil
+
+    directory = directory.resolve()
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    os.environ["NASTAVNIK_DB"] = f"sqlite:///{directory / 'nastavnik.db'}"
+    os.environ.setdefault("NASTAVNIK_MAIL_DIR", str(directory / "mail"))
+    os.environ.setdefault("NASTAVNIK_DOCUMENTS_DIR", str(directory / "files"))
+    from nastavnik.settings import get_settings
+
+    get_settings.cache_clear()
+    from nastavnik.demo import run_demo
+    from nastavnik.demo_data import DEMO_NOW
+
+    engine = _engine()
+    typer.echo(f"demo municipality in {directory}\n")
+    result = run_demo(engine=engine, workdir=directory, send=send, echo=typer.echo)
+    typer.echo(f"{result.acts} step(s) marked done by schools and the coordinator during the year\n")
+    status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
+    _demo_outro(directory, engine)
+
+
+def _demo_outro(directory: Path, engine: Any) -> None:
+    from sqlmodel import Session, func, select
+
+    from storage.models import OutboxItem
+
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxItem.level, OutboxItem.recipient, func.count()).group_by(OutboxItem.level, OutboxItem.recipient)
+        ).all()
+    typer.echo("\ndecided notifications (level, recipient, items):")
+    for level, recipient, count in sorted(rows):
+        typer.echo(f"  {level:<12} {recipient:<40} {count}")
+    mail_dir = Path(os.environ.get("NASTAVNIK_MAIL_DIR", directory / "mail"))
+    letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
+    typer.echo(f"\n{len(letters)} letter(s) in {mail_dir}")
+    db = os.environ["NASTAVNIK_DB"]
+    typer.echo(
+        "\nwhat to open next:\n"
+        f"  export NASTAVNIK_DB={db}\n"
+        "  nastavnik status --now 2022-09-15 --school sosh1   # one school's steps\n"
+        "  nastavnik status --json --now 2022-09-15           # the same as JSON\n"
+        "  nastavnik roadmap show beloyarsky-2022             # the roadmap with resolved dates\n"
+        + (f"  less {letters[0]}\n" if letters else "")
+    )
 
 
 def main() -> None:

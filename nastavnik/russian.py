@@ -40,3 +40,9 @@ def plural_ru(count: int, one: str, few: str, many: str) -> str:
 def working_days_ru(count: int) -> str:
     """«3 рабочих дня», «1 рабочий день», «5 рабочих дней»."""
     return f"{count} " + plural_ru(count, "рабочий день", "рабочих дня", "рабочих дней")
+
+
+def format_decimal_ru(value: float, *, digits: int = 1) -> str:
+    """«45,5», «100» — a number with a decimal comma and no trailing «,0», as Russian text writes it."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    return text.replace(".", ",") if text != "-0" else "0"

@@ -40,7 +40,7 @@ def render_roadmap_table(roadmap: Roadmap, schedules: dict[str, Schedule]) -> No
 
 SYMBOLS = {
     "done": ("✓", "green"),
-    "done_late": ("✓", "yellow"),
+    "done_late": ("✔", "yellow"),
     "not_applicable": ("—", "dim"),
     "overdue": ("✗", "bold red"),
     "due_soon": ("◐", "yellow"),
@@ -56,57 +56,59 @@ def cell_state(states: list[str]) -> str:
 
 
 def render_status(status: object, schools: dict[str, object]) -> None:
-    """Print the schools × steps matrix of a run with counts per row and per column."""
+    """Print a run as a steps × schools matrix (steps down, schools across) with counts both ways."""
     from collections import Counter, defaultdict
 
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from engine.runs import run_definition
     from engine.status import RunStatus
 
     assert isinstance(status, RunStatus)
-    codes: list[str] = []
-    for view in status.views:
-        if view.code not in codes:
-            codes.append(view.code)
+    steps = run_definition(status.run)[0].roadmap.steps
+    titles = {step.code: step.title for step in steps}
+    present = {view.code for view in status.views}
+    codes = [step.code for step in steps if step.code in present]
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in status.views:
         cells[(view.school or "", view.code)].append(view.state)
     units = [""] + sorted({view.school for view in status.views if view.school})
-    table = Table(title=f"{status.run.title} — на {format_date_ru(status.today)}", show_lines=False)
-    table.add_column("ОО")
-    for code in codes:
-        table.add_column(code, justify="center", no_wrap=True)
-    table.add_column("просрочено", justify="right")
-    table.add_column("выполнено", justify="right")
+    table = Table(title=f"{status.run.title}\nна {format_date_ru(status.today)}", title_justify="left")
+    table.add_column("№", no_wrap=True, min_width=5)
+    table.add_column("мероприятие", width=34, no_wrap=True, overflow="ellipsis")
     for unit in units:
-        row_states = [cell_state(cells[(unit, code)]) for code in codes if (unit, code) in cells]
-        if not row_states:
-            continue
-        name = "муниципалитет" if not unit else getattr(schools.get(unit), "short_name", unit)
-        row: list[Text | str] = [name]
-        for code in codes:
+        table.add_column("МО" if not unit else unit[:8], justify="center", no_wrap=True, min_width=2)
+    table.add_column("выполнено", justify="right", no_wrap=True, min_width=9)
+    per_unit: dict[str, Counter[str]] = defaultdict(Counter)
+    for code in codes:
+        row: list[Text | str] = [code, titles.get(code, "")]
+        for unit in units:
             if (unit, code) not in cells:
                 row.append("")
                 continue
-            symbol, style = SYMBOLS[cell_state(cells[(unit, code)])]
+            state = cell_state(cells[(unit, code)])
+            per_unit[unit][state] += 1
+            symbol, style = SYMBOLS[state]
             row.append(Text(symbol, style=style))
-        counts = Counter(row_states)
-        row.append(str(counts["overdue"]))
-        row.append(f"{counts['done'] + counts['done_late'] + counts['not_applicable']}/{len(row_states)}")
-        table.add_row(*row)
-    footer: list[Text | str] = ["выполнили ОО"]
-    for code in codes:
         done, total = status.rollup(code)
-        footer.append(f"{done}/{total}" if total else "")
-    footer += ["", ""]
-    table.add_row(*footer, style="bold")
-    console = Console(width=max(Console().width, 34 + 4 * len(codes)))
+        if total:
+            row.append(f"{done} из {total}")
+        else:
+            municipal = cells.get(("", code), [])
+            row.append("да" if municipal and cell_state(municipal) in ("done", "done_late", "not_applicable") else "нет")
+        table.add_row(*row)
+    table.add_section()
+    table.add_row("", "просрочено", *[str(per_unit[u]["overdue"]) for u in units], "", style="bold")
+    console = Console(width=max(Console().width, 64 + sum(3 + max(2, len(u[:8])) for u in units)))
     console.print(table)
+    names = ", ".join(f"{unit[:8]} — {getattr(schools.get(unit), 'short_name', unit)}" for unit in units if unit)
+    console.print("МО — муниципалитет; " + names, highlight=False)
     legend = "  ".join(f"{SYMBOLS[s][0]} {label}" for s, label in (
         ("done", "в срок"), ("done_late", "с опозданием"), ("overdue", "просрочено"), ("due_soon", "срок скоро"),
         ("open", "открыто"), ("blocked", "ждёт предыдущего шага"), ("not_applicable", "неприменимо")))
-    console.print(legend)
+    console.print(legend, highlight=False)
     totals = status.counts()
-    console.print("итого: " + ", ".join(f"{state} {totals[state]}" for state in _PRIORITY if totals[state]))
+    console.print("итого: " + ", ".join(f"{state} {totals[state]}" for state in _PRIORITY if totals[state]),
+                  highlight=False)

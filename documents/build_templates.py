@@ -1,0 +1,756 @@
+"""Build the built-in .docx templates in ``templates/`` with python-docx, so they are reviewable as code.
+
+Run ``python -m documents.build_templates [folder]`` after editing this file; a test rebuilds the
+templates into a temporary folder and compares their text with the committed files.
+
+Templates are Jinja inside Word (docxtpl): ``{{ … }}`` in a run, ``{%p … %}`` alone in a paragraph,
+``{%tr … %}`` alone in a table row. Every paragraph here is one run (or runs with whole tags), so
+Word never splits a tag. Orders follow ГОСТ Р 7.0.97: organisation, kind of document, date and
+number, place, title «О…», text, «ПРИКАЗЫВАЮ:», numbered points, signature.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+FONT = "Times New Roman"
+
+# Acts every document of the target model cites; spelt out once here.
+R145 = (
+    "распоряжением Министерства просвещения Российской Федерации от 25 декабря 2019 г. № Р-145 "
+    "«Об утверждении методологии (целевой модели) наставничества обучающихся для организаций, "
+    "осуществляющих образовательную деятельность по общеобразовательным, дополнительным "
+    "общеобразовательным и программам среднего профессионального образования, в том числе с "
+    "применением лучших практик обмена опытом между обучающимися»"
+)
+AZ1128 = (
+    "методическими рекомендациями по разработке и внедрению системы (целевой модели) наставничества "
+    "педагогических работников в образовательных организациях (письмо Министерства просвещения "
+    "Российской Федерации от 21 декабря 2021 г. № АЗ-1128/08)"
+)
+BASIS_ACT = (
+    "{% if basis_act %}{{ basis_act.kind_instrumental }}{% if basis_act.issuer %} "
+    "{{ basis_act.issuer }}{% endif %} от {{ basis_act.date|date_ru }} № {{ basis_act.number }}"
+    "{% if basis_act.title %} «{{ basis_act.title }}»{% endif %}, {% endif %}"
+)
+SHORT = "{{ organisation.short_name }}"
+MUNICIPALITY_GENITIVE = "{{ organisation.municipality|decline('genitive') }}"
+CURATOR_DATIVE = (
+    "{{ curator.position|decline('dative')|upper_first }} "
+    "{{ curator.full_name|surname_initials('dative') }}, куратору внедрения целевой модели "
+    "наставничества"
+)
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+
+def _new_document(*, landscape: bool = False, size: float = 14) -> DocumentObject:
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+    # ГОСТ Р 7.0.97 margins: at least 20 mm left, 10 mm right; orders are bound on the left.
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(size)
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+    return document
+
+
+def _text_width(document: DocumentObject) -> int:
+    section = document.sections[0]
+    assert section.page_width is not None and section.left_margin is not None
+    assert section.right_margin is not None
+    return int(section.page_width - section.left_margin - section.right_margin)
+
+
+def _para(
+    document: DocumentObject,
+    text: str = "",
+    *,
+    align: str = "justify",
+    bold: bool = False,
+    indent: bool = False,
+    left: float | None = None,
+    size: float | None = None,
+    space_after: float = 0,
+) -> Paragraph:
+    paragraph = document.add_paragraph()
+    paragraph.alignment = {
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    }[align]
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Cm(1.25)
+    if left is not None:
+        paragraph.paragraph_format.left_indent = Cm(left)
+    if space_after:
+        paragraph.paragraph_format.space_after = Pt(space_after)
+    if text:
+        run = paragraph.add_run(text)
+        run.bold = bold or None
+        if size:
+            run.font.size = Pt(size)
+    return paragraph
+
+
+def _two_sided(document: DocumentObject, left: str, right: str, *, bold: bool = False) -> Paragraph:
+    """A line with text on the left and on the right margin: date and number, signatures."""
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.tab_stops.add_tab_stop(_text_width(document), WD_TAB_ALIGNMENT.RIGHT)
+    run = paragraph.add_run(left)
+    run.bold = bold or None
+    run.add_tab()
+    tail = paragraph.add_run(right)
+    tail.bold = bold or None
+    return paragraph
+
+
+def _tag(document: DocumentObject, tag: str) -> None:
+    """A docxtpl paragraph tag (``{%p if … %}``): the whole paragraph becomes the tag."""
+    document.add_paragraph().add_run(tag)
+
+
+def _points(document: DocumentObject, points: Sequence[str]) -> None:
+    for point in points:
+        _para(document, point, indent=True)
+
+
+def _order_head(document: DocumentObject, *, kind: str = "ПРИКАЗ") -> None:
+    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
+    _para(document)
+    _para(document, kind, align="center", bold=True, size=16)
+    _para(document)
+    _two_sided(document, "{{ date|date_numeric }}", "№ {{ number }}")
+    _para(document, "{{ organisation.place }}", align="center")
+    _para(document)
+
+
+def _title(document: DocumentObject, text: str) -> None:
+    _para(document, text, align="left", bold=True)
+    _para(document)
+
+
+def _signature(document: DocumentObject, *, position: str = "{{ organisation.head_position }}",
+               name: str = "{{ organisation.head_name|initials }}") -> None:
+    _para(document)
+    _para(document)
+    _two_sided(document, position, name)
+
+
+def _approval_block(document: DocumentObject, lines: Sequence[str]) -> None:
+    for line in lines:
+        _para(document, line, align="left", left=9.5)
+    _para(document)
+
+
+def _table(
+    document: DocumentObject,
+    header: Sequence[str],
+    widths_mm: Sequence[float],
+    *,
+    size: float = 12,
+) -> Table:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for cell, text, width in zip(table.rows[0].cells, header, widths_mm, strict=True):
+        cell.width = Mm(width)
+        _cell_text(cell.paragraphs[0], text, bold=True, size=size, align="center")
+    return table
+
+
+def _cell_text(paragraph: Paragraph, text: str, *, bold: bool = False, size: float = 12,
+               align: str = "left") -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if align == "center" else WD_ALIGN_PARAGRAPH.LEFT
+    run = paragraph.add_run(text)
+    run.bold = bold or None
+    run.font.size = Pt(size)
+
+
+def _table_row(table: Table, cells: Sequence[str], *, size: float = 12, bold: bool = False,
+               merged: bool = False, centered: Sequence[int] = ()) -> None:
+    row = table.add_row()
+    if merged:
+        cell = row.cells[0].merge(row.cells[-1])
+        _cell_text(cell.paragraphs[0], cells[0], bold=bold, size=size)
+        return
+    for index, (cell, text) in enumerate(zip(row.cells, cells, strict=True)):
+        _cell_text(cell.paragraphs[0], text, bold=bold, size=size,
+                   align="center" if index in centered else "left")
+
+
+def _loop_rows(table: Table, opening: str, cells: Sequence[str], *, size: float = 12,
+               centered: Sequence[int] = ()) -> None:
+    """A ``{%tr for … %}`` row, the repeated row and the ``{%tr endfor %}`` row."""
+    _table_row(table, [opening] + [""] * (len(cells) - 1), size=size)
+    _table_row(table, cells, size=size, centered=centered)
+    _table_row(table, ["{%tr endfor %}"] + [""] * (len(cells) - 1), size=size)
+
+
+# --- the templates --------------------------------------------------------------------------
+
+
+def build_order_curator_appointment() -> DocumentObject:
+    """Приказ о назначении куратора внедрения целевой модели наставничества."""
+    document = _new_document()
+    _order_head(document)
+    _title(document, "О назначении куратора внедрения целевой модели наставничества")
+    _para(document, (
+        f"В соответствии с {R145}, {BASIS_ACT}в целях организации внедрения целевой модели "
+        f"наставничества педагогических работников и обучающихся в {SHORT}"
+    ), indent=True)
+    _para(document)
+    _para(document, "ПРИКАЗЫВАЮ:", align="left")
+    _points(document, [
+        "1. Назначить {{ curator.full_name|accusative }}, {{ curator.position|decline('accusative') }}, "
+        "куратором внедрения целевой модели наставничества педагогических работников и обучающихся "
+        f"в {SHORT} (далее — куратор).",
+        "2. Куратору:",
+        f"2.1. организовать разработку и реализацию дорожной карты внедрения целевой модели "
+        f"наставничества в {SHORT};",
+        "2.2. сформировать базу наставников и базу наставляемых и поддерживать их в актуальном "
+        "состоянии;",
+        "2.3. организовать обучение наставников, в том числе с привлечением внешних экспертов;",
+        "2.4. осуществлять контроль внедрения целевой модели наставничества и реализации программ "
+        "наставничества;",
+        "2.5. проводить мониторинг реализации программ наставничества и оценку вовлечённости "
+        "педагогических работников и обучающихся в различные формы наставничества;",
+        "2.6. своевременно представлять информацию о ходе внедрения целевой модели наставничества "
+        "муниципальному координатору.",
+        "3. Контроль за исполнением настоящего приказа оставляю за собой.",
+    ])
+    _signature(document)
+    _para(document)
+    _para(document, "С приказом {{ 'ознакомлена' if curator.full_name|gender == 'female' "
+                    "else 'ознакомлен' }}:", align="left")
+    _two_sided(document, "____________ {{ curator.full_name|initials }}",
+               "«___» ____________ 20___ г.")
+    return document
+
+
+def build_order_regulation_roadmap() -> DocumentObject:
+    """Приказ об утверждении Положения о системе наставничества и дорожной карты."""
+    document = _new_document()
+    _order_head(document)
+    _title(document, (
+        "Об утверждении Положения о системе наставничества педагогических работников и "
+        "обучающихся и дорожной карты внедрения целевой модели наставничества"
+    ))
+    _para(document, (
+        f"В соответствии с {R145}, {AZ1128}, {BASIS_ACT}в целях создания условий для "
+        "профессионального развития педагогических работников, поддержки и самоопределения "
+        f"обучающихся {SHORT}"
+    ), indent=True)
+    _para(document)
+    _para(document, "ПРИКАЗЫВАЮ:", align="left")
+    _points(document, [
+        "1. Утвердить Положение о системе наставничества педагогических работников и обучающихся "
+        f"в {SHORT} (приложение 1).",
+        "2. Утвердить дорожную карту (план мероприятий) внедрения целевой модели наставничества "
+        f"в {SHORT} на {{{{ roadmap_period }}}} (приложение 2).",
+        f"3. {CURATOR_DATIVE}, обеспечить выполнение мероприятий дорожной карты в установленные "
+        "сроки.",
+        "4. Педагогическим работникам руководствоваться Положением о системе наставничества при "
+        "организации наставнической деятельности.",
+        "5. Разместить настоящий приказ, Положение о системе наставничества и дорожную карту на "
+        f"официальном сайте {SHORT} в разделе «Наставничество» в срок до "
+        "{{ publish_deadline|date_ru }}",
+        "6. Контроль за исполнением настоящего приказа оставляю за собой.",
+    ])
+    _signature(document)
+    return document
+
+
+def build_regulation() -> DocumentObject:
+    """Положение о системе наставничества педагогических работников и обучающихся."""
+    document = _new_document()
+    _approval_block(document, [
+        "УТВЕРЖДЕНО",
+        f"{{{{ approval.kind_instrumental }}}} {SHORT}",
+        "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+    ])
+    _para(document, "ПОЛОЖЕНИЕ", align="center", bold=True)
+    _para(document, "о системе наставничества педагогических работников и обучающихся",
+          align="center", bold=True)
+    _para(document, f"в {SHORT}", align="center", bold=True)
+    _para(document)
+
+    def heading(text: str) -> None:
+        _para(document)
+        _para(document, text, align="center", bold=True)
+
+    heading("1. Общие положения")
+    _points(document, [
+        "1.1. Настоящее Положение о системе наставничества педагогических работников и обучающихся "
+        f"в {SHORT} (далее — Положение) разработано в соответствии с Федеральным законом "
+        "от 29 декабря 2012 г. № 273-ФЗ «Об образовании в Российской Федерации», "
+        f"{R145}, {AZ1128} и определяет цели, задачи, формы и порядок осуществления "
+        f"наставничества в {{{{ organisation.full_name }}}} (далее — образовательная организация).",
+        "1.2. Наставничество — форма обеспечения профессионального становления, развития и "
+        "адаптации к квалифицированному исполнению должностных обязанностей лиц, в отношении "
+        "которых осуществляется наставничество, а также универсальная технология передачи опыта, "
+        "знаний, формирования навыков и компетенций через неформальное взаимообогащающее общение, "
+        "основанное на доверии и партнёрстве.",
+        "1.3. Участниками системы наставничества являются: наставник — педагогический работник или "
+        "обучающийся, обладающий опытом, достижениями и знаниями, готовый передать их "
+        "наставляемому; наставляемый — педагогический работник (в том числе молодой специалист) "
+        "или обучающийся, в отношении которого осуществляется наставничество; куратор внедрения "
+        "целевой модели наставничества — работник образовательной организации, назначенный "
+        "приказом руководителя; руководитель образовательной организации.",
+    ])
+    heading("2. Цели и задачи наставничества")
+    _points(document, [
+        "2.1. Цель наставничества — максимально полное раскрытие потенциала личности "
+        "наставляемого, необходимое для успешной личной и профессиональной самореализации, "
+        "создание условий для формирования эффективной системы поддержки, самоопределения и "
+        "профессиональной ориентации обучающихся, профессионального развития педагогических "
+        "работников.",
+        "2.2. Задачи наставничества:",
+        "– улучшение показателей образовательной организации в образовательной, "
+        "социокультурной, спортивной сферах и в сфере дополнительного образования;",
+        "– подготовка обучающихся к самостоятельной, осознанной и социально продуктивной "
+        "деятельности, раскрытие их личностного, творческого и профессионального потенциала;",
+        "– ускорение профессионального становления педагогических работников, адаптация молодых "
+        "специалистов в педагогическом коллективе;",
+        "– создание психологически комфортной среды для развития и повышения квалификации "
+        "педагогических работников.",
+    ])
+    heading("3. Организация наставничества")
+    _points(document, [
+        "3.1. Руководитель образовательной организации назначает куратора внедрения целевой "
+        "модели наставничества, утверждает дорожную карту и программы наставничества, издаёт "
+        "приказ о закреплении наставнических пар (групп) и создаёт условия для их работы.",
+        "3.2. Куратор формирует базу наставников и базу наставляемых, организует обучение "
+        "наставников, контролирует реализацию программ наставничества и проводит их мониторинг.",
+        "3.3. Наставническая пара (группа) формируется при взаимном согласии наставника и "
+        "наставляемого, для несовершеннолетнего обучающегося — с согласия его родителей "
+        "(законных представителей), на срок от трёх месяцев до одного года.",
+        "3.4. Наставник одновременно осуществляет наставничество в отношении не более чем трёх "
+        "наставляемых.",
+        "3.5. Наставник и наставляемый разрабатывают индивидуальный план развития наставляемого "
+        "в течение одного месяца с даты закрепления наставнической пары (группы).",
+    ])
+    heading("4. Формы наставничества")
+    _para(document, "4.1. В образовательной организации применяются следующие формы наставничества:",
+          indent=True)
+    _tag(document, "{%p for form in forms %}")
+    _para(document, "– {{ form }}{{ '.' if loop.last else ';' }}", indent=True)
+    _tag(document, "{%p endfor %}")
+    _points(document, [
+        "4.2. Форма наставничества и программа наставничества выбираются исходя из запроса "
+        "наставляемого и ресурсов наставника.",
+    ])
+    heading("5. Права и обязанности наставника")
+    _points(document, [
+        "5.1. Наставник обязан: разрабатывать совместно с наставляемым индивидуальный план "
+        "развития; оказывать наставляемому помощь в освоении профессиональных (учебных) задач; "
+        "личным примером развивать положительные качества наставляемого; участвовать в "
+        "мониторинге реализации программы наставничества.",
+        "5.2. Наставник имеет право: привлекать к работе с наставляемым других работников "
+        "образовательной организации с их согласия; знакомиться с документами, необходимыми для "
+        "осуществления наставничества; обращаться к куратору с предложениями о совершенствовании "
+        "наставничества; отказаться от наставничества по уважительной причине.",
+    ])
+    heading("6. Права и обязанности наставляемого")
+    _points(document, [
+        "6.1. Наставляемый обязан: выполнять индивидуальный план развития; выполнять указания "
+        "наставника, связанные с реализацией программы наставничества; участвовать в мониторинге "
+        "и оценке результатов наставничества.",
+        "6.2. Наставляемый имеет право: пользоваться ресурсами образовательной организации для "
+        "реализации плана развития; обращаться к наставнику и куратору за помощью; ходатайствовать "
+        "о замене наставника.",
+    ])
+    heading("7. Мониторинг и оценка результатов наставничества")
+    _points(document, [
+        "7.1. Мониторинг реализации программ наставничества проводит куратор не реже одного раза "
+        "в полугодие: оцениваются качество реализации программ, удовлетворённость участников и "
+        "динамика профессионального (учебного) роста наставляемых.",
+        "7.2. Результаты мониторинга рассматриваются на заседании педагогического совета и "
+        "представляются муниципальному координатору.",
+    ])
+    heading("8. Меры поощрения наставников")
+    _points(document, [
+        "8.1. Наставникам применяются меры морального и материального стимулирования: объявление "
+        "благодарности, награждение грамотой, выдвижение на конкурсы профессионального мастерства, "
+        "учёт наставнической деятельности при аттестации и распределении стимулирующих выплат в "
+        "соответствии с локальными актами образовательной организации.",
+    ])
+    heading("9. Заключительные положения")
+    _points(document, [
+        "9.1. Положение вступает в силу с даты его утверждения приказом руководителя "
+        "образовательной организации и действует до его отмены.",
+        "9.2. Изменения в Положение вносятся приказом руководителя образовательной организации.",
+    ])
+    return document
+
+
+def build_order_pairs() -> DocumentObject:
+    """Приказ о закреплении наставнических пар (групп) with the table of pairs as its annex."""
+    document = _new_document()
+    _order_head(document)
+    _title(document, "О закреплении наставнических пар (групп) на {{ academic_year }} учебный год")
+    _para(document, (
+        "В соответствии с Положением о системе наставничества педагогических работников и "
+        f"обучающихся в {SHORT}, на основании базы наставников и базы наставляемых, в целях "
+        "реализации целевой модели наставничества"
+    ), indent=True)
+    _para(document)
+    _para(document, "ПРИКАЗЫВАЮ:", align="left")
+    _points(document, [
+        "1. Закрепить наставнические пары (группы) на {{ academic_year }} учебный год согласно "
+        "приложению к настоящему приказу.",
+        "2. Наставникам совместно с наставляемыми разработать индивидуальные планы развития "
+        "в срок до {{ plans_deadline|date_ru }}",
+        f"3. {CURATOR_DATIVE}, обеспечить организационно-методическое сопровождение "
+        "наставнических пар (групп) и мониторинг реализации программ наставничества.",
+        "4. Контроль за исполнением настоящего приказа оставляю за собой.",
+    ])
+    _signature(document)
+    document.add_page_break()
+    _approval_block(document, [
+        "Приложение",
+        f"к приказу {SHORT}",
+        "от {{ date|date_numeric }} № {{ number }}",
+    ])
+    _para(document, "Наставнические пары (группы) на {{ academic_year }} учебный год",
+          align="center", bold=True, space_after=6)
+    table = _table(document, ["№ п/п", "Наставник", "Наставляемый", "Форма наставничества",
+                              "Группа", "Срок наставничества"], [12, 38, 38, 30, 20, 27])
+    _loop_rows(table, "{%tr for pair in pairs %}", [
+        "{{ loop.index }}",
+        "{{ pair.mentor }}{% if pair.mentor_position %}, {{ pair.mentor_position }}{% endif %}",
+        "{{ pair.mentee }}{% if pair.mentee_position %}, {{ pair.mentee_position }}{% endif %}",
+        "{{ pair.form }}",
+        "{{ pair.group or '—' }}",
+        "{{ pair.start|date_numeric }} – {{ pair.end|date_numeric }}",
+    ], centered=(0, 4, 5))
+    return document
+
+
+def build_order_municipal_implementation() -> DocumentObject:
+    """Распоряжение (приказ) органа управления образованием о внедрении целевой модели."""
+    document = _new_document()
+    _order_head(document, kind="{{ document_kind|upper }}")
+    _title(document, (
+        "О внедрении целевой модели наставничества педагогических работников и обучающихся "
+        f"в образовательных организациях {MUNICIPALITY_GENITIVE}"
+    ))
+    _para(document, (
+        f"В соответствии с {R145}, {AZ1128}, в целях реализации федерального проекта «Современная "
+        "школа» национального проекта «Образование», формирования эффективной системы поддержки, "
+        "самоопределения и профессиональной ориентации обучающихся, профессионального развития "
+        "педагогических работников{{ ':' if document_kind == 'распоряжение' else '' }}"
+    ), indent=True)
+    _tag(document, "{%p if document_kind == 'приказ' %}")
+    _para(document)
+    _para(document, "ПРИКАЗЫВАЮ:", align="left")
+    _tag(document, "{%p endif %}")
+    _points(document, [
+        "1. Внедрить целевую модель наставничества педагогических работников и обучающихся в "
+        f"образовательных организациях {MUNICIPALITY_GENITIVE} (далее — целевая модель "
+        "наставничества).",
+        "2. Утвердить:",
+        "2.1. Положение о муниципальной целевой модели наставничества педагогических работников и "
+        f"обучающихся в образовательных организациях {MUNICIPALITY_GENITIVE} (приложение 1);",
+        "2.2. план мероприятий (дорожную карту) внедрения целевой модели наставничества в "
+        f"образовательных организациях {MUNICIPALITY_GENITIVE} на {{{{ roadmap_period }}}} "
+        "(приложение 2).",
+        "3. Назначить {{ coordinator.full_name|accusative }}, "
+        "{{ coordinator.position|decline('accusative') }}"
+        "{% if coordinator.organisation %} {{ coordinator.organisation }}{% endif %}, муниципальным "
+        "координатором по вопросам внедрения целевой модели наставничества в "
+        "{{ organisation.municipality|decline('prepositional') }}.",
+        f"4. Руководителям образовательных организаций {MUNICIPALITY_GENITIVE}:",
+        "4.1. назначить кураторов внедрения целевой модели наставничества в срок до "
+        "{{ curators_deadline|date_ru }};",
+        "4.2. разработать и утвердить положения о системе наставничества педагогических "
+        "работников и обучающихся и дорожные карты внедрения целевой модели наставничества в срок "
+        "до {{ documents_deadline|date_ru }};",
+        "4.3. обеспечить выполнение мероприятий дорожной карты в установленные сроки и "
+        "представление информации о ходе внедрения муниципальному координатору.",
+        "5. Контроль за исполнением настоящего {{ 'распоряжения' if document_kind == "
+        "'распоряжение' else 'приказа' }} оставляю за собой.",
+    ])
+    _signature(document)
+    return document
+
+
+def build_roadmap() -> DocumentObject:
+    """Дорожная карта: the roadmap as a table with resolved dates (landscape)."""
+    document = _new_document(landscape=True, size=12)
+    _tag(document, "{%p if approval %}")
+    _approval_block(document, [
+        "УТВЕРЖДЕНА",
+        "{{ approval.kind_instrumental }}{% if approval.issuer %} {{ approval.issuer }}{% endif %}",
+        "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+    ])
+    _tag(document, "{%p endif %}")
+    _para(document, "{{ title }}", align="center", bold=True)
+    _para(document, "{{ organisation.full_name }}", align="center", space_after=6)
+    table = _table(document, ["№ п/п", "Наименование мероприятия", "Срок реализации", "Даты",
+                              "Ответственный исполнитель", "Результат, вид документа"],
+                   [14, 80, 32, 32, 40, 54])
+    _table_row(table, ["{%tr for item in table %}"] + [""] * 5)
+    _table_row(table, ["{%tr if item.is_section %}"] + [""] * 5)
+    _table_row(table, ["{{ item.code }}. {{ item.title }}"], bold=True, merged=True)
+    _table_row(table, ["{%tr else %}"] + [""] * 5)
+    _table_row(table, ["{{ item.code }}", "{{ item.title }}", "{{ item.deadline }}",
+                       "{{ item.dates }}", "{{ item.responsible }}", "{{ item.result }}"],
+               centered=(0,))
+    _table_row(table, ["{%tr endif %}"] + [""] * 5)
+    _table_row(table, ["{%tr endfor %}"] + [""] * 5)
+    return document
+
+
+def build_analytical_report() -> DocumentObject:
+    """Аналитическая справка по итогам реализации дорожной карты (municipal)."""
+    document = _new_document(size=14)
+    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
+    _para(document)
+    _para(document, "АНАЛИТИЧЕСКАЯ СПРАВКА", align="center", bold=True)
+    _para(document, "по итогам реализации дорожной карты", align="center", bold=True)
+    _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
+    _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
+    _para(document)
+    _points(document, [
+        "В реализации дорожной карты участвуют {{ summary.schools }} "
+        "{{ summary.schools|plural('образовательная организация', 'образовательные организации', "
+        "'образовательных организаций') }}. Всего {{ summary.total }} "
+        "{{ summary.total|plural('мероприятие', 'мероприятия', 'мероприятий') }} "
+        "(с учётом мероприятий каждой образовательной организации), из них выполнено в срок — "
+        "{{ summary.on_time }} ({{ summary.on_time_share }} %), выполнено с нарушением срока — "
+        "{{ summary.late }} ({{ summary.late_share }} %), просрочено — {{ summary.overdue }} "
+        "({{ summary.overdue_share }} %), в работе (срок не наступил) — {{ summary.open }} "
+        "({{ summary.open_share }} %).",
+    ])
+    _para(document)
+    _para(document, "1. Выполнение мероприятий по образовательным организациям", align="center",
+          bold=True, space_after=6)
+    table = _table(document, ["№ п/п", "Образовательная организация", "Выполнено в срок",
+                              "Выполнено с нарушением срока", "Просрочено", "В работе", "Всего",
+                              "Выполнено, %"], [10, 55, 18, 22, 18, 16, 14, 18], size=10)
+    _loop_rows(table, "{%tr for row in rows %}", [
+        "{{ loop.index }}", "{{ row.name }}", "{{ row.on_time }}", "{{ row.late }}",
+        "{{ row.overdue }}", "{{ row.open }}", "{{ row.total }}", "{{ row.done_share }}",
+    ], size=10, centered=(0, 2, 3, 4, 5, 6, 7))
+    _table_row(table, ["", "Итого", "{{ summary.on_time }}", "{{ summary.late }}",
+                       "{{ summary.overdue }}", "{{ summary.open }}", "{{ summary.total }}",
+                       "{{ summary.done_share }}"], size=10, bold=True, centered=(2, 3, 4, 5, 6, 7))
+    _para(document)
+    _para(document, "{{ chart }}", align="center")
+    _para(document, "Рисунок 1. {{ chart_caption }}", align="center", size=12)
+    _para(document)
+    _para(document, "2. Просроченные мероприятия", align="center", bold=True, space_after=6)
+    _tag(document, "{%p if overdue %}")
+    table = _table(document, ["№ п/п", "Образовательная организация", "Мероприятие",
+                              "Срок", "Просрочено, дней"], [10, 50, 70, 22, 19], size=10)
+    _loop_rows(table, "{%tr for item in overdue %}", [
+        "{{ loop.index }}", "{{ item.school }}", "{{ item.code }} {{ item.title }}",
+        "{{ item.deadline|date_numeric }}", "{{ item.days }}",
+    ], size=10, centered=(0, 3, 4))
+    _tag(document, "{%p else %}")
+    _para(document, "Просроченных мероприятий нет.", indent=True)
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(document, "3. Достижение показателей эффективности", align="center", bold=True,
+          space_after=6)
+    _tag(document, "{%p if indicators_with_data %}")
+    table = _table(document, ["№", "Показатель", "Год", "Целевое значение",
+                              "Фактическое значение", "Достигнуто"], [12, 83, 14, 22, 22, 18],
+                   size=10)
+    _loop_rows(table, "{%tr for item in indicators_with_data %}", [
+        "{{ item.code }}", "{{ item.title }}", "{{ item.year }}",
+        "{{ item.target_text }}", "{{ item.actual_text }}", "{{ item.achieved_text }}",
+    ], size=10, centered=(0, 2, 3, 4, 5))
+    _tag(document, "{%p else %}")
+    _para(document, "Фактические значения показателей эффективности не представлены.", indent=True)
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p if indicators_without_data %}")
+    _para(document, "Нет данных по {{ indicators_without_data|length|plural('показателю', "
+                    "'показателям', 'показателям') }}: {{ indicators_without_data|join(', ') }}.",
+          indent=True)
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(document, "4. Выводы", align="center", bold=True)
+    _tag(document, "{%p for line in conclusions %}")
+    _para(document, "{{ line }}", indent=True)
+    _tag(document, "{%p endfor %}")
+    _signature(document)
+    _tag(document, "{%p if prepared_by %}")
+    _para(document)
+    _para(document, "Исполнитель: {{ prepared_by.full_name|surname_initials }}, "
+                    "{{ prepared_by.position }}", align="left", size=11)
+    _tag(document, "{%p endif %}")
+    return document
+
+
+def build_protocol() -> DocumentObject:
+    """Протокол заседания (e.g. муниципального методического совета) with the step's agenda."""
+    document = _new_document()
+    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
+    _para(document)
+    _para(document, "ПРОТОКОЛ", align="center", bold=True, size=16)
+    _para(document, "заседания {{ body }}", align="center", bold=True)
+    _para(document)
+    _two_sided(document, "{{ date|date_numeric }}", "№ {{ number }}")
+    _para(document, "{{ organisation.place }}", align="center")
+    _para(document)
+    _para(document, "Председатель — {{ chair|surname_initials }}", align="left")
+    _para(document, "Секретарь — {{ secretary|surname_initials }}", align="left")
+    _para(document, (
+        "Присутствовали: {% if attendees %}{{ attendees|map('surname_initials')|join(', ') }}"
+        "{% else %}{{ attendees_count }} {{ attendees_count|plural('человек', 'человека', "
+        "'человек') }}{% endif %}."
+    ), align="justify")
+    _para(document)
+    _para(document, "ПОВЕСТКА ДНЯ:", align="left")
+    _tag(document, "{%p for item in agenda %}")
+    _para(document, (
+        "{{ loop.index }}. {{ item.title|sentence }}"
+        "{% if item.speaker %} Докладчик — {{ item.speaker|surname_initials }}"
+        "{% if item.speaker_position %}, {{ item.speaker_position }}{% endif %}.{% endif %}"
+    ), indent=True)
+    _tag(document, "{%p endfor %}")
+    _tag(document, "{%p for item in agenda %}")
+    _para(document)
+    _para(document, (
+        "{{ loop.index }}. СЛУШАЛИ: {% if item.speaker %}"
+        "{{ item.speaker|surname_initials('accusative') }}"
+        "{% if item.speaker_position %}, {{ item.speaker_position|decline('accusative') }},"
+        "{% endif %} — {% else %}информацию {% endif %}"
+        "по вопросу «{{ item.title|strip_period }}»."
+    ), indent=True)
+    _para(document, "РЕШИЛИ: {{ item.decision }}", indent=True)
+    _tag(document, "{%p endfor %}")
+    _signature(document, position="Председатель", name="{{ chair|initials }}")
+    _para(document)
+    _two_sided(document, "Секретарь", "{{ secretary|initials }}")
+    return document
+
+
+BUILDERS: dict[str, Callable[[], DocumentObject]] = {
+    "order_curator_appointment": build_order_curator_appointment,
+    "order_regulation_roadmap": build_order_regulation_roadmap,
+    "regulation": build_regulation,
+    "order_pairs": build_order_pairs,
+    "order_municipal_implementation": build_order_municipal_implementation,
+    "roadmap": build_roadmap,
+    "analytical_report": build_analytical_report,
+    "protocol": build_protocol,
+}
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+_KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid"}
+_FIXED_TIME = datetime(2022, 1, 1)
+
+
+def _slim(document: DocumentObject) -> None:
+    """Drop what python-docx's default template carries but the documents never use.
+
+    Its styles.xml (and the stylesWithEffects copy) are ~0.9 MB of latent styles: parsing and
+    re-zipping them on every render would cost most of the rendering time.
+    """
+    styles = document.styles.element
+    for style in list(styles.findall(qn("w:style"))):
+        if style.get(qn("w:styleId")) not in _KEEP_STYLES:
+            styles.remove(style)
+    for latent in styles.findall(qn("w:latentStyles")):
+        styles.remove(latent)
+    part = document.part
+    for rel_id, rel in list(part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml", "/webSettings")):
+            del part.rels[rel_id]
+    package_rels = part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del package_rels[rel_id]
+    properties = document.core_properties
+    properties.author = "nastavnik"
+    properties.last_modified_by = "nastavnik"
+    properties.title = ""
+    properties.subject = ""
+    properties.comments = ""
+    properties.keywords = ""
+    properties.revision = 1
+    properties.created = _FIXED_TIME
+    properties.modified = _FIXED_TIME
+    properties.last_printed = _FIXED_TIME
+
+
+def docx_bytes(document: DocumentObject) -> bytes:
+    """The document as .docx bytes with fixed zip timestamps, so equal content gives equal bytes."""
+    raw = io.BytesIO()
+    document.save(raw)
+    return normalise_zip(raw.getvalue())
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip (docx, xlsx) with fixed entry timestamps: the bytes depend on content only."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED
+    ) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            target.writestr(fixed, source.read(info.filename), compresslevel=6)
+    return out.getvalue()
+
+
+def build_all(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
+    """(Re)create every built-in .docx template in ``out_dir``; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for template_id, builder in BUILDERS.items():
+        document = builder()
+        _slim(document)
+        path = out_dir / f"{template_id}.docx"
+        path.write_bytes(docx_bytes(document))
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m documents.build_templates [folder]``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    out_dir = Path(args[0]) if args else TEMPLATES_DIR
+    for path in build_all(out_dir):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Read mentoring pairs (наставнические пары) from a CSV file for the order on pairs.
+
+Columns (header required, any order): ``mentor``, ``mentee``, ``form``, ``start``, ``end``; optional
+``group``, ``mentor_position``, ``mentee_position``. Separator «,» or «;» (as Russian Excel saves),
+UTF-8 with or without BOM, dates «15.09.2022» or «2022-09-15». All or nothing: every problem is
+reported at once by row and column, and no pair is returned while any row is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from documents.context import Pair, parse_date
+from documents.declension import split_full_name
+from nastavnik.errors import NastavnikError
+
+REQUIRED_COLUMNS = ("mentor", "mentee", "form", "start", "end")
+OPTIONAL_COLUMNS = ("group", "mentor_position", "mentee_position")
+
+
+def read_pairs_csv(*, path: Path) -> list[Pair]:
+    """The pairs of a CSV file; a NastavnikError lists every bad row and column."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise NastavnikError("the file is not UTF-8 text: save it as «CSV UTF-8»", where=str(path)) from None
+    except OSError as error:
+        raise NastavnikError(f"cannot read the file: {error.strerror}", where=str(path)) from None
+    return parse_pairs_csv(text, source=Path(path).name)
+
+
+def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
+    """The pairs of CSV text; ``source`` names the file in error messages."""
+    text = text.lstrip("\ufeff")
+    first_line = text.splitlines()[0] if text.strip() else ""
+    if not first_line:
+        raise NastavnikError("the file is empty: expected a header line " + ",".join(REQUIRED_COLUMNS), where=source)
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name and name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s): {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s): {', '.join(unknown)}")
+        expected = ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")"
+        raise NastavnikError(f"row 1 (header): {'; '.join(problems)}; expected {expected}", where=source)
+
+    pairs: list[Pair] = []
+    problems: list[str] = []
+    for row_number, row in enumerate(reader, start=2):
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # blank lines at the end of Excel exports
+        row_problems: list[str] = []
+
+        def problem(column: str, reason: str, *, row_number: int = row_number) -> None:
+            row_problems.append(f"row {row_number}, column {column}: {reason}")
+
+        if None in row:
+            problem("-", "more values than columns in the header")
+        values = {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
+        for column in REQUIRED_COLUMNS:
+            if not values.get(column):
+                problem(column, "empty")
+        for column in ("mentor", "mentee"):
+            if values.get(column):
+                try:
+                    split_full_name(values[column])
+                except NastavnikError as error:
+                    problem(column, error.reason)
+        dates = {}
+        for column in ("start", "end"):
+            if values.get(column):
+                try:
+                    dates[column] = parse_date(values[column], where=column)
+                except NastavnikError:
+                    problem(column, f"expected a date like 15.09.2022, got {values[column]!r}")
+        if len(dates) == 2 and dates["start"] > dates["end"]:
+            problem("end", f"the end {values['end']} is before the start {values['start']}")
+        if values.get("mentor") and values.get("mentor") == values.get("mentee"):
+            problem("mentee", "the mentee is the mentor")
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        pairs.append(
+            Pair(
+                mentor=values["mentor"],
+                mentee=values["mentee"],
+                form=values["form"],
+                start=dates["start"],
+                end=dates["end"],
+                group=values.get("group") or None,
+                mentor_position=values.get("mentor_position") or None,
+                mentee_position=values.get("mentee_position") or None,
+            )
+        )
+    if problems:
+        raise NastavnikError(
+            f"{len(problems)} problem(s), no pairs read:\n" + "\n".join(problems), where=source
+        )
+    if not pairs:
+        raise NastavnikError("no pairs: the file has a header but no rows", where=source)
+    return pairs

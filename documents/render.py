@@ -1,0 +1,289 @@
+"""Render a document from its template and plain data: DOCX through docxtpl, XLSX through openpyxl.
+
+The Jinja environment is strict (an undefined name is an error, never an empty string) and knows
+Russian filters: ``date_ru`` («15 мая 2022 г.»), ``date_numeric`` («15.05.2022»), ``initials``
+(«М.С. Сулейманов»), ``surname_initials(case)`` («Сулейманова М.С.»), name cases ``genitive``,
+``dative``, ``accusative``, ``instrumental``, ``prepositional``, ``decline(case)`` for positions and
+places, ``gender``, ``plural(one, few, many)``, ``upper_first``, ``lower_first``, ``sentence``,
+``strip_period``. Every output is scanned for «None» and unrendered Jinja before it is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from documents import declension, report, workbooks
+from documents.build_templates import TEMPLATES_DIR, normalise_zip
+from documents.context import (
+    AnalyticalReport,
+    Protocol,
+    RoadmapDocument,
+    load_context,
+)
+from documents.registry import TemplateSpec, get_template
+from nastavnik.errors import NastavnikError
+from nastavnik.russian import format_date_numeric, format_date_ru, plural_ru
+
+LEFTOVERS = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A document written to ``path``; ``sha256`` is of its bytes (equal data → equal bytes)."""
+
+    path: Path
+    sha256: str
+    template_id: str
+
+
+# --- the Jinja environment ----------------------------------------------------------------------
+
+
+class _CachingEnvironment(jinja2.Environment):
+    """An environment that compiles each distinct template source once.
+
+    docxtpl calls ``from_string`` with the document's XML on every render; compiling it again
+    for every one of a hundred orders would dominate the rendering time.
+    """
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one environment per process, lives as long as it
+    def _compiled(self, source: str) -> jinja2.Template:
+        return super().from_string(source)
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is None and template_class is None and isinstance(source, str):
+            return self._compiled(source)
+        return super().from_string(source, globals, template_class)
+
+
+def _need_date(value: object, filter_name: str) -> date:
+    if not isinstance(value, date):
+        raise NastavnikError(f"filter {filter_name} expects a date, got {value!r}", where="template")
+    return value
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _strip_period(text: str) -> str:
+    return text.strip().rstrip(".").rstrip()
+
+
+def _name_case(case: str) -> Callable[[str], str]:
+    def decline(full_name: str) -> str:
+        return declension.decline_name(full_name, case)
+
+    return decline
+
+
+@lru_cache(maxsize=1)
+def jinja_environment() -> jinja2.Environment:
+    """The strict environment with the Russian filters, shared by every DOCX template."""
+    env = _CachingEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env.filters.update(
+        {
+            "date_ru": lambda value: format_date_ru(_need_date(value, "date_ru")),
+            "date_numeric": lambda value: format_date_numeric(_need_date(value, "date_numeric")),
+            "initials": declension.initials_surname,
+            "surname_initials": declension.surname_initials,
+            "decline": declension.decline_phrase,
+            "gender": declension.detect_gender,
+            "plural": lambda count, one, few, many: plural_ru(int(count), one, few, many),
+            "upper_first": declension.upper_first,
+            "lower_first": declension.lower_first,
+            "sentence": _sentence,
+            "strip_period": _strip_period,
+            **{case: _name_case(case) for case in declension.CASES if case != "nominative"},
+        }
+    )
+    return env
+
+
+# --- template files -------------------------------------------------------------------------
+
+
+def template_path(spec: TemplateSpec, templates_dir: Path | None = None) -> Path:
+    """The municipality's own template when its folder has one, else the built-in template."""
+    if spec.file_name is None:
+        raise NastavnikError(f"{spec.id} is built in code and has no template file", where="documents")
+    if templates_dir is None:
+        from nastavnik.settings import get_settings
+
+        templates_dir = get_settings().templates_dir
+    if templates_dir is not None:
+        own = Path(templates_dir) / spec.file_name
+        if own.is_file():
+            return own
+    return TEMPLATES_DIR / spec.file_name
+
+
+@lru_cache(maxsize=64)
+def _template_bytes(path: Path, mtime_ns: int, size: int) -> bytes:
+    return path.read_bytes()
+
+
+def _read_template(path: Path) -> bytes:
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise NastavnikError(f"cannot read the template: {error.strerror}", where=str(path)) from None
+    return _template_bytes(path, stat.st_mtime_ns, stat.st_size)
+
+
+# --- context preparation --------------------------------------------------------------------
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {item.name: getattr(obj, item.name) for item in dataclasses.fields(obj)}
+
+
+def _roadmap_context(obj: RoadmapDocument, tpl: DocxTemplate) -> dict[str, Any]:
+    """Rows grouped under their sections, in the sections' order; rows without a section first."""
+    titles = {section.code: section.title for section in obj.sections}
+    unknown = sorted({row.section for row in obj.rows if row.section and row.section not in titles})
+    if unknown:
+        raise NastavnikError(
+            f"rows refer to sections that are not listed: {', '.join(unknown)}", where="sections"
+        )
+    table: list[dict[str, Any]] = []
+    for row in obj.rows:
+        if row.section is None:
+            table.append({"is_section": False, **_fields(row)})
+    for section in obj.sections:
+        rows = [row for row in obj.rows if row.section == section.code]
+        table.append({"is_section": True, "code": section.code, "title": section.title})
+        table.extend({"is_section": False, **_fields(row)} for row in rows)
+    return {**_fields(obj), "table": table}
+
+
+def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
+    if not obj.attendees and not obj.attendees_count:
+        raise NastavnikError("missing field 'attendees' (names) or 'attendees_count'", where=None)
+    if not obj.agenda:
+        raise NastavnikError("missing field 'agenda': a meeting needs at least one item", where=None)
+    return _fields(obj)
+
+
+def _report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
+    return report.report_context(obj, tpl)
+
+
+_PREPARE: dict[str, Callable[[Any, DocxTemplate], dict[str, Any]]] = {
+    "roadmap": _roadmap_context,
+    "protocol": _protocol_context,
+    "analytical_report": _report_context,
+}
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def render_document(
+    *,
+    template_id: str,
+    data: Mapping[str, Any] | Any,
+    out: Path,
+    templates_dir: Path | None = None,
+) -> RenderedDocument:
+    """Render one document and write it to ``out`` (parent folders are created).
+
+    Args:
+        template_id: a template id from ``list_templates()`` (``order_pairs``, ``mentor_registry``, …).
+        data: the template's data as a plain mapping (shape in ``documents.context``) or its
+            context dataclass.
+        out: where to write the .docx / .xlsx file.
+        templates_dir: a folder of the municipality's own .docx templates; ``None`` reads
+            ``NASTAVNIK_TEMPLATES_DIR``; a template missing there falls back to the built-in one.
+
+    Raises:
+        NastavnikError: unknown template, missing or malformed data (naming the field), a broken
+            template (naming the template and the Jinja error), or leftovers in the output.
+    """
+    spec = get_template(template_id)
+    try:
+        obj = load_context(spec.context_type, data)
+    except NastavnikError as error:
+        raise NastavnikError(str(error), where=template_id) from None
+    if spec.format == "xlsx":
+        content = workbooks.build_workbook(template_id, obj)
+        _check_text(workbooks.workbook_text(content), where=template_id)
+    else:
+        content = _render_docx(spec, obj, template_path(spec, templates_dir))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    return RenderedDocument(path=out, sha256=hashlib.sha256(content).hexdigest(), template_id=template_id)
+
+
+def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
+    name = f"template {path.name}"
+    try:
+        tpl = DocxTemplate(io.BytesIO(_read_template(path)))
+        tpl.init_docx()
+    except NastavnikError:
+        raise
+    except Exception as error:  # python-docx raises several types for a file that is not a .docx
+        raise NastavnikError(f"not a readable .docx file ({error})", where=name) from None
+    prepare = _PREPARE.get(spec.id)
+    try:
+        context = prepare(obj, tpl) if prepare else _fields(obj)
+        tpl.render(context, jinja_env=jinja_environment(), autoescape=True)
+    except jinja2.UndefinedError as error:
+        raise NastavnikError(f"missing field: {error.message}", where=name) from None
+    except jinja2.TemplateSyntaxError as error:
+        near = " ".join(line.strip() for line in getattr(error, "docx_context", []) if line.strip())
+        detail = f" near «{near[:200]}»" if near else ""
+        raise NastavnikError(f"broken template: {error.message}{detail}", where=name) from None
+    except jinja2.TemplateError as error:
+        raise NastavnikError(f"broken template: {error}", where=name) from None
+    except NastavnikError as error:
+        where = f"{name}, {error.where}" if error.where else name
+        raise NastavnikError(error.reason, where=where) from None
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise NastavnikError(f"the template produced invalid Word XML ({error})", where=name) from None
+    _check_text(_docx_text(tpl), where=name)
+    raw = io.BytesIO()
+    tpl.save(raw)
+    return normalise_zip(raw.getvalue())
+
+
+def _docx_text(tpl: DocxTemplate) -> str:
+    parts = [tpl.docx.element.body]
+    for section in tpl.docx.sections:
+        for header_footer in (section.header, section.footer):
+            if header_footer.is_linked_to_previous:
+                continue
+            parts.append(header_footer._element)
+    return "\n".join(
+        "".join(node.text or "" for node in paragraph.iter(qn("w:t")))
+        for part in parts
+        for paragraph in part.iter(qn("w:p"))
+    )
+
+
+def _check_text(text: str, *, where: str) -> None:
+    """Refuse an output that shows «None» or unrendered Jinja: data was missing somewhere."""
+    for line in text.splitlines():
+        match = LEFTOVERS.search(line)
+        if match:
+            raise NastavnikError(
+                f"the output contains {match.group(0)!r} (missing data or a broken tag) in: "
+                f"«{line.strip()[:160]}»",
+                where=where,
+            )

@@ -1,0 +1,248 @@
+"""The аналитическая справка's numbers (steps on time / late / overdue / open) and its chart.
+
+A step done on or before its deadline is «on time», done after it «late»; a step not done whose
+deadline has passed (before ``as_of``) is «overdue», otherwise «open». A step with no deadline
+(«в течение всего периода») is on time when done and open otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; set before anything imports pyplot
+
+from docx.shared import Mm  # noqa: E402
+from docxtpl import DocxTemplate, InlineImage  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from documents.context import AnalyticalReport, IndicatorValue, SchoolSteps  # noqa: E402
+from nastavnik.russian import format_decimal_ru, plural_ru  # noqa: E402
+
+Status = Literal["on_time", "late", "overdue", "open"]
+STATUS_LABELS: dict[Status, str] = {
+    "on_time": "Выполнено в срок",
+    "late": "Выполнено с нарушением срока",
+    "overdue": "Просрочено",
+    "open": "В работе",
+}
+STATUS_COLOURS: dict[Status, str] = {
+    "on_time": "#2e7d32",
+    "late": "#f9a825",
+    "overdue": "#c62828",
+    "open": "#90a4ae",
+}
+# Above this many schools one bar per school is unreadable; the chart shows the distribution.
+PER_SCHOOL_CHART_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Steps of one school (or of all schools) by status."""
+
+    name: str
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    open: int = 0
+
+    @property
+    def total(self) -> int:
+        """All steps counted."""
+        return self.on_time + self.late + self.overdue + self.open
+
+    @property
+    def done_share(self) -> float:
+        """Share of steps done (on time or late), in percent."""
+        return 100.0 * (self.on_time + self.late) / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class OverdueStep:
+    """A step past its deadline and not done, for the overdue list."""
+
+    school: str
+    code: str
+    title: str
+    deadline: date
+    days: int
+
+
+@dataclass(frozen=True)
+class ReportNumbers:
+    """Everything the справка states, computed from the plain data."""
+
+    rows: list[Counts]
+    totals: Counts
+    overdue: list[OverdueStep]
+
+
+def classify_step(*, deadline: date | None, done_on: date | None, as_of: date) -> Status:
+    """The status of one step on ``as_of``."""
+    if done_on is not None:
+        return "late" if deadline is not None and done_on > deadline else "on_time"
+    if deadline is not None and deadline < as_of:
+        return "overdue"
+    return "open"
+
+
+def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> ReportNumbers:
+    """Per-school counts, totals and the overdue list (oldest first) on ``as_of``."""
+    rows: list[Counts] = []
+    overdue: list[OverdueStep] = []
+    totals = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+    for school in schools:
+        counts = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+        for step in school.steps:
+            status = classify_step(deadline=step.deadline, done_on=step.done_on, as_of=as_of)
+            counts[status] += 1
+            if status == "overdue" and step.deadline is not None:
+                overdue.append(OverdueStep(school=school.name, code=step.code, title=step.title,
+                                           deadline=step.deadline, days=(as_of - step.deadline).days))
+        for key, value in counts.items():
+            totals[key] += value
+        rows.append(Counts(name=school.name, **counts))
+    overdue.sort(key=lambda item: (item.deadline, item.school, item.code))
+    return ReportNumbers(rows=rows, totals=Counts(name="Итого", **totals), overdue=overdue)
+
+
+def _share(part: int, whole: int) -> str:
+    return format_decimal_ru(100.0 * part / whole if whole else 0.0)
+
+
+def render_chart(numbers: ReportNumbers) -> tuple[bytes, str]:
+    """The chart as PNG bytes and its caption: bars per school, or a histogram for many schools."""
+    figure = Figure(figsize=(7.0, 4.2), dpi=110)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    if len(numbers.rows) <= PER_SCHOOL_CHART_LIMIT:
+        caption = "Выполнение мероприятий дорожной карты по образовательным организациям"
+        names = [_shorten(row.name) for row in numbers.rows][::-1]
+        left = [0] * len(names)
+        for status, label in STATUS_LABELS.items():
+            values = [getattr(row, status) for row in numbers.rows][::-1]
+            axes.barh(names, values, left=left, color=STATUS_COLOURS[status], label=label)
+            left = [a + b for a, b in zip(left, values, strict=True)]
+        axes.set_xlabel("Количество мероприятий")
+        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
+        axes.tick_params(axis="y", labelsize=7)
+    else:
+        caption = "Распределение образовательных организаций по доле выполненных мероприятий"
+        shares = [row.done_share for row in numbers.rows]
+        axes.hist(shares, bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001],
+                  color=STATUS_COLOURS["on_time"], edgecolor="white")
+        axes.set_xlabel("Доля выполненных мероприятий, %")
+        axes.set_ylabel("Число образовательных организаций")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    # No Software/date metadata, so equal numbers give an equal image.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue(), caption
+
+
+def _shorten(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _indicator_row(item: IndicatorValue) -> dict[str, Any]:
+    assert item.actual is not None
+    unit = f" {item.unit}" if item.unit else ""
+    achieved = item.actual >= item.target
+    return {
+        "code": item.code,
+        "title": item.title,
+        "year": item.year,
+        "target_text": f"{format_decimal_ru(item.target)}{unit}",
+        "actual_text": f"{format_decimal_ru(item.actual)}{unit}",
+        "achieved_text": "да" if achieved else "нет",
+        "achieved": achieved,
+    }
+
+
+def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> list[str]:
+    totals = numbers.totals
+    lines = [
+        f"Доля выполненных мероприятий составляет {_share(totals.on_time + totals.late, totals.total)} %, "
+        f"в том числе выполненных в установленный срок — {_share(totals.on_time, totals.total)} %."
+    ]
+    lagging = sorted((row for row in numbers.rows if row.overdue), key=lambda row: (-row.overdue, row.name))
+    if lagging:
+        count = len(lagging)
+        named = "; ".join(
+            f"{row.name} ({row.overdue} {plural_ru(row.overdue, 'мероприятие', 'мероприятия', 'мероприятий')})"
+            for row in lagging[:5]
+        )
+        more = f" и ещё в {count - 5}" if count > 5 else ""
+        lines.append(
+            f"Просроченные мероприятия имеются в {count} "
+            f"{plural_ru(count, 'образовательной организации', 'образовательных организациях', 'образовательных организациях')}"
+            f", больше всего — {named}{more}. Руководителям этих образовательных организаций "
+            "необходимо устранить отставание и представить информацию о выполнении мероприятий."
+        )
+    else:
+        lines.append("Все мероприятия, срок выполнения которых наступил, выполнены.")
+    missed = [row["code"] for row in indicators if not row["achieved"]]
+    if indicators:
+        if missed:
+            lines.append(
+                "Целевые значения не достигнуты по "
+                f"{plural_ru(len(missed), 'показателю', 'показателям', 'показателям')} "
+                f"{', '.join(missed)}."
+            )
+        else:
+            lines.append("Целевые значения показателей эффективности, по которым представлены данные, достигнуты.")
+    return lines
+
+
+def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
+    """The справка template's context: numbers, the chart as an InlineImage, indicators, conclusions."""
+    numbers = summarise_progress(schools=obj.schools, as_of=obj.as_of)
+    totals = numbers.totals
+    png, caption = render_chart(numbers)
+    with_data = [_indicator_row(item) for item in obj.indicators if item.actual is not None]
+    without_data = [item.code for item in obj.indicators if item.actual is None]
+    summary = {
+        "schools": len(numbers.rows),
+        "total": totals.total,
+        "on_time": totals.on_time,
+        "late": totals.late,
+        "overdue": totals.overdue,
+        "open": totals.open,
+        "on_time_share": _share(totals.on_time, totals.total),
+        "late_share": _share(totals.late, totals.total),
+        "overdue_share": _share(totals.overdue, totals.total),
+        "open_share": _share(totals.open, totals.total),
+        "done_share": format_decimal_ru(totals.done_share),
+    }
+    rows = [
+        {
+            "name": row.name,
+            "on_time": row.on_time,
+            "late": row.late,
+            "overdue": row.overdue,
+            "open": row.open,
+            "total": row.total,
+            "done_share": format_decimal_ru(row.done_share),
+        }
+        for row in numbers.rows
+    ]
+    return {
+        "organisation": obj.organisation,
+        "as_of": obj.as_of,
+        "roadmap_title": obj.roadmap_title,
+        "prepared_by": obj.prepared_by,
+        "summary": summary,
+        "rows": rows,
+        "overdue": numbers.overdue,
+        "chart": InlineImage(tpl, io.BytesIO(png), width=Mm(160)),
+        "chart_caption": caption,
+        "indicators_with_data": with_data,
+        "indicators_without_data": without_data,
+        "conclusions": _conclusions(numbers, with_data),
+    }
