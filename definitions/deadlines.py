@@ -183,9 +183,9 @@ _NORMALISE_STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Ordinal endings carry nothing: «1-я декада», «4-й квартал», «3-х месячный».
     (
         re.compile(
-            r"\b([0-9]{1,2}) ?-? ?(?:й|я|е|го|ого|ое|ая|ый|ой|ий|ом|ей|ю|ую|ые|ых|х|ти|ми)\b"
+            r"(?<=[0-9])(?<![0-9]{3}) ?-? ?(?:й|я|е|го|ого|ое|ая|ый|ой|ий|ом|ей|ю|ую|ые|ых|х|ти|ми)\b"
         ),
-        r"\1",
+        "",
     ),
     (re.compile(r"\s+"), " "),
 )
@@ -417,7 +417,11 @@ class _Point:
             return _date(year, self.month, 1), _month_end(year, self.month)
         if self.unit == "decade":
             first = 1 + 10 * (self.number - 1)
-            last = _month_end(year, self.month) if self.number == 3 else _date(year, self.month, first + 9)
+            last = (
+                _month_end(year, self.month)
+                if self.number == 3
+                else _date(year, self.month, first + 9)
+            )
             return _date(year, self.month, first), last
         if self.unit == "quarter":
             return _date(year, 3 * self.number - 2, 1), _month_end(year, 3 * self.number)
@@ -581,7 +585,9 @@ class _Parser:
         )
         while self.pos < len(self.tokens):
             token = self.tokens[self.pos]
-            if token.kind in _SEPARATORS or (token.kind == "word" and token.text in _SEPARATOR_WORDS):
+            if token.kind in _SEPARATORS or (
+                token.kind == "word" and token.text in _SEPARATOR_WORDS
+            ):
                 self.pos += 1
                 continue
             for clause in clauses:
@@ -750,7 +756,9 @@ class _Parser:
                 if month is None:
                     raise _Unreadable("a month after «декада» («1 декада ноября»)")
                 return self._checked(_Point("decade", self._year(), month.value, token.value))
-            return self._checked(_Point("quarter" if unit == "quarter" else "half", self._year(), 0, token.value))
+            return self._checked(
+                _Point("quarter" if unit == "quarter" else "half", self._year(), 0, token.value)
+            )
         if token.kind in ("num", "ord"):
             self.pos += 1
             return _Point("index", number=token.value)
@@ -777,7 +785,9 @@ class _Parser:
             and school.kind == "school"
         ):
             if second.value not in (token.value + 1, (token.value + 1) % 100):
-                raise _Unreadable("a school year of two consecutive years («2022-2023 учебный год»)")
+                raise _Unreadable(
+                    "a school year of two consecutive years («2022-2023 учебный год»)"
+                )
             self.pos += 4
             self._skip_year_words()
             return _Point("school", token.value)
@@ -959,8 +969,10 @@ def _every_unit(
             start, end = context.period_start, context.period_end
     elif len(items) == 1 and items[0].is_open:
         start, end = _start_of(items[0], context), context.period_end
-    elif len(items) == 1 and items[0].prefix in ("plain", "during", "from") and (
-        items[0].last is not None or items[0].first.unit in _WINDOW_UNITS[unit]
+    elif (
+        len(items) == 1
+        and items[0].prefix in ("plain", "during", "from")
+        and (items[0].last is not None or items[0].first.unit in _WINDOW_UNITS[unit])
     ):
         occurrence = (
             items[0].occurrence() if items[0].has_year else _first_in_period(items[0], context)
@@ -995,7 +1007,9 @@ def _date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except (ValueError, OverflowError):  # a 12-digit "day" overflows C int
-        raise _Unreadable(f"a real calendar date ({day:02d}.{month:02d}.{year} does not exist)") from None
+        raise _Unreadable(
+            f"a real calendar date ({day:02d}.{month:02d}.{year} does not exist)"
+        ) from None
 
 
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -349,13 +349,17 @@ def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") 
     if isinstance(data, cls):
         return data
     if not isinstance(data, Mapping):
-        raise NastavnikError(f"expected a mapping of fields, got {type(data).__name__}", where=where or None)
+        raise NastavnikError(
+            f"expected a mapping of fields, got {type(data).__name__}", where=where or None
+        )
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
     for item in dataclasses.fields(cls):  # type: ignore[arg-type]
         path = f"{where}.{item.name}" if where else item.name
         raw = data.get(item.name)
-        required = item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        required = (
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        )
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if required:
                 raise NastavnikError(f"missing field {path!r}", where=None)
@@ -417,7 +421,10 @@ def required_fields(cls: type, *, prefix: str = "") -> list[str]:
     hints = get_type_hints(cls)
     paths: list[str] = []
     for item in dataclasses.fields(cls):
-        if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING:
+        if (
+            item.default is not dataclasses.MISSING
+            or item.default_factory is not dataclasses.MISSING
+        ):
             continue
         path = f"{prefix}{item.name}"
         hint = hints[item.name]

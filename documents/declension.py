@@ -149,25 +149,103 @@ def surname_initials(full_name: str, case: str = "nominative") -> str:
 
 # (nominative ending, {case: ending}) of adjectives; «-ий» after г/к/х is hard (русский → русского).
 _ADJECTIVE_ENDINGS: dict[str, dict[str, str]] = {
-    "ый": {"genitive": "ого", "dative": "ому", "accusative": "ого", "instrumental": "ым", "prepositional": "ом"},
-    "ой": {"genitive": "ого", "dative": "ому", "accusative": "ого", "instrumental": "ым", "prepositional": "ом"},
-    "ий": {"genitive": "ого", "dative": "ому", "accusative": "ого", "instrumental": "им", "prepositional": "ом"},
-    "ая": {"genitive": "ой", "dative": "ой", "accusative": "ую", "instrumental": "ой", "prepositional": "ой"},
-    "яя": {"genitive": "ей", "dative": "ей", "accusative": "юю", "instrumental": "ей", "prepositional": "ей"},
+    "ый": {
+        "genitive": "ого",
+        "dative": "ому",
+        "accusative": "ого",
+        "instrumental": "ым",
+        "prepositional": "ом",
+    },
+    "ой": {
+        "genitive": "ого",
+        "dative": "ому",
+        "accusative": "ого",
+        "instrumental": "ым",
+        "prepositional": "ом",
+    },
+    "ий": {
+        "genitive": "ого",
+        "dative": "ому",
+        "accusative": "ого",
+        "instrumental": "им",
+        "prepositional": "ом",
+    },
+    "ая": {
+        "genitive": "ой",
+        "dative": "ой",
+        "accusative": "ую",
+        "instrumental": "ой",
+        "prepositional": "ой",
+    },
+    "яя": {
+        "genitive": "ей",
+        "dative": "ей",
+        "accusative": "юю",
+        "instrumental": "ей",
+        "prepositional": "ей",
+    },
 }
 # Soft and sibilant stems: последний → последнего, общий → общего, старший → старшего.
-_SOFT_ADJECTIVE = {"genitive": "его", "dative": "ему", "accusative": "его", "instrumental": "им", "prepositional": "ем"}
+_SOFT_ADJECTIVE = {
+    "genitive": "его",
+    "dative": "ему",
+    "accusative": "его",
+    "instrumental": "им",
+    "prepositional": "ем",
+}
 # Adjectives used as nouns head a position on their own: «заведующий библиотекой», «старший вожатый».
-_SUBSTANTIVISED = {"заведующий", "заведующая", "вожатый", "вожатая", "ответственный", "ответственная", "управляющий"}
+_SUBSTANTIVISED = {
+    "заведующий",
+    "заведующая",
+    "вожатый",
+    "вожатая",
+    "ответственный",
+    "ответственная",
+    "управляющий",
+}
 # Masculine nouns of positions are animate, so their accusative equals the genitive; place nouns
 # («район», «округ») are inanimate and keep the nominative form in the accusative.
 _NOUN_ENDINGS: dict[str, dict[str, str]] = {
-    "ь": {"genitive": "я", "dative": "ю", "accusative": "я", "instrumental": "ем", "prepositional": "е"},
-    "й": {"genitive": "я", "dative": "ю", "accusative": "я", "instrumental": "ем", "prepositional": "е"},
-    "а": {"genitive": "ы", "dative": "е", "accusative": "у", "instrumental": "ой", "prepositional": "е"},
-    "": {"genitive": "а", "dative": "у", "accusative": "а", "instrumental": "ом", "prepositional": "е"},
+    "ь": {
+        "genitive": "я",
+        "dative": "ю",
+        "accusative": "я",
+        "instrumental": "ем",
+        "prepositional": "е",
+    },
+    "й": {
+        "genitive": "я",
+        "dative": "ю",
+        "accusative": "я",
+        "instrumental": "ем",
+        "prepositional": "е",
+    },
+    "а": {
+        "genitive": "ы",
+        "dative": "е",
+        "accusative": "у",
+        "instrumental": "ой",
+        "prepositional": "е",
+    },
+    "": {
+        "genitive": "а",
+        "dative": "у",
+        "accusative": "а",
+        "instrumental": "ом",
+        "prepositional": "е",
+    },
 }
-_INANIMATE_NOUNS = {"район", "округ", "город", "поселок", "посёлок", "совет", "комитет", "центр", "муниципалитет"}
+_INANIMATE_NOUNS = {
+    "район",
+    "округ",
+    "город",
+    "поселок",
+    "посёлок",
+    "совет",
+    "комитет",
+    "центр",
+    "муниципалитет",
+}
 
 
 def _decline_adjective(word: str, case: str) -> str | None:

@@ -25,7 +25,9 @@ def read_pairs_csv(*, path: Path) -> list[Pair]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise NastavnikError("the file is not UTF-8 text: save it as «CSV UTF-8»", where=str(path)) from None
+        raise NastavnikError(
+            "the file is not UTF-8 text: save it as «CSV UTF-8»", where=str(path)
+        ) from None
     except OSError as error:
         raise NastavnikError(f"cannot read the file: {error.strerror}", where=str(path)) from None
     return parse_pairs_csv(text, source=Path(path).name)
@@ -36,7 +38,9 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
     text = text.lstrip("\ufeff")
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line:
-        raise NastavnikError("the file is empty: expected a header line " + ",".join(REQUIRED_COLUMNS), where=source)
+        raise NastavnikError(
+            "the file is empty: expected a header line " + ",".join(REQUIRED_COLUMNS), where=source
+        )
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [name.strip().lower() for name in reader.fieldnames or []]
@@ -50,7 +54,9 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
         if unknown:
             problems.append(f"unknown column(s): {', '.join(unknown)}")
         expected = ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")"
-        raise NastavnikError(f"row 1 (header): {'; '.join(problems)}; expected {expected}", where=source)
+        raise NastavnikError(
+            f"row 1 (header): {'; '.join(problems)}; expected {expected}", where=source
+        )
 
     pairs: list[Pair] = []
     problems: list[str] = []

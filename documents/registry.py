@@ -34,7 +34,9 @@ class TemplateSpec:
         return required_fields(self.context_type)
 
 
-def _spec(template_id: str, context_type: type, *, fmt: Literal["docx", "xlsx"] = "docx") -> TemplateSpec:
+def _spec(
+    template_id: str, context_type: type, *, fmt: Literal["docx", "xlsx"] = "docx"
+) -> TemplateSpec:
     title, scope = DOCUMENTS[template_id]
     if scope is None:
         raise RuntimeError(f"catalogue kind {template_id} has no scope, so it has no template")
@@ -67,7 +69,9 @@ TEMPLATES: dict[str, TemplateSpec] = {
 
 def list_templates() -> list[dict[str, str]]:
     """Every template as ``{"id", "title", "scope"}``, in the catalogue's order."""
-    return [{"id": spec.id, "title": spec.title, "scope": spec.scope} for spec in TEMPLATES.values()]
+    return [
+        {"id": spec.id, "title": spec.title, "scope": spec.scope} for spec in TEMPLATES.values()
+    ]
 
 
 def get_template(template_id: str) -> TemplateSpec:

@@ -27,7 +27,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from documents import declension, report, workbooks
-from documents.build_templates import TEMPLATES_DIR, normalise_zip
+from documents.files import TEMPLATES_DIR, normalise_zip
 from documents.context import (
     AnalyticalReport,
     Protocol,
@@ -72,7 +72,7 @@ class _CachingEnvironment(jinja2.Environment):
 
 def _need_date(value: object, filter_name: str) -> date:
     if not isinstance(value, date):
-        raise NastavnikError(f"filter {filter_name} expects a date, got {value!r}", where="template")
+        raise NastavnikError(f"filter {filter_name} expects a date, got {value!r}")
     return value
 
 
@@ -92,26 +92,36 @@ def _name_case(case: str) -> Callable[[str], str]:
     return decline
 
 
+def _strict(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that fails like StrictUndefined when its value is undefined (names the field)."""
+
+    def checked(value: Any, *args: Any) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        return function(value, *args)
+
+    return checked
+
+
 @lru_cache(maxsize=1)
 def jinja_environment() -> jinja2.Environment:
     """The strict environment with the Russian filters, shared by every DOCX template."""
     env = _CachingEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
-    env.filters.update(
-        {
-            "date_ru": lambda value: format_date_ru(_need_date(value, "date_ru")),
-            "date_numeric": lambda value: format_date_numeric(_need_date(value, "date_numeric")),
-            "initials": declension.initials_surname,
-            "surname_initials": declension.surname_initials,
-            "decline": declension.decline_phrase,
-            "gender": declension.detect_gender,
-            "plural": lambda count, one, few, many: plural_ru(int(count), one, few, many),
-            "upper_first": declension.upper_first,
-            "lower_first": declension.lower_first,
-            "sentence": _sentence,
-            "strip_period": _strip_period,
-            **{case: _name_case(case) for case in declension.CASES if case != "nominative"},
-        }
-    )
+    filters: dict[str, Callable[..., Any]] = {
+        "date_ru": lambda value: format_date_ru(_need_date(value, "date_ru")),
+        "date_numeric": lambda value: format_date_numeric(_need_date(value, "date_numeric")),
+        "initials": declension.initials_surname,
+        "surname_initials": declension.surname_initials,
+        "decline": declension.decline_phrase,
+        "gender": declension.detect_gender,
+        "plural": lambda count, one, few, many: plural_ru(int(count), one, few, many),
+        "upper_first": declension.upper_first,
+        "lower_first": declension.lower_first,
+        "sentence": _sentence,
+        "strip_period": _strip_period,
+        **{case: _name_case(case) for case in declension.CASES if case != "nominative"},
+    }
+    env.filters.update({name: _strict(function) for name, function in filters.items()})
     return env
 
 
@@ -121,7 +131,9 @@ def jinja_environment() -> jinja2.Environment:
 def template_path(spec: TemplateSpec, templates_dir: Path | None = None) -> Path:
     """The municipality's own template when its folder has one, else the built-in template."""
     if spec.file_name is None:
-        raise NastavnikError(f"{spec.id} is built in code and has no template file", where="documents")
+        raise NastavnikError(
+            f"{spec.id} is built in code and has no template file", where="documents"
+        )
     if templates_dir is None:
         from nastavnik.settings import get_settings
 
@@ -142,7 +154,9 @@ def _read_template(path: Path) -> bytes:
     try:
         stat = path.stat()
     except OSError as error:
-        raise NastavnikError(f"cannot read the template: {error.strerror}", where=str(path)) from None
+        raise NastavnikError(
+            f"cannot read the template: {error.strerror}", where=str(path)
+        ) from None
     return _template_bytes(path, stat.st_mtime_ns, stat.st_size)
 
 
@@ -176,7 +190,9 @@ def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
     if not obj.attendees and not obj.attendees_count:
         raise NastavnikError("missing field 'attendees' (names) or 'attendees_count'", where=None)
     if not obj.agenda:
-        raise NastavnikError("missing field 'agenda': a meeting needs at least one item", where=None)
+        raise NastavnikError(
+            "missing field 'agenda': a meeting needs at least one item", where=None
+        )
     return _fields(obj)
 
 
@@ -228,7 +244,9 @@ def render_document(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
-    return RenderedDocument(path=out, sha256=hashlib.sha256(content).hexdigest(), template_id=template_id)
+    return RenderedDocument(
+        path=out, sha256=hashlib.sha256(content).hexdigest(), template_id=template_id
+    )
 
 
 def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
@@ -256,7 +274,9 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
         where = f"{name}, {error.where}" if error.where else name
         raise NastavnikError(error.reason, where=where) from None
     except (etree.XMLSyntaxError, ValueError) as error:
-        raise NastavnikError(f"the template produced invalid Word XML ({error})", where=name) from None
+        raise NastavnikError(
+            f"the template produced invalid Word XML ({error})", where=name
+        ) from None
     _check_text(_docx_text(tpl), where=name)
     raw = io.BytesIO()
     tpl.save(raw)

@@ -21,6 +21,7 @@ from docx.shared import Mm  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from documents.context import AnalyticalReport, IndicatorValue, SchoolSteps  # noqa: E402
 from nastavnik.russian import format_decimal_ru, plural_ru  # noqa: E402
@@ -103,8 +104,15 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
             status = classify_step(deadline=step.deadline, done_on=step.done_on, as_of=as_of)
             counts[status] += 1
             if status == "overdue" and step.deadline is not None:
-                overdue.append(OverdueStep(school=school.name, code=step.code, title=step.title,
-                                           deadline=step.deadline, days=(as_of - step.deadline).days))
+                overdue.append(
+                    OverdueStep(
+                        school=school.name,
+                        code=step.code,
+                        title=step.title,
+                        deadline=step.deadline,
+                        days=(as_of - step.deadline).days,
+                    )
+                )
         for key, value in counts.items():
             totals[key] += value
         rows.append(Counts(name=school.name, **counts))
@@ -130,13 +138,20 @@ def render_chart(numbers: ReportNumbers) -> tuple[bytes, str]:
             axes.barh(names, values, left=left, color=STATUS_COLOURS[status], label=label)
             left = [a + b for a, b in zip(left, values, strict=True)]
         axes.set_xlabel("Количество мероприятий")
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False
+        )
         axes.tick_params(axis="y", labelsize=7)
     else:
         caption = "Распределение образовательных организаций по доле выполненных мероприятий"
         shares = [row.done_share for row in numbers.rows]
-        axes.hist(shares, bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001],
-                  color=STATUS_COLOURS["on_time"], edgecolor="white")
+        axes.hist(
+            shares,
+            bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001],
+            color=STATUS_COLOURS["on_time"],
+            edgecolor="white",
+        )
         axes.set_xlabel("Доля выполненных мероприятий, %")
         axes.set_ylabel("Число образовательных организаций")
     figure.tight_layout()
@@ -146,7 +161,11 @@ def render_chart(numbers: ReportNumbers) -> tuple[bytes, str]:
     return buffer.getvalue(), caption
 
 
-def _shorten(name: str, limit: int = 40) -> str:
+def _shorten(name: str, limit: int = 44) -> str:
+    # «МАОУ Белоярского района «СОШ п. Сорум»» → «МАОУ «СОШ п. Сорум»»: the district is the same for all.
+    words = name.split(" ")
+    if len(name) > limit and len(words) > 3 and words[1].endswith(("ого", "ской")):
+        name = " ".join([words[0], *words[3:]])
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
@@ -171,19 +190,31 @@ def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> li
         f"Доля выполненных мероприятий составляет {_share(totals.on_time + totals.late, totals.total)} %, "
         f"в том числе выполненных в установленный срок — {_share(totals.on_time, totals.total)} %."
     ]
-    lagging = sorted((row for row in numbers.rows if row.overdue), key=lambda row: (-row.overdue, row.name))
+    lagging = sorted(
+        (row for row in numbers.rows if row.overdue), key=lambda row: (-row.overdue, row.name)
+    )
     if lagging:
         count = len(lagging)
-        named = "; ".join(
-            f"{row.name} ({row.overdue} {plural_ru(row.overdue, 'мероприятие', 'мероприятия', 'мероприятий')})"
+        named = ", ".join(
+            f"{row.name} — {row.overdue} {plural_ru(row.overdue, 'мероприятие', 'мероприятия', 'мероприятий')}"
             for row in lagging[:5]
         )
-        more = f" и ещё в {count - 5}" if count > 5 else ""
+        rest = count - 5
+        more = (
+            f" и ещё в {rest} {plural_ru(rest, 'образовательной организации', 'образовательных организациях', 'образовательных организациях')}"
+            if rest > 0
+            else ""
+        )
+        where = plural_ru(
+            count,
+            "образовательной организации",
+            "образовательных организациях",
+            "образовательных организациях",
+        )
         lines.append(
-            f"Просроченные мероприятия имеются в {count} "
-            f"{plural_ru(count, 'образовательной организации', 'образовательных организациях', 'образовательных организациях')}"
-            f", больше всего — {named}{more}. Руководителям этих образовательных организаций "
-            "необходимо устранить отставание и представить информацию о выполнении мероприятий."
+            f"Просроченные мероприятия имеются в {count} {where}, в том числе: {named}{more}. "
+            "Руководителям этих образовательных организаций необходимо устранить отставание и "
+            "представить информацию о выполнении мероприятий."
         )
     else:
         lines.append("Все мероприятия, срок выполнения которых наступил, выполнены.")
@@ -196,7 +227,9 @@ def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> li
                 f"{', '.join(missed)}."
             )
         else:
-            lines.append("Целевые значения показателей эффективности, по которым представлены данные, достигнуты.")
+            lines.append(
+                "Целевые значения показателей эффективности, по которым представлены данные, достигнуты."
+            )
     return lines
 
 

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from documents.build_templates import normalise_zip
+from documents.files import normalise_zip
 from documents.context import MenteeRegistry, MentorRegistry, Organisation
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, format_date_ru
@@ -114,18 +114,42 @@ def build_workbook(template_id: str, data: Any) -> bytes:
     """The .xlsx bytes of a register; equal data gives equal bytes."""
     workbook = Workbook()
     if isinstance(data, MentorRegistry):
-        _sheet(workbook, title="Реестр наставников", organisation=data.organisation,
-               as_of=data.as_of, rows=_mentor_rows(data), header=[
-                   ("№ п/п", 6), ("ФИО наставника", 30), ("Должность (класс)", 26),
-                   ("Стаж педагогической работы, лет", 14), ("Компетенции, направления", 30),
-                   ("Форма наставничества", 22), ("Наставляемые", 34),
-                   ("Период наставничества", 24), ("Контакты", 22)])
+        _sheet(
+            workbook,
+            title="Реестр наставников",
+            organisation=data.organisation,
+            as_of=data.as_of,
+            rows=_mentor_rows(data),
+            header=[
+                ("№ п/п", 6),
+                ("ФИО наставника", 30),
+                ("Должность (класс)", 26),
+                ("Стаж педагогической работы, лет", 14),
+                ("Компетенции, направления", 30),
+                ("Форма наставничества", 22),
+                ("Наставляемые", 34),
+                ("Период наставничества", 24),
+                ("Контакты", 22),
+            ],
+        )
     elif isinstance(data, MenteeRegistry):
-        _sheet(workbook, title="База наставляемых", organisation=data.organisation,
-               as_of=data.as_of, rows=_mentee_rows(data), header=[
-                   ("№ п/п", 6), ("ФИО наставляемого", 30), ("Класс / должность", 24),
-                   ("Запрос (цель наставничества)", 36), ("Форма наставничества", 22),
-                   ("Наставник", 30), ("Период наставничества", 24), ("Результат", 30)])
+        _sheet(
+            workbook,
+            title="База наставляемых",
+            organisation=data.organisation,
+            as_of=data.as_of,
+            rows=_mentee_rows(data),
+            header=[
+                ("№ п/п", 6),
+                ("ФИО наставляемого", 30),
+                ("Класс / должность", 24),
+                ("Запрос (цель наставничества)", 36),
+                ("Форма наставничества", 22),
+                ("Наставник", 30),
+                ("Период наставничества", 24),
+                ("Результат", 30),
+            ],
+        )
     else:
         raise NastavnikError(f"{template_id} is not a register", where="documents")
     moment = datetime(data.as_of.year, data.as_of.month, data.as_of.day)

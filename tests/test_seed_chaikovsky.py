@@ -14,7 +14,9 @@ import pytest
 
 from definitions.loader import RoadmapFile, find_cycle, load_roadmap
 
-ROADMAP_PATH = Path(__file__).resolve().parents[1] / "definitions" / "roadmaps" / "chaikovsky-2022-2023.yaml"
+ROADMAP_PATH = (
+    Path(__file__).resolve().parents[1] / "definitions" / "roadmaps" / "chaikovsky-2022-2023.yaml"
+)
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SOURCE_PATH = SHARED / "seeds" / "001_411196e847bb5ae1.txt"
 VECTORS_PATH = SHARED / "deadline-vectors.tsv"
@@ -38,7 +40,10 @@ def test_roadmap_header_matches_the_source(loaded: RoadmapFile) -> None:
     )
     assert roadmap.municipality == "Чайковский городской округ"
     assert roadmap.issuer.level == "municipal"
-    assert roadmap.approved_by == "Приказом Управления образования Администрации Чайковского городского округа"
+    assert (
+        roadmap.approved_by
+        == "Приказом Управления образования Администрации Чайковского городского округа"
+    )
     assert (str(roadmap.period.start), str(roadmap.period.end)) == ("2022-01-01", "2023-12-31")
     assert roadmap.timezone == "Asia/Yekaterinburg"
     assert roadmap.source == "shared/seeds/001_411196e847bb5ae1.txt"
@@ -62,23 +67,60 @@ def test_every_row_of_the_source_is_a_step_in_source_order(loaded: RoadmapFile) 
     steps = loaded.roadmap.steps
     assert len(steps) == 21
     assert [s.code for s in steps] == [
-        "1.1", "1.2", "1.3.1", "1.3.2", "1.3.3", "1.4", "1.5",
-        "2.1", "2.2",
-        "3.1.1", "3.1.2", "3.2",
-        "4.1", "4.2",
-        "5.1", "5.2",
-        "6.1", "6.2",
-        "7.1", "7.2.1", "7.2.2",
+        "1.1",
+        "1.2",
+        "1.3.1",
+        "1.3.2",
+        "1.3.3",
+        "1.4",
+        "1.5",
+        "2.1",
+        "2.2",
+        "3.1.1",
+        "3.1.2",
+        "3.2",
+        "4.1",
+        "4.2",
+        "5.1",
+        "5.2",
+        "6.1",
+        "6.2",
+        "7.1",
+        "7.2.1",
+        "7.2.2",
     ]
     assert [s.section for s in steps] == [c.split(".")[0] for c in (s.code for s in steps)]
     assert len({s.title for s in steps}) == 17
     # numbered content lines per row, as in the source (4.1 and 6.2 have one unnumbered line)
-    assert [len(s.items) for s in steps] == [3, 5, 1, 1, 1, 3, 2, 2, 2, 2, 1, 2, 1, 3, 4, 3, 5, 1, 3, 3, 2]
+    assert [len(s.items) for s in steps] == [
+        3,
+        5,
+        1,
+        1,
+        1,
+        3,
+        2,
+        2,
+        2,
+        2,
+        1,
+        2,
+        1,
+        3,
+        4,
+        3,
+        5,
+        1,
+        3,
+        3,
+        2,
+    ]
 
 
 def test_stage_of_each_step_is_its_section_title(loaded: RoadmapFile) -> None:
     titles = {s.code: s.title for s in loaded.roadmap.sections}
     for step in loaded.roadmap.steps:
+        assert step.section is not None
         assert step.stage == titles[step.section]
 
 
@@ -105,17 +147,26 @@ def test_deadlines_are_verbatim(loaded: RoadmapFile, code: str, deadline: str) -
 @pytest.mark.parametrize(
     ("code", "responsible", "roles"),
     [
-        ("1.1", "Методисты МБУ ЦРО, руководители ОО, заместители директора по НМР",
-         ["methodical_center", "director", "deputy"]),
+        (
+            "1.1",
+            "Методисты МБУ ЦРО, руководители ОО, заместители директора по НМР",
+            ["methodical_center", "director", "deputy"],
+        ),
         ("1.2", "Сахарова Н.А.", ["committee"]),
         ("1.3.2", "Методисты МБУ ЦРО, кураторы ОО", ["methodical_center", "curator"]),
         ("3.1.2", "директор школы", ["director"]),
         # no comma between «Наставники» and «Педагог - психолог» in the source
-        ("5.2", "Кураторы Целевой модели Наставничества, Наставники Педагог - психолог",
-         ["curator", "mentor", "psychologist"]),
+        (
+            "5.2",
+            "Кураторы Целевой модели Наставничества, Наставники Педагог - психолог",
+            ["curator", "mentor", "psychologist"],
+        ),
         ("6.1", "Наставники", ["mentor"]),
-        ("7.2.2", "Зам. директора, кураторы и координатор целевой модели наставничества",
-         ["deputy", "curator", "coordinator"]),
+        (
+            "7.2.2",
+            "Зам. директора, кураторы и координатор целевой модели наставничества",
+            ["deputy", "curator", "coordinator"],
+        ),
     ],
 )
 def test_responsibles_are_verbatim_and_mapped_to_roles(
@@ -128,11 +179,17 @@ def test_responsibles_are_verbatim_and_mapped_to_roles(
 
 def test_typos_of_the_source_are_kept(loaded: RoadmapFile) -> None:
     roadmap = loaded.roadmap
-    assert roadmap.step("1.2").items[0] == "Издание приказа «Внедрение целевой модели наставничества»»."
+    assert (
+        roadmap.step("1.2").items[0]
+        == "Издание приказа «Внедрение целевой модели наставничества»»."
+    )
     assert roadmap.step("4.2").items[1] == (
         "Издать приказ об организации «Школы наставников» с утверждение программ и графиков обучения наставников."
     )
-    assert roadmap.step("5.1").items[3] == "Анализ анкет групповой встречи и соединение наставников и наставляемых в пары/ группы."
+    assert (
+        roadmap.step("5.1").items[3]
+        == "Анализ анкет групповой встречи и соединение наставников и наставляемых в пары/ группы."
+    )
     assert roadmap.step("7.2.2").items[1] == (
         'Проведение конкурса профессионального мастерства "Педагог - наставник года", «Лучший наставник»'
     )
@@ -141,7 +198,9 @@ def test_typos_of_the_source_are_kept(loaded: RoadmapFile) -> None:
 def test_rows_of_a_split_event_share_its_title_and_split_its_content(loaded: RoadmapFile) -> None:
     roadmap = loaded.roadmap
     rows = [roadmap.step(code) for code in ("1.3.1", "1.3.2", "1.3.3")]
-    assert {row.title for row in rows} == {"Выбор форм и программ наставничества исходя из потребностей ОО"}
+    assert {row.title for row in rows} == {
+        "Выбор форм и программ наставничества исходя из потребностей ОО"
+    }
     assert rows[1].items == [
         "Проведение переговорной площадки по вопросам реализации целевой модели наставничества. "
         "Выбор форм и программ наставничества."
@@ -202,13 +261,25 @@ def test_mission_chain_order_bases_pairs_work_monitoring(loaded: RoadmapFile) ->
     assert roadmap.step("5.2").depends_on == ["5.1"]
     assert roadmap.step("6.1").depends_on == ["5.2"]
     assert roadmap.step("7.1").depends_on == ["6.1", "6.2"]
-    assert {"1.2", "2.1", "2.2", "3.1.1", "3.1.2", "3.2", "4.1", "5.1", "5.2", "6.1", "6.2"} <= _prerequisites(
-        loaded, "7.2.1"
-    )
+    assert {
+        "1.2",
+        "2.1",
+        "2.2",
+        "3.1.1",
+        "3.1.2",
+        "3.2",
+        "4.1",
+        "5.1",
+        "5.2",
+        "6.1",
+        "6.2",
+    } <= _prerequisites(loaded, "7.2.1")
     # every step but the two roots waits for the municipal normative base
     roots = [s.code for s in roadmap.steps if not s.depends_on]
     assert roots == ["1.1", "1.2"]
-    assert all("1.2" in _prerequisites(loaded, s.code) for s in roadmap.steps if s.code not in roots)
+    assert all(
+        "1.2" in _prerequisites(loaded, s.code) for s in roadmap.steps if s.code not in roots
+    )
 
 
 def test_source_inconsistencies_are_kept_not_fixed(loaded: RoadmapFile) -> None:
@@ -226,10 +297,16 @@ def test_source_inconsistencies_are_kept_not_fixed(loaded: RoadmapFile) -> None:
 MERGED_LINES = {
     "форм и программ наставничества. 2022 года": ["форм и программ наставничества.", "2022 года"],
     "4. Отбор и Выявление Провести анализ базы наставников и выбрать подходящих Ноябрь Кураторы": [
-        "4. Отбор и", "Выявление", "Провести анализ базы наставников и выбрать подходящих", "Ноябрь", "Кураторы",
+        "4. Отбор и",
+        "Выявление",
+        "Провести анализ базы наставников и выбрать подходящих",
+        "Ноябрь",
+        "Кураторы",
     ],
     "для конкретной программы. 2022 года внедрения Целевой": [
-        "для конкретной программы.", "2022 года", "внедрения Целевой",
+        "для конкретной программы.",
+        "2022 года",
+        "внедрения Целевой",
     ],
 }
 
@@ -277,7 +354,11 @@ def test_every_text_field_is_made_of_source_lines(loaded: RoadmapFile) -> None:
     values = [roadmap.title, *(s.title for s in roadmap.sections)]
     for step in roadmap.steps:
         values += [step.title, step.deadline, step.responsible, *step.items]
-    bad = [v for v in values if v not in PLACEHOLDERS and not _is_joined_from_source_lines(v, fragments)]
+    bad = [
+        v
+        for v in values
+        if v not in PLACEHOLDERS and not _is_joined_from_source_lines(v, fragments)
+    ]
     assert bad == []
 
 
@@ -292,7 +373,9 @@ def _vectors() -> dict[str, str]:
     return rows
 
 
-@pytest.mark.skipif(not VECTORS_PATH.exists(), reason="the deadline vectors are not next to this checkout")
+@pytest.mark.skipif(
+    not VECTORS_PATH.exists(), reason="the deadline vectors are not next to this checkout"
+)
 def test_deadline_phrases_have_rows_in_the_vectors_table(loaded: RoadmapFile) -> None:
     # the table lists each phrase once, ignoring case; «В течение года» has no row for this period
     vectors = _vectors()
@@ -300,14 +383,18 @@ def test_deadline_phrases_have_rows_in_the_vectors_table(loaded: RoadmapFile) ->
     assert missing <= {"В течение года"}
 
 
-@pytest.mark.skipif(not VECTORS_PATH.exists(), reason="the deadline vectors are not next to this checkout")
+@pytest.mark.skipif(
+    not VECTORS_PATH.exists(), reason="the deadline vectors are not next to this checkout"
+)
 def test_deadline_phrases_compile_to_the_vectors(loaded: RoadmapFile) -> None:
     deadlines = pytest.importorskip("definitions.deadlines")
     vectors = _vectors()
     period = loaded.roadmap.period
     for step in loaded.roadmap.steps:
         expected = vectors.get(step.deadline.casefold())
-        schedule = deadlines.parse_deadline(step.deadline, period_start=period.start, period_end=period.end)
+        schedule = deadlines.parse_deadline(
+            step.deadline, period_start=period.start, period_end=period.end
+        )
         if expected is None:
             continue
         got = ";".join(f"{o.start or '-'}..{o.due}" for o in schedule.occurrences)

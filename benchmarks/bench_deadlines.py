@@ -1,0 +1,100 @@
+"""How many deadline phrases per second `parse_deadline` compiles (goal: at least 10,000).
+
+Run from the repository root: ``python benchmarks/bench_deadlines.py``. It parses every phrase of
+the shared vectors (``../shared/deadline-vectors.tsv``, when present) plus a set of extra forms,
+repeatedly, and prints the median of five runs. Caches are cleared before each run, so every run
+pays for its first look at each word. Prefect is never imported.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from definitions import deadlines  # noqa: E402
+from nastavnik.errors import DeadlineError  # noqa: E402
+
+GOAL = 10_000
+RUNS = 5
+REPEATS = 60
+VECTORS = ROOT.parent / "shared" / "deadline-vectors.tsv"
+PERIOD = (date(2022, 1, 1), date(2024, 12, 31))
+
+EXTRAS = [
+    "15 мая 2022 г.",
+    "в срок до 15.05.2022",
+    "не позднее 1 июня 2023 г.",
+    "до декабря 2022 г.",
+    "IV квартал 2022 г.",
+    "I–II квартал 2023 г.",
+    "2 полугодие 2023 г.",
+    "3 декада февраля 2024 г.",
+    "2023/2024 учебный год",
+    "в течение 2022 года",
+    "ежеквартально",
+    "ежемесячно",
+    "ежегодно (июнь, декабрь)",
+    "с июля 2024 ежеквартально",
+    "с 01.09.2023",
+    "в течение 10 рабочих дней",
+    "в 3-месячный срок",
+    "в течение месяца",
+    "по мере необходимости",
+    "как можно скорее",  # an error costs time too
+]
+
+
+def load_phrases() -> list[tuple[str, date, date]]:
+    """The vectors' phrases with their periods, then the extras over the usual period."""
+    phrases: list[tuple[str, date, date]] = []
+    if VECTORS.is_file():
+        for line in VECTORS.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            phrase, period, *_ = line.split("\t")
+            start, end = (date.fromisoformat(part) for part in period.split(":"))
+            phrases.append((phrase, start, end))
+    else:
+        print(f"note: {VECTORS} is absent; extras only")
+    phrases.extend((phrase, *PERIOD) for phrase in EXTRAS)
+    return phrases
+
+
+def run_once(phrases: list[tuple[str, date, date]]) -> float:
+    """Phrases per second over ``REPEATS`` passes, starting with cold caches."""
+    deadlines._token.cache_clear()
+    started = time.perf_counter()
+    for _ in range(REPEATS):
+        for phrase, start, end in phrases:
+            try:
+                deadlines.parse_deadline(phrase, period_start=start, period_end=end)
+            except DeadlineError:
+                pass
+    return REPEATS * len(phrases) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    """Print the median rate and whether it meets the goal; exit 0 either way."""
+    phrases = load_phrases()
+    # Warm the production calendar once: the tick keeps it cached for the process's lifetime.
+    deadlines.parse_deadline(
+        "в течение 10 рабочих дней", period_start=PERIOD[0], period_end=PERIOD[1]
+    )
+    rates = [run_once(phrases) for _ in range(RUNS)]
+    median = statistics.median(rates)
+    verdict = "PASS" if median >= GOAL else "BELOW"
+    print(f"phrases: {len(phrases)} × {REPEATS} per run, {RUNS} runs")
+    print(f"runs: {', '.join(f'{rate:,.0f}' for rate in rates)} phrases/s")
+    print(f"median: {median:,.0f} phrases/s; goal ≥ {GOAL:,}/s: {verdict}")
+    assert "prefect" not in sys.modules, "the deadline language must not import Prefect"
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

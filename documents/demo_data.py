@@ -1,0 +1,463 @@
+"""Demo data for every template: a school of Белоярский район (ХМАО – Югра) and its committee.
+
+Plain dicts of the shapes documented in ``documents.context``, the same data ``nastavnik demo`` and
+the tests use. Names of people other than the school's director are invented.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from typing import Any
+
+MUNICIPALITY = "Белоярский район"
+
+SCHOOL: dict[str, str] = {
+    "full_name": (
+        "Муниципальное автономное общеобразовательное учреждение Белоярского района "
+        "«Средняя общеобразовательная школа № 1 г. Белоярский»"
+    ),
+    "short_name": "МАОУ «СОШ № 1 г. Белоярский»",
+    "place": "г. Белоярский",
+    "head_position": "Директор",
+    "head_name": "Сулейманов Магомед Сулейманович",
+    "municipality": MUNICIPALITY,
+}
+
+COMMITTEE: dict[str, str] = {
+    "full_name": "Комитет по образованию администрации Белоярского района",
+    "short_name": "Комитет по образованию",
+    "place": "г. Белоярский",
+    "head_position": "Председатель Комитета по образованию",
+    "head_name": "Петрова Ирина Николаевна",
+    "municipality": MUNICIPALITY,
+}
+
+METHODICAL_CENTER: dict[str, str] = {
+    "full_name": (
+        "Муниципальное автономное учреждение Белоярского района «Белоярский методический центр "
+        "информационно-технического обеспечения»"
+    ),
+    "short_name": "МАУ «БМЦ»",
+    "place": "г. Белоярский",
+    "head_position": "Директор",
+    "head_name": "Захарова Светлана Геннадьевна",
+    "municipality": MUNICIPALITY,
+}
+
+CURATOR: dict[str, str] = {
+    "full_name": "Кузнецова Елена Викторовна",
+    "position": "заместитель директора по учебно-воспитательной работе",
+}
+
+COORDINATOR: dict[str, str] = {
+    "full_name": "Комарова Наталья Александровна",
+    "position": "методист",
+    "organisation": "МАУ «БМЦ»",
+}
+
+MUNICIPAL_ORDER: dict[str, Any] = {
+    "kind": "распоряжение",
+    "issuer": "Комитета по образованию администрации Белоярского района",
+    "date": date(2022, 4, 20),
+    "number": "215",
+    "title": (
+        "О внедрении целевой модели наставничества педагогических работников и обучающихся в "
+        "образовательных организациях Белоярского района"
+    ),
+}
+
+SCHOOLS = [
+    "МАОУ «СОШ № 1 г. Белоярский»",
+    "МАОУ «СОШ № 2 г. Белоярский»",
+    "МАОУ «СОШ № 3 г. Белоярский»",
+    "МАОУ Белоярского района «СОШ с. Казым»",
+    "МАОУ Белоярского района «СОШ п. Сосновка»",
+    "МАОУ Белоярского района «СОШ п. Верхнеказымский»",
+    "МАОУ Белоярского района «СОШ п. Лыхма»",
+    "МАОУ Белоярского района «СОШ с. Полноват»",
+    "МАОУ Белоярского района «СОШ п. Сорум»",
+]
+
+# Column order of the pairs CSV a school uploads (documents.pairs_csv).
+PAIRS_CSV = """mentor;mentee;form;start;end;group;mentor_position;mentee_position
+Кузьмина Ольга Петровна;Ахмедов Руслан Ильдарович;«педагог – педагог»;15.09.2022;31.05.2023;;учитель математики;учитель математики
+Литвинова Светлана Юрьевна;Гарипова Алина Рамилевна;«педагог – педагог»;15.09.2022;31.05.2023;;учитель начальных классов;учитель начальных классов
+Тихонов Андрей Владимирович;Ермаков Денис Сергеевич;«учитель – ученик»;01.10.2022;31.05.2023;;учитель физической культуры;обучающийся 8 «Б» класса
+Белова Дарья Андреевна;Мамедова Айгюль Эльчиновна;«ученик – ученик»;01.10.2022;26.05.2023;Группа № 1;обучающаяся 10 «А» класса;обучающаяся 7 «А» класса
+Белова Дарья Андреевна;Соколов Максим Игоревич;«ученик – ученик»;01.10.2022;26.05.2023;Группа № 1;обучающаяся 10 «А» класса;обучающийся 7 «А» класса
+Хабибуллин Ринат Маратович;Попова Виктория Олеговна;«учитель – ученик»;01.10.2022;31.05.2023;;учитель информатики;обучающаяся 9 «А» класса
+"""
+
+# Roadmap steps a school of Белоярский район carries out (definitions/roadmaps/beloyarsky-2022.yaml),
+# with the dates the deadline phrases resolve to for 2022.
+ROADMAP_SECTIONS = [
+    {
+        "code": "1",
+        "title": (
+            "Нормативно-правовое регулирование внедрения Муниципальной целевой модели наставничества "
+            "педагогических работников и обучающихся образовательных учреждений Белоярского района"
+        ),
+    },
+    {
+        "code": "3",
+        "title": (
+            "Внедрение Целевой модели наставничества в образовательных учреждениях Белоярского района"
+        ),
+    },
+    {
+        "code": "4",
+        "title": "Мониторинг и оценка результатов внедрения Целевой модели наставничества",
+    },
+]
+ROADMAP_ROWS: list[dict[str, str]] = [
+    {
+        "code": "1.4",
+        "section": "1",
+        "title": (
+            "Утверждение пакета нормативных актов по внедрению МЦМН педагогических работников и "
+            "обучающихся в образовательных учреждениях Белоярского района"
+        ),
+        "deadline": "Апрель - май 2022",
+        "dates": "01.04.2022 – 31.05.2022",
+        "responsible": "ОУ",
+        "result": "Приказ о внедрении МЦМН, пакет нормативных актов",
+    },
+    {
+        "code": "1.5",
+        "section": "1",
+        "title": "Назначение кураторов внедрения целевой модели наставничества в ОУ",
+        "deadline": "до 15 мая 2022 г.",
+        "dates": "до 15.05.2022",
+        "responsible": "ОУ",
+        "result": "Приказы о назначении кураторов в ОУ",
+    },
+    {
+        "code": "1.6",
+        "section": "1",
+        "title": (
+            "Разработка «Положения о системе наставничества педагогических работников и обучающихся "
+            "в образовательном учреждении», Дорожной карты, Программы наставничества"
+        ),
+        "deadline": "до 25 мая 2022 г",
+        "dates": "до 25.05.2022",
+        "responsible": "ОУ",
+        "result": "Положение, дорожная карта",
+    },
+    {
+        "code": "3.1",
+        "section": "3",
+        "title": "Формирование базы наставляемых в 2022–2023 учебном году.",
+        "deadline": "до 30 апреля 2022 г.",
+        "dates": "до 30.04.2022",
+        "responsible": "ОУ",
+        "result": "База наставляемых с перечнем запросов",
+    },
+    {
+        "code": "3.2",
+        "section": "3",
+        "title": (
+            "Формирование базы наставников в 2022–2023 учебном году (отбор из числа потенциальных "
+            "наставников в соответствии с перечнем запросов)"
+        ),
+        "deadline": "до 04 апреля 2022 г.",
+        "dates": "до 04.04.2022",
+        "responsible": "ОУ",
+        "result": "База наставников с перечнем компетенций",
+    },
+    {
+        "code": "3.3",
+        "section": "3",
+        "title": "Формирование наставнических пар или групп",
+        "deadline": "в течение года",
+        "dates": "01.01.2022 – 30.12.2022",
+        "responsible": "ОУ",
+        "result": "Приказ о закреплении наставнических пар",
+    },
+    {
+        "code": "4.1",
+        "section": "4",
+        "title": "Организация персонифицированного учета наставников и наставляемых",
+        "deadline": "апрель — декабрь 2022 г.",
+        "dates": "01.04.2022 – 30.12.2022",
+        "responsible": "Кураторы внедрения целевой модели наставничества (МАУ «БМЦ», ОУ)",
+        "result": "Сформированы первичные данные для оценки вовлеченности в формы наставничества",
+    },
+    {
+        "code": "4.2",
+        "section": "4",
+        "title": (
+            "Проведение внутреннего мониторинга образовательных учреждений по реализации и "
+            "эффективности программ наставничества"
+        ),
+        "deadline": "апрель – декабрь 2022 г.",
+        "dates": "01.04.2022 – 30.12.2022",
+        "responsible": "Кураторы внедрения целевой модели наставничества (МАУ «БМЦ», ОУ)",
+        "result": "Аналитические данные предоставляются кураторами муниципальным координаторам",
+    },
+]
+
+# The school steps of the roadmap with their due dates, for the analytical report.
+REPORT_STEPS: list[tuple[str, str, date | None]] = [
+    ("1.4", "Утверждение пакета нормативных актов по внедрению МЦМН", date(2022, 5, 31)),
+    ("1.5", "Назначение кураторов внедрения целевой модели наставничества в ОУ", date(2022, 5, 15)),
+    ("1.6", "Разработка Положения о системе наставничества, дорожной карты", date(2022, 5, 25)),
+    ("2.6", "Популяризация целевой модели наставничества", None),
+    ("3.1", "Формирование базы наставляемых в 2022–2023 учебном году", date(2022, 4, 30)),
+    ("3.2", "Формирование базы наставников в 2022–2023 учебном году", date(2022, 4, 4)),
+    ("3.3", "Формирование наставнических пар или групп", date(2022, 12, 30)),
+    (
+        "4.1",
+        "Организация персонифицированного учета наставников и наставляемых",
+        date(2022, 12, 30),
+    ),
+    ("4.2", "Проведение внутреннего мониторинга программ наставничества", date(2022, 12, 30)),
+]
+REPORT_AS_OF = date(2022, 6, 15)
+
+
+def report_schools(names: list[str], *, as_of: date = REPORT_AS_OF) -> list[dict[str, Any]]:
+    """Step states for schools: a deterministic mix of on time, late, overdue and open steps."""
+    schools = []
+    for index, name in enumerate(names):
+        steps = []
+        for number, (code, title, deadline) in enumerate(REPORT_STEPS):
+            outcome = (index * 7 + number * 3) % 10
+            done_on: date | None = None
+            if deadline is None:
+                done_on = date(2022, 5, 20) if outcome < 5 else None
+            elif outcome < 6 and deadline <= as_of + timedelta(days=30):
+                done_on = deadline - timedelta(days=outcome)
+            elif outcome < 8 and deadline <= as_of:
+                done_on = min(deadline + timedelta(days=outcome + 1), as_of)
+            steps.append({"code": code, "title": title, "deadline": deadline, "done_on": done_on})
+        schools.append({"name": name, "steps": steps})
+    return schools
+
+
+def demo_data(template_id: str) -> dict[str, Any]:
+    """Realistic data for one template id (see ``documents.registry.list_templates``)."""
+    builders = {
+        "order_curator_appointment": lambda: {
+            "organisation": SCHOOL,
+            "number": "112-о",
+            "date": date(2022, 5, 12),
+            "curator": CURATOR,
+            "basis_act": MUNICIPAL_ORDER,
+        },
+        "order_regulation_roadmap": lambda: {
+            "organisation": SCHOOL,
+            "number": "118-о",
+            "date": date(2022, 5, 24),
+            "curator": CURATOR,
+            "roadmap_period": "2022–2024 годы",
+            "publish_deadline": date(2022, 5, 31),
+            "basis_act": MUNICIPAL_ORDER,
+        },
+        "regulation": lambda: {
+            "organisation": SCHOOL,
+            "approval": {"kind": "приказ", "number": "118-о", "date": date(2022, 5, 24)},
+        },
+        "order_pairs": lambda: {
+            "organisation": SCHOOL,
+            "number": "164-о",
+            "date": date(2022, 9, 12),
+            "academic_year": "2022–2023",
+            "plans_deadline": date(2022, 10, 14),
+            "curator": CURATOR,
+            "pairs": _demo_pairs(),
+        },
+        "order_municipal_implementation": lambda: {
+            "organisation": COMMITTEE,
+            "document_kind": "распоряжение",
+            "number": MUNICIPAL_ORDER["number"],
+            "date": MUNICIPAL_ORDER["date"],
+            "roadmap_period": "2022 год",
+            "coordinator": COORDINATOR,
+            "curators_deadline": date(2022, 5, 15),
+            "documents_deadline": date(2022, 5, 25),
+        },
+        "roadmap": lambda: {
+            "organisation": SCHOOL,
+            "title": (
+                "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+                "педагогических работников и обучающихся в МАОУ «СОШ № 1 г. Белоярский» на 2022 год"
+            ),
+            "approval": {
+                "kind": "приказ",
+                "issuer": "МАОУ «СОШ № 1 г. Белоярский»",
+                "number": "118-о",
+                "date": date(2022, 5, 24),
+            },
+            "sections": ROADMAP_SECTIONS,
+            "rows": ROADMAP_ROWS,
+        },
+        "analytical_report": lambda: {
+            "organisation": COMMITTEE,
+            "as_of": REPORT_AS_OF,
+            "roadmap_title": (
+                "План мероприятий (дорожная карта) внедрения Муниципальной целевой модели "
+                "наставничества педагогических работников и обучающихся образовательных "
+                "учреждений Белоярского района на 2022 год"
+            ),
+            "schools": report_schools(SCHOOLS),
+            "indicators": [
+                {
+                    "code": "1",
+                    "title": (
+                        "Доля обучающихся в возрасте от 10 до 18 лет, вошедших в программы "
+                        "наставничества в роли наставляемого"
+                    ),
+                    "year": 2022,
+                    "target": 10,
+                    "actual": 12.5,
+                },
+                {
+                    "code": "2",
+                    "title": (
+                        "Доля обучающихся в возрасте от 15 до 18 лет, вошедших в программы "
+                        "наставничества в роли наставника"
+                    ),
+                    "year": 2022,
+                    "target": 2,
+                    "actual": 1.4,
+                },
+                {
+                    "code": "3",
+                    "title": (
+                        "Доля учителей – молодых специалистов (с опытом работы от 0 до 3 лет), "
+                        "вошедших в программы наставничества в роли наставляемого"
+                    ),
+                    "year": 2022,
+                    "target": 100,
+                    "actual": 100,
+                },
+                {
+                    "code": "4",
+                    "title": "Уровень удовлетворённости наставляемых участием в программах наставничества",
+                    "year": 2022,
+                    "target": 50,
+                },
+            ],
+            "prepared_by": COORDINATOR,
+        },
+        "protocol": lambda: {
+            "organisation": METHODICAL_CENTER,
+            "body": "муниципального методического совета",
+            "number": "3",
+            "date": date(2022, 5, 26),
+            "chair": "Захарова Светлана Геннадьевна",
+            "secretary": "Комарова Наталья Александровна",
+            "attendees_count": 14,
+            "agenda": [
+                {
+                    "title": (
+                        "Проведение заседания ММС по вопросам внедрения системы наставничества в "
+                        "Белоярском районе"
+                    ),
+                    "speaker": "Комарова Наталья Александровна",
+                    "speaker_position": "методист МАУ «БМЦ»",
+                    "decision": (
+                        "Информацию принять к сведению. Руководителям образовательных организаций "
+                        "обеспечить утверждение положений о системе наставничества и дорожных карт "
+                        "в срок до 25.05.2022."
+                    ),
+                },
+                {
+                    "title": "О согласовании положений о системе наставничества образовательных организаций",
+                    "speaker": "Кузнецова Елена Викторовна",
+                    "speaker_position": "заместитель директора по учебно-воспитательной работе МАОУ «СОШ № 1 г. Белоярский»",
+                    "decision": "Согласовать представленные положения о системе наставничества.",
+                },
+            ],
+        },
+        "mentor_registry": lambda: {
+            "organisation": SCHOOL,
+            "as_of": date(2022, 9, 12),
+            "mentors": [
+                {
+                    "full_name": "Кузьмина Ольга Петровна",
+                    "position": "учитель математики",
+                    "experience_years": 24,
+                    "competences": "подготовка к ГИА, олимпиадная математика",
+                    "forms": "«педагог – педагог»",
+                    "mentees": ["Ахмедов Руслан Ильдарович"],
+                    "start": date(2022, 9, 15),
+                    "end": date(2023, 5, 31),
+                },
+                {
+                    "full_name": "Литвинова Светлана Юрьевна",
+                    "position": "учитель начальных классов",
+                    "experience_years": 18,
+                    "competences": "формирующее оценивание, работа с родителями",
+                    "forms": "«педагог – педагог»",
+                    "mentees": ["Гарипова Алина Рамилевна"],
+                    "start": date(2022, 9, 15),
+                    "end": date(2023, 5, 31),
+                },
+                {
+                    "full_name": "Тихонов Андрей Владимирович",
+                    "position": "учитель физической культуры",
+                    "experience_years": 11,
+                    "competences": "спортивная подготовка, ГТО",
+                    "forms": "«учитель – ученик»",
+                    "mentees": ["Ермаков Денис Сергеевич"],
+                    "start": date(2022, 10, 1),
+                    "end": date(2023, 5, 31),
+                },
+                {
+                    "full_name": "Белова Дарья Андреевна",
+                    "position": "обучающаяся 10 «А» класса",
+                    "competences": "математика, проектная деятельность",
+                    "forms": "«ученик – ученик»",
+                    "mentees": ["Мамедова Айгюль Эльчиновна", "Соколов Максим Игоревич"],
+                    "start": date(2022, 10, 1),
+                    "end": date(2023, 5, 26),
+                },
+            ],
+        },
+        "mentee_registry": lambda: {
+            "organisation": SCHOOL,
+            "as_of": date(2022, 9, 12),
+            "mentees": [
+                {
+                    "full_name": "Ахмедов Руслан Ильдарович",
+                    "category": "учитель математики (молодой специалист)",
+                    "request": "адаптация в коллективе, методика подготовки к ОГЭ",
+                    "form": "«педагог – педагог»",
+                    "mentor": "Кузьмина Ольга Петровна",
+                    "start": date(2022, 9, 15),
+                    "end": date(2023, 5, 31),
+                },
+                {
+                    "full_name": "Ермаков Денис Сергеевич",
+                    "category": "обучающийся 8 «Б» класса",
+                    "request": "повышение мотивации к учёбе, подготовка к сдаче норм ГТО",
+                    "form": "«учитель – ученик»",
+                    "mentor": "Тихонов Андрей Владимирович",
+                    "start": date(2022, 10, 1),
+                    "end": date(2023, 5, 31),
+                },
+                {
+                    "full_name": "Мамедова Айгюль Эльчиновна",
+                    "category": "обучающаяся 7 «А» класса",
+                    "request": "ликвидация пробелов по математике",
+                    "form": "«ученик – ученик»",
+                    "mentor": "Белова Дарья Андреевна",
+                },
+            ],
+        },
+    }
+    try:
+        # A deep copy: callers (tests, the demo command) may change the data they get.
+        return copy.deepcopy(builders[template_id]())
+    except KeyError:
+        raise KeyError(f"no demo data for {template_id!r}") from None
+
+
+def _demo_pairs() -> list[dict[str, Any]]:
+    from dataclasses import asdict
+
+    from documents.pairs_csv import parse_pairs_csv
+
+    return [asdict(pair) for pair in parse_pairs_csv(PAIRS_CSV, source="demo-pairs.csv")]

@@ -1,0 +1,423 @@
+"""Letters as text: the items someone must be told about → subject, plain text and HTML (Russian).
+
+Plain functions over plain data, no database: compose.py gathers the items, this module words them,
+delivery.py sends what was stored. ``letter_message`` turns a stored letter into the MIME message
+(multipart/alternative, UTF-8, RFC 2047 subject) that goes out, byte-for-byte the same on a retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from nastavnik.russian import format_date_ru, plural_ru, working_days_ru
+
+if TYPE_CHECKING:
+    from notifications.models import Letter
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+# the most urgent level first: a step told at several levels to one person is shown once, at the highest
+LEVEL_ORDER = {"head": 0, "coordinator": 1, "overdue": 2, "reminder": 3}
+OVERDUE_LEVELS = frozenset({"overdue", "coordinator", "head"})
+MUNICIPAL_UNIT = "Муниципальный уровень"
+
+
+@dataclass(frozen=True)
+class LetterItem:
+    """One step someone is told about, with everything the letter says about it."""
+
+    outbox_id: int
+    step_instance_id: int
+    level: str
+    run_id: int
+    roadmap_id: str
+    roadmap_title: str
+    school_id: str | None
+    school_name: str
+    code: str
+    title: str
+    occurrence: int
+    occurrences: int
+    due: date
+    documents: tuple[str, ...]
+    result: str | None
+    blocked_by: tuple[tuple[str, str, bool], ...] = ()  # (code, title, waits for every school)
+    step_order: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A letter the server refused for good, reported to the coordinator."""
+
+    letter_id: int
+    recipient: str
+    subject: str
+    error: str
+
+
+@dataclass(frozen=True)
+class People:
+    """Who is who in the municipality: decides the greeting and Reply-To."""
+
+    municipality: str
+    coordinator_name: str = ""
+    coordinator_email: str = ""
+    head_name: str = ""
+    head_email: str = ""
+
+
+@dataclass
+class ItemView:
+    """An item worded for the letter."""
+
+    code: str
+    title: str
+    occurrence_note: str
+    due_text: str
+    lateness: str
+    overdue: bool
+    days_late: int
+    documents_label: str
+    documents: list[str]
+    blocker_note: str
+    url: str
+
+
+@dataclass
+class UnitView:
+    """A school (or the municipality's own steps) within a roadmap."""
+
+    name: str
+    overdue: list[ItemView] = field(default_factory=list)
+    upcoming: list[ItemView] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
+class RoadmapView:
+    """One roadmap's part of the letter."""
+
+    title: str
+    units: list[UnitView]
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    """What the templates made: stored in the letter row before anything is sent."""
+
+    kind: str
+    subject: str
+    text: str
+    html: str
+
+
+def recipient_kind(recipient: str, people: People) -> str:
+    """head, coordinator or school: whom the letter is written for."""
+    address = recipient.strip().lower()
+    if people.head_email and address == people.head_email.strip().lower():
+        return "head"
+    if people.coordinator_email and address == people.coordinator_email.strip().lower():
+        return "coordinator"
+    return "school"
+
+
+def step_url(base_url: str, item: LetterItem) -> str:
+    """The step's page in the portal: the school's view of it, or the municipal one."""
+    base = base_url.rstrip("/")
+    code = quote(item.code, safe=".-")
+    if item.school_id:
+        return f"{base}/schools/{quote(item.school_id, safe='.-_')}/steps/{item.run_id}/{code}"
+    return f"{base}/municipality/steps/{item.run_id}/{code}"
+
+
+def _lateness(item: LetterItem, today: date) -> tuple[str, int]:
+    from definitions.workdays import working_days_between
+
+    if item.level in OVERDUE_LEVELS:
+        late = working_days_between(item.due, today)
+        if late <= 0:
+            return "срок истёк", 0
+        return f"просрочено на {working_days_ru(late)}", late
+    if item.due == today:
+        return "срок — сегодня", 0
+    left = working_days_between(today, item.due)
+    if left <= 0:
+        return "рабочих дней до срока не осталось", 0
+    verb = plural_ru(left, "остался", "осталось", "осталось")
+    return f"{verb} {working_days_ru(left)}", 0
+
+
+def _blocker_note(item: LetterItem) -> str:
+    if not item.blocked_by:
+        return ""
+    names = []
+    for code, title, every_school in item.blocked_by:
+        name = f"{code} «{title}»"
+        if every_school:
+            name += " (выполнен ещё не всеми школами)"
+        names.append(name)
+    if len(names) == 1:
+        return f"Не выполнен предшествующий шаг {names[0]}: начните с него."
+    return "Не выполнены предшествующие шаги " + "; ".join(names) + ": начните с них."
+
+
+def _item_view(item: LetterItem, *, today: date, base_url: str) -> ItemView:
+    from definitions.catalogue import DOCUMENTS
+
+    lateness, late = _lateness(item, today)
+    titles = [DOCUMENTS[kind][0] for kind in item.documents if kind in DOCUMENTS]
+    if titles:
+        label = "Закрывается документом" if len(titles) == 1 else "Закрывается документами"
+    elif item.result:
+        label, titles = "Ожидаемый результат", [item.result]
+    else:
+        label = ""
+    note = f"срок {item.occurrence} из {item.occurrences}" if item.occurrences > 1 else ""
+    return ItemView(
+        code=item.code, title=item.title, occurrence_note=note, due_text=format_date_ru(item.due),
+        lateness=lateness, overdue=item.level in OVERDUE_LEVELS, days_late=late,
+        documents_label=label, documents=titles, blocker_note=_blocker_note(item),
+        url=step_url(base_url, item),
+    )
+
+
+def _unique_by_step(items: list[LetterItem]) -> list[LetterItem]:
+    """One item per step instance: the most urgent level when the same person is told twice."""
+    best: dict[int, LetterItem] = {}
+    for item in items:
+        known = best.get(item.step_instance_id)
+        if known is None or LEVEL_ORDER[item.level] < LEVEL_ORDER[known.level]:
+            best[item.step_instance_id] = item
+    return list(best.values())
+
+
+def _roadmap_views(items: list[LetterItem], *, today: date, base_url: str, kind: str) -> list[RoadmapView]:
+    by_run: dict[int, list[LetterItem]] = defaultdict(list)
+    for item in _unique_by_step(items):
+        by_run[item.run_id].append(item)
+    views: list[RoadmapView] = []
+    for run_id in sorted(by_run):
+        run_items = by_run[run_id]
+        by_unit: dict[str, list[LetterItem]] = defaultdict(list)
+        for item in run_items:
+            by_unit[item.school_id or ""].append(item)
+        names = {unit: (group[0].school_name if unit else MUNICIPAL_UNIT) for unit, group in by_unit.items()}
+        # the municipality's own steps first, then the schools by name
+        order = sorted(by_unit, key=lambda unit: (unit != "", names[unit].lower(), unit))
+        units: list[UnitView] = []
+        for unit in order:
+            group = sorted(by_unit[unit], key=lambda i: (i.step_order, i.occurrence, LEVEL_ORDER[i.level]))
+            view = UnitView(name=names[unit])
+            for item in group:
+                worded = _item_view(item, today=today, base_url=base_url)
+                (view.overdue if worded.overdue else view.upcoming).append(worded)
+            if kind == "head" and view.overdue:
+                worst = max(i.days_late for i in view.overdue)
+                count = len(view.overdue)
+                view.summary = (f"{count} {plural_ru(count, 'просроченный шаг', 'просроченных шага', 'просроченных шагов')}, "
+                                f"наибольшая просрочка — {working_days_ru(worst)}")
+            units.append(view)
+        views.append(RoadmapView(title=run_items[0].roadmap_title, units=units))
+    return views
+
+
+def _name_and_patronymic(full_name: str) -> str:
+    """«Ольга Викторовна» from «Кузнецова Ольга Викторовна», as a Russian letter addresses a person."""
+    parts = full_name.split()
+    return " ".join(parts[1:3]) if len(parts) == 3 else ""
+
+
+def _count(count: int, one: str, few: str, many: str) -> str:
+    return f"{count} {plural_ru(count, one, few, many)}"
+
+
+def _subject(*, kind: str, people: People, items: list[LetterItem], failures: list[Failure]) -> str:
+    unique = _unique_by_step(items)
+    overdue = [i for i in unique if i.level in OVERDUE_LEVELS]
+    upcoming = [i for i in unique if i.level == "reminder"]
+    parts: list[str] = []
+    if kind in ("coordinator", "head"):
+        school_overdue = [i for i in overdue if i.school_id]
+        schools = {i.school_id for i in school_overdue}
+        if school_overdue:
+            parts.append(f"просрочки в {_count(len(schools), 'школе', 'школах', 'школах')} "
+                         f"({_count(len(school_overdue), 'шаг', 'шага', 'шагов')})")
+        own = [i for i in overdue if not i.school_id]
+        if own:
+            parts.append(_count(len(own), "просроченный шаг", "просроченных шага", "просроченных шагов")
+                         + " муниципального уровня")
+    else:
+        if overdue:
+            parts.append(_count(len(overdue), "просроченный шаг", "просроченных шага", "просроченных шагов"))
+    if upcoming:
+        parts.append(_count(len(upcoming), "напоминание о сроке", "напоминания о сроке", "напоминаний о сроке"))
+    if failures:
+        parts.append(_count(len(failures), "недоставленное письмо", "недоставленных письма", "недоставленных писем"))
+    schools = sorted({i.school_name for i in unique if i.school_id})
+    where = f" — {schools[0]}" if kind == "school" and len(schools) == 1 else ""
+    prefix = "Эскалация" if kind == "head" else "Наставничество"
+    return f"{prefix} ({people.municipality}): " + ", ".join(parts or ["сводка"]) + where
+
+
+def _greeting(kind: str, people: People) -> str:
+    name = ""
+    if kind == "coordinator":
+        name = _name_and_patronymic(people.coordinator_name)
+    elif kind == "head":
+        name = _name_and_patronymic(people.head_name)
+    return f"Здравствуйте, {name}!" if name else "Здравствуйте!"
+
+
+def _intro(kind: str, *, today: date, items: list[LetterItem], failures: list[Failure]) -> list[str]:
+    day = format_date_ru(today)
+    has_overdue = any(i.level in OVERDUE_LEVELS for i in items)
+    if kind == "school":
+        lines = [f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
+                 "шаги, которые выполняет ваша образовательная организация."]
+        if has_overdue:
+            lines.append("Срок некоторых шагов уже прошёл. Если шаг выполнен, отметьте его в портале "
+                         "по ссылке — напоминания о нём прекратятся.")
+        else:
+            lines.append("Если шаг уже выполнен, отметьте его в портале по ссылке — напоминания о нём прекратятся.")
+        return lines
+    if kind == "head":
+        return [f"Сводка на {day} для руководителя: шаги дорожной карты, просрочка которых превысила "
+                "порог эскалации. По каждой школе — число просроченных шагов и наибольшая просрочка, "
+                "затем сами шаги."]
+    lines = [f"Сводка на {day}."]
+    if any(i.school_id and i.level in OVERDUE_LEVELS for i in items):
+        lines.append("Школы ниже не выполнили шаги в срок и не отметили их выполнение; "
+                     "их администраторам уже направлены напоминания.")
+    if any(not i.school_id for i in items):
+        lines.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
+    if failures:
+        lines.append("Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце.")
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_letter(
+    *,
+    recipient: str,
+    people: People,
+    items: list[LetterItem],
+    failures: list[Failure],
+    today: date,
+    base_url: str,
+) -> RenderedLetter:
+    """Word one letter: a digest of every item of one recipient, grouped by roadmap and school.
+
+    Args:
+        recipient: the address the letter goes to (decides the greeting and the wording).
+        people: the municipality's name and its coordinator and head.
+        items: the steps to tell about, at any level; one step told twice shows once.
+        failures: letters refused for good (coordinator's letters only).
+        today: the date in the municipality's zone the lateness is counted at.
+        base_url: the portal's address for the links.
+    """
+    kind = recipient_kind(recipient, people)
+    context = {
+        "kind": kind,
+        "greeting": _greeting(kind, people),
+        "intro": _intro(kind, today=today, items=items, failures=failures),
+        "roadmaps": _roadmap_views(items, today=today, base_url=base_url, kind=kind),
+        "failures": failures,
+        "people": people,
+        "today": format_date_ru(today),
+    }
+    subject = _subject(kind=kind, people=people, items=items, failures=failures)
+    context["subject"] = subject
+    environment = _environment()
+    text = environment.get_template("letter.txt.j2").render(context)
+    html = environment.get_template("letter.html.j2").render(context)
+    return RenderedLetter(kind=kind, subject=subject, text=text, html=html)
+
+
+def letter_hash(*, municipality: str, recipient: str, keys: list[str]) -> str:
+    """A short hash of what a letter is about: the same items give the same Message-ID."""
+    digest = hashlib.sha256("\n".join([municipality, recipient.lower(), *sorted(keys)]).encode()).hexdigest()
+    return digest[:16]
+
+
+def message_id_for(*, letter_id: int, digest: str, mail_from: str) -> str:
+    """``<letter-ID.HASH@domain>`` with the sender's domain (``nastavnik`` when it has none)."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "nastavnik"
+    return f"<letter-{letter_id}.{digest}@{domain}>"
+
+
+def _address(text: str) -> Address:
+    """An Address from «Name <addr>» or a bare address; the name may be Russian."""
+    name, addr = parseaddr(text)
+    return Address(display_name=name, addr_spec=addr or text.strip())
+
+
+def format_address(address: str, name: str = "") -> str:
+    """«Name <addr>» as stored in a letter (the name is encoded only when the message is built)."""
+    if not name:
+        return address
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
+def build_message(
+    *,
+    subject: str,
+    text: str,
+    html: str | None,
+    mail_from: str,
+    to: str,
+    reply_to: str | None,
+    message_id: str,
+    date_: datetime,
+) -> EmailMessage:
+    """A MIME message: text (+ HTML as an alternative), UTF-8, headers encoded per RFC 2047."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = _address(mail_from)
+    message["To"] = _address(to)
+    if reply_to:
+        message["Reply-To"] = _address(reply_to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date_)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to robots
+    message["Content-Language"] = "ru"
+    message.set_content(text, charset="utf-8")
+    if html:
+        message.add_alternative(html, subtype="html", charset="utf-8")
+        # a fixed boundary keeps a retry byte-for-byte the same letter
+        message.set_boundary("=_" + hashlib.sha256(message_id.encode()).hexdigest()[:24])
+    return message
+
+
+def letter_message(letter: Letter) -> EmailMessage:
+    """The MIME message of a stored letter: the same bytes on every attempt."""
+    assert letter.composed_at is not None
+    return build_message(
+        subject=letter.subject, text=letter.body_text, html=letter.body_html or None,
+        mail_from=letter.mail_from, to=letter.recipient, reply_to=letter.reply_to or None,
+        message_id=letter.message_id, date_=letter.composed_at,
+    )

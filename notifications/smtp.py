@@ -1,0 +1,203 @@
+"""Transports: an SMTP server (smtp:// with STARTTLS when offered, smtps://) or a local mail folder.
+
+A transport sends one message and says how it went by what it raises:
+- nothing: the server accepted it (250 after DATA) or the file is in the folder;
+- ``TemporaryFailure``: the server answered 4xx for this letter (try it again later);
+- ``PermanentFailure``: the server answered 5xx for this letter (unknown mailbox, …);
+- ``ServerUnavailable``: no server to talk to (refused, timed out, dropped, authentication failed);
+  ``transmitted`` says whether the letter may have reached it before the connection broke.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from nastavnik.errors import NastavnikError
+from nastavnik.settings import Settings
+
+
+class DeliveryError(Exception):
+    """A letter did not go out; ``str()`` is the server's own reason."""
+
+
+class TemporaryFailure(DeliveryError):
+    """4xx: the server may accept the letter later."""
+
+
+class PermanentFailure(DeliveryError):
+    """5xx: the server refuses the letter; sending it again will not help."""
+
+
+class ServerUnavailable(DeliveryError):
+    """The server cannot be reached or used now; the letter waits."""
+
+    def __init__(self, reason: str, *, transmitted: bool = False) -> None:
+        super().__init__(reason)
+        self.transmitted = transmitted
+
+
+class Transport(Protocol):
+    """Where letters go."""
+
+    description: str
+
+    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(message.split())}"
+
+
+def _classify(code: int, reason: str) -> DeliveryError:
+    if code == 421:  # the server is closing the channel: not this letter's fault
+        return ServerUnavailable(reason, transmitted=False)
+    if 400 <= code < 500:
+        return TemporaryFailure(reason)
+    if 500 <= code < 600:
+        return PermanentFailure(reason)
+    return ServerUnavailable(f"unexpected reply {reason}", transmitted=True)
+
+
+class SmtpTransport:
+    """One SMTP connection reused for a batch, opened on the first letter."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise NastavnikError(f"expected smtp://[user:password@]host[:port] or smtps://…, got {parts.scheme}://",
+                                 where="NASTAVNIK_SMTP_URL")
+        self.ssl = parts.scheme == "smtps"
+        self.host = parts.hostname
+        self.port = parts.port or (465 if self.ssl else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        options = parse_qs(parts.query)
+        self.timeout = float(options.get("timeout", [timeout])[0])
+        self.starttls = options.get("starttls", ["auto"])[0]  # auto | require | off
+        self.description = f"{parts.scheme}://{self.host}:{self.port}"
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        try:
+            client: smtplib.SMTP
+            if self.ssl:
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client.ehlo()
+            if not self.ssl and self.starttls != "off":
+                if client.has_extn("starttls"):
+                    client.starttls(context=context)
+                    client.ehlo()
+                elif self.starttls == "require":
+                    client.close()
+                    raise ServerUnavailable(f"{self.description} does not offer STARTTLS")
+            if self.username:
+                client.login(self.username, self.password or "")
+        except smtplib.SMTPAuthenticationError as error:
+            raise ServerUnavailable(f"authentication failed: {_reply(error.smtp_code, error.smtp_error)}") from None
+        except smtplib.SMTPResponseException as error:
+            raise ServerUnavailable(f"{self.description}: {_reply(error.smtp_code, error.smtp_error)}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise ServerUnavailable(f"{self.description}: {error or type(error).__name__}") from None
+        return client
+
+    def open(self) -> None:
+        """Connect now (delivery checks the server before it claims any letter)."""
+        if self._client is None:
+            self._client = self._connect()
+
+    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+        self.open()
+        assert self._client is not None
+        try:
+            refused = self._client.send_message(message, from_addr=sender, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()))
+            raise _classify(code, _reply(code, text)) from None
+        except smtplib.SMTPServerDisconnected as error:
+            self._drop()
+            raise ServerUnavailable(f"{self.description}: connection lost: {error}", transmitted=True) from None
+        except smtplib.SMTPResponseException as error:
+            failure = _classify(error.smtp_code, _reply(error.smtp_code, error.smtp_error))
+            if isinstance(failure, ServerUnavailable):
+                self._drop()
+            raise failure from None
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise ServerUnavailable(f"{self.description}: {error or type(error).__name__}", transmitted=True) from None
+        if refused:  # only some recipients refused: we send to one, so this is rare
+            code, text = next(iter(refused.values()))
+            raise _classify(code, _reply(code, text))
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            finally:
+                self._client = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+class FolderTransport:
+    """Letters as .eml files in a folder, named by Message-ID: writing one twice keeps one file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.description = f"mail folder {folder}"
+
+    def path_for(self, message: EmailMessage) -> Path:
+        name = _UNSAFE.sub("_", str(message["Message-ID"] or "letter").strip("<> ")) or "letter"
+        return self.folder / f"{name}.eml"
+
+    def open(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ServerUnavailable(f"cannot create the mail folder {self.folder}: {error}") from None
+
+    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+        self.open()
+        target = self.path_for(message)
+        if target.exists():
+            return  # delivered before a crash: the same Message-ID is the same letter
+        partial = target.with_suffix(".eml.part")
+        try:
+            with open(partial, "wb") as handle:
+                handle.write(message.as_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+        except OSError as error:
+            raise ServerUnavailable(f"cannot write {target}: {error}", transmitted=False) from None
+
+    def close(self) -> None:
+        return None
+
+
+def open_transport(settings: Settings) -> SmtpTransport | FolderTransport:
+    """The SMTP server of NASTAVNIK_SMTP_URL, or the folder NASTAVNIK_MAIL_DIR when none is set."""
+    if settings.smtp_url:
+        return SmtpTransport(settings.smtp_url)
+    return FolderTransport(Path(settings.mail_dir))

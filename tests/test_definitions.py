@@ -1,0 +1,129 @@
+"""Roadmap definitions: every seed loads; schema errors and lint warnings name file:line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from definitions.compiler import compile_roadmap
+from definitions.lint import lint_roadmap
+from definitions.loader import ROADMAPS_DIR, find_roadmap, load_roadmap, load_roadmaps
+from definitions.schema import roadmap_json_schema
+from nastavnik.errors import DefinitionError, NastavnikError
+
+SEEDS = {
+    "beloyarsky-2022": "000_9230059a0d6d7f94.txt",
+    "chaikovsky-2022-2023": "001_411196e847bb5ae1.txt",
+    "selishche-2022-2024": "002_be43eb75f4d6e7d9.txt",
+    "khnov-2022-2024": "003_8ff06728000164a7.txt",
+    "dubna-2021-2024": "004_8b14bc2043315ff6.txt",
+}
+
+MINIMAL = """\
+id: test-roadmap
+title: "Тест"
+municipality: "Белоярский район"
+issuer:
+  name: "КО"
+  level: municipal
+period:
+  start: 2022-01-01
+  end: 2022-12-31
+timezone: Asia/Yekaterinburg
+steps:
+  - code: "1.1"
+    title: "Приказ"
+    deadline: "до 15 мая 2022 г."
+    responsible: "КО"
+    roles: [committee]
+    scope: municipality
+  - code: "1.2"
+    title: "Кураторы"
+    deadline: "май 2022"
+    responsible: "ОУ"
+    roles: [school]
+    scope: school
+    depends_on: ["1.1"]
+"""
+
+
+def test_every_seed_is_encoded_and_compiles() -> None:
+    loaded = {item.roadmap.id: item for item in load_roadmaps()}
+    assert set(loaded) == set(SEEDS)
+    for roadmap_id, seed in SEEDS.items():
+        item = loaded[roadmap_id]
+        assert item.roadmap.source == f"shared/seeds/{seed}"
+        schedules = compile_roadmap(item)
+        assert set(schedules) == {step.code for step in item.roadmap.steps}
+
+
+@pytest.mark.parametrize(
+    ("roadmap_id", "fragment"),
+    [
+        ("beloyarsky-2022", "step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1 (due 30 апреля 2022 г.)"),
+        ("khnov-2022-2024", "step 1.10 is due 30 августа 2022 г., before its prerequisite 1.9 (due 15 сентября 2022 г.)"),
+        ("chaikovsky-2022-2023", "starts 1 октября 2021 г., outside the roadmap's period"),
+    ],
+)
+def test_lint_reports_the_seeds_inconsistencies_with_file_and_line(roadmap_id: str, fragment: str) -> None:
+    loaded = find_roadmap(roadmap_id)
+    warnings = [str(w) for w in lint_roadmap(loaded, compile_roadmap(loaded))]
+    matching = [w for w in warnings if fragment in w]
+    assert matching, warnings
+    location = matching[0].split(": warning:")[0]
+    path, line = location.rsplit(":", 1)
+    assert Path(path) == loaded.path and int(line) > 1
+
+
+def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
+    loaded = find_roadmap("khnov-2022-2024")
+    schedules = compile_roadmap(loaded)
+    assert schedules  # warnings do not stop the roadmap from running
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "message"),
+    [
+        (("scope: school", "scope: everyone"), 23, "steps[1].scope: Input should be 'municipality' or 'school'"),
+        (("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"), 10, "unknown time zone 'Mars/Olympus'"),
+        (('depends_on: ["1.1"]', 'depends_on: ["9.9"]'), 24, "step 1.2 depends on unknown step '9.9'"),
+        (('    title: "Приказ"\n', '    title: "Приказ"\n    colour: red\n'), 14, "steps[0].colour: Extra inputs are not permitted"),
+        (('deadline: "май 2022"', 'deadline: "когда-нибудь"'), 20, "cannot read deadline 'когда-нибудь'"),
+        (("  - code: \"1.2\"", "  - code: \"1.1\""), 18, "step code '1.1' is used twice (first at line 12)"),
+        (("roles: [committee]\n    scope: municipality", "roles: [committee]\n    scope: municipality\n    depends_on: [\"1.2\"]"),
+         18, "dependency cycle: 1.1 → 1.2 → 1.1"),
+        (("period:\n", "period: [\n"), 9, "not valid YAML"),
+    ],
+)
+def test_a_bad_definition_is_an_error_with_file_and_line(tmp_path: Path, change: tuple[str, str], line: int,
+                                                         message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    assert change[0] in MINIMAL
+    path.write_text(MINIMAL.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(NastavnikError) as error:
+        compile_roadmap(load_roadmap(path))
+    text = str(error.value)
+    assert f"{path}:" in text and message in text, text
+    assert f"{path}:{line}:" in text, text
+
+
+def test_the_minimal_definition_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "ok.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    loaded = load_roadmap(path)
+    assert lint_roadmap(loaded, compile_roadmap(loaded)) == []
+
+
+def test_the_published_json_schema_is_current() -> None:
+    published = Path(__file__).resolve().parents[1] / "docs" / "roadmap.schema.json"
+    assert json.loads(published.read_text(encoding="utf-8")) == roadmap_json_schema(), (
+        "docs/roadmap.schema.json is stale: run `nastavnik schema > docs/roadmap.schema.json`"
+    )
+
+
+def test_unknown_roadmap_lists_the_known_ones() -> None:
+    with pytest.raises(DefinitionError, match="unknown roadmap 'nope'; known: beloyarsky-2022"):
+        find_roadmap("nope")
+    assert ROADMAPS_DIR.is_dir()

@@ -1,0 +1,174 @@
+"""The portal's FastAPI application: create_app(engine, settings, clock) and its plumbing.
+
+Pages live in web/views/ (one module per page); what they show is computed by plain functions
+(web/matrix.py, web/charts.py, ...). This module wires them together with the cross-cutting parts:
+the request size limit, security headers, CSRF on every form, error pages that never show a
+traceback, and the template environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nastavnik.errors import NastavnikError
+from nastavnik.settings import Settings
+from web import pages
+from web.auth import Forbidden, RateLimiter
+
+WEB_DIR = Path(__file__).resolve().parent
+MAX_UPLOAD = 10 * 1024 * 1024
+# a form with a 10 MB file carries a little more than 10 MB; anything beyond this is refused whole
+MAX_BODY = MAX_UPLOAD + 256 * 1024
+
+Clock = Callable[[], datetime]
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``limit`` before they reach the form parser.
+
+    The body is drained (up to a hard cap) so that the browser receives the answer instead of a
+    reset connection, then a page explains the limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, hard_cap: int = 64 * 1024 * 1024) -> None:
+        self.app = app
+        self.limit = limit
+        self.hard_cap = hard_cap
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send, drain=int(declared) <= self.hard_cap)
+            return
+        seen = 0
+        refused = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    refused = True
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send, drain=False)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, *, drain: bool) -> None:
+        if drain:
+            more = True
+            while more:
+                message = await receive()
+                more = message.get("more_body", False) and message["type"] == "http.request"
+        response = HTMLResponse(pages.too_large_page(scope), status_code=413,
+                                headers={"Connection": "close"})
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
+    """The portal as an ASGI application.
+
+    Args:
+        engine: nastavnik's database (upgraded to the newest migration).
+        settings: secret_key signs cookies and links; documents_dir holds uploads; mail_dir gets
+            sign-in letters when no sender is configured; base_url is used in links in letters.
+        clock: returns the aware current moment; tests pass a fixed one.
+    """
+    from web.views import ALL_ROUTERS
+
+    app = FastAPI(title="nastavnik", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(pages.csrf_guard)])
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.limiter = RateLimiter()
+    app.state.templates = pages.make_templates(WEB_DIR / "templates")
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    for router in ALL_ROUTERS:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            if name == "Cache-Control" and request.url.path.startswith("/static/"):
+                continue
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(pages.NotSignedIn)
+    async def not_signed_in(request: Request, _error: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Exception) -> Response:
+        return pages.error_page(request, 403, "Нет доступа", str(error) or "У вас нет прав на это действие.")
+
+    @app.exception_handler(pages.CsrfFailed)
+    async def csrf_failed(request: Request, _error: Exception) -> Response:
+        return pages.error_page(request, 403, "Форма устарела",
+                                "Страница открыта слишком давно или из другого окна. Обновите её и повторите.")
+
+    @app.exception_handler(NastavnikError)
+    async def user_error(request: Request, error: Exception) -> Response:
+        return pages.error_page(request, 400, "Не получилось", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: Exception) -> Response:
+        return pages.error_page(request, 400, "Неверный запрос", "Адрес или данные формы не поняты.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        titles = {404: "Страница не найдена", 405: "Так нельзя", 413: "Слишком большой запрос"}
+        return pages.error_page(request, error.status_code, titles.get(error.status_code, "Ошибка"),
+                                str(error.detail) if error.status_code not in (404, 405) else
+                                "Проверьте адрес или вернитесь на главную.")
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, _error: Exception) -> Response:
+        return pages.error_page(request, 500, "Внутренняя ошибка",
+                                "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.")
+
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    return app
+
+
+def app_state(request: Request) -> Any:
+    """The application's state (engine, settings, clock, templates, limiter)."""
+    return request.app.state

@@ -1,0 +1,238 @@
+"""Who is signed in and what they may do: passwords, sessions, sign-in links, CSRF, rate limits.
+
+Plain functions over a session and the clock; the views call them. Roles:
+- coordinator (координатор): the whole municipality, reads and changes;
+- school_admin (ответственный в ОО): one school, reads and changes only its steps;
+- viewer (наблюдатель): reads everything, changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from nastavnik.errors import NastavnikError
+from storage.models import User
+from web.models import SignInLink, WebSession
+
+ROLES = ("coordinator", "school_admin", "viewer")
+ROLE_TITLES = {"coordinator": "координатор", "school_admin": "ответственный в ОО", "viewer": "наблюдатель"}
+SESSION_LIFETIME = timedelta(hours=12)
+LINK_LIFETIME = timedelta(minutes=30)
+
+_hasher = PasswordHasher()
+# verifying against this keeps the timing of an unknown e-mail like that of a wrong password
+_DUMMY_HASH = _hasher.hash("nastavnik-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    if len(password) < 8:
+        raise NastavnikError("пароль должен быть не короче 8 символов", where="password")
+    return _hasher.hash(password)
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 of a token, as stored in the database."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    stored = user.password_hash if user is not None and user.active and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active or not user.password_hash:
+        return None
+    return user
+
+
+def start_session(*, session: Session, user: User, now: datetime, remote_addr: str | None) -> str:
+    """Create a session row; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=token_hash(token), user_id=user.id or 0, created_at=now,
+                           expires_at=now + SESSION_LIFETIME, remote_addr=remote_addr))
+    # old expired sessions of this user go when a new one starts
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+    return token
+
+
+def end_session(*, session: Session, token: str) -> None:
+    """Delete the session row (sign out)."""
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def session_user(*, session: Session, token: str | None, now: datetime) -> User | None:
+    """The active user of a live session token, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(
+        select(User, WebSession.expires_at)
+        .join(WebSession, WebSession.user_id == User.id)  # type: ignore[arg-type]
+        .where(WebSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user, expires_at = row
+    if expires_at is None or expires_at <= now or not user.active:
+        return None
+    return user
+
+
+def create_signin_link(*, session: Session, user: User, now: datetime) -> str:
+    """A one-time token for a sign-in link; valid for LINK_LIFETIME."""
+    token = secrets.token_urlsafe(32)
+    session.add(SignInLink(token_hash=token_hash(token), user_id=user.id or 0, created_at=now,
+                           expires_at=now + LINK_LIFETIME))
+    return token
+
+
+def peek_signin_link(*, session: Session, token: str, now: datetime) -> User | None:
+    """The user a link signs in, if it is unused and unexpired (does not use it)."""
+    link = session.get(SignInLink, token_hash(token)) if token and len(token) <= 100 else None
+    if link is None or link.used_at is not None or link.expires_at is None or link.expires_at <= now:
+        return None
+    user = session.get(User, link.user_id)
+    return user if user is not None and user.active else None
+
+
+def use_signin_link(*, session: Session, token: str, now: datetime) -> User | None:
+    """Use a link once: the UPDATE matches only an unused, unexpired link, so two clicks race safely."""
+    user = peek_signin_link(session=session, token=token, now=now)
+    if user is None:
+        return None
+    result = session.execute(
+        update(SignInLink)
+        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now)
+    )
+    return user if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def csrf_token(*, secret: str, session_token: str) -> str:
+    """The CSRF token bound to a session (or pre-session) cookie: an HMAC, nothing stored."""
+    return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(*, secret: str, session_token: str | None, submitted: str | None) -> bool:
+    """Whether the submitted token belongs to this browser's cookie."""
+    if not session_token or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token(secret=secret, session_token=session_token), submitted)
+
+
+def ical_token(*, secret: str, user: User) -> str:
+    """The secret of a user's calendar feed link."""
+    digest = hmac.new(secret.encode(), f"ical:{user.id}:{user.email}".encode(), hashlib.sha256).hexdigest()
+    return f"{user.id}-{digest[:32]}"
+
+
+def ical_user(*, session: Session, secret: str, token: str) -> User | None:
+    """The active user whose calendar link this is, or None."""
+    head, _, _ = token.partition("-")
+    if not head.isdigit():
+        return None
+    user = session.get(User, int(head))
+    if user is None or not user.active or not hmac.compare_digest(ical_token(secret=secret, user=user), token):
+        return None
+    return user
+
+
+# --- what a user may do ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the views need it."""
+
+    id: int
+    email: str
+    role: str
+    school_id: str | None
+    name: str
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == "coordinator"
+
+    def can_view_school(self, school_id: str | None) -> bool:
+        """Coordinators and viewers see everything; a school admin sees their school and municipal steps."""
+        if self.role in ("coordinator", "viewer"):
+            return True
+        return self.role == "school_admin" and (school_id is None or school_id == self.school_id)
+
+    def can_change_school(self, school_id: str | None) -> bool:
+        """Coordinators change everything; a school admin only their own school's steps."""
+        if self.role == "coordinator":
+            return True
+        return self.role == "school_admin" and school_id is not None and school_id == self.school_id
+
+    def can_view_municipality(self) -> bool:
+        """The matrix, step pages, charts and exports: coordinators and viewers."""
+        return self.role in ("coordinator", "viewer")
+
+
+def principal_of(user: User) -> Principal:
+    """The Principal of a User row."""
+    return Principal(id=user.id or 0, email=user.email, role=user.role, school_id=user.school_id, name=user.name)
+
+
+class Forbidden(Exception):
+    """Raised by a view when the signed-in user may not do this (rendered as 403)."""
+
+
+# --- rate limiting --------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Sliding-window limits on sign-in attempts per address and per e-mail (per process)."""
+
+    def __init__(self, *, per_address: int = 20, per_email: int = 5, window: float = 300.0,
+                 clock: object = time.monotonic) -> None:
+        self.per_address = per_address
+        self.per_email = per_email
+        self.window = window
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _now(self) -> float:
+        return self._clock()  # type: ignore[operator,no-any-return]
+
+    def _count(self, key: str, now: float) -> int:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return len(hits)
+
+    def allowed(self, *, address: str, email: str) -> bool:
+        """Whether another attempt may be made now; counts it when it may."""
+        now = self._now()
+        with self._lock:
+            if self._count("a:" + address, now) >= self.per_address:
+                return False
+            if email and self._count("e:" + email, now) >= self.per_email:
+                return False
+            self._hits["a:" + address].append(now)
+            if email:
+                self._hits["e:" + email].append(now)
+            return True
+
+    def forgive(self, *, email: str) -> None:
+        """A successful sign-in clears the e-mail's failures."""
+        with self._lock:
+            self._hits.pop("e:" + email, None)

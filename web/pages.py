@@ -1,0 +1,270 @@
+"""What every page needs: the signed-in user, CSRF, flash messages, rendering, error pages.
+
+Cookies: ``nastavnik_session`` (the session token), ``nastavnik_pre`` (a random value that binds
+the sign-in form's CSRF token before there is a session), ``nastavnik_flash`` (a signed one-shot
+message). All HttpOnly and SameSite=Lax; Secure when the portal's base_url is https.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import Session, select
+from starlette.types import Scope
+
+from engine.actions import Actor
+from nastavnik.russian import format_date_ru
+from storage.db import session_scope
+from storage.models import Municipality, RoadmapRun
+from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, principal_of, session_user
+
+SESSION_COOKIE = "nastavnik_session"
+PRE_COOKIE = "nastavnik_pre"
+FLASH_COOKIE = "nastavnik_flash"
+
+STATE_LABELS = {
+    "done": "выполнено в срок",
+    "done_late": "выполнено с опозданием",
+    "open": "в работе",
+    "due_soon": "срок скоро",
+    "overdue": "просрочено",
+    "blocked": "ждёт предыдущего шага",
+    "not_applicable": "неприменимо",
+}
+STATE_SYMBOLS = {"done": "✓", "done_late": "✓", "open": "○", "due_soon": "◐", "overdue": "✗",
+                 "blocked": "◌", "not_applicable": "—"}
+LEGEND_ORDER = ("done", "done_late", "open", "due_soon", "overdue", "blocked", "not_applicable")
+
+
+class NotSignedIn(Exception):
+    """The page needs a signed-in user (redirects to the sign-in page)."""
+
+
+class CsrfFailed(Exception):
+    """A form came without this browser's CSRF token."""
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+
+def _date_ru(value: date | datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date() if tz else value.date()
+    return format_date_ru(value)
+
+
+def _datetime_ru(value: datetime | None, tz: str = "UTC") -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{format_date_ru(local.date())} {local:%H:%M}"
+
+
+def make_templates(directory: Path) -> Jinja2Templates:
+    """The Jinja environment of the pages (autoescaped) with the Russian filters."""
+    templates = Jinja2Templates(directory=str(directory))
+    env = templates.env
+    env.filters["date_ru"] = _date_ru
+    env.filters["datetime_ru"] = _datetime_ru
+    env.filters["state_label"] = lambda state: STATE_LABELS.get(state, state)
+    env.filters["state_symbol"] = lambda state: STATE_SYMBOLS.get(state, "")
+    env.filters["role_title"] = lambda role: ROLE_TITLES.get(role, role)
+    env.globals["STATE_LABELS"] = STATE_LABELS
+    env.globals["STATE_SYMBOLS"] = STATE_SYMBOLS
+    env.globals["LEGEND_ORDER"] = LEGEND_ORDER
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return templates
+
+
+# --- request helpers ------------------------------------------------------------------------------
+
+
+def state(request: Request) -> Any:
+    """The application's state."""
+    return request.app.state
+
+
+def now(request: Request) -> datetime:
+    """The current moment from the app's clock (aware)."""
+    moment = state(request).clock()
+    assert moment.tzinfo is not None, "the clock must return an aware datetime"
+    return moment  # type: ignore[no-any-return]
+
+
+@contextmanager
+def db(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the block succeeds."""
+    with session_scope(state(request).engine) as session:
+        yield session
+
+
+def remote_addr(request: Request) -> str | None:
+    """The client's address as the server sees it (no proxy headers are trusted)."""
+    return request.client.host if request.client else None
+
+
+def actor(request: Request, user: Principal) -> Actor:
+    """Who acts, for the journal: the user's e-mail, source web, the client's address."""
+    return Actor(email=user.email, source="web", remote_addr=remote_addr(request))
+
+
+def current_user(request: Request) -> Principal | None:
+    """The signed-in user, or None (looked up once per request)."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = None
+    if token:
+        with Session(state(request).engine) as session:
+            user = session_user(session=session, token=token, now=now(request))
+            principal = principal_of(user) if user is not None else None
+    request.state.principal = principal
+    return principal
+
+
+def require_user(request: Request) -> Principal:
+    """The signed-in user; redirects to sign-in when there is none."""
+    user = current_user(request)
+    if user is None:
+        raise NotSignedIn()
+    return user
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go to after a form; anything else becomes ``default``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def _cookie_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_COOKIE)
+
+
+async def csrf_guard(request: Request) -> None:
+    """Every POST must carry the CSRF token bound to this browser's cookie (app-wide dependency)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    submitted = form.get("csrf_token")
+    secret = state(request).settings.secret_key
+    if not isinstance(submitted, str) or not check_csrf(secret=secret, session_token=_cookie_token(request),
+                                                         submitted=submitted):
+        raise CsrfFailed()
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure cookies when the portal is served over https."""
+    return str(state(request).settings.base_url).startswith("https://")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+    """Set an HttpOnly, SameSite=Lax cookie (Secure on https)."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                        secure=secure_cookies(request), path="/")
+
+
+def flash(request: Request, response: Response, message: str) -> None:
+    """A one-shot message shown on the next page."""
+    serializer = URLSafeSerializer(state(request).settings.secret_key, salt="flash")
+    set_cookie(request, response, FLASH_COOKIE, serializer.dumps(message))
+
+
+def redirect(request: Request, target: str, message: str | None = None) -> RedirectResponse:
+    """303 to a local page, with an optional flash message."""
+    response = RedirectResponse(safe_next(target), status_code=303)
+    if message:
+        flash(request, response, message)
+    return response
+
+
+def _take_flash(request: Request) -> str | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        message = URLSafeSerializer(state(request).settings.secret_key, salt="flash").loads(raw)
+    except BadSignature:
+        return None
+    return message if isinstance(message, str) else None
+
+
+def municipality(session: Session) -> Municipality | None:
+    """The municipality, or None before `nastavnik init`."""
+    return session.exec(select(Municipality).order_by(Municipality.id)).first()  # type: ignore[arg-type]
+
+
+def runs(session: Session) -> list[RoadmapRun]:
+    """Launched runs, oldest first."""
+    return list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id)))  # type: ignore[arg-type]
+
+
+def pick_run(session: Session, roadmap_id: str | None) -> RoadmapRun | None:
+    """The run chosen by ?run=, else the newest."""
+    launched = runs(session)
+    for run in launched:
+        if run.roadmap_id == roadmap_id:
+            return run
+    return launched[-1] if launched else None
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the user, CSRF token, flash message and municipality in its context."""
+    token = _cookie_token(request)
+    new_pre = None
+    if token is None:
+        new_pre = token = secrets.token_urlsafe(24)
+    user = current_user(request) if SESSION_COOKIE in request.cookies else None
+    message = _take_flash(request)
+    base = {
+        "request": request,
+        "user": user,
+        "csrf_token": csrf_token(secret=state(request).settings.secret_key, session_token=token),
+        "flash": message,
+        "today": None,
+        "tz": "UTC",
+        "path": request.url.path,
+    }
+    base.update(context)
+    response = state(request).templates.TemplateResponse(request, template, base, status_code=status_code)
+    if new_pre is not None:
+        set_cookie(request, response, PRE_COOKIE, new_pre)
+    if message is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response  # type: ignore[no-any-return]
+
+
+def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    """A plain error page (no traceback, no internals)."""
+    try:
+        return render(request, "error.html", {"title": title, "message": message}, status_code=status_code)
+    except Exception:  # the error page must not fail itself (e.g. the database is down)
+        return HTMLResponse(_plain_page(title, message), status_code=status_code)
+
+
+def _plain_page(title: str, message: str) -> str:
+    from html import escape
+
+    return (f'<!doctype html><html lang="ru"><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<link rel="stylesheet" href="/static/style.css"><main class="page"><h1>{escape(title)}</h1>'
+            f'<p>{escape(message)}</p><p><a href="/">На главную</a></p></main></html>')
+
+
+def too_large_page(_scope: Scope) -> str:
+    """The answer to an upload over the limit."""
+    return _plain_page("Файл слишком большой",
+                       "Можно загрузить файл не больше 10 МБ (PDF, JPEG или PNG). Вернитесь назад, "
+                       "уменьшите скан (например, 150–200 dpi) и отправьте форму ещё раз. Ничего не сохранено.")

@@ -1,0 +1,23 @@
+"""The portal's pages, one module per page; each module has a ``router``."""
+
+from __future__ import annotations
+
+from web.views import (
+    calendar,
+    export,
+    files,
+    gantt,
+    home,
+    launch,
+    matrix,
+    progress,
+    school,
+    schools_import,
+    signin,
+    step,
+)
+
+ALL_ROUTERS = [
+    signin.router, home.router, matrix.router, school.router, step.router, files.router, progress.router,
+    gantt.router, launch.router, schools_import.router, export.router, calendar.router,
+]
