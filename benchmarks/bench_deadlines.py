@@ -4,10 +4,16 @@ Run from the repository root: ``python benchmarks/bench_deadlines.py``. It parse
 the shared vectors (``../shared/deadline-vectors.tsv``, when present) plus a set of extra forms,
 repeatedly, and prints the median of five runs. Caches are cleared before each run, so every run
 pays for its first look at each word. Prefect is never imported.
+
+Two rates are printed: by wall-clock time, and by this process's CPU time. On a shared machine
+(other test suites, a Prefect server) the wall-clock rate drops with the load average while the
+CPU-time rate measures the parser itself; the verdict uses the CPU-time rate, and the load
+average is printed alongside so a reader can judge the wall-clock figure.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -66,17 +72,18 @@ def load_phrases() -> list[tuple[str, date, date]]:
     return phrases
 
 
-def run_once(phrases: list[tuple[str, date, date]]) -> float:
-    """Phrases per second over ``REPEATS`` passes, starting with cold caches."""
+def run_once(phrases: list[tuple[str, date, date]]) -> tuple[float, float]:
+    """Phrases per second by wall-clock and by CPU time over ``REPEATS`` passes, caches cold."""
     deadlines._token.cache_clear()
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(REPEATS):
         for phrase, start, end in phrases:
             try:
                 deadlines.parse_deadline(phrase, period_start=start, period_end=end)
             except DeadlineError:
                 pass
-    return REPEATS * len(phrases) / (time.perf_counter() - started)
+    count = REPEATS * len(phrases)
+    return count / (time.perf_counter() - wall), count / (time.process_time() - cpu)
 
 
 def main() -> int:
@@ -86,12 +93,15 @@ def main() -> int:
     deadlines.parse_deadline(
         "в течение 10 рабочих дней", period_start=PERIOD[0], period_end=PERIOD[1]
     )
-    rates = [run_once(phrases) for _ in range(RUNS)]
-    median = statistics.median(rates)
-    verdict = "PASS" if median >= GOAL else "BELOW"
-    print(f"phrases: {len(phrases)} × {REPEATS} per run, {RUNS} runs")
-    print(f"runs: {', '.join(f'{rate:,.0f}' for rate in rates)} phrases/s")
-    print(f"median: {median:,.0f} phrases/s; goal ≥ {GOAL:,}/s: {verdict}")
+    runs = [run_once(phrases) for _ in range(RUNS)]
+    wall = statistics.median(rate for rate, _ in runs)
+    cpu = statistics.median(rate for _, rate in runs)
+    verdict = "PASS" if cpu >= GOAL else "BELOW"
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"phrases: {len(phrases)} × {REPEATS} per run, {RUNS} runs; load average {load}")
+    print(f"wall-clock runs: {', '.join(f'{rate:,.0f}' for rate, _ in runs)} phrases/s")
+    print(f"median wall-clock: {wall:,.0f} phrases/s")
+    print(f"median CPU time: {cpu:,.0f} phrases/s; goal ≥ {GOAL:,}/s: {verdict}")
     assert "prefect" not in sys.modules, "the deadline language must not import Prefect"
     return 0
 

@@ -147,6 +147,7 @@ class _Context:
 
 
 def _occurrence_order(occurrence: Occurrence) -> tuple[date, date]:
+    """By due date, then start; an open start sorts as its due date."""
     return (occurrence.due, occurrence.start or occurrence.due)
 
 
@@ -154,7 +155,18 @@ def _compile(text: str, context: _Context) -> tuple[Kind, list[Occurrence]]:
     """Try the whole-phrase forms, then the clause grammar."""
     if not text:
         raise _Unreadable()
-    if _UNSCHEDULED_RE.match(text):
+    if "(" in text:
+        # a remark about the plan in brackets carries no date: «ежегодно (в соответствии с планом-графиком)»
+        text = _REMARK_RE.sub(_drop_plan_remark, text).strip()
+    match = _UNSCHEDULED_RE.match(text)
+    if match and " или " in text[match.end():]:
+        # «в соответствии со сроками реализации программ … или май 2021 г.»: the dated alternative
+        # is the one a deadline can hold (and the linter can check)
+        alternative = text.rsplit(" или ", 1)[1]
+        if _DATE_HINT_RE.search(alternative):
+            return _compile(alternative, context)
+    # «по мере необходимости, но не позднее 15.05.2022» has a due date: the grammar must read it.
+    if match and not _DATE_HINT_RE.search(text, match.end()):
         return "unscheduled", []
     match = _CONTINUOUS_RE.fullmatch(text)
     if match and not _DATE_HINT_RE.search(match["tail"]):
@@ -164,7 +176,14 @@ def _compile(text: str, context: _Context) -> tuple[Kind, list[Occurrence]]:
     match = _RELATIVE_RE.fullmatch(text) or _RELATIVE_TERM_RE.fullmatch(text)
     if match:
         return "once", [_relative(match, context)]
-    return _assemble(_Parser(_tokenise(text)).parse(), context)
+    kind, occurrences = _assemble(_Parser(_tokenise(text)).parse(), context)
+    if not occurrences:
+        # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
+        raise _Unreadable(
+            f"a recurrence with at least one date inside the period "
+            f"{context.period_start}..{context.period_end}"
+        )
+    return kind, occurrences
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -177,31 +196,28 @@ _CHARACTERS = str.maketrans(
         **dict.fromkeys("«»\"“”„‟'‘’‚`*", ""),
     }
 )
-_NORMALISE_STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\.{2,}"), "."),  # «30.08..2022»
-    (re.compile(r"(?<=[0-9])(?=[a-zа-я])|(?<=[a-zа-я])(?=[0-9])"), " "),  # «2022г.», «2020года»
-    # Ordinal endings carry nothing: «1-я декада», «4-й квартал», «3-х месячный».
-    (
-        re.compile(
-            r"(?<=[0-9])(?<![0-9]{3}) ?-? ?(?:й|я|е|го|ого|ое|ая|ый|ой|ий|ом|ей|ю|ую|ые|ых|х|ти|ми)\b"
-        ),
-        "",
-    ),
-    (re.compile(r"\s+"), " "),
+_DOT_RUN_RE = re.compile(r"\.{2,}")  # «30.08..2022»
+_GLUED_RE = re.compile(r"[0-9](?=[a-zа-я])|[a-zа-я](?=[0-9])")  # «2022г.», «2020года»
+# Ordinal endings carry nothing: «1-я декада», «4-й квартал», «3-х месячный».
+_ORDINAL_RE = re.compile(
+    r"(?<![0-9])([0-9]{1,2}) ?-? ?(?:й|я|е|го|ого|ое|ая|ый|ой|ий|ом|ей|ю|ую|ые|ых|х|ти|ми)\b"
 )
 
 
 def _normalise(phrase: str) -> str:
     """Lower-case and tidy a phrase so the grammar sees one spelling of each thing."""
     text = phrase.lower().translate(_CHARACTERS)
-    for pattern, replacement in _NORMALISE_STEPS:
-        text = pattern.sub(replacement, text)
-    return text.strip(" .,;:")
+    # Callable replacements and cheap guards: this runs for every phrase the tick compiles.
+    if ".." in text:
+        text = _DOT_RUN_RE.sub(".", text)
+    text = _GLUED_RE.sub(lambda match: match[0] + " ", text)
+    text = _ORDINAL_RE.sub(lambda match: match[1], text)
+    return " ".join(text.split()).strip(" .,;:")
 
 
 # --- whole-phrase forms ----------------------------------------------------------------------
 
-# The coordinator sets the dates later; whatever follows the marker names who decides.
+# The coordinator sets the dates later; whatever follows the marker (without dates) says who.
 _UNSCHEDULED_RE = re.compile(
     r"(?:по отдельн\w* (?:график|план)\w*"
     r"|в соответствии со? (?:срок|сорок|график|план)\w*"
@@ -220,6 +236,14 @@ _CONTINUOUS_RE = re.compile(
 _DATE_HINT_RE = re.compile(
     r"[0-9]|январ|феврал|март|апрел|\bма[йяею]\b|июн|июл|август|сентябр|октябр|ноябр|декабр"
 )
+_REMARK_RE = re.compile(r" ?\(([^()]*)\)")
+
+
+def _drop_plan_remark(match: re.Match[str]) -> str:
+    inner = match[1]
+    return "" if _UNSCHEDULED_RE.search(inner) and not _DATE_HINT_RE.search(inner) else match[0]
+
+
 _WITHIN_YEAR_RE = re.compile(r"в течение (?:всего |текущего |календарного )?года")
 
 _NUMBER_WORDS = {
@@ -301,7 +325,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 class _Token(NamedTuple):
-    """A word or number of a normalised phrase; ``value`` is its number, ``day``/``month``/``year`` a date's."""
+    """A word, number, date or punctuation mark of a normalised phrase."""
 
     kind: str  # date num year month ord unit every yearword school word , ; ( ) - /
     text: str
@@ -428,9 +452,9 @@ class _Point:
         if self.unit == "half":
             return _date(year, 6 * self.number - 5, 1), _month_end(year, 6 * self.number)
         if self.unit == "year":
-            return date(year, 1, 1), date(year, 12, 31)
+            return _date(year, 1, 1), _date(year, 12, 31)
         if self.unit == "school":
-            return date(year, 9, 1), date(year + 1, 8, 31)
+            return _date(year, 9, 1), _date(year + 1, 8, 31)
         raise _Unreadable(f"{_EXPECTED}; the number {self.number} needs a month or a unit")
 
     def shifted(self, years: int) -> _Point:
@@ -451,10 +475,12 @@ class _Item:
 
     @property
     def has_year(self) -> bool:
+        """Whether a year is written on either end."""
         return self.first.year is not None or (self.last is not None and self.last.year is not None)
 
     @property
     def is_day(self) -> bool:
+        """A single day: its start is open («15 мая» means «by 15 May»)."""
         return self.last is None and self.first.unit == "day"
 
     @property
@@ -477,6 +503,7 @@ class _Item:
         return (self.first.unit, self.last.unit if self.last else None, self.has_year, self.prefix)
 
     def shifted(self, years: int) -> _Item:
+        """The same expression ``years`` later (for yearly repeats)."""
         return replace(
             self,
             first=self.first.shifted(years),
@@ -575,7 +602,8 @@ class _Parser:
         self.parsed = _Parsed()
 
     def parse(self) -> _Parsed:
-        clauses = (
+        """Read every clause; raise on the first token no clause accepts."""
+        worded = (
             self._every,
             self._since_every,
             self._followed_by_every,
@@ -583,6 +611,8 @@ class _Parser:
             self._constantly,
             self._item,
         )
+        # Only a word or a dash can open a clause other than a date: skip the tries otherwise.
+        dated = (self._every, self._item)
         while self.pos < len(self.tokens):
             token = self.tokens[self.pos]
             if token.kind in _SEPARATORS or (
@@ -590,7 +620,7 @@ class _Parser:
             ):
                 self.pos += 1
                 continue
-            for clause in clauses:
+            for clause in worded if token.kind in ("word", "-") else dated:
                 start = self.pos
                 if clause():
                     break
@@ -602,10 +632,12 @@ class _Parser:
     # token helpers
 
     def _peek(self, offset: int = 0) -> _Token | None:
+        """The token ``offset`` places ahead, if any."""
         index = self.pos + offset
         return self.tokens[index] if index < len(self.tokens) else None
 
     def _take(self, kind: str) -> _Token | None:
+        """Consume and return the next token if it is of ``kind``."""
         token = self._peek()
         if token is not None and token.kind == kind:
             self.pos += 1
@@ -621,10 +653,12 @@ class _Parser:
         return False
 
     def _skip_year_words(self) -> None:
+        """Skip «г.», «гг.», «года» after a year."""
         while self._take("yearword"):
             pass
 
     def _year(self) -> int | None:
+        """An optional year with its trailing year words."""
         token = self._take("year")
         if token is None:
             return None
@@ -634,6 +668,7 @@ class _Parser:
     # clauses
 
     def _set_every(self, unit: str) -> None:
+        """Record the recurrence; two different ones in a phrase are an error."""
         if self.parsed.every not in (None, unit):
             raise _Unreadable("one recurrence («ежегодно», «ежеквартально» or «ежемесячно»)")
         self.parsed.every = unit
@@ -684,12 +719,14 @@ class _Parser:
         return self._words("необходимости")
 
     def _constantly(self) -> bool:
+        """«постоянно» before a start date («постоянно с 01.09.2023»)."""
         if self._words("постоянно"):
             self.parsed.continuous = True
             return True
         return False
 
     def _prefix(self) -> str:
+        """What the words before a date say about it: until, by, at, during, from, or plain."""
         for words, meaning in _PREFIX_INDEX.get(self.words[self.pos], ()):
             if self._words(*words):
                 return meaning
@@ -733,6 +770,7 @@ class _Parser:
         return True
 
     def _point(self) -> _Point | None:
+        """One calendar unit: a day, month, decade, quarter, half-year, year or school year."""
         token = self._peek()
         if token is None:
             return None
@@ -833,6 +871,9 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
         if parsed.every is not None:
             raise _Unreadable("either «постоянно» or a recurrence, not both")
         return "continuous", [_continuous(items, context)]
+    if parsed.every in ("quarter", "month") and parsed.every_from is not None:
+        # «с 2023 года ежеквартально»: the recurrence's window opens with that year.
+        items = [*items, _Item("from", _Point("year", parsed.every_from))]
     if len({item.shape for item in items}) > 1:
         # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
         raise _Unreadable(
@@ -883,6 +924,7 @@ def _open_ended(item: _Item, context: _Context) -> Occurrence:
 
 
 def _start_of(item: _Item, context: _Context) -> date:
+    """The first day of an item, a yearless one taken in the first year the period allows."""
     if item.has_year:
         return item.span()[0]
     occurrence = _first_in_period(replace(item, prefix="plain"), context)
@@ -909,6 +951,7 @@ def _first_in_period(item: _Item, context: _Context) -> Occurrence:
 
 
 def _overlaps(occurrence: Occurrence, context: _Context) -> bool:
+    """Whether any day of the occurrence lies inside the period."""
     return (
         occurrence.due >= context.period_start
         and (occurrence.start or occurrence.due) <= context.period_end
@@ -924,6 +967,8 @@ def _yearly(
         # Bare «ежегодно»: by the end of each calendar year, the last one cut at the period's end.
         if years is not None:
             return [Occurrence(None, date(year, 12, 31)) for year in years]
+        if every_from is not None:  # «с 2023 года ежегодно»
+            period_years = range(every_from, context.period_end.year + 1)
         return [
             Occurrence(None, min(date(year, 12, 31), context.period_end)) for year in period_years
         ]
@@ -986,7 +1031,7 @@ def _every_unit(
     if start > end:
         raise _Unreadable(f"a start date before the period ends ({end})")
     months = 3 if unit == "quarter" else 1
-    occurrences = []
+    occurrences: list[Occurrence] = []
     month_index = (start.year * 12 + start.month - 1) // months * months
     while True:
         year, month = divmod(month_index, 12)
@@ -1016,6 +1061,7 @@ _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _month_end(year: int, month: int) -> date:
+    """The last day of a month."""
     if month == 2 and calendar.isleap(year):
         return _date(year, 2, 29)
     return _date(year, month, _MONTH_DAYS[month] if 1 <= month <= 12 else 1)

@@ -1,9 +1,9 @@
 """The Russian production calendar (производственный календарь): working days and their arithmetic.
 
 Days off come from the `holidays` package (country "RU"), which carries the government's yearly
-transfers: a Saturday made a working day (27 Apr 2024) is in ``weekend_workdays``, and the weekday it
-was swapped for (29 Apr 2024) is a holiday. Transfers can cross a year boundary, so each year is
-computed from a calendar built for that year and its neighbours, then cached: the tick asks these
+transfers: a Saturday made a working day (27 Apr 2024) is in its ``weekend_workdays`` and answers
+True to ``is_working_day``, and the weekday it was swapped for (29 Apr 2024) is a holiday. Each
+year's working days are computed once and cached (sorted, for bisection): the tick asks these
 questions for thousands of step instances.
 
 Years the government has not published yet follow the rules the package knows (fixed holidays,
@@ -32,10 +32,11 @@ _ONE_DAY = timedelta(days=1)
 @lru_cache(maxsize=128)
 def _working_days_of(year: int) -> tuple[date, ...]:
     """All working days of ``year`` in order."""
-    # A transfer declared for one year can move a day of the next (e.g. a Saturday in January),
-    # so the calendar includes both neighbours; ``date`` itself only spans years 1..9999.
+    # The package's data can declare, in one year, a transfer that makes a weekend day of the
+    # neighbouring year a working day (none does for 2010-2027, checked); it only marks that day
+    # when it builds the declaring year, so the neighbours are built too. ``date`` spans 1..9999.
     years = [y for y in (year - 1, year, year + 1) if 1 <= y <= 9999]
-    calendar = holidays.Russia(years=years)
+    calendar = holidays.country_holidays("RU", years=years)
     day = date(year, 1, 1)
     result: list[date] = []
     while day.year == year:

@@ -11,7 +11,6 @@ number, place, title «О…», text, «ПРИКАЗЫВАЮ:», numbered points
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -27,7 +26,7 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from documents.files import TEMPLATES_DIR, normalise_zip
+from documents.files import TEMPLATES_DIR, docx_package_bytes
 
 FONT = "Times New Roman"
 
@@ -833,7 +832,8 @@ def build_analytical_report() -> DocumentObject:
     _para(document)
     _para(
         document,
-        "Исполнитель: {{ prepared_by.full_name|surname_initials }}, {{ prepared_by.position }}",
+        "Исполнитель: {{ prepared_by.full_name|surname_initials }}, {{ prepared_by.position }}"
+        "{% if prepared_by.organisation %} {{ prepared_by.organisation }}{% endif %}",
         align="left",
         size=11,
     )
@@ -929,7 +929,10 @@ def _slim(document: DocumentObject) -> None:
         styles.remove(latent)
     part = document.part
     for rel_id, rel in list(part.rels.items()):
-        if rel.reltype.endswith(("/stylesWithEffects", "/customXml", "/webSettings")):
+        # Theme and numbering are optional parts the documents do not use (no lists, one font).
+        if rel.reltype.endswith(
+            ("/stylesWithEffects", "/customXml", "/webSettings", "/theme", "/numbering")
+        ):
             del part.rels[rel_id]
     package_rels = part.package.rels
     for rel_id, rel in list(package_rels.items()):
@@ -948,13 +951,6 @@ def _slim(document: DocumentObject) -> None:
     properties.last_printed = _FIXED_TIME
 
 
-def docx_bytes(document: DocumentObject) -> bytes:
-    """The document as .docx bytes with fixed zip timestamps, so equal content gives equal bytes."""
-    raw = io.BytesIO()
-    document.save(raw)
-    return normalise_zip(raw.getvalue())
-
-
 def build_all(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
     """(Re)create every built-in .docx template in ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -963,7 +959,7 @@ def build_all(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
         document = builder()
         _slim(document)
         path = out_dir / f"{template_id}.docx"
-        path.write_bytes(docx_bytes(document))
+        path.write_bytes(docx_package_bytes(document))
         written.append(path)
     return written
 

@@ -45,6 +45,8 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 from nastavnik.errors import NastavnikError
 
 T = TypeVar("T")
+# Annotations say Date: a field named «date» would shadow the type inside a class body.
+Date = date
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Act:
     """A legal act cited or approved: kind («приказ», «распоряжение»), issuer in the genitive."""
 
     number: str
-    date: date
+    date: Date
     title: str = ""
     kind: str = "приказ"
     issuer: str = ""
@@ -98,8 +100,8 @@ class Pair:
     mentor: str
     mentee: str
     form: str
-    start: date
-    end: date
+    start: Date
+    end: Date
     group: str | None = None
     mentor_position: str | None = None
     mentee_position: str | None = None
@@ -111,7 +113,7 @@ class OrderCuratorAppointment:
 
     organisation: Organisation
     number: str
-    date: date
+    date: Date
     curator: Person
     basis_act: Act | None = None
 
@@ -122,10 +124,10 @@ class OrderRegulationRoadmap:
 
     organisation: Organisation
     number: str
-    date: date
+    date: Date
     curator: Person
     roadmap_period: str
-    publish_deadline: date
+    publish_deadline: Date
     basis_act: Act | None = None
 
 
@@ -154,9 +156,9 @@ class OrderPairs:
 
     organisation: Organisation
     number: str
-    date: date
+    date: Date
     academic_year: str
-    plans_deadline: date
+    plans_deadline: Date
     curator: Person
     pairs: list[Pair]
 
@@ -167,11 +169,11 @@ class OrderMunicipalImplementation:
 
     organisation: Organisation
     number: str
-    date: date
+    date: Date
     roadmap_period: str
     coordinator: Person
-    curators_deadline: date
-    documents_deadline: date
+    curators_deadline: Date
+    documents_deadline: Date
     document_kind: Literal["распоряжение", "приказ"] = "распоряжение"
 
 
@@ -213,8 +215,8 @@ class StepState:
 
     code: str
     title: str
-    deadline: date | None = None
-    done_on: date | None = None
+    deadline: Date | None = None
+    done_on: Date | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ class AnalyticalReport:
     """Аналитическая справка по итогам реализации дорожной карты (municipal)."""
 
     organisation: Organisation
-    as_of: date
+    as_of: Date
     roadmap_title: str
     schools: list[SchoolSteps]
     indicators: list[IndicatorValue] = field(default_factory=list)
@@ -266,7 +268,7 @@ class Protocol:
     organisation: Organisation
     body: str
     number: str
-    date: date
+    date: Date
     chair: str
     secretary: str
     agenda: list[AgendaItem]
@@ -284,8 +286,8 @@ class MentorEntry:
     competences: str = ""
     experience_years: int | None = None
     mentees: list[str] = field(default_factory=list)
-    start: date | None = None
-    end: date | None = None
+    start: Date | None = None
+    end: Date | None = None
     contacts: str = ""
 
 
@@ -298,8 +300,8 @@ class MenteeEntry:
     request: str
     form: str
     mentor: str | None = None
-    start: date | None = None
-    end: date | None = None
+    start: Date | None = None
+    end: Date | None = None
     result: str = ""
 
 
@@ -308,7 +310,7 @@ class MentorRegistry:
     """Реестр (база) наставников of one school as of a date."""
 
     organisation: Organisation
-    as_of: date
+    as_of: Date
     mentors: list[MentorEntry]
 
 
@@ -317,7 +319,7 @@ class MenteeRegistry:
     """База наставляемых of one school as of a date."""
 
     organisation: Organisation
-    as_of: date
+    as_of: Date
     mentees: list[MenteeEntry]
 
 
@@ -344,6 +346,17 @@ def parse_date(value: object, *, where: str) -> date:
     raise NastavnikError(f"expected a date (15.05.2022 or 2022-05-15), got {value!r}", where=where)
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    # get_type_hints evaluates every annotation: too slow to repeat for each document.
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
+
+
 def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") -> T:
     """Build the dataclass ``cls`` from plain data, checking every field; errors name the field."""
     if isinstance(data, cls):
@@ -352,7 +365,7 @@ def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") 
         raise NastavnikError(
             f"expected a mapping of fields, got {type(data).__name__}", where=where or None
         )
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     values: dict[str, Any] = {}
     for item in dataclasses.fields(cls):  # type: ignore[arg-type]
         path = f"{where}.{item.name}" if where else item.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from documents.context import Pair, parse_date
@@ -18,6 +19,13 @@ from nastavnik.errors import NastavnikError
 
 REQUIRED_COLUMNS = ("mentor", "mentee", "form", "start", "end")
 OPTIONAL_COLUMNS = ("group", "mentor_position", "mentee_position")
+
+
+def _collector(problems: list[str], row_number: int) -> Callable[[str, str], None]:
+    def problem(column: str, reason: str) -> None:
+        problems.append(f"row {row_number}, column {column}: {reason}")
+
+    return problem
 
 
 def read_pairs_csv(*, path: Path) -> list[Pair]:
@@ -59,15 +67,12 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
         )
 
     pairs: list[Pair] = []
-    problems: list[str] = []
+    found: list[str] = []
     for row_number, row in enumerate(reader, start=2):
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue  # blank lines at the end of Excel exports
         row_problems: list[str] = []
-
-        def problem(column: str, reason: str, *, row_number: int = row_number) -> None:
-            row_problems.append(f"row {row_number}, column {column}: {reason}")
-
+        problem = _collector(row_problems, row_number)
         if None in row:
             problem("-", "more values than columns in the header")
         values = {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
@@ -92,7 +97,7 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
         if values.get("mentor") and values.get("mentor") == values.get("mentee"):
             problem("mentee", "the mentee is the mentor")
         if row_problems:
-            problems.extend(row_problems)
+            found.extend(row_problems)
             continue
         pairs.append(
             Pair(
@@ -106,9 +111,9 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
                 mentee_position=values.get("mentee_position") or None,
             )
         )
-    if problems:
+    if found:
         raise NastavnikError(
-            f"{len(problems)} problem(s), no pairs read:\n" + "\n".join(problems), where=source
+            f"{len(found)} problem(s), no pairs read:\n" + "\n".join(found), where=source
         )
     if not pairs:
         raise NastavnikError("no pairs: the file has a header but no rows", where=source)

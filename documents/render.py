@@ -27,13 +27,13 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from documents import declension, report, workbooks
-from documents.files import TEMPLATES_DIR, normalise_zip
 from documents.context import (
     AnalyticalReport,
     Protocol,
     RoadmapDocument,
     load_context,
 )
+from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
 from documents.registry import TemplateSpec, get_template
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, format_date_ru, plural_ru
@@ -68,6 +68,20 @@ class _CachingEnvironment(jinja2.Environment):
         if globals is None and template_class is None and isinstance(source, str):
             return self._compiled(source)
         return super().from_string(source, globals, template_class)
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template with its XML clean-up cached: the same template gives the same XML."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        patched = self._patched.get(src_xml)
+        if patched is None:
+            if len(self._patched) > 256:
+                self._patched.clear()
+            patched = self._patched[src_xml] = super().patch_xml(src_xml)
+        return patched
 
 
 def _need_date(value: object, filter_name: str) -> date:
@@ -252,7 +266,7 @@ def render_document(
 def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
     name = f"template {path.name}"
     try:
-        tpl = DocxTemplate(io.BytesIO(_read_template(path)))
+        tpl = _Template(io.BytesIO(_read_template(path)))
         tpl.init_docx()
     except NastavnikError:
         raise
@@ -278,9 +292,11 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
             f"the template produced invalid Word XML ({error})", where=name
         ) from None
     _check_text(_docx_text(tpl), where=name)
-    raw = io.BytesIO()
-    tpl.save(raw)
-    return normalise_zip(raw.getvalue())
+    if tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        raw = io.BytesIO()
+        tpl.save(raw)  # docxtpl's media replacement works on the saved zip
+        return normalise_zip(raw.getvalue())
+    return docx_package_bytes(tpl.docx)
 
 
 def _docx_text(tpl: DocxTemplate) -> str:

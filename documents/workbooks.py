@@ -13,8 +13,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from documents.files import normalise_zip
 from documents.context import MenteeRegistry, MentorRegistry, Organisation
+from documents.files import normalise_zip
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, format_date_ru
 

@@ -447,6 +447,33 @@ def tick(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address of the portal.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the portal.")] = 8000,
+    prefect_port: Annotated[int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")] = 4200,
+    no_portal: Annotated[bool, typer.Option("--no-portal", help="Serve only the daily tick.")] = False,
+) -> None:
+    """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
+    from flows.serve import serve_daily
+
+    engine = _engine()
+    tz = _municipal_tz(engine)
+    portal = None
+    if not no_portal:
+        try:
+            from web.server import run_portal
+        except ImportError:
+            typer.echo("warning: the portal is not available in this build", err=True)
+        else:
+            def portal() -> None:
+                run_portal(host, port)
+
+            typer.echo(f"portal: http://{host}:{port}/")
+    serve_daily(db_url=engine.url.render_as_string(hide_password=False), timezone=tz, portal=portal,
+                prefect_port=prefect_port)
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo database and mail folder go.")] = Path("demo"),
     send: Annotated[bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")] = True,

@@ -35,7 +35,7 @@ def render_roadmap_table(roadmap: Roadmap, schedules: dict[str, Schedule]) -> No
             step.responsible,
             "каждая ОО" if step.scope == "school" else "муниципалитет",
         )
-    Console().print(table)
+    Console(width=max(Console().width, 160)).print(table)
 
 
 SYMBOLS = {

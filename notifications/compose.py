@@ -55,9 +55,19 @@ def people_of(municipality: Municipality) -> People:
 
 def _instance_view(row: StepInstance) -> InstanceView:
     return InstanceView(
-        id=row.id or 0, run_id=row.run_id, school=row.school_id, code=row.step_code, scope=row.scope,
-        occurrence=row.occurrence, start=row.start, due=row.due, stored=row.state, done_at=row.done_at,
-        done_by=row.done_by, evidence=row.evidence, reason=row.reason,
+        id=row.id or 0,
+        run_id=row.run_id,
+        school=row.school_id,
+        code=row.step_code,
+        scope=row.scope,
+        occurrence=row.occurrence,
+        start=row.start,
+        due=row.due,
+        stored=row.state,
+        done_at=row.done_at,
+        done_by=row.done_by,
+        evidence=row.evidence,
+        reason=row.reason,
     )
 
 
@@ -85,28 +95,45 @@ def _blockers(
     loaded, _ = run_definition(run)
     roadmap = loaded.roadmap
     depends_on = {s.code: list(s.depends_on) for s in roadmap.steps}
-    scopes = {s.code: s.scope for s in roadmap.steps}
+    scopes: dict[str, str] = {s.code: s.scope for s in roadmap.steps}
     if not any(depends_on.get(i.step_code) for i in instances):
         return {}
     units = sorted({i.unit for i in instances} | {""})
-    codes = sorted({d for i in instances if not i.school_id for d in depends_on.get(i.step_code, [])})
+    codes = sorted(
+        {d for i in instances if not i.school_id for d in depends_on.get(i.step_code, [])}
+    )
     query = select(StepInstance).where(StepInstance.run_id == run.id)
     if len(units) <= _CHUNK:
-        query = query.where(or_(col(StepInstance.unit).in_(units), col(StepInstance.step_code).in_(codes or [""])))
+        query = query.where(
+            or_(col(StepInstance.unit).in_(units), col(StepInstance.step_code).in_(codes or [""]))
+        )
     pool = [_instance_view(row) for row in session.exec(query)]
     wanted = {i.id for i in instances}
     views: list[InstanceView] = [v for v in pool if v.id in wanted]
-    evaluate_views(views, today=today, depends_on=depends_on, scopes=scopes, remind_before={}, tz=tz,
-                   all_instances=pool)
+    evaluate_views(
+        views,
+        today=today,
+        depends_on=depends_on,
+        scopes=scopes,
+        remind_before={},
+        tz=tz,
+        all_instances=pool,
+    )
     return {v.id: v.blocked_by for v in views}
 
 
 def _letter_items(
-    session: Session, items: list[OutboxItem], instances: dict[int, StepInstance], today: date, tz: str
+    session: Session,
+    items: list[OutboxItem],
+    instances: dict[int, StepInstance],
+    today: date,
+    tz: str,
 ) -> dict[int, LetterItem]:
     """The wording data of each outbox item, keyed by outbox id."""
     by_run: dict[int, list[StepInstance]] = defaultdict(list)
-    for instance in {instances[i.step_instance_id].id: instances[i.step_instance_id] for i in items}.values():
+    for instance in {
+        instances[i.step_instance_id].id: instances[i.step_instance_id] for i in items
+    }.values():
         by_run[instance.run_id].append(instance)
     schools = {s.id: s for s in session.exec(select(School))}
     result: dict[int, LetterItem] = {}
@@ -127,17 +154,34 @@ def _letter_items(
         blockers = []
         for code in blocked_by:
             prerequisite = roadmap.step(code)
-            blockers.append((code, prerequisite.title, instance.school_id is None and prerequisite.scope == "school"))
+            blockers.append(
+                (
+                    code,
+                    prerequisite.title,
+                    instance.school_id is None and prerequisite.scope == "school",
+                )
+            )
         school = schools.get(instance.school_id or "")
         schedule = schedules.get(step.code)
         assert instance.due is not None
         result[item.id or 0] = LetterItem(
-            outbox_id=item.id or 0, step_instance_id=instance.id or 0, level=item.level,
-            run_id=run.id or 0, roadmap_id=run.roadmap_id, roadmap_title=run.title,
-            school_id=instance.school_id, school_name=(school.short_name or school.name) if school else "",
-            code=step.code, title=step.title, occurrence=instance.occurrence,
-            occurrences=len(schedule.occurrences) if schedule else 1, due=instance.due,
-            documents=tuple(step.documents), result=step.result, blocked_by=tuple(blockers), step_order=order,
+            outbox_id=item.id or 0,
+            step_instance_id=instance.id or 0,
+            level=item.level,
+            run_id=run.id or 0,
+            roadmap_id=run.roadmap_id,
+            roadmap_title=run.title,
+            school_id=instance.school_id,
+            school_name=(school.short_name or school.name) if school else "",
+            code=step.code,
+            title=step.title,
+            occurrence=instance.occurrence,
+            occurrences=len(schedule.occurrences) if schedule else 1,
+            due=instance.due,
+            documents=tuple(step.documents),
+            result=step.result,
+            blocked_by=tuple(blockers),
+            step_order=order,
         )
     return result
 
@@ -155,23 +199,47 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     today = local_today(now, municipality.timezone)
     result = ComposeResult()
     # letters never handed to a server may be rewritten; locked so a deliverer waits (PostgreSQL)
-    open_letters = list(session.exec(
-        select(Letter).where(Letter.status == "pending", Letter.attempts == 0).order_by(col(Letter.id)).with_for_update()
-    ))
+    open_letters = list(
+        session.exec(
+            select(Letter)
+            .where(Letter.status == "pending", Letter.attempts == 0)
+            .order_by(col(Letter.id))
+            .with_for_update()
+        )
+    )
     open_ids = [letter.id or 0 for letter in open_letters]
-    items = list(session.exec(
-        select(OutboxItem).where(
-            OutboxItem.status == "pending",
-            or_(col(OutboxItem.letter_id).is_(None), col(OutboxItem.letter_id).in_(open_ids or [0])),
-        ).order_by(col(OutboxItem.id)).with_for_update()
-    ))
+    items = list(
+        session.exec(
+            select(OutboxItem)
+            .where(
+                OutboxItem.status == "pending",
+                or_(
+                    col(OutboxItem.letter_id).is_(None),
+                    col(OutboxItem.letter_id).in_(open_ids or [0]),
+                ),
+            )
+            .order_by(col(OutboxItem.id))
+            .with_for_update()
+        )
+    )
     coordinator = municipality.coordinator_email.strip().lower()
-    failures = list(session.exec(
-        select(Letter).where(
-            Letter.status == "failed",
-            or_(col(Letter.failure_reported_in).is_(None), col(Letter.failure_reported_in).in_(open_ids or [0])),
-        ).order_by(col(Letter.id))
-    )) if coordinator else []
+    failures = (
+        list(
+            session.exec(
+                select(Letter)
+                .where(
+                    Letter.status == "failed",
+                    or_(
+                        col(Letter.failure_reported_in).is_(None),
+                        col(Letter.failure_reported_in).in_(open_ids or [0]),
+                    ),
+                )
+                .order_by(col(Letter.id))
+            )
+        )
+        if coordinator
+        else []
+    )
     failures = [f for f in failures if f.recipient.strip().lower() != coordinator]
     if not items and not failures and not open_letters:
         return result
@@ -202,33 +270,59 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
         if address in by_recipient and address not in reusable:
             reusable[address] = letter
         else:
-            letter.status, letter.last_error = "cancelled", "merged into a newer letter or nothing left to say"
+            letter.status, letter.last_error = (
+                "cancelled",
+                "merged into a newer letter or nothing left to say",
+            )
             session.add(letter)
 
-    from_address = format_address(settings.mail_from, f"Наставник — {municipality.name}")
-    reply_to = format_address(municipality.coordinator_email, municipality.coordinator_name) \
-        if municipality.coordinator_email else ""
+    from_address = format_address(settings.mail_from, "Наставник")
+    reply_to = (
+        format_address(municipality.coordinator_email, municipality.coordinator_name)
+        if municipality.coordinator_email
+        else ""
+    )
     base_url = settings.base_url
     for address, group in sorted(by_recipient.items()):
         recipient = group[0].recipient.strip() if group else municipality.coordinator_email.strip()
         reported = failures if address == coordinator else []
-        letter = reusable.get(address) or Letter(municipality_id=municipality.id or 0, recipient=recipient, kind="")
+        letter = reusable.get(address) or Letter(
+            municipality_id=municipality.id or 0, recipient=recipient, kind=""
+        )
         rendered = render_letter(
-            recipient=recipient, people=people, items=[worded[i.id or 0] for i in group],
-            failures=[Failure(letter_id=f.id or 0, recipient=f.recipient, subject=f.subject, error=f.last_error or "")
-                      for f in reported],
-            today=today, base_url=base_url,
+            recipient=recipient,
+            people=people,
+            items=[worded[i.id or 0] for i in group],
+            failures=[
+                Failure(
+                    letter_id=f.id or 0,
+                    recipient=f.recipient,
+                    subject=f.subject,
+                    error=f.last_error or "",
+                )
+                for f in reported
+            ],
+            today=today,
+            base_url=base_url,
         )
         letter.recipient, letter.kind, letter.status = recipient, rendered.kind, "pending"
-        letter.subject, letter.body_text, letter.body_html = rendered.subject, rendered.text, rendered.html
+        letter.subject, letter.body_text, letter.body_html = (
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+        )
         letter.mail_from, letter.reply_to = from_address, reply_to
         letter.item_count, letter.composed_at = len(group), now
         letter.next_attempt_at, letter.lease_until, letter.last_error = None, None, None
         session.add(letter)
         session.flush()
         keys = [i.key for i in group] + [f"failure:{f.id}" for f in reported]
-        digest = letter_hash(municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys)
-        letter.message_id = message_id_for(letter_id=letter.id or 0, digest=digest, mail_from=settings.mail_from)
+        digest = letter_hash(
+            municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
+        )
+        letter.message_id = message_id_for(
+            letter_id=letter.id or 0, digest=digest, mail_from=settings.mail_from
+        )
         session.add(letter)
         for item in group:
             item.letter_id = letter.id

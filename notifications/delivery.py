@@ -60,8 +60,10 @@ class DeliveryReport:
     transport: str = ""
 
     def __str__(self) -> str:
-        line = (f"letters: {self.sent} sent, {self.deferred} deferred (quiet hours), {self.failed} failed, "
-                f"{self.waiting} waiting for retry")
+        line = (
+            f"letters: {self.sent} sent, {self.deferred} deferred (quiet hours), {self.failed} failed, "
+            f"{self.waiting} waiting for retry"
+        )
         if self.server_error:
             line += f" — server unavailable: {self.server_error}"
         return line
@@ -79,8 +81,10 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-_DUE = ("(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) "
-        "OR (status = 'sending' AND lease_until < :now)")
+_DUE = (
+    "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) "
+    "OR (status = 'sending' AND lease_until < :now)"
+)
 
 
 def claim_letter(*, engine: Engine, now: datetime) -> Letter | None:
@@ -95,7 +99,10 @@ def claim_letter(*, engine: Engine, now: datetime) -> Letter | None:
         "last_attempt_at = :now "
         f"WHERE id = (SELECT id FROM letter WHERE {_DUE} ORDER BY id LIMIT 1{skip_locked}) AND ({_DUE}) "
         "RETURNING id"
-    ).bindparams(bindparam("now", now, type_=UTCDateTime()), bindparam("lease", now + LEASE, type_=UTCDateTime()))
+    ).bindparams(
+        bindparam("now", now, type_=UTCDateTime()),
+        bindparam("lease", now + LEASE, type_=UTCDateTime()),
+    )
     with session_scope(engine) as session:
         claimed = session.connection().execute(statement).scalar()
         if claimed is None:
@@ -105,13 +112,22 @@ def claim_letter(*, engine: Engine, now: datetime) -> Letter | None:
 
 def _due_count(engine: Engine, now: datetime) -> int:
     statement = text(f"SELECT COUNT(*) FROM letter WHERE {_DUE}").bindparams(
-        bindparam("now", now, type_=UTCDateTime()))
+        bindparam("now", now, type_=UTCDateTime())
+    )
     with session_scope(engine) as session:
         return int(session.connection().execute(statement).scalar() or 0)
 
 
-def _finish(engine: Engine, letter_id: int, *, now: datetime, status: str, error: str | None = None,
-            next_attempt_at: datetime | None = None, undo_attempt: bool = False) -> None:
+def _finish(
+    engine: Engine,
+    letter_id: int,
+    *,
+    now: datetime,
+    status: str,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    undo_attempt: bool = False,
+) -> None:
     with session_scope(engine) as session:
         letter = session.get(Letter, letter_id)
         assert letter is not None
@@ -125,10 +141,18 @@ def _finish(engine: Engine, letter_id: int, *, now: datetime, status: str, error
         if status in ("sent", "failed"):
             item_error = None if status == "sent" else error
             session.connection().execute(
-                text("UPDATE outbox SET status = :status, sent_at = :sent_at, last_error = :error, "
-                     "attempts = :attempts WHERE letter_id = :letter_id").bindparams(
-                    bindparam("sent_at", now if status == "sent" else None, type_=UTCDateTime())),
-                {"status": status, "error": item_error, "attempts": letter.attempts, "letter_id": letter_id},
+                text(
+                    "UPDATE outbox SET status = :status, sent_at = :sent_at, last_error = :error, "
+                    "attempts = :attempts WHERE letter_id = :letter_id"
+                ).bindparams(
+                    bindparam("sent_at", now if status == "sent" else None, type_=UTCDateTime())
+                ),
+                {
+                    "status": status,
+                    "error": item_error,
+                    "attempts": letter.attempts,
+                    "letter_id": letter_id,
+                },
             )
 
 
@@ -186,21 +210,39 @@ def deliver_pending(
                 break
             letter_id = letter.id or 0
             try:
-                transport.send(letter_message(letter), sender=settings.mail_from, recipients=[letter.recipient])
+                transport.send(
+                    letter_message(letter), sender=settings.mail_from, recipients=[letter.recipient]
+                )
             except ServerUnavailable as error:
                 # nothing reached the server: the letter is as good as never attempted
-                _finish(engine, letter_id, now=now, status="pending", error=str(error),
-                        undo_attempt=not error.transmitted)
+                _finish(
+                    engine,
+                    letter_id,
+                    now=now,
+                    status="pending",
+                    error=str(error),
+                    undo_attempt=not error.transmitted,
+                )
                 report.server_error = str(error)
                 break
             except TemporaryFailure as error:
                 if letter.attempts >= MAX_ATTEMPTS:
-                    mark_failed(engine=engine, letter_id=letter_id, now=now,
-                                error=f"gave up after {letter.attempts} attempts: {error}")
+                    mark_failed(
+                        engine=engine,
+                        letter_id=letter_id,
+                        now=now,
+                        error=f"gave up after {letter.attempts} attempts: {error}",
+                    )
                     report.failed += 1
                 else:
-                    _finish(engine, letter_id, now=now, status="pending", error=str(error),
-                            next_attempt_at=now + backoff(letter.attempts))
+                    _finish(
+                        engine,
+                        letter_id,
+                        now=now,
+                        status="pending",
+                        error=str(error),
+                        next_attempt_at=now + backoff(letter.attempts),
+                    )
             except PermanentFailure as error:
                 mark_failed(engine=engine, letter_id=letter_id, now=now, error=str(error))
                 report.failed += 1
@@ -215,9 +257,13 @@ def deliver_pending(
 
 def _waiting(engine: Engine, now: datetime) -> int:
     with session_scope(engine) as session:
-        return int(session.exec(
-            select(func.count()).select_from(Letter).where(col(Letter.status).in_(("pending", "sending")))
-        ).one())
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(Letter)
+                .where(col(Letter.status).in_(("pending", "sending")))
+            ).one()
+        )
 
 
 def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
@@ -229,12 +275,16 @@ def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
         if letter is None:
             raise NastavnikError(f"no letter {letter_id}", where="ID")
         if letter.status not in ("failed", "pending"):
-            raise NastavnikError(f"letter {letter_id} is {letter.status}: only failed or waiting letters are retried",
-                                 where="ID")
+            raise NastavnikError(
+                f"letter {letter_id} is {letter.status}: only failed or waiting letters are retried",
+                where="ID",
+            )
         letter.status, letter.next_attempt_at, letter.lease_until = "pending", None, None
         letter.failure_reported_in = None  # should it fail again, the coordinator hears of it again
         session.add(letter)
         session.connection().execute(
-            text("UPDATE outbox SET status = 'pending', last_error = NULL WHERE letter_id = :id"), {"id": letter_id})
+            text("UPDATE outbox SET status = 'pending', last_error = NULL WHERE letter_id = :id"),
+            {"id": letter_id},
+        )
         session.flush()
         return letter

@@ -30,9 +30,13 @@ class Letter(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     municipality_id: int = Field(foreign_key="municipality.id")
     recipient: str = Field(index=True)
-    kind: str = Field(description="school, coordinator, head or other: who the letter is written for.")
+    kind: str = Field(
+        description="school, coordinator, head or other: who the letter is written for."
+    )
     status: str = Field(default="pending", index=True)
-    message_id: str = Field(default="", description="<letter-ID.HASH@domain>, derived from the items.")
+    message_id: str = Field(
+        default="", description="<letter-ID.HASH@domain>, derived from the items."
+    )
     mail_from: str = ""
     reply_to: str = ""
     subject: str = ""

@@ -7,14 +7,15 @@ delivery.py sends what was stored. ``letter_message`` turns a stored letter into
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.headerregistry import Address
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,7 +161,7 @@ def _lateness(item: LetterItem, today: date) -> tuple[str, int]:
     return f"{verb} {working_days_ru(left)}", 0
 
 
-def _blocker_note(item: LetterItem) -> str:
+def _blocker_note(item: LetterItem, *, kind: str) -> str:
     if not item.blocked_by:
         return ""
     names = []
@@ -169,12 +170,15 @@ def _blocker_note(item: LetterItem) -> str:
         if every_school:
             name += " (выполнен ещё не всеми школами)"
         names.append(name)
+    advice = (
+        "" if kind != "school" else (": начните с него" if len(names) == 1 else ": начните с них")
+    )
     if len(names) == 1:
-        return f"Не выполнен предшествующий шаг {names[0]}: начните с него."
-    return "Не выполнены предшествующие шаги " + "; ".join(names) + ": начните с них."
+        return f"Не выполнен предшествующий шаг {names[0]}{advice}."
+    return "Не выполнены предшествующие шаги " + "; ".join(names) + f"{advice}."
 
 
-def _item_view(item: LetterItem, *, today: date, base_url: str) -> ItemView:
+def _item_view(item: LetterItem, *, today: date, base_url: str, kind: str) -> ItemView:
     from definitions.catalogue import DOCUMENTS
 
     lateness, late = _lateness(item, today)
@@ -187,9 +191,16 @@ def _item_view(item: LetterItem, *, today: date, base_url: str) -> ItemView:
         label = ""
     note = f"срок {item.occurrence} из {item.occurrences}" if item.occurrences > 1 else ""
     return ItemView(
-        code=item.code, title=item.title, occurrence_note=note, due_text=format_date_ru(item.due),
-        lateness=lateness, overdue=item.level in OVERDUE_LEVELS, days_late=late,
-        documents_label=label, documents=titles, blocker_note=_blocker_note(item),
+        code=item.code,
+        title=item.title,
+        occurrence_note=note,
+        due_text=format_date_ru(item.due),
+        lateness=lateness,
+        overdue=item.level in OVERDUE_LEVELS,
+        days_late=late,
+        documents_label=label,
+        documents=titles,
+        blocker_note=_blocker_note(item, kind=kind),
         url=step_url(base_url, item),
     )
 
@@ -204,7 +215,9 @@ def _unique_by_step(items: list[LetterItem]) -> list[LetterItem]:
     return list(best.values())
 
 
-def _roadmap_views(items: list[LetterItem], *, today: date, base_url: str, kind: str) -> list[RoadmapView]:
+def _roadmap_views(
+    items: list[LetterItem], *, today: date, base_url: str, kind: str
+) -> list[RoadmapView]:
     by_run: dict[int, list[LetterItem]] = defaultdict(list)
     for item in _unique_by_step(items):
         by_run[item.run_id].append(item)
@@ -214,21 +227,28 @@ def _roadmap_views(items: list[LetterItem], *, today: date, base_url: str, kind:
         by_unit: dict[str, list[LetterItem]] = defaultdict(list)
         for item in run_items:
             by_unit[item.school_id or ""].append(item)
-        names = {unit: (group[0].school_name if unit else MUNICIPAL_UNIT) for unit, group in by_unit.items()}
+        names = {
+            unit: (group[0].school_name if unit else MUNICIPAL_UNIT)
+            for unit, group in by_unit.items()
+        }
         # the municipality's own steps first, then the schools by name
         order = sorted(by_unit, key=lambda unit: (unit != "", names[unit].lower(), unit))
         units: list[UnitView] = []
         for unit in order:
-            group = sorted(by_unit[unit], key=lambda i: (i.step_order, i.occurrence, LEVEL_ORDER[i.level]))
+            group = sorted(
+                by_unit[unit], key=lambda i: (i.step_order, i.occurrence, LEVEL_ORDER[i.level])
+            )
             view = UnitView(name=names[unit])
             for item in group:
-                worded = _item_view(item, today=today, base_url=base_url)
+                worded = _item_view(item, today=today, base_url=base_url, kind=kind)
                 (view.overdue if worded.overdue else view.upcoming).append(worded)
             if kind == "head" and view.overdue:
                 worst = max(i.days_late for i in view.overdue)
                 count = len(view.overdue)
-                view.summary = (f"{count} {plural_ru(count, 'просроченный шаг', 'просроченных шага', 'просроченных шагов')}, "
-                                f"наибольшая просрочка — {working_days_ru(worst)}")
+                view.summary = (
+                    f"{count} {plural_ru(count, 'просроченный шаг', 'просроченных шага', 'просроченных шагов')}, "
+                    f"наибольшая просрочка — {working_days_ru(worst)}"
+                )
             units.append(view)
         views.append(RoadmapView(title=run_items[0].roadmap_title, units=units))
     return views
@@ -253,21 +273,38 @@ def _subject(*, kind: str, people: People, items: list[LetterItem], failures: li
         school_overdue = [i for i in overdue if i.school_id]
         schools = {i.school_id for i in school_overdue}
         if school_overdue:
-            parts.append(f"просрочки в {_count(len(schools), 'школе', 'школах', 'школах')} "
-                         f"({_count(len(school_overdue), 'шаг', 'шага', 'шагов')})")
+            parts.append(
+                f"просрочки в {_count(len(schools), 'школе', 'школах', 'школах')} "
+                f"({_count(len(school_overdue), 'шаг', 'шага', 'шагов')})"
+            )
         own = [i for i in overdue if not i.school_id]
         if own:
-            parts.append(_count(len(own), "просроченный шаг", "просроченных шага", "просроченных шагов")
-                         + " муниципального уровня")
+            parts.append(
+                _count(len(own), "просроченный шаг", "просроченных шага", "просроченных шагов")
+                + " муниципального уровня"
+            )
     else:
         if overdue:
-            parts.append(_count(len(overdue), "просроченный шаг", "просроченных шага", "просроченных шагов"))
+            parts.append(
+                _count(len(overdue), "просроченный шаг", "просроченных шага", "просроченных шагов")
+            )
     if upcoming:
-        parts.append(_count(len(upcoming), "напоминание о сроке", "напоминания о сроке", "напоминаний о сроке"))
+        parts.append(
+            _count(
+                len(upcoming), "напоминание о сроке", "напоминания о сроке", "напоминаний о сроке"
+            )
+        )
     if failures:
-        parts.append(_count(len(failures), "недоставленное письмо", "недоставленных письма", "недоставленных писем"))
-    schools = sorted({i.school_name for i in unique if i.school_id})
-    where = f" — {schools[0]}" if kind == "school" and len(schools) == 1 else ""
+        parts.append(
+            _count(
+                len(failures),
+                "недоставленное письмо",
+                "недоставленных письма",
+                "недоставленных писем",
+            )
+        )
+    names = sorted({i.school_name for i in unique if i.school_id})
+    where = f" — {names[0]}" if kind == "school" and len(names) == 1 else ""
     prefix = "Эскалация" if kind == "head" else "Наставничество"
     return f"{prefix} ({people.municipality}): " + ", ".join(parts or ["сводка"]) + where
 
@@ -281,31 +318,48 @@ def _greeting(kind: str, people: People) -> str:
     return f"Здравствуйте, {name}!" if name else "Здравствуйте!"
 
 
-def _intro(kind: str, *, today: date, items: list[LetterItem], failures: list[Failure]) -> list[str]:
+def _intro(
+    kind: str, *, today: date, items: list[LetterItem], failures: list[Failure]
+) -> list[str]:
     day = format_date_ru(today)
     has_overdue = any(i.level in OVERDUE_LEVELS for i in items)
     if kind == "school":
-        lines = [f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
-                 "шаги, которые выполняет ваша образовательная организация."]
+        lines = [
+            f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
+            "шаги, которые выполняет ваша образовательная организация."
+        ]
         if has_overdue:
-            lines.append("Срок некоторых шагов уже прошёл. Если шаг выполнен, отметьте его в портале "
-                         "по ссылке — напоминания о нём прекратятся.")
+            lines.append(
+                "Срок некоторых шагов уже прошёл. Если шаг выполнен, отметьте его в портале "
+                "по ссылке — напоминания о нём прекратятся."
+            )
         else:
-            lines.append("Если шаг уже выполнен, отметьте его в портале по ссылке — напоминания о нём прекратятся.")
+            lines.append(
+                "Если шаг уже выполнен, отметьте его в портале по ссылке — напоминания о нём прекратятся."
+            )
         return lines
     if kind == "head":
-        return [f"Сводка на {day} для руководителя: шаги дорожной карты, просрочка которых превысила "
-                "порог эскалации. По каждой школе — число просроченных шагов и наибольшая просрочка, "
-                "затем сами шаги."]
-    lines = [f"Сводка на {day}."]
+        return [
+            f"Сводка на {day} для руководителя: шаги дорожной карты, просрочка которых превысила "
+            "порог эскалации. По каждой школе — число просроченных шагов и наибольшая просрочка, "
+            "затем сами шаги."
+        ]
+    sentences = [f"Сводка на {day}"]
     if any(i.school_id and i.level in OVERDUE_LEVELS for i in items):
-        lines.append("Школы ниже не выполнили шаги в срок и не отметили их выполнение; "
-                     "их администраторам уже направлены напоминания.")
+        sentences.append(
+            "Школы ниже не выполнили шаги в срок и не отметили их выполнение; "
+            "их администраторам уже направлены напоминания."
+        )
     if any(not i.school_id for i in items):
-        lines.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
+        sentences.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
     if failures:
-        lines.append("Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце.")
-    return lines
+        sentences.append(
+            "Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце."
+        )
+    if len(sentences) == 1:
+        return [sentences[0]]
+    # «… 2022 г.» already ends with a full stop
+    return [" ".join(sentences[:2]), *sentences[2:]]
 
 
 @lru_cache(maxsize=1)
@@ -359,7 +413,9 @@ def render_letter(
 
 def letter_hash(*, municipality: str, recipient: str, keys: list[str]) -> str:
     """A short hash of what a letter is about: the same items give the same Message-ID."""
-    digest = hashlib.sha256("\n".join([municipality, recipient.lower(), *sorted(keys)]).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "\n".join([municipality, recipient.lower(), *sorted(keys)]).encode()
+    ).hexdigest()
     return digest[:16]
 
 
@@ -369,14 +425,36 @@ def message_id_for(*, letter_id: int, digest: str, mail_from: str) -> str:
     return f"<letter-{letter_id}.{digest}@{domain}>"
 
 
-def _address(text: str) -> Address:
-    """An Address from «Name <addr>» or a bare address; the name may be Russian."""
+def _encoded_words(text: str, *, limit: int = 39) -> list[str]:
+    """RFC 2047 words split between words of the text (never inside one), each ≤ ``limit`` bytes."""
+    chunks: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and len(candidate.encode()) > limit:
+            chunks.append(current + " ")  # the space belongs inside a word, or readers drop it
+            current = word
+        else:
+            current = candidate
+    chunks.append(current)
+    return [f"=?utf-8?b?{base64.b64encode(chunk.encode()).decode()}?=" for chunk in chunks]
+
+
+def _encoded_address(text: str) -> str:
+    """An address header value with a Russian display name encoded per RFC 2047."""
     name, addr = parseaddr(text)
-    return Address(display_name=name, addr_spec=addr or text.strip())
+    addr = addr or text.strip()
+    if not name:
+        return addr
+    if name.isascii():
+        return formataddr((name, addr))
+    parts = [*_encoded_words(name), f"<{addr}>"]
+    joined = " ".join(parts)
+    return joined if len(joined) <= 66 else "\n ".join(parts)
 
 
 def format_address(address: str, name: str = "") -> str:
-    """«Name <addr>» as stored in a letter (the name is encoded only when the message is built)."""
+    """«"Name" <addr>» as stored in a letter (the name is encoded only when the message is built)."""
     if not name:
         return address
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
@@ -394,17 +472,26 @@ def build_message(
     message_id: str,
     date_: datetime,
 ) -> EmailMessage:
-    """A MIME message: text (+ HTML as an alternative), UTF-8, headers encoded per RFC 2047."""
+    """A MIME message: text (+ HTML as an alternative), UTF-8, headers encoded per RFC 2047.
+
+    Headers are encoded with ``email.header.Header`` and stored raw: the folding of
+    ``EmailMessage`` itself puts the spaces of a long Russian subject between encoded words, where
+    RFC 2047 readers drop them («3 просроченныхшага»).
+    """
     message = EmailMessage(policy=SMTP)
-    message["From"] = _address(mail_from)
-    message["To"] = _address(to)
+    message.set_raw("From", _encoded_address(mail_from))
+    message.set_raw("To", _encoded_address(to))
     if reply_to:
-        message["Reply-To"] = _address(reply_to)
-    message["Subject"] = subject
+        message.set_raw("Reply-To", _encoded_address(reply_to))
+    message.set_raw(
+        "Subject",
+        Header(
+            subject, "utf-8" if not subject.isascii() else "us-ascii", header_name="Subject"
+        ).encode(),
+    )
     message["Date"] = format_datetime(date_)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to robots
-    message["Content-Language"] = "ru"
     message.set_content(text, charset="utf-8")
     if html:
         message.add_alternative(html, subtype="html", charset="utf-8")
@@ -417,7 +504,12 @@ def letter_message(letter: Letter) -> EmailMessage:
     """The MIME message of a stored letter: the same bytes on every attempt."""
     assert letter.composed_at is not None
     return build_message(
-        subject=letter.subject, text=letter.body_text, html=letter.body_html or None,
-        mail_from=letter.mail_from, to=letter.recipient, reply_to=letter.reply_to or None,
-        message_id=letter.message_id, date_=letter.composed_at,
+        subject=letter.subject,
+        text=letter.body_text,
+        html=letter.body_html or None,
+        mail_from=letter.mail_from,
+        to=letter.recipient,
+        reply_to=letter.reply_to or None,
+        message_id=letter.message_id,
+        date_=letter.composed_at,
     )

@@ -74,8 +74,10 @@ class SmtpTransport:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise NastavnikError(f"expected smtp://[user:password@]host[:port] or smtps://…, got {parts.scheme}://",
-                                 where="NASTAVNIK_SMTP_URL")
+            raise NastavnikError(
+                f"expected smtp://[user:password@]host[:port] or smtps://…, got {parts.scheme}://",
+                where="NASTAVNIK_SMTP_URL",
+            )
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname
         self.port = parts.port or (465 if self.ssl else 25)
@@ -92,7 +94,9 @@ class SmtpTransport:
         try:
             client: smtplib.SMTP
             if self.ssl:
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                client = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             client.ehlo()
@@ -106,11 +110,17 @@ class SmtpTransport:
             if self.username:
                 client.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as error:
-            raise ServerUnavailable(f"authentication failed: {_reply(error.smtp_code, error.smtp_error)}") from None
+            raise ServerUnavailable(
+                f"authentication failed: {_reply(error.smtp_code, error.smtp_error)}"
+            ) from None
         except smtplib.SMTPResponseException as error:
-            raise ServerUnavailable(f"{self.description}: {_reply(error.smtp_code, error.smtp_error)}") from None
+            raise ServerUnavailable(
+                f"{self.description}: {_reply(error.smtp_code, error.smtp_error)}"
+            ) from None
         except (smtplib.SMTPException, OSError) as error:
-            raise ServerUnavailable(f"{self.description}: {error or type(error).__name__}") from None
+            raise ServerUnavailable(
+                f"{self.description}: {error or type(error).__name__}"
+            ) from None
         return client
 
     def open(self) -> None:
@@ -128,7 +138,9 @@ class SmtpTransport:
             raise _classify(code, _reply(code, text)) from None
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
-            raise ServerUnavailable(f"{self.description}: connection lost: {error}", transmitted=True) from None
+            raise ServerUnavailable(
+                f"{self.description}: connection lost: {error}", transmitted=True
+            ) from None
         except smtplib.SMTPResponseException as error:
             failure = _classify(error.smtp_code, _reply(error.smtp_code, error.smtp_error))
             if isinstance(failure, ServerUnavailable):
@@ -136,7 +148,9 @@ class SmtpTransport:
             raise failure from None
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
-            raise ServerUnavailable(f"{self.description}: {error or type(error).__name__}", transmitted=True) from None
+            raise ServerUnavailable(
+                f"{self.description}: {error or type(error).__name__}", transmitted=True
+            ) from None
         if refused:  # only some recipients refused: we send to one, so this is rare
             code, text = next(iter(refused.values()))
             raise _classify(code, _reply(code, text))
@@ -175,7 +189,9 @@ class FolderTransport:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise ServerUnavailable(f"cannot create the mail folder {self.folder}: {error}") from None
+            raise ServerUnavailable(
+                f"cannot create the mail folder {self.folder}: {error}"
+            ) from None
 
     def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
         self.open()

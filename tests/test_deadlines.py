@@ -220,6 +220,17 @@ CASES = [
         (occ(None, "2023-01-15"), occ(None, "2024-01-15")),
     ),
     Case(
+        "с 2024 года ежеквартально",
+        "recurring",
+        (
+            occ("2024-01-01", "2024-03-31"),
+            occ("2024-04-01", "2024-06-30"),
+            occ("2024-07-01", "2024-09-30"),
+            occ("2024-10-01", "2024-12-31"),
+        ),
+    ),
+    Case("с 2023 года ежегодно", "recurring", (occ(None, "2023-12-31"), occ(None, "2024-12-31"))),
+    Case(
         "с 1 по 15 сентября ежегодно",
         "recurring",
         (
@@ -385,8 +396,11 @@ UNREADABLE = [
     "ежеквартально 15.05",
     "2022-2024 учебный год",
     "с 2030 года",  # an open start after the period ends has no end
+    "с 2030 года ежегодно",  # no occurrence inside the period
     "29 февраля ежегодно",
     "в течение всего периода 2022-2024",
+    # an unscheduled marker with a date in its tail is not silently unscheduled
+    "по мере необходимости, но не позднее 15.05.2022",
 ]
 
 

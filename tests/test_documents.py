@@ -18,12 +18,12 @@ from openpyxl import load_workbook
 from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
+from documents.context import SchoolSteps, StepState
 from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, report_schools
 from documents.files import TEMPLATES_DIR
 from documents.pairs_csv import parse_pairs_csv
 from documents.registry import get_template
 from documents.report import classify_step, summarise_progress
-from documents.context import SchoolSteps, StepState
 from nastavnik.errors import NastavnikError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,7 +265,7 @@ def test_analytical_report_counts_steps_and_shows_a_chart(tmp_path: Path) -> Non
     assert "| 2022 | 2 % | 1,4 % | нет" in text
     assert "Нет данных по показателю: 4." in text
     assert "Целевые значения не достигнуты по показателю 2." in text
-    assert "Исполнитель: Комарова Н.А., методист" in text
+    assert "Исполнитель: Комарова Н.А., методист МАУ «БМЦ»" in text
     assert len(Document(str(out)).inline_shapes) == 1
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from starlette.types import Scope
 
 from engine.actions import Actor
-from nastavnik.russian import format_date_ru
+from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
 from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, principal_of, session_user
@@ -80,6 +80,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.filters["datetime_ru"] = _datetime_ru
     env.filters["state_label"] = lambda state: STATE_LABELS.get(state, state)
     env.filters["state_symbol"] = lambda state: STATE_SYMBOLS.get(state, "")
+    env.filters["working_days"] = working_days_ru
     env.filters["role_title"] = lambda role: ROLE_TITLES.get(role, role)
     env.globals["STATE_LABELS"] = STATE_LABELS
     env.globals["STATE_SYMBOLS"] = STATE_SYMBOLS

@@ -93,6 +93,8 @@ def step_schedule(request: Request, code: str, run: str = Form(""), due: str = F
         errors["due"] = "Укажите срок (дату)."
     if start.strip() and start_day is None:
         errors["start"] = "Дата начала не распознана."
+    if due_day is not None and start_day is not None and start_day > due_day:
+        errors["start"] = "Начало позже срока."
     if not errors:
         try:
             with pages.db(request) as session:
@@ -100,6 +102,9 @@ def step_schedule(request: Request, code: str, run: str = Form(""), due: str = F
                 if chosen is None:
                     raise NastavnikError("дорожная карта не запущена", where="form")
                 assert due_day is not None
+                if run_definition(chosen)[1].get(code) is not None and run_definition(chosen)[1][code].kind != "unscheduled":
+                    raise NastavnikError("сроки этого мероприятия заданы дорожной картой; координатор назначает "
+                                         "даты только мероприятиям «по отдельному графику»", where="form")
                 changed = schedule_step(session=session, run=chosen, code=code, due=due_day, start=start_day,
                                         school=school or None, actor=pages.actor(request, user),
                                         now=pages.now(request))

@@ -47,7 +47,9 @@ def upgrade() -> None:
     with op.batch_alter_table("letter", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_letter_recipient"), ["recipient"], unique=False)
         batch_op.create_index(batch_op.f("ix_letter_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_letter_next_attempt_at"), ["next_attempt_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_letter_next_attempt_at"), ["next_attempt_at"], unique=False
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_letter_id", ["letter_id"], unique=False)
 

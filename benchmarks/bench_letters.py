@@ -1,0 +1,128 @@
+"""Letters rendered and delivered per second to a real SMTP server on loopback (goal: at least 200/s).
+
+Run from the repository root: ``python benchmarks/bench_letters.py [SCHOOLS]``. It builds a SQLite
+municipality of SCHOOLS schools (300 by default) with seed 000 launched, ticks on 20 May 2022 (each
+school gets a digest of 3 overdue steps and a reminder; the coordinator and the head get one each),
+then for each of five runs, on a fresh copy of that database:
+- composes the letters (gathering the items, rendering text + HTML, storing them): *rendered/s*;
+- delivers them one by one to aiosmtpd on 127.0.0.1 (claim, send, mark sent): *delivered/s*;
+and prints the medians. The server runs in this process's own thread, so it competes with the
+sender for the GIL: the figures are a lower bound for a separate mail server.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from definitions.loader import find_roadmap  # noqa: E402
+from engine.launch import launch_roadmap  # noqa: E402
+from engine.tick import decide_notifications  # noqa: E402
+from nastavnik import demo_data  # noqa: E402
+from nastavnik.settings import Settings  # noqa: E402
+from notifications.compose import compose_letters  # noqa: E402
+from notifications.delivery import deliver_pending  # noqa: E402
+from storage.db import make_engine, session_scope, upgrade_database  # noqa: E402
+from storage.schools import import_schools, init_municipality  # noqa: E402
+
+GOAL = 200
+RUNS = 5
+TZ = demo_data.MUNICIPALITY["timezone"]
+LAUNCH = datetime(2022, 3, 1, 9, tzinfo=ZoneInfo(TZ))
+NOW = datetime(2022, 5, 20, 10, tzinfo=ZoneInfo(TZ))
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.count += 1
+        return "250 OK"
+
+
+def _build(path: Path, schools: int) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    rows = path.parent / "schools.csv"
+    with open(rows, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "short_name", "director", "admin_email"])
+        for number in range(1, schools + 1):
+            writer.writerow([f"s{number:04d}", f"Средняя общеобразовательная школа № {number}",
+                             f"МАОУ СОШ № {number}", "Иванова Елена Николаевна", f"s{number:04d}@example.ru"])
+    details = dict(demo_data.MUNICIPALITY)
+    with session_scope(engine) as session:
+        init_municipality(session=session, now=LAUNCH, name=details.pop("name"), timezone=details.pop("timezone"),
+                          coordinator=details.pop("coordinator_email"), head=details.pop("head_email"), **details)
+        import_schools(session=session, path=rows, now=LAUNCH)
+        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=LAUNCH, by="bench")
+    with session_scope(engine) as session:
+        decide_notifications(session=session, now=NOW)
+    engine.dispose()
+
+
+def main() -> None:
+    schools = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    workdir = Path(tempfile.mkdtemp(prefix="bench-letters-"))
+    counter = _Counter()
+    sys.path.insert(0, str(ROOT / "tests"))
+    from smtp_server import free_port
+
+    port = free_port()
+    controller = Controller(counter, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = Settings(smtp_url=f"smtp://127.0.0.1:{port}", mail_from="nastavnik@example.ru",
+                        mail_dir=workdir / "mail", base_url="https://nastavnik.example.ru")
+    try:
+        template = workdir / "template.db"
+        _build(template, schools)
+        rendered: list[float] = []
+        delivered: list[float] = []
+        overall: list[float] = []
+        letters = 0
+        for run in range(RUNS):
+            copy = workdir / f"run{run}.db"
+            shutil.copy(template, copy)
+            engine = make_engine(f"sqlite:///{copy}")
+            started = time.perf_counter()
+            with session_scope(engine) as session:
+                letters = compose_letters(session=session, now=NOW, settings=settings).letters
+            composed = time.perf_counter()
+            before = counter.count
+            report = deliver_pending(engine=engine, now=NOW, settings=settings)
+            finished = time.perf_counter()
+            assert report.sent == letters == counter.count - before, (report, letters)
+            rendered.append(letters / (composed - started))
+            delivered.append(letters / (finished - composed))
+            overall.append(letters / (finished - started))
+            engine.dispose()
+    finally:
+        controller.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    load = os.getloadavg()[0]
+    print(f"{letters} letters per run ({schools} schools, digests of 4 items; coordinator and head digests of "
+          f"{3 * schools + 3} items), {RUNS} runs, load average {load:.2f}")
+    print(f"rendered (compose + store):      median {statistics.median(rendered):8.0f} letters/s")
+    print(f"delivered (claim, SMTP, mark):   median {statistics.median(delivered):8.0f} letters/s")
+    verdict = "ok" if statistics.median(overall) >= GOAL else "BELOW GOAL"
+    print(f"rendered and delivered, overall: median {statistics.median(overall):8.0f} letters/s "
+          f"(goal ≥ {GOAL}/s: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

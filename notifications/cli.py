@@ -1,0 +1,228 @@
+"""`nastavnik outbox` and `nastavnik mail`: list, preview, retry and test letters (a thin shell)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+outbox_app = typer.Typer(help="Letters: list them, preview one, send a failed one again.")
+mail_app = typer.Typer(
+    help="The mail server (NASTAVNIK_SMTP_URL) or the mail folder.", no_args_is_help=True
+)
+
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
+]
+
+
+def _fail(message: str, *, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _engine() -> Any:
+    from sqlalchemy import inspect
+
+    from nastavnik.settings import get_settings
+    from storage.db import make_engine
+
+    engine = make_engine(get_settings().db)
+    if not inspect(engine).has_table("letter"):
+        _fail("the database has no letters table: run `nastavnik init` to create or upgrade it")
+    return engine
+
+
+def _now(engine: Any, text: str | None) -> Any:
+    from sqlmodel import Session
+
+    from nastavnik.cli import parse_now
+    from storage.schools import get_municipality
+
+    with Session(engine) as session:
+        tz = get_municipality(session).timezone
+    return parse_now(text, tz=tz)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@outbox_app.callback(invoke_without_command=True)
+def outbox(
+    ctx: typer.Context,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Only letters waiting to go out.")
+    ] = False,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only letters the server refused.")
+    ] = False,
+) -> None:
+    """The letters, newest first: status, recipient, subject, the server's reason when failed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlmodel import Session, col, func, select
+
+    from notifications.models import Letter
+    from storage.models import OutboxItem
+
+    engine = _engine()
+    statuses = [
+        s
+        for s, wanted in (("pending", pending), ("sending", pending), ("failed", failed))
+        if wanted
+    ]
+    with Session(engine) as session:
+        query = select(Letter).where(Letter.status != "cancelled").order_by(col(Letter.id).desc())
+        if statuses:
+            query = query.where(col(Letter.status).in_(statuses))
+        letters = list(session.exec(query))
+        loose = session.exec(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.status == "pending", col(OutboxItem.letter_id).is_(None))
+        ).one()
+    if not letters:
+        typer.echo("no letters")
+    for letter in letters:
+        when = letter.sent_at.strftime("%Y-%m-%d %H:%M") if letter.sent_at else ""
+        typer.echo(
+            f"{letter.id:>5}  {letter.status:<8} {letter.recipient:<36} {letter.item_count:>3} item(s)  "
+            f"{when:<16} {_shorten(letter.subject, 90)}"
+        )
+        if letter.status in ("failed", "pending") and letter.last_error:
+            typer.echo(f"       {letter.last_error}")
+    if loose and not failed:
+        typer.echo(
+            f"{loose} decision(s) not in a letter yet: `nastavnik outbox compose` previews them, "
+            "`nastavnik tick` sends them"
+        )
+
+
+@outbox_app.command("show")
+def outbox_show(
+    letter_id: Annotated[
+        int, typer.Argument(metavar="ID", help="Letter number (see `nastavnik outbox`).")
+    ],
+    html: Annotated[
+        bool, typer.Option("--html", help="Print the HTML part instead of the text.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the whole message as it is sent (.eml).")
+    ] = False,
+) -> None:
+    """Print a rendered letter: its headers and its text (or HTML, or the raw message)."""
+    from sqlmodel import Session
+
+    from notifications.models import Letter
+    from notifications.render import letter_message
+
+    engine = _engine()
+    with Session(engine) as session:
+        letter = session.get(Letter, letter_id)
+    if letter is None:
+        _fail(f"ID: no letter {letter_id}")
+    if raw:
+        typer.echo(letter_message(letter).as_string())
+        return
+    state = letter.status + (
+        f", sent {letter.sent_at:%Y-%m-%d %H:%M} UTC" if letter.sent_at else ""
+    )
+    if letter.attempts:
+        state += f", {letter.attempts} attempt(s)"
+    for name, value in (
+        ("Letter", f"{letter.id} ({state})"),
+        ("From", letter.mail_from),
+        ("To", letter.recipient),
+        ("Reply-To", letter.reply_to),
+        ("Subject", letter.subject),
+        ("Message-ID", letter.message_id),
+        ("Error", letter.last_error or ""),
+    ):
+        if value:
+            typer.echo(f"{name}: {value}")
+    typer.echo("")
+    typer.echo(letter.body_html if html else letter.body_text)
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    letter_id: Annotated[
+        int, typer.Argument(metavar="ID", help="Letter number (see `nastavnik outbox --failed`).")
+    ],
+    now: NowOption = None,
+) -> None:
+    """Send a failed letter again at the next delivery (the same letter and Message-ID)."""
+    from nastavnik.errors import NastavnikError
+    from notifications.delivery import retry_letter
+
+    engine = _engine()
+    try:
+        letter = retry_letter(engine=engine, letter_id=letter_id, now=_now(engine, now))
+    except NastavnikError as error:
+        _fail(str(error))
+    typer.echo(
+        f"letter {letter.id} to {letter.recipient} will be sent at the next delivery (`nastavnik tick`)"
+    )
+
+
+@outbox_app.command("compose")
+def outbox_compose(now: NowOption = None) -> None:
+    """Render the decided notifications into letters without sending them (a preview)."""
+    from nastavnik.settings import get_settings
+    from notifications.compose import compose_letters
+    from storage.db import session_scope
+
+    engine = _engine()
+    moment = _now(engine, now)
+    with session_scope(engine) as session:
+        result = compose_letters(session=session, now=moment, settings=get_settings())
+    typer.echo(
+        f"{result.letters} letter(s) composed, {result.cancelled_items} decision(s) no longer true dropped; "
+        "`nastavnik outbox show ID` prints one"
+    )
+
+
+@mail_app.command("test")
+def mail_test(
+    to: Annotated[str, typer.Option("--to", help="Where to send the test letter.")],
+    now: NowOption = None,
+) -> None:
+    """Send a test letter now (quiet hours do not apply) and say where it went."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from nastavnik.settings import get_settings
+    from notifications.render import build_message, format_address
+    from notifications.smtp import DeliveryError, FolderTransport, open_transport
+
+    settings = get_settings()
+    moment = datetime.now(UTC) if now is None else datetime.fromisoformat(now).astimezone(UTC)
+    domain = settings.mail_from.rpartition("@")[2] or "nastavnik"
+    message = build_message(
+        subject="Наставник: проверка почты",
+        text=(
+            "Здравствуйте!\n\nЭто проверочное письмо системы «Наставник». Если вы его читаете, "
+            "письма о сроках дорожной карты до вас дойдут.\n"
+        ),
+        html=None,
+        mail_from=format_address(settings.mail_from, "Наставник"),
+        to=to,
+        reply_to=None,
+        message_id=f"<test-{uuid.uuid4().hex}@{domain}>",
+        date_=moment,
+    )
+    transport = open_transport(settings)
+    try:
+        transport.send(message, sender=settings.mail_from, recipients=[to])
+    except DeliveryError as error:
+        _fail(f"{transport.description}: {error}")
+    finally:
+        transport.close()
+    if isinstance(transport, FolderTransport):
+        typer.echo(f"written to {transport.path_for(message)} (no NASTAVNIK_SMTP_URL set)")
+    else:
+        typer.echo(f"accepted by {transport.description} for {to}")

@@ -1,0 +1,141 @@
+"""The Prefect flows: tick, launch and one school's graph, on one session-wide test harness;
+and the tick once against a real local Prefect server (the scale-out path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from engine.daily import tick_once
+from engine.status import run_status
+from storage.db import make_engine, session_scope, upgrade_database
+from storage.models import OutboxItem
+from tests.factories import launched, moment, the_run
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test harness for the whole session, started on first use (≈ 8 s)."""
+    os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "CRITICAL"
+    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
+    url = f"sqlite:///{tmp_path / 'nastavnik.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=4)
+    yield engine, url
+    engine.dispose()
+
+
+def test_the_tick_flow_decides_what_the_plain_tick_decides(prefect_harness: None, demo_db: tuple[Engine, str],
+                                                           tmp_path: Path) -> None:
+    from flows.tick import tick_flow
+
+    engine, url = demo_db
+    decided = tick_flow(url, now=moment(date(2022, 6, 1)), send=False, batch_size=2)
+    with session_scope(engine) as session:
+        rows = len(list(session.exec(select(OutboxItem))))
+    assert sum(decided.values()) == rows > 0
+    # a plain tick over a copy of the same data decides the same
+    other = make_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    upgrade_database(other)
+    (tmp_path / "plain").mkdir()
+    launched(other, tmp_path / "plain", schools=4)
+    plain = tick_once(engine=other, now=moment(date(2022, 6, 1)), send=False)
+    assert plain.decided == decided
+
+
+def test_one_schools_flow_evaluates_every_step_like_the_status(prefect_harness: None,
+                                                                demo_db: tuple[Engine, str]) -> None:
+    from flows.school import school_roadmap_flow
+
+    engine, url = demo_db
+    states = school_roadmap_flow(url, "beloyarsky-2022", "sosh2", moment(date(2022, 5, 20)))
+    with session_scope(engine) as session:
+        status = run_status(session=session, run=the_run(engine), now=moment(date(2022, 5, 20)), school="sosh2")
+    expected = {v.code: v.state for v in status.views if v.occurrence == 1}
+    assert states == expected and states["1.5"] == "overdue"
+
+
+def test_the_launch_flow_is_idempotent(prefect_harness: None, tmp_path: Path) -> None:
+    from flows.launch import launch_flow
+    from tests.factories import demo_municipality
+
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine)
+    demo_municipality(engine, tmp_path, schools=2)
+    first = launch_flow(url, "beloyarsky-2022", moment(date(2022, 3, 1)), "coordinator@x.ru")
+    second = launch_flow(url, "beloyarsky-2022", moment(date(2022, 3, 1)), "coordinator@x.ru")
+    assert first["created"] and first["instances_added"] > 0
+    assert not second["created"] and second["instances_added"] == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) -> None:
+    from flows.serve import start_prefect_server
+
+    prefect_home = tmp_path / "prefect"
+    env = {
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    }
+    server, api_url = start_prefect_server(port=_free_port(), env=env)
+    try:
+        db = tmp_path / "nastavnik.db"
+        engine = make_engine(f"sqlite:///{db}")
+        upgrade_database(engine)
+        launched(engine, tmp_path, schools=3)
+        client_env = {**os.environ, **env, "PREFECT_API_URL": api_url, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        cli = [sys.executable, "-c", "from nastavnik.cli import main; main()"]
+        done = subprocess.run([*cli, "tick", "--prefect", "--no-send", "--now", "2022-06-01"], env=client_env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "decided:" in done.stdout
+        listing = subprocess.run(
+            [sys.executable, "-c", (
+                "import asyncio, json\n"
+                "from prefect.client.orchestration import get_client\n"
+                "async def main():\n"
+                "    async with get_client() as client:\n"
+                "        runs = await client.read_flow_runs()\n"
+                "        print(json.dumps([[r.name, r.state_type.value if r.state_type else None,"
+                " (await client.read_flow(r.flow_id)).name] for r in runs]))\n"
+                "asyncio.run(main())\n")],
+            env=client_env, capture_output=True, text=True, timeout=120,
+        )
+        assert listing.returncode == 0, listing.stderr[-3000:]
+        runs = json.loads(listing.stdout.strip().splitlines()[-1])
+        assert [flow for _, state, flow in runs if state == "COMPLETED"] == ["tick"], runs
+        with session_scope(engine) as session:
+            assert list(session.exec(select(OutboxItem)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,126 @@
+"""Browser tests: Playwright driving Debian chromium against the real portal (uvicorn on loopback).
+
+Screenshots of the matrix and the school page are kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web_helpers import ADMIN_1, COORDINATOR, PASSWORD, Portal, build_portal
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Portal]]:
+    import uvicorn
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    portal = build_portal(tmp_path_factory.mktemp("browser"), base_url=base)
+    server = uvicorn.Server(uvicorn.Config(portal.app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield base, portal
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=ru"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _sign_in(page: object, base: str, email: str) -> None:
+    page.goto(f"{base}/signin")  # type: ignore[attr-defined]
+    page.get_by_label("Электронная почта").first.fill(email)  # type: ignore[attr-defined]
+    page.get_by_label("Пароль").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Войти").click()  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(served, browser) -> None:
+    base, _portal = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = admin.new_page()
+    _sign_in(page, base, ADMIN_1)
+    assert page.url.endswith("/schools/sosh1")
+    assert page.get_by_role("heading", level=1).inner_text() == "МАОУ СОШ № 1 г. Белоярский"
+    section = page.locator("#step-1-5")
+    assert "срок: до 15 мая 2022 г." in section.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "school-before.png"), full_page=False)
+    section.get_by_label("Номер документа").fill("45-од")
+    section.get_by_label("Дата документа").fill("2022-05-18")
+    scan = ARTIFACTS / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% a signed order\n%%EOF\n")
+    section.get_by_label("Скан подписанного документа").set_input_files(str(scan))
+    section.get_by_role("button", name="Отметить выполненным").click()
+    page.wait_for_load_state()
+    assert "Мероприятие 1.5 отмечено выполненным (№ 45-од от 18.05.2022)" in page.locator(".flash").inner_text()
+    section = page.locator("#step-1-5")
+    assert "выполнено с опозданием" in section.inner_text()
+    assert "scan.pdf" in section.inner_text()
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "school-page.png"), full_page=True)
+    admin.close()
+
+    coordinator = browser.new_context(viewport={"width": 1500, "height": 900}, locale="ru-RU")
+    page = coordinator.new_page()
+    _sign_in(page, base, COORDINATOR)
+    assert page.url.endswith("/matrix")
+    cell = page.locator('td[data-unit="sosh1"][data-step="1.5"]')
+    assert cell.get_attribute("data-state") == "done_late"
+    page.screenshot(path=str(ARTIFACTS / "matrix.png"), full_page=True)
+    page.goto(f"{base}/steps/1.5")
+    journal = page.locator("table.list").nth(1).inner_text()
+    assert ADMIN_1 in journal and "портал, 127.0.0.1" in journal
+    page.screenshot(path=str(ARTIFACTS / "step-page.png"), full_page=True)
+    for name in ("progress", "gantt"):
+        page.goto(f"{base}/{name}")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    coordinator.close()
+
+
+def test_a_wrong_password_is_refused_on_the_form(served, browser) -> None:
+    base, _portal = served
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    page.goto(f"{base}/signin")
+    page.get_by_label("Электронная почта").first.fill(ADMIN_1)
+    page.get_by_label("Пароль").fill("wrong-password")
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").inner_text() == "Неверный e-mail или пароль."
+    context.close()

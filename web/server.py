@@ -1,0 +1,37 @@
+"""Running the portal: uvicorn over create_app with the process's settings and the real clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from nastavnik.settings import Settings, get_settings
+
+
+def real_clock() -> datetime:
+    """The aware current moment (UTC): the only place the portal reads the clock."""
+    return datetime.now(UTC)
+
+
+def app_from_settings(settings: Settings | None = None) -> FastAPI:
+    """The portal for the configured database (schema upgraded first)."""
+    from storage.db import make_engine, upgrade_database
+    from web.app import create_app
+
+    settings = settings or get_settings()
+    engine = make_engine(settings.db)
+    upgrade_database(engine)
+    return create_app(engine=engine, settings=settings, clock=real_clock)
+
+
+def run_portal(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, log_level: str = "info") -> None:
+    """Serve the portal until interrupted (blocking). With workers > 1 each process builds its own app."""
+    import uvicorn
+
+    if workers > 1:
+        uvicorn.run("web.server:app_from_settings", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, proxy_headers=False, server_header=False)
+    else:
+        uvicorn.run(app_from_settings(), host=host, port=port, log_level=log_level, proxy_headers=False,
+                    server_header=False)

@@ -1,0 +1,31 @@
+"""The iCal feed of a user's deadlines, behind a secret link (calendars cannot sign in)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from engine.status import run_status
+from web import pages
+from web.auth import ical_user
+from web.calendar import deadlines_calendar
+
+router = APIRouter()
+
+
+@router.get("/calendar/{token}.ics")
+def calendar_feed(request: Request, token: str) -> Response:
+    settings = pages.state(request).settings
+    with pages.db(request) as session:
+        user = ical_user(session=session, secret=settings.secret_key, token=token)
+        if user is None:
+            return Response("not found\n", status_code=404, media_type="text/plain")
+        municipality = pages.municipality(session)
+        school = user.school_id if user.role == "school_admin" else None
+        statuses = [run_status(session=session, run=run, now=pages.now(request), school=school)
+                    for run in pages.runs(session)]
+    name = "Сроки наставничества" + (f" — {school}" if school else f" — {municipality.name}" if municipality else "")
+    data = deadlines_calendar(statuses, school=school, name=name, base_url=settings.base_url,
+                              now=pages.now(request))
+    return Response(data, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'inline; filename="nastavnik.ics"'})

@@ -1,0 +1,41 @@
+"""Download the matrix as XLSX (openpyxl)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import select
+
+from engine.runs import run_definition
+from engine.status import run_status
+from storage.models import School
+from web import pages
+from web.auth import Forbidden
+from web.export import export_matrix
+from web.matrix import build_matrix
+
+router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export.xlsx")
+def export_xlsx(request: Request, run: str | None = None) -> Response:
+    user = pages.require_user(request)
+    if not user.can_view_municipality():
+        raise Forbidden("Выгрузка доступна координатору и наблюдателю.")
+    with pages.db(request) as session:
+        chosen = pages.pick_run(session, run)
+        municipality = pages.municipality(session)
+        if chosen is None or municipality is None:
+            return pages.error_page(request, 404, "Нет данных", "Ни одна дорожная карта ещё не запущена.")
+        status = run_status(session=session, run=chosen, now=pages.now(request))
+        schools = {s.id: s for s in session.exec(select(School))}
+    loaded, _ = run_definition(chosen)
+    matrix = build_matrix(status, schools=schools, titles={s.code: s.title for s in loaded.roadmap.steps},
+                          scopes={s.code: s.scope for s in loaded.roadmap.steps})
+    data = export_matrix(status, matrix, schools=schools, tz=municipality.timezone, labels=pages.STATE_LABELS)
+    name = f"{chosen.roadmap_id}-{status.today.isoformat()}.xlsx"
+    return Response(data, media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
