@@ -1,0 +1,36 @@
+# Two commands from a clean clone: `make demo` (the main job on SQLite, letters into demo/mail)
+# and `make test` (the whole suite; PostgreSQL and browser tests run where available).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nastavnik demo --dir demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy definitions engine storage nastavnik flows
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_deadlines.py
+	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_engine.py --sizes 100,1000,40000 --prefect-schools 20
+	$(BIN)/python benchmarks/bench_documents.py
+
+clean:
+	rm -rf $(VENV) demo nastavnik.db mail files test-artifacts
