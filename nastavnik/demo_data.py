@@ -23,45 +23,45 @@ MUNICIPALITY = {
 
 ROADMAP_ID = "beloyarsky-2022"
 
-SCHOOL_COLUMNS = ("id", "name", "short_name", "director", "admin_email", "curator")
+SCHOOL_COLUMNS = ("id", "name", "short_name", "director", "admin_email", "curator", "curator_position")
 
 SCHOOLS: list[dict[str, str]] = [
     {"id": "sosh1", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа № 1 г. Белоярский»",
      "short_name": "МАОУ СОШ № 1 г. Белоярский", "director": "Сулейманов Магомед Сулейманович",
-     "admin_email": "sosh1@beloyarsky-edu.example.ru", "curator": "Петрова Анна Сергеевна"},
+     "admin_email": "sosh1@beloyarsky-edu.example.ru", "curator": "Петрова Анна Сергеевна", "curator_position": "заместитель директора по учебно-воспитательной работе"},
     {"id": "sosh2", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа № 2 г. Белоярский»",
      "short_name": "МАОУ СОШ № 2 г. Белоярский", "director": "Иванова Елена Николаевна",
-     "admin_email": "sosh2@beloyarsky-edu.example.ru", "curator": "Смирнов Дмитрий Андреевич"},
+     "admin_email": "sosh2@beloyarsky-edu.example.ru", "curator": "Смирнов Дмитрий Андреевич", "curator_position": "заместитель директора по научно-методической работе"},
     {"id": "sosh3", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа № 3 г. Белоярский»",
      "short_name": "МАОУ СОШ № 3 г. Белоярский", "director": "Кузьмин Сергей Петрович",
-     "admin_email": "sosh3@beloyarsky-edu.example.ru", "curator": "Васильева Мария Игоревна"},
+     "admin_email": "sosh3@beloyarsky-edu.example.ru", "curator": "Васильева Мария Игоревна", "curator_position": "заместитель директора по воспитательной работе"},
     {"id": "kazym", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа с. Казым»",
      "short_name": "МАОУ СОШ с. Казым", "director": "Молданова Татьяна Алексеевна",
-     "admin_email": "kazym@beloyarsky-edu.example.ru", "curator": "Тарлина Ирина Петровна"},
+     "admin_email": "kazym@beloyarsky-edu.example.ru", "curator": "Тарлина Ирина Петровна", "curator_position": "заместитель директора по учебно-воспитательной работе"},
     {"id": "lykhma", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа п. Лыхма»",
      "short_name": "МАОУ СОШ п. Лыхма", "director": "Федоров Алексей Викторович",
-     "admin_email": "lykhma@beloyarsky-edu.example.ru", "curator": "Орлова Светлана Юрьевна"},
+     "admin_email": "lykhma@beloyarsky-edu.example.ru", "curator": "Орлова Светлана Юрьевна", "curator_position": "заместитель директора по научно-методической работе"},
     {"id": "sosnovka", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа п. Сосновка»",
      "short_name": "МАОУ СОШ п. Сосновка", "director": "Белова Наталья Владимировна",
-     "admin_email": "sosnovka@beloyarsky-edu.example.ru", "curator": "Гусев Павел Олегович"},
+     "admin_email": "sosnovka@beloyarsky-edu.example.ru", "curator": "Гусев Павел Олегович", "curator_position": "заместитель директора по воспитательной работе"},
     {"id": "sorum", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа им. И.Ф. Пермякова п. Сорум»",
      "short_name": "МАОУ СОШ п. Сорум", "director": "Никитин Роман Евгеньевич",
-     "admin_email": "sorum@beloyarsky-edu.example.ru", "curator": "Захарова Ольга Николаевна"},
+     "admin_email": "sorum@beloyarsky-edu.example.ru", "curator": "Захарова Ольга Николаевна", "curator_position": "заместитель директора по учебно-воспитательной работе"},
     {"id": "polnovat", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа с. Полноват»",
      "short_name": "МАОУ СОШ с. Полноват", "director": "Шестакова Людмила Ивановна",
-     "admin_email": "polnovat@beloyarsky-edu.example.ru", "curator": "Ершова Екатерина Андреевна"},
+     "admin_email": "polnovat@beloyarsky-edu.example.ru", "curator": "Ершова Екатерина Андреевна", "curator_position": "заместитель директора по научно-методической работе"},
     {"id": "verkhnekazymsky", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа п. Верхнеказымский»",
      "short_name": "МАОУ СОШ п. Верхнеказымский", "director": "Григорьев Андрей Николаевич",
-     "admin_email": "vkazym@beloyarsky-edu.example.ru", "curator": "Соколова Юлия Сергеевна"},
+     "admin_email": "vkazym@beloyarsky-edu.example.ru", "curator": "Соколова Юлия Сергеевна", "curator_position": "заместитель директора по воспитательной работе"},
     {"id": "vanzevat", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа с. Ванзеват»",
      "short_name": "МАОУ СОШ с. Ванзеват", "director": "Рандымова Галина Петровна",
-     "admin_email": "vanzevat@beloyarsky-edu.example.ru", "curator": "Лозямова Анастасия Ильинична"},
+     "admin_email": "vanzevat@beloyarsky-edu.example.ru", "curator": "Лозямова Анастасия Ильинична", "curator_position": "заместитель директора по учебно-воспитательной работе"},
     {"id": "tugiyany", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа с. Тугияны»",
      "short_name": "МАОУ СОШ с. Тугияны", "director": "Волков Игорь Михайлович",
-     "admin_email": "tugiyany@beloyarsky-edu.example.ru", "curator": "Новикова Дарья Максимовна"},
+     "admin_email": "tugiyany@beloyarsky-edu.example.ru", "curator": "Новикова Дарья Максимовна", "curator_position": "заместитель директора по научно-методической работе"},
     {"id": "nosh4", "name": "Муниципальное автономное общеобразовательное учреждение Белоярского района «Начальная общеобразовательная школа № 4 г. Белоярский»",
      "short_name": "МАОУ НОШ № 4 г. Белоярский", "director": "Морозова Ксения Александровна",
-     "admin_email": "nosh4@beloyarsky-edu.example.ru", "curator": "Киселёва Вера Павловна"},
+     "admin_email": "nosh4@beloyarsky-edu.example.ru", "curator": "Киселёва Вера Павловна", "curator_position": "заместитель директора по воспитательной работе"},
 ]
 
 # How diligent each school is: days after a step's start (or before its due) that it acts.

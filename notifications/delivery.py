@@ -45,6 +45,9 @@ LEASE = timedelta(minutes=10)
 # after the n-th 4xx the letter waits BACKOFF[n-1] (the last step repeats); then it fails
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 MAX_ATTEMPTS = 12
+# letters claimed per statement; each is still marked sent on its own, right after the server took it.
+# BATCH × the SMTP timeout (30 s) stays under LEASE, so a slow batch is never claimed twice.
+BATCH = 10
 
 
 @dataclass
@@ -87,27 +90,32 @@ _DUE = (
 )
 
 
-def claim_letter(*, engine: Engine, now: datetime) -> Letter | None:
-    """Take the next letter due to go out, in one statement; None when there is none.
+def claim_letters(*, engine: Engine, now: datetime, limit: int = 1) -> list[Letter]:
+    """Take up to ``limit`` letters due to go out, in one statement; [] when there are none.
 
     A letter is due when pending and its retry time has come, or when it was being sent by a
     deliverer whose lease has run out (it died): that letter goes out again, the same Message-ID.
+    Two deliverers never get the same letter: the UPDATE re-checks the condition on every row.
     """
     skip_locked = " FOR UPDATE SKIP LOCKED" if engine.dialect.name == "postgresql" else ""
     statement = text(
         "UPDATE letter SET status = 'sending', lease_until = :lease, attempts = attempts + 1, "
         "last_attempt_at = :now "
-        f"WHERE id = (SELECT id FROM letter WHERE {_DUE} ORDER BY id LIMIT 1{skip_locked}) AND ({_DUE}) "
-        "RETURNING id"
+        f"WHERE id IN (SELECT id FROM letter WHERE {_DUE} ORDER BY id LIMIT :limit{skip_locked}) "
+        f"AND ({_DUE}) RETURNING id"
     ).bindparams(
         bindparam("now", now, type_=UTCDateTime()),
         bindparam("lease", now + LEASE, type_=UTCDateTime()),
+        bindparam("limit", limit),
     )
     with session_scope(engine) as session:
-        claimed = session.connection().execute(statement).scalar()
-        if claimed is None:
-            return None
-        return session.get(Letter, claimed)
+        claimed = list(session.connection().execute(statement).scalars())
+        if not claimed:
+            return []
+        rows = session.exec(
+            select(Letter).where(col(Letter.id).in_(claimed)).order_by(col(Letter.id))
+        )
+        return list(rows)
 
 
 def _due_count(engine: Engine, now: datetime) -> int:
@@ -128,31 +136,38 @@ def _finish(
     next_attempt_at: datetime | None = None,
     undo_attempt: bool = False,
 ) -> None:
+    """Record how an attempt ended: the letter and, when final, its outbox items, in one transaction."""
+    moment = bindparam("now", now, type_=UTCDateTime())
+    retry_at = bindparam("retry_at", next_attempt_at, type_=UTCDateTime())
+    sent_at = "sent_at = :now, " if status == "sent" else ""
+    attempts = (
+        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, " if undo_attempt else ""
+    )
+    params = {"status": status, "error": error, "id": letter_id}
     with session_scope(engine) as session:
-        letter = session.get(Letter, letter_id)
-        assert letter is not None
-        letter.status, letter.lease_until, letter.last_error = status, None, error
-        letter.next_attempt_at = next_attempt_at
-        if undo_attempt:
-            letter.attempts = max(letter.attempts - 1, 0)
+        connection = session.connection()
+        connection.execute(
+            text(
+                f"UPDATE letter SET status = :status, {sent_at}{attempts}lease_until = NULL, "
+                "last_error = :error, next_attempt_at = :retry_at WHERE id = :id"
+            ).bindparams(*([moment] if sent_at else []), retry_at),
+            params,
+        )
         if status == "sent":
-            letter.sent_at = now
-        session.add(letter)
-        if status in ("sent", "failed"):
-            item_error = None if status == "sent" else error
-            session.connection().execute(
+            connection.execute(
                 text(
-                    "UPDATE outbox SET status = :status, sent_at = :sent_at, last_error = :error, "
-                    "attempts = :attempts WHERE letter_id = :letter_id"
-                ).bindparams(
-                    bindparam("sent_at", now if status == "sent" else None, type_=UTCDateTime())
+                    "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
+                    "attempts = (SELECT attempts FROM letter WHERE id = :id) WHERE letter_id = :id"
+                ).bindparams(moment),
+                {"id": letter_id},
+            )
+        elif status == "failed":
+            connection.execute(
+                text(
+                    "UPDATE outbox SET status = 'failed', last_error = :error, "
+                    "attempts = (SELECT attempts FROM letter WHERE id = :id) WHERE letter_id = :id"
                 ),
-                {
-                    "status": status,
-                    "error": item_error,
-                    "attempts": letter.attempts,
-                    "letter_id": letter_id,
-                },
+                {"id": letter_id, "error": error},
             )
 
 
@@ -205,54 +220,76 @@ def deliver_pending(
         return report
     try:
         while limit is None or report.sent + report.failed < limit:
-            letter = claim_letter(engine=engine, now=now)
-            if letter is None:
+            size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
+            batch = claim_letters(engine=engine, now=now, limit=size)
+            if not batch:
                 break
-            letter_id = letter.id or 0
-            try:
-                transport.send(
-                    letter_message(letter), sender=settings.mail_from, recipients=[letter.recipient]
-                )
-            except ServerUnavailable as error:
-                # nothing reached the server: the letter is as good as never attempted
-                _finish(
-                    engine,
-                    letter_id,
-                    now=now,
-                    status="pending",
-                    error=str(error),
-                    undo_attempt=not error.transmitted,
-                )
-                report.server_error = str(error)
-                break
-            except TemporaryFailure as error:
-                if letter.attempts >= MAX_ATTEMPTS:
-                    mark_failed(
-                        engine=engine,
-                        letter_id=letter_id,
-                        now=now,
-                        error=f"gave up after {letter.attempts} attempts: {error}",
-                    )
-                    report.failed += 1
-                else:
-                    _finish(
-                        engine,
-                        letter_id,
-                        now=now,
-                        status="pending",
-                        error=str(error),
-                        next_attempt_at=now + backoff(letter.attempts),
-                    )
-            except PermanentFailure as error:
-                mark_failed(engine=engine, letter_id=letter_id, now=now, error=str(error))
-                report.failed += 1
-            else:
-                mark_sent(engine=engine, letter_id=letter_id, now=now)
-                report.sent += 1
+            for index, letter in enumerate(batch):
+                if not _attempt(
+                    engine, transport, letter, now=now, sender=settings.mail_from, report=report
+                ):
+                    # the server went away: the letters claimed but not tried wait, as never attempted
+                    for untried in batch[index + 1 :]:
+                        _finish(
+                            engine, untried.id or 0, now=now, status="pending", undo_attempt=True
+                        )
+                    return report
     finally:
         transport.close()
-    report.waiting = _waiting(engine, now)
+        report.waiting = _waiting(engine, now)
     return report
+
+
+def _attempt(
+    engine: Engine,
+    transport: SmtpTransport | FolderTransport,
+    letter: Letter,
+    *,
+    now: datetime,
+    sender: str,
+    report: DeliveryReport,
+) -> bool:
+    """Send one claimed letter and record the outcome; False when the server is gone."""
+    letter_id = letter.id or 0
+    try:
+        transport.send(letter_message(letter), sender=sender, recipients=[letter.recipient])
+    except ServerUnavailable as error:
+        # not transmitted: as good as never attempted; transmitted: it may be there, same Message-ID next time
+        _finish(
+            engine,
+            letter_id,
+            now=now,
+            status="pending",
+            error=str(error),
+            undo_attempt=not error.transmitted,
+        )
+        report.server_error = str(error)
+        return False
+    except TemporaryFailure as error:
+        if letter.attempts >= MAX_ATTEMPTS:
+            mark_failed(
+                engine=engine,
+                letter_id=letter_id,
+                now=now,
+                error=f"gave up after {letter.attempts} attempts: {error}",
+            )
+            report.failed += 1
+        else:
+            _finish(
+                engine,
+                letter_id,
+                now=now,
+                status="pending",
+                error=str(error),
+                next_attempt_at=now + backoff(letter.attempts),
+            )
+    except PermanentFailure as error:
+        mark_failed(engine=engine, letter_id=letter_id, now=now, error=str(error))
+        report.failed += 1
+    else:
+        mark_sent(engine=engine, letter_id=letter_id, now=now)
+        report.sent += 1
+    return True
 
 
 def _waiting(engine: Engine, now: datetime) -> int:

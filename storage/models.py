@@ -200,3 +200,19 @@ class OutboxItem(SQLModel, table=True):
     letter_id: int | None = None
     last_error: str | None = None
     sent_at: datetime | None = _utc_column(nullable=True)
+
+
+class GeneratedDocument(SQLModel, table=True):
+    """A document rendered for a step instance (or for the municipality), with its hash and data."""
+
+    __tablename__ = "generated_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    step_instance_id: int | None = Field(default=None, foreign_key="step_instance.id", index=True)
+    school_id: str | None = Field(default=None, index=True)
+    template_id: str
+    path: str
+    sha256: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rendered_by: str
+    rendered_at: datetime | None = _utc_column()
