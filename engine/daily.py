@@ -39,6 +39,10 @@ class TickSummary:
             lines.append(str(self.delivery))
         return "\n".join(lines)
 
+    @property
+    def total(self) -> int:
+        return sum(self.decided.values())
+
     def add(self, decided: dict[str, int]) -> None:
         for level, count in decided.items():
             self.decided[level] = self.decided.get(level, 0) + count

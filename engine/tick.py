@@ -116,7 +116,8 @@ def decide_notifications(*, session: Session, now: datetime, units: list[str] | 
     metadata = MetaData()
     policy = Table(
         "tick_policy", metadata,
-        Column("run_id", Integer), Column("step_code", String), Column("remind_until", Date),
+        Column("run_id", Integer, primary_key=True), Column("step_code", String, primary_key=True),
+        Column("remind_until", Date),
         Column("coordinator_until", Date), Column("head_until", Date),
         prefixes=["TEMPORARY"],
     )

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
 from engine.runs import run_definition
@@ -283,14 +284,21 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
         else ""
     )
     base_url = settings.base_url
+    # new letters get their ids in one flush; items are pointed at them in one executemany
+    targets: list[tuple[str, list[OutboxItem], Letter]] = []
     for address, group in sorted(by_recipient.items()):
         recipient = group[0].recipient.strip() if group else municipality.coordinator_email.strip()
-        reported = failures if address == coordinator else []
         letter = reusable.get(address) or Letter(
             municipality_id=municipality.id or 0, recipient=recipient, kind=""
         )
+        session.add(letter)
+        targets.append((address, group, letter))
+    session.flush()
+    assignments: list[dict[str, int]] = []
+    for address, group, letter in targets:
+        reported = failures if address == coordinator else []
         rendered = render_letter(
-            recipient=recipient,
+            recipient=letter.recipient,
             people=people,
             items=[worded[i.id or 0] for i in group],
             failures=[
@@ -305,31 +313,32 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
             today=today,
             base_url=base_url,
         )
-        letter.recipient, letter.kind, letter.status = recipient, rendered.kind, "pending"
+        keys = [i.key for i in group] + [f"failure:{f.id}" for f in reported]
+        digest = letter_hash(
+            municipality=f"{municipality.id}:{municipality.name}",
+            recipient=letter.recipient,
+            keys=keys,
+        )
+        letter.kind, letter.status = rendered.kind, "pending"
         letter.subject, letter.body_text, letter.body_html = (
             rendered.subject,
             rendered.text,
             rendered.html,
         )
-        letter.mail_from, letter.reply_to = from_address, reply_to
-        letter.item_count, letter.composed_at = len(group), now
-        letter.next_attempt_at, letter.lease_until, letter.last_error = None, None, None
-        session.add(letter)
-        session.flush()
-        keys = [i.key for i in group] + [f"failure:{f.id}" for f in reported]
-        digest = letter_hash(
-            municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
-        )
         letter.message_id = message_id_for(
             letter_id=letter.id or 0, digest=digest, mail_from=settings.mail_from
         )
-        session.add(letter)
-        for item in group:
-            item.letter_id = letter.id
-            session.add(item)
+        letter.mail_from, letter.reply_to = from_address, reply_to
+        letter.item_count, letter.composed_at = len(group), now
+        letter.next_attempt_at, letter.lease_until, letter.last_error = None, None, None
+        assignments.extend({"item": i.id or 0, "letter": letter.id or 0} for i in group)
         for failure in reported:
             failure.failure_reported_in = letter.id
             session.add(failure)
         result.letters += 1
     session.flush()
+    if assignments:
+        session.connection().execute(
+            text("UPDATE outbox SET letter_id = :letter WHERE id = :item"), assignments
+        )
     return result
