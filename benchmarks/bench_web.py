@@ -96,6 +96,18 @@ def _prepare(url: str, schema: str | None, schools: int, workdir: Path) -> tuple
     return [(iid, tokens[sid], csrf_token(secret=SECRET, session_token=tokens[sid])) for iid, sid in rows], now
 
 
+def _versions(url: str, schema: str | None) -> dict[int, int]:
+    from sqlmodel import Session, select
+
+    from storage.models import StepInstance
+
+    engine = _engine(url, schema)
+    with Session(engine) as session:
+        found = dict(session.exec(select(StepInstance.id, StepInstance.version)).all())  # type: ignore[call-overload]
+    engine.dispose()
+    return found
+
+
 def _reopen(url: str, schema: str | None) -> None:
     from sqlalchemy import update
 
@@ -108,7 +120,8 @@ def _reopen(url: str, schema: str | None) -> None:
     engine.dispose()
 
 
-async def _round(base: str, jobs: list[tuple[int, str, str]], concurrency: int) -> tuple[float, list[float], int]:
+async def _round(base: str, jobs: list[tuple[int, str, str]], concurrency: int,
+                 versions: dict[int, int]) -> tuple[float, list[float], int]:
     import httpx
 
     queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
@@ -126,7 +139,7 @@ async def _round(base: str, jobs: list[tuple[int, str, str]], concurrency: int) 
                 started = time.perf_counter()
                 response = await client.post(
                     f"/instances/{instance_id}/done",
-                    data={"csrf_token": csrf, "version": "", "number": "45-од", "doc_date": "2022-12-29"},
+                    data={"csrf_token": csrf, "version": str(versions[instance_id]), "number": "45-од", "doc_date": "2022-12-29"},
                     cookies={"nastavnik_session": session_token},
                 )
                 latencies.append(time.perf_counter() - started)
@@ -189,11 +202,12 @@ def main() -> int:
                     time.sleep(0.2)
             base = f"http://127.0.0.1:{port}"
             # a warm-up round (connection pools, caches), then the timed ones
-            asyncio.run(_round(base, jobs[: min(200, len(jobs))], args.concurrency))
+            asyncio.run(_round(base, jobs[: min(200, len(jobs))], args.concurrency, _versions(args.url, schema)))
             _reopen(args.url, schema)
             rates, p50s, p99s = [], [], []
             for number in range(1, args.rounds + 1):
-                elapsed, latencies, failures = asyncio.run(_round(base, jobs, args.concurrency))
+                elapsed, latencies, failures = asyncio.run(_round(base, jobs, args.concurrency,
+                                                                 _versions(args.url, schema)))
                 _reopen(args.url, schema)
                 rate = len(latencies) / elapsed
                 rates.append(rate)

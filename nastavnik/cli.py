@@ -28,6 +28,11 @@ app = typer.Typer(
 roadmap_app = typer.Typer(help="Roadmaps nastavnik knows.", no_args_is_help=True)
 app.add_typer(roadmap_app, name="roadmap")
 
+from notifications.cli import mail_app, outbox_app  # noqa: E402  (typer only: keeps --help fast)
+
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(mail_app, name="mail")
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -577,7 +582,7 @@ def _demo_outro(directory: Path, engine: Any) -> None:
         "  nastavnik status --now 2022-09-15 --school sosh1   # one school's steps\n"
         "  nastavnik status --json --now 2022-09-15           # the same as JSON\n"
         "  nastavnik roadmap show beloyarsky-2022             # the roadmap with resolved dates\n"
-        + (f"  less {letters[0]}\n" if letters else "")
+        + (f"  nastavnik outbox show 1                              # a letter as the school sees it\n  less {letters[0]}\n" if letters else "")
     )
 
 

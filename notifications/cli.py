@@ -126,7 +126,7 @@ def outbox_show(
     if letter is None:
         _fail(f"ID: no letter {letter_id}")
     if raw:
-        typer.echo(letter_message(letter).as_string())
+        typer.echo(letter_message(letter).data.decode("ascii").replace("\r\n", "\n"))
         return
     state = letter.status + (
         f", sent {letter.sent_at:%Y-%m-%d %H:%M} UTC" if letter.sent_at else ""

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
+from definitions.schema import Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
 from engine.status import local_today
@@ -139,6 +140,7 @@ def _letter_items(
     schools = {s.id: s for s in session.exec(select(School))}
     result: dict[int, LetterItem] = {}
     details: dict[int, tuple[RoadmapRun, list[str]]] = {}
+    step_maps: dict[int, dict[str, tuple[int, Step]]] = {}
     for run_id, run_instances in by_run.items():
         run = session.get(RoadmapRun, run_id)
         assert run is not None
@@ -150,11 +152,13 @@ def _letter_items(
         run, blocked_by = details[instance.id or 0]
         loaded, schedules = run_definition(run)
         roadmap = loaded.roadmap
-        step = roadmap.step(instance.step_code)
-        order = next(i for i, s in enumerate(roadmap.steps) if s.code == step.code)
+        if run.id not in step_maps:
+            step_maps[run.id or 0] = {s.code: (n, s) for n, s in enumerate(roadmap.steps)}
+        steps = step_maps[run.id or 0]
+        order, step = steps[instance.step_code]
         blockers = []
         for code in blocked_by:
-            prerequisite = roadmap.step(code)
+            prerequisite = steps[code][1]
             blockers.append(
                 (
                     code,

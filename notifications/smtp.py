@@ -14,13 +14,13 @@ import os
 import re
 import smtplib
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
+from notifications.render import OutgoingMessage
 
 
 class DeliveryError(Exception):
@@ -48,7 +48,7 @@ class Transport(Protocol):
 
     description: str
 
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None: ...
+    def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -128,11 +128,11 @@ class SmtpTransport:
         if self._client is None:
             self._client = self._connect()
 
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None:
         self.open()
         assert self._client is not None
         try:
-            refused = self._client.send_message(message, from_addr=sender, to_addrs=recipients)
+            refused = self._client.sendmail(sender, recipients, message.data)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise _classify(code, _reply(code, text)) from None
@@ -181,8 +181,8 @@ class FolderTransport:
         self.folder = folder
         self.description = f"mail folder {folder}"
 
-    def path_for(self, message: EmailMessage) -> Path:
-        name = _UNSAFE.sub("_", str(message["Message-ID"] or "letter").strip("<> ")) or "letter"
+    def path_for(self, message: OutgoingMessage) -> Path:
+        name = _UNSAFE.sub("_", message.message_id.strip("<> ")) or "letter"
         return self.folder / f"{name}.eml"
 
     def open(self) -> None:
@@ -193,7 +193,7 @@ class FolderTransport:
                 f"cannot create the mail folder {self.folder}: {error}"
             ) from None
 
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None:
         self.open()
         target = self.path_for(message)
         if target.exists():
@@ -201,7 +201,7 @@ class FolderTransport:
         partial = target.with_suffix(".eml.part")
         try:
             with open(partial, "wb") as handle:
-                handle.write(message.as_bytes())
+                handle.write(message.data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(partial, target)

@@ -197,7 +197,7 @@ class OutboxItem(SQLModel, table=True):
     status: str = Field(default="pending", index=True)
     attempts: int = 0
     lease_until: datetime | None = _utc_column(nullable=True)
-    letter_id: int | None = None
+    letter_id: int | None = Field(default=None, index=True)
     last_error: str | None = None
     sent_at: datetime | None = _utc_column(nullable=True)
 

@@ -243,7 +243,7 @@ def test_subject_and_names_are_rfc2047_encoded_and_read_back_in_russian() -> Non
         message_id="<letter-1.ab@x.ru>",
         date_=moment(TICK_DAY),
     )
-    raw = message.as_bytes()
+    raw = message.data
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii()
     assert all(len(line) <= 78 for line in head.split(b"\r\n"))

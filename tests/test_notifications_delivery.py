@@ -233,7 +233,9 @@ def test_a_sender_killed_mid_batch_loses_no_letter_and_sends_none_twice(
     in_flight = states.count("sending")
     # restarted at once: what the dead sender claimed is still leased, the rest go out
     again = deliver_pending(
-        engine=sqlite_engine, now=now + timedelta(minutes=1), settings=settings_for(tmp_path, smtp.url)
+        engine=sqlite_engine,
+        now=now + timedelta(minutes=1),
+        settings=settings_for(tmp_path, smtp.url),
     )
     assert again.waiting == in_flight
     # after the lease the letters in flight go out too
