@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,9 @@ def _engine(url: str, schema: str | None):  # type: ignore[no-untyped-def]
     from storage.db import make_engine
 
     if schema:
-        return make_engine(url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=20)
+        return make_engine(
+            url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=20
+        )
     return make_engine(url)
 
 
@@ -50,14 +52,20 @@ def make_app():  # type: ignore[no-untyped-def]
 
     url, schema = os.environ["BENCH_URL"], os.environ.get("BENCH_SCHEMA") or None
     now = datetime.fromisoformat(os.environ["BENCH_NOW"])
-    settings = Settings(db=url, secret_key=SECRET, documents_dir=Path(os.environ["BENCH_DIR"]) / "files",
-                        mail_dir=Path(os.environ["BENCH_DIR"]) / "mail")
+    settings = Settings(
+        db=url,
+        secret_key=SECRET,
+        documents_dir=Path(os.environ["BENCH_DIR"]) / "files",
+        mail_dir=Path(os.environ["BENCH_DIR"]) / "mail",
+    )
     return create_app(engine=_engine(url, schema), settings=settings, clock=lambda: now)
 
 
-def _prepare(url: str, schema: str | None, schools: int, workdir: Path) -> tuple[list[tuple[int, str, str]], datetime]:
+def _prepare(
+    url: str, schema: str | None, schools: int, workdir: Path
+) -> tuple[list[tuple[int, str, str]], datetime]:
     """Build the region; returns (instance id, session token, csrf token) per open school step."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from definitions.loader import find_roadmap
     from engine.launch import launch_roadmap
@@ -75,25 +83,51 @@ def _prepare(url: str, schema: str | None, schools: int, workdir: Path) -> tuple
     now = at_nine(date(2022, 12, 30), tz)
     csv = workdir / "schools.csv"
     lines = ["id,name,short_name,director,admin_email"]
-    lines += [f"s{i:05d},Школа {i},СОШ {i},Иванов Иван Иванович,s{i:05d}@bench.example.ru" for i in range(schools)]
+    lines += [
+        f"s{i:05d},Школа {i},СОШ {i},Иванов Иван Иванович,s{i:05d}@bench.example.ru"
+        for i in range(schools)
+    ]
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with session_scope(engine) as session:
-        init_municipality(session=session, now=launch, name="Белоярский район", timezone=tz,
-                          coordinator="c@bench.example.ru", head="h@bench.example.ru")
+        init_municipality(
+            session=session,
+            now=launch,
+            name="Белоярский район",
+            timezone=tz,
+            coordinator="c@bench.example.ru",
+            head="h@bench.example.ru",
+        )
         import_schools(session=session, path=csv, now=launch)
-        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=launch, by="bench")
+        launch_roadmap(
+            session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=launch, by="bench"
+        )
     tokens: dict[str, str] = {}
     with session_scope(engine) as session:
         for i in range(schools):
             school = f"s{i:05d}"
-            user = User(email=f"{school}@bench.example.ru", role="school_admin", school_id=school, created_at=launch)
+            user = User(
+                email=f"{school}@bench.example.ru",
+                role="school_admin",
+                school_id=school,
+                created_at=launch,
+            )
             session.add(user)
             session.flush()
-            tokens[school] = start_session(session=session, user=user, now=now, remote_addr="127.0.0.1")
-        rows = list(session.exec(select(StepInstance.id, StepInstance.school_id)  # type: ignore[call-overload]
-                                 .where(StepInstance.scope == "school").order_by(StepInstance.id)))
+            tokens[school] = start_session(
+                session=session, user=user, now=now, remote_addr="127.0.0.1"
+            )
+        rows: list[tuple[int, str]] = list(
+            session.exec(  # type: ignore[arg-type]
+                select(StepInstance.id, StepInstance.school_id)  # type: ignore[call-overload,arg-type]
+                .where(StepInstance.scope == "school")
+                .order_by(col(StepInstance.id))
+            )
+        )
     engine.dispose()
-    return [(iid, tokens[sid], csrf_token(secret=SECRET, session_token=tokens[sid])) for iid, sid in rows], now
+    return [
+        (iid, tokens[sid], csrf_token(secret=SECRET, session_token=tokens[sid]))
+        for iid, sid in rows
+    ], now
 
 
 def _versions(url: str, schema: str | None) -> dict[int, int]:
@@ -103,7 +137,9 @@ def _versions(url: str, schema: str | None) -> dict[int, int]:
 
     engine = _engine(url, schema)
     with Session(engine) as session:
-        found = dict(session.exec(select(StepInstance.id, StepInstance.version)).all())  # type: ignore[call-overload]
+        found: dict[int, int] = dict(
+            session.exec(select(StepInstance.id, StepInstance.version)).all()  # type: ignore[call-overload,arg-type]
+        )
     engine.dispose()
     return found
 
@@ -116,12 +152,15 @@ def _reopen(url: str, schema: str | None) -> None:
 
     engine = _engine(url, schema)
     with session_scope(engine) as session:
-        session.execute(update(StepInstance).values(state="open", done_at=None, done_by=None, evidence=None))
+        session.execute(
+            update(StepInstance).values(state="open", done_at=None, done_by=None, evidence=None)
+        )
     engine.dispose()
 
 
-async def _round(base: str, jobs: list[tuple[int, str, str]], concurrency: int,
-                 versions: dict[int, int]) -> tuple[float, list[float], int]:
+async def _round(
+    base: str, jobs: list[tuple[int, str, str]], concurrency: int, versions: dict[int, int]
+) -> tuple[float, list[float], int]:
     import httpx
 
     queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
@@ -139,7 +178,12 @@ async def _round(base: str, jobs: list[tuple[int, str, str]], concurrency: int,
                 started = time.perf_counter()
                 response = await client.post(
                     f"/instances/{instance_id}/done",
-                    data={"csrf_token": csrf, "version": str(versions[instance_id]), "number": "45-од", "doc_date": "2022-12-29"},
+                    data={
+                        "csrf_token": csrf,
+                        "version": str(versions[instance_id]),
+                        "number": "45-од",
+                        "doc_date": "2022-12-29",
+                    },
                     cookies={"nastavnik_session": session_token},
                 )
                 latencies.append(time.perf_counter() - started)
@@ -159,7 +203,12 @@ def _p(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("NASTAVNIK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(
+            "NASTAVNIK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
     parser.add_argument("--schools", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -181,12 +230,33 @@ def main() -> int:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        env = dict(os.environ, BENCH_URL=args.url, BENCH_SCHEMA=schema or "", BENCH_NOW=now.isoformat(),
-                   BENCH_DIR=str(workdir), PYTHONPATH=str(ROOT))
+        env = dict(
+            os.environ,
+            BENCH_URL=args.url,
+            BENCH_SCHEMA=schema or "",
+            BENCH_NOW=now.isoformat(),
+            BENCH_DIR=str(workdir),
+            PYTHONPATH=str(ROOT),
+        )
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "benchmarks.bench_web:make_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "benchmarks.bench_web:make_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         try:
             import httpx
@@ -202,19 +272,26 @@ def main() -> int:
                     time.sleep(0.2)
             base = f"http://127.0.0.1:{port}"
             # a warm-up round (connection pools, caches), then the timed ones
-            asyncio.run(_round(base, jobs[: min(200, len(jobs))], args.concurrency, _versions(args.url, schema)))
+            asyncio.run(
+                _round(
+                    base, jobs[: min(200, len(jobs))], args.concurrency, _versions(args.url, schema)
+                )
+            )
             _reopen(args.url, schema)
             rates, p50s, p99s = [], [], []
             for number in range(1, args.rounds + 1):
-                elapsed, latencies, failures = asyncio.run(_round(base, jobs, args.concurrency,
-                                                                 _versions(args.url, schema)))
+                elapsed, latencies, failures = asyncio.run(
+                    _round(base, jobs, args.concurrency, _versions(args.url, schema))
+                )
                 _reopen(args.url, schema)
                 rate = len(latencies) / elapsed
                 rates.append(rate)
                 p50s.append(_p(latencies, 0.50) * 1000)
                 p99s.append(_p(latencies, 0.99) * 1000)
-                print(f"round {number}: {len(latencies)} mark-done requests in {elapsed:.2f} s = {rate:.0f} req/s, "
-                      f"p50 {p50s[-1]:.1f} ms, p99 {p99s[-1]:.1f} ms, failures {failures}")
+                print(
+                    f"round {number}: {len(latencies)} mark-done requests in {elapsed:.2f} s = {rate:.0f} req/s, "
+                    f"p50 {p50s[-1]:.1f} ms, p99 {p99s[-1]:.1f} ms, failures {failures}"
+                )
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -224,9 +301,11 @@ def main() -> int:
                 connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     rate, p50, p99 = statistics.median(rates), statistics.median(p50s), statistics.median(p99s)
     database = "PostgreSQL" if schema else "SQLite"
-    print(f"median over {args.rounds} rounds ({database}, {args.workers} worker(s), concurrency {args.concurrency}, "
-          f"{os.cpu_count()} CPU): {rate:.0f} req/s (goal ≥ {GOAL_RPS:.0f}), p50 {p50:.1f} ms, "
-          f"p99 {p99:.1f} ms (goal ≤ {GOAL_P99_MS:.0f} ms)")
+    print(
+        f"median over {args.rounds} rounds ({database}, {args.workers} worker(s), concurrency {args.concurrency}, "
+        f"{os.cpu_count()} CPU): {rate:.0f} req/s (goal ≥ {GOAL_RPS:.0f}), p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms (goal ≤ {GOAL_P99_MS:.0f} ms)"
+    )
     return 0
 
 

@@ -27,24 +27,42 @@ ROLES: dict[str, tuple[Level, str]] = {
     "methodical_association": ("school", "методическое объединение (ШМО)"),
     "working_group_school": ("school", "рабочая группа ОО"),
     # municipal level
-    "committee": ("municipal", "орган управления образованием (КО, ГОРУНО, Управление образования)"),
+    "committee": (
+        "municipal",
+        "орган управления образованием (КО, ГОРУНО, Управление образования)",
+    ),
     "methodical_center": ("municipal", "методический центр (МАУ «БМЦ», МБУ ЦРО, ЦРО)"),
     "expert_council": ("municipal", "муниципальный экспертный совет"),
     "coordinator": ("municipal", "муниципальный координатор"),
     "working_group": ("municipal", "муниципальная рабочая группа"),
-    "municipal_methodical_association": ("municipal", "муниципальное методическое объединение (РМО, ММО)"),
+    "municipal_methodical_association": (
+        "municipal",
+        "муниципальное методическое объединение (РМО, ММО)",
+    ),
 }
 
 # document kind id -> (Russian title, scope of the generated document or None when nastavnik has no
 # template for it and the step is closed by evidence only)
 DOCUMENTS: dict[str, tuple[str, Literal["school", "municipality"] | None]] = {
-    "order_curator_appointment": ("Приказ о назначении куратора внедрения целевой модели наставничества", "school"),
-    "order_regulation_roadmap": ("Приказ об утверждении Положения о системе наставничества и дорожной карты", "school"),
+    "order_curator_appointment": (
+        "Приказ о назначении куратора внедрения целевой модели наставничества",
+        "school",
+    ),
+    "order_regulation_roadmap": (
+        "Приказ об утверждении Положения о системе наставничества и дорожной карты",
+        "school",
+    ),
     "regulation": ("Положение о системе наставничества", "school"),
     "order_pairs": ("Приказ о закреплении наставнических пар (групп)", "school"),
-    "order_municipal_implementation": ("Распоряжение (приказ) органа управления образованием о внедрении целевой модели наставничества", "municipality"),
+    "order_municipal_implementation": (
+        "Распоряжение (приказ) органа управления образованием о внедрении целевой модели наставничества",
+        "municipality",
+    ),
     "roadmap": ("Дорожная карта внедрения целевой модели наставничества", "school"),
-    "analytical_report": ("Аналитическая справка по итогам реализации дорожной карты", "municipality"),
+    "analytical_report": (
+        "Аналитическая справка по итогам реализации дорожной карты",
+        "municipality",
+    ),
     "protocol": ("Протокол заседания", "municipality"),
     "mentor_registry": ("Реестр (база) наставников", "school"),
     "mentee_registry": ("База наставляемых", "school"),

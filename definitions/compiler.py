@@ -14,9 +14,14 @@ from nastavnik.errors import DeadlineError, DefinitionError
 def compile_step(step: Step, *, period_start: date, period_end: date) -> Schedule:
     """The schedule of one step: explicit start/end columns win, else the phrase decides."""
     if step.end is not None:
-        return Schedule(phrase=step.deadline, kind="once", occurrences=(Occurrence(start=step.start, due=step.end),))
-    schedule = parse_deadline(step.deadline, period_start=period_start, period_end=period_end,
-                              step_start=step.start)
+        return Schedule(
+            phrase=step.deadline,
+            kind="once",
+            occurrences=(Occurrence(start=step.start, due=step.end),),
+        )
+    schedule = parse_deadline(
+        step.deadline, period_start=period_start, period_end=period_end, step_start=step.start
+    )
     if step.start is not None and len(schedule.occurrences) == 1:
         only = schedule.occurrences[0]
         schedule = replace(schedule, occurrences=(Occurrence(start=step.start, due=only.due),))
@@ -34,7 +39,9 @@ def compile_roadmap(loaded: RoadmapFile) -> dict[str, Schedule]:
                 step, period_start=roadmap.period.start, period_end=roadmap.period.end
             )
         except DeadlineError as error:
-            problems.append(f"{loaded.where('steps', index, 'deadline')}: step {step.code}: {error}")
+            problems.append(
+                f"{loaded.where('steps', index, 'deadline')}: step {step.code}: {error}"
+            )
     if problems:
         raise DefinitionError("\n".join(problems))
     return schedules

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.deadlines import Schedule
-from nastavnik.russian import format_date_ru as _ru_date
 from definitions.loader import RoadmapFile
+from nastavnik.russian import format_date_ru as _ru_date
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,11 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
         for occurrence in schedule.occurrences:
             for label, day in (("starts", occurrence.start), ("is due", occurrence.due)):
                 if day is not None and not (period.start <= day <= period.end):
-                    warn(("steps", index, "deadline"),
-                         f"step {step.code} {label} {_ru_date(day)}, outside the roadmap's period "
-                         f"{_ru_date(period.start)} – {_ru_date(period.end)}")
+                    warn(
+                        ("steps", index, "deadline"),
+                        f"step {step.code} {label} {_ru_date(day)}, outside the roadmap's period "
+                        f"{_ru_date(period.start)} – {_ru_date(period.end)}",
+                    )
                     break
         first_due = schedule.occurrences[0].due if schedule.occurrences else None
         for dep_index, dep in enumerate(step.depends_on):
@@ -46,20 +48,31 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
                 continue
             dep_due = dep_schedule.occurrences[0].due
             if first_due < dep_due:
-                warn(("steps", index, "depends_on", dep_index),
-                     f"step {step.code} is due {_ru_date(first_due)}, before its prerequisite {dep} "
-                     f"(due {_ru_date(dep_due)})")
+                warn(
+                    ("steps", index, "depends_on", dep_index),
+                    f"step {step.code} is due {_ru_date(first_due)}, before its prerequisite {dep} "
+                    f"(due {_ru_date(dep_due)})",
+                )
         for role_index, role in enumerate(step.roles):
             if role not in ROLES:
-                warn(("steps", index, "roles", role_index), f"step {step.code}: unknown role {role!r}")
+                warn(
+                    ("steps", index, "roles", role_index),
+                    f"step {step.code}: unknown role {role!r}",
+                )
         for doc_index, document in enumerate(step.documents):
             if document not in DOCUMENTS:
-                warn(("steps", index, "documents", doc_index),
-                     f"step {step.code}: unknown document template {document!r}")
-        if step.scope == "school" and step.roles and all(
-            ROLES.get(role, ("school", ""))[0] == "municipal" for role in step.roles
+                warn(
+                    ("steps", index, "documents", doc_index),
+                    f"step {step.code}: unknown document template {document!r}",
+                )
+        if (
+            step.scope == "school"
+            and step.roles
+            and all(ROLES.get(role, ("school", ""))[0] == "municipal" for role in step.roles)
         ):
-            warn(("steps", index, "scope"),
-                 f"step {step.code} is done by each school, but its roles are all municipal")
+            warn(
+                ("steps", index, "scope"),
+                f"step {step.code} is done by each school, but its roles are all municipal",
+            )
     found.sort(key=lambda pair: pair[0])
     return [warning for _, warning in found]

@@ -85,9 +85,13 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        raise DefinitionError(f"not valid YAML: {error.problem or error}", where=f"{path}:{line}") from None
+        raise DefinitionError(
+            f"not valid YAML: {error.problem or error}", where=f"{path}:{line}"
+        ) from None
     if node is None or not isinstance(data, dict):
-        raise DefinitionError("expected a mapping with id, title, period, steps, …", where=f"{path}:1")
+        raise DefinitionError(
+            "expected a mapping with id, title, period, steps, …", where=f"{path}:1"
+        )
     lines: dict[Loc, int] = {}
     _index_lines(node, (), lines)
     try:
@@ -95,7 +99,9 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     except ValidationError as error:
         messages = []
         for problem in error.errors():
-            loc = tuple(p for p in problem["loc"] if not isinstance(p, str) or not p.startswith("function-"))
+            loc = tuple(
+                p for p in problem["loc"] if not isinstance(p, str) or not p.startswith("function-")
+            )
             probe = loc
             while probe and probe not in lines:
                 probe = probe[:-1]
@@ -130,7 +136,9 @@ def _check_references(loaded: RoadmapFile) -> None:
     sections = {section.code for section in roadmap.sections}
     for index, step in enumerate(roadmap.steps):
         if step.section is not None and step.section not in sections:
-            problems.append(f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}")
+            problems.append(
+                f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}"
+            )
         for dep_index, dep in enumerate(step.depends_on):
             if dep not in seen:
                 problems.append(
@@ -138,7 +146,9 @@ def _check_references(loaded: RoadmapFile) -> None:
                     f"unknown step {dep!r}"
                 )
             elif dep == step.code:
-                problems.append(f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on itself")
+                problems.append(
+                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on itself"
+                )
     cycle = find_cycle(roadmap)
     if cycle and not problems:
         first = cycle[0]
@@ -163,7 +173,7 @@ def find_cycle(roadmap: Roadmap) -> list[str] | None:
             if dep not in graph:
                 continue
             if state.get(dep) == 1:
-                return stack[stack.index(dep):]
+                return stack[stack.index(dep) :]
             if dep not in state:
                 found = visit(dep)
                 if found:
@@ -188,7 +198,9 @@ def load_roadmap(path: str | Path) -> RoadmapFile:
     except FileNotFoundError:
         raise DefinitionError("no such file", where=str(path)) from None
     except UnicodeDecodeError as error:
-        raise DefinitionError(f"not UTF-8 text ({error.reason} at byte {error.start})", where=str(path)) from None
+        raise DefinitionError(
+            f"not UTF-8 text ({error.reason} at byte {error.start})", where=str(path)
+        ) from None
     return parse_roadmap_text(text, path=path)
 
 

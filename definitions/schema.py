@@ -55,30 +55,65 @@ class EscalationOverride(_Strict):
     All counts are working days by the Russian production calendar.
     """
 
-    remind_before: int | None = Field(default=None, ge=0, description="Reminder N working days before due.")
-    coordinator_after: int | None = Field(default=None, ge=0, description="Escalate to the coordinator after N working days overdue.")
-    head_after: int | None = Field(default=None, ge=0, description="Escalate to the head of the education committee after M working days overdue.")
+    remind_before: int | None = Field(
+        default=None, ge=0, description="Reminder N working days before due."
+    )
+    coordinator_after: int | None = Field(
+        default=None, ge=0, description="Escalate to the coordinator after N working days overdue."
+    )
+    head_after: int | None = Field(
+        default=None,
+        ge=0,
+        description="Escalate to the head of the education committee after M working days overdue.",
+    )
 
 
 class Step(_Strict):
     """One row of the roadmap table."""
 
     code: str = Field(pattern=CODE_PATTERN, description="Code as in the source: «1.5», «3.2».")
-    section: str | None = Field(default=None, description="Code of the section the step belongs to.")
-    stage: str | None = Field(default=None, description="Stage / event column where the source has one (seed 001), verbatim.")
+    section: str | None = Field(
+        default=None, description="Code of the section the step belongs to."
+    )
+    stage: str | None = Field(
+        default=None,
+        description="Stage / event column where the source has one (seed 001), verbatim.",
+    )
     title: str = Field(description="Title of the step, verbatim (typos kept).")
-    items: list[str] = Field(default_factory=list, description="Numbered sub-items of the step's content, verbatim.")
+    items: list[str] = Field(
+        default_factory=list, description="Numbered sub-items of the step's content, verbatim."
+    )
     deadline: str = Field(description="The deadline phrase exactly as the source writes it.")
-    start: date | None = Field(default=None, description="Explicit start date when the source has a start column (seed 004).")
-    end: date | None = Field(default=None, description="Explicit end date when the source has an end column (seed 004).")
+    start: date | None = Field(
+        default=None,
+        description="Explicit start date when the source has a start column (seed 004).",
+    )
+    end: date | None = Field(
+        default=None, description="Explicit end date when the source has an end column (seed 004)."
+    )
     responsible: str = Field(description="Responsible parties, verbatim.")
-    roles: list[str] = Field(min_length=1, description="Role ids (definitions/catalogue.py ROLES) the responsible parties map to.")
-    scope: Scope = Field(description="municipality: done once by the municipality; school: done by each school.")
-    result: str | None = Field(default=None, description="Expected result / kind of document, verbatim.")
-    documents: list[str] = Field(default_factory=list, description="Ids of document kinds (catalogue DOCUMENTS) that close the step.")
-    depends_on: list[str] = Field(default_factory=list, description="Codes of the steps that must be done first.")
+    roles: list[str] = Field(
+        min_length=1,
+        description="Role ids (definitions/catalogue.py ROLES) the responsible parties map to.",
+    )
+    scope: Scope = Field(
+        description="municipality: done once by the municipality; school: done by each school."
+    )
+    result: str | None = Field(
+        default=None, description="Expected result / kind of document, verbatim."
+    )
+    documents: list[str] = Field(
+        default_factory=list,
+        description="Ids of document kinds (catalogue DOCUMENTS) that close the step.",
+    )
+    depends_on: list[str] = Field(
+        default_factory=list, description="Codes of the steps that must be done first."
+    )
     escalation: EscalationOverride | None = None
-    note: str | None = Field(default=None, description="Why a dependency or mapping was added by hand, or a note on the source.")
+    note: str | None = Field(
+        default=None,
+        description="Why a dependency or mapping was added by hand, or a note on the source.",
+    )
 
     @field_validator("title", "deadline", "responsible")
     @classmethod
@@ -99,7 +134,9 @@ class IndicatorTarget(_Strict):
 
     year: int = Field(ge=2000, le=2100)
     value: float
-    label: str | None = Field(default=None, description="The column header verbatim when it differs from the year.")
+    label: str | None = Field(
+        default=None, description="The column header verbatim when it differs from the year."
+    )
 
 
 class Indicator(_Strict):
@@ -110,20 +147,34 @@ class Indicator(_Strict):
     formula: str = Field(description="How it is computed, in words, verbatim.")
     unit: str = Field(default="%", description="Unit of the value.")
     targets: list[IndicatorTarget] = Field(min_length=1)
-    measure: str | None = Field(default=None, description="Id of the computation in the registry (mentee_share_10_18, ...), when nastavnik can compute it.")
+    measure: str | None = Field(
+        default=None,
+        description="Id of the computation in the registry (mentee_share_10_18, ...), when nastavnik can compute it.",
+    )
 
 
 class Roadmap(_Strict):
     """A roadmap (дорожная карта): the definition the engine runs."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", description="Stable id, lowercase latin, digits and dashes.")
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9\-]*$",
+        description="Stable id, lowercase latin, digits and dashes.",
+    )
     title: str = Field(description="Title, verbatim.")
-    municipality: str = Field(description="Municipality the roadmap is for, in the nominative (e.g. «Белоярский район»).")
+    municipality: str = Field(
+        description="Municipality the roadmap is for, in the nominative (e.g. «Белоярский район»)."
+    )
     issuer: Issuer
-    approved_by: str | None = Field(default=None, description="The approving act if the source states it, verbatim.")
+    approved_by: str | None = Field(
+        default=None, description="The approving act if the source states it, verbatim."
+    )
     period: Period
-    timezone: str = Field(description="IANA time zone of the municipality (e.g. Asia/Yekaterinburg).")
-    source: str | None = Field(default=None, description="The source document this definition encodes.")
+    timezone: str = Field(
+        description="IANA time zone of the municipality (e.g. Asia/Yekaterinburg)."
+    )
+    source: str | None = Field(
+        default=None, description="The source document this definition encodes."
+    )
     sections: list[Section] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
     indicators: list[Indicator] = Field(default_factory=list)
@@ -135,7 +186,9 @@ class Roadmap(_Strict):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (expected an IANA name like Asia/Yekaterinburg)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (expected an IANA name like Asia/Yekaterinburg)"
+            ) from None
         return value
 
     def step(self, code: str) -> Step:

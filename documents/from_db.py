@@ -9,53 +9,48 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlmodel import Session, select
 
-from definitions.deadlines import Schedule
 from documents.registry import get_template
 from documents.render import RenderedDocument, render_document
 from engine.runs import run_definition
 from engine.status import local_today, run_status
 from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru
+from nastavnik.russian import format_schedule_ru
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
 
 def _organisation_of_school(school: School, municipality: Municipality) -> dict[str, Any]:
     return {
-        "full_name": school.name, "short_name": school.short_name, "place": municipality.place,
-        "head_position": school.extra.get("director_position", "Директор"), "head_name": school.director,
+        "full_name": school.name,
+        "short_name": school.short_name,
+        "place": municipality.place,
+        "head_position": school.extra.get("director_position", "Директор"),
+        "head_name": school.director,
         "municipality": municipality.name,
     }
 
 
 def _organisation_of_committee(municipality: Municipality) -> dict[str, Any]:
     return {
-        "full_name": municipality.committee_name, "short_name": municipality.committee_name,
-        "place": municipality.place, "head_position": municipality.head_position,
-        "head_name": municipality.head_name, "municipality": municipality.name,
+        "full_name": municipality.committee_name,
+        "short_name": municipality.committee_name,
+        "place": municipality.place,
+        "head_position": municipality.head_position,
+        "head_name": municipality.head_name,
+        "municipality": municipality.name,
     }
 
 
 def _period_text(run: RoadmapRun) -> str:
     start, end = run.period_start.year, run.period_end.year
     return f"{start} год" if start == end else f"{start}–{end} годы"
-
-
-def _dates_text(schedule: Schedule) -> str:
-    if schedule.kind == "unscheduled":
-        return "по отдельному графику"
-    parts = []
-    for occurrence in schedule.occurrences:
-        prefix = format_date_ru(occurrence.start) + " – " if occurrence.start else "до "
-        parts.append(prefix + format_date_ru(occurrence.due))
-    return "; ".join(parts)
 
 
 def read_extra(path: Path | None) -> dict[str, Any]:
@@ -67,7 +62,12 @@ def read_extra(path: Path | None) -> dict[str, Any]:
     if path.suffix.lower() == ".csv":
         from documents.pairs_csv import read_pairs_csv
 
-        return {"pairs": [pair.__dict__ if hasattr(pair, "__dict__") else pair for pair in read_pairs_csv(path=path)]}
+        return {
+            "pairs": [
+                pair.__dict__ if hasattr(pair, "__dict__") else pair
+                for pair in read_pairs_csv(path=path)
+            ]
+        }
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
@@ -78,9 +78,16 @@ def read_extra(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def build_document_data(*, session: Session, template_id: str, now: datetime, school_id: str | None = None,
-                        run: RoadmapRun | None = None, step_code: str | None = None,
-                        extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_document_data(
+    *,
+    session: Session,
+    template_id: str,
+    now: datetime,
+    school_id: str | None = None,
+    run: RoadmapRun | None = None,
+    step_code: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The data a template needs, from the database, with ``extra`` merged over it."""
     spec = get_template(template_id)
     municipality = get_municipality(session)
@@ -91,14 +98,24 @@ def build_document_data(*, session: Session, template_id: str, now: datetime, sc
         if school is None:
             raise NastavnikError(f"unknown school {school_id!r}", where="--school")
     if spec.scope == "school" and school is None and template_id != "roadmap":
-        raise NastavnikError(f"{template_id} is a school's document: say which with --school", where="--school")
+        raise NastavnikError(
+            f"{template_id} is a school's document: say which with --school", where="--school"
+        )
     data: dict[str, Any] = {"date": today}
-    data["organisation"] = (_organisation_of_school(school, municipality) if school is not None
-                            else _organisation_of_committee(municipality))
+    data["organisation"] = (
+        _organisation_of_school(school, municipality)
+        if school is not None
+        else _organisation_of_committee(municipality)
+    )
     if school is not None and school.curator:
-        data["curator"] = {"full_name": school.curator,
-                           "position": school.extra.get("curator_position", "заместитель директора")}
-    data["coordinator"] = {"full_name": municipality.coordinator_name, "position": "муниципальный координатор"}
+        data["curator"] = {
+            "full_name": school.curator,
+            "position": school.extra.get("curator_position", "заместитель директора"),
+        }
+    data["coordinator"] = {
+        "full_name": municipality.coordinator_name,
+        "position": "муниципальный координатор",
+    }
     data["as_of"] = today
     if run is not None:
         loaded, schedules = run_definition(run)
@@ -108,23 +125,39 @@ def build_document_data(*, session: Session, template_id: str, now: datetime, sc
         data["title"] = roadmap.title
         data["sections"] = [{"code": s.code, "title": s.title} for s in roadmap.sections]
         data["rows"] = [
-            {"code": s.code, "title": s.title, "deadline": " ".join(s.deadline.split()),
-             "dates": _dates_text(schedules[s.code]), "responsible": s.responsible,
-             "result": s.result or "", "section": s.section}
+            {
+                "code": s.code,
+                "title": s.title,
+                "deadline": " ".join(s.deadline.split()),
+                "dates": format_schedule_ru(schedules[s.code]),
+                "responsible": s.responsible,
+                "result": s.result or "",
+                "section": s.section,
+            }
             for s in roadmap.steps
         ]
         if template_id == "analytical_report":
             data["schools"] = _report_schools(session=session, run=run, now=now)
             year = today.year
             data["indicators"] = [
-                {"code": i.code, "title": i.title, "year": t.year, "target": t.value, "unit": i.unit}
-                for i in roadmap.indicators for t in i.targets if t.year == year
+                {
+                    "code": i.code,
+                    "title": i.title,
+                    "year": t.year,
+                    "target": t.value,
+                    "unit": i.unit,
+                }
+                for i in roadmap.indicators
+                for t in i.targets
+                if t.year == year
             ]
         if step_code is not None:
             try:
                 step = roadmap.step(step_code)
             except KeyError:
-                raise NastavnikError(f"roadmap {run.roadmap_id} has no step {step_code!r}", where="--step") from None
+                raise NastavnikError(
+                    f"roadmap {run.roadmap_id} has no step {step_code!r}", where="--step"
+                ) from None
             data["agenda"] = [{"title": item} for item in (step.items or [step.title])]
             due = next((o.due for o in schedules[step_code].occurrences), None)
             for key in ("publish_deadline", "plans_deadline", "documents_deadline"):
@@ -147,29 +180,70 @@ def _report_schools(*, session: Session, run: RoadmapRun, now: datetime) -> list
         if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
             done_on = local_today(view.done_at, municipality.timezone)
         by_school.setdefault(view.school, []).append(
-            {"code": view.code, "title": titles.get(view.code, view.code), "deadline": view.due, "done_on": done_on})
-    return [{"name": names.get(school, school), "steps": steps} for school, steps in sorted(by_school.items())]
+            {
+                "code": view.code,
+                "title": titles.get(view.code, view.code),
+                "deadline": view.due,
+                "done_on": done_on,
+            }
+        )
+    return [
+        {"name": names.get(school, school), "steps": steps}
+        for school, steps in sorted(by_school.items())
+    ]
 
 
-def render_for_step(*, session: Session, template_id: str, out: Path, now: datetime, by: str,
-                    school_id: str | None = None, run: RoadmapRun | None = None, step_code: str | None = None,
-                    extra: dict[str, Any] | None = None, templates_dir: Path | None = None) -> RenderedDocument:
+def render_for_step(
+    *,
+    session: Session,
+    template_id: str,
+    out: Path,
+    now: datetime,
+    by: str,
+    school_id: str | None = None,
+    run: RoadmapRun | None = None,
+    step_code: str | None = None,
+    extra: dict[str, Any] | None = None,
+    templates_dir: Path | None = None,
+) -> RenderedDocument:
     """Render a document from the database's data; with a step, attach it to the step instance."""
-    data = build_document_data(session=session, template_id=template_id, now=now, school_id=school_id, run=run,
-                               step_code=step_code, extra=extra)
-    rendered = render_document(template_id=template_id, data=data, out=out, templates_dir=templates_dir)
+    data = build_document_data(
+        session=session,
+        template_id=template_id,
+        now=now,
+        school_id=school_id,
+        run=run,
+        step_code=step_code,
+        extra=extra,
+    )
+    rendered = render_document(
+        template_id=template_id, data=data, out=out, templates_dir=templates_dir
+    )
     instance_id = None
     if run is not None and step_code is not None:
         unit = school_id or ""
-        instance = session.exec(select(StepInstance).where(
-            StepInstance.run_id == run.id, StepInstance.step_code == step_code,
-            StepInstance.unit.in_([unit, ""])).order_by(StepInstance.occurrence)).first()  # type: ignore[attr-defined]
+        instance = session.exec(
+            select(StepInstance)
+            .where(
+                StepInstance.run_id == run.id,
+                StepInstance.step_code == step_code,
+                StepInstance.unit.in_([unit, ""]),
+            )
+            .order_by(StepInstance.occurrence)
+        ).first()  # type: ignore[attr-defined]
         instance_id = instance.id if instance else None
-    session.add(GeneratedDocument(
-        step_instance_id=instance_id, school_id=school_id, template_id=template_id, path=str(out.resolve()),
-        sha256=rendered.sha256, data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
-        rendered_by=by, rendered_at=now,
-    ))
+    session.add(
+        GeneratedDocument(
+            step_instance_id=instance_id,
+            school_id=school_id,
+            template_id=template_id,
+            path=str(out.resolve()),
+            sha256=rendered.sha256,
+            data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
+            rendered_by=by,
+            rendered_at=now,
+        )
+    )
     session.flush()
     return rendered
 

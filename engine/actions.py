@@ -31,50 +31,82 @@ class Actor:
     remote_addr: str | None = None
 
 
-def _instances(session: Session, *, run: RoadmapRun, code: str, school: str | None) -> list[StepInstance]:
+def _instances(
+    session: Session, *, run: RoadmapRun, code: str, school: str | None
+) -> list[StepInstance]:
     loaded, _ = run_definition(run)
     try:
         step = loaded.roadmap.step(code)
     except KeyError:
-        raise NastavnikError(f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE") from None
+        raise NastavnikError(
+            f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE"
+        ) from None
     if step.scope == "school":
         if school is None:
-            raise NastavnikError(f"step {code} is done by each school: say which with --school", where="--school")
+            raise NastavnikError(
+                f"step {code} is done by each school: say which with --school", where="--school"
+            )
         if session.get(School, school) is None:
             raise NastavnikError(f"unknown school {school!r}", where="--school")
         unit = school
     else:
         if school is not None:
-            raise NastavnikError(f"step {code} is done once by the municipality: leave out --school", where="--school")
+            raise NastavnikError(
+                f"step {code} is done once by the municipality: leave out --school",
+                where="--school",
+            )
         unit = ""
-    return list(session.exec(
-        select(StepInstance)
-        .where(StepInstance.run_id == run.id, StepInstance.unit == unit, StepInstance.step_code == code)
-        .order_by(StepInstance.occurrence)
-    ))
+    return list(
+        session.exec(
+            select(StepInstance)
+            .where(
+                StepInstance.run_id == run.id,
+                StepInstance.unit == unit,
+                StepInstance.step_code == code,
+            )
+            .order_by(StepInstance.occurrence)
+        )
+    )
 
 
-def _pick(instances: list[StepInstance], occurrence: int | None, *, want_open: bool) -> StepInstance:
+def _pick(
+    instances: list[StepInstance], occurrence: int | None, *, want_open: bool
+) -> StepInstance:
     if not instances:
-        raise NastavnikError("this school has no instance of the step: launch the roadmap for it first",
-                             where="--school")
+        raise NastavnikError(
+            "this school has no instance of the step: launch the roadmap for it first",
+            where="--school",
+        )
     if occurrence is not None:
         for instance in instances:
             if instance.occurrence == occurrence:
                 return instance
-        raise NastavnikError(f"no occurrence {occurrence} (there are {len(instances)})", where="--occurrence")
+        raise NastavnikError(
+            f"no occurrence {occurrence} (there are {len(instances)})", where="--occurrence"
+        )
     candidates = [i for i in instances if (i.state == "open") == want_open]
     if not candidates:
         if want_open:
             last = instances[-1]
-            raise NastavnikError(f"already {last.state} by {last.done_by or '—'}"
-                                 + (f" on {last.done_at:%Y-%m-%d}" if last.done_at else ""), where="CODE")
+            raise NastavnikError(
+                f"already {last.state} by {last.done_by or '—'}"
+                + (f" on {last.done_at:%Y-%m-%d}" if last.done_at else ""),
+                where="CODE",
+            )
         raise NastavnikError("nothing to undo: the step is open", where="CODE")
     return candidates[0] if want_open else candidates[-1]
 
 
-def _apply(session: Session, *, instance: StepInstance, values: dict[str, object], now: datetime,
-           actor: Actor, action: str, details: dict[str, object]) -> StepInstance:
+def _apply(
+    session: Session,
+    *,
+    instance: StepInstance,
+    values: dict[str, object],
+    now: datetime,
+    actor: Actor,
+    action: str,
+    details: dict[str, object],
+) -> StepInstance:
     before = instance.state
     result = session.execute(
         update(StepInstance)
@@ -83,20 +115,43 @@ def _apply(session: Session, *, instance: StepInstance, values: dict[str, object
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise NastavnikError("someone else changed this step at the same moment; reload and try again",
-                             where=f"step {instance.step_code}")
-    session.add(JournalEntry(
-        at=now, actor=actor.email, action=action, source=actor.source, remote_addr=actor.remote_addr,
-        run_id=instance.run_id, step_instance_id=instance.id, school_id=instance.school_id,
-        step_code=instance.step_code, before=before, after=str(values.get("state", before)), details=details,
-    ))
+        raise NastavnikError(
+            "someone else changed this step at the same moment; reload and try again",
+            where=f"step {instance.step_code}",
+        )
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=actor.email,
+            action=action,
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            run_id=instance.run_id,
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            step_code=instance.step_code,
+            before=before,
+            after=str(values.get("state", before)),
+            details=details,
+        )
+    )
     session.flush()
     session.refresh(instance)
     return instance
 
 
-def mark_done(*, session: Session, run: RoadmapRun, code: str, school: str | None, actor: Actor, now: datetime,
-              at: datetime | None = None, evidence: str | None = None, occurrence: int | None = None) -> StepInstance:
+def mark_done(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    code: str,
+    school: str | None,
+    actor: Actor,
+    now: datetime,
+    at: datetime | None = None,
+    evidence: str | None = None,
+    occurrence: int | None = None,
+) -> StepInstance:
     """Mark the first open occurrence (or the one given) done; late if done after its due day."""
     municipality = get_municipality(session)
     done_at = at or now
@@ -104,50 +159,125 @@ def mark_done(*, session: Session, run: RoadmapRun, code: str, school: str | Non
         raise NastavnikError("the moment must carry a time zone", where="--at")
     if done_at > now:
         raise NastavnikError(f"{done_at:%Y-%m-%d} is in the future", where="--at")
-    instance = _pick(_instances(session, run=run, code=code, school=school), occurrence, want_open=True)
+    instance = _pick(
+        _instances(session, run=run, code=code, school=school), occurrence, want_open=True
+    )
     local_day = done_at.astimezone(ZoneInfo(municipality.timezone)).date()
     state = "done_late" if instance.due is not None and local_day > instance.due else "done"
-    return _apply(session, instance=instance, now=now, actor=actor, action="done",
-                  values={"state": state, "done_at": done_at, "done_by": actor.email, "evidence": evidence,
-                          "reason": None},
-                  details={"evidence": evidence, "at": done_at.isoformat()})
+    return _apply(
+        session,
+        instance=instance,
+        now=now,
+        actor=actor,
+        action="done",
+        values={
+            "state": state,
+            "done_at": done_at,
+            "done_by": actor.email,
+            "evidence": evidence,
+            "reason": None,
+        },
+        details={"evidence": evidence, "at": done_at.isoformat()},
+    )
 
 
-def mark_not_applicable(*, session: Session, run: RoadmapRun, code: str, school: str | None, actor: Actor,
-                        now: datetime, reason: str, occurrence: int | None = None) -> StepInstance:
+def mark_not_applicable(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    code: str,
+    school: str | None,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    occurrence: int | None = None,
+) -> StepInstance:
     """Mark a step not applicable to this school (or the municipality), with a reason."""
     if not reason or not reason.strip():
         raise NastavnikError("a reason is required", where="--reason")
-    instance = _pick(_instances(session, run=run, code=code, school=school), occurrence, want_open=True)
-    return _apply(session, instance=instance, now=now, actor=actor, action="not_applicable",
-                  values={"state": "not_applicable", "done_at": now, "done_by": actor.email, "reason": reason.strip()},
-                  details={"reason": reason.strip()})
+    instance = _pick(
+        _instances(session, run=run, code=code, school=school), occurrence, want_open=True
+    )
+    return _apply(
+        session,
+        instance=instance,
+        now=now,
+        actor=actor,
+        action="not_applicable",
+        values={
+            "state": "not_applicable",
+            "done_at": now,
+            "done_by": actor.email,
+            "reason": reason.strip(),
+        },
+        details={"reason": reason.strip()},
+    )
 
 
-def undo(*, session: Session, run: RoadmapRun, code: str, school: str | None, actor: Actor, now: datetime,
-         occurrence: int | None = None) -> StepInstance:
+def undo(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    code: str,
+    school: str | None,
+    actor: Actor,
+    now: datetime,
+    occurrence: int | None = None,
+) -> StepInstance:
     """Reopen the last resolved occurrence; the journal keeps what it was."""
-    instance = _pick(_instances(session, run=run, code=code, school=school), occurrence, want_open=False)
-    return _apply(session, instance=instance, now=now, actor=actor, action="undo",
-                  values={"state": "open", "done_at": None, "done_by": None, "evidence": None, "reason": None},
-                  details={"was": instance.state, "evidence": instance.evidence, "reason": instance.reason})
+    instance = _pick(
+        _instances(session, run=run, code=code, school=school), occurrence, want_open=False
+    )
+    return _apply(
+        session,
+        instance=instance,
+        now=now,
+        actor=actor,
+        action="undo",
+        values={
+            "state": "open",
+            "done_at": None,
+            "done_by": None,
+            "evidence": None,
+            "reason": None,
+        },
+        details={"was": instance.state, "evidence": instance.evidence, "reason": instance.reason},
+    )
 
 
-def schedule_step(*, session: Session, run: RoadmapRun, code: str, due: date, actor: Actor, now: datetime,
-                  school: str | None = None, start: date | None = None) -> int:
+def schedule_step(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    code: str,
+    due: date,
+    actor: Actor,
+    now: datetime,
+    school: str | None = None,
+    start: date | None = None,
+) -> int:
     """Set the dates of an unscheduled step (по отдельному графику) for all schools or one."""
     loaded, schedules = run_definition(run)
     try:
         step = loaded.roadmap.step(code)
     except KeyError:
-        raise NastavnikError(f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE") from None
+        raise NastavnikError(
+            f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE"
+        ) from None
     if schedules[code].kind != "unscheduled":
-        raise NastavnikError(f"step {code} has its dates in the roadmap ({step.deadline!r}); only unscheduled "
-                             "steps take dates from the coordinator", where="CODE")
+        raise NastavnikError(
+            f"step {code} has its dates in the roadmap ({step.deadline!r}); only unscheduled "
+            "steps take dates from the coordinator",
+            where="CODE",
+        )
     if start is not None and start > due:
-        raise NastavnikError(f"the start {format_date_ru(start)} is after the due date {format_date_ru(due)}",
-                             where="--start")
-    query = select(StepInstance).where(StepInstance.run_id == run.id, StepInstance.step_code == code)
+        raise NastavnikError(
+            f"the start {format_date_ru(start)} is after the due date {format_date_ru(due)}",
+            where="--start",
+        )
+    query = select(StepInstance).where(
+        StepInstance.run_id == run.id, StepInstance.step_code == code
+    )
     if school is not None:
         if step.scope != "school":
             raise NastavnikError(f"step {code} is municipal: leave out --school", where="--school")
@@ -156,9 +286,18 @@ def schedule_step(*, session: Session, run: RoadmapRun, code: str, due: date, ac
         query = query.where(StepInstance.unit == school)
     changed = 0
     for instance in session.exec(query):
-        _apply(session, instance=instance, now=now, actor=actor, action="schedule",
-               values={"start": start, "due": due},
-               details={"due": due.isoformat(), "start": start.isoformat() if start else None,
-                        "was_due": instance.due.isoformat() if instance.due else None})
+        _apply(
+            session,
+            instance=instance,
+            now=now,
+            actor=actor,
+            action="schedule",
+            values={"start": start, "due": due},
+            details={
+                "due": due.isoformat(),
+                "start": start.isoformat() if start else None,
+                "was_due": instance.due.isoformat() if instance.due else None,
+            },
+        )
         changed += 1
     return changed

@@ -33,8 +33,13 @@ class TickSummary:
     def text(self) -> str:
         day = format_date_ru(self.today) + ("" if self.working_day else " (нерабочий день)")
         lines = [f"tick at {self.now.isoformat()} — {day}"]
-        lines.append("decided: " + ", ".join(f"{level} {count}" for level, count in self.decided.items()))
-        lines.append("states: " + ", ".join(f"{state} {count}" for state, count in sorted(self.states.items())))
+        lines.append(
+            "decided: " + ", ".join(f"{level} {count}" for level, count in self.decided.items())
+        )
+        lines.append(
+            "states: "
+            + ", ".join(f"{state} {count}" for state, count in sorted(self.states.items()))
+        )
         if self.delivery is not None:
             lines.append(str(self.delivery))
         return "\n".join(lines)
@@ -69,7 +74,9 @@ def decide_batch(*, engine: Engine, now: datetime, units: list[str]) -> dict[str
         return decide_notifications(session=session, now=now, units=units).decided
 
 
-def tick_once(*, engine: Engine, now: datetime, send: bool = True, batch_size: int = 500) -> TickSummary:
+def tick_once(
+    *, engine: Engine, now: datetime, send: bool = True, batch_size: int = 500
+) -> TickSummary:
     """Evaluate every step instance at ``now``, write decisions to the outbox, deliver if asked."""
     with session_scope(engine) as session:
         municipality = get_municipality(session)

@@ -33,11 +33,21 @@ def _template_rows(loaded: RoadmapFile) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for step in loaded.roadmap.steps:
         schedule = schedules[step.code]
-        occurrences: list[tuple[date | None, date | None]] = [(o.start, o.due) for o in schedule.occurrences]
+        occurrences: list[tuple[date | None, date | None]] = [
+            (o.start, o.due) for o in schedule.occurrences
+        ]
         if not occurrences:  # unscheduled: one instance waits for the coordinator's dates
             occurrences = [(None, None)]
         for number, (start, due) in enumerate(occurrences, start=1):
-            rows.append({"code": step.code, "scope": step.scope, "occurrence": number, "start": start, "due": due})
+            rows.append(
+                {
+                    "code": step.code,
+                    "scope": step.scope,
+                    "occurrence": number,
+                    "start": start,
+                    "due": due,
+                }
+            )
     return rows
 
 
@@ -61,16 +71,24 @@ def launch_roadmap(
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
     run = session.exec(
-        select(RoadmapRun).where(RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap.id)
+        select(RoadmapRun).where(
+            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap.id
+        )
     ).first()
     messages: list[str] = []
     changed = False
     created = run is None
     if run is None:
         run = RoadmapRun(
-            municipality_id=municipality.id or 0, roadmap_id=roadmap.id, title=roadmap.title,
-            content_hash=loaded.content_hash, definition=loaded.text,
-            period_start=roadmap.period.start, period_end=roadmap.period.end, launched_by=by, launched_at=now,
+            municipality_id=municipality.id or 0,
+            roadmap_id=roadmap.id,
+            title=roadmap.title,
+            content_hash=loaded.content_hash,
+            definition=loaded.text,
+            period_start=roadmap.period.start,
+            period_end=roadmap.period.end,
+            launched_by=by,
+            launched_at=now,
         )
         session.add(run)
         session.flush()
@@ -85,7 +103,9 @@ def launch_roadmap(
                 f"the definition {loaded.path} changed since the launch on {run.launched_at:%Y-%m-%d}: "
                 "the run keeps the launched version; new schools get that version too"
             )
-    known_ids = set(session.exec(select(School.id).where(School.municipality_id == municipality.id)))
+    known_ids = set(
+        session.exec(select(School.id).where(School.municipality_id == municipality.id))
+    )
     if schools is not None:
         unknown = [school for school in schools if school not in known_ids]
         if unknown:
@@ -93,30 +113,62 @@ def launch_roadmap(
         selected = sorted(set(schools))
     else:
         selected = sorted(known_ids)
-    before = session.exec(select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)).one()
-    _insert_instances(session, run_id=run.id or 0, rows=_template_rows(source), schools=selected, now=now)
-    after = session.exec(select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)).one()
+    before = session.exec(
+        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
+    ).one()
+    _insert_instances(
+        session, run_id=run.id or 0, rows=_template_rows(source), schools=selected, now=now
+    )
+    after = session.exec(
+        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
+    ).one()
     added = after - before
     if created or added:
-        session.add(JournalEntry(at=now, actor=by, action="launch", run_id=run.id,
-                                 details={"roadmap": roadmap.id, "instances_added": added, "schools": len(selected)}))
+        session.add(
+            JournalEntry(
+                at=now,
+                actor=by,
+                action="launch",
+                run_id=run.id,
+                details={"roadmap": roadmap.id, "instances_added": added, "schools": len(selected)},
+            )
+        )
     session.flush()
-    return LaunchResult(run_id=run.id or 0, roadmap_id=roadmap.id, created=created, instances_added=added,
-                        schools=len(selected), definition_changed=changed, messages=messages)
+    return LaunchResult(
+        run_id=run.id or 0,
+        roadmap_id=roadmap.id,
+        created=created,
+        instances_added=added,
+        schools=len(selected),
+        definition_changed=changed,
+        messages=messages,
+    )
 
 
-def _insert_instances(session: Session, *, run_id: int, rows: list[dict[str, object]],
-                      schools: list[str], now: datetime) -> None:
+def _insert_instances(
+    session: Session,
+    *,
+    run_id: int,
+    rows: list[dict[str, object]],
+    schools: list[str],
+    now: datetime,
+) -> None:
     """Set-based insert: a temporary table of the steps × the schools, duplicates ignored."""
     connection = session.connection()
     metadata = MetaData()
     template = Table(
-        "launch_template", metadata,
-        Column("code", String), Column("scope", String), Column("occurrence", Integer),
-        Column("start", Date), Column("due", Date),
+        "launch_template",
+        metadata,
+        Column("code", String),
+        Column("scope", String),
+        Column("occurrence", Integer),
+        Column("start", Date),
+        Column("due", Date),
         prefixes=["TEMPORARY"],
     )
-    chosen = Table("launch_schools", metadata, Column("id", String, primary_key=True), prefixes=["TEMPORARY"])
+    chosen = Table(
+        "launch_schools", metadata, Column("id", String, primary_key=True), prefixes=["TEMPORARY"]
+    )
     template.drop(connection, checkfirst=True)
     chosen.drop(connection, checkfirst=True)
     template.create(connection)

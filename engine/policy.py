@@ -22,8 +22,12 @@ class Ladder:
         if override is None:
             return self
         return Ladder(
-            remind_before=self.remind_before if override.remind_before is None else override.remind_before,
-            coordinator_after=self.coordinator_after if override.coordinator_after is None else override.coordinator_after,
+            remind_before=self.remind_before
+            if override.remind_before is None
+            else override.remind_before,
+            coordinator_after=self.coordinator_after
+            if override.coordinator_after is None
+            else override.coordinator_after,
             head_after=self.head_after if override.head_after is None else override.head_after,
         )
 
@@ -35,14 +39,22 @@ def ladders_for(session: Session, *, municipality_id: int, roadmap: Roadmap) -> 
     roadmap-level override, the definition's step override, the database's roadmap row, the
     database's step row (what the coordinator set wins over what the file says).
     """
-    rows = list(session.exec(select(EscalationPolicy).where(EscalationPolicy.municipality_id == municipality_id)))
+    rows = list(
+        session.exec(
+            select(EscalationPolicy).where(EscalationPolicy.municipality_id == municipality_id)
+        )
+    )
     municipal = next((r for r in rows if not r.roadmap_id and not r.step_code), None)
     for_roadmap = next((r for r in rows if r.roadmap_id == roadmap.id and not r.step_code), None)
     for_steps = {r.step_code: r for r in rows if r.roadmap_id == roadmap.id and r.step_code}
     base = Ladder().with_override(municipal).with_override(roadmap.escalation)
     ladders: dict[str, Ladder] = {}
     for step in roadmap.steps:
-        ladder = base.with_override(step.escalation).with_override(for_roadmap).with_override(for_steps.get(step.code))
+        ladder = (
+            base.with_override(step.escalation)
+            .with_override(for_roadmap)
+            .with_override(for_steps.get(step.code))
+        )
         ladders[step.code] = ladder
     return ladders
 
@@ -64,8 +76,14 @@ def set_policy(
             EscalationPolicy.roadmap_id == roadmap_id,
             EscalationPolicy.step_code == step_code,
         )
-    ).first() or EscalationPolicy(municipality_id=municipality_id, roadmap_id=roadmap_id, step_code=step_code)
-    row.remind_before, row.coordinator_after, row.head_after = remind_before, coordinator_after, head_after
+    ).first() or EscalationPolicy(
+        municipality_id=municipality_id, roadmap_id=roadmap_id, step_code=step_code
+    )
+    row.remind_before, row.coordinator_after, row.head_after = (
+        remind_before,
+        coordinator_after,
+        head_after,
+    )
     session.add(row)
     session.flush()
     return row

@@ -23,7 +23,9 @@ RESOLVED = frozenset({"done", "done_late", "not_applicable"})
 STATES = ("blocked", "open", "due_soon", "overdue", "done", "done_late", "not_applicable")
 
 
-def evaluate_state(*, stored: str, due: date | None, today: date, blocked: bool, remind_before: int) -> str:
+def evaluate_state(
+    *, stored: str, due: date | None, today: date, blocked: bool, remind_before: int
+) -> str:
     """The state of one step instance at ``today``."""
     if stored in RESOLVED:
         return stored
@@ -110,8 +112,13 @@ def evaluate_views(
                     done_day = _local_day(p.done_at, tz)
                     shift = max(shift, (done_day - p.due).days)
         view.blocked_by = blockers
-        view.state = evaluate_state(stored=view.stored, due=view.due, today=today, blocked=bool(blockers),
-                                    remind_before=remind_before.get(view.code, 3))
+        view.state = evaluate_state(
+            stored=view.stored,
+            due=view.due,
+            today=today,
+            blocked=bool(blockers),
+            remind_before=remind_before.get(view.code, 3),
+        )
         if view.state == "overdue" and view.due is not None:
             view.days_late = working_days_between(view.due, today)
         if view.stored not in RESOLVED and view.due is not None and shift > 0:

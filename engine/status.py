@@ -45,13 +45,25 @@ def local_today(now: datetime, tz: str) -> date:
 
 def _view(row: StepInstance) -> InstanceView:
     return InstanceView(
-        id=row.id or 0, run_id=row.run_id, school=row.school_id, code=row.step_code, scope=row.scope,
-        occurrence=row.occurrence, start=row.start, due=row.due, stored=row.state, done_at=row.done_at,
-        done_by=row.done_by, evidence=row.evidence, reason=row.reason,
+        id=row.id or 0,
+        run_id=row.run_id,
+        school=row.school_id,
+        code=row.step_code,
+        scope=row.scope,
+        occurrence=row.occurrence,
+        start=row.start,
+        due=row.due,
+        stored=row.state,
+        done_at=row.done_at,
+        done_by=row.done_by,
+        evidence=row.evidence,
+        reason=row.reason,
     )
 
 
-def run_status(*, session: Session, run: RoadmapRun, now: datetime, school: str | None = None) -> RunStatus:
+def run_status(
+    *, session: Session, run: RoadmapRun, now: datetime, school: str | None = None
+) -> RunStatus:
     """Evaluate a run's instances at ``now``; with ``school``, that school's and the municipal ones."""
     municipality = get_municipality(session)
     loaded, _ = run_definition(run)
@@ -64,11 +76,13 @@ def run_status(*, session: Session, run: RoadmapRun, now: datetime, school: str 
     ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
     today = local_today(now, municipality.timezone)
     evaluate_views(
-        views, today=today,
+        views,
+        today=today,
         depends_on={s.code: list(s.depends_on) for s in roadmap.steps},
         scopes={s.code: s.scope for s in roadmap.steps},
         remind_before={code: ladder.remind_before for code, ladder in ladders.items()},
-        tz=municipality.timezone, all_instances=pool,
+        tz=municipality.timezone,
+        all_instances=pool,
     )
     return RunStatus(run=run, today=today, views=views)
 

@@ -87,20 +87,35 @@ _MUNICIPAL_RECIPIENT = {
 def _policy_rows(session: Session, today: date, municipality_id: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     cutoffs: dict[Ladder, tuple[date, date, date]] = {}
-    for run in session.exec(select(RoadmapRun).where(RoadmapRun.municipality_id == municipality_id)):
+    for run in session.exec(
+        select(RoadmapRun).where(RoadmapRun.municipality_id == municipality_id)
+    ):
         roadmap = run_definition(run)[0].roadmap
-        for code, ladder in ladders_for(session, municipality_id=municipality_id, roadmap=roadmap).items():
+        for code, ladder in ladders_for(
+            session, municipality_id=municipality_id, roadmap=roadmap
+        ).items():
             if ladder not in cutoffs:
-                cutoffs[ladder] = (remind_cutoff(today, ladder.remind_before),
-                                   late_cutoff(today, ladder.coordinator_after),
-                                   late_cutoff(today, ladder.head_after))
+                cutoffs[ladder] = (
+                    remind_cutoff(today, ladder.remind_before),
+                    late_cutoff(today, ladder.coordinator_after),
+                    late_cutoff(today, ladder.head_after),
+                )
             remind, coordinator, head = cutoffs[ladder]
-            rows.append({"run_id": run.id, "step_code": code, "remind_until": remind,
-                         "coordinator_until": coordinator, "head_until": head})
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "step_code": code,
+                    "remind_until": remind,
+                    "coordinator_until": coordinator,
+                    "head_until": head,
+                }
+            )
     return rows
 
 
-def decide_notifications(*, session: Session, now: datetime, units: list[str] | None = None) -> TickResult:
+def decide_notifications(
+    *, session: Session, now: datetime, units: list[str] | None = None
+) -> TickResult:
     """Evaluate every open step instance at ``now`` and write the decisions to the outbox.
 
     Args:
@@ -115,13 +130,18 @@ def decide_notifications(*, session: Session, now: datetime, units: list[str] | 
     connection = session.connection()
     metadata = MetaData()
     policy = Table(
-        "tick_policy", metadata,
-        Column("run_id", Integer, primary_key=True), Column("step_code", String, primary_key=True),
+        "tick_policy",
+        metadata,
+        Column("run_id", Integer, primary_key=True),
+        Column("step_code", String, primary_key=True),
         Column("remind_until", Date),
-        Column("coordinator_until", Date), Column("head_until", Date),
+        Column("coordinator_until", Date),
+        Column("head_until", Date),
         prefixes=["TEMPORARY"],
     )
-    batch = Table("tick_units", metadata, Column("unit", String, primary_key=True), prefixes=["TEMPORARY"])
+    batch = Table(
+        "tick_units", metadata, Column("unit", String, primary_key=True), prefixes=["TEMPORARY"]
+    )
     for table in (policy, batch):
         table.drop(connection, checkfirst=True)
         table.create(connection)
@@ -141,7 +161,10 @@ def decide_notifications(*, session: Session, now: datetime, units: list[str] | 
         if units is not None:
             unit_filter = " AND si.unit IN (SELECT unit FROM tick_units)"
         for level in LEVELS:
-            for scope, recipients in (("school", _SCHOOL_RECIPIENT), ("municipality", _MUNICIPAL_RECIPIENT)):
+            for scope, recipients in (
+                ("school", _SCHOOL_RECIPIENT),
+                ("municipality", _MUNICIPAL_RECIPIENT),
+            ):
                 if level not in recipients:
                     continue
                 recipient = recipients[level]
@@ -177,7 +200,9 @@ def decide_notifications(*, session: Session, now: datetime, units: list[str] | 
 
 def pending_count(session: Session) -> int:
     """How many decisions wait for delivery."""
-    return session.exec(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")).one()
+    return session.exec(
+        select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+    ).one()
 
 
 def unit_batches(session: Session, *, size: int) -> list[list[str]]:

@@ -12,16 +12,25 @@ from storage.db import make_engine, session_scope
 
 
 @task(name="create step instances for the schools")
-def create_instances_task(db_url: str, roadmap_id: str, now: datetime, by: str,
-                          schools: list[str] | None) -> dict[str, object]:
+def create_instances_task(
+    db_url: str, roadmap_id: str, now: datetime, by: str, schools: list[str] | None
+) -> dict[str, object]:
     with session_scope(make_engine(db_url)) as session:
-        result = launch_roadmap(session=session, loaded=find_roadmap(roadmap_id), now=now, by=by, schools=schools)
-    return {"run_id": result.run_id, "created": result.created, "instances_added": result.instances_added,
-            "schools": result.schools, "messages": result.messages}
+        result = launch_roadmap(
+            session=session, loaded=find_roadmap(roadmap_id), now=now, by=by, schools=schools
+        )
+    return {
+        "run_id": result.run_id,
+        "created": result.created,
+        "instances_added": result.instances_added,
+        "schools": result.schools,
+        "messages": result.messages,
+    }
 
 
 @flow(name="launch")
-def launch_flow(db_url: str, roadmap_id: str, now: datetime, by: str,
-                schools: list[str] | None = None) -> dict[str, object]:
+def launch_flow(
+    db_url: str, roadmap_id: str, now: datetime, by: str, schools: list[str] | None = None
+) -> dict[str, object]:
     """Launch a roadmap for the municipality's schools (idempotent)."""
     return create_instances_task(db_url, roadmap_id, now, by, schools)

@@ -26,7 +26,9 @@ def evaluate_step_task(code: str, state: str, blocked_by: list[str]) -> str:
 
 
 @flow(name="school-roadmap")
-def school_roadmap_flow(db_url: str, roadmap_id: str, school_id: str, now: datetime) -> dict[str, str]:
+def school_roadmap_flow(
+    db_url: str, roadmap_id: str, school_id: str, now: datetime
+) -> dict[str, str]:
     """Evaluate one school's steps at ``now``; every step is a task waiting for its prerequisites."""
     with session_scope(make_engine(db_url)) as session:
         run = session.exec(select(RoadmapRun).where(RoadmapRun.roadmap_id == roadmap_id)).one()

@@ -30,8 +30,9 @@ def wait_for_prefect(api_url: str, *, timeout: float = 90.0) -> None:
     raise NastavnikError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
 
 
-def start_prefect_server(*, host: str = "127.0.0.1", port: int = 4200,
-                         env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_prefect_server(
+    *, host: str = "127.0.0.1", port: int = 4200, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `prefect server start` as a child process; returns it and its API URL."""
     api_url = f"http://{host}:{port}/api"
     process = subprocess.Popen(
@@ -48,8 +49,13 @@ def start_prefect_server(*, host: str = "127.0.0.1", port: int = 4200,
     return process, api_url
 
 
-def serve_daily(*, db_url: str, timezone: str, portal: Callable[[], None] | None = None,
-                prefect_port: int = 4200) -> None:
+def serve_daily(
+    *,
+    db_url: str,
+    timezone: str,
+    portal: Callable[[], None] | None = None,
+    prefect_port: int = 4200,
+) -> None:
     """Serve the daily tick (09:00 every day; the flow skips non-working days) and the portal."""
     server = None
     if not os.environ.get("PREFECT_API_URL"):

@@ -25,7 +25,9 @@ def deliver_task(db_url: str, now: datetime) -> str:
 
 
 @flow(name="tick", log_prints=False)
-def tick_flow(db_url: str, now: datetime | None = None, send: bool = True, batch_size: int = 500) -> dict[str, int]:
+def tick_flow(
+    db_url: str, now: datetime | None = None, send: bool = True, batch_size: int = 500
+) -> dict[str, int]:
     """Evaluate every step instance, decide notifications in batches, deliver, publish a summary."""
     import pendulum
 
@@ -73,7 +75,9 @@ def daily_tick_flow(db_url: str) -> dict[str, int] | None:
     return tick_flow(db_url, now=now)
 
 
-def run_tick(*, engine: Engine, now: datetime, send: bool, use_prefect: bool, batch_size: int) -> TickSummary:
+def run_tick(
+    *, engine: Engine, now: datetime, send: bool, use_prefect: bool, batch_size: int
+) -> TickSummary:
     """The CLI's tick: plain functions by default, the Prefect flow with ``use_prefect``."""
     if not use_prefect:
         return tick_once(engine=engine, now=now, send=send, batch_size=batch_size)

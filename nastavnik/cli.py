@@ -61,7 +61,9 @@ def _extra_dir() -> Path | None:
 
 
 @app.command()
-def check(files: Annotated[list[Path], typer.Argument(help="Roadmap definition files (YAML).")]) -> None:
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Roadmap definition files (YAML).")],
+) -> None:
     """Validate roadmap definitions and lint them; exit 1 on errors, 0 with warnings."""
     from definitions.compiler import compile_roadmap
     from definitions.lint import lint_roadmap
@@ -138,7 +140,9 @@ def roadmap_list(
         _print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['id']:<24} {row['period']['start']} – {row['period']['end']}  {row['title']}")
+        typer.echo(
+            f"{row['id']:<24} {row['period']['start']} – {row['period']['end']}  {row['title']}"
+        )
 
 
 @roadmap_app.command("show")
@@ -181,7 +185,6 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
     return parsed
 
 
-
 schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
 app.add_typer(schools_app, name="schools")
 
@@ -200,7 +203,9 @@ def _municipal_tz(engine: Any) -> str:
     from storage.schools import get_municipality
 
     if current_revision(engine) is None:
-        _fail("the database is not initialised: run `nastavnik init --municipality NAME --tz ZONE` first")
+        _fail(
+            "the database is not initialised: run `nastavnik init --municipality NAME --tz ZONE` first"
+        )
     with Session(engine) as session:
         return get_municipality(session).timezone
 
@@ -215,19 +220,32 @@ def _parse_day(text: str | None, option: str) -> date | None:
 
 
 NowOption = Annotated[
-    str | None, typer.Option("--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM.")
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
 ]
-RoadmapOption = Annotated[str | None, typer.Option("--roadmap", help="Roadmap id when several are launched.")]
-SchoolOption = Annotated[str | None, typer.Option("--school", help="School id (leave out for municipal steps).")]
-OccurrenceOption = Annotated[int | None, typer.Option("--occurrence", help="Occurrence number of a recurring step.")]
+RoadmapOption = Annotated[
+    str | None, typer.Option("--roadmap", help="Roadmap id when several are launched.")
+]
+SchoolOption = Annotated[
+    str | None, typer.Option("--school", help="School id (leave out for municipal steps).")
+]
+OccurrenceOption = Annotated[
+    int | None, typer.Option("--occurrence", help="Occurrence number of a recurring step.")
+]
 
 
 @app.command()
 def init(
     municipality: Annotated[str | None, typer.Option(help="Name of the municipality.")] = None,
     tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Asia/Yekaterinburg.")] = None,
-    coordinator: Annotated[str | None, typer.Option(help="E-mail of the municipal coordinator.")] = None,
-    head: Annotated[str | None, typer.Option(help="E-mail of the head of the education committee.")] = None,
+    coordinator: Annotated[
+        str | None, typer.Option(help="E-mail of the municipal coordinator.")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option(help="E-mail of the head of the education committee.")
+    ] = None,
     now: NowOption = None,
 ) -> None:
     """Create or upgrade the database and set the municipality's details."""
@@ -239,15 +257,26 @@ def init(
     moment = parse_now(now, tz=tz or "UTC")
     if municipality or tz or coordinator or head:
         with session_scope(engine) as session:
-            record = init_municipality(session=session, now=moment, name=municipality, timezone=tz,
-                                       coordinator=coordinator, head=head)
+            record = init_municipality(
+                session=session,
+                now=moment,
+                name=municipality,
+                timezone=tz,
+                coordinator=coordinator,
+                head=head,
+            )
             typer.echo(f"municipality: {record.name} ({record.timezone})")
     typer.echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}")
 
 
 @schools_app.command("import")
 def schools_import(
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX with a header: id, name, short_name, director, admin_email.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX with a header: id, name, short_name, director, admin_email."
+        ),
+    ],
     now: NowOption = None,
 ) -> None:
     """Import schools: every row valid or nothing imported."""
@@ -262,7 +291,9 @@ def schools_import(
 
 
 @schools_app.command("list")
-def schools_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+def schools_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
     """The municipality's schools."""
     from sqlmodel import Session, select
 
@@ -273,8 +304,18 @@ def schools_list(as_json: Annotated[bool, typer.Option("--json", help="Print as 
     with Session(engine) as session:
         schools = list(session.exec(select(School).order_by(School.id)))
     if as_json:
-        _print_json([{"id": s.id, "name": s.name, "short_name": s.short_name, "director": s.director,
-                      "admin_email": s.admin_email} for s in schools])
+        _print_json(
+            [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "short_name": s.short_name,
+                    "director": s.director,
+                    "admin_email": s.admin_email,
+                }
+                for s in schools
+            ]
+        )
         return
     for school in schools:
         typer.echo(f"{school.id:<12} {school.short_name:<40} {school.admin_email}")
@@ -295,13 +336,17 @@ def launch(
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     loaded = find_roadmap(roadmap_id, _extra_dir())
-    chosen = None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
+    chosen = (
+        None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
+    )
     with session_scope(engine) as session:
         result = launch_roadmap(session=session, loaded=loaded, now=moment, by=by, schools=chosen)
     for message in result.messages:
         typer.echo(f"warning: {message}", err=True)
     verb = "launched" if result.created else "already launched"
-    typer.echo(f"{result.roadmap_id}: {verb}; {result.instances_added} step instance(s) added for {result.schools} school(s)")
+    typer.echo(
+        f"{result.roadmap_id}: {verb}; {result.instances_added} step instance(s) added for {result.schools} school(s)"
+    )
 
 
 @app.command()
@@ -325,8 +370,16 @@ def schedule(
     assert due_day is not None
     with session_scope(engine) as session:
         run = find_run(session, roadmap)
-        changed = schedule_step(session=session, run=run, code=code, due=due_day, start=_parse_day(start, "--start"),
-                                school=school, actor=Actor(by), now=moment)
+        changed = schedule_step(
+            session=session,
+            run=run,
+            code=code,
+            due=due_day,
+            start=_parse_day(start, "--start"),
+            school=school,
+            actor=Actor(by),
+            now=moment,
+        )
     typer.echo(f"step {code}: dates set on {changed} instance(s)")
 
 
@@ -345,10 +398,14 @@ def _act(action: str, **kwargs: Any) -> None:
         kwargs["at"] = parse_now(kwargs["at"], tz=tz) if kwargs["at"] else None
     with session_scope(engine) as session:
         run = find_run(session, roadmap)
-        instance = getattr(actions, action)(session=session, run=run, actor=actor, now=moment, **kwargs)
+        instance = getattr(actions, action)(
+            session=session, run=run, actor=actor, now=moment, **kwargs
+        )
     where = f"school {instance.school_id}" if instance.school_id else "municipality"
     due = format_date_ru(instance.due) if instance.due else "без срока"
-    typer.echo(f"step {instance.step_code} ({where}, occurrence {instance.occurrence}, due {due}): {instance.state}")
+    typer.echo(
+        f"step {instance.step_code} ({where}, occurrence {instance.occurrence}, due {due}): {instance.state}"
+    )
 
 
 @app.command()
@@ -356,15 +413,28 @@ def done(
     code: Annotated[str, typer.Argument(help="Step code.")],
     by: Annotated[str, typer.Option(help="E-mail of who did it.")],
     school: SchoolOption = None,
-    evidence: Annotated[str | None, typer.Option(help="Evidence: the order's number and date, a link.")] = None,
-    at: Annotated[str | None, typer.Option(help="When it was done, YYYY-MM-DD (default: now).")] = None,
+    evidence: Annotated[
+        str | None, typer.Option(help="Evidence: the order's number and date, a link.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When it was done, YYYY-MM-DD (default: now).")
+    ] = None,
     occurrence: OccurrenceOption = None,
     roadmap: RoadmapOption = None,
     now: NowOption = None,
 ) -> None:
     """Mark a step done (late if after its due date)."""
-    _act("mark_done", code=code, school=school, by=by, evidence=evidence, at=at, occurrence=occurrence,
-         roadmap=roadmap, now=now)
+    _act(
+        "mark_done",
+        code=code,
+        school=school,
+        by=by,
+        evidence=evidence,
+        at=at,
+        occurrence=occurrence,
+        roadmap=roadmap,
+        now=now,
+    )
 
 
 @app.command()
@@ -391,8 +461,16 @@ def na(
     now: NowOption = None,
 ) -> None:
     """Mark a step not applicable, with a reason."""
-    _act("mark_not_applicable", code=code, school=school, by=by, reason=reason, occurrence=occurrence,
-         roadmap=roadmap, now=now)
+    _act(
+        "mark_not_applicable",
+        code=code,
+        school=school,
+        by=by,
+        reason=reason,
+        occurrence=occurrence,
+        roadmap=roadmap,
+        now=now,
+    )
 
 
 @app.command()
@@ -433,8 +511,15 @@ def status(
 @app.command()
 def tick(
     now: NowOption = None,
-    send: Annotated[bool, typer.Option("--send/--no-send", help="Deliver the letters after deciding.")] = True,
-    prefect: Annotated[bool, typer.Option("--prefect", help="Run as a Prefect flow (ephemeral API unless PREFECT_API_URL is set).")] = False,
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Deliver the letters after deciding.")
+    ] = True,
+    prefect: Annotated[
+        bool,
+        typer.Option(
+            "--prefect", help="Run as a Prefect flow (ephemeral API unless PREFECT_API_URL is set)."
+        ),
+    ] = False,
     batch_size: Annotated[int, typer.Option(help="Schools per batch.")] = 500,
 ) -> None:
     """Evaluate every step at a moment, decide reminders and escalations, then deliver them."""
@@ -443,7 +528,9 @@ def tick(
     if prefect:
         from flows.tick import run_tick
 
-        summary = run_tick(engine=engine, now=moment, send=send, use_prefect=True, batch_size=batch_size)
+        summary = run_tick(
+            engine=engine, now=moment, send=send, use_prefect=True, batch_size=batch_size
+        )
     else:
         from engine.daily import tick_once
 
@@ -451,12 +538,16 @@ def tick(
     typer.echo(summary.text())
 
 
-docs_app = typer.Typer(help="Documents from templates (приказы, положения, справки).", no_args_is_help=True)
+docs_app = typer.Typer(
+    help="Documents from templates (приказы, положения, справки).", no_args_is_help=True
+)
 app.add_typer(docs_app, name="docs")
 
 
 @docs_app.command("list")
-def docs_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+def docs_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
     """The document templates nastavnik can render."""
     from documents.registry import list_templates
 
@@ -473,8 +564,12 @@ def docs_render(
     template: Annotated[str, typer.Argument(help="Template id (see `nastavnik docs list`).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the .docx/.xlsx.")],
     school: SchoolOption = None,
-    step: Annotated[str | None, typer.Option("--step", help="The step the document closes (attaches it).")] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="JSON/YAML with more fields, or a CSV of pairs.")] = None,
+    step: Annotated[
+        str | None, typer.Option("--step", help="The step the document closes (attaches it).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="JSON/YAML with more fields, or a CSV of pairs.")
+    ] = None,
     roadmap: RoadmapOption = None,
     by: Annotated[str, typer.Option(help="Who renders it (recorded).")] = "cli",
     now: NowOption = None,
@@ -498,9 +593,18 @@ def docs_render(
         elif session.exec(select(RoadmapRun)).first() is not None:
             runs = list(session.exec(select(RoadmapRun)))
             run = runs[0] if len(runs) == 1 else None
-        rendered = render_for_step(session=session, template_id=template, out=out, now=moment, by=by,
-                                   school_id=school, run=run, step_code=step, extra=extra,
-                                   templates_dir=get_settings().templates_dir)
+        rendered = render_for_step(
+            session=session,
+            template_id=template,
+            out=out,
+            now=moment,
+            by=by,
+            school_id=school,
+            run=run,
+            step_code=step,
+            extra=extra,
+            templates_dir=get_settings().templates_dir,
+        )
     typer.echo(f"{rendered.path} (sha256 {rendered.sha256[:12]})")
 
 
@@ -508,8 +612,12 @@ def docs_render(
 def serve(
     host: Annotated[str, typer.Option(help="Address of the portal.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the portal.")] = 8000,
-    prefect_port: Annotated[int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")] = 4200,
-    no_portal: Annotated[bool, typer.Option("--no-portal", help="Serve only the daily tick.")] = False,
+    prefect_port: Annotated[
+        int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")
+    ] = 4200,
+    no_portal: Annotated[
+        bool, typer.Option("--no-portal", help="Serve only the daily tick.")
+    ] = False,
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
     from flows.serve import serve_daily
@@ -523,18 +631,27 @@ def serve(
         except ImportError:
             typer.echo("warning: the portal is not available in this build", err=True)
         else:
+
             def portal() -> None:
                 run_portal(host, port)
 
             typer.echo(f"portal: http://{host}:{port}/")
-    serve_daily(db_url=engine.url.render_as_string(hide_password=False), timezone=tz, portal=portal,
-                prefect_port=prefect_port)
+    serve_daily(
+        db_url=engine.url.render_as_string(hide_password=False),
+        timezone=tz,
+        portal=portal,
+        prefect_port=prefect_port,
+    )
 
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo database and mail folder go.")] = Path("demo"),
-    send: Annotated[bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")] = True,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo database and mail folder go.")
+    ] = Path("demo"),
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")
+    ] = True,
 ) -> None:
     """Build a demo municipality of 12 schools, launch seed 000, play 2022 forward, show the result."""
     import shutil
@@ -555,7 +672,9 @@ def demo(
     engine = _engine()
     typer.echo(f"demo municipality in {directory}\n")
     result = run_demo(engine=engine, workdir=directory, send=send, echo=typer.echo)
-    typer.echo(f"{result.acts} step(s) marked done by schools and the coordinator during the year\n")
+    typer.echo(
+        f"{result.acts} step(s) marked done by schools and the coordinator during the year\n"
+    )
     status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
     _demo_outro(directory, engine)
 
@@ -567,7 +686,9 @@ def _demo_outro(directory: Path, engine: Any) -> None:
 
     with Session(engine) as session:
         rows = session.exec(
-            select(OutboxItem.level, OutboxItem.recipient, func.count()).group_by(OutboxItem.level, OutboxItem.recipient)
+            select(OutboxItem.level, OutboxItem.recipient, func.count()).group_by(
+                OutboxItem.level, OutboxItem.recipient
+            )
         ).all()
     typer.echo("\ndecided notifications (level, recipient, items):")
     for level, recipient, count in sorted(rows):
@@ -582,7 +703,11 @@ def _demo_outro(directory: Path, engine: Any) -> None:
         "  nastavnik status --now 2022-09-15 --school sosh1   # one school's steps\n"
         "  nastavnik status --json --now 2022-09-15           # the same as JSON\n"
         "  nastavnik roadmap show beloyarsky-2022             # the roadmap with resolved dates\n"
-        + (f"  nastavnik outbox show 1                              # a letter as the school sees it\n  less {letters[0]}\n" if letters else "")
+        + (
+            f"  nastavnik outbox show 1                              # a letter as the school sees it\n  less {letters[0]}\n"
+            if letters
+            else ""
+        )
     )
 
 

@@ -43,17 +43,28 @@ def write_schools_csv(path: Path, schools: list[dict[str, str]] | None = None) -
     return path
 
 
-def setup_municipality(*, engine: Engine, now: datetime, workdir: Path, schools: list[dict[str, str]] | None = None) -> None:
+def setup_municipality(
+    *, engine: Engine, now: datetime, workdir: Path, schools: list[dict[str, str]] | None = None
+) -> None:
     """Create the schema, the demo municipality and import its schools from a CSV file."""
     upgrade_database(engine)
     details = dict(demo_data.MUNICIPALITY)
     with session_scope(engine) as session:
         init_municipality(
-            session=session, now=now, name=details.pop("name"), timezone=details.pop("timezone"),
-            coordinator=details.pop("coordinator_email"), head=details.pop("head_email"), **details,
+            session=session,
+            now=now,
+            name=details.pop("name"),
+            timezone=details.pop("timezone"),
+            coordinator=details.pop("coordinator_email"),
+            head=details.pop("head_email"),
+            **details,
         )
-        import_schools(session=session, path=write_schools_csv(workdir / "schools.csv", schools), now=now,
-                       by=demo_data.MUNICIPALITY["coordinator_email"])
+        import_schools(
+            session=session,
+            path=write_schools_csv(workdir / "schools.csv", schools),
+            now=now,
+            by=demo_data.MUNICIPALITY["coordinator_email"],
+        )
 
 
 def demo_acts(*, session: Session, run: RoadmapRun, until: date) -> list[DemoAct]:
@@ -78,8 +89,14 @@ def demo_acts(*, session: Session, run: RoadmapRun, until: date) -> list[DemoAct
             when = instance.start
         if when <= until:
             number = 10 + order[instance.step_code]
-            acts.append(DemoAct(code=instance.step_code, school=instance.school_id, at=when,
-                                evidence=f"Приказ от {when:%d.%m.%Y} № {number}-од"))
+            acts.append(
+                DemoAct(
+                    code=instance.step_code,
+                    school=instance.school_id,
+                    at=when,
+                    evidence=f"Приказ от {when:%d.%m.%Y} № {number}-од",
+                )
+            )
     acts.sort(key=lambda act: act.at)
     return acts
 
@@ -94,47 +111,77 @@ class DemoResult:
     acts: int = 0
 
 
-def run_demo(*, engine: Engine, workdir: Path, send: bool = True,
-             echo: Callable[[str], None] = print) -> DemoResult:
+def run_demo(
+    *, engine: Engine, workdir: Path, send: bool = True, echo: Callable[[str], None] = print
+) -> DemoResult:
     """Build the demo municipality, launch seed 000, play the year forward with ticks."""
     tz = demo_data.MUNICIPALITY["timezone"]
     launch_day = date(2022, 3, 1)
     setup_municipality(engine=engine, now=at_nine(launch_day, tz), workdir=workdir)
     coordinator = Actor(demo_data.MUNICIPALITY["coordinator_email"])
     with session_scope(engine) as session:
-        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=at_nine(launch_day, tz),
-                       by=coordinator.email)
+        launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=at_nine(launch_day, tz),
+            by=coordinator.email,
+        )
     with session_scope(engine) as session:
         run = session.exec(select(RoadmapRun)).one()
         _, schedules = run_definition(run)
         for code, schedule in schedules.items():
             if schedule.kind == "unscheduled":  # the coordinator sets «по отдельному графику» dates
-                schedule_step(session=session, run=run, code=code, due=date(2022, 10, 31), start=date(2022, 9, 1),
-                              actor=coordinator, now=at_nine(date(2022, 3, 10), tz))
-    result = DemoResult(database=engine.url.render_as_string(hide_password=True), mail_dir=workdir / "mail")
+                schedule_step(
+                    session=session,
+                    run=run,
+                    code=code,
+                    due=date(2022, 10, 31),
+                    start=date(2022, 9, 1),
+                    actor=coordinator,
+                    now=at_nine(date(2022, 3, 10), tz),
+                )
+    result = DemoResult(
+        database=engine.url.render_as_string(hide_password=True), mail_dir=workdir / "mail"
+    )
     done_before: set[tuple[str, str | None, date]] = set()
     for tick_day in demo_data.TICK_DATES:
         with session_scope(engine) as session:
             run = session.exec(select(RoadmapRun)).one()
-            acts = [a for a in demo_acts(session=session, run=run, until=tick_day - timedelta(days=1))
-                    if (a.code, a.school, a.at) not in done_before]
+            acts = [
+                a
+                for a in demo_acts(session=session, run=run, until=tick_day - timedelta(days=1))
+                if (a.code, a.school, a.at) not in done_before
+            ]
         for act in acts:
             with session_scope(engine) as session:
                 run = session.exec(select(RoadmapRun)).one()
                 actor = Actor(_admin_email(act.school) if act.school else coordinator.email)
-                mark_done(session=session, run=run, code=act.code, school=act.school, actor=actor,
-                          now=at_nine(act.at, tz) + timedelta(hours=6), at=at_nine(act.at, tz) + timedelta(hours=5),
-                          evidence=act.evidence)
+                mark_done(
+                    session=session,
+                    run=run,
+                    code=act.code,
+                    school=act.school,
+                    actor=actor,
+                    now=at_nine(act.at, tz) + timedelta(hours=6),
+                    at=at_nine(act.at, tz) + timedelta(hours=5),
+                    evidence=act.evidence,
+                )
             done_before.add((act.code, act.school, act.at))
         result.acts += len(acts)
         if tick_day == demo_data.TICK_DATES[1]:
             with session_scope(engine) as session:
                 run = session.exec(select(RoadmapRun)).one()
                 # a small primary school forms its pairs in a network programme of another school
-                mark_not_applicable(session=session, run=run, code="3.3", school="nosh4",
-                                    actor=Actor(_admin_email("nosh4")), now=at_nine(tick_day, tz),
-                                    reason="Пары сформированы в сетевой программе МАОУ СОШ № 1 г. Белоярский "
-                                           "(договор о сетевом взаимодействии от 01.04.2022 № 7)")
+                mark_not_applicable(
+                    session=session,
+                    run=run,
+                    code="3.3",
+                    school="nosh4",
+                    actor=Actor(_admin_email("nosh4")),
+                    now=at_nine(tick_day, tz),
+                    reason="Пары сформированы в сетевой программе МАОУ СОШ № 1 г. Белоярский "
+                    "(договор о сетевом взаимодействии от 01.04.2022 № 7)",
+                )
         summary = tick_once(engine=engine, now=at_nine(tick_day, tz), send=send)
         result.ticks.append(summary)
         echo(summary.text())

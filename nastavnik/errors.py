@@ -21,9 +21,7 @@ class DeadlineError(NastavnikError):
     def __init__(self, phrase: str, expected: str, *, where: str | None = None) -> None:
         self.phrase = phrase
         self.expected = expected
-        super().__init__(
-            f"cannot read deadline {phrase!r}: expected {expected}", where=where
-        )
+        super().__init__(f"cannot read deadline {phrase!r}: expected {expected}", where=where)
 
 
 class DefinitionError(NastavnikError):

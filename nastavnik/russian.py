@@ -5,12 +5,32 @@ from __future__ import annotations
 from datetime import date
 
 MONTHS_GENITIVE = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 )
 MONTHS_NOMINATIVE = (
-    "январь", "февраль", "март", "апрель", "май", "июнь",
-    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
 )
 
 
@@ -46,3 +66,14 @@ def format_decimal_ru(value: float, *, digits: int = 1) -> str:
     """«45,5», «100» — a number with a decimal comma and no trailing «,0», as Russian text writes it."""
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
     return text.replace(".", ",") if text != "-0" else "0"
+
+
+def format_schedule_ru(schedule: object, *, separator: str = "; ") -> str:
+    """A compiled schedule's dates in Russian: «1 марта 2022 г. – 30 апреля 2022 г.», «до 15 мая 2022 г.»."""
+    if getattr(schedule, "kind", None) == "unscheduled":
+        return "по отдельному графику"
+    parts = []
+    for occurrence in getattr(schedule, "occurrences", ()):
+        prefix = format_date_ru(occurrence.start) + " – " if occurrence.start else "до "
+        parts.append(prefix + format_date_ru(occurrence.due))
+    return separator.join(parts)

@@ -14,15 +14,39 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NASTAVNIK_", extra="ignore")
 
-    db: str = Field(default="sqlite:///nastavnik.db", description="SQLAlchemy URL of nastavnik's database (SQLite file by default, postgresql+psycopg://… for many users).")
-    roadmaps_dir: Path | None = Field(default=None, description="An extra folder of roadmap definitions (*.yaml) besides the built-in ones.")
-    base_url: str = Field(default="http://127.0.0.1:8000", description="Public address of the portal, used in links in letters.")
-    smtp_url: str | None = Field(default=None, description="smtp://user:password@host:port (STARTTLS) or smtps://…; when unset, letters go to the mail folder.")
+    db: str = Field(
+        default="sqlite:///nastavnik.db",
+        description="SQLAlchemy URL of nastavnik's database (SQLite file by default, postgresql+psycopg://… for many users).",
+    )
+    roadmaps_dir: Path | None = Field(
+        default=None,
+        description="An extra folder of roadmap definitions (*.yaml) besides the built-in ones.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of the portal, used in links in letters.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:password@host:port (STARTTLS) or smtps://…; when unset, letters go to the mail folder.",
+    )
     mail_from: str = Field(default="nastavnik@localhost", description="From address of letters.")
-    mail_dir: Path = Field(default=Path("mail"), description="Folder for .eml letters when no SMTP server is configured.")
-    templates_dir: Path | None = Field(default=None, description="A folder of the municipality's own .docx templates that override the built-in ones.")
-    documents_dir: Path = Field(default=Path("files"), description="Where generated documents and uploaded scans are stored (outside the web root).")
-    secret_key: str = Field(default="change-me-in-production", description="Key that signs sessions, CSRF tokens and sign-in links.")
+    mail_dir: Path = Field(
+        default=Path("mail"),
+        description="Folder for .eml letters when no SMTP server is configured.",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="A folder of the municipality's own .docx templates that override the built-in ones.",
+    )
+    documents_dir: Path = Field(
+        default=Path("files"),
+        description="Where generated documents and uploaded scans are stored (outside the web root).",
+    )
+    secret_key: str = Field(
+        default="change-me-in-production",
+        description="Key that signs sessions, CSRF tokens and sign-in links.",
+    )
 
 
 @lru_cache(maxsize=1)

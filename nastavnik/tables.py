@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from definitions.deadlines import Schedule
 from definitions.schema import Roadmap
-from nastavnik.russian import format_date_ru
+from nastavnik.russian import format_date_ru, format_schedule_ru
 
 
 def _dates(schedule: Schedule) -> str:
     if schedule.kind == "unscheduled":
         return "по отдельному графику (даты назначит координатор)"
-    parts = []
-    for occurrence in schedule.occurrences:
-        start = format_date_ru(occurrence.start) + " – " if occurrence.start else "до "
-        parts.append(start + format_date_ru(occurrence.due))
-    return "\n".join(parts)
+    return format_schedule_ru(schedule, separator="\n")
 
 
 def render_roadmap_table(roadmap: Roadmap, schedules: dict[str, Schedule]) -> None:
@@ -22,8 +18,10 @@ def render_roadmap_table(roadmap: Roadmap, schedules: dict[str, Schedule]) -> No
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{roadmap.title}\n{format_date_ru(roadmap.period.start)} – {format_date_ru(roadmap.period.end)}",
-                  show_lines=True)
+    table = Table(
+        title=f"{roadmap.title}\n{format_date_ru(roadmap.period.start)} – {format_date_ru(roadmap.period.end)}",
+        show_lines=True,
+    )
     for column in ("№", "Мероприятие", "Срок (как в источнике)", "Даты", "Ответственные", "Кто"):
         table.add_column(column)
     for step in roadmap.steps:
@@ -75,11 +73,15 @@ def render_status(status: object, schools: dict[str, object]) -> None:
     for view in status.views:
         cells[(view.school or "", view.code)].append(view.state)
     units = [""] + sorted({view.school for view in status.views if view.school})
-    table = Table(title=f"{status.run.title}\nна {format_date_ru(status.today)}", title_justify="left")
+    table = Table(
+        title=f"{status.run.title}\nна {format_date_ru(status.today)}", title_justify="left"
+    )
     table.add_column("№", no_wrap=True, min_width=5)
     table.add_column("мероприятие", width=34, no_wrap=True, overflow="ellipsis")
     for unit in units:
-        table.add_column("МО" if not unit else unit[:8], justify="center", no_wrap=True, min_width=2)
+        table.add_column(
+            "МО" if not unit else unit[:8], justify="center", no_wrap=True, min_width=2
+        )
     table.add_column("выполнено", justify="right", no_wrap=True, min_width=9)
     per_unit: dict[str, Counter[str]] = defaultdict(Counter)
     for code in codes:
@@ -97,18 +99,35 @@ def render_status(status: object, schools: dict[str, object]) -> None:
             row.append(f"{done} из {total}")
         else:
             municipal = cells.get(("", code), [])
-            row.append("да" if municipal and cell_state(municipal) in ("done", "done_late", "not_applicable") else "нет")
+            row.append(
+                "да"
+                if municipal and cell_state(municipal) in ("done", "done_late", "not_applicable")
+                else "нет"
+            )
         table.add_row(*row)
     table.add_section()
     table.add_row("", "просрочено", *[str(per_unit[u]["overdue"]) for u in units], "", style="bold")
     console = Console(width=max(Console().width, 64 + sum(3 + max(2, len(u[:8])) for u in units)))
     console.print(table)
-    names = ", ".join(f"{unit[:8]} — {getattr(schools.get(unit), 'short_name', unit)}" for unit in units if unit)
+    names = ", ".join(
+        f"{unit[:8]} — {getattr(schools.get(unit), 'short_name', unit)}" for unit in units if unit
+    )
     console.print("МО — муниципалитет; " + names, highlight=False)
-    legend = "  ".join(f"{SYMBOLS[s][0]} {label}" for s, label in (
-        ("done", "в срок"), ("done_late", "с опозданием"), ("overdue", "просрочено"), ("due_soon", "срок скоро"),
-        ("open", "открыто"), ("blocked", "ждёт предыдущего шага"), ("not_applicable", "неприменимо")))
+    legend = "  ".join(
+        f"{SYMBOLS[s][0]} {label}"
+        for s, label in (
+            ("done", "в срок"),
+            ("done_late", "с опозданием"),
+            ("overdue", "просрочено"),
+            ("due_soon", "срок скоро"),
+            ("open", "открыто"),
+            ("blocked", "ждёт предыдущего шага"),
+            ("not_applicable", "неприменимо"),
+        )
+    )
     console.print(legend, highlight=False)
     totals = status.counts()
-    console.print("итого: " + ", ".join(f"{state} {totals[state]}" for state in _PRIORITY if totals[state]),
-                  highlight=False)
+    console.print(
+        "итого: " + ", ".join(f"{state} {totals[state]}" for state in _PRIORITY if totals[state]),
+        highlight=False,
+    )

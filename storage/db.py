@@ -28,7 +28,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
     url = _normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,7 +85,9 @@ def upgrade_database(engine: Engine) -> str:
         with engine.connect() as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as error:
-        raise NastavnikError(f"cannot open the database: {error.orig}", where=str(engine.url)) from None
+        raise NastavnikError(
+            f"cannot open the database: {error.orig}", where=str(engine.url)
+        ) from None
     return revision or "base"
 
 

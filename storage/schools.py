@@ -33,7 +33,9 @@ def get_municipality(session: Session) -> Municipality:
     """The database's municipality; a clear error when `nastavnik init` has not been run."""
     municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
     if municipality is None:
-        raise NastavnikError("no municipality yet: run `nastavnik init --municipality NAME --tz ZONE` first")
+        raise NastavnikError(
+            "no municipality yet: run `nastavnik init --municipality NAME --tz ZONE` first"
+        )
     return municipality
 
 
@@ -54,15 +56,19 @@ def init_municipality(
         try:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise NastavnikError(f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
-                                 where="--tz") from None
+            raise NastavnikError(
+                f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
+                where="--tz",
+            ) from None
     for label, email in (("--coordinator", coordinator), ("--head", head)):
         if email is not None and not _EMAIL.match(email):
             raise NastavnikError(f"{email!r} is not an e-mail address", where=label)
     municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
     if municipality is None:
         if not name:
-            raise NastavnikError("a new database needs the municipality's name", where="--municipality")
+            raise NastavnikError(
+                "a new database needs the municipality's name", where="--municipality"
+            )
         municipality = Municipality(name=name, timezone=timezone or "Europe/Moscow", created_at=now)
     if name:
         municipality.name = name
@@ -115,8 +121,10 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise NastavnikError("expected a .csv or .xlsx file", where=str(path))
     rows = [(index, cells) for index, cells in rows if any(cells)]
     if not rows:
-        raise NastavnikError("the file is empty: expected a header row with id, name, short_name, director, admin_email",
-                             where=str(path))
+        raise NastavnikError(
+            "the file is empty: expected a header row with id, name, short_name, director, admin_email",
+            where=str(path),
+        )
     header = [cell.strip().lower() for cell in rows[0][1]]
     return header, rows[1:]
 
@@ -151,13 +159,17 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
         value = {name: cells[index] for name, index in position.items()}
 
         def problem(column: str, message: str) -> None:
-            problems.append(f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}")
+            problems.append(
+                f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}"
+            )
 
         for column in REQUIRED_COLUMNS:
             if not value[column]:
                 problem(column, "is empty")
         if value["id"] and not _ID.match(value["id"]):
-            problem("id", f"{value['id']!r} is not a valid id (latin letters, digits, '-', '_', '.')")
+            problem(
+                "id", f"{value['id']!r} is not a valid id (latin letters, digits, '-', '_', '.')"
+            )
         if value["id"] in seen:
             problem("id", f"{value['id']!r} repeats row {seen[value['id']]}")
         elif value["id"]:
@@ -168,7 +180,8 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
         parsed.append(value)
     if problems:
         raise NastavnikError(
-            f"{len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems), where=str(path)
+            f"{len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems),
+            where=str(path),
         )
     if not parsed:
         raise NastavnikError("no school rows under the header", where=str(path))
@@ -186,8 +199,15 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
         extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and v}
         school = known.get(row["id"])
         if school is None:
-            school = School(id=row["id"], municipality_id=municipality.id or 0, added_at=now,
-                            name="", short_name="", director="", admin_email="")
+            school = School(
+                id=row["id"],
+                municipality_id=municipality.id or 0,
+                added_at=now,
+                name="",
+                short_name="",
+                director="",
+                admin_email="",
+            )
             added.append(row["id"])
         else:
             updated.append(row["id"])
@@ -199,7 +219,13 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
         school.curator_email = row.get("curator_email", "") or school.curator_email
         school.extra = extra
         session.add(school)
-    session.add(JournalEntry(at=now, actor=by, action="schools_import",
-                             details={"file": path.name, "added": added, "updated": updated}))
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=by,
+            action="schools_import",
+            details={"file": path.name, "added": added, "updated": updated},
+        )
+    )
     session.flush()
     return ImportResult(added=added, updated=updated)

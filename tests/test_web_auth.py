@@ -25,11 +25,20 @@ def _client(portal: Portal, **kwargs: object) -> TestClient:
     return TestClient(portal.app(**kwargs), raise_server_exceptions=False, follow_redirects=False)  # type: ignore[arg-type]
 
 
-def test_password_sign_in_sets_an_httponly_samesite_session_cookie_and_sign_out_ends_it(portal: Portal) -> None:
+def test_password_sign_in_sets_an_httponly_samesite_session_cookie_and_sign_out_ends_it(
+    portal: Portal,
+) -> None:
     client = _client(portal)
     token = csrf_of(client.get("/signin").text)
-    response = client.post("/signin", data={"email": ADMIN_1.upper(), "password": PASSWORD, "csrf_token": token,
-                                            "next": "/schools/sosh1"})
+    response = client.post(
+        "/signin",
+        data={
+            "email": ADMIN_1.upper(),
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/schools/sosh1",
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == "/schools/sosh1"
     cookie = response.headers["set-cookie"]
     assert "nastavnik_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -41,7 +50,9 @@ def test_password_sign_in_sets_an_httponly_samesite_session_cookie_and_sign_out_
 
 
 def test_on_https_the_cookies_are_secure(tmp_path_factory: pytest.TempPathFactory) -> None:
-    portal = build_portal(tmp_path_factory.mktemp("https"), acts_until=None, base_url="https://portal.example.ru")
+    portal = build_portal(
+        tmp_path_factory.mktemp("https"), acts_until=None, base_url="https://portal.example.ru"
+    )
     client = TestClient(portal.app(), base_url="https://testserver", follow_redirects=False)
     response = client.get("/signin")
     assert "Secure" in response.headers["set-cookie"]
@@ -50,8 +61,15 @@ def test_on_https_the_cookies_are_secure(tmp_path_factory: pytest.TempPathFactor
 def test_an_offsite_next_is_ignored(portal: Portal) -> None:
     client = _client(portal)
     token = csrf_of(client.get("/signin").text)
-    response = client.post("/signin", data={"email": ADMIN_1, "password": PASSWORD, "csrf_token": token,
-                                            "next": "//evil.example/x"})
+    response = client.post(
+        "/signin",
+        data={
+            "email": ADMIN_1,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["location"] == "/"
 
 
@@ -59,10 +77,14 @@ def test_a_wrong_password_says_so_and_repeated_failures_are_rate_limited(portal:
     client = _client(portal)
     token = csrf_of(client.get("/signin").text)
     for _ in range(5):
-        response = client.post("/signin", data={"email": "sosh3@x.ru", "password": "wrong-password",
-                                                "csrf_token": token})
+        response = client.post(
+            "/signin",
+            data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token},
+        )
         assert response.status_code == 400 and "Неверный e-mail или пароль." in response.text
-    response = client.post("/signin", data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token})
+    response = client.post(
+        "/signin", data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token}
+    )
     assert response.status_code == 429 and "Слишком много попыток" in response.text
     empty = client.post("/signin", data={"email": "", "password": "", "csrf_token": token})
     assert empty.status_code == 400 and "Введите e-mail и пароль." in empty.text
@@ -112,16 +134,39 @@ def test_add_user_checks_role_and_school(portal: Portal) -> None:
         with pytest.raises(NastavnikError, match="needs a school"):
             add_user(session=session, email="a@x.ru", role="school_admin", now=portal.now, by="t")
         with pytest.raises(NastavnikError, match="unknown school"):
-            add_user(session=session, email="a@x.ru", role="school_admin", school_id="nope", now=portal.now, by="t")
+            add_user(
+                session=session,
+                email="a@x.ru",
+                role="school_admin",
+                school_id="nope",
+                now=portal.now,
+                by="t",
+            )
         with pytest.raises(NastavnikError, match="unknown role"):
             add_user(session=session, email="a@x.ru", role="admin", now=portal.now, by="t")
         with pytest.raises(NastavnikError, match="leave out --school"):
-            add_user(session=session, email="a@x.ru", role="viewer", school_id="sosh1", now=portal.now, by="t")
+            add_user(
+                session=session,
+                email="a@x.ru",
+                role="viewer",
+                school_id="sosh1",
+                now=portal.now,
+                by="t",
+            )
         with pytest.raises(NastavnikError, match="не короче 8"):
-            add_user(session=session, email="a@x.ru", role="viewer", password="short", now=portal.now, by="t")
+            add_user(
+                session=session,
+                email="a@x.ru",
+                role="viewer",
+                password="short",
+                now=portal.now,
+                by="t",
+            )
 
 
-def test_users_add_without_a_password_writes_a_sign_in_letter(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_users_add_without_a_password_writes_a_sign_in_letter(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nastavnik.settings import get_settings
     from web.cli import users_app
 
@@ -129,8 +174,17 @@ def test_users_add_without_a_password_writes_a_sign_in_letter(portal: Portal, mo
     monkeypatch.setenv("NASTAVNIK_MAIL_DIR", str(portal.settings.mail_dir / "cli"))
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(users_app, ["add", "kazym@beloyarsky-edu.example.ru", "--role", "school_admin",
-                                                "--school", "kazym"])
+        result = CliRunner().invoke(
+            users_app,
+            [
+                "add",
+                "kazym@beloyarsky-edu.example.ru",
+                "--role",
+                "school_admin",
+                "--school",
+                "kazym",
+            ],
+        )
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.db import session_scope
 from storage.models import JournalEntry, StepInstance
@@ -40,7 +40,9 @@ def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
     app = portal.app()
     made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
     anonymous = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    anonymous.get("/signin")  # gets a pre-session cookie, so its CSRF token is valid and only the role is missing
+    anonymous.get(
+        "/signin"
+    )  # gets a pre-session cookie, so its CSRF token is valid and only the role is missing
     made["anonymous"] = anonymous
     yield made
     for client in made.values():
@@ -68,12 +70,21 @@ def _allowed(role: str, target: str) -> bool:
 def _snapshot(portal: Portal) -> tuple[int, list[tuple[int, str, int]]]:
     with session_scope(portal.engine) as session:
         journal = len(list(session.exec(select(JournalEntry.id))))
-        rows = [(i.id or 0, i.state, i.version) for i in session.exec(select(StepInstance).order_by(StepInstance.id))]
+        rows = [
+            (i.id or 0, i.state, i.version)
+            for i in session.exec(select(StepInstance).order_by(col(StepInstance.id)))
+        ]
     return journal, rows
 
 
-def _expect(response: object, *, allowed: bool, role: str, before: tuple[int, list[tuple[int, str, int]]],
-            portal: Portal) -> None:
+def _expect(
+    response: object,
+    *,
+    allowed: bool,
+    role: str,
+    before: tuple[int, list[tuple[int, str, int]]],
+    portal: Portal,
+) -> None:
     status = response.status_code  # type: ignore[attr-defined]
     if allowed:
         assert status == 303, response.text  # type: ignore[attr-defined]
@@ -117,17 +128,28 @@ def test_only_the_coordinator_sets_dates_of_unscheduled_steps(
     client = clients[role]
     school = {"all": "", "own": "sosh1", "other": "sosh2"}[target]
     before = _snapshot(portal)
-    response = client.post("/steps/3.4/schedule", data={"csrf_token": _token(client), "run": "beloyarsky-2022",
-                                                         "due": "2022-10-31", "start": "2022-09-01",
-                                                         "school": school})
+    response = client.post(
+        "/steps/3.4/schedule",
+        data={
+            "csrf_token": _token(client),
+            "run": "beloyarsky-2022",
+            "due": "2022-10-31",
+            "start": "2022-09-01",
+            "school": school,
+        },
+    )
     _expect(response, allowed=role == "coordinator", role=role, before=before, portal=portal)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_the_coordinator_launches_a_roadmap(portal: Portal, clients: dict[str, TestClient], role: str) -> None:
+def test_only_the_coordinator_launches_a_roadmap(
+    portal: Portal, clients: dict[str, TestClient], role: str
+) -> None:
     client = clients[role]
     before = _snapshot(portal)
-    response = client.post("/launch", data={"csrf_token": _token(client), "roadmap": "chaikovsky-2022-2023"})
+    response = client.post(
+        "/launch", data={"csrf_token": _token(client), "roadmap": "chaikovsky-2022-2023"}
+    )
     if role == "coordinator":
         assert response.status_code == 303
         return
@@ -135,13 +157,17 @@ def test_only_the_coordinator_launches_a_roadmap(portal: Portal, clients: dict[s
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_the_coordinator_imports_schools(portal: Portal, clients: dict[str, TestClient], role: str,
-                                              tmp_path: Path) -> None:
+def test_only_the_coordinator_imports_schools(
+    portal: Portal, clients: dict[str, TestClient], role: str, tmp_path: Path
+) -> None:
     client = clients[role]
     csv = "id,name,short_name,director,admin_email\nnew1,Новая школа,НШ,Петров Пётр Петрович,new1@x.ru\n"
     before = _snapshot(portal)
-    response = client.post("/import", data={"csrf_token": _token(client)},
-                           files={"file": ("schools.csv", csv.encode(), "text/csv")})
+    response = client.post(
+        "/import",
+        data={"csrf_token": _token(client)},
+        files={"file": ("schools.csv", csv.encode(), "text/csv")},
+    )
     if role == "coordinator":
         assert response.status_code == 303
         return
@@ -165,10 +191,14 @@ READS = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path", READS)
-def test_pages_are_shown_only_to_those_allowed(clients: dict[str, TestClient], role: str, path: str) -> None:
+def test_pages_are_shown_only_to_those_allowed(
+    clients: dict[str, TestClient], role: str, path: str
+) -> None:
     response = clients[role].get(path)
     if role == "anonymous":
-        assert response.status_code == 303 and response.headers["location"].startswith("/signin?next=")
+        assert response.status_code == 303 and response.headers["location"].startswith(
+            "/signin?next="
+        )
     elif role in READS[path]:
         assert response.status_code == 200
     else:
@@ -181,12 +211,20 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
 ) -> None:
     instance = open_instance(portal.engine, school="sosh1")
     before = _snapshot(portal)
-    response = clients[role].post(f"/instances/{instance.id}/done",
-                                  data={"version": str(instance.version), "number": "1", "doc_date": "2022-05-19"})
+    response = clients[role].post(
+        f"/instances/{instance.id}/done",
+        data={"version": str(instance.version), "number": "1", "doc_date": "2022-05-19"},
+    )
     assert response.status_code == 403
     assert "Форма устарела" in response.text
-    forged = clients[role].post(f"/instances/{instance.id}/done",
-                                data={"csrf_token": "0" * 64, "version": str(instance.version), "number": "1",
-                                      "doc_date": "2022-05-19"})
+    forged = clients[role].post(
+        f"/instances/{instance.id}/done",
+        data={
+            "csrf_token": "0" * 64,
+            "version": str(instance.version),
+            "number": "1",
+            "doc_date": "2022-05-19",
+        },
+    )
     assert forged.status_code == 403
     assert _snapshot(portal) == before

@@ -20,7 +20,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"
+    ),
 ]
 
 
@@ -37,7 +39,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Port
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     portal = build_portal(tmp_path_factory.mktemp("browser"), base_url=base)
-    server = uvicorn.Server(uvicorn.Config(portal.app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(portal.app(), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -55,7 +59,8 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
+            executable_path=str(CHROMIUM),
+            headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=ru"],
         )
         yield chromium
@@ -70,7 +75,9 @@ def _sign_in(page: object, base: str, email: str) -> None:
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
-def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(served, browser) -> None:
+def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(
+    served, browser
+) -> None:
     base, _portal = served
     ARTIFACTS.mkdir(exist_ok=True)
     admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
@@ -88,7 +95,10 @@ def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(ser
     section.get_by_label("Скан подписанного документа").set_input_files(str(scan))
     section.get_by_role("button", name="Отметить выполненным").click()
     page.wait_for_load_state()
-    assert "Мероприятие 1.5 отмечено выполненным (№ 45-од от 18.05.2022)" in page.locator(".flash").inner_text()
+    assert (
+        "Мероприятие 1.5 отмечено выполненным (№ 45-од от 18.05.2022)"
+        in page.locator(".flash").inner_text()
+    )
     section = page.locator("#step-1-5")
     assert "выполнено с опозданием" in section.inner_text()
     assert "scan.pdf" in section.inner_text()

@@ -91,14 +91,20 @@ def test_the_xlsx_export_is_the_matrix_with_dates(coordinator: TestClient) -> No
     assert workbook["Мероприятия"]["A2"].value == "1.1"
 
 
-def test_the_ical_feed_lists_the_schools_open_deadlines_behind_a_secret_link(portal: Portal) -> None:
+def test_the_ical_feed_lists_the_schools_open_deadlines_behind_a_secret_link(
+    portal: Portal,
+) -> None:
     from icalendar import Calendar
 
     with signed_in(portal.app(), ADMIN_1) as client:
-        path = re.search(r'href="(/calendar/[^"]+\.ics)"', client.get("/schools/sosh1").text).group(1)  # type: ignore[union-attr]
+        found = re.search(r'href="(/calendar/[^"]+\.ics)"', client.get("/schools/sosh1").text)
+    assert found is not None
+    path = found.group(1)
     anonymous = TestClient(portal.app())
     response = anonymous.get(path)
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/calendar"
+    )
     events = Calendar.from_ical(response.content).walk("VEVENT")
     summaries = [str(e["summary"]) for e in events]
     assert any(s.startswith("Срок: 1.5 Назначение кураторов") for s in summaries)

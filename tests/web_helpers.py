@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done
@@ -46,34 +46,82 @@ class Portal:
         return create_app(engine=self.engine, settings=self.settings, clock=lambda: moment)
 
 
-def build_portal(workdir: Path, *, url: str | None = None, acts_until: date | None = date(2022, 5, 1),
-                 now: datetime = NOW, base_url: str = "http://testserver") -> Portal:
+def build_portal(
+    workdir: Path,
+    *,
+    url: str | None = None,
+    acts_until: date | None = date(2022, 5, 1),
+    now: datetime = NOW,
+    base_url: str = "http://testserver",
+) -> Portal:
     """The demo municipality with beloyarsky-2022 launched, some demo acts done, and four users."""
     workdir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url or f"sqlite:///{workdir / 'portal.db'}")
     launch_day = date(2022, 3, 1)
     setup_municipality(engine=engine, now=at_nine(launch_day, TZ), workdir=workdir)
     with session_scope(engine) as session:
-        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=at_nine(launch_day, TZ),
-                       by=COORDINATOR)
+        launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=at_nine(launch_day, TZ),
+            by=COORDINATOR,
+        )
     if acts_until is not None:
         with session_scope(engine) as session:
             run = session.exec(select(RoadmapRun)).one()
             for act in demo_acts(session=session, run=run, until=acts_until):
-                email = next(s["admin_email"] for s in demo_data.SCHOOLS if s["id"] == act.school) \
-                    if act.school else COORDINATOR
-                mark_done(session=session, run=run, code=act.code, school=act.school, actor=Actor(email),
-                          now=at_nine(act.at, TZ) + timedelta(hours=6), at=at_nine(act.at, TZ) + timedelta(hours=5),
-                          evidence=act.evidence)
+                email = (
+                    next(s["admin_email"] for s in demo_data.SCHOOLS if s["id"] == act.school)
+                    if act.school
+                    else COORDINATOR
+                )
+                mark_done(
+                    session=session,
+                    run=run,
+                    code=act.code,
+                    school=act.school,
+                    actor=Actor(email),
+                    now=at_nine(act.at, TZ) + timedelta(hours=6),
+                    at=at_nine(act.at, TZ) + timedelta(hours=5),
+                    evidence=act.evidence,
+                )
     with session_scope(engine) as session:
-        add_user(session=session, email=COORDINATOR, role="coordinator", password=PASSWORD, now=now, by="test")
-        add_user(session=session, email=VIEWER, role="viewer", password=PASSWORD, now=now, by="test")
-        add_user(session=session, email=ADMIN_1, role="school_admin", school_id="sosh1", password=PASSWORD,
-                 now=now, by="test")
-        add_user(session=session, email=ADMIN_2, role="school_admin", school_id="sosh2", password=PASSWORD,
-                 now=now, by="test")
-    settings = Settings(db=str(engine.url), base_url=base_url, documents_dir=workdir / "files",
-                        mail_dir=workdir / "mail", secret_key="test-secret-key-for-the-portal")
+        add_user(
+            session=session,
+            email=COORDINATOR,
+            role="coordinator",
+            password=PASSWORD,
+            now=now,
+            by="test",
+        )
+        add_user(
+            session=session, email=VIEWER, role="viewer", password=PASSWORD, now=now, by="test"
+        )
+        add_user(
+            session=session,
+            email=ADMIN_1,
+            role="school_admin",
+            school_id="sosh1",
+            password=PASSWORD,
+            now=now,
+            by="test",
+        )
+        add_user(
+            session=session,
+            email=ADMIN_2,
+            role="school_admin",
+            school_id="sosh2",
+            password=PASSWORD,
+            now=now,
+            by="test",
+        )
+    settings = Settings(
+        db=str(engine.url),
+        base_url=base_url,
+        documents_dir=workdir / "files",
+        mail_dir=workdir / "mail",
+        secret_key="test-secret-key-for-the-portal",
+    )
     return Portal(engine=engine, settings=settings, workdir=workdir, now=now)
 
 
@@ -91,7 +139,9 @@ def signed_in(app: FastAPI, email: str, password: str = PASSWORD) -> TestClient:
     """A TestClient signed in as ``email`` (through the sign-in form, CSRF and all)."""
     client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     page = client.get("/signin")
-    response = client.post("/signin", data={"email": email, "password": password, "csrf_token": csrf_of(page.text)})
+    response = client.post(
+        "/signin", data={"email": email, "password": password, "csrf_token": csrf_of(page.text)}
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -99,10 +149,12 @@ def signed_in(app: FastAPI, email: str, password: str = PASSWORD) -> TestClient:
 def open_instance(engine: Engine, *, school: str | None, code: str | None = None) -> StepInstance:
     """An open step instance of a school (or the municipality) — the first one, or of ``code``."""
     with session_scope(engine) as session:
-        query = select(StepInstance).where(StepInstance.unit == (school or ""), StepInstance.state == "open")
+        query = select(StepInstance).where(
+            StepInstance.unit == (school or ""), StepInstance.state == "open"
+        )
         if code is not None:
             query = query.where(StepInstance.step_code == code)
-        instance = session.exec(query.order_by(StepInstance.id)).first()
+        instance = session.exec(query.order_by(col(StepInstance.id))).first()
         assert instance is not None
         return instance
 
@@ -110,8 +162,13 @@ def open_instance(engine: Engine, *, school: str | None, code: str | None = None
 def done_instance(engine: Engine, *, school: str | None) -> StepInstance:
     """A resolved step instance of a school (or the municipality)."""
     with session_scope(engine) as session:
-        instance = session.exec(select(StepInstance).where(StepInstance.unit == (school or ""),
-                                                           StepInstance.state.in_(("done", "done_late")))  # type: ignore[attr-defined]
-                                .order_by(StepInstance.id)).first()
+        instance = session.exec(
+            select(StepInstance)
+            .where(
+                StepInstance.unit == (school or ""),
+                col(StepInstance.state).in_(("done", "done_late")),
+            )  # type: ignore[attr-defined]
+            .order_by(col(StepInstance.id))
+        ).first()
         assert instance is not None
         return instance

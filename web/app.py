@@ -78,8 +78,9 @@ class BodyLimit:
             while more:
                 message = await receive()
                 more = message.get("more_body", False) and message["type"] == "http.request"
-        response = HTMLResponse(pages.too_large_page(scope), status_code=413,
-                                headers={"Connection": "close"})
+        response = HTMLResponse(
+            pages.too_large_page(scope), status_code=413, headers={"Connection": "close"}
+        )
         await response(scope, receive, send)
 
 
@@ -89,7 +90,7 @@ class _TooLarge(Exception):
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -108,8 +109,13 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     """
     from web.views import ALL_ROUTERS
 
-    app = FastAPI(title="nastavnik", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(pages.csrf_guard)])
+    app = FastAPI(
+        title="nastavnik",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(pages.csrf_guard)],
+    )
     app.state.engine = engine
     app.state.settings = settings
     app.state.clock = clock
@@ -120,7 +126,9 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         app.include_router(router)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             if name == "Cache-Control" and request.url.path.startswith("/static/"):
@@ -137,12 +145,18 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Exception) -> Response:
-        return pages.error_page(request, 403, "Нет доступа", str(error) or "У вас нет прав на это действие.")
+        return pages.error_page(
+            request, 403, "Нет доступа", str(error) or "У вас нет прав на это действие."
+        )
 
     @app.exception_handler(pages.CsrfFailed)
     async def csrf_failed(request: Request, _error: Exception) -> Response:
-        return pages.error_page(request, 403, "Форма устарела",
-                                "Страница открыта слишком давно или из другого окна. Обновите её и повторите.")
+        return pages.error_page(
+            request,
+            403,
+            "Форма устарела",
+            "Страница открыта слишком давно или из другого окна. Обновите её и повторите.",
+        )
 
     @app.exception_handler(NastavnikError)
     async def user_error(request: Request, error: Exception) -> Response:
@@ -150,20 +164,31 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: Exception) -> Response:
-        return pages.error_page(request, 400, "Неверный запрос", "Адрес или данные формы не поняты.")
+        return pages.error_page(
+            request, 400, "Неверный запрос", "Адрес или данные формы не поняты."
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         titles = {404: "Страница не найдена", 405: "Так нельзя", 413: "Слишком большой запрос"}
-        return pages.error_page(request, error.status_code, titles.get(error.status_code, "Ошибка"),
-                                str(error.detail) if error.status_code not in (404, 405) else
-                                "Проверьте адрес или вернитесь на главную.")
+        return pages.error_page(
+            request,
+            error.status_code,
+            titles.get(error.status_code, "Ошибка"),
+            str(error.detail)
+            if error.status_code not in (404, 405)
+            else "Проверьте адрес или вернитесь на главную.",
+        )
 
     @app.exception_handler(Exception)
     async def crash(request: Request, _error: Exception) -> Response:
-        return pages.error_page(request, 500, "Внутренняя ошибка",
-                                "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.")
+        return pages.error_page(
+            request,
+            500,
+            "Внутренняя ошибка",
+            "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.",
+        )
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app

@@ -20,14 +20,18 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
 from storage.models import User
 from web.models import SignInLink, WebSession
 
 ROLES = ("coordinator", "school_admin", "viewer")
-ROLE_TITLES = {"coordinator": "координатор", "school_admin": "ответственный в ОО", "viewer": "наблюдатель"}
+ROLE_TITLES = {
+    "coordinator": "координатор",
+    "school_admin": "ответственный в ОО",
+    "viewer": "наблюдатель",
+}
 SESSION_LIFETIME = timedelta(hours=12)
 LINK_LIFETIME = timedelta(minutes=30)
 
@@ -51,7 +55,11 @@ def token_hash(token: str) -> str:
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None."""
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-    stored = user.password_hash if user is not None and user.active and user.password_hash else _DUMMY_HASH
+    stored = (
+        user.password_hash
+        if user is not None and user.active and user.password_hash
+        else _DUMMY_HASH
+    )
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -64,16 +72,27 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
 def start_session(*, session: Session, user: User, now: datetime, remote_addr: str | None) -> str:
     """Create a session row; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(WebSession(token_hash=token_hash(token), user_id=user.id or 0, created_at=now,
-                           expires_at=now + SESSION_LIFETIME, remote_addr=remote_addr))
+    session.add(
+        WebSession(
+            token_hash=token_hash(token),
+            user_id=user.id or 0,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+            remote_addr=remote_addr,
+        )
+    )
     # old expired sessions of this user go when a new one starts
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+    session.execute(
+        delete(WebSession).where(
+            col(WebSession.user_id) == user.id, col(WebSession.expires_at) < now
+        )
+    )
     return token
 
 
 def end_session(*, session: Session, token: str) -> None:
     """Delete the session row (sign out)."""
-    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+    session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash(token)))
 
 
 def session_user(*, session: Session, token: str | None, now: datetime) -> User | None:
@@ -96,15 +115,26 @@ def session_user(*, session: Session, token: str | None, now: datetime) -> User 
 def create_signin_link(*, session: Session, user: User, now: datetime) -> str:
     """A one-time token for a sign-in link; valid for LINK_LIFETIME."""
     token = secrets.token_urlsafe(32)
-    session.add(SignInLink(token_hash=token_hash(token), user_id=user.id or 0, created_at=now,
-                           expires_at=now + LINK_LIFETIME))
+    session.add(
+        SignInLink(
+            token_hash=token_hash(token),
+            user_id=user.id or 0,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+    )
     return token
 
 
 def peek_signin_link(*, session: Session, token: str, now: datetime) -> User | None:
     """The user a link signs in, if it is unused and unexpired (does not use it)."""
     link = session.get(SignInLink, token_hash(token)) if token and len(token) <= 100 else None
-    if link is None or link.used_at is not None or link.expires_at is None or link.expires_at <= now:
+    if (
+        link is None
+        or link.used_at is not None
+        or link.expires_at is None
+        or link.expires_at <= now
+    ):
         return None
     user = session.get(User, link.user_id)
     return user if user is not None and user.active else None
@@ -117,7 +147,7 @@ def use_signin_link(*, session: Session, token: str, now: datetime) -> User | No
         return None
     result = session.execute(
         update(SignInLink)
-        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(SignInLink.token_hash) == token_hash(token), col(SignInLink.used_at).is_(None))
         .values(used_at=now)
     )
     return user if result.rowcount == 1 else None  # type: ignore[attr-defined]
@@ -137,7 +167,9 @@ def check_csrf(*, secret: str, session_token: str | None, submitted: str | None)
 
 def ical_token(*, secret: str, user: User) -> str:
     """The secret of a user's calendar feed link."""
-    digest = hmac.new(secret.encode(), f"ical:{user.id}:{user.email}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        secret.encode(), f"ical:{user.id}:{user.email}".encode(), hashlib.sha256
+    ).hexdigest()
     return f"{user.id}-{digest[:32]}"
 
 
@@ -147,7 +179,11 @@ def ical_user(*, session: Session, secret: str, token: str) -> User | None:
     if not head.isdigit():
         return None
     user = session.get(User, int(head))
-    if user is None or not user.active or not hmac.compare_digest(ical_token(secret=secret, user=user), token):
+    if (
+        user is None
+        or not user.active
+        or not hmac.compare_digest(ical_token(secret=secret, user=user), token)
+    ):
         return None
     return user
 
@@ -188,7 +224,9 @@ class Principal:
 
 def principal_of(user: User) -> Principal:
     """The Principal of a User row."""
-    return Principal(id=user.id or 0, email=user.email, role=user.role, school_id=user.school_id, name=user.name)
+    return Principal(
+        id=user.id or 0, email=user.email, role=user.role, school_id=user.school_id, name=user.name
+    )
 
 
 class Forbidden(Exception):
@@ -201,8 +239,14 @@ class Forbidden(Exception):
 class RateLimiter:
     """Sliding-window limits on sign-in attempts per address and per e-mail (per process)."""
 
-    def __init__(self, *, per_address: int = 20, per_email: int = 5, window: float = 300.0,
-                 clock: object = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        per_address: int = 20,
+        per_email: int = 5,
+        window: float = 300.0,
+        clock: object = time.monotonic,
+    ) -> None:
         self.per_address = per_address
         self.per_email = per_email
         self.window = window

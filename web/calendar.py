@@ -12,8 +12,9 @@ from engine.status import RunStatus
 RESOLVED = ("done", "done_late", "not_applicable")
 
 
-def deadlines_calendar(statuses: list[RunStatus], *, school: str | None, name: str, base_url: str,
-                       now: datetime) -> bytes:
+def deadlines_calendar(
+    statuses: list[RunStatus], *, school: str | None, name: str, base_url: str, now: datetime
+) -> bytes:
     """All-day events on the due dates of unresolved steps (a school's, or every one when school is None)."""
     calendar = Calendar()
     calendar.add("prodid", "-//nastavnik//portal//RU")

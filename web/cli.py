@@ -15,7 +15,10 @@ def users_add(
     email: Annotated[str, typer.Argument(help="E-mail to sign in with.")],
     role: Annotated[str, typer.Option(help="coordinator, school_admin or viewer.")],
     school: Annotated[str | None, typer.Option(help="School id (school admins only).")] = None,
-    password: Annotated[str | None, typer.Option(help="Password (8+ characters); without it a sign-in link is sent.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (8+ characters); without it a sign-in link is sent."),
+    ] = None,
     name: Annotated[str, typer.Option(help="The person's name, shown on pages.")] = "",
 ) -> None:
     """Add a user or change their role; without --password a one-time sign-in link is sent."""
@@ -27,10 +30,25 @@ def users_add(
     engine = make_engine(settings.db)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        user = add_user(session=session, email=email, role=role, school_id=school, password=password, name=name,
-                        now=now, by="cli")
-        letter = None if password else send_signin_link(session=session, settings=settings, user=user, now=now)
-    typer.echo(f"user {user.email}: {user.role}" + (f" of school {user.school_id}" if user.school_id else ""))
+        user = add_user(
+            session=session,
+            email=email,
+            role=role,
+            school_id=school,
+            password=password,
+            name=name,
+            now=now,
+            by="cli",
+        )
+        letter = (
+            None
+            if password
+            else send_signin_link(session=session, settings=settings, user=user, now=now)
+        )
+    typer.echo(
+        f"user {user.email}: {user.role}"
+        + (f" of school {user.school_id}" if user.school_id else "")
+    )
     if letter is not None:
         typer.echo(f"sign-in link written to {letter}")
 

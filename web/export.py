@@ -15,12 +15,25 @@ from nastavnik.russian import format_date_ru
 from storage.models import School
 from web.matrix import Matrix
 
-FILLS = {"done": "C8E6C9", "done_late": "FFF3C4", "open": "FFFFFF", "due_soon": "FFE0B2", "overdue": "FFCDD2",
-         "blocked": "ECEFF1", "not_applicable": "E0E0E0"}
+FILLS = {
+    "done": "C8E6C9",
+    "done_late": "FFF3C4",
+    "open": "FFFFFF",
+    "due_soon": "FFE0B2",
+    "overdue": "FFCDD2",
+    "blocked": "ECEFF1",
+    "not_applicable": "E0E0E0",
+}
 
 
-def export_matrix(status: RunStatus, matrix: Matrix, *, schools: dict[str, School], tz: str,
-                  labels: dict[str, str]) -> bytes:
+def export_matrix(
+    status: RunStatus,
+    matrix: Matrix,
+    *,
+    schools: dict[str, School],
+    tz: str,
+    labels: dict[str, str],
+) -> bytes:
     """A workbook: sheet «Матрица» (state, due and done dates per cell) and «Мероприятия» (step titles)."""
     workbook = Workbook()
     sheet = workbook.active

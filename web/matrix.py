@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.states import InstanceView
@@ -68,7 +69,7 @@ def build_matrix(
     *,
     schools: dict[str, School],
     titles: dict[str, str],
-    scopes: dict[str, str],
+    scopes: Mapping[str, str],
     overdue_only: bool = False,
     step: str | None = None,
     school: str | None = None,
@@ -90,8 +91,10 @@ def build_matrix(
     codes = [code for code in titles if any(key[1] == code for key in by_cell)]
     if step:
         codes = [code for code in codes if code == step]
-    units = [""] + sorted({v.school for v in status.views if v.school},
-                          key=lambda s: (schools[s].short_name if s in schools else s))
+    units = [""] + sorted(
+        {v.school for v in status.views if v.school},
+        key=lambda s: schools[s].short_name if s in schools else s,
+    )
     if school is not None:
         units = [unit for unit in units if unit == school]
     rows: list[Row] = []
@@ -99,19 +102,35 @@ def build_matrix(
         cells: list[Cell | None] = []
         for code in codes:
             views = by_cell.get((unit, code))
-            cells.append(Cell(code=code, state=cell_state([v.state for v in views]), views=views) if views else None)
+            cells.append(
+                Cell(code=code, state=cell_state([v.state for v in views]), views=views)
+                if views
+                else None
+            )
         if all(cell is None for cell in cells):
             continue
-        name = "Муниципалитет" if not unit else (schools[unit].short_name if unit in schools else unit)
+        name = (
+            "Муниципалитет" if not unit else (schools[unit].short_name if unit in schools else unit)
+        )
         rows.append(Row(unit=unit, name=name, cells=cells))
     if overdue_only:
-        rows = [row for row in rows if any(c is not None and c.state == "overdue" for c in row.cells)]
-        keep = [i for i in range(len(codes)) if any(r.cells[i] is not None and r.cells[i].state == "overdue"  # type: ignore[union-attr]
-                                                    for r in rows)]
+        rows = [
+            row for row in rows if any(c is not None and c.state == "overdue" for c in row.cells)
+        ]
+        keep = [
+            i
+            for i in range(len(codes))
+            if any(
+                r.cells[i] is not None and r.cells[i].state == "overdue"  # type: ignore[union-attr]
+                for r in rows
+            )
+        ]
         codes = [codes[i] for i in keep]
         for row in rows:
             row.cells = [row.cells[i] for i in keep]
-    columns = [Column(code=code, title=titles[code], scope=scopes.get(code, "school")) for code in codes]
+    columns = [
+        Column(code=code, title=titles[code], scope=scopes.get(code, "school")) for code in codes
+    ]
     totals: Counter[str] = Counter()
     for row in rows:
         for column, cell in zip(columns, row.cells, strict=True):

@@ -41,8 +41,15 @@ STATE_LABELS = {
     "blocked": "ждёт предыдущего шага",
     "not_applicable": "неприменимо",
 }
-STATE_SYMBOLS = {"done": "✓", "done_late": "✓", "open": "○", "due_soon": "◐", "overdue": "✗",
-                 "blocked": "◌", "not_applicable": "—"}
+STATE_SYMBOLS = {
+    "done": "✓",
+    "done_late": "✓",
+    "open": "○",
+    "due_soon": "◐",
+    "overdue": "✗",
+    "blocked": "◌",
+    "not_applicable": "—",
+}
 LEGEND_ORDER = ("done", "done_late", "open", "due_soon", "overdue", "blocked", "not_applicable")
 
 
@@ -162,8 +169,9 @@ async def csrf_guard(request: Request) -> None:
     form = await request.form()
     submitted = form.get("csrf_token")
     secret = state(request).settings.secret_key
-    if not isinstance(submitted, str) or not check_csrf(secret=secret, session_token=_cookie_token(request),
-                                                         submitted=submitted):
+    if not isinstance(submitted, str) or not check_csrf(
+        secret=secret, session_token=_cookie_token(request), submitted=submitted
+    ):
         raise CsrfFailed()
 
 
@@ -172,10 +180,19 @@ def secure_cookies(request: Request) -> bool:
     return str(state(request).settings.base_url).startswith("https://")
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None = None
+) -> None:
     """Set an HttpOnly, SameSite=Lax cookie (Secure on https)."""
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=secure_cookies(request), path="/")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
+    )
 
 
 def flash(request: Request, response: Response, message: str) -> None:
@@ -222,7 +239,9 @@ def pick_run(session: Session, roadmap_id: str | None) -> RoadmapRun | None:
     return launched[-1] if launched else None
 
 
-def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
     """Render a page with the user, CSRF token, flash message and municipality in its context."""
     token = _cookie_token(request)
     new_pre = None
@@ -240,7 +259,9 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
         "path": request.url.path,
     }
     base.update(context)
-    response = state(request).templates.TemplateResponse(request, template, base, status_code=status_code)
+    response = state(request).templates.TemplateResponse(
+        request, template, base, status_code=status_code
+    )
     if new_pre is not None:
         set_cookie(request, response, PRE_COOKIE, new_pre)
     if message is not None:
@@ -251,7 +272,9 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     """A plain error page (no traceback, no internals)."""
     try:
-        return render(request, "error.html", {"title": title, "message": message}, status_code=status_code)
+        return render(
+            request, "error.html", {"title": title, "message": message}, status_code=status_code
+        )
     except Exception:  # the error page must not fail itself (e.g. the database is down)
         return HTMLResponse(_plain_page(title, message), status_code=status_code)
 
@@ -259,13 +282,17 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
 def _plain_page(title: str, message: str) -> str:
     from html import escape
 
-    return (f'<!doctype html><html lang="ru"><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<link rel="stylesheet" href="/static/style.css"><main class="page"><h1>{escape(title)}</h1>'
-            f'<p>{escape(message)}</p><p><a href="/">На главную</a></p></main></html>')
+    return (
+        f'<!doctype html><html lang="ru"><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<link rel="stylesheet" href="/static/style.css"><main class="page"><h1>{escape(title)}</h1>'
+        f'<p>{escape(message)}</p><p><a href="/">На главную</a></p></main></html>'
+    )
 
 
 def too_large_page(_scope: Scope) -> str:
     """The answer to an upload over the limit."""
-    return _plain_page("Файл слишком большой",
-                       "Можно загрузить файл не больше 10 МБ (PDF, JPEG или PNG). Вернитесь назад, "
-                       "уменьшите скан (например, 150–200 dpi) и отправьте форму ещё раз. Ничего не сохранено.")
+    return _plain_page(
+        "Файл слишком большой",
+        "Можно загрузить файл не больше 10 МБ (PDF, JPEG или PNG). Вернитесь назад, "
+        "уменьшите скан (например, 150–200 dpi) и отправьте форму ещё раз. Ничего не сохранено.",
+    )

@@ -25,13 +25,29 @@ def app_from_settings(settings: Settings | None = None) -> FastAPI:
     return create_app(engine=engine, settings=settings, clock=real_clock)
 
 
-def run_portal(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, log_level: str = "info") -> None:
+def run_portal(
+    host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, log_level: str = "info"
+) -> None:
     """Serve the portal until interrupted (blocking). With workers > 1 each process builds its own app."""
     import uvicorn
 
     if workers > 1:
-        uvicorn.run("web.server:app_from_settings", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=False, server_header=False)
+        uvicorn.run(
+            "web.server:app_from_settings",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            proxy_headers=False,
+            server_header=False,
+        )
     else:
-        uvicorn.run(app_from_settings(), host=host, port=port, log_level=log_level, proxy_headers=False,
-                    server_header=False)
+        uvicorn.run(
+            app_from_settings(),
+            host=host,
+            port=port,
+            log_level=log_level,
+            proxy_headers=False,
+            server_header=False,
+        )

@@ -47,8 +47,9 @@ class StepGroup:
     rows: list[StepRow]
 
 
-def unit_steps(status: RunStatus, *, unit: str | None, versions: dict[int, int],
-               uploads: list[Upload]) -> list[StepGroup]:
+def unit_steps(
+    status: RunStatus, *, unit: str | None, versions: dict[int, int], uploads: list[Upload]
+) -> list[StepGroup]:
     """The steps of one school (unit = its id) or the municipality (unit None), in roadmap order."""
     loaded, _ = run_definition(status.run)
     steps = {step.code: step for step in loaded.roadmap.steps}
@@ -62,13 +63,30 @@ def unit_steps(status: RunStatus, *, unit: str | None, versions: dict[int, int],
         step = steps[view.code]
         group = groups.get(view.code)
         if group is None:
-            documents = [(doc, DOCUMENTS.get(doc, (doc, None))[0], DOCUMENTS.get(doc, (doc, None))[1] is not None)
-                         for doc in step.documents]
+            documents = [
+                (
+                    doc,
+                    DOCUMENTS.get(doc, (doc, None))[0],
+                    DOCUMENTS.get(doc, (doc, None))[1] is not None,
+                )
+                for doc in step.documents
+            ]
             group = groups[view.code] = StepGroup(step=step, documents=documents, rows=[])
-        blockers = [Blocker(code=code, title=steps[code].title if code in steps else code,
-                            municipal=steps[code].scope == "municipality" if code in steps else False)
-                    for code in view.blocked_by]
-        group.rows.append(StepRow(view=view, version=versions.get(view.id, 1), uploads=by_instance.get(view.id, []),
-                                  blockers=blockers))
+        blockers = [
+            Blocker(
+                code=code,
+                title=steps[code].title if code in steps else code,
+                municipal=steps[code].scope == "municipality" if code in steps else False,
+            )
+            for code in view.blocked_by
+        ]
+        group.rows.append(
+            StepRow(
+                view=view,
+                version=versions.get(view.id, 1),
+                uploads=by_instance.get(view.id, []),
+                blockers=blockers,
+            )
+        )
     order = {step.code: index for index, step in enumerate(loaded.roadmap.steps)}
     return sorted(groups.values(), key=lambda g: order[g.step.code])

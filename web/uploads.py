@@ -40,21 +40,36 @@ def check_upload(*, file_name: str, data: bytes) -> CheckedFile:
     if not data:
         raise NastavnikError("файл пустой", where="scan")
     if len(data) > MAX_UPLOAD:
-        raise NastavnikError(f"файл больше 10 МБ ({len(data) / 1024 / 1024:.1f} МБ)".replace(".", ","), where="scan")
+        raise NastavnikError(
+            f"файл больше 10 МБ ({len(data) / 1024 / 1024:.1f} МБ)".replace(".", ","), where="scan"
+        )
     suffix = Path(file_name).suffix.lower()
     for content_type, extensions, magic in ALLOWED:
         if suffix in extensions:
             if not data.startswith(magic):
-                raise NastavnikError(f"содержимое файла не похоже на {suffix[1:].upper()}", where="scan")
-            return CheckedFile(file_name=_clean_name(file_name), content_type=content_type, data=data,
-                               sha256=hashlib.sha256(data).hexdigest())
+                raise NastavnikError(
+                    f"содержимое файла не похоже на {suffix[1:].upper()}", where="scan"
+                )
+            return CheckedFile(
+                file_name=_clean_name(file_name),
+                content_type=content_type,
+                data=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
     raise NastavnikError("можно загрузить только PDF, JPEG или PNG", where="scan")
 
 
-def store_upload(*, documents_dir: Path, school_id: str | None, instance_id: int, checked: CheckedFile) -> str:
+def store_upload(
+    *, documents_dir: Path, school_id: str | None, instance_id: int, checked: CheckedFile
+) -> str:
     """Write the file under documents_dir/uploads/…; returns its path relative to documents_dir."""
     suffix = Path(checked.file_name).suffix.lower()
-    relative = Path("uploads") / (school_id or "municipality") / str(instance_id) / f"{secrets.token_hex(8)}{suffix}"
+    relative = (
+        Path("uploads")
+        / (school_id or "municipality")
+        / str(instance_id)
+        / f"{secrets.token_hex(8)}{suffix}"
+    )
     target = documents_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(checked.data)

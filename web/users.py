@@ -18,8 +18,17 @@ from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def add_user(*, session: Session, email: str, role: str, now: datetime, by: str, school_id: str | None = None,
-             password: str | None = None, name: str = "") -> User:
+def add_user(
+    *,
+    session: Session,
+    email: str,
+    role: str,
+    now: datetime,
+    by: str,
+    school_id: str | None = None,
+    password: str | None = None,
+    name: str = "",
+) -> User:
     """Create a user (or update the role, school and password of an existing one); journaled.
 
     Args:
@@ -36,19 +45,25 @@ def add_user(*, session: Session, email: str, role: str, now: datetime, by: str,
     if not _EMAIL.match(email):
         raise NastavnikError(f"{email!r} is not an e-mail address", where="EMAIL")
     if role not in ROLES:
-        raise NastavnikError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", where="--role")
+        raise NastavnikError(
+            f"unknown role {role!r}; expected one of {', '.join(ROLES)}", where="--role"
+        )
     if role == "school_admin":
         if not school_id:
             raise NastavnikError("a school admin needs a school: --school ID", where="--school")
         if session.get(School, school_id) is None:
             raise NastavnikError(f"unknown school {school_id!r}", where="--school")
     elif school_id:
-        raise NastavnikError(f"a {role} sees the whole municipality: leave out --school", where="--school")
+        raise NastavnikError(
+            f"a {role} sees the whole municipality: leave out --school", where="--school"
+        )
     password_hash = hash_password(password) if password is not None else None
     user = session.exec(select(User).where(User.email == email)).first()
     created = user is None
     if user is None:
-        user = User(email=email, role=role, school_id=school_id, name=name, created_at=now, active=True)
+        user = User(
+            email=email, role=role, school_id=school_id, name=name, created_at=now, active=True
+        )
     user.role = role
     user.school_id = school_id
     user.active = True
@@ -58,9 +73,16 @@ def add_user(*, session: Session, email: str, role: str, now: datetime, by: str,
         user.password_hash = password_hash
     session.add(user)
     session.flush()
-    session.add(JournalEntry(at=now, actor=by, action="user_add" if created else "user_update", source="cli",
-                             school_id=school_id, details={"email": email, "role": role,
-                                                           "password": password is not None}))
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=by,
+            action="user_add" if created else "user_update",
+            source="cli",
+            school_id=school_id,
+            details={"email": email, "role": role, "password": password is not None},
+        )
+    )
     return user
 
 
@@ -100,4 +122,8 @@ def send_signin_link(*, session: Session, settings: Settings, user: User, now: d
     token = create_signin_link(session=session, user=user, now=now)
     message = signin_letter(settings=settings, user=user, token=token, now=now)
     safe = re.sub(r"[^A-Za-z0-9]+", "_", user.email)
-    return write_letter(mail_dir=settings.mail_dir, message=message, name=f"signin-{now:%Y%m%dT%H%M%S}-{safe}-{token[:6]}")
+    return write_letter(
+        mail_dir=settings.mail_dir,
+        message=message,
+        name=f"signin-{now:%Y%m%dT%H%M%S}-{safe}-{token[:6]}",
+    )

@@ -14,9 +14,13 @@ connection = context.config.attributes.get("connection")
 if connection is None:
     from storage.db import make_engine
 
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite:///nastavnik.db")
+    engine = make_engine(
+        context.config.get_main_option("sqlalchemy.url") or "sqlite:///nastavnik.db"
+    )
     with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 else:

@@ -18,6 +18,16 @@ from web.views import (
 )
 
 ALL_ROUTERS = [
-    signin.router, home.router, matrix.router, school.router, step.router, files.router, progress.router,
-    gantt.router, launch.router, schools_import.router, export.router, calendar.router,
+    signin.router,
+    home.router,
+    matrix.router,
+    school.router,
+    step.router,
+    files.router,
+    progress.router,
+    gantt.router,
+    launch.router,
+    schools_import.router,
+    export.router,
+    calendar.router,
 ]

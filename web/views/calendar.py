@@ -22,10 +22,18 @@ def calendar_feed(request: Request, token: str) -> Response:
             return Response("not found\n", status_code=404, media_type="text/plain")
         municipality = pages.municipality(session)
         school = user.school_id if user.role == "school_admin" else None
-        statuses = [run_status(session=session, run=run, now=pages.now(request), school=school)
-                    for run in pages.runs(session)]
-    name = "Сроки наставничества" + (f" — {school}" if school else f" — {municipality.name}" if municipality else "")
-    data = deadlines_calendar(statuses, school=school, name=name, base_url=settings.base_url,
-                              now=pages.now(request))
-    return Response(data, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'inline; filename="nastavnik.ics"'})
+        statuses = [
+            run_status(session=session, run=run, now=pages.now(request), school=school)
+            for run in pages.runs(session)
+        ]
+    name = "Сроки наставничества" + (
+        f" — {school}" if school else f" — {municipality.name}" if municipality else ""
+    )
+    data = deadlines_calendar(
+        statuses, school=school, name=name, base_url=settings.base_url, now=pages.now(request)
+    )
+    return Response(
+        data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="nastavnik.ics"'},
+    )

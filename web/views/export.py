@@ -29,13 +29,24 @@ def export_xlsx(request: Request, run: str | None = None) -> Response:
         chosen = pages.pick_run(session, run)
         municipality = pages.municipality(session)
         if chosen is None or municipality is None:
-            return pages.error_page(request, 404, "Нет данных", "Ни одна дорожная карта ещё не запущена.")
+            return pages.error_page(
+                request, 404, "Нет данных", "Ни одна дорожная карта ещё не запущена."
+            )
         status = run_status(session=session, run=chosen, now=pages.now(request))
         schools = {s.id: s for s in session.exec(select(School))}
     loaded, _ = run_definition(chosen)
-    matrix = build_matrix(status, schools=schools, titles={s.code: s.title for s in loaded.roadmap.steps},
-                          scopes={s.code: s.scope for s in loaded.roadmap.steps})
-    data = export_matrix(status, matrix, schools=schools, tz=municipality.timezone, labels=pages.STATE_LABELS)
+    matrix = build_matrix(
+        status,
+        schools=schools,
+        titles={s.code: s.title for s in loaded.roadmap.steps},
+        scopes={s.code: s.scope for s in loaded.roadmap.steps},
+    )
+    data = export_matrix(
+        status, matrix, schools=schools, tz=municipality.timezone, labels=pages.STATE_LABELS
+    )
     name = f"{chosen.roadmap_id}-{status.today.isoformat()}.xlsx"
-    return Response(data, media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )

@@ -23,14 +23,20 @@ def upload_file(request: Request, upload_id: int) -> Response:
         upload = session.get(Upload, upload_id)
     if upload is None:
         return pages.error_page(request, 404, "Файл не найден", "Такого файла нет.")
-    if not (user.can_view_school(upload.school_id) if upload.school_id else user.can_view_municipality()):
+    if not (
+        user.can_view_school(upload.school_id) if upload.school_id else user.can_view_municipality()
+    ):
         raise Forbidden("Этот файл принадлежит другой образовательной организации.")
     try:
-        path = resolve_stored(documents_dir=pages.state(request).settings.documents_dir,
-                              stored_path=upload.stored_path)
+        path = resolve_stored(
+            documents_dir=pages.state(request).settings.documents_dir,
+            stored_path=upload.stored_path,
+        )
     except NastavnikError:
         return pages.error_page(request, 404, "Файл не найден", "Файл недоступен.")
     if not path.is_file():
         return pages.error_page(request, 404, "Файл не найден", "Файл удалён из хранилища.")
     disposition = f"attachment; filename*=UTF-8''{quote(upload.file_name)}"
-    return FileResponse(path, media_type=upload.content_type, headers={"Content-Disposition": disposition})
+    return FileResponse(
+        path, media_type=upload.content_type, headers={"Content-Disposition": disposition}
+    )

@@ -22,12 +22,28 @@ def gantt_page(request: Request, run: str | None = None) -> Response:
         raise Forbidden("Диаграмма доступна координатору и наблюдателю.")
     with pages.db(request) as session:
         chosen = pages.pick_run(session, run)
-        context: dict[str, object] = {"title": "Диаграмма Ганта", "run": chosen, "runs": pages.runs(session)}
+        context: dict[str, object] = {
+            "title": "Диаграмма Ганта",
+            "run": chosen,
+            "runs": pages.runs(session),
+        }
         if chosen is None or pages.municipality(session) is None:
             return pages.render(request, "gantt.html", context)
         status = run_status(session=session, run=chosen, now=pages.now(request))
     loaded, _ = run_definition(chosen)
     bars = gantt_bars(status, loaded.roadmap)
-    context.update({"svg": Markup(gantt_svg(bars, period_start=chosen.period_start, period_end=chosen.period_end,
-                                            today=status.today)), "bars": bars, "today": status.today})
+    context.update(
+        {
+            "svg": Markup(
+                gantt_svg(
+                    bars,
+                    period_start=chosen.period_start,
+                    period_end=chosen.period_end,
+                    today=status.today,
+                )
+            ),
+            "bars": bars,
+            "today": status.today,
+        }
+    )
     return pages.render(request, "gantt.html", context)

@@ -14,7 +14,9 @@ from web.auth import Forbidden
 router = APIRouter()
 
 
-def _page(request: Request, *, error: str | None = None, chosen: str = "", status_code: int = 200) -> Response:
+def _page(
+    request: Request, *, error: str | None = None, chosen: str = "", status_code: int = 200
+) -> Response:
     settings = pages.state(request).settings
     try:
         available = load_roadmaps(settings.roadmaps_dir)
@@ -22,9 +24,18 @@ def _page(request: Request, *, error: str | None = None, chosen: str = "", statu
         available, error = [], error or str(load_error)
     with pages.db(request) as session:
         launched = {run.roadmap_id for run in pages.runs(session)}
-    return pages.render(request, "launch.html", {"title": "Запуск дорожной карты", "available": available,
-                                                 "launched": launched, "error": error, "chosen": chosen},
-                        status_code=status_code)
+    return pages.render(
+        request,
+        "launch.html",
+        {
+            "title": "Запуск дорожной карты",
+            "available": available,
+            "launched": launched,
+            "error": error,
+            "chosen": chosen,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/launch")
@@ -45,7 +56,9 @@ def launch(request: Request, roadmap: str = Form("")) -> Response:
     try:
         loaded = find_roadmap(roadmap, pages.state(request).settings.roadmaps_dir)
         with pages.db(request) as session:
-            result = launch_roadmap(session=session, loaded=loaded, now=pages.now(request), by=user.email)
+            result = launch_roadmap(
+                session=session, loaded=loaded, now=pages.now(request), by=user.email
+            )
     except NastavnikError as error:
         return _page(request, error=error.reason, chosen=roadmap, status_code=400)
     verb = "запущена" if result.created else "уже была запущена"

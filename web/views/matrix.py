@@ -17,8 +17,13 @@ router = APIRouter()
 
 
 @router.get("/matrix")
-def matrix_page(request: Request, run: str | None = None, overdue: str | None = None, step: str | None = None,
-                school: str | None = None) -> Response:
+def matrix_page(
+    request: Request,
+    run: str | None = None,
+    overdue: str | None = None,
+    step: str | None = None,
+    school: str | None = None,
+) -> Response:
     user = pages.require_user(request)
     if not user.can_view_municipality():
         raise Forbidden("Матрица доступна координатору и наблюдателю.")
@@ -26,8 +31,12 @@ def matrix_page(request: Request, run: str | None = None, overdue: str | None = 
         municipality = pages.municipality(session)
         launched = pages.runs(session)
         chosen = pages.pick_run(session, run)
-        context: dict[str, object] = {"title": "Матрица", "runs": launched, "run": chosen,
-                                      "municipality": municipality}
+        context: dict[str, object] = {
+            "title": "Матрица",
+            "runs": launched,
+            "run": chosen,
+            "municipality": municipality,
+        }
         if chosen is None or municipality is None:
             return pages.render(request, "matrix.html", context)
         status = run_status(session=session, run=chosen, now=pages.now(request))
@@ -36,12 +45,27 @@ def matrix_page(request: Request, run: str | None = None, overdue: str | None = 
     titles = {s.code: s.title for s in loaded.roadmap.steps}
     scopes = {s.code: s.scope for s in loaded.roadmap.steps}
     step = step or None
-    school_filter = None if school in (None, "", "*") else ("" if school == "municipality" else school)
-    matrix = build_matrix(status, schools=schools, titles=titles, scopes=scopes, overdue_only=bool(overdue),
-                          step=step, school=school_filter)
-    context.update({
-        "matrix": matrix, "today": status.today, "tz": municipality.timezone, "schools": schools,
-        "titles": titles, "filters": {"overdue": bool(overdue), "step": step or "", "school": school or ""},
-        "school_options": sorted(schools.values(), key=lambda s: s.short_name),
-    })
+    school_filter = (
+        None if school in (None, "", "*") else ("" if school == "municipality" else school)
+    )
+    matrix = build_matrix(
+        status,
+        schools=schools,
+        titles=titles,
+        scopes=scopes,
+        overdue_only=bool(overdue),
+        step=step,
+        school=school_filter,
+    )
+    context.update(
+        {
+            "matrix": matrix,
+            "today": status.today,
+            "tz": municipality.timezone,
+            "schools": schools,
+            "titles": titles,
+            "filters": {"overdue": bool(overdue), "step": step or "", "school": school or ""},
+            "school_options": sorted(schools.values(), key=lambda s: s.short_name),
+        }
+    )
     return pages.render(request, "matrix.html", context)

@@ -22,11 +22,22 @@ def progress_page(request: Request, run: str | None = None) -> Response:
     with pages.db(request) as session:
         chosen = pages.pick_run(session, run)
         municipality = pages.municipality(session)
-        context: dict[str, object] = {"title": "Ход работ", "run": chosen, "runs": pages.runs(session)}
+        context: dict[str, object] = {
+            "title": "Ход работ",
+            "run": chosen,
+            "runs": pages.runs(session),
+        }
         if chosen is None or municipality is None:
             return pages.render(request, "progress.html", context)
         status = run_status(session=session, run=chosen, now=pages.now(request))
     points, total = progress_series(status, tz=municipality.timezone)
-    context.update({"svg": Markup(progress_svg(points, total)), "points": points, "total": total,
-                    "counts": status.counts(), "today": status.today})
+    context.update(
+        {
+            "svg": Markup(progress_svg(points, total)),
+            "points": points,
+            "total": total,
+            "counts": status.counts(),
+            "today": status.today,
+        }
+    )
     return pages.render(request, "progress.html", context)

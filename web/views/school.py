@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine.actions import mark_done, mark_not_applicable, undo
 from engine.status import run_status
@@ -27,28 +27,58 @@ router = APIRouter()
 FormErrors = dict[int, dict[str, str]]
 
 
-def _unit_page(request: Request, session: Session, *, user: Principal, school: School | None,
-               run_id: str | None, errors: FormErrors | None = None, values: dict[int, dict[str, str]] | None = None,
-               status_code: int = 200) -> Response:
+def _unit_page(
+    request: Request,
+    session: Session,
+    *,
+    user: Principal,
+    school: School | None,
+    run_id: str | None,
+    errors: FormErrors | None = None,
+    values: dict[int, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
     municipality = pages.municipality(session)
     launched = pages.runs(session)
     run = pages.pick_run(session, run_id)
     unit = school.id if school is not None else None
     title = school.short_name if school is not None else "Мероприятия муниципалитета"
-    context: dict[str, Any] = {"title": title, "school": school, "runs": launched, "run": run,
-                               "municipality": municipality, "groups": [], "errors": errors or {},
-                               "values": values or {}, "can_change": user.can_change_school(unit),
-                               "tz": municipality.timezone if municipality else "UTC"}
+    context: dict[str, Any] = {
+        "title": title,
+        "school": school,
+        "runs": launched,
+        "run": run,
+        "municipality": municipality,
+        "groups": [],
+        "errors": errors or {},
+        "values": values or {},
+        "can_change": user.can_change_school(unit),
+        "tz": municipality.timezone if municipality else "UTC",
+    }
     if run is not None and municipality is not None:
         status = run_status(session=session, run=run, now=pages.now(request), school=unit)
-        versions = dict(session.exec(select(StepInstance.id, StepInstance.version)  # type: ignore[call-overload]
-                                     .where(StepInstance.run_id == run.id, StepInstance.unit == (unit or ""))).all())
-        uploads = list(session.exec(select(Upload).where(Upload.school_id == unit).order_by(Upload.id)))  # type: ignore[arg-type]
+        versions: dict[int, int] = dict(
+            session.exec(  # type: ignore[arg-type]
+                select(StepInstance.id, StepInstance.version).where(  # type: ignore[call-overload]
+                    StepInstance.run_id == run.id, StepInstance.unit == (unit or "")
+                )
+            ).all()
+        )
+        uploads = list(
+            session.exec(select(Upload).where(Upload.school_id == unit).order_by(col(Upload.id)))
+        )
         groups = unit_steps(status, unit=unit, versions=versions, uploads=uploads)
         municipal_states = {v.code: v.state for v in status.views if v.school is None}
-        context.update({"groups": groups, "today": status.today, "municipal_states": municipal_states,
-                        "counts": status.counts() if unit is None else
-                        _unit_counts([r.view.state for g in groups for r in g.rows])})
+        context.update(
+            {
+                "groups": groups,
+                "today": status.today,
+                "municipal_states": municipal_states,
+                "counts": status.counts()
+                if unit is None
+                else _unit_counts([r.view.state for g in groups for r in g.rows]),
+            }
+        )
     if user.role == "school_admin" and school is not None and user.school_id == school.id:
         secret = pages.state(request).settings.secret_key
         from storage.models import User
@@ -74,7 +104,9 @@ def school_page(request: Request, school_id: str, run: str | None = None) -> Res
     with pages.db(request) as session:
         school = session.get(School, school_id)
         if school is None:
-            return pages.error_page(request, 404, "Школа не найдена", f"Нет образовательной организации «{school_id}».")
+            return pages.error_page(
+                request, 404, "Школа не найдена", f"Нет образовательной организации «{school_id}»."
+            )
         return _unit_page(request, session, user=user, school=school, run_id=run)
 
 
@@ -95,8 +127,11 @@ def _load(session: Session, user: Principal, instance_id: int) -> tuple[StepInst
     if instance is None:
         raise _NotFound()
     if not user.can_change_school(instance.school_id):
-        raise Forbidden("Изменять можно только мероприятия своей образовательной организации."
-                        if user.role == "school_admin" else "У вашей роли нет прав на изменения.")
+        raise Forbidden(
+            "Изменять можно только мероприятия своей образовательной организации."
+            if user.role == "school_admin"
+            else "У вашей роли нет прав на изменения."
+        )
     run = session.get(RoadmapRun, instance.run_id)
     assert run is not None
     return instance, run
@@ -111,22 +146,38 @@ def _unit_target(instance: StepInstance, run: RoadmapRun) -> str:
     return f"{base}?run={run.roadmap_id}#step-{instance.step_code.replace('.', '-')}"
 
 
-def _form_failed(request: Request, user: Principal, instance_id: int, errors: dict[str, str],
-                 values: dict[str, str]) -> Response:
+def _form_failed(
+    request: Request,
+    user: Principal,
+    instance_id: int,
+    errors: dict[str, str],
+    values: dict[str, str],
+) -> Response:
     """Render the unit page again with the form's errors (nothing was saved)."""
     with pages.db(request) as session:
         instance = session.get(StepInstance, instance_id)
         assert instance is not None
         run = session.get(RoadmapRun, instance.run_id)
         school = session.get(School, instance.school_id) if instance.school_id else None
-        return _unit_page(request, session, user=user, school=school, run_id=run.roadmap_id if run else None,
-                          errors={instance_id: errors}, values={instance_id: values}, status_code=400)
+        return _unit_page(
+            request,
+            session,
+            user=user,
+            school=school,
+            run_id=run.roadmap_id if run else None,
+            errors={instance_id: errors},
+            values={instance_id: values},
+            status_code=400,
+        )
 
 
 def _check_version(instance: StepInstance, version: str) -> None:
     if not version.isdigit() or int(version) != instance.version:
-        raise NastavnikError("кто-то уже изменил этот шаг, пока страница была открыта: "
-                             "посмотрите его состояние и повторите, если нужно", where="form")
+        raise NastavnikError(
+            "кто-то уже изменил этот шаг, пока страница была открыта: "
+            "посмотрите его состояние и повторите, если нужно",
+            where="form",
+        )
 
 
 def _parse_day(text: str) -> date | None:
@@ -141,8 +192,14 @@ def _field(error: NastavnikError) -> str:
 
 
 @router.post("/instances/{instance_id}/done")
-def instance_done(request: Request, instance_id: int, version: str = Form(""), number: str = Form(""),
-                  doc_date: str = Form(""), scan: UploadFile | None = File(None)) -> Response:
+def instance_done(
+    request: Request,
+    instance_id: int,
+    version: str = Form(""),
+    number: str = Form(""),
+    doc_date: str = Form(""),
+    scan: UploadFile | None = File(None),
+) -> Response:
     user = pages.require_user(request)
     values = {"number": number, "doc_date": doc_date}
     errors: dict[str, str] = {}
@@ -187,21 +244,56 @@ def instance_done(request: Request, instance_id: int, version: str = Form(""), n
             instance, run = _load(session, user, instance_id)
             _check_version(instance, version)
             actor = pages.actor(request, user)
-            mark_done(session=session, run=run, code=instance.step_code, school=instance.school_id, actor=actor,
-                      now=clock_now, at=at, evidence=evidence, occurrence=instance.occurrence)
+            mark_done(
+                session=session,
+                run=run,
+                code=instance.step_code,
+                school=instance.school_id,
+                actor=actor,
+                now=clock_now,
+                at=at,
+                evidence=evidence,
+                occurrence=instance.occurrence,
+            )
             if checked is not None:
-                relative = store_upload(documents_dir=settings.documents_dir, school_id=instance.school_id,
-                                        instance_id=instance_id, checked=checked)
+                relative = store_upload(
+                    documents_dir=settings.documents_dir,
+                    school_id=instance.school_id,
+                    instance_id=instance_id,
+                    checked=checked,
+                )
                 stored = resolve_stored(documents_dir=settings.documents_dir, stored_path=relative)
-                session.add(Upload(step_instance_id=instance_id, school_id=instance.school_id,
-                                   file_name=checked.file_name, stored_path=relative,
-                                   content_type=checked.content_type, size=len(checked.data), sha256=checked.sha256,
-                                   uploaded_by=user.email, uploaded_at=clock_now))
-                session.add(JournalEntry(at=clock_now, actor=actor.email, action="upload", source=actor.source,
-                                         remote_addr=actor.remote_addr, run_id=run.id, step_instance_id=instance_id,
-                                         school_id=instance.school_id, step_code=instance.step_code,
-                                         details={"file": checked.file_name, "size": len(checked.data),
-                                                  "sha256": checked.sha256}))
+                session.add(
+                    Upload(
+                        step_instance_id=instance_id,
+                        school_id=instance.school_id,
+                        file_name=checked.file_name,
+                        stored_path=relative,
+                        content_type=checked.content_type,
+                        size=len(checked.data),
+                        sha256=checked.sha256,
+                        uploaded_by=user.email,
+                        uploaded_at=clock_now,
+                    )
+                )
+                session.add(
+                    JournalEntry(
+                        at=clock_now,
+                        actor=actor.email,
+                        action="upload",
+                        source=actor.source,
+                        remote_addr=actor.remote_addr,
+                        run_id=run.id,
+                        step_instance_id=instance_id,
+                        school_id=instance.school_id,
+                        step_code=instance.step_code,
+                        details={
+                            "file": checked.file_name,
+                            "size": len(checked.data),
+                            "sha256": checked.sha256,
+                        },
+                    )
+                )
             target = _unit_target(instance, run)
             code = instance.step_code
     except NastavnikError as error:
@@ -225,17 +317,27 @@ def instance_undo(request: Request, instance_id: int, version: str = Form("")) -
             except _NotFound:
                 return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
             _check_version(instance, version)
-            undo(session=session, run=run, code=instance.step_code, school=instance.school_id,
-                 actor=pages.actor(request, user), now=pages.now(request), occurrence=instance.occurrence)
+            undo(
+                session=session,
+                run=run,
+                code=instance.step_code,
+                school=instance.school_id,
+                actor=pages.actor(request, user),
+                now=pages.now(request),
+                occurrence=instance.occurrence,
+            )
             target, code = _unit_target(instance, run), instance.step_code
     except NastavnikError as error:
         return _form_failed(request, user, instance_id, {"form": error.reason}, {})
-    return pages.redirect(request, target, f"Отметка о мероприятии {code} отменена: оно снова в работе.")
+    return pages.redirect(
+        request, target, f"Отметка о мероприятии {code} отменена: оно снова в работе."
+    )
 
 
 @router.post("/instances/{instance_id}/na")
-def instance_not_applicable(request: Request, instance_id: int, version: str = Form(""),
-                            reason: str = Form("")) -> Response:
+def instance_not_applicable(
+    request: Request, instance_id: int, version: str = Form(""), reason: str = Form("")
+) -> Response:
     user = pages.require_user(request)
     reason = reason.strip()
     if not reason or len(reason) > 500:
@@ -244,7 +346,11 @@ def instance_not_applicable(request: Request, instance_id: int, version: str = F
                 _load(session, user, instance_id)
             except _NotFound:
                 return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-        message = "Укажите причину." if not reason else "Причина слишком длинная (не больше 500 символов)."
+        message = (
+            "Укажите причину."
+            if not reason
+            else "Причина слишком длинная (не больше 500 символов)."
+        )
         return _form_failed(request, user, instance_id, {"reason": message}, {"reason": reason})
     try:
         with pages.db(request) as session:
@@ -253,10 +359,19 @@ def instance_not_applicable(request: Request, instance_id: int, version: str = F
             except _NotFound:
                 return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
             _check_version(instance, version)
-            mark_not_applicable(session=session, run=run, code=instance.step_code, school=instance.school_id,
-                                actor=pages.actor(request, user), now=pages.now(request), reason=reason,
-                                occurrence=instance.occurrence)
+            mark_not_applicable(
+                session=session,
+                run=run,
+                code=instance.step_code,
+                school=instance.school_id,
+                actor=pages.actor(request, user),
+                now=pages.now(request),
+                reason=reason,
+                occurrence=instance.occurrence,
+            )
             target, code = _unit_target(instance, run), instance.step_code
     except NastavnikError as error:
-        return _form_failed(request, user, instance_id, {_field(error): error.reason}, {"reason": reason})
+        return _form_failed(
+            request, user, instance_id, {_field(error): error.reason}, {"reason": reason}
+        )
     return pages.redirect(request, target, f"Мероприятие {code} отмечено неприменимым.")

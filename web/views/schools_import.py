@@ -18,7 +18,9 @@ MAX_FILE = 5 * 1024 * 1024
 
 
 def _page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
-    return pages.render(request, "import.html", {"title": "Импорт школ", "error": error}, status_code=status_code)
+    return pages.render(
+        request, "import.html", {"title": "Импорт школ", "error": error}, status_code=status_code
+    )
 
 
 @router.get("/import")
@@ -47,8 +49,15 @@ def import_file(request: Request, file: UploadFile | None = File(None)) -> Respo
         path.write_bytes(data)
         try:
             with pages.db(request) as session:
-                result = import_schools(session=session, path=path, now=pages.now(request), by=user.email)
+                result = import_schools(
+                    session=session, path=path, now=pages.now(request), by=user.email
+                )
         except NastavnikError as error:
-            return _page(request, error=error.reason.replace(str(path), file.filename), status_code=400)
-    return pages.redirect(request, "/matrix",
-                          f"Импорт: добавлено школ — {len(result.added)}, обновлено — {len(result.updated)}.")
+            return _page(
+                request, error=error.reason.replace(str(path), file.filename), status_code=400
+            )
+    return pages.redirect(
+        request,
+        "/matrix",
+        f"Импорт: добавлено школ — {len(result.added)}, обновлено — {len(result.updated)}.",
+    )

@@ -15,11 +15,27 @@ router = APIRouter()
 SESSION_MAX_AGE = 12 * 3600
 
 
-def _page(request: Request, *, email: str = "", error: str | None = None, notice: str | None = None,
-          next_url: str = "/", status_code: int = 200) -> Response:
-    return pages.render(request, "signin.html", {"title": "Вход", "email": email, "error": error,
-                                                  "notice": notice, "next": pages.safe_next(next_url)},
-                        status_code=status_code)
+def _page(
+    request: Request,
+    *,
+    email: str = "",
+    error: str | None = None,
+    notice: str | None = None,
+    next_url: str = "/",
+    status_code: int = 200,
+) -> Response:
+    return pages.render(
+        request,
+        "signin.html",
+        {
+            "title": "Вход",
+            "email": email,
+            "error": error,
+            "notice": notice,
+            "next": pages.safe_next(next_url),
+        },
+        status_code=status_code,
+    )
 
 
 def _signed_in(request: Request, token: str, next_url: str) -> Response:
@@ -35,20 +51,39 @@ def signin_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signin")
-def signin(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
+def signin(
+    request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/")
+) -> Response:
     email = email.strip().lower()
     if not email or not password:
-        return _page(request, email=email, error="Введите e-mail и пароль.", next_url=next, status_code=400)
+        return _page(
+            request, email=email, error="Введите e-mail и пароль.", next_url=next, status_code=400
+        )
     limiter = pages.state(request).limiter
     if not limiter.allowed(address=pages.remote_addr(request) or "", email=email):
-        return _page(request, email=email, next_url=next, status_code=429,
-                     error="Слишком много попыток входа. Подождите несколько минут или войдите по ссылке из письма.")
+        return _page(
+            request,
+            email=email,
+            next_url=next,
+            status_code=429,
+            error="Слишком много попыток входа. Подождите несколько минут или войдите по ссылке из письма.",
+        )
     with pages.db(request) as session:
         user = authenticate(session=session, email=email, password=password)
         if user is None:
-            return _page(request, email=email, error="Неверный e-mail или пароль.", next_url=next, status_code=400)
-        token = start_session(session=session, user=user, now=pages.now(request),
-                              remote_addr=pages.remote_addr(request))
+            return _page(
+                request,
+                email=email,
+                error="Неверный e-mail или пароль.",
+                next_url=next,
+                status_code=400,
+            )
+        token = start_session(
+            session=session,
+            user=user,
+            now=pages.now(request),
+            remote_addr=pages.remote_addr(request),
+        )
     limiter.forgive(email=email)
     return _signed_in(request, token, next)
 
@@ -58,18 +93,27 @@ def request_link(request: Request, email: str = Form("")) -> Response:
     email = email.strip().lower()
     if not email:
         return _page(request, error="Введите e-mail, на который прислать ссылку.", status_code=400)
-    if not pages.state(request).limiter.allowed(address=pages.remote_addr(request) or "", email=email):
-        return _page(request, email=email, status_code=429,
-                     error="Слишком много запросов. Подождите несколько минут.")
+    if not pages.state(request).limiter.allowed(
+        address=pages.remote_addr(request) or "", email=email
+    ):
+        return _page(
+            request,
+            email=email,
+            status_code=429,
+            error="Слишком много запросов. Подождите несколько минут.",
+        )
     settings = pages.state(request).settings
     with pages.db(request) as session:
         user = session.exec(select(User).where(User.email == email)).first()
         if user is not None and user.active:
             send_signin_link(session=session, settings=settings, user=user, now=pages.now(request))
     # the same answer whether or not the address is known: the page does not reveal who has an account
-    return _page(request, email=email,
-                 notice="Если такой адрес зарегистрирован, на него отправлено письмо со ссылкой для входа. "
-                        "Ссылка действует 30 минут и только один раз.")
+    return _page(
+        request,
+        email=email,
+        notice="Если такой адрес зарегистрирован, на него отправлено письмо со ссылкой для входа. "
+        "Ссылка действует 30 минут и только один раз.",
+    )
 
 
 @router.get("/signin/link/{token}")
@@ -78,9 +122,16 @@ def link_confirm(request: Request, token: str) -> Response:
     with pages.db(request) as session:
         user = peek_signin_link(session=session, token=token, now=pages.now(request))
     if user is None:
-        return _page(request, status_code=400,
-                     error="Ссылка для входа устарела или уже использована. Запросите новую.")
-    return pages.render(request, "signin_link.html", {"title": "Вход по ссылке", "email": user.email, "token": token})
+        return _page(
+            request,
+            status_code=400,
+            error="Ссылка для входа устарела или уже использована. Запросите новую.",
+        )
+    return pages.render(
+        request,
+        "signin_link.html",
+        {"title": "Вход по ссылке", "email": user.email, "token": token},
+    )
 
 
 @router.post("/signin/link/{token}")
@@ -88,10 +139,17 @@ def link_use(request: Request, token: str) -> Response:
     with pages.db(request) as session:
         user = use_signin_link(session=session, token=token, now=pages.now(request))
         if user is None:
-            return _page(request, status_code=400,
-                         error="Ссылка для входа устарела или уже использована. Запросите новую.")
-        session_token = start_session(session=session, user=user, now=pages.now(request),
-                                      remote_addr=pages.remote_addr(request))
+            return _page(
+                request,
+                status_code=400,
+                error="Ссылка для входа устарела или уже использована. Запросите новую.",
+            )
+        session_token = start_session(
+            session=session,
+            user=user,
+            now=pages.now(request),
+            remote_addr=pages.remote_addr(request),
+        )
     return _signed_in(request, session_token, "/")
 
 

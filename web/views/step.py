@@ -21,45 +21,94 @@ from web.matrix import build_matrix
 
 router = APIRouter()
 
-ACTION_LABELS = {"done": "выполнено", "undo": "отметка снята", "not_applicable": "неприменимо",
-                 "schedule": "назначены даты", "upload": "загружен скан", "launch": "запуск"}
-LEVEL_LABELS = {"reminder": "напоминание о сроке", "overdue": "просрочка", "coordinator": "эскалация координатору",
-                "head": "эскалация руководителю"}
+ACTION_LABELS = {
+    "done": "выполнено",
+    "undo": "отметка снята",
+    "not_applicable": "неприменимо",
+    "schedule": "назначены даты",
+    "upload": "загружен скан",
+    "launch": "запуск",
+}
+LEVEL_LABELS = {
+    "reminder": "напоминание о сроке",
+    "overdue": "просрочка",
+    "coordinator": "эскалация координатору",
+    "head": "эскалация руководителю",
+}
 
 
-def _step_page(request: Request, session: Session, *, user: Principal, code: str, run_id: str | None,
-               errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-               status_code: int = 200) -> Response:
+def _step_page(
+    request: Request,
+    session: Session,
+    *,
+    user: Principal,
+    code: str,
+    run_id: str | None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     run = pages.pick_run(session, run_id)
     municipality = pages.municipality(session)
     if run is None or municipality is None:
-        return pages.error_page(request, 404, "Нет дорожной карты", "Ни одна дорожная карта ещё не запущена.")
+        return pages.error_page(
+            request, 404, "Нет дорожной карты", "Ни одна дорожная карта ещё не запущена."
+        )
     loaded, schedules = run_definition(run)
     steps = {s.code: s for s in loaded.roadmap.steps}
     if code not in steps:
-        return pages.error_page(request, 404, "Мероприятие не найдено", f"В дорожной карте нет мероприятия {code}.")
+        return pages.error_page(
+            request, 404, "Мероприятие не найдено", f"В дорожной карте нет мероприятия {code}."
+        )
     step = steps[code]
     status = run_status(session=session, run=run, now=pages.now(request))
     schools = {s.id: s for s in session.exec(select(School))}
-    matrix = build_matrix(status, schools=schools, titles={code: step.title}, scopes={code: step.scope}, step=code)
+    matrix = build_matrix(
+        status, schools=schools, titles={code: step.title}, scopes={code: step.scope}, step=code
+    )
     instance_ids = [v.id for v in status.views if v.code == code]
-    journal = list(session.exec(
-        select(JournalEntry).where(JournalEntry.run_id == run.id, JournalEntry.step_code == code)
-        .order_by(col(JournalEntry.at).desc(), col(JournalEntry.id).desc()).limit(300)))
-    letters = list(session.exec(
-        select(OutboxItem).where(col(OutboxItem.step_instance_id).in_(instance_ids))
-        .order_by(col(OutboxItem.decided_at).desc()).limit(300))) if instance_ids else []
+    journal = list(
+        session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.run_id == run.id, JournalEntry.step_code == code)
+            .order_by(col(JournalEntry.at).desc(), col(JournalEntry.id).desc())
+            .limit(300)
+        )
+    )
+    letters = (
+        list(
+            session.exec(
+                select(OutboxItem)
+                .where(col(OutboxItem.step_instance_id).in_(instance_ids))
+                .order_by(col(OutboxItem.decided_at).desc())
+                .limit(300)
+            )
+        )
+        if instance_ids
+        else []
+    )
     unit_of = {v.id: v.school for v in status.views if v.code == code}
     context: dict[str, Any] = {
-        "title": f"Мероприятие {code}", "run": run, "runs": pages.runs(session), "step": step,
-        "schedule": schedules[code], "matrix": matrix, "journal": journal, "letters": letters,
-        "unit_of": unit_of, "schools": schools, "tz": municipality.timezone, "today": status.today,
+        "title": f"Мероприятие {code}",
+        "run": run,
+        "runs": pages.runs(session),
+        "step": step,
+        "schedule": schedules[code],
+        "matrix": matrix,
+        "journal": journal,
+        "letters": letters,
+        "unit_of": unit_of,
+        "schools": schools,
+        "tz": municipality.timezone,
+        "today": status.today,
         "documents": [DOCUMENTS.get(d, (d, None))[0] for d in step.documents],
         "depends": [(c, steps[c].title if c in steps else c) for c in step.depends_on],
-        "action_labels": ACTION_LABELS, "level_labels": LEVEL_LABELS,
+        "action_labels": ACTION_LABELS,
+        "level_labels": LEVEL_LABELS,
         "can_schedule": user.is_coordinator and schedules[code].kind == "unscheduled",
         "school_options": sorted(schools.values(), key=lambda s: s.short_name),
-        "errors": errors or {}, "values": values or {},
+        "errors": errors or {},
+        "values": values or {},
     }
     return pages.render(request, "step.html", context, status_code=status_code)
 
@@ -81,8 +130,14 @@ def _day(text: str) -> date | None:
 
 
 @router.post("/steps/{code}/schedule")
-def step_schedule(request: Request, code: str, run: str = Form(""), due: str = Form(""), start: str = Form(""),
-                  school: str = Form("")) -> Response:
+def step_schedule(
+    request: Request,
+    code: str,
+    run: str = Form(""),
+    due: str = Form(""),
+    start: str = Form(""),
+    school: str = Form(""),
+) -> Response:
     user = pages.require_user(request)
     if not user.is_coordinator:
         raise Forbidden("Даты назначает координатор.")
@@ -102,21 +157,43 @@ def step_schedule(request: Request, code: str, run: str = Form(""), due: str = F
                 if chosen is None:
                     raise NastavnikError("дорожная карта не запущена", where="form")
                 assert due_day is not None
-                if run_definition(chosen)[1].get(code) is not None and run_definition(chosen)[1][code].kind != "unscheduled":
-                    raise NastavnikError("сроки этого мероприятия заданы дорожной картой; координатор назначает "
-                                         "даты только мероприятиям «по отдельному графику»", where="form")
-                changed = schedule_step(session=session, run=chosen, code=code, due=due_day, start=start_day,
-                                        school=school or None, actor=pages.actor(request, user),
-                                        now=pages.now(request))
+                if (
+                    run_definition(chosen)[1].get(code) is not None
+                    and run_definition(chosen)[1][code].kind != "unscheduled"
+                ):
+                    raise NastavnikError(
+                        "сроки этого мероприятия заданы дорожной картой; координатор назначает "
+                        "даты только мероприятиям «по отдельному графику»",
+                        where="form",
+                    )
+                changed = schedule_step(
+                    session=session,
+                    run=chosen,
+                    code=code,
+                    due=due_day,
+                    start=start_day,
+                    school=school or None,
+                    actor=pages.actor(request, user),
+                    now=pages.now(request),
+                )
                 roadmap_id = chosen.roadmap_id
         except NastavnikError as error:
             field = {"--start": "start", "--school": "school"}.get(error.where or "", "form")
             errors[field] = error.reason
         else:
-            return pages.redirect(request, f"/steps/{code}?run={roadmap_id}",
-                                  f"Сроки мероприятия {code} назначены ({changed} шт.).")
+            return pages.redirect(
+                request,
+                f"/steps/{code}?run={roadmap_id}",
+                f"Сроки мероприятия {code} назначены ({changed} шт.).",
+            )
     with pages.db(request) as session:
-        return _step_page(request, session, user=user, code=code, run_id=run, errors=errors, values=values,
-                          status_code=400)
-
-
+        return _step_page(
+            request,
+            session,
+            user=user,
+            code=code,
+            run_id=run,
+            errors=errors,
+            values=values,
+            status_code=400,
+        )

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["step_instance_id"], ["step_instance.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_generated_document_step_instance_id", "generated_document", ["step_instance_id"])
+    op.create_index(
+        "ix_generated_document_step_instance_id", "generated_document", ["step_instance_id"]
+    )
     op.create_index("ix_generated_document_school_id", "generated_document", ["school_id"])
 
 
