@@ -33,6 +33,10 @@ from notifications.cli import mail_app, outbox_app  # noqa: E402  (typer only: k
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(mail_app, name="mail")
 
+from web.cli import users_app  # noqa: E402  (typer only)
+
+app.add_typer(users_app, name="users")
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)

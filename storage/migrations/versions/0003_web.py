@@ -1,7 +1,7 @@
 """web portal: sessions, sign-in links, uploads
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-20
 """
 
