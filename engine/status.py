@@ -43,7 +43,8 @@ def local_today(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date()
 
 
-def _view(row: StepInstance) -> InstanceView:
+def instance_view(row: StepInstance) -> InstanceView:
+    """A stored step instance as a view, before evaluation."""
     return InstanceView(
         id=row.id or 0,
         run_id=row.run_id,
@@ -69,7 +70,7 @@ def run_status(
     loaded, _ = run_definition(run)
     roadmap = loaded.roadmap
     rows = list(session.exec(select(StepInstance).where(StepInstance.run_id == run.id)))
-    pool = [_view(row) for row in rows]
+    pool = [instance_view(row) for row in rows]
     order = {step.code: index for index, step in enumerate(roadmap.steps)}
     pool.sort(key=lambda v: (v.school or "", order.get(v.code, 0), v.occurrence))
     views = pool if school is None else [v for v in pool if v.school in (school, None)]

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, or_, select
 from definitions.schema import Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
-from engine.status import local_today
+from engine.status import instance_view, local_today
 from nastavnik.settings import Settings
 from notifications.models import Letter
 from notifications.render import (
@@ -52,24 +52,6 @@ def people_of(municipality: Municipality) -> People:
         coordinator_email=municipality.coordinator_email,
         head_name=municipality.head_name,
         head_email=municipality.head_email,
-    )
-
-
-def _instance_view(row: StepInstance) -> InstanceView:
-    return InstanceView(
-        id=row.id or 0,
-        run_id=row.run_id,
-        school=row.school_id,
-        code=row.step_code,
-        scope=row.scope,
-        occurrence=row.occurrence,
-        start=row.start,
-        due=row.due,
-        stored=row.state,
-        done_at=row.done_at,
-        done_by=row.done_by,
-        evidence=row.evidence,
-        reason=row.reason,
     )
 
 
@@ -109,7 +91,7 @@ def _blockers(
         query = query.where(
             or_(col(StepInstance.unit).in_(units), col(StepInstance.step_code).in_(codes or [""]))
         )
-    pool = [_instance_view(row) for row in session.exec(query)]
+    pool = [instance_view(row) for row in session.exec(query)]
     wanted = {i.id for i in instances}
     views: list[InstanceView] = [v for v in pool if v.id in wanted]
     evaluate_views(
