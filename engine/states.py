@@ -83,7 +83,7 @@ def evaluate_views(
         if key not in first or view.occurrence < first[key].occurrence:
             first[key] = view
     by_code: dict[str, list[InstanceView]] = defaultdict(list)
-    for (unit, code), view in first.items():
+    for (_unit, code), view in first.items():
         by_code[code].append(view)
 
     def prerequisite(code: str, unit: str) -> list[InstanceView]:

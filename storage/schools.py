@@ -158,7 +158,7 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
         cells = cells + [""] * (len(header) - len(cells))
         value = {name: cells[index] for name, index in position.items()}
 
-        def problem(column: str, message: str) -> None:
+        def problem(column: str, message: str, row_number: int = row_number) -> None:
             problems.append(
                 f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}"
             )
