@@ -1,0 +1,1 @@
+"""Mentorship registry: mentors, mentees, forms, pairs, school totals, surveys and indicators."""
