@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import notifications.models  # noqa: F401  (registers the letter table)
+import registry.models  # noqa: F401  (registers the registry tables)
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
