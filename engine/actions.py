@@ -111,7 +111,7 @@ def _apply(
     result = session.execute(
         update(StepInstance)
         .where(StepInstance.id == instance.id, StepInstance.version == instance.version)
-        .values(**values, version=instance.version + 1, updated_at=now)
+        .values(**values, version=instance.version + 1, updated_at=now, tick_dirty=True)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()

@@ -12,11 +12,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from definitions.workdays import is_working_day
-from engine.status import local_today
-from engine.tick import LEVELS, decide_notifications, remind_cutoff, unit_batches
+from engine.tick import (
+    LEVELS,
+    TickPlan,
+    advance_watermarks,
+    decide_notifications,
+    plan_tick,
+    remind_cutoff,
+    unit_batches,
+)
 from nastavnik.russian import format_date_ru
 from storage.db import session_scope
-from storage.schools import get_municipality
 
 
 @dataclass
@@ -27,6 +33,7 @@ class TickSummary:
     today: date
     working_day: bool
     decided: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    examined: int = 0
     states: Counter[str] = field(default_factory=Counter)
     delivery: Any = None
 
@@ -34,7 +41,9 @@ class TickSummary:
         day = format_date_ru(self.today) + ("" if self.working_day else " (нерабочий день)")
         lines = [f"tick at {self.now.isoformat()} — {day}"]
         lines.append(
-            "decided: " + ", ".join(f"{level} {count}" for level, count in self.decided.items())
+            "decided: "
+            + ", ".join(f"{level} {count}" for level, count in self.decided.items())
+            + f" (examined {self.examined} step instances)"
         )
         lines.append(
             "states: "
@@ -49,8 +58,12 @@ class TickSummary:
         return sum(self.decided.values())
 
     def add(self, decided: dict[str, int]) -> None:
+        """Add one batch's counts (levels, and ``examined`` when the batch reports it)."""
         for level, count in decided.items():
-            self.decided[level] = self.decided.get(level, 0) + count
+            if level == "examined":
+                self.examined += count
+            else:
+                self.decided[level] = self.decided.get(level, 0) + count
 
 
 def state_counts(*, session: Session, today: date) -> Counter[str]:
@@ -68,25 +81,52 @@ def state_counts(*, session: Session, today: date) -> Counter[str]:
     return Counter({state: count for state, count in rows})
 
 
-def decide_batch(*, engine: Engine, now: datetime, units: list[str]) -> dict[str, int]:
-    """Decide one batch of units in its own transaction."""
+def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:
+    """This tick's windows, read once before the batches."""
     with session_scope(engine) as session:
-        return decide_notifications(session=session, now=now, units=units).decided
+        return plan_tick(session, now=now, full=full)
+
+
+def decide_batch(
+    *, engine: Engine, now: datetime, units: list[str], plan: TickPlan | None = None
+) -> dict[str, int]:
+    """Decide one batch of units in its own transaction: counts per level, and ``examined``."""
+    with session_scope(engine) as session:
+        result = decide_notifications(session=session, now=now, units=units, plan=plan)
+    return {**result.decided, "examined": result.examined}
+
+
+def finish(*, engine: Engine, plan: TickPlan) -> None:
+    """After every batch succeeded: move the watermarks to this tick's cut-offs."""
+    with session_scope(engine) as session:
+        advance_watermarks(session, plan)
 
 
 def tick_once(
-    *, engine: Engine, now: datetime, send: bool = True, batch_size: int = 500
+    *,
+    engine: Engine,
+    now: datetime,
+    send: bool = True,
+    batch_size: int = 500,
+    full: bool = False,
+    count_states: bool = True,
 ) -> TickSummary:
-    """Evaluate every step instance at ``now``, write decisions to the outbox, deliver if asked."""
+    """Evaluate the step instances at ``now``, write decisions to the outbox, deliver if asked.
+
+    ``full`` ignores the watermarks and re-examines every open instance (decisions already in the
+    outbox are not repeated); ``count_states`` adds the state counts to the summary.
+    """
+    tick_plan = plan(engine=engine, now=now, full=full)
     with session_scope(engine) as session:
-        municipality = get_municipality(session)
-        today = local_today(now, municipality.timezone)
         batches = unit_batches(session, size=batch_size)
+    today = tick_plan.today
     summary = TickSummary(now=now, today=today, working_day=is_working_day(today))
     for units in batches:
-        summary.add(decide_batch(engine=engine, now=now, units=units))
-    with session_scope(engine) as session:
-        summary.states = state_counts(session=session, today=today)
+        summary.add(decide_batch(engine=engine, now=now, units=units, plan=tick_plan))
+    finish(engine=engine, plan=tick_plan)
+    if count_states:
+        with session_scope(engine) as session:
+            summary.states = state_counts(session=session, today=today)
     if send:
         summary.delivery = deliver(engine=engine, now=now)
     return summary

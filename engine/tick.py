@@ -1,8 +1,14 @@
 """The tick's decisions: who must be told about which step, written to the outbox in bulk.
 
 Set-based: per distinct ladder the thresholds become cut-off dates, then one
-``INSERT … SELECT … ON CONFLICT DO NOTHING`` per level over step instances. The outbox's unique
-key (step instance, level, recipient) makes a rerun, or two ticks at once, decide nothing twice.
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` per level over candidate step instances. The outbox's
+unique key (step instance, level, recipient) makes a rerun, or two ticks at once, decide nothing
+twice.
+
+Incremental: a tick does not re-read every open instance. Per run × step × level a watermark keeps
+the cut-off the last complete tick decided through, so a tick looks only at due dates that entered
+a window since then, plus the instances launched or acted on since (``tick_dirty``). A day with no
+new deadline and no act costs a few index probes, whatever the size of the region.
 """
 
 from __future__ import annotations
@@ -10,14 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, insert, text
-from sqlmodel import Session, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    text,
+)
+from sqlmodel import Session, col, func, select
 
 from definitions.workdays import is_working_day
 from engine.policy import Ladder, ladders_for
 from engine.runs import run_definition
 from engine.status import local_today
-from storage.models import OutboxItem, RoadmapRun, UTCDateTime
+from storage.models import OutboxItem, RoadmapRun, TickWatermark, UTCDateTime
 from storage.schools import get_municipality
 
 LEVELS = ("reminder", "overdue", "coordinator", "head")
@@ -63,6 +80,7 @@ class TickResult:
     now: datetime
     today: date
     decided: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    examined: int = 0  # candidate instances: due dates new to a window, plus changed steps
 
     @property
     def total(self) -> int:
@@ -82,120 +100,252 @@ _MUNICIPAL_RECIPIENT = {
     "overdue": "m.coordinator_email",
     "head": "m.head_email",
 }
+# The beginning of time for a level no tick has decided yet: its window is everything due so far.
+NEVER = date(1900, 1, 1)
 
 
-def _policy_rows(session: Session, today: date, municipality_id: int) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class TickPlan:
+    """The cut-offs of one tick: per run and step, for each level, the window of due dates to decide.
+
+    ``rows`` holds ``run_id``, ``step_code`` and, per level, ``<level>_from`` (exclusive: the
+    watermark of the last complete tick) and ``<level>_until`` (inclusive: this tick's cut-off).
+    It is plain data so that a Prefect task can take it as a parameter.
+    """
+
+    now: datetime
+    today: date
+    municipality_id: int
+    rows: tuple[dict[str, object], ...]
+
+    def ranges(self) -> list[tuple[date, date]]:
+        """The distinct, merged (from, until] windows over all steps and levels."""
+        spans = sorted(
+            {
+                (row[f"{level}_from"], row[f"{level}_until"])
+                for row in self.rows
+                for level in LEVELS
+                if row[f"{level}_until"] > row[f"{level}_from"]  # type: ignore[operator]
+            }
+        )
+        merged: list[tuple[date, date]] = []
+        for low, high in spans:  # type: ignore[misc]
+            if merged and low <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        return merged
+
+
+def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPlan:
+    """This tick's windows: from each level's watermark (or the beginning, with ``full``) to now's cut-off."""
+    municipality = get_municipality(session)
+    today = local_today(now, municipality.timezone)
+    municipality_id = municipality.id or 0
+    overdue_until = late_cutoff(today, 1)
+    runs = list(
+        session.exec(select(RoadmapRun).where(RoadmapRun.municipality_id == municipality_id))
+    )
+    marks: dict[tuple[int, str, str], date] = {}
+    if runs and not full:
+        for mark in session.exec(
+            select(TickWatermark).where(col(TickWatermark.run_id).in_([r.id for r in runs]))
+        ):
+            marks[(mark.run_id, mark.step_code, mark.level)] = mark.through
+    cutoffs: dict[Ladder, dict[str, date]] = {}
     rows: list[dict[str, object]] = []
-    cutoffs: dict[Ladder, tuple[date, date, date]] = {}
-    for run in session.exec(
-        select(RoadmapRun).where(RoadmapRun.municipality_id == municipality_id)
-    ):
+    for run in runs:
         roadmap = run_definition(run)[0].roadmap
         for code, ladder in ladders_for(
             session, municipality_id=municipality_id, roadmap=roadmap
         ).items():
             if ladder not in cutoffs:
-                cutoffs[ladder] = (
-                    remind_cutoff(today, ladder.remind_before),
-                    late_cutoff(today, ladder.coordinator_after),
-                    late_cutoff(today, ladder.head_after),
-                )
-            remind, coordinator, head = cutoffs[ladder]
-            rows.append(
-                {
-                    "run_id": run.id,
-                    "step_code": code,
-                    "remind_until": remind,
-                    "coordinator_until": coordinator,
-                    "head_until": head,
+                cutoffs[ladder] = {
+                    "reminder": remind_cutoff(today, ladder.remind_before),
+                    "overdue": overdue_until,
+                    "coordinator": late_cutoff(today, ladder.coordinator_after),
+                    "head": late_cutoff(today, ladder.head_after),
                 }
+            row: dict[str, object] = {"run_id": run.id, "step_code": code}
+            for level, until in cutoffs[ladder].items():
+                row[f"{level}_from"] = marks.get((run.id or 0, code, level), NEVER)
+                row[f"{level}_until"] = until
+            rows.append(row)
+    return TickPlan(now=now, today=today, municipality_id=municipality_id, rows=tuple(rows))
+
+
+def advance_watermarks(session: Session, plan: TickPlan) -> int:
+    """Record that every unit was decided up to the plan's cut-offs (call after all batches)."""
+    existing = {
+        (mark.run_id, mark.step_code, mark.level): mark
+        for mark in session.exec(
+            select(TickWatermark).where(
+                col(TickWatermark.run_id).in_({row["run_id"] for row in plan.rows})
             )
-    return rows
+        )
+    }
+    moved = 0
+    for row in plan.rows:
+        for level in LEVELS:
+            key = (int(row["run_id"]), str(row["step_code"]), level)  # type: ignore[call-overload]
+            until: date = row[f"{level}_until"]  # type: ignore[assignment]
+            mark = existing.get(key)
+            if mark is None:
+                session.add(
+                    TickWatermark(
+                        run_id=key[0],
+                        step_code=key[1],
+                        level=level,
+                        through=until,
+                        ticked_at=plan.now,
+                    )
+                )
+                moved += 1
+            elif until > mark.through:
+                mark.through, mark.ticked_at = until, plan.now
+                session.add(mark)
+                moved += 1
+    session.flush()
+    return moved
 
 
-def decide_notifications(
-    *, session: Session, now: datetime, units: list[str] | None = None
-) -> TickResult:
-    """Evaluate every open step instance at ``now`` and write the decisions to the outbox.
-
-    Args:
-        session: an open session; the caller commits.
-        now: the moment of the tick (its date in the municipality's zone decides).
-        units: an optional batch: school ids, with "" for the municipality's own steps.
-    """
-    municipality = get_municipality(session)
-    today = local_today(now, municipality.timezone)
-    result = TickResult(now=now, today=today)
-    overdue_until = late_cutoff(today, 1)
-    connection = session.connection()
-    metadata = MetaData()
+def _temporary_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+    level_columns = [
+        Column(f"{level}_{edge}", Date) for level in LEVELS for edge in ("from", "until")
+    ]
     policy = Table(
         "tick_policy",
         metadata,
         Column("run_id", Integer, primary_key=True),
         Column("step_code", String, primary_key=True),
-        Column("remind_until", Date),
-        Column("coordinator_until", Date),
-        Column("head_until", Date),
+        *level_columns,
         prefixes=["TEMPORARY"],
     )
-    batch = Table(
+    units = Table(
         "tick_units", metadata, Column("unit", String, primary_key=True), prefixes=["TEMPORARY"]
     )
-    for table in (policy, batch):
+    ranges = Table(
+        "tick_ranges",
+        metadata,
+        Column("low", Date, primary_key=True),
+        Column("high", Date),
+        prefixes=["TEMPORARY"],
+    )
+    candidates = Table(
+        "tick_candidates",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("version", Integer),
+        prefixes=["TEMPORARY"],
+    )
+    return policy, units, ranges, candidates
+
+
+def decide_notifications(
+    *,
+    session: Session,
+    now: datetime,
+    units: list[str] | None = None,
+    plan: TickPlan | None = None,
+) -> TickResult:
+    """Decide, at ``now``, who must be told about which step, and write it to the outbox.
+
+    Only candidates are examined: open instances whose due date entered a level's window since the
+    last complete tick (the plan's ``from`` → ``until``), and dirty instances (launched or acted on
+    since), which are examined in full and then marked clean. Without a ``plan`` the call makes its
+    own and, when it covers every unit (``units`` is None), advances the watermarks itself.
+
+    Args:
+        session: an open session; the caller commits.
+        now: the moment of the tick (its date in the municipality's zone decides).
+        units: an optional batch: school ids, with "" for the municipality's own steps.
+        plan: the tick's windows, made once by the caller for all its batches.
+    """
+    own_plan = plan is None
+    if plan is None:
+        plan = plan_tick(session, now=now)
+    result = TickResult(now=now, today=plan.today)
+    connection = session.connection()
+    policy, batch, ranges, candidates = _temporary_tables(MetaData())
+    tables = (policy, batch, ranges, candidates)
+    for table in tables:
         table.drop(connection, checkfirst=True)
         table.create(connection)
     try:
-        if units:
-            connection.execute(insert(batch), [{"unit": unit} for unit in units])
-        rows = _policy_rows(session, today, municipality.id or 0)
-        if rows:
-            connection.execute(insert(policy), rows)
-        conditions = {
-            "reminder": "si.due >= :today AND si.due <= p.remind_until",
-            "overdue": "si.due <= :overdue_until",
-            "coordinator": "si.due <= p.coordinator_until",
-            "head": "si.due <= p.head_until",
-        }
         unit_filter = ""
         if units is not None:
             unit_filter = " AND si.unit IN (SELECT unit FROM tick_units)"
+            if units:
+                connection.execute(insert(batch), [{"unit": unit} for unit in units])
+        if plan.rows:
+            connection.execute(insert(policy), list(plan.rows))
+        spans = plan.ranges()
+        if spans:
+            connection.execute(insert(ranges), [{"low": lo, "high": hi} for lo, hi in spans])
+        result.examined = connection.execute(
+            text(
+                "INSERT INTO tick_candidates (id, version) "
+                "SELECT si.id, si.version FROM tick_ranges g JOIN step_instance si "
+                "ON si.state = 'open' AND si.due > g.low AND si.due <= g.high"
+                f"{unit_filter} "
+                "UNION "
+                f"SELECT si.id, si.version FROM step_instance si WHERE si.tick_dirty{unit_filter}"
+            )
+        ).rowcount
         for level in LEVELS:
             for scope, recipients in (
                 ("school", _SCHOOL_RECIPIENT),
                 ("municipality", _MUNICIPAL_RECIPIENT),
             ):
-                if level not in recipients:
-                    continue
-                recipient = recipients[level]
-                join_school = "JOIN school s ON s.id = si.school_id " if scope == "school" else ""
-                sql = (
-                    "INSERT INTO outbox (key, step_instance_id, level, recipient, municipality_id, school_id, "
-                    "days_late, decided_at, status, attempts) "
-                    f"SELECT CAST(si.id AS TEXT) || ':{level}:' || {recipient}, si.id, '{level}', {recipient}, "
-                    "m.id, si.school_id, 0, :now, 'pending', 0 "
-                    "FROM step_instance si "
-                    "JOIN roadmap_run r ON r.id = si.run_id "
-                    "JOIN municipality m ON m.id = r.municipality_id "
-                    f"{join_school}"
-                    "JOIN tick_policy p ON p.run_id = si.run_id AND p.step_code = si.step_code "
-                    f"WHERE si.state = 'open' AND si.scope = '{scope}' AND si.due IS NOT NULL "
-                    f"AND m.id = :municipality_id AND {recipient} <> '' AND {conditions[level]}{unit_filter} "
-                    "ON CONFLICT (key) DO NOTHING"
-                )
-                params = [
-                    bindparam("now", now, type_=UTCDateTime()),
-                    bindparam("today", today, type_=Date()),
-                    bindparam("overdue_until", overdue_until, type_=Date()),
-                    bindparam("municipality_id", municipality.id),
-                ]
-                statement = text(sql).bindparams(*[p for p in params if f":{p.key}" in sql])
-                inserted = connection.execute(statement).rowcount
-                result.decided[level] += max(inserted or 0, 0)
+                if level in recipients:
+                    result.decided[level] += _decide_level(
+                        connection, plan=plan, level=level, scope=scope, recipient=recipients[level]
+                    )
+        connection.execute(
+            text(
+                "UPDATE step_instance SET tick_dirty = false WHERE tick_dirty AND id IN "
+                "(SELECT c.id FROM tick_candidates c WHERE c.id = step_instance.id "
+                "AND c.version = step_instance.version)"
+            )
+        )
     finally:
-        policy.drop(connection)
-        batch.drop(connection)
+        for table in tables:
+            table.drop(connection)
+    if own_plan and units is None:
+        advance_watermarks(session, plan)
     return result
+
+
+def _decide_level(
+    connection: Connection, *, plan: TickPlan, level: str, scope: str, recipient: str
+) -> int:
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` of one level for one scope's candidates."""
+    condition = f"si.due <= p.{level}_until AND (si.due > p.{level}_from OR si.tick_dirty)"
+    if level == "reminder":
+        condition += " AND si.due >= :today"
+    join_school = "JOIN school s ON s.id = si.school_id " if scope == "school" else ""
+    sql = (
+        "INSERT INTO outbox (key, step_instance_id, level, recipient, municipality_id, school_id, "
+        "days_late, decided_at, status, attempts) "
+        f"SELECT CAST(si.id AS TEXT) || ':{level}:' || {recipient}, si.id, '{level}', {recipient}, "
+        "m.id, si.school_id, 0, :now, 'pending', 0 "
+        "FROM tick_candidates c "
+        "JOIN step_instance si ON si.id = c.id "
+        "JOIN roadmap_run r ON r.id = si.run_id "
+        "JOIN municipality m ON m.id = r.municipality_id "
+        f"{join_school}"
+        "JOIN tick_policy p ON p.run_id = si.run_id AND p.step_code = si.step_code "
+        f"WHERE si.state = 'open' AND si.scope = '{scope}' AND si.due IS NOT NULL "
+        f"AND m.id = :municipality_id AND {recipient} <> '' AND {condition} "
+        "ON CONFLICT (key) DO NOTHING"
+    )
+    params = [
+        bindparam("now", plan.now, type_=UTCDateTime()),
+        bindparam("today", plan.today, type_=Date()),
+        bindparam("municipality_id", plan.municipality_id),
+    ]
+    statement = text(sql).bindparams(*[p for p in params if f":{p.key}" in sql])
+    return max(connection.execute(statement).rowcount or 0, 0)
 
 
 def pending_count(session: Session) -> int:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from engine.daily import TickSummary, decide_batch, deliver, state_counts, tick_once
-from engine.tick import unit_batches
+from engine.daily import TickSummary, decide_batch, deliver, finish, plan, state_counts, tick_once
+from engine.tick import TickPlan, unit_batches
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
 
 
 @task(name="decide notifications for a batch of schools", retries=2, retry_delay_seconds=5)
-def decide_batch_task(db_url: str, now: datetime, units: list[str]) -> dict[str, int]:
-    return decide_batch(engine=make_engine(db_url), now=now, units=units)
+def decide_batch_task(
+    db_url: str, now: datetime, units: list[str], tick_plan: TickPlan | None = None
+) -> dict[str, int]:
+    return decide_batch(engine=make_engine(db_url), now=now, units=units, plan=tick_plan)
+
+
+@task(name="advance the tick's watermarks")
+def finish_task(db_url: str, tick_plan: TickPlan) -> None:
+    finish(engine=make_engine(db_url), plan=tick_plan)
 
 
 @task(name="deliver letters from the outbox", retries=3, retry_delay_seconds=[10, 60, 300])
@@ -26,9 +33,17 @@ def deliver_task(db_url: str, now: datetime) -> str:
 
 @flow(name="tick", log_prints=False)
 def tick_flow(
-    db_url: str, now: datetime | None = None, send: bool = True, batch_size: int = 500
+    db_url: str,
+    now: datetime | None = None,
+    send: bool = True,
+    batch_size: int = 500,
+    full: bool = False,
 ) -> dict[str, int]:
-    """Evaluate every step instance, decide notifications in batches, deliver, publish a summary."""
+    """Decide notifications in batches of schools, deliver, publish a summary.
+
+    The watermarks move only after every batch succeeded, so a failed batch is decided again by
+    the next tick (the outbox's unique key keeps what was already decided from repeating).
+    """
     import pendulum
 
     from definitions.workdays import is_working_day
@@ -40,10 +55,12 @@ def tick_flow(
         moment = now or pendulum.now(municipality.timezone)
         batches = unit_batches(session, size=batch_size)
         today = local_today(moment, municipality.timezone)
+    tick_plan = plan(engine=engine, now=moment, full=full)
     summary = TickSummary(now=moment, today=today, working_day=is_working_day(today))
-    futures = decide_batch_task.map(db_url, moment, batches)
+    futures = decide_batch_task.map(db_url, moment, batches, unmapped(tick_plan))
     for decided in futures.result():
         summary.add(decided)
+    finish_task(db_url, tick_plan)
     with session_scope(engine) as session:
         summary.states = state_counts(session=session, today=today)
     if send:
@@ -52,6 +69,7 @@ def tick_flow(
     create_table_artifact(
         key="tick-summary",
         table=[{"what": f"decided: {k}", "count": v} for k, v in summary.decided.items()]
+        + [{"what": "examined (new in a window or changed)", "count": summary.examined}]
         + [{"what": f"state: {k}", "count": v} for k, v in sorted(summary.states.items())],
         description=f"Tick at {moment.isoformat()}",
     )
@@ -76,13 +94,19 @@ def daily_tick_flow(db_url: str) -> dict[str, int] | None:
 
 
 def run_tick(
-    *, engine: Engine, now: datetime, send: bool, use_prefect: bool, batch_size: int
+    *,
+    engine: Engine,
+    now: datetime,
+    send: bool,
+    use_prefect: bool,
+    batch_size: int,
+    full: bool = False,
 ) -> TickSummary:
     """The CLI's tick: plain functions by default, the Prefect flow with ``use_prefect``."""
     if not use_prefect:
-        return tick_once(engine=engine, now=now, send=send, batch_size=batch_size)
+        return tick_once(engine=engine, now=now, send=send, batch_size=batch_size, full=full)
     url = engine.url.render_as_string(hide_password=False)
-    decided = tick_flow(url, now=now, send=send, batch_size=batch_size)
+    decided = tick_flow(url, now=now, send=send, batch_size=batch_size, full=full)
     with session_scope(engine) as session:
         municipality = get_municipality(session)
         from definitions.workdays import is_working_day

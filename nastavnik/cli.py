@@ -525,20 +525,33 @@ def tick(
         ),
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Schools per batch.")] = 500,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Re-examine every open step, not only new due dates and changed steps "
+            "(nothing already decided is decided again).",
+        ),
+    ] = False,
 ) -> None:
-    """Evaluate every step at a moment, decide reminders and escalations, then deliver them."""
+    """Evaluate the steps at a moment, decide reminders and escalations, then deliver them."""
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     if prefect:
         from flows.tick import run_tick
 
         summary = run_tick(
-            engine=engine, now=moment, send=send, use_prefect=True, batch_size=batch_size
+            engine=engine,
+            now=moment,
+            send=send,
+            use_prefect=True,
+            batch_size=batch_size,
+            full=full,
         )
     else:
         from engine.daily import tick_once
 
-        summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size)
+        summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size, full=full)
     typer.echo(summary.text())
 
 

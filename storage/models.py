@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -118,6 +128,12 @@ class StepInstance(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("run_id", "unit", "step_code", "occurrence"),
         Index("ix_step_instance_state_due", "state", "due"),
+        Index(
+            "ix_step_instance_tick_dirty",
+            "unit",
+            sqlite_where=text("tick_dirty"),
+            postgresql_where=text("tick_dirty"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +152,26 @@ class StepInstance(SQLModel, table=True):
     reason: str | None = None
     version: int = 1
     updated_at: datetime | None = _utc_column(nullable=True)
+    # Set by launch and by every act (done, undo, n/a, schedule); the tick re-examines such rows in
+    # full and clears the flag, and otherwise looks only at due dates that entered a window since
+    # its watermark (TickWatermark). A partial index keeps the dirty rows cheap to find.
+    tick_dirty: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+
+
+class TickWatermark(SQLModel, table=True):
+    """How far the tick has decided one level of one step of a run: due dates up to ``through``.
+
+    Advanced only after a tick covered every unit, so a reader can trust everything up to it was
+    decided; the next tick looks at due dates in (through, its own cut-off] plus dirty instances.
+    """
+
+    __tablename__ = "tick_watermark"
+
+    run_id: int = Field(foreign_key="roadmap_run.id", primary_key=True)
+    step_code: str = Field(primary_key=True)
+    level: str = Field(primary_key=True)
+    through: date
+    ticked_at: datetime | None = _utc_column(nullable=True)
 
 
 class JournalEntry(SQLModel, table=True):

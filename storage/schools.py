@@ -10,10 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
-from storage.models import JournalEntry, Municipality, School
+from storage.models import JournalEntry, Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
 OPTIONAL_COLUMNS = ("curator", "curator_email")
@@ -74,16 +75,34 @@ def init_municipality(
         municipality.name = name
     if timezone:
         municipality.timezone = timezone
+    recipients_before = (municipality.coordinator_email, municipality.head_email)
     if coordinator:
         municipality.coordinator_email = coordinator
     if head:
         municipality.head_email = head
+    if municipality.id is not None and recipients_before != (
+        municipality.coordinator_email,
+        municipality.head_email,
+    ):
+        mark_for_tick(session)
     for key, value in details.items():
         if value is not None and hasattr(municipality, key):
             setattr(municipality, key, value)
     session.add(municipality)
     session.flush()
     return municipality
+
+
+def mark_for_tick(session: Session, *, school_ids: list[str] | None = None) -> None:
+    """Have the next tick re-examine these schools' steps (all steps without ``school_ids``).
+
+    The tick looks only at new due dates and changed steps; a new recipient (another school admin,
+    coordinator or head) must hear about what is already late, so their steps count as changed.
+    """
+    statement = update(StepInstance).values(tick_dirty=True)
+    if school_ids is not None:
+        statement = statement.where(col(StepInstance.school_id).in_(school_ids))
+    session.execute(statement)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -194,6 +213,7 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
     municipality = get_municipality(session)
     added: list[str] = []
     updated: list[str] = []
+    new_recipient: list[str] = []
     known = {school.id: school for school in session.exec(select(School))}
     for row in rows:
         extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and v}
@@ -211,6 +231,8 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
             added.append(row["id"])
         else:
             updated.append(row["id"])
+            if school.admin_email != row["admin_email"]:
+                new_recipient.append(school.id)
         school.name = row["name"]
         school.short_name = row["short_name"]
         school.director = row["director"]
@@ -219,6 +241,8 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
         school.curator_email = row.get("curator_email", "") or school.curator_email
         school.extra = extra
         session.add(school)
+    if new_recipient:
+        mark_for_tick(session, school_ids=new_recipient)
     session.add(
         JournalEntry(
             at=now,

@@ -135,3 +135,81 @@ def test_the_ladder_is_data_overridable_per_step(engine: Engine, tmp_path: Path)
                    remind_before=3, coordinator_after=1, head_after=2)
     _tick(engine, moment(date(2022, 5, 17)))  # 16, 17 May: two working days late
     assert {d[0] for d in _decisions(engine, "1.5")} == {"overdue", "coordinator", "head"}
+
+
+# --- the incremental tick: windows since the watermark, plus changed steps -------------------------
+
+
+def _full_tick_decides_nothing_new(engine: Engine, now: datetime) -> None:
+    """A tick that re-examines every open step finds nothing the incremental tick left out."""
+    summary = tick_once(engine=engine, now=now, send=False, full=True, count_states=False)
+    assert summary.total == 0, f"the incremental tick missed {summary.decided} at {now}"
+
+
+def test_daily_incremental_ticks_decide_what_a_full_scan_decides(engine: Engine, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from engine.actions import schedule_step, undo
+
+    launched(engine, tmp_path, schools=3)
+    run = the_run(engine)
+    day, last = date(2022, 4, 25), date(2022, 6, 20)
+    decided = 0
+    while day <= last:
+        now = moment(day)
+        with session_scope(engine) as session:
+            if day == date(2022, 5, 6):  # done early, then undone when it is long overdue
+                mark_done(session=session, run=run, code="1.4", school="sosh1", actor=Actor("a@x.ru"), now=now)
+            if day == date(2022, 6, 6):
+                undo(session=session, run=run, code="1.4", school="sosh1", actor=Actor("a@x.ru"), now=now)
+            if day == date(2022, 5, 20):  # a date set for a step with a due date already behind
+                with session_scope(engine) as inner:
+                    unscheduled = inner.exec(
+                        select(StepInstance).where(StepInstance.due == None, StepInstance.school_id == "sosh2")  # noqa: E711
+                    ).first()
+                if unscheduled is not None:
+                    schedule_step(session=session, run=run, code=unscheduled.step_code, due=date(2022, 5, 10),
+                                  actor=Actor(COORDINATOR), now=now, school="sosh2")
+        decided += tick_once(engine=engine, now=now, send=False, count_states=False).total
+        _full_tick_decides_nothing_new(engine, now)
+        day += timedelta(days=1)
+    assert decided > 0
+    assert ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.4")
+
+
+def test_a_tick_with_nothing_new_examines_no_step(engine: Engine, tmp_path: Path) -> None:
+    launched(engine, tmp_path, schools=3)
+    first = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
+    assert first.examined > 0 and first.total > 0
+    again = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
+    assert again.examined == 0 and again.total == 0
+    with session_scope(engine) as session:
+        mark_done(session=session, run=the_run(engine), code="1.5", school="sosh2", actor=Actor("a@x.ru"),
+                  now=moment(date(2022, 5, 16), 12))
+    after_act = tick_once(engine=engine, now=moment(date(2022, 5, 16), 13), send=False, count_states=False)
+    assert after_act.examined == 1 and after_act.total == 0
+
+
+def test_a_new_school_admin_hears_about_what_is_already_late(engine: Engine, tmp_path: Path) -> None:
+    from nastavnik import demo_data
+    from nastavnik.demo import write_schools_csv
+    from storage.schools import import_schools
+
+    launched(engine, tmp_path, schools=2)
+    tick_once(engine=engine, now=moment(date(2022, 5, 20)), send=False, count_states=False)
+    schools = [dict(row) for row in demo_data.SCHOOLS[:2]]
+    schools[0]["admin_email"] = "new-admin@beloyarsky-edu.example.ru"
+    with session_scope(engine) as session:
+        import_schools(session=session, path=write_schools_csv(tmp_path / "s.csv", schools),
+                       now=moment(date(2022, 5, 23)))
+    tick_once(engine=engine, now=moment(date(2022, 5, 23)), send=False, count_states=False)
+    assert ("overdue", "new-admin@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.5")
+    assert not {d for d in _decisions(engine) if d[1] == "new-admin@beloyarsky-edu.example.ru" and d[2] != "sosh1"}
+
+
+def test_ticking_an_earlier_day_after_a_later_one_repeats_nothing(engine: Engine, tmp_path: Path) -> None:
+    launched(engine, tmp_path, schools=2)
+    later = tick_once(engine=engine, now=moment(date(2022, 6, 1)), send=False, count_states=False)
+    earlier = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
+    assert later.total > 0 and earlier.total == 0
+    _full_tick_decides_nothing_new(engine, moment(date(2022, 6, 1)))
