@@ -105,7 +105,9 @@ def mark_for_tick(session: Session, *, school_ids: list[str] | None = None) -> N
     session.execute(statement)
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_rows(
+    path: Path, expected: str = "id, name, short_name, director, admin_email"
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (row number, cells) from a CSV or XLSX file; row numbers as a spreadsheet shows them."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -141,7 +143,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     rows = [(index, cells) for index, cells in rows if any(cells)]
     if not rows:
         raise NastavnikError(
-            "the file is empty: expected a header row with id, name, short_name, director, admin_email",
+            f"the file is empty: expected a header row with {expected}",
             where=str(path),
         )
     header = [cell.strip().lower() for cell in rows[0][1]]
