@@ -1,0 +1,516 @@
+"""Import a school's mentors, mentees or pairs from CSV or XLSX: every row valid, or nothing.
+
+Files: a header row is required; columns in any order, named by id (``full_name``) or in Russian
+(«ФИО»); «,» or «;» separated, UTF-8 with or without BOM (or Excel's cp1251); dates «15.09.2022»,
+«15 сентября 2022 г.» or «2022-09-15». Every problem is reported at once as «строка 3, столбец C
+(категория): …» with the row and column a spreadsheet shows, and nothing is written while any row
+is wrong. Reading the file reuses the schools import (storage/schools.py).
+
+People are matched by name within the school: a row whose ФИО is already in the base updates that
+record, a new name adds one. A pairs row joins one mentor and one mentee; rows with the same
+``group`` make one group. The pairs file of documents/pairs_csv.py imports as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from engine.actions import Actor
+from nastavnik.errors import NastavnikError
+from nastavnik.russian import plural_ru
+from registry.forms import list_forms
+from registry.journal import local_day, record_act
+from registry.models import MentorshipPair, PairMentee, PairMentor
+from registry.pairing import (
+    PairDraft,
+    PairLoad,
+    check_pair,
+    load_of,
+    people_of,
+    write_pair,
+)
+from registry.people import (
+    Kind,
+    check_person,
+    model_of,
+    name_key,
+    people_by_name,
+    require_school,
+)
+from registry.values import (
+    MENTEE_FIELDS,
+    MENTOR_FIELDS,
+    FieldSpec,
+    Invalid,
+    normalise_word,
+    read_date,
+)
+from storage.schools import _column_letter, _read_rows
+
+FileKind = Literal["mentors", "mentees", "pairs"]
+
+PAIR_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("mentor", "наставник", None, True, ("наставник", "фио наставника")),
+    FieldSpec("mentee", "наставляемый", None, True, ("наставляемый", "фио наставляемого")),
+    FieldSpec("form", "форма", None, True, ("форма", "форма наставничества")),
+    FieldSpec("start", "начало", None, True, ("начало", "дата начала")),
+    FieldSpec("end", "окончание", None, True, ("окончание", "дата окончания")),
+    FieldSpec("group", "группа", None, False, ("группа",)),
+    FieldSpec("programme", "программа", None, False, ("программа", "program")),
+    FieldSpec("status", "статус", None, False, ("статус",)),
+    # the order's CSV has positions; the registry keeps them on the people, so they are ignored
+    FieldSpec("mentor_position", "должность наставника", None, False, ()),
+    FieldSpec("mentee_position", "должность наставляемого", None, False, ()),
+)
+_PAIR_STATUS_WORDS = {
+    "active": "active",
+    "действует": "active",
+    "активна": "active",
+    "finished": "finished",
+    "завершена": "finished",
+    "cancelled": "cancelled",
+    "прекращена": "cancelled",
+}
+# a draft pair's field → the file column a problem with it is reported in
+_PAIR_COLUMN = {
+    "form": "form",
+    "mentors": "mentor",
+    "mentees": "mentee",
+    "start_date": "start",
+    "end_date": "end",
+    "status": "status",
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    kind: str
+    school_id: str
+    added: int
+    updated: int
+    unchanged: int
+
+    def text(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"{self.kind} of {self.school_id}: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+@dataclass
+class _Table:
+    """A read file: its columns by field id, and rows as field id → text."""
+
+    path: Path
+    columns: dict[str, int]
+    headers: dict[str, str]
+    labels: dict[str, str]
+    rows: list[tuple[int, dict[str, str]]]
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, row: int, name: str, message: str) -> None:
+        """Record a problem at a row and a field's column (or the field, when it has no column)."""
+        index = self.columns.get(name)
+        if index is not None:
+            where = f"столбец {_column_letter(index)} ({self.headers[name]})"
+        else:
+            where = f"поле «{self.labels.get(name, name)}» (столбца {name} в файле нет)"
+        self.problems.append(f"строка {row}, {where}: {message}")
+
+    def fail_if_problems(self) -> None:
+        """Raise every recorded problem at once: nothing is written."""
+        if self.problems:
+            count = len(self.problems)
+            noun = plural_ru(count, "ошибка", "ошибки", "ошибок")
+            raise NastavnikError(
+                f"{count} {noun}, ничего не импортировано:\n  " + "\n  ".join(self.problems),
+                where=str(self.path),
+            )
+
+
+def _header_key(text: str) -> str:
+    return normalise_word(text).replace("_", " ")
+
+
+def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
+    if not path.exists():
+        raise NastavnikError("нет такого файла", where=str(path))
+    expected = ", ".join(spec.name for spec in fields if spec.required)
+    header, rows = _read_rows(path, expected=expected)
+    names: dict[str, str] = {}
+    for spec in fields:
+        for alias in (spec.name, spec.label, *spec.aliases):
+            names[_header_key(alias)] = spec.name
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    unknown: list[str] = []
+    repeated: list[str] = []
+    for index, title in enumerate(header):
+        if not title.strip():
+            continue
+        name = names.get(_header_key(title))
+        if name is None:
+            unknown.append(f"{_column_letter(index)} «{title}»")
+        elif name in columns:
+            repeated.append(f"{_column_letter(index)} «{title}»")
+        else:
+            columns[name] = index
+            headers[name] = title
+    missing = [spec.name for spec in fields if spec.required and spec.name not in columns]
+    if missing or unknown or repeated:
+        parts = []
+        if missing:
+            parts.append(f"нет столбцов {', '.join(missing)}")
+        if unknown:
+            parts.append(f"неизвестные столбцы {', '.join(unknown)}")
+        if repeated:
+            parts.append(f"повторяются столбцы {', '.join(repeated)}")
+        known = ", ".join(f"{spec.name} («{spec.label}»)" for spec in fields)
+        raise NastavnikError(
+            f"строка 1 (заголовок): {'; '.join(parts)}; ожидаются столбцы: {known}",
+            where=str(path),
+        )
+    table_rows = []
+    for row_number, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        table_rows.append((row_number, {name: cells[index] for name, index in columns.items()}))
+    if not table_rows:
+        raise NastavnikError("под заголовком нет ни одной строки", where=str(path))
+    return _Table(
+        path=path,
+        columns=columns,
+        headers=headers,
+        labels={spec.name: spec.label for spec in fields},
+        rows=table_rows,
+    )
+
+
+def import_people(
+    *, session: Session, kind: Kind, school_id: str, path: Path, actor: Actor, now: datetime
+) -> ImportResult:
+    """Add or update a school's mentors (kind "mentor") or mentees ("mentee") from a file.
+
+    Args:
+        session: the open session (the caller commits; a problem leaves it untouched).
+        kind: "mentor" or "mentee".
+        school_id: the school whose base the file is.
+        path: a .csv or .xlsx file.
+        actor: who imports (journaled with the counts, never the names).
+        now: the moment of the import.
+    """
+    require_school(session, school_id)
+    table = _read_table(path, MENTOR_FIELDS if kind == "mentor" else MENTEE_FIELDS)
+    today = local_day(session, now)
+    existing = people_by_name(session, kind, school_id)
+    seen: dict[str, int] = {}
+    checked_rows: list[dict[str, Any]] = []
+    for row_number, raw in table.rows:
+        values, problems = check_person(kind, raw, today=today)
+        for name, message in problems.items():
+            table.problem(row_number, name, message)
+        if "full_name" not in problems:
+            key = name_key(values["full_name"])
+            if key in seen:
+                table.problem(row_number, "full_name", f"повторяет строку {seen[key]}")
+            seen.setdefault(key, row_number)
+        checked_rows.append(values)
+    table.fail_if_problems()
+    model = model_of(kind)
+    added = updated = unchanged = 0
+    for values in checked_rows:
+        person = existing.get(name_key(values["full_name"]))
+        if person is None:
+            session.add(model(school_id=school_id, created_at=now, updated_at=now, **values))
+            added += 1
+            continue
+        changed = [name for name, value in values.items() if getattr(person, name) != value]
+        if not changed:
+            unchanged += 1
+            continue
+        for name in changed:
+            setattr(person, name, values[name])
+        person.version += 1
+        person.updated_at = now
+        session.add(person)
+        updated += 1
+    result = ImportResult(
+        kind=f"{kind}s", school_id=school_id, added=added, updated=updated, unchanged=unchanged
+    )
+    record_act(
+        session,
+        actor=actor,
+        action="registry_import",
+        now=now,
+        school_id=school_id,
+        details={
+            "kind": result.kind,
+            "file": path.name,
+            "added": added,
+            "updated": updated,
+            "unchanged": unchanged,
+        },
+    )
+    session.flush()
+    return result
+
+
+@dataclass
+class _Group:
+    """Rows that make one pair or group."""
+
+    first_row: int
+    key: tuple[str, ...]
+    draft: PairDraft
+    rows: list[int] = field(default_factory=list)
+
+
+def _find_person(value: str, *, kind: Kind, by_name: dict[str, Any], by_id: dict[int, Any]) -> int:
+    """The id of a person named in a pairs row: «mentor:12», or the ФИО as in the base."""
+    text = value.strip()
+    prefix = f"{kind}:"
+    if text.lower().startswith(prefix):
+        number = text[len(prefix) :].strip()
+        if number.isdigit() and int(number) in by_id and by_id[int(number)].removed_at is None:
+            return int(number)
+        raise Invalid(f"«{text}»: такой записи нет в базе этой школы")
+    person = by_name.get(name_key(text))
+    if person is None:
+        base = "наставников" if kind == "mentor" else "наставляемых"
+        raise Invalid(f"«{text}»: нет в базе {base} этой школы (сначала импортируйте {base})")
+    return int(person.id)
+
+
+def _read_dates(
+    table: _Table, row_number: int, raw: dict[str, str]
+) -> tuple[date | None, date | None]:
+    dates: dict[str, date | None] = {}
+    for name in ("start", "end"):
+        dates[name] = None
+        if raw.get(name, "").strip():
+            try:
+                dates[name] = read_date(raw[name])
+            except Invalid as error:
+                table.problem(row_number, name, str(error))
+        else:
+            table.problem(row_number, name, "не заполнено")
+    return dates["start"], dates["end"]
+
+
+def import_pairs(
+    *, session: Session, school_id: str, path: Path, actor: Actor, now: datetime
+) -> ImportResult:
+    """Form a school's pairs and groups from a file, checking every pairing rule.
+
+    A pair already in the registry with the same form, people and dates is left unchanged, so the
+    same file can be imported again.
+    """
+    require_school(session, school_id)
+    table = _read_table(path, PAIR_FIELDS)
+    today = local_day(session, now)
+    forms = list_forms(session)
+    mentors, mentees = people_of(session, school_id)
+    mentor_names = people_by_name(session, "mentor", school_id)
+    mentee_names = people_by_name(session, "mentee", school_id)
+    groups: dict[str, _Group] = {}
+    ordered: list[_Group] = []
+    broken: set[int] = set()
+    for row_number, raw in table.rows:
+        problems_before = len(table.problems)
+        person_ids: dict[str, int | None] = {}
+        for column, kind, by_name, by_id in (
+            ("mentor", "mentor", mentor_names, mentors),
+            ("mentee", "mentee", mentee_names, mentees),
+        ):
+            person_ids[column] = None
+            if not raw.get(column, "").strip():
+                table.problem(row_number, column, "не заполнено")
+                continue
+            try:
+                person_ids[column] = _find_person(
+                    raw[column],
+                    kind=kind,
+                    by_name=by_name,
+                    by_id=by_id,  # type: ignore[arg-type]
+                )
+            except Invalid as error:
+                table.problem(row_number, column, str(error))
+        start, end = _read_dates(table, row_number, raw)
+        status_text = normalise_word(raw.get("status", ""))
+        status = _PAIR_STATUS_WORDS.get(status_text) if status_text else None
+        if status_text and status is None:
+            table.problem(
+                row_number,
+                "status",
+                f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
+            )
+        group_name = raw.get("group", "").strip()
+        key = (
+            normalise_word(raw.get("form", "")),
+            str(start),
+            str(end),
+            raw.get("programme", "").strip(),
+            status or "",
+        )
+        if group_name and group_name in groups:
+            group = groups[group_name]
+            if group.key != key:
+                table.problem(
+                    row_number,
+                    "group",
+                    f"«{group_name}»: форма, даты, программа и статус группы должны совпадать "
+                    f"со строкой {group.first_row}",
+                )
+                broken.add(id(group))
+                continue
+        else:
+            group = _Group(
+                first_row=row_number,
+                key=key,
+                draft=PairDraft(
+                    form=raw.get("form", ""),
+                    mentor_ids=[],
+                    mentee_ids=[],
+                    start_date=start,
+                    end_date=end,
+                    programme=raw.get("programme", ""),
+                    group_name=group_name or None,
+                    status=status,
+                ),
+            )
+            ordered.append(group)
+            if group_name:
+                groups[group_name] = group
+        group.rows.append(row_number)
+        mentor_id, mentee_id = person_ids["mentor"], person_ids["mentee"]
+        if mentor_id is not None and mentor_id not in group.draft.mentor_ids:
+            group.draft.mentor_ids.append(mentor_id)
+        if mentee_id is not None:
+            if mentee_id in group.draft.mentee_ids:
+                table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
+            else:
+                group.draft.mentee_ids.append(mentee_id)
+        if len(table.problems) > problems_before:
+            broken.add(id(group))  # its rules are not checked: the row itself is wrong
+    existing = _existing_pairs(session, school_id)
+    load = load_of(session, school_id, today)
+    accepted: list[tuple[_Group, Any]] = []
+    unchanged = 0
+    for group in ordered:
+        if id(group) in broken:
+            continue
+        form, problems = check_pair(
+            group.draft,
+            school_id=school_id,
+            forms=forms,
+            mentors=mentors,
+            mentees=mentees,
+            load=PairLoad(),
+            today=today,
+        )
+        if form is not None and not problems and _signature(group.draft, form.code) in existing:
+            unchanged += 1
+            continue
+        form, problems = check_pair(
+            group.draft,
+            school_id=school_id,
+            forms=forms,
+            mentors=mentors,
+            mentees=mentees,
+            load=load,
+            today=today,
+        )
+        for name, message in problems.items():
+            table.problem(group.first_row, _PAIR_COLUMN.get(name, name), message)
+        if form is not None and not problems:
+            load.take(group.draft, form.code, pair_id=0)
+            accepted.append((group, form))
+    table.fail_if_problems()
+    for group, form in accepted:
+        write_pair(session, school_id=school_id, draft=group.draft, form=form, today=today, now=now)
+    result = ImportResult(
+        kind="pairs", school_id=school_id, added=len(accepted), updated=0, unchanged=unchanged
+    )
+    record_act(
+        session,
+        actor=actor,
+        action="registry_import",
+        now=now,
+        school_id=school_id,
+        details={
+            "kind": "pairs",
+            "file": path.name,
+            "added": len(accepted),
+            "unchanged": unchanged,
+        },
+    )
+    return result
+
+
+def _signature(draft: PairDraft, form_code: str) -> tuple[Any, ...]:
+    return (
+        form_code,
+        tuple(sorted(draft.mentor_ids)),
+        tuple(sorted(draft.mentee_ids)),
+        draft.start_date,
+        draft.end_date,
+    )
+
+
+def _existing_pairs(session: Session, school_id: str) -> set[tuple[Any, ...]]:
+    pairs = {
+        pair.id: pair
+        for pair in session.exec(
+            select(MentorshipPair).where(
+                MentorshipPair.school_id == school_id, MentorshipPair.status != "cancelled"
+            )
+        )
+    }
+    if not pairs:
+        return set()
+    mentors: dict[int, list[int]] = {}
+    mentees: dict[int, list[int]] = {}
+    for pair_id, mentor_id in session.exec(
+        select(PairMentor.pair_id, PairMentor.mentor_id).where(col(PairMentor.pair_id).in_(pairs))
+    ):
+        mentors.setdefault(pair_id, []).append(mentor_id)
+    for pair_id, mentee_id in session.exec(
+        select(PairMentee.pair_id, PairMentee.mentee_id).where(col(PairMentee.pair_id).in_(pairs))
+    ):
+        mentees.setdefault(pair_id, []).append(mentee_id)
+    return {
+        (
+            pair.form_code,
+            tuple(sorted(mentors.get(pair_id, []))),
+            tuple(sorted(mentees.get(pair_id, []))),
+            pair.start_date,
+            pair.end_date,
+        )
+        for pair_id, pair in pairs.items()
+    }
+
+
+_IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    "mentors": lambda **kw: import_people(kind="mentor", **kw),
+    "mentees": lambda **kw: import_people(kind="mentee", **kw),
+    "pairs": import_pairs,
+}
+
+
+def import_registry_file(
+    *, session: Session, kind: FileKind, school_id: str, path: Path, actor: Actor, now: datetime
+) -> ImportResult:
+    """Import a file of mentors, mentees or pairs into a school's registry (all or nothing)."""
+    if kind not in _IMPORTERS:
+        raise NastavnikError(
+            f"unknown kind {kind!r}: expected mentors, mentees or pairs", where="KIND"
+        )
+    return _IMPORTERS[kind](session=session, school_id=school_id, path=path, actor=actor, now=now)

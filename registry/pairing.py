@@ -1,0 +1,406 @@
+"""Pairs and groups (наставнические пары, группы) and the rules a pair must keep.
+
+Rules, checked for a new pair and for every row of an imported file:
+
+- the form exists and is offered; its mentor category and mentee categories fit the people
+  («учитель – ученик»: the mentor is a teacher, the mentee a pupil);
+- every person belongs to the school and was not removed on request;
+- a mentor without consent to personal data processing cannot be paired;
+- a mentor takes no more mentees in active pairs than their capacity;
+- a mentee is in at most one active pair of each form;
+- the start is not after the end.
+
+A pair is *active* on a day when its status is «active» and it has not ended before that day.
+Errors name the field in Russian; nothing is written while any rule is broken.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from engine.actions import Actor
+from nastavnik.errors import NastavnikError
+from nastavnik.russian import format_date_numeric
+from registry.forms import find_form, list_forms
+from registry.journal import local_day, record_act
+from registry.models import (
+    MENTEE_CATEGORIES,
+    MENTOR_CATEGORIES,
+    PAIR_STATUSES,
+    Mentee,
+    Mentor,
+    MentorshipForm,
+    MentorshipPair,
+    PairMentee,
+    PairMentor,
+)
+from registry.people import person_ref, require_school
+from registry.values import FieldErrors
+
+PAIR_LABELS: dict[str, str] = {
+    "form": "форма наставничества",
+    "mentors": "наставник",
+    "mentees": "наставляемый",
+    "programme": "программа",
+    "group_name": "группа",
+    "start_date": "начало",
+    "end_date": "окончание",
+    "status": "статус",
+}
+UNPAIRED_NOTE = "продолжить поиск наставника"
+
+
+@dataclass
+class PairDraft:
+    """A pair before it is written: what a form or an import row asks for."""
+
+    form: str
+    mentor_ids: list[int]
+    mentee_ids: list[int]
+    start_date: date | None
+    end_date: date | None
+    programme: str = ""
+    group_name: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class PairLoad:
+    """The school's active pairs as the rules see them: mentees per mentor, pair per mentee×form."""
+
+    per_mentor: Counter[int] = field(default_factory=Counter)
+    by_mentee_form: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def take(self, draft: PairDraft, form_code: str, pair_id: int) -> None:
+        """Count a pair that was accepted (the import checks its rows one after another)."""
+        for mentor_id in draft.mentor_ids:
+            self.per_mentor[mentor_id] += len(draft.mentee_ids)
+        for mentee_id in draft.mentee_ids:
+            self.by_mentee_form[(mentee_id, form_code)] = pair_id
+
+
+def active_clause(today: date) -> list[object]:
+    """SQL conditions of an active pair on ``today``."""
+    return [MentorshipPair.status == "active", col(MentorshipPair.end_date) >= today]
+
+
+def load_of(session: Session, school_id: str, today: date) -> PairLoad:
+    """The current load of a school's mentors and mentees from its active pairs."""
+    load = PairLoad()
+    active = select(MentorshipPair.id).where(
+        MentorshipPair.school_id == school_id, *active_clause(today)
+    )
+    pair_ids = list(session.exec(active))
+    if not pair_ids:
+        return load
+    present_mentees = dict(
+        session.exec(
+            select(PairMentee.pair_id, func.count())
+            .join(Mentee, col(Mentee.id) == PairMentee.mentee_id)
+            .where(col(PairMentee.pair_id).in_(pair_ids), col(Mentee.removed_at).is_(None))
+            .group_by(PairMentee.pair_id)
+        ).all()
+    )
+    for pair_id, mentor_id in session.exec(
+        select(PairMentor.pair_id, PairMentor.mentor_id).where(
+            col(PairMentor.pair_id).in_(pair_ids)
+        )
+    ):
+        load.per_mentor[mentor_id] += present_mentees.get(pair_id, 0)
+    for pair_id, mentee_id, form_code in session.exec(
+        select(PairMentee.pair_id, PairMentee.mentee_id, MentorshipPair.form_code)
+        .join(MentorshipPair, col(MentorshipPair.id) == PairMentee.pair_id)
+        .where(col(PairMentee.pair_id).in_(pair_ids))
+    ):
+        load.by_mentee_form[(mentee_id, form_code)] = pair_id
+    return load
+
+
+def _short(full_name: str) -> str:
+    words = full_name.split()
+    if len(words) < 2:
+        return full_name or "(удалён)"
+    return f"{words[0]} " + " ".join(f"{word[0]}." for word in words[1:3])
+
+
+def check_pair(
+    draft: PairDraft,
+    *,
+    school_id: str,
+    forms: list[MentorshipForm],
+    mentors: dict[int, Mentor],
+    mentees: dict[int, Mentee],
+    load: PairLoad,
+    today: date,
+) -> tuple[MentorshipForm | None, dict[str, str]]:
+    """The form and the broken rules of a draft pair, by field (Russian messages)."""
+    problems: dict[str, str] = {}
+    form = find_form(forms, draft.form) if draft.form.strip() else None
+    if not draft.form.strip():
+        problems["form"] = "не заполнено"
+    elif form is None:
+        offered = ", ".join(f"«{f.title}»" for f in forms if f.active)
+        problems["form"] = f"«{draft.form}»: такой формы нет; есть {offered}"
+    elif not form.active:
+        problems["form"] = f"форма «{form.title}» отключена в муниципалитете"
+
+    def people_problem(name: str, message: str) -> None:
+        problems[name] = f"{problems[name]}; {message}" if name in problems else message
+
+    if not draft.mentor_ids:
+        people_problem("mentors", "не выбран")
+    if not draft.mentee_ids:
+        people_problem("mentees", "не выбран")
+    if len(set(draft.mentee_ids)) != len(draft.mentee_ids):
+        people_problem("mentees", "один и тот же наставляемый указан дважды")
+    for mentor_id in draft.mentor_ids:
+        mentor = mentors.get(mentor_id)
+        if mentor is None or mentor.school_id != school_id:
+            people_problem("mentors", f"mentor:{mentor_id} нет в базе наставников этой школы")
+            continue
+        if mentor.removed_at is not None:
+            people_problem("mentors", f"{person_ref(mentor)} удалён по запросу")
+            continue
+        name = _short(mentor.full_name)
+        if form is not None and mentor.category != form.mentor_category:
+            people_problem(
+                "mentors",
+                f"{name} — {MENTOR_CATEGORIES[mentor.category]}, а в форме «{form.title}» "
+                f"наставник — {MENTOR_CATEGORIES[form.mentor_category]}",
+            )
+        if not mentor.consent:
+            people_problem(
+                "mentors",
+                f"{name}: нет согласия на обработку персональных данных, "
+                "без него наставника нельзя закрепить",
+            )
+        taken = load.per_mentor[mentor_id]
+        if taken + len(draft.mentee_ids) > mentor.capacity and _is_active(draft, today):
+            people_problem(
+                "mentors",
+                f"{name}: свободно мест {max(mentor.capacity - taken, 0)} из {mentor.capacity}, "
+                f"а наставляемых в паре {len(draft.mentee_ids)}",
+            )
+    for mentee_id in draft.mentee_ids:
+        mentee = mentees.get(mentee_id)
+        if mentee is None or mentee.school_id != school_id:
+            people_problem("mentees", f"mentee:{mentee_id} нет в базе наставляемых этой школы")
+            continue
+        if mentee.removed_at is not None:
+            people_problem("mentees", f"{person_ref(mentee)} удалён по запросу")
+            continue
+        name = _short(mentee.full_name)
+        if form is not None and mentee.category not in form.mentee_categories:
+            allowed = " или ".join(MENTEE_CATEGORIES[c] for c in form.mentee_categories)
+            people_problem(
+                "mentees",
+                f"{name} — {MENTEE_CATEGORIES[mentee.category]}, а в форме «{form.title}» "
+                f"наставляемый — {allowed}",
+            )
+        if form is not None and _is_active(draft, today):
+            other = load.by_mentee_form.get((mentee_id, form.code))
+            if other is not None:
+                people_problem(
+                    "mentees", f"{name} уже в действующей паре № {other} формы «{form.title}»"
+                )
+    if draft.start_date is None:
+        problems["start_date"] = "не заполнено"
+    if draft.end_date is None:
+        problems["end_date"] = "не заполнено"
+    if draft.start_date and draft.end_date and draft.start_date > draft.end_date:
+        problems["end_date"] = (
+            f"окончание {format_date_numeric(draft.end_date)} раньше начала "
+            f"{format_date_numeric(draft.start_date)}"
+        )
+    if draft.status is not None and draft.status not in PAIR_STATUSES:
+        allowed = ", ".join(f"«{label}»" for label in PAIR_STATUSES.values())
+        problems["status"] = f"«{draft.status}»: допустимы {allowed}"
+    return form, problems
+
+
+def _is_active(draft: PairDraft, today: date) -> bool:
+    status = draft.status or default_status(draft.end_date, today)
+    return status == "active"
+
+
+def default_status(end_date: date | None, today: date) -> str:
+    """A pair whose end has passed is entered as finished, otherwise as active."""
+    return "finished" if end_date is not None and end_date < today else "active"
+
+
+def write_pair(
+    session: Session,
+    *,
+    school_id: str,
+    draft: PairDraft,
+    form: MentorshipForm,
+    today: date,
+    now: datetime,
+) -> MentorshipPair:
+    """Insert a checked pair and its members (no checks here: ``check_pair`` first)."""
+    assert draft.start_date is not None and draft.end_date is not None
+    pair = MentorshipPair(
+        school_id=school_id,
+        form_code=form.code,
+        programme=draft.programme.strip(),
+        group_name=(draft.group_name or "").strip() or None,
+        start_date=draft.start_date,
+        end_date=draft.end_date,
+        status=draft.status or default_status(draft.end_date, today),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    for mentor_id in draft.mentor_ids:
+        session.add(PairMentor(pair_id=pair.id or 0, mentor_id=mentor_id))
+    for mentee_id in draft.mentee_ids:
+        session.add(PairMentee(pair_id=pair.id or 0, mentee_id=mentee_id))
+    session.flush()
+    return pair
+
+
+def people_of(session: Session, school_id: str) -> tuple[dict[int, Mentor], dict[int, Mentee]]:
+    """A school's mentors and mentees by id (removed ones too: the rules name them)."""
+    mentors = {
+        m.id or 0: m for m in session.exec(select(Mentor).where(Mentor.school_id == school_id))
+    }
+    mentees = {
+        m.id or 0: m for m in session.exec(select(Mentee).where(Mentee.school_id == school_id))
+    }
+    return mentors, mentees
+
+
+def add_pair(
+    *,
+    session: Session,
+    school_id: str,
+    form: str,
+    mentor_ids: Iterable[int],
+    mentee_ids: Iterable[int],
+    start_date: date | None,
+    end_date: date | None,
+    actor: Actor,
+    now: datetime,
+    programme: str = "",
+    group_name: str | None = None,
+) -> MentorshipPair:
+    """Form a pair or a group after checking every rule; ``FieldErrors`` lists what is wrong.
+
+    Args:
+        session: the open session (the caller commits).
+        school_id: the school of the pair; all people must belong to it.
+        form: the form's code or title («учитель – ученик»).
+        mentor_ids, mentee_ids: ids of the school's mentors and mentees (a group: several).
+        start_date, end_date: the period of mentorship.
+        actor: who forms the pair (journaled).
+        now: the moment of the act.
+        programme: the mentorship programme it works by.
+        group_name: a name for a group («Группа № 1»).
+    """
+    require_school(session, school_id)
+    today = local_day(session, now)
+    draft = PairDraft(
+        form=form,
+        mentor_ids=list(mentor_ids),
+        mentee_ids=list(mentee_ids),
+        start_date=start_date,
+        end_date=end_date,
+        programme=programme,
+        group_name=group_name,
+    )
+    mentors, mentees = people_of(session, school_id)
+    chosen, problems = check_pair(
+        draft,
+        school_id=school_id,
+        forms=list_forms(session),
+        mentors=mentors,
+        mentees=mentees,
+        load=load_of(session, school_id, today),
+        today=today,
+    )
+    if problems or chosen is None:
+        raise FieldErrors(problems, labels=PAIR_LABELS)
+    pair = write_pair(session, school_id=school_id, draft=draft, form=chosen, today=today, now=now)
+    record_act(
+        session,
+        actor=actor,
+        action="pair_add",
+        now=now,
+        school_id=school_id,
+        details={
+            "pair": pair.id,
+            "form": chosen.code,
+            "mentors": [f"mentor:{i}" for i in draft.mentor_ids],
+            "mentees": [f"mentee:{i}" for i in draft.mentee_ids],
+        },
+    )
+    return pair
+
+
+def end_pair(
+    *,
+    session: Session,
+    pair_id: int,
+    actor: Actor,
+    now: datetime,
+    status: str = "finished",
+    on: date | None = None,
+) -> MentorshipPair:
+    """Finish (the programme is done) or cancel (stopped early) an active pair, from ``on`` (today)."""
+    if status not in ("finished", "cancelled"):
+        raise NastavnikError("a pair ends as finished or cancelled", where="--status")
+    pair = session.get(MentorshipPair, pair_id)
+    if pair is None:
+        raise NastavnikError(f"no pair with id {pair_id}", where="PAIR")
+    if pair.status != "active":
+        raise NastavnikError(f"pair {pair_id} is already {pair.status}", where="PAIR")
+    day = on or local_day(session, now)
+    if day < pair.start_date:
+        raise FieldErrors(
+            {
+                "end_date": f"окончание {format_date_numeric(day)} раньше начала "
+                f"{format_date_numeric(pair.start_date)}"
+            },
+            labels=PAIR_LABELS,
+        )
+    pair.status = status
+    pair.end_date = min(pair.end_date, day)
+    pair.version += 1
+    pair.updated_at = now
+    session.add(pair)
+    record_act(
+        session,
+        actor=actor,
+        action="pair_end",
+        now=now,
+        school_id=pair.school_id,
+        details={"pair": pair_id, "status": status, "on": day.isoformat()},
+    )
+    session.flush()
+    return pair
+
+
+def unpaired_mentees(
+    session: Session, *, today: date, school_id: str | None = None
+) -> list[Mentee]:
+    """Mentees with a request and no active pair: «продолжить поиск наставника»."""
+    paired = (
+        select(PairMentee.mentee_id)
+        .join(MentorshipPair, col(MentorshipPair.id) == PairMentee.pair_id)
+        .where(*active_clause(today))
+    )
+    query = select(Mentee).where(
+        col(Mentee.removed_at).is_(None),
+        Mentee.request != "",
+        col(Mentee.id).not_in(paired),
+    )
+    if school_id is not None:
+        query = query.where(Mentee.school_id == school_id)
+    return list(session.exec(query.order_by(Mentee.school_id, Mentee.full_name)))
