@@ -14,6 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Level = Literal["municipal", "school"]
 Scope = Literal["municipality", "school"]
+# What a step's completion can be read from in the school's registry (registry/completion.py).
+CompletesFrom = Literal["mentee_base", "mentor_base", "mentor_and_mentee_bases", "pairs"]
+# The computations of indicators the registry can do (registry/indicators.py).
+Measure = Literal[
+    "mentee_share_10_18",
+    "mentor_share_15_18",
+    "young_teacher_mentee_share",
+    "mentee_satisfaction",
+    "mentor_satisfaction",
+]
 
 CODE_PATTERN = r"^[0-9A-Za-zА-Яа-я][0-9A-Za-zА-Яа-я.\-]*$"
 
@@ -110,6 +120,18 @@ class Step(_Strict):
         default_factory=list, description="Codes of the steps that must be done first."
     )
     escalation: EscalationOverride | None = None
+    completes_from: CompletesFrom | None = Field(
+        default=None,
+        description=(
+            "The step is done by each school's registry data, applied at the daily tick "
+            "(school steps only). mentee_base: the school has mentees with a request "
+            "(база наставляемых с перечнем запросов); mentor_base: the school has mentors who "
+            "consented to personal data processing (база наставников); "
+            "mentor_and_mentee_bases: both; pairs: every mentee with a request is in an active "
+            "pair and the order on pairs (order_pairs) was generated for the school. A repeat "
+            "occurrence needs data entered or changed since its start."
+        ),
+    )
     note: str | None = Field(
         default=None,
         description="Why a dependency or mapping was added by hand, or a note on the source.",
@@ -126,6 +148,10 @@ class Step(_Strict):
     def _start_before_end(self) -> Step:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.completes_from is not None and self.scope != "school":
+            raise ValueError(
+                "completes_from reads a school's registry: the step's scope must be school"
+            )
         return self
 
 
@@ -147,9 +173,15 @@ class Indicator(_Strict):
     formula: str = Field(description="How it is computed, in words, verbatim.")
     unit: str = Field(default="%", description="Unit of the value.")
     targets: list[IndicatorTarget] = Field(min_length=1)
-    measure: str | None = Field(
+    measure: Measure | None = Field(
         default=None,
-        description="Id of the computation in the registry (mentee_share_10_18, ...), when nastavnik can compute it.",
+        description=(
+            "Id of the computation in the registry, when nastavnik can compute it: "
+            "mentee_share_10_18 (pupils 10–18 as mentees over pupils 10–18), mentor_share_15_18 "
+            "(pupils 15–18 as mentors over pupils 15–18), young_teacher_mentee_share (young "
+            "specialists as mentees over young specialists), mentee_satisfaction and "
+            "mentor_satisfaction (satisfied over surveyed)."
+        ),
     )
 
 
