@@ -117,8 +117,8 @@ def outbox_show(
     """Print a rendered letter: its headers and its text (or HTML, or the raw message)."""
     from sqlmodel import Session
 
+    from notifications.mime import letter_message
     from notifications.models import Letter
-    from notifications.render import letter_message
 
     engine = _engine()
     with Session(engine) as session:
@@ -196,7 +196,8 @@ def mail_test(
     from datetime import UTC, datetime
 
     from nastavnik.settings import get_settings
-    from notifications.render import build_message, format_address
+    from notifications.mime import build_message
+    from notifications.render import format_address
     from notifications.smtp import DeliveryError, FolderTransport, open_transport
 
     settings = get_settings()

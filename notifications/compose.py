@@ -10,30 +10,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
-from definitions.schema import Step
-from engine.runs import run_definition
-from engine.states import InstanceView, evaluate_views
-from engine.status import instance_view, local_today
+from engine.status import local_today
 from nastavnik.settings import Settings
+from notifications.items import (
+    PendingItem,
+    letter_items,
+    load_instances,
+    pending_items_query,
+    still_true,
+)
+from notifications.mime import build_message
 from notifications.models import Letter
 from notifications.render import (
     Failure,
-    LetterItem,
     People,
     format_address,
     letter_hash,
     message_id_for,
     render_letter,
 )
-from storage.models import Municipality, OutboxItem, RoadmapRun, School, StepInstance
+from storage.models import Municipality
 from storage.schools import get_municipality
-
-_CHUNK = 500
 
 
 @dataclass
@@ -55,126 +58,20 @@ def people_of(municipality: Municipality) -> People:
     )
 
 
-def _chunks(values: list[int]) -> list[list[int]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
-
-
-def _still_true(item: OutboxItem, instance: StepInstance | None, today: date) -> str | None:
-    """Why the decision no longer holds, or None when the letter should still say it."""
-    if instance is None or instance.due is None:
-        return "the step has no due date any more"
-    if instance.state != "open":
-        return f"the step is {instance.state} now"
-    if item.level == "reminder" and instance.due < today:
-        return "the reminder's due date has passed (the overdue notice follows)"
-    if item.level != "reminder" and instance.due >= today:
-        return "the step is not overdue any more (its due date moved)"
-    return None
-
-
-def _blockers(
-    session: Session, run: RoadmapRun, instances: list[StepInstance], today: date, tz: str
-) -> dict[int, list[str]]:
-    """The prerequisite codes not done for each instance (evaluated as engine/states.py does)."""
-    loaded, _ = run_definition(run)
-    roadmap = loaded.roadmap
-    depends_on = {s.code: list(s.depends_on) for s in roadmap.steps}
-    scopes: dict[str, str] = {s.code: s.scope for s in roadmap.steps}
-    if not any(depends_on.get(i.step_code) for i in instances):
-        return {}
-    units = sorted({i.unit for i in instances} | {""})
-    codes = sorted(
-        {d for i in instances if not i.school_id for d in depends_on.get(i.step_code, [])}
-    )
-    query = select(StepInstance).where(StepInstance.run_id == run.id)
-    if len(units) <= _CHUNK:
-        query = query.where(
-            or_(col(StepInstance.unit).in_(units), col(StepInstance.step_code).in_(codes or [""]))
-        )
-    pool = [instance_view(row) for row in session.exec(query)]
-    wanted = {i.id for i in instances}
-    views: list[InstanceView] = [v for v in pool if v.id in wanted]
-    evaluate_views(
-        views,
-        today=today,
-        depends_on=depends_on,
-        scopes=scopes,
-        remind_before={},
-        tz=tz,
-        all_instances=pool,
-    )
-    return {v.id: v.blocked_by for v in views}
-
-
-def _letter_items(
-    session: Session,
-    items: list[OutboxItem],
-    instances: dict[int, StepInstance],
-    today: date,
-    tz: str,
-) -> dict[int, LetterItem]:
-    """The wording data of each outbox item, keyed by outbox id."""
-    by_run: dict[int, list[StepInstance]] = defaultdict(list)
-    for instance in {
-        instances[i.step_instance_id].id: instances[i.step_instance_id] for i in items
-    }.values():
-        by_run[instance.run_id].append(instance)
-    schools = {s.id: s for s in session.exec(select(School))}
-    result: dict[int, LetterItem] = {}
-    details: dict[int, tuple[RoadmapRun, list[str]]] = {}
-    step_maps: dict[int, dict[str, tuple[int, Step]]] = {}
-    for run_id, run_instances in by_run.items():
-        run = session.get(RoadmapRun, run_id)
-        assert run is not None
-        blocked = _blockers(session, run, run_instances, today, tz)
-        for instance in run_instances:
-            details[instance.id or 0] = (run, blocked.get(instance.id or 0, []))
-    for item in items:
-        instance = instances[item.step_instance_id]
-        run, blocked_by = details[instance.id or 0]
-        loaded, schedules = run_definition(run)
-        roadmap = loaded.roadmap
-        if run.id not in step_maps:
-            step_maps[run.id or 0] = {s.code: (n, s) for n, s in enumerate(roadmap.steps)}
-        steps = step_maps[run.id or 0]
-        order, step = steps[instance.step_code]
-        blockers = []
-        for code in blocked_by:
-            prerequisite = steps[code][1]
-            blockers.append(
-                (
-                    code,
-                    prerequisite.title,
-                    instance.school_id is None and prerequisite.scope == "school",
-                )
-            )
-        school = schools.get(instance.school_id or "")
-        schedule = schedules.get(step.code)
-        assert instance.due is not None
-        result[item.id or 0] = LetterItem(
-            outbox_id=item.id or 0,
-            step_instance_id=instance.id or 0,
-            level=item.level,
-            run_id=run.id or 0,
-            roadmap_id=run.roadmap_id,
-            roadmap_title=run.title,
-            school_id=instance.school_id,
-            school_name=(school.short_name or school.name) if school else "",
-            code=step.code,
-            title=step.title,
-            occurrence=instance.occurrence,
-            occurrences=len(schedule.occurrences) if schedule else 1,
-            due=instance.due,
-            documents=tuple(step.documents),
-            result=step.result,
-            blocked_by=tuple(blockers),
-            step_order=order,
-        )
-    return result
+_CANCEL_ITEM = text(
+    "UPDATE outbox SET status = 'cancelled', letter_id = NULL, last_error = :error WHERE id = :id"
+)
+_CANCEL_LETTER = text(
+    "UPDATE letter SET status = 'cancelled', "
+    "last_error = 'merged into a newer letter or nothing left to say' WHERE id = :id"
+)
+_REPORTED = text("UPDATE letter SET failure_reported_in = :letter WHERE id = :id")
 
 
 def compose_letters(*, session: Session, now: datetime, settings: Settings) -> ComposeResult:
     """Group every pending outbox item into one rendered letter per recipient.
+
+    Each letter is stored ready to send: subject, text, HTML and the MIME bytes of the message.
 
     Args:
         session: an open session; the caller commits.
@@ -185,35 +82,28 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     people = people_of(municipality)
     today = local_today(now, municipality.timezone)
     result = ComposeResult()
+    connection = session.connection()
     # letters never handed to a server may be rewritten; locked so a deliverer waits (PostgreSQL)
-    open_letters = list(
-        session.exec(
-            select(Letter)
+    open_letters: list[tuple[int, str]] = [
+        (letter_id, recipient)
+        for letter_id, recipient in session.exec(
+            select(Letter.id, Letter.recipient)
             .where(Letter.status == "pending", Letter.attempts == 0)
             .order_by(col(Letter.id))
             .with_for_update()
         )
-    )
-    open_ids = [letter.id or 0 for letter in open_letters]
-    items = list(
-        session.exec(
-            select(OutboxItem)
-            .where(
-                OutboxItem.status == "pending",
-                or_(
-                    col(OutboxItem.letter_id).is_(None),
-                    col(OutboxItem.letter_id).in_(open_ids or [0]),
-                ),
-            )
-            .order_by(col(OutboxItem.id))
-            .with_for_update()
-        )
-    )
+        if letter_id is not None
+    ]
+    open_ids = [letter_id for letter_id, _ in open_letters]
+    items = [
+        PendingItem(*row) for row in session.exec(pending_items_query(open_ids).with_for_update())
+    ]
     coordinator = municipality.coordinator_email.strip().lower()
     failures = (
-        list(
-            session.exec(
-                select(Letter)
+        [
+            Failure(letter_id=f_id or 0, recipient=f_to, subject=f_subject, error=f_error or "")
+            for f_id, f_to, f_subject, f_error in session.exec(
+                select(Letter.id, Letter.recipient, Letter.subject, Letter.last_error)
                 .where(
                     Letter.status == "failed",
                     or_(
@@ -223,45 +113,43 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
                 )
                 .order_by(col(Letter.id))
             )
-        )
+            if f_to.strip().lower() != coordinator
+        ]
         if coordinator
         else []
     )
-    failures = [f for f in failures if f.recipient.strip().lower() != coordinator]
     if not items and not failures and not open_letters:
         return result
 
-    instances: dict[int, StepInstance] = {}
-    for chunk in _chunks(sorted({i.step_instance_id for i in items})):
-        for row in session.exec(select(StepInstance).where(col(StepInstance.id).in_(chunk))):
-            instances[row.id or 0] = row
-    live: list[OutboxItem] = []
+    instances = load_instances(session, [i.step_instance_id for i in items])
+    live: list[PendingItem] = []
+    cancelled: list[dict[str, Any]] = []
     for item in items:
-        reason = _still_true(item, instances.get(item.step_instance_id), today)
+        reason = still_true(item, instances.get(item.step_instance_id), today)
         if reason is None:
             live.append(item)
-            continue
-        item.status, item.letter_id, item.last_error = "cancelled", None, f"not sent: {reason}"
-        session.add(item)
-        result.cancelled_items += 1
-    worded = _letter_items(session, live, instances, today, municipality.timezone)
+        else:
+            cancelled.append({"id": item.id, "error": f"not sent: {reason}"})
+    if cancelled:
+        connection.execute(_CANCEL_ITEM, cancelled)
+        result.cancelled_items = len(cancelled)
+    worded = letter_items(session, live, instances, today, municipality.timezone)
 
-    by_recipient: dict[str, list[OutboxItem]] = defaultdict(list)
+    by_recipient: dict[str, list[PendingItem]] = defaultdict(list)
     for item in live:
         by_recipient[item.recipient.strip().lower()].append(item)
     if failures:
         by_recipient.setdefault(coordinator, [])
-    reusable: dict[str, Letter] = {}
-    for letter in open_letters:
-        address = letter.recipient.strip().lower()
+    reusable: dict[str, tuple[int, str]] = {}
+    dropped: list[dict[str, int]] = []
+    for letter_id, recipient in open_letters:
+        address = recipient.strip().lower()
         if address in by_recipient and address not in reusable:
-            reusable[address] = letter
+            reusable[address] = (letter_id, recipient)
         else:
-            letter.status, letter.last_error = (
-                "cancelled",
-                "merged into a newer letter or nothing left to say",
-            )
-            session.add(letter)
+            dropped.append({"id": letter_id})
+    if dropped:
+        connection.execute(_CANCEL_LETTER, dropped)
 
     from_address = format_address(settings.mail_from, "Наставник")
     reply_to = (
@@ -269,62 +157,128 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
         if municipality.coordinator_email
         else ""
     )
-    base_url = settings.base_url
-    # new letters get their ids in one flush; items are pointed at them in one executemany
-    targets: list[tuple[str, list[OutboxItem], Letter]] = []
-    for address, group in sorted(by_recipient.items()):
-        recipient = group[0].recipient.strip() if group else municipality.coordinator_email.strip()
-        letter = reusable.get(address) or Letter(
-            municipality_id=municipality.id or 0, recipient=recipient, kind=""
-        )
-        session.add(letter)
-        targets.append((address, group, letter))
-    session.flush()
+    groups = sorted(by_recipient.items())
+    ids = _letter_ids(
+        session,
+        reusable=reusable,
+        new=[
+            (group[0].recipient.strip() if group else municipality.coordinator_email.strip())
+            for address, group in groups
+            if address not in reusable
+        ],
+        municipality_id=municipality.id or 0,
+        addresses=[address for address, _ in groups],
+    )
+    rows: list[dict[str, Any]] = []
     assignments: list[dict[str, int]] = []
-    for address, group, letter in targets:
+    reports: list[dict[str, int]] = []
+    for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
         reported = failures if address == coordinator else []
         rendered = render_letter(
-            recipient=letter.recipient,
+            recipient=recipient,
             people=people,
-            items=[worded[i.id or 0] for i in group],
-            failures=[
-                Failure(
-                    letter_id=f.id or 0,
-                    recipient=f.recipient,
-                    subject=f.subject,
-                    error=f.last_error or "",
-                )
-                for f in reported
-            ],
+            items=[worded[i.id] for i in group],
+            failures=reported,
             today=today,
-            base_url=base_url,
+            base_url=settings.base_url,
         )
-        keys = [i.key for i in group] + [f"failure:{f.id}" for f in reported]
+        keys = [i.key for i in group] + [f"failure:{f.letter_id}" for f in reported]
         digest = letter_hash(
-            municipality=f"{municipality.id}:{municipality.name}",
-            recipient=letter.recipient,
-            keys=keys,
+            municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
         )
-        letter.kind, letter.status = rendered.kind, "pending"
-        letter.subject, letter.body_text, letter.body_html = (
-            rendered.subject,
-            rendered.text,
-            rendered.html,
+        message_id = message_id_for(
+            letter_id=letter_id, digest=digest, mail_from=settings.mail_from
         )
-        letter.message_id = message_id_for(
-            letter_id=letter.id or 0, digest=digest, mail_from=settings.mail_from
+        message = build_message(
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            mail_from=from_address,
+            to=recipient,
+            reply_to=reply_to or None,
+            message_id=message_id,
+            date_=now,
         )
-        letter.mail_from, letter.reply_to = from_address, reply_to
-        letter.item_count, letter.composed_at = len(group), now
-        letter.next_attempt_at, letter.lease_until, letter.last_error = None, None, None
-        assignments.extend({"item": i.id or 0, "letter": letter.id or 0} for i in group)
-        for failure in reported:
-            failure.failure_reported_in = letter.id
-            session.add(failure)
+        rows.append(
+            {
+                "b_id": letter_id,
+                "kind": rendered.kind,
+                "subject": rendered.subject,
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "message_id": message_id,
+                "mime": message.data,
+                "mail_from": from_address,
+                "reply_to": reply_to,
+                "item_count": len(group),
+                "composed_at": now,
+            }
+        )
+        assignments.extend({"item": i.id, "letter": letter_id} for i in group)
+        reports.extend({"id": f.letter_id, "letter": letter_id} for f in reported)
         result.letters += 1
-    session.flush()
+    if reports:
+        connection.execute(_REPORTED, reports)
+    if rows:
+        table = Letter.__table__  # type: ignore[attr-defined]
+        # one executemany for every letter, new or rewritten: the ORM unit of work costs more than
+        # rendering here
+        connection.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status="pending",
+                next_attempt_at=None,
+                lease_until=None,
+                last_error=None,
+                **{name: bindparam(name) for name in rows[0] if name != "b_id"},
+            ),
+            rows,
+        )
     if assignments:
-        session.connection().execute(
+        connection.execute(
             text("UPDATE outbox SET letter_id = :letter WHERE id = :item"), assignments
         )
+    return result
+
+
+def _letter_ids(
+    session: Session,
+    *,
+    reusable: dict[str, tuple[int, str]],
+    new: list[str],
+    municipality_id: int,
+    addresses: list[str],
+) -> list[tuple[int, str]]:
+    """(id, recipient) of the letter for each address: a reused one, or a new row inserted here.
+
+    New rows are inserted in one statement with placeholders, for their ids: the Message-ID and
+    so the message bytes contain the id; the caller then writes the rendered letter into them.
+    """
+    created: list[int] = []
+    if new:
+        table = Letter.__table__  # type: ignore[attr-defined]
+        placeholder = {
+            "municipality_id": municipality_id,
+            "kind": "",
+            "status": "pending",
+            "message_id": "",
+            "mail_from": "",
+            "reply_to": "",
+            "subject": "",
+            "body_text": "",
+            "body_html": "",
+            "item_count": 0,
+            "attempts": 0,
+        }
+        created = list(
+            session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [{**placeholder, "recipient": recipient} for recipient in new],
+            ).scalars()
+        )
+    fresh = iter(zip(created, new, strict=True))
+    result: list[tuple[int, str]] = []
+    for address in addresses:
+        result.append(reusable.get(address) or next(fresh))
     return result

@@ -1,8 +1,10 @@
 """The letter table: one rendered e-mail (a digest) to one recipient, and its delivery state.
 
-A letter groups the pending outbox items of one recipient. Its subject and both bodies are
-rendered and stored before anything is sent (render first, send later), so a retry sends the very
-same letter with the same Message-ID, and `nastavnik outbox show ID` prints what will go out.
+A letter groups the pending outbox items of one recipient. Its subject, both bodies and the whole
+MIME message (``mime``, the bytes that go over the wire) are rendered and stored before anything is
+sent (render first, send later): delivery only reads bytes, a retry sends the very same letter with
+the same Message-ID, and `nastavnik outbox show ID` prints what will go out. Rows composed before
+migration 0005 have no ``mime``; delivery builds it from the stored parts.
 
 Statuses: ``pending`` (waiting: for working hours, for its retry time or for the next run),
 ``sending`` (claimed by a deliverer until ``lease_until``), ``sent`` (the server accepted it),
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from storage.models import _utc_column
@@ -42,6 +44,11 @@ class Letter(SQLModel, table=True):
     subject: str = ""
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    mime: bytes | None = Field(
+        default=None,
+        sa_column=Column(LargeBinary, nullable=True),
+        description="The message as sent (ASCII, CRLF), fixed at compose time.",
+    )
     item_count: int = 0
     composed_at: datetime | None = _utc_column(nullable=True)
     attempts: int = 0

@@ -1,22 +1,18 @@
 """Letters as text: the items someone must be told about → subject, plain text and HTML (Russian).
 
 Plain functions over plain data, no database: compose.py gathers the items, this module words them,
-delivery.py sends what was stored. ``letter_message`` turns a stored letter into the MIME message
-(multipart/alternative, UTF-8, RFC 2047 subject) that goes out, byte-for-byte the same on a retry.
+mime.py turns the words into the bytes compose.py stores, delivery.py sends what was stored.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.header import Header
-from email.utils import format_datetime, formataddr, parseaddr
+from datetime import date
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -24,9 +20,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from definitions.catalogue import DOCUMENTS
 from definitions.workdays import working_days_between
 from nastavnik.russian import format_date_ru, plural_ru, working_days_ru
-
-if TYPE_CHECKING:
-    from notifications.models import Letter
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -418,36 +411,12 @@ def letter_hash(*, municipality: str, recipient: str, keys: list[str]) -> str:
 
 def message_id_for(*, letter_id: int, digest: str, mail_from: str) -> str:
     """``<letter-ID.HASH@domain>`` with the sender's domain (``nastavnik`` when it has none)."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "nastavnik"
-    return f"<letter-{letter_id}.{digest}@{domain}>"
+    return f"<letter-{letter_id}.{digest}@{_domain(mail_from)}>"
 
 
-def _encoded_words(text: str, *, limit: int = 39) -> list[str]:
-    """RFC 2047 words split between words of the text (never inside one), each ≤ ``limit`` bytes."""
-    chunks: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and len(candidate.encode()) > limit:
-            chunks.append(current + " ")  # the space belongs inside a word, or readers drop it
-            current = word
-        else:
-            current = candidate
-    chunks.append(current)
-    return [f"=?utf-8?b?{base64.b64encode(chunk.encode()).decode()}?=" for chunk in chunks]
-
-
-def _encoded_address(text: str) -> str:
-    """An address header value with a Russian display name encoded per RFC 2047."""
-    name, addr = parseaddr(text)
-    addr = addr or text.strip()
-    if not name:
-        return addr
-    if name.isascii():
-        return formataddr((name, addr))
-    parts = [*_encoded_words(name), f"<{addr}>"]
-    joined = " ".join(parts)
-    return joined if len(joined) <= 66 else "\n ".join(parts)
+@lru_cache(maxsize=16)
+def _domain(mail_from: str) -> str:
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "nastavnik"
 
 
 def format_address(address: str, name: str = "") -> str:
@@ -456,82 +425,3 @@ def format_address(address: str, name: str = "") -> str:
         return address
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{quoted}" <{address}>'
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """A message as it goes over the wire: its Message-ID and its bytes (ASCII, CRLF)."""
-
-    message_id: str
-    data: bytes
-
-
-def _base64_part(content_type: str, body: str) -> list[str]:
-    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").rstrip("\n")
-    return [
-        f'Content-Type: {content_type}; charset="utf-8"',
-        "Content-Transfer-Encoding: base64",
-        "",
-        *encoded.split("\n"),
-    ]
-
-
-def build_message(
-    *,
-    subject: str,
-    text: str,
-    html: str | None,
-    mail_from: str,
-    to: str,
-    reply_to: str | None,
-    message_id: str,
-    date_: datetime,
-) -> OutgoingMessage:
-    """A MIME message: text (+ HTML as an alternative), UTF-8, headers encoded per RFC 2047.
-
-    Written out by hand rather than through ``EmailMessage``: its folding puts the spaces of a
-    long Russian subject between encoded words, where RFC 2047 readers drop them («3
-    просроченныхшага»), and its header parsing was most of the cost of sending a letter. The
-    boundary comes from the Message-ID, so a retry sends the very same bytes.
-    """
-    headers = [f"From: {_encoded_address(mail_from)}", f"To: {_encoded_address(to)}"]
-    if reply_to:
-        headers.append(f"Reply-To: {_encoded_address(reply_to)}")
-    charset = "us-ascii" if subject.isascii() else "utf-8"
-    headers += [
-        "Subject: " + Header(subject, charset, header_name="Subject").encode(),
-        f"Date: {format_datetime(date_)}",
-        f"Message-ID: {message_id}",
-        "Auto-Submitted: auto-generated",  # RFC 3834: no vacation replies to robots
-        "MIME-Version: 1.0",
-    ]
-    if html:
-        boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:24]
-        body = [
-            f'Content-Type: multipart/alternative; boundary="{boundary}"',
-            "",
-            f"--{boundary}",
-            *_base64_part("text/plain", text),
-            f"--{boundary}",
-            *_base64_part("text/html", html),
-            f"--{boundary}--",
-        ]
-    else:
-        body = _base64_part("text/plain", text)
-    lines = "\r\n".join(headers + body).replace("\r\n", "\n").replace("\n", "\r\n")
-    return OutgoingMessage(message_id=message_id, data=(lines + "\r\n").encode("ascii"))
-
-
-def letter_message(letter: Letter) -> OutgoingMessage:
-    """The message of a stored letter: the same bytes on every attempt."""
-    assert letter.composed_at is not None
-    return build_message(
-        subject=letter.subject,
-        text=letter.body_text,
-        html=letter.body_html or None,
-        mail_from=letter.mail_from,
-        to=letter.recipient,
-        reply_to=letter.reply_to or None,
-        message_id=letter.message_id,
-        date_=letter.composed_at,
-    )

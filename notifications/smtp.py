@@ -14,13 +14,14 @@ import os
 import re
 import smtplib
 import ssl
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
-from notifications.render import OutgoingMessage
+from notifications.mime import OutgoingMessage
 
 
 class DeliveryError(Exception):
@@ -58,6 +59,29 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(message.split())}"
 
 
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    # loading the CA store costs ~40 ms: only when TLS is used, once per process
+    return ssl.create_default_context()
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA carries it: a line starting with "." gets another (RFC 5321 4.5.2)."""
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    data = data.replace(b"\r\n.", b"\r\n..")
+    return b"." + data if data.startswith(b".") else data
+
+
+def _refusal(replies: list[tuple[int, bytes]], recipients: list[str]) -> DeliveryError | None:
+    """The first refusal among the replies to MAIL, RCPT… and DATA, or None when DATA got 354."""
+    expected = [(250,), *[(250, 251)] * len(recipients), (354,)]
+    for (code, text), wanted in zip(replies, expected, strict=False):
+        if code not in wanted:
+            return _classify(code, _reply(code, text))
+    return None
+
+
 def _classify(code: int, reason: str) -> DeliveryError:
     if code == 421:  # the server is closing the channel: not this letter's fault
         return ServerUnavailable(reason, transmitted=False)
@@ -90,19 +114,18 @@ class SmtpTransport:
         self._client: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         try:
             client: smtplib.SMTP
             if self.ssl:
                 client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context
+                    self.host, self.port, timeout=self.timeout, context=_tls_context()
                 )
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             client.ehlo()
             if not self.ssl and self.starttls != "off":
                 if client.has_extn("starttls"):
-                    client.starttls(context=context)
+                    client.starttls(context=_tls_context())
                     client.ehlo()
                 elif self.starttls == "require":
                     client.close()
@@ -128,32 +151,72 @@ class SmtpTransport:
         if self._client is None:
             self._client = self._connect()
 
+    @property
+    def pipelining(self) -> bool:
+        """Whether the open connection's server offers PIPELINING (RFC 2920)."""
+        return self._client is not None and self._client.has_extn("pipelining")
+
     def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None:
+        """One transaction: MAIL, RCPT, DATA (in one write when the server offers PIPELINING).
+
+        The connection stays open for the next letter. ``transmitted`` on a lost connection says
+        whether the end of the letter had been written (only then may the server have it).
+        """
         self.open()
-        assert self._client is not None
+        client = self._client
+        assert client is not None
+        size = f" SIZE={len(message.data)}" if client.has_extn("size") else ""
+        commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}{size}"]
+        commands += [f"RCPT TO:{smtplib.quoteaddr(r)}" for r in recipients]
+        commands.append("DATA")
         try:
-            refused = self._client.sendmail(sender, recipients, message.data)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, text = next(iter(error.recipients.values()))
-            raise _classify(code, _reply(code, text)) from None
-        except smtplib.SMTPServerDisconnected as error:
-            self._drop()
-            raise ServerUnavailable(
-                f"{self.description}: connection lost: {error}", transmitted=True
-            ) from None
-        except smtplib.SMTPResponseException as error:
-            failure = _classify(error.smtp_code, _reply(error.smtp_code, error.smtp_error))
-            if isinstance(failure, ServerUnavailable):
-                self._drop()
-            raise failure from None
+            if self.pipelining:
+                client.send("".join(c + "\r\n" for c in commands))
+                replies = [client.getreply() for _ in commands]
+            else:
+                replies = []
+                for command in commands:
+                    client.send(command + "\r\n")
+                    replies.append(client.getreply())
+                    if replies[-1][0] not in (250, 251):
+                        break  # no point sending RCPT after a refused MAIL, or DATA after RCPT
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
             raise ServerUnavailable(
-                f"{self.description}: {error or type(error).__name__}", transmitted=True
+                f"{self.description}: {error or type(error).__name__}"
             ) from None
-        if refused:  # only some recipients refused: we send to one, so this is rare
-            code, text = next(iter(refused.values()))
-            raise _classify(code, _reply(code, text))
+        failure = _refusal(replies, recipients)
+        if failure is not None:
+            if isinstance(failure, ServerUnavailable):  # 421: the server is closing the channel
+                self._drop()
+            else:
+                self._abort(started_data=replies[-1][0] == 354)
+            raise failure
+        try:
+            client.send(_dot_stuffed(message.data) + b".\r\n")
+            code, text = client.getreply()
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise ServerUnavailable(
+                f"{self.description}: connection lost: {error or type(error).__name__}",
+                transmitted=True,
+            ) from None
+        if code != 250:
+            failure = _classify(code, _reply(code, text))
+            if isinstance(failure, ServerUnavailable):
+                self._drop()
+            raise failure
+
+    def _abort(self, *, started_data: bool) -> None:
+        """Leave a refused transaction so the connection can carry the next letter."""
+        if started_data or self._client is None:
+            # the server waits for a message: only closing the connection leaves without sending one
+            self._drop()
+            return
+        try:
+            self._client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
 
     def _drop(self) -> None:
         if self._client is not None:

@@ -21,8 +21,9 @@ from nastavnik.settings import Settings
 from notifications.cli import mail_app, outbox_app
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending, in_working_hours
+from notifications.mime import build_message
 from notifications.models import Letter
-from notifications.render import LetterItem, People, build_message, render_letter
+from notifications.render import LetterItem, People, render_letter
 from storage.db import session_scope
 from storage.models import OutboxItem
 from tests.factories import COORDINATOR, HEAD, TZ, launched, moment, the_run

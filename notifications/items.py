@@ -1,0 +1,235 @@
+"""Outbox items as letters word them: the step, its due date, the school, what blocks it.
+
+Read as plain rows (named tuples of the columns needed), not ORM objects: composing a run's
+letters reads every pending item, its step instance and the instances its prerequisites live in,
+and building thousands of ORM objects cost more than rendering the letters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import NamedTuple, cast
+
+from sqlalchemy import Select
+from sqlmodel import Session, col, or_, select
+
+from definitions.schema import Step
+from engine.runs import run_definition
+from engine.states import InstanceView, evaluate_views
+from engine.status import instance_view
+from notifications.render import LetterItem
+from storage.models import OutboxItem, RoadmapRun, School, StepInstance
+
+CHUNK = 500  # ids per IN (…): well under SQLite's and PostgreSQL's parameter limits
+
+
+class PendingItem(NamedTuple):
+    """A pending outbox decision: tell ``recipient`` about a step instance at ``level``."""
+
+    id: int
+    step_instance_id: int
+    level: str
+    recipient: str
+    key: str
+
+
+class InstanceRow(NamedTuple):
+    """The columns of a step instance a letter needs."""
+
+    id: int
+    run_id: int
+    school_id: str | None
+    unit: str
+    step_code: str
+    occurrence: int
+    due: date | None
+    state: str
+
+
+def pending_items_query(open_letter_ids: list[int]) -> Select[tuple[int, int, str, str, str]]:
+    """Pending items not in a letter yet or in a letter that may still be rewritten."""
+    return (
+        select(
+            OutboxItem.id,
+            OutboxItem.step_instance_id,
+            OutboxItem.level,
+            OutboxItem.recipient,
+            OutboxItem.key,
+        )
+        .where(
+            OutboxItem.status == "pending",
+            or_(
+                col(OutboxItem.letter_id).is_(None),
+                col(OutboxItem.letter_id).in_(open_letter_ids or [0]),
+            ),
+        )
+        .order_by(col(OutboxItem.id))
+    )
+
+
+def chunks(values: list[int]) -> list[list[int]]:
+    """``values`` in slices of at most CHUNK."""
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def load_instances(session: Session, ids: list[int]) -> dict[int, InstanceRow]:
+    """The step instances with these ids, by id."""
+    found: dict[int, InstanceRow] = {}
+    for chunk in chunks(sorted(set(ids))):
+        query = select(
+            StepInstance.id,
+            StepInstance.run_id,
+            StepInstance.school_id,
+            StepInstance.unit,
+            StepInstance.step_code,
+            StepInstance.occurrence,
+            StepInstance.due,
+            StepInstance.state,
+        ).where(col(StepInstance.id).in_(chunk))
+        for row in session.exec(query):
+            found[row[0]] = InstanceRow(*row)
+    return found
+
+
+def still_true(item: PendingItem, instance: InstanceRow | None, today: date) -> str | None:
+    """Why the decision no longer holds, or None when the letter should still say it."""
+    if instance is None or instance.due is None:
+        return "the step has no due date any more"
+    if instance.state != "open":
+        return f"the step is {instance.state} now"
+    if item.level == "reminder" and instance.due < today:
+        return "the reminder's due date has passed (the overdue notice follows)"
+    if item.level != "reminder" and instance.due >= today:
+        return "the step is not overdue any more (its due date moved)"
+    return None
+
+
+_VIEW_COLUMNS = (
+    StepInstance.id,
+    StepInstance.run_id,
+    StepInstance.school_id,
+    StepInstance.step_code,
+    StepInstance.scope,
+    StepInstance.occurrence,
+    StepInstance.start,
+    StepInstance.due,
+    StepInstance.state,
+    StepInstance.done_at,
+    StepInstance.done_by,
+    StepInstance.evidence,
+    StepInstance.reason,
+)
+
+
+def _blockers(
+    session: Session, run: RoadmapRun, instances: list[InstanceRow], today: date, tz: str
+) -> dict[int, list[str]]:
+    """The prerequisite codes not done for each instance (evaluated as engine/states.py does)."""
+    loaded, _ = run_definition(run)
+    roadmap = loaded.roadmap
+    depends_on = {s.code: list(s.depends_on) for s in roadmap.steps}
+    scopes: dict[str, str] = {s.code: s.scope for s in roadmap.steps}
+    if not any(depends_on.get(i.step_code) for i in instances):
+        return {}
+    units = sorted({i.unit for i in instances} | {""})
+    # only the instances themselves and their prerequisites matter: in their own unit or the
+    # municipality's, and, for a municipal step, in every school
+    codes = sorted(
+        {i.step_code for i in instances}
+        | {d for i in instances for d in depends_on.get(i.step_code, [])}
+    )
+    everywhere = sorted(
+        {d for i in instances if not i.school_id for d in depends_on.get(i.step_code, [])}
+    )
+    query = select(*_VIEW_COLUMNS).where(
+        StepInstance.run_id == run.id, col(StepInstance.step_code).in_(codes)
+    )
+    if len(units) <= CHUNK:
+        query = query.where(
+            or_(
+                col(StepInstance.unit).in_(units),
+                col(StepInstance.step_code).in_(everywhere or [""]),
+            )
+        )
+    # a row carries the attributes instance_view reads, under the same names
+    pool = [instance_view(cast(StepInstance, row)) for row in session.exec(query)]
+    wanted = {i.id for i in instances}
+    views: list[InstanceView] = [v for v in pool if v.id in wanted]
+    evaluate_views(
+        views,
+        today=today,
+        depends_on=depends_on,
+        scopes=scopes,
+        remind_before={},
+        tz=tz,
+        all_instances=pool,
+    )
+    return {v.id: v.blocked_by for v in views}
+
+
+def letter_items(
+    session: Session,
+    items: list[PendingItem],
+    instances: dict[int, InstanceRow],
+    today: date,
+    tz: str,
+) -> dict[int, LetterItem]:
+    """The wording data of each outbox item, keyed by outbox id."""
+    by_run: dict[int, dict[int, InstanceRow]] = defaultdict(dict)
+    for item in items:
+        instance = instances[item.step_instance_id]
+        by_run[instance.run_id][instance.id] = instance
+    names = {
+        school_id: short or name
+        for school_id, short, name in session.exec(
+            select(School.id, School.short_name, School.name)
+        )
+    }
+    blocked: dict[int, list[str]] = {}
+    runs: dict[int, RoadmapRun] = {}
+    steps_of: dict[int, dict[str, tuple[int, Step]]] = {}
+    occurrences_of: dict[int, dict[str, int]] = {}
+    for run_id, run_instances in by_run.items():
+        run = session.get(RoadmapRun, run_id)
+        assert run is not None
+        runs[run_id] = run
+        blocked.update(_blockers(session, run, list(run_instances.values()), today, tz))
+        loaded, schedules = run_definition(run)
+        steps_of[run_id] = {s.code: (n, s) for n, s in enumerate(loaded.roadmap.steps)}
+        occurrences_of[run_id] = {code: len(s.occurrences) for code, s in schedules.items()}
+    result: dict[int, LetterItem] = {}
+    for item in items:
+        instance = instances[item.step_instance_id]
+        run = runs[instance.run_id]
+        steps = steps_of[instance.run_id]
+        order, step = steps[instance.step_code]
+        blockers = tuple(
+            (
+                code,
+                steps[code][1].title,
+                instance.school_id is None and steps[code][1].scope == "school",
+            )
+            for code in blocked.get(instance.id, ())
+        )
+        assert instance.due is not None
+        result[item.id] = LetterItem(
+            outbox_id=item.id,
+            step_instance_id=instance.id,
+            level=item.level,
+            run_id=instance.run_id,
+            roadmap_id=run.roadmap_id,
+            roadmap_title=run.title,
+            school_id=instance.school_id,
+            school_name=names.get(instance.school_id or "", ""),
+            code=step.code,
+            title=step.title,
+            occurrence=instance.occurrence,
+            occurrences=occurrences_of[instance.run_id].get(step.code, 1),
+            due=instance.due,
+            documents=tuple(step.documents),
+            result=step.result,
+            blocked_by=blockers,
+            step_order=order,
+        )
+    return result
