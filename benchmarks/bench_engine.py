@@ -20,14 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ROADMAP = "khnov-2022-2024"
-TICK_DAY = date(2023, 5, 15)
+# The first tick comes months after launch, with six steps per school already late (a catch-up);
+# the daily ticks after it cross 30 August 2022, when ten of the roadmap's steps fall due at once in
+# every school: reminders, overdue notices, then both escalations (the busiest stretch of the seed).
+TICK_DAY = date(2022, 8, 22)
+DAILY_TICKS = 20  # then a tick on each of the next working days, as `serve` runs it
 GOALS = {"launch_s": 30.0, "tick_s": 10.0, "no_change_tick_s": 2.0, "peak_rss_mib": 1024.0}
 
 
@@ -59,7 +63,8 @@ def _region(directory: Path, schools: int) -> object:
 def measure_size(schools: int) -> dict[str, float]:
     """Launch, tick and no-change tick for one region size, in this process."""
     from definitions.loader import find_roadmap
-    from engine.daily import tick_once
+    from definitions.workdays import is_working_day
+    from engine.daily import state_counts, tick_once
     from engine.launch import launch_roadmap
     from nastavnik.demo import at_nine
     from storage.db import session_scope
@@ -74,15 +79,35 @@ def measure_size(schools: int) -> dict[str, float]:
         launch_s = time.perf_counter() - started
         now = at_nine(TICK_DAY, "Europe/Moscow")
         started = time.perf_counter()
-        first = tick_once(engine=engine, now=now, send=False, batch_size=5000)  # type: ignore[arg-type]
-        tick_s = time.perf_counter() - started
+        first = tick_once(engine=engine, now=now, send=False, count_states=False)  # type: ignore[arg-type]
+        catch_up_s = time.perf_counter() - started
         started = time.perf_counter()
-        second = tick_once(engine=engine, now=now, send=False, batch_size=5000)  # type: ignore[arg-type]
+        second = tick_once(engine=engine, now=now, send=False, count_states=False)  # type: ignore[arg-type]
         no_change_s = time.perf_counter() - started
-        assert second.total == 0
+        assert second.total == 0 and second.examined == 0
+        daily_s: list[float] = []
+        daily_decisions: list[int] = []
+        day = TICK_DAY
+        while len(daily_s) < DAILY_TICKS:
+            day += timedelta(days=1)
+            if not is_working_day(day):
+                continue
+            started = time.perf_counter()
+            daily = tick_once(engine=engine, now=at_nine(day, "Europe/Moscow"), send=False,  # type: ignore[arg-type]
+                              count_states=False)
+            daily_s.append(time.perf_counter() - started)
+            daily_decisions.append(daily.total)
+        started = time.perf_counter()
+        with session_scope(engine) as session:  # type: ignore[arg-type]
+            state_counts(session=session, today=day)
+        counts_s = time.perf_counter() - started
+        busiest = max(range(len(daily_s)), key=lambda i: daily_decisions[i])
     return {
         "schools": schools, "instances": result.instances_added, "decisions": first.total,
-        "launch_s": launch_s, "tick_s": tick_s, "no_change_tick_s": no_change_s,
+        "daily_decisions": sum(daily_decisions), "busiest_decisions": daily_decisions[busiest],
+        "busiest_tick_s": daily_s[busiest], "max_daily_tick_s": max(daily_s),
+        "launch_s": launch_s, "tick_s": catch_up_s, "daily_tick_s": statistics.median(daily_s),
+        "no_change_tick_s": no_change_s, "state_counts_s": counts_s,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -153,8 +178,12 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure_size(args.one)))
         return
-    print(f"engine benchmark: roadmap {ROADMAP}, SQLite, tick at {TICK_DAY}, medians of {args.repeat} run(s)")
-    print(f"{'schools':>8} {'instances':>10} {'decisions':>10} {'launch s':>9} {'tick s':>8} {'no-change s':>12} {'peak RSS MiB':>13}")
+    print(f"engine benchmark: roadmap {ROADMAP}, SQLite, launch 2022-01-10; first tick {TICK_DAY} (catch-up: "
+          f"every step late since launch at once; 30 Aug, ten steps due per school, comes next); then a daily tick on each of the next {DAILY_TICKS} working "
+          f"days (median, and the busiest day); then the same moment again (no change). Medians of "
+          f"{args.repeat} run(s), one process per size.")
+    print(f"{'schools':>8} {'instances':>10} {'launch s':>9} {'catch-up s':>11} {'decisions':>10} "
+          f"{'daily s':>8} {'busiest s':>10} {'decisions':>10} {'no-change s':>12} {'counts s':>9} {'RSS MiB':>8}")
     for size in (int(s) for s in args.sizes.split(",")):
         runs = []
         for _ in range(args.repeat if size < 40000 else 1):
@@ -162,12 +191,18 @@ def main() -> None:
                                  check=True).stdout
             runs.append(json.loads(out.strip().splitlines()[-1]))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        print(f"{size:>8} {int(med['instances']):>10} {int(med['decisions']):>10} {med['launch_s']:>9.2f} "
-              f"{med['tick_s']:>8.2f} {med['no_change_tick_s']:>12.2f} {med['peak_rss_mib']:>13.0f}")
+        print(f"{size:>8} {int(med['instances']):>10} {med['launch_s']:>9.2f} {med['tick_s']:>11.2f} "
+              f"{int(med['decisions']):>10} {med['daily_tick_s']:>8.3f} {med['busiest_tick_s']:>10.2f} "
+              f"{int(med['busiest_decisions']):>10} {med['no_change_tick_s']:>12.3f} {med['state_counts_s']:>9.2f} "
+              f"{med['peak_rss_mib']:>8.0f}")
         if size == 40000:
-            verdicts = [f"{key} {med[key]:.2f} ≤ {goal:g}: {'PASS' if med[key] <= goal else 'BELOW GOAL'}"
+            figures = {"launch_s": med["launch_s"], "tick_s": med["max_daily_tick_s"],
+                       "no_change_tick_s": med["no_change_tick_s"], "peak_rss_mib": med["peak_rss_mib"]}
+            verdicts = [f"{key} {figures[key]:.2f} ≤ {goal:g}: {'PASS' if figures[key] <= goal else 'BELOW GOAL'}"
                         for key, goal in GOALS.items()]
-            print("  goals at 40,000 schools: " + "; ".join(verdicts))
+            print("  goals at 40,000 schools (tick = the slowest daily tick): " + "; ".join(verdicts))
+            print(f"  the catch-up tick (a region ticked for the first time months after launch) took "
+                  f"{med['tick_s']:.1f} s for {int(med['decisions'])} decisions ({med['decisions'] / med['tick_s']:.0f}/s)")
     if args.prefect_schools:
         batch_s, per_task_s, tasks = per_task_design(args.prefect_schools)
         print(f"\n{args.prefect_schools} schools ({tasks} step instances) through Prefect: batch flow {batch_s:.1f} s, "

@@ -88,7 +88,7 @@ def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:
 
 
 def decide_batch(
-    *, engine: Engine, now: datetime, units: list[str], plan: TickPlan | None = None
+    *, engine: Engine, now: datetime, units: list[str] | None, plan: TickPlan | None = None
 ) -> dict[str, int]:
     """Decide one batch of units in its own transaction: counts per level, and ``examined``."""
     with session_scope(engine) as session:
@@ -107,7 +107,7 @@ def tick_once(
     engine: Engine,
     now: datetime,
     send: bool = True,
-    batch_size: int = 500,
+    batch_size: int | None = None,
     full: bool = False,
     count_states: bool = True,
 ) -> TickSummary:
@@ -115,10 +115,16 @@ def tick_once(
 
     ``full`` ignores the watermarks and re-examines every open instance (decisions already in the
     outbox are not repeated); ``count_states`` adds the state counts to the summary.
+
+    Without ``batch_size`` every school is decided in one set-based pass: each batch re-reads the
+    window's instances to pick its own, so batches only pay off when they run in parallel (the
+    Prefect flow) or the transaction must stay small.
     """
     tick_plan = plan(engine=engine, now=now, full=full)
-    with session_scope(engine) as session:
-        batches = unit_batches(session, size=batch_size)
+    batches: list[list[str] | None] = [None]
+    if batch_size is not None:
+        with session_scope(engine) as session:
+            batches = list(unit_batches(session, size=batch_size))
     today = tick_plan.today
     summary = TickSummary(now=now, today=today, working_day=is_working_day(today))
     for units in batches:

@@ -5,13 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, insert, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    text,
+)
 from sqlmodel import Session, func, select
 
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
 from nastavnik.errors import NastavnikError
-from storage.models import JournalEntry, RoadmapRun, School, StepInstance
+from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
 
 
@@ -116,8 +127,18 @@ def launch_roadmap(
     before = session.exec(
         select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
     ).one()
+    # Until a tick has set the run's watermarks, the tick's windows start at the beginning of time
+    # and find every new instance by its due date; after that, new instances must be marked.
+    ticked = session.exec(
+        select(TickWatermark.run_id).where(TickWatermark.run_id == run.id).limit(1)
+    ).first()
     _insert_instances(
-        session, run_id=run.id or 0, rows=_template_rows(source), schools=selected, now=now
+        session,
+        run_id=run.id or 0,
+        rows=_template_rows(source),
+        schools=selected,
+        now=now,
+        dirty=ticked is not None,
     )
     after = session.exec(
         select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
@@ -152,6 +173,7 @@ def _insert_instances(
     rows: list[dict[str, object]],
     schools: list[str],
     now: datetime,
+    dirty: bool,
 ) -> None:
     """Set-based insert: a temporary table of the steps × the schools, duplicates ignored."""
     connection = session.connection()
@@ -179,12 +201,19 @@ def _insert_instances(
             connection.execute(insert(chosen), [{"id": school} for school in schools])
         from storage.models import UTCDateTime
 
-        columns = "run_id, school_id, unit, step_code, scope, occurrence, start, due, state, version, updated_at"
-        params = [bindparam("run_id", run_id), bindparam("now", now, type_=UTCDateTime())]
+        columns = (
+            "run_id, school_id, unit, step_code, scope, occurrence, start, due, state, version, "
+            "updated_at, tick_dirty"
+        )
+        params = [
+            bindparam("run_id", run_id),
+            bindparam("now", now, type_=UTCDateTime()),
+            bindparam("dirty", dirty, type_=Boolean()),
+        ]
         connection.execute(
             text(
                 f"INSERT INTO step_instance ({columns}) "
-                "SELECT :run_id, NULL, '', t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now "
+                "SELECT :run_id, NULL, '', t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
                 "FROM launch_template t WHERE t.scope = 'municipality' "
                 "ON CONFLICT (run_id, unit, step_code, occurrence) DO NOTHING"
             ).bindparams(*params)
@@ -192,7 +221,7 @@ def _insert_instances(
         connection.execute(
             text(
                 f"INSERT INTO step_instance ({columns}) "
-                "SELECT :run_id, s.id, s.id, t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now "
+                "SELECT :run_id, s.id, s.id, t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
                 "FROM launch_schools s CROSS JOIN launch_template t WHERE t.scope = 'school' "
                 "ON CONFLICT (run_id, unit, step_code, occurrence) DO NOTHING"
             ).bindparams(*params)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Date,
@@ -34,7 +35,7 @@ from definitions.workdays import is_working_day
 from engine.policy import Ladder, ladders_for
 from engine.runs import run_definition
 from engine.status import local_today
-from storage.models import OutboxItem, RoadmapRun, TickWatermark, UTCDateTime
+from storage.models import Municipality, OutboxItem, RoadmapRun, TickWatermark, UTCDateTime
 from storage.schools import get_municipality
 
 LEVELS = ("reminder", "overdue", "coordinator", "head")
@@ -88,17 +89,17 @@ class TickResult:
 
 
 _SCHOOL_RECIPIENT = {
-    # level -> SQL for the recipient of a school-scoped step's decision
-    "reminder": "s.admin_email",
-    "overdue": "s.admin_email",
-    "coordinator": "m.coordinator_email",
-    "head": "m.head_email",
+    # level -> who hears of a school-scoped step's decision
+    "reminder": "school",
+    "overdue": "school",
+    "coordinator": "coordinator",
+    "head": "head",
 }
 _MUNICIPAL_RECIPIENT = {
     # a municipal step is the coordinator's own: reminded and notified, then the head
-    "reminder": "m.coordinator_email",
-    "overdue": "m.coordinator_email",
-    "head": "m.head_email",
+    "reminder": "coordinator",
+    "overdue": "coordinator",
+    "head": "head",
 }
 # The beginning of time for a level no tick has decided yet: its window is everything due so far.
 NEVER = date(1900, 1, 1)
@@ -236,6 +237,13 @@ def _temporary_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
         metadata,
         Column("id", Integer, primary_key=True),
         Column("version", Integer),
+        Column("run_id", Integer),
+        Column("step_code", String),
+        Column("scope", String),
+        Column("school_id", String),
+        Column("state", String),
+        Column("due", Date),
+        Column("dirty", Boolean),
         prefixes=["TEMPORARY"],
     )
     return policy, units, ranges, candidates
@@ -282,30 +290,48 @@ def decide_notifications(
         spans = plan.ranges()
         if spans:
             connection.execute(insert(ranges), [{"low": lo, "high": hi} for lo, hi in spans])
+        # One read of each candidate row; the levels below work on this in-memory copy.
+        fields = (
+            "si.id, si.version, si.run_id, si.step_code, si.scope, si.school_id, si.state, si.due"
+        )
         result.examined = connection.execute(
             text(
-                "INSERT INTO tick_candidates (id, version) "
-                "SELECT si.id, si.version FROM tick_ranges g JOIN step_instance si "
-                "ON si.state = 'open' AND si.due > g.low AND si.due <= g.high"
+                "INSERT INTO tick_candidates "
+                "(id, version, run_id, step_code, scope, school_id, state, due, dirty) "
+                f"SELECT {fields}, si.tick_dirty FROM tick_ranges g CROSS JOIN step_instance si "
+                "WHERE si.state = 'open' AND si.due > g.low AND si.due <= g.high"
                 f"{unit_filter} "
                 "UNION "
-                f"SELECT si.id, si.version FROM step_instance si WHERE si.tick_dirty{unit_filter}"
+                f"SELECT {fields}, si.tick_dirty FROM step_instance si "
+                f"WHERE si.tick_dirty{unit_filter}"
             )
         ).rowcount
-        for level in LEVELS:
-            for scope, recipients in (
-                ("school", _SCHOOL_RECIPIENT),
-                ("municipality", _MUNICIPAL_RECIPIENT),
-            ):
-                if level in recipients:
+        municipality = session.get(Municipality, plan.municipality_id)
+        emails = {
+            "coordinator": municipality.coordinator_email if municipality else "",
+            "head": municipality.head_email if municipality else "",
+        }
+        if result.examined:
+            for level in LEVELS:
+                for scope, recipients in (
+                    ("school", _SCHOOL_RECIPIENT),
+                    ("municipality", _MUNICIPAL_RECIPIENT),
+                ):
+                    recipient = recipients.get(level)
+                    if recipient is None or (recipient != "school" and not emails[recipient]):
+                        continue
                     result.decided[level] += _decide_level(
-                        connection, plan=plan, level=level, scope=scope, recipient=recipients[level]
+                        connection,
+                        plan=plan,
+                        level=level,
+                        scope=scope,
+                        recipient=emails.get(recipient, ""),
                     )
         connection.execute(
             text(
-                "UPDATE step_instance SET tick_dirty = false WHERE tick_dirty AND id IN "
-                "(SELECT c.id FROM tick_candidates c WHERE c.id = step_instance.id "
-                "AND c.version = step_instance.version)"
+                "UPDATE step_instance SET tick_dirty = false "
+                "WHERE id IN (SELECT id FROM tick_candidates WHERE dirty) AND tick_dirty "
+                "AND version = (SELECT c.version FROM tick_candidates c WHERE c.id = step_instance.id)"
             )
         )
     finally:
@@ -319,30 +345,38 @@ def decide_notifications(
 def _decide_level(
     connection: Connection, *, plan: TickPlan, level: str, scope: str, recipient: str
 ) -> int:
-    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` of one level for one scope's candidates."""
-    condition = f"si.due <= p.{level}_until AND (si.due > p.{level}_from OR si.tick_dirty)"
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` of one level for one scope's candidates.
+
+    ``recipient`` is the coordinator's or the head's address; empty means the school's admin.
+    """
+    condition = f"c.due <= p.{level}_until AND (c.due > p.{level}_from OR c.dirty)"
     if level == "reminder":
-        condition += " AND si.due >= :today"
-    join_school = "JOIN school s ON s.id = si.school_id " if scope == "school" else ""
+        condition += " AND c.due >= :today"
+    if recipient:
+        to, join_school, school_condition = ":recipient", "", ""
+    else:
+        to, join_school = "s.admin_email", "CROSS JOIN school s "
+        school_condition = "AND s.id = c.school_id AND s.admin_email <> '' "
     sql = (
         "INSERT INTO outbox (key, step_instance_id, level, recipient, municipality_id, school_id, "
         "days_late, decided_at, status, attempts) "
-        f"SELECT CAST(si.id AS TEXT) || ':{level}:' || {recipient}, si.id, '{level}', {recipient}, "
-        "m.id, si.school_id, 0, :now, 'pending', 0 "
+        f"SELECT CAST(c.id AS TEXT) || ':{level}:' || {to}, c.id, '{level}', {to}, "
+        ":municipality_id, c.school_id, 0, :now, 'pending', 0 "
+        # CROSS JOIN keeps SQLite's planner from reordering: the candidates (an in-memory copy)
+        # drive the query and the policy is found by its key; PostgreSQL plans it as a join.
         "FROM tick_candidates c "
-        "JOIN step_instance si ON si.id = c.id "
-        "JOIN roadmap_run r ON r.id = si.run_id "
-        "JOIN municipality m ON m.id = r.municipality_id "
+        "CROSS JOIN tick_policy p "
         f"{join_school}"
-        "JOIN tick_policy p ON p.run_id = si.run_id AND p.step_code = si.step_code "
-        f"WHERE si.state = 'open' AND si.scope = '{scope}' AND si.due IS NOT NULL "
-        f"AND m.id = :municipality_id AND {recipient} <> '' AND {condition} "
+        "WHERE p.run_id = c.run_id AND p.step_code = c.step_code "
+        f"AND c.state = 'open' AND c.scope = '{scope}' AND c.due IS NOT NULL AND {condition} "
+        f"{school_condition}"
         "ON CONFLICT (key) DO NOTHING"
     )
     params = [
         bindparam("now", plan.now, type_=UTCDateTime()),
         bindparam("today", plan.today, type_=Date()),
         bindparam("municipality_id", plan.municipality_id),
+        bindparam("recipient", recipient),
     ]
     statement = text(sql).bindparams(*[p for p in params if f":{p.key}" in sql])
     return max(connection.execute(statement).rowcount or 0, 0)

@@ -8,8 +8,9 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from engine.daily import TickSummary, decide_batch, deliver, finish, plan, state_counts, tick_once
+from engine.daily import TickSummary, decide_batch, finish, plan, state_counts, tick_once
 from engine.tick import TickPlan, unit_batches
+from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
 
@@ -26,9 +27,22 @@ def finish_task(db_url: str, tick_plan: TickPlan) -> None:
     finish(engine=make_engine(db_url), plan=tick_plan)
 
 
-@task(name="deliver letters from the outbox", retries=3, retry_delay_seconds=[10, 60, 300])
+@task(
+    name="deliver letters from the outbox",
+    retries=len(TASK_RETRY_DELAYS),
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=lambda _task, _run, state: worth_retrying(state.data),
+)
 def deliver_task(db_url: str, now: datetime) -> str:
-    return str(deliver(engine=make_engine(db_url), now=now))
+    """Send what is due; fails (after recording every letter) while the server is down or says 4xx.
+
+    Prefect then retries at the letters' own backoff, each attempt acting at ``now`` plus the
+    delays waited (notifications/retries.py). A 5xx is final: the letter is failed, no retry.
+    """
+    from prefect.runtime import task_run
+
+    report = deliver_or_raise(engine=make_engine(db_url), now=now, attempt=task_run.run_count)
+    return str(report)
 
 
 @flow(name="tick", log_prints=False)
@@ -36,7 +50,7 @@ def tick_flow(
     db_url: str,
     now: datetime | None = None,
     send: bool = True,
-    batch_size: int = 500,
+    batch_size: int = 5000,
     full: bool = False,
 ) -> dict[str, int]:
     """Decide notifications in batches of schools, deliver, publish a summary.
@@ -99,14 +113,14 @@ def run_tick(
     now: datetime,
     send: bool,
     use_prefect: bool,
-    batch_size: int,
+    batch_size: int | None,
     full: bool = False,
 ) -> TickSummary:
     """The CLI's tick: plain functions by default, the Prefect flow with ``use_prefect``."""
     if not use_prefect:
         return tick_once(engine=engine, now=now, send=send, batch_size=batch_size, full=full)
     url = engine.url.render_as_string(hide_password=False)
-    decided = tick_flow(url, now=now, send=send, batch_size=batch_size, full=full)
+    decided = tick_flow(url, now=now, send=send, batch_size=batch_size or 5000, full=full)
     with session_scope(engine) as session:
         municipality = get_municipality(session)
         from definitions.workdays import is_working_day

@@ -524,7 +524,14 @@ def tick(
             "--prefect", help="Run as a Prefect flow (ephemeral API unless PREFECT_API_URL is set)."
         ),
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="Schools per batch.")] = 500,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Schools per batch (a Prefect task each with --prefect, default 5000); "
+            "without it the plain tick decides all schools in one pass.",
+            min=1,
+        ),
+    ] = None,
     full: Annotated[
         bool,
         typer.Option(

@@ -213,3 +213,23 @@ def test_ticking_an_earlier_day_after_a_later_one_repeats_nothing(engine: Engine
     earlier = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
     assert later.total > 0 and earlier.total == 0
     _full_tick_decides_nothing_new(engine, moment(date(2022, 6, 1)))
+
+
+def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(engine: Engine, tmp_path: Path) -> None:
+    from nastavnik import demo_data
+    from nastavnik.demo import write_schools_csv
+    from storage.schools import import_schools
+
+    launched(engine, tmp_path, schools=2)
+    tick_once(engine=engine, now=moment(date(2022, 5, 20)), send=False, count_states=False)
+    with session_scope(engine) as session:
+        import_schools(session=session, path=write_schools_csv(tmp_path / "s.csv", demo_data.SCHOOLS[:3]),
+                       now=moment(date(2022, 5, 23)))
+        from definitions.loader import find_roadmap
+        from engine.launch import launch_roadmap
+
+        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=moment(date(2022, 5, 23)),
+                       by=COORDINATOR)
+    tick_once(engine=engine, now=moment(date(2022, 5, 23)), send=False, count_states=False)
+    assert ("overdue", "sosh3@beloyarsky-edu.example.ru", "sosh3") in _decisions(engine, "1.5")
+    _full_tick_decides_nothing_new(engine, moment(date(2022, 5, 23)))
