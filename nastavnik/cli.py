@@ -642,6 +642,10 @@ def serve(
     no_portal: Annotated[
         bool, typer.Option("--no-portal", help="Serve only the daily tick.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Portal worker processes (one per core for many users)."),
+    ] = 1,
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
     from flows.serve import serve_daily
@@ -657,9 +661,9 @@ def serve(
         else:
 
             def portal() -> None:
-                run_portal(host, port)
+                run_portal(host, port, workers=workers)
 
-            typer.echo(f"portal: http://{host}:{port}/")
+            typer.echo(f"portal: http://{host}:{port}/ ({workers} worker(s))")
     serve_daily(
         db_url=engine.url.render_as_string(hide_password=False),
         timezone=tz,

@@ -104,7 +104,7 @@ def test_marking_done_with_a_scan_stores_the_evidence_the_file_and_journals_who_
             "Содержимое файла не похоже на PDF.",
         ),
         ({"files": {"scan": ("empty.png", b"", "image/png")}}, "Файл пустой."),
-        ({"version": "0"}, "кто-то уже изменил этот шаг"),
+        ({"version": "0"}, "Кто-то уже изменил этот шаг"),
     ],
 )
 def test_bad_input_is_explained_on_the_form_and_nothing_is_saved(
@@ -170,7 +170,7 @@ def test_undo_reopens_and_not_applicable_needs_a_reason(portal: Portal, admin: T
     stale = admin.post(
         f"/instances/{instance.id}/undo", data={"csrf_token": token, "version": after.version}
     )
-    assert stale.status_code == 400 and "кто-то уже изменил этот шаг" in stale.text
+    assert stale.status_code == 400 and "Кто-то уже изменил этот шаг" in stale.text
 
 
 def test_an_unknown_instance_or_garbage_in_the_address_is_a_page_not_a_crash(

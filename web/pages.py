@@ -26,7 +26,7 @@ from engine.actions import Actor
 from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
-from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, principal_of, session_user
+from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, session_principal
 
 SESSION_COOKIE = "nastavnik_session"
 PRE_COOKIE = "nastavnik_pre"
@@ -129,23 +129,29 @@ def actor(request: Request, user: Principal) -> Actor:
     return Actor(email=user.email, source="web", remote_addr=remote_addr(request))
 
 
-def current_user(request: Request) -> Principal | None:
-    """The signed-in user, or None (looked up once per request)."""
+def current_user(request: Request, session: Session | None = None) -> Principal | None:
+    """The signed-in user, or None (looked up once per request).
+
+    A view that opens its own transaction passes its session, so that the request uses one
+    database connection for the lookup and the work (a connection checkout is a round trip).
+    """
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
     token = request.cookies.get(SESSION_COOKIE)
     principal = None
     if token:
-        with Session(state(request).engine) as session:
-            user = session_user(session=session, token=token, now=now(request))
-            principal = principal_of(user) if user is not None else None
+        if session is not None:
+            principal = session_principal(session=session, token=token, now=now(request))
+        else:
+            with Session(state(request).engine) as own:
+                principal = session_principal(session=own, token=token, now=now(request))
     request.state.principal = principal
     return principal
 
 
-def require_user(request: Request) -> Principal:
+def require_user(request: Request, session: Session | None = None) -> Principal:
     """The signed-in user; redirects to sign-in when there is none."""
-    user = current_user(request)
+    user = current_user(request, session)
     if user is None:
         raise NotSignedIn()
     return user
@@ -195,10 +201,20 @@ def set_cookie(
     )
 
 
+def _flash_serializer(request: Request) -> URLSafeSerializer:
+    """The app's signer of flash messages, made once (deriving its key on every request showed)."""
+    app_state = state(request)
+    serializer = getattr(app_state, "flash_serializer", None)
+    if serializer is None:
+        serializer = app_state.flash_serializer = URLSafeSerializer(
+            app_state.settings.secret_key, salt="flash"
+        )
+    return serializer  # type: ignore[no-any-return]
+
+
 def flash(request: Request, response: Response, message: str) -> None:
     """A one-shot message shown on the next page."""
-    serializer = URLSafeSerializer(state(request).settings.secret_key, salt="flash")
-    set_cookie(request, response, FLASH_COOKIE, serializer.dumps(message))
+    set_cookie(request, response, FLASH_COOKIE, _flash_serializer(request).dumps(message))
 
 
 def redirect(request: Request, target: str, message: str | None = None) -> RedirectResponse:
@@ -214,7 +230,7 @@ def _take_flash(request: Request) -> str | None:
     if not raw:
         return None
     try:
-        message = URLSafeSerializer(state(request).settings.secret_key, salt="flash").loads(raw)
+        message = _flash_serializer(request).loads(raw)
     except BadSignature:
         return None
     return message if isinstance(message, str) else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -28,26 +31,54 @@ def app_from_settings(settings: Settings | None = None) -> FastAPI:
 def run_portal(
     host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, log_level: str = "info"
 ) -> None:
-    """Serve the portal until interrupted (blocking). With workers > 1 each process builds its own app."""
+    """Serve the portal until interrupted (blocking).
+
+    With ``workers`` > 1, uvicorn's own supervisor runs the worker processes (each builds its app
+    through ``app_from_settings``). The supervisor runs as a child process: it installs signal
+    handlers, which only a main thread may do, and `nastavnik serve` runs the portal in a thread
+    beside the Prefect schedule. The child is stopped when this process exits.
+    """
+    if workers > 1:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "web.server:app_from_settings",
+            "--factory",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            log_level,
+            "--no-proxy-headers",
+            "--no-server-header",
+        ]
+        process = subprocess.Popen(command)
+        atexit.register(_stop, process)
+        try:
+            process.wait()
+        finally:
+            _stop(process)
+        return
     import uvicorn
 
-    if workers > 1:
-        uvicorn.run(
-            "web.server:app_from_settings",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            proxy_headers=False,
-            server_header=False,
-        )
-    else:
-        uvicorn.run(
-            app_from_settings(),
-            host=host,
-            port=port,
-            log_level=log_level,
-            proxy_headers=False,
-            server_header=False,
-        )
+    uvicorn.run(
+        app_from_settings(),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -9,18 +11,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from engine.actions import mark_done, mark_not_applicable, undo
+from engine.actions import Actor, mark_instance_done, mark_not_applicable, undo
 from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric
-from storage.models import JournalEntry, RoadmapRun, School, StepInstance
+from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance
 from web import pages
 from web.auth import Forbidden, Principal, ical_token
+from web.messages import form_field, russian_reason
 from web.models import Upload
 from web.unit import unit_steps
-from web.uploads import MAX_UPLOAD, check_upload, resolve_stored, store_upload
+from web.uploads import MAX_UPLOAD, CheckedFile, check_upload, resolve_stored, store_upload
 
 router = APIRouter()
 
@@ -119,31 +123,139 @@ def municipality_page(request: Request, run: str | None = None) -> Response:
         return _unit_page(request, session, user=user, school=None, run_id=run)
 
 
-# --- actions --------------------------------------------------------------------------------------
-
-
-def _load(session: Session, user: Principal, instance_id: int) -> tuple[StepInstance, RoadmapRun]:
-    instance = session.get(StepInstance, instance_id)
-    if instance is None:
-        raise _NotFound()
-    if not user.can_change_school(instance.school_id):
-        raise Forbidden(
-            "Изменять можно только мероприятия своей образовательной организации."
-            if user.role == "school_admin"
-            else "У вашей роли нет прав на изменения."
-        )
-    run = session.get(RoadmapRun, instance.run_id)
-    assert run is not None
-    return instance, run
+# --- actions: done, undo, not applicable ----------------------------------------------------------
+#
+# The three forms share one path: one transaction that finds the signed-in user, loads and
+# authorises the instance, checks the form and the version it was rendered with, and acts. Any
+# refusal leaves nothing behind: the transaction rolls back and written files are deleted; the
+# page comes back with the form's errors in Russian.
 
 
 class _NotFound(Exception):
     pass
 
 
-def _unit_target(instance: StepInstance, run: RoadmapRun) -> str:
-    base = f"/schools/{instance.school_id}" if instance.school_id else "/municipality"
-    return f"{base}?run={run.roadmap_id}#step-{instance.step_code.replace('.', '-')}"
+class _Invalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class _Target:
+    """The step instance a form acts on, with its run's id and the municipality's time zone."""
+
+    instance: StepInstance
+    roadmap_id: str
+    timezone: str
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    @property
+    def page(self) -> str:
+        """The unit page, scrolled to the step."""
+        instance = self.instance
+        base = f"/schools/{instance.school_id}" if instance.school_id else "/municipality"
+        anchor = instance.step_code.replace(".", "-")
+        return f"{base}?run={self.roadmap_id}#step-{anchor}"
+
+
+@dataclass
+class _Act:
+    """What an action gets: the open transaction, its target, who acts and when."""
+
+    session: Session
+    target: _Target
+    actor: Actor
+    now: datetime
+    written: list[Path] = field(default_factory=list)  # deleted if the transaction fails
+
+    def run(self) -> RoadmapRun:
+        run = self.session.get(RoadmapRun, self.target.instance.run_id)
+        assert run is not None
+        return run
+
+
+_TARGET = (
+    select(StepInstance, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
+    .join(RoadmapRun, RoadmapRun.id == StepInstance.run_id)
+    .join(Municipality, Municipality.id == RoadmapRun.municipality_id)
+    .where(StepInstance.id == bindparam("instance_id"))
+)
+
+
+def _target(session: Session, user: Principal, instance_id: int) -> _Target:
+    """Load the instance with its run's id and time zone (one prepared query, no definition text)
+    and check that the user may change it."""
+    row = session.exec(_TARGET, params={"instance_id": instance_id}).first()
+    if row is None:
+        raise _NotFound()
+    instance, roadmap_id, timezone = row
+    if not user.can_change_school(instance.school_id):
+        raise Forbidden(
+            "Изменять можно только мероприятия своей образовательной организации."
+            if user.role == "school_admin"
+            else "У вашей роли нет прав на изменения."
+        )
+    return _Target(instance=instance, roadmap_id=roadmap_id, timezone=timezone)
+
+
+def _check_version(instance: StepInstance, version: str) -> None:
+    if not version.isdigit() or int(version) != instance.version:
+        raise _Invalid(
+            {
+                "form": "Кто-то уже изменил этот шаг, пока страница была открыта: посмотрите его "
+                "состояние и повторите, если нужно."
+            }
+        )
+
+
+def _step_action(
+    request: Request,
+    instance_id: int,
+    *,
+    version: str,
+    values: dict[str, str],
+    act: Callable[[_Act], str],
+    check: Callable[[_Target], dict[str, str]] | None = None,
+) -> Response:
+    """Run one form's action on an instance; the flash message is what ``act`` returns."""
+    user: Principal | None = None
+    written: list[Path] = []
+    try:
+        with pages.db(request) as session:
+            user = pages.require_user(request, session)
+            target = _target(session, user, instance_id)
+            errors = check(target) if check is not None else {}
+            if errors:
+                raise _Invalid(errors)
+            _check_version(target.instance, version)
+            context = _Act(
+                session=session,
+                target=target,
+                actor=pages.actor(request, user),
+                now=pages.now(request),
+                written=written,
+            )
+            message = act(context)
+    except _NotFound:
+        return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
+    except (_Invalid, NastavnikError) as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        assert user is not None
+        errors = (
+            error.errors
+            if isinstance(error, _Invalid)
+            else {form_field(error): russian_reason(error)}
+        )
+        return _form_failed(request, user, instance_id, errors, values)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return pages.redirect(request, target.page, message)
 
 
 def _form_failed(
@@ -171,15 +283,6 @@ def _form_failed(
         )
 
 
-def _check_version(instance: StepInstance, version: str) -> None:
-    if not version.isdigit() or int(version) != instance.version:
-        raise NastavnikError(
-            "кто-то уже изменил этот шаг, пока страница была открыта: "
-            "посмотрите его состояние и повторите, если нужно",
-            where="form",
-        )
-
-
 def _parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -187,8 +290,103 @@ def _parse_day(text: str) -> date | None:
         return None
 
 
-def _field(error: NastavnikError) -> str:
-    return error.where if error.where in ("number", "doc_date", "scan", "reason") else "form"
+@dataclass
+class _DoneForm:
+    """The «done» form: the document's number and date, and an optional signed scan."""
+
+    number: str
+    doc_date: str
+    scan: UploadFile | None
+    day: date | None = None
+    checked: CheckedFile | None = None
+
+    def check(self, target: _Target, now: datetime) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not self.number:
+            errors["number"] = "Укажите номер документа (например, 45-од)."
+        elif len(self.number) > 100:
+            errors["number"] = "Номер слишком длинный (не больше 100 символов)."
+        self.day = _parse_day(self.doc_date)
+        if self.day is None:
+            errors["doc_date"] = "Укажите дату документа."
+        elif self.day > target.today(now):
+            errors["doc_date"] = "Дата документа не может быть позже сегодняшней."
+        elif self.day.year < 2000:
+            errors["doc_date"] = "Проверьте год в дате документа."
+        if self.scan is not None and self.scan.filename:
+            try:
+                self.checked = check_upload(
+                    file_name=self.scan.filename, data=self.scan.file.read(MAX_UPLOAD + 1)
+                )
+            except NastavnikError as error:
+                errors["scan"] = error.reason[:1].upper() + error.reason[1:] + "."
+        return errors
+
+    def act(self, context: _Act, settings: Any) -> str:
+        assert self.day is not None
+        target, now = context.target, context.now
+        instance = target.instance
+        # a document signed today is done now; one signed earlier, at noon of its day
+        at = (
+            now
+            if self.day == target.today(now)
+            else datetime.combine(self.day, time(12, 0), tzinfo=ZoneInfo(target.timezone))
+        )
+        evidence = f"№ {self.number} от {format_date_numeric(self.day)}"
+        mark_instance_done(
+            session=context.session,
+            instance=instance,
+            timezone=target.timezone,
+            actor=context.actor,
+            now=now,
+            at=at,
+            evidence=evidence,
+        )
+        if self.checked is not None:
+            _store_scan(context, self.checked, settings.documents_dir)
+        return f"Мероприятие {instance.step_code} отмечено выполненным ({evidence})."
+
+
+def _store_scan(context: _Act, checked: CheckedFile, documents_dir: Path) -> None:
+    instance, actor = context.target.instance, context.actor
+    relative = store_upload(
+        documents_dir=documents_dir,
+        school_id=instance.school_id,
+        instance_id=instance.id or 0,
+        checked=checked,
+    )
+    context.written.append(resolve_stored(documents_dir=documents_dir, stored_path=relative))
+    context.session.add(
+        Upload(
+            step_instance_id=instance.id or 0,
+            school_id=instance.school_id,
+            file_name=checked.file_name,
+            stored_path=relative,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            sha256=checked.sha256,
+            uploaded_by=actor.email,
+            uploaded_at=context.now,
+        )
+    )
+    context.session.add(
+        JournalEntry(
+            at=context.now,
+            actor=actor.email,
+            action="upload",
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            run_id=instance.run_id,
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            step_code=instance.step_code,
+            details={
+                "file": checked.file_name,
+                "size": len(checked.data),
+                "sha256": checked.sha256,
+            },
+        )
+    )
 
 
 @router.post("/instances/{instance_id}/done")
@@ -200,178 +398,64 @@ def instance_done(
     doc_date: str = Form(""),
     scan: UploadFile | None = File(None),
 ) -> Response:
-    user = pages.require_user(request)
-    values = {"number": number, "doc_date": doc_date}
-    errors: dict[str, str] = {}
-    number = number.strip()
-    clock_now = pages.now(request)
+    form = _DoneForm(number=number.strip(), doc_date=doc_date, scan=scan)
+    now = pages.now(request)
     settings = pages.state(request).settings
-    with pages.db(request) as session:
-        try:
-            instance, run = _load(session, user, instance_id)
-        except _NotFound:
-            return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-        municipality = pages.municipality(session)
-        assert municipality is not None
-        tz = ZoneInfo(municipality.timezone)
-        today = clock_now.astimezone(tz).date()
-    if not number:
-        errors["number"] = "Укажите номер документа (например, 45-од)."
-    elif len(number) > 100:
-        errors["number"] = "Номер слишком длинный (не больше 100 символов)."
-    day = _parse_day(doc_date)
-    if day is None:
-        errors["doc_date"] = "Укажите дату документа."
-    elif day > today:
-        errors["doc_date"] = "Дата документа не может быть позже сегодняшней."
-    elif day.year < 2000:
-        errors["doc_date"] = "Проверьте год в дате документа."
-    checked = None
-    if scan is not None and scan.filename:
-        data = scan.file.read(MAX_UPLOAD + 1)
-        try:
-            checked = check_upload(file_name=scan.filename, data=data)
-        except NastavnikError as error:
-            errors["scan"] = error.reason[:1].upper() + error.reason[1:] + "."
-    if errors:
-        return _form_failed(request, user, instance_id, errors, values)
-    assert day is not None
-    at = clock_now if day == today else datetime.combine(day, time(12, 0), tzinfo=tz)
-    evidence = f"№ {number} от {format_date_numeric(day)}"
-    stored: Path | None = None
-    try:
-        with pages.db(request) as session:
-            instance, run = _load(session, user, instance_id)
-            _check_version(instance, version)
-            actor = pages.actor(request, user)
-            mark_done(
-                session=session,
-                run=run,
-                code=instance.step_code,
-                school=instance.school_id,
-                actor=actor,
-                now=clock_now,
-                at=at,
-                evidence=evidence,
-                occurrence=instance.occurrence,
-            )
-            if checked is not None:
-                relative = store_upload(
-                    documents_dir=settings.documents_dir,
-                    school_id=instance.school_id,
-                    instance_id=instance_id,
-                    checked=checked,
-                )
-                stored = resolve_stored(documents_dir=settings.documents_dir, stored_path=relative)
-                session.add(
-                    Upload(
-                        step_instance_id=instance_id,
-                        school_id=instance.school_id,
-                        file_name=checked.file_name,
-                        stored_path=relative,
-                        content_type=checked.content_type,
-                        size=len(checked.data),
-                        sha256=checked.sha256,
-                        uploaded_by=user.email,
-                        uploaded_at=clock_now,
-                    )
-                )
-                session.add(
-                    JournalEntry(
-                        at=clock_now,
-                        actor=actor.email,
-                        action="upload",
-                        source=actor.source,
-                        remote_addr=actor.remote_addr,
-                        run_id=run.id,
-                        step_instance_id=instance_id,
-                        school_id=instance.school_id,
-                        step_code=instance.step_code,
-                        details={
-                            "file": checked.file_name,
-                            "size": len(checked.data),
-                            "sha256": checked.sha256,
-                        },
-                    )
-                )
-            target = _unit_target(instance, run)
-            code = instance.step_code
-    except NastavnikError as error:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
-        return _form_failed(request, user, instance_id, {_field(error): error.reason}, values)
-    except BaseException:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
-        raise
-    return pages.redirect(request, target, f"Мероприятие {code} отмечено выполненным ({evidence}).")
+    return _step_action(
+        request,
+        instance_id,
+        version=version,
+        values={"number": number, "doc_date": doc_date},
+        check=lambda target: form.check(target, now),
+        act=lambda context: form.act(context, settings),
+    )
 
 
 @router.post("/instances/{instance_id}/undo")
 def instance_undo(request: Request, instance_id: int, version: str = Form("")) -> Response:
-    user = pages.require_user(request)
-    try:
-        with pages.db(request) as session:
-            try:
-                instance, run = _load(session, user, instance_id)
-            except _NotFound:
-                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-            _check_version(instance, version)
-            undo(
-                session=session,
-                run=run,
-                code=instance.step_code,
-                school=instance.school_id,
-                actor=pages.actor(request, user),
-                now=pages.now(request),
-                occurrence=instance.occurrence,
-            )
-            target, code = _unit_target(instance, run), instance.step_code
-    except NastavnikError as error:
-        return _form_failed(request, user, instance_id, {"form": error.reason}, {})
-    return pages.redirect(
-        request, target, f"Отметка о мероприятии {code} отменена: оно снова в работе."
-    )
+    def act(context: _Act) -> str:
+        instance = context.target.instance
+        undo(
+            session=context.session,
+            run=context.run(),
+            code=instance.step_code,
+            school=instance.school_id,
+            actor=context.actor,
+            now=context.now,
+            occurrence=instance.occurrence,
+        )
+        return f"Отметка о мероприятии {instance.step_code} отменена: оно снова в работе."
+
+    return _step_action(request, instance_id, version=version, values={}, act=act)
 
 
 @router.post("/instances/{instance_id}/na")
 def instance_not_applicable(
     request: Request, instance_id: int, version: str = Form(""), reason: str = Form("")
 ) -> Response:
-    user = pages.require_user(request)
     reason = reason.strip()
-    if not reason or len(reason) > 500:
-        with pages.db(request) as session:
-            try:
-                _load(session, user, instance_id)
-            except _NotFound:
-                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-        message = (
-            "Укажите причину."
-            if not reason
-            else "Причина слишком длинная (не больше 500 символов)."
+
+    def check(_target: _Target) -> dict[str, str]:
+        if not reason:
+            return {"reason": "Укажите причину."}
+        if len(reason) > 500:
+            return {"reason": "Причина слишком длинная (не больше 500 символов)."}
+        return {}
+
+    def act(context: _Act) -> str:
+        instance = context.target.instance
+        mark_not_applicable(
+            session=context.session,
+            run=context.run(),
+            code=instance.step_code,
+            school=instance.school_id,
+            actor=context.actor,
+            now=context.now,
+            reason=reason,
+            occurrence=instance.occurrence,
         )
-        return _form_failed(request, user, instance_id, {"reason": message}, {"reason": reason})
-    try:
-        with pages.db(request) as session:
-            try:
-                instance, run = _load(session, user, instance_id)
-            except _NotFound:
-                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-            _check_version(instance, version)
-            mark_not_applicable(
-                session=session,
-                run=run,
-                code=instance.step_code,
-                school=instance.school_id,
-                actor=pages.actor(request, user),
-                now=pages.now(request),
-                reason=reason,
-                occurrence=instance.occurrence,
-            )
-            target, code = _unit_target(instance, run), instance.step_code
-    except NastavnikError as error:
-        return _form_failed(
-            request, user, instance_id, {_field(error): error.reason}, {"reason": reason}
-        )
-    return pages.redirect(request, target, f"Мероприятие {code} отмечено неприменимым.")
+        return f"Мероприятие {instance.step_code} отмечено неприменимым."
+
+    return _step_action(
+        request, instance_id, version=version, values={"reason": reason}, check=check, act=act
+    )
