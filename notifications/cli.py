@@ -64,6 +64,7 @@ def outbox(
     """The letters, newest first: status, recipient, subject, the server's reason when failed."""
     if ctx.invoked_subcommand is not None:
         return
+    from sqlalchemy.orm import defer
     from sqlmodel import Session, col, func, select
 
     from notifications.models import Letter
@@ -76,7 +77,13 @@ def outbox(
         if wanted
     ]
     with Session(engine) as session:
-        query = select(Letter).where(Letter.status != "cancelled").order_by(col(Letter.id).desc())
+        query = (
+            select(Letter)
+            .where(Letter.status != "cancelled")
+            .order_by(col(Letter.id).desc())
+            # a list needs no bodies: a digest to the coordinator can be a megabyte of MIME
+            .options(defer(Letter.mime), defer(Letter.body_text), defer(Letter.body_html))  # type: ignore[arg-type]
+        )
         if statuses:
             query = query.where(col(Letter.status).in_(statuses))
         letters = list(session.exec(query))

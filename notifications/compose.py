@@ -96,7 +96,8 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     ]
     open_ids = [letter_id for letter_id, _ in open_letters]
     items = [
-        PendingItem(*row) for row in session.exec(pending_items_query(open_ids).with_for_update())
+        PendingItem(*row)
+        for row in session.execute(pending_items_query(open_ids).with_for_update())
     ]
     coordinator = municipality.coordinator_email.strip().lower()
     failures = (

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import Select, select
+from sqlmodel import Session, col, or_
 
 from definitions.schema import Step
 from engine.runs import run_definition
@@ -47,18 +47,18 @@ class InstanceRow(NamedTuple):
     state: str
 
 
-def pending_items_query(open_letter_ids: list[int]) -> Select[tuple[int, int, str, str, str]]:
+def pending_items_query(open_letter_ids: list[int]) -> Select[Any]:
     """Pending items not in a letter yet or in a letter that may still be rewritten."""
     return (
         select(
-            OutboxItem.id,
-            OutboxItem.step_instance_id,
-            OutboxItem.level,
-            OutboxItem.recipient,
-            OutboxItem.key,
+            col(OutboxItem.id),
+            col(OutboxItem.step_instance_id),
+            col(OutboxItem.level),
+            col(OutboxItem.recipient),
+            col(OutboxItem.key),
         )
         .where(
-            OutboxItem.status == "pending",
+            col(OutboxItem.status) == "pending",
             or_(
                 col(OutboxItem.letter_id).is_(None),
                 col(OutboxItem.letter_id).in_(open_letter_ids or [0]),
@@ -78,16 +78,21 @@ def load_instances(session: Session, ids: list[int]) -> dict[int, InstanceRow]:
     found: dict[int, InstanceRow] = {}
     for chunk in chunks(sorted(set(ids))):
         query = select(
-            StepInstance.id,
-            StepInstance.run_id,
-            StepInstance.school_id,
-            StepInstance.unit,
-            StepInstance.step_code,
-            StepInstance.occurrence,
-            StepInstance.due,
-            StepInstance.state,
+            *(
+                col(column)
+                for column in (
+                    StepInstance.id,
+                    StepInstance.run_id,
+                    StepInstance.school_id,
+                    StepInstance.unit,
+                    StepInstance.step_code,
+                    StepInstance.occurrence,
+                    StepInstance.due,
+                    StepInstance.state,
+                )
+            )
         ).where(col(StepInstance.id).in_(chunk))
-        for row in session.exec(query):
+        for row in session.execute(query):
             found[row[0]] = InstanceRow(*row)
     return found
 
@@ -105,20 +110,23 @@ def still_true(item: PendingItem, instance: InstanceRow | None, today: date) -> 
     return None
 
 
-_VIEW_COLUMNS = (
-    StepInstance.id,
-    StepInstance.run_id,
-    StepInstance.school_id,
-    StepInstance.step_code,
-    StepInstance.scope,
-    StepInstance.occurrence,
-    StepInstance.start,
-    StepInstance.due,
-    StepInstance.state,
-    StepInstance.done_at,
-    StepInstance.done_by,
-    StepInstance.evidence,
-    StepInstance.reason,
+_VIEW_COLUMNS = tuple(
+    col(column)
+    for column in (
+        StepInstance.id,
+        StepInstance.run_id,
+        StepInstance.school_id,
+        StepInstance.step_code,
+        StepInstance.scope,
+        StepInstance.occurrence,
+        StepInstance.start,
+        StepInstance.due,
+        StepInstance.state,
+        StepInstance.done_at,
+        StepInstance.done_by,
+        StepInstance.evidence,
+        StepInstance.reason,
+    )
 )
 
 
@@ -143,7 +151,7 @@ def _blockers(
         {d for i in instances if not i.school_id for d in depends_on.get(i.step_code, [])}
     )
     query = select(*_VIEW_COLUMNS).where(
-        StepInstance.run_id == run.id, col(StepInstance.step_code).in_(codes)
+        col(StepInstance.run_id) == run.id, col(StepInstance.step_code).in_(codes)
     )
     if len(units) <= CHUNK:
         query = query.where(
@@ -153,7 +161,7 @@ def _blockers(
             )
         )
     # a row carries the attributes instance_view reads, under the same names
-    pool = [instance_view(cast(StepInstance, row)) for row in session.exec(query)]
+    pool = [instance_view(cast(StepInstance, row)) for row in session.execute(query)]
     wanted = {i.id for i in instances}
     views: list[InstanceView] = [v for v in pool if v.id in wanted]
     evaluate_views(
@@ -182,8 +190,8 @@ def letter_items(
         by_run[instance.run_id][instance.id] = instance
     names = {
         school_id: short or name
-        for school_id, short, name in session.exec(
-            select(School.id, School.short_name, School.name)
+        for school_id, short, name in session.execute(
+            select(col(School.id), col(School.short_name), col(School.name))
         )
     }
     blocked: dict[int, list[str]] = {}
