@@ -22,6 +22,7 @@ from engine.runs import run_definition
 from engine.status import local_today, run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_schedule_ru
+from registry.documents import registry_document_data
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -163,6 +164,12 @@ def build_document_data(
             for key in ("publish_deadline", "plans_deadline", "documents_deadline"):
                 if due is not None:
                     data.setdefault(key, due)
+    # the registry's pairs, registers and indicators; ``extra`` (--data) still overrides them
+    data.update(
+        registry_document_data(
+            session=session, template_id=template_id, today=today, school_id=school_id, run=run
+        )
+    )
     data.update(extra or {})
     return data
 

@@ -22,6 +22,7 @@ from engine.tick import (
     unit_batches,
 )
 from nastavnik.russian import format_date_ru
+from registry.completion import apply_registry_completions
 from storage.db import session_scope
 
 
@@ -82,7 +83,9 @@ def state_counts(*, session: Session, today: date) -> Counter[str]:
 
 
 def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:
-    """This tick's windows, read once before the batches."""
+    """This tick's windows, read once before the batches (after the registry closed its steps)."""
+    with session_scope(engine) as session:  # Step.completes_from (issue #7), plain and Prefect tick
+        apply_registry_completions(session, now)
     with session_scope(engine) as session:
         return plan_tick(session, now=now, full=full)
 

@@ -6,10 +6,11 @@ The same builders are used by the tests (tests/factories.py), so the demo is tes
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pendulum
 from sqlalchemy.engine import Engine
@@ -67,14 +68,27 @@ def setup_municipality(
         )
 
 
-def demo_acts(*, session: Session, run: RoadmapRun, until: date) -> list[DemoAct]:
-    """What the schools and the coordinator did up to ``until``, from each school's diligence."""
+def demo_acts(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    until: date,
+    registry_schools: Collection[str] = (),
+) -> list[DemoAct]:
+    """What the schools and the coordinator did up to ``until``, from each school's diligence.
+
+    The schools of ``registry_schools`` keep a registry: their steps that complete from it are
+    closed by the tick, so nobody marks them by hand.
+    """
     loaded, _ = run_definition(run)
+    from_registry = {s.code for s in loaded.roadmap.steps if s.completes_from is not None}
     acts: list[DemoAct] = []
     instances = list(session.exec(select(StepInstance).where(StepInstance.run_id == run.id)))
     order = {step.code: index for index, step in enumerate(loaded.roadmap.steps)}
     for instance in sorted(instances, key=lambda i: (order[i.step_code], i.unit, i.occurrence)):
         if instance.due is None or instance.due > until + timedelta(days=40):
+            continue
+        if instance.step_code in from_registry and instance.school_id in registry_schools:
             continue
         if instance.school_id is None:
             # the coordinator is punctual except for the expert council (1.7), a week late
@@ -99,6 +113,153 @@ def demo_acts(*, session: Session, run: RoadmapRun, until: date) -> list[DemoAct
             )
     acts.sort(key=lambda act: act.at)
     return acts
+
+
+def write_registry_files(directory: Path, school_id: str) -> dict[str, Path]:
+    """A demo school's mentors, mentees and pairs as the «;»-separated CSV Russian Excel saves."""
+    rows = demo_data.registry_rows(school_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for kind, columns, data in (
+        ("mentors", demo_data.MENTOR_COLUMNS, rows.mentors),
+        ("mentees", demo_data.MENTEE_COLUMNS, rows.mentees),
+        ("pairs", demo_data.PAIR_COLUMNS, rows.pairs),
+    ):
+        path = directory / f"{school_id}-{kind}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(columns), delimiter=";")
+            writer.writeheader()
+            writer.writerows({column: row.get(column, "") for column in columns} for row in data)
+        files[kind] = path
+    return files
+
+
+RegistryStep = Literal["mentors", "mentees", "pairs", "totals", "order"]
+REGISTRY_STEPS: tuple[RegistryStep, ...] = ("mentors", "mentees", "pairs", "totals", "order")
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """A demo school entering part of its registry on a day."""
+
+    at: date
+    school: str
+    step: RegistryStep
+
+
+def registry_events(run: RoadmapRun) -> list[RegistryEvent]:
+    """When each demo school enters its bases (at its pace), pairs, totals and order (September)."""
+    loaded, schedules = run_definition(run)
+    due = {
+        step.completes_from: schedules[step.code].occurrences[0].due
+        for step in loaded.roadmap.steps
+        if step.completes_from in ("mentor_base", "mentee_base")
+    }
+    events = []
+    for index, school in enumerate(demo_data.REGISTRY):
+        lag = timedelta(days=demo_data.DILIGENCE[school] or 0)
+        pairs_day = demo_data.PAIRS_START + timedelta(days=index % 4)
+        events += [
+            RegistryEvent(due["mentor_base"] + lag, school, "mentors"),
+            RegistryEvent(due["mentee_base"] + lag, school, "mentees"),
+            RegistryEvent(pairs_day, school, "pairs"),
+            RegistryEvent(pairs_day, school, "totals"),
+            RegistryEvent(pairs_day + timedelta(days=3), school, "order"),
+        ]
+    return sorted(events, key=lambda e: (e.at, e.school, REGISTRY_STEPS.index(e.step)))
+
+
+def apply_registry_event(*, engine: Engine, workdir: Path, event: RegistryEvent) -> None:
+    """Do what the school does on that day: import a file, enter its totals, render the order."""
+    from documents.from_db import render_for_step
+    from registry.importer import import_registry_file
+    from registry.totals import set_survey, set_totals
+
+    tz = demo_data.MUNICIPALITY["timezone"]
+    now = at_nine(event.at, tz) + timedelta(hours=2)
+    actor = Actor(_admin_email(event.school))
+    with session_scope(engine) as session:
+        if event.step in ("mentors", "mentees", "pairs"):
+            files = write_registry_files(workdir / "registry", event.school)
+            import_registry_file(
+                session=session,
+                kind=event.step,
+                school_id=event.school,
+                path=files[event.step],
+                actor=actor,
+                now=now,
+            )
+        elif event.step == "totals":
+            profile = demo_data.REGISTRY[event.school]
+            year = event.at.year
+            set_totals(
+                session=session,
+                school_id=event.school,
+                year=year,
+                actor=actor,
+                now=now,
+                pupils_10_18=profile.pupils_10_18,
+                pupils_15_18=profile.pupils_15_18,
+                young_teachers=profile.young_teachers,
+            )
+            took, satisfied, mentors_took, mentors_satisfied = profile.survey
+            set_survey(
+                session=session,
+                school_id=event.school,
+                year=year,
+                actor=actor,
+                now=now,
+                mentees_took_part=took,
+                mentees_satisfied=satisfied,
+                mentors_took_part=mentors_took,
+                mentors_satisfied=mentors_satisfied,
+            )
+        else:
+            run = session.exec(select(RoadmapRun)).one()
+            loaded, _ = run_definition(run)
+            code = next(s.code for s in loaded.roadmap.steps if s.completes_from == "pairs")
+            number = 90 + list(demo_data.REGISTRY).index(event.school)
+            render_for_step(
+                session=session,
+                template_id="order_pairs",
+                out=workdir / "files" / f"{event.school}-order_pairs.docx",
+                now=now,
+                by=actor.email,
+                school_id=event.school,
+                run=run,
+                step_code=code,
+                extra={"number": f"{number}-од", "plans_deadline": date(2022, 9, 30)},
+            )
+
+
+def demo_registry(
+    *,
+    engine: Engine,
+    workdir: Path,
+    schools: Collection[str],
+    steps: Collection[str] = REGISTRY_STEPS,
+) -> None:
+    """Enter the demo registry of some schools at once, on each event's own day (tests use it)."""
+    with session_scope(engine) as session:
+        run = session.exec(select(RoadmapRun)).first()
+    events = [
+        RegistryEvent(demo_data.PAIRS_START, school, step)
+        for school in schools
+        for step in REGISTRY_STEPS
+        if step in steps and step != "order"  # the order on pairs needs a launched roadmap
+    ]
+    if run is not None:
+        chosen = set(schools)
+        events = [e for e in registry_events(run) if e.school in chosen and e.step in steps]
+        # in the school's order (mentors before pairs), never earlier than the previous step
+        events.sort(key=lambda e: (e.school, REGISTRY_STEPS.index(e.step)))
+        last: dict[str, date] = {}
+        for index, event in enumerate(events):
+            day = max(event.at, last.get(event.school, event.at))
+            events[index] = RegistryEvent(day, event.school, event.step)
+            last[event.school] = day
+    for event in events:
+        apply_registry_event(engine=engine, workdir=workdir, event=event)
 
 
 @dataclass
@@ -144,12 +305,21 @@ def run_demo(
         database=engine.url.render_as_string(hide_password=True), mail_dir=workdir / "mail"
     )
     done_before: set[tuple[str, str | None, date]] = set()
+    with session_scope(engine) as session:
+        pending = registry_events(session.exec(select(RoadmapRun)).one())
     for tick_day in demo_data.TICK_DATES:
+        while pending and pending[0].at < tick_day:
+            apply_registry_event(engine=engine, workdir=workdir, event=pending.pop(0))
         with session_scope(engine) as session:
             run = session.exec(select(RoadmapRun)).one()
             acts = [
                 a
-                for a in demo_acts(session=session, run=run, until=tick_day - timedelta(days=1))
+                for a in demo_acts(
+                    session=session,
+                    run=run,
+                    until=tick_day - timedelta(days=1),
+                    registry_schools=demo_data.REGISTRY,
+                )
                 if (a.code, a.school, a.at) not in done_before
             ]
         for act in acts:

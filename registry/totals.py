@@ -1,0 +1,157 @@
+"""A school's yearly head counts and survey results: the numbers the indicators divide by.
+
+Schools enter them (the portal's form, `nastavnik registry totals`/`survey`); a later entry for
+the same school and year changes only the numbers it gives. Checks: counts are whole numbers ≥ 0,
+pupils 15–18 are part of pupils 10–18, the satisfied are part of those who took part.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from engine.actions import Actor
+from registry.journal import record_act
+from registry.models import SchoolTotals, SurveyResult
+from registry.people import require_school
+from registry.values import FieldErrors
+
+TOTALS_LABELS: dict[str, str] = {
+    "year": "год",
+    "pupils_10_18": "обучающихся 10–18 лет",
+    "pupils_15_18": "обучающихся 15–18 лет",
+    "young_teachers": "молодых специалистов (стаж 0–3 года)",
+}
+SURVEY_LABELS: dict[str, str] = {
+    "year": "год",
+    "mentees_took_part": "наставляемых участвовало в опросе",
+    "mentees_satisfied": "наставляемых удовлетворены",
+    "mentors_took_part": "наставников участвовало в опросе",
+    "mentors_satisfied": "наставников удовлетворены",
+}
+
+
+def _check_counts(values: dict[str, int | None], labels: dict[str, str]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for name, value in values.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            problems[name] = f"«{value}»: ожидается целое число"
+        elif value is not None and value < 0:
+            problems[name] = f"{value}: число не может быть отрицательным"
+    return problems
+
+
+def _check_year(year: int, problems: dict[str, str]) -> None:
+    if not 2000 <= year <= 2100:
+        problems["year"] = f"{year}: ожидается год от 2000 до 2100"
+
+
+def set_totals(
+    *,
+    session: Session,
+    school_id: str,
+    year: int,
+    actor: Actor,
+    now: datetime,
+    pupils_10_18: int | None = None,
+    pupils_15_18: int | None = None,
+    young_teachers: int | None = None,
+) -> SchoolTotals:
+    """Enter or correct a school's head counts for a year (only the numbers given change)."""
+    require_school(session, school_id)
+    given = {
+        "pupils_10_18": pupils_10_18,
+        "pupils_15_18": pupils_15_18,
+        "young_teachers": young_teachers,
+    }
+    problems = _check_counts(given, TOTALS_LABELS)
+    _check_year(year, problems)
+    row = session.exec(
+        select(SchoolTotals).where(SchoolTotals.school_id == school_id, SchoolTotals.year == year)
+    ).first()
+    merged = {
+        name: value if value is not None else (getattr(row, name) if row else None)
+        for name, value in given.items()
+    }
+    if not problems and merged["pupils_15_18"] is not None and merged["pupils_10_18"] is not None:
+        if merged["pupils_15_18"] > merged["pupils_10_18"]:
+            problems["pupils_15_18"] = (
+                f"{merged['pupils_15_18']} больше, чем обучающихся 10–18 лет "
+                f"({merged['pupils_10_18']}): 15–18 лет — их часть"
+            )
+    if problems:
+        raise FieldErrors(problems, labels=TOTALS_LABELS)
+    if row is None:
+        row = SchoolTotals(school_id=school_id, year=year)
+    for name, value in merged.items():
+        setattr(row, name, value)
+    row.entered_by = actor.email
+    row.entered_at = now
+    session.add(row)
+    record_act(
+        session,
+        actor=actor,
+        action="registry_totals",
+        now=now,
+        school_id=school_id,
+        details={"year": year, **{k: v for k, v in given.items() if v is not None}},
+    )
+    session.flush()
+    return row
+
+
+def set_survey(
+    *,
+    session: Session,
+    school_id: str,
+    year: int,
+    actor: Actor,
+    now: datetime,
+    mentees_took_part: int | None = None,
+    mentees_satisfied: int | None = None,
+    mentors_took_part: int | None = None,
+    mentors_satisfied: int | None = None,
+) -> SurveyResult:
+    """Enter or correct a school's satisfaction survey for a year, as counts."""
+    require_school(session, school_id)
+    given = {
+        "mentees_took_part": mentees_took_part,
+        "mentees_satisfied": mentees_satisfied,
+        "mentors_took_part": mentors_took_part,
+        "mentors_satisfied": mentors_satisfied,
+    }
+    problems = _check_counts(given, SURVEY_LABELS)
+    _check_year(year, problems)
+    row = session.exec(
+        select(SurveyResult).where(SurveyResult.school_id == school_id, SurveyResult.year == year)
+    ).first()
+    merged = {
+        name: value if value is not None else (getattr(row, name) if row else None)
+        for name, value in given.items()
+    }
+    for who, label in (("mentees", "наставляемых"), ("mentors", "наставников")):
+        took, satisfied = merged[f"{who}_took_part"], merged[f"{who}_satisfied"]
+        if not problems and took is not None and satisfied is not None and satisfied > took:
+            problems[f"{who}_satisfied"] = (
+                f"{satisfied} больше, чем {label} участвовало в опросе ({took})"
+            )
+    if problems:
+        raise FieldErrors(problems, labels=SURVEY_LABELS)
+    if row is None:
+        row = SurveyResult(school_id=school_id, year=year)
+    for name, value in merged.items():
+        setattr(row, name, value)
+    row.entered_by = actor.email
+    row.entered_at = now
+    session.add(row)
+    record_act(
+        session,
+        actor=actor,
+        action="registry_survey",
+        now=now,
+        school_id=school_id,
+        details={"year": year, **{k: v for k, v in given.items() if v is not None}},
+    )
+    session.flush()
+    return row

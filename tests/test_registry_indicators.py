@@ -1,0 +1,163 @@
+"""Indicators against hand-computed values for the demo registry of СОШ № 1, 2 and 3 (seed 003's targets).
+
+The demo profiles (nastavnik/demo_data.py REGISTRY) give, for 2022:
+
+| school | pupils 10–18 mentees / pupils 10–18 | pupil mentors 15–18 / pupils 15–18 | young specialists | mentees satisfied | mentors satisfied |
+|---|---|---|---|---|---|
+| sosh1 | 4·2 + 2·2 + 2 = 14 / 612 | 2 / 198 | 2 / 6 | 13 / 16 | 7 / 8 |
+| sosh2 | 3·2 + 1·2 = 8 / 540 | 1 / 171 | 1 / 4 | 7 / 10 | 4 / 5 |
+| sosh3 | 3·3 + 1·2 + 2 = 13 / 488 | 1 / 150 | 2 / 3 | 12 / 14 | 6 / 6 |
+| municipality | 35 / 1640 | 4 / 519 | 5 / 13 | 32 / 40 | 17 / 19 |
+
+(sosh1's two and sosh3's one pupil waiting for a mentor are not in a pair and do not count.)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from engine.actions import Actor
+from registry.indicators import IndicatorResult, compute_indicators
+from registry.models import Mentee
+from registry.people import remove_person
+from registry.totals import set_survey, set_totals
+from registry.values import FieldErrors
+from storage.db import session_scope
+from tests.factories import moment, registry_demo
+
+NOW = moment(date(2022, 10, 20))
+ADMIN = Actor("sosh2@beloyarsky-edu.example.ru")
+
+
+@pytest.fixture
+def demo(engine: Engine, tmp_path: Path) -> Engine:
+    registry_demo(engine, tmp_path, schools=3, roadmap="khnov-2022-2024")
+    return engine
+
+
+def _results(
+    engine: Engine, year: int = 2022, school: str | None = None
+) -> dict[str, IndicatorResult]:
+    with session_scope(engine) as session:
+        return {
+            r.measure: r for r in compute_indicators(session=session, year=year, school_id=school)
+        }
+
+
+def test_each_indicator_of_the_demo_matches_the_hand_count(demo: Engine) -> None:
+    results = _results(demo)
+    expected = {
+        "mentee_share_10_18": ((14, 612), (8, 540), (13, 488), (35, 1640), 35.0),
+        "mentor_share_15_18": ((2, 198), (1, 171), (1, 150), (4, 519), 6.0),
+        "young_teacher_mentee_share": ((2, 6), (1, 4), (2, 3), (5, 13), 100.0),
+        "mentee_satisfaction": ((13, 16), (7, 10), (12, 14), (32, 40), 60.0),
+        "mentor_satisfaction": ((7, 8), (4, 5), (6, 6), (17, 19), 60.0),
+    }
+    for measure, (sosh1, sosh2, sosh3, total, target) in expected.items():
+        result = results[measure]
+        schools = result.schools
+        got = [(schools[s].numerator, schools[s].denominator) for s in ("sosh1", "sosh2", "sosh3")]
+        assert got == [sosh1, sosh2, sosh3], measure
+        municipal = result.municipality
+        assert (municipal.numerator, municipal.denominator) == total, measure
+        assert municipal.percent == pytest.approx(100 * total[0] / total[1])
+        assert result.target == target
+    assert results["mentee_share_10_18"].municipality.text() == "2,1 % (35 из 1640)"
+    assert [r.achieved for r in results.values()] == [False, False, False, True, True]
+    assert results["young_teacher_mentee_share"].code == "3"
+
+
+def test_one_school_alone_gives_its_own_values(demo: Engine) -> None:
+    result = _results(demo, school="sosh3")["young_teacher_mentee_share"]
+    assert list(result.schools) == ["sosh3"]
+    assert result.municipality.text() == "66,7 % (2 из 3)"
+
+
+def test_a_missing_total_says_which_number_is_missing_instead_of_dividing_by_zero(
+    demo: Engine,
+) -> None:
+    results = _results(demo, year=2023)
+    share = results["mentee_share_10_18"]
+    assert share.municipality.percent is None
+    assert share.municipality.missing == (
+        "не введена численность обучающихся 10–18 лет за 2023 год ни одной школой"
+    )
+    assert share.schools["sosh1"].text() == (
+        "нет данных: не введена численность обучающихся 10–18 лет за 2023 год"
+    )
+    assert share.schools["sosh1"].numerator == 14  # the pairs run into 2023
+    with session_scope(demo) as session:
+        set_totals(
+            session=session, school_id="sosh2", year=2023, actor=ADMIN, now=NOW, pupils_10_18=0
+        )
+    share = _results(demo, year=2023)["mentee_share_10_18"]
+    assert (
+        share.schools["sosh2"].missing
+        == "обучающихся 10–18 лет за 2023 год — 0: доля не определена"
+    )
+    assert share.missing_schools == ["МАОУ СОШ № 1 г. Белоярский", "МАОУ СОШ № 3 г. Белоярский"]
+
+
+def test_a_year_without_pairs_counts_nobody(demo: Engine) -> None:
+    with session_scope(demo) as session:
+        set_totals(
+            session=session, school_id="sosh2", year=2021, actor=ADMIN, now=NOW, pupils_10_18=530
+        )
+    assert (
+        _results(demo, year=2021)["mentee_share_10_18"].schools["sosh2"].text() == "0 % (0 из 530)"
+    )
+
+
+def test_removal_on_request_keeps_the_years_counts(demo: Engine) -> None:
+    with session_scope(demo) as session:
+        pupil = session.exec(
+            select(Mentee).where(Mentee.school_id == "sosh2", Mentee.category == "pupil")
+        ).first()
+        assert pupil is not None
+        remove_person(
+            session=session,
+            kind="mentee",
+            person_id=pupil.id or 0,
+            reason="заявление",
+            actor=ADMIN,
+            now=NOW,
+        )
+    assert _results(demo)["mentee_share_10_18"].schools["sosh2"].numerator == 8
+
+
+def test_totals_and_surveys_are_checked_and_a_later_entry_changes_only_what_it_gives(
+    demo: Engine,
+) -> None:
+    with session_scope(demo) as session, pytest.raises(FieldErrors) as caught:
+        set_totals(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, pupils_15_18=600
+        )
+    assert caught.value.problems == {
+        "pupils_15_18": "600 больше, чем обучающихся 10–18 лет (540): 15–18 лет — их часть"
+    }
+    with session_scope(demo) as session, pytest.raises(FieldErrors) as caught:
+        set_survey(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, mentors_satisfied=6
+        )
+    assert caught.value.problems == {
+        "mentors_satisfied": "6 больше, чем наставников участвовало в опросе (5)"
+    }
+    with session_scope(demo) as session, pytest.raises(FieldErrors) as caught:
+        set_totals(
+            session=session, school_id="sosh2", year=1999, actor=ADMIN, now=NOW, young_teachers=-1
+        )
+    assert caught.value.problems == {
+        "young_teachers": "-1: число не может быть отрицательным",
+        "year": "1999: ожидается год от 2000 до 2100",
+    }
+    with session_scope(demo) as session:
+        row = set_totals(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, young_teachers=5
+        )
+        assert (row.pupils_10_18, row.pupils_15_18, row.young_teachers) == (540, 171, 5)
+    assert _results(demo)["young_teacher_mentee_share"].schools["sosh2"].text() == "20 % (1 из 5)"
