@@ -25,6 +25,7 @@ from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
 from web import pages
 from web.auth import Forbidden, RateLimiter
+from web.messages import russian_reason
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -178,7 +179,8 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
 
     @app.exception_handler(NastavnikError)
     async def user_error(request: Request, error: Exception) -> Response:
-        return pages.error_page(request, 400, "Не получилось", str(error))
+        assert isinstance(error, NastavnikError)
+        return pages.error_page(request, 400, "Не получилось", russian_reason(error))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: Exception) -> Response:

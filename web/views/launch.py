@@ -10,6 +10,7 @@ from engine.launch import launch_roadmap
 from nastavnik.errors import NastavnikError
 from web import pages
 from web.auth import Forbidden
+from web.messages import russian_reason
 
 router = APIRouter()
 
@@ -21,7 +22,7 @@ def _page(
     try:
         available = load_roadmaps(settings.roadmaps_dir)
     except NastavnikError as load_error:
-        available, error = [], error or str(load_error)
+        available, error = [], error or russian_reason(load_error)
     with pages.db(request) as session:
         launched = {run.roadmap_id for run in pages.runs(session)}
     return pages.render(
@@ -60,7 +61,7 @@ def launch(request: Request, roadmap: str = Form("")) -> Response:
                 session=session, loaded=loaded, now=pages.now(request), by=user.email
             )
     except NastavnikError as error:
-        return _page(request, error=error.reason, chosen=roadmap, status_code=400)
+        return _page(request, error=russian_reason(error), chosen=roadmap, status_code=400)
     verb = "запущена" if result.created else "уже была запущена"
     message = f"Дорожная карта {verb}: добавлено мероприятий — {result.instances_added}, школ — {result.schools}."
     return pages.redirect(request, f"/matrix?run={result.roadmap_id}", message)

@@ -12,6 +12,7 @@ from nastavnik.errors import NastavnikError
 from storage.schools import import_schools
 from web import pages
 from web.auth import Forbidden
+from web.messages import russian_reason
 
 router = APIRouter()
 MAX_FILE = 5 * 1024 * 1024
@@ -54,7 +55,9 @@ def import_file(request: Request, file: UploadFile | None = File(None)) -> Respo
                 )
         except NastavnikError as error:
             return _page(
-                request, error=error.reason.replace(str(path), file.filename), status_code=400
+                request,
+                error=russian_reason(error).replace(str(path), file.filename),
+                status_code=400,
             )
     return pages.redirect(
         request,

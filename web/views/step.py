@@ -18,6 +18,7 @@ from storage.models import JournalEntry, OutboxItem, School
 from web import pages
 from web.auth import Forbidden, Principal
 from web.matrix import build_matrix
+from web.messages import russian_reason
 
 router = APIRouter()
 
@@ -179,7 +180,7 @@ def step_schedule(
                 roadmap_id = chosen.roadmap_id
         except NastavnikError as error:
             field = {"--start": "start", "--school": "school"}.get(error.where or "", "form")
-            errors[field] = error.reason
+            errors[field] = russian_reason(error)
         else:
             return pages.redirect(
                 request,
