@@ -97,6 +97,8 @@ def measure_size(schools: int) -> dict[str, float]:
                               count_states=False)
             daily_s.append(time.perf_counter() - started)
             daily_decisions.append(daily.total)
+            print(f"  {schools} schools, {day}: {daily_s[-1]:.2f} s, {daily.total} decisions, "
+                  f"{daily.examined} examined", file=sys.stderr)
         started = time.perf_counter()
         with session_scope(engine) as session:  # type: ignore[arg-type]
             state_counts(session=session, today=day)
@@ -187,8 +189,10 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         runs = []
         for _ in range(args.repeat if size < 40000 else 1):
-            out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                                 check=True).stdout
+            done = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"the run of {size} schools failed:\n{done.stderr}")
+            out = done.stdout
             runs.append(json.loads(out.strip().splitlines()[-1]))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         print(f"{size:>8} {int(med['instances']):>10} {med['launch_s']:>9.2f} {med['tick_s']:>11.2f} "
