@@ -37,6 +37,11 @@ from web.cli import users_app  # noqa: E402  (typer only)
 
 app.add_typer(users_app, name="users")
 
+from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
+
+app.add_typer(registry_app, name="registry")
+app.command("indicators")(indicators)
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)

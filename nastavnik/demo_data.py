@@ -193,7 +193,8 @@ class DemoAct:
 #   («ученик – ученик»);
 # - with ``employer``, one employer's representative mentors two pupils aged 15 and 16
 #   («работодатель – ученик»);
-# - ``unpaired`` pupils aged 11 whose request waits for a mentor («продолжить поиск наставника»).
+# - ``unpaired`` pupils aged 11 whose request waits for a mentor («продолжить поиск наставника»);
+#   the last teacher then has one place left for them (`nastavnik registry suggest` finds it).
 
 
 @dataclass(frozen=True)
@@ -390,13 +391,14 @@ def registry_rows(school_id: str) -> RegistryRows:
         )
         return name
 
-    first_subject: tuple[str, ...] = ()
+    last_subject: tuple[str, ...] = ()
     for t in range(profile.teachers):
         position, competencies, requests = _SUBJECTS[(offset + t) % len(_SUBJECTS)]
-        if t == 0:
-            first_subject = requests
+        last_subject = requests
         young = t < profile.young
-        teacher = mentor(position, competencies, profile.per_teacher + (1 if young else 0))
+        # the last teacher has one place left, for a pupil still waiting (see `registry suggest`)
+        spare = 1 if t == profile.teachers - 1 and profile.unpaired else 0
+        teacher = mentor(position, competencies, profile.per_teacher + (1 if young else 0) + spare)
         for k in range(profile.per_teacher):
             age = 10 + (t * profile.per_teacher + k) % 8
             pair(teacher, mentee(age, requests[k % 2]), "teacher_pupil")
@@ -427,5 +429,5 @@ def registry_rows(school_id: str) -> RegistryRows:
         for k in range(2):
             pair(employer, mentee(15 + k, requests[k]), "employer_pupil")
     for _ in range(profile.unpaired):
-        mentee(11, first_subject[0] if first_subject else "адаптация в новом классе")
+        mentee(11, last_subject[1] if last_subject else "адаптация в новом классе")
     return RegistryRows(mentors=mentors, mentees=mentees, pairs=pairs)

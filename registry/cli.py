@@ -1,0 +1,424 @@
+"""`nastavnik registry …` and `nastavnik indicators`: a thin shell over the registry's functions.
+
+Only typer is imported at the top, so `nastavnik --help` stays fast; the database and the registry
+modules are imported inside the commands. The CLI runs on the server with the database itself, so
+it acts as the coordinator (registry/privacy.py LocalOperator); `--by` names who is acting for the
+journal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from nastavnik.errors import NastavnikError
+
+registry_app = typer.Typer(
+    help="The mentorship registry: mentors, mentees, pairs, head counts, surveys (реестр).",
+    no_args_is_help=True,
+)
+
+T = TypeVar("T")
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
+]
+SchoolOption = Annotated[str, typer.Option("--school", help="School id.")]
+ByOption = Annotated[str, typer.Option("--by", help="Who acts (journaled).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+
+
+def _fail(message: str, *, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    def default(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        raise TypeError(type(value).__name__)
+
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=default))
+
+
+@contextmanager
+def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
+    """A session on the configured database and ``--now``; user errors end as `error: …`."""
+    from sqlalchemy import inspect
+
+    from nastavnik.cli import parse_now
+    from nastavnik.settings import get_settings
+    from storage.db import make_engine, session_scope
+    from storage.schools import get_municipality
+
+    engine = make_engine(get_settings().db)
+    try:
+        if not inspect(engine).has_table("mentor"):
+            _fail(
+                "the database has no registry tables: run `nastavnik init` to create or upgrade it"
+            )
+        with session_scope(engine) as session:
+            moment = parse_now(now_text, tz=get_municipality(session).timezone)
+            yield session, moment
+    except NastavnikError as error:
+        _fail(str(error))
+    finally:
+        engine.dispose()
+
+
+def _actor(by: str) -> Any:
+    from engine.actions import Actor
+
+    return Actor(by)
+
+
+@registry_app.command("import")
+def registry_import(
+    kind: Annotated[str, typer.Argument(help="mentors, mentees or pairs.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV («,» or «;», UTF-8) or XLSX with a header row.")
+    ],
+    school: SchoolOption,
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Import a school's mentors, mentees or pairs: every row valid, or nothing imported."""
+    from registry.importer import import_registry_file
+
+    with _session(now) as (session, moment):
+        result = import_registry_file(
+            session=session,
+            kind=kind,
+            school_id=school,
+            path=file,
+            actor=_actor(by),
+            now=moment,  # type: ignore[arg-type]
+        )
+    typer.echo(result.text())
+
+
+@registry_app.command("list")
+def registry_list(
+    school: Annotated[
+        str | None, typer.Option("--school", help="One school (default: all).")
+    ] = None,
+    unpaired: Annotated[
+        bool, typer.Option("--unpaired", help="Only mentees whose request waits for a mentor.")
+    ] = False,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """The registry per school: counts, mentors, mentees and active pairs."""
+    from nastavnik.russian import format_date_numeric
+    from registry.listing import list_registry
+    from registry.privacy import LocalOperator
+
+    with _session(now) as (session, moment):
+        schools = list_registry(
+            session=session,
+            viewer=LocalOperator(),
+            now=moment,
+            school_id=school,
+            unpaired_only=unpaired,
+        )
+    if as_json:
+        _print_json([dataclasses.asdict(item) for item in schools])
+        return
+    for item in schools:
+        c = item.counts
+        typer.echo(
+            f"{item.school_id} — {item.short_name}: наставников {c.mentors}, наставляемых "
+            f"{c.mentees} (с запросом {c.with_request}, ждут наставника {c.unpaired}), "
+            f"действующих пар {c.active_pairs}"
+        )
+        if unpaired:
+            for row in item.mentees or []:
+                typer.echo(f"  {row.ref:<11} {row.full_name:<36} {row.request} — {row.note}")
+            continue
+        for mentor in item.mentors or []:
+            consent = "" if mentor.consent else ", нет согласия на обработку ПДн"
+            typer.echo(
+                f"  {mentor.ref:<11} {mentor.full_name:<36} {mentor.category}, {mentor.position}; "
+                f"занято {mentor.taken} из {mentor.capacity}{consent}"
+            )
+        for mentee in item.mentees or []:
+            where = mentee.school_class or mentee.position
+            paired = ", ".join(mentee.mentors) or mentee.note
+            typer.echo(
+                f"  {mentee.ref:<11} {mentee.full_name:<36} {mentee.category}"
+                f"{', ' + where if where else ''}; «{mentee.request}» → {paired}"
+            )
+        for pair in item.pairs or []:
+            group = f" ({pair.group})" if pair.group else ""
+            typer.echo(
+                f"  пара {pair.id:<6} «{pair.form}»{group}: {', '.join(pair.mentors)} → "
+                f"{', '.join(pair.mentees)}; {format_date_numeric(pair.start)} – "
+                f"{format_date_numeric(pair.end)}"
+            )
+
+
+@registry_app.command("suggest")
+def registry_suggest(
+    mentee_id: Annotated[int, typer.Argument(help="The mentee's id (mentee:ID in the list).")],
+    limit: Annotated[int, typer.Option(help="How many mentors to show.")] = 5,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """Rank the mentors who could take a mentee, and say why."""
+    from registry.suggest import suggest_mentors
+
+    with _session(now) as (session, moment):
+        suggestions = suggest_mentors(session=session, mentee_id=mentee_id, now=moment, limit=limit)
+    if as_json:
+        _print_json([{**dataclasses.asdict(s), "explanation": s.explanation} for s in suggestions])
+        return
+    if not suggestions:
+        typer.echo("no mentor can take this mentee now (consent, free places and forms checked)")
+    for s in suggestions:
+        typer.echo(f"{s.score:>3}  mentor:{s.mentor_id:<6} {s.full_name:<36} {s.explanation}")
+
+
+@registry_app.command("pair")
+def registry_pair(
+    school: SchoolOption,
+    form: Annotated[str, typer.Option(help="The form: its code or title («учитель – ученик»).")],
+    mentor: Annotated[list[int], typer.Option("--mentor", help="Mentor id (repeat for a group).")],
+    mentee: Annotated[list[int], typer.Option("--mentee", help="Mentee id (repeat for a group).")],
+    start: Annotated[str, typer.Option(help="Start, 15.09.2022 or 2022-09-15.")],
+    end: Annotated[str, typer.Option(help="End, 31.05.2023 or 2023-05-31.")],
+    programme: Annotated[str, typer.Option(help="The mentorship programme.")] = "",
+    group: Annotated[str | None, typer.Option(help="A group's name («Группа № 1»).")] = None,
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Form a pair or a group after checking the pairing rules."""
+    from registry.pairing import add_pair
+    from registry.values import Invalid, read_date
+
+    dates = []
+    for option, text in (("--start", start), ("--end", end)):
+        try:
+            dates.append(read_date(text))
+        except Invalid as error:
+            _fail(f"{option}: {error}", code=2)
+    with _session(now) as (session, moment):
+        pair = add_pair(
+            session=session,
+            school_id=school,
+            form=form,
+            mentor_ids=mentor,
+            mentee_ids=mentee,
+            start_date=dates[0],
+            end_date=dates[1],
+            programme=programme,
+            group_name=group,
+            actor=_actor(by),
+            now=moment,
+        )
+    typer.echo(f"pair {pair.id}: {pair.form_code}, {pair.start_date} – {pair.end_date}")
+
+
+@registry_app.command("remove")
+def registry_remove(
+    person: Annotated[str, typer.Argument(help="mentor:ID or mentee:ID.")],
+    reason: Annotated[
+        str, typer.Option(help="The request it answers (journaled, without the name).")
+    ],
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Remove a person on request: personal fields erased, the journal keeps that it happened."""
+    from registry.people import parse_person_ref, remove_person
+
+    with _session(now) as (session, moment):
+        kind, person_id = parse_person_ref(person)
+        removal = remove_person(
+            session=session,
+            kind=kind,
+            person_id=person_id,
+            reason=reason,
+            actor=_actor(by),
+            now=moment,
+        )
+    ended = (
+        f"; pairs ended: {', '.join(map(str, removal.pairs_ended))}" if removal.pairs_ended else ""
+    )
+    typer.echo(f"{removal.person} removed from {removal.school_id}{ended}")
+
+
+def _counts_command(
+    setter: Callable[..., Any],
+    school: str,
+    year: int,
+    by: str,
+    now: str | None,
+    **numbers: int | None,
+) -> Any:
+    with _session(now) as (session, moment):
+        return setter(
+            session=session, school_id=school, year=year, actor=_actor(by), now=moment, **numbers
+        )
+
+
+@registry_app.command("totals")
+def registry_totals(
+    school: SchoolOption,
+    year: Annotated[int, typer.Option(help="Calendar year of the counts.")],
+    pupils_10_18: Annotated[
+        int | None, typer.Option("--pupils-10-18", help="Pupils aged 10–18.")
+    ] = None,
+    pupils_15_18: Annotated[
+        int | None, typer.Option("--pupils-15-18", help="Pupils aged 15–18.")
+    ] = None,
+    young_teachers: Annotated[
+        int | None, typer.Option("--young-teachers", help="Young specialists (0–3 years).")
+    ] = None,
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Enter a school's head counts for a year (the indicators' denominators)."""
+    from registry.totals import set_totals
+
+    row = _counts_command(
+        set_totals,
+        school,
+        year,
+        by,
+        now,
+        pupils_10_18=pupils_10_18,
+        pupils_15_18=pupils_15_18,
+        young_teachers=young_teachers,
+    )
+    typer.echo(
+        f"{school} {year}: pupils 10–18 {row.pupils_10_18}, 15–18 {row.pupils_15_18}, "
+        f"young teachers {row.young_teachers}"
+    )
+
+
+@registry_app.command("survey")
+def registry_survey(
+    school: SchoolOption,
+    year: Annotated[int, typer.Option(help="Calendar year of the survey.")],
+    mentees_took_part: Annotated[int | None, typer.Option(help="Mentees who answered.")] = None,
+    mentees_satisfied: Annotated[int | None, typer.Option(help="Mentees satisfied.")] = None,
+    mentors_took_part: Annotated[int | None, typer.Option(help="Mentors who answered.")] = None,
+    mentors_satisfied: Annotated[int | None, typer.Option(help="Mentors satisfied.")] = None,
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Enter a school's satisfaction survey for a year, as counts."""
+    from registry.totals import set_survey
+
+    row = _counts_command(
+        set_survey,
+        school,
+        year,
+        by,
+        now,
+        mentees_took_part=mentees_took_part,
+        mentees_satisfied=mentees_satisfied,
+        mentors_took_part=mentors_took_part,
+        mentors_satisfied=mentors_satisfied,
+    )
+    typer.echo(
+        f"{school} {year}: mentees {row.mentees_satisfied} of {row.mentees_took_part} satisfied, "
+        f"mentors {row.mentors_satisfied} of {row.mentors_took_part}"
+    )
+
+
+@registry_app.command("export")
+def registry_export(
+    kind: Annotated[str, typer.Argument(help="mentors, mentees or pairs.")],
+    school: SchoolOption,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .csv or .xlsx.")],
+    by: ByOption = "cli",
+    now: NowOption = None,
+) -> None:
+    """Export a school's registry in the import format (journaled: names leave the system)."""
+    from registry.export import export_registry
+    from registry.privacy import LocalOperator
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        _fail(f"--out {out}: expected a .csv or .xlsx file", code=2)
+    with _session(now) as (session, moment):
+        data = export_registry(
+            session=session,
+            viewer=LocalOperator(email=by),
+            school_id=school,
+            kind=kind,  # type: ignore[arg-type]
+            fmt=fmt,  # type: ignore[arg-type]
+            now=moment,
+        )
+        out.write_bytes(data)
+    typer.echo(f"{out} ({len(data)} bytes)")
+
+
+@registry_app.command("forms")
+def registry_forms(as_json: JsonOption = False, now: NowOption = None) -> None:
+    """The forms of mentorship and which categories each joins."""
+    from registry.forms import list_forms
+    from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
+
+    with _session(now) as (session, _moment):
+        forms = list_forms(session)
+    if as_json:
+        _print_json([form.model_dump() for form in forms])
+        return
+    for form in forms:
+        mentees = " или ".join(MENTEE_CATEGORIES[c] for c in form.mentee_categories)
+        state = "" if form.active else " (отключена)"
+        typer.echo(
+            f"{form.code:<18} «{form.title}»: {MENTOR_CATEGORIES[form.mentor_category]} → "
+            f"{mentees}{state}"
+        )
+
+
+def indicators(
+    school: Annotated[
+        str | None, typer.Option("--school", help="One school (default: all).")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Calendar year (default: that of --now).")
+    ] = None,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """Indicators (показатели эффективности): actual values per school and municipality vs targets."""
+    from nastavnik.russian import format_decimal_ru
+    from registry.indicators import compute_indicators
+
+    with _session(now) as (session, moment):
+        from storage.models import School
+
+        if school is not None and session.get(School, school) is None:
+            _fail(f"--school: unknown school {school!r}")
+        results = compute_indicators(session=session, year=year or moment.year, school_id=school)
+    if as_json:
+        _print_json([result.to_json() for result in results])
+        return
+    for result in results:
+        title = result.title if len(result.title) <= 90 else result.title[:89] + "…"
+        target = (
+            f"цель {format_decimal_ru(result.target)} %"
+            if result.target is not None
+            else "цели нет"
+        )
+        verdict = {True: " — достигнуто", False: " — не достигнуто", None: ""}[result.achieved]
+        typer.echo(f"{result.code or '—'} {title} ({result.year})")
+        typer.echo(f"    {target}; факт {result.municipality.text()}{verdict}")
+        if school is None:
+            for school_id, value in result.schools.items():
+                typer.echo(f"    {school_id:<16} {value.text()}")
