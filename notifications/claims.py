@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 
 from notifications.mime import OutgoingMessage, build_message
@@ -39,14 +40,15 @@ class ClaimedLetter:
     message: OutgoingMessage
 
 
-def _claim_statement(dialect: str) -> str:
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> TextClause:
     skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
-    return (
+    return text(
         "UPDATE letter SET status = 'sending', lease_until = :lease, attempts = attempts + 1, "
         "last_attempt_at = :now "
         f"WHERE id IN (SELECT id FROM letter WHERE {_DUE} ORDER BY id LIMIT :limit{skip_locked}) "
         f"AND ({_DUE}) RETURNING id, recipient, attempts, message_id, mime"
-    )
+    ).bindparams(_NOW, bindparam("lease", type_=UTCDateTime()))
 
 
 _OLD_PARTS = (
@@ -65,13 +67,10 @@ def claim_letters(*, connection: Connection, now: datetime, limit: int) -> list[
     Due: pending and its retry time has come, or being sent by a deliverer whose lease ran out
     (it died): that letter goes out again, the same bytes with the same Message-ID.
     """
-    statement = text(_claim_statement(connection.dialect.name)).bindparams(
-        bindparam("now", now, type_=UTCDateTime()),
-        bindparam("lease", now + LEASE, type_=UTCDateTime()),
-        bindparam("limit", limit),
-    )
+    statement = _claim_statement(connection.dialect.name)
     with connection.begin():
-        rows = sorted(connection.execute(statement).all(), key=lambda row: row.id)
+        result = connection.execute(statement, {"now": now, "lease": now + LEASE, "limit": limit})
+        rows = sorted(result.all(), key=lambda row: row.id)
         # letters composed before migration 0005 carry no bytes: built from their stored parts
         old = [row.id for row in rows if row.mime is None]
         parts = {row.id: row for row in connection.execute(_OLD_PARTS, {"ids": old})} if old else {}
@@ -162,13 +161,13 @@ def mark_waiting(
             )
 
 
+_DUE_COUNT = text(f"SELECT COUNT(*) FROM letter WHERE {_DUE}").bindparams(_NOW)
+
+
 def due_count(*, connection: Connection, now: datetime) -> int:
     """How many letters are due to go out at ``now``."""
-    statement = text(f"SELECT COUNT(*) FROM letter WHERE {_DUE}").bindparams(
-        bindparam("now", now, type_=UTCDateTime())
-    )
     with connection.begin():
-        return int(connection.execute(statement).scalar() or 0)
+        return int(connection.execute(_DUE_COUNT, {"now": now}).scalar() or 0)
 
 
 def waiting_count(*, connection: Connection) -> int:

@@ -65,6 +65,12 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+@lru_cache(maxsize=1024)
+def _quoted(address: str) -> str:
+    """``<addr>`` for MAIL FROM and RCPT TO (smtplib's own parses the address every time)."""
+    return smtplib.quoteaddr(address)
+
+
 def _dot_stuffed(data: bytes) -> bytes:
     """The message as DATA carries it: a line starting with "." gets another (RFC 5321 4.5.2)."""
     if not data.endswith(b"\r\n"):
@@ -166,8 +172,8 @@ class SmtpTransport:
         client = self._client
         assert client is not None
         size = f" SIZE={len(message.data)}" if client.has_extn("size") else ""
-        commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}{size}"]
-        commands += [f"RCPT TO:{smtplib.quoteaddr(r)}" for r in recipients]
+        commands = [f"MAIL FROM:{_quoted(sender)}{size}"]
+        commands += [f"RCPT TO:{_quoted(r)}" for r in recipients]
         commands.append("DATA")
         try:
             if self.pipelining:
