@@ -212,8 +212,13 @@ def render_for_step(
     step_code: str | None = None,
     extra: dict[str, Any] | None = None,
     templates_dir: Path | None = None,
+    step_instance_id: int | None = None,
 ) -> RenderedDocument:
-    """Render a document from the database's data; with a step, attach it to the step instance."""
+    """Render a document from the database's data; with a step, attach it to the step instance.
+
+    ``step_instance_id`` names the occurrence to attach to (the portal knows it); without it the
+    step's first occurrence at the school (or the municipality) is taken.
+    """
     data = build_document_data(
         session=session,
         template_id=template_id,
@@ -226,8 +231,8 @@ def render_for_step(
     rendered = render_document(
         template_id=template_id, data=data, out=out, templates_dir=templates_dir
     )
-    instance_id = None
-    if run is not None and step_code is not None:
+    instance_id = step_instance_id
+    if instance_id is None and run is not None and step_code is not None:
         unit = school_id or ""
         instance = session.exec(
             select(StepInstance)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -123,6 +127,32 @@ def build_portal(
         secret_key="test-secret-key-for-the-portal",
     )
     return Portal(engine=engine, settings=settings, workdir=workdir, now=now)
+
+
+@contextmanager
+def database_url(backend: str, workdir: Path) -> Iterator[str | None]:
+    """A database URL for build_portal: None (a SQLite file in workdir) or a fresh PostgreSQL
+    schema, dropped afterwards; skips when PostgreSQL is asked for and NASTAVNIK_TEST_PG_URL is unset."""
+    import pytest
+
+    if backend == "sqlite":
+        yield None
+        return
+    pg_url = os.environ.get("NASTAVNIK_TEST_PG_URL")
+    if not pg_url:
+        pytest.skip("NASTAVNIK_TEST_PG_URL is not set: the PostgreSQL run is skipped")
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(pg_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    base = make_engine(pg_url).url.render_as_string(hide_password=False)
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
 
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')

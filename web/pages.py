@@ -173,12 +173,22 @@ async def csrf_guard(request: Request) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     form = await request.form()
+    request.state.form = form
     submitted = form.get("csrf_token")
     secret = state(request).settings.secret_key
     if not isinstance(submitted, str) or not check_csrf(
         secret=secret, session_token=_cookie_token(request), submitted=submitted
     ):
         raise CsrfFailed()
+
+
+def form_values(request: Request) -> dict[str, str]:
+    """The text fields of the request's form (parsed once by ``csrf_guard``), for forms whose
+    fields depend on the data, like a document's."""
+    form = getattr(request.state, "form", None)
+    if form is None:
+        return {}
+    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def secure_cookies(request: Request) -> bool:

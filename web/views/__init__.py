@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from web.views import (
     calendar,
+    documents,
     export,
     files,
     gantt,
@@ -24,6 +25,7 @@ ALL_ROUTERS = [
     school.router,
     step.router,
     files.router,
+    documents.router,
     progress.router,
     gantt.router,
     launch.router,

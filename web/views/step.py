@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "not_applicable": "неприменимо",
     "schedule": "назначены даты",
     "upload": "загружен скан",
+    "document": "сформирован документ",
     "launch": "запуск",
 }
 LEVEL_LABELS = {

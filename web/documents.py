@@ -1,0 +1,419 @@
+"""The documents a step's result calls for, generated from the portal: what to ask, render, attach.
+
+A step of the roadmap names the documents that close it (``Step.documents``); those with a
+template (documents/registry.py) can be generated on the step's page. The database supplies the
+organisation, the curator, the coordinator, the roadmap's dates (documents/from_db.py); the form
+asks only for what nobody knows before the act is signed: its number and date, the date of the
+order that approves a regulation, a protocol's participants. A missing datum comes back as a
+Russian sentence naming it and saying where it is entered; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from definitions.catalogue import DOCUMENTS
+from documents.from_db import render_for_step
+from documents.registry import TEMPLATES, TemplateSpec
+from engine.actions import Actor
+from engine.runs import run_definition
+from nastavnik.errors import NastavnikError
+from storage.models import GeneratedDocument, JournalEntry, RoadmapRun, StepInstance
+
+GENERATED_DIR = "generated"
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A datum the person enters: its path in the document's data, its label and kind."""
+
+    name: str
+    label: str
+    kind: Literal["text", "date", "number"] = "text"
+    placeholder: str = ""
+    default_today: bool = False
+
+    @property
+    def html_name(self) -> str:
+        return self.name.replace(".", "__")
+
+
+_NUMBER = FormField("number", "Номер документа", placeholder="например, 41-од")
+_DATE = FormField("date", "Дата документа", "date", default_today=True)
+
+FORM_FIELDS: dict[str, list[FormField]] = {
+    "order_curator_appointment": [_NUMBER, _DATE],
+    "order_regulation_roadmap": [_NUMBER, _DATE],
+    "regulation": [
+        FormField(
+            "approval.number",
+            "Номер приказа, утверждающего Положение",
+            placeholder="например, 52-од",
+        ),
+        FormField("approval.date", "Дата этого приказа", "date", default_today=True),
+    ],
+    "order_pairs": [
+        _NUMBER,
+        _DATE,
+        FormField("academic_year", "Учебный год", placeholder="например, 2022–2023"),
+    ],
+    "order_municipal_implementation": [
+        _NUMBER,
+        _DATE,
+        FormField("curators_deadline", "Срок назначения кураторов в школах", "date"),
+    ],
+    "roadmap": [],
+    "analytical_report": [],
+    "protocol": [
+        _NUMBER,
+        _DATE,
+        FormField(
+            "body",
+            "Чей протокол (в родительном падеже)",
+            placeholder="муниципального методического совета",
+        ),
+        FormField("chair", "Председатель (ФИО полностью)"),
+        FormField("secretary", "Секретарь (ФИО полностью)"),
+        FormField("attendees_count", "Сколько присутствовало", "number"),
+    ],
+    "mentor_registry": [],
+    "mentee_registry": [],
+}
+
+# where each datum the database supplies is entered, for the message when it is missing:
+# (what it is, where to enter it); school data vs the municipality's where they differ
+_SCHOOL_LIST = "в списке школ — координатор загружает его на странице «Импорт школ»"
+_MUNICIPALITY = (
+    "в сведениях о муниципалитете (их задаёт администратор системы при `nastavnik init`)"
+)
+_DATA_PLACES: dict[str, tuple[str, str]] = {
+    "organisation.full_name": ("полное название организации", f"столбец name {_SCHOOL_LIST}"),
+    "organisation.short_name": (
+        "краткое название организации",
+        f"столбец short_name {_SCHOOL_LIST}",
+    ),
+    "organisation.head_name": ("ФИО директора", f"столбец director {_SCHOOL_LIST}"),
+    "organisation.head_position": (
+        "должность руководителя",
+        f"столбец director_position {_SCHOOL_LIST}",
+    ),
+    "organisation.place": ("населённый пункт для документов", f"поле place {_MUNICIPALITY}"),
+    "organisation.municipality": ("название муниципалитета", f"поле name {_MUNICIPALITY}"),
+    "curator": (
+        "ФИО куратора внедрения целевой модели наставничества",
+        f"столбец curator {_SCHOOL_LIST}",
+    ),
+    "curator.full_name": ("ФИО куратора внедрения", f"столбец curator {_SCHOOL_LIST}"),
+    "curator.position": ("должность куратора", f"столбец curator_position {_SCHOOL_LIST}"),
+    "coordinator.full_name": (
+        "ФИО муниципального координатора",
+        f"поле coordinator_name {_MUNICIPALITY}",
+    ),
+    "pairs": (
+        "список наставнических пар",
+        "в реестре наставничества (его страницы появятся на портале); пока приказ формирует "
+        "координатор: nastavnik docs render order_pairs --data пары.csv",
+    ),
+    "mentors": (
+        "список наставников",
+        "в реестре наставничества (его страницы появятся на портале); пока реестр формирует "
+        "координатор: nastavnik docs render mentor_registry --data наставники.yaml",
+    ),
+    "mentees": (
+        "список наставляемых",
+        "в реестре наставничества (его страницы появятся на портале); пока базу формирует "
+        "координатор: nastavnik docs render mentee_registry --data наставляемые.yaml",
+    ),
+    "publish_deadline": (
+        "срок публикации",
+        "это срок шага: его назначает координатор на странице шага",
+    ),
+    "plans_deadline": ("срок планов", "это срок шага: его назначает координатор на странице шага"),
+    "documents_deadline": (
+        "срок документов",
+        "это срок шага: его назначает координатор на странице шага",
+    ),
+    "agenda": ("повестка заседания", "в пунктах мероприятия в дорожной карте"),
+}
+_MUNICIPAL_PLACES: dict[str, tuple[str, str]] = {
+    "organisation.full_name": (
+        "полное название органа управления образованием",
+        f"поле committee_name {_MUNICIPALITY}",
+    ),
+    "organisation.short_name": (
+        "название органа управления образованием",
+        f"поле committee_name {_MUNICIPALITY}",
+    ),
+    "organisation.head_name": (
+        "ФИО руководителя органа управления образованием",
+        f"поле head_name {_MUNICIPALITY}",
+    ),
+    "organisation.head_position": (
+        "должность руководителя органа управления образованием",
+        f"поле head_position {_MUNICIPALITY}",
+    ),
+}
+_MISSING = re.compile(r"missing field:? '([^']+)'")
+
+
+@dataclass(frozen=True)
+class DocumentOffer:
+    """A document the step calls for: with a template (``spec``) or closed by evidence only."""
+
+    kind: str
+    title: str
+    spec: TemplateSpec | None
+    fields: list[FormField] = field(default_factory=list)
+
+    @property
+    def format_label(self) -> str:
+        return self.spec.format.upper() if self.spec else ""
+
+
+class DocumentFormError(Exception):
+    """The form or the data is not enough to generate: errors per field (``form`` for the rest)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def step_offers(*, run: RoadmapRun, instance: StepInstance) -> list[DocumentOffer]:
+    """The documents of the instance's step, in the roadmap's order.
+
+    A template is offered where its scope fits the instance: a school's documents at a school,
+    the education authority's in the municipality (the roadmap table fits both).
+    """
+    loaded, _ = run_definition(run)
+    step = loaded.roadmap.step(instance.step_code)
+    scope = "school" if instance.school_id else "municipality"
+    offers = []
+    for kind in step.documents:
+        title = DOCUMENTS.get(kind, (kind, None))[0]
+        spec = TEMPLATES.get(kind)
+        if spec is not None and spec.scope != scope and kind != "roadmap":
+            spec = None
+        offers.append(
+            DocumentOffer(
+                kind=kind,
+                title=title,
+                spec=spec,
+                fields=FORM_FIELDS.get(kind, []) if spec else [],
+            )
+        )
+    return offers
+
+
+def default_values(offer: DocumentOffer, *, today: date) -> dict[str, str]:
+    """What the form shows before anyone types: today's date where a date is the act's own."""
+    values = {f.html_name: today.isoformat() for f in offer.fields if f.default_today}
+    if any(f.name == "academic_year" for f in offer.fields):
+        start = today.year if today.month >= 7 else today.year - 1
+        values["academic_year"] = f"{start}–{start + 1}"
+    return values
+
+
+def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
+    """The entered values as the document's data (dotted names nest); field errors raise."""
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {}
+    for form_field in offer.fields:
+        raw = values.get(form_field.html_name, "").strip()
+        value: Any = raw
+        if not raw:
+            errors[form_field.html_name] = f"Заполните поле «{form_field.label}»."
+            continue
+        if len(raw) > 300:
+            errors[form_field.html_name] = "Слишком длинно (не больше 300 символов)."
+            continue
+        if form_field.kind == "date":
+            try:
+                value = date.fromisoformat(raw)
+            except ValueError:
+                errors[form_field.html_name] = "Укажите дату."
+                continue
+            if value.year < 2000 or value.year > 2100:
+                errors[form_field.html_name] = "Проверьте год."
+                continue
+        elif form_field.kind == "number":
+            if not raw.isdigit() or int(raw) == 0:
+                errors[form_field.html_name] = "Укажите число больше нуля."
+                continue
+            value = int(raw)
+        target = data
+        *parents, leaf = form_field.name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    if errors:
+        raise DocumentFormError(errors)
+    return data
+
+
+def missing_data_message(error: NastavnikError, *, municipal: bool) -> str | None:
+    """«Не хватает данных: …» naming the datum and where it is entered, or None if not about that."""
+    match = _MISSING.search(error.reason)
+    if match is None:
+        return None
+    name = re.sub(r"\[\d+\]", "", match.group(1))
+    places = {**_DATA_PLACES, **(_MUNICIPAL_PLACES if municipal else {})}
+    what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
+    message = f"Не хватает данных для документа: {what}."
+    return message + (f" Где указать: {where}." if where else "")
+
+
+def _russian_render_error(error: NastavnikError, *, municipal: bool) -> str:
+    missing = missing_data_message(error, municipal=municipal)
+    if missing is not None:
+        return missing
+    if "the output contains" in error.reason:
+        return (
+            "В документе остались незаполненные места: каких-то данных нет. "
+            f"Техническая причина: {error.reason}"
+        )
+    if "template" in (error.where or "") or "template" in error.reason:
+        return f"Шаблон документа не подошёл ({error.where}). Техническая причина: {error.reason}"
+    return f"Документ не сформирован. Техническая причина: {error}"
+
+
+def generate_document(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    instance: StepInstance,
+    template_id: str,
+    values: dict[str, str],
+    actor: Actor,
+    now: datetime,
+    documents_dir: Path,
+    templates_dir: Path | None = None,
+) -> GeneratedDocument:
+    """Render one of the step's documents into documents_dir, attach it to the instance, journal it.
+
+    Args:
+        session: the open transaction (the caller commits; on an error it rolls back and the file
+            is already deleted).
+        run: the instance's run (its definition snapshot gives the step and its dates).
+        instance: the school's (or the municipality's) step instance.
+        template_id: one of the step's documents that has a template.
+        values: the form's values by ``FormField.html_name``.
+        actor: who generates it and from where (journaled; ``rendered_by``).
+        now: the moment (the document's date unless the form gives one).
+        documents_dir: generated files go under ``documents_dir/generated/<school>/<instance>/``.
+        templates_dir: the municipality's own .docx templates, if any.
+
+    Raises:
+        DocumentFormError: a field is empty or wrong, or data the database should hold is missing
+            (a Russian message that names it and says where it is entered).
+    """
+    offer = next(
+        (o for o in step_offers(run=run, instance=instance) if o.kind == template_id), None
+    )
+    if offer is None or offer.spec is None:
+        raise DocumentFormError(
+            {"form": "Такой документ этому мероприятию не нужен или для него нет шаблона."}
+        )
+    extra = _form_data(offer, values)
+    relative = (
+        Path(GENERATED_DIR)
+        / (instance.school_id or "municipality")
+        / str(instance.id)
+        / f"{template_id}-{secrets.token_hex(6)}.{offer.spec.format}"
+    )
+    out = documents_dir / relative
+    try:
+        rendered = render_for_step(
+            session=session,
+            template_id=template_id,
+            out=out,
+            now=now,
+            by=actor.email,
+            school_id=instance.school_id,
+            run=run,
+            step_code=instance.step_code,
+            extra=extra,
+            templates_dir=templates_dir,
+            step_instance_id=instance.id,
+        )
+    except NastavnikError as error:
+        out.unlink(missing_ok=True)
+        raise DocumentFormError(
+            {"form": _russian_render_error(error, municipal=instance.school_id is None)}
+        ) from None
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    document = session.exec(
+        select(GeneratedDocument)
+        .where(GeneratedDocument.path == str(out.resolve()))
+        .order_by(col(GeneratedDocument.id).desc())
+    ).first()
+    assert document is not None
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=actor.email,
+            action="document",
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            run_id=instance.run_id,
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            step_code=instance.step_code,
+            details={
+                "document": offer.title,
+                "template": template_id,
+                "document_id": document.id,
+                "file": relative.as_posix(),
+                "sha256": rendered.sha256,
+            },
+        )
+    )
+    session.flush()
+    return document
+
+
+def generated_for(session: Session, *, instance_id: int) -> list[GeneratedDocument]:
+    """The documents generated for one step instance, newest first."""
+    return list(
+        session.exec(
+            select(GeneratedDocument)
+            .where(GeneratedDocument.step_instance_id == instance_id)
+            .order_by(col(GeneratedDocument.rendered_at).desc(), col(GeneratedDocument.id).desc())
+        )
+    )
+
+
+def stored_file(document: GeneratedDocument, *, documents_dir: Path) -> Path | None:
+    """The document's file if it lies under documents_dir (the only place the portal serves from)."""
+    root = documents_dir.resolve()
+    path = Path(document.path).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def download_name(document: GeneratedDocument, *, school_short_name: str | None, tz: str) -> str:
+    """«Приказ о назначении куратора … — МАОУ СОШ № 1 — 20.05.2022.docx» (a Russian file name)."""
+    title = DOCUMENTS.get(document.template_id, (document.template_id, None))[0]
+    suffix = Path(document.path).suffix or ".docx"
+    parts = [title]
+    if school_short_name:
+        parts.append(school_short_name)
+    if document.rendered_at is not None:
+        parts.append(f"{document.rendered_at.astimezone(ZoneInfo(tz)):%d.%m.%Y}")
+    name = " — ".join(parts)
+    name = re.sub(r'[\\/:*?"<>|]+', " ", name)
+    return name[:150] + suffix
