@@ -263,7 +263,10 @@ def test_only_those_allowed_see_generate_and_download(portal: Portal, admin: Tes
         )
         assert refused.status_code == 403
         page = viewer.get(f"/instances/{own.id}")
-        assert page.status_code == 200 and "<button type=\"submit\">Сформировать документ" not in page.text
+        assert (
+            page.status_code == 200
+            and '<button type="submit">Сформировать документ' not in page.text
+        )
         assert viewer.get(f"/documents/{document_id}").status_code == 200
         refused = viewer.post(
             f"/instances/{own.id}/documents",
