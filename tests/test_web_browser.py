@@ -134,3 +134,39 @@ def test_a_wrong_password_is_refused_on_the_form(served, browser) -> None:
     page.wait_for_load_state()
     assert page.get_by_role("alert").inner_text() == "Неверный e-mail или пароль."
     context.close()
+
+
+def test_a_school_admin_generates_the_curator_order_and_downloads_it(served, browser) -> None:
+    import re
+
+    import docx
+
+    base, _portal = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ru-RU", accept_downloads=True
+    )
+    page = context.new_page()
+    _sign_in(page, base, ADMIN_1)
+    page.locator("#step-1-5").get_by_role(
+        "link", name="Документы мероприятия: сформировать и скачать"
+    ).first.click()
+    page.wait_for_load_state()
+    card = page.locator('[data-document="order_curator_appointment"]')
+    card.get_by_label("Номер документа").fill("41-од")
+    card.get_by_role("button", name="Сформировать документ").click()
+    page.wait_for_load_state()
+    assert "сформирован" in page.locator(".flash").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
+    with page.expect_download() as pending:
+        page.get_by_role("link", name=re.compile("Скачать «Приказ о назначении куратора")).click()
+    download = pending.value
+    assert download.suggested_filename.startswith("Приказ о назначении куратора")
+    assert download.suggested_filename.endswith(".docx")
+    saved = ARTIFACTS / "curator-order.docx"
+    download.save_as(str(saved))
+    text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
+    assert "Назначить Петрову Анну Сергеевну" in text and "№ 41-од" in text
+    rows = page.locator("#generated tbody tr")
+    assert rows.count() == 1 and ADMIN_1 in rows.first.inner_text()
+    context.close()
