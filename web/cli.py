@@ -9,6 +9,28 @@ import typer
 
 users_app = typer.Typer(help="People who sign in to the portal.", no_args_is_help=True)
 
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
+]
+
+
+def _now(session: object, text: str | None) -> datetime:
+    """`--now` in the municipality's zone (UTC before `nastavnik init`); the clock when absent."""
+    from sqlmodel import col, select
+
+    from nastavnik.cli import parse_now
+    from storage.models import Municipality
+
+    if text is None:
+        return datetime.now(UTC)
+    municipality = session.exec(  # type: ignore[attr-defined]
+        select(Municipality).order_by(col(Municipality.id))
+    ).first()
+    return parse_now(text, tz=municipality.timezone if municipality else "UTC")
+
 
 @users_app.command("add")
 def users_add(
@@ -19,17 +41,23 @@ def users_add(
         str | None,
         typer.Option(help="Password (8+ characters); without it a sign-in link is sent."),
     ] = None,
-    name: Annotated[str, typer.Option(help="The person's name, shown on pages.")] = "",
+    name: Annotated[
+        str,
+        typer.Option(
+            help="The person's full name («Фамилия Имя Отчество»), for pages and letters."
+        ),
+    ] = "",
+    now: NowOption = None,
 ) -> None:
     """Add a user or change their role; without --password a one-time sign-in link is sent."""
     from nastavnik.settings import get_settings
     from storage.db import make_engine, session_scope
-    from web.users import add_user, send_signin_link
+    from web.users import add_user
 
     settings = get_settings()
     engine = make_engine(settings.db)
-    now = datetime.now(UTC)
     with session_scope(engine) as session:
+        moment = _now(session, now)
         user = add_user(
             session=session,
             email=email,
@@ -37,20 +65,61 @@ def users_add(
             school_id=school,
             password=password,
             name=name,
-            now=now,
+            now=moment,
             by="cli",
         )
-        letter = (
-            None
-            if password
-            else send_signin_link(session=session, settings=settings, user=user, now=now)
+        typer.echo(
+            f"user {user.email}: {user.role}"
+            + (f" of school {user.school_id}" if user.school_id else "")
         )
-    typer.echo(
-        f"user {user.email}: {user.role}"
-        + (f" of school {user.school_id}" if user.school_id else "")
-    )
-    if letter is not None:
-        typer.echo(f"sign-in link written to {letter}")
+        if not password:
+            _send_link(session, settings, user, moment, invitation=True)
+
+
+@users_app.command("link")
+def users_link(
+    email: Annotated[str, typer.Argument(help="E-mail of an existing user.")],
+    now: NowOption = None,
+) -> None:
+    """Send a user a new one-time sign-in link (valid 30 minutes)."""
+    from sqlmodel import select
+
+    from nastavnik.settings import get_settings
+    from storage.db import make_engine, session_scope
+    from storage.models import User
+
+    settings = get_settings()
+    with session_scope(make_engine(settings.db)) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None or not user.active:
+            typer.echo(f"error: no active user {email!r} (add one with `users add`)", err=True)
+            raise typer.Exit(1)
+        _send_link(session, settings, user, _now(session, now), invitation=False)
+
+
+def _send_link(
+    session: object, settings: object, user: object, now: datetime, *, invitation: bool
+) -> None:
+    """Send the letter; a failure is reported without a traceback (the user stays added)."""
+    from nastavnik.errors import NastavnikError
+    from web.users import send_signin_link
+
+    try:
+        where = send_signin_link(
+            session=session,  # type: ignore[arg-type]
+            settings=settings,  # type: ignore[arg-type]
+            user=user,  # type: ignore[arg-type]
+            now=now,
+            invitation=invitation,
+        )
+    except NastavnikError as error:
+        typer.echo(
+            f"error: {error}\nthe user is saved; send another link later with "
+            f"`nastavnik users link {user.email}`",  # type: ignore[attr-defined]
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    typer.echo(f"sign-in link sent: {where}")
 
 
 @users_app.command("list")

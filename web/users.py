@@ -1,18 +1,16 @@
-"""People who sign in: add users, set passwords, send one-time sign-in links (as .eml letters)."""
+"""People who sign in: add users, set passwords, send one-time sign-in links by e-mail."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
-from storage.models import JournalEntry, School, User
+from notifications.signin import render_signin_letter, send_signin_message, signin_message
+from storage.models import JournalEntry, Municipality, School, User
 from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -86,44 +84,49 @@ def add_user(
     return user
 
 
-def signin_letter(*, settings: Settings, user: User, token: str, now: datetime) -> EmailMessage:
-    """The letter with a one-time sign-in link."""
-    link = f"{settings.base_url.rstrip('/')}/signin/link/{token}"
-    minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = user.email
-    message["Subject"] = "Вход в портал «Наставник»"
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.partition("@")[2] or "localhost")
-    message.set_content(
-        "Здравствуйте!\n\n"
-        "Чтобы войти в портал внедрения целевой модели наставничества, откройте ссылку:\n\n"
-        f"{link}\n\n"
-        f"Ссылка действует {minutes} минут и только один раз. Если вы не запрашивали вход, "
-        "просто удалите это письмо.\n"
-    )
-    return message
+def _access(role: str, school: School | None) -> str:
+    """What an invited person may do, as the letter says it («как ответственному в …»)."""
+    if role == "school_admin" and school is not None:
+        return f"как ответственному в {school.short_name}"
+    return {
+        "coordinator": "как муниципальному координатору",
+        "viewer": "для просмотра хода работ",
+    }.get(role, "")
 
 
-def write_letter(*, mail_dir: Path, message: EmailMessage, name: str) -> Path:
-    """Write a letter as an .eml file into the mail folder (when no sender is configured)."""
-    mail_dir.mkdir(parents=True, exist_ok=True)
-    path = mail_dir / f"{name}.eml"
-    path.write_bytes(bytes(message))
-    return path
+def send_signin_link(
+    *, session: Session, settings: Settings, user: User, now: datetime, invitation: bool = False
+) -> str:
+    """Create a one-time link for the user, commit it, and send the letter now; returns where it went.
 
+    The session is committed before the letter leaves (with whatever else it holds, such as the
+    user just added): a link that arrives must already work. If sending fails the committed link
+    is unused and expires by itself; nobody ever saw its token.
 
-def send_signin_link(*, session: Session, settings: Settings, user: User, now: datetime) -> Path:
-    """Create a one-time link for the user and write the letter into settings.mail_dir.
+    Args:
+        session: an open session.
+        settings: base_url for the link; the SMTP server or mail folder; the sender.
+        user: who signs in.
+        now: the moment (the link expires LINK_LIFETIME later).
+        invitation: the letter of a new account (`users add`) rather than one asked for.
 
-    The caller commits (the link is valid only once the transaction is committed).
+    Raises:
+        NastavnikError: the letter was not sent (the server's reason, the transport as ``where``).
     """
     token = create_signin_link(session=session, user=user, now=now)
-    message = signin_letter(settings=settings, user=user, token=token, now=now)
-    safe = re.sub(r"[^A-Za-z0-9]+", "_", user.email)
-    return write_letter(
-        mail_dir=settings.mail_dir,
-        message=message,
-        name=f"signin-{now:%Y%m%dT%H%M%S}-{safe}-{token[:6]}",
+    municipality = session.exec(select(Municipality).order_by(col(Municipality.id))).first()
+    school = session.get(School, user.school_id) if user.school_id else None
+    base = settings.base_url.rstrip("/")
+    letter = render_signin_letter(
+        link=f"{base}/signin/link/{token}",
+        signin_page=f"{base}/signin",
+        valid_until=now + LINK_LIFETIME,
+        timezone=municipality.timezone if municipality else "UTC",
+        municipality=municipality.name if municipality else "",
+        person_name=user.name,
+        invitation=invitation,
+        access=_access(user.role, school),
     )
+    session.commit()
+    message = signin_message(letter=letter, to=user.email, mail_from=settings.mail_from, now=now)
+    return send_signin_message(settings=settings, message=message, to=user.email)

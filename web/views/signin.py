@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from nastavnik.errors import NastavnikError
 from storage.models import User
 from web import pages
 from web.auth import authenticate, end_session, peek_signin_link, start_session, use_signin_link
@@ -103,10 +104,22 @@ def request_link(request: Request, email: str = Form("")) -> Response:
             error="Слишком много запросов. Подождите несколько минут.",
         )
     settings = pages.state(request).settings
-    with pages.db(request) as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is not None and user.active:
-            send_signin_link(session=session, settings=settings, user=user, now=pages.now(request))
+    try:
+        with pages.db(request) as session:
+            user = session.exec(select(User).where(User.email == email)).first()
+            if user is not None and user.active:
+                send_signin_link(
+                    session=session, settings=settings, user=user, now=pages.now(request)
+                )
+    except NastavnikError:
+        # the mail server is down or refused the address: say so, or the person waits in vain
+        return _page(
+            request,
+            email=email,
+            status_code=503,
+            error="Письмо со ссылкой сейчас не удалось отправить: почтовый сервер недоступен или "
+            "не принял адрес. Попробуйте позже или войдите по паролю.",
+        )
     # the same answer whether or not the address is known: the page does not reveal who has an account
     return _page(
         request,
