@@ -119,6 +119,7 @@ def per_task_design(schools: int) -> tuple[float, float, int]:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     from prefect import flow, task
+    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
     from sqlmodel import select
@@ -126,7 +127,6 @@ def per_task_design(schools: int) -> tuple[float, float, int]:
     from definitions.loader import find_roadmap
     from engine.launch import launch_roadmap
     from engine.states import evaluate_state
-    from engine.tick import decide_notifications
     from flows.tick import tick_flow
     from nastavnik.demo import at_nine
     from storage.db import session_scope
@@ -134,19 +134,33 @@ def per_task_design(schools: int) -> tuple[float, float, int]:
 
     now = at_nine(TICK_DAY, "Europe/Moscow")
 
+    engines: dict[str, object] = {}
+
     @task(name="evaluate one step instance")
     def evaluate_one(db_url: str, instance_id: int) -> str:
+        """The least a per-step task must do: read its row, evaluate it, record an overdue notice."""
+        from sqlalchemy import text
+
         from storage.db import make_engine
 
-        with session_scope(make_engine(db_url)) as session:
+        if db_url not in engines:
+            engines[db_url] = make_engine(db_url)
+        engine = engines[db_url]
+        with session_scope(engine) as session:  # type: ignore[arg-type]
             row = session.get(StepInstance, instance_id)
             assert row is not None
             state = evaluate_state(stored=row.state, due=row.due, today=TICK_DAY, blocked=False, remind_before=3)
-            if state == "overdue":
-                decide_notifications(session=session, now=now, units=[row.unit])
+            if state == "overdue" and row.school_id:
+                session.connection().execute(
+                    text("INSERT INTO outbox (key, step_instance_id, level, recipient, municipality_id, school_id, "
+                         "days_late, decided_at, status, attempts) VALUES (:key, :id, 'overdue', :to, 1, :school, 0, "
+                         "CURRENT_TIMESTAMP, 'pending', 0) ON CONFLICT (key) DO NOTHING"),
+                    {"key": f"{row.id}:overdue:{row.school_id}@example.ru", "id": row.id,
+                     "to": f"{row.school_id}@example.ru", "school": row.school_id},
+                )
             return state
 
-    @flow(name="tick-one-task-per-step")
+    @flow(name="tick-one-task-per-step", task_runner=ThreadPoolTaskRunner(max_workers=8))
     def per_step_flow(db_url: str, ids: list[int]) -> int:
         futures = [evaluate_one.submit(db_url, i) for i in ids]
         return len([f.result() for f in futures])
