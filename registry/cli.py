@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
@@ -95,16 +95,16 @@ def registry_import(
     now: NowOption = None,
 ) -> None:
     """Import a school's mentors, mentees or pairs: every row valid, or nothing imported."""
-    from registry.importer import import_registry_file
+    from registry.importer import FileKind, import_registry_file
 
     with _session(now) as (session, moment):
         result = import_registry_file(
             session=session,
-            kind=kind,
+            kind=cast("FileKind", kind),  # checked by the importer
             school_id=school,
             path=file,
             actor=_actor(by),
-            now=moment,  # type: ignore[arg-type]
+            now=moment,
         )
     typer.echo(result.text())
 
@@ -347,7 +347,7 @@ def registry_export(
     now: NowOption = None,
 ) -> None:
     """Export a school's registry in the import format (journaled: names leave the system)."""
-    from registry.export import export_registry
+    from registry.export import ExportFormat, ExportKind, export_registry
     from registry.privacy import LocalOperator
 
     fmt = out.suffix.lower().lstrip(".")
@@ -358,8 +358,8 @@ def registry_export(
             session=session,
             viewer=LocalOperator(email=by),
             school_id=school,
-            kind=kind,  # type: ignore[arg-type]
-            fmt=fmt,  # type: ignore[arg-type]
+            kind=cast("ExportKind", kind),  # checked by the export
+            fmt=cast("ExportFormat", fmt),
             now=moment,
         )
         out.write_bytes(data)

@@ -219,7 +219,7 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
     today = now.astimezone(ZoneInfo(tz)).date()
     registry_schools = select(Mentee.school_id).union(select(Mentor.school_id))
     done = 0
-    for run in list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id))):
+    for run in list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id)))):
         rules = {
             step.code: step.completes_from
             for step in run_definition(run)[0].roadmap.steps
@@ -235,7 +235,7 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
                     col(StepInstance.step_code).in_(list(rules)),
                     col(StepInstance.school_id).in_(registry_schools),
                 )
-                .order_by(StepInstance.unit, StepInstance.step_code, StepInstance.occurrence)
+                .order_by(StepInstance.unit, StepInstance.step_code, col(StepInstance.occurrence))
             )
         )
         candidates = _open_windows(instances, today=today, tz=tz)

@@ -85,7 +85,7 @@ def _pair_rows(session: Session, school_id: str) -> tuple[list[str], list[list[s
     for pair in session.exec(
         select(MentorshipPair)
         .where(MentorshipPair.school_id == school_id, MentorshipPair.status != "cancelled")
-        .order_by(MentorshipPair.id)
+        .order_by(col(MentorshipPair.id))
     ):
         pair_mentors = session.exec(
             select(PairMentor.mentor_id).where(PairMentor.pair_id == pair.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine.actions import Actor
 from nastavnik.errors import NastavnikError
@@ -23,7 +23,7 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 def list_forms(session: Session, *, active_only: bool = False) -> list[MentorshipForm]:
     """The municipality's forms in their order."""
-    query = select(MentorshipForm).order_by(MentorshipForm.position, MentorshipForm.code)
+    query = select(MentorshipForm).order_by(col(MentorshipForm.position), MentorshipForm.code)
     if active_only:
         query = query.where(MentorshipForm.active == True)  # noqa: E712  (SQL, not Python)
     return list(session.exec(query))

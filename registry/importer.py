@@ -326,20 +326,18 @@ def import_pairs(
     for row_number, raw in table.rows:
         problems_before = len(table.problems)
         person_ids: dict[str, int | None] = {}
-        for column, kind, by_name, by_id in (
-            ("mentor", "mentor", mentor_names, mentors),
-            ("mentee", "mentee", mentee_names, mentees),
-        ):
+        lookups: tuple[tuple[Kind, dict[str, Any], dict[int, Any]], ...] = (
+            ("mentor", mentor_names, mentors),
+            ("mentee", mentee_names, mentees),
+        )
+        for column, by_name, by_id in lookups:
             person_ids[column] = None
             if not raw.get(column, "").strip():
                 table.problem(row_number, column, "не заполнено")
                 continue
             try:
                 person_ids[column] = _find_person(
-                    raw[column],
-                    kind=kind,
-                    by_name=by_name,
-                    by_id=by_id,  # type: ignore[arg-type]
+                    raw[column], kind=column, by_name=by_name, by_id=by_id
                 )
             except Invalid as error:
                 table.problem(row_number, column, str(error))
@@ -467,7 +465,7 @@ def _signature(draft: PairDraft, form_code: str) -> tuple[Any, ...]:
 
 def _existing_pairs(session: Session, school_id: str) -> set[tuple[Any, ...]]:
     pairs = {
-        pair.id: pair
+        pair.id or 0: pair
         for pair in session.exec(
             select(MentorshipPair).where(
                 MentorshipPair.school_id == school_id, MentorshipPair.status != "cancelled"

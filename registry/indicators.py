@@ -246,7 +246,7 @@ def _value(measure: str, year: int, numerator: int, denominator: int | None) -> 
 def roadmap_targets(session: Session, year: int) -> dict[str, tuple[str, str, float | None]]:
     """measure → (indicator code, title, target of ``year``) from the launched roadmaps."""
     targets: dict[str, tuple[str, str, float | None]] = {}
-    for run in session.exec(select(RoadmapRun).order_by(RoadmapRun.id)):
+    for run in session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))):
         for indicator in run_definition(run)[0].roadmap.indicators:
             if indicator.measure is None or indicator.measure in targets:
                 continue

@@ -166,7 +166,7 @@ def _names(session: Session, item: SchoolRegistry, today: date) -> None:
         session.exec(
             select(MentorshipPair)
             .where(MentorshipPair.school_id == item.school_id, *active_clause(today))
-            .order_by(MentorshipPair.id)
+            .order_by(col(MentorshipPair.id))
         )
     )
     ids = [p.id for p in pairs]

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -85,7 +86,7 @@ class PairLoad:
             self.by_mentee_form[(mentee_id, form_code)] = pair_id
 
 
-def active_clause(today: date) -> list[object]:
+def active_clause(today: date) -> list[Any]:
     """SQL conditions of an active pair on ``today``."""
     return [MentorshipPair.status == "active", col(MentorshipPair.end_date) >= today]
 
@@ -104,7 +105,7 @@ def load_of(session: Session, school_id: str, today: date) -> PairLoad:
             select(PairMentee.pair_id, func.count())
             .join(Mentee, col(Mentee.id) == PairMentee.mentee_id)
             .where(col(PairMentee.pair_id).in_(pair_ids), col(Mentee.removed_at).is_(None))
-            .group_by(PairMentee.pair_id)
+            .group_by(col(PairMentee.pair_id))
         ).all()
     )
     for pair_id, mentor_id in session.exec(

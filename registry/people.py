@@ -60,7 +60,9 @@ def model_of(kind: Kind) -> type[Mentor] | type[Mentee]:
 
 def get_person(session: Session, kind: Kind, person_id: int) -> Person:
     """A person by kind and id (removed ones too); a clear error when there is none."""
-    person = session.get(model_of(kind), person_id)
+    person: Person | None = (
+        session.get(Mentor, person_id) if kind == "mentor" else session.get(Mentee, person_id)
+    )
     if person is None:
         raise NastavnikError(f"no {kind} with id {person_id}", where="PERSON")
     return person
@@ -81,11 +83,18 @@ def name_key(full_name: str) -> str:
 
 def people_by_name(session: Session, kind: Kind, school_id: str) -> dict[str, Person]:
     """The school's present (not removed) people of a kind by ``name_key``."""
-    model = model_of(kind)
-    rows = session.exec(
-        select(model).where(model.school_id == school_id, col(model.removed_at).is_(None))
-    )
-    return {name_key(person.full_name): person for person in rows}
+    found: dict[str, Person] = {}
+    if kind == "mentor":
+        for mentor in session.exec(
+            select(Mentor).where(Mentor.school_id == school_id, col(Mentor.removed_at).is_(None))
+        ):
+            found[name_key(mentor.full_name)] = mentor
+    else:
+        for mentee in session.exec(
+            select(Mentee).where(Mentee.school_id == school_id, col(Mentee.removed_at).is_(None))
+        ):
+            found[name_key(mentee.full_name)] = mentee
+    return found
 
 
 def check_person(
