@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, task
+from prefect import flow
 
-from definitions.loader import find_roadmap
-from engine.launch import launch_roadmap
-from storage.db import make_engine, session_scope
-
-
-@task(name="create step instances for the schools")
-def create_instances_task(
-    db_url: str, roadmap_id: str, now: datetime, by: str, schools: list[str] | None
-) -> dict[str, object]:
-    with session_scope(make_engine(db_url)) as session:
-        result = launch_roadmap(
-            session=session, loaded=find_roadmap(roadmap_id), now=now, by=by, schools=schools
-        )
-    return {
-        "run_id": result.run_id,
-        "created": result.created,
-        "instances_added": result.instances_added,
-        "schools": result.schools,
-        "messages": result.messages,
-    }
+from tasks.launch import create_instances_task
 
 
 @flow(name="launch")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow
 from prefect.futures import PrefectFuture
 from sqlmodel import select
 
@@ -17,12 +17,7 @@ from engine.runs import run_definition
 from engine.status import run_status
 from storage.db import make_engine, session_scope
 from storage.models import RoadmapRun
-
-
-@task(name="evaluate step")
-def evaluate_step_task(code: str, state: str, blocked_by: list[str]) -> str:
-    """The step's state at the flow's moment (already evaluated; the task makes it a graph node)."""
-    return state
+from tasks.school import evaluate_step_task
 
 
 @flow(name="school-roadmap")
