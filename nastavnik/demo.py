@@ -356,7 +356,50 @@ def run_demo(
         result.ticks.append(summary)
         echo(summary.text())
         echo("")
+    echo(registry_summary(engine=engine, workdir=workdir))
     return result
+
+
+def registry_summary(*, engine: Engine, workdir: Path) -> str:
+    """What the demo's registry holds and closed, and the commands to look at it."""
+    from sqlalchemy import func
+
+    from registry.listing import list_registry
+    from registry.privacy import LocalOperator
+    from storage.models import JournalEntry
+
+    now = at_nine(demo_data.DEMO_NOW, demo_data.MUNICIPALITY["timezone"])
+    with session_scope(engine) as session:
+        schools = [
+            s
+            for s in list_registry(session=session, viewer=LocalOperator(), now=now)
+            if s.counts.mentors
+        ]
+        closed = session.exec(
+            select(JournalEntry.step_code, func.count())
+            .where(JournalEntry.actor == "system", JournalEntry.source == "registry")
+            .group_by(JournalEntry.step_code)
+            .order_by(JournalEntry.step_code)
+        ).all()
+    waiting = next(s for s in schools if s.counts.unpaired)
+    first_waiting = (waiting.mentees or [])[0].ref.split(":")[1] if waiting.mentees else "ID"
+    day = demo_data.DEMO_NOW.isoformat()
+    order = next(iter(sorted((workdir / "files").glob("*-order_pairs.docx"))), None)
+    lines = [
+        f"registry (реестр наставничества): {len(schools)} schools keep one — "
+        f"{sum(s.counts.mentors for s in schools)} mentors, "
+        f"{sum(s.counts.mentees for s in schools)} mentees, "
+        f"{sum(s.counts.active_pairs for s in schools)} active pairs; "
+        f"{sum(s.counts.unpaired for s in schools)} mentees wait for a mentor",
+        "steps closed «по данным реестра» at the ticks: "
+        + ", ".join(f"{code} ×{count}" for code, count in closed),
+        f"  nastavnik registry list --unpaired --now {day}   # who waits for a mentor",
+        f"  nastavnik registry suggest {first_waiting} --now {day}        # mentors for one of them, and why",
+        f"  nastavnik indicators --now {day}                 # actual values per school",
+    ]
+    if order is not None:
+        lines.append(f"  {order}   # an order on pairs from the registry")
+    return "\n".join(lines) + "\n"
 
 
 def _admin_email(school_id: str) -> str:
