@@ -17,7 +17,8 @@ Data shape per template (field: type; «?» marks an optional field):
   roadmap_period («2022–2024 годы»), publish_deadline: date, basis_act?: Act.
 - ``regulation``: ``Regulation`` — approval: Act (the order approving it), forms?: list[str].
 - ``order_pairs``: ``OrderPairs`` — number, date, academic_year («2022–2023»), plans_deadline:
-  date, curator: Person, pairs: list[Pair] (from ``documents.pairs_csv.read_pairs_csv``).
+  date, curator: Person, pairs: list[Pair] (from the school's registry, registry/documents.py, or
+  a CSV read by ``documents.pairs_csv.read_pairs_csv``).
 - ``order_municipal_implementation``: ``OrderMunicipalImplementation`` — document_kind
   («распоряжение»|«приказ»), number, date, roadmap_period, coordinator: Person,
   curators_deadline: date, documents_deadline: date.
@@ -28,8 +29,9 @@ Data shape per template (field: type; «?» marks an optional field):
 - ``protocol``: ``Protocol`` — body («муниципального методического совета», genitive), number,
   date, chair, secretary (full names), attendees?: list[str], attendees_count?: int,
   agenda: list[AgendaItem].
-- ``mentor_registry``: ``MentorRegistry`` — as_of: date, mentors: list[MentorEntry].
-- ``mentee_registry``: ``MenteeRegistry`` — as_of: date, mentees: list[MenteeEntry].
+- ``mentor_registry``: ``MentorRegistry`` — as_of: date, mentors: list[MentorEntry] (from the
+  registry when the school keeps one).
+- ``mentee_registry``: ``MenteeRegistry`` — as_of: date, mentees: list[MenteeEntry] (likewise).
 """
 
 from __future__ import annotations
