@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from engine.actions import mark_done
 from engine.runs import run_definition
+from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, plural_ru
 from registry.journal import SYSTEM
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee
@@ -208,7 +209,9 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
     """Mark done the open steps whose registry rule holds at ``now``; returns how many.
 
     Cheap when nothing applies: one query finds whether any school has registry data, one per run
-    finds the open instances of steps with ``completes_from``.
+    finds the instances of steps with ``completes_from``. A step changed by someone at the same
+    moment (engine.actions refuses the lost update and rolls back) ends the pass with 0: the tick
+    goes on, and the next one marks the steps.
     """
     has_data = session.exec(select(Mentee.id).limit(1)).first() is not None or (
         session.exec(select(Mentor.id).limit(1)).first() is not None
@@ -252,17 +255,25 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
             )
             if moment is None:
                 continue
-            mark_done(
-                session=session,
-                run=run,
-                code=instance.step_code,
-                school=instance.school_id,
-                actor=SYSTEM,
-                now=now,
-                # not before the roadmap existed, not after now
-                at=min(max(moment, run.launched_at or moment), now),
-                evidence=evidence,
-                occurrence=instance.occurrence,
-            )
+            try:
+                mark_done(
+                    session=session,
+                    run=run,
+                    code=instance.step_code,
+                    school=instance.school_id,
+                    actor=SYSTEM,
+                    now=now,
+                    # not before the roadmap existed, not after now
+                    at=min(max(moment, run.launched_at or moment), now),
+                    evidence=evidence,
+                    occurrence=instance.occurrence,
+                )
+            except NastavnikError:
+                if not session.in_transaction():
+                    # engine.actions refused a lost update and rolled the transaction back:
+                    # nothing of this pass was kept, the next tick does it again
+                    return 0
+                continue  # resolved by someone else meanwhile: nothing to do
+
             done += 1
     return done
