@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_engine.py --sizes 100,1000,40000 --prefect-schools 20
 	$(BIN)/python benchmarks/bench_documents.py
+	$(BIN)/python benchmarks/bench_letters.py
 
 clean:
 	rm -rf $(VENV) demo nastavnik.db mail files test-artifacts
