@@ -102,7 +102,7 @@ def encoded_address(text: str) -> str:
 
 def _base64_part(content_type: str, body: str) -> bytes:
     encoded = binascii.b2a_base64(body.encode("utf-8"), newline=False)
-    lines = b"\r\n".join(encoded[i : i + _LINE] for i in range(0, len(encoded), _LINE))
+    lines = b"\r\n".join([encoded[i : i + _LINE] for i in range(0, len(encoded), _LINE)])
     head = f'Content-Type: {content_type}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
     return head.encode("ascii") + lines + b"\r\n"
 

@@ -137,15 +137,19 @@ def step_url(base_url: str, item: LetterItem) -> str:
     return f"{base}/municipality/steps/{item.run_id}/{code}"
 
 
+# a digest to the head repeats the same few due dates for every school
+_working_days = lru_cache(maxsize=1024)(working_days_between)
+
+
 def _lateness(item: LetterItem, today: date) -> tuple[str, int]:
     if item.level in OVERDUE_LEVELS:
-        late = working_days_between(item.due, today)
+        late = _working_days(item.due, today)
         if late <= 0:
             return "срок истёк", 0
         return f"просрочено на {working_days_ru(late)}", late
     if item.due == today:
         return "срок — сегодня", 0
-    left = working_days_between(today, item.due)
+    left = _working_days(today, item.due)
     if left <= 0:
         return "рабочих дней до срока не осталось", 0
     verb = plural_ru(left, "остался", "осталось", "осталось")
