@@ -47,7 +47,10 @@ def _engine(url: str, schema: str | None):  # type: ignore[no-untyped-def]
 
     if schema:
         return make_engine(
-            url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=20
+            url,
+            connect_args={"options": f"-csearch_path={schema}", "application_name": schema},
+            pool_size=20,
+            max_overflow=20,
         )
     return make_engine(url)
 
@@ -223,16 +226,21 @@ async def _round(
     return time.perf_counter() - started, latencies, failures
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes (0 for those gone)."""
-    total = 0
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes (those gone are left out)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+        found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return found
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings; a process born in between counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _children(pid: int) -> list[int]:
@@ -245,17 +253,18 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _postgres_pids() -> list[int]:
-    """PostgreSQL's processes on this machine (its backends do the queries)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+def _postgres_pids(url: str, schema: str | None) -> list[int]:
+    """The PostgreSQL backends serving this benchmark (tagged with the schema as application_name),
+    so that other users of the same server are not counted."""
+    if schema is None:
+        return []
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (schema,)
+        ).fetchall()
+    return [pid for (pid,) in rows]
 
 
 def _p(values: list[float], q: float) -> float:
@@ -343,24 +352,23 @@ def main() -> int:
             )
             _reopen(args.url, schema)
             portal_pids = _children(server.pid)
-            postgres_pids = _postgres_pids() if schema else []
             for number in range(1, args.rounds + 1):
                 requests = _requests(jobs, _versions(args.url, schema))
                 before = (
-                    _cpu_seconds(portal_pids),
-                    _cpu_seconds(postgres_pids),
+                    _cpu_of(portal_pids),
+                    _cpu_of(_postgres_pids(args.url, schema)),
                     time.process_time(),
                 )
                 elapsed, latencies, failures = asyncio.run(_round(port, requests, args.concurrency))
-                after = (
-                    _cpu_seconds(portal_pids),
-                    _cpu_seconds(postgres_pids),
-                    time.process_time(),
-                )
+                spent = {
+                    "portal": _spent(before[0], _cpu_of(portal_pids)),
+                    "postgres": _spent(before[1], _cpu_of(_postgres_pids(args.url, schema))),
+                    "client": time.process_time() - before[2],
+                }
                 _reopen(args.url, schema)
                 count = len(latencies)
-                for key, start, end in zip(cpu, before, after, strict=True):
-                    cpu[key].append((end - start) / count * 1000)
+                for key, seconds in spent.items():
+                    cpu[key].append(seconds / count * 1000)
                 rates.append(count / elapsed)
                 p50s.append(_p(latencies, 0.50) * 1000)
                 p99s.append(_p(latencies, 0.99) * 1000)
