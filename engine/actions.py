@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -182,11 +182,12 @@ def mark_done(
     )
 
 
+_STEP_TABLE: Table = StepInstance.__table__  # type: ignore[attr-defined]
 _DONE = (
-    update(StepInstance.__table__)  # type: ignore[arg-type]
+    update(_STEP_TABLE)
     .where(
-        StepInstance.__table__.c.id == bindparam("instance_id"),  # type: ignore[attr-defined]
-        StepInstance.__table__.c.version == bindparam("version"),  # type: ignore[attr-defined]
+        _STEP_TABLE.c.id == bindparam("instance_id"),
+        _STEP_TABLE.c.version == bindparam("version"),
     )
     .values(
         state=bindparam("state"),
@@ -199,7 +200,7 @@ _DONE = (
         tick_dirty=True,
     )
 )
-_JOURNAL = insert(JournalEntry.__table__)  # type: ignore[arg-type]
+_JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
 
 
 def mark_instance_done(

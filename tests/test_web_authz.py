@@ -120,6 +120,62 @@ def test_step_actions_are_allowed_only_to_the_coordinator_and_the_schools_own_ad
     _expect(response, allowed=_allowed(role, target), role=role, before=before, portal=portal)
 
 
+def _any_instance(portal: Portal, *, school: str | None, code: str) -> StepInstance:
+    with session_scope(portal.engine) as session:
+        instance = session.exec(
+            select(StepInstance).where(
+                StepInstance.unit == (school or ""), StepInstance.step_code == code
+            )
+        ).first()
+        assert instance is not None
+        return instance
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_step_instances_page_is_shown_only_to_those_who_see_its_school(
+    portal: Portal, clients: dict[str, TestClient], role: str, target: str
+) -> None:
+    instance = _any_instance(
+        portal, school=TARGETS[target], code="1.2" if target == "municipality" else "1.5"
+    )
+    response = clients[role].get(f"/instances/{instance.id}")
+    if role == "anonymous":
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin")
+    elif role in ("coordinator", "viewer") or (role == "school_admin" and target == "own"):
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+DOCUMENTS = {
+    # target: (step, template, the form's fields)
+    "own": ("1.5", "order_curator_appointment", {"number": "41-од", "date": "2022-05-19"}),
+    "other": ("1.5", "order_curator_appointment", {"number": "41-од", "date": "2022-05-19"}),
+    "municipality": (
+        "1.2",
+        "order_municipal_implementation",
+        {"number": "12-р", "date": "2022-05-19", "curators_deadline": "2022-06-01"},
+    ),
+}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("role", ROLES)
+def test_documents_are_generated_only_by_the_coordinator_and_the_schools_own_admin(
+    portal: Portal, clients: dict[str, TestClient], role: str, target: str
+) -> None:
+    client = clients[role]
+    code, template, fields = DOCUMENTS[target]
+    instance = _any_instance(portal, school=TARGETS[target], code=code)
+    before = _snapshot(portal)
+    response = client.post(
+        f"/instances/{instance.id}/documents",
+        data={"csrf_token": _token(client), "template_id": template, **fields},
+    )
+    _expect(response, allowed=_allowed(role, target), role=role, before=before, portal=portal)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", ["all", "own", "other"])
 def test_only_the_coordinator_sets_dates_of_unscheduled_steps(

@@ -39,7 +39,31 @@ def run_portal(
     beside the Prefect schedule. The child is stopped when this process exits.
     """
     if workers > 1:
-        command = [
+        process = start_portal_workers(host, port, workers=workers, log_level=log_level)
+        atexit.register(_stop, process)
+        try:
+            process.wait()
+        finally:
+            _stop(process)
+        return
+    import uvicorn
+
+    uvicorn.run(
+        app_from_settings(),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def start_portal_workers(
+    host: str, port: int, *, workers: int, log_level: str = "info"
+) -> subprocess.Popen[bytes]:
+    """Start uvicorn's supervisor with ``workers`` processes as a child; the caller stops it."""
+    return subprocess.Popen(
+        [
             sys.executable,
             "-m",
             "uvicorn",
@@ -56,22 +80,6 @@ def run_portal(
             "--no-proxy-headers",
             "--no-server-header",
         ]
-        process = subprocess.Popen(command)
-        atexit.register(_stop, process)
-        try:
-            process.wait()
-        finally:
-            _stop(process)
-        return
-    import uvicorn
-
-    uvicorn.run(
-        app_from_settings(),
-        host=host,
-        port=port,
-        log_level=log_level,
-        proxy_headers=False,
-        server_header=False,
     )
 
 
