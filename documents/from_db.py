@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from documents.registry import get_template
 from documents.render import RenderedDocument, render_document
@@ -239,10 +239,10 @@ def render_for_step(
             .where(
                 StepInstance.run_id == run.id,
                 StepInstance.step_code == step_code,
-                StepInstance.unit.in_([unit, ""]),
+                col(StepInstance.unit).in_([unit, ""]),
             )
-            .order_by(StepInstance.occurrence)
-        ).first()  # type: ignore[attr-defined]
+            .order_by(col(StepInstance.occurrence))
+        ).first()
         instance_id = instance.id if instance else None
     session.add(
         GeneratedDocument(

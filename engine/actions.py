@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
@@ -65,7 +65,7 @@ def _instances(
                 StepInstance.unit == unit,
                 StepInstance.step_code == code,
             )
-            .order_by(StepInstance.occurrence)
+            .order_by(col(StepInstance.occurrence))
         )
     )
 
@@ -111,7 +111,7 @@ def _apply(
     before = instance.state
     result = session.execute(
         update(StepInstance)
-        .where(StepInstance.id == instance.id, StepInstance.version == instance.version)
+        .where(col(StepInstance.id) == instance.id, col(StepInstance.version) == instance.version)
         .values(**values, version=instance.version + 1, updated_at=now, tick_dirty=True)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

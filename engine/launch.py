@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Column,
     Date,
@@ -205,7 +207,7 @@ def _insert_instances(
             "run_id, school_id, unit, step_code, scope, occurrence, start, due, state, version, "
             "updated_at, tick_dirty"
         )
-        params = [
+        params: list[BindParameter[Any]] = [
             bindparam("run_id", run_id),
             bindparam("now", now, type_=UTCDateTime()),
             bindparam("dirty", dirty, type_=Boolean()),

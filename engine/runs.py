@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from definitions.compiler import compile_roadmap
 from definitions.deadlines import Schedule
@@ -27,7 +27,7 @@ def run_definition(run: RoadmapRun) -> tuple[RoadmapFile, dict[str, Schedule]]:
 
 def find_run(session: Session, roadmap_id: str | None) -> RoadmapRun:
     """The run of this roadmap, or the only run when no id is given."""
-    runs = list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id)))
+    runs = list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))))
     if roadmap_id is not None:
         for run in runs:
             if run.roadmap_id == roadmap_id:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Column,
     Connection,
@@ -121,16 +123,15 @@ class TickPlan:
 
     def ranges(self) -> list[tuple[date, date]]:
         """The distinct, merged (from, until] windows over all steps and levels."""
-        spans = sorted(
-            {
-                (row[f"{level}_from"], row[f"{level}_until"])
-                for row in self.rows
-                for level in LEVELS
-                if row[f"{level}_until"] > row[f"{level}_from"]  # type: ignore[operator]
-            }
-        )
+        spans: set[tuple[date, date]] = set()
+        for row in self.rows:
+            for level in LEVELS:
+                low, high = row[f"{level}_from"], row[f"{level}_until"]
+                assert isinstance(low, date) and isinstance(high, date)
+                if high > low:
+                    spans.add((low, high))
         merged: list[tuple[date, date]] = []
-        for low, high in spans:  # type: ignore[misc]
+        for low, high in sorted(spans):
             if merged and low <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], high))
             else:
@@ -372,7 +373,7 @@ def _decide_level(
         f"{school_condition}"
         "ON CONFLICT (key) DO NOTHING"
     )
-    params = [
+    params: list[BindParameter[Any]] = [
         bindparam("now", plan.now, type_=UTCDateTime()),
         bindparam("today", plan.today, type_=Date()),
         bindparam("municipality_id", plan.municipality_id),

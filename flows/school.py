@@ -35,13 +35,13 @@ def school_roadmap_flow(
             first[view.code] = view
     futures: dict[str, PrefectFuture[str]] = {}
     for step in _dependency_order(roadmap.steps):
-        view = first.get(step.code)
-        if view is None:
+        chosen = first.get(step.code)
+        if chosen is None:
             continue
         waits = [futures[code] for code in step.depends_on if code in futures]
         futures[step.code] = evaluate_step_task.with_options(
             task_run_name=f"{step.code} {step.title[:48]}"
-        ).submit(step.code, view.state, view.blocked_by, wait_for=waits)
+        ).submit(step.code, chosen.state, chosen.blocked_by, wait_for=waits, return_state=False)
     return {code: future.result() for code, future in futures.items()}
 
 

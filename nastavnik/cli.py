@@ -134,7 +134,7 @@ def roadmap_list(
         loaded = load_roadmaps(_extra_dir())
     except NastavnikError as error:
         _fail(str(error))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": item.roadmap.id,
             "title": item.roadmap.title,
@@ -490,7 +490,7 @@ def status(
     now: NowOption = None,
 ) -> None:
     """The schools × steps matrix at a moment, with counts."""
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from engine.status import run_status, status_json
     from nastavnik.tables import render_status
@@ -501,7 +501,7 @@ def status(
     with Session(engine) as session:
         if school is not None and session.get(School, school) is None:
             _fail(f"--school: unknown school {school!r}")
-        runs = list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id)))
+        runs = list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))))
         if roadmap is not None:
             runs = [r for r in runs if r.roadmap_id == roadmap]
             if not runs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from definitions.deadlines import Schedule
 from definitions.schema import Roadmap
 from nastavnik.russian import format_date_ru, format_schedule_ru
@@ -53,7 +55,7 @@ def cell_state(states: list[str]) -> str:
     return min(states, key=_PRIORITY.index) if states else "open"
 
 
-def render_status(status: object, schools: dict[str, object]) -> None:
+def render_status(status: object, schools: Mapping[str, object]) -> None:
     """Print a run as a steps × schools matrix (steps down, schools across) with counts both ways."""
     from collections import Counter, defaultdict
 

@@ -32,7 +32,7 @@ class ImportResult:
 
 def get_municipality(session: Session) -> Municipality:
     """The database's municipality; a clear error when `nastavnik init` has not been run."""
-    municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
+    municipality = session.exec(select(Municipality).order_by(col(Municipality.id))).first()
     if municipality is None:
         raise NastavnikError(
             "no municipality yet: run `nastavnik init --municipality NAME --tz ZONE` first"
@@ -64,7 +64,7 @@ def init_municipality(
     for label, email in (("--coordinator", coordinator), ("--head", head)):
         if email is not None and not _EMAIL.match(email):
             raise NastavnikError(f"{email!r} is not an e-mail address", where=label)
-    municipality = session.exec(select(Municipality).order_by(Municipality.id)).first()
+    municipality = session.exec(select(Municipality).order_by(col(Municipality.id))).first()
     if municipality is None:
         if not name:
             raise NastavnikError(
