@@ -12,6 +12,7 @@ from web.views import (
     launch,
     matrix,
     progress,
+    registry,
     school,
     schools_import,
     signin,
@@ -32,4 +33,5 @@ ALL_ROUTERS = [
     schools_import.router,
     export.router,
     calendar.router,
+    registry.router,
 ]

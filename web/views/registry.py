@@ -1,0 +1,163 @@
+"""The mentorship registry (реестр наставничества) on the portal: the overview and a school's page.
+
+A school's page lists its mentors, mentees and pairs, with the mentees whose request still waits
+(«продолжить поиск наставника») highlighted and counted. A viewer gets the counts alone: the
+names are never read for them (``registry.listing`` with ``registry.privacy``). The forms live in
+registry_people.py, registry_pairs.py, registry_files.py and registry_indicators.py; this
+module's ``router`` carries them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from nastavnik.russian import format_date_ru
+from registry.listing import SchoolRegistry, list_registry
+from registry.models import MentorshipPair
+from registry.pairing import end_pair
+from registry.values import FieldErrors, Invalid, read_date
+from web import pages
+from web.views import registry_files, registry_indicators, registry_pairs, registry_people
+from web.views.registry_scope import (
+    Scope,
+    context_of,
+    first_upper,
+    form_text,
+    school_pair,
+    school_scope,
+    with_not_found,
+)
+
+router = APIRouter()
+for _part in (registry_pairs, registry_files, registry_indicators, registry_people):
+    router.include_router(_part.router)
+
+END_STATUSES = {"finished": "завершена (программа выполнена)", "cancelled": "прекращена досрочно"}
+
+
+@router.get("/registry")
+def registry_overview(request: Request) -> Response:
+    """Every school's registry in numbers (coordinator, viewer); a school admin goes to theirs."""
+    with pages.db(request) as session:
+        user = pages.require_user(request, session)
+        if user.role == "school_admin" and user.school_id:
+            return pages.redirect(request, f"/schools/{user.school_id}/registry")
+        schools = list_registry(session=session, viewer=user, now=pages.now(request))
+    totals = {
+        name: sum(getattr(s.counts, name) for s in schools)
+        for name in ("mentors", "mentees", "with_request", "unpaired", "active_pairs")
+    }
+    return pages.render(
+        request,
+        "registry_overview.html",
+        {"title": "Реестр наставничества", "schools": schools, "totals": totals},
+    )
+
+
+def render_school_registry(
+    request: Request,
+    session: Session,
+    scope: Scope,
+    *,
+    pair_errors: dict[int, dict[str, str]] | None = None,
+    pair_values: dict[int, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The school's registry page (again with a pair's end-form errors, when there are some)."""
+    (item,) = list_registry(
+        session=session, viewer=scope.user, now=pages.now(request), school_id=scope.school.id
+    )
+    context: dict[str, Any] = context_of(
+        scope,
+        title=f"Реестр наставничества — {scope.school.short_name}",
+        registry=item,
+        waiting=[m for m in item.mentees or [] if m.note],
+        pair_versions=_pair_versions(session, item),
+        pair_errors=pair_errors or {},
+        pair_values=pair_values or {},
+        end_statuses=END_STATUSES,
+    )
+    return pages.render(request, "registry_school.html", context, status_code=status_code)
+
+
+def _pair_versions(session: Session, item: SchoolRegistry) -> dict[int, int]:
+    if not item.pairs:
+        return {}
+    ids = [p.id for p in item.pairs]
+    return dict(
+        session.exec(  # type: ignore[call-overload]
+            select(MentorshipPair.id, MentorshipPair.version).where(col(MentorshipPair.id).in_(ids))
+        ).all()
+    )
+
+
+@router.get("/schools/{school_id}/registry")
+@with_not_found
+def school_registry(request: Request, school_id: str) -> Response:
+    with pages.db(request) as session:
+        scope = school_scope(request, session, school_id)
+        return render_school_registry(request, session, scope)
+
+
+@router.post("/schools/{school_id}/registry/pairs/{pair_id}/end")
+@with_not_found
+def end_pair_view(request: Request, school_id: str, pair_id: int) -> Response:
+    """Finish or cancel an active pair from a day (today by default), against the version shown."""
+    raw = form_text(request)
+    values = {name: raw.get(name, "") for name in ("status", "on", "version")}
+    errors: dict[str, str] = {}
+    status = values["status"] or "finished"
+    if status not in END_STATUSES:
+        errors["status"] = "Выберите: завершена или прекращена."
+    scope: Scope | None = None
+    try:
+        with pages.db(request) as session:
+            scope = school_scope(request, session, school_id, need="change")
+            pair = school_pair(session, pair_id, school_id)
+            day = scope.today
+            if values["on"]:
+                try:
+                    day = read_date(values["on"])
+                except Invalid as invalid:
+                    errors["on"] = first_upper(str(invalid))
+            if "on" not in errors and day > scope.today:
+                errors["on"] = "Дата окончания не может быть позже сегодняшней."
+            if pair.status != "active":
+                errors["form"] = "Пара уже не действует: обновите страницу."
+            elif not values["version"].isdigit() or int(values["version"]) != pair.version:
+                errors["form"] = (
+                    "Кто-то изменил эту пару, пока страница была открыта: посмотрите её "
+                    "нынешнее состояние и повторите, если нужно."
+                )
+            if errors:
+                raise FieldErrors(errors)
+            end_pair(
+                session=session,
+                pair_id=pair_id,
+                actor=pages.actor(request, scope.user),
+                now=pages.now(request),
+                status=status,
+                on=day,
+            )
+    except FieldErrors as error:
+        assert scope is not None
+        # end_pair names the day «end_date»; on this form it is the field «on»
+        problems = {
+            ("on" if name == "end_date" else name): first_upper(message)
+            for name, message in error.problems.items()
+        }
+        with pages.db(request) as session:
+            return render_school_registry(
+                request,
+                session,
+                scope,
+                pair_errors={pair_id: problems},
+                pair_values={pair_id: values},
+                status_code=409 if "form" in problems else 400,
+            )
+    word = "завершена" if status == "finished" else "прекращена"
+    return pages.redirect(request, scope.page, f"Пара № {pair_id} {word} с {format_date_ru(day)}.")

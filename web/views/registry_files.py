@@ -1,0 +1,215 @@
+"""A school's registry in and out as files: import (CSV/XLSX, all or nothing) and export.
+
+The upload is checked (type, size, content) like web/uploads.py, saved to a temporary file and
+handed to ``registry.importer``; every row and column problem is shown on the page and nothing
+is saved while any row is wrong. Exports carry names, so only those who see names may download
+them, and ``registry.export`` journals each one (who, from where, what, how many rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+
+from nastavnik.errors import NastavnikError
+from registry.export import export_registry
+from registry.importer import import_registry_file
+from web import pages
+from web.messages import russian_reason
+from web.views.registry_scope import (
+    NotFound,
+    Scope,
+    context_of,
+    form_text,
+    school_scope,
+    with_not_found,
+)
+
+router = APIRouter()
+MAX_FILE = 5 * 1024 * 1024
+FileKind = Literal["mentors", "mentees", "pairs"]
+KINDS: dict[str, str] = {
+    "mentors": "наставники",
+    "mentees": "наставляемые",
+    "pairs": "пары и группы",
+}
+XLSX_MAGIC = b"PK\x03\x04"
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+# the file reader's messages (storage/schools.py, written for the CLI), worded for this page
+_READER = (
+    (
+        "cannot read the XLSX file",
+        "Не удалось прочитать файл XLSX: он повреждён или это не книга Excel.",
+    ),
+    ("the file is empty", "Файл пустой: нужна строка заголовков и строки данных под ней."),
+    ("expected a .csv or .xlsx file", "Нужен файл .csv или .xlsx."),
+)
+
+
+def _page(
+    request: Request,
+    scope: Scope,
+    *,
+    kind: str = "",
+    errors: dict[str, str] | None = None,
+    problems: list[str] | None = None,
+    summary: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = context_of(
+        scope,
+        title="Импорт реестра из файла",
+        kinds=KINDS,
+        kind=kind,
+        errors=errors or {},
+        problems=problems or [],
+        summary=summary,
+    )
+    return pages.render(request, "registry_import.html", context, status_code=status_code)
+
+
+@router.get("/schools/{school_id}/registry/import")
+@with_not_found
+def import_form(request: Request, school_id: str) -> Response:
+    with pages.db(request) as session:
+        scope = school_scope(request, session, school_id, need="change")
+    return _page(request, scope)
+
+
+def check_file(file_name: str, data: bytes) -> str | None:
+    """Why an upload cannot be a registry file (None when it may be): type, size, content."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return "Нужен файл .csv или .xlsx (в Excel: «Сохранить как» → «Книга Excel» или «CSV»)."
+    if not data:
+        return "Файл пустой."
+    if len(data) > MAX_FILE:
+        return "Файл больше 5 МБ: в реестре школы столько строк не бывает — проверьте файл."
+    if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
+        return "Содержимое файла не похоже на XLSX (книгу Excel)."
+    if suffix == ".csv":
+        if b"\x00" in data:
+            return "Содержимое файла не похоже на CSV: это не текст."
+        for encoding in ("utf-8-sig", "cp1251"):
+            try:
+                data.decode(encoding)
+                return None
+            except UnicodeDecodeError:
+                continue
+        return "Не удалось прочитать текст файла: сохраните CSV в кодировке UTF-8."
+    return None
+
+
+def _reader_reason(error: NastavnikError) -> str:
+    """The reason after «file.csv: » — the importer's Russian as it is (lower case after the
+    colon), the reader's English worded anew."""
+    for prefix, wording in _READER:
+        if error.reason.startswith(prefix):
+            return wording
+    worded = russian_reason(error)
+    reason = error.reason.strip()
+    return reason if worded[1:] == reason[1:] else worded
+
+
+@router.post("/schools/{school_id}/registry/import")
+@with_not_found
+def import_file(request: Request, school_id: str, file: UploadFile | None = File(None)) -> Response:
+    kind = form_text(request).get("kind", "")
+    with pages.db(request) as session:
+        scope = school_scope(request, session, school_id, need="change")
+    errors: dict[str, str] = {}
+    if kind not in KINDS:
+        errors["kind"] = "Выберите, что в файле: наставники, наставляемые или пары."
+    if file is None or not file.filename:
+        errors["file"] = "Выберите файл CSV или XLSX."
+    else:
+        data = file.file.read(MAX_FILE + 1)
+        reason = check_file(file.filename, data)
+        if reason:
+            errors["file"] = reason
+    if errors:
+        return _page(request, scope, kind=kind, errors=errors, status_code=400)
+    assert file is not None and file.filename
+    suffix = Path(file.filename).suffix.lower()
+    chosen: FileKind = (
+        "mentors" if kind == "mentors" else "mentees" if kind == "mentees" else "pairs"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{kind}{suffix}"
+        path.write_bytes(data)
+        try:
+            with pages.db(request) as session:
+                result = import_registry_file(
+                    session=session,
+                    kind=chosen,
+                    school_id=school_id,
+                    path=path,
+                    actor=pages.actor(request, scope.user),
+                    now=pages.now(request),
+                )
+        except NastavnikError as error:
+            lines = _reader_reason(error).splitlines()
+            return _page(
+                request,
+                scope,
+                kind=kind,
+                summary=f"{file.filename}: {lines[0]}",
+                problems=[line.strip() for line in lines[1:] if line.strip()],
+                status_code=400,
+            )
+        except csv.Error:  # a text file the CSV reader cannot split into rows
+            return _page(
+                request,
+                scope,
+                kind=kind,
+                summary=f"{file.filename}: не удалось разобрать CSV; ничего не импортировано.",
+                status_code=400,
+            )
+    message = (
+        f"Импорт «{KINDS[kind]}» из {file.filename}: добавлено {result.added}, "
+        f"обновлено {result.updated}, без изменений {result.unchanged}."
+    )
+    return pages.redirect(request, scope.page, message)
+
+
+@router.get("/schools/{school_id}/registry/export")
+@with_not_found
+def export_file(
+    request: Request, school_id: str, kind: str = "mentors", format: str = "xlsx"
+) -> Response:
+    if kind not in KINDS or format not in MEDIA:
+        raise NotFound(
+            "Нет такой выгрузки",
+            "Выгружаются наставники, наставляемые или пары в формате XLSX или CSV.",
+        )
+    fmt: Literal["csv", "xlsx"] = "csv" if format == "csv" else "xlsx"
+    chosen: FileKind = (
+        "mentors" if kind == "mentors" else "mentees" if kind == "mentees" else "pairs"
+    )
+    with pages.db(request) as session:
+        scope = school_scope(request, session, school_id, need="names")
+        data = export_registry(
+            session=session,
+            viewer=scope.user,
+            school_id=school_id,
+            kind=chosen,
+            fmt=fmt,
+            now=pages.now(request),
+            source="web",
+            remote_addr=pages.remote_addr(request),
+        )
+    name = f"{KINDS[kind].replace(' ', '-')}-{school_id}-{scope.today.isoformat()}.{fmt}"
+    return Response(
+        data,
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
