@@ -613,8 +613,13 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
     after = admin.get(response.headers["location"])
     assert f"Сформирована пара № {pair_id}." in after.text
     assert not re.search(rf'<tr id="mentee-{waiting}"[^>]*class="waiting"', after.text)
-    count = lambda text: int(re.search(r"Ждут наставника: (\d+)", text).group(1))  # noqa: E731
-    assert count(_text(after.text)) == count(unpaired_before) - 1
+    assert _waiting_count(_text(after.text)) == _waiting_count(unpaired_before) - 1
+
+
+def _waiting_count(text: str) -> int:
+    found = re.search(r"Ждут наставника: (\d+)", text)
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_ending_a_pair_checks_the_version_and_the_day(portal: Portal, admin: TestClient) -> None:

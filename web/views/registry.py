@@ -88,11 +88,10 @@ def _pair_versions(session: Session, item: SchoolRegistry) -> dict[int, int]:
     if not item.pairs:
         return {}
     ids = [p.id for p in item.pairs]
-    return dict(
-        session.exec(  # type: ignore[call-overload]
-            select(MentorshipPair.id, MentorshipPair.version).where(col(MentorshipPair.id).in_(ids))
-        ).all()
-    )
+    rows = session.exec(
+        select(MentorshipPair.id, MentorshipPair.version).where(col(MentorshipPair.id).in_(ids))
+    ).all()
+    return {int(pair_id or 0): version for pair_id, version in rows}
 
 
 @router.get("/schools/{school_id}/registry")

@@ -119,9 +119,12 @@ def school_person(session: Session, kind: str, person_id: int, school_id: str) -
     A person of another school is "not found" here even for the coordinator: the address names
     the school, and acting on another school's record through it would journal the wrong school.
     """
-    model: type[Mentor] | type[Mentee] = Mentor if kind == "mentor" else Mentee
     # FOR UPDATE (PostgreSQL): a concurrent edit waits here and then sees the new version
-    person = session.get(model, person_id, with_for_update=True)
+    person: Mentor | Mentee | None = (
+        session.get(Mentor, person_id, with_for_update=True)
+        if kind == "mentor"
+        else session.get(Mentee, person_id, with_for_update=True)
+    )
     noun = "Наставник" if kind == "mentor" else "Наставляемый"
     if person is None or person.school_id != school_id:
         raise NotFound(f"{noun} не найден", f"В реестре этой школы нет записи {kind}:{person_id}.")
