@@ -740,6 +740,44 @@ def test_a_bad_file_shows_every_row_and_column_problem_and_imports_nothing(
     assert "Верный Игорь Олегович" not in admin.get("/schools/sosh1/registry").text
 
 
+def test_a_pairs_file_is_imported_only_when_every_row_keeps_the_rules(
+    portal: Portal, admin: TestClient
+) -> None:
+    added = _post(
+        admin,
+        "/schools/sosh1/registry/people/mentor",
+        full_name="Тимофеева Юлия Андреевна",
+        category="teacher",
+        capacity="2",
+        consent="да",
+        consent_date="2022-09-01",
+    )
+    assert added.status_code == 303, added.text
+    _add_mentee(admin, "Мухин Роман Сергеевич")
+    _add_mentee(admin, "Мухина Вера Сергеевна")
+    rows = [
+        "наставник;наставляемый;форма;начало;окончание",
+        "Тимофеева Юлия Андреевна;Мухин Роман Сергеевич;учитель – ученик;15.09.2022;31.05.2023",
+        "Тимофеева Юлия Андреевна;Мухина Вера Сергеевна;ученик – ученик;15.09.2022;31.05.2023",
+    ]
+    before = _snapshot(portal)
+    bad = _import(admin, "pairs", "пары.csv", "\n".join(rows).encode())
+    assert bad.status_code == 400
+    page = _unescape(bad.text)
+    assert "пары.csv: 1 ошибка, ничего не импортировано:" in page
+    assert (
+        "строка 3, столбец A (наставник): Тимофеева Ю. А. — педагог, а в форме «ученик – ученик»"
+        in page
+    )
+    assert _snapshot(portal) == before
+    rows[2] = rows[2].replace("ученик – ученик", "учитель-ученик")
+    good = _import(admin, "pairs", "пары.csv", "\n".join(rows).encode())
+    assert good.status_code == 303, good.text
+    shown = _unescape(admin.get(good.headers["location"]).text)
+    assert "Импорт «пары и группы» из пары.csv: добавлено 2" in shown
+    assert not re.search(r'<tr id="mentee-\d+"[^>]*class="waiting">\s*<th scope="row">Мухин', shown)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
