@@ -218,6 +218,23 @@ def test_every_registry_change_is_allowed_only_to_the_coordinator_and_the_school
     assert _snapshot(portal) == before, "the request changed the registry or the journal"
 
 
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", ["/registry", "/indicators"])
+def test_the_municipal_registry_pages_are_for_the_coordinator_and_the_viewer(
+    clients: dict[str, TestClient], role: str, path: str
+) -> None:
+    response = clients[role].get(path)
+    if role == "anonymous":
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/signin")
+    elif role == "school_admin":  # sent to their own school's page
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/schools/sosh1/registry")
+    else:
+        assert response.status_code == 200
+        assert "МАОУ СОШ № 2 г. Белоярский" in response.text
+
+
 def test_a_form_without_the_csrf_token_is_refused(portal: Portal, admin: TestClient) -> None:
     before = _snapshot(portal)
     response = admin.post(
