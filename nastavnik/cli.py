@@ -255,16 +255,42 @@ def init(
     head: Annotated[
         str | None, typer.Option(help="E-mail of the head of the education committee.")
     ] = None,
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            help="Full name of the education authority, as documents print it "
+            "(«Комитет по образованию администрации Белоярского района»)."
+        ),
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Place for documents, e.g. «г. Белоярский».")
+    ] = None,
+    coordinator_name: Annotated[
+        str | None, typer.Option(help="Full name of the coordinator (Фамилия Имя Отчество).")
+    ] = None,
+    head_name: Annotated[
+        str | None, typer.Option(help="Full name of the head of the education committee.")
+    ] = None,
+    head_position: Annotated[
+        str | None, typer.Option(help="The head's position, e.g. «председатель Комитета».")
+    ] = None,
     now: NowOption = None,
 ) -> None:
     """Create or upgrade the database and set the municipality's details."""
     from storage.db import session_scope, upgrade_database
-    from storage.schools import init_municipality
+    from storage.schools import check_timezone, init_municipality
 
     engine = _engine()
     revision = upgrade_database(engine)
-    moment = parse_now(now, tz=tz or "UTC")
-    if municipality or tz or coordinator or head:
+    moment = parse_now(now, tz=check_timezone(tz) if tz else "UTC")
+    details = {
+        "committee_name": committee,
+        "place": place,
+        "coordinator_name": coordinator_name,
+        "head_name": head_name,
+        "head_position": head_position,
+    }
+    if municipality or tz or coordinator or head or any(details.values()):
         with session_scope(engine) as session:
             record = init_municipality(
                 session=session,
@@ -273,6 +299,7 @@ def init(
                 timezone=tz,
                 coordinator=coordinator,
                 head=head,
+                **{key: value for key, value in details.items() if value},
             )
             typer.echo(f"municipality: {record.name} ({record.timezone})")
     typer.echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}")

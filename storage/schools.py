@@ -40,6 +40,20 @@ def get_municipality(session: Session) -> Municipality:
     return municipality
 
 
+def check_timezone(timezone: str) -> str:
+    """The zone itself, or a clear error when it is not an IANA name."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise NastavnikError(
+            f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
+            where="--tz",
+        ) from None
+    return timezone
+
+
 def init_municipality(
     *,
     session: Session,
@@ -51,16 +65,8 @@ def init_municipality(
     **details: str,
 ) -> Municipality:
     """Create the municipality or update the fields given."""
-    import zoneinfo
-
     if timezone is not None:
-        try:
-            zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise NastavnikError(
-                f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
-                where="--tz",
-            ) from None
+        check_timezone(timezone)
     for label, email in (("--coordinator", coordinator), ("--head", head)):
         if email is not None and not _EMAIL.match(email):
             raise NastavnikError(f"{email!r} is not an e-mail address", where=label)
@@ -127,8 +133,16 @@ def _read_rows(
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1251")  # Excel on Russian Windows saves CSV in cp1251
+        except UnicodeDecodeError as error:
+            try:
+                text = raw.decode("cp1251")  # Excel on Russian Windows saves CSV in cp1251
+            except UnicodeDecodeError:
+                line = raw[: error.start].count(b"\n") + 1
+                raise NastavnikError(
+                    f"line {line}: the file is neither UTF-8 nor Windows-1251 text "
+                    "(save it from Excel as «CSV UTF-8» or as XLSX)",
+                    where=str(path),
+                ) from None
         dialect: Any = csv.excel
         try:
             dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")

@@ -136,3 +136,26 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path, args: tuple[str, ...]
     nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env)
     done = nastavnik(*args, env=env)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_init_sets_what_documents_print_about_the_committee(tmp_path: Path) -> None:
+    from sqlmodel import Session, select
+
+    from storage.db import make_engine
+    from storage.models import Municipality
+
+    env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}"}
+    done = nastavnik("init", "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg",
+                     "--committee", "Комитет по образованию администрации Белоярского района",
+                     "--place", "г. Белоярский", "--coordinator-name", "Петрова Анна Сергеевна",
+                     "--head-name", "Иванов Иван Иванович", "--head-position", "председатель Комитета", env=env)
+    assert done.returncode == 0, done.stderr
+    assert nastavnik("init", "--head-position", "председатель", env=env).returncode == 0
+    with Session(make_engine(env["NASTAVNIK_DB"])) as session:
+        municipality = session.exec(select(Municipality)).one()
+    assert (municipality.committee_name, municipality.place, municipality.coordinator_name,
+            municipality.head_name, municipality.head_position) == (
+        "Комитет по образованию администрации Белоярского района", "г. Белоярский", "Петрова Анна Сергеевна",
+        "Иванов Иван Иванович", "председатель")
+    bad = nastavnik("init", "--tz", "Mars/Olympus", env=env)
+    assert bad.returncode == 1 and "Mars/Olympus" in bad.stderr and "Traceback" not in bad.stderr

@@ -78,3 +78,13 @@ def test_a_cp1251_csv_from_excel_reads(engine: Engine, tmp_path: Path) -> None:
     path.write_bytes((HEADER.replace(",", ";") + "k1;Школа;СОШ;Кузнецова Анна Петровна;k@x.ru;\n").encode("cp1251"))
     _import(engine, path)
     assert "k1" in _ids(engine)
+
+
+def test_a_file_in_no_known_encoding_is_refused_with_its_line(tmp_path: Path) -> None:
+    from storage.schools import parse_schools_file
+
+    bad = tmp_path / "schools.csv"
+    bad.write_bytes("id,name,short_name,director,admin_email\n".encode() + b"s1,\x98\xff,x,y,a@b.ru\n")
+    with pytest.raises(NastavnikError) as caught:
+        parse_schools_file(bad)
+    assert "line 2" in str(caught.value) and "UTF-8" in str(caught.value)
