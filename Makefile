@@ -24,14 +24,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions engine storage nastavnik flows
+	$(BIN)/mypy definitions engine storage nastavnik flows tasks registry web documents notifications
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_deadlines.py
 	$(BIN)/python benchmarks/bench_cli.py
-	$(BIN)/python benchmarks/bench_engine.py --sizes 100,1000,40000 --prefect-schools 20
+	$(BIN)/python benchmarks/bench_engine.py --sizes 100,1000,40000 --prefect-schools 100
 	$(BIN)/python benchmarks/bench_documents.py
 	$(BIN)/python benchmarks/bench_letters.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) demo nastavnik.db mail files test-artifacts

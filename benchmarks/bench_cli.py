@@ -29,11 +29,19 @@ def main() -> None:
     python = statistics.median(_run_python() for _ in range(15))
     deadline = _time(["deadline", "до 15 мая 2022 г.", "--period", "2022-01-01:2022-12-31"])
     print(f"python -c pass:        {python:.3f} s (the floor)")
-    print(f"nastavnik --help:      {baseline:.3f} s  goal ≤ 0.3 s: {'PASS' if baseline <= 0.3 else 'BELOW GOAL'}")
+    print(
+        f"nastavnik --help:      {baseline:.3f} s  goal ≤ 0.3 s: {'PASS' if baseline <= 0.3 else 'BELOW GOAL'}"
+    )
     print(f"nastavnik deadline …:  {deadline:.3f} s")
     imported = subprocess.run(
-        [sys.executable, "-c", "import sys\nfrom nastavnik import cli\nprint('prefect' in sys.modules)"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom nastavnik import cli\nprint('prefect' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     print(f"prefect imported by the CLI module: {imported}")
 

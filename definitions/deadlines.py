@@ -159,7 +159,7 @@ def _compile(text: str, context: _Context) -> tuple[Kind, list[Occurrence]]:
         # a remark about the plan in brackets carries no date: «ежегодно (в соответствии с планом-графиком)»
         text = _REMARK_RE.sub(_drop_plan_remark, text).strip()
     match = _UNSCHEDULED_RE.match(text)
-    if match and " или " in text[match.end():]:
+    if match and " или " in text[match.end() :]:
         # «в соответствии со сроками реализации программ … или май 2021 г.»: the dated alternative
         # is the one a deadline can hold (and the linter can check)
         alternative = text.rsplit(" или ", 1)[1]

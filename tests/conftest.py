@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 from storage.db import make_engine, upgrade_database
 
 PG_URL = os.environ.get("NASTAVNIK_TEST_PG_URL")
-PG_SKIP_REASON = "NASTAVNIK_TEST_PG_URL is not set: PostgreSQL runs of the storage tests are skipped"
+PG_SKIP_REASON = (
+    "NASTAVNIK_TEST_PG_URL is not set: PostgreSQL runs of the storage tests are skipped"
+)
 
 
 def _pg_engine() -> Iterator[Engine]:

@@ -26,14 +26,30 @@ def _state(engine: Engine, code: str, school: str | None, day: date) -> str:
     return next(v.state for v in status.views if v.code == code and v.school == school)
 
 
-def test_done_before_the_due_day_is_done_and_after_it_is_done_late(engine: Engine, tmp_path: Path) -> None:
+def test_done_before_the_due_day_is_done_and_after_it_is_done_late(
+    engine: Engine, tmp_path: Path
+) -> None:
     launched(engine, tmp_path, schools=2)
     run = the_run(engine)
     with session_scope(engine) as session:
-        on_time = mark_done(session=session, run=run, code="1.5", school="sosh1", actor=ADMIN,
-                            now=moment(date(2022, 5, 15), 23, 50), evidence="Приказ от 13.05.2022 № 41-од")
-        late = mark_done(session=session, run=run, code="1.5", school="sosh2", actor=Actor("sosh2@x.ru"),
-                         now=moment(date(2022, 5, 20)), at=moment(date(2022, 5, 16), 0, 10))
+        on_time = mark_done(
+            session=session,
+            run=run,
+            code="1.5",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 5, 15), 23, 50),
+            evidence="Приказ от 13.05.2022 № 41-од",
+        )
+        late = mark_done(
+            session=session,
+            run=run,
+            code="1.5",
+            school="sosh2",
+            actor=Actor("sosh2@x.ru"),
+            now=moment(date(2022, 5, 20)),
+            at=moment(date(2022, 5, 16), 0, 10),
+        )
     assert (on_time.state, late.state) == ("done", "done_late")
     assert on_time.evidence == "Приказ от 13.05.2022 № 41-од" and on_time.done_by == ADMIN.email
     assert _state(engine, "1.5", "sosh2", date(2022, 6, 1)) == "done_late"
@@ -43,12 +59,30 @@ def test_undo_reopens_and_the_journal_keeps_every_act(engine: Engine, tmp_path: 
     launched(engine, tmp_path, schools=1)
     run = the_run(engine)
     with session_scope(engine) as session:
-        mark_done(session=session, run=run, code="1.5", school="sosh1", actor=ADMIN, now=moment(date(2022, 5, 10)),
-                  evidence="№ 41")
-        reopened = undo(session=session, run=run, code="1.5", school="sosh1", actor=Actor(COORDINATOR, "web", "10.0.0.7"),
-                        now=moment(date(2022, 5, 11)))
-        journal = list(session.exec(select(JournalEntry).where(JournalEntry.step_code == "1.5")
-                                    .order_by(JournalEntry.id)))
+        mark_done(
+            session=session,
+            run=run,
+            code="1.5",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 5, 10)),
+            evidence="№ 41",
+        )
+        reopened = undo(
+            session=session,
+            run=run,
+            code="1.5",
+            school="sosh1",
+            actor=Actor(COORDINATOR, "web", "10.0.0.7"),
+            now=moment(date(2022, 5, 11)),
+        )
+        journal = list(
+            session.exec(
+                select(JournalEntry)
+                .where(JournalEntry.step_code == "1.5")
+                .order_by(JournalEntry.id)
+            )
+        )
     assert reopened.state == "open" and reopened.done_at is None and reopened.evidence is None
     assert [(j.action, j.before, j.after, j.actor) for j in journal] == [
         ("done", "open", "done", ADMIN.email),
@@ -63,12 +97,26 @@ def test_not_applicable_needs_a_reason(engine: Engine, tmp_path: Path) -> None:
     run = the_run(engine)
     with pytest.raises(NastavnikError) as error:
         with session_scope(engine) as session:
-            mark_not_applicable(session=session, run=run, code="3.3", school="sosh1", actor=ADMIN,
-                                now=moment(date(2022, 5, 10)), reason="  ")
+            mark_not_applicable(
+                session=session,
+                run=run,
+                code="3.3",
+                school="sosh1",
+                actor=ADMIN,
+                now=moment(date(2022, 5, 10)),
+                reason="  ",
+            )
     assert error.value.where == "--reason"
     with session_scope(engine) as session:
-        row = mark_not_applicable(session=session, run=run, code="3.3", school="sosh1", actor=ADMIN,
-                                  now=moment(date(2022, 5, 10)), reason="Пары сформированы в сетевой программе")
+        row = mark_not_applicable(
+            session=session,
+            run=run,
+            code="3.3",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 5, 10)),
+            reason="Пары сформированы в сетевой программе",
+        )
     assert row.state == "not_applicable" and row.reason == "Пары сформированы в сетевой программе"
 
 
@@ -81,13 +129,20 @@ def test_not_applicable_needs_a_reason(engine: Engine, tmp_path: Path) -> None:
         ("1.5", "nope", "--school", "unknown school 'nope'"),
     ],
 )
-def test_acting_on_the_wrong_step_or_school_says_where(engine: Engine, tmp_path: Path, code: str,
-                                                       school: str | None, where: str, message: str) -> None:
+def test_acting_on_the_wrong_step_or_school_says_where(
+    engine: Engine, tmp_path: Path, code: str, school: str | None, where: str, message: str
+) -> None:
     launched(engine, tmp_path, schools=1)
     with pytest.raises(NastavnikError, match=message) as error:
         with session_scope(engine) as session:
-            mark_done(session=session, run=the_run(engine), code=code, school=school, actor=ADMIN,
-                      now=moment(date(2022, 5, 10)))
+            mark_done(
+                session=session,
+                run=the_run(engine),
+                code=code,
+                school=school,
+                actor=ADMIN,
+                now=moment(date(2022, 5, 10)),
+            )
     assert error.value.where == where
 
 
@@ -95,11 +150,24 @@ def test_done_twice_is_refused_with_who_did_it(engine: Engine, tmp_path: Path) -
     launched(engine, tmp_path, schools=1)
     run = the_run(engine)
     with session_scope(engine) as session:
-        mark_done(session=session, run=run, code="1.5", school="sosh1", actor=ADMIN, now=moment(date(2022, 5, 10)))
+        mark_done(
+            session=session,
+            run=run,
+            code="1.5",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 5, 10)),
+        )
     with pytest.raises(NastavnikError, match=f"already done by {ADMIN.email}"):
         with session_scope(engine) as session:
-            mark_done(session=session, run=run, code="1.5", school="sosh1", actor=Actor("other@x.ru"),
-                      now=moment(date(2022, 5, 11)))
+            mark_done(
+                session=session,
+                run=run,
+                code="1.5",
+                school="sosh1",
+                actor=Actor("other@x.ru"),
+                now=moment(date(2022, 5, 11)),
+            )
 
 
 def test_two_people_acting_at_once_never_lose_an_update(engine: Engine, tmp_path: Path) -> None:
@@ -113,11 +181,25 @@ def test_two_people_acting_at_once_never_lose_an_update(engine: Engine, tmp_path
         try:
             with session_scope(engine) as session:
                 if kind == "done":
-                    mark_done(session=session, run=run, code="1.5", school="sosh1", actor=ADMIN,
-                              now=moment(date(2022, 5, 10)), evidence="№ 1")
+                    mark_done(
+                        session=session,
+                        run=run,
+                        code="1.5",
+                        school="sosh1",
+                        actor=ADMIN,
+                        now=moment(date(2022, 5, 10)),
+                        evidence="№ 1",
+                    )
                 else:
-                    mark_not_applicable(session=session, run=run, code="1.5", school="sosh1",
-                                        actor=Actor("director@x.ru"), now=moment(date(2022, 5, 10)), reason="r")
+                    mark_not_applicable(
+                        session=session,
+                        run=run,
+                        code="1.5",
+                        school="sosh1",
+                        actor=Actor("director@x.ru"),
+                        now=moment(date(2022, 5, 10)),
+                        reason="r",
+                    )
             outcomes.append(f"{kind}: ok")
         except NastavnikError as error:
             outcomes.append(f"{kind}: refused: {error}")
@@ -140,14 +222,31 @@ def test_the_coordinator_sets_dates_of_an_unscheduled_step(engine: Engine, tmp_p
     run = the_run(engine)
     coordinator = Actor(COORDINATOR)
     with session_scope(engine) as session:
-        changed = schedule_step(session=session, run=run, code="3.4", due=date(2022, 10, 31), start=date(2022, 9, 1),
-                                school="sosh1", actor=coordinator, now=moment(date(2022, 3, 10)))
-        rows = {r.unit: r.due for r in session.exec(select(StepInstance).where(StepInstance.step_code == "3.4"))}
+        changed = schedule_step(
+            session=session,
+            run=run,
+            code="3.4",
+            due=date(2022, 10, 31),
+            start=date(2022, 9, 1),
+            school="sosh1",
+            actor=coordinator,
+            now=moment(date(2022, 3, 10)),
+        )
+        rows = {
+            r.unit: r.due
+            for r in session.exec(select(StepInstance).where(StepInstance.step_code == "3.4"))
+        }
     assert changed == 1 and rows == {"sosh1": date(2022, 10, 31), "sosh2": None}
     with pytest.raises(NastavnikError, match="has its dates in the roadmap") as error:
         with session_scope(engine) as session:
-            schedule_step(session=session, run=run, code="1.5", due=date(2022, 10, 31), actor=coordinator,
-                          now=moment(date(2022, 3, 10)))
+            schedule_step(
+                session=session,
+                run=run,
+                code="1.5",
+                due=date(2022, 10, 31),
+                actor=coordinator,
+                now=moment(date(2022, 3, 10)),
+            )
     assert error.value.where == "CODE"
 
 
@@ -158,9 +257,23 @@ def test_done_out_of_order_is_allowed_and_dependents_of_a_late_step_get_a_projec
     run = the_run(engine)
     with session_scope(engine) as session:
         # 1.6 before its prerequisite 1.5: allowed
-        mark_done(session=session, run=run, code="1.6", school="sosh1", actor=ADMIN, now=moment(date(2022, 5, 5)))
+        mark_done(
+            session=session,
+            run=run,
+            code="1.6",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 5, 5)),
+        )
         # 1.4 (due 31 May) finished 10 days late
-        mark_done(session=session, run=run, code="1.4", school="sosh1", actor=ADMIN, now=moment(date(2022, 6, 10)))
+        mark_done(
+            session=session,
+            run=run,
+            code="1.4",
+            school="sosh1",
+            actor=ADMIN,
+            now=moment(date(2022, 6, 10)),
+        )
         status = run_status(session=session, run=run, now=moment(date(2022, 5, 6)), school="sosh1")
     views = {v.code: v for v in status.views}
     assert views["1.6"].state == "done"

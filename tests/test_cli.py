@@ -15,40 +15,68 @@ from nastavnik.demo import write_schools_csv
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def nastavnik(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def nastavnik(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd or ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=120,
     )
 
 
 def test_help_lists_the_commands_and_does_not_import_prefect() -> None:
     done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys\nfrom nastavnik.cli import app\nfrom typer.testing import CliRunner\n"
-         "r = CliRunner().invoke(app, ['--help'])\nprint(r.output)\nprint('prefect' in sys.modules)"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom nastavnik.cli import app\nfrom typer.testing import CliRunner\n"
+            "r = CliRunner().invoke(app, ['--help'])\nprint(r.output)\nprint('prefect' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
-    for command in ("check", "deadline", "roadmap", "launch", "done", "status", "tick", "serve", "demo"):
+    for command in (
+        "check",
+        "deadline",
+        "roadmap",
+        "launch",
+        "done",
+        "status",
+        "tick",
+        "serve",
+        "demo",
+    ):
         assert command in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_deadline_json_is_exactly_the_contract() -> None:
-    done = nastavnik("deadline", "ежегодно (июнь, декабрь)", "--period", "2022-01-01:2023-12-31", "--json")
+    done = nastavnik(
+        "deadline", "ежегодно (июнь, декабрь)", "--period", "2022-01-01:2023-12-31", "--json"
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
         "phrase": "ежегодно (июнь, декабрь)",
         "kind": "recurring",
         "occurrences": [
-            {"start": "2022-06-01", "due": "2022-06-30"}, {"start": "2022-12-01", "due": "2022-12-31"},
-            {"start": "2023-06-01", "due": "2023-06-30"}, {"start": "2023-12-01", "due": "2023-12-31"},
+            {"start": "2022-06-01", "due": "2022-06-30"},
+            {"start": "2022-12-01", "due": "2022-12-31"},
+            {"start": "2023-06-01", "due": "2023-06-30"},
+            {"start": "2023-12-01", "due": "2023-12-31"},
         ],
     }
 
 
 def test_an_unreadable_deadline_exits_2_with_the_phrase_on_stderr() -> None:
-    done = nastavnik("deadline", "когда рак на горе свистнет", "--period", "2022-01-01:2022-12-31", "--json")
+    done = nastavnik(
+        "deadline", "когда рак на горе свистнет", "--period", "2022-01-01:2022-12-31", "--json"
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert "когда рак на горе свистнет" in done.stderr and "Traceback" not in done.stderr
 
@@ -76,9 +104,11 @@ def test_check_exits_1_on_a_broken_file(tmp_path: Path) -> None:
 def test_roadmap_list_json() -> None:
     done = nastavnik("roadmap", "list", "--json")
     rows = json.loads(done.stdout)
-    assert {"id": "beloyarsky-2022",
-            "title": rows[0]["title"],
-            "period": {"start": "2022-01-01", "end": "2022-12-31"}} == rows[0]
+    assert {
+        "id": "beloyarsky-2022",
+        "title": rows[0]["title"],
+        "period": {"start": "2022-01-01", "end": "2022-12-31"},
+    } == rows[0]
     assert len(rows) == 5 and all(set(row) == {"id", "title", "period"} for row in rows)
 
 
@@ -91,20 +121,78 @@ def test_roadmap_show_prints_resolved_dates() -> None:
 def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}", "COLUMNS": "200"}
     assert "not initialised" in nastavnik("status", env=env).stderr
-    assert nastavnik("init", "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg",
-                     "--coordinator", "c@x.ru", "--head", "h@x.ru", env=env).returncode == 0
+    assert (
+        nastavnik(
+            "init",
+            "--municipality",
+            "Белоярский район",
+            "--tz",
+            "Asia/Yekaterinburg",
+            "--coordinator",
+            "c@x.ru",
+            "--head",
+            "h@x.ru",
+            env=env,
+        ).returncode
+        == 0
+    )
     csv_path = write_schools_csv(tmp_path / "schools.csv")
     assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
-    assert "launched" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env).stdout
-    done = nastavnik("done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--evidence", "Приказ № 41",
-                     "--at", "2022-05-20", "--now", "2022-05-21", env=env)
+    assert (
+        "launched" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env).stdout
+    )
+    done = nastavnik(
+        "done",
+        "1.5",
+        "--school",
+        "sosh1",
+        "--by",
+        "a@x.ru",
+        "--evidence",
+        "Приказ № 41",
+        "--at",
+        "2022-05-20",
+        "--now",
+        "2022-05-21",
+        env=env,
+    )
     assert done.returncode == 0 and "done_late" in done.stdout, done.stderr
-    again = nastavnik("done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-05-21", env=env)
-    assert again.returncode == 1 and "already done_late by a@x.ru" in again.stderr and "Traceback" not in again.stderr
-    assert nastavnik("na", "1.6", "--school", "sosh2", "--by", "b@x.ru", "--reason", "нет",
-                     "--now", "2022-05-21", env=env).returncode == 0
-    assert nastavnik("undo", "1.6", "--school", "sosh2", "--by", "b@x.ru", "--now", "2022-05-22", env=env).returncode == 0
-    assert nastavnik("schedule", "2.2", "--due", "2022-10-31", "--now", "2022-05-22", env=env).returncode == 0
+    again = nastavnik(
+        "done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-05-21", env=env
+    )
+    assert (
+        again.returncode == 1
+        and "already done_late by a@x.ru" in again.stderr
+        and "Traceback" not in again.stderr
+    )
+    assert (
+        nastavnik(
+            "na",
+            "1.6",
+            "--school",
+            "sosh2",
+            "--by",
+            "b@x.ru",
+            "--reason",
+            "нет",
+            "--now",
+            "2022-05-21",
+            env=env,
+        ).returncode
+        == 0
+    )
+    assert (
+        nastavnik(
+            "undo", "1.6", "--school", "sosh2", "--by", "b@x.ru", "--now", "2022-05-22", env=env
+        ).returncode
+        == 0
+    )
+    assert (
+        nastavnik(
+            "schedule", "2.2", "--due", "2022-10-31", "--now", "2022-05-22", env=env
+        ).returncode
+        == 0
+    )
     rows = json.loads(nastavnik("status", "--json", "--now", "2022-05-23", env=env).stdout)
     by_key = {(r["school"], r["code"], r["occurrence"]): r for r in rows}
     assert by_key[("sosh1", "1.5", 1)]["state"] == "done_late"
@@ -123,19 +211,26 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-13-01"), "--now"),
-        (("done", "1.5", "--school", "zzz", "--by", "a@x.ru", "--now", "2022-05-01"), "unknown school 'zzz'"),
+        (
+            ("done", "1.5", "--school", "zzz", "--by", "a@x.ru", "--now", "2022-05-01"),
+            "unknown school 'zzz'",
+        ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
         (("launch", "nope"), "unknown roadmap 'nope'"),
     ],
 )
-def test_user_mistakes_are_one_line_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_user_mistakes_are_one_line_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}"}
     nastavnik("init", "--municipality", "М", "--tz", "Europe/Moscow", env=env)
     write_schools_csv(tmp_path / "s.csv")
     nastavnik("schools", "import", str(tmp_path / "s.csv"), env=env)
     nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env)
     done = nastavnik(*args, env=env)
-    assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, (
+        done.stderr
+    )
 
 
 def test_init_sets_what_documents_print_about_the_committee(tmp_path: Path) -> None:
@@ -145,17 +240,40 @@ def test_init_sets_what_documents_print_about_the_committee(tmp_path: Path) -> N
     from storage.models import Municipality
 
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}"}
-    done = nastavnik("init", "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg",
-                     "--committee", "Комитет по образованию администрации Белоярского района",
-                     "--place", "г. Белоярский", "--coordinator-name", "Петрова Анна Сергеевна",
-                     "--head-name", "Иванов Иван Иванович", "--head-position", "председатель Комитета", env=env)
+    done = nastavnik(
+        "init",
+        "--municipality",
+        "Белоярский район",
+        "--tz",
+        "Asia/Yekaterinburg",
+        "--committee",
+        "Комитет по образованию администрации Белоярского района",
+        "--place",
+        "г. Белоярский",
+        "--coordinator-name",
+        "Петрова Анна Сергеевна",
+        "--head-name",
+        "Иванов Иван Иванович",
+        "--head-position",
+        "председатель Комитета",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert nastavnik("init", "--head-position", "председатель", env=env).returncode == 0
     with Session(make_engine(env["NASTAVNIK_DB"])) as session:
         municipality = session.exec(select(Municipality)).one()
-    assert (municipality.committee_name, municipality.place, municipality.coordinator_name,
-            municipality.head_name, municipality.head_position) == (
-        "Комитет по образованию администрации Белоярского района", "г. Белоярский", "Петрова Анна Сергеевна",
-        "Иванов Иван Иванович", "председатель")
+    assert (
+        municipality.committee_name,
+        municipality.place,
+        municipality.coordinator_name,
+        municipality.head_name,
+        municipality.head_position,
+    ) == (
+        "Комитет по образованию администрации Белоярского района",
+        "г. Белоярский",
+        "Петрова Анна Сергеевна",
+        "Иванов Иван Иванович",
+        "председатель",
+    )
     bad = nastavnik("init", "--tz", "Mars/Olympus", env=env)
     assert bad.returncode == 1 and "Mars/Olympus" in bad.stderr and "Traceback" not in bad.stderr

@@ -62,12 +62,20 @@ def test_every_seed_is_encoded_and_compiles() -> None:
 @pytest.mark.parametrize(
     ("roadmap_id", "fragment"),
     [
-        ("beloyarsky-2022", "step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1 (due 30 апреля 2022 г.)"),
-        ("khnov-2022-2024", "step 1.10 is due 30 августа 2022 г., before its prerequisite 1.9 (due 15 сентября 2022 г.)"),
+        (
+            "beloyarsky-2022",
+            "step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1 (due 30 апреля 2022 г.)",
+        ),
+        (
+            "khnov-2022-2024",
+            "step 1.10 is due 30 августа 2022 г., before its prerequisite 1.9 (due 15 сентября 2022 г.)",
+        ),
         ("chaikovsky-2022-2023", "starts 1 октября 2021 г., outside the roadmap's period"),
     ],
 )
-def test_lint_reports_the_seeds_inconsistencies_with_file_and_line(roadmap_id: str, fragment: str) -> None:
+def test_lint_reports_the_seeds_inconsistencies_with_file_and_line(
+    roadmap_id: str, fragment: str
+) -> None:
     loaded = find_roadmap(roadmap_id)
     warnings = [str(w) for w in lint_roadmap(loaded, compile_roadmap(loaded))]
     matching = [w for w in warnings if fragment in w]
@@ -86,19 +94,50 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
 @pytest.mark.parametrize(
     ("change", "line", "message"),
     [
-        (("scope: school", "scope: everyone"), 23, "steps[1].scope: Input should be 'municipality' or 'school'"),
-        (("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"), 10, "unknown time zone 'Mars/Olympus'"),
-        (('depends_on: ["1.1"]', 'depends_on: ["9.9"]'), 24, "step 1.2 depends on unknown step '9.9'"),
-        (('    title: "Приказ"\n', '    title: "Приказ"\n    colour: red\n'), 14, "steps[0].colour: Extra inputs are not permitted"),
-        (('deadline: "май 2022"', 'deadline: "когда-нибудь"'), 20, "cannot read deadline 'когда-нибудь'"),
-        (("  - code: \"1.2\"", "  - code: \"1.1\""), 18, "step code '1.1' is used twice (first at line 12)"),
-        (("roles: [committee]\n    scope: municipality", "roles: [committee]\n    scope: municipality\n    depends_on: [\"1.2\"]"),
-         18, "dependency cycle: 1.1 → 1.2 → 1.1"),
+        (
+            ("scope: school", "scope: everyone"),
+            23,
+            "steps[1].scope: Input should be 'municipality' or 'school'",
+        ),
+        (
+            ("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"),
+            10,
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            ('depends_on: ["1.1"]', 'depends_on: ["9.9"]'),
+            24,
+            "step 1.2 depends on unknown step '9.9'",
+        ),
+        (
+            ('    title: "Приказ"\n', '    title: "Приказ"\n    colour: red\n'),
+            14,
+            "steps[0].colour: Extra inputs are not permitted",
+        ),
+        (
+            ('deadline: "май 2022"', 'deadline: "когда-нибудь"'),
+            20,
+            "cannot read deadline 'когда-нибудь'",
+        ),
+        (
+            ('  - code: "1.2"', '  - code: "1.1"'),
+            18,
+            "step code '1.1' is used twice (first at line 12)",
+        ),
+        (
+            (
+                "roles: [committee]\n    scope: municipality",
+                'roles: [committee]\n    scope: municipality\n    depends_on: ["1.2"]',
+            ),
+            18,
+            "dependency cycle: 1.1 → 1.2 → 1.1",
+        ),
         (("period:\n", "period: [\n"), 9, "not valid YAML"),
     ],
 )
-def test_a_bad_definition_is_an_error_with_file_and_line(tmp_path: Path, change: tuple[str, str], line: int,
-                                                         message: str) -> None:
+def test_a_bad_definition_is_an_error_with_file_and_line(
+    tmp_path: Path, change: tuple[str, str], line: int, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     assert change[0] in MINIMAL
     path.write_text(MINIMAL.replace(change[0], change[1], 1), encoding="utf-8")

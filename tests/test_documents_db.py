@@ -25,35 +25,65 @@ def _text(path: Path) -> str:
     return "\n".join(parts)
 
 
-def test_the_curator_order_for_a_step_uses_the_schools_data_and_is_attached(sqlite_engine: Engine,
-                                                                            tmp_path: Path) -> None:
+def test_the_curator_order_for_a_step_uses_the_schools_data_and_is_attached(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
     launched(sqlite_engine, tmp_path, schools=2)
     out = tmp_path / "order.docx"
     with session_scope(sqlite_engine) as session:
-        rendered = render_for_step(session=session, template_id="order_curator_appointment", out=out,
-                                   now=moment(date(2022, 5, 10)), by="sosh1@x.ru", school_id="sosh1",
-                                   run=the_run(sqlite_engine), step_code="1.5", extra={"number": "41-од"})
-        stored = session.exec(select(GeneratedDocument, StepInstance)
-                              .where(GeneratedDocument.step_instance_id == StepInstance.id)).one()
+        rendered = render_for_step(
+            session=session,
+            template_id="order_curator_appointment",
+            out=out,
+            now=moment(date(2022, 5, 10)),
+            by="sosh1@x.ru",
+            school_id="sosh1",
+            run=the_run(sqlite_engine),
+            step_code="1.5",
+            extra={"number": "41-од"},
+        )
+        stored = session.exec(
+            select(GeneratedDocument, StepInstance).where(
+                GeneratedDocument.step_instance_id == StepInstance.id
+            )
+        ).one()
     text = _text(out)
-    assert "Назначить Петрову Анну Сергеевну, заместителя директора по учебно-воспитательной работе" in text
+    assert (
+        "Назначить Петрову Анну Сергеевну, заместителя директора по учебно-воспитательной работе"
+        in text
+    )
     assert "10.05.2022" in text and "№ 41-од" in text and "М.С. Сулейманов" in text
     document, instance = stored
     assert (instance.step_code, instance.school_id) == ("1.5", "sosh1")
     assert document.sha256 == rendered.sha256 and document.data["number"] == "41-од"
 
 
-def test_the_analytical_report_counts_the_schools_steps(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_the_analytical_report_counts_the_schools_steps(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
     from engine.actions import Actor, mark_done
 
     launched(sqlite_engine, tmp_path, schools=2)
     with session_scope(sqlite_engine) as session:
-        mark_done(session=session, run=the_run(sqlite_engine), code="1.5", school="sosh1", actor=Actor("a@x.ru"),
-                  now=moment(date(2022, 5, 10)))
+        mark_done(
+            session=session,
+            run=the_run(sqlite_engine),
+            code="1.5",
+            school="sosh1",
+            actor=Actor("a@x.ru"),
+            now=moment(date(2022, 5, 10)),
+        )
     out = tmp_path / "report.docx"
     with session_scope(sqlite_engine) as session:
-        render_for_step(session=session, template_id="analytical_report", out=out, now=moment(date(2022, 6, 1)),
-                        by="coordinator", run=the_run(sqlite_engine), extra={"number": "1"})
+        render_for_step(
+            session=session,
+            template_id="analytical_report",
+            out=out,
+            now=moment(date(2022, 6, 1)),
+            by="coordinator",
+            run=the_run(sqlite_engine),
+            extra={"number": "1"},
+        )
     text = _text(out)
     assert "МАОУ СОШ № 1 г. Белоярский" in text and "МАОУ СОШ № 2 г. Белоярский" in text
     assert "None" not in text and "{{" not in text
@@ -63,6 +93,13 @@ def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> 
     launched(sqlite_engine, tmp_path, schools=1)
     with pytest.raises(NastavnikError, match="missing field 'number'"):
         with session_scope(sqlite_engine) as session:
-            render_for_step(session=session, template_id="order_curator_appointment", out=tmp_path / "x.docx",
-                            now=moment(date(2022, 5, 10)), by="x", school_id="sosh1", run=the_run(sqlite_engine))
+            render_for_step(
+                session=session,
+                template_id="order_curator_appointment",
+                out=tmp_path / "x.docx",
+                now=moment(date(2022, 5, 10)),
+                by="x",
+                school_id="sosh1",
+                run=the_run(sqlite_engine),
+            )
     assert not (tmp_path / "x.docx").exists()

@@ -33,7 +33,10 @@ def prefect_harness() -> Iterator[None]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness(server_startup_timeout=120):
+    with (
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
         yield
 
 
@@ -47,8 +50,9 @@ def demo_db(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
     engine.dispose()
 
 
-def test_the_tick_flow_decides_what_the_plain_tick_decides(prefect_harness: None, demo_db: tuple[Engine, str],
-                                                           tmp_path: Path) -> None:
+def test_the_tick_flow_decides_what_the_plain_tick_decides(
+    prefect_harness: None, demo_db: tuple[Engine, str], tmp_path: Path
+) -> None:
     from flows.tick import tick_flow
 
     engine, url = demo_db
@@ -65,14 +69,17 @@ def test_the_tick_flow_decides_what_the_plain_tick_decides(prefect_harness: None
     assert plain.decided == decided
 
 
-def test_one_schools_flow_evaluates_every_step_like_the_status(prefect_harness: None,
-                                                                demo_db: tuple[Engine, str]) -> None:
+def test_one_schools_flow_evaluates_every_step_like_the_status(
+    prefect_harness: None, demo_db: tuple[Engine, str]
+) -> None:
     from flows.school import school_roadmap_flow
 
     engine, url = demo_db
     states = school_roadmap_flow(url, "beloyarsky-2022", "sosh2", moment(date(2022, 5, 20)))
     with session_scope(engine) as session:
-        status = run_status(session=session, run=the_run(engine), now=moment(date(2022, 5, 20)), school="sosh2")
+        status = run_status(
+            session=session, run=the_run(engine), now=moment(date(2022, 5, 20)), school="sosh2"
+        )
     expected = {v.code: v.state for v in status.views if v.occurrence == 1}
     assert states == expected and states["1.5"] == "overdue"
 
@@ -113,23 +120,41 @@ def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) 
         engine = make_engine(f"sqlite:///{db}")
         upgrade_database(engine)
         launched(engine, tmp_path, schools=3)
-        client_env = {**os.environ, **env, "PREFECT_API_URL": api_url, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        client_env = {
+            **os.environ,
+            **env,
+            "PREFECT_API_URL": api_url,
+            "NASTAVNIK_DB": f"sqlite:///{db}",
+        }
         cli = [sys.executable, "-c", "from nastavnik.cli import main; main()"]
-        done = subprocess.run([*cli, "tick", "--prefect", "--no-send", "--now", "2022-06-01"], env=client_env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [*cli, "tick", "--prefect", "--no-send", "--now", "2022-06-01"],
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         assert "decided:" in done.stdout
         listing = subprocess.run(
-            [sys.executable, "-c", (
-                "import asyncio, json\n"
-                "from prefect.client.orchestration import get_client\n"
-                "async def main():\n"
-                "    async with get_client() as client:\n"
-                "        runs = await client.read_flow_runs()\n"
-                "        print(json.dumps([[r.name, r.state_type.value if r.state_type else None,"
-                " (await client.read_flow(r.flow_id)).name] for r in runs]))\n"
-                "asyncio.run(main())\n")],
-            env=client_env, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import asyncio, json\n"
+                    "from prefect.client.orchestration import get_client\n"
+                    "async def main():\n"
+                    "    async with get_client() as client:\n"
+                    "        runs = await client.read_flow_runs()\n"
+                    "        print(json.dumps([[r.name, r.state_type.value if r.state_type else None,"
+                    " (await client.read_flow(r.flow_id)).name] for r in runs]))\n"
+                    "asyncio.run(main())\n"
+                ),
+            ],
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert listing.returncode == 0, listing.stderr[-3000:]
         runs = json.loads(listing.stdout.strip().splitlines()[-1])

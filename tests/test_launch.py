@@ -26,7 +26,9 @@ def _expected_counts(schools: int) -> tuple[int, int]:
     schedules = compile_roadmap(loaded)
     municipal = school = 0
     for step in loaded.roadmap.steps:
-        occurrences = max(1, len(schedules[step.code].occurrences))  # unscheduled: one waiting instance
+        occurrences = max(
+            1, len(schedules[step.code].occurrences)
+        )  # unscheduled: one waiting instance
         if step.scope == "school":
             school += occurrences * schools
         else:
@@ -39,27 +41,39 @@ def _count(engine: Engine, *conditions: object) -> int:
         return session.exec(select(func.count()).select_from(StepInstance).where(*conditions)).one()
 
 
-def test_launch_creates_one_instance_per_school_step_and_one_per_municipal_step(engine: Engine, tmp_path: Path) -> None:
+def test_launch_creates_one_instance_per_school_step_and_one_per_municipal_step(
+    engine: Engine, tmp_path: Path
+) -> None:
     result = launched(engine, tmp_path, schools=3)
     municipal, school = _expected_counts(3)
     assert result.created and result.instances_added == municipal + school
     assert _count(engine, StepInstance.school_id.is_(None)) == municipal  # type: ignore[union-attr]
     assert _count(engine, StepInstance.school_id == "sosh2") == school // 3
     with session_scope(engine) as session:
-        row = session.exec(select(StepInstance).where(StepInstance.step_code == "1.5",
-                                                      StepInstance.school_id == "sosh1")).one()
+        row = session.exec(
+            select(StepInstance).where(
+                StepInstance.step_code == "1.5", StepInstance.school_id == "sosh1"
+            )
+        ).one()
         assert (row.start, row.due, row.state) == (None, date(2022, 5, 15), "open")
-        unscheduled = session.exec(select(StepInstance).where(StepInstance.step_code == "2.2")).one()
+        unscheduled = session.exec(
+            select(StepInstance).where(StepInstance.step_code == "2.2")
+        ).one()
         assert unscheduled.due is None and unscheduled.school_id is None
 
 
 def test_launching_again_adds_nothing_and_journals_nothing(engine: Engine, tmp_path: Path) -> None:
     launched(engine, tmp_path, schools=2)
     with session_scope(engine) as session:
-        again = launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID),
-                               now=moment(date(2022, 3, 2)), by=COORDINATOR)
-        launches = session.exec(select(func.count()).select_from(JournalEntry)
-                                .where(JournalEntry.action == "launch")).one()
+        again = launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=moment(date(2022, 3, 2)),
+            by=COORDINATOR,
+        )
+        launches = session.exec(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.action == "launch")
+        ).one()
     assert not again.created and again.instances_added == 0 and not again.definition_changed
     assert launches == 1
 
@@ -68,10 +82,17 @@ def test_a_school_added_later_gets_the_roadmap(engine: Engine, tmp_path: Path) -
     launched(engine, tmp_path, schools=2)
     _, per_three = _expected_counts(3)
     with session_scope(engine) as session:
-        import_schools(session=session, path=write_schools_csv(tmp_path / "more.csv", demo_data.SCHOOLS[:3]),
-                       now=moment(date(2022, 4, 1)))
-        result = launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID),
-                                now=moment(date(2022, 4, 1)), by=COORDINATOR)
+        import_schools(
+            session=session,
+            path=write_schools_csv(tmp_path / "more.csv", demo_data.SCHOOLS[:3]),
+            now=moment(date(2022, 4, 1)),
+        )
+        result = launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=moment(date(2022, 4, 1)),
+            by=COORDINATOR,
+        )
     assert result.instances_added == per_three // 3
     assert _count(engine, StepInstance.school_id == demo_data.SCHOOLS[2]["id"]) == per_three // 3
 
@@ -80,29 +101,47 @@ def test_a_changed_definition_is_reported_and_not_applied(engine: Engine, tmp_pa
     launched(engine, tmp_path, schools=1)
     original = find_roadmap(demo_data.ROADMAP_ID)
     changed_file = tmp_path / "changed.yaml"
-    changed_file.write_text(original.text.replace('deadline: "до 15 мая 2022 г."', 'deadline: "до 20 мая 2022 г."'),
-                            encoding="utf-8")
+    changed_file.write_text(
+        original.text.replace('deadline: "до 15 мая 2022 г."', 'deadline: "до 20 мая 2022 г."'),
+        encoding="utf-8",
+    )
     with session_scope(engine) as session:
-        result = launch_roadmap(session=session, loaded=load_roadmap(changed_file), now=moment(date(2022, 4, 1)),
-                                by=COORDINATOR)
+        result = launch_roadmap(
+            session=session,
+            loaded=load_roadmap(changed_file),
+            now=moment(date(2022, 4, 1)),
+            by=COORDINATOR,
+        )
         due = session.exec(select(StepInstance.due).where(StepInstance.step_code == "1.5")).one()
     assert result.definition_changed and "changed since the launch" in result.messages[0]
     assert due == date(2022, 5, 15)
 
 
-def test_launch_for_chosen_schools_only_and_unknown_school_is_an_error(engine: Engine, tmp_path: Path) -> None:
+def test_launch_for_chosen_schools_only_and_unknown_school_is_an_error(
+    engine: Engine, tmp_path: Path
+) -> None:
     from tests.factories import demo_municipality
 
     demo_municipality(engine, tmp_path, schools=3)
     with session_scope(engine) as session:
-        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=moment(date(2022, 3, 1)),
-                       by=COORDINATOR, schools=["sosh1"])
+        launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=moment(date(2022, 3, 1)),
+            by=COORDINATOR,
+            schools=["sosh1"],
+        )
     assert _count(engine, StepInstance.school_id == "sosh2") == 0
     assert _count(engine, StepInstance.school_id == "sosh1") > 0
     with pytest.raises(NastavnikError, match="unknown school id.*nope") as error:
         with session_scope(engine) as session:
-            launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=moment(date(2022, 3, 1)),
-                           by=COORDINATOR, schools=["nope"])
+            launch_roadmap(
+                session=session,
+                loaded=find_roadmap(demo_data.ROADMAP_ID),
+                now=moment(date(2022, 3, 1)),
+                by=COORDINATOR,
+                schools=["nope"],
+            )
     assert error.value.where == "--schools"
 
 
@@ -113,5 +152,7 @@ def test_every_seed_roadmap_launches(engine: Engine, tmp_path: Path) -> None:
     demo_municipality(engine, tmp_path, schools=2)
     for loaded in load_roadmaps():
         with session_scope(engine) as session:
-            result = launch_roadmap(session=session, loaded=loaded, now=moment(date(2022, 3, 1)), by=COORDINATOR)
+            result = launch_roadmap(
+                session=session, loaded=loaded, now=moment(date(2022, 3, 1)), by=COORDINATOR
+            )
         assert result.created and result.instances_added > 0, loaded.roadmap.id

@@ -32,7 +32,11 @@ def _differences(engine: Engine) -> list[object]:
             diff
             for diff in compare_metadata(context, SQLModel.metadata)
             # alembic's own version table is not a model
-            if not (isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == "alembic_version")
+            if not (
+                isinstance(diff, tuple)
+                and diff[0] == "remove_table"
+                and diff[1].name == "alembic_version"
+            )
         ]
 
 

@@ -29,7 +29,9 @@ def _ids(engine: Engine) -> set[str]:
         return set(session.exec(select(School.id)))
 
 
-def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(engine: Engine, tmp_path: Path) -> None:
+def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(
+    engine: Engine, tmp_path: Path
+) -> None:
     demo_municipality(engine, tmp_path, schools=1)
     path = tmp_path / "bad.csv"
     path.write_text(
@@ -69,13 +71,21 @@ def test_xlsx_with_extra_columns_imports_and_keeps_them(engine: Engine, tmp_path
     _import(engine, path)
     with session_scope(engine) as session:
         school = session.get(School, "new1")
-        assert school is not None and school.extra == {"инн": "8611004970"} and school.director == "Иванов Иван Иванович"
+        assert (
+            school is not None
+            and school.extra == {"инн": "8611004970"}
+            and school.director == "Иванов Иван Иванович"
+        )
 
 
 def test_a_cp1251_csv_from_excel_reads(engine: Engine, tmp_path: Path) -> None:
     demo_municipality(engine, tmp_path, schools=1)
     path = tmp_path / "excel.csv"
-    path.write_bytes((HEADER.replace(",", ";") + "k1;Школа;СОШ;Кузнецова Анна Петровна;k@x.ru;\n").encode("cp1251"))
+    path.write_bytes(
+        (HEADER.replace(",", ";") + "k1;Школа;СОШ;Кузнецова Анна Петровна;k@x.ru;\n").encode(
+            "cp1251"
+        )
+    )
     _import(engine, path)
     assert "k1" in _ids(engine)
 
@@ -84,7 +94,7 @@ def test_a_file_in_no_known_encoding_is_refused_with_its_line(tmp_path: Path) ->
     from storage.schools import parse_schools_file
 
     bad = tmp_path / "schools.csv"
-    bad.write_bytes("id,name,short_name,director,admin_email\n".encode() + b"s1,\x98\xff,x,y,a@b.ru\n")
+    bad.write_bytes(b"id,name,short_name,director,admin_email\n" + b"s1,\x98\xff,x,y,a@b.ru\n")
     with pytest.raises(NastavnikError) as caught:
         parse_schools_file(bad)
     assert "line 2" in str(caught.value) and "UTF-8" in str(caught.value)

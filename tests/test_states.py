@@ -27,5 +27,10 @@ from engine.states import evaluate_state
         ("open", None, date(2022, 5, 4), False, "open"),
     ],
 )
-def test_state_at_a_moment(stored: str, due: date | None, today: date, blocked: bool, expected: str) -> None:
-    assert evaluate_state(stored=stored, due=due, today=today, blocked=blocked, remind_before=3) == expected
+def test_state_at_a_moment(
+    stored: str, due: date | None, today: date, blocked: bool, expected: str
+) -> None:
+    assert (
+        evaluate_state(stored=stored, due=due, today=today, blocked=blocked, remind_before=3)
+        == expected
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from engine.actions import Actor, mark_done
 from engine.daily import tick_once
@@ -21,10 +21,15 @@ from tests.factories import COORDINATOR, HEAD, launched, moment, the_run
 
 def _decisions(engine: Engine, code: str | None = None) -> set[tuple[str, str, str | None]]:
     with session_scope(engine) as session:
-        query = select(OutboxItem, StepInstance).where(OutboxItem.step_instance_id == StepInstance.id)
+        query = select(OutboxItem, StepInstance).where(
+            OutboxItem.step_instance_id == StepInstance.id
+        )
         if code is not None:
             query = query.where(StepInstance.step_code == code)
-        return {(item.level, item.recipient, instance.school_id) for item, instance in session.exec(query)}
+        return {
+            (item.level, item.recipient, instance.school_id)
+            for item, instance in session.exec(query)
+        }
 
 
 def _tick(engine: Engine, now: datetime) -> dict[str, int]:
@@ -43,7 +48,9 @@ def _tick(engine: Engine, now: datetime) -> dict[str, int]:
         (date(2024, 4, 27), 1, date(2024, 4, 26)),
     ],
 )
-def test_late_cutoff_counts_working_days_of_the_production_calendar(today: date, days: int, cutoff: date) -> None:
+def test_late_cutoff_counts_working_days_of_the_production_calendar(
+    today: date, days: int, cutoff: date
+) -> None:
     assert late_cutoff(today, days) == cutoff
 
 
@@ -52,7 +59,9 @@ def test_remind_cutoff_skips_the_may_holidays() -> None:
     assert remind_cutoff(date(2022, 4, 28), 3) == date(2022, 5, 5)
 
 
-def test_overdue_notice_waits_for_the_first_working_day_after_the_may_holidays(engine: Engine, tmp_path: Path) -> None:
+def test_overdue_notice_waits_for_the_first_working_day_after_the_may_holidays(
+    engine: Engine, tmp_path: Path
+) -> None:
     launched(engine, tmp_path, schools=2)
     # 3.1 is due Saturday 30 April 2022; 1, 2, 3 May are days off
     _tick(engine, moment(date(2022, 5, 3)))
@@ -65,21 +74,31 @@ def test_overdue_notice_waits_for_the_first_working_day_after_the_may_holidays(e
     assert not {d for d in _decisions(engine, "3.1") if d[0] == "coordinator"}
     _tick(engine, moment(date(2022, 5, 6)))  # 4, 5, 6 May: three working days late
     assert {d for d in _decisions(engine, "3.1") if d[0] == "coordinator"} == {
-        ("coordinator", COORDINATOR, "sosh1"), ("coordinator", COORDINATOR, "sosh2"),
+        ("coordinator", COORDINATOR, "sosh1"),
+        ("coordinator", COORDINATOR, "sosh2"),
     }
 
 
-def test_escalation_to_the_head_after_ten_working_days_and_not_for_done_steps(engine: Engine, tmp_path: Path) -> None:
+def test_escalation_to_the_head_after_ten_working_days_and_not_for_done_steps(
+    engine: Engine, tmp_path: Path
+) -> None:
     launched(engine, tmp_path, schools=2)
     with session_scope(engine) as session:
-        mark_done(session=session, run=the_run(engine), code="1.5", school="sosh2", actor=Actor("sosh2@x.ru"),
-                  now=moment(date(2022, 5, 13)))
+        mark_done(
+            session=session,
+            run=the_run(engine),
+            code="1.5",
+            school="sosh2",
+            actor=Actor("sosh2@x.ru"),
+            now=moment(date(2022, 5, 13)),
+        )
     # 1.5 due Sunday 15 May; 16–20, 23–27 May are ten working days
     _tick(engine, moment(date(2022, 5, 26)))
     assert not {d for d in _decisions(engine, "1.5") if d[0] == "head"}
     _tick(engine, moment(date(2022, 5, 27)))
     assert {d for d in _decisions(engine, "1.5") if d[0] in ("head", "overdue")} == {
-        ("head", HEAD, "sosh1"), ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1"),
+        ("head", HEAD, "sosh1"),
+        ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1"),
     }
 
 
@@ -89,7 +108,9 @@ def test_a_reminder_goes_before_the_due_date(engine: Engine, tmp_path: Path) -> 
     assert ("reminder", "sosh1@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.5")
 
 
-def test_the_utc_plus_5_midnight_edge_decides_by_the_municipality_date(engine: Engine, tmp_path: Path) -> None:
+def test_the_utc_plus_5_midnight_edge_decides_by_the_municipality_date(
+    engine: Engine, tmp_path: Path
+) -> None:
     launched(engine, tmp_path, schools=1)
     # 18:30 UTC on 15 May is 23:30 in Белоярский: 1.5 (due 15 May) is not late yet
     _tick(engine, datetime(2022, 5, 15, 18, 30, tzinfo=UTC))
@@ -131,8 +152,15 @@ def test_two_ticks_at_once_decide_once(engine: Engine, tmp_path: Path) -> None:
 def test_the_ladder_is_data_overridable_per_step(engine: Engine, tmp_path: Path) -> None:
     launched(engine, tmp_path, schools=1)
     with session_scope(engine) as session:
-        set_policy(session=session, municipality_id=1, roadmap_id="beloyarsky-2022", step_code="1.5",
-                   remind_before=3, coordinator_after=1, head_after=2)
+        set_policy(
+            session=session,
+            municipality_id=1,
+            roadmap_id="beloyarsky-2022",
+            step_code="1.5",
+            remind_before=3,
+            coordinator_after=1,
+            head_after=2,
+        )
     _tick(engine, moment(date(2022, 5, 17)))  # 16, 17 May: two working days late
     assert {d[0] for d in _decisions(engine, "1.5")} == {"overdue", "coordinator", "head"}
 
@@ -146,7 +174,9 @@ def _full_tick_decides_nothing_new(engine: Engine, now: datetime) -> None:
     assert summary.total == 0, f"the incremental tick missed {summary.decided} at {now}"
 
 
-def test_daily_incremental_ticks_decide_what_a_full_scan_decides(engine: Engine, tmp_path: Path) -> None:
+def test_daily_incremental_ticks_decide_what_a_full_scan_decides(
+    engine: Engine, tmp_path: Path
+) -> None:
     from datetime import timedelta
 
     from engine.actions import schedule_step, undo
@@ -159,17 +189,40 @@ def test_daily_incremental_ticks_decide_what_a_full_scan_decides(engine: Engine,
         now = moment(day)
         with session_scope(engine) as session:
             if day == date(2022, 5, 6):  # done early, then undone when it is long overdue
-                mark_done(session=session, run=run, code="1.4", school="sosh1", actor=Actor("a@x.ru"), now=now)
+                mark_done(
+                    session=session,
+                    run=run,
+                    code="1.4",
+                    school="sosh1",
+                    actor=Actor("a@x.ru"),
+                    now=now,
+                )
             if day == date(2022, 6, 6):
-                undo(session=session, run=run, code="1.4", school="sosh1", actor=Actor("a@x.ru"), now=now)
+                undo(
+                    session=session,
+                    run=run,
+                    code="1.4",
+                    school="sosh1",
+                    actor=Actor("a@x.ru"),
+                    now=now,
+                )
             if day == date(2022, 5, 20):  # a date set for a step with a due date already behind
                 with session_scope(engine) as inner:
                     unscheduled = inner.exec(
-                        select(StepInstance).where(StepInstance.due == None, StepInstance.school_id == "sosh2")  # noqa: E711
+                        select(StepInstance).where(
+                            col(StepInstance.due).is_(None), StepInstance.school_id == "sosh2"
+                        )
                     ).first()
                 if unscheduled is not None:
-                    schedule_step(session=session, run=run, code=unscheduled.step_code, due=date(2022, 5, 10),
-                                  actor=Actor(COORDINATOR), now=now, school="sosh2")
+                    schedule_step(
+                        session=session,
+                        run=run,
+                        code=unscheduled.step_code,
+                        due=date(2022, 5, 10),
+                        actor=Actor(COORDINATOR),
+                        now=now,
+                        school="sosh2",
+                    )
         decided += tick_once(engine=engine, now=now, send=False, count_states=False).total
         _full_tick_decides_nothing_new(engine, now)
         day += timedelta(days=1)
@@ -184,13 +237,23 @@ def test_a_tick_with_nothing_new_examines_no_step(engine: Engine, tmp_path: Path
     again = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
     assert again.examined == 0 and again.total == 0
     with session_scope(engine) as session:
-        mark_done(session=session, run=the_run(engine), code="1.5", school="sosh2", actor=Actor("a@x.ru"),
-                  now=moment(date(2022, 5, 16), 12))
-    after_act = tick_once(engine=engine, now=moment(date(2022, 5, 16), 13), send=False, count_states=False)
+        mark_done(
+            session=session,
+            run=the_run(engine),
+            code="1.5",
+            school="sosh2",
+            actor=Actor("a@x.ru"),
+            now=moment(date(2022, 5, 16), 12),
+        )
+    after_act = tick_once(
+        engine=engine, now=moment(date(2022, 5, 16), 13), send=False, count_states=False
+    )
     assert after_act.examined == 1 and after_act.total == 0
 
 
-def test_a_new_school_admin_hears_about_what_is_already_late(engine: Engine, tmp_path: Path) -> None:
+def test_a_new_school_admin_hears_about_what_is_already_late(
+    engine: Engine, tmp_path: Path
+) -> None:
     from nastavnik import demo_data
     from nastavnik.demo import write_schools_csv
     from storage.schools import import_schools
@@ -200,22 +263,35 @@ def test_a_new_school_admin_hears_about_what_is_already_late(engine: Engine, tmp
     schools = [dict(row) for row in demo_data.SCHOOLS[:2]]
     schools[0]["admin_email"] = "new-admin@beloyarsky-edu.example.ru"
     with session_scope(engine) as session:
-        import_schools(session=session, path=write_schools_csv(tmp_path / "s.csv", schools),
-                       now=moment(date(2022, 5, 23)))
+        import_schools(
+            session=session,
+            path=write_schools_csv(tmp_path / "s.csv", schools),
+            now=moment(date(2022, 5, 23)),
+        )
     tick_once(engine=engine, now=moment(date(2022, 5, 23)), send=False, count_states=False)
     assert ("overdue", "new-admin@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.5")
-    assert not {d for d in _decisions(engine) if d[1] == "new-admin@beloyarsky-edu.example.ru" and d[2] != "sosh1"}
+    assert not {
+        d
+        for d in _decisions(engine)
+        if d[1] == "new-admin@beloyarsky-edu.example.ru" and d[2] != "sosh1"
+    }
 
 
-def test_ticking_an_earlier_day_after_a_later_one_repeats_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_ticking_an_earlier_day_after_a_later_one_repeats_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
     launched(engine, tmp_path, schools=2)
     later = tick_once(engine=engine, now=moment(date(2022, 6, 1)), send=False, count_states=False)
-    earlier = tick_once(engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False)
+    earlier = tick_once(
+        engine=engine, now=moment(date(2022, 5, 16)), send=False, count_states=False
+    )
     assert later.total > 0 and earlier.total == 0
     _full_tick_decides_nothing_new(engine, moment(date(2022, 6, 1)))
 
 
-def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(engine: Engine, tmp_path: Path) -> None:
+def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(
+    engine: Engine, tmp_path: Path
+) -> None:
     from nastavnik import demo_data
     from nastavnik.demo import write_schools_csv
     from storage.schools import import_schools
@@ -223,13 +299,20 @@ def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(
     launched(engine, tmp_path, schools=2)
     tick_once(engine=engine, now=moment(date(2022, 5, 20)), send=False, count_states=False)
     with session_scope(engine) as session:
-        import_schools(session=session, path=write_schools_csv(tmp_path / "s.csv", demo_data.SCHOOLS[:3]),
-                       now=moment(date(2022, 5, 23)))
+        import_schools(
+            session=session,
+            path=write_schools_csv(tmp_path / "s.csv", demo_data.SCHOOLS[:3]),
+            now=moment(date(2022, 5, 23)),
+        )
         from definitions.loader import find_roadmap
         from engine.launch import launch_roadmap
 
-        launch_roadmap(session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=moment(date(2022, 5, 23)),
-                       by=COORDINATOR)
+        launch_roadmap(
+            session=session,
+            loaded=find_roadmap(demo_data.ROADMAP_ID),
+            now=moment(date(2022, 5, 23)),
+            by=COORDINATOR,
+        )
     tick_once(engine=engine, now=moment(date(2022, 5, 23)), send=False, count_states=False)
     assert ("overdue", "sosh3@beloyarsky-edu.example.ru", "sosh3") in _decisions(engine, "1.5")
     _full_tick_decides_nothing_new(engine, moment(date(2022, 5, 23)))

@@ -179,9 +179,9 @@ class _Act:
 
 _TARGET = (
     select(StepInstance, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
-    .join(RoadmapRun, RoadmapRun.id == StepInstance.run_id)
-    .join(Municipality, Municipality.id == RoadmapRun.municipality_id)
-    .where(StepInstance.id == bindparam("instance_id"))
+    .join(RoadmapRun, col(RoadmapRun.id) == StepInstance.run_id)
+    .join(Municipality, col(Municipality.id) == RoadmapRun.municipality_id)
+    .where(col(StepInstance.id) == bindparam("instance_id"))
 )
 
 
