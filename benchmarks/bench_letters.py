@@ -202,9 +202,8 @@ def main() -> None:
                 report = deliver_pending(engine=engine, now=NOW, settings=settings, compose=False)
             assert report.sent == letters and report.waiting == 0, (report, letters)
             with engine.connect() as connection:
-                size = int(
-                    connection.exec_driver_sql("SELECT SUM(LENGTH(mime)) FROM letter").scalar()
-                )
+                total = connection.exec_driver_sql("SELECT SUM(LENGTH(mime)) FROM letter")
+                size = int(total.scalar() or 0)
             engine.dispose()
             shutil.copy(template, workdir / f"tick{run}.db")
             engine = make_engine(f"sqlite:///{workdir / f'tick{run}.db'}")
