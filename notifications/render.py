@@ -247,7 +247,7 @@ def _roadmap_views(
     return views
 
 
-def _name_and_patronymic(full_name: str) -> str:
+def name_and_patronymic(full_name: str) -> str:
     """«Ольга Викторовна» from «Кузнецова Ольга Викторовна», as a Russian letter addresses a person."""
     parts = full_name.split()
     return " ".join(parts[1:3]) if len(parts) == 3 else ""
@@ -305,9 +305,9 @@ def _subject(*, kind: str, people: People, items: list[LetterItem], failures: li
 def _greeting(kind: str, people: People) -> str:
     name = ""
     if kind == "coordinator":
-        name = _name_and_patronymic(people.coordinator_name)
+        name = name_and_patronymic(people.coordinator_name)
     elif kind == "head":
-        name = _name_and_patronymic(people.head_name)
+        name = name_and_patronymic(people.head_name)
     return f"Здравствуйте, {name}!" if name else "Здравствуйте!"
 
 
@@ -356,7 +356,8 @@ def _intro(
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The letters' Jinja environment (notifications/templates), built once."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -399,9 +400,9 @@ def render_letter(
     }
     subject = _subject(kind=kind, people=people, items=items, failures=failures)
     context["subject"] = subject
-    environment = _environment()
-    text = environment.get_template("letter.txt.j2").render(context)
-    html = environment.get_template("letter.html.j2").render(context)
+    env = environment()
+    text = env.get_template("letter.txt.j2").render(context)
+    html = env.get_template("letter.html.j2").render(context)
     return RenderedLetter(kind=kind, subject=subject, text=text, html=html)
 
 

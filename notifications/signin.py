@@ -14,20 +14,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_ru
 from nastavnik.settings import Settings
 from notifications.mime import OutgoingMessage, build_message
-from notifications.render import _name_and_patronymic
+from notifications.render import environment, name_and_patronymic
 from notifications.smtp import DeliveryError, open_transport
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -37,18 +31,6 @@ class SigninLetter:
     subject: str
     text: str
     html: str
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 def render_signin_letter(
@@ -75,7 +57,7 @@ def render_signin_letter(
         access: what the account may do, for an invitation («как ответственному в МАОУ СОШ № 1»).
     """
     local = valid_until.astimezone(ZoneInfo(timezone))
-    addressed = _name_and_patronymic(person_name)
+    addressed = name_and_patronymic(person_name)
     context = {
         "greeting": f"Здравствуйте, {addressed}!" if addressed else "Здравствуйте!",
         "link": link,
@@ -87,11 +69,11 @@ def render_signin_letter(
     }
     subject = "Приглашение в портал «Наставник»" if invitation else "Вход в портал «Наставник»"
     context["subject"] = subject
-    environment = _environment()
+    env = environment()
     return SigninLetter(
         subject=subject,
-        text=environment.get_template("signin.txt.j2").render(context),
-        html=environment.get_template("signin.html.j2").render(context),
+        text=env.get_template("signin.txt.j2").render(context),
+        html=env.get_template("signin.html.j2").render(context),
     )
 
 
