@@ -678,12 +678,31 @@ def serve(
         int,
         typer.Option(min=1, help="Portal worker processes (one per core for many users)."),
     ] = 1,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Show the portal as on this day (YYYY-MM-DD[THH:MM]); the clock runs on from it. "
+            "Serves the portal only: the daily schedule follows the real clock."
+        ),
+    ] = None,
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
     from flows.serve import serve_daily
 
     engine = _engine()
     tz = _municipal_tz(engine)
+    if now is not None:
+        from nastavnik.settings import get_settings
+        from web.server import run_portal
+
+        moment = parse_now(now, tz=tz)
+        os.environ["NASTAVNIK_NOW"] = moment.isoformat()  # also read by worker processes
+        get_settings.cache_clear()
+        typer.echo(
+            f"portal: http://{host}:{port}/ as on {moment.isoformat()} ({workers} worker(s))"
+        )
+        run_portal(host, port, workers=workers)
+        return
     portal = None
     if not no_portal:
         try:
@@ -736,7 +755,36 @@ def demo(
         f"{result.acts} step(s) marked done by schools and the coordinator during the year\n"
     )
     status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
+    _demo_users(engine)
     _demo_outro(directory, engine)
+
+
+# Demo accounts for the portal: local, printed, and nothing else uses them.
+DEMO_PASSWORD = "nastavnik-demo"
+DEMO_USERS = (
+    ("coordinator@beloyarsky-edu.example.ru", "coordinator", None),
+    ("sosh1@beloyarsky-edu.example.ru", "school_admin", "sosh1"),
+    ("head@beloyarsky-edu.example.ru", "viewer", None),
+)
+
+
+def _demo_users(engine: Any) -> None:
+    from nastavnik.demo import at_nine
+    from nastavnik.demo_data import DEMO_NOW, MUNICIPALITY
+    from storage.db import session_scope
+    from web.users import add_user
+
+    with session_scope(engine) as session:
+        for email, role, school in DEMO_USERS:
+            add_user(
+                session=session,
+                email=email,
+                role=role,
+                school_id=school,
+                password=DEMO_PASSWORD,
+                now=at_nine(DEMO_NOW, MUNICIPALITY["timezone"]),
+                by="demo",
+            )
 
 
 def _demo_outro(directory: Path, engine: Any) -> None:
@@ -763,6 +811,10 @@ def _demo_outro(directory: Path, engine: Any) -> None:
         "  nastavnik status --now 2022-09-15 --school sosh1   # one school's steps\n"
         "  nastavnik status --json --now 2022-09-15           # the same as JSON\n"
         "  nastavnik roadmap show beloyarsky-2022             # the roadmap with resolved dates\n"
+        "  nastavnik serve --now 2022-09-15                   # the portal at http://127.0.0.1:8000/\n"
+        f"      sign in with the password {DEMO_PASSWORD!r} as "
+        + ", ".join(f"{email} ({role})" for email, role, _ in DEMO_USERS)
+        + "\n"
         + (
             f"  nastavnik outbox show 1                              # a letter as the school sees it\n  less {letters[0]}\n"
             if letters

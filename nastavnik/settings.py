@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default="change-me-in-production",
         description="Key that signs sessions, CSRF tokens and sign-in links.",
+    )
+    now: datetime | None = Field(
+        default=None,
+        description="A simulated moment (ISO, with its offset) the portal starts at and runs on from; "
+        "set by `nastavnik serve --now` to show a past or future day. Unset: the real clock.",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -55,3 +56,33 @@ def test_two_workers_serve_the_portal_from_the_environments_settings(
     finally:
         _stop(process)
     assert process.poll() is not None
+
+
+def test_serve_now_runs_the_portal_on_a_simulated_clock(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from nastavnik.settings import Settings
+    from web.server import app_from_settings
+
+    start = datetime(2022, 9, 15, 4, 0, tzinfo=UTC)
+    app = app_from_settings(Settings(db=f"sqlite:///{tmp_path / 'n.db'}", now=start))
+    first = app.state.clock()
+    assert timedelta(0) <= first - start < timedelta(seconds=30)
+    assert app.state.clock() >= first  # it runs on from the simulated moment
+    real = app_from_settings(Settings(db=f"sqlite:///{tmp_path / 'n.db'}"))
+    assert abs(real.state.clock() - datetime.now(UTC)) < timedelta(seconds=30)
+
+
+def test_serve_now_refuses_a_bad_date_without_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cli = str(Path(sys.executable).parent / "nastavnik")
+    env = {**os.environ, "NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}"}
+    subprocess.run(
+        [cli, "init", "--municipality", "М", "--tz", "Asia/Yekaterinburg"], env=env, check=True
+    )
+    done = subprocess.run(
+        [cli, "serve", "--now", "2022-13-01"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 2 and "--now" in done.stderr and "Traceback" not in done.stderr

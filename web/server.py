@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -17,6 +18,16 @@ def real_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def simulated_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` and runs on at the real pace (for `serve --now`)."""
+    offset = start - real_clock()
+
+    def clock() -> datetime:
+        return real_clock() + offset
+
+    return clock
+
+
 def app_from_settings(settings: Settings | None = None) -> FastAPI:
     """The portal for the configured database (schema upgraded first)."""
     from storage.db import make_engine, upgrade_database
@@ -25,7 +36,8 @@ def app_from_settings(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.db)
     upgrade_database(engine)
-    return create_app(engine=engine, settings=settings, clock=real_clock)
+    clock = real_clock if settings.now is None else simulated_clock(settings.now)
+    return create_app(engine=engine, settings=settings, clock=clock)
 
 
 def run_portal(
