@@ -177,38 +177,33 @@ def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPla
 
 
 def advance_watermarks(session: Session, plan: TickPlan) -> int:
-    """Record that every unit was decided up to the plan's cut-offs (call after all batches)."""
-    existing = {
-        (mark.run_id, mark.step_code, mark.level): mark
-        for mark in session.exec(
-            select(TickWatermark).where(
-                col(TickWatermark.run_id).in_({row["run_id"] for row in plan.rows})
-            )
-        )
-    }
-    moved = 0
-    for row in plan.rows:
-        for level in LEVELS:
-            key = (int(row["run_id"]), str(row["step_code"]), level)  # type: ignore[call-overload]
-            until: date = row[f"{level}_until"]  # type: ignore[assignment]
-            mark = existing.get(key)
-            if mark is None:
-                session.add(
-                    TickWatermark(
-                        run_id=key[0],
-                        step_code=key[1],
-                        level=level,
-                        through=until,
-                        ticked_at=plan.now,
-                    )
-                )
-                moved += 1
-            elif until > mark.through:
-                mark.through, mark.ticked_at = until, plan.now
-                session.add(mark)
-                moved += 1
-    session.flush()
-    return moved
+    """Record that every unit was decided up to the plan's cut-offs (call after all batches).
+
+    One upsert per mark that keeps the later of the stored and the new cut-off, so two ticks that
+    finish at once (or an earlier ``--now`` after a later one) never move a watermark back.
+    """
+    marks = [
+        {
+            "run_id": row["run_id"],
+            "step_code": row["step_code"],
+            "level": level,
+            "through": row[f"{level}_until"],
+            "ticked_at": plan.now,
+        }
+        for row in plan.rows
+        for level in LEVELS
+    ]
+    if not marks:
+        return 0
+    statement = text(
+        "INSERT INTO tick_watermark (run_id, step_code, level, through, ticked_at) "
+        "VALUES (:run_id, :step_code, :level, :through, :ticked_at) "
+        "ON CONFLICT (run_id, step_code, level) DO UPDATE SET "
+        "through = excluded.through, ticked_at = excluded.ticked_at "
+        "WHERE excluded.through > tick_watermark.through"
+    ).bindparams(bindparam("through", type_=Date()), bindparam("ticked_at", type_=UTCDateTime()))
+    session.connection().execute(statement, marks)
+    return len(marks)
 
 
 def _temporary_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from engine.actions import Actor, mark_done
 from engine.daily import tick_once
 from engine.policy import set_policy
-from engine.tick import decide_notifications, late_cutoff, remind_cutoff
+from engine.tick import LEVELS, decide_notifications, late_cutoff, remind_cutoff
 from storage.db import session_scope
 from storage.models import OutboxItem, StepInstance
 from tests.factories import COORDINATOR, HEAD, launched, moment, the_run
@@ -316,3 +316,23 @@ def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(
     tick_once(engine=engine, now=moment(date(2022, 5, 23)), send=False, count_states=False)
     assert ("overdue", "sosh3@beloyarsky-edu.example.ru", "sosh3") in _decisions(engine, "1.5")
     _full_tick_decides_nothing_new(engine, moment(date(2022, 5, 23)))
+
+
+def test_a_watermark_never_moves_back(engine: Engine, tmp_path: Path) -> None:
+    from engine.tick import advance_watermarks, plan_tick
+    from storage.models import TickWatermark
+
+    launched(engine, tmp_path, schools=1)
+    with session_scope(engine) as session:
+        later = plan_tick(session, now=moment(date(2022, 6, 1)))
+        earlier = plan_tick(session, now=moment(date(2022, 5, 16)))
+        advance_watermarks(session, later)
+        advance_watermarks(session, earlier)  # e.g. two ticks finishing in the other order
+    with session_scope(engine) as session:
+        marks = {(m.step_code, m.level): m.through for m in session.exec(select(TickWatermark))}
+    expected = {
+        (str(row["step_code"]), level): row[f"{level}_until"]
+        for row in later.rows
+        for level in LEVELS
+    }
+    assert marks == expected
