@@ -8,6 +8,7 @@ pupils 15–18 are part of pupils 10–18, the satisfied are part of those who t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
@@ -47,6 +48,51 @@ def _check_year(year: int, problems: dict[str, str]) -> None:
         problems["year"] = f"{year}: ожидается год от 2000 до 2100"
 
 
+Yearly = TypeVar("Yearly", SchoolTotals, SurveyResult)
+
+
+def _stored_and_merged(
+    session: Session, model: type[Yearly], school_id: str, year: int, given: dict[str, int | None]
+) -> tuple[Yearly | None, dict[str, int | None]]:
+    """The stored row of that year, and the numbers it will hold: the given ones over the stored."""
+    row = session.exec(
+        select(model).where(model.school_id == school_id, model.year == year)
+    ).first()
+    merged = {
+        name: value if value is not None else (getattr(row, name) if row else None)
+        for name, value in given.items()
+    }
+    return row, merged
+
+
+def _save(
+    session: Session,
+    row: Yearly,
+    merged: dict[str, int | None],
+    given: dict[str, int | None],
+    *,
+    actor: Actor,
+    now: datetime,
+    action: str,
+) -> Yearly:
+    """Write the merged numbers and journal what was entered."""
+    for name, value in merged.items():
+        setattr(row, name, value)
+    row.entered_by = actor.email
+    row.entered_at = now
+    session.add(row)
+    record_act(
+        session,
+        actor=actor,
+        action=action,
+        now=now,
+        school_id=row.school_id,
+        details={"year": row.year, **{k: v for k, v in given.items() if v is not None}},
+    )
+    session.flush()
+    return row
+
+
 def set_totals(
     *,
     session: Session,
@@ -67,13 +113,7 @@ def set_totals(
     }
     problems = _check_counts(given, TOTALS_LABELS)
     _check_year(year, problems)
-    row = session.exec(
-        select(SchoolTotals).where(SchoolTotals.school_id == school_id, SchoolTotals.year == year)
-    ).first()
-    merged = {
-        name: value if value is not None else (getattr(row, name) if row else None)
-        for name, value in given.items()
-    }
+    row, merged = _stored_and_merged(session, SchoolTotals, school_id, year, given)
     if not problems and merged["pupils_15_18"] is not None and merged["pupils_10_18"] is not None:
         if merged["pupils_15_18"] > merged["pupils_10_18"]:
             problems["pupils_15_18"] = (
@@ -82,23 +122,15 @@ def set_totals(
             )
     if problems:
         raise FieldErrors(problems, labels=TOTALS_LABELS)
-    if row is None:
-        row = SchoolTotals(school_id=school_id, year=year)
-    for name, value in merged.items():
-        setattr(row, name, value)
-    row.entered_by = actor.email
-    row.entered_at = now
-    session.add(row)
-    record_act(
+    return _save(
         session,
+        row or SchoolTotals(school_id=school_id, year=year),
+        merged,
+        given,
         actor=actor,
-        action="registry_totals",
         now=now,
-        school_id=school_id,
-        details={"year": year, **{k: v for k, v in given.items() if v is not None}},
+        action="registry_totals",
     )
-    session.flush()
-    return row
 
 
 def set_survey(
@@ -123,13 +155,7 @@ def set_survey(
     }
     problems = _check_counts(given, SURVEY_LABELS)
     _check_year(year, problems)
-    row = session.exec(
-        select(SurveyResult).where(SurveyResult.school_id == school_id, SurveyResult.year == year)
-    ).first()
-    merged = {
-        name: value if value is not None else (getattr(row, name) if row else None)
-        for name, value in given.items()
-    }
+    row, merged = _stored_and_merged(session, SurveyResult, school_id, year, given)
     for who, label in (("mentees", "наставляемых"), ("mentors", "наставников")):
         took, satisfied = merged[f"{who}_took_part"], merged[f"{who}_satisfied"]
         if not problems and took is not None and satisfied is not None and satisfied > took:
@@ -138,20 +164,12 @@ def set_survey(
             )
     if problems:
         raise FieldErrors(problems, labels=SURVEY_LABELS)
-    if row is None:
-        row = SurveyResult(school_id=school_id, year=year)
-    for name, value in merged.items():
-        setattr(row, name, value)
-    row.entered_by = actor.email
-    row.entered_at = now
-    session.add(row)
-    record_act(
+    return _save(
         session,
+        row or SurveyResult(school_id=school_id, year=year),
+        merged,
+        given,
         actor=actor,
-        action="registry_survey",
         now=now,
-        school_id=school_id,
-        details={"year": year, **{k: v for k, v in given.items() if v is not None}},
+        action="registry_survey",
     )
-    session.flush()
-    return row
