@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.loader import load_roadmap
 from definitions.schema import Roadmap
+from tests.seeds import ROADMAPS, SEEDS, VECTORS
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITION = ROOT / "definitions" / "roadmaps" / "beloyarsky-2022.yaml"
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "000_9230059a0d6d7f94.txt"
-VECTORS = SHARED / "deadline-vectors.tsv"
+DEFINITION = ROADMAPS / "beloyarsky-2022.yaml"
+SEED = SEEDS / "000_9230059a0d6d7f94.txt"
 
 # Row numbers of the source table, in order.
 SOURCE_CODES = (

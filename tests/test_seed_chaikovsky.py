@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from definitions.loader import RoadmapFile, find_cycle, load_roadmap
+from tests.seeds import SEEDS, VECTORS
 
 ROADMAP_PATH = (
     Path(__file__).resolve().parents[1] / "definitions" / "roadmaps" / "chaikovsky-2022-2023.yaml"
 )
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SOURCE_PATH = SHARED / "seeds" / "001_411196e847bb5ae1.txt"
-VECTORS_PATH = SHARED / "deadline-vectors.tsv"
+SOURCE_PATH = SEEDS / "001_411196e847bb5ae1.txt"
+VECTORS_PATH = VECTORS
 
 # The one string that is not source text: the «Ответственные» cell of «Апробация целевой модели»
 # is empty in the source and the schema needs a non-blank value.

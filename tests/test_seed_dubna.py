@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.loader import load_roadmap
+from tests.seeds import ROADMAPS, SEEDS
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFINITION = ROOT / "definitions" / "roadmaps" / "dubna-2021-2024.yaml"
-SOURCE = ROOT.parent / "shared" / "seeds" / "004_8b14bc2043315ff6.txt"
+DEFINITION = ROADMAPS / "dubna-2021-2024.yaml"
+SOURCE = SEEDS / "004_8b14bc2043315ff6.txt"
 
 
 @pytest.fixture(scope="module")

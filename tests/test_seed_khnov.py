@@ -10,19 +10,16 @@ import re
 from collections import Counter
 from datetime import date
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.loader import find_cycle, load_roadmap
 from definitions.schema import Roadmap
+from tests.seeds import ROADMAPS, SEEDS, VECTORS
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITION = ROOT / "definitions" / "roadmaps" / "khnov-2022-2024.yaml"
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "003_8ff06728000164a7.txt"
-VECTORS = SHARED / "deadline-vectors.tsv"
+DEFINITION = ROADMAPS / "khnov-2022-2024.yaml"
+SEED = SEEDS / "003_8ff06728000164a7.txt"
 PERIOD = "2022-01-01:2024-12-31"
 
 # Row numbers of the source table that carry a deadline, in order (trailing dots dropped; the

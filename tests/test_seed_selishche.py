@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.loader import load_roadmap
+from tests.seeds import ROADMAPS, SEEDS
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFINITION = ROOT / "definitions" / "roadmaps" / "selishche-2022-2024.yaml"
-SOURCE = ROOT.parent / "shared" / "seeds" / "002_be43eb75f4d6e7d9.txt"
+DEFINITION = ROADMAPS / "selishche-2022-2024.yaml"
+SOURCE = SEEDS / "002_be43eb75f4d6e7d9.txt"
 
 
 @pytest.fixture(scope="module")
