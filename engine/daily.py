@@ -82,10 +82,14 @@ def state_counts(*, session: Session, today: date) -> Counter[str]:
     return Counter({state: count for state, count in rows})
 
 
-def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:
-    """This tick's windows, read once before the batches (after the registry closed its steps)."""
-    with session_scope(engine) as session:  # Step.completes_from (issue #7), plain and Prefect tick
+def complete_from_registry(*, engine: Engine, now: datetime) -> None:
+    """Close the steps whose data is in the registry (``Step.completes_from``), before deciding."""
+    with session_scope(engine) as session:
         apply_registry_completions(session, now)
+
+
+def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:
+    """This tick's windows, read once before the batches."""
     with session_scope(engine) as session:
         return plan_tick(session, now=now, full=full)
 
@@ -123,6 +127,7 @@ def tick_once(
     window's instances to pick its own, so batches only pay off when they run in parallel (the
     Prefect flow) or the transaction must stay small.
     """
+    complete_from_registry(engine=engine, now=now)
     tick_plan = plan(engine=engine, now=now, full=full)
     batches: list[list[str] | None] = [None]
     if batch_size is not None:

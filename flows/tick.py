@@ -8,7 +8,15 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from engine.daily import TickSummary, decide_batch, finish, plan, state_counts, tick_once
+from engine.daily import (
+    TickSummary,
+    complete_from_registry,
+    decide_batch,
+    finish,
+    plan,
+    state_counts,
+    tick_once,
+)
 from engine.tick import TickPlan, unit_batches
 from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
@@ -69,6 +77,7 @@ def tick_flow(
         moment = now or pendulum.now(municipality.timezone)
         batches = unit_batches(session, size=batch_size)
         today = local_today(moment, municipality.timezone)
+    complete_from_registry(engine=engine, now=moment)
     tick_plan = plan(engine=engine, now=moment, full=full)
     summary = TickSummary(now=moment, today=today, working_day=is_working_day(today))
     futures = decide_batch_task.map(db_url, moment, batches, unmapped(tick_plan))
