@@ -180,6 +180,10 @@ def test_an_unknown_instance_or_garbage_in_the_address_is_a_page_not_a_crash(
     assert admin.post("/instances/999999/done", data={"csrf_token": token}).status_code == 404
     garbage = admin.post("/instances/abc/done", data={"csrf_token": token})
     assert garbage.status_code == 400 and "Неверный запрос" in garbage.text
+    # beyond the database's integer: not found rather than a database error
+    assert admin.post("/instances/2147483648/done", data={"csrf_token": token}).status_code == 404
+    assert admin.post(f"/instances/{'9' * 40}/na", data={"csrf_token": token}).status_code == 400
+    assert admin.get("/instances/1/done").status_code == 405
     assert admin.get("/schools/nope").status_code == 403  # a school admin cannot probe other ids
     assert admin.get("/no/such/page").status_code == 404
 

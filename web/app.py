@@ -138,6 +138,7 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         clock: returns the aware current moment; tests pass a fixed one.
     """
     from web.views import ALL_ROUTERS
+    from web.views.school import ACTION_ROUTES
 
     app = FastAPI(
         title="nastavnik",
@@ -154,6 +155,8 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in ALL_ROUTERS:
         app.include_router(router)
+    # matched first: plain Starlette routes that check their CSRF token themselves
+    app.router.routes[:0] = ACTION_ROUTES
 
     @app.exception_handler(pages.NotSignedIn)
     async def not_signed_in(request: Request, _error: Exception) -> Response:

@@ -14,8 +14,10 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -95,16 +97,20 @@ def end_session(*, session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash(token)))
 
 
+# what a Principal is made of, read with the session row: by session_principal, and together
+# with the step instance a form acts on by the step actions (web/views/school.py)
+SESSION_COLUMNS = (
+    User.id,
+    User.email,
+    User.role,
+    User.school_id,
+    User.name,
+    User.active,
+    WebSession.expires_at,
+)
+
 _SESSION_LOOKUP = (
-    select(  # type: ignore[call-overload]
-        User.id,
-        User.email,
-        User.role,
-        User.school_id,
-        User.name,
-        User.active,
-        WebSession.expires_at,
-    )
+    select(*SESSION_COLUMNS)  # type: ignore[call-overload]
     .join(WebSession, WebSession.user_id == User.id)
     .where(WebSession.token_hash == bindparam("token_hash"))
 )
@@ -119,9 +125,13 @@ def session_principal(*, session: Session, token: str | None, now: datetime) -> 
     if not token or len(token) > 100:
         return None
     row = session.connection().execute(_SESSION_LOOKUP, {"token_hash": token_hash(token)}).first()
-    if row is None:
-        return None
-    user_id, email, role, school_id, name, active, expires_at = row
+    return None if row is None else principal_from_columns(row, now=now)
+
+
+def principal_from_columns(values: Sequence[Any], *, now: datetime) -> Principal | None:
+    """The Principal of SESSION_COLUMNS' values, or None when the session expired or the user
+    was deactivated."""
+    user_id, email, role, school_id, name, active, expires_at = values
     if expires_at is None or expires_at <= now or not active:
         return None
     return Principal(id=user_id, email=email, role=role, school_id=school_id, name=name)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
+from starlette.datastructures import FormData
 from starlette.types import Scope
 
 from engine.actions import Actor
@@ -172,6 +173,15 @@ async def csrf_guard(request: Request) -> None:
     """Every POST must carry the CSRF token bound to this browser's cookie (app-wide dependency)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    await checked_form(request)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The request's form, once its CSRF token is checked against this browser's cookie.
+
+    ``csrf_guard`` calls it for FastAPI's routes; the step actions, which are plain Starlette
+    routes (web/views/school.py), call it themselves. Raises CsrfFailed.
+    """
     form = await request.form()
     request.state.form = form
     submitted = form.get("csrf_token")
@@ -180,6 +190,7 @@ async def csrf_guard(request: Request) -> None:
         secret=secret, session_token=_cookie_token(request), submitted=submitted
     ):
         raise CsrfFailed()
+    return form
 
 
 def form_values(request: Request) -> dict[str, str]:

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.routing import Route
 
 from engine.actions import Actor, mark_instance_done, mark_not_applicable, undo
 from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric
-from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance
+from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
-from web.auth import Forbidden, Principal, ical_token
+from web.auth import (
+    SESSION_COLUMNS,
+    Forbidden,
+    Principal,
+    ical_token,
+    principal_from_columns,
+    token_hash,
+)
 from web.messages import form_field, russian_reason
-from web.models import Upload
+from web.models import Upload, WebSession
 from web.unit import unit_steps
 from web.uploads import MAX_UPLOAD, CheckedFile, check_upload, resolve_stored, store_upload
 
@@ -85,8 +95,6 @@ def _unit_page(
         )
     if user.role == "school_admin" and school is not None and user.school_id == school.id:
         secret = pages.state(request).settings.secret_key
-        from storage.models import User
-
         account = session.get(User, user.id)
         if account is not None:
             context["ical_path"] = f"/calendar/{ical_token(secret=secret, user=account)}.ics"
@@ -125,10 +133,15 @@ def municipality_page(request: Request, run: str | None = None) -> Response:
 
 # --- actions: done, undo, not applicable ----------------------------------------------------------
 #
-# The three forms share one path: one transaction that finds the signed-in user, loads and
-# authorises the instance, checks the form and the version it was rendered with, and acts. Any
-# refusal leaves nothing behind: the transaction rolls back and written files are deleted; the
-# page comes back with the form's errors in Russian.
+# The three forms share one path: one transaction that finds the signed-in user together with the
+# instance (one prepared query), authorises, checks the form and the version it was rendered with,
+# and acts. Any refusal leaves nothing behind: the transaction rolls back and written files are
+# deleted; the page comes back with the form's errors in Russian.
+#
+# They are plain Starlette routes (ACTION_ROUTES) that create_app matches before FastAPI's: marking
+# a step done is the portal's busiest write, and FastAPI's route matching and form dependencies
+# cost more CPU than the rest of the request (benchmarks/bench_web.py). They check the CSRF token
+# themselves (pages.checked_form); the app's exception handlers render their refusals as before.
 
 
 class _NotFound(Exception):
@@ -177,28 +190,51 @@ class _Act:
         return run
 
 
-_TARGET = (
-    select(StepInstance, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
-    .join(RoadmapRun, col(RoadmapRun.id) == StepInstance.run_id)
-    .join(Municipality, col(Municipality.id) == RoadmapRun.municipality_id)
-    .where(col(StepInstance.id) == bindparam("instance_id"))
+_STEP = StepInstance.__table__  # type: ignore[attr-defined]
+_STEP_KEYS = tuple(column.key for column in _STEP.c)
+_SIGNED_IN = len(SESSION_COLUMNS)
+
+# the session's user and the instance (with its run's id and time zone) in one round trip; the
+# instance's columns are NULL when there is no such instance
+_LOOKUP = (
+    select(*SESSION_COLUMNS, *_STEP.c, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
+    .select_from(WebSession)
+    .join(User, col(User.id) == WebSession.user_id)
+    .outerjoin(_STEP, _STEP.c.id == bindparam("instance_id"))
+    .outerjoin(RoadmapRun, col(RoadmapRun.id) == _STEP.c.run_id)
+    .outerjoin(Municipality, col(Municipality.id) == RoadmapRun.municipality_id)
+    .where(col(WebSession.token_hash) == bindparam("token_hash"))
 )
 
 
-def _target(session: Session, user: Principal, instance_id: int) -> _Target:
-    """Load the instance with its run's id and time zone (one prepared query, no definition text)
-    and check that the user may change it."""
-    row = session.exec(_TARGET, params={"instance_id": instance_id}).first()
-    if row is None:
+def _signed_in_target(
+    request: Request, session: Session, instance_id: int
+) -> tuple[Principal, _Target]:
+    """The signed-in user and the instance a form acts on, once the user may change it.
+
+    Raises NotSignedIn without a live session, _NotFound without the instance, Forbidden when the
+    user's role or school does not allow the change.
+    """
+    token = request.cookies.get(pages.SESSION_COOKIE)
+    row = None
+    if token and len(token) <= 100:
+        parameters = {"token_hash": token_hash(token), "instance_id": instance_id}
+        row = session.connection().execute(_LOOKUP, parameters).first()
+    user = None if row is None else principal_from_columns(row[:_SIGNED_IN], now=pages.now(request))
+    request.state.principal = user
+    if row is None or user is None:
+        raise pages.NotSignedIn()
+    values = dict(zip(_STEP_KEYS, row[_SIGNED_IN:], strict=False))
+    if values["id"] is None:
         raise _NotFound()
-    instance, roadmap_id, timezone = row
+    instance = StepInstance(**values)
     if not user.can_change_school(instance.school_id):
         raise Forbidden(
             "Изменять можно только мероприятия своей образовательной организации."
             if user.role == "school_admin"
             else "У вашей роли нет прав на изменения."
         )
-    return _Target(instance=instance, roadmap_id=roadmap_id, timezone=timezone)
+    return user, _Target(instance=instance, roadmap_id=row[-2], timezone=row[-1])
 
 
 def _check_version(instance: StepInstance, version: str) -> None:
@@ -225,8 +261,7 @@ def _step_action(
     written: list[Path] = []
     try:
         with pages.db(request) as session:
-            user = pages.require_user(request, session)
-            target = _target(session, user, instance_id)
+            user, target = _signed_in_target(request, session, instance_id)
             errors = check(target) if check is not None else {}
             if errors:
                 raise _Invalid(errors)
@@ -244,12 +279,12 @@ def _step_action(
     except (_Invalid, NastavnikError) as error:
         for path in written:
             path.unlink(missing_ok=True)
-        assert user is not None
         errors = (
             error.errors
             if isinstance(error, _Invalid)
             else {form_field(error): russian_reason(error)}
         )
+        assert user is not None
         return _form_failed(request, user, instance_id, errors, values)
     except BaseException:
         for path in written:
@@ -389,30 +424,27 @@ def _store_scan(context: _Act, checked: CheckedFile, documents_dir: Path) -> Non
     )
 
 
-@router.post("/instances/{instance_id}/done")
-def instance_done(
-    request: Request,
-    instance_id: int,
-    version: str = Form(""),
-    number: str = Form(""),
-    doc_date: str = Form(""),
-    scan: UploadFile | None = File(None),
-) -> Response:
-    form = _DoneForm(number=number.strip(), doc_date=doc_date, scan=scan)
+def _done(request: Request, instance_id: int, form: FormData) -> Response:
+    scan = form.get("scan")
+    number, doc_date = _text(form, "number"), _text(form, "doc_date")
+    done = _DoneForm(
+        number=number.strip(),
+        doc_date=doc_date,
+        scan=scan if isinstance(scan, UploadFile) else None,
+    )
     now = pages.now(request)
     settings = pages.state(request).settings
     return _step_action(
         request,
         instance_id,
-        version=version,
+        version=_text(form, "version"),
         values={"number": number, "doc_date": doc_date},
-        check=lambda target: form.check(target, now),
-        act=lambda context: form.act(context, settings),
+        check=lambda target: done.check(target, now),
+        act=lambda context: done.act(context, settings),
     )
 
 
-@router.post("/instances/{instance_id}/undo")
-def instance_undo(request: Request, instance_id: int, version: str = Form("")) -> Response:
+def _undo(request: Request, instance_id: int, form: FormData) -> Response:
     def act(context: _Act) -> str:
         instance = context.target.instance
         undo(
@@ -426,14 +458,11 @@ def instance_undo(request: Request, instance_id: int, version: str = Form("")) -
         )
         return f"Отметка о мероприятии {instance.step_code} отменена: оно снова в работе."
 
-    return _step_action(request, instance_id, version=version, values={}, act=act)
+    return _step_action(request, instance_id, version=_text(form, "version"), values={}, act=act)
 
 
-@router.post("/instances/{instance_id}/na")
-def instance_not_applicable(
-    request: Request, instance_id: int, version: str = Form(""), reason: str = Form("")
-) -> Response:
-    reason = reason.strip()
+def _not_applicable(request: Request, instance_id: int, form: FormData) -> Response:
+    reason = _text(form, "reason").strip()
 
     def check(_target: _Target) -> dict[str, str]:
         if not reason:
@@ -457,5 +486,49 @@ def instance_not_applicable(
         return f"Мероприятие {instance.step_code} отмечено неприменимым."
 
     return _step_action(
-        request, instance_id, version=version, values={"reason": reason}, check=check, act=act
+        request,
+        instance_id,
+        version=_text(form, "version"),
+        values={"reason": reason},
+        check=check,
+        act=act,
     )
+
+
+def _text(form: FormData, name: str) -> str:
+    """A text field of the form ("" when absent or a file)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+_MAX_ID = 2**31 - 1  # the database's integer
+
+
+def _action(
+    handler: Callable[[Request, int, FormData], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A step action as a Starlette endpoint: the CSRF-checked form, then ``handler`` in a worker
+    thread (it waits on the database)."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await pages.checked_form(request)
+        try:
+            raw = request.path_params["instance_id"]
+            if not raw.isdigit() or len(raw) > 12:
+                return pages.error_page(
+                    request, 400, "Неверный запрос", "Адрес или данные формы не поняты."
+                )
+            if not 0 < int(raw) <= _MAX_ID:
+                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
+            return await run_in_threadpool(handler, request, int(raw), form)
+        finally:
+            await form.close()
+
+    return endpoint
+
+
+ACTION_ROUTES = [
+    Route("/instances/{instance_id}/done", _action(_done), methods=["POST"]),
+    Route("/instances/{instance_id}/undo", _action(_undo), methods=["POST"]),
+    Route("/instances/{instance_id}/na", _action(_not_applicable), methods=["POST"]),
+]
