@@ -13,7 +13,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from engine.runs import run_definition
@@ -30,6 +29,30 @@ class Actor:
     email: str
     source: str = "cli"
     remote_addr: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """A step instance as the portal's forms read it with one Core query, not as an ORM object
+    (building one cost a tenth of a mark-done request): what acting on it needs."""
+
+    id: int
+    run_id: int
+    school_id: str | None
+    step_code: str
+    occurrence: int
+    due: date | None
+    state: str
+    version: int
+    done_by: str | None
+    done_at: datetime | None
+
+
+# the columns of step_instance an InstanceRef is made of, in its fields' order
+INSTANCE_REF_COLUMNS = tuple(
+    StepInstance.__table__.c[name]  # type: ignore[attr-defined]
+    for name in InstanceRef.__dataclass_fields__
+)
 
 
 def _instances(
@@ -88,14 +111,17 @@ def _pick(
     candidates = [i for i in instances if (i.state == "open") == want_open]
     if not candidates:
         if want_open:
-            last = instances[-1]
-            raise NastavnikError(
-                f"already {last.state} by {last.done_by or '—'}"
-                + (f" on {last.done_at:%Y-%m-%d}" if last.done_at else ""),
-                where="CODE",
-            )
+            raise _already_resolved(instances[-1])
         raise NastavnikError("nothing to undo: the step is open", where="CODE")
     return candidates[0] if want_open else candidates[-1]
+
+
+def _already_resolved(instance: StepInstance | InstanceRef) -> NastavnikError:
+    return NastavnikError(
+        f"already {instance.state} by {instance.done_by or '—'}"
+        + (f" on {instance.done_at:%Y-%m-%d}" if instance.done_at else ""),
+        where="CODE",
+    )
 
 
 def _apply(
@@ -206,19 +232,20 @@ _JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
 def mark_instance_done(
     *,
     session: Session,
-    instance: StepInstance,
+    instance: InstanceRef,
     timezone: str,
     actor: Actor,
     now: datetime,
     at: datetime | None = None,
     evidence: str | None = None,
-) -> StepInstance:
-    """Mark one loaded step instance done: the portal's path, which already holds the instance.
+) -> str:
+    """Mark one step instance done: the portal's path, which already read the instance by its id.
 
     The rules, the version guard and the journal row are those of ``mark_done``; only the way
     there differs. The portal found and authorised the instance by its id, so the definition is
     not read, and the two writes are prepared Core statements: the ORM's unit of work and bulk
-    update cost more than the rest of a mark-done request (benchmarks/bench_web.py).
+    update cost more than the rest of a mark-done request (benchmarks/bench_web.py). Returns the
+    new state (done or done_late).
     """
     done_at = at or now
     if done_at.tzinfo is None:
@@ -226,7 +253,7 @@ def mark_instance_done(
     if done_at > now:
         raise NastavnikError(f"{done_at:%Y-%m-%d} is in the future", where="--at")
     if instance.state != "open":
-        _pick([instance], None, want_open=True)  # raises «already done by …»
+        raise _already_resolved(instance)
     local_day = done_at.astimezone(ZoneInfo(timezone)).date()
     state = "done_late" if instance.due is not None and local_day > instance.due else "done"
     connection = session.connection()
@@ -266,18 +293,7 @@ def mark_instance_done(
             "details": {"evidence": evidence, "at": done_at.isoformat()},
         },
     )
-    changed = {
-        "state": state,
-        "done_at": done_at,
-        "done_by": actor.email,
-        "evidence": evidence,
-        "reason": None,
-        "version": instance.version + 1,
-        "updated_at": now,
-    }
-    for key, value in changed.items():  # the row's new values, without another SELECT
-        set_committed_value(instance, key, value)
-    return instance
+    return state
 
 
 def mark_not_applicable(

@@ -17,7 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.routing import Route
 
-from engine.actions import Actor, mark_instance_done, mark_not_applicable, undo
+from engine.actions import (
+    INSTANCE_REF_COLUMNS,
+    Actor,
+    InstanceRef,
+    mark_instance_done,
+    mark_not_applicable,
+    undo,
+)
 from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric
@@ -158,7 +165,7 @@ class _Invalid(Exception):
 class _Target:
     """The step instance a form acts on, with its run's id and the municipality's time zone."""
 
-    instance: StepInstance
+    instance: InstanceRef
     roadmap_id: str
     timezone: str
 
@@ -191,13 +198,13 @@ class _Act:
 
 
 _STEP = StepInstance.__table__  # type: ignore[attr-defined]
-_STEP_KEYS = tuple(column.key for column in _STEP.c)
 _SIGNED_IN = len(SESSION_COLUMNS)
+_INSTANCE_END = _SIGNED_IN + len(INSTANCE_REF_COLUMNS)
 
 # the session's user and the instance (with its run's id and time zone) in one round trip; the
 # instance's columns are NULL when there is no such instance
 _LOOKUP = (
-    select(*SESSION_COLUMNS, *_STEP.c, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
+    select(*SESSION_COLUMNS, *INSTANCE_REF_COLUMNS, RoadmapRun.roadmap_id, Municipality.timezone)  # type: ignore[call-overload]
     .select_from(WebSession)
     .join(User, col(User.id) == WebSession.user_id)
     .outerjoin(_STEP, _STEP.c.id == bindparam("instance_id"))
@@ -224,10 +231,9 @@ def _signed_in_target(
     request.state.principal = user
     if row is None or user is None:
         raise pages.NotSignedIn()
-    values = dict(zip(_STEP_KEYS, row[_SIGNED_IN:], strict=False))
-    if values["id"] is None:
+    if row[_SIGNED_IN] is None:
         raise _NotFound()
-    instance = StepInstance(**values)
+    instance = InstanceRef(*row[_SIGNED_IN:_INSTANCE_END])
     if not user.can_change_school(instance.school_id):
         raise Forbidden(
             "Изменять можно только мероприятия своей образовательной организации."
@@ -237,7 +243,7 @@ def _signed_in_target(
     return user, _Target(instance=instance, roadmap_id=row[-2], timezone=row[-1])
 
 
-def _check_version(instance: StepInstance, version: str) -> None:
+def _check_version(instance: InstanceRef, version: str) -> None:
     if not version.isdigit() or int(version) != instance.version:
         raise _Invalid(
             {
@@ -387,13 +393,13 @@ def _store_scan(context: _Act, checked: CheckedFile, documents_dir: Path) -> Non
     relative = store_upload(
         documents_dir=documents_dir,
         school_id=instance.school_id,
-        instance_id=instance.id or 0,
+        instance_id=instance.id,
         checked=checked,
     )
     context.written.append(resolve_stored(documents_dir=documents_dir, stored_path=relative))
     context.session.add(
         Upload(
-            step_instance_id=instance.id or 0,
+            step_instance_id=instance.id,
             school_id=instance.school_id,
             file_name=checked.file_name,
             stored_path=relative,
