@@ -5,74 +5,28 @@ Screenshots of the matrix and the school page are kept in test-artifacts/.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.web_helpers import ADMIN_1, COORDINATOR, PASSWORD, Portal, build_portal
+from tests.browser import ARTIFACTS, BROWSER_MARKS, chromium, free_port, serving, sign_in
+from tests.web_helpers import ADMIN_1, COORDINATOR, Portal, build_portal
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Portal]]:
-    import uvicorn
-
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    portal = build_portal(tmp_path_factory.mktemp("browser"), base_url=base)
-    server = uvicorn.Server(
-        uvicorn.Config(portal.app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield base, portal
-    server.should_exit = True
-    thread.join(timeout=10)
+    port = free_port()
+    portal = build_portal(tmp_path_factory.mktemp("browser"), base_url=f"http://127.0.0.1:{port}")
+    with serving(portal.app(), port) as base:
+        yield base, portal
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=ru"],
-        )
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/signin")  # type: ignore[attr-defined]
-    page.get_by_label("Электронная почта").first.fill(email)  # type: ignore[attr-defined]
-    page.get_by_label("Пароль").fill(PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Войти").click()  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
+    with chromium() as launched:
+        yield launched
 
 
 def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(
@@ -82,7 +36,7 @@ def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(
     ARTIFACTS.mkdir(exist_ok=True)
     admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page = admin.new_page()
-    _sign_in(page, base, ADMIN_1)
+    sign_in(page, base, ADMIN_1)
     assert page.url.endswith("/schools/sosh1")
     assert page.get_by_role("heading", level=1).inner_text() == "МАОУ СОШ № 1 г. Белоярский"
     section = page.locator("#step-1-5")
@@ -108,7 +62,7 @@ def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(
 
     coordinator = browser.new_context(viewport={"width": 1500, "height": 900}, locale="ru-RU")
     page = coordinator.new_page()
-    _sign_in(page, base, COORDINATOR)
+    sign_in(page, base, COORDINATOR)
     assert page.url.endswith("/matrix")
     cell = page.locator('td[data-unit="sosh1"][data-step="1.5"]')
     assert cell.get_attribute("data-state") == "done_late"
@@ -127,11 +81,7 @@ def test_a_wrong_password_is_refused_on_the_form(served, browser) -> None:
     base, _portal = served
     context = browser.new_context(locale="ru-RU")
     page = context.new_page()
-    page.goto(f"{base}/signin")
-    page.get_by_label("Электронная почта").first.fill(ADMIN_1)
-    page.get_by_label("Пароль").fill("wrong-password")
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state()
+    sign_in(page, base, ADMIN_1, password="wrong-password")
     assert page.get_by_role("alert").inner_text() == "Неверный e-mail или пароль."
     context.close()
 
@@ -147,7 +97,7 @@ def test_a_school_admin_generates_the_curator_order_and_downloads_it(served, bro
         viewport={"width": 1280, "height": 900}, locale="ru-RU", accept_downloads=True
     )
     page = context.new_page()
-    _sign_in(page, base, ADMIN_1)
+    sign_in(page, base, ADMIN_1)
     page.locator("#step-1-5").get_by_role(
         "link", name="Документы мероприятия: сформировать и скачать"
     ).first.click()
@@ -169,4 +119,28 @@ def test_a_school_admin_generates_the_curator_order_and_downloads_it(served, bro
     assert "Назначить Петрову Анну Сергеевну" in text and "№ 41-од" in text
     rows = page.locator("#generated tbody tr")
     assert rows.count() == 1 and ADMIN_1 in rows.first.inner_text()
+    context.close()
+
+
+def test_a_step_marked_done_without_a_scan_is_undone_in_the_browser(served, browser) -> None:
+    # the form is multipart even with no file chosen: the common case of the busiest write
+    base, _portal = served
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    sign_in(page, base, ADMIN_1)
+    form = page.locator("form.done-form").first
+    action = form.get_attribute("action")
+    assert action is not None and action.endswith("/done")
+    instance = action.removesuffix("/done")
+    form.get_by_label("Номер документа").fill("12-од")
+    form.get_by_label("Дата документа").fill("2022-04-01")
+    form.get_by_role("button", name="Отметить выполненным").click()
+    page.wait_for_load_state()
+    assert "отмечено выполненным (№ 12-од от 01.04.2022)" in page.locator(".flash").inner_text()
+    assert page.locator(f'form[action="{instance}/done"]').count() == 0
+    undo = page.locator(f'form[action="{instance}/undo"]')
+    undo.get_by_role("button", name="Отменить отметку").click()
+    page.wait_for_load_state()
+    assert "снова в работе" in page.locator(".flash").inner_text()
+    assert page.locator(f'form[action="{instance}/done"]').count() == 1
     context.close()
