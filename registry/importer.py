@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from engine.actions import Actor
 from nastavnik.errors import NastavnikError
+from nastavnik.numbers import whole_number
 from nastavnik.russian import plural_ru
 from registry.forms import list_forms
 from registry.journal import local_day, record_act
@@ -279,8 +280,9 @@ def _find_person(value: str, *, kind: Kind, by_name: dict[str, Any], by_id: dict
     prefix = f"{kind}:"
     if text.lower().startswith(prefix):
         number = text[len(prefix) :].strip()
-        if number.isdigit() and int(number) in by_id and by_id[int(number)].removed_at is None:
-            return int(number)
+        found = whole_number(number)
+        if found is not None and found in by_id and by_id[found].removed_at is None:
+            return found
         raise Invalid(f"«{text}»: такой записи нет в базе этой школы")
     person = by_name.get(name_key(text))
     if person is None:

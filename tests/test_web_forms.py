@@ -184,6 +184,22 @@ def test_an_unknown_instance_or_garbage_in_the_address_is_a_page_not_a_crash(
     assert admin.post("/instances/2147483648/done", data={"csrf_token": token}).status_code == 404
     assert admin.post(f"/instances/{'9' * 40}/na", data={"csrf_token": token}).status_code == 400
     assert admin.get("/instances/1/done").status_code == 405
+    superscript = admin.post("/instances/%C2%B2/done", data={"csrf_token": token})  # «²» isdigit
+    assert superscript.status_code == 400
+
+
+def test_a_version_field_that_is_not_a_number_is_a_stale_form_not_a_crash(
+    portal: Portal, admin: TestClient
+) -> None:
+    instance = open_instance(portal.engine, school="sosh1", code="2.6")
+    token = csrf_of(admin.get("/schools/sosh1").text)
+    for version in ("²", "9" * 30, ""):
+        response = admin.post(
+            f"/instances/{instance.id}/na",
+            data={"csrf_token": token, "version": version, "reason": "Нет сайта у филиала"},
+        )
+        assert response.status_code == 400 and "Кто-то уже изменил этот шаг" in response.text
+    assert _state(portal, instance.id or 0).state == "open"
     assert admin.get("/schools/nope").status_code == 403  # a school admin cannot probe other ids
     assert admin.get("/no/such/page").status_code == 404
 

@@ -111,6 +111,9 @@ def test_the_ical_feed_lists_the_schools_open_deadlines_behind_a_secret_link(
     assert not any(s.startswith("Срок: 3.2") for s in summaries)  # done: not a deadline any more
     assert anonymous.get(path.replace(".ics", "0.ics")).status_code == 404
     assert anonymous.get("/calendar/1-deadbeef.ics").status_code == 404
+    # ids the database cannot hold, and digits Python's isdigit takes but int does not
+    assert anonymous.get(f"/calendar/{'9' * 30}-deadbeef.ics").status_code == 404
+    assert anonymous.get("/calendar/%C2%B2-deadbeef.ics").status_code == 404
 
 
 def test_the_viewer_sees_no_forms(portal: Portal) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
+from nastavnik.numbers import whole_number
 from storage.models import User
 from web.models import SignInLink, WebSession
 
@@ -201,9 +202,10 @@ def ical_token(*, secret: str, user: User) -> str:
 def ical_user(*, session: Session, secret: str, token: str) -> User | None:
     """The active user whose calendar link this is, or None."""
     head, _, _ = token.partition("-")
-    if not head.isdigit():
+    user_id = whole_number(head)
+    if user_id is None:
         return None
-    user = session.get(User, int(head))
+    user = session.get(User, user_id)
     if (
         user is None
         or not user.active

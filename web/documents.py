@@ -26,6 +26,7 @@ from documents.registry import TEMPLATES, TemplateSpec
 from engine.actions import Actor
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
+from nastavnik.numbers import whole_number
 from storage.models import GeneratedDocument, JournalEntry, RoadmapRun, StepInstance
 
 GENERATED_DIR = "generated"
@@ -248,10 +249,11 @@ def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
                 errors[form_field.html_name] = "Проверьте год."
                 continue
         elif form_field.kind == "number":
-            if not raw.isdigit() or int(raw) == 0:
+            number = whole_number(raw)
+            if not number:
                 errors[form_field.html_name] = "Укажите число больше нуля."
                 continue
-            value = int(raw)
+            value = number
         target = data
         *parents, leaf = form_field.name.split(".")
         for parent in parents:

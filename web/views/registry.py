@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from nastavnik.numbers import whole_number
 from nastavnik.russian import format_date_ru
 from registry.listing import SchoolRegistry, list_registry
 from registry.models import MentorshipPair
@@ -127,7 +128,7 @@ def end_pair_view(request: Request, school_id: str, pair_id: int) -> Response:
                 errors["on"] = "Дата окончания не может быть позже сегодняшней."
             if pair.status != "active":
                 errors["form"] = "Пара уже не действует: обновите страницу."
-            elif not values["version"].isdigit() or int(values["version"]) != pair.version:
+            elif whole_number(values["version"]) != pair.version:
                 errors["form"] = (
                     "Кто-то изменил эту пару, пока страница была открыта: посмотрите её "
                     "нынешнее состояние и повторите, если нужно."

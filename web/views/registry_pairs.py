@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from nastavnik.errors import NastavnikError
+from nastavnik.numbers import whole_number
 from registry.forms import list_forms
 from registry.listing import list_registry
 from registry.pairing import add_pair
@@ -87,10 +88,11 @@ def new_pair_form(request: Request, school_id: str, mentor: str = "", mentee: st
 def _ids(raw: list[str], field: str, errors: dict[str, str]) -> list[int]:
     ids = []
     for text in raw:
-        if not text.isdigit():
+        number = whole_number(text)
+        if number is None:
             errors[field] = "Выберите из списка."
             return []
-        ids.append(int(text))
+        ids.append(number)
     return ids
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from nastavnik.errors import NastavnikError
+from nastavnik.numbers import whole_number
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 from registry.people import Kind, add_person, edit_person, remove_person
 from registry.values import MENTEE_FIELDS, MENTOR_FIELDS, FieldErrors, FieldSpec
@@ -234,7 +235,7 @@ def edit_person_view(request: Request, school_id: str, kind: str, person_id: int
         with pages.db(request) as session:
             scope = school_scope(request, session, school_id, need="change")
             person = school_person(session, chosen, person_id, school_id)
-            if not version_text.isdigit() or int(version_text) != person.version:
+            if whole_number(version_text) != person.version:
                 raise _Stale()
             if errors:
                 raise FieldErrors(errors)
@@ -272,7 +273,7 @@ def edit_person_view(request: Request, school_id: str, kind: str, person_id: int
             kind=chosen,
             values=values,
             person_id=person_id,
-            version=int(version_text) if version_text.isdigit() else None,
+            version=whole_number(version_text),
             errors={"form": russian_reason(error)},
             status_code=400,
         )
