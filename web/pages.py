@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import fastapi
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -24,6 +25,7 @@ from starlette.datastructures import FormData
 from starlette.types import Scope
 
 from engine.actions import Actor
+from nastavnik.numbers import DB_INT_MAX
 from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
@@ -52,6 +54,11 @@ STATE_SYMBOLS = {
     "not_applicable": "—",
 }
 LEGEND_ORDER = ("done", "done_late", "open", "due_soon", "overdue", "blocked", "not_applicable")
+
+
+# An id in a page's address. Beyond the database's integer it is a bad request (the 400 page), not
+# a database error.
+RowId = Annotated[int, fastapi.Path(ge=1, le=DB_INT_MAX)]
 
 
 class NotSignedIn(Exception):

@@ -113,7 +113,7 @@ def _page(
 
 
 @router.get("/instances/{instance_id}")
-def instance_page(request: Request, instance_id: int, new: int | None = None) -> Response:
+def instance_page(request: Request, instance_id: pages.RowId, new: int | None = None) -> Response:
     with pages.db(request) as session:
         user = pages.require_user(request, session)
         try:
@@ -124,7 +124,9 @@ def instance_page(request: Request, instance_id: int, new: int | None = None) ->
 
 
 @router.post("/instances/{instance_id}/documents")
-def instance_generate(request: Request, instance_id: int, template_id: str = Form("")) -> Response:
+def instance_generate(
+    request: Request, instance_id: pages.RowId, template_id: str = Form("")
+) -> Response:
     values = pages.form_values(request)
     settings = pages.state(request).settings
     try:
@@ -175,7 +177,7 @@ def instance_generate(request: Request, instance_id: int, template_id: str = For
 
 
 @router.get("/documents/{document_id}")
-def document_file(request: Request, document_id: int) -> Response:
+def document_file(request: Request, document_id: pages.RowId) -> Response:
     with pages.db(request) as session:
         user = pages.require_user(request, session)
         document = session.get(GeneratedDocument, document_id)

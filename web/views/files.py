@@ -17,7 +17,7 @@ router = APIRouter()
 
 
 @router.get("/uploads/{upload_id}")
-def upload_file(request: Request, upload_id: int) -> Response:
+def upload_file(request: Request, upload_id: pages.RowId) -> Response:
     user = pages.require_user(request)
     with pages.db(request) as session:
         upload = session.get(Upload, upload_id)

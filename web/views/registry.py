@@ -105,7 +105,7 @@ def school_registry(request: Request, school_id: str) -> Response:
 
 @router.post("/schools/{school_id}/registry/pairs/{pair_id}/end")
 @with_not_found
-def end_pair_view(request: Request, school_id: str, pair_id: int) -> Response:
+def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Response:
     """Finish or cancel an active pair from a day (today by default), against the version shown."""
     raw = form_text(request)
     values = {name: raw.get(name, "") for name in ("status", "on", "version")}

@@ -171,7 +171,7 @@ def add_pair_view(request: Request, school_id: str) -> Response:
 
 @router.get("/schools/{school_id}/registry/suggest/{mentee_id}")
 @with_not_found
-def suggestions(request: Request, school_id: str, mentee_id: int) -> Response:
+def suggestions(request: Request, school_id: str, mentee_id: pages.RowId) -> Response:
     with pages.db(request) as session:
         scope = school_scope(request, session, school_id, need="change")
         mentee = school_person(session, "mentee", mentee_id, school_id)

@@ -207,7 +207,9 @@ def add_person_view(request: Request, school_id: str, kind: str) -> Response:
 
 @router.get("/schools/{school_id}/registry/people/{kind}/{person_id}")
 @with_not_found
-def edit_person_form(request: Request, school_id: str, kind: str, person_id: int) -> Response:
+def edit_person_form(
+    request: Request, school_id: str, kind: str, person_id: pages.RowId
+) -> Response:
     chosen = kind_of(kind)
     with pages.db(request) as session:
         scope = school_scope(request, session, school_id, need="change")
@@ -225,7 +227,9 @@ class _Stale(Exception):
 
 @router.post("/schools/{school_id}/registry/people/{kind}/{person_id}")
 @with_not_found
-def edit_person_view(request: Request, school_id: str, kind: str, person_id: int) -> Response:
+def edit_person_view(
+    request: Request, school_id: str, kind: str, person_id: pages.RowId
+) -> Response:
     chosen = kind_of(kind)
     values = _submitted(request, chosen)
     version_text = form_text(request).get("version", "")
@@ -333,7 +337,9 @@ def _remove_page(
 
 @router.get("/schools/{school_id}/registry/people/{kind}/{person_id}/remove")
 @with_not_found
-def remove_person_form(request: Request, school_id: str, kind: str, person_id: int) -> Response:
+def remove_person_form(
+    request: Request, school_id: str, kind: str, person_id: pages.RowId
+) -> Response:
     chosen = kind_of(kind)
     with pages.db(request) as session:
         scope = school_scope(request, session, school_id, need="change")
@@ -342,7 +348,9 @@ def remove_person_form(request: Request, school_id: str, kind: str, person_id: i
 
 @router.post("/schools/{school_id}/registry/people/{kind}/{person_id}/remove")
 @with_not_found
-def remove_person_view(request: Request, school_id: str, kind: str, person_id: int) -> Response:
+def remove_person_view(
+    request: Request, school_id: str, kind: str, person_id: pages.RowId
+) -> Response:
     chosen = kind_of(kind)
     raw = form_text(request)
     reason = raw.get("reason", "")
