@@ -258,18 +258,47 @@ def registry_remove(
     typer.echo(f"{removal.person} removed from {removal.school_id}{ended}")
 
 
+ClearOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--clear",
+        metavar="NUMBER",
+        help="Remove a stored number, named as its option without dashes (--clear pupils-15-18); "
+        "repeat for more. An option not given keeps its stored number.",
+    ),
+]
+
+
 def _counts_command(
     setter: Callable[..., Any],
     school: str,
     year: int,
     by: str,
     now: str | None,
+    clear: list[str] | None,
     **numbers: int | None,
 ) -> Any:
+    """Run ``set_totals`` or ``set_survey``: options not given stay None (keep the stored
+    number); ``--clear pupils-15-18`` is the explicit way to remove one."""
+    names = [name.removeprefix("--").replace("-", "_") for name in clear or []]
+    unknown = [given for given, name in zip(clear or [], names, strict=True) if name not in numbers]
+    if unknown:
+        known = ", ".join(name.replace("_", "-") for name in numbers)
+        _fail(f"--clear {unknown[0]}: no such number; known: {known}", code=2)
     with _session(now) as (session, moment):
         return setter(
-            session=session, school_id=school, year=year, actor=_actor(by), now=moment, **numbers
+            session=session,
+            school_id=school,
+            year=year,
+            actor=_actor(by),
+            now=moment,
+            clear=set(names),
+            **numbers,
         )
+
+
+def _shown(value: int | None) -> str:
+    return "—" if value is None else str(value)
 
 
 @registry_app.command("totals")
@@ -285,6 +314,7 @@ def registry_totals(
     young_teachers: Annotated[
         int | None, typer.Option("--young-teachers", help="Young specialists (0–3 years).")
     ] = None,
+    clear: ClearOption = None,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
@@ -297,13 +327,14 @@ def registry_totals(
         year,
         by,
         now,
+        clear,
         pupils_10_18=pupils_10_18,
         pupils_15_18=pupils_15_18,
         young_teachers=young_teachers,
     )
     typer.echo(
-        f"{school} {year}: pupils 10–18 {row.pupils_10_18}, 15–18 {row.pupils_15_18}, "
-        f"young teachers {row.young_teachers}"
+        f"{school} {year}: pupils 10–18 {_shown(row.pupils_10_18)}, "
+        f"15–18 {_shown(row.pupils_15_18)}, young teachers {_shown(row.young_teachers)}"
     )
 
 
@@ -315,6 +346,7 @@ def registry_survey(
     mentees_satisfied: Annotated[int | None, typer.Option(help="Mentees satisfied.")] = None,
     mentors_took_part: Annotated[int | None, typer.Option(help="Mentors who answered.")] = None,
     mentors_satisfied: Annotated[int | None, typer.Option(help="Mentors satisfied.")] = None,
+    clear: ClearOption = None,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
@@ -327,14 +359,16 @@ def registry_survey(
         year,
         by,
         now,
+        clear,
         mentees_took_part=mentees_took_part,
         mentees_satisfied=mentees_satisfied,
         mentors_took_part=mentors_took_part,
         mentors_satisfied=mentors_satisfied,
     )
     typer.echo(
-        f"{school} {year}: mentees {row.mentees_satisfied} of {row.mentees_took_part} satisfied, "
-        f"mentors {row.mentors_satisfied} of {row.mentors_took_part}"
+        f"{school} {year}: mentees {_shown(row.mentees_satisfied)} of "
+        f"{_shown(row.mentees_took_part)} satisfied, mentors {_shown(row.mentors_satisfied)} "
+        f"of {_shown(row.mentors_took_part)}"
     )
 
 

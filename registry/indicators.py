@@ -16,6 +16,9 @@ A pair runs during Y when its period overlaps Y, whatever its status now: it was
 people entered the programme. For the municipality the numerators and denominators are summed
 over the schools that entered the denominator; the schools that did not are listed by name and
 number («не введена численность обучающихся 10–18 лет за 2022 год»), never divided by zero.
+A survey's satisfied count is entered like its denominator and may be missing (or cleared) on
+its own: the school's value is then «нет данных» too and the school is left out of the sums,
+never a 0 % that nobody reported.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ _MISSING: dict[str, str] = {
     "young_teacher_mentee_share": "не введено число молодых специалистов (стаж 0–3 года)",
     "mentee_satisfaction": "не введены итоги опроса наставляемых",
     "mentor_satisfaction": "не введены итоги опроса наставников",
+}
+# when the survey's denominator is there but the number satisfied is not
+_MISSING_NUMERATOR: dict[str, str] = {
+    "mentee_satisfaction": "не введено число удовлетворённых наставляемых",
+    "mentor_satisfaction": "не введено число удовлетворённых наставников",
 }
 
 
@@ -188,8 +196,12 @@ def _mentors_counted(session: Session, year: int, *conditions: Any) -> dict[str,
     return {school: count for school, count in rows}
 
 
-def _fractions(session: Session, year: int) -> dict[str, dict[str, tuple[int, int | None]]]:
-    """measure → school → (numerator, denominator or None when not entered)."""
+def _fractions(session: Session, year: int) -> dict[str, dict[str, tuple[int | None, int | None]]]:
+    """measure → school → (numerator, denominator), None for a number not entered.
+
+    Counts from the registry are 0 when nobody is counted; survey counts are None when the
+    school did not enter them.
+    """
     totals = {
         row.school_id: row
         for row in session.exec(select(SchoolTotals).where(SchoolTotals.year == year))
@@ -226,17 +238,19 @@ def _fractions(session: Session, year: int) -> dict[str, dict[str, tuple[int, in
             from_survey("mentors_took_part"),
         ),
     }
-    result: dict[str, dict[str, tuple[int, int | None]]] = {}
+    result: dict[str, dict[str, tuple[int | None, int | None]]] = {}
     for measure, (numerator, denominator) in sources.items():
         result[measure] = {}
         for school in schools:
-            result[measure][school] = (numerator(school) or 0, denominator(school))
+            result[measure][school] = (numerator(school), denominator(school))
     return result
 
 
-def _value(measure: str, year: int, numerator: int, denominator: int | None) -> Value:
+def _value(measure: str, year: int, numerator: int | None, denominator: int | None) -> Value:
     if denominator is None:
         return Value(numerator, None, None, f"{_MISSING[measure]} за {year} год")
+    if numerator is None:
+        return Value(None, denominator, None, f"{_MISSING_NUMERATOR[measure]} за {year} год")
     if denominator == 0:
         label = MEASURES[measure].denominator
         return Value(numerator, 0, None, f"{label} за {year} год — 0: доля не определена")
@@ -276,13 +290,16 @@ def compute_indicators(
         values = {
             school: _value(measure_id, year, num, den) for school, (num, den) in per_school.items()
         }
-        entered = {s: f for s, f in per_school.items() if f[1] is not None}
-        missing = [names.get(s, s) for s, f in per_school.items() if f[1] is None]
-        if entered:
+        entered = {s: f for s, f in per_school.items() if None not in f}
+        missing = [names.get(s, s) for s in per_school if s not in entered]
+        if school_id is not None:
+            # one school's value is its own, with its own reason when it has none
+            total = values[school_id]
+        elif entered:
             total = _value(
                 measure_id,
                 year,
-                sum(num for num, _ in entered.values()),
+                sum(num or 0 for num, _ in entered.values()),
                 sum(den or 0 for _, den in entered.values()),
             )
         else:

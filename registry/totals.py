@@ -1,18 +1,24 @@
 """A school's yearly head counts and survey results: the numbers the indicators divide by.
 
 Schools enter them (the portal's form, `nastavnik registry totals`/`survey`); a later entry for
-the same school and year changes only the numbers it gives. Checks: counts are whole numbers ≥ 0,
-pupils 15–18 are part of pupils 10–18, the satisfied are part of those who took part.
+the same school and year changes only the numbers it gives and the ones it names in ``clear``.
+A number not given (None) keeps the stored one, because the CLI passes only the options typed;
+removing a number that turned out wrong is a separate, explicit request, so that leaving a
+number out never erases it by accident. Checks, on the numbers as they will be after the entry:
+counts are whole numbers ≥ 0, pupils 15–18 are part of pupils 10–18, the satisfied are part of
+those who took part.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import TypeVar
 
 from sqlmodel import Session, select
 
 from engine.actions import Actor
+from nastavnik.errors import NastavnikError
 from registry.journal import record_act
 from registry.models import SchoolTotals, SurveyResult
 from registry.people import require_school
@@ -51,17 +57,41 @@ def _check_year(year: int, problems: dict[str, str]) -> None:
 Yearly = TypeVar("Yearly", SchoolTotals, SurveyResult)
 
 
+def _check_clear(given: dict[str, int | None], clear: Collection[str]) -> dict[str, str]:
+    """Names to clear must be this record's numbers, and not also be given a value."""
+    unknown = sorted(name for name in clear if name not in given)
+    if unknown:
+        known = ", ".join(given)
+        raise NastavnikError(
+            f"cannot clear {', '.join(map(repr, unknown))}: known numbers are {known}",
+            where="clear",
+        )
+    return {
+        name: "указаны и число, и его очистка: оставьте одно из двух"
+        for name in given
+        if name in clear and given[name] is not None
+    }
+
+
 def _stored_and_merged(
-    session: Session, model: type[Yearly], school_id: str, year: int, given: dict[str, int | None]
+    session: Session,
+    model: type[Yearly],
+    school_id: str,
+    year: int,
+    given: dict[str, int | None],
+    clear: Collection[str],
 ) -> tuple[Yearly | None, dict[str, int | None]]:
-    """The stored row of that year, and the numbers it will hold: the given ones over the stored."""
+    """The stored row of that year, and the numbers it will hold: none for a cleared one, else
+    the given one, else the stored one."""
     row = session.exec(
         select(model).where(model.school_id == school_id, model.year == year)
     ).first()
-    merged = {
-        name: value if value is not None else (getattr(row, name) if row else None)
-        for name, value in given.items()
-    }
+    merged: dict[str, int | None] = {}
+    for name, value in given.items():
+        if name in clear:
+            merged[name] = None
+        else:
+            merged[name] = value if value is not None else getattr(row, name, None)
     return row, merged
 
 
@@ -70,24 +100,35 @@ def _save(
     row: Yearly,
     merged: dict[str, int | None],
     given: dict[str, int | None],
+    clear: Collection[str],
     *,
     actor: Actor,
     now: datetime,
     action: str,
 ) -> Yearly:
-    """Write the merged numbers and journal what was entered."""
+    """Write the merged numbers and journal what was entered and what was cleared.
+
+    The journal names the cleared numbers (in the record's order) apart from the entered ones:
+    a number gone from the indicators must be traceable to who removed it and when.
+    """
     for name, value in merged.items():
         setattr(row, name, value)
     row.entered_by = actor.email
     row.entered_at = now
     session.add(row)
+    details: dict[str, object] = {
+        "year": row.year,
+        **{k: v for k, v in given.items() if v is not None},
+    }
+    if clear:
+        details["cleared"] = [name for name in given if name in clear]
     record_act(
         session,
         actor=actor,
         action=action,
         now=now,
         school_id=row.school_id,
-        details={"year": row.year, **{k: v for k, v in given.items() if v is not None}},
+        details=details,
     )
     session.flush()
     return row
@@ -103,17 +144,22 @@ def set_totals(
     pupils_10_18: int | None = None,
     pupils_15_18: int | None = None,
     young_teachers: int | None = None,
+    clear: Collection[str] = (),
 ) -> SchoolTotals:
-    """Enter or correct a school's head counts for a year (only the numbers given change)."""
+    """Enter or correct a school's head counts for a year.
+
+    Only the numbers given change; None keeps the stored number. ``clear`` names the numbers
+    to remove (``{"pupils_15_18"}``): the indicators that divide by them then say «нет данных».
+    """
     require_school(session, school_id)
     given = {
         "pupils_10_18": pupils_10_18,
         "pupils_15_18": pupils_15_18,
         "young_teachers": young_teachers,
     }
-    problems = _check_counts(given, TOTALS_LABELS)
+    problems = _check_counts(given, TOTALS_LABELS) | _check_clear(given, clear)
     _check_year(year, problems)
-    row, merged = _stored_and_merged(session, SchoolTotals, school_id, year, given)
+    row, merged = _stored_and_merged(session, SchoolTotals, school_id, year, given, clear)
     if not problems and merged["pupils_15_18"] is not None and merged["pupils_10_18"] is not None:
         if merged["pupils_15_18"] > merged["pupils_10_18"]:
             problems["pupils_15_18"] = (
@@ -127,6 +173,7 @@ def set_totals(
         row or SchoolTotals(school_id=school_id, year=year),
         merged,
         given,
+        clear,
         actor=actor,
         now=now,
         action="registry_totals",
@@ -144,8 +191,12 @@ def set_survey(
     mentees_satisfied: int | None = None,
     mentors_took_part: int | None = None,
     mentors_satisfied: int | None = None,
+    clear: Collection[str] = (),
 ) -> SurveyResult:
-    """Enter or correct a school's satisfaction survey for a year, as counts."""
+    """Enter or correct a school's satisfaction survey for a year, as counts.
+
+    As ``set_totals``: None keeps the stored count, ``clear`` names the counts to remove.
+    """
     require_school(session, school_id)
     given = {
         "mentees_took_part": mentees_took_part,
@@ -153,9 +204,9 @@ def set_survey(
         "mentors_took_part": mentors_took_part,
         "mentors_satisfied": mentors_satisfied,
     }
-    problems = _check_counts(given, SURVEY_LABELS)
+    problems = _check_counts(given, SURVEY_LABELS) | _check_clear(given, clear)
     _check_year(year, problems)
-    row, merged = _stored_and_merged(session, SurveyResult, school_id, year, given)
+    row, merged = _stored_and_merged(session, SurveyResult, school_id, year, given, clear)
     for who, label in (("mentees", "наставляемых"), ("mentors", "наставников")):
         took, satisfied = merged[f"{who}_took_part"], merged[f"{who}_satisfied"]
         if not problems and took is not None and satisfied is not None and satisfied > took:
@@ -169,6 +220,7 @@ def set_survey(
         row or SurveyResult(school_id=school_id, year=year),
         merged,
         given,
+        clear,
         actor=actor,
         now=now,
         action="registry_survey",

@@ -13,12 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 import registry.models
 from nastavnik.demo import write_registry_files
 from registry.models import MentorshipForm
 from storage.db import make_engine, session_scope
+from storage.models import JournalEntry
 from tests.factories import launched
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,6 +185,27 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
             "error: поле «обучающихся 15–18 лет»: 9999 больше, чем обучающихся 10–18 лет (612)",
         ),
         (
+            ("registry", "totals", "--school", "sosh1", "--year", "2022", "--clear", "pupils"),
+            "error: --clear pupils: no such number; known: pupils-10-18, pupils-15-18, "
+            "young-teachers",
+        ),
+        (
+            (
+                "registry",
+                "totals",
+                "--school",
+                "sosh1",
+                "--year",
+                "2022",
+                "--young-teachers",
+                "3",
+                "--clear",
+                "young-teachers",
+            ),
+            "error: поле «молодых специалистов (стаж 0–3 года)»: указаны и число, и его очистка: "
+            "оставьте одно из двух",
+        ),
+        (
             ("registry", "import", "mentors", "nope.csv", "--school", "sosh1"),
             "error: nope.csv: нет такого файла",
         ),
@@ -220,6 +242,86 @@ def test_mistakes_end_in_a_clear_error_not_a_traceback(
     assert done.returncode in (1, 2)
     assert done.stderr.startswith(message), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_option_left_out_keeps_its_number_and_clear_removes_one(database: Path) -> None:
+    def totals(*args: str) -> str:
+        done = nastavnik(
+            "registry", "totals", "--school", "sosh2", "--year", "2023", *args, db=database
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert totals("--pupils-10-18", "540", "--pupils-15-18", "171", "--young-teachers", "4") == (
+        "sosh2 2023: pupils 10–18 540, 15–18 171, young teachers 4"
+    )
+    assert totals("--young-teachers", "5") == (
+        "sosh2 2023: pupils 10–18 540, 15–18 171, young teachers 5"
+    )
+    assert totals("--clear", "pupils-15-18", "--by", "sosh2@beloyarsky-edu.example.ru") == (
+        "sosh2 2023: pupils 10–18 540, 15–18 —, young teachers 5"
+    )
+    engine = make_engine(f"sqlite:///{database}")
+    with session_scope(engine) as session:
+        entry = session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.action == "registry_totals")
+            .order_by(col(JournalEntry.id).desc())
+        ).first()
+        assert entry is not None
+        assert (entry.actor, entry.school_id, entry.details) == (
+            "sosh2@beloyarsky-edu.example.ru",
+            "sosh2",
+            {"year": 2023, "cleared": ["pupils_15_18"]},
+        )
+    engine.dispose()
+    done = nastavnik(
+        "indicators",
+        "--year",
+        "2023",
+        "--school",
+        "sosh2",
+        "--json",
+        "--now",
+        "2023-03-01",
+        db=database,
+    )
+    shares = {item["measure"]: item["schools"]["sosh2"] for item in json.loads(done.stdout)}
+    assert shares["mentor_share_15_18"]["percent"] is None
+    assert shares["mentor_share_15_18"]["missing"] == (
+        "не введена численность обучающихся 15–18 лет за 2023 год"
+    )
+    assert shares["mentee_share_10_18"]["denominator"] == 540
+    # the option's spelling with underscores works too, and several numbers clear at once
+    assert totals("--clear", "pupils_10_18", "--clear", "young-teachers") == (
+        "sosh2 2023: pupils 10–18 —, 15–18 —, young teachers —"
+    )
+    survey = nastavnik(
+        "registry",
+        "survey",
+        "--school",
+        "sosh2",
+        "--year",
+        "2023",
+        "--mentees-took-part",
+        "10",
+        "--mentees-satisfied",
+        "7",
+        db=database,
+    )
+    assert survey.stdout.strip() == "sosh2 2023: mentees 7 of 10 satisfied, mentors — of —"
+    survey = nastavnik(
+        "registry",
+        "survey",
+        "--school",
+        "sosh2",
+        "--year",
+        "2023",
+        "--clear",
+        "mentees-satisfied",
+        db=database,
+    )
+    assert survey.stdout.strip() == "sosh2 2023: mentees — of 10 satisfied, mentors — of —"
 
 
 def test_remove_on_request_then_export_leaves_the_person_out(

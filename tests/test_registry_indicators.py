@@ -19,15 +19,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from engine.actions import Actor
+from nastavnik.errors import NastavnikError
 from registry.indicators import IndicatorResult, compute_indicators
-from registry.models import Mentee
+from registry.models import Mentee, SchoolTotals
 from registry.people import remove_person
 from registry.totals import set_survey, set_totals
 from registry.values import FieldErrors
 from storage.db import session_scope
+from storage.models import JournalEntry
 from tests.factories import moment, registry_demo
 
 NOW = moment(date(2022, 10, 20))
@@ -161,3 +163,156 @@ def test_totals_and_surveys_are_checked_and_a_later_entry_changes_only_what_it_g
         )
         assert (row.pupils_10_18, row.pupils_15_18, row.young_teachers) == (540, 171, 5)
     assert _results(demo)["young_teacher_mentee_share"].schools["sosh2"].text() == "20 % (1 из 5)"
+
+
+def _latest_journal(engine: Engine, action: str) -> JournalEntry:
+    with session_scope(engine) as session:
+        entry = session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.action == action)
+            .order_by(col(JournalEntry.id).desc())
+        ).first()
+        assert entry is not None
+        session.expunge(entry)
+        return entry
+
+
+def test_clearing_a_total_keeps_the_others_and_its_indicator_says_no_data(demo: Engine) -> None:
+    with session_scope(demo) as session:
+        row = set_totals(
+            session=session,
+            school_id="sosh2",
+            year=2022,
+            actor=ADMIN,
+            now=NOW,
+            clear={"pupils_15_18"},
+        )
+        assert (row.pupils_10_18, row.pupils_15_18, row.young_teachers) == (540, None, 4)
+    entry = _latest_journal(demo, "registry_totals")
+    assert (entry.actor, entry.school_id) == (ADMIN.email, "sosh2")
+    assert entry.details == {"year": 2022, "cleared": ["pupils_15_18"]}
+    results = _results(demo)
+    share = results["mentor_share_15_18"]
+    assert share.schools["sosh2"].text() == (
+        "нет данных: не введена численность обучающихся 15–18 лет за 2022 год"
+    )
+    # the municipality sums sosh1 and sosh3 and names sosh2 as missing, never a 0 for it
+    assert (share.municipality.numerator, share.municipality.denominator) == (3, 348)
+    assert share.missing_schools == ["МАОУ СОШ № 2 г. Белоярский"]
+    assert results["mentee_share_10_18"].schools["sosh2"].text() == "1,5 % (8 из 540)"
+    assert results["young_teacher_mentee_share"].schools["sosh2"].text() == "25 % (1 из 4)"
+
+
+def test_a_cleared_satisfied_count_is_no_data_not_zero_percent(demo: Engine) -> None:
+    with session_scope(demo) as session:
+        row = set_survey(
+            session=session,
+            school_id="sosh2",
+            year=2022,
+            actor=ADMIN,
+            now=NOW,
+            clear={"mentees_satisfied"},
+        )
+        assert (row.mentees_took_part, row.mentees_satisfied) == (10, None)
+        assert (row.mentors_took_part, row.mentors_satisfied) == (5, 4)
+    assert _latest_journal(demo, "registry_survey").details == {
+        "year": 2022,
+        "cleared": ["mentees_satisfied"],
+    }
+    results = _results(demo)
+    satisfaction = results["mentee_satisfaction"]
+    assert satisfaction.schools["sosh2"].percent is None
+    assert satisfaction.schools["sosh2"].text() == (
+        "нет данных: не введено число удовлетворённых наставляемых за 2022 год"
+    )
+    assert (satisfaction.municipality.numerator, satisfaction.municipality.denominator) == (25, 30)
+    assert satisfaction.missing_schools == ["МАОУ СОШ № 2 г. Белоярский"]
+    assert results["mentor_satisfaction"].schools["sosh2"].text() == "80 % (4 из 5)"
+    with session_scope(demo) as session:
+        set_survey(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, mentees_satisfied=7
+        )
+    assert _results(demo)["mentee_satisfaction"].schools["sosh2"].text() == "70 % (7 из 10)"
+
+
+def test_the_checks_apply_to_the_numbers_as_they_will_be_after_the_clearing(demo: Engine) -> None:
+    # 600 pupils 15–18 against sosh2's 540 pupils 10–18 is refused ...
+    with session_scope(demo) as session, pytest.raises(FieldErrors):
+        set_totals(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, pupils_15_18=600
+        )
+    # ... but not when the 540 is cleared in the same entry: there is nothing left to compare
+    with session_scope(demo) as session:
+        row = set_totals(
+            session=session,
+            school_id="sosh2",
+            year=2022,
+            actor=ADMIN,
+            now=NOW,
+            pupils_15_18=600,
+            clear={"pupils_10_18"},
+        )
+        assert (row.pupils_10_18, row.pupils_15_18) == (None, 600)
+    assert _latest_journal(demo, "registry_totals").details == {
+        "year": 2022,
+        "pupils_15_18": 600,
+        "cleared": ["pupils_10_18"],
+    }
+    # entering the total again is checked against the stored 600
+    with session_scope(demo) as session, pytest.raises(FieldErrors) as caught:
+        set_totals(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, pupils_10_18=500
+        )
+    assert caught.value.problems == {
+        "pupils_15_18": "600 больше, чем обучающихся 10–18 лет (500): 15–18 лет — их часть"
+    }
+    # satisfied over took part is refused; clearing the satisfied makes the smaller count valid
+    with session_scope(demo) as session, pytest.raises(FieldErrors):
+        set_survey(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, mentors_took_part=3
+        )
+    with session_scope(demo) as session:
+        row = set_survey(
+            session=session,
+            school_id="sosh2",
+            year=2022,
+            actor=ADMIN,
+            now=NOW,
+            mentors_took_part=3,
+            clear={"mentors_satisfied"},
+        )
+        assert (row.mentors_took_part, row.mentors_satisfied) == (3, None)
+
+
+def test_a_number_given_and_cleared_at_once_or_an_unknown_name_is_refused_and_saves_nothing(
+    demo: Engine,
+) -> None:
+    with session_scope(demo) as session:
+        journal_rows = len(session.exec(select(JournalEntry)).all())
+    with session_scope(demo) as session, pytest.raises(FieldErrors) as caught:
+        set_totals(
+            session=session,
+            school_id="sosh2",
+            year=2022,
+            actor=ADMIN,
+            now=NOW,
+            young_teachers=3,
+            clear={"young_teachers"},
+        )
+    assert caught.value.problems == {
+        "young_teachers": "указаны и число, и его очистка: оставьте одно из двух"
+    }
+    with session_scope(demo) as session, pytest.raises(NastavnikError) as refused:
+        set_survey(
+            session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, clear={"pupils"}
+        )
+    assert str(refused.value) == (
+        "clear: cannot clear 'pupils': known numbers are mentees_took_part, mentees_satisfied, "
+        "mentors_took_part, mentors_satisfied"
+    )
+    with session_scope(demo) as session:
+        assert len(session.exec(select(JournalEntry)).all()) == journal_rows
+        totals = session.exec(
+            select(SchoolTotals).where(SchoolTotals.school_id == "sosh2", SchoolTotals.year == 2022)
+        ).one()
+        assert (totals.pupils_10_18, totals.pupils_15_18, totals.young_teachers) == (540, 171, 4)

@@ -21,7 +21,7 @@ from definitions.loader import find_roadmap
 from engine.launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import at_nine, demo_registry
-from registry.models import Mentee, Mentor, MentorshipPair, SchoolTotals
+from registry.models import Mentee, Mentor, MentorshipPair, SchoolTotals, SurveyResult
 from storage.db import session_scope
 from storage.models import JournalEntry
 from tests.web_helpers import (
@@ -913,3 +913,204 @@ def test_the_indicators_page_shows_targets_values_and_what_is_missing(
     )
     odd = clients["coordinator"].get("/indicators?year=abc")
     assert odd.status_code == 200 and "Год «abc» не понят: показан 2022 год." in _unescape(odd.text)
+
+
+def _form_fields(page: str, form_id: str) -> dict[str, str]:
+    """The named inputs of one form with the values the page gave them: what a browser posts
+    when the user changes nothing."""
+    form = re.search(rf'<form [^>]*id="{form_id}">(.*?)</form>', page, re.DOTALL)
+    assert form is not None, form_id
+    fields = {}
+    for tag in re.findall(r"<input [^>]*>", form.group(1)):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name is not None:
+            fields[name.group(1)] = _unescape(value.group(1)) if value else ""
+    return fields
+
+
+def _stored(portal: Portal, model: Any, school: str, year: int) -> tuple[int | None, ...]:
+    names = (
+        ("pupils_10_18", "pupils_15_18", "young_teachers")
+        if model is SchoolTotals
+        else ("mentees_took_part", "mentees_satisfied", "mentors_took_part", "mentors_satisfied")
+    )
+    with session_scope(portal.engine) as session:
+        row = session.exec(
+            select(model).where(model.school_id == school, model.year == year)
+        ).first()
+        return tuple(getattr(row, name, None) for name in names)
+
+
+def _last_journal(portal: Portal, action: str) -> JournalEntry:
+    with session_scope(portal.engine) as session:
+        entry = session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.action == action)
+            .order_by(col(JournalEntry.id).desc())
+        ).first()
+        assert entry is not None
+        session.expunge(entry)
+        return entry
+
+
+def test_an_emptied_field_clears_its_number_and_a_field_left_as_it_was_keeps_it(
+    portal: Portal, clients: dict[str, TestClient]
+) -> None:
+    admin, coordinator = clients["school_admin"], clients["coordinator"]
+    page = "/schools/sosh1/registry/totals?year=2023"
+    form = _form_fields(admin.get(page).text, "totals-form")
+    assert (form["year"], form["pupils_10_18"], form["was_pupils_10_18"]) == ("2023", "", "")
+    entered = admin.post(
+        "/schools/sosh1/registry/totals",
+        data={**form, "pupils_10_18": "600", "pupils_15_18": "190", "young_teachers": "5"},
+    )
+    assert entered.status_code == 303, entered.text
+    assert _stored(portal, SchoolTotals, "sosh1", 2023) == (600, 190, 5)
+
+    shown = admin.get(page).text
+    form = _form_fields(shown, "totals-form")
+    assert (form["pupils_15_18"], form["was_pupils_15_18"]) == ("190", "190")
+    assert re.search(r"[\d,]+ % \(\d+ из 190\)", shown)  # the pupil mentors over the 190
+    cleared = admin.post("/schools/sosh1/registry/totals", data={**form, "pupils_15_18": ""})
+    assert cleared.status_code == 303, cleared.text
+    assert _stored(portal, SchoolTotals, "sosh1", 2023) == (600, None, 5)
+    entry = _last_journal(portal, "registry_totals")
+    assert (entry.actor, entry.source, entry.remote_addr, entry.school_id) == (
+        ADMIN_1,
+        "web",
+        "testclient",
+        "sosh1",
+    )
+    assert entry.details == {"year": 2023, "cleared": ["pupils_15_18"]}
+    shown = _unescape(admin.get(cleared.headers["location"]).text)
+    assert "Численность сохранена: 2023 год. Очищено: «обучающихся 15–18 лет»." in shown
+    assert "нет данных: не введена численность обучающихся 15–18 лет за 2023 год" in shown
+    assert not re.search(r"% \(\d+ из 190\)", shown)
+    assert re.search(r"[\d,]+ % \(\d+ из 600\)", shown)  # the numbers kept still count
+    assert _form_fields(shown, "totals-form")["pupils_15_18"] == ""
+
+    # the admin's page still shows 5 young specialists when the coordinator changes them to 7;
+    # the admin then corrects another number: the 5 left as it was does not overwrite the 7
+    stale = _form_fields(shown, "totals-form")
+    other = _form_fields(coordinator.get(page).text, "totals-form")
+    changed = coordinator.post(
+        "/schools/sosh1/registry/totals", data={**other, "young_teachers": "7"}
+    )
+    assert changed.status_code == 303, changed.text
+    saved = admin.post("/schools/sosh1/registry/totals", data={**stale, "pupils_10_18": "610"})
+    assert saved.status_code == 303, saved.text
+    assert _stored(portal, SchoolTotals, "sosh1", 2023) == (610, None, 7)
+    assert _last_journal(portal, "registry_totals").details == {"year": 2023, "pupils_10_18": 610}
+
+    # a form sent back unchanged saves nothing and says so
+    before = _snapshot(portal)
+    form = _form_fields(admin.get(page).text, "totals-form")
+    unchanged = admin.post("/schools/sosh1/registry/totals", data=form)
+    assert unchanged.status_code == 303
+    assert "Числа за 2023 год не изменились — сохранять нечего." in _unescape(
+        admin.get(unchanged.headers["location"]).text
+    )
+    assert _snapshot(portal) == before
+
+
+def test_a_stored_zero_is_shown_as_zero_and_kept_by_a_form_sent_back(
+    portal: Portal, clients: dict[str, TestClient]
+) -> None:
+    admin = clients["other_admin"]  # sosh2
+    page = "/schools/sosh2/registry/totals?year=2024"
+    form = _form_fields(admin.get(page).text, "totals-form")
+    saved = admin.post(
+        "/schools/sosh2/registry/totals",
+        data={**form, "pupils_10_18": "500", "young_teachers": "0"},
+    )
+    assert saved.status_code == 303, saved.text
+    shown = _unescape(admin.get(page).text)
+    form = _form_fields(shown, "totals-form")
+    assert (form["young_teachers"], form["was_young_teachers"]) == ("0", "0")
+    assert "молодых специалистов за 2024 год — 0: доля не определена" in shown
+    admin.post("/schools/sosh2/registry/totals", data={**form, "pupils_10_18": "510"})
+    assert _stored(portal, SchoolTotals, "sosh2", 2024) == (510, None, 0)
+
+
+def test_survey_checks_apply_after_the_change_and_a_cleared_count_is_no_data(
+    portal: Portal, admin: TestClient
+) -> None:
+    page = "/schools/sosh1/registry/totals?year=2023"
+    form = _form_fields(admin.get(page).text, "survey-form")
+    entered = admin.post(
+        "/schools/sosh1/registry/survey",
+        data={
+            **form,
+            "mentees_took_part": "10",
+            "mentees_satisfied": "8",
+            "mentors_took_part": "5",
+            "mentors_satisfied": "5",
+        },
+    )
+    assert entered.status_code == 303, entered.text
+    form = _form_fields(admin.get(page).text, "survey-form")
+
+    # fewer who took part than the 8 satisfied: refused at the field, nothing saved or cleared
+    before = _snapshot(portal)
+    refused = admin.post(
+        "/schools/sosh1/registry/survey",
+        data={**form, "mentees_took_part": "6", "mentors_satisfied": ""},
+    )
+    assert refused.status_code == 400
+    assert (
+        'id="survey-mentees_satisfied-error">8 больше, чем наставляемых участвовало в опросе (6)'
+        in _unescape(refused.text)
+    )
+    assert _snapshot(portal) == before
+    assert _stored(portal, SurveyResult, "sosh1", 2023) == (10, 8, 5, 5)
+
+    # the same 6 with the satisfied count cleared: nothing left to compare, so it is saved
+    cleared = admin.post(
+        "/schools/sosh1/registry/survey",
+        data={**form, "mentees_took_part": "6", "mentees_satisfied": ""},
+    )
+    assert cleared.status_code == 303, cleared.text
+    assert _stored(portal, SurveyResult, "sosh1", 2023) == (6, None, 5, 5)
+    assert _last_journal(portal, "registry_survey").details == {
+        "year": 2023,
+        "mentees_took_part": 6,
+        "cleared": ["mentees_satisfied"],
+    }
+    shown = _unescape(admin.get(cleared.headers["location"]).text)
+    assert "Итоги опроса сохранены: 2023 год. Очищено: «наставляемых удовлетворены»." in shown
+    assert "нет данных: не введено число удовлетворённых наставляемых за 2023 год" in shown
+    assert "100 % (5 из 5)" in shown  # the mentors' satisfaction is untouched
+    assert "0 % (0 из 6)" not in shown
+
+
+def test_bad_input_beside_an_emptied_field_saves_and_clears_nothing_until_corrected(
+    portal: Portal, clients: dict[str, TestClient]
+) -> None:
+    admin = clients["other_admin"]  # sosh2
+    page = "/schools/sosh2/registry/totals?year=2025"
+    form = _form_fields(admin.get(page).text, "totals-form")
+    admin.post(
+        "/schools/sosh2/registry/totals",
+        data={**form, "pupils_10_18": "500", "pupils_15_18": "150", "young_teachers": "4"},
+    )
+    form = _form_fields(admin.get(page).text, "totals-form")
+    before = _snapshot(portal)
+    bad = admin.post(
+        "/schools/sosh2/registry/totals",
+        data={**form, "pupils_10_18": "много", "young_teachers": ""},
+    )
+    assert bad.status_code == 400
+    text = _unescape(bad.text)
+    assert 'id="totals-pupils_10_18-error">«много»: ожидается целое число.' in text
+    assert "Не сохранено: исправьте отмеченные поля." in text
+    assert _snapshot(portal) == before
+    assert _stored(portal, SchoolTotals, "sosh2", 2025) == (500, 150, 4)
+    # the refused form keeps what the user typed and the numbers it was first shown with, so the
+    # corrected form still clears the emptied field
+    again = _form_fields(bad.text, "totals-form")
+    assert (again["pupils_10_18"], again["young_teachers"]) == ("много", "")
+    assert (again["was_pupils_10_18"], again["was_young_teachers"]) == ("500", "4")
+    fixed = admin.post("/schools/sosh2/registry/totals", data={**again, "pupils_10_18": "520"})
+    assert fixed.status_code == 303, fixed.text
+    assert _stored(portal, SchoolTotals, "sosh2", 2025) == (520, 150, None)

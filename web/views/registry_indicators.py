@@ -1,13 +1,18 @@
 """A school's yearly totals and surveys, and the indicators (показатели) they feed.
 
 Schools enter the numbers the indicators divide by (pupils 10–18 and 15–18, young specialists)
-and their survey counts; ``registry.totals`` checks them and keeps the ones not given. The
+and their survey counts; ``registry.totals`` checks them. The form shows every stored number, so
+what the user does to a field is what happens to the number: a field emptied clears it, a field
+left as it was keeps it, a new number replaces it. "Left as it was" is judged against the number
+the page showed (sent back in a hidden ``was_…`` field), not against the database now: a number
+someone else changed in the meantime is not overwritten by the stale copy on this page. The
 indicators page shows each measure per school and for the municipality against the launched
 roadmap's target, and names the missing number («нет данных: …») instead of a value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -51,7 +56,9 @@ def pick_year(text: str | None, default: int) -> tuple[int, str | None]:
 
 
 def _row_values(row: object | None, names: tuple[str, ...]) -> dict[str, str]:
-    return {name: "" if row is None else str(getattr(row, name) or "") for name in names}
+    """The stored numbers as the form shows them: "" for none, "0" for a zero (a real count)."""
+    values = {name: getattr(row, name, None) for name in names}
+    return {name: "" if value is None else str(value) for name, value in values.items()}
 
 
 def _entered(row: object | None) -> str | None:
@@ -69,8 +76,11 @@ def _totals_page(
     notice: str | None = None,
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    was: dict[str, dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page; ``values`` and ``was`` are a refused form's fields and the numbers it was
+    shown with, so that a corrected form is judged against the same numbers as the first."""
     totals = session.exec(
         select(SchoolTotals).where(
             SchoolTotals.school_id == scope.school.id, SchoolTotals.year == year
@@ -86,6 +96,7 @@ def _totals_page(
         "survey": _row_values(survey, SURVEY_FIELDS),
     }
     shown = {form: {**stored[form], **(values or {}).get(form, {})} for form in stored}
+    baseline = {form: {**stored[form], **(was or {}).get(form, {})} for form in stored}
     context = context_of(
         scope,
         title=f"Численность и опросы — {scope.school.short_name}",
@@ -96,6 +107,7 @@ def _totals_page(
         totals_fields=TOTALS_FIELDS,
         survey_fields=SURVEY_FIELDS,
         values=shown,
+        was=baseline,
         errors=errors or {},
         entered={"totals": _entered(totals), "survey": _entered(survey)},
         indicators=_rows(compute_indicators(session=session, year=year, school_id=scope.school.id)),
@@ -112,43 +124,85 @@ def totals_page(request: Request, school_id: str, year: str | None = None) -> Re
         return _totals_page(request, session, scope, year=chosen, notice=notice)
 
 
-def _read_counts(
-    raw: dict[str, str], names: tuple[str, ...]
-) -> tuple[dict[str, int | None], dict[str, str]]:
+@dataclass(frozen=True)
+class Change:
+    """What a submitted form asks for: numbers to store, numbers to clear, field errors."""
+
+    counts: dict[str, int | None]
+    clear: set[str]
+    errors: dict[str, str]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to store or clear: saving would only journal an act that changed nothing."""
+        return not self.clear and all(value is None for value in self.counts.values())
+
+
+def _read_change(raw: dict[str, str], names: tuple[str, ...]) -> Change:
+    """Each field against the number the page showed (``was_<name>``).
+
+    Unchanged, or not in the form at all: keep (None). Emptied: clear. A number: store it.
+    Without ``was_<name>`` (a form from before this field existed, a script) an empty field
+    clears, as it would on the page.
+    """
     counts: dict[str, int | None] = {}
+    clear: set[str] = set()
     errors: dict[str, str] = {}
     for name in names:
-        text = raw.get(name, "")
+        counts[name] = None
+        text, was = raw.get(name), raw.get(f"was_{name}")
+        if text is None or text == was:
+            continue
         if not text:
-            counts[name] = None
+            clear.add(name)
             continue
         try:
             counts[name] = read_int(text, low=0, high=MAX_COUNT)
         except Invalid as invalid:
             errors[name] = first_upper(str(invalid))
-    if not errors and all(value is None for value in counts.values()):
-        errors["form"] = "Введите хотя бы одно число."
-    return counts, errors
+    return Change(counts, clear, errors)
+
+
+def _saved_message(form: str, year: int, change: Change) -> str:
+    """«Численность сохранена: 2022 год.», naming what was cleared (the user should see it)."""
+    labels = TOTALS_LABELS if form == "totals" else SURVEY_LABELS
+    names = TOTALS_FIELDS if form == "totals" else SURVEY_FIELDS
+    what = "Численность сохранена" if form == "totals" else "Итоги опроса сохранены"
+    cleared = [labels[name] for name in names if name in change.clear]
+    if not cleared:
+        return f"{what}: {year} год."
+    return f"{what}: {year} год. Очищено: {', '.join(f'«{label}»' for label in cleared)}."
 
 
 def _enter(request: Request, school_id: str, form: str) -> Response:
     """Enter the totals or the survey of a year (one path for both forms)."""
     raw = form_text(request)
     names = TOTALS_FIELDS if form == "totals" else SURVEY_FIELDS
-    values = {name: raw.get(name, "") for name in names}
+    values = {name: raw[name] for name in names if name in raw}
+    was = {name: raw[f"was_{name}"] for name in names if f"was_{name}" in raw}
     scope: Scope | None = None
     year_text = raw.get("year", "")
     year: int | None = None
+    change: Change | None = None
     try:
         with pages.db(request) as session:
             scope = school_scope(request, session, school_id, need="change")
-            counts, errors = _read_counts(raw, names)
+            change = _read_change(raw, names)
+            errors = dict(change.errors)
             try:
                 year = read_int(year_text, low=2000, high=2100)
             except Invalid as invalid:
                 errors["year"] = first_upper(str(invalid))
+            if not errors and change.empty and not any(values.values()):
+                errors["form"] = "Введите хотя бы одно число."
             if errors or year is None:
                 raise FieldErrors(errors)
+            if change.empty:
+                return pages.redirect(
+                    request,
+                    f"{scope.page}/totals?year={year}",
+                    f"Числа за {year} год не изменились — сохранять нечего.",
+                )
             setter = set_totals if form == "totals" else set_survey
             setter(  # type: ignore[operator]
                 session=session,
@@ -156,7 +210,8 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
                 year=year,
                 actor=pages.actor(request, scope.user),
                 now=pages.now(request),
-                **counts,
+                clear=change.clear,
+                **change.counts,
             )
     except FieldErrors as error:
         assert scope is not None
@@ -170,6 +225,7 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
                 year=shown_year,
                 errors={form: problems},
                 values={form: values},
+                was={form: was},
                 status_code=400,
             )
     except NastavnikError as error:
@@ -183,10 +239,13 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
                 year=scope.today.year,
                 errors={form: {"form": russian_reason(error)}},
                 values={form: values},
+                was={form: was},
                 status_code=400,
             )
-    what = "Численность сохранена" if form == "totals" else "Итоги опроса сохранены"
-    return pages.redirect(request, f"{scope.page}/totals?year={year}", f"{what}: {year} год.")
+    assert change is not None and year is not None
+    return pages.redirect(
+        request, f"{scope.page}/totals?year={year}", _saved_message(form, year, change)
+    )
 
 
 @router.post("/schools/{school_id}/registry/totals")
