@@ -35,7 +35,9 @@ DAILY_TICKS = 20  # then a tick on each of the next working days, as `serve` run
 GOALS = {"launch_s": 30.0, "tick_s": 10.0, "no_change_tick_s": 2.0, "peak_rss_mib": 1024.0}
 
 
-def _region(directory: Path, schools: int) -> object:
+def _region(directory: Path, schools: int, url: str | None = None) -> object:
+    """An initialised municipality of ``schools`` schools: a SQLite file in ``directory`` or the
+    empty database at ``url`` (bench_registry.py's PostgreSQL runs)."""
     from sqlalchemy import insert
 
     from nastavnik.demo import at_nine
@@ -43,7 +45,7 @@ def _region(directory: Path, schools: int) -> object:
     from storage.models import School
     from storage.schools import init_municipality
 
-    engine = make_engine(f"sqlite:///{directory / 'bench.db'}")
+    engine = make_engine(url or f"sqlite:///{directory / 'bench.db'}")
     upgrade_database(engine)
     now = at_nine(date(2022, 1, 10), "Europe/Moscow")
     with session_scope(engine) as session:

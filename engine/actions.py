@@ -189,8 +189,7 @@ def mark_done(
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=True
     )
-    local_day = done_at.astimezone(ZoneInfo(municipality.timezone)).date()
-    state = "done_late" if instance.due is not None and local_day > instance.due else "done"
+    state = done_state(done_at, due=instance.due, timezone=municipality.timezone)
     return _apply(
         session,
         instance=instance,
@@ -208,12 +207,23 @@ def mark_done(
     )
 
 
+def done_state(done_at: datetime, *, due: date | None, timezone: str) -> str:
+    """done, or done_late when ``done_at`` falls after the due day in the municipality's zone."""
+    local_day = done_at.astimezone(ZoneInfo(timezone)).date()
+    return "done_late" if due is not None and local_day > due else "done"
+
+
 _STEP_TABLE: Table = StepInstance.__table__  # type: ignore[attr-defined]
-_DONE = (
+
+# A done act as one prepared Core statement, for paths that already hold the instance's id and
+# version (the portal's form, the tick's registry completion in batches). ``state = 'open'``
+# restates what a matching version implies, so the statement alone never resolves a step twice.
+DONE = (
     update(_STEP_TABLE)
     .where(
         _STEP_TABLE.c.id == bindparam("instance_id"),
         _STEP_TABLE.c.version == bindparam("version"),
+        _STEP_TABLE.c.state == "open",
     )
     .values(
         state=bindparam("state"),
@@ -226,7 +236,63 @@ _DONE = (
         tick_dirty=True,
     )
 )
-_JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
+JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class DoneAct:
+    """One done act ready to write: the parameters of ``DONE`` and its row for ``JOURNAL``.
+
+    Built in one place so that every Core path writes the step and the journal row that
+    ``mark_done`` writes through the ORM; the caller executes them, one at a time or as an
+    executemany.
+    """
+
+    instance_id: int
+    state: str
+    update: dict[str, object]
+    journal: dict[str, object]
+
+
+def done_act(
+    instance: InstanceRef,
+    *,
+    timezone: str,
+    actor: Actor,
+    now: datetime,
+    done_at: datetime,
+    evidence: str | None,
+) -> DoneAct:
+    """The done act on an open instance at ``done_at`` (checked by the caller), done or late."""
+    state = done_state(done_at, due=instance.due, timezone=timezone)
+    return DoneAct(
+        instance_id=instance.id,
+        state=state,
+        update={
+            "instance_id": instance.id,
+            "version": instance.version,
+            "state": state,
+            "done_at": done_at,
+            "done_by": actor.email,
+            "evidence": evidence,
+            "new_version": instance.version + 1,
+            "now": now,
+        },
+        journal={
+            "at": now,
+            "actor": actor.email,
+            "action": "done",
+            "source": actor.source,
+            "remote_addr": actor.remote_addr,
+            "run_id": instance.run_id,
+            "step_instance_id": instance.id,
+            "school_id": instance.school_id,
+            "step_code": instance.step_code,
+            "before": instance.state,
+            "after": state,
+            "details": {"evidence": evidence, "at": done_at.isoformat()},
+        },
+    )
 
 
 def mark_instance_done(
@@ -254,46 +320,18 @@ def mark_instance_done(
         raise NastavnikError(f"{done_at:%Y-%m-%d} is in the future", where="--at")
     if instance.state != "open":
         raise _already_resolved(instance)
-    local_day = done_at.astimezone(ZoneInfo(timezone)).date()
-    state = "done_late" if instance.due is not None and local_day > instance.due else "done"
-    connection = session.connection()
-    result = connection.execute(
-        _DONE,
-        {
-            "instance_id": instance.id,
-            "version": instance.version,
-            "state": state,
-            "done_at": done_at,
-            "done_by": actor.email,
-            "evidence": evidence,
-            "new_version": instance.version + 1,
-            "now": now,
-        },
+    act = done_act(
+        instance, timezone=timezone, actor=actor, now=now, done_at=done_at, evidence=evidence
     )
-    if result.rowcount != 1:
+    connection = session.connection()
+    if connection.execute(DONE, act.update).rowcount != 1:
         session.rollback()
         raise NastavnikError(
             "someone else changed this step at the same moment; reload and try again",
             where=f"step {instance.step_code}",
         )
-    connection.execute(
-        _JOURNAL,
-        {
-            "at": now,
-            "actor": actor.email,
-            "action": "done",
-            "source": actor.source,
-            "remote_addr": actor.remote_addr,
-            "run_id": instance.run_id,
-            "step_instance_id": instance.id,
-            "school_id": instance.school_id,
-            "step_code": instance.step_code,
-            "before": instance.state,
-            "after": state,
-            "details": {"evidence": evidence, "at": done_at.isoformat()},
-        },
-    )
-    return state
+    connection.execute(JOURNAL, act.journal)
+    return act.state
 
 
 def mark_not_applicable(

@@ -11,25 +11,39 @@ Rules, per school:
 
 Only open instances whose window has opened (no start, or start ≤ today) are considered. A repeat
 occurrence (the second year of an annual step) needs data entered or changed since its start, so
-last year's base does not close this year's step. The step is marked done through
-engine.actions by the actor «system» (source «registry») with the evidence «по данным реестра: …»;
-its moment is when the data became sufficient (the latest row or order that the rule relies on),
-so a base entered on time is done on time even if the tick runs later.
+last year's base does not close this year's step. The step is marked done by the actor «system»
+(source «registry») with the evidence «по данным реестра: …»; its moment is when the data became
+sufficient (the latest row or order that the rule relies on), so a base entered on time is done on
+time even if the tick runs later.
+
+The day a region enters its registry, every school's steps qualify at once, so the pass is
+set-based: the database returns only the open instances whose window has opened, as plain
+rows, and each batch of schools is written as one executemany of engine.actions' done statement
+(under its version guard) and one insert of the journal rows that ``mark_done``, called step by
+step before, wrote one at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import Date, and_, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from engine.actions import mark_done
+from engine.actions import (
+    DONE,
+    INSTANCE_REF_COLUMNS,
+    JOURNAL,
+    DoneAct,
+    InstanceRef,
+    done_act,
+)
 from engine.runs import run_definition
-from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, plural_ru
 from registry.journal import SYSTEM
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee
@@ -38,6 +52,10 @@ from storage.models import GeneratedDocument, RoadmapRun, StepInstance
 from storage.schools import get_municipality
 
 PAIRS_ORDER_TEMPLATE = "order_pairs"
+# Schools whose facts are read and whose steps are written together: bounds the IN lists of the
+# facts queries (SQLite allows 32,766 parameters) and the size of one executemany.
+BATCH_SCHOOLS = 2_000
+_STEP = StepInstance.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -177,32 +195,95 @@ def evaluate_rule(
     return None, None
 
 
-def _open_windows(
-    instances: list[StepInstance], *, today: date, tz: str
-) -> list[tuple[StepInstance, datetime | None]]:
-    """Open instances whose window has opened, with the moment their data must be newer than.
+def _candidates(
+    session: Session, *, run_id: int, codes: list[str], today: date, tz: str
+) -> list[tuple[InstanceRef, datetime | None]]:
+    """The run's open instances of ``codes`` whose window has opened, in schools with registry
+    data, with the moment their data must be newer than; by school, step and occurrence.
 
     An occurrence's window opens at its start or, without one, the day after the previous
-    occurrence's due date; the first occurrence accepts any data (``since`` None).
+    occurrence's due date; the first occurrence accepts any data (``since`` None). The database
+    pairs each instance with that previous due date (a window function) and returns only the open
+    instances whose window has opened: once a region's steps are mostly closed, or their next
+    occurrences not yet open, the tick builds no rows for them.
     """
-    chosen: list[tuple[StepInstance, datetime | None]] = []
-    previous: StepInstance | None = None
-    for instance in instances:
-        same = previous is not None and (previous.unit, previous.step_code) == (
-            instance.unit,
-            instance.step_code,
+    previous_due = func.lag(_STEP.c.due, type_=Date()).over(
+        partition_by=(_STEP.c.unit, _STEP.c.step_code), order_by=_STEP.c.occurrence
+    )
+    occurrences = (
+        core_select(*INSTANCE_REF_COLUMNS, _STEP.c.unit, _STEP.c.start, previous_due.label("after"))
+        .where(
+            _STEP.c.run_id == run_id,
+            _STEP.c.step_code.in_(codes),
+            _STEP.c.school_id.in_(select(Mentee.school_id).union(select(Mentor.school_id))),
         )
-        opens = instance.start
-        if opens is None and same and previous is not None and previous.due is not None:
-            opens = previous.due + timedelta(days=1)
-        previous = instance
-        if instance.state != "open" or (opens is not None and opens > today):
-            continue
+        .subquery()
+    )
+    rows = session.connection().execute(
+        core_select(occurrences)
+        .where(
+            occurrences.c.state == "open",
+            # opened: at its start, or the day after the previous occurrence's due date
+            or_(
+                occurrences.c.start <= today,
+                and_(
+                    occurrences.c.start.is_(None),
+                    or_(occurrences.c.after.is_(None), occurrences.c.after < today),
+                ),
+            ),
+        )
+        .order_by(occurrences.c.unit, occurrences.c.step_code, occurrences.c.occurrence)
+    )
+    found: list[tuple[InstanceRef, datetime | None]] = []
+    for row in rows:
+        instance = InstanceRef(*row[: len(INSTANCE_REF_COLUMNS)])
+        opens = row.start
+        if opens is None and row.after is not None:
+            opens = row.after + timedelta(days=1)
         since = None
         if instance.occurrence > 1 and opens is not None:
             since = datetime.combine(opens, time(0), tzinfo=ZoneInfo(tz))
-        chosen.append((instance, since))
-    return chosen
+        found.append((instance, since))
+    return found
+
+
+def _by_schools(
+    candidates: list[tuple[InstanceRef, datetime | None]], size: int
+) -> Iterator[list[tuple[InstanceRef, datetime | None]]]:
+    """The candidates (grouped by school) in batches of at most ``size`` schools, in order."""
+    batch: list[tuple[InstanceRef, datetime | None]] = []
+    schools: set[str | None] = set()
+    for candidate in candidates:
+        school = candidate[0].school_id
+        if school not in schools and len(schools) == size:
+            yield batch
+            batch, schools = [], set()
+        schools.add(school)
+        batch.append(candidate)
+    if batch:
+        yield batch
+
+
+def _write(session: Session, acts: list[DoneAct]) -> list[DoneAct]:
+    """Write a batch of done acts; returns those written (the others were changed meanwhile).
+
+    One executemany of the version-guarded UPDATE: when it changed as many rows as it was given
+    (the usual case), every act holds. Otherwise someone resolved, undid or rescheduled some of
+    the steps since they were read: the batch is rolled back to its savepoint and written row by
+    row, skipping the rows whose version moved; the next tick looks at them again. A driver that
+    cannot count an executemany's rows would simply always take the row-by-row way.
+    """
+    connection = session.connection()
+    savepoint = connection.begin_nested()
+    if connection.execute(DONE, [act.update for act in acts]).rowcount == len(acts):
+        savepoint.commit()
+        written = acts
+    else:
+        savepoint.rollback()
+        written = [act for act in acts if connection.execute(DONE, act.update).rowcount == 1]
+    if written:
+        connection.execute(JOURNAL, [act.journal for act in written])
+    return written
 
 
 def apply_registry_completions(session: Session, now: datetime) -> int:
@@ -210,8 +291,7 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
 
     Cheap when nothing applies: one query finds whether any school has registry data, one per run
     finds the instances of steps with ``completes_from``. A step changed by someone at the same
-    moment (engine.actions refuses the lost update and rolls back) ends the pass with 0: the tick
-    goes on, and the next one marks the steps.
+    moment is left as they made it and not counted: the next tick examines it again.
     """
     has_data = session.exec(select(Mentee.id).limit(1)).first() is not None or (
         session.exec(select(Mentor.id).limit(1)).first() is not None
@@ -220,8 +300,7 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
         return 0
     tz = get_municipality(session).timezone
     today = now.astimezone(ZoneInfo(tz)).date()
-    registry_schools = select(Mentee.school_id).union(select(Mentor.school_id))
-    done = 0
+    closed: set[int] = set()
     for run in list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id)))):
         rules = {
             step.code: step.completes_from
@@ -230,50 +309,40 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
         }
         if not rules:
             continue
-        instances = list(
-            session.exec(
-                select(StepInstance)
-                .where(
-                    StepInstance.run_id == run.id,
-                    col(StepInstance.step_code).in_(list(rules)),
-                    col(StepInstance.school_id).in_(registry_schools),
-                )
-                .order_by(StepInstance.unit, StepInstance.step_code, col(StepInstance.occurrence))
+        candidates = _candidates(session, run_id=run.id or 0, codes=list(rules), today=today, tz=tz)
+        for batch in _by_schools(candidates, BATCH_SCHOOLS):
+            facts = school_facts(
+                session,
+                schools=sorted({i.school_id for i, _ in batch if i.school_id}),
+                today=today,
             )
-        )
-        candidates = _open_windows(instances, today=today, tz=tz)
-        if not candidates:
-            continue
-        facts = school_facts(
-            session,
-            schools=sorted({i.school_id for i, _ in candidates if i.school_id}),
-            today=today,
-        )
-        for instance, since in candidates:
-            moment, evidence = evaluate_rule(
-                rules[instance.step_code], facts[instance.school_id or ""], since=since, tz=tz
-            )
-            if moment is None:
-                continue
-            try:
-                mark_done(
-                    session=session,
-                    run=run,
-                    code=instance.step_code,
-                    school=instance.school_id,
-                    actor=SYSTEM,
-                    now=now,
-                    # not before the roadmap existed, not after now
-                    at=min(max(moment, run.launched_at or moment), now),
-                    evidence=evidence,
-                    occurrence=instance.occurrence,
+            acts = []
+            for instance, since in batch:
+                moment, evidence = evaluate_rule(
+                    rules[instance.step_code], facts[instance.school_id or ""], since=since, tz=tz
                 )
-            except NastavnikError:
-                if not session.in_transaction():
-                    # engine.actions refused a lost update and rolled the transaction back:
-                    # nothing of this pass was kept, the next tick does it again
-                    return 0
-                continue  # resolved by someone else meanwhile: nothing to do
+                if moment is None:
+                    continue
+                acts.append(
+                    done_act(
+                        instance,
+                        timezone=tz,
+                        actor=SYSTEM,
+                        now=now,
+                        # not before the roadmap existed, not after now
+                        done_at=min(max(moment, run.launched_at or moment), now),
+                        evidence=evidence,
+                    )
+                )
+            if acts:
+                closed.update(act.instance_id for act in _write(session, acts))
+    _expire(session, closed)
+    return len(closed)
 
-            done += 1
-    return done
+
+def _expire(session: Session, ids: set[int]) -> None:
+    """Expire the caller's ORM copies of the instances written here by Core statements."""
+    if ids:
+        for item in list(session.identity_map.values()):
+            if isinstance(item, StepInstance) and item.id in ids:
+                session.expire(item)
