@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_documents.py
 	$(BIN)/python benchmarks/bench_letters.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_registry.py
 
 clean:
 	rm -rf $(VENV) demo nastavnik.db mail files test-artifacts

@@ -139,6 +139,10 @@ def _apply(
         update(StepInstance)
         .where(col(StepInstance.id) == instance.id, col(StepInstance.version) == instance.version)
         .values(**values, version=instance.version + 1, updated_at=now, tick_dirty=True)
+        # the ORM would otherwise match the WHERE against every instance the session holds (all
+        # of a step's instances when scheduling it for a region: quadratic); the instance is
+        # refreshed below
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
