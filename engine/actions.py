@@ -124,6 +124,33 @@ def _already_resolved(instance: StepInstance | InstanceRef) -> NastavnikError:
     )
 
 
+def journal_entry(
+    *,
+    instance: StepInstance | InstanceRef,
+    actor: Actor,
+    now: datetime,
+    action: str,
+    details: dict[str, object],
+    before: str | None = None,
+    after: str | None = None,
+) -> JournalEntry:
+    """The journal row of an act on a step instance: who, from where, when, what, on which step."""
+    return JournalEntry(
+        at=now,
+        actor=actor.email,
+        action=action,
+        source=actor.source,
+        remote_addr=actor.remote_addr,
+        run_id=instance.run_id,
+        step_instance_id=instance.id,
+        school_id=instance.school_id,
+        step_code=instance.step_code,
+        before=before,
+        after=after,
+        details=details,
+    )
+
+
 def _apply(
     session: Session,
     *,
@@ -151,19 +178,14 @@ def _apply(
             where=f"step {instance.step_code}",
         )
     session.add(
-        JournalEntry(
-            at=now,
-            actor=actor.email,
+        journal_entry(
+            instance=instance,
+            actor=actor,
+            now=now,
             action=action,
-            source=actor.source,
-            remote_addr=actor.remote_addr,
-            run_id=instance.run_id,
-            step_instance_id=instance.id,
-            school_id=instance.school_id,
-            step_code=instance.step_code,
+            details=details,
             before=before,
             after=str(values.get("state", before)),
-            details=details,
         )
     )
     session.flush()

@@ -23,11 +23,11 @@ from sqlmodel import Session, col, select
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
 from documents.registry import TEMPLATES, TemplateSpec
-from engine.actions import Actor
+from engine.actions import Actor, journal_entry
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
 from nastavnik.numbers import whole_number
-from storage.models import GeneratedDocument, JournalEntry, RoadmapRun, StepInstance
+from storage.models import GeneratedDocument, RoadmapRun, StepInstance
 
 GENERATED_DIR = "generated"
 MEDIA_TYPES = {
@@ -364,16 +364,11 @@ def generate_document(
     ).first()
     assert document is not None
     session.add(
-        JournalEntry(
-            at=now,
-            actor=actor.email,
+        journal_entry(
+            instance=instance,
+            actor=actor,
+            now=now,
             action="document",
-            source=actor.source,
-            remote_addr=actor.remote_addr,
-            run_id=instance.run_id,
-            step_instance_id=instance.id,
-            school_id=instance.school_id,
-            step_code=instance.step_code,
             details={
                 "document": offer.title,
                 "template": template_id,

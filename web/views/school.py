@@ -21,6 +21,7 @@ from engine.actions import (
     INSTANCE_REF_COLUMNS,
     Actor,
     InstanceRef,
+    journal_entry,
     mark_instance_done,
     mark_not_applicable,
     undo,
@@ -29,7 +30,7 @@ from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.numbers import whole_number
 from nastavnik.russian import format_date_numeric
-from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance, User
+from storage.models import Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
 from web.auth import (
     SESSION_COLUMNS,
@@ -412,16 +413,11 @@ def _store_scan(context: _Act, checked: CheckedFile, documents_dir: Path) -> Non
         )
     )
     context.session.add(
-        JournalEntry(
-            at=context.now,
-            actor=actor.email,
+        journal_entry(
+            instance=instance,
+            actor=actor,
+            now=context.now,
             action="upload",
-            source=actor.source,
-            remote_addr=actor.remote_addr,
-            run_id=instance.run_id,
-            step_instance_id=instance.id,
-            school_id=instance.school_id,
-            step_code=instance.step_code,
             details={
                 "file": checked.file_name,
                 "size": len(checked.data),
