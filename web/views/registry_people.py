@@ -183,22 +183,10 @@ def add_person_view(request: Request, school_id: str, kind: str) -> Response:
                 now=pages.now(request),
             )
             ref, name = f"{chosen}:{person.id}", person.full_name
-    except FieldErrors as error:
-        assert scope is not None
-        return _person_page(
-            request, scope, kind=chosen, values=values, errors=_field_errors(error), status_code=400
-        )
-    except NastavnikError as error:
+    except NastavnikError as error:  # FieldErrors too
         if scope is None:
             raise
-        return _person_page(
-            request,
-            scope,
-            kind=chosen,
-            values=values,
-            errors={"form": russian_reason(error)},
-            status_code=400,
-        )
+        return _refused(request, scope, error, kind=chosen, values=values)
     _, noun = KIND_TITLES[chosen]
     return pages.redirect(
         request, f"{scope.page}#{ref.replace(':', '-')}", f"{noun} «{name}» добавлен в базу."
@@ -218,6 +206,33 @@ def edit_person_form(
         version = person.version
     return _person_page(
         request, scope, kind=chosen, values=values, person_id=person_id, version=version
+    )
+
+
+def _refused(
+    request: Request,
+    scope: Scope,
+    error: NastavnikError,
+    *,
+    kind: Kind,
+    values: dict[str, str],
+    person_id: int | None = None,
+    version: int | None = None,
+) -> Response:
+    """The form again, as submitted, with what was wrong: field errors at their fields, any other
+    refusal above the form; nothing was saved."""
+    errors = (
+        _field_errors(error) if isinstance(error, FieldErrors) else {"form": russian_reason(error)}
+    )
+    return _person_page(
+        request,
+        scope,
+        kind=kind,
+        values=values,
+        person_id=person_id,
+        version=version,
+        errors=errors,
+        status_code=400,
     )
 
 
@@ -256,30 +271,17 @@ def edit_person_view(
     except _Stale:
         assert scope is not None
         return _stale_page(request, scope, chosen, person_id)
-    except FieldErrors as error:
-        assert scope is not None
-        return _person_page(
-            request,
-            scope,
-            kind=chosen,
-            values=values,
-            person_id=person_id,
-            version=int(version_text),
-            errors=_field_errors(error),
-            status_code=400,
-        )
-    except NastavnikError as error:
+    except NastavnikError as error:  # FieldErrors too
         if scope is None:
             raise
-        return _person_page(
+        return _refused(
             request,
             scope,
+            error,
             kind=chosen,
             values=values,
             person_id=person_id,
             version=whole_number(version_text),
-            errors={"form": russian_reason(error)},
-            status_code=400,
         )
     return pages.redirect(
         request, f"{scope.page}#{chosen}-{person_id}", f"Запись «{name}» сохранена."
