@@ -181,6 +181,15 @@ def _long_text(raw: Any) -> str:
     return str(raw).strip()
 
 
+# the same column in both bases
+_EXPERIENCE = FieldSpec(
+    "experience_years",
+    "стаж (лет)",
+    lambda raw: read_int(raw, low=0, high=70),
+    False,
+    ("стаж", "стаж, лет", "стаж лет"),
+)
+
 MENTOR_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("full_name", "ФИО", read_full_name, True, ("фио", "наставник")),
     FieldSpec(
@@ -188,13 +197,7 @@ MENTOR_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("position", "должность или класс", _text, False, ("должность", "класс")),
     FieldSpec("age", "возраст", lambda raw: read_int(raw, low=7, high=100), False, ("возраст",)),
-    FieldSpec(
-        "experience_years",
-        "стаж (лет)",
-        lambda raw: read_int(raw, low=0, high=70),
-        False,
-        ("стаж", "стаж, лет", "стаж лет"),
-    ),
+    _EXPERIENCE,
     FieldSpec("competencies", "компетенции", _long_text, False, ("компетенции",)),
     FieldSpec(
         "capacity",
@@ -222,13 +225,7 @@ MENTEE_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("school_class", "класс", _text, False, ("класс", "class")),
     FieldSpec("age", "возраст", lambda raw: read_int(raw, low=5, high=100), False, ("возраст",)),
-    FieldSpec(
-        "experience_years",
-        "стаж (лет)",
-        lambda raw: read_int(raw, low=0, high=70),
-        False,
-        ("стаж", "стаж, лет", "стаж лет"),
-    ),
+    _EXPERIENCE,
     FieldSpec("position", "должность", _text, False, ("должность",)),
     FieldSpec("request", "запрос", _long_text, False, ("запрос",)),
 )
