@@ -1,7 +1,5 @@
 """The launch as a Prefect flow: one task that creates the run's step instances in bulk."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

@@ -4,8 +4,6 @@ It shows a school's roadmap as a graph in the Prefect UI. It is for looking at o
 region-wide tick (flows/tick.py) works in batches instead. Both use engine.states' evaluation.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

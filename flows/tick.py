@@ -1,7 +1,5 @@
 """The daily tick as a Prefect flow: batches of schools as tasks, a summary table artifact."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow, get_run_logger, task, unmapped

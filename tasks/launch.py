@@ -1,7 +1,5 @@
 """The launch's task: create a run's step instances in bulk."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import task

@@ -1,7 +1,5 @@
 """The per-school flow's task: one step of one school, a node of the roadmap's graph."""
 
-from __future__ import annotations
-
 from prefect import task
 
 
