@@ -1,4 +1,8 @@
-"""Where the seed tests find the encoded roadmaps and their sources (shared/ beside the checkout)."""
+"""Where the seed tests find the encoded roadmaps and their sources.
+
+The five seed texts and the deadline vectors are copies of shared/seeds/ and
+shared/deadline-vectors.tsv kept in tests/data/, so a fresh clone runs every test.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "definitions" / "roadmaps"
-SHARED = ROOT.parent / "shared"
-SEEDS = SHARED / "seeds"
-VECTORS = SHARED / "deadline-vectors.tsv"
+DATA = ROOT / "tests" / "data"
+SEEDS = DATA / "seeds"
+VECTORS = DATA / "deadline-vectors.tsv"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from definitions.deadlines import Occurrence, Schedule, parse_deadline
 from nastavnik.errors import DeadlineError
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "deadline-vectors.tsv"
+VECTORS = Path(__file__).resolve().parent / "data" / "deadline-vectors.tsv"
 
 # The usual roadmap period of the seeds.
 P_START, P_END = date(2022, 1, 1), date(2024, 12, 31)

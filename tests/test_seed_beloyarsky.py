@@ -238,7 +238,6 @@ def test_roles_and_documents_are_catalogue_ids(roadmap: Roadmap) -> None:
     assert roadmap.step("3.3").documents == ["order_pairs"]
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="shared/deadline-vectors.tsv is not present")
 def test_deadline_phrases_are_rows_of_the_shared_vector_table(roadmap: Roadmap) -> None:
     phrases = {
         line.split("\t")[0]
@@ -251,9 +250,6 @@ def test_deadline_phrases_are_rows_of_the_shared_vector_table(roadmap: Roadmap) 
     assert phrases <= {step.deadline for step in roadmap.steps}
 
 
-@pytest.mark.skipif(
-    not SEED.exists(), reason="shared/seeds/000_9230059a0d6d7f94.txt is not present"
-)
 def test_every_word_of_the_source_table_is_encoded_exactly_once(roadmap: Roadmap) -> None:
     source = Counter(SEED.read_text(encoding="utf-8").split())
     # the table's column headers are not content

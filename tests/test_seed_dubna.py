@@ -132,7 +132,6 @@ def test_key_dependency_chain(roadmap):
     assert all(set(step.depends_on) <= codes for step in roadmap.steps)
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the seed sources are not next to the repository")
 def test_all_text_occurs_in_the_source(roadmap):
     """Every verbatim string, with whitespace ignored, is a run of the source's text.
 

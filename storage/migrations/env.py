@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import notifications.models  # noqa: F401  (registers the letter table)
-import registry.models  # noqa: F401  (registers the registry tables)
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.migrations.tables import load_all_tables
 
-target_metadata = SQLModel.metadata
+target_metadata = load_all_tables()
 connection = context.config.attributes.get("connection")
 
 if connection is None:
