@@ -25,7 +25,7 @@ from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
-from tests.test_served import free_port
+from tests.test_served import QUIET_SERVER, free_port
 
 pytestmark = [pytest.mark.prefect, pytest.mark.pg, pytest.mark.slow]
 
@@ -112,6 +112,7 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
         **prefect,
         "PREFECT_API_DATABASE_CONNECTION_URL": prefect_pg_url,
         "PREFECT_UI_API_URL": api,
+        **QUIET_SERVER,
     }
     _run([str(BIN / "prefect"), "server", "database", "upgrade", "-y"], server_env, tmp_path)
     server = _start(
@@ -144,6 +145,7 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
             "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
             "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
             "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",  # the test's only speed-up: poll every second
         }
         worker = _start(
             [str(BIN / "prefect"), "worker", "start", "--pool", "nastavnik"],
@@ -160,6 +162,8 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
                 "--param",
                 f"now={moment(DAY).isoformat()}",
                 "--watch",
+                "--watch-interval",
+                "1",
             ],
             prefect,
             tmp_path,

@@ -38,6 +38,26 @@ TRIGGERED_DAY = date(2022, 6, 1)  # later: more of them
 NASTAVNIK = str(Path(sys.executable).parent / "nastavnik")
 
 
+# What these tests do not look at, off so that a Prefect server starts faster on a busy machine.
+QUIET_SERVER = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    **{
+        f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false"
+        for service in (
+            "CANCELLATION_CLEANUP",
+            "EVENT_LOGGER",
+            "EVENT_PERSISTER",
+            "FOREMAN",
+            "LATE_RUNS",
+            "PAUSE_EXPIRATIONS",
+            "TASK_RUN_RECORDER",
+            "TRIGGERS",
+        )
+    },
+}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -98,22 +118,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         {
             "PREFECT_HOME": str(tmp / "prefect"),
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-            # what these tests do not look at, off to start faster on a busy machine
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_UI_ENABLED": "false",
-            **{
-                f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false"
-                for service in (
-                    "CANCELLATION_CLEANUP",
-                    "EVENT_LOGGER",
-                    "EVENT_PERSISTER",
-                    "FOREMAN",
-                    "LATE_RUNS",
-                    "PAUSE_EXPIRATIONS",
-                    "TASK_RUN_RECORDER",
-                    "TRIGGERS",
-                )
-            },
+            **QUIET_SERVER,
             "NASTAVNIK_DB": f"sqlite:///{db}",
             "NASTAVNIK_MAIL_DIR": str(tmp / "mail"),
             "NASTAVNIK_DOCUMENTS_DIR": str(tmp / "files"),
