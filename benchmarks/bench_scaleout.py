@@ -84,6 +84,13 @@ def _build(path: Path, schools: int) -> None:
     engine.dispose()
 
 
+def _fresh(template: Path, db: Path) -> None:
+    """The run's database as the template, without the previous run's WAL files."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, db)
+
+
 def _sent(db: Path) -> int:
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as connection:
@@ -150,11 +157,12 @@ def main() -> None:
         from engine.daily import tick_once
 
         for _ in range(options.runs):
-            shutil.copy(template, db)
+            _fresh(template, db)
             engine = make_engine(env["NASTAVNIK_DB"])
             clock = time.perf_counter()
             tick_once(engine=engine, now=NOW, send=True)
             figures["plain"].append(time.perf_counter() - clock)
+            print(f"  plain: {figures['plain'][-1]:.1f} s", flush=True)
             engine.dispose()
             letters["plain"] = _sent(db)
 
@@ -175,12 +183,13 @@ def main() -> None:
             key = f"{count} worker" + ("s" if count > 1 else "")
             run_deployment("daily-tick/daily-tick", parameters={"now": NOW}, timeout=900)  # warm-up
             for _ in range(options.runs):
-                shutil.copy(template, db)
+                _fresh(template, db)
                 clock = time.perf_counter()
                 run = run_deployment(
                     "daily-tick/daily-tick", parameters={"now": NOW}, timeout=1800, poll_interval=1
                 )
                 figures[key].append(time.perf_counter() - clock)
+                print(f"  {key}: {figures[key][-1]:.1f} s", flush=True)
                 assert run.state is not None and run.state.is_completed(), run.state
                 letters[key] = _sent(db)
     finally:

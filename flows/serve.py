@@ -18,7 +18,7 @@ from pathlib import Path
 from nastavnik.errors import NastavnikError
 
 
-def wait_for_prefect(api_url: str, *, timeout: float = 90.0) -> None:
+def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:
     """Block until the Prefect API answers its health check."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
