@@ -27,7 +27,6 @@ from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
 from tests.test_served import QUIET_SERVER, free_port
 
-pytestmark = [pytest.mark.prefect, pytest.mark.pg, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 DAY = date(2022, 6, 1)
@@ -89,6 +88,9 @@ def _outbox(db: Path) -> list[tuple[object, ...]]:
     return rows
 
 
+@pytest.mark.prefect
+@pytest.mark.pg
+@pytest.mark.slow
 def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_plain_tick(
     prefect_pg_url: str, tmp_path: Path
 ) -> None:
@@ -199,3 +201,42 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
     assert _outbox(db) == _outbox(copy) and _outbox(db)
     letters = sorted(p.name for p in (machine / "mail").glob("*.eml"))
     assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["deploy"], {}, "не задан PREFECT_API_URL"),
+        (
+            ["deploy", "--cron", "9 утра"],
+            {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+            "--cron '9 утра': это не расписание cron из пяти полей",
+        ),
+        (
+            ["serve", "--cron", "* * *"],
+            {},
+            "--cron '* * *': это не расписание cron из пяти полей",
+        ),
+    ],
+    ids=["no-api-url", "deploy-bad-cron", "serve-bad-cron"],
+)
+def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "nastavnik.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=1)
+    engine.dispose()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    done = subprocess.run(
+        [str(BIN / "nastavnik"), *args],
+        env={**base, **env, "NASTAVNIK_DB": f"sqlite:///{db}", "PREFECT_HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "prefect.db").exists()  # no throw-away server was started
