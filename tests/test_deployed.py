@@ -27,7 +27,6 @@ from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
 from tests.test_served import QUIET_SERVER, free_port
 
-
 BIN = Path(sys.executable).parent
 DAY = date(2022, 6, 1)
 
