@@ -170,6 +170,8 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
             tmp_path,
         )
         assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:]
+        # the run imports the installed code: nothing of the worker's folder is copied into it
+        assert "Downloading flow code" not in (tmp_path / "worker.log").read_text()
         schedules = _run(
             [str(BIN / "prefect"), "deployment", "inspect", "daily-tick/daily-tick"],
             prefect,

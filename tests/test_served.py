@@ -214,6 +214,8 @@ def test_the_schedule_fires_by_itself_and_its_run_writes_the_plain_ticks_letters
         time.sleep(2)
     assert finished, f"no scheduled run completed:\n{served.output()}"
     assert served.letters() == expected
+    server_log = served.log.parent / "prefect" / "prefect-server.log"
+    assert f"PREFECT_API_URL={served.api_url}" in server_log.read_text()  # not /dev/null
 
 
 def test_a_run_triggered_through_prefects_api_delivers_that_days_letters(served: Served) -> None:
