@@ -208,7 +208,7 @@ def main() -> None:
         extra = (
             "" if key == "plain" else f", Prefect's overhead {median - plain:.1f} s (goal ≤ 5 s)"
         )
-        print(f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} letters sent{extra})")
+        print(f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent{extra})")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
