@@ -13,11 +13,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 from nastavnik.errors import NastavnikError
 
 
-def wait_for_prefect(api_url: str, *, timeout: float = 90.0) -> None:
+def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:
     """Block until the Prefect API answers its health check."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -30,17 +31,59 @@ def wait_for_prefect(api_url: str, *, timeout: float = 90.0) -> None:
     raise NastavnikError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
 
 
+DAILY_CRON = "0 9 * * *"
+
+
+def check_cron(cron: str) -> str:
+    """The cron line if it is one (five fields), else a clear refusal."""
+    from datetime import datetime
+
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(cron, datetime(2026, 1, 1))
+    except CronSimError:
+        raise NastavnikError(
+            f"--cron {cron!r}: это не расписание cron из пяти полей "
+            '(минута, час, день месяца, месяц, день недели), например "0 9 * * *"'
+        ) from None
+    return cron
+
+
 def start_prefect_server(
-    *, host: str = "127.0.0.1", port: int = 4200, env: dict[str, str] | None = None
+    *,
+    host: str = "127.0.0.1",
+    port: int = 4200,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `prefect server start` as a child process; returns it and its API URL."""
+    """Start `prefect server start` as a child process; returns it and its API URL.
+
+    Its UI is told where its API is (``PREFECT_UI_API_URL``), else it stays blank off port 4200;
+    its output goes to ``log_path`` (appended), or is discarded when None.
+    """
     api_url = f"http://{host}:{port}/api"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115 (the child keeps it)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
+            env={"PREFECT_UI_API_URL": api_url, **os.environ, **(env or {})},
+            stdout=log if log is not None else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+        )
+    finally:
+        if log is not None:
+            log.close()
     try:
         wait_for_prefect(api_url)
     except NastavnikError:
@@ -55,13 +98,24 @@ def serve_daily(
     timezone: str,
     portal: Callable[[], None] | None = None,
     prefect_port: int = 4200,
+    cron: str = DAILY_CRON,
 ) -> None:
-    """Serve the daily tick (09:00 every day; the flow skips non-working days) and the portal."""
+    """Serve the daily tick (09:00 every day; the flow skips non-working days) and the portal.
+
+    The database URL reaches each run's process through its environment (``NASTAVNIK_DB``), never
+    as a parameter the Prefect UI would show.
+    """
+    os.environ["NASTAVNIK_DB"] = db_url
     server = None
     if not os.environ.get("PREFECT_API_URL"):
-        server, api_url = start_prefect_server(port=prefect_port)
+        # Prefect is imported only once PREFECT_API_URL is set: its settings are read at import.
+        home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+        home.mkdir(parents=True, exist_ok=True)
+        log_path = home / "prefect-server.log"
+        server, api_url = start_prefect_server(port=prefect_port, log_path=log_path)
         os.environ["PREFECT_API_URL"] = api_url
         print(f"Prefect server: {api_url.removesuffix('/api')} (its UI shows the tick's runs)")
+        print(f"Prefect server log: {log_path}")
     from prefect.schedules import Cron
 
     from flows.tick import daily_tick_flow
@@ -69,11 +123,7 @@ def serve_daily(
     if portal is not None:
         threading.Thread(target=portal, name="portal", daemon=True).start()
     try:
-        daily_tick_flow.serve(
-            name="daily-tick",
-            schedules=[Cron("0 9 * * *", timezone=timezone)],
-            parameters={"db_url": db_url},
-        )
+        daily_tick_flow.serve(name="daily-tick", schedules=[Cron(cron, timezone=timezone)])
     finally:
         if server is not None:
             server.terminate()

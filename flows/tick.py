@@ -1,4 +1,10 @@
-"""The daily tick as a Prefect flow: batches of schools as tasks, a summary table artifact."""
+"""The daily tick as a Prefect flow: batches of schools as tasks, a summary table artifact.
+
+No secret travels as a flow parameter (Prefect shows parameters in its UI): with ``db_url`` left
+out, every flow and task reads the database URL from the run's environment (``NASTAVNIK_DB``), as
+the letters read ``NASTAVNIK_SMTP_URL``. A worker on another machine gets both from its own
+environment.
+"""
 
 from datetime import datetime
 
@@ -21,16 +27,27 @@ from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
 
 
+def database_url(db_url: str | None = None) -> str:
+    """The database URL given, else the run's own setting (``NASTAVNIK_DB``)."""
+    if db_url:
+        return db_url
+    from nastavnik.settings import get_settings
+
+    return get_settings().db
+
+
 @task(name="decide notifications for a batch of schools", retries=2, retry_delay_seconds=5)
 def decide_batch_task(
-    db_url: str, now: datetime, units: list[str], tick_plan: TickPlan | None = None
+    db_url: str | None, now: datetime, units: list[str], tick_plan: TickPlan | None = None
 ) -> dict[str, int]:
-    return decide_batch(engine=make_engine(db_url), now=now, units=units, plan=tick_plan)
+    return decide_batch(
+        engine=make_engine(database_url(db_url)), now=now, units=units, plan=tick_plan
+    )
 
 
 @task(name="advance the tick's watermarks")
-def finish_task(db_url: str, tick_plan: TickPlan) -> None:
-    finish(engine=make_engine(db_url), plan=tick_plan)
+def finish_task(db_url: str | None, tick_plan: TickPlan) -> None:
+    finish(engine=make_engine(database_url(db_url)), plan=tick_plan)
 
 
 @task(
@@ -39,7 +56,7 @@ def finish_task(db_url: str, tick_plan: TickPlan) -> None:
     retry_delay_seconds=TASK_RETRY_DELAYS,
     retry_condition_fn=lambda _task, _run, state: worth_retrying(state.data),
 )
-def deliver_task(db_url: str, now: datetime) -> str:
+def deliver_task(db_url: str | None, now: datetime) -> str:
     """Send what is due; fails (after recording every letter) while the server is down or says 4xx.
 
     Prefect then retries at the letters' own backoff, each attempt acting at ``now`` plus the
@@ -47,13 +64,15 @@ def deliver_task(db_url: str, now: datetime) -> str:
     """
     from prefect.runtime import task_run
 
-    report = deliver_or_raise(engine=make_engine(db_url), now=now, attempt=task_run.run_count)
+    report = deliver_or_raise(
+        engine=make_engine(database_url(db_url)), now=now, attempt=task_run.run_count
+    )
     return str(report)
 
 
 @flow(name="tick", log_prints=False)
 def tick_flow(
-    db_url: str,
+    db_url: str | None = None,
     now: datetime | None = None,
     send: bool = True,
     batch_size: int = 5000,
@@ -69,7 +88,7 @@ def tick_flow(
     from definitions.workdays import is_working_day
     from engine.status import local_today
 
-    engine = make_engine(db_url)
+    engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
         municipality = get_municipality(session)
         moment = now or pendulum.now(municipality.timezone)
@@ -98,20 +117,29 @@ def tick_flow(
 
 
 @flow(name="daily-tick")
-def daily_tick_flow(db_url: str) -> dict[str, int] | None:
-    """The scheduled entry: runs the tick on working days of the production calendar only."""
+def daily_tick_flow(
+    db_url: str | None = None, now: datetime | None = None
+) -> dict[str, int] | None:
+    """The scheduled entry: runs the tick on working days of the production calendar only.
+
+    ``now`` defaults to ``NASTAVNIK_NOW`` when set (a simulated moment, for trying a deployment on
+    a past day), else the real clock in the municipality's zone.
+    """
     import pendulum
 
     from definitions.workdays import is_working_day
+    from engine.status import local_today
+    from nastavnik.settings import get_settings
 
-    engine = make_engine(db_url)
+    engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
         tz = get_municipality(session).timezone
-    now = pendulum.now(tz)
-    if not is_working_day(now.date()):
-        get_run_logger().info("%s is not a working day: nothing to do", now.date())
+    moment = now or get_settings().now or pendulum.now(tz)
+    today = local_today(moment, tz)
+    if not is_working_day(today):
+        get_run_logger().info("%s is not a working day: nothing to do", today)
         return None
-    return tick_flow(db_url, now=now)
+    return tick_flow(db_url, now=moment)
 
 
 def run_tick(
@@ -126,7 +154,11 @@ def run_tick(
     """The CLI's tick: plain functions by default, the Prefect flow with ``use_prefect``."""
     if not use_prefect:
         return tick_once(engine=engine, now=now, send=send, batch_size=batch_size, full=full)
-    url = engine.url.render_as_string(hide_password=False)
+    from nastavnik.settings import get_settings
+
+    url: str | None = engine.url.render_as_string(hide_password=False)
+    if url == get_settings().db:
+        url = None  # the run reads it from its environment: no password among the parameters
     decided = tick_flow(url, now=now, send=send, batch_size=batch_size or 5000, full=full)
     with session_scope(engine) as session:
         municipality = get_municipality(session)

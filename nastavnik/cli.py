@@ -42,6 +42,10 @@ from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
 app.add_typer(registry_app, name="registry")
 app.command("indicators")(indicators)
 
+from flows.cli import deploy  # noqa: E402  (typer only)
+
+app.command("deploy")(deploy)
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -685,9 +689,18 @@ def serve(
             "Serves the portal only: the daily schedule follows the real clock."
         ),
     ] = None,
+    cron: Annotated[
+        str,
+        typer.Option(
+            help="When the daily tick runs: a cron line in the municipality's time zone "
+            '(e.g. "* * * * *" every minute to try it); non-working days are skipped.'
+        ),
+    ] = "0 9 * * *",
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
-    from flows.serve import serve_daily
+    from flows.serve import check_cron, serve_daily
+
+    check_cron(cron)
 
     engine = _engine()
     tz = _municipal_tz(engine)
@@ -720,6 +733,7 @@ def serve(
         timezone=tz,
         portal=portal,
         prefect_port=prefect_port,
+        cron=cron,
     )
 
 

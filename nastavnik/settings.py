@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     now: datetime | None = Field(
         default=None,
         description="A simulated moment (ISO, with its offset) the portal starts at and runs on from; "
-        "set by `nastavnik serve --now` to show a past or future day. Unset: the real clock.",
+        "set by `nastavnik serve --now` to show a past or future day; a daily-tick run without its "
+        "`now` parameter ticks at it (for trying a deployment). Unset: the real clock.",
     )
 
 

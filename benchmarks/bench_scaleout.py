@@ -1,0 +1,216 @@
+"""The daily job end to end, plain and as deployed: decide + compose + deliver into a local SMTP sink.
+
+For N schools × seed 000 launched on 1 March 2022, at 20 May 2022 10:00 (a catch-up tick: every
+step due so far), each repetition on a fresh copy of the same database:
+
+- plain: `tick_once` in this process (what `nastavnik tick` runs);
+- deployed, 1 worker: `nastavnik deploy`'s deployment on a real `prefect server start` (SQLite),
+  run by one `prefect worker start` process, timed from `run_deployment` to Completed;
+- deployed, 2 workers: the same with a second worker in the pool.
+
+Prints medians; Prefect's overhead per daily run = deployed − plain (goal ≤ 5 s). A second worker
+is a standby (one run is one flow run in one worker's process), so its figure shows what a second
+machine changes today: nothing for one run.
+
+    .venv/bin/python benchmarks/bench_scaleout.py [--schools 40000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_letters import _free_port, _start_server  # noqa: E402
+
+from definitions.loader import find_roadmap  # noqa: E402
+from engine.launch import launch_roadmap  # noqa: E402
+from nastavnik import demo_data  # noqa: E402
+from storage.db import make_engine, session_scope, upgrade_database  # noqa: E402
+from storage.schools import import_schools, init_municipality  # noqa: E402
+
+TZ = demo_data.MUNICIPALITY["timezone"]
+LAUNCH = datetime(2022, 3, 1, 9, tzinfo=ZoneInfo(TZ))
+NOW = datetime(2022, 5, 20, 10, tzinfo=ZoneInfo(TZ))
+BIN = Path(sys.executable).parent
+
+
+def _build(path: Path, schools: int) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    rows = path.parent / "schools.csv"
+    with open(rows, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "short_name", "director", "admin_email"])
+        for number in range(1, schools + 1):
+            writer.writerow(
+                [
+                    f"s{number:05d}",
+                    f"Средняя общеобразовательная школа № {number}",
+                    f"МАОУ СОШ № {number}",
+                    "Иванова Елена Николаевна",
+                    f"s{number:05d}@example.ru",
+                ]
+            )
+    details = dict(demo_data.MUNICIPALITY)
+    with session_scope(engine) as session:
+        init_municipality(
+            session=session,
+            now=LAUNCH,
+            name=details.pop("name"),
+            timezone=details.pop("timezone"),
+            coordinator=details.pop("coordinator_email"),
+            head=details.pop("head_email"),
+            **details,
+        )
+        import_schools(session=session, path=rows, now=LAUNCH)
+        launch_roadmap(
+            session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=LAUNCH, by="bench"
+        )
+    engine.dispose()
+
+
+def _fresh(template: Path, db: Path) -> None:
+    """The run's database as the template, without the previous run's WAL files."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, db)
+
+
+def _sent(db: Path) -> int:
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        count = connection.exec_driver_sql(
+            "SELECT count(*) FROM outbox WHERE status = 'sent'"
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def _worker(env: dict[str, str], workdir: Path, number: int) -> subprocess.Popen[bytes]:
+    log = open(workdir / f"worker{number}.log", "wb")  # noqa: SIM115 (the child keeps it)
+    return subprocess.Popen(
+        [str(BIN / "prefect"), "worker", "start", "--pool", "bench", "--name", f"w{number}"],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=40000)
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
+    smtp_port = _free_port()
+    stop_smtp = _start_server(smtp_port, pipelining=False, in_process=False)
+    db, template = workdir / "run.db", workdir / "template.db"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))},
+        "NASTAVNIK_DB": f"sqlite:///{db}",
+        "NASTAVNIK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "NASTAVNIK_MAIL_FROM": "nastavnik@example.ru",
+        "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+        "NASTAVNIK_DOCUMENTS_DIR": str(workdir / "files"),
+        "PREFECT_HOME": str(workdir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+    }
+    os.environ.update(env)
+    from nastavnik.settings import get_settings
+
+    get_settings.cache_clear()
+    started = time.perf_counter()
+    _build(template, options.schools)
+    print(f"{options.schools} schools built in {time.perf_counter() - started:.1f} s ({workdir})")
+    figures: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
+    letters: dict[str, int] = {}
+    workers: list[subprocess.Popen[bytes]] = []
+    server = None
+    try:
+        from engine.daily import tick_once
+
+        for _ in range(options.runs):
+            _fresh(template, db)
+            engine = make_engine(env["NASTAVNIK_DB"])
+            clock = time.perf_counter()
+            tick_once(engine=engine, now=NOW, send=True)
+            figures["plain"].append(time.perf_counter() - clock)
+            print(f"  plain: {figures['plain'][-1]:.1f} s", flush=True)
+            engine.dispose()
+            letters["plain"] = _sent(db)
+
+        from flows.serve import start_prefect_server
+
+        server, api_url = start_prefect_server(
+            port=_free_port(), log_path=workdir / "prefect-server.log"
+        )
+        os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"] = api_url
+        from prefect.deployments import run_deployment
+
+        from flows.deploy import deploy_daily
+
+        deploy_daily(pool="bench", cron="0 9 * * *", timezone=TZ)
+        for count in (1, 2):
+            while len(workers) < count:
+                workers.append(_worker(env, workdir, len(workers) + 1))
+            key = f"{count} worker" + ("s" if count > 1 else "")
+            run_deployment("daily-tick/daily-tick", parameters={"now": NOW}, timeout=900)  # warm-up
+            for _ in range(options.runs):
+                _fresh(template, db)
+                clock = time.perf_counter()
+                run = run_deployment(
+                    "daily-tick/daily-tick", parameters={"now": NOW}, timeout=1800, poll_interval=1
+                )
+                figures[key].append(time.perf_counter() - clock)
+                print(f"  {key}: {figures[key][-1]:.1f} s", flush=True)
+                assert run.state is not None and run.state.is_completed(), run.state
+                letters[key] = _sent(db)
+    finally:
+        for worker in workers:
+            _stop(worker)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        stop_smtp()
+    plain = statistics.median(figures["plain"])
+    print(f"\nthe daily job at {options.schools} schools, medians of {options.runs} runs:")
+    for key, values in figures.items():
+        if not values:
+            continue
+        median = statistics.median(values)
+        extra = (
+            "" if key == "plain" else f", Prefect's overhead {median - plain:.1f} s (goal ≤ 5 s)"
+        )
+        print(f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent{extra})")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

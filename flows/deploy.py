@@ -1,0 +1,100 @@
+"""`nastavnik deploy`: the daily tick as a deployment of a Prefect server, run by its workers.
+
+It creates (or updates) a process work pool and the ``daily-tick`` deployment on it: imported by
+module path (``flows.tick.daily_tick_flow``) on the worker, where the project is pip-installed, with
+the cron schedule in the municipality's time zone. No parameter carries a secret: each run reads
+the database URL (``NASTAVNIK_DB``) and the SMTP URL (``NASTAVNIK_SMTP_URL``) from its worker's
+environment. Each run works in a fresh temporary folder, so the folders in that environment
+(``NASTAVNIK_MAIL_DIR``, ``NASTAVNIK_DOCUMENTS_DIR``, a SQLite file) must be absolute paths.
+"""
+
+import os
+from dataclasses import dataclass
+
+from nastavnik.errors import NastavnikError
+
+ENTRYPOINT = "flows.tick.daily_tick_flow"
+DEPLOYMENT = "daily-tick"
+# Without a pull step a worker copies its whole working folder into each run's temporary
+# workspace (measured: 14 s with a database file beside it). The code comes from the installed
+# package, so the run needs no files: this step only keeps the empty workspace.
+PULL_STEPS = [{"prefect.deployments.steps.set_working_directory": {"directory": "."}}]
+
+
+@dataclass
+class Deployed:
+    """What `deploy` made: where the deployment lives and how to reach it."""
+
+    api_url: str
+    pool: str
+    deployment: str
+    cron: str
+    timezone: str
+
+
+def require_api_url() -> str:
+    """PREFECT_API_URL, or a refusal: without it Prefect talks to a throw-away local server."""
+    api_url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api_url:
+        raise NastavnikError(
+            "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
+            "`export PREFECT_API_URL=http://prefect.example.ru:4200/api` "
+            "(без него Prefect создал бы пул и развёртывание на временном локальном сервере, "
+            "который исчезнет вместе с командой)"
+        )
+    return api_url
+
+
+def deploy_daily(*, pool: str, cron: str, timezone: str) -> Deployed:
+    """Create the process work pool ``pool`` if missing and create or update the deployment."""
+    api_url = require_api_url()
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.exceptions import ObjectNotFound
+    from prefect.utilities.callables import parameter_schema
+    from prefect.workers.process import ProcessWorker
+
+    from flows.tick import daily_tick_flow
+
+    try:
+        with get_client(sync_client=True) as client:
+            try:
+                client.read_work_pool(pool)
+            except ObjectNotFound:
+                client.create_work_pool(
+                    WorkPoolCreate(
+                        name=pool,
+                        type="process",
+                        base_job_template=ProcessWorker.get_default_base_job_template(),
+                    )
+                )
+            flow_id = client.create_flow_from_name(daily_tick_flow.name)
+            client.create_deployment(
+                flow_id=flow_id,
+                name=DEPLOYMENT,
+                entrypoint=ENTRYPOINT,
+                pull_steps=PULL_STEPS,
+                work_pool_name=pool,
+                schedules=[
+                    DeploymentScheduleCreate(
+                        schedule=CronSchedule(cron=cron, timezone=timezone), active=True
+                    )
+                ],
+                parameter_openapi_schema=parameter_schema(daily_tick_flow).model_dump_for_openapi(),
+                enforce_parameter_schema=True,
+                description=(daily_tick_flow.description or "").splitlines()[0],
+            )
+    except (OSError, httpx.TransportError) as error:
+        raise NastavnikError(
+            f"сервер Prefect по адресу {api_url} не отвечает ({error}): "
+            "запустите его (`prefect server start`) или исправьте PREFECT_API_URL"
+        ) from None
+    return Deployed(
+        api_url=api_url,
+        pool=pool,
+        deployment=f"{daily_tick_flow.name}/{DEPLOYMENT}",
+        cron=cron,
+        timezone=timezone,
+    )

@@ -1,0 +1,243 @@
+"""README's scale-out sequence, run as written: a Prefect server on PostgreSQL (`prefect server
+database upgrade -y`, `prefect server start`), `nastavnik deploy`, a real `prefect worker start`
+process in another folder with its own environment, the deployment run through Prefect's CLI; its
+outbox and letters equal what the plain `nastavnik tick` writes on a copy of the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+from sqlmodel import select
+
+from storage.db import make_engine, session_scope, upgrade_database
+from storage.models import OutboxItem
+from tests.conftest import PG_SKIP_REASON, PG_URL
+from tests.factories import launched, moment
+from tests.test_served import QUIET_SERVER, free_port
+
+BIN = Path(sys.executable).parent
+DAY = date(2022, 6, 1)
+
+
+@pytest.fixture
+def prefect_pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for Prefect's server (asyncpg URL), dropped afterwards."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    import psycopg
+
+    name = f"prefect_{uuid.uuid4().hex[:10]}"
+    admin = make_url(PG_URL).set(drivername="postgresql")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    try:
+        yield admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> str:
+    done = subprocess.run(
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{args}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _outbox(db: Path) -> list[tuple[object, ...]]:
+    engine = make_engine(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        rows = sorted(
+            (item.key, item.level, item.recipient, item.status, item.days_late)
+            for item in session.exec(select(OutboxItem))
+        )
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.prefect
+@pytest.mark.pg
+@pytest.mark.slow
+def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_plain_tick(
+    prefect_pg_url: str, tmp_path: Path
+) -> None:
+    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=3)
+    engine.dispose()
+    shutil.copy(db, copy)
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = {
+        **base,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,  # every client: the CLI, `nastavnik deploy`, the worker
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    server_env = {
+        **prefect,
+        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_pg_url,
+        "PREFECT_UI_API_URL": api,
+        **QUIET_SERVER,
+    }
+    _run([str(BIN / "prefect"), "server", "database", "upgrade", "-y"], server_env, tmp_path)
+    server = _start(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        server_env,
+        tmp_path,
+        tmp_path / "server.log",
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
+                time.sleep(1)
+        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
+        assert "daily-tick/daily-tick" in out
+        # a second deploy updates, it does not add a second schedule
+        _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
+
+        machine = tmp_path / "worker"  # another folder: the code comes from the installed package
+        machine.mkdir()
+        worker_env = {
+            **prefect,
+            "NASTAVNIK_DB": f"sqlite:///{db}",
+            "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
+            "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",  # the test's only speed-up: poll every second
+        }
+        worker = _start(
+            [str(BIN / "prefect"), "worker", "start", "--pool", "nastavnik"],
+            worker_env,
+            machine,
+            tmp_path / "worker.log",
+        )
+        out = _run(
+            [
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "daily-tick/daily-tick",
+                "--param",
+                f"now={moment(DAY).isoformat()}",
+                "--watch",
+                "--watch-interval",
+                "1",
+            ],
+            prefect,
+            tmp_path,
+        )
+        assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:]
+        # the run imports the installed code: nothing of the worker's folder is copied into it
+        assert "Downloading flow code" not in (tmp_path / "worker.log").read_text()
+        schedules = _run(
+            [str(BIN / "prefect"), "deployment", "inspect", "daily-tick/daily-tick"],
+            prefect,
+            tmp_path,
+        )
+        assert schedules.count("'cron': '0 9 * * *'") == 1, schedules
+        assert (
+            "Asia/Yekaterinburg" in schedules
+            and "db_url" not in schedules.split("parameters")[1][:40]
+        )
+    finally:
+        if worker is not None:
+            _stop(worker)
+        _stop(server)
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    _run(
+        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
+        {
+            **base,
+            "NASTAVNIK_DB": f"sqlite:///{copy}",
+            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+        },
+        plain,
+    )
+    assert _outbox(db) == _outbox(copy) and _outbox(db)
+    letters = sorted(p.name for p in (machine / "mail").glob("*.eml"))
+    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["deploy"], {}, "не задан PREFECT_API_URL"),
+        (
+            ["deploy", "--cron", "9 утра"],
+            {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+            "--cron '9 утра': это не расписание cron из пяти полей",
+        ),
+        (
+            ["serve", "--cron", "* * *"],
+            {},
+            "--cron '* * *': это не расписание cron из пяти полей",
+        ),
+    ],
+    ids=["no-api-url", "deploy-bad-cron", "serve-bad-cron"],
+)
+def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "nastavnik.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=1)
+    engine.dispose()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    done = subprocess.run(
+        [str(BIN / "nastavnik"), *args],
+        env={**base, **env, "NASTAVNIK_DB": f"sqlite:///{db}", "PREFECT_HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "prefect.db").exists()  # no throw-away server was started
