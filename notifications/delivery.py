@@ -2,7 +2,7 @@
 
 Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifications/claims.py):
 - letters are claimed ten at a time with one UPDATE (status → sending, a lease until the
-  database's clock + LEASE, renewed before each letter), so two deliverers never send the same
+  database's clock + LEASE, renewed when a batch is slow), so two deliverers never send the same
   letter, however slow one of them is and whatever ``now`` each carries;
 - a letter on its first attempt drops the steps done since it was composed (re-checked at its
   claim); one with nothing left to say is not sent;
@@ -21,6 +21,7 @@ the municipality's time zone; otherwise they wait.
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -40,7 +41,7 @@ from notifications.claims import (
     mark_failed,
     mark_sent,
     mark_waiting,
-    renew_lease,
+    renew_leases,
     waiting_count,
 )
 from notifications.compose import compose_letters
@@ -64,7 +65,7 @@ WORKING_HOURS = (time(9, 0), time(18, 0))
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 MAX_ATTEMPTS = 12
 # letters claimed per statement; each is still marked sent on its own, right after the server took
-# it, and its lease is renewed just before it is sent, so a batch slower than LEASE is safe too.
+# it; a batch slower than half a LEASE renews the leases it still holds, so it is safe too.
 BATCH = 10
 
 
@@ -179,7 +180,7 @@ def deliver_pending(
         compose: compose first (the tick's way); False sends only the letters already composed,
             as they are (the benchmark measures sending alone so).
         lease: how long a claimed letter is held (from the claim, on the database's clock)
-            before another deliverer may take it; renewed before each letter is sent.
+            before another deliverer may take it; renewed once half of it has passed.
     """
     settings = settings or get_settings()
     report = DeliveryReport()
@@ -237,33 +238,29 @@ def _send_all(
     today = local_today(now, tz)
     while limit is None or report.sent + report.failed < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
+        leased_at = clock.monotonic()  # before the claim: never behind the database's count
         batch = claim_letters(connection=connection, now=now, limit=size, lease=lease)
         if not batch:
             return
         batch = _drop_done_steps(
             engine, connection, batch, now=now, today=today, settings=settings, report=report
         )
-        held = True  # just claimed (or checked) on the database's clock
-        for index, letter in enumerate(batch):
-            if not held and not renew_lease(connection=connection, letter=letter, lease=lease):
-                report.taken_over += 1  # another deliverer claimed it after our lease ran out
-                continue
-            following = batch[index + 1] if index + 1 < len(batch) else None
-            held = _attempt(
-                connection,
-                transport,
-                letter,
-                then=following,
-                now=now,
-                sender=settings.mail_from,
-                lease=lease,
-                report=report,
+        while batch:
+            if clock.monotonic() - leased_at > lease.total_seconds() / 2:
+                # the batch is slow: renew before our leases can run out, skip letters taken over
+                leased_at = clock.monotonic()
+                kept = renew_leases(connection=connection, letters=batch, lease=lease)
+                report.taken_over += len(batch) - len(kept)
+                batch = kept
+                if not batch:
+                    break
+            letter = batch.pop(0)
+            _attempt(
+                connection, transport, letter, now=now, sender=settings.mail_from, report=report
             )
             if report.server_gone:
                 # the server went away: the letters claimed but not tried wait, as never attempted
-                mark_waiting(
-                    connection=connection, letters=batch[index + 1 :], error=None, untried=True
-                )
+                mark_waiting(connection=connection, letters=batch, error=None, untried=True)
                 return
 
 
@@ -329,17 +326,11 @@ def _attempt(
     transport: SmtpTransport | FolderTransport,
     letter: ClaimedLetter,
     *,
-    then: ClaimedLetter | None,
     now: datetime,
     sender: str,
-    lease: timedelta,
     report: DeliveryReport,
-) -> bool:
-    """Send one claimed letter and record the outcome, renewing the lease of ``then`` with it.
-
-    Returns whether this deliverer still holds ``then``. Sets ``report.server_gone`` when the
-    server went away.
-    """
+) -> None:
+    """Send one claimed letter and record the outcome; ``report.server_gone`` if the server went."""
     try:
         transport.send(letter.message, sender=sender, recipients=[letter.recipient])
     except ServerUnavailable as error:
@@ -352,36 +343,31 @@ def _attempt(
         )
         report.server_error = str(error)
         report.server_gone = True
-        return False
     except TemporaryFailure as error:
         if letter.attempts >= MAX_ATTEMPTS:
-            report.failed += 1
-            report.refusal = str(error)
-            return mark_failed(
+            mark_failed(
                 connection=connection,
                 letter=letter,
                 error=f"gave up after {letter.attempts} attempts: {error}",
-                then=then,
-                lease=lease,
             )
-        report.temporary += 1
-        report.put_off = str(error)
-        return mark_waiting(
-            connection=connection,
-            letters=[letter],
-            error=str(error),
-            retry_at=now + backoff(letter.attempts),
-            then=then,
-            lease=lease,
-        )
+            report.failed += 1
+            report.refusal = str(error)
+        else:
+            mark_waiting(
+                connection=connection,
+                letters=[letter],
+                error=str(error),
+                retry_at=now + backoff(letter.attempts),
+            )
+            report.temporary += 1
+            report.put_off = str(error)
     except PermanentFailure as error:
+        mark_failed(connection=connection, letter=letter, error=str(error))
         report.failed += 1
         report.refusal = str(error)
-        return mark_failed(
-            connection=connection, letter=letter, error=str(error), then=then, lease=lease
-        )
-    report.sent += 1
-    return mark_sent(connection=connection, letter=letter, now=now, then=then, lease=lease)
+    else:
+        mark_sent(connection=connection, letter=letter, now=now)
+        report.sent += 1
 
 
 def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:

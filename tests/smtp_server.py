@@ -78,8 +78,9 @@ class Received:
 class Sink:
     """The handler: accepts, refuses some mailboxes (5xx), answers 4xx a few times, kills a client.
 
-    ``delay``: seconds it takes before answering each end of DATA (a slow server); ``on_data``:
-    called (in the server's thread) with the count of letters received so far, before answering.
+    ``delay``: seconds it takes before answering each end of DATA (a slow server), or the first of
+    ``delays`` while any is left; ``on_data``: called (in the server's thread) with the count of
+    letters received so far, before answering.
     """
 
     received: list[Received] = field(default_factory=list)
@@ -88,6 +89,7 @@ class Sink:
     kill_pid: int | None = None
     kill_after: int | None = None
     delay: float = 0.0
+    delays: list[float] = field(default_factory=list)
     on_data: Callable[[int], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -121,8 +123,9 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = envelope.original_content or envelope.content
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        delay = self.delays.pop(0) if self.delays else self.delay
+        if delay:
+            await asyncio.sleep(delay)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data)))
         if self.on_data is not None:
