@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
@@ -217,16 +218,14 @@ def mark_waiting(
     """
     if not letters:
         return
+    rows: list[dict[str, Any]] = [
+        {"id": one.id, "attempts": one.attempts, "error": error} for one in letters
+    ]
     with connection.begin():
         if untried:
-            rows = [{"id": one.id, "attempts": one.attempts, "error": error} for one in letters]
             connection.execute(_UNTRIED, rows)
         else:
-            rows = [
-                {"id": one.id, "attempts": one.attempts, "error": error, "retry_at": retry_at}
-                for one in letters
-            ]
-            connection.execute(_WAITING, rows)
+            connection.execute(_WAITING, [{**row, "retry_at": retry_at} for row in rows])
 
 
 @lru_cache(maxsize=4)
