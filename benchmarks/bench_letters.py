@@ -124,7 +124,8 @@ def _start_server(port: int, *, pipelining: bool, in_process: bool) -> Callable[
     raise SystemExit("aiosmtpd did not start")
 
 
-def _build(path: Path, schools: int) -> None:
+def _build(path: Path, schools: int, *, decide: bool = True) -> None:
+    """A municipality of ``schools`` schools with seed 000 launched (and decided at NOW)."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade_database(engine)
     rows = path.parent / "schools.csv"
@@ -156,8 +157,9 @@ def _build(path: Path, schools: int) -> None:
         launch_roadmap(
             session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=LAUNCH, by="bench"
         )
-    with session_scope(engine) as session:
-        decide_notifications(session=session, now=NOW)
+    if decide:
+        with session_scope(engine) as session:
+            decide_notifications(session=session, now=NOW)
     engine.dispose()
 
 

@@ -596,6 +596,11 @@ def tick(
 
         summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size, full=full)
     typer.echo(summary.text())
+    # letters that could not all go out: one Russian line and a status cron or a monitor sees
+    problem = getattr(summary.delivery, "problem", None)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(summary.delivery.exit_code)
 
 
 docs_app = typer.Typer(

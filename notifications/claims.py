@@ -1,9 +1,20 @@
 """Claim letters and record how each attempt ended: the statements that keep delivery exactly-once.
 
-- A letter is claimed with one UPDATE (status → sending, a lease until ``now + LEASE``) that
-  re-checks the due condition on every row it touches, so two deliverers never hold one letter
+- A letter is claimed with one UPDATE (status → sending, a lease until the DATABASE's clock + LEASE)
+  that re-checks the due condition on every row it touches, so two deliverers never hold one letter
   (on PostgreSQL the subquery also skips rows another deliverer has locked). The UPDATE returns
   what sending needs, the stored message bytes included: no second read, no ORM objects.
+- Leases are counted on the database's clock (SQLite ``strftime('now')``, PostgreSQL
+  ``clock_timestamp()``), never from the run's ``now``: ``now`` is the business time (which letters
+  are due, retries' backoff) and a run may carry any ``now``, so a tick with a later ``now`` must not
+  see another deliverer's fresh lease as run out. One clock for every deliverer: the database's.
+- A claim is identified by (id, status 'sending', attempts): every claim adds one attempt, so a
+  deliverer whose claim was taken over finds its token gone. Once half a lease has passed since a
+  batch was claimed (this process's monotonic clock, started before the claim, so never behind
+  the database's count), the leases of the letters not yet sent are renewed under that token before
+  the next one is sent, and a letter another deliverer has claimed since is skipped: a batch slower
+  than LEASE never sends a letter twice. A single letter's send stays far under half a lease
+  (four SMTP replies × the 30 s timeout against 5 minutes); the fast path writes nothing extra.
 - Each outcome is written in its own short transaction on the deliverer's one connection, right
   after the server answered: a letter the server accepted is marked sent before the next one is
   started (docs/delivery.md: the only window where a letter can go out twice).
@@ -14,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 
 from notifications.mime import OutgoingMessage, build_message
@@ -23,11 +35,31 @@ from storage.models import UTCDateTime
 
 LEASE = timedelta(minutes=10)
 
-_DUE = (
-    "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) "
-    "OR (status = 'sending' AND lease_until < :now)"
-)
 _NOW = bindparam("now", type_=UTCDateTime())
+_LEASE_S: BindParameter[float] = bindparam("lease_s")
+
+
+def _db_now(dialect: str) -> str:
+    """The database's clock as a value comparable with stored datetimes (UTC)."""
+    if dialect == "postgresql":
+        return "clock_timestamp()"
+    # SQLAlchemy stores an SQLite datetime as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here)
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
+
+
+def _db_lease_end(dialect: str) -> str:
+    """The database's clock plus ``:lease_s`` seconds."""
+    if dialect == "postgresql":
+        return "(clock_timestamp() + make_interval(secs => :lease_s))"
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :lease_s || ' seconds') || '000')"
+
+
+def _due(dialect: str) -> str:
+    """Due at the business time ``:now``, or held by a deliverer whose lease ran out (its clock)."""
+    return (
+        "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) "
+        f"OR (status = 'sending' AND lease_until < {_db_now(dialect)})"
+    )
 
 
 @dataclass(frozen=True)
@@ -43,12 +75,13 @@ class ClaimedLetter:
 @lru_cache(maxsize=4)
 def _claim_statement(dialect: str) -> TextClause:
     skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    due = _due(dialect)
     return text(
-        "UPDATE letter SET status = 'sending', lease_until = :lease, attempts = attempts + 1, "
-        "last_attempt_at = :now "
-        f"WHERE id IN (SELECT id FROM letter WHERE {_DUE} ORDER BY id LIMIT :limit{skip_locked}) "
-        f"AND ({_DUE}) RETURNING id, recipient, attempts, message_id, mime"
-    ).bindparams(_NOW, bindparam("lease", type_=UTCDateTime()))
+        f"UPDATE letter SET status = 'sending', lease_until = {_db_lease_end(dialect)}, "
+        "attempts = attempts + 1, last_attempt_at = :now "
+        f"WHERE id IN (SELECT id FROM letter WHERE {due} ORDER BY id LIMIT :limit{skip_locked}) "
+        f"AND ({due}) RETURNING id, recipient, attempts, message_id, mime"
+    ).bindparams(_NOW, _LEASE_S)
 
 
 _OLD_PARTS = (
@@ -61,15 +94,20 @@ _OLD_PARTS = (
 )
 
 
-def claim_letters(*, connection: Connection, now: datetime, limit: int) -> list[ClaimedLetter]:
+def claim_letters(
+    *, connection: Connection, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[ClaimedLetter]:
     """Take up to ``limit`` letters due at ``now`` in one committed statement; [] when none are.
 
-    Due: pending and its retry time has come, or being sent by a deliverer whose lease ran out
-    (it died): that letter goes out again, the same bytes with the same Message-ID.
+    Due: pending and its retry time (business time ``now``) has come, or being sent by a deliverer
+    whose lease ran out on the database's clock (it died): that letter goes out again, the same
+    bytes with the same Message-ID. The lease is ``lease`` from the claim, on the database's clock.
     """
     statement = _claim_statement(connection.dialect.name)
     with connection.begin():
-        result = connection.execute(statement, {"now": now, "lease": now + LEASE, "limit": limit})
+        result = connection.execute(
+            statement, {"now": now, "lease_s": lease.total_seconds(), "limit": limit}
+        )
         rows = sorted(result.all(), key=lambda row: row.id)
         # letters composed before migration 0005 carry no bytes: built from their stored parts
         old = [row.id for row in rows if row.mime is None]
@@ -102,9 +140,11 @@ _SENT_ITEMS = text(
     "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, attempts = :attempts "
     "WHERE letter_id = :id"
 ).bindparams(_NOW)
+# the marks below touch a letter only while this deliverer's claim (its attempts) still holds it
+_HELD = "status = 'sending' AND attempts = :attempts"
 _FAILED_LETTER = text(
     "UPDATE letter SET status = 'failed', lease_until = NULL, last_error = :error, "
-    "next_attempt_at = NULL WHERE id = :id"
+    f"next_attempt_at = NULL WHERE id = :id AND {_HELD}"
 )
 _FAILED_ITEMS = text(
     "UPDATE outbox SET status = 'failed', last_error = :error, attempts = :attempts "
@@ -112,13 +152,39 @@ _FAILED_ITEMS = text(
 )
 _WAITING = text(
     "UPDATE letter SET status = 'pending', lease_until = NULL, last_error = :error, "
-    "next_attempt_at = :retry_at WHERE id = :id"
+    f"next_attempt_at = :retry_at WHERE id = :id AND {_HELD}"
 ).bindparams(bindparam("retry_at", type_=UTCDateTime()))
 _UNTRIED = text(
     "UPDATE letter SET status = 'pending', lease_until = NULL, "
     "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-    "last_error = :error, next_attempt_at = NULL WHERE id = :id"
+    f"last_error = :error, next_attempt_at = NULL WHERE id = :id AND {_HELD}"
 )
+
+
+@lru_cache(maxsize=4)
+def _renew_statement(dialect: str) -> TextClause:
+    return text(
+        f"UPDATE letter SET lease_until = {_db_lease_end(dialect)} WHERE id = :id AND {_HELD}"
+    ).bindparams(_LEASE_S)
+
+
+def renew_leases(
+    *, connection: Connection, letters: list[ClaimedLetter], lease: timedelta = LEASE
+) -> list[ClaimedLetter]:
+    """The letters this deliverer still holds, their leases renewed to ``lease`` from now (the
+    database's clock), in one transaction; a letter another deliverer has claimed since is left out.
+    """
+    statement = _renew_statement(connection.dialect.name)
+    with connection.begin():
+        return [
+            letter
+            for letter in letters
+            if connection.execute(
+                statement,
+                {"id": letter.id, "attempts": letter.attempts, "lease_s": lease.total_seconds()},
+            ).rowcount
+            == 1
+        ]
 
 
 def mark_sent(*, connection: Connection, letter: ClaimedLetter, now: datetime) -> None:
@@ -131,16 +197,15 @@ def mark_sent(*, connection: Connection, letter: ClaimedLetter, now: datetime) -
 def mark_failed(*, connection: Connection, letter: ClaimedLetter, error: str) -> None:
     """The server refused the letter for good: failed with its reason (shown to the coordinator)."""
     with connection.begin():
-        connection.execute(_FAILED_LETTER, {"id": letter.id, "error": error})
-        connection.execute(
-            _FAILED_ITEMS, {"id": letter.id, "error": error, "attempts": letter.attempts}
-        )
+        params = {"id": letter.id, "error": error, "attempts": letter.attempts}
+        if connection.execute(_FAILED_LETTER, params).rowcount:
+            connection.execute(_FAILED_ITEMS, params)
 
 
 def mark_waiting(
     *,
     connection: Connection,
-    letter_ids: list[int],
+    letters: list[ClaimedLetter],
     error: str | None,
     retry_at: datetime | None = None,
     untried: bool = False,
@@ -149,25 +214,30 @@ def mark_waiting(
 
     An untried letter gets its attempt back and stays open to composing; a tried one keeps its
     bytes (it may have reached the server) and its attempt count (which decides the backoff).
+    A letter another deliverer has claimed since is left alone.
     """
-    if not letter_ids:
+    if not letters:
         return
+    rows: list[dict[str, Any]] = [
+        {"id": one.id, "attempts": one.attempts, "error": error} for one in letters
+    ]
     with connection.begin():
         if untried:
-            connection.execute(_UNTRIED, [{"id": i, "error": error} for i in letter_ids])
+            connection.execute(_UNTRIED, rows)
         else:
-            connection.execute(
-                _WAITING, [{"id": i, "error": error, "retry_at": retry_at} for i in letter_ids]
-            )
+            connection.execute(_WAITING, [{**row, "retry_at": retry_at} for row in rows])
 
 
-_DUE_COUNT = text(f"SELECT COUNT(*) FROM letter WHERE {_DUE}").bindparams(_NOW)
+@lru_cache(maxsize=4)
+def _due_count_statement(dialect: str) -> TextClause:
+    return text(f"SELECT COUNT(*) FROM letter WHERE {_due(dialect)}").bindparams(_NOW)
 
 
 def due_count(*, connection: Connection, now: datetime) -> int:
-    """How many letters are due to go out at ``now``."""
+    """How many letters are due to go out at ``now`` (leases checked on the database's clock)."""
     with connection.begin():
-        return int(connection.execute(_DUE_COUNT, {"now": now}).scalar() or 0)
+        statement = _due_count_statement(connection.dialect.name)
+        return int(connection.execute(statement, {"now": now}).scalar() or 0)
 
 
 def waiting_count(*, connection: Connection) -> int:

@@ -45,6 +45,7 @@ class ComposeResult:
 
     letters: int = 0
     cancelled_items: int = 0
+    emptied: int = 0  # letters left with nothing to say, cancelled
 
 
 def people_of(municipality: Municipality) -> People:
@@ -61,14 +62,15 @@ def people_of(municipality: Municipality) -> People:
 _CANCEL_ITEM = text(
     "UPDATE outbox SET status = 'cancelled', letter_id = NULL, last_error = :error WHERE id = :id"
 )
-_CANCEL_LETTER = text(
-    "UPDATE letter SET status = 'cancelled', "
-    "last_error = 'merged into a newer letter or nothing left to say' WHERE id = :id"
-)
+_CANCEL_LETTER = text("UPDATE letter SET status = 'cancelled', last_error = :error WHERE id = :id")
+MERGED = "merged into a newer letter or nothing left to say"
+EMPTIED = "not sent: every step in it was done (or moved) after it was composed"
 _REPORTED = text("UPDATE letter SET failure_reported_in = :letter WHERE id = :id")
 
 
-def compose_letters(*, session: Session, now: datetime, settings: Settings) -> ComposeResult:
+def compose_letters(
+    *, session: Session, now: datetime, settings: Settings, only: list[int] | None = None
+) -> ComposeResult:
     """Group every pending outbox item into one rendered letter per recipient.
 
     Each letter is stored ready to send: subject, text, HTML and the MIME bytes of the message.
@@ -77,6 +79,9 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
         session: an open session; the caller commits.
         now: the moment of composing (lateness is counted at its date in the municipality's zone).
         settings: the sender address and the portal's base URL.
+        only: rewrite just these letters (pending, never attempted) with their own items, none
+            added: delivery does so when steps in them were done after they were composed. A
+            letter left with nothing to say is cancelled as ``EMPTIED``.
     """
     municipality = get_municipality(session)
     people = people_of(municipality)
@@ -84,20 +89,24 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     result = ComposeResult()
     connection = session.connection()
     # letters never handed to a server may be rewritten; locked so a deliverer waits (PostgreSQL)
+    open_query = select(Letter.id, Letter.recipient).where(
+        Letter.status == "pending", Letter.attempts == 0
+    )
+    if only is not None:
+        open_query = open_query.where(col(Letter.id).in_(only or [0]))
     open_letters: list[tuple[int, str]] = [
         (letter_id, recipient)
         for letter_id, recipient in session.exec(
-            select(Letter.id, Letter.recipient)
-            .where(Letter.status == "pending", Letter.attempts == 0)
-            .order_by(col(Letter.id))
-            .with_for_update()
+            open_query.order_by(col(Letter.id)).with_for_update()
         )
         if letter_id is not None
     ]
     open_ids = [letter_id for letter_id, _ in open_letters]
     items = [
         PendingItem(*row)
-        for row in session.execute(pending_items_query(open_ids).with_for_update())
+        for row in session.execute(
+            pending_items_query(open_ids, only=only is not None).with_for_update()
+        )
     ]
     coordinator = municipality.coordinator_email.strip().lower()
     failures = (
@@ -107,7 +116,9 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
                 select(Letter.id, Letter.recipient, Letter.subject, Letter.last_error)
                 .where(
                     Letter.status == "failed",
-                    or_(
+                    col(Letter.failure_reported_in).in_(open_ids or [0])
+                    if only is not None
+                    else or_(
                         col(Letter.failure_reported_in).is_(None),
                         col(Letter.failure_reported_in).in_(open_ids or [0]),
                     ),
@@ -142,15 +153,16 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     if failures:
         by_recipient.setdefault(coordinator, [])
     reusable: dict[str, tuple[int, str]] = {}
-    dropped: list[dict[str, int]] = []
+    dropped: list[dict[str, Any]] = []
     for letter_id, recipient in open_letters:
         address = recipient.strip().lower()
         if address in by_recipient and address not in reusable:
             reusable[address] = (letter_id, recipient)
         else:
-            dropped.append({"id": letter_id})
+            dropped.append({"id": letter_id, "error": MERGED if only is None else EMPTIED})
     if dropped:
         connection.execute(_CANCEL_LETTER, dropped)
+        result.emptied = len(dropped)
 
     from_address = format_address(settings.mail_from, "Наставник")
     reply_to = (

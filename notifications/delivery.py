@@ -1,8 +1,11 @@
 """Deliver the outbox: compose letters, then claim, send and mark them on one SMTP connection.
 
 Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifications/claims.py):
-- letters are claimed ten at a time with one UPDATE (status → sending, a lease until
-  ``now + LEASE``), so two deliverers never send the same letter;
+- letters are claimed ten at a time with one UPDATE (status → sending, a lease until the
+  database's clock + LEASE, renewed when a batch is slow), so two deliverers never send the same
+  letter, however slow one of them is and whatever ``now`` each carries;
+- a letter on its first attempt drops the steps done since it was composed (re-checked at its
+  claim); one with nothing left to say is not sent;
 - each is marked sent in its own transaction right after the server accepted it, so a crash
   later in the batch does not send it again;
 - the one window left: the server accepted a letter and the process died (or the connection broke
@@ -18,14 +21,17 @@ the municipality's time zone; otherwise they wait.
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
 from definitions.workdays import is_working_day
+from engine.status import local_today
+from nastavnik.russian import plural_ru
 from nastavnik.settings import Settings, get_settings
 from notifications.claims import (
     LEASE,
@@ -35,9 +41,11 @@ from notifications.claims import (
     mark_failed,
     mark_sent,
     mark_waiting,
+    renew_leases,
     waiting_count,
 )
 from notifications.compose import compose_letters
+from notifications.items import gone_reason
 from notifications.models import Letter
 from notifications.smtp import (
     FolderTransport,
@@ -56,8 +64,8 @@ WORKING_HOURS = (time(9, 0), time(18, 0))
 # after the n-th 4xx the letter waits BACKOFF[n-1] (the last step repeats); then it fails
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 MAX_ATTEMPTS = 12
-# letters claimed per statement; each is still marked sent on its own, right after the server took it.
-# BATCH × the SMTP timeout (30 s) stays under LEASE, so a slow batch is never claimed twice.
+# letters claimed per statement; each is still marked sent on its own, right after the server took
+# it; a batch slower than half a LEASE renews the leases it still holds, so it is safe too.
 BATCH = 10
 
 
@@ -73,6 +81,13 @@ class DeliveryReport:
     temporary: int = 0
     server_error: str | None = None
     transport: str = ""
+    recomposed: int = 0  # letters rewritten at their claim: steps in them were done meanwhile
+    emptied: int = 0  # letters not sent: every step in them was done after composing
+    dropped_items: int = 0  # steps dropped from letters at their claim
+    taken_over: int = 0  # letters another deliverer claimed after this one's lease ran out
+    server_gone: bool = False
+    put_off: str = ""  # the last 4xx answer
+    refusal: str = ""  # the last 5xx answer
 
     def __str__(self) -> str:
         line = (
@@ -83,7 +98,47 @@ class DeliveryReport:
             line += f" ({self.temporary} answered 4xx)"
         if self.server_error:
             line += f" — server unavailable: {self.server_error}"
+        if self.emptied or self.dropped_items:
+            line += (
+                f"; done since composing: {self.dropped_items} steps dropped, "
+                f"{self.emptied} letters not sent"
+            )
         return line
+
+    @property
+    def problem(self) -> str | None:
+        """Why not every letter due went out, in one Russian line; None when all did."""
+        parts: list[str] = []
+        if self.server_error:
+            parts.append(f"почтовый сервер недоступен ({self.server_error})")
+        if self.temporary:
+            parts.append(
+                f"сервер отложил {self.temporary} "
+                f"{plural_ru(self.temporary, 'письмо', 'письма', 'писем')} ({self.put_off})"
+            )
+        if self.failed:
+            parts.append(
+                f"сервер отказался принять {self.failed} "
+                f"{plural_ru(self.failed, 'письмо', 'письма', 'писем')} ({self.refusal}), "
+                "список: nastavnik outbox --failed"
+            )
+        if not parts:
+            return None
+        waiting = ""
+        if self.waiting:
+            waiting = (
+                f"; {self.waiting} "
+                f"{plural_ru(self.waiting, 'письмо ждёт', 'письма ждут', 'писем ждут')} "
+                "повторной попытки"
+            )
+        return "Не все письма доставлены: " + "; ".join(parts) + waiting + "."
+
+    @property
+    def exit_code(self) -> int:
+        """0: every letter due went out; 75 (EX_TEMPFAIL): a retry may send them; 1: refused (5xx)."""
+        if self.incomplete:
+            return 75
+        return 1 if self.failed else 0
 
     @property
     def incomplete(self) -> bool:
@@ -111,17 +166,21 @@ def deliver_pending(
     transport: SmtpTransport | FolderTransport | None = None,
     limit: int | None = None,
     compose: bool = True,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
     """Compose the pending decisions into letters and send those due at ``now``.
 
     Args:
         engine: nastavnik's database.
-        now: the moment of delivery: quiet hours, retry times and leases are counted from it.
+        now: the moment of delivery (business time): quiet hours and retry times are counted
+            from it. Leases are not: they run on the database's clock from each claim.
         settings: SMTP URL, sender, mail folder and portal URL (default: the environment's).
         transport: where letters go (default: NASTAVNIK_SMTP_URL, or the mail folder).
         limit: send at most this many letters in this run.
         compose: compose first (the tick's way); False sends only the letters already composed,
             as they are (the benchmark measures sending alone so).
+        lease: how long a claimed letter is held (from the claim, on the database's clock)
+            before another deliverer may take it; renewed once half of it has passed.
     """
     settings = settings or get_settings()
     report = DeliveryReport()
@@ -146,7 +205,17 @@ def deliver_pending(
             report.waiting = waiting_count(connection=connection)
             return report
         try:
-            _send_all(connection, transport, now=now, settings=settings, limit=limit, report=report)
+            _send_all(
+                connection,
+                transport,
+                engine=engine,
+                now=now,
+                tz=tz,
+                settings=settings,
+                limit=limit,
+                lease=lease,
+                report=report,
+            )
         finally:
             transport.close()
             report.waiting = waiting_count(connection=connection)
@@ -157,29 +226,99 @@ def _send_all(
     connection: Connection,
     transport: SmtpTransport | FolderTransport,
     *,
+    engine: Engine,
     now: datetime,
+    tz: str,
     settings: Settings,
     limit: int | None,
+    lease: timedelta,
     report: DeliveryReport,
 ) -> None:
     """Claim batches and send them until none is due, the limit is reached or the server is gone."""
+    today = local_today(now, tz)
     while limit is None or report.sent + report.failed < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
-        batch = claim_letters(connection=connection, now=now, limit=size)
+        leased_at = clock.monotonic()  # before the claim: never behind the database's count
+        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease)
         if not batch:
             return
-        for index, letter in enumerate(batch):
-            if not _attempt(
+        batch = _drop_done_steps(
+            engine, connection, batch, now=now, today=today, settings=settings, report=report
+        )
+        while batch:
+            if clock.monotonic() - leased_at > lease.total_seconds() / 2:
+                # the batch is slow: renew before our leases can run out, skip letters taken over
+                leased_at = clock.monotonic()
+                kept = renew_leases(connection=connection, letters=batch, lease=lease)
+                report.taken_over += len(batch) - len(kept)
+                batch = kept
+                if not batch:
+                    break
+            letter = batch.pop(0)
+            _attempt(
                 connection, transport, letter, now=now, sender=settings.mail_from, report=report
-            ):
+            )
+            if report.server_gone:
                 # the server went away: the letters claimed but not tried wait, as never attempted
-                mark_waiting(
-                    connection=connection,
-                    letter_ids=[untried.id for untried in batch[index + 1 :]],
-                    error=None,
-                    untried=True,
-                )
+                mark_waiting(connection=connection, letters=batch, error=None, untried=True)
                 return
+
+
+_ITEM_STATES = (
+    text(
+        "SELECT o.letter_id, o.level, s.state, s.due FROM outbox o "
+        "LEFT JOIN step_instance s ON s.id = o.step_instance_id "
+        "WHERE o.status = 'pending' AND o.letter_id IN :ids"
+    )
+    .bindparams(bindparam("ids", expanding=True))
+    .columns(due=Date())
+)
+_RELEASE = text(
+    "UPDATE letter SET status = 'pending', attempts = 0, lease_until = NULL "
+    "WHERE id = :id AND status = 'sending' AND attempts = 1"
+)
+
+
+def _drop_done_steps(
+    engine: Engine,
+    connection: Connection,
+    batch: list[ClaimedLetter],
+    *,
+    now: datetime,
+    today: date,
+    settings: Settings,
+    report: DeliveryReport,
+) -> list[ClaimedLetter]:
+    """The claimed letters still true as composed; the others are rewritten or cancelled.
+
+    Only a letter on its first attempt can change (an attempted letter's bytes are fixed: it may
+    have reached the server). A step done (or moved) between composing and this claim drops out:
+    the letter goes back to pending, is composed again without it (``compose_letters(only=…)``)
+    and is claimed again by the next batch; a letter left with nothing to say is cancelled and
+    recorded as such (``EMPTIED``), never sent.
+    """
+    fresh = [letter.id for letter in batch if letter.attempts == 1]
+    if not fresh:
+        return batch
+    with connection.begin():
+        rows = connection.execute(_ITEM_STATES, {"ids": fresh}).all()
+    stale = sorted(
+        {row.letter_id for row in rows if gone_reason(row.level, row.state, row.due, today)}
+    )
+    if not stale:
+        return batch
+    with session_scope(engine) as session:
+        released = [
+            letter_id
+            for letter_id in stale
+            if session.connection().execute(_RELEASE, {"id": letter_id}).rowcount == 1
+        ]
+        composed = compose_letters(session=session, now=now, settings=settings, only=released)
+    report.recomposed += composed.letters
+    report.emptied += composed.emptied
+    report.dropped_items += composed.cancelled_items
+    gone = set(stale)
+    return [letter for letter in batch if letter.id not in gone]
 
 
 def _attempt(
@@ -190,20 +329,20 @@ def _attempt(
     now: datetime,
     sender: str,
     report: DeliveryReport,
-) -> bool:
-    """Send one claimed letter and record the outcome; False when the server is gone."""
+) -> None:
+    """Send one claimed letter and record the outcome; ``report.server_gone`` if the server went."""
     try:
         transport.send(letter.message, sender=sender, recipients=[letter.recipient])
     except ServerUnavailable as error:
         # not transmitted: as good as never attempted; transmitted: it may be there, same Message-ID next time
         mark_waiting(
             connection=connection,
-            letter_ids=[letter.id],
+            letters=[letter],
             error=str(error),
             untried=not error.transmitted,
         )
         report.server_error = str(error)
-        return False
+        report.server_gone = True
     except TemporaryFailure as error:
         if letter.attempts >= MAX_ATTEMPTS:
             mark_failed(
@@ -212,21 +351,23 @@ def _attempt(
                 error=f"gave up after {letter.attempts} attempts: {error}",
             )
             report.failed += 1
+            report.refusal = str(error)
         else:
             mark_waiting(
                 connection=connection,
-                letter_ids=[letter.id],
+                letters=[letter],
                 error=str(error),
                 retry_at=now + backoff(letter.attempts),
             )
             report.temporary += 1
+            report.put_off = str(error)
     except PermanentFailure as error:
         mark_failed(connection=connection, letter=letter, error=str(error))
         report.failed += 1
+        report.refusal = str(error)
     else:
         mark_sent(connection=connection, letter=letter, now=now)
         report.sent += 1
-    return True
 
 
 def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:

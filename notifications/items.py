@@ -47,8 +47,12 @@ class InstanceRow(NamedTuple):
     state: str
 
 
-def pending_items_query(open_letter_ids: list[int]) -> Select[Any]:
-    """Pending items not in a letter yet or in a letter that may still be rewritten."""
+def pending_items_query(open_letter_ids: list[int], *, only: bool = False) -> Select[Any]:
+    """Pending items not in a letter yet or in a letter that may still be rewritten.
+
+    ``only``: the items of those letters alone, none not in a letter yet.
+    """
+    in_letter = col(OutboxItem.letter_id).in_(open_letter_ids or [0])
     return (
         select(
             col(OutboxItem.id),
@@ -59,10 +63,7 @@ def pending_items_query(open_letter_ids: list[int]) -> Select[Any]:
         )
         .where(
             col(OutboxItem.status) == "pending",
-            or_(
-                col(OutboxItem.letter_id).is_(None),
-                col(OutboxItem.letter_id).in_(open_letter_ids or [0]),
-            ),
+            in_letter if only else or_(col(OutboxItem.letter_id).is_(None), in_letter),
         )
         .order_by(col(OutboxItem.id))
     )
@@ -99,13 +100,20 @@ def load_instances(session: Session, ids: list[int]) -> dict[int, InstanceRow]:
 
 def still_true(item: PendingItem, instance: InstanceRow | None, today: date) -> str | None:
     """Why the decision no longer holds, or None when the letter should still say it."""
-    if instance is None or instance.due is None:
+    if instance is None:
         return "the step has no due date any more"
-    if instance.state != "open":
-        return f"the step is {instance.state} now"
-    if item.level == "reminder" and instance.due < today:
+    return gone_reason(item.level, instance.state, instance.due, today)
+
+
+def gone_reason(level: str, state: str | None, due: date | None, today: date) -> str | None:
+    """``still_true`` on the bare columns: why a decision at ``level`` no longer holds, or None."""
+    if state is None or due is None:
+        return "the step has no due date any more"
+    if state != "open":
+        return f"the step is {state} now"
+    if level == "reminder" and due < today:
         return "the reminder's due date has passed (the overdue notice follows)"
-    if item.level != "reminder" and instance.due >= today:
+    if level != "reminder" and due >= today:
         return "the step is not overdue any more (its due date moved)"
     return None
 

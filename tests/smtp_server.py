@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -74,13 +76,21 @@ class Received:
 
 @dataclass
 class Sink:
-    """The handler: accepts, refuses some mailboxes (5xx), answers 4xx a few times, kills a client."""
+    """The handler: accepts, refuses some mailboxes (5xx), answers 4xx a few times, kills a client.
+
+    ``delay``: seconds it takes before answering each end of DATA (a slow server), or the first of
+    ``delays`` while any is left; ``on_data``: called (in the server's thread) with the count of
+    letters received so far, before answering.
+    """
 
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     temporary_failures: int = 0
     kill_pid: int | None = None
     kill_after: int | None = None
+    delay: float = 0.0
+    delays: list[float] = field(default_factory=list)
+    on_data: Callable[[int], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_MAIL(
@@ -113,8 +123,13 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = envelope.original_content or envelope.content
+        delay = self.delays.pop(0) if self.delays else self.delay
+        if delay:
+            await asyncio.sleep(delay)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data)))
+        if self.on_data is not None:
+            self.on_data(len(self.received))
         return "250 2.0.0 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,9 @@ from tests.smtp_server import SmtpServer
 from tests.test_notifications import BASE, SOSH1, TICK_DAY, decide, settings_for
 
 SENDER = "nastavnik@beloyarsky-edu.example.ru"
+SHORT_LEASE = timedelta(
+    seconds=4
+)  # the killed sender's lease: run out on the real clock in the test
 
 
 @pytest.fixture
@@ -188,15 +192,16 @@ def test_letters_wait_while_the_server_is_down_and_go_out_when_it_is_back(
 
 _SENDER_SCRIPT = """
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from storage.db import make_engine
 from nastavnik.settings import Settings
 from notifications.delivery import deliver_pending
 from pathlib import Path
-url, smtp, now, mail_dir = sys.argv[1:]
+url, smtp, now, mail_dir, lease = sys.argv[1:]
 settings = Settings(smtp_url=smtp, mail_from="nastavnik@beloyarsky-edu.example.ru", mail_dir=Path(mail_dir),
                     base_url="https://nastavnik.beloyarsky.example.ru")
-print(deliver_pending(engine=make_engine(url), now=datetime.fromisoformat(now), settings=settings), flush=True)
+print(deliver_pending(engine=make_engine(url), now=datetime.fromisoformat(now), settings=settings,
+                      lease=timedelta(seconds=float(lease))), flush=True)
 """
 
 
@@ -217,6 +222,7 @@ def test_a_sender_killed_mid_batch_loses_no_letter_and_sends_none_twice(
             smtp.url,
             now.isoformat(),
             str(tmp_path / "mail"),
+            str(SHORT_LEASE.total_seconds()),
         ],
         cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.PIPE,
@@ -231,19 +237,17 @@ def test_a_sender_killed_mid_batch_loses_no_letter_and_sends_none_twice(
     # the letters of its claimed batch hold their lease; none is marked sent without being accepted
     assert states.count("sent") == 6 and states.count("sending") >= 1
     in_flight = states.count("sending")
-    # restarted at once: what the dead sender claimed is still leased, the rest go out
+    # restarted at once, even with a business time far later: the lease runs on the database's
+    # clock, so what the dead sender claimed is still held; the rest go out
     again = deliver_pending(
         engine=sqlite_engine,
-        now=now + timedelta(minutes=1),
+        now=now + LEASE + timedelta(minutes=5),
         settings=settings_for(tmp_path, smtp.url),
     )
     assert again.waiting == in_flight
-    # after the lease the letters in flight go out too
-    deliver_pending(
-        engine=sqlite_engine,
-        now=now + LEASE + timedelta(minutes=2),
-        settings=settings_for(tmp_path, smtp.url),
-    )
+    # once the lease has run out on the real clock the letters in flight go out too, at any `now`
+    time.sleep(SHORT_LEASE.total_seconds() + 0.2)
+    deliver_pending(engine=sqlite_engine, now=now, settings=settings_for(tmp_path, smtp.url))
     total = len(letters(sqlite_engine))
     assert total == 14  # 12 schools, the coordinator, the head
     assert {letter.status for letter in letters(sqlite_engine)} == {"sent"}
