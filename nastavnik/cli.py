@@ -42,6 +42,12 @@ from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
 app.add_typer(registry_app, name="registry")
 app.command("indicators")(indicators)
 
+from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402  (typer only)
+
+app.command("runs")(runs)
+app.command("backup")(backup)
+app.command("restore")(restore)
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -545,6 +551,7 @@ def status(
 
 
 @app.command()
+@recorded_tick
 def tick(
     now: NowOption = None,
     send: Annotated[
@@ -688,8 +695,10 @@ def serve(
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
     from flows.serve import serve_daily
+    from nastavnik.cli_ops import check_ready_to_serve
 
     engine = _engine()
+    check_ready_to_serve(engine)
     tz = _municipal_tz(engine)
     if now is not None:
         from nastavnik.settings import get_settings

@@ -45,8 +45,10 @@ class Settings(BaseSettings):
         description="Where generated documents and uploaded scans are stored (outside the web root).",
     )
     secret_key: str = Field(
-        default="change-me-in-production",
-        description="Key that signs sessions, CSRF tokens and sign-in links.",
+        default="",
+        description="Key that signs sessions, CSRF tokens and sign-in links. Leave unset: "
+        "`nastavnik init` generates one per database and the portal reads it from there; set it "
+        "only to override that key (at least 32 characters).",
     )
     now: datetime | None = Field(
         default=None,

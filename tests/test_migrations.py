@@ -19,7 +19,7 @@ def _registered_models() -> None:
     import importlib
     import importlib.util
 
-    for name in ("registry.models", "web.models"):
+    for name in ("registry.models", "web.models", "storage.operations"):
         if importlib.util.find_spec(name.split(".")[0]) and importlib.util.find_spec(name):
             importlib.import_module(name)
 

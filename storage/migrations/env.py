@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import notifications.models  # noqa: F401  (registers the letter table)
 import registry.models  # noqa: F401  (registers the registry tables)
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.operations  # noqa: F401  (daily runs, the secret key)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
