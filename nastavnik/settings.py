@@ -61,3 +61,13 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read once from the environment."""
     return Settings()
+
+
+def settings_reference() -> str:
+    """The settings as a Markdown table (docs/deployment.md carries it; a test keeps it current)."""
+    lines = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "—" if default in (None, "") else f"`{default}`"
+        lines.append(f"| `NASTAVNIK_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"
