@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -46,6 +46,7 @@ OUTCOME_TEXT = {
     "failed": "завершилась ошибкой",
     "interrupted": "прервана (остановка службы)",
     "crashed": "не завершена: процесс прекратил работу",
+    "missed": "не запускалась",
 }
 TRIGGER_TEXT = {"schedule": "по расписанию", "cli": "nastavnik tick"}
 
@@ -116,6 +117,54 @@ def mark_dead_runs(*, session: Session, now: datetime) -> list[int]:
     return [run.id for run in dead if run.id is not None]
 
 
+MISSED_LOOKBACK = 60  # days: a schedule stopped for longer is not listed day by day
+
+
+def record_missed_days(*, session: Session, day: date, now: datetime) -> list[date]:
+    """Rows ``missed`` for the working days between the last scheduled run and ``day`` that have
+    no run at all (the service or the machine was down); returns those days.
+
+    Only the schedule sets what is expected: before the first scheduled run nothing is missed.
+    """
+    from definitions.workdays import is_working_day
+
+    last: date | None = session.execute(
+        select(func.max(col(DailyRun.day))).where(
+            col(DailyRun.trigger) == "schedule", col(DailyRun.day) < day
+        )
+    ).scalar()
+    if last is None:
+        return []
+    start = max(last + timedelta(days=1), day - timedelta(days=MISSED_LOOKBACK))
+    known = set(
+        session.execute(
+            select(col(DailyRun.day)).where(col(DailyRun.day) >= start, col(DailyRun.day) < day)
+        ).scalars()
+    )
+    missed = [
+        start + timedelta(days=offset)
+        for offset in range((day - start).days)
+        if is_working_day(start + timedelta(days=offset))
+        and start + timedelta(days=offset) not in known
+    ]
+    for missed_day in missed:
+        session.add(
+            DailyRun(
+                day=missed_day,
+                acts_at=now,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=now,
+                trigger="schedule",
+                outcome="missed",
+                host=socket.gethostname(),
+                message="в этот рабочий день проверка не запускалась (служба или сервер не работали); "
+                "отмечено следующим запуском по расписанию",
+            )
+        )
+    return missed
+
+
 def start_run(
     *,
     engine: Engine,
@@ -130,6 +179,8 @@ def start_run(
     now = clock()
     with session_scope(engine) as session:
         mark_dead_runs(session=session, now=now)
+        if trigger == "schedule":
+            record_missed_days(session=session, day=day, now=now)
         run = DailyRun(
             day=day,
             acts_at=acts_at,
@@ -300,14 +351,18 @@ def recorded_daily_flow(fn: F) -> F:
 
         db_url = kwargs.get("db_url") or (args[0] if args else None) or get_settings().db
         engine = make_engine(db_url)
-        with session_scope(engine) as session:
-            tz = get_municipality(session).timezone
+        try:
+            with session_scope(engine) as session:
+                tz = get_municipality(session).timezone
+        except Exception:  # the flow fails on it too: recorded as this day's failed run
+            tz = "UTC"
         now = real_clock()
-        flow_run_id, attempt = _prefect_run()
+        flow_run_id, attempt, scheduled = _prefect_run()
+        # a late run (Prefect catching up after a restart) is the check of the day it was due
         with recording(
             engine=engine,
             acts_at=now,
-            day=local_today(now, tz),
+            day=local_today(scheduled or now, tz),
             trigger="schedule",
             attempt=attempt,
             flow_run_id=flow_run_id,
@@ -322,13 +377,19 @@ def recorded_daily_flow(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _prefect_run() -> tuple[str | None, int]:
+def _prefect_run() -> tuple[str | None, int, datetime | None]:
+    """The flow run's id, attempt and scheduled start (None outside a deployment's run)."""
     try:
-        from prefect.runtime import flow_run
+        from prefect.runtime import deployment, flow_run
     except ImportError:  # pragma: no cover
-        return None, 1
+        return None, 1, None
     run_id = flow_run.id
-    return (str(run_id) if run_id else None), int(flow_run.run_count or 1)
+    scheduled = flow_run.scheduled_start_time if deployment.id else None
+    return (
+        (str(run_id) if run_id else None),
+        int(flow_run.run_count or 1),
+        scheduled if isinstance(scheduled, datetime) else None,
+    )
 
 
 def last_runs(*, session: Session, limit: int = 20) -> list[DailyRun]:

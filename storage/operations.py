@@ -15,9 +15,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import _utc_column
 
-OUTCOMES = ("running", "completed", "skipped", "failed", "interrupted", "crashed")
-# a day whose runs ended only in these did not get its check
-NOT_COMPLETED = frozenset({"failed", "interrupted", "crashed"})
+OUTCOMES = ("running", "completed", "skipped", "failed", "interrupted", "crashed", "missed")
+# a day whose runs ended only in these did not get its check ("missed": no run at all that day)
+NOT_COMPLETED = frozenset({"failed", "interrupted", "crashed", "missed"})
 
 
 class DailyRun(SQLModel, table=True):

@@ -279,3 +279,26 @@ def test_a_run_on_another_host_is_crashed_only_when_its_heartbeat_stops(engine: 
         row = session.get(DailyRun, run_id)
         assert row is not None and row.outcome == "crashed"
         assert "worker-2.example" in row.message
+
+
+def test_a_working_day_without_any_scheduled_run_is_recorded_missed(engine: Engine) -> None:
+    # Monday 16 May 2022 ran, then nothing until Thursday; Friday ran, then the weekend, Monday ran
+    for day in (date(2022, 5, 16), date(2022, 5, 19), date(2022, 5, 20), date(2022, 5, 23)):
+        with recording(engine=engine, acts_at=moment(day), day=day, trigger="schedule"):
+            pass
+    with Session(engine) as session:
+        rows = [
+            (run.day, run.outcome)
+            for run in session.exec(select(DailyRun).order_by(col(DailyRun.day), col(DailyRun.id)))
+        ]
+        assert days_not_completed(
+            session=session, since=date(2022, 5, 1), now=datetime.now(UTC)
+        ) == [date(2022, 5, 17), date(2022, 5, 18)]
+    assert rows == [
+        (date(2022, 5, 16), "completed"),
+        (date(2022, 5, 17), "missed"),
+        (date(2022, 5, 18), "missed"),
+        (date(2022, 5, 19), "completed"),
+        (date(2022, 5, 20), "completed"),
+        (date(2022, 5, 23), "completed"),
+    ]
