@@ -439,13 +439,19 @@ def mark_reported(*, session: Session, days: list[date], letter_id: int) -> None
     )
 
 
-def missed_days_text(days: list[date]) -> str:
-    """The coordinator's line about days whose check did not complete (Russian)."""
+def days_not_run_phrase(days: list[date]) -> str:
+    """«Ежедневная проверка 20 мая 2022 г. не выполнена» (or the plural for several days)."""
     from nastavnik.russian import format_date_ru
 
     dates = ", ".join(format_date_ru(day) for day in days)
     if len(days) == 1:
-        head = f"Ежедневная проверка {dates} не выполнена из-за сбоя."
-    else:
-        head = f"Ежедневные проверки {dates} не выполнены из-за сбоя."
-    return head + " Пропущенное проверено и разослано следующей проверкой."
+        return f"Ежедневная проверка {dates} не выполнена"
+    return f"Ежедневные проверки {dates} не выполнены"
+
+
+def missed_days_text(days: list[date]) -> str:
+    """The coordinator's line about days whose check did not complete (Russian)."""
+    return (
+        f"{days_not_run_phrase(days)} из-за сбоя. "
+        "Пропущенное проверено и разослано следующей проверкой."
+    )

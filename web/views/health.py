@@ -15,9 +15,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from engine.daily_runs import days_not_completed, effective_outcome, last_runs
+from engine.daily_runs import (
+    days_not_completed,
+    days_not_run_phrase,
+    effective_outcome,
+    last_runs,
+)
 from engine.status import local_today
-from nastavnik.russian import format_date_ru
 from storage.operations import NOT_COMPLETED
 from web import pages
 
@@ -79,14 +83,10 @@ def daily_run_notice(request: Request, user: Any) -> str:
         return ""
     if not days:
         return ""
-    dates = ", ".join(format_date_ru(day) for day in days)
-    if len(days) == 1:
-        head = f"Ежедневная проверка {dates} не выполнена"
-    else:
-        head = f"Ежедневные проверки {dates} не выполнены"
     return (
-        f"{head}: напоминания и эскалации того дня не были разосланы вовремя. Следующая "
-        "проверка наверстает пропущенное; если сбой повторится, сообщите администратору "
+        f"{days_not_run_phrase(days)}: напоминания и эскалации того дня не были разосланы "
+        "вовремя. Следующая проверка наверстает пропущенное; если сбой повторится, сообщите "
+        "администратору "
         "(журнал запусков: nastavnik runs)."
     )
 
