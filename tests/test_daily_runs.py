@@ -239,8 +239,10 @@ def test_the_next_run_marks_a_dead_one_crashed_and_its_day_not_completed(
 ) -> None:
     launched(engine, tmp_path, schools=1)
     url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "postgresql":
-        pytest.skip("the dying process connects by URL; the fixture's schema is a connect argument")
+    if engine.dialect.name == "postgresql":  # the fixture's schema, for the dying process too
+        with engine.connect() as connection:
+            schema = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+        url += f"?options=-csearch_path%3D{schema}"
     die_while_running(url, date(2022, 5, 19))
     with recording(
         engine=engine, acts_at=moment(date(2022, 5, 20)), day=date(2022, 5, 20), trigger="cli"
