@@ -21,6 +21,7 @@ from engine.daily import (
     state_counts,
     tick_once,
 )
+from engine.daily_runs import recorded_daily_flow
 from engine.tick import TickPlan, unit_batches
 from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
@@ -116,7 +117,10 @@ def tick_flow(
     return summary.decided
 
 
-@flow(name="daily-tick")
+# a transient failure (database restarting, disk full for a moment) is retried twice, 5 min apart;
+# each attempt is one row in the record of daily runs (engine/daily_runs.py)
+@flow(name="daily-tick", retries=2, retry_delay_seconds=300)
+@recorded_daily_flow
 def daily_tick_flow(
     db_url: str | None = None, now: datetime | None = None
 ) -> dict[str, int] | None:

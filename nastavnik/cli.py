@@ -46,6 +46,12 @@ from flows.cli import deploy  # noqa: E402  (typer only)
 
 app.command("deploy")(deploy)
 
+from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402  (typer only)
+
+app.command("runs")(runs)
+app.command("backup")(backup)
+app.command("restore")(restore)
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -549,6 +555,7 @@ def status(
 
 
 @app.command()
+@recorded_tick
 def tick(
     now: NowOption = None,
     send: Annotated[
@@ -704,10 +711,12 @@ def serve(
 ) -> None:
     """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
     from flows.serve import check_cron, serve_daily
+    from nastavnik.cli_ops import check_ready_to_serve
 
     check_cron(cron)
 
     engine = _engine()
+    check_ready_to_serve(engine)
     tz = _municipal_tz(engine)
     if now is not None:
         from nastavnik.settings import get_settings

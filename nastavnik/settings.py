@@ -45,8 +45,10 @@ class Settings(BaseSettings):
         description="Where generated documents and uploaded scans are stored (outside the web root).",
     )
     secret_key: str = Field(
-        default="change-me-in-production",
-        description="Key that signs sessions, CSRF tokens and sign-in links.",
+        default="",
+        description="Key that signs sessions, CSRF tokens and sign-in links. Leave unset: "
+        "`nastavnik init` generates one per database and the portal reads it from there; set it "
+        "only to override that key (at least 32 characters).",
     )
     now: datetime | None = Field(
         default=None,
@@ -60,3 +62,13 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read once from the environment."""
     return Settings()
+
+
+def settings_reference() -> str:
+    """The settings as a Markdown table (docs/deployment.md carries it; a test keeps it current)."""
+    lines = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "—" if default in (None, "") else f"`{default}`"
+        lines.append(f"| `NASTAVNIK_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"

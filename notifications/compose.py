@@ -130,7 +130,10 @@ def compose_letters(
         if coordinator
         else []
     )
-    if not items and not failures and not open_letters:
+    from engine.daily_runs import mark_reported, missed_days_text, unreported_days
+
+    missed = unreported_days(session=session, now=now, open_letters=open_ids) if coordinator else []
+    if not items and not failures and not open_letters and not missed:
         return result
 
     instances = load_instances(session, [i.step_instance_id for i in items])
@@ -150,7 +153,7 @@ def compose_letters(
     by_recipient: dict[str, list[PendingItem]] = defaultdict(list)
     for item in live:
         by_recipient[item.recipient.strip().lower()].append(item)
-    if failures:
+    if failures or missed:
         by_recipient.setdefault(coordinator, [])
     reusable: dict[str, tuple[int, str]] = {}
     dropped: list[dict[str, Any]] = []
@@ -187,6 +190,9 @@ def compose_letters(
     reports: list[dict[str, int]] = []
     for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
         reported = failures if address == coordinator else []
+        days = missed if address == coordinator else []
+        if days:
+            mark_reported(session=session, days=days, letter_id=letter_id)
         rendered = render_letter(
             recipient=recipient,
             people=people,
@@ -194,8 +200,10 @@ def compose_letters(
             failures=reported,
             today=today,
             base_url=settings.base_url,
+            notices=(missed_days_text(days),) if days else (),
         )
         keys = [i.key for i in group] + [f"failure:{f.letter_id}" for f in reported]
+        keys += [f"missed:{day.isoformat()}" for day in days]
         digest = letter_hash(
             municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
         )

@@ -377,6 +377,7 @@ def render_letter(
     failures: list[Failure],
     today: date,
     base_url: str,
+    notices: tuple[str, ...] = (),
 ) -> RenderedLetter:
     """Word one letter: a digest of every item of one recipient, grouped by roadmap and school.
 
@@ -387,12 +388,13 @@ def render_letter(
         failures: letters refused for good (coordinator's letters only).
         today: the date in the municipality's zone the lateness is counted at.
         base_url: the portal's address for the links.
+        notices: sentences added after the introduction (e.g. a day whose check did not run).
     """
     kind = recipient_kind(recipient, people)
     context = {
         "kind": kind,
         "greeting": _greeting(kind, people),
-        "intro": _intro(kind, today=today, items=items, failures=failures),
+        "intro": _intro(kind, today=today, items=items, failures=failures) + list(notices),
         "roadmaps": _roadmap_views(items, today=today, base_url=base_url, kind=kind),
         "failures": failures,
         "people": people,

@@ -103,3 +103,43 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration this version of nastavnik knows."""
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(make_engine("sqlite://"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is not this version's (never initialised, or older).
+
+    `serve` and the portal call it at start: they never migrate by themselves, an upgrade is an
+    administrator's step (`nastavnik backup`, then `nastavnik init`; docs/deployment.md).
+    """
+    try:
+        current = current_revision(engine)
+    except OperationalError as error:
+        raise NastavnikError(
+            f"не удалось открыть базу данных: {error.orig}",
+            where=engine.url.render_as_string(hide_password=True),
+        ) from None
+    head = head_revision()
+    if current == head:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise NastavnikError(
+            "база данных не создана: выполните `nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА`",
+            where=where,
+        )
+    raise NastavnikError(
+        f"схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
+        "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
+        "`nastavnik init`",
+        where=where,
+    )

@@ -164,3 +164,29 @@ def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) 
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_daily_flow_records_each_attempt_and_retries(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from flows.tick import daily_tick_flow
+    from storage.operations import DailyRun
+
+    assert daily_tick_flow.retries == 2
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine)  # no municipality yet: every attempt fails
+    with pytest.raises(Exception, match="init"):
+        daily_tick_flow.with_options(retries=1, retry_delay_seconds=0)(url)
+    with session_scope(engine) as session:
+        failed = list(session.exec(select(DailyRun).order_by(DailyRun.id)))  # type: ignore[arg-type]
+    assert [(r.outcome, r.attempt, r.trigger) for r in failed] == [
+        ("failed", 1, "schedule"),
+        ("failed", 2, "schedule"),
+    ]
+    assert failed[0].flow_run_id and failed[0].flow_run_id == failed[1].flow_run_id
+    launched(engine, tmp_path, schools=1)
+    result = daily_tick_flow(url)
+    with session_scope(engine) as session:
+        last = session.exec(select(DailyRun).order_by(DailyRun.id.desc())).first()  # type: ignore[union-attr]
+    assert last is not None and last.outcome == ("skipped" if result is None else "completed")

@@ -26,7 +26,7 @@ def test_two_workers_serve_the_portal_from_the_environments_settings(
 ) -> None:
     portal = build_portal(tmp_path, acts_until=None)
     monkeypatch.setenv("NASTAVNIK_DB", str(portal.engine.url))
-    monkeypatch.setenv("NASTAVNIK_SECRET_KEY", "test-secret-of-the-workers")
+    monkeypatch.delenv("NASTAVNIK_SECRET_KEY", raising=False)  # the database's own key
     monkeypatch.setenv("NASTAVNIK_DOCUMENTS_DIR", str(tmp_path / "files"))
     port = free_port()
     process = start_portal_workers("127.0.0.1", port, workers=2, log_level="warning")
@@ -62,8 +62,10 @@ def test_serve_now_runs_the_portal_on_a_simulated_clock(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
     from nastavnik.settings import Settings
+    from storage.db import make_engine, upgrade_database
     from web.server import app_from_settings
 
+    upgrade_database(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
     start = datetime(2022, 9, 15, 4, 0, tzinfo=UTC)
     app = app_from_settings(Settings(db=f"sqlite:///{tmp_path / 'n.db'}", now=start))
     first = app.state.clock()

@@ -137,8 +137,12 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
             sign-in letters when no sender is configured; base_url is used in links in letters.
         clock: returns the aware current moment; tests pass a fixed one.
     """
-    from web.views import ALL_ROUTERS
+    from web.views import ALL_ROUTERS, health
     from web.views.school import ACTION_ROUTES
+
+    if not settings.secret_key or settings.secret_key == "change-me-in-production":
+        # web.server.with_secret_key gives the deployed portal its database's key
+        raise NastavnikError("no secret key: the portal would sign with a known or empty key")
 
     app = FastAPI(
         title="nastavnik",
@@ -155,6 +159,7 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in ALL_ROUTERS:
         app.include_router(router)
+    health.install(app)  # /healthz, and the banner about a daily check that did not run
     # matched first: plain Starlette routes that check their CSRF token themselves
     app.router.routes[:0] = ACTION_ROUTES
 

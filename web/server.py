@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
 from nastavnik.settings import Settings, get_settings
 
@@ -29,15 +30,55 @@ def simulated_clock(start: datetime) -> Callable[[], datetime]:
 
 
 def app_from_settings(settings: Settings | None = None) -> FastAPI:
-    """The portal for the configured database (schema upgraded first)."""
-    from storage.db import make_engine, upgrade_database
+    """The portal for the configured database, which must be at this version's schema.
+
+    The portal never migrates by itself (an upgrade is `nastavnik init`, docs/deployment.md) and
+    signs with the database's own secret key unless NASTAVNIK_SECRET_KEY overrides it.
+    """
+    from storage.db import make_engine, require_current_schema
     from web.app import create_app
 
     settings = settings or get_settings()
     engine = make_engine(settings.db)
-    upgrade_database(engine)
+    require_current_schema(engine)
+    settings = with_secret_key(settings, engine)
     clock = real_clock if settings.now is None else simulated_clock(settings.now)
     return create_app(engine=engine, settings=settings, clock=clock)
+
+
+# the key older versions used when none was set; anyone can sign cookies with it
+DEV_SECRET_KEYS = frozenset({"change-me-in-production"})
+MIN_SECRET_KEY = 32
+
+
+def with_secret_key(settings: Settings, engine: Engine) -> Settings:
+    """The settings with the key the portal signs with: NASTAVNIK_SECRET_KEY, else the database's.
+
+    Refuses a known default or a short key, and a database without a key (never initialised).
+    """
+    from sqlmodel import Session
+
+    from nastavnik.errors import NastavnikError
+    from storage.operations import stored_secret_key
+
+    key = settings.secret_key
+    if key:
+        if key in DEV_SECRET_KEYS or len(key) < MIN_SECRET_KEY:
+            raise NastavnikError(
+                f"ключ не годится: это ключ по умолчанию или он короче {MIN_SECRET_KEY} символов. "
+                "Уберите переменную — портал возьмёт ключ, созданный `nastavnik init`, — или "
+                "задайте случайный: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                where="NASTAVNIK_SECRET_KEY",
+            )
+        return settings
+    with Session(engine) as session:
+        stored = stored_secret_key(session)
+    if not stored:
+        raise NastavnikError(
+            "в базе данных нет секретного ключа портала: выполните `nastavnik init`",
+            where=engine.url.render_as_string(hide_password=True),
+        )
+    return settings.model_copy(update={"secret_key": stored})
 
 
 def run_portal(

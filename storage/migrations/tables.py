@@ -15,6 +15,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "notifications.models",
     "registry.models",
     "web.models",
+    "storage.operations",
 )
 
 

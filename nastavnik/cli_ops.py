@@ -1,0 +1,198 @@
+"""Operations commands: `nastavnik runs`, `backup`, `restore`; the record around `tick`; the
+checks `serve` makes before starting. A thin shell over engine/daily_runs.py and storage/backup.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _engine_and_tz() -> tuple[Any, str]:
+    from nastavnik.cli import _engine, _municipal_tz
+
+    engine = _engine()
+    return engine, _municipal_tz(engine)
+
+
+def recorded_tick(command: F) -> F:
+    """Record each `nastavnik tick` in the daily runs; SIGTERM ends it cleanly with exit 143."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.daily_runs import Interrupted, recording
+        from engine.status import local_today
+        from nastavnik.cli import parse_now
+
+        engine, tz = _engine_and_tz()
+        moment = parse_now(kwargs.get("now"), tz=tz)
+        try:
+            with recording(
+                engine=engine, acts_at=moment, day=local_today(moment, tz), trigger="cli"
+            ):
+                return command(*args, **kwargs)
+        except (Interrupted, KeyboardInterrupt):
+            typer.echo(
+                "error: проверка прервана сигналом остановки; начатое доделает следующая проверка",
+                err=True,
+            )
+            raise typer.Exit(143) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_ready_to_serve(engine: Any) -> None:
+    """`serve` refuses an old schema or an unusable secret key before starting anything."""
+    from nastavnik.settings import get_settings
+    from storage.db import require_current_schema
+    from web.server import with_secret_key
+
+    require_current_schema(engine)
+    with_secret_key(get_settings(), engine)
+
+
+def _local(moment: Any, tz: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M:%S") if moment else "—"
+
+
+def _duration(run: Any) -> str:
+    if run.finished_at is None:
+        return "—"
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    if seconds < 60:
+        return f"{seconds:.1f} с".replace(".", ",")
+    return f"{int(seconds // 60)} мин {int(seconds % 60)} с"
+
+
+def runs(
+    limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The last daily runs (scheduled and `nastavnik tick`) with their outcome."""
+    from sqlmodel import Session
+
+    from engine.daily_runs import (
+        OUTCOME_TEXT,
+        TRIGGER_TEXT,
+        effective_outcome,
+        last_runs,
+        real_clock,
+    )
+    from nastavnik.russian import format_date_ru
+
+    engine, tz = _engine_and_tz()
+    now = real_clock()
+    with Session(engine) as session:
+        rows = last_runs(session=session, limit=limit)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "id": run.id,
+                        "day": run.day.isoformat(),
+                        "acts_at": run.acts_at.isoformat(),
+                        "started_at": run.started_at.isoformat(),
+                        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                        "trigger": run.trigger,
+                        "attempt": run.attempt,
+                        "flow_run_id": run.flow_run_id,
+                        "host": run.host,
+                        "pid": run.pid,
+                        "outcome": effective_outcome(run, now=now),
+                        "outcome_text": OUTCOME_TEXT[effective_outcome(run, now=now)],
+                        "decided": run.decided,
+                        "message": run.message,
+                    }
+                    for run in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        typer.echo("Ежедневных проверок ещё не было.")
+        return
+    typer.echo(f"Последние ежедневные проверки (время — {tz}):")
+    for run in rows:
+        outcome = effective_outcome(run, now=now)
+        details = [
+            f"№ {run.id}",
+            f"за {format_date_ru(run.day)}",
+            f"начата {_local(run.started_at, tz)}",
+            f"длилась {_duration(run)}",
+            TRIGGER_TEXT.get(run.trigger, run.trigger)
+            + (f", попытка {run.attempt}" if run.attempt > 1 else ""),
+            OUTCOME_TEXT.get(outcome, outcome)
+            + (f", решений: {run.decided}" if run.decided is not None else ""),
+        ]
+        typer.echo(" · ".join(details))
+        if run.message and outcome != "completed":
+            typer.echo(f"    {run.message}")
+
+
+def _files(count: int) -> str:
+    from nastavnik.russian import plural_ru
+
+    return f"{count} {plural_ru(count, 'файл', 'файла', 'файлов')}"
+
+
+def backup(
+    directory: Annotated[Path, typer.Argument(help="A new (or empty) directory for the backup.")],
+) -> None:
+    """Back up the database (online) and the documents folder into DIRECTORY."""
+    from engine.daily_runs import real_clock
+    from nastavnik.cli import _engine
+    from nastavnik.settings import get_settings
+    from storage.backup import backup as make_backup
+
+    report = make_backup(
+        engine=_engine(),
+        documents_dir=get_settings().documents_dir,
+        target=directory,
+        now=real_clock(),
+    )
+    typer.echo(
+        f"Резервная копия записана в {report.directory}: база данных ({report.database}, "
+        f"схема {report.revision}) и документы ({_files(report.documents)})."
+    )
+
+
+def restore(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `nastavnik backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask: the database and documents are replaced.")
+    ] = False,
+) -> None:
+    """Replace the database and the documents folder with a backup (stop the services first)."""
+    from nastavnik.cli import _engine
+    from nastavnik.settings import get_settings
+    from storage.backup import read_manifest
+    from storage.backup import restore as put_back
+    from storage.db import current_revision, head_revision
+
+    read_manifest(directory)
+    engine = _engine()
+    if not yes:
+        typer.confirm(
+            f"База данных {engine.url.render_as_string(hide_password=True)} и папка документов "
+            "будут заменены копией. Продолжить?",
+            abort=True,
+        )
+    report = put_back(engine=engine, documents_dir=get_settings().documents_dir, source=directory)
+    typer.echo(
+        f"Восстановлено из {report.directory}: база данных (схема {report.revision}) и документы "
+        f"({_files(report.documents)})."
+    )
+    if current_revision(engine) != head_revision():
+        typer.echo("Схема копии старше этой версии: выполните `nastavnik init`, чтобы обновить её.")
