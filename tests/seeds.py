@@ -1,4 +1,4 @@
-"""Where the seed tests find the encoded roadmaps and their sources (shared/ beside the checkout)."""
+"""Where the seed tests find the encoded roadmaps, their sources (shared/ beside the checkout) and the deadline vectors (tests/data/, in the repository)."""
 
 from __future__ import annotations
 
@@ -8,4 +8,4 @@ ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "definitions" / "roadmaps"
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
-VECTORS = SHARED / "deadline-vectors.tsv"
+VECTORS = ROOT / "tests" / "data" / "deadline-vectors.tsv"

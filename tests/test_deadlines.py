@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -12,8 +11,7 @@ from hypothesis import strategies as st
 
 from definitions.deadlines import Occurrence, Schedule, parse_deadline
 from nastavnik.errors import DeadlineError
-
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "deadline-vectors.tsv"
+from tests.seeds import VECTORS
 
 # The usual roadmap period of the seeds.
 P_START, P_END = date(2022, 1, 1), date(2024, 12, 31)
@@ -39,8 +37,6 @@ def _occurrences(text: str) -> tuple[Occurrence, ...]:
 
 
 def _read_vectors() -> list[Vector]:
-    if not VECTORS.is_file():
-        return []
     vectors = []
     for line in VECTORS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -54,8 +50,7 @@ def _read_vectors() -> list[Vector]:
 _VECTORS = _read_vectors()
 
 
-@pytest.mark.skipif(not _VECTORS, reason=f"the shared test table {VECTORS} is absent")
-@pytest.mark.parametrize("vector", _VECTORS or [None], ids=lambda v: v.phrase if v else "none")
+@pytest.mark.parametrize("vector", _VECTORS, ids=lambda v: v.phrase)
 def test_phrase_from_the_seed_roadmaps_compiles_as_the_vectors_say(vector: Vector) -> None:
     schedule = parse_deadline(
         vector.phrase, period_start=vector.period_start, period_end=vector.period_end
@@ -67,8 +62,6 @@ def test_phrase_from_the_seed_roadmaps_compiles_as_the_vectors_say(vector: Vecto
 
 
 def test_the_vectors_file_has_all_sixty_five_rows() -> None:
-    if not _VECTORS:
-        pytest.skip(f"the shared test table {VECTORS} is absent")
     assert len(_VECTORS) == 65
 
 

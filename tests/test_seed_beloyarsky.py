@@ -238,7 +238,6 @@ def test_roles_and_documents_are_catalogue_ids(roadmap: Roadmap) -> None:
     assert roadmap.step("3.3").documents == ["order_pairs"]
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="shared/deadline-vectors.tsv is not present")
 def test_deadline_phrases_are_rows_of_the_shared_vector_table(roadmap: Roadmap) -> None:
     phrases = {
         line.split("\t")[0]

@@ -372,7 +372,6 @@ def test_indicator_titles_and_formulas_are_verbatim(roadmap: Roadmap) -> None:
     assert roadmap.indicators[4].formula.endswith("реализуемых в МКОУ «Хновская СОШ»)")
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="shared/deadline-vectors.tsv is not present")
 def test_deadline_phrases_are_rows_of_the_shared_vector_table(roadmap: Roadmap) -> None:
     phrases = {
         line.split("\t")[0]
@@ -390,8 +389,6 @@ def test_deadline_phrases_are_rows_of_the_shared_vector_table(roadmap: Roadmap) 
 
 def test_deadline_phrases_compile_to_the_shared_vectors(roadmap: Roadmap) -> None:
     deadlines = pytest.importorskip("definitions.deadlines")
-    if not VECTORS.exists():
-        pytest.skip("shared/deadline-vectors.tsv is not present")
     expected = {}
     for line in VECTORS.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
