@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         default="change-me-in-production",
         description="Key that signs sessions, CSRF tokens and sign-in links.",
     )
+    keep_calendar_dates: bool = Field(
+        default=False,
+        description="Keep a deadline that falls on a day off on that day; by default it moves to the "
+        "next working day (ГК РФ ст. 193).",
+    )
     now: datetime | None = Field(
         default=None,
         description="A simulated moment (ISO, with its offset) the portal starts at and runs on from; "
