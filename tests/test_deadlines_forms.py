@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -233,3 +235,60 @@ def test_continuous_schedules_are_not_moved() -> None:
         "постоянно", period_start=date(2022, 1, 1), period_end=date(2022, 12, 31)
     )
     assert move_days_off(schedule) == schedule
+
+
+# --- the CLI, as a user runs it ------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from nastavnik.cli import main; main()", "deadline", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_explains_a_reading_in_russian() -> None:
+    done = _cli("до 20 числа ежемесячно", "--period", "2023-01-01:2024-12-31", "--explain")
+    assert done.returncode == 0, done.stderr
+    # 20 January 2023 is a Friday, 20 December 2024 a Friday: nothing moves
+    assert done.stdout.splitlines()[0] == (
+        "понято как: ежемесячно, до 20-го числа; 24 раза: первое — до 20 января 2023 г. … "
+        "последнее — до 20 декабря 2024 г."
+    )
+    # 20 May 2023 is a Saturday: the rule is said
+    assert "ГК РФ, ст. 193" in done.stdout
+
+
+def test_cli_refusal_is_two_russian_lines_with_the_stopping_word_and_exit_2() -> None:
+    done = _cli("до 15 мая 2022 г. срочно", "--period", "2022-01-01:2022-12-31", "--explain")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "остановилось на «срочно»" in lines[0]
+    assert lines[1].startswith("Так читается: «")
+
+
+def test_cli_shows_the_moved_date_and_can_keep_the_calendar_one() -> None:
+    moved = _cli("до 15 мая 2022 г.", "--period", "2022-01-01:2022-12-31")
+    assert moved.stdout.splitlines()[1].strip() == "— … 15 мая 2022 г. (вс) → 16 мая"
+    kept = _cli("до 15 мая 2022 г.", "--period", "2022-01-01:2022-12-31", "--keep-calendar-dates")
+    assert kept.stdout.splitlines()[1].strip() == "— … 15 мая 2022 г."
+
+
+def test_cli_anchors_a_relative_term_to_a_given_day() -> None:
+    waiting = _cli(
+        "в течение 10 рабочих дней после издания приказа", "--period", "2024-01-01:2024-12-31"
+    )
+    assert waiting.stdout.startswith("relative: 0 occurrence(s)")
+    done = _cli(
+        "в течение 10 рабочих дней после издания приказа",
+        "--period",
+        "2024-01-01:2024-12-31",
+        "--anchor",
+        "2024-04-25",
+        "--explain",
+    )
+    assert done.stdout.startswith(
+        "понято как: 10 рабочих дней с 25 апреля 2024 г.: 25 апреля 2024 г. – 15 мая 2024 г."
+    )
