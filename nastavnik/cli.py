@@ -125,7 +125,7 @@ def deadline(
     from nastavnik.russian import format_date_ru, format_due_ru
 
     start, end = _parse_period(period)
-    anchor_day = _parse_day(anchor, "--anchor") if anchor else None
+    anchor_day = _parse_day(anchor, "--anchor")
     try:
         schedule = parse_deadline(phrase, period_start=start, period_end=end, anchor=anchor_day)
     except NastavnikError as error:
@@ -150,16 +150,6 @@ def deadline(
     for occurrence in schedule.occurrences:
         begin = format_date_ru(occurrence.start) if occurrence.start else "—"
         typer.echo(f"  {begin} … {format_due_ru(occurrence.due, occurrence.moved_from)}")
-
-
-def _parse_day(text: str, option: str) -> date:
-    """A YYYY-MM-DD option value, or a clear refusal naming the option."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(
-            f"{option}: ожидается дата ГГГГ-ММ-ДД, например 2023-09-01; получено «{text}»", code=2
-        )
 
 
 @roadmap_app.command("list")
