@@ -167,6 +167,7 @@ def parse_deadline(
     period_end: date,
     anchor: date | None = None,
     step_start: date | None = None,
+    _explain: bool = False,
 ) -> Schedule:
     """Compile a Russian deadline phrase into a schedule of dates.
 
@@ -189,7 +190,9 @@ def parse_deadline(
             phrase,
             expected=f"период дорожной карты начинается ({period_start}) позже, чем кончается ({period_end})",
         )
-    context = _Context(period_start, period_end, anchor or step_start, step_start, [])
+    context = _Context(
+        period_start, period_end, anchor or step_start, step_start, [], explain=_explain
+    )
     try:
         kind, occurrences, term = _compile(_normalise(phrase), context)
     except _Unreadable as error:
@@ -205,8 +208,8 @@ def parse_deadline(
         kind=kind,
         occurrences=tuple(sorted(set(occurrences), key=_occurrence_order)),
         term=term,
-        notes=tuple(dict.fromkeys(context.notes)),
-        reading=", ".join(context.reading),
+        notes=tuple(dict.fromkeys(context.notes)) if context.notes else (),
+        reading=", ".join(context.reading) if context.reading else "",
     )
 
 
@@ -255,7 +258,7 @@ def explain_deadline(
     """
     try:
         schedule = parse_deadline(
-            phrase, period_start=period_start, period_end=period_end, anchor=anchor
+            phrase, period_start=period_start, period_end=period_end, anchor=anchor, _explain=True
         )
     except DeadlineError as error:
         return str(error)
@@ -384,6 +387,7 @@ class _Context:
     step_start: date | None
     notes: list[str]
     reading: list[str] = field(default_factory=list)  # how the recurrence was read, in Russian
+    explain: bool = False  # fill ``reading`` (for explain_deadline; the tick does not need it)
 
     @property
     def period_ru(self) -> str:
@@ -403,8 +407,9 @@ def _compile(text: str, context: _Context) -> _Compiled:
     """Try the whole-phrase forms, then the clause grammar."""
     if not text:
         raise _Unreadable("срок пуст")
-    text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
-    while text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+    if text.startswith(("срок", "дата")):
+        text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
+    while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»
     if "(" in text:
         # a remark in brackets that carries no date: «ежегодно (в соответствии с планом-графиком)»,
@@ -961,6 +966,7 @@ _FREQUENCIES = {
     (3, "quarter"): "month",
     (1, "month"): "month",
 }
+_FREQUENCY_WORDS = frozenset({"раз", "раза"})
 _SPAN_WORDS = {"year": "год", "half": "полугодие", "quarter": "квартал", "month": "месяц"}
 _SEPARATOR_WORDS = frozenset({"и", "а", "также"})
 
@@ -1105,6 +1111,8 @@ class _Parser:
 
     def _frequency(self) -> bool:
         """«1 раз в квартал», «2 раза в год», «не реже одного раза в месяц»: a recurrence by count."""
+        if not _FREQUENCY_WORDS.intersection(self.words[self.pos : self.pos + 4]):
+            return False  # cheap: most numbers open a date
         self._words("не", "реже")
         token = self._peek()
         count = 1
@@ -1389,10 +1397,11 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
         )
     if parsed.every is None:
         return _dated(items, years, context)
-    context.reading.append(_EVERY_WORDS[parsed.every])
-    if parsed.every_from is not None:
-        context.reading.append(f"с {parsed.every_from} г.")
-    context.reading.extend(_describe_item(item) for item in items)
+    if context.explain:
+        context.reading.append(_EVERY_WORDS[parsed.every])
+        if parsed.every_from is not None:
+            context.reading.append(f"с {parsed.every_from} г.")
+        context.reading.extend(_describe_item(item) for item in items)
     if parsed.every == "year":
         return "recurring", _yearly(items, years, parsed.every_from, context)
     return "recurring", _every_unit(parsed.every, items, years, context)
