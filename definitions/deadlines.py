@@ -1065,11 +1065,20 @@ class _Parser:
         self.parsed.every = unit
 
     def _every(self) -> bool:
-        """«ежегодно», «ежеквартально», «ежемесячно»."""
+        """«ежегодно», «ежеквартально», «ежемесячно», and «ежегодно с 2023 года»."""
         token = self._take("every")
         if token is None:
             return False
         self._set_every(token.name)
+        start = self.pos
+        if self._words("с") or self._words("начиная", "с"):
+            year = self._take("year")
+            after = self._peek()
+            if year is not None and (after is None or after.kind in ("yearword", ",", ";", ")")):
+                self._skip_year_words()
+                self.parsed.every_from = year.value
+                return True
+        self.pos = start
         return True
 
     def _since_every(self) -> bool:
