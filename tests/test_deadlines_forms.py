@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from definitions.deadlines import (
     Occurrence,
@@ -292,3 +295,37 @@ def test_cli_anchors_a_relative_term_to_a_given_day() -> None:
     assert done.stdout.startswith(
         "понято как: 10 рабочих дней с 25 апреля 2024 г.: 25 апреля 2024 г. – 15 мая 2024 г."
     )
+
+
+# --- robustness: mutated real phrases ----------------------------------------------------------
+
+_CORPUS_PHRASES = [
+    line.split("\t")[0]
+    for line in (Path(__file__).resolve().parent / "data" / "deadline_corpus.tsv")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line and not line.startswith("#")
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    phrase=st.sampled_from(_CORPUS_PHRASES),
+    position=st.integers(min_value=0, max_value=80),
+    inserted=st.text(max_size=6),
+    cut=st.integers(min_value=0, max_value=3),
+    anchor=st.none() | st.dates(min_value=date(2022, 1, 1), max_value=date(2024, 12, 31)),
+)
+def test_a_mutated_corpus_phrase_reads_or_is_refused_in_russian(
+    phrase: str, position: int, inserted: str, cut: int, anchor: date | None
+) -> None:
+    mutated = phrase[:position] + inserted + phrase[position + cut :]
+    try:
+        schedule = parse_deadline(mutated, period_start=P_START, period_end=P_END, anchor=anchor)
+    except DeadlineError as error:
+        assert error.phrase == mutated and 1 <= len(str(error).splitlines()) <= 2
+    else:
+        dues = [o.due for o in schedule.occurrences]
+        assert dues == sorted(dues)
+        assert all(o.start is None or o.start <= o.due for o in schedule.occurrences)
+        assert explain_deadline(mutated, period_start=P_START, period_end=P_END, anchor=anchor)
