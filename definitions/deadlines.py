@@ -1,27 +1,31 @@
 """The deadline language: Russian deadline phrases from roadmap documents, compiled to dates.
 
 Roadmaps keep a step's deadline as the source document wrote it («до 15 мая 2022 г.»,
-«ежегодно (июнь, декабрь)», «в течение 10 рабочих дней»); :func:`parse_deadline` compiles it
-against the roadmap's period into a :class:`Schedule` of inclusive date ranges.
+«ежегодно (июнь, декабрь)», «в течение 10 рабочих дней после издания приказа»);
+:func:`parse_deadline` compiles it against the roadmap's period into a :class:`Schedule` of
+inclusive date ranges, :func:`explain_deadline` says in Russian how it was read, and
+:func:`move_days_off` applies ГК РФ ст. 193. The grammar (EBNF) and the reading rules, in Russian
+for methodists, are in docs/deadlines.md; this module follows its sections in order:
 
-How a phrase is read, in order:
+1. normalisation: lower case, «ё» → «е», every dash → «-», quotes and footnote asterisks dropped,
+   «..» → «.», digits split from glued words («2022г.»), ordinal endings dropped («1-я декада»);
+2. whole-phrase forms, by regular expressions: a label («Срок:»), remarks in brackets without
+   dates (dropped, and said), unscheduled («по отдельному графику», «по итогам мониторинга»),
+   continuous («постоянно, …»), «в течение года», and relative terms («в 3-месячный срок»,
+   «в течение 10 рабочих дней после …»): a relative term has no dates until its anchor (the day
+   its event happened) is known — kind ``relative`` with its :class:`RelativeTerm`;
+3. tokens and the clause grammar (recursive descent): dates, months, ranges, quarters, half-years,
+   decades, days of the month, school and calendar years, each with an optional prefix («до»,
+   «не позднее», «к концу», …), recurrences («ежегодно», «каждого года», «2 раза в год»,
+   «с 2023 года - ежегодно», «с последующим ежегодным обновлением») and year windows
+   («в период с 2022 по 2024 гг.»). Every token must be understood: an unknown word is a refusal
+   that names it, never a guess;
+4. assembly into occurrences by written rules: a phrase without a year gives every such date
+   inside the period (several years: it repeats, and the schedule's ``notes`` say so); a bare
+   «ежегодно» is due 31 December; a bare start («с 01.09.2023») is refused with a question;
+   a recurrence that starts later than the period gives nothing before its start.
 
-1. It is normalised once: lower case, «ё» → «е», every dash → «-», quotes and footnote asterisks
-   dropped, «..» → «.», digits split from glued words («2022г.»), ordinal endings dropped
-   («1-я декада»), runs of whitespace collapsed.
-2. Whole-phrase forms with free text after a marker are matched by regular expressions: unscheduled
-   («по отдельному графику», «в сроки, определяемые …»), continuous («постоянно, …»,
-   «в течение всего периода …»), «в течение года», and relative terms («в 3-месячный срок»,
-   «в течение 10 рабочих дней»).
-3. Anything else is tokenised and read by a small recursive-descent grammar of clauses: dates,
-   months, ranges, quarters, half-years, decades, school and calendar years, each with an optional
-   prefix («до», «не позднее», «с», «в течение», …), plus recurrence words («ежегодно»,
-   «ежеквартально», «ежемесячно», «с 2023 года - ежегодно», «с последующим ежегодным
-   обновлением») and year windows («в период с 2022 по 2024 гг.»). Every token must be
-   understood: an unknown word is an error, never a guess.
-
-A date outside the roadmap's period is not an error here (the linter warns about it); a phrase
-without a year takes the first such date inside the period.
+A date outside the roadmap's period is not an error here (the linter warns about it).
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ class LetterItem:
     result: str | None
     blocked_by: tuple[tuple[str, str, bool], ...] = ()  # (code, title, waits for every school)
     step_order: int = 0
-    moved_from: date | None = None  # the calendar due date when it fell on a day off (ГК РФ ст. 193)
+    moved_from: date | None = (
+        None  # the calendar due date when it fell on a day off (ГК РФ ст. 193)
+    )
 
 
 @dataclass(frozen=True)
