@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -329,3 +330,17 @@ def test_a_mutated_corpus_phrase_reads_or_is_refused_in_russian(
         assert dues == sorted(dues)
         assert all(o.start is None or o.start <= o.due for o in schedule.occurrences)
         assert explain_deadline(mutated, period_start=P_START, period_end=P_END, anchor=anchor)
+
+
+def test_roadmap_show_gives_the_moved_date_beside_the_written_one() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from nastavnik.cli import main; main()", "roadmap", "show"]
+        + ["beloyarsky-2022"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "220"},
+    )
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("│ 1.5 "))
+    assert "до 15 мая 2022 г. (вс) → 16 мая" in row
