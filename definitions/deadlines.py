@@ -988,19 +988,20 @@ class _Parser:
 
     def parse(self) -> _Parsed:
         """Read every clause; raise on the first token no clause accepts."""
-        worded = (
-            self._every,
-            self._each,
-            self._frequency,
-            self._since_every,
-            self._followed_by_every,
-            self._as_needed,
-            self._constantly,
-            self._through_year,
-            self._item,
-        )
-        # Only a word or a dash can open a clause other than a date: skip the tries otherwise.
+        # The clauses a token can open, tried in order; a word opens few of them.
         dated = (self._every, self._frequency, self._item)
+        plain = (self._frequency, self._item)
+        by_word = {
+            "постоянно": (self._constantly,),
+            "с": (self._since_every, self._followed_by_every, self._item),
+            "со": (self._since_every, self._item),
+            "начиная": (self._since_every, self._item),
+            "далее": (self._as_needed,),
+            "по": (self._as_needed, self._item),
+            "при": (self._as_needed, self._item),
+            "в": (self._through_year, self._frequency, self._item),
+            "не": (self._frequency, self._item),
+        }
         try:
             while self.pos < len(self.tokens):
                 token = self.tokens[self.pos]
@@ -1009,7 +1010,15 @@ class _Parser:
                 ):
                     self.pos += 1
                     continue
-                for clause in worded if token.kind in ("word", "-") else dated:
+                if token.kind == "word":
+                    clauses = by_word.get(token.text) or (
+                        (self._each,) if token.text.startswith("кажд") else plain
+                    )
+                elif token.kind == "-":
+                    clauses = (self._as_needed, self._item)
+                else:
+                    clauses = dated
+                for clause in clauses:
                     start = self.pos
                     if clause():
                         break
