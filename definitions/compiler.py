@@ -1,34 +1,121 @@
-"""Compile a roadmap's deadline phrases into schedules (dates), with file:line on failure."""
+"""Compile a roadmap's deadline phrases into schedules (dates), with file:line on failure.
+
+Two rules beyond the phrase itself apply here:
+- a relative term («в течение 10 рабочих дней после издания приказа») counts from the step's
+  ``anchor``: a prerequisite step's completion or the launch (no dates until then: kind
+  ``relative``), or a date; a relative term without an anchor is an error that proposes one;
+- a term that ends on a day off moves to the next working day (ГК РФ ст. 193) unless the
+  municipality keeps calendar dates (``NASTAVNIK_KEEP_CALENDAR_DATES``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from definitions.deadlines import Occurrence, Schedule, parse_deadline
+from definitions.deadlines import (
+    Occurrence,
+    Schedule,
+    move_days_off,
+    parse_deadline,
+    propose_anchor,
+)
 from definitions.loader import RoadmapFile
 from definitions.schema import Step
 from nastavnik.errors import DeadlineError, DefinitionError
 
+LAUNCH = "launch"
 
-def compile_step(step: Step, *, period_start: date, period_end: date) -> Schedule:
-    """The schedule of one step: explicit start/end columns win, else the phrase decides."""
+
+def anchor_date(step: Step) -> date | None:
+    """The step's anchor when it is a date (YYYY-MM-DD), else None."""
+    if step.anchor is None or step.anchor == LAUNCH:
+        return None
+    try:
+        return date.fromisoformat(step.anchor)
+    except ValueError:
+        return None
+
+
+def compile_step(
+    step: Step,
+    *,
+    period_start: date,
+    period_end: date,
+    keep_calendar_dates: bool | None = None,
+    steps: Sequence[Step] = (),
+) -> Schedule:
+    """The schedule of one step: explicit start/end columns win, else the phrase decides.
+
+    Args:
+        step: the step.
+        period_start: the first day of the roadmap's period.
+        period_end: the last day of the roadmap's period.
+        keep_calendar_dates: keep due dates on days off; None reads the setting.
+        steps: the roadmap's steps, to check the anchor and to propose one.
+    """
+    if keep_calendar_dates is None:
+        from nastavnik.settings import get_settings
+
+        keep_calendar_dates = get_settings().keep_calendar_dates
     if step.end is not None:
-        return Schedule(
+        schedule = Schedule(
             phrase=step.deadline,
             kind="once",
             occurrences=(Occurrence(start=step.start, due=step.end),),
         )
+        return schedule if keep_calendar_dates else move_days_off(schedule)
     schedule = parse_deadline(
-        step.deadline, period_start=period_start, period_end=period_end, step_start=step.start
+        step.deadline,
+        period_start=period_start,
+        period_end=period_end,
+        anchor=anchor_date(step),
+        step_start=step.start,
     )
+    if schedule.term is not None:
+        _check_anchor(step, schedule, steps)
+    elif step.anchor is not None:
+        raise DeadlineError(
+            step.deadline,
+            expected="поле anchor задано, а срок не отсчитывается от события",
+            example="«в течение 10 рабочих дней после издания приказа»",
+        )
     if step.start is not None and len(schedule.occurrences) == 1:
         only = schedule.occurrences[0]
         schedule = replace(schedule, occurrences=(Occurrence(start=step.start, due=only.due),))
-    return schedule
+    return schedule if keep_calendar_dates else move_days_off(schedule)
 
 
-def compile_roadmap(loaded: RoadmapFile) -> dict[str, Schedule]:
+def _check_anchor(step: Step, schedule: Schedule, steps: Sequence[Step]) -> None:
+    """A relative term needs an anchor that exists: a step before it, «launch» or a date."""
+    codes = {other.code for other in steps}
+    if step.anchor is None and step.start is None:
+        proposal = propose_anchor(step.deadline, [(other.code, other.title) for other in steps])
+        if proposal == step.code:
+            proposal = None
+        hint = (
+            f'anchor: "{proposal}"' if proposal else 'anchor: "1.2" (код шага), "launch" или дата'
+        )
+        raise DeadlineError(
+            step.deadline,
+            expected="срок отсчитывается от события — назовите его в поле anchor: код шага, "
+            "после которого он идёт, launch (запуск) или дату",
+            example=hint,
+        )
+    if step.anchor is None or step.anchor == LAUNCH or anchor_date(step) is not None:
+        return
+    if step.anchor not in codes or step.anchor == step.code:
+        raise DeadlineError(
+            step.deadline,
+            expected=f"в поле anchor — «{step.anchor}»: такого шага нет",
+            example='anchor: "1.2", anchor: launch, anchor: "2023-09-01"',
+        )
+
+
+def compile_roadmap(
+    loaded: RoadmapFile, *, keep_calendar_dates: bool | None = None
+) -> dict[str, Schedule]:
     """Every step's schedule by code; all unreadable phrases reported at once as file:line."""
     roadmap = loaded.roadmap
     schedules: dict[str, Schedule] = {}
@@ -36,12 +123,14 @@ def compile_roadmap(loaded: RoadmapFile) -> dict[str, Schedule]:
     for index, step in enumerate(roadmap.steps):
         try:
             schedules[step.code] = compile_step(
-                step, period_start=roadmap.period.start, period_end=roadmap.period.end
+                step,
+                period_start=roadmap.period.start,
+                period_end=roadmap.period.end,
+                keep_calendar_dates=keep_calendar_dates,
+                steps=roadmap.steps,
             )
         except DeadlineError as error:
-            problems.append(
-                f"{loaded.where('steps', index, 'deadline')}: step {step.code}: {error}"
-            )
+            problems.append(f"{loaded.where('steps', index, 'deadline')}: шаг {step.code}: {error}")
     if problems:
         raise DefinitionError("\n".join(problems))
     return schedules

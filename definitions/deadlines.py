@@ -1,55 +1,69 @@
 """The deadline language: Russian deadline phrases from roadmap documents, compiled to dates.
 
 Roadmaps keep a step's deadline as the source document wrote it («до 15 мая 2022 г.»,
-«ежегодно (июнь, декабрь)», «в течение 10 рабочих дней»); :func:`parse_deadline` compiles it
-against the roadmap's period into a :class:`Schedule` of inclusive date ranges.
+«ежегодно (июнь, декабрь)», «в течение 10 рабочих дней после издания приказа»);
+:func:`parse_deadline` compiles it against the roadmap's period into a :class:`Schedule` of
+inclusive date ranges, :func:`explain_deadline` says in Russian how it was read, and
+:func:`move_days_off` applies ГК РФ ст. 193. The grammar (EBNF) and the reading rules, in Russian
+for methodists, are in docs/deadlines.md; this module follows its sections in order:
 
-How a phrase is read, in order:
+1. normalisation: lower case, «ё» → «е», every dash → «-», quotes and footnote asterisks dropped,
+   «..» → «.», digits split from glued words («2022г.»), ordinal endings dropped («1-я декада»);
+2. whole-phrase forms, by regular expressions: a label («Срок:»), remarks in brackets without
+   dates (dropped, and said), unscheduled («по отдельному графику», «по итогам мониторинга»),
+   continuous («постоянно, …»), «в течение года», and relative terms («в 3-месячный срок»,
+   «в течение 10 рабочих дней после …»): a relative term has no dates until its anchor (the day
+   its event happened) is known — kind ``relative`` with its :class:`RelativeTerm`;
+3. tokens and the clause grammar (recursive descent): dates, months, ranges, quarters, half-years,
+   decades, days of the month, school and calendar years, each with an optional prefix («до»,
+   «не позднее», «к концу», …), recurrences («ежегодно», «каждого года», «2 раза в год»,
+   «с 2023 года - ежегодно», «с последующим ежегодным обновлением») and year windows
+   («в период с 2022 по 2024 гг.»). Every token must be understood: an unknown word is a refusal
+   that names it, never a guess;
+4. assembly into occurrences by written rules: a phrase without a year gives every such date
+   inside the period (several years: it repeats, and the schedule's ``notes`` say so); a bare
+   «ежегодно» is due 31 December; a bare start («с 01.09.2023») is refused with a question;
+   a recurrence that starts later than the period gives nothing before its start.
 
-1. It is normalised once: lower case, «ё» → «е», every dash → «-», quotes and footnote asterisks
-   dropped, «..» → «.», digits split from glued words («2022г.»), ordinal endings dropped
-   («1-я декада»), runs of whitespace collapsed.
-2. Whole-phrase forms with free text after a marker are matched by regular expressions: unscheduled
-   («по отдельному графику», «в сроки, определяемые …»), continuous («постоянно, …»,
-   «в течение всего периода …»), «в течение года», and relative terms («в 3-месячный срок»,
-   «в течение 10 рабочих дней»).
-3. Anything else is tokenised and read by a small recursive-descent grammar of clauses: dates,
-   months, ranges, quarters, half-years, decades, school and calendar years, each with an optional
-   prefix («до», «не позднее», «с», «в течение», …), plus recurrence words («ежегодно»,
-   «ежеквартально», «ежемесячно», «с 2023 года - ежегодно», «с последующим ежегодным
-   обновлением») and year windows («в период с 2022 по 2024 гг.»). Every token must be
-   understood: an unknown word is an error, never a guess.
-
-A date outside the roadmap's period is not an error here (the linter warns about it); a phrase
-without a year takes the first such date inside the period.
+A date outside the roadmap's period is not an error here (the linter warns about it).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
-from definitions.workdays import add_working_days
+from definitions.workdays import add_working_days, is_working_day, next_working_day
 from nastavnik.errors import DeadlineError
-
-__all__ = ["Kind", "Occurrence", "Schedule", "parse_deadline"]
-
-Kind = Literal["once", "recurring", "continuous", "unscheduled"]
-
-_EXPECTED = (
-    "a date like «15 мая 2022 г.» or «15.05.2022» (optionally after «до», «к», «не позднее», «на»), "
-    "a month («май 2022»), a range («март – апрель 2022 г.», «с 1 по 15 сентября»), "
-    "a quarter («I квартал 2023»), a half-year («2 полугодие 2023»), "
-    "a decade («1 декада ноября 2022»), a school year («2022-2023 учебный год»), "
-    "a year («в течение 2022 года»), a recurrence («ежегодно (июнь, декабрь)», "
-    "«с января 2023 ежеквартально»), «постоянно», «в течение всего периода», "
-    "a relative term («в течение 10 рабочих дней», «в 3-месячный срок») "
-    "or an unscheduled one («по отдельному графику», «по мере необходимости»)"
+from nastavnik.russian import (
+    MONTHS_GENITIVE,
+    MONTHS_NOMINATIVE,
+    format_date_ru,
+    format_due_ru,
+    plural_ru,
 )
+
+__all__ = [
+    "Kind",
+    "Occurrence",
+    "RelativeTerm",
+    "Schedule",
+    "explain_deadline",
+    "move_days_off",
+    "parse_deadline",
+    "propose_anchor",
+]
+
+# relative: a term counted from an event that has not happened yet (no dates until it does).
+Kind = Literal["once", "recurring", "continuous", "unscheduled", "relative"]
+
+# The form a refusal offers when nothing more specific fits.
+_EXAMPLE = "«до 15 мая 2022 г.», «IV квартал 2023 г.», «ежемесячно до 20 числа»"
 
 _ONE_DAY = timedelta(days=1)
 _MIN_YEAR = 1900
@@ -64,12 +78,61 @@ class Occurrence:
 
     start: date | None
     due: date
+    # The calendar end of the term when it fell on a day off and ``due`` is the next working day.
+    moved_from: date | None = None
 
     def to_json(self) -> dict[str, str | None]:
-        """The occurrence as ISO dates."""
-        return {
+        """The occurrence as ISO dates (``moved_from`` only when the due date was moved)."""
+        data = {
             "start": self.start.isoformat() if self.start else None,
             "due": self.due.isoformat(),
+        }
+        if self.moved_from is not None:
+            data["moved_from"] = self.moved_from.isoformat()
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RelativeTerm:
+    """A term counted from an event: «в течение 10 рабочих дней после издания приказа».
+
+    ``after`` is what the phrase says the event is («издания приказа»), empty when it says nothing.
+    """
+
+    count: int
+    unit: Literal["day", "week", "month"]
+    working: bool = False
+    after: str = ""
+
+    def due_from(self, anchor: date) -> date:
+        """The last day of the term when the event happened on ``anchor`` (that day not counted)."""
+        if self.unit == "day":
+            if self.working:
+                return add_working_days(anchor, self.count)
+            return anchor + timedelta(days=self.count)
+        if self.unit == "week":
+            return anchor + timedelta(weeks=self.count)
+        return _add_months(anchor, self.count)
+
+    def describe(self) -> str:
+        """«10 рабочих дней», «3 месяца», «2 недели» — the term in Russian."""
+        count = self.count
+        if self.unit == "day":
+            kind = "рабочих " if self.working else "календарных " if count > 1 else ""
+            if self.working and count % 10 == 1 and count % 100 != 11:
+                kind = "рабочий "
+            return f"{count} {kind}{plural_ru(count, 'день', 'дня', 'дней')}"
+        if self.unit == "week":
+            return f"{count} {plural_ru(count, 'неделя', 'недели', 'недель')}"
+        return f"{count} {plural_ru(count, 'месяц', 'месяца', 'месяцев')}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The term as JSON-ready data."""
+        return {
+            "count": self.count,
+            "unit": self.unit,
+            "working": self.working,
+            "after": self.after,
         }
 
 
@@ -80,14 +143,25 @@ class Schedule:
     phrase: str
     kind: Kind
     occurrences: tuple[Occurrence, ...]
+    # A relative term («в течение 10 рабочих дней после …»): its dates come from its anchor.
+    term: RelativeTerm | None = None
+    # The written rules the reading applied, in Russian («год не указан: повторяется каждый год»).
+    notes: tuple[str, ...] = ()
+    # How a recurrence was read, in Russian: «ежемесячно, до 20-го числа».
+    reading: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """The schedule as JSON-ready data: phrase, kind and ISO-dated occurrences."""
-        return {
+        """The schedule as JSON-ready data: phrase, kind, ISO-dated occurrences (and term, notes)."""
+        data: dict[str, Any] = {
             "phrase": self.phrase,
             "kind": self.kind,
             "occurrences": [occurrence.to_json() for occurrence in self.occurrences],
         }
+        if self.term is not None:
+            data["term"] = self.term.to_json()
+        if self.notes:
+            data["notes"] = list(self.notes)
+        return data
 
 
 def parse_deadline(
@@ -95,7 +169,9 @@ def parse_deadline(
     *,
     period_start: date,
     period_end: date,
+    anchor: date | None = None,
     step_start: date | None = None,
+    _explain: bool = False,
 ) -> Schedule:
     """Compile a Russian deadline phrase into a schedule of dates.
 
@@ -103,47 +179,224 @@ def parse_deadline(
         phrase: the deadline as the roadmap document wrote it.
         period_start: the first day of the roadmap's period.
         period_end: the last day of the roadmap's period.
-        step_start: the anchor of relative terms («в течение 10 рабочих дней»); defaults to
-            ``period_start``.
+        anchor: the day the event of a relative term happened («в течение 10 рабочих дней после
+            издания приказа»: the day of the order). Without it a relative term has kind
+            ``relative`` and no dates; its ``term`` says how to count them once the event happens.
+        step_start: an explicit start of the step (a start column in the source); anchors a
+            relative term when ``anchor`` is not given, and starts «в течение года».
 
     Raises:
-        DeadlineError: the phrase cannot be read; the message quotes it and says what was expected.
+        DeadlineError: the phrase cannot be read; the message (in Russian) says what was
+            understood, the word where reading stopped and a form that reads.
     """
     if period_start > period_end:
         raise DeadlineError(
             phrase,
-            expected=f"a roadmap period whose start {period_start} is not after its end {period_end}",
+            expected=f"период дорожной карты начинается ({period_start}) позже, чем кончается ({period_end})",
         )
-    context = _Context(period_start, period_end, step_start or period_start)
+    context = _Context(
+        period_start, period_end, anchor or step_start, step_start, [], explain=_explain
+    )
     try:
-        kind, occurrences = _compile(_normalise(phrase), context)
+        kind, occurrences, term = _compile(_normalise(phrase), context)
     except _Unreadable as error:
-        raise DeadlineError(phrase, expected=error.expected) from None
+        raise DeadlineError(
+            phrase,
+            expected=error.reason,
+            understood=error.understood,
+            stopped_at=error.at,
+            example=error.example,
+        ) from None
     return Schedule(
         phrase=phrase,
         kind=kind,
         occurrences=tuple(sorted(set(occurrences), key=_occurrence_order)),
+        term=term,
+        notes=tuple(dict.fromkeys(context.notes)) if context.notes else (),
+        reading=", ".join(context.reading) if context.reading else "",
     )
+
+
+def move_days_off(schedule: Schedule) -> Schedule:
+    """The schedule with each due date that falls on a day off moved to the next working day.
+
+    ГК РФ ст. 193: when the last day of a term is a non-working day, the term ends on the next
+    working day. Continuous and unscheduled schedules have no term end to move; the occurrence
+    keeps the calendar date in ``moved_from``.
+    """
+    if schedule.kind not in ("once", "recurring"):
+        return schedule
+    moved = []
+    changed = False
+    for occurrence in schedule.occurrences:
+        if occurrence.moved_from is None and not is_working_day(occurrence.due):
+            changed = True
+            moved.append(
+                replace(occurrence, due=next_working_day(occurrence.due), moved_from=occurrence.due)
+            )
+        else:
+            moved.append(occurrence)
+    return replace(schedule, occurrences=tuple(moved)) if changed else schedule
+
+
+def explain_deadline(
+    phrase: str,
+    *,
+    period_start: date,
+    period_end: date,
+    anchor: date | None = None,
+    keep_calendar_dates: bool = False,
+) -> str:
+    """How a phrase is read, in Russian, for a person: the reading, its dates and the rules applied.
+
+    «понято как: ежемесячно, до 20-го числа; 24 раза: первое — до 20 января 2023 г. … последнее —
+    до 20 декабря 2024 г.». A refusal returns the refusal's own text (what was understood, where
+    reading stopped, a form that reads). The portal and ``nastavnik deadline --explain`` share it.
+
+    Args:
+        phrase: the deadline as the roadmap document wrote it.
+        period_start: the first day of the roadmap's period.
+        period_end: the last day of the roadmap's period.
+        anchor: the day the event of a relative term happened, when known.
+        keep_calendar_dates: keep a term that ends on a day off there (the default moves it).
+    """
+    try:
+        schedule = parse_deadline(
+            phrase, period_start=period_start, period_end=period_end, anchor=anchor, _explain=True
+        )
+    except DeadlineError as error:
+        return str(error)
+    if not keep_calendar_dates:
+        schedule = move_days_off(schedule)
+    lines = ["понято как: " + _summary(schedule)]
+    lines.extend(f"правило: {note}" for note in schedule.notes)
+    if any(occurrence.moved_from for occurrence in schedule.occurrences):
+        lines.append(
+            "правило: срок, который кончается в выходной или праздник, переносится на следующий "
+            "рабочий день (ГК РФ, ст. 193)"
+        )
+    return "\n".join(lines)
+
+
+def _format_occurrence(occurrence: Occurrence) -> str:
+    due = format_due_ru(occurrence.due, occurrence.moved_from)
+    if occurrence.start is None:
+        return f"до {due}"
+    if occurrence.start == occurrence.due:
+        return due
+    return f"{format_date_ru(occurrence.start)} – {due}"
+
+
+def _summary(schedule: Schedule) -> str:
+    """The reading of a compiled schedule in one Russian line."""
+    occurrences = schedule.occurrences
+    if schedule.kind == "unscheduled":
+        return "без дат — сроки назначит координатор (по отдельному графику)"
+    if schedule.kind == "relative" and schedule.term is not None:
+        after = f"после «{schedule.term.after}»" if schedule.term.after else "после события"
+        return (
+            f"{schedule.term.describe()} {after}; даты появятся, когда событие произойдёт "
+            "(его называет описание шага: предшествующий шаг, запуск или дата)"
+        )
+    if schedule.term is not None:
+        return (
+            f"{schedule.term.describe()} с {format_date_ru(occurrences[0].start or occurrences[0].due)}:"
+            f" {_format_occurrence(occurrences[0])}"
+        )
+    if schedule.kind == "continuous" and len(occurrences) == 1:
+        return f"постоянно, {_format_occurrence(occurrences[0])}"
+    if len(occurrences) == 1:
+        return f"один раз, {_format_occurrence(occurrences[0])}"
+    head = f"{schedule.reading}; " if schedule.reading else ""
+    count = len(occurrences)
+    times = f"{count} {plural_ru(count, 'раз', 'раза', 'раз')}"
+    if count <= 4:
+        listed = "; ".join(_format_occurrence(occurrence) for occurrence in occurrences)
+        return f"{head}{times}: {listed}"
+    return (
+        f"{head}{times}: первое — {_format_occurrence(occurrences[0])} … "
+        f"последнее — {_format_occurrence(occurrences[-1])}"
+    )
+
+
+_LAUNCH_WORDS_RE = re.compile(
+    r"запуск|старт|начал\w* (?:реализации|внедрения|работы)|утвержд\w* дорожн"
+)
+_STEM = 5
+
+
+def propose_anchor(phrase: str, steps: Iterable[tuple[str, str]]) -> str | None:
+    """The event a relative term counts from, proposed from its words: a step code or ``launch``.
+
+    «в течение 10 рабочих дней после издания приказа» → the step whose title shares the most word
+    stems with «издания приказа» (the first such in the list); «… с момента запуска» → ``launch``.
+    None when the phrase is not a relative term or nothing matches: a person must say.
+
+    Args:
+        phrase: the deadline phrase.
+        steps: (code, title) of the roadmap's steps, in order.
+    """
+    try:
+        schedule = parse_deadline(
+            phrase, period_start=date(2000, 1, 1), period_end=date(2000, 12, 31)
+        )
+    except DeadlineError:
+        return None
+    if schedule.kind != "relative" or schedule.term is None or not schedule.term.after:
+        return None
+    after = _normalise(schedule.term.after)
+    if _LAUNCH_WORDS_RE.search(after):
+        return "launch"
+    wanted = {word[:_STEM] for word in re.findall(r"[а-я]{4,}", after)}
+    best, best_score = None, 0
+    for code, title in steps:
+        stems = {word[:_STEM] for word in re.findall(r"[а-я]{4,}", _normalise(title))}
+        score = len(wanted & stems)
+        if score > best_score:
+            best, best_score = code, score
+    return best
 
 
 # --- internals -------------------------------------------------------------------------------
 
 
 class _Unreadable(Exception):
-    """Raised inside the parser; `parse_deadline` turns it into a `DeadlineError`."""
+    """Raised inside the parser; `parse_deadline` turns it into a `DeadlineError`.
 
-    def __init__(self, expected: str = _EXPECTED) -> None:
-        super().__init__(expected)
-        self.expected = expected
+    ``reason`` says in Russian what is wrong; ``example`` is a form that reads; ``at`` and
+    ``understood`` are filled by the parser: the word it stopped at and the words read before it.
+    """
+
+    def __init__(
+        self,
+        reason: str = "такая форма срока неизвестна",
+        *,
+        example: str = _EXAMPLE,
+        at: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.example = example
+        self.at = at
+        self.understood: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """The dates a phrase is compiled against."""
+    """The dates a phrase is compiled against, and the notes of the rules its reading applied."""
 
     period_start: date
     period_end: date
-    anchor: date
+    anchor: date | None
+    step_start: date | None
+    notes: list[str]
+    reading: list[str] = field(default_factory=list)  # how the recurrence was read, in Russian
+    explain: bool = False  # fill ``reading`` (for explain_deadline; the tick does not need it)
+
+    @property
+    def period_ru(self) -> str:
+        """«1 января 2022 г. – 31 декабря 2024 г.»"""
+        return f"{format_date_ru(self.period_start)} – {format_date_ru(self.period_end)}"
 
 
 def _occurrence_order(occurrence: Occurrence) -> tuple[date, date]:
@@ -151,39 +404,48 @@ def _occurrence_order(occurrence: Occurrence) -> tuple[date, date]:
     return (occurrence.due, occurrence.start or occurrence.due)
 
 
-def _compile(text: str, context: _Context) -> tuple[Kind, list[Occurrence]]:
+_Compiled = tuple[Kind, list[Occurrence], RelativeTerm | None]
+
+
+def _compile(text: str, context: _Context) -> _Compiled:
     """Try the whole-phrase forms, then the clause grammar."""
     if not text:
-        raise _Unreadable()
+        raise _Unreadable("срок пуст")
+    if text.startswith(("срок", "дата")):
+        text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
+    while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»
     if "(" in text:
-        # a remark about the plan in brackets carries no date: «ежегодно (в соответствии с планом-графиком)»
-        text = _REMARK_RE.sub(_drop_plan_remark, text).strip()
+        # a remark in brackets that carries no date: «ежегодно (в соответствии с планом-графиком)»,
+        # «до 1 марта 2024 г. (по согласованию)»
+        text = _REMARK_RE.sub(lambda match: _drop_remark(match, context), text).strip()
     match = _UNSCHEDULED_RE.match(text)
     if match and " или " in text[match.end() :]:
         # «в соответствии со сроками реализации программ … или май 2021 г.»: the dated alternative
         # is the one a deadline can hold (and the linter can check)
         alternative = text.rsplit(" или ", 1)[1]
         if _DATE_HINT_RE.search(alternative):
+            context.notes.append(f"из двух вариантов взят тот, что с датой: «{alternative}»")
             return _compile(alternative, context)
     # «по мере необходимости, но не позднее 15.05.2022» has a due date: the grammar must read it.
     if match and not _DATE_HINT_RE.search(text, match.end()):
-        return "unscheduled", []
+        return "unscheduled", [], None
     match = _CONTINUOUS_RE.fullmatch(text)
     if match and not _DATE_HINT_RE.search(match["tail"]):
-        return "continuous", [Occurrence(context.period_start, context.period_end)]
+        return "continuous", [Occurrence(context.period_start, context.period_end)], None
     if _WITHIN_YEAR_RE.fullmatch(text):
-        return "continuous", [_within_year(context)]
+        return _within_year(context)
     match = _RELATIVE_RE.fullmatch(text) or _RELATIVE_TERM_RE.fullmatch(text)
     if match:
-        return "once", [_relative(match, context)]
+        return _relative(match, context)
     kind, occurrences = _assemble(_Parser(_tokenise(text)).parse(), context)
     if not occurrences:
         # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
         raise _Unreadable(
-            f"a recurrence with at least one date inside the period "
-            f"{context.period_start}..{context.period_end}"
+            f"ни одна дата не попадает в период дорожной карты ({context.period_ru})",
+            example="«с 2023 года ежегодно»",
         )
-    return kind, occurrences
+    return kind, occurrences, None
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -217,14 +479,21 @@ def _normalise(phrase: str) -> str:
 
 # --- whole-phrase forms ----------------------------------------------------------------------
 
+# A label before the date: «Срок: до 1 марта 2024 г.», «Срок исполнения - май 2023».
+_LABEL_RE = re.compile(
+    r"^(?:срок[аи]?|дата)(?: (?:исполнения|выполнения|реализации|проведения|представления))?"
+    r" ?[:-] ?"
+)
 # The coordinator sets the dates later; whatever follows the marker (without dates) says who.
 _UNSCHEDULED_RE = re.compile(
-    r"(?:по отдельн\w* (?:график|план)\w*"
+    r"(?:по (?:отдельн\w* )?(?:график|план)\w*"
+    r"|согласно (?:график|план)\w*"
     r"|в соответствии со? (?:срок|сорок|график|план)\w*"
     r"|в (?:установленные )?сроки\b"
     r"|по мере \w+"
     r"|(?:по|при) необходимости"
-    r"|по (?:запросу|согласованию)\b)"
+    r"|по итогам (?!(?:[0-9]|i|v|перв|втор|трет|четверт|год|квартал|полугоди|месяц|учебн))\w+"
+    r"|по (?:запросу|запросам|заявкам?|согласованию|приглашению)\b)"
 )
 # What may follow a continuous marker: a remark after a comma («постоянно, по мере поступления
 # информации») or what the period belongs to («в течение всего периода реализации ЦМН»).
@@ -236,12 +505,24 @@ _CONTINUOUS_RE = re.compile(
 _DATE_HINT_RE = re.compile(
     r"[0-9]|январ|феврал|март|апрел|\bма[йяею]\b|июн|июл|август|сентябр|октябр|ноябр|декабр"
 )
+# Words that change the dates: a bracket holding one of them is part of the phrase, not a remark.
+_SCHEDULE_WORD_RE = re.compile(
+    r"ежегодн|ежекварт|ежемесячн|каждого|каждый|кажд|раз[а]? в|далее|последующ|квартал|полугоди"
+    r"|декад|учебн|\bгод|постоянно|срок|не позднее|до\b|после|течение"
+)
 _REMARK_RE = re.compile(r" ?\(([^()]*)\)")
 
 
-def _drop_plan_remark(match: re.Match[str]) -> str:
-    inner = match[1]
-    return "" if _UNSCHEDULED_RE.search(inner) and not _DATE_HINT_RE.search(inner) else match[0]
+def _drop_remark(match: re.Match[str], context: _Context) -> str:
+    """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
+    inner = match[1].strip()
+    if _DATE_HINT_RE.search(inner) or (
+        _SCHEDULE_WORD_RE.search(inner) and not _UNSCHEDULED_RE.search(inner)
+    ):
+        return match[0]
+    if inner:
+        context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+    return ""
 
 
 _WITHIN_YEAR_RE = re.compile(r"в течение (?:всего |текущего |календарного )?года")
@@ -258,10 +539,10 @@ _COMPOUND_PREFIXES = {
     "семи": 7, "восьми": 8, "девяти": 9, "десяти": 10,
 }  # fmt: skip
 _WORD_COUNT = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-# What a relative term may say about its anchor; the anchor itself is the step's start.
-_ANCHOR_TAIL = r"(?: (?:с|со|после|от) [^0-9]*)?"
+# What a relative term says about its event: «после издания приказа», «со дня утверждения».
+_ANCHOR_TAIL = r"(?: (?P<link>с момента|со дня|с даты|после|от|со|с) (?P<after>.*))?"
 _RELATIVE_RE = re.compile(
-    r"(?:в течение|на протяжении|в срок|не позднее|не позже) "
+    r"(?:в течение|на протяжении|в срок|не позднее|не позже|через) "
     rf"(?:(?P<n>[0-9]{{1,6}}|{_WORD_COUNT}) )?"
     r"(?:(?P<calendar>рабоч|календарн)\w* )?"
     r"(?P<unit>дн(?:я|ей)|день|недел[иьюе]|месяц(?:а|ев)?)"
@@ -275,16 +556,30 @@ _RELATIVE_TERM_RE = re.compile(
 )
 
 
-def _within_year(context: _Context) -> Occurrence:
-    """«в течение года»: from the anchor to the end of its calendar year, within the period."""
-    year_end = date(context.anchor.year, 12, 31)
-    if context.anchor <= context.period_end < year_end:
-        year_end = context.period_end
-    return Occurrence(context.anchor, year_end)
+def _within_year(context: _Context) -> _Compiled:
+    """«в течение года»: from the step's start to the end of its year, or each year of the period."""
+    if context.step_start is not None:
+        year_end = date(context.step_start.year, 12, 31)
+        if context.step_start <= context.period_end < year_end:
+            year_end = context.period_end
+        return "continuous", [Occurrence(context.step_start, year_end)], None
+    years = range(context.period_start.year, context.period_end.year + 1)
+    occurrences = [
+        Occurrence(
+            max(date(year, 1, 1), context.period_start), min(date(year, 12, 31), context.period_end)
+        )
+        for year in years
+    ]
+    if len(occurrences) == 1:
+        return "continuous", occurrences, None
+    context.notes.append(
+        "«в течение года» в периоде из нескольких лет — в течение каждого календарного года периода"
+    )
+    return "recurring", occurrences, None
 
 
-def _relative(match: re.Match[str], context: _Context) -> Occurrence:
-    """A term counted from the anchor: the anchor day itself is not counted."""
+def _relative(match: re.Match[str], context: _Context) -> _Compiled:
+    """A term counted from an event; dates only when the event's day (the anchor) is known."""
     groups = match.groupdict()
     raw = groups.get("n")
     if raw:
@@ -294,22 +589,51 @@ def _relative(match: re.Match[str], context: _Context) -> Occurrence:
     else:
         count = 1
     if not 1 <= count <= _MAX_COUNT:
-        raise _Unreadable(f"a term of 1 to {_MAX_COUNT} days, weeks or months")
-    unit = groups["unit"]
+        raise _Unreadable(
+            f"срок должен быть от 1 до {_MAX_COUNT} дней, недель или месяцев",
+            example="«в течение 10 рабочих дней после издания приказа»",
+        )
+    raw_unit = groups["unit"]
+    unit: Literal["day", "week", "month"] = (
+        "day"
+        if raw_unit.startswith(("дн", "ден"))
+        else "week"
+        if raw_unit.startswith("недел")
+        else "month"
+    )
     working = groups.get("calendar") == "рабоч"
+    if working and unit != "day":
+        raise _Unreadable(
+            "рабочими бывают только дни; недели и месяцы считаются календарными",
+            example="«в течение 10 рабочих дней»",
+        )
+    after = (groups.get("after") or "").strip()
     anchor = context.anchor
+    if after and _DATE_HINT_RE.search(after):
+        # «в течение 10 дней после 01.09.2023»: the event is a named date.
+        named = _named_date(after)
+        anchor = named
+        after = format_date_ru(named)
+    term = RelativeTerm(count, unit, working, after)
+    if anchor is None:
+        return "relative", [], term
     try:
-        if unit.startswith(("дн", "ден")):
-            due = add_working_days(anchor, count) if working else anchor + timedelta(days=count)
-        elif working:
-            raise _Unreadable("working days («10 рабочих дней»); weeks and months are calendar")
-        elif unit.startswith("недел"):
-            due = anchor + timedelta(weeks=count)
-        else:
-            due = _add_months(anchor, count)
+        due = term.due_from(anchor)
     except OverflowError:
-        raise _Unreadable("a term that ends before the year 9999") from None
-    return Occurrence(anchor, due)
+        raise _Unreadable("срок кончается после 9999 года") from None
+    return "once", [Occurrence(anchor, due)], term
+
+
+def _named_date(text: str) -> date:
+    """The one dated day a relative term counts from: «01.09.2023», «1 сентября 2023 г.»."""
+    parsed = _Parser(_tokenise(text)).parse()
+    items = parsed.items
+    if len(items) != 1 or not items[0].is_day or not items[0].has_year or parsed.every:
+        raise _Unreadable(
+            "срок отсчитывается от одной даты с годом",
+            example="«в течение 10 дней после 01.09.2023»",
+        )
+    return items[0].span()[0]
 
 
 def _add_months(day: date, months: int) -> date:
@@ -327,7 +651,7 @@ def _add_months(day: date, months: int) -> date:
 class _Token(NamedTuple):
     """A word, number, date or punctuation mark of a normalised phrase."""
 
-    kind: str  # date num year month ord unit every yearword school word , ; ( ) - /
+    kind: str  # date num year month ord unit every yearword school dayword word , ; ( ) - /
     text: str
     value: int = 0
     name: str = ""  # a unit's or recurrence's name: quarter, half, decade, year, month
@@ -355,7 +679,12 @@ _MONTH_ABBREVIATIONS = {
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _ORDINAL_STEMS = (("перв", 1), ("втор", 2), ("трет", 3), ("четверт", 4))
 _UNIT_STEMS = (("квартал", "quarter"), ("полугоди", "half"), ("декад", "decade"))
-_EVERY_STEMS = (("ежегодн", "year"), ("ежекварт", "quarter"), ("ежемесячн", "month"))
+_EVERY_STEMS = (
+    ("ежегодн", "year"),
+    ("ежекварт", "quarter"),
+    ("ежемесячн", "month"),
+    ("ежеполугод", "half"),
+)
 _YEAR_WORDS = frozenset({"г", "гг", "год", "года", "году", "годы", "годов", "годах", "годом"})
 
 
@@ -373,6 +702,8 @@ def _classify(word: str) -> _Token:
         return _Token("yearword", word)
     if word == "кв":
         return _Token("unit", word, name="quarter")
+    if word in ("числа", "число", "чисел"):
+        return _Token("dayword", word)
     if word == "уч" or word.startswith("учебн"):
         return _Token("school", word)
     for stem, number in _ORDINAL_STEMS:
@@ -392,7 +723,7 @@ def _tokenise(text: str) -> list[_Token]:
     tokens = [_token(piece) for piece in _PIECE_RE.findall(text)]
     for token in tokens:
         if token.kind == "bad":
-            raise _Unreadable(f"{_EXPECTED}; the character «{token.text}» has no meaning here")
+            raise _Unreadable(f"знак «{token.text}» в сроке ничего не значит", at=token.text)
     return tokens
 
 
@@ -420,7 +751,8 @@ def _token(piece: str) -> _Token:
 
 # --- the grammar -----------------------------------------------------------------------------
 
-_Unit = Literal["day", "month", "decade", "quarter", "half", "year", "school", "index"]
+# dom: a day of any month («до 20 числа»), read with a recurrence.
+_Unit = Literal["day", "month", "decade", "quarter", "half", "year", "school", "index", "dom"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +763,8 @@ class _Point:
     year: int | None = None
     month: int = 0
     number: int = 0  # the day of the month, or which decade, quarter or half-year
+    # «… месяца (года), следующего за отчетным»: the day falls in the unit after the reported one.
+    following: bool = False
 
     def bounds(self, year: int) -> tuple[date, date]:
         """The first and last day of this unit in ``year``."""
@@ -455,14 +789,23 @@ class _Point:
             return _date(year, 1, 1), _date(year, 12, 31)
         if self.unit == "school":
             return _date(year, 9, 1), _date(year + 1, 8, 31)
-        raise _Unreadable(f"{_EXPECTED}; the number {self.number} needs a month or a unit")
+        if self.unit == "dom":
+            raise _Unreadable(
+                f"«{self.number} числа» — какого месяца? Нужен месяц или повторение",
+                example=f"«ежемесячно до {self.number} числа», «до {self.number} мая 2023 г.»",
+            )
+        raise _Unreadable(
+            f"к числу {self.number} нужен месяц или единица (квартал, полугодие, декада)",
+            example=f"«{self.number} мая 2023 г.», «{self.number} квартал 2023 г.»",
+        )
 
     def shifted(self, years: int) -> _Point:
         """The same unit ``years`` later."""
         return self if self.year is None else replace(self, year=self.year + years)
 
 
-_LIMITS = {"decade": 3, "quarter": 4, "half": 2}
+_LIMITS = {"decade": 3, "quarter": 4, "half": 2, "dom": 31}
+_UNIT_NAMES = {"decade": "декады", "quarter": "квартала", "half": "полугодия", "dom": "числа"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,8 +842,15 @@ class _Item:
 
     @property
     def shape(self) -> tuple[str, str | None, bool, str]:
-        """Items listed together must share it: «июнь 2023, декабрь 2023», not «2024 декабрь»."""
-        return (self.first.unit, self.last.unit if self.last else None, self.has_year, self.prefix)
+        """Items listed together must share it: «июнь 2023, декабрь 2023», not «2024 декабрь».
+
+        A month and a range of months are one shape («сентябрь, декабрь - январь, май»), so are
+        a day and a range of days.
+        """
+        unit = self.first.unit
+        last = self.last.unit if self.last else (unit if unit in ("month", "day") else None)
+        prefix = "plain" if unit in ("month", "day") and self.prefix == "during" else self.prefix
+        return (unit, last, self.has_year, prefix)
 
     def shifted(self, years: int) -> _Item:
         """The same expression ``years`` later (for yearly repeats)."""
@@ -516,12 +866,14 @@ class _Item:
         inherited = first.unit == "index"
         if inherited:
             if last.unit not in ("day", "decade", "quarter", "half"):
-                raise _Unreadable(f"{_EXPECTED}; the number {first.number} needs a unit")
+                raise _Unreadable(
+                    f"к числу {first.number} нужна единица", example="«1 - 15 мая 2023 г.»"
+                )
             first = replace(first, unit=last.unit, month=last.month, year=first.year or last.year)
         first_year, last_year = first.year, last.year
         if first_year is None and last_year is None:
             if year is None:
-                raise _Unreadable(f"{_EXPECTED}; the year is missing")
+                raise _Unreadable("не указан год", example="«май 2023 г.»")
             first_year = last_year = year
             crosses = first.bounds(year)[0] > last.bounds(year)[0]
             if self.last is not None and not inherited and crosses:
@@ -537,12 +889,19 @@ class _Item:
                 last_year += 1
         start, end = first.bounds(first_year)[0], last.bounds(last_year)[1]
         if start > end:
-            raise _Unreadable("a range whose start is not after its end")
+            raise _Unreadable(
+                "начало промежутка позже его конца", example="«с 1 по 15 сентября 2022 г.»"
+            )
         return start, end, first_year
 
     def occurrence(self, year: int | None = None) -> Occurrence:
         """The item's dates with its prefix applied: «до декабря» ends the day before December."""
         start, end, _ = self.span(year)
+        if self.prefix == "end" and self.first.unit == "school" and self.last is None:
+            # «к концу учебного года»: the lessons end in May (the school year itself on 31 August)
+            return Occurrence(None, date(end.year, 5, 31))
+        if self.prefix == "end":
+            return Occurrence(None, end)
         if self.prefix == "until":
             return Occurrence(None, end if self.is_day else start - _ONE_DAY)
         if self.prefix == "by" or self.is_day:
@@ -558,9 +917,19 @@ class _Parsed:
     every: str | None = None  # year quarter month
     every_from: int | None = None  # «с 2023 года - ежегодно»
     continuous: bool = False  # «постоянно …»
+    through_year: bool = False  # «сентябрь, в течение года»: from that month for twelve months
 
 
 _PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("не", "позднее", "конца"), "end"),
+    (("к", "концу"), "end"),
+    (("к", "окончанию"), "end"),
+    (("до", "конца"), "end"),
+    (("до", "окончания"), "end"),
+    (("на", "конец"), "end"),
+    (("в", "конце"), "end"),
+    (("конец",), "end"),
+    (("окончание",), "end"),
     (("в", "срок", "не", "позднее"), "by"),
     (("в", "срок", "до"), "until"),
     (("срок", "до"), "until"),
@@ -588,6 +957,21 @@ _PREFIX_INDEX: dict[str | None, tuple[tuple[tuple[str, ...], str], ...]] = {
     for first in {words[0] for words, _ in _PREFIXES}
 }
 _SEPARATORS = frozenset({",", ";", "(", ")"})
+# A count per span («2 раза в год») and the recurrence it means: one occurrence per sub-span.
+_FREQUENCIES = {
+    (1, "year"): "year",
+    (2, "year"): "half",
+    (4, "year"): "quarter",
+    (12, "year"): "month",
+    (1, "half"): "half",
+    (2, "half"): "quarter",
+    (6, "half"): "month",
+    (1, "quarter"): "quarter",
+    (3, "quarter"): "month",
+    (1, "month"): "month",
+}
+_FREQUENCY_WORDS = frozenset({"раз", "раза"})
+_SPAN_WORDS = {"year": "год", "half": "полугодие", "quarter": "квартал", "month": "месяц"}
 _SEPARATOR_WORDS = frozenset({"и", "а", "также"})
 
 
@@ -600,33 +984,53 @@ class _Parser:
         self.words = tuple(token.text if token.kind == "word" else None for token in tokens)
         self.pos = 0
         self.parsed = _Parsed()
+        self.prefix_now = "plain"  # the prefix of the item being read
 
     def parse(self) -> _Parsed:
         """Read every clause; raise on the first token no clause accepts."""
-        worded = (
-            self._every,
-            self._since_every,
-            self._followed_by_every,
-            self._as_needed,
-            self._constantly,
-            self._item,
-        )
-        # Only a word or a dash can open a clause other than a date: skip the tries otherwise.
-        dated = (self._every, self._item)
-        while self.pos < len(self.tokens):
-            token = self.tokens[self.pos]
-            if token.kind in _SEPARATORS or (
-                token.kind == "word" and token.text in _SEPARATOR_WORDS
-            ):
-                self.pos += 1
-                continue
-            for clause in worded if token.kind in ("word", "-") else dated:
-                start = self.pos
-                if clause():
-                    break
-                self.pos = start
-            else:
-                raise _Unreadable(f"{_EXPECTED}; could not read from «{token.text}»")
+        # The clauses a token can open, tried in order; a word opens few of them.
+        dated = (self._every, self._frequency, self._item)
+        plain = (self._frequency, self._item)
+        by_word = {
+            "постоянно": (self._constantly,),
+            "с": (self._since_every, self._followed_by_every, self._item),
+            "со": (self._since_every, self._item),
+            "начиная": (self._since_every, self._item),
+            "далее": (self._as_needed,),
+            "по": (self._as_needed, self._item),
+            "при": (self._as_needed, self._item),
+            "в": (self._through_year, self._frequency, self._item),
+            "не": (self._frequency, self._item),
+        }
+        try:
+            while self.pos < len(self.tokens):
+                token = self.tokens[self.pos]
+                if token.kind in _SEPARATORS or (
+                    token.kind == "word" and token.text in _SEPARATOR_WORDS
+                ):
+                    self.pos += 1
+                    continue
+                if token.kind == "word":
+                    clauses = by_word.get(token.text) or (
+                        (self._each,) if token.text.startswith("кажд") else plain
+                    )
+                elif token.kind == "-":
+                    clauses = (self._as_needed, self._item)
+                else:
+                    clauses = dated
+                for clause in clauses:
+                    start = self.pos
+                    if clause():
+                        break
+                    self.pos = start
+                else:
+                    raise _Unreadable()
+        except _Unreadable as error:
+            if error.at is None and self.pos < len(self.tokens):
+                error.at = self.tokens[self.pos].text
+            if error.understood is None:
+                error.understood = " ".join(token.text for token in self.tokens[: self.pos])
+            raise
         return self.parsed
 
     # token helpers
@@ -674,11 +1078,20 @@ class _Parser:
         self.parsed.every = unit
 
     def _every(self) -> bool:
-        """«ежегодно», «ежеквартально», «ежемесячно»."""
+        """«ежегодно», «ежеквартально», «ежемесячно», and «ежегодно с 2023 года»."""
         token = self._take("every")
         if token is None:
             return False
         self._set_every(token.name)
+        start = self.pos
+        if self._words("с") or self._words("начиная", "с"):
+            year = self._take("year")
+            after = self._peek()
+            if year is not None and (after is None or after.kind in ("yearword", ",", ";", ")")):
+                self._skip_year_words()
+                self.parsed.every_from = year.value
+                return True
+        self.pos = start
         return True
 
     def _since_every(self) -> bool:
@@ -694,6 +1107,77 @@ class _Parser:
             return False
         self._set_every(token.name)
         self.parsed.every_from = year
+        return True
+
+    def _each(self) -> bool:
+        """«каждого года», «каждый месяц», «каждого квартала»: a recurrence in two words."""
+        word = self.words[self.pos]
+        if word is None or not word.startswith("кажд"):
+            return False
+        self.pos += 1
+        token = self._peek()
+        if token is None:
+            return False
+        if token.kind == "yearword" or token.text.startswith("учебн"):
+            unit = "year"
+        elif token.kind == "unit" and token.name in ("quarter", "half"):
+            unit = token.name
+        elif token.text.startswith("месяц"):
+            unit = "month"
+        else:
+            return False
+        self.pos += 1
+        self._skip_year_words()
+        self._set_every(unit)
+        return True
+
+    def _frequency(self) -> bool:
+        """«1 раз в квартал», «2 раза в год», «не реже одного раза в месяц»: a recurrence by count."""
+        if not _FREQUENCY_WORDS.intersection(self.words[self.pos : self.pos + 4]):
+            return False  # cheap: most numbers open a date
+        self._words("не", "реже")
+        token = self._peek()
+        count = 1
+        if token is not None and token.kind in ("num", "ord"):
+            count = token.value
+            self.pos += 1
+        elif token is not None and token.text in _NUMBER_WORDS:
+            count = _NUMBER_WORDS[token.text]
+            self.pos += 1
+        if not (self._words("раз") or self._words("раза")):
+            return False
+        self._words("в")
+        per = self._peek()
+        if per is None:
+            return False
+        if per.kind == "yearword" or per.text.startswith("учебн"):
+            span = "year"
+        elif per.kind == "unit" and per.name in ("quarter", "half"):
+            span = per.name
+        elif per.text.startswith("месяц"):
+            span = "month"
+        else:
+            return False
+        self.pos += 1
+        self._skip_year_words()
+        unit = _FREQUENCIES.get((count, span))
+        if unit is None:
+            raise _Unreadable(
+                f"«{count} {plural_ru(count, 'раз', 'раза', 'раз')} в {_SPAN_WORDS[span]}» — "
+                "в какие месяцы? Назовите их",
+                example="«2 раза в год» (по полугодиям), «ежегодно (октябрь, март)»",
+            )
+        self._set_every(unit)
+        return True
+
+    def _through_year(self) -> bool:
+        """«сентябрь, в течение года»: the listed month opens twelve months of work."""
+        if not self.parsed.items or not self._words("в", "течение"):
+            return False
+        token = self._take("yearword")
+        if token is None:
+            return False
+        self.parsed.through_year = True
         return True
 
     def _followed_by_every(self) -> bool:
@@ -735,6 +1219,7 @@ class _Parser:
     def _item(self) -> bool:
         """A date expression with an optional prefix and an optional range end."""
         prefix = self._prefix()
+        self.prefix_now = prefix
         first = self._point()
         if first is None:
             return False
@@ -750,7 +1235,10 @@ class _Parser:
             if last is None:
                 self.pos = before_end
         if first.unit == "index" and last is None:
-            raise _Unreadable(f"{_EXPECTED}; the number {first.number} needs a month or a unit")
+            raise _Unreadable(
+                f"к числу {first.number} нужен месяц или единица (квартал, полугодие, декада)",
+                example=f"«{first.number} мая 2023 г.», «{first.number} квартал 2023 г.»",
+            )
         items = self.parsed.items
         previous = items[-1] if items else None
         if (
@@ -784,7 +1272,20 @@ class _Parser:
         if token.kind == "num" and after_kind == "month":
             assert following is not None
             self.pos += 2
-            return self._checked(_Point("day", self._year(), following.value, token.value))
+            year = self._year()
+            point = _Point("day", year, following.value, token.value)
+            if year is None and self._reported("yearword"):
+                point = replace(point, following=True)  # «до 1 апреля года, следующего за отчетным»
+            return self._checked(point)
+        if token.kind == "num" and after_kind == "dayword":
+            self.pos += 2
+            point = _Point("dom", number=token.value)
+            if self._reported("месяц"):
+                point = replace(point, following=True)
+            return self._checked(point)
+        if token.kind == "yearword" and self.prefix_now == "end":
+            self.pos += 1  # «к концу года»
+            return _Point("year")
         if token.kind in ("num", "ord") and after_kind == "unit":
             assert following is not None
             self.pos += 2
@@ -792,7 +1293,9 @@ class _Parser:
             if unit == "decade":
                 month = self._take("month")
                 if month is None:
-                    raise _Unreadable("a month after «декада» («1 декада ноября»)")
+                    raise _Unreadable(
+                        "после «декада» нужен месяц", example="«1 декада ноября 2022 г.»"
+                    )
                 return self._checked(_Point("decade", self._year(), month.value, token.value))
             return self._checked(
                 _Point("quarter" if unit == "quarter" else "half", self._year(), 0, token.value)
@@ -810,6 +1313,24 @@ class _Parser:
             self._skip_year_words()
             return _Point("school")
         return None
+
+    def _reported(self, unit: str) -> bool:
+        """Consume «месяца (года), следующего за отчетным [периодом]» if it comes next."""
+        start = self.pos
+        token = self._peek()
+        if token is not None and (token.kind == unit or token.text.startswith(unit)):
+            self.pos += 1
+            self._take(",")
+            if self._words("следующего", "за"):
+                word = self._peek()
+                if word is not None and word.text.startswith("отчетн"):
+                    self.pos += 1
+                    after = self._peek()
+                    if after is not None and after.text in ("периодом", "месяцем", "кварталом"):
+                        self.pos += 1
+                    return True
+        self.pos = start
+        return False
 
     def _year_point(self, token: _Token) -> _Point:
         """A calendar year, or a school year «2022-2023 учебный год» / «2022/23 уч. г.»."""
@@ -838,14 +1359,19 @@ class _Parser:
         """Reject numbers no calendar has: month 13, day 32, a fifth quarter."""
         limit = _LIMITS.get(point.unit)
         if limit is not None and not 1 <= point.number <= limit:
-            raise _Unreadable(f"a {point.unit} number from 1 to {limit}")
+            raise _Unreadable(
+                f"{_UNIT_NAMES[point.unit]} с номером {point.number} не бывает (их {limit})",
+                example="«IV квартал 2023 г.», «2 полугодие 2023 г.», «3 декада мая 2023 г.»",
+            )
         if point.unit in ("day", "month", "decade") and not 1 <= point.month <= 12:
-            raise _Unreadable("a month from 1 to 12")
+            raise _Unreadable("месяца с таким номером нет", example="«15.05.2022»")
         if point.unit == "day":
             # February 29 is checked against the year once the year is known.
             _date(2000 if point.year is None else point.year, point.month, point.number)
         if point.year is not None and not _MIN_YEAR <= point.year <= _MAX_YEAR:
-            raise _Unreadable(f"a year from {_MIN_YEAR} to {_MAX_YEAR}")
+            raise _Unreadable(
+                f"год должен быть от {_MIN_YEAR} до {_MAX_YEAR}", example="«май 2023 г.»"
+            )
         return point
 
 
@@ -856,35 +1382,101 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     """Turn what the clauses said into a kind and occurrences."""
     items = parsed.items
     if not items and parsed.every is None and not parsed.continuous:
-        raise _Unreadable()
+        raise _Unreadable("в сроке нет даты")
     years: range | None = None
     ranges = [item for item in items if item.is_year_range]
     if ranges and (parsed.every == "year" or any(not item.has_year for item in items)):
         # «Декабрь, июнь в период с 2022 по 2024 г.г.»: the years the recurrence runs in.
         if len(ranges) > 1:
-            raise _Unreadable("one period of years («в период с 2022 по 2024 гг.»)")
+            raise _Unreadable(
+                "указано несколько промежутков лет", example="«в период с 2022 по 2024 гг.»"
+            )
         window = ranges[0]
         start, end, _ = window.span()
         years = range(start.year, end.year + 1)
         items = [item for item in items if item is not window]
     if parsed.continuous:
         if parsed.every is not None:
-            raise _Unreadable("either «постоянно» or a recurrence, not both")
+            raise _Unreadable(
+                "«постоянно» и повторение вместе — что из двух?", example="«постоянно», «ежегодно»"
+            )
         return "continuous", [_continuous(items, context)]
-    if parsed.every in ("quarter", "month") and parsed.every_from is not None:
+    if parsed.through_year:
+        return _through_year(items, context)
+    if parsed.every in ("quarter", "month", "half") and parsed.every_from is not None:
         # «с 2023 года ежеквартально»: the recurrence's window opens with that year.
         items = [*items, _Item("from", _Point("year", parsed.every_from))]
     if len({item.shape for item in items}) > 1:
         # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
         raise _Unreadable(
-            "a list of dates of one form, each with its year or none with one "
-            "(«июнь, декабрь 2022 г.» → «июнь 2022 г., декабрь 2022 г.»)"
+            "в списке у одних дат есть год, у других нет (или они разного вида): какой год у каждой?",
+            example="«июнь 2022 г., декабрь 2022 г.»",
+        )
+    if any(item.first.unit == "dom" for item in items) and parsed.every not in ("month", "quarter"):
+        raise _Unreadable(
+            "число месяца без месяца читается только с «ежемесячно» или «ежеквартально»",
+            example="«ежемесячно до 20 числа», «до 20 мая 2023 г.»",
         )
     if parsed.every is None:
         return _dated(items, years, context)
+    if context.explain:
+        context.reading.append(_EVERY_WORDS[parsed.every])
+        if parsed.every_from is not None:
+            context.reading.append(f"с {parsed.every_from} г.")
+        context.reading.extend(_describe_item(item) for item in items)
     if parsed.every == "year":
         return "recurring", _yearly(items, years, parsed.every_from, context)
     return "recurring", _every_unit(parsed.every, items, years, context)
+
+
+_EVERY_WORDS = {
+    "year": "ежегодно",
+    "half": "раз в полугодие",
+    "quarter": "ежеквартально",
+    "month": "ежемесячно",
+}
+_PREFIX_WORDS = {
+    "until": "до ",
+    "by": "не позднее ",
+    "end": "к концу: ",
+    "from": "с ",
+    "during": "",
+    "at": "на ",
+    "plain": "",
+}
+_ROMAN_WORDS = ("", "I", "II", "III", "IV")
+
+
+def _describe_point(point: _Point) -> str:
+    """A calendar unit in Russian: «20-го числа», «1 апреля», «май», «IV квартал»."""
+    year = f" {point.year} г." if point.year is not None else ""
+    if point.unit == "dom":
+        following = " месяца, следующего за отчетным" if point.following else ""
+        return f"{point.number}-го числа{following}"
+    if point.unit == "day":
+        following = " года, следующего за отчетным" if point.following else ""
+        return f"{point.number} {MONTHS_GENITIVE[point.month - 1]}{year}{following}"
+    if point.unit == "month":
+        return f"{MONTHS_NOMINATIVE[point.month - 1]}{year}"
+    if point.unit == "decade":
+        return f"{point.number}-я декада {MONTHS_GENITIVE[point.month - 1]}{year}"
+    if point.unit == "quarter":
+        return f"{_ROMAN_WORDS[point.number]} квартал{year}"
+    if point.unit == "half":
+        return f"{_ROMAN_WORDS[point.number]} полугодие{year}"
+    if point.unit == "school":
+        return f"{point.year}/{point.year + 1} учебный год" if point.year else "учебный год"
+    if point.unit == "year":
+        return f"{point.year} год" if point.year else "год"
+    return str(point.number)
+
+
+def _describe_item(item: _Item) -> str:
+    """An item in Russian: «до 20-го числа», «с 1 по 15 сентября»."""
+    text = _describe_point(item.first)
+    if item.last is not None:
+        text = f"{text} – {_describe_point(item.last)}"
+    return _PREFIX_WORDS.get(item.prefix, "") + text
 
 
 def _continuous(items: list[_Item], context: _Context) -> Occurrence:
@@ -893,7 +1485,26 @@ def _continuous(items: list[_Item], context: _Context) -> Occurrence:
         return Occurrence(context.period_start, context.period_end)
     if len(items) == 1 and items[0].is_open:
         return _open_ended(items[0], context)
-    raise _Unreadable("«постоянно» alone or with a start date («постоянно с 01.09.2023»)")
+    raise _Unreadable(
+        "«постоянно» читается одно или с датой начала", example="«постоянно с 01.09.2023»"
+    )
+
+
+def _through_year(items: list[_Item], context: _Context) -> tuple[Kind, list[Occurrence]]:
+    """«сентябрь, в течение года»: twelve months from the start of the named month or day."""
+    if len(items) != 1 or items[0].last is not None or items[0].first.unit not in ("month", "day"):
+        raise _Unreadable(
+            "«в течение года» после даты читается с одним месяцем",
+            example="«сентябрь, в течение года»",
+        )
+    item = replace(items[0], prefix="plain")
+    firsts = [item.occurrence()] if item.has_year else _all_in_period(item, context)
+    occurrences = []
+    for first in firsts:
+        start = first.start or first.due
+        occurrences.append(Occurrence(start, _add_months(start, 12) - _ONE_DAY))
+    context.notes.append("«…, в течение года» — двенадцать месяцев с названного месяца")
+    return ("once" if len(occurrences) == 1 else "recurring"), occurrences
 
 
 def _dated(
@@ -901,9 +1512,17 @@ def _dated(
 ) -> tuple[Kind, list[Occurrence]]:
     """Dates without a recurrence word: one, or one per listed date or year."""
     if any(item.is_open for item in items):
-        if len(items) != 1:
-            raise _Unreadable("a single start date («с 01.09.2023»)")
-        return "continuous", [_open_ended(items[0], context)]
+        start = items[0].first
+        said = "«с …»" if start.unit == "index" else "дата начала"
+        raise _Unreadable(
+            f"указана только {said}, а срок окончания — нет: до какой даты?",
+            example="«постоянно с 01.09.2023», «с 01.09.2023 по 31.05.2024»",
+        )
+    if any(item.first.following for item in items):
+        raise _Unreadable(
+            "«года, следующего за отчетным» читается с «ежегодно»",
+            example="«ежегодно до 1 апреля года, следующего за отчетным»",
+        )
     occurrences: list[Occurrence] = []
     for item in items:
         if item.has_year:
@@ -911,15 +1530,24 @@ def _dated(
         elif years is not None:
             occurrences.extend(item.occurrence(year) for year in years)
         else:
-            occurrences.append(_first_in_period(item, context))
+            found = _all_in_period(item, context)
+            if len(found) > 1:
+                context.notes.append(
+                    "год не указан, а в период попадает несколько таких дат — срок повторяется "
+                    "каждый год периода"
+                )
+            occurrences.extend(found)
     return ("once" if len(occurrences) == 1 else "recurring"), occurrences
 
 
 def _open_ended(item: _Item, context: _Context) -> Occurrence:
-    """«с 01.09.2023»: from that date to the end of the period."""
+    """«постоянно с 01.09.2023»: from that date to the end of the period."""
     start = _start_of(item, context)
     if start > context.period_end:
-        raise _Unreadable(f"a start date before the period ends ({context.period_end})")
+        raise _Unreadable(
+            f"начало позже конца периода дорожной карты ({context.period_ru})",
+            example="«постоянно с 01.09.2023»",
+        )
     return Occurrence(start, context.period_end)
 
 
@@ -927,13 +1555,14 @@ def _start_of(item: _Item, context: _Context) -> date:
     """The first day of an item, a yearless one taken in the first year the period allows."""
     if item.has_year:
         return item.span()[0]
-    occurrence = _first_in_period(replace(item, prefix="plain"), context)
+    occurrence = _all_in_period(replace(item, prefix="plain"), context)[0]
     return occurrence.start or occurrence.due
 
 
-def _first_in_period(item: _Item, context: _Context) -> Occurrence:
-    """A date without a year: the first one that begins (or, with no start, is due) inside the period."""
+def _all_in_period(item: _Item, context: _Context) -> list[Occurrence]:
+    """A date without a year: each one that begins (or, with no start, is due) inside the period."""
     problem: _Unreadable | None = None
+    found: list[Occurrence] = []
     for year in range(context.period_start.year - 1, context.period_end.year + 1):
         try:
             occurrence = item.occurrence(year)
@@ -941,12 +1570,14 @@ def _first_in_period(item: _Item, context: _Context) -> Occurrence:
             problem = problem or error
             continue
         if context.period_start <= (occurrence.start or occurrence.due) <= context.period_end:
-            return occurrence
+            found.append(occurrence)
+    if found:
+        return found
     if problem is not None:
         raise problem
     raise _Unreadable(
-        f"a year: the date falls nowhere inside the period "
-        f"{context.period_start}..{context.period_end}"
+        f"год не указан, а такой даты нет в периоде дорожной карты ({context.period_ru})",
+        example="«май 2023 г.»",
     )
 
 
@@ -965,6 +1596,9 @@ def _yearly(
     period_years = range(context.period_start.year, context.period_end.year + 1)
     if not items:
         # Bare «ежегодно»: by the end of each calendar year, the last one cut at the period's end.
+        context.notes.append(
+            "«ежегодно» без даты — до 31 декабря каждого года (в последний год — до конца периода)"
+        )
         if years is not None:
             return [Occurrence(None, date(year, 12, 31)) for year in years]
         if every_from is not None:  # «с 2023 года ежегодно»
@@ -974,6 +1608,15 @@ def _yearly(
         ]
     occurrences: list[Occurrence] = []
     for item in items:
+        if item.first.following:
+            # «ежегодно до 1 апреля года, следующего за отчетным»: a report on each year of the
+            # period, due in the year after it.
+            reported = years or period_years
+            context.notes.append(
+                "отчетный год — каждый год периода, срок — в следующем за ним году"
+            )
+            occurrences.extend(item.occurrence(year + 1) for year in reported)
+            continue
         if item.has_year:
             # A dated first occurrence («с апреля 2023 ежегодно», «до 15.01.2022 с последующим
             # ежегодным обновлением») always stands; the repeats run to the end of the period.
@@ -990,7 +1633,14 @@ def _yearly(
             plain = replace(item, prefix="plain") if item.is_open else item
             candidates = years or range(context.period_start.year - 1, context.period_end.year + 1)
             for year in candidates:
+                if every_from is not None and year < every_from:
+                    continue  # «с 2023 г. ежегодно (июнь, декабрь)» starts in 2023
                 occurrence = plain.occurrence(year)
+                if (
+                    every_from is not None
+                    and (occurrence.start or occurrence.due).year < every_from
+                ):
+                    continue
                 if years is not None or _overlaps(occurrence, context):
                     occurrences.append(occurrence)
     return occurrences
@@ -998,15 +1648,21 @@ def _yearly(
 
 # The spans a quarterly or monthly recurrence can run over when given as one unit.
 _WINDOW_UNITS = {
+    "half": frozenset({"year", "school"}),
     "quarter": frozenset({"year", "half", "school"}),
     "month": frozenset({"year", "half", "quarter", "school"}),
 }
+_UNIT_MONTHS = {"half": 6, "quarter": 3, "month": 1}
 
 
 def _every_unit(
     unit: str, items: list[_Item], years: range | None, context: _Context
 ) -> list[Occurrence]:
     """«ежеквартально», «ежемесячно»: each quarter or month of a window, cut to the window."""
+    days = [item for item in items if item.first.unit == "dom"]
+    items = [item for item in items if item.first.unit != "dom"]
+    if len(days) > 1:
+        raise _Unreadable("указано несколько чисел месяца", example="«ежемесячно до 20 числа»")
     if not items:
         if years is not None:
             start, end = date(years[0], 1, 1), date(years[-1], 12, 31)
@@ -1020,17 +1676,25 @@ def _every_unit(
         and (items[0].last is not None or items[0].first.unit in _WINDOW_UNITS[unit])
     ):
         occurrence = (
-            items[0].occurrence() if items[0].has_year else _first_in_period(items[0], context)
+            items[0].occurrence() if items[0].has_year else _all_in_period(items[0], context)[0]
         )
         start, end = occurrence.start or occurrence.due, occurrence.due
     else:
         raise _Unreadable(
-            "a recurrence with a start («с января 2023 ежеквартально») or a span "
-            "(«ежемесячно в течение 2023 года»)"
+            "у повторения нужно начало или промежуток",
+            example="«с января 2023 ежеквартально», «ежемесячно в течение 2023 года»",
         )
     if start > end:
-        raise _Unreadable(f"a start date before the period ends ({end})")
-    months = 3 if unit == "quarter" else 1
+        raise _Unreadable(
+            f"начало позже конца ({format_date_ru(end)})", example="«с января 2023 ежеквартально»"
+        )
+    months = _UNIT_MONTHS[unit]
+    day = days[0].first if days else None
+    if day is not None and not day.following and unit != "month":
+        raise _Unreadable(
+            f"«{day.number} числа» — какого месяца {'квартала' if unit == 'quarter' else 'полугодия'}?",
+            example="«ежеквартально до 5 числа месяца, следующего за отчетным»",
+        )
     occurrences: list[Occurrence] = []
     month_index = (start.year * 12 + start.month - 1) // months * months
     while True:
@@ -1040,7 +1704,15 @@ def _every_unit(
             return occurrences
         last_year, last_month = divmod(month_index + months - 1, 12)
         unit_end = _month_end(last_year, last_month + 1)
-        occurrences.append(Occurrence(max(unit_start, start), min(unit_end, end)))
+        if day is None:
+            occurrences.append(Occurrence(max(unit_start, start), min(unit_end, end)))
+        else:
+            # the day in this month, or in the month after the reported unit
+            due_year, due_month = divmod(month_index + (months if day.following else 0), 12)
+            due_end = _month_end(due_year, due_month + 1)
+            due = due_end.replace(day=min(day.number, due_end.day))
+            if due >= start and (day.following or due <= end):
+                occurrences.append(Occurrence(None, due))
         month_index += months
 
 
@@ -1053,7 +1725,7 @@ def _date(year: int, month: int, day: int) -> date:
         return date(year, month, day)
     except (ValueError, OverflowError):  # a 12-digit "day" overflows C int
         raise _Unreadable(
-            f"a real calendar date ({day:02d}.{month:02d}.{year} does not exist)"
+            f"даты {day:02d}.{month:02d}.{year} в календаре нет", example="«28.02.2023»"
         ) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.deadlines import Schedule
@@ -21,6 +22,14 @@ class Warning_:
         return f"{self.where}: warning: {self.message}"
 
 
+def _written_due(schedule: Schedule) -> date | None:
+    """The first due date as the source wrote it (before a move off a day off)."""
+    if not schedule.occurrences:
+        return None
+    first = schedule.occurrences[0]
+    return first.moved_from or first.due
+
+
 def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Warning_]:
     """Warnings for a validated, compiled roadmap, in file order."""
     roadmap = loaded.roadmap
@@ -33,7 +42,9 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
     for index, step in enumerate(roadmap.steps):
         schedule = schedules[step.code]
         for occurrence in schedule.occurrences:
-            for label, day in (("starts", occurrence.start), ("is due", occurrence.due)):
+            # the source's own dates: a term moved off a day off may end after the period
+            written_due = occurrence.moved_from or occurrence.due
+            for label, day in (("starts", occurrence.start), ("is due", written_due)):
                 if day is not None and not (period.start <= day <= period.end):
                     warn(
                         ("steps", index, "deadline"),
@@ -41,12 +52,13 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
                         f"{_ru_date(period.start)} – {_ru_date(period.end)}",
                     )
                     break
-        first_due = schedule.occurrences[0].due if schedule.occurrences else None
+        first_due = _written_due(schedule)
         for dep_index, dep in enumerate(step.depends_on):
             dep_schedule = schedules.get(dep)
             if first_due is None or dep_schedule is None or not dep_schedule.occurrences:
                 continue
-            dep_due = dep_schedule.occurrences[0].due
+            dep_due = _written_due(dep_schedule)
+            assert dep_due is not None
             if first_due < dep_due:
                 warn(
                     ("steps", index, "depends_on", dep_index),

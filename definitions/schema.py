@@ -98,6 +98,14 @@ class Step(_Strict):
         default=None,
         description="Explicit start date when the source has a start column (seed 004).",
     )
+    anchor: str | None = Field(
+        default=None,
+        description=(
+            "What a relative deadline («в течение 10 рабочих дней после издания приказа») counts "
+            "from: the code of a prerequisite step (its completion), «launch» (the roadmap's "
+            "launch) or a date (YYYY-MM-DD). Until the event happens the due date is expected."
+        ),
+    )
     end: date | None = Field(
         default=None, description="Explicit end date when the source has an end column (seed 004)."
     )

@@ -83,9 +83,13 @@ def state_counts(*, session: Session, today: date) -> Counter[str]:
 
 
 def complete_from_registry(*, engine: Engine, now: datetime) -> None:
-    """Close the steps whose data is in the registry (``Step.completes_from``), before deciding."""
+    """Close the steps whose data is in the registry (``Step.completes_from``), before deciding;
+    then fix the due dates of relative terms whose anchor happened (engine/anchors.py)."""
+    from engine.anchors import fix_anchored_dues
+
     with session_scope(engine) as session:
         apply_registry_completions(session, now)
+        fix_anchored_dues(session, now=now)
 
 
 def plan(*, engine: Engine, now: datetime, full: bool = False) -> TickPlan:

@@ -14,9 +14,11 @@ of a municipal step) counts as done when all schools have resolved it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from definitions.deadlines import RelativeTerm
 from definitions.workdays import working_days_between
 
 RESOLVED = frozenset({"done", "done_late", "not_applicable"})
@@ -70,11 +72,14 @@ def evaluate_views(
     remind_before: dict[str, int],
     tz: str,
     all_instances: list[InstanceView] | None = None,
+    anchors: dict[str, tuple[str, RelativeTerm]] | None = None,
 ) -> None:
     """Fill state, blocked_by, projected_due and days_late of each view in place.
 
     ``all_instances`` (default: ``views``) are the instances prerequisites are looked up in, so a
-    school's page can be evaluated against the municipal steps too.
+    school's page can be evaluated against the municipal steps too. ``anchors`` (engine/anchors.py:
+    code → (anchor step or launch, term)) give a relative term waiting for its anchor an expected
+    due date in ``projected_due``.
     """
     pool = all_instances if all_instances is not None else views
     first: dict[tuple[str, str], InstanceView] = {}
@@ -123,6 +128,35 @@ def evaluate_views(
             view.days_late = working_days_between(view.due, today)
         if view.stored not in RESOLVED and view.due is not None and shift > 0:
             view.projected_due = max(view.due, view.due + timedelta(days=shift))
+        if view.due is None and anchors and view.code in anchors and view.stored not in RESOLVED:
+            view.projected_due = _expected(view, anchors[view.code], prerequisite, today, tz)
+
+
+def _expected(
+    view: InstanceView,
+    anchored: tuple[str, RelativeTerm],
+    prerequisite: Callable[[str, str], list[InstanceView]],
+    today: date,
+    tz: str,
+) -> date | None:
+    """The expected due date of a relative term whose anchor step has not fixed it yet."""
+    from engine.anchors import expected_due
+
+    anchor, term = anchored
+    if anchor == "launch":
+        return None  # fixed by the tick that follows the launch
+    instances = prerequisite(anchor, view.school or "")
+    if not instances:
+        return None
+    done_days = [
+        _local_day(p.done_at, tz)
+        for p in instances
+        if p.stored in ("done", "done_late") and p.done_at is not None
+    ]
+    if len(done_days) == len(instances):
+        return expected_due(term, anchor_done=max(done_days), anchor_due=None, today=today)
+    dues = [p.due for p in instances if p.due is not None]
+    return expected_due(term, anchor_done=None, anchor_due=max(dues) if dues else None, today=today)
 
 
 def _local_day(moment: object, tz: str) -> date:

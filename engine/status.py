@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from engine.anchors import anchored_terms
 from engine.policy import ladders_for
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
@@ -67,7 +68,7 @@ def run_status(
 ) -> RunStatus:
     """Evaluate a run's instances at ``now``; with ``school``, that school's and the municipal ones."""
     municipality = get_municipality(session)
-    loaded, _ = run_definition(run)
+    loaded, schedules = run_definition(run)
     roadmap = loaded.roadmap
     rows = list(session.exec(select(StepInstance).where(StepInstance.run_id == run.id)))
     pool = [instance_view(row) for row in rows]
@@ -84,6 +85,7 @@ def run_status(
         remind_before={code: ladder.remind_before for code, ladder in ladders.items()},
         tz=municipality.timezone,
         all_instances=pool,
+        anchors=anchored_terms(roadmap, schedules),
     )
     return RunStatus(run=run, today=today, views=views)
 

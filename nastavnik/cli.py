@@ -113,24 +113,53 @@ def check(
 def deadline(
     phrase: Annotated[str, typer.Argument(help="A deadline phrase, e.g. «до 15 мая 2022 г.».")],
     period: Annotated[str, typer.Option(help="The roadmap's period, YYYY-MM-DD:YYYY-MM-DD.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the schedule as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the schedule as JSON (calendar dates).")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say in Russian how the phrase was read.")
+    ] = False,
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="The day the event of a relative term happened, YYYY-MM-DD."),
+    ] = None,
+    keep_calendar_dates: Annotated[
+        bool,
+        typer.Option(
+            help="Keep a term that ends on a day off there (default: the next working day)."
+        ),
+    ] = False,
 ) -> None:
     """Compile one deadline phrase to dates; exit 2 when it cannot be read."""
-    from definitions.deadlines import parse_deadline
-    from nastavnik.russian import format_date_ru
+    from definitions.deadlines import explain_deadline, move_days_off, parse_deadline
+    from nastavnik.russian import format_date_ru, format_due_ru
 
     start, end = _parse_period(period)
+    anchor_day = _parse_day(anchor, "--anchor")
     try:
-        schedule = parse_deadline(phrase, period_start=start, period_end=end)
+        schedule = parse_deadline(phrase, period_start=start, period_end=end, anchor=anchor_day)
     except NastavnikError as error:
         _fail(str(error), code=2)
     if as_json:
         _print_json(schedule.to_json())
         return
+    if explain:
+        typer.echo(
+            explain_deadline(
+                phrase,
+                period_start=start,
+                period_end=end,
+                anchor=anchor_day,
+                keep_calendar_dates=keep_calendar_dates,
+            )
+        )
+        return
+    if not keep_calendar_dates:
+        schedule = move_days_off(schedule)
     typer.echo(f"{schedule.kind}: {len(schedule.occurrences)} occurrence(s)")
     for occurrence in schedule.occurrences:
         begin = format_date_ru(occurrence.start) if occurrence.start else "—"
-        typer.echo(f"  {begin} … {format_date_ru(occurrence.due)}")
+        typer.echo(f"  {begin} … {format_due_ru(occurrence.due, occurrence.moved_from)}")
 
 
 @roadmap_app.command("list")

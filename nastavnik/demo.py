@@ -80,7 +80,7 @@ def demo_acts(
     The schools of ``registry_schools`` keep a registry: their steps that complete from it are
     closed by the tick, so nobody marks them by hand.
     """
-    loaded, _ = run_definition(run)
+    loaded, schedules = run_definition(run)
     from_registry = {s.code for s in loaded.roadmap.steps if s.completes_from is not None}
     acts: list[DemoAct] = []
     instances = list(session.exec(select(StepInstance).where(StepInstance.run_id == run.id)))
@@ -98,7 +98,15 @@ def demo_acts(
             if school_lag is None:
                 continue
             lag = school_lag
-        when = instance.due + timedelta(days=lag)
+        # people work to the date the roadmap wrote, even when the term moved off a day off
+        written = schedules[instance.step_code].occurrences
+        base = instance.due
+        if (
+            1 <= instance.occurrence <= len(written)
+            and written[instance.occurrence - 1].due == base
+        ):
+            base = written[instance.occurrence - 1].moved_from or base
+        when = base + timedelta(days=lag)
         if instance.start is not None and when < instance.start:
             when = instance.start
         if when <= until:
@@ -151,7 +159,8 @@ def registry_events(run: RoadmapRun) -> list[RegistryEvent]:
     """When each demo school enters its bases (at its pace), pairs, totals and order (September)."""
     loaded, schedules = run_definition(run)
     due = {
-        step.completes_from: schedules[step.code].occurrences[0].due
+        step.completes_from: schedules[step.code].occurrences[0].moved_from
+        or schedules[step.code].occurrences[0].due
         for step in loaded.roadmap.steps
         if step.completes_from in ("mentor_base", "mentee_base")
     }

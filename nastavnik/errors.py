@@ -16,12 +16,36 @@ class NastavnikError(Exception):
 
 
 class DeadlineError(NastavnikError):
-    """A deadline phrase that cannot be read; quotes the phrase and says what was expected."""
+    """A deadline phrase that cannot be read, said in Russian in one or two lines.
 
-    def __init__(self, phrase: str, expected: str, *, where: str | None = None) -> None:
+    ``expected`` is the reason; ``understood`` the words read before reading stopped, ``stopped_at``
+    the word it stopped at, ``example`` a form that reads.
+    """
+
+    def __init__(
+        self,
+        phrase: str,
+        expected: str,
+        *,
+        where: str | None = None,
+        understood: str | None = None,
+        stopped_at: str | None = None,
+        example: str | None = None,
+    ) -> None:
         self.phrase = phrase
         self.expected = expected
-        super().__init__(f"cannot read deadline {phrase!r}: expected {expected}", where=where)
+        self.understood = understood
+        self.stopped_at = stopped_at
+        self.example = example
+        shown = " ".join(phrase.split())
+        text = f"срок «{shown}» не прочитан: {expected}"
+        text += "" if text.endswith(("?", ".", "!")) else "."
+        if stopped_at is not None:
+            text += f" Понято: «{understood}»;" if understood else " Понято: ничего;"
+            text += f" чтение остановилось на «{stopped_at}»."
+        if example:
+            text += f"\nТак читается: {example}."
+        super().__init__(text, where=where)
 
 
 class DefinitionError(NastavnikError):

@@ -68,12 +68,31 @@ def format_decimal_ru(value: float, *, digits: int = 1) -> str:
     return text.replace(".", ",") if text != "-0" else "0"
 
 
+WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+
+
+def format_due_ru(due: date, moved_from: date | None = None) -> str:
+    """«16 мая 2022 г.», or for a term moved off a day off «15 мая 2022 г. (вс) → 16 мая»."""
+    if moved_from is None:
+        return format_date_ru(due)
+    moved = f"{due.day} {MONTHS_GENITIVE[due.month - 1]}"
+    if due.year != moved_from.year:
+        moved += f" {due.year} г."
+    return f"{format_date_ru(moved_from)} ({WEEKDAYS_SHORT[moved_from.weekday()]}) → {moved}"
+
+
 def format_schedule_ru(schedule: object, *, separator: str = "; ") -> str:
     """A compiled schedule's dates in Russian: «1 марта 2022 г. – 30 апреля 2022 г.», «до 15 мая 2022 г.»."""
     if getattr(schedule, "kind", None) == "unscheduled":
         return "по отдельному графику"
+    term = getattr(schedule, "term", None)
+    if getattr(schedule, "kind", None) == "relative" and term is not None:
+        after = f" после: {term.after}" if term.after else " после события"
+        return f"{term.describe()}{after} (даты — когда оно произойдёт)"
     parts = []
     for occurrence in getattr(schedule, "occurrences", ()):
         prefix = format_date_ru(occurrence.start) + " – " if occurrence.start else "до "
-        parts.append(prefix + format_date_ru(occurrence.due))
+        parts.append(
+            prefix + format_due_ru(occurrence.due, getattr(occurrence, "moved_from", None))
+        )
     return separator.join(parts)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         "`nastavnik init` generates one per database and the portal reads it from there; set it "
         "only to override that key (at least 32 characters).",
     )
+    keep_calendar_dates: bool = Field(
+        default=False,
+        description="Keep a deadline that falls on a day off on that day; by default it moves to the "
+        "next working day (ГК РФ ст. 193).",
+    )
     now: datetime | None = Field(
         default=None,
         description="A simulated moment (ISO, with its offset) the portal starts at and runs on from; "

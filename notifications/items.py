@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Select, select
 from sqlmodel import Session, col, or_
 
+from definitions.deadlines import Schedule
 from definitions.schema import Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
@@ -206,6 +207,7 @@ def letter_items(
     runs: dict[int, RoadmapRun] = {}
     steps_of: dict[int, dict[str, tuple[int, Step]]] = {}
     occurrences_of: dict[int, dict[str, int]] = {}
+    schedules_of: dict[int, dict[str, Schedule]] = {}
     for run_id, run_instances in by_run.items():
         run = session.get(RoadmapRun, run_id)
         assert run is not None
@@ -214,6 +216,7 @@ def letter_items(
         loaded, schedules = run_definition(run)
         steps_of[run_id] = {s.code: (n, s) for n, s in enumerate(loaded.roadmap.steps)}
         occurrences_of[run_id] = {code: len(s.occurrences) for code, s in schedules.items()}
+        schedules_of[run_id] = schedules
     result: dict[int, LetterItem] = {}
     for item in items:
         instance = instances[item.step_instance_id]
@@ -247,5 +250,14 @@ def letter_items(
             result=step.result,
             blocked_by=blockers,
             step_order=order,
+            moved_from=_moved_from(schedules_of[instance.run_id].get(step.code), instance),
         )
     return result
+
+
+def _moved_from(schedule: Schedule | None, instance: InstanceRow) -> date | None:
+    """The calendar due date of the instance's occurrence when the term was moved off a day off."""
+    if schedule is None or not 1 <= instance.occurrence <= len(schedule.occurrences):
+        return None
+    occurrence = schedule.occurrences[instance.occurrence - 1]
+    return occurrence.moved_from if occurrence.due == instance.due else None

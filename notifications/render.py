@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from definitions.catalogue import DOCUMENTS
 from definitions.workdays import working_days_between
-from nastavnik.russian import format_date_ru, plural_ru, working_days_ru
+from nastavnik.russian import format_date_ru, format_due_ru, plural_ru, working_days_ru
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -50,6 +50,9 @@ class LetterItem:
     result: str | None
     blocked_by: tuple[tuple[str, str, bool], ...] = ()  # (code, title, waits for every school)
     step_order: int = 0
+    moved_from: date | None = (
+        None  # the calendar due date when it fell on a day off (ГК РФ ст. 193)
+    )
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ def _item_view(item: LetterItem, *, today: date, base_url: str, kind: str) -> It
         code=item.code,
         title=item.title,
         occurrence_note=note,
-        due_text=format_date_ru(item.due),
+        due_text=format_due_ru(item.due, item.moved_from),
         lateness=lateness,
         overdue=item.level in OVERDUE_LEVELS,
         days_late=late,

@@ -48,7 +48,8 @@ def test_done_before_the_due_day_is_done_and_after_it_is_done_late(
             school="sosh2",
             actor=Actor("sosh2@x.ru"),
             now=moment(date(2022, 5, 20)),
-            at=moment(date(2022, 5, 16), 0, 10),
+            # due Sunday 15 May, moved to Monday 16 May (ГК РФ ст. 193): 17 May is late
+            at=moment(date(2022, 5, 17), 0, 10),
         )
     assert (on_time.state, late.state) == ("done", "done_late")
     assert on_time.evidence == "Приказ от 13.05.2022 № 41-од" and on_time.done_by == ADMIN.email
@@ -277,4 +278,5 @@ def test_done_out_of_order_is_allowed_and_dependents_of_a_late_step_get_a_projec
         status = run_status(session=session, run=run, now=moment(date(2022, 5, 6)), school="sosh1")
     views = {v.code: v for v in status.views}
     assert views["1.6"].state == "done"
-    assert views["1.5"].blocked_by == [] and views["1.5"].projected_due == date(2022, 5, 25)
+    # 1.5 is due Sunday 15 May, moved to Monday 16 May; ten days later is 26 May
+    assert views["1.5"].blocked_by == [] and views["1.5"].projected_due == date(2022, 5, 26)

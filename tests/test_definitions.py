@@ -117,7 +117,7 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
         (
             ('deadline: "май 2022"', 'deadline: "когда-нибудь"'),
             20,
-            "cannot read deadline 'когда-нибудь'",
+            "срок «когда-нибудь» не прочитан",
         ),
         (
             ('  - code: "1.2"', '  - code: "1.1"'),

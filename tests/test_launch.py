@@ -55,7 +55,8 @@ def test_launch_creates_one_instance_per_school_step_and_one_per_municipal_step(
                 StepInstance.step_code == "1.5", StepInstance.school_id == "sosh1"
             )
         ).one()
-        assert (row.start, row.due, row.state) == (None, date(2022, 5, 15), "open")
+        # «до 15 мая 2022 г.» is a Sunday: the term ends on Monday 16 May (ГК РФ ст. 193)
+        assert (row.start, row.due, row.state) == (None, date(2022, 5, 16), "open")
         unscheduled = session.exec(
             select(StepInstance).where(StepInstance.step_code == "2.2")
         ).one()
@@ -114,7 +115,7 @@ def test_a_changed_definition_is_reported_and_not_applied(engine: Engine, tmp_pa
         )
         due = session.exec(select(StepInstance.due).where(StepInstance.step_code == "1.5")).one()
     assert result.definition_changed and "changed since the launch" in result.messages[0]
-    assert due == date(2022, 5, 15)
+    assert due == date(2022, 5, 16)  # the launched «до 15 мая 2022 г.», moved off the Sunday
 
 
 def test_launch_for_chosen_schools_only_and_unknown_school_is_an_error(

@@ -87,7 +87,9 @@ def test_school_letter_says_what_when_how_late_which_document_and_links_the_step
         "— МАОУ СОШ № 1 г. Белоярский"
     )
     assert "• 1.5 «Назначение кураторов внедрения целевой модели наставничества в ОУ»" in text
-    assert "Срок: 15 мая 2022 г. — просрочено на 5 рабочих дней." in text
+    assert (
+        "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 4 рабочих дня." in text
+    )  # ГК РФ ст. 193
     assert (
         "Закрывается документом: Приказ о назначении куратора внедрения целевой модели наставничества."
         in text
@@ -152,7 +154,7 @@ def test_html_part_carries_the_same_items_escaped(decided: Engine, tmp_path: Pat
     html = letter.body_html
     assert html.startswith("<!DOCTYPE html>") and '<html lang="ru">' in html
     assert "Назначение кураторов внедрения целевой модели наставничества в ОУ" in html
-    assert "15 мая 2022 г." in html and "просрочено на 5 рабочих дней" in html
+    assert "15 мая 2022 г. (вс) → 16 мая" in html and "просрочено на 4 рабочих дня" in html
     assert f'href="{BASE}/schools/sosh1/steps/' in html
     assert "МАОУ СОШ № 1 г. Белоярский" in html
 
@@ -310,7 +312,9 @@ def test_decisions_of_two_ticks_before_sending_go_out_as_one_letter(
     )
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # counted on Monday, not on Saturday when it was first composed
-    assert "Срок: 15 мая 2022 г. — просрочено на 6 рабочих дней." in text
+    assert (
+        "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 5 рабочих дней." in text
+    )  # ГК РФ ст. 193
 
 
 def test_a_step_done_before_its_letter_goes_out_is_not_mentioned(
@@ -408,7 +412,9 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
         f"To: {SOSH1}" in shown.output
         and "Subject: Наставничество (Белоярский район)" in shown.output
     )
-    assert "Срок: 15 мая 2022 г. — просрочено на 5 рабочих дней." in shown.output
+    assert (
+        "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 4 рабочих дня." in shown.output
+    )  # ГК РФ ст. 193
     assert "<html" in cli.invoke(app, ["outbox", "show", str(letter.id), "--html"]).output
     assert (
         "Message-ID: <letter-"

@@ -80,8 +80,10 @@ def test_letters_reach_the_server_with_both_parts_in_russian_one_per_recipient(
     assert school.message["To"] == SOSH1
     assert school.message["Message-ID"].startswith("<letter-")
     assert school.message.get_content_type() == "multipart/alternative"
-    assert "Срок: 15 мая 2022 г. — просрочено на 5 рабочих дней." in school.text
-    assert "просрочено на 5 рабочих дней" in school.html and "<a href=" in school.html
+    assert (
+        "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 4 рабочих дня." in school.text
+    )  # ГК РФ ст. 193
+    assert "просрочено на 4 рабочих дня" in school.html and "<a href=" in school.html
     assert f"{BASE}/schools/sosh1/steps/" in school.text
     # the digest: one letter, grouped by roadmap then school; the coordinator's lists all three
     coordinator = smtp.sink.to(COORDINATOR)[0].text

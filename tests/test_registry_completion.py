@@ -157,13 +157,14 @@ def test_without_registry_data_nothing_is_marked(engine: Engine, tmp_path: Path)
 # changed between the read and the write, and nothing written while no rule holds.
 
 SCHOOLS = [school["id"] for school in demo_data.SCHOOLS]
-TICK = moment(date(2022, 5, 4))
-# 3.1 (mentee base) is due 30 April 2022; the municipality is at UTC+5, so 1 May 00:30 there is
-# still 30 April in UTC: the local day decides, and it is late
+TICK = moment(date(2022, 5, 5), hour=12)
+# 3.1 (mentee base) is due Saturday 30 April 2022, moved past the May holidays (1–3 May) to
+# Wednesday 4 May (ГК РФ ст. 193); the municipality is at UTC+5, so 5 May 00:30 there is still
+# 4 May in UTC: the local day decides, and it is late
 ENTERED = [
     moment(date(2022, 4, 20), hour=11),  # done
-    moment(date(2022, 4, 30), hour=23, minute=30),  # done, the last minutes of the due day
-    moment(date(2022, 5, 1), hour=0, minute=30),  # done_late
+    moment(date(2022, 5, 4), hour=23, minute=30),  # done, the last minutes of the due day
+    moment(date(2022, 5, 5), hour=0, minute=30),  # done_late
 ]
 
 

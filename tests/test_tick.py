@@ -63,16 +63,19 @@ def test_overdue_notice_waits_for_the_first_working_day_after_the_may_holidays(
     engine: Engine, tmp_path: Path
 ) -> None:
     launched(engine, tmp_path, schools=2)
-    # 3.1 is due Saturday 30 April 2022; 1, 2, 3 May are days off
-    _tick(engine, moment(date(2022, 5, 3)))
-    assert not {d for d in _decisions(engine, "3.1") if d[0] == "overdue"}
+    # 3.1 is due Saturday 30 April 2022; 1, 2, 3 May are days off, so the term ends on
+    # Wednesday 4 May (ГК РФ ст. 193) and the step is late from Thursday 5 May
     _tick(engine, moment(date(2022, 5, 4)))
+    assert not {d for d in _decisions(engine, "3.1") if d[0] == "overdue"}
+    _tick(engine, moment(date(2022, 5, 5)))
     assert {d for d in _decisions(engine, "3.1") if d[0] == "overdue"} == {
         ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1"),
         ("overdue", "sosh2@beloyarsky-edu.example.ru", "sosh2"),
     }
     assert not {d for d in _decisions(engine, "3.1") if d[0] == "coordinator"}
-    _tick(engine, moment(date(2022, 5, 6)))  # 4, 5, 6 May: three working days late
+    _tick(engine, moment(date(2022, 5, 6)))  # 5, 6 May: two working days late
+    assert not {d for d in _decisions(engine, "3.1") if d[0] == "coordinator"}
+    _tick(engine, moment(date(2022, 5, 11)))  # 7–10 May off: 5, 6, 11 May are three
     assert {d for d in _decisions(engine, "3.1") if d[0] == "coordinator"} == {
         ("coordinator", COORDINATOR, "sosh1"),
         ("coordinator", COORDINATOR, "sosh2"),
@@ -92,10 +95,10 @@ def test_escalation_to_the_head_after_ten_working_days_and_not_for_done_steps(
             actor=Actor("sosh2@x.ru"),
             now=moment(date(2022, 5, 13)),
         )
-    # 1.5 due Sunday 15 May; 16–20, 23–27 May are ten working days
-    _tick(engine, moment(date(2022, 5, 26)))
-    assert not {d for d in _decisions(engine, "1.5") if d[0] == "head"}
+    # 1.5 due Sunday 15 May, moved to Monday 16 May; 17–20, 23–27 and 30 May are ten working days
     _tick(engine, moment(date(2022, 5, 27)))
+    assert not {d for d in _decisions(engine, "1.5") if d[0] == "head"}
+    _tick(engine, moment(date(2022, 5, 30)))
     assert {d for d in _decisions(engine, "1.5") if d[0] in ("head", "overdue")} == {
         ("head", HEAD, "sosh1"),
         ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1"),
@@ -104,7 +107,7 @@ def test_escalation_to_the_head_after_ten_working_days_and_not_for_done_steps(
 
 def test_a_reminder_goes_before_the_due_date(engine: Engine, tmp_path: Path) -> None:
     launched(engine, tmp_path, schools=1)
-    _tick(engine, moment(date(2022, 5, 11)))  # 1.5 due 15 May: 12, 13 May within 3 working days
+    _tick(engine, moment(date(2022, 5, 11)))  # 1.5 due 16 May: 12, 13, 16 May are 3 working days
     assert ("reminder", "sosh1@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.5")
 
 
@@ -112,11 +115,12 @@ def test_the_utc_plus_5_midnight_edge_decides_by_the_municipality_date(
     engine: Engine, tmp_path: Path
 ) -> None:
     launched(engine, tmp_path, schools=1)
-    # 18:30 UTC on 15 May is 23:30 in Белоярский: 1.5 (due 15 May) is not late yet
-    _tick(engine, datetime(2022, 5, 15, 18, 30, tzinfo=UTC))
+    # 1.5 is due Sunday 15 May, moved to Monday 16 May (ГК РФ ст. 193)
+    # 18:30 UTC on 16 May is 23:30 in Белоярский: 1.5 is not late yet
+    _tick(engine, datetime(2022, 5, 16, 18, 30, tzinfo=UTC))
     assert not {d for d in _decisions(engine, "1.5") if d[0] == "overdue"}
-    # 19:30 UTC on 15 May is 00:30 on Monday 16 May there: late by one working day
-    _tick(engine, datetime(2022, 5, 15, 19, 30, tzinfo=UTC))
+    # 19:30 UTC on 16 May is 00:30 on Tuesday 17 May there: late by one working day
+    _tick(engine, datetime(2022, 5, 16, 19, 30, tzinfo=UTC))
     assert ("overdue", "sosh1@beloyarsky-edu.example.ru", "sosh1") in _decisions(engine, "1.5")
 
 
@@ -161,7 +165,7 @@ def test_the_ladder_is_data_overridable_per_step(engine: Engine, tmp_path: Path)
             coordinator_after=1,
             head_after=2,
         )
-    _tick(engine, moment(date(2022, 5, 17)))  # 16, 17 May: two working days late
+    _tick(engine, moment(date(2022, 5, 18)))  # due 16 May (moved off Sunday): 17, 18 May late
     assert {d[0] for d in _decisions(engine, "1.5")} == {"overdue", "coordinator", "head"}
 
 

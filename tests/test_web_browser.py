@@ -40,7 +40,8 @@ def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(
     assert page.url.endswith("/schools/sosh1")
     assert page.get_by_role("heading", level=1).inner_text() == "МАОУ СОШ № 1 г. Белоярский"
     section = page.locator("#step-1-5")
-    assert "срок: до 15 мая 2022 г." in section.inner_text()
+    # «до 15 мая 2022 г.» is a Sunday: the term ends on Monday 16 May (ГК РФ ст. 193)
+    assert "срок: до 16 мая 2022 г." in section.inner_text()
     page.screenshot(path=str(ARTIFACTS / "school-before.png"), full_page=False)
     section.get_by_label("Номер документа").fill("45-од")
     section.get_by_label("Дата документа").fill("2022-05-18")

@@ -53,10 +53,11 @@ def test_the_matrix_filters_overdue_a_step_and_a_school(coordinator: TestClient)
 def test_the_school_page_shows_due_dates_documents_and_blockers_in_russian(portal: Portal) -> None:
     with signed_in(portal.app(), ADMIN_1) as client:
         html = client.get("/schools/sosh1").text
-    assert "до 15 мая 2022 г." in html
+    # «до 15 мая 2022 г.» is a Sunday: the term ends on Monday 16 May (ГК РФ ст. 193)
+    assert "до 16 мая 2022 г." in html
     assert "Приказ о назначении куратора внедрения целевой модели наставничества" in html
     assert "Ждёт: <span>1.4 «Утверждение пакета нормативных актов" in html
-    assert "просрочено на 5 рабочих дней" in html
+    assert "просрочено на 4 рабочих дня" in html
     assert "/calendar/" in html
 
 

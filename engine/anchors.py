@@ -1,0 +1,150 @@
+"""Relative terms anchored to an event: due dates fixed when the event happens.
+
+A step whose deadline counts from an event («в течение 10 рабочих дней после издания приказа») is
+launched without dates (kind ``relative``). Its ``anchor`` names the event: a prerequisite step
+(its completion day in the municipality's zone) or ``launch`` (the run's launch day). When the event
+has happened, :func:`fix_anchored_dues` — run by the tick before it decides — sets each waiting
+instance's start (the anchor day) and due date (moved off a day off unless the municipality keeps
+calendar dates), marks it for the tick and bumps its version; reminders and escalations then run
+on that date. Until then :func:`expected_due` gives the date the term would end if the anchor step
+were done on its own due date (or today, when that has passed): pages show it as expected.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from definitions.compiler import LAUNCH
+from definitions.deadlines import RelativeTerm, Schedule
+from definitions.schema import Roadmap
+from definitions.workdays import is_working_day, next_working_day
+from engine.runs import run_definition
+from storage.models import RoadmapRun, StepInstance
+from storage.schools import get_municipality
+
+_DONE = ("done", "done_late")
+
+
+def anchored_terms(
+    roadmap: Roadmap, schedules: dict[str, Schedule]
+) -> dict[str, tuple[str, RelativeTerm]]:
+    """The steps whose due dates wait for an event: code → (anchor, term)."""
+    terms: dict[str, tuple[str, RelativeTerm]] = {}
+    for step in roadmap.steps:
+        schedule = schedules.get(step.code)
+        if (
+            schedule is not None
+            and schedule.kind == "relative"
+            and schedule.term is not None
+            and step.anchor is not None
+        ):
+            terms[step.code] = (step.anchor, schedule.term)
+    return terms
+
+
+def term_due(term: RelativeTerm, anchor: date, *, keep_calendar_dates: bool) -> date:
+    """The last day of ``term`` counted from ``anchor``, moved off a day off unless kept."""
+    due = term.due_from(anchor)
+    if not keep_calendar_dates and not is_working_day(due):
+        due = next_working_day(due)
+    return due
+
+
+def expected_due(
+    term: RelativeTerm,
+    *,
+    anchor_done: date | None,
+    anchor_due: date | None,
+    today: date,
+    keep_calendar_dates: bool = False,
+) -> date:
+    """The due date to show before it is fixed: from the anchor's completion, else its due date."""
+    if anchor_done is not None:
+        base = anchor_done
+    else:
+        base = max(anchor_due, today) if anchor_due is not None else today
+    return term_due(term, base, keep_calendar_dates=keep_calendar_dates)
+
+
+def _local_day(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def fix_anchored_dues(
+    session: Session, *, now: datetime, keep_calendar_dates: bool | None = None
+) -> int:
+    """Fix the due dates of relative terms whose anchor has happened; the number of instances fixed.
+
+    Args:
+        session: an open session; the caller commits.
+        now: the moment of the tick (only instances whose anchor happened by then are fixed).
+        keep_calendar_dates: keep a due date on a day off; None reads the setting.
+    """
+    if keep_calendar_dates is None:
+        from nastavnik.settings import get_settings
+
+        keep_calendar_dates = get_settings().keep_calendar_dates
+    municipality = get_municipality(session)
+    tz = municipality.timezone
+    fixed = 0
+    runs = session.exec(select(RoadmapRun).where(RoadmapRun.municipality_id == municipality.id))
+    for run in runs:
+        loaded, schedules = run_definition(run)
+        roadmap = loaded.roadmap
+        scopes = {step.code: step.scope for step in roadmap.steps}
+        for code, (anchor, term) in anchored_terms(roadmap, schedules).items():
+            waiting = list(
+                session.exec(
+                    select(StepInstance).where(
+                        StepInstance.run_id == run.id,
+                        StepInstance.step_code == code,
+                        col(StepInstance.due).is_(None),
+                        StepInstance.state == "open",
+                    )
+                )
+            )
+            if not waiting:
+                continue
+            done: dict[str, date] = {}
+            every_school_done = False
+            if anchor == LAUNCH:
+                if run.launched_at is not None and run.launched_at <= now:
+                    launched = _local_day(run.launched_at, tz)
+                    done = {instance.unit: launched for instance in waiting}
+            else:
+                anchors = list(
+                    session.exec(
+                        select(StepInstance).where(
+                            StepInstance.run_id == run.id,
+                            StepInstance.step_code == anchor,
+                            StepInstance.occurrence == 1,
+                        )
+                    )
+                )
+                for instance in anchors:
+                    if instance.state in _DONE and instance.done_at and instance.done_at <= now:
+                        done[instance.unit] = _local_day(instance.done_at, tz)
+                every_school_done = bool(anchors) and len(done) == len(anchors)
+            for instance in waiting:
+                day: date | None
+                if anchor == LAUNCH:
+                    day = done.get(instance.unit)
+                elif scopes.get(anchor) == "municipality":
+                    day = done.get("")
+                elif instance.scope == "school":
+                    day = done.get(instance.unit)
+                else:  # a municipal step after a step every school does: when the last is done
+                    day = max(done.values()) if every_school_done else None
+                if day is None:
+                    continue
+                instance.start = day
+                instance.due = term_due(term, day, keep_calendar_dates=keep_calendar_dates)
+                instance.tick_dirty = True
+                instance.version += 1
+                session.add(instance)
+                fixed += 1
+    session.flush()
+    return fixed
