@@ -15,10 +15,13 @@ def compile_step(step: Step, *, period_start: date, period_end: date) -> Schedul
     """The schedule of one step: explicit start/end columns win, else the phrase decides."""
     if step.end is not None:
         return Schedule(
-            phrase=step.deadline,
+            phrase=step.deadline or "",
             kind="once",
             occurrences=(Occurrence(start=step.start, due=step.end),),
         )
+    if step.unscheduled or step.deadline is None:
+        # hand-set dates come later (`nastavnik schedule`); the phrase stays as the source wrote it
+        return Schedule(phrase=step.deadline or "", kind="unscheduled", occurrences=())
     schedule = parse_deadline(
         step.deadline, period_start=period_start, period_end=period_end, step_start=step.start
     )

@@ -42,6 +42,10 @@ from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
 app.add_typer(registry_app, name="registry")
 app.command("indicators")(indicators)
 
+from definitions.importing.cli import roadmap_import  # noqa: E402  (typer only)
+
+roadmap_app.command("import")(roadmap_import)
+
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)

@@ -97,7 +97,7 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
         (
             ("scope: school", "scope: everyone"),
             23,
-            "steps[1].scope: Input should be 'municipality' or 'school'",
+            "steps[1].scope: Input should be 'municipality', 'school' or 'both'",
         ),
         (
             ("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"),
