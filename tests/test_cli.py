@@ -139,7 +139,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     csv_path = write_schools_csv(tmp_path / "schools.csv")
     assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
     assert (
-        "launched" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env).stdout
+        "запущена" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
     )
     done = nastavnik(
         "done",
@@ -216,7 +216,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             "unknown school 'zzz'",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
-        (("launch", "nope"), "unknown roadmap 'nope'"),
+        (("launch", "nope", "--yes"), "unknown roadmap 'nope'"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(
@@ -226,7 +226,7 @@ def test_user_mistakes_are_one_line_errors(
     nastavnik("init", "--municipality", "М", "--tz", "Europe/Moscow", env=env)
     write_schools_csv(tmp_path / "s.csv")
     nastavnik("schools", "import", str(tmp_path / "s.csv"), env=env)
-    nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env)
+    nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env)
     done = nastavnik(*args, env=env)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, (
         done.stderr
