@@ -139,7 +139,8 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     csv_path = write_schools_csv(tmp_path / "schools.csv")
     assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
     assert (
-        "запущена" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
+        "запущена"
+        in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
     )
     done = nastavnik(
         "done",

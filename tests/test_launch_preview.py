@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from nastavnik.demo import write_schools_csv
+from tests.factories import COORDINATOR, HEAD, demo_municipality
 
 NASTAVNIK = str(Path(sys.executable).with_name("nastavnik"))
 
@@ -26,16 +27,14 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
 
 
 @pytest.fixture
-def municipality(tmp_path: Path) -> dict[str, str]:
-    env = {
-        "NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}",
+def municipality(sqlite_engine: Any, tmp_path: Path) -> dict[str, str]:
+    """The demo municipality's 12 schools (set up by the functions `init` and `schools import`
+    call), its coordinator and head; the commands under test run as the user runs them."""
+    demo_municipality(sqlite_engine, tmp_path, schools=12)
+    return {
+        "NASTAVNIK_DB": str(sqlite_engine.url),
         "NASTAVNIK_MAIL_DIR": str(tmp_path / "mail"),
     }
-    assert run(env, "init", "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg",
-               "--coordinator", "c@x.ru", "--head", "h@x.ru").returncode == 0  # fmt: skip
-    csv = write_schools_csv(tmp_path / "schools.csv")
-    assert run(env, "schools", "import", str(csv)).returncode == 0
-    return env
 
 
 def _instances(env: dict[str, str]) -> int:
@@ -55,10 +54,14 @@ def test_launch_shows_the_preview_and_changes_nothing_unless_confirmed(
     assert refused.returncode == 1
     out = refused.stdout
     assert "школ: 12; шагов: 25; будет создано экземпляров шагов: 146" in out
-    assert "ВНИМАНИЕ: период 1 января 2022 г. – 31 декабря 2022 г. уже закончился (сегодня 1 марта 2023 г.)" in out
+    assert (
+        "ВНИМАНИЕ: период 1 января 2022 г. – 31 декабря 2022 г. уже закончился (сегодня 1 марта 2023 г.)"
+        in out
+    )
     # every dated instance (146 less the 13 of the unscheduled 2.2 and 3.4) is past due in 2023
     assert "ВНИМАНИЕ: уже просрочено экземпляров: 133" in out
-    assert "руководителю органа управления образованием: 1 адрес(ов): h@x.ru" in out
+    assert f"руководителю органа управления образованием: 1 адрес(ов): {HEAD}" in out
+    assert f"координатору: 1 адрес(ов): {COORDINATOR}" in out
     assert "без срока (даты задаст координатор: nastavnik schedule): 2.2, 3.4" in out
     assert "Запуск не выполнен: ничего не изменено" in out
     assert _instances(municipality) == 0
@@ -67,7 +70,9 @@ def test_launch_shows_the_preview_and_changes_nothing_unless_confirmed(
     assert _instances(municipality) == 0
     confirmed = run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", stdin="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert "beloyarsky-2022: запущена; добавлено экземпляров шагов: 146, школ: 12" in confirmed.stdout
+    assert (
+        "beloyarsky-2022: запущена; добавлено экземпляров шагов: 146, школ: 12" in confirmed.stdout
+    )
     assert _instances(municipality) == 146
 
 
@@ -97,11 +102,19 @@ def test_occurrences_outside_the_period_are_left_out_unless_kept(
 def test_a_launch_is_undone_until_its_first_letter_then_only_archived(
     municipality: dict[str, str], tmp_path: Path
 ) -> None:
-    assert run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", "--yes").returncode == 0
+    assert (
+        run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", "--yes").returncode
+        == 0
+    )
     undone = run(municipality, "launch", "undo", "beloyarsky-2022", "--now", "2022-05-20")
-    assert undone.returncode == 0 and "запуск отменён; удалено экземпляров шагов: 146" in undone.stdout
+    assert (
+        undone.returncode == 0 and "запуск отменён; удалено экземпляров шагов: 146" in undone.stdout
+    )
     assert _instances(municipality) == 0
-    assert run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", "--yes").returncode == 0
+    assert (
+        run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", "--yes").returncode
+        == 0
+    )
     sent = run(municipality, "tick", "--now", "2022-05-20")
     assert sent.returncode == 0, sent.stderr
     assert list((tmp_path / "mail").rglob("*.eml"))
