@@ -208,22 +208,42 @@ def _read_docx(data: bytes, where: str) -> Document:
     return Document(kind="docx", heading=heading, grids=grids)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 def _docx_rows(table: Any) -> list[list[Cell]]:
+    """The table's grid straight from its XML (python-docx's cell objects cost O(rows) per row):
+    a horizontal span repeats its text, a vertical «continue» takes the text of the cell above."""
     rows: list[list[Cell]] = []
-    above: list[Any] = []
-    for row in table.rows:
-        tcs = [cell._tc for cell in row.cells]
+    for tr in table._tbl.tr_lst:
         cells: list[Cell] = []
-        for column, (tc, cell) in enumerate(zip(tcs, row.cells, strict=True)):
-            continued = column < len(above) and above[column] is tc
-            if not continued:
-                v_merge = tc.tcPr.vMerge if tc.tcPr is not None else None
-                continued = v_merge is not None and v_merge.val == "continue"
-            text = "\n".join(p.text for p in cell.paragraphs)
-            cells.append(Cell(_clean(text), continued))
+        column = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            continued = tc.vMerge == "continue"
+            if continued:
+                above = rows[-1] if rows else []
+                text = above[column].text if column < len(above) else ""
+            else:
+                text = _clean("\n".join(_paragraph_text(p) for p in tc.iter(f"{_W}p")))
+            for _ in range(span):
+                cells.append(Cell(text, continued))
+                column += 1
         rows.append(cells)
-        above = tcs
     return rows
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    parts: list[str] = []
+    for node in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}cr", f"{_W}tab"):
+        tag = node.tag
+        if tag == f"{_W}t":
+            parts.append(node.text or "")
+        elif tag == f"{_W}tab":
+            parts.append(" ")
+        else:
+            parts.append("\n")
+    return "".join(parts)
 
 
 # XLSX -------------------------------------------------------------------------------------------

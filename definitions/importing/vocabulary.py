@@ -71,7 +71,22 @@ def load_role_rules(path: Path = ROLES_FILE) -> tuple[RoleRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=4096)
+def _roles_of(
+    responsible: str, rules: tuple[RoleRule, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    roles, unknown = _read_roles(responsible, rules)
+    return tuple(roles), tuple(unknown)
+
+
 def roles_of(responsible: str, rules: tuple[RoleRule, ...]) -> tuple[list[str], list[str]]:
+    """The roles a responsible cell names and the parts of it no rule recognised (cached: a
+    table repeats its responsibles)."""
+    roles, unknown = _roles_of(responsible, rules)
+    return list(roles), list(unknown)
+
+
+def _read_roles(responsible: str, rules: tuple[RoleRule, ...]) -> tuple[list[str], list[str]]:
     """The roles a responsible cell names and the parts of it no rule recognised.
 
     Each rule consumes what it matched, so «заместители директора» is a deputy and not also a
@@ -175,12 +190,15 @@ _DOCUMENT_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+_DOCUMENT_PATTERNS = tuple((re.compile(pattern), kind) for pattern, kind in _DOCUMENT_WORDS)
+
+
 def documents_of(result: str) -> list[str]:
     """Catalogue document kinds whose words the result column uses, in the catalogue's order."""
     text = result.lower()
     found: list[str] = []
-    for pattern, kind in _DOCUMENT_WORDS:
-        if re.search(pattern, text) and kind not in found:
+    for pattern, kind in _DOCUMENT_PATTERNS:
+        if pattern.search(text) and kind not in found:
             found.append(kind)
     specific_orders = {"order_curator_appointment", "order_pairs", "order_municipal_implementation"}
     if "order" in found and specific_orders & set(found):
