@@ -15,6 +15,7 @@ from definitions.schema import Roadmap
 from nastavnik.errors import DefinitionError
 
 ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Loc = tuple[str | int, ...]
 
@@ -80,8 +81,13 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     All problems are collected: the exception's reason lists every one, each on its own line.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # one pass of libyaml (when built in) gives both the nodes (for lines) and the data
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

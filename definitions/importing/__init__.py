@@ -465,10 +465,12 @@ def _reading(schedule: Any) -> str:
 
 
 def _yaml_text(result: ImportResult) -> str:
-    class _Dumper(yaml.SafeDumper):
+    base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class _Dumper(base):  # type: ignore[misc,valid-type]
         pass
 
-    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    def _str(dumper: Any, value: str) -> yaml.ScalarNode:
         style = None if re.fullmatch(r"[a-z_]+", value) else '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
