@@ -43,6 +43,12 @@ def test_the_coordinator_sees_the_preview_confirms_finds_the_matrix_and_undoes_t
         page: Any = browser.new_context(locale="ru-RU").new_page()
         sign_in(page, base, COORDINATOR)
         page.goto(f"{base}/launch")
+        # the escalation defaults and the role catalogue are on the page
+        assert page.locator("#ladder-remind").inner_text() == "за 3 раб. дн. до срока"
+        assert page.locator("#ladder-coordinator").inner_text() == "через 3 раб. дн. просрочки"
+        assert page.locator("#ladder-head").inner_text() == "через 10 раб. дн. просрочки"
+        page.get_by_text("Каталог ролей").click()
+        assert "муниципальный экспертный совет" in page.inner_text("body")
         page.get_by_label("khnov-2022-2024").check()
         page.get_by_role("button", name="Проверить перед запуском").click()
         page.wait_for_load_state()

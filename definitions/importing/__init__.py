@@ -432,7 +432,7 @@ def _step(
         problem("responsible", f"роль не определена: принята «{ROLES[fallback][1]}»")
     entry["responsible"] = responsible
     entry["roles"] = roles or [fallback]
-    scope, note = scope_of(responsible, entry["roles"], school_roadmap=school_roadmap)
+    scope, note = scope_of(responsible, entry["roles"], school_roadmap=school_roadmap, rules=rules)
     entry["scope"] = scope
     if note:
         problem("responsible", note)

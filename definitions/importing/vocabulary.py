@@ -124,7 +124,13 @@ def _chunks(part: str) -> list[str]:
     return words or [part]
 
 
-def scope_of(responsible: str, roles: list[str], *, school_roadmap: bool) -> tuple[str, str | None]:
+def scope_of(
+    responsible: str,
+    roles: list[str],
+    *,
+    school_roadmap: bool,
+    rules: tuple[RoleRule, ...] | None = None,
+) -> tuple[str, str | None]:
     """The scope a step's responsibles imply, and a Russian note when it is a guess.
 
     A school's own roadmap is done by that school: every step is school-scoped. Otherwise the
@@ -136,7 +142,12 @@ def scope_of(responsible: str, roles: list[str], *, school_roadmap: bool) -> tup
     if not roles:
         return "municipality", None
     outside = re.sub(r"\([^)]*\)", " ", responsible)
-    main = [role for role in roles if _mentions(outside, role, responsible)]
+    table = rules if rules is not None else load_role_rules()
+    main = [
+        role
+        for role in roles
+        if any(rule.role == role and rule.pattern.search(outside) for rule in table)
+    ]
     levels = {ROLES[role][0] for role in (main or roles) if role in ROLES}
     all_levels = {ROLES[role][0] for role in roles if role in ROLES}
     note = None
@@ -154,11 +165,6 @@ def scope_of(responsible: str, roles: list[str], *, school_roadmap: bool) -> tup
         "ответственные обоих уровней (муниципалитет и школы): шаг будет у муниципалитета и у "
         "каждой школы; если его выполняет кто-то один, выберите охват «municipality» или «school»",
     )
-
-
-def _mentions(text: str, role: str, full: str) -> bool:
-    rules = load_role_rules()
-    return any(rule.role == role and rule.pattern.search(text) for rule in rules)
 
 
 # Document kinds by the words of the result column. Checked in order; every match is kept.

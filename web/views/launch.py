@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import select
 
+from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
 from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
+from engine.policy import Ladder
 from nastavnik.errors import NastavnikError
+from storage.models import EscalationPolicy
+from storage.schools import get_municipality
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason
 
 router = APIRouter()
+
+
+def municipal_ladder(session: Any) -> Ladder:
+    """The municipality's escalation ladder: the built-in defaults under its own settings."""
+    municipality = get_municipality(session)
+    row = session.exec(
+        select(EscalationPolicy).where(
+            EscalationPolicy.municipality_id == municipality.id,
+            EscalationPolicy.roadmap_id == "",
+            EscalationPolicy.step_code == "",
+        )
+    ).first()
+    return Ladder().with_override(row)
 
 
 def _page(
@@ -26,6 +46,7 @@ def _page(
     with pages.db(request) as session:
         runs = pages.runs(session)
         launched = {run.roadmap_id for run in runs}
+        ladder = municipal_ladder(session)
     return pages.render(
         request,
         "launch.html",
@@ -34,6 +55,8 @@ def _page(
             "available": available,
             "launched": launched,
             "runs": runs,
+            "ladder": ladder,
+            "roles": ROLES,
             "error": error,
             "chosen": chosen,
         },
