@@ -91,7 +91,10 @@ def test_check_passes_all_seeds_with_warnings() -> None:
     done = nastavnik("check", *files)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(": ok: ") == 5
-    assert "warning: step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1" in done.stderr
+    assert (
+        "предупреждение: шаг 3.2 должен быть выполнен 4 апреля 2022 г., раньше предшествующего "
+        "шага 3.1" in done.stderr
+    )
 
 
 def test_check_exits_1_on_a_broken_file(tmp_path: Path) -> None:
