@@ -132,3 +132,33 @@ def test_a_launch_is_undone_until_its_first_letter_then_only_archived(
     assert status.returncode == 0, status.stderr
     again = run(municipality, "launch", "archive", "beloyarsky-2022")
     assert again.returncode == 1 and "уже в архиве с 01.06.2022" in again.stderr
+
+
+def test_an_imported_draft_with_a_both_level_step_and_an_unreadable_deadline_launches(
+    municipality: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "roadmaps"
+    folder.mkdir()
+    table = tmp_path / "plan.txt"
+    table.write_text(
+        "План мероприятий (дорожная карта) на 2022 год\n"
+        "№\tМероприятие\tСрок\tОтветственный\n"
+        "1.1\tНазначение кураторов\tдо 15 мая 2022 г.\tОО\n"
+        "1.2\tЗаседание совета\tпосле дождичка в четверг\tИМЦ, ОО\n",
+        encoding="utf-8",
+    )
+    draft = folder / "plan.yaml"
+    imported = run(municipality, "roadmap", "import", str(table), "--out", str(draft),
+                   "--id", "plan-2022", "--tz", "Asia/Yekaterinburg")  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    env = {**municipality, "NASTAVNIK_ROADMAPS_DIR": str(folder)}
+    launched = run(env, "launch", "plan-2022", "--now", "2022-04-01", "--yes")
+    assert launched.returncode == 0, launched.stderr
+    assert "без срока (даты задаст координатор: nastavnik schedule): 1.2" in launched.stdout
+    # 1.1 in each of 12 schools; 1.2 «ИМЦ, ОО» for the municipality and each school
+    assert "добавлено экземпляров шагов: 25, школ: 12" in launched.stdout
+    # a second file with the same id is an error that names both files
+    (folder / "copy.yaml").write_text(draft.read_text("utf-8"), encoding="utf-8")
+    listed = run(env, "roadmap", "list")
+    assert listed.returncode == 1
+    assert f"описана дважды: в {folder / 'copy.yaml'} и в {draft}" in listed.stderr
