@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from definitions.importing import ImportFileError, import_roadmap_file, write_draft
 from tests.import_tables import LAYOUTS, build_docx, build_pdfs, build_xlsx, load_definition
@@ -279,3 +281,33 @@ def test_a_file_that_is_not_a_roadmap_table_gets_a_russian_message_and_nothing_i
     assert "Traceback" not in run.stderr
     assert not draft.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".draft")] == []
+
+
+_CELLS = ["№", "п/п", "Мероприятие", "Срок", "Ответственный", "Результат", "1.1", "1.2.", "2",
+          "1.1.1", "до 15 мая 2022 г.", "когда-нибудь", "ОО", "КО, ОУ", "", "Приказ", "  ",
+          "1. Раздел", "- пункт", "IV квартал 2022 г.", "Сахарова Н.А.", "31.02.2022", "ежегодно",
+          '"кавычки', "а\nб", "2022", "1..2", "x.y", "—"]  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.booleans(),
+    rows=st.lists(st.lists(st.sampled_from(_CELLS), min_size=1, max_size=6), max_size=8),
+)
+def test_any_pasted_table_is_a_russian_refusal_or_a_draft_that_check_loads(
+    tmp_path: Path, header: bool, rows: list[list[str]]
+) -> None:
+    lines = [["№", "Мероприятие", "Срок", "Ответственный"]] if header else []
+    text = "План на 2022 год\n" + "\n".join(
+        "\t".join(f'"{c}"' if "\n" in c else c for c in row) for row in [*lines, *rows]
+    )
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text(text, encoding="utf-8")
+    try:
+        result = import_roadmap_file(pasted)
+    except ImportFileError as error:
+        assert str(error).startswith(f"{pasted}: ")
+        return
+    write_draft(result, tmp_path / "draft.yaml")  # validates and compiles before writing

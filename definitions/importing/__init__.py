@@ -480,7 +480,9 @@ def _yaml_text(result: ImportResult) -> str:
         f"# Источник: {result.definition['source']}",
         "# Проверьте его: `nastavnik check ЭТОТ_ФАЙЛ`. Что не удалось прочитать:",
     ]
-    header += [f"#   - {problem}" for problem in result.problems] or ["#   (всё прочитано)"]
+    header += ["#   - " + " ".join(str(problem).split()) for problem in result.problems] or [
+        "#   (всё прочитано)"
+    ]
     body = yaml.dump(
         result.definition, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000
     )
