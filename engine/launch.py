@@ -330,6 +330,16 @@ def preview_launch(
         "coordinator": set(),
         "head": set(),
     }
+    existing: set[tuple[str, str, int]] = set()
+    if run is not None:  # launching again adds only what is missing: count only that
+        existing = {
+            (unit, code, occurrence)
+            for unit, code, occurrence in session.exec(
+                select(StepInstance.unit, StepInstance.step_code, StepInstance.occurrence).where(
+                    StepInstance.run_id == run.id
+                )
+            )
+        }
     instances = past_due = 0
     for row in rows:
         units: list[School | None] = []
@@ -337,6 +347,13 @@ def preview_launch(
             units.append(None)
         if row["scope"] in ("school", "both"):
             units.extend(chosen)
+        if existing:
+            units = [
+                unit
+                for unit in units
+                if (unit.id if unit is not None else "", row["code"], row["occurrence"])
+                not in existing
+            ]
         instances += len(units)
         due = row["due"]
         if not isinstance(due, date):

@@ -74,6 +74,9 @@ def test_launch_shows_the_preview_and_changes_nothing_unless_confirmed(
         "beloyarsky-2022: запущена; добавлено экземпляров шагов: 146, школ: 12" in confirmed.stdout
     )
     assert _instances(municipality) == 146
+    again = run(municipality, "launch", "beloyarsky-2022", "--now", "2022-05-20", stdin="n\n")
+    assert "уже запущена: добавится только новое" in again.stdout
+    assert "будет создано экземпляров шагов: 0" in again.stdout
 
 
 def test_the_preview_counts_the_letters_the_next_tick_decides(municipality: dict[str, str]) -> None:
