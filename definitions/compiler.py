@@ -61,11 +61,14 @@ def compile_step(
         keep_calendar_dates = get_settings().keep_calendar_dates
     if step.end is not None:
         schedule = Schedule(
-            phrase=step.deadline,
+            phrase=step.deadline or "",
             kind="once",
             occurrences=(Occurrence(start=step.start, due=step.end),),
         )
         return schedule if keep_calendar_dates else move_days_off(schedule)
+    if step.unscheduled or step.deadline is None:
+        # hand-set dates come later (`nastavnik schedule`); the phrase stays as the source wrote it
+        return Schedule(phrase=step.deadline or "", kind="unscheduled", occurrences=())
     schedule = parse_deadline(
         step.deadline,
         period_start=period_start,

@@ -19,7 +19,7 @@ class Warning_:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: warning: {self.message}"
+        return f"{self.where}: предупреждение: {self.message}"
 
 
 def _written_due(schedule: Schedule) -> date | None:
@@ -44,11 +44,14 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
         for occurrence in schedule.occurrences:
             # the source's own dates: a term moved off a day off may end after the period
             written_due = occurrence.moved_from or occurrence.due
-            for label, day in (("starts", occurrence.start), ("is due", written_due)):
+            for label, day in (
+                ("начинается", occurrence.start),
+                ("должен быть выполнен", written_due),
+            ):
                 if day is not None and not (period.start <= day <= period.end):
                     warn(
                         ("steps", index, "deadline"),
-                        f"step {step.code} {label} {_ru_date(day)}, outside the roadmap's period "
+                        f"шаг {step.code} {label} {_ru_date(day)}, вне периода дорожной карты "
                         f"{_ru_date(period.start)} – {_ru_date(period.end)}",
                     )
                     break
@@ -62,20 +65,20 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
             if first_due < dep_due:
                 warn(
                     ("steps", index, "depends_on", dep_index),
-                    f"step {step.code} is due {_ru_date(first_due)}, before its prerequisite {dep} "
-                    f"(due {_ru_date(dep_due)})",
+                    f"шаг {step.code} должен быть выполнен {_ru_date(first_due)}, раньше "
+                    f"предшествующего шага {dep} (срок {_ru_date(dep_due)})",
                 )
         for role_index, role in enumerate(step.roles):
             if role not in ROLES:
                 warn(
                     ("steps", index, "roles", role_index),
-                    f"step {step.code}: unknown role {role!r}",
+                    f"шаг {step.code}: неизвестная роль {role!r} (каталог ролей: docs/roadmaps.md)",
                 )
         for doc_index, document in enumerate(step.documents):
             if document not in DOCUMENTS:
                 warn(
                     ("steps", index, "documents", doc_index),
-                    f"step {step.code}: unknown document template {document!r}",
+                    f"шаг {step.code}: неизвестный вид документа {document!r}",
                 )
         if (
             step.scope == "school"
@@ -84,7 +87,8 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
         ):
             warn(
                 ("steps", index, "scope"),
-                f"step {step.code} is done by each school, but its roles are all municipal",
+                f"шаг {step.code} выполняет каждая школа (scope: school), но все его роли "
+                "муниципальные",
             )
     found.sort(key=lambda pair: pair[0])
     return [warning for _, warning in found]

@@ -15,6 +15,7 @@ from definitions.schema import Roadmap
 from nastavnik.errors import DefinitionError
 
 ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Loc = tuple[str | int, ...]
 
@@ -80,8 +81,13 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     All problems are collected: the exception's reason lists every one, each on its own line.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # one pass of libyaml (when built in) gives both the nodes (for lines) and the data
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -136,8 +142,18 @@ def _check_references(loaded: RoadmapFile) -> None:
     sections = {section.code for section in roadmap.sections}
     for index, step in enumerate(roadmap.steps):
         if step.section is not None and step.section not in sections:
+            hint = (
+                f" ({step.section} is a step: a sub-row names it as parent: {step.section!r})"
+                if step.section in seen
+                else ""
+            )
             problems.append(
-                f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}"
+                f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}{hint}"
+            )
+        if step.parent is not None and (step.parent not in seen or step.parent == step.code):
+            problems.append(
+                f"{loaded.where('steps', index, 'parent')}: step {step.code}: unknown parent step "
+                f"{step.parent!r}"
             )
         for dep_index, dep in enumerate(step.depends_on):
             if dep not in seen:
@@ -212,16 +228,24 @@ def roadmap_paths(extra_dir: Path | None = None) -> Iterator[Path]:
 
 
 def load_roadmaps(extra_dir: Path | None = None) -> list[RoadmapFile]:
-    """All known roadmaps, in file-name order."""
-    return [load_roadmap(path) for path in roadmap_paths(extra_dir)]
+    """All known roadmaps, in file-name order; two files with one id are an error naming both."""
+    loaded = [load_roadmap(path) for path in roadmap_paths(extra_dir)]
+    first: dict[str, RoadmapFile] = {}
+    for item in loaded:
+        earlier = first.setdefault(item.roadmap.id, item)
+        if earlier is not item:
+            raise DefinitionError(
+                f"дорожная карта {item.roadmap.id!r} описана дважды: в {earlier.path} и в "
+                f"{item.path}; оставьте один файл или смените id в другом",
+                where=f"{item.path}:{item.line_of('id')}",
+            )
+    return loaded
 
 
 def find_roadmap(roadmap_id: str, extra_dir: Path | None = None) -> RoadmapFile:
     """The known roadmap with this id; a clear error listing the known ids otherwise."""
-    known: list[str] = []
-    for path in roadmap_paths(extra_dir):
-        loaded = load_roadmap(path)
+    for loaded in load_roadmaps(extra_dir):
         if loaded.roadmap.id == roadmap_id:
             return loaded
-        known.append(loaded.roadmap.id)
+    known = [item.roadmap.id for item in load_roadmaps(extra_dir)]
     raise DefinitionError(f"unknown roadmap {roadmap_id!r}; known: {', '.join(known) or 'none'}")

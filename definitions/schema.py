@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Level = Literal["municipal", "school"]
-Scope = Literal["municipality", "school"]
+# both: one instance for the municipality and one for each school («ОО, МАУ «ИМЦ»»)
+Scope = Literal["municipality", "school", "both"]
 # What a step's completion can be read from in the school's registry (registry/completion.py).
 CompletesFrom = Literal["mentee_base", "mentor_base", "mentor_and_mentee_bases", "pairs"]
 # The computations of indicators the registry can do (registry/indicators.py).
@@ -89,11 +90,29 @@ class Step(_Strict):
         default=None,
         description="Stage / event column where the source has one (seed 001), verbatim.",
     )
+    parent: str | None = Field(
+        default=None,
+        description="Code of the step this numbered sub-row belongs to (1.3.1 under 1.3).",
+    )
     title: str = Field(description="Title of the step, verbatim (typos kept).")
     items: list[str] = Field(
         default_factory=list, description="Numbered sub-items of the step's content, verbatim."
     )
-    deadline: str = Field(description="The deadline phrase exactly as the source writes it.")
+    deadline: str | None = Field(
+        default=None,
+        description=(
+            "The deadline phrase exactly as the source writes it; absent when the source gives "
+            "none. Kept verbatim even when dates are typed by hand (start/end) or the step is "
+            "unscheduled."
+        ),
+    )
+    unscheduled: bool = Field(
+        default=False,
+        description=(
+            "No dates yet: the coordinator sets them at launch (`nastavnik schedule`). Used for a "
+            "phrase nastavnik cannot read, kept verbatim in deadline."
+        ),
+    )
     start: date | None = Field(
         default=None,
         description="Explicit start date when the source has a start column (seed 004).",
@@ -115,7 +134,10 @@ class Step(_Strict):
         description="Role ids (definitions/catalogue.py ROLES) the responsible parties map to.",
     )
     scope: Scope = Field(
-        description="municipality: done once by the municipality; school: done by each school."
+        description=(
+            "municipality: done once by the municipality; school: done by each school; both: "
+            "by the municipality and by each school."
+        )
     )
     result: str | None = Field(
         default=None, description="Expected result / kind of document, verbatim."
@@ -147,8 +169,8 @@ class Step(_Strict):
 
     @field_validator("title", "deadline", "responsible")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("must not be empty")
         return value
 
@@ -156,6 +178,10 @@ class Step(_Strict):
     def _start_before_end(self) -> Step:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.deadline is None and self.end is None and not self.unscheduled:
+            raise ValueError(
+                "no deadline: give the phrase (deadline), dates (start/end) or unscheduled: true"
+            )
         if self.completes_from is not None and self.scope != "school":
             raise ValueError(
                 "completes_from reads a school's registry: the step's scope must be school"

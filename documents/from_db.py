@@ -129,7 +129,7 @@ def build_document_data(
             {
                 "code": s.code,
                 "title": s.title,
-                "deadline": " ".join(s.deadline.split()),
+                "deadline": " ".join((s.deadline or "").split()),
                 "dates": format_schedule_ru(schedules[s.code]),
                 "responsible": s.responsible,
                 "result": s.result or "",

@@ -65,7 +65,11 @@ def _instances(
         raise NastavnikError(
             f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE"
         ) from None
-    if step.scope == "school":
+    if step.scope == "both" and school is not None:  # both levels: the school's own instance
+        if session.get(School, school) is None:
+            raise NastavnikError(f"unknown school {school!r}", where="--school")
+        unit = school
+    elif step.scope == "school":
         if school is None:
             raise NastavnikError(
                 f"step {code} is done by each school: say which with --school", where="--school"
@@ -458,7 +462,7 @@ def schedule_step(
         StepInstance.run_id == run.id, StepInstance.step_code == code
     )
     if school is not None:
-        if step.scope != "school":
+        if step.scope == "municipality":
             raise NastavnikError(f"step {code} is municipal: leave out --school", where="--school")
         if session.get(School, school) is None:
             raise NastavnikError(f"unknown school {school!r}", where="--school")

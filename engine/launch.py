@@ -19,7 +19,7 @@ from sqlalchemy import (
     insert,
     text,
 )
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
@@ -41,17 +41,25 @@ class LaunchResult:
     messages: list[str] = field(default_factory=list)
 
 
-def _template_rows(loaded: RoadmapFile) -> list[dict[str, object]]:
+def _template_rows(loaded: RoadmapFile, *, keep_outside: bool = True) -> list[dict[str, object]]:
+    """One row per step × occurrence; occurrences due outside the period are left out unless kept.
+
+    Occurrence numbers stay those of the schedule, so a kept or dropped occurrence does not shift
+    the others.
+    """
     schedules = compile_roadmap(loaded)
+    period = loaded.roadmap.period
     rows: list[dict[str, object]] = []
     for step in loaded.roadmap.steps:
         schedule = schedules[step.code]
-        occurrences: list[tuple[date | None, date | None]] = [
-            (o.start, o.due) for o in schedule.occurrences
+        occurrences: list[tuple[int, date | None, date | None]] = [
+            (number, o.start, o.due)
+            for number, o in enumerate(schedule.occurrences, start=1)
+            if keep_outside or o.due is None or period.start <= o.due <= period.end
         ]
-        if not occurrences:  # unscheduled: one instance waits for the coordinator's dates
-            occurrences = [(None, None)]
-        for number, (start, due) in enumerate(occurrences, start=1):
+        if not schedule.occurrences:  # unscheduled: one instance waits for the coordinator's dates
+            occurrences = [(1, None, None)]
+        for number, start, due in occurrences:
             rows.append(
                 {
                     "code": step.code,
@@ -71,6 +79,7 @@ def launch_roadmap(
     now: datetime,
     by: str,
     schools: list[str] | None = None,
+    keep_outside: bool = True,
 ) -> LaunchResult:
     """Create the run (once) and every missing step instance; launching again adds only what is new.
 
@@ -80,6 +89,7 @@ def launch_roadmap(
         now: the moment of the launch (journaled).
         by: who launches.
         schools: school ids, or None for all the municipality's schools.
+        keep_outside: launch the occurrences due outside the roadmap's period too.
     """
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
@@ -137,7 +147,7 @@ def launch_roadmap(
     _insert_instances(
         session,
         run_id=run.id or 0,
-        rows=_template_rows(source),
+        rows=_template_rows(source, keep_outside=keep_outside),
         schools=selected,
         now=now,
         dirty=ticked is not None,
@@ -215,19 +225,276 @@ def _insert_instances(
         connection.execute(
             text(
                 f"INSERT INTO step_instance ({columns}) "
-                "SELECT :run_id, NULL, '', t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
-                "FROM launch_template t WHERE t.scope = 'municipality' "
+                "SELECT :run_id, NULL, '', t.code, 'municipality', t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
+                "FROM launch_template t WHERE t.scope IN ('municipality', 'both') "
                 "ON CONFLICT (run_id, unit, step_code, occurrence) DO NOTHING"
             ).bindparams(*params)
         )
         connection.execute(
             text(
                 f"INSERT INTO step_instance ({columns}) "
-                "SELECT :run_id, s.id, s.id, t.code, t.scope, t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
-                "FROM launch_schools s CROSS JOIN launch_template t WHERE t.scope = 'school' "
+                "SELECT :run_id, s.id, s.id, t.code, 'school', t.occurrence, t.start, t.due, 'open', 1, :now, :dirty "
+                "FROM launch_schools s CROSS JOIN launch_template t WHERE t.scope IN ('school', 'both') "
                 "ON CONFLICT (run_id, unit, step_code, occurrence) DO NOTHING"
             ).bindparams(*params)
         )
     finally:
         template.drop(connection)
         chosen.drop(connection)
+
+
+@dataclass
+class LaunchPreview:
+    """What a launch would do, shown before it is confirmed (all counts for the chosen schools)."""
+
+    roadmap_id: str
+    title: str
+    already_launched: bool
+    schools: int
+    steps: int
+    instances: int
+    past_due: int
+    period_start: date
+    period_end: date
+    today: date
+    timezone: str
+    municipality_timezone: str
+    outside: list[tuple[str, date]]  # (step code, due) of occurrences outside the period
+    kept_outside: bool
+    letters: dict[str, set[str]]  # level → recipients the next daily run would write to
+    unscheduled: list[str]
+
+    @property
+    def period_state(self) -> str:
+        """ended / not_started / current."""
+        if self.period_end < self.today:
+            return "ended"
+        if self.period_start > self.today:
+            return "not_started"
+        return "current"
+
+
+def preview_launch(
+    *,
+    session: Session,
+    loaded: RoadmapFile,
+    now: datetime,
+    schools: list[str] | None = None,
+    keep_outside: bool = False,
+) -> LaunchPreview:
+    """What `launch_roadmap` would create and what the next daily run would send, changing nothing.
+
+    Args:
+        session: an open session (only read).
+        loaded: the roadmap definition.
+        now: the moment of the preview.
+        schools: school ids, or None for all the municipality's schools.
+        keep_outside: count the occurrences due outside the period as launched.
+    """
+    from engine.policy import ladders_for
+    from engine.status import local_today
+    from engine.tick import late_cutoff, remind_cutoff
+
+    municipality = get_municipality(session)
+    roadmap = loaded.roadmap
+    today = local_today(now, municipality.timezone)
+    known = {
+        school.id: school
+        for school in session.exec(select(School).where(School.municipality_id == municipality.id))
+    }
+    if schools is not None:
+        unknown = [school for school in schools if school not in known]
+        if unknown:
+            raise NastavnikError(f"нет таких школ: {', '.join(unknown)}", where="--schools")
+        chosen = [known[school] for school in sorted(set(schools))]
+    else:
+        chosen = [known[key] for key in sorted(known)]
+    run = session.exec(
+        select(RoadmapRun).where(
+            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap.id
+        )
+    ).first()
+    schedules = compile_roadmap(loaded)
+    outside = [
+        (step.code, occurrence.due)
+        for step in roadmap.steps
+        for occurrence in schedules[step.code].occurrences
+        if occurrence.due is not None
+        and not (roadmap.period.start <= occurrence.due <= roadmap.period.end)
+    ]
+    rows = _template_rows(loaded, keep_outside=keep_outside)
+    ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
+    letters: dict[str, set[str]] = {
+        "reminder": set(),
+        "overdue": set(),
+        "coordinator": set(),
+        "head": set(),
+    }
+    existing: set[tuple[str, str, int]] = set()
+    if run is not None:  # launching again adds only what is missing: count only that
+        existing = {
+            (unit, code, occurrence)
+            for unit, code, occurrence in session.exec(
+                select(StepInstance.unit, StepInstance.step_code, StepInstance.occurrence).where(
+                    StepInstance.run_id == run.id
+                )
+            )
+        }
+    instances = past_due = 0
+    for row in rows:
+        units: list[School | None] = []
+        if row["scope"] in ("municipality", "both"):
+            units.append(None)
+        if row["scope"] in ("school", "both"):
+            units.extend(chosen)
+        if existing:
+            units = [
+                unit
+                for unit in units
+                if (unit.id if unit is not None else "", row["code"], row["occurrence"])
+                not in existing
+            ]
+        instances += len(units)
+        due = row["due"]
+        if not isinstance(due, date):
+            continue
+        ladder = ladders[str(row["code"])]
+        for unit in units:
+            own = unit.admin_email if unit is not None else municipality.coordinator_email
+            if due < today:
+                past_due += 1
+                letters["overdue"].add(own or "—")
+                # a municipal step's own recipient is the coordinator: no second rung for them
+                if unit is not None and due <= late_cutoff(today, ladder.coordinator_after):
+                    letters["coordinator"].add(municipality.coordinator_email or "—")
+                if due <= late_cutoff(today, ladder.head_after):
+                    letters["head"].add(municipality.head_email or "—")
+            elif due <= remind_cutoff(today, ladder.remind_before):
+                letters["reminder"].add(own or "—")
+    return LaunchPreview(
+        roadmap_id=roadmap.id,
+        title=roadmap.title,
+        already_launched=run is not None,
+        schools=len(chosen),
+        steps=len(roadmap.steps),
+        instances=instances,
+        past_due=past_due,
+        period_start=roadmap.period.start,
+        period_end=roadmap.period.end,
+        today=today,
+        timezone=roadmap.timezone,
+        municipality_timezone=municipality.timezone,
+        outside=outside,
+        kept_outside=keep_outside,
+        letters={level: names for level, names in letters.items() if names},
+        unscheduled=[s.code for s in roadmap.steps if not schedules[s.code].occurrences],
+    )
+
+
+def _run_of(session: Session, roadmap_id: str) -> RoadmapRun:
+    municipality = get_municipality(session)
+    run = session.exec(
+        select(RoadmapRun).where(
+            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap_id
+        )
+    ).first()
+    if run is None:
+        raise NastavnikError(f"дорожная карта {roadmap_id!r} не запущена")
+    return run
+
+
+def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) -> int:
+    """Remove a launch that nobody has heard of yet: no letter sent, no step acted on.
+
+    Returns the number of step instances removed. The journal keeps the launch and its undoing.
+    """
+    from storage.models import OutboxItem
+
+    run = _run_of(session, roadmap_id)
+    instance_ids = select(StepInstance.id).where(StepInstance.run_id == run.id)
+    from storage.models import GeneratedDocument
+
+    archive = f"его можно только отправить в архив: nastavnik launch archive {roadmap_id}"
+    lettered = session.exec(
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(
+            col(OutboxItem.step_instance_id).in_(instance_ids),
+            col(OutboxItem.sent_at).is_not(None) | col(OutboxItem.letter_id).is_not(None),
+        )
+    ).one()
+    if lettered:
+        raise NastavnikError(
+            f"запуск {roadmap_id!r} уже нельзя отменить: по нему подготовлены или отправлены "
+            f"письма ({lettered}); {archive}"
+        )
+    acted = (
+        session.exec(
+            select(func.count())
+            .select_from(JournalEntry)
+            .where(col(JournalEntry.step_instance_id).in_(instance_ids))
+        ).one()
+        + session.exec(
+            select(func.count())
+            .select_from(GeneratedDocument)
+            .where(col(GeneratedDocument.step_instance_id).in_(instance_ids))
+        ).one()
+    )
+    uploads = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT count(*) FROM upload WHERE step_instance_id IN "
+                "(SELECT id FROM step_instance WHERE run_id = :run)"
+            ),
+            {"run": run.id},
+        )
+        .scalar_one()
+    )
+    if acted or uploads:
+        raise NastavnikError(
+            f"запуск {roadmap_id!r} уже нельзя отменить: по его шагам есть отметки или документы "
+            f"({acted + uploads}); {archive}"
+        )
+    removed = session.exec(
+        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
+    ).one()
+    connection = session.connection()
+    params = {"run": run.id}
+    connection.execute(
+        text(
+            "DELETE FROM outbox WHERE step_instance_id IN "
+            "(SELECT id FROM step_instance WHERE run_id = :run)"
+        ),
+        params,
+    )
+    connection.execute(text("DELETE FROM tick_watermark WHERE run_id = :run"), params)
+    connection.execute(text("DELETE FROM step_instance WHERE run_id = :run"), params)
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=by,
+            action="launch_undo",
+            details={"roadmap": roadmap_id, "instances_removed": removed},
+        )
+    )
+    session.delete(run)
+    session.flush()
+    return int(removed)
+
+
+def archive_run(*, session: Session, roadmap_id: str, now: datetime, by: str) -> RoadmapRun:
+    """Archive a run: kept with its history for reports, left out of the daily run."""
+    run = _run_of(session, roadmap_id)
+    if run.archived_at is not None:
+        raise NastavnikError(f"запуск {roadmap_id!r} уже в архиве с {run.archived_at:%d.%m.%Y}")
+    run.archived_at = now
+    run.archived_by = by
+    session.add(run)
+    session.add(
+        JournalEntry(
+            at=now, actor=by, action="archive", run_id=run.id, details={"roadmap": roadmap_id}
+        )
+    )
+    session.flush()
+    return run

@@ -146,7 +146,12 @@ def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPla
     municipality_id = municipality.id or 0
     overdue_until = late_cutoff(today, 1)
     runs = list(
-        session.exec(select(RoadmapRun).where(RoadmapRun.municipality_id == municipality_id))
+        session.exec(
+            select(RoadmapRun).where(
+                RoadmapRun.municipality_id == municipality_id,
+                col(RoadmapRun.archived_at).is_(None),  # archived runs are out of the daily run
+            )
+        )
     )
     marks: dict[tuple[int, str, str], date] = {}
     if runs and not full:

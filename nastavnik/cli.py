@@ -51,6 +51,13 @@ from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402
 app.command("runs")(runs)
 app.command("backup")(backup)
 app.command("restore")(restore)
+from definitions.importing.cli import roadmap_import  # noqa: E402  (typer only)
+
+roadmap_app.command("import")(roadmap_import)
+
+from engine.launch_cli import launch  # noqa: E402  (typer only)
+
+app.command("launch")(launch)
 
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
@@ -394,34 +401,6 @@ def schools_list(
         return
     for school in schools:
         typer.echo(f"{school.id:<12} {school.short_name:<40} {school.admin_email}")
-
-
-@app.command()
-def launch(
-    roadmap_id: Annotated[str, typer.Argument(help="Roadmap id (see `nastavnik roadmap list`).")],
-    schools: Annotated[str, typer.Option(help="all, or school ids separated by commas.")] = "all",
-    by: Annotated[str, typer.Option(help="Who launches (journaled).")] = "cli",
-    now: NowOption = None,
-) -> None:
-    """Launch a roadmap for the municipality's schools; launching again adds only what is new."""
-    from definitions.loader import find_roadmap
-    from engine.launch import launch_roadmap
-    from storage.db import session_scope
-
-    engine = _engine()
-    moment = parse_now(now, tz=_municipal_tz(engine))
-    loaded = find_roadmap(roadmap_id, _extra_dir())
-    chosen = (
-        None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
-    )
-    with session_scope(engine) as session:
-        result = launch_roadmap(session=session, loaded=loaded, now=moment, by=by, schools=chosen)
-    for message in result.messages:
-        typer.echo(f"warning: {message}", err=True)
-    verb = "launched" if result.created else "already launched"
-    typer.echo(
-        f"{result.roadmap_id}: {verb}; {result.instances_added} step instance(s) added for {result.schools} school(s)"
-    )
 
 
 @app.command()

@@ -30,10 +30,12 @@ def render_roadmap_table(roadmap: Roadmap, schedules: dict[str, Schedule]) -> No
         table.add_row(
             step.code,
             step.title,
-            step.deadline,
+            step.deadline or "—",
             _dates(schedules[step.code]),
             step.responsible,
-            "каждая ОО" if step.scope == "school" else "муниципалитет",
+            {"school": "каждая ОО", "both": "муниципалитет и каждая ОО"}.get(
+                step.scope, "муниципалитет"
+            ),
         )
     Console(width=max(Console().width, 160)).print(table)
 

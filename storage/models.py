@@ -114,6 +114,9 @@ class RoadmapRun(SQLModel, table=True):
     period_end: date
     launched_by: str
     launched_at: datetime | None = _utc_column(nullable=True)
+    # an archived run is kept for reports and left out of the daily run (#14)
+    archived_at: datetime | None = _utc_column(nullable=True)
+    archived_by: str | None = None
 
 
 class StepInstance(SQLModel, table=True):

@@ -91,7 +91,10 @@ def test_check_passes_all_seeds_with_warnings() -> None:
     done = nastavnik("check", *files)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(": ok: ") == 5
-    assert "warning: step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1" in done.stderr
+    assert (
+        "предупреждение: шаг 3.2 должен быть выполнен 4 апреля 2022 г., раньше предшествующего "
+        "шага 3.1" in done.stderr
+    )
 
 
 def test_check_exits_1_on_a_broken_file(tmp_path: Path) -> None:
@@ -139,7 +142,8 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     csv_path = write_schools_csv(tmp_path / "schools.csv")
     assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
     assert (
-        "launched" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env).stdout
+        "запущена"
+        in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
     )
     done = nastavnik(
         "done",
@@ -216,7 +220,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             "unknown school 'zzz'",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
-        (("launch", "nope"), "unknown roadmap 'nope'"),
+        (("launch", "nope", "--yes"), "unknown roadmap 'nope'"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(
@@ -226,7 +230,7 @@ def test_user_mistakes_are_one_line_errors(
     nastavnik("init", "--municipality", "М", "--tz", "Europe/Moscow", env=env)
     write_schools_csv(tmp_path / "s.csv")
     nastavnik("schools", "import", str(tmp_path / "s.csv"), env=env)
-    nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env)
+    nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env)
     done = nastavnik(*args, env=env)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, (
         done.stderr

@@ -64,13 +64,15 @@ def test_every_seed_is_encoded_and_compiles() -> None:
     [
         (
             "beloyarsky-2022",
-            "step 3.2 is due 4 апреля 2022 г., before its prerequisite 3.1 (due 30 апреля 2022 г.)",
+            "шаг 3.2 должен быть выполнен 4 апреля 2022 г., раньше предшествующего шага 3.1 "
+            "(срок 30 апреля 2022 г.)",
         ),
         (
             "khnov-2022-2024",
-            "step 1.10 is due 30 августа 2022 г., before its prerequisite 1.9 (due 15 сентября 2022 г.)",
+            "шаг 1.10 должен быть выполнен 30 августа 2022 г., раньше предшествующего шага 1.9 "
+            "(срок 15 сентября 2022 г.)",
         ),
-        ("chaikovsky-2022-2023", "starts 1 октября 2021 г., outside the roadmap's period"),
+        ("chaikovsky-2022-2023", "начинается 1 октября 2021 г., вне периода дорожной карты"),
     ],
 )
 def test_lint_reports_the_seeds_inconsistencies_with_file_and_line(
@@ -80,7 +82,7 @@ def test_lint_reports_the_seeds_inconsistencies_with_file_and_line(
     warnings = [str(w) for w in lint_roadmap(loaded, compile_roadmap(loaded))]
     matching = [w for w in warnings if fragment in w]
     assert matching, warnings
-    location = matching[0].split(": warning:")[0]
+    location = matching[0].split(": предупреждение:")[0]
     path, line = location.rsplit(":", 1)
     assert Path(path) == loaded.path and int(line) > 1
 
@@ -97,7 +99,7 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
         (
             ("scope: school", "scope: everyone"),
             23,
-            "steps[1].scope: Input should be 'municipality' or 'school'",
+            "steps[1].scope: Input should be 'municipality', 'school' or 'both'",
         ),
         (
             ("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"),

@@ -204,7 +204,8 @@ def test_only_the_coordinator_launches_a_roadmap(
     client = clients[role]
     before = _snapshot(portal)
     response = client.post(
-        "/launch", data={"csrf_token": _token(client), "roadmap": "chaikovsky-2022-2023"}
+        "/launch",
+        data={"csrf_token": _token(client), "roadmap": "chaikovsky-2022-2023", "confirm": "1"},
     )
     if role == "coordinator":
         assert response.status_code == 303

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import select
 
+from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
-from engine.launch import launch_roadmap
+from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
+from engine.policy import Ladder
 from nastavnik.errors import NastavnikError
+from storage.models import EscalationPolicy
+from storage.schools import get_municipality
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason
 
 router = APIRouter()
+
+
+def municipal_ladder(session: Any) -> Ladder:
+    """The municipality's escalation ladder: the built-in defaults under its own settings."""
+    municipality = get_municipality(session)
+    row = session.exec(
+        select(EscalationPolicy).where(
+            EscalationPolicy.municipality_id == municipality.id,
+            EscalationPolicy.roadmap_id == "",
+            EscalationPolicy.step_code == "",
+        )
+    ).first()
+    return Ladder().with_override(row)
 
 
 def _page(
@@ -24,7 +44,9 @@ def _page(
     except NastavnikError as load_error:
         available, error = [], error or russian_reason(load_error)
     with pages.db(request) as session:
-        launched = {run.roadmap_id for run in pages.runs(session)}
+        runs = pages.runs(session)
+        launched = {run.roadmap_id for run in runs}
+        ladder = municipal_ladder(session)
     return pages.render(
         request,
         "launch.html",
@@ -32,6 +54,9 @@ def _page(
             "title": "Запуск дорожной карты",
             "available": available,
             "launched": launched,
+            "runs": runs,
+            "ladder": ladder,
+            "roles": ROLES,
             "error": error,
             "chosen": chosen,
         },
@@ -47,21 +72,93 @@ def launch_form(request: Request) -> Response:
     return _page(request)
 
 
+_LEVELS = {
+    "reminder": "напоминание о сроке",
+    "overdue": "о просрочке (исполнителю)",
+    "coordinator": "координатору",
+    "head": "руководителю органа управления образованием",
+}
+
+
 @router.post("/launch")
-def launch(request: Request, roadmap: str = Form("")) -> Response:
+def launch(
+    request: Request,
+    roadmap: str = Form(""),
+    confirm: str = Form(""),
+    keep_outside: str = Form(""),
+) -> Response:
+    """Without ``confirm``: the preview with a confirm button; with it: the launch itself."""
     user = pages.require_user(request)
     if not user.is_coordinator:
         raise Forbidden("Запускает дорожные карты координатор.")
     if not roadmap:
         return _page(request, error="Выберите дорожную карту.", status_code=400)
+    keep = keep_outside == "1"
     try:
         loaded = find_roadmap(roadmap, pages.state(request).settings.roadmaps_dir)
         with pages.db(request) as session:
+            if confirm != "1":
+                preview = preview_launch(
+                    session=session, loaded=loaded, now=pages.now(request), keep_outside=keep
+                )
+                return pages.render(
+                    request,
+                    "launch_preview.html",
+                    {
+                        "title": "Проверка перед запуском",
+                        "preview": preview,
+                        "levels": _LEVELS,
+                        "letters": {k: sorted(v) for k, v in preview.letters.items()},
+                    },
+                )
             result = launch_roadmap(
-                session=session, loaded=loaded, now=pages.now(request), by=user.email
+                session=session,
+                loaded=loaded,
+                now=pages.now(request),
+                by=user.email,
+                keep_outside=keep,
             )
     except NastavnikError as error:
         return _page(request, error=russian_reason(error), chosen=roadmap, status_code=400)
     verb = "запущена" if result.created else "уже была запущена"
-    message = f"Дорожная карта {verb}: добавлено мероприятий — {result.instances_added}, школ — {result.schools}."
+    message = (
+        f"Дорожная карта {verb}: добавлено мероприятий — {result.instances_added}, школ — "
+        f"{result.schools}. Отменить запуск можно до первого письма на странице «Запуск»."
+    )
     return pages.redirect(request, f"/matrix?run={result.roadmap_id}", message)
+
+
+@router.post("/launch/undo")
+def undo(request: Request, roadmap: str = Form("")) -> Response:
+    """Undo a launch nobody has heard of yet (no letter, no act)."""
+    user = pages.require_user(request)
+    if not user.is_coordinator:
+        raise Forbidden("Отменяет запуск координатор.")
+    try:
+        with pages.db(request) as session:
+            removed = undo_launch(
+                session=session, roadmap_id=roadmap, now=pages.now(request), by=user.email
+            )
+    except NastavnikError as error:
+        return _page(request, error=error.reason, chosen=roadmap, status_code=400)
+    return pages.redirect(
+        request, "/launch", f"Запуск {roadmap} отменён: удалено мероприятий — {removed}."
+    )
+
+
+@router.post("/launch/archive")
+def archive(request: Request, roadmap: str = Form("")) -> Response:
+    """Archive a run: kept for reports, out of the daily run."""
+    user = pages.require_user(request)
+    if not user.is_coordinator:
+        raise Forbidden("Отправляет запуск в архив координатор.")
+    try:
+        with pages.db(request) as session:
+            archive_run(session=session, roadmap_id=roadmap, now=pages.now(request), by=user.email)
+    except NastavnikError as error:
+        return _page(request, error=error.reason, chosen=roadmap, status_code=400)
+    return pages.redirect(
+        request,
+        "/launch",
+        f"Запуск {roadmap} в архиве: остаётся в отчётах, письма по нему больше не рассылаются.",
+    )

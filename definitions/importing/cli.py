@@ -1,0 +1,75 @@
+"""`nastavnik roadmap import`: a municipality's own table → a draft definition (typer only here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nastavnik.errors import NastavnikError
+
+
+def roadmap_import(
+    file: Annotated[
+        Path, typer.Argument(help="DOCX, XLSX, ODS, PDF (with text) or tab-separated text.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the draft definition (YAML) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+    roles: Annotated[
+        Path | None,
+        typer.Option("--roles", help="The municipality's own responsibles table (roles.yaml)."),
+    ] = None,
+    roadmap_id: Annotated[str | None, typer.Option("--id", help="Id of the draft.")] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Municipality, e.g. «Белоярский район».")
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA time zone, e.g. Asia/Yekaterinburg.")
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="school or municipal (default: read from the heading)."),
+    ] = None,
+) -> None:
+    """Import a roadmap table the municipality already has; report every cell it cannot place."""
+    from definitions.importing import import_roadmap_file, write_draft
+
+    if level not in (None, "school", "municipal"):
+        typer.echo(f"ошибка: --level {level!r}: ожидается school или municipal", err=True)
+        raise typer.Exit(2)
+    try:
+        result = import_roadmap_file(
+            file,
+            roles_file=roles,
+            roadmap_id=roadmap_id,
+            municipality=municipality,
+            timezone=tz,
+            level=level,
+        )
+        if out is not None:
+            write_draft(result, out)
+    except NastavnikError as error:
+        typer.echo(f"ошибка: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        steps = result.definition["steps"]
+        for step in steps:
+            reading = result.readings.get(step["code"], "")
+            typer.echo(
+                f"{step['code']:<8} {step['title'][:60]:<60}  "
+                f"{(step.get('deadline') or '—')[:30]:<30}  {reading}"
+            )
+    for problem in result.problems:
+        typer.echo(f"{file}: {problem}", err=True)
+    target = f"; черновик: {out}" if out is not None else ""
+    typer.echo(
+        f"{file}: прочитано шагов: {len(result.definition['steps'])}, разделов: "
+        f"{len(result.definition['sections'])}, замечаний: {len(result.problems)}{target}",
+        err=as_json,
+    )

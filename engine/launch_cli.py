@@ -1,0 +1,169 @@
+"""`nastavnik launch`: preview, confirm, launch; `launch undo` and `launch archive` (#14)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nastavnik.errors import NastavnikError
+
+_LEVELS = {
+    "reminder": "напоминание о сроке",
+    "overdue": "о просрочке (исполнителю)",
+    "coordinator": "координатору",
+    "head": "руководителю органа управления образованием",
+}
+
+
+def _recipients(names: set[str]) -> str:
+    shown = sorted(names)
+    text = ", ".join(shown[:4])
+    if len(shown) > 4:
+        text += f" и ещё {len(shown) - 4}"
+    return f"{len(shown)} адрес(ов): {text}"
+
+
+def print_preview(preview: object) -> None:
+    """The preview as the coordinator reads it, in Russian."""
+    from engine.launch import LaunchPreview
+    from nastavnik.russian import format_date_ru
+
+    assert isinstance(preview, LaunchPreview)
+    echo = typer.echo
+    state = "уже запущена: добавится только новое" if preview.already_launched else "новый запуск"
+    echo(f"Дорожная карта «{preview.title}» ({preview.roadmap_id}) — {state}")
+    echo(
+        f"  школ: {preview.schools}; шагов: {preview.steps}; будет создано экземпляров шагов: "
+        f"{preview.instances}"
+    )
+    period = f"{format_date_ru(preview.period_start)} – {format_date_ru(preview.period_end)}"
+    today = format_date_ru(preview.today)
+    if preview.period_state == "ended":
+        echo(f"  ВНИМАНИЕ: период {period} уже закончился (сегодня {today})")
+    elif preview.period_state == "not_started":
+        echo(f"  период {period} ещё не начался (сегодня {today})")
+    else:
+        echo(f"  период {period}, сегодня {today}")
+    if preview.timezone != preview.municipality_timezone:
+        echo(
+            f"  ВНИМАНИЕ: часовой пояс дорожной карты {preview.timezone}, а муниципалитета "
+            f"{preview.municipality_timezone}: сроки считаются по поясу муниципалитета"
+        )
+    if preview.past_due:
+        echo(f"  ВНИМАНИЕ: уже просрочено экземпляров: {preview.past_due}")
+    else:
+        echo("  просроченных нет")
+    if preview.letters:
+        echo("  при ближайшем ежедневном запуске письма получат:")
+        for level, names in preview.letters.items():
+            echo(f"    {_LEVELS[level]}: {_recipients(names)}")
+    else:
+        echo("  при ближайшем ежедневном запуске писем не будет")
+    if preview.outside:
+        listed = ", ".join(f"{code} ({format_date_ru(due)})" for code, due in preview.outside[:6])
+        more = f" и ещё {len(preview.outside) - 6}" if len(preview.outside) > 6 else ""
+        verdict = (
+            "будут запущены (--keep-outside)"
+            if preview.kept_outside
+            else "не будут запущены (чтобы запустить, добавьте --keep-outside)"
+        )
+        echo(f"  сроки вне периода: {listed}{more} — {verdict}")
+    if preview.unscheduled:
+        echo(
+            "  без срока (даты задаст координатор: nastavnik schedule): "
+            + ", ".join(preview.unscheduled)
+        )
+
+
+def launch(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="Roadmap id to launch, or `undo` / `archive` followed by the roadmap id."
+        ),
+    ],
+    roadmap_id: Annotated[
+        str | None, typer.Argument(help="Roadmap id after `undo` or `archive`.")
+    ] = None,
+    schools: Annotated[str, typer.Option(help="all, or school ids separated by commas.")] = "all",
+    by: Annotated[str, typer.Option(help="Who launches (journaled).")] = "cli",
+    yes: Annotated[bool, typer.Option("--yes", help="Launch without asking.")] = False,
+    keep_outside: Annotated[
+        bool,
+        typer.Option("--keep-outside", help="Launch occurrences due outside the period too."),
+    ] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(help="The moment, YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: the clock)."),
+    ] = None,
+) -> None:
+    """Preview a launch and confirm it; `launch undo ID` until the first letter; `launch archive ID`."""
+    from definitions.loader import find_roadmap
+    from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
+    from nastavnik.cli import _engine, _extra_dir, _municipal_tz, parse_now
+    from nastavnik.russian import format_date_ru
+    from storage.db import session_scope
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    if target in ("undo", "archive"):
+        if roadmap_id is None:
+            typer.echo(f"ошибка: укажите дорожную карту: nastavnik launch {target} ID", err=True)
+            raise typer.Exit(2)
+        try:
+            with session_scope(engine) as session:
+                if target == "undo":
+                    removed = undo_launch(session=session, roadmap_id=roadmap_id, now=moment, by=by)
+                    message = f"{roadmap_id}: запуск отменён; удалено экземпляров шагов: {removed}"
+                else:
+                    run = archive_run(session=session, roadmap_id=roadmap_id, now=moment, by=by)
+                    assert run.archived_at is not None
+                    message = (
+                        f"{roadmap_id}: запуск в архиве с {format_date_ru(moment.date())}: "
+                        "остаётся в отчётах, ежедневный запуск его больше не рассматривает"
+                    )
+        except NastavnikError as error:
+            typer.echo(f"ошибка: {error}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(message)
+        return
+    if roadmap_id is not None:
+        typer.echo(f"ошибка: лишний аргумент {roadmap_id!r}", err=True)
+        raise typer.Exit(2)
+    loaded = find_roadmap(target, _extra_dir())
+    chosen = (
+        None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
+    )
+    with session_scope(engine) as session:
+        preview = preview_launch(
+            session=session, loaded=loaded, now=moment, schools=chosen, keep_outside=keep_outside
+        )
+    print_preview(preview)
+    if not yes:
+        try:
+            confirmed = typer.confirm("Запустить?", default=False)
+        except typer.Abort:
+            confirmed = False
+        if not confirmed:
+            typer.echo(
+                "Запуск не выполнен: ничего не изменено (чтобы не спрашивать, добавьте --yes)"
+            )
+            raise typer.Exit(1)
+    with session_scope(engine) as session:
+        result = launch_roadmap(
+            session=session,
+            loaded=loaded,
+            now=moment,
+            by=by,
+            schools=chosen,
+            keep_outside=keep_outside,
+        )
+    for message in result.messages:
+        typer.echo(f"предупреждение: {message}", err=True)
+    verb = "запущена" if result.created else "уже была запущена"
+    typer.echo(
+        f"{result.roadmap_id}: {verb}; добавлено экземпляров шагов: {result.instances_added}, "
+        f"школ: {result.schools}. Отменить до первого письма: nastavnik launch undo "
+        f"{result.roadmap_id}"
+    )
