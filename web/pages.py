@@ -30,6 +30,7 @@ from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
 from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, session_principal
+from web.security import check_form
 
 SESSION_COOKIE = "nastavnik_session"
 PRE_COOKIE = "nastavnik_pre"
@@ -190,6 +191,7 @@ async def checked_form(request: Request) -> FormData:
     routes (web/views/school.py), call it themselves. Raises CsrfFailed.
     """
     form = await request.form()
+    check_form(form)  # before the token: a forged value never reaches a view or the database
     request.state.form = form
     submitted = form.get("csrf_token")
     secret = state(request).settings.secret_key

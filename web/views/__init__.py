@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from web.views import (
+    account,
     calendar,
     documents,
     export,
@@ -34,4 +35,5 @@ ALL_ROUTERS = [
     export.router,
     calendar.router,
     registry.router,
+    account.router,
 ]
