@@ -216,6 +216,11 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             "unknown school 'zzz'",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
+        (("schedule", "2.2", "--due", "9999-12-31"), "вне периода дорожной карты"),
+        (
+            ("schedule", "2.2", "--due", "2022-10-31", "--start", "1900-01-01"),
+            "допустимы даты с",
+        ),
         (("launch", "nope"), "unknown roadmap 'nope'"),
     ],
 )

@@ -500,3 +500,46 @@ def test_sign_in_links_are_limited_per_account(portal: Portal) -> None:
     ]
     assert statuses == [200] * 5 + [429]
     _clear_attempts(portal)
+
+
+# --- dates of unscheduled steps -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("due", "start", "field_message"),
+    [
+        ("9999-12-31", "", "вне периода дорожной карты"),
+        ("2024-06-01", "", "допустимы даты с"),
+        ("2022-10-31", "1999-01-01", "вне периода дорожной карты"),
+    ],
+)
+def test_dates_of_an_unscheduled_step_stay_within_a_year_around_the_roadmaps_period(
+    portal: Portal, clients: dict[str, TestClient], due: str, start: str, field_message: str
+) -> None:
+    coordinator = clients["coordinator"]
+    before = _journal_size(portal)
+    response = coordinator.post(
+        "/steps/3.4/schedule",
+        data={
+            "csrf_token": _token(coordinator, "/steps/3.4"),
+            "run": "beloyarsky-2022",
+            "due": due,
+            "start": start,
+            "school": "",
+        },
+    )
+    assert response.status_code == 400
+    assert field_message in _text(response.text)
+    assert _journal_size(portal) == before
+    # a date inside the period is taken, and /matrix stays quick to build
+    good = coordinator.post(
+        "/steps/3.4/schedule",
+        data={
+            "csrf_token": _token(coordinator, "/steps/3.4"),
+            "run": "beloyarsky-2022",
+            "due": "2022-12-20",
+            "start": "",
+            "school": "",
+        },
+    )
+    assert good.status_code == 303
