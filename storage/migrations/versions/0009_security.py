@@ -1,7 +1,7 @@
 """portal security: calendar links as stored random tokens, sign-in attempts shared by workers
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0007 (0008 is on the portal branch; when both are merged, set down_revision to "0008")
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.models
 
-revision = "0008"
+revision = "0009"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
