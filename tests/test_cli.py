@@ -137,7 +137,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         == 0
     )
     csv_path = write_schools_csv(tmp_path / "schools.csv")
-    assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
+    assert "добавлено школ — 12" in nastavnik("schools", "import", str(csv_path), env=env).stdout
     assert (
         "launched" in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", env=env).stdout
     )

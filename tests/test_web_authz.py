@@ -5,6 +5,7 @@ A refused request must change nothing; an allowed one must change exactly the ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlmodel import col, select
 
 from nastavnik.demo import demo_registry
 from storage.db import session_scope
-from storage.models import JournalEntry, StepInstance
+from storage.models import JournalEntry, School, StepInstance
 from tests.web_helpers import (
     ADMIN_1,
     COORDINATOR,
@@ -235,9 +236,37 @@ def test_only_the_coordinator_imports_schools(
         files={"file": ("schools.csv", csv.encode(), "text/csv")},
     )
     if role == "coordinator":
-        assert response.status_code == 303
+        assert response.status_code == 200 and "Применить изменения" in response.text
+        assert _snapshot(portal) == before, "the preview changes nothing"
         return
     _expect(response, allowed=False, role=role, before=before, portal=portal)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_coordinator_applies_a_schools_import(
+    portal: Portal, clients: dict[str, TestClient], role: str
+) -> None:
+    # the payload of a real preview, replayed by each role
+    coordinator = clients["coordinator"]
+    csv = "id,name,short_name,director,admin_email\nsosh1,Школа,НШ,Петров Пётр Петрович,evil@x.ru\n"
+    preview = coordinator.post(
+        "/import",
+        data={"csrf_token": _token(coordinator)},
+        files={"file": ("schools.csv", csv.encode(), "text/csv")},
+    )
+    payload = re.search(r'name="payload" value="([^"]+)"', preview.text)
+    assert payload is not None
+    client = clients[role]
+    before = _snapshot(portal)
+    if role == "coordinator":
+        return  # applying is tested in test_web_schools_import.py
+    response = client.post(
+        "/import/apply", data={"csrf_token": _token(client), "payload": payload.group(1)}
+    )
+    _expect(response, allowed=False, role=role, before=before, portal=portal)
+    with session_scope(portal.engine) as session:
+        school = session.get(School, "sosh1")
+        assert school is not None and school.admin_email != "evil@x.ru"
 
 
 READS = {
@@ -333,6 +362,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/launch"): COORDINATOR_ONLY,
     ("GET", "/import"): COORDINATOR_ONLY,
     ("POST", "/import"): COORDINATOR_ONLY,
+    ("POST", "/import/apply"): COORDINATOR_ONLY,
     ("POST", "/steps/{code}/schedule"): COORDINATOR_ONLY,
     ("GET", "/schools/{school_id}"): SCHOOL_READ,
     ("GET", "/instances/{instance_id}"): SCHOOL_READ,
