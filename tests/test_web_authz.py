@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from nastavnik.demo import demo_registry
 from storage.db import session_scope
-from storage.models import JournalEntry, School, StepInstance
+from storage.models import JournalEntry, School, StepInstance, User
 from tests.web_helpers import (
     ADMIN_1,
     COORDINATOR,
@@ -363,6 +363,10 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/import"): COORDINATOR_ONLY,
     ("POST", "/import"): COORDINATOR_ONLY,
     ("POST", "/import/apply"): COORDINATOR_ONLY,
+    ("GET", "/users"): COORDINATOR_ONLY,
+    ("POST", "/users"): COORDINATOR_ONLY,
+    ("POST", "/users/{user_id}/{act}"): COORDINATOR_ONLY,
+    ("GET", "/journal"): COORDINATOR_ONLY,
     ("POST", "/steps/{code}/schedule"): COORDINATOR_ONLY,
     ("GET", "/schools/{school_id}"): SCHOOL_READ,
     ("GET", "/instances/{instance_id}"): SCHOOL_READ,
@@ -482,6 +486,8 @@ def route_ids(portal: Portal) -> dict[str, dict[str, str]]:
                 "code": "1.4",
                 "token": "not-a-token",
                 "kind": "mentee",
+                "user_id": str(session.exec(select(User.id).where(User.email == VIEWER)).one()),
+                "act": "invite",  # sends a letter; changes no row the fingerprint counts
             }
             if school is not None:
                 mentee = session.exec(select(Mentee.id).where(Mentee.school_id == school)).first()

@@ -10,6 +10,7 @@ from web.views import (
     files,
     gantt,
     home,
+    journal,
     launch,
     matrix,
     progress,
@@ -18,6 +19,7 @@ from web.views import (
     schools_import,
     signin,
     step,
+    users_admin,
 )
 
 ALL_ROUTERS = [
@@ -36,4 +38,6 @@ ALL_ROUTERS = [
     calendar.router,
     registry.router,
     account.router,
+    users_admin.router,
+    journal.router,
 ]
