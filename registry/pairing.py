@@ -41,7 +41,7 @@ from registry.models import (
     PairMentee,
     PairMentor,
 )
-from registry.people import person_ref, require_school
+from registry.people import require_school
 from registry.values import FieldErrors
 
 PAIR_LABELS: dict[str, str] = {
@@ -163,10 +163,10 @@ def check_pair(
     for mentor_id in draft.mentor_ids:
         mentor = mentors.get(mentor_id)
         if mentor is None or mentor.school_id != school_id:
-            people_problem("mentors", f"mentor:{mentor_id} нет в базе наставников этой школы")
+            people_problem("mentors", "выбранного наставника нет в базе наставников этой школы")
             continue
         if mentor.removed_at is not None:
-            people_problem("mentors", f"{person_ref(mentor)} удалён по запросу")
+            people_problem("mentors", "выбранный наставник удалён из базы по его запросу")
             continue
         name = _short(mentor.full_name)
         if form is not None and mentor.category != form.mentor_category:
@@ -191,10 +191,10 @@ def check_pair(
     for mentee_id in draft.mentee_ids:
         mentee = mentees.get(mentee_id)
         if mentee is None or mentee.school_id != school_id:
-            people_problem("mentees", f"mentee:{mentee_id} нет в базе наставляемых этой школы")
+            people_problem("mentees", "выбранного наставляемого нет в базе наставляемых этой школы")
             continue
         if mentee.removed_at is not None:
-            people_problem("mentees", f"{person_ref(mentee)} удалён по запросу")
+            people_problem("mentees", "выбранный наставляемый удалён из базы по запросу")
             continue
         name = _short(mentee.full_name)
         if form is not None and mentee.category not in form.mentee_categories:

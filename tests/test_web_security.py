@@ -543,3 +543,43 @@ def test_dates_of_an_unscheduled_step_stay_within_a_year_around_the_roadmaps_per
         },
     )
     assert good.status_code == 303
+
+
+# --- technical words ------------------------------------------------------------------------------
+
+
+def test_pages_name_technical_actors_and_runs_in_russian(
+    portal: Portal, clients: dict[str, TestClient]
+) -> None:
+    from definitions.loader import find_roadmap
+    from engine.launch import launch_roadmap
+    from storage.models import RoadmapRun, StepInstance
+
+    with session_scope(portal.engine) as session:
+        if session.exec(select(func.count()).select_from(RoadmapRun)).one() < 2:
+            launch_roadmap(
+                session=session,
+                loaded=find_roadmap("chaikovsky-2022-2023"),
+                now=NOW,
+                by=COORDINATOR,
+            )
+        run = session.exec(
+            select(RoadmapRun).where(RoadmapRun.roadmap_id == "beloyarsky-2022")
+        ).one()
+        closed = session.exec(
+            select(StepInstance).where(
+                StepInstance.run_id == run.id,
+                StepInstance.unit == "sosh1",
+                col(StepInstance.state).in_(("done", "done_late")),
+            )
+        ).all()
+        assert len(closed) >= 2
+        closed[0].done_by, closed[1].done_by = "registry", "cli"
+        session.add_all(closed[:2])
+    page = clients["coordinator"].get("/schools/sosh1?run=beloyarsky-2022").text
+    text = _text(page)
+    assert "(реестр наставничества (автоматически))" in text
+    assert "(администратор (командная строка))" in text
+    assert "(registry)" not in text and "(cli)" not in text
+    picker = page.split('<select id="run"', 1)[1].split("</select>", 1)[0]
+    assert "beloyarsky-2022</option>" not in picker and run.title in picker
