@@ -43,6 +43,7 @@ from registry.models import (
 )
 from registry.people import require_school
 from registry.values import FieldErrors
+from storage.models import School
 
 PAIR_LABELS: dict[str, str] = {
     "form": "форма наставничества",
@@ -235,6 +236,19 @@ def default_status(end_date: date | None, today: date) -> str:
     return "finished" if end_date is not None and end_date < today else "active"
 
 
+def next_pair_number(session: Session, school_id: str) -> int:
+    """The school's next pair number (1, 2, …), not the database id that other schools share.
+
+    The school's row is locked first (PostgreSQL), so two pairs made at once get two numbers;
+    SQLite's write transactions are serialised already.
+    """
+    session.exec(select(School).where(School.id == school_id).with_for_update()).first()
+    last = session.exec(
+        select(func.max(MentorshipPair.number)).where(MentorshipPair.school_id == school_id)
+    ).one()
+    return int(last or 0) + 1
+
+
 def write_pair(
     session: Session,
     *,
@@ -248,6 +262,7 @@ def write_pair(
     assert draft.start_date is not None and draft.end_date is not None
     pair = MentorshipPair(
         school_id=school_id,
+        number=next_pair_number(session, school_id),
         form_code=form.code,
         programme=draft.programme.strip(),
         group_name=(draft.group_name or "").strip() or None,

@@ -1,4 +1,5 @@
-"""portal security: calendar links as stored random tokens, sign-in attempts shared by workers
+"""portal security: calendar links as stored random tokens, sign-in attempts shared by workers,
+pairs numbered within their school
 
 Revision ID: 0009
 Revises: 0007 (0008 is on the portal branch; when both are merged, set down_revision to "0008")
@@ -43,8 +44,24 @@ def upgrade() -> None:
     op.create_index("ix_signin_attempt_address", "signin_attempt", ["kind", "address", "at"])
     op.create_index("ix_signin_attempt_email", "signin_attempt", ["kind", "email", "at"])
 
+    # pairs are numbered within their school (1, 2, …) in the order they were made
+    op.add_column("mentorship_pair", sa.Column("number", sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE mentorship_pair SET number = (SELECT COUNT(*) FROM mentorship_pair AS earlier "
+        "WHERE earlier.school_id = mentorship_pair.school_id AND earlier.id <= mentorship_pair.id)"
+    )
+    op.create_index(
+        "ux_mentorship_pair_school_number",
+        "mentorship_pair",
+        ["school_id", "number"],
+        unique=True,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ux_mentorship_pair_school_number", table_name="mentorship_pair")
+    with op.batch_alter_table("mentorship_pair") as batch:
+        batch.drop_column("number")
     op.drop_index("ix_signin_attempt_email", table_name="signin_attempt")
     op.drop_index("ix_signin_attempt_address", table_name="signin_attempt")
     op.drop_index("ix_signin_attempt_at", table_name="signin_attempt")
