@@ -160,3 +160,21 @@ def test_journal_rows_of_a_preview_are_not_kept(portal: Portal) -> None:
             select(JournalEntry.actor).where(col(JournalEntry.action) == "schools_import")
         ).all()
     assert "preview" not in actors
+
+
+def test_a_control_character_in_the_file_is_named_by_row_and_column(
+    portal: Portal, coordinator: TestClient
+) -> None:
+    before = _schools(portal)
+    bad = (
+        "id,name,short_name,director,admin_email\n"
+        "new1,Новая\x00школа,НШ,Петров Пётр Петрович,new1@x.ru\n"
+    )
+    response = coordinator.post(
+        "/import",
+        data={"csrf_token": csrf_of(coordinator.get("/import").text)},
+        files={"file": ("школы.csv", bad.encode(), "text/csv")},
+    )
+    assert response.status_code == 400
+    assert "строка 2, столбец B (name): недопустимый невидимый символ (U+0000)" in response.text
+    assert _schools(portal) == before
