@@ -35,6 +35,7 @@ from notifications.render import (
     message_id_for,
     render_letter,
 )
+from notifications.school_changes import untold_admin_email_changes
 from storage.models import Municipality
 from storage.schools import get_municipality
 
@@ -119,7 +120,8 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
         if coordinator
         else []
     )
-    if not items and not failures and not open_letters:
+    email_changes = untold_admin_email_changes(session, coordinator=coordinator)
+    if not items and not failures and not email_changes and not open_letters:
         return result
 
     instances = load_instances(session, [i.step_instance_id for i in items])
@@ -139,7 +141,7 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     by_recipient: dict[str, list[PendingItem]] = defaultdict(list)
     for item in live:
         by_recipient[item.recipient.strip().lower()].append(item)
-    if failures:
+    if failures or email_changes:
         by_recipient.setdefault(coordinator, [])
     reusable: dict[str, tuple[int, str]] = {}
     dropped: list[dict[str, int]] = []
@@ -175,6 +177,7 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
     reports: list[dict[str, int]] = []
     for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
         reported = failures if address == coordinator else []
+        changes = email_changes if address == coordinator else []
         rendered = render_letter(
             recipient=recipient,
             people=people,
@@ -182,8 +185,10 @@ def compose_letters(*, session: Session, now: datetime, settings: Settings) -> C
             failures=reported,
             today=today,
             base_url=settings.base_url,
+            email_changes=changes,
         )
         keys = [i.key for i in group] + [f"failure:{f.letter_id}" for f in reported]
+        keys += [f"email-change:{c.journal_id}" for c in changes]
         digest = letter_hash(
             municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
         )
