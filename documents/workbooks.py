@@ -17,6 +17,7 @@ from documents.context import MenteeRegistry, MentorRegistry, Organisation
 from documents.files import normalise_zip
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, format_date_ru
+from nastavnik.spreadsheets import xlsx_text
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -69,6 +70,7 @@ def _sheet(
             cell = sheet.cell(row=header_row + offset, column=column, value=value)
             cell.alignment = _WRAP
             cell.border = _BORDER
+            xlsx_text(cell)  # names and requests are typed by people: never formulas
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"

@@ -9,7 +9,7 @@ transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_ru
+from nastavnik.text import visible_text
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -376,7 +377,8 @@ def mark_not_applicable(
     occurrence: int | None = None,
 ) -> StepInstance:
     """Mark a step not applicable to this school (or the municipality), with a reason."""
-    if not reason or not reason.strip():
+    reason = visible_text(reason)
+    if not reason:
         raise NastavnikError("a reason is required", where="--reason")
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=True
@@ -428,6 +430,18 @@ def undo(
     )
 
 
+SCHEDULE_MARGIN = timedelta(days=365)
+
+
+def schedule_bounds(run: RoadmapRun) -> tuple[date, date]:
+    """The dates an unscheduled step may take: the roadmap's period and a year around it.
+
+    A date far outside (a typo, 9999-12-31) would make every page that lays out the period's
+    working days do so up to that date.
+    """
+    return run.period_start - SCHEDULE_MARGIN, run.period_end + SCHEDULE_MARGIN
+
+
 def schedule_step(
     *,
     session: Session,
@@ -458,6 +472,16 @@ def schedule_step(
             f"the start {format_date_ru(start)} is after the due date {format_date_ru(due)}",
             where="--start",
         )
+    earliest, latest = schedule_bounds(run)
+    for value, where in ((start, "--start"), (due, "--due")):
+        if value is not None and not earliest <= value <= latest:
+            raise NastavnikError(
+                f"дата {format_date_ru(value)} вне периода дорожной карты "
+                f"({format_date_ru(run.period_start)} – {format_date_ru(run.period_end)}) и года "
+                f"до и после него: допустимы даты с {format_date_ru(earliest)} "
+                f"по {format_date_ru(latest)}",
+                where=where,
+            )
     query = select(StepInstance).where(
         StepInstance.run_id == run.id, StepInstance.step_code == code
     )

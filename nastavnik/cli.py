@@ -360,16 +360,35 @@ def schools_import(
         ),
     ],
     now: NowOption = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Apply without asking when existing schools change.")
+    ] = False,
 ) -> None:
-    """Import schools: every row valid or nothing imported."""
+    """Import schools: shows what changes, asks, then every row or nothing.
+
+    Adding schools needs no confirmation; changing existing ones (admin e-mails decide who gets
+    escalations) asks on a terminal and needs --yes otherwise.
+    """
     from storage.db import session_scope
-    from storage.schools import import_schools
+    from storage.schools_diff import apply_schools_import, describe_diff, diff_schools_import
 
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     with session_scope(engine) as session:
-        result = import_schools(session=session, path=file, now=moment)
-    typer.echo(f"{len(result.added)} school(s) added, {len(result.updated)} updated")
+        diff = diff_schools_import(session=session, path=file, now=moment)
+    for line in describe_diff(diff):
+        typer.echo(line)
+    if diff.changes_existing and not yes:
+        if not sys.stdin.isatty():
+            _fail("изменения существующих школ не применены: повторите команду с --yes")
+        if not typer.confirm("Применить изменения?", default=False):
+            _fail("ничего не изменено")
+    with session_scope(engine) as session:
+        _, applied = apply_schools_import(session=session, path=file, now=moment, by="cli")
+    typer.echo(
+        f"Импорт применён: добавлено школ — {len(applied.added)}, изменено — "
+        f"{len(applied.changed)}, без изменений — {applied.unchanged}."
+    )
 
 
 @schools_app.command("list")

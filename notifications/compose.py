@@ -35,6 +35,7 @@ from notifications.render import (
     message_id_for,
     render_letter,
 )
+from notifications.school_changes import untold_admin_email_changes
 from storage.models import Municipality
 from storage.schools import get_municipality
 
@@ -133,7 +134,8 @@ def compose_letters(
     from engine.daily_runs import mark_reported, missed_days_text, unreported_days
 
     missed = unreported_days(session=session, now=now, open_letters=open_ids) if coordinator else []
-    if not items and not failures and not open_letters and not missed:
+    email_changes = untold_admin_email_changes(session, coordinator=coordinator)
+    if not items and not failures and not open_letters and not missed and not email_changes:
         return result
 
     instances = load_instances(session, [i.step_instance_id for i in items])
@@ -153,7 +155,7 @@ def compose_letters(
     by_recipient: dict[str, list[PendingItem]] = defaultdict(list)
     for item in live:
         by_recipient[item.recipient.strip().lower()].append(item)
-    if failures or missed:
+    if failures or missed or email_changes:
         by_recipient.setdefault(coordinator, [])
     reusable: dict[str, tuple[int, str]] = {}
     dropped: list[dict[str, Any]] = []
@@ -193,6 +195,7 @@ def compose_letters(
         days = missed if address == coordinator else []
         if days:
             mark_reported(session=session, days=days, letter_id=letter_id)
+        changes = email_changes if address == coordinator else []
         rendered = render_letter(
             recipient=recipient,
             people=people,
@@ -201,9 +204,11 @@ def compose_letters(
             today=today,
             base_url=settings.base_url,
             notices=(missed_days_text(days),) if days else (),
+            email_changes=changes,
         )
         keys = [i.key for i in group] + [f"failure:{f.letter_id}" for f in reported]
         keys += [f"missed:{day.isoformat()}" for day in days]
+        keys += [f"email-change:{c.journal_id}" for c in changes]
         digest = letter_hash(
             municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
         )

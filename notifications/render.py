@@ -66,6 +66,17 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class EmailChange:
+    """A school admin's e-mail changed by a schools import, told to the coordinator."""
+
+    journal_id: int
+    school: str
+    old: str
+    new: str
+    by: str
+
+
+@dataclass(frozen=True)
 class People:
     """Who is who in the municipality: decides the greeting and Reply-To."""
 
@@ -381,6 +392,7 @@ def render_letter(
     today: date,
     base_url: str,
     notices: tuple[str, ...] = (),
+    email_changes: list[EmailChange] | None = None,
 ) -> RenderedLetter:
     """Word one letter: a digest of every item of one recipient, grouped by roadmap and school.
 
@@ -389,6 +401,7 @@ def render_letter(
         people: the municipality's name and its coordinator and head.
         items: the steps to tell about, at any level; one step told twice shows once.
         failures: letters refused for good (coordinator's letters only).
+        email_changes: school admins' e-mails changed since the coordinator's last letter.
         today: the date in the municipality's zone the lateness is counted at.
         base_url: the portal's address for the links.
         notices: sentences added after the introduction (e.g. a day whose check did not run).
@@ -400,10 +413,20 @@ def render_letter(
         "intro": _intro(kind, today=today, items=items, failures=failures) + list(notices),
         "roadmaps": _roadmap_views(items, today=today, base_url=base_url, kind=kind),
         "failures": failures,
+        "email_changes": email_changes or [],
         "people": people,
         "today": format_date_ru(today),
     }
     subject = _subject(kind=kind, people=people, items=items, failures=failures)
+    if email_changes:
+        changes = _count(len(email_changes), "смена", "смены", "смен")
+        subject = subject.replace(": сводка", ": ", 1).rstrip()
+        subject += ("" if subject.endswith(":") else ",") + f" {changes} e-mail ответственных"
+        context["intro"] = [
+            *context["intro"],  # type: ignore[misc]
+            "В списке школ сменились адреса ответственных — см. раздел «Смена e-mail "
+            "ответственных»: письма о сроках этих школ теперь идут на новые адреса.",
+        ]
     context["subject"] = subject
     env = environment()
     text = env.get_template("letter.txt.j2").render(context)

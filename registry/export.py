@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from engine.actions import Actor
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric
+from nastavnik.spreadsheets import csv_row, xlsx_sheet_text
 from registry.importer import PAIR_FIELDS
 from registry.journal import record_act
 from registry.models import (
@@ -152,7 +153,7 @@ def export_registry(
         text = io.StringIO()
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)
         data = ("\ufeff" + text.getvalue()).encode("utf-8")
     else:
         book = Workbook()
@@ -162,6 +163,7 @@ def export_registry(
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        xlsx_sheet_text(sheet)
         raw = io.BytesIO()
         book.save(raw)
         data = raw.getvalue()

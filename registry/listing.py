@@ -74,6 +74,7 @@ class PairRow:
     """An active pair or group as listed."""
 
     id: int
+    number: int
     form: str
     mentors: list[str]
     mentees: list[str]
@@ -223,6 +224,7 @@ def _names(session: Session, item: SchoolRegistry, today: date) -> None:
     item.pairs = [
         PairRow(
             id=p.id or 0,
+            number=p.number or p.id or 0,
             form=forms.get(p.form_code, p.form_code),
             mentors=[name(mentors, i) for i in pair_mentors[p.id or 0]],
             mentees=[name(mentees, i) for i in pair_mentees[p.id or 0]],

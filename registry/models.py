@@ -125,10 +125,16 @@ class MentorshipPair(SQLModel, table=True):
     """A mentoring pair or group (наставническая пара, группа) of one school."""
 
     __tablename__ = "mentorship_pair"
-    __table_args__ = (Index("ix_mentorship_pair_school_status", "school_id", "status"),)
+    __table_args__ = (
+        Index("ix_mentorship_pair_school_status", "school_id", "status"),
+        Index("ux_mentorship_pair_school_number", "school_id", "number", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: str = Field(foreign_key="school.id")
+    number: int | None = Field(
+        default=None, description="The pair's number within its school (1, 2, …), shown to people."
+    )
     form_code: str = Field(foreign_key="mentorship_form.code")
     programme: str = Field(default="", description="The mentorship programme it works by.")
     group_name: str | None = Field(default=None, description="«Группа № 1» for a group.")

@@ -41,8 +41,9 @@ from registry.models import (
     PairMentee,
     PairMentor,
 )
-from registry.people import person_ref, require_school
+from registry.people import require_school
 from registry.values import FieldErrors
+from storage.models import School
 
 PAIR_LABELS: dict[str, str] = {
     "form": "форма наставничества",
@@ -163,10 +164,10 @@ def check_pair(
     for mentor_id in draft.mentor_ids:
         mentor = mentors.get(mentor_id)
         if mentor is None or mentor.school_id != school_id:
-            people_problem("mentors", f"mentor:{mentor_id} нет в базе наставников этой школы")
+            people_problem("mentors", "выбранного наставника нет в базе наставников этой школы")
             continue
         if mentor.removed_at is not None:
-            people_problem("mentors", f"{person_ref(mentor)} удалён по запросу")
+            people_problem("mentors", "выбранный наставник удалён из базы по его запросу")
             continue
         name = _short(mentor.full_name)
         if form is not None and mentor.category != form.mentor_category:
@@ -191,10 +192,10 @@ def check_pair(
     for mentee_id in draft.mentee_ids:
         mentee = mentees.get(mentee_id)
         if mentee is None or mentee.school_id != school_id:
-            people_problem("mentees", f"mentee:{mentee_id} нет в базе наставляемых этой школы")
+            people_problem("mentees", "выбранного наставляемого нет в базе наставляемых этой школы")
             continue
         if mentee.removed_at is not None:
-            people_problem("mentees", f"{person_ref(mentee)} удалён по запросу")
+            people_problem("mentees", "выбранный наставляемый удалён из базы по запросу")
             continue
         name = _short(mentee.full_name)
         if form is not None and mentee.category not in form.mentee_categories:
@@ -235,6 +236,19 @@ def default_status(end_date: date | None, today: date) -> str:
     return "finished" if end_date is not None and end_date < today else "active"
 
 
+def next_pair_number(session: Session, school_id: str) -> int:
+    """The school's next pair number (1, 2, …), not the database id that other schools share.
+
+    The school's row is locked first (PostgreSQL), so two pairs made at once get two numbers;
+    SQLite's write transactions are serialised already.
+    """
+    session.exec(select(School).where(School.id == school_id).with_for_update()).first()
+    last = session.exec(
+        select(func.max(MentorshipPair.number)).where(MentorshipPair.school_id == school_id)
+    ).one()
+    return int(last or 0) + 1
+
+
 def write_pair(
     session: Session,
     *,
@@ -248,6 +262,7 @@ def write_pair(
     assert draft.start_date is not None and draft.end_date is not None
     pair = MentorshipPair(
         school_id=school_id,
+        number=next_pair_number(session, school_id),
         form_code=form.code,
         programme=draft.programme.strip(),
         group_name=(draft.group_name or "").strip() or None,

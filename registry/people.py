@@ -131,10 +131,7 @@ def add_person(
     require_school(session, school_id)
     checked, problems = check_person(kind, values, today=local_day(session, now))
     if not problems and name_key(checked["full_name"]) in people_by_name(session, kind, school_id):
-        existing = people_by_name(session, kind, school_id)[name_key(checked["full_name"])]
-        problems["full_name"] = (
-            f"«{checked['full_name']}» уже есть в базе ({person_ref(existing)}): измените запись"
-        )
+        problems["full_name"] = f"«{checked['full_name']}» уже есть в базе: измените запись"
     if problems:
         raise FieldErrors(problems, labels=field_labels(kind))
     person = model_of(kind)(school_id=school_id, created_at=now, updated_at=now, **checked)
@@ -182,9 +179,7 @@ def edit_person(
     if "full_name" not in problems:
         other = people_by_name(session, kind, person.school_id).get(name_key(checked["full_name"]))
         if other is not None and other.id != person.id:
-            problems["full_name"] = (
-                f"«{checked['full_name']}» уже есть в базе ({person_ref(other)})"
-            )
+            problems["full_name"] = f"«{checked['full_name']}» уже есть в базе"
     if problems:
         raise FieldErrors(problems, labels=labels)
     changed = sorted(name for name in labels if checked.get(name) != current.get(name))

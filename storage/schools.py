@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
+from nastavnik.text import bad_character
 from storage.models import JournalEntry, Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
@@ -198,6 +199,10 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
                 f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}"
             )
 
+        for column, cell in value.items():
+            code = bad_character(cell)
+            if code is not None:
+                problem(column, f"contains an invisible control character {code}")
         for column in REQUIRED_COLUMNS:
             if not value[column]:
                 problem(column, "is empty")

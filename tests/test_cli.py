@@ -140,7 +140,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         == 0
     )
     csv_path = write_schools_csv(tmp_path / "schools.csv")
-    assert "12 school(s) added" in nastavnik("schools", "import", str(csv_path), env=env).stdout
+    assert "добавлено школ — 12" in nastavnik("schools", "import", str(csv_path), env=env).stdout
     assert (
         "запущена"
         in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
@@ -220,6 +220,11 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             "unknown school 'zzz'",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
+        (("schedule", "2.2", "--due", "9999-12-31"), "вне периода дорожной карты"),
+        (
+            ("schedule", "2.2", "--due", "2022-10-31", "--start", "1900-01-01"),
+            "допустимы даты с",
+        ),
         (("launch", "nope", "--yes"), "unknown roadmap 'nope'"),
     ],
 )

@@ -230,7 +230,7 @@ def test_dates_must_be_in_order_and_people_must_be_of_the_school(
         end=date(2022, 9, 1),
     )
     assert problems == {
-        "mentees": f"mentee:{people.other_school_pupil} нет в базе наставляемых этой школы",
+        "mentees": "выбранного наставляемого нет в базе наставляемых этой школы",
         "end_date": "окончание 01.09.2022 раньше начала 15.09.2022",
     }
 
@@ -283,8 +283,7 @@ def test_a_person_entered_twice_or_with_bad_fields_gets_errors_by_field(
             },
         )
     assert caught.value.problems == {
-        "full_name": f"«Соколов Максим Игоревич» уже есть в базе (mentee:{people.pupil}): "
-        "измените запись"
+        "full_name": "«Соколов Максим Игоревич» уже есть в базе: измените запись"
     }
     assert "поле «ФИО»" in str(caught.value)
 
@@ -384,4 +383,4 @@ def test_removal_on_request_erases_the_name_ends_the_pair_and_journals_without_t
             session=session, kind="mentee", person_id=people.pupil, actor=ADMIN, now=NOW, reason="x"
         )
     problems = _problems(engine, "учитель – ученик", [people.teacher], [people.pupil])
-    assert problems == {"mentees": f"mentee:{people.pupil} удалён по запросу"}
+    assert problems == {"mentees": "выбранный наставляемый удалён из базы по запросу"}

@@ -85,7 +85,7 @@ def test_a_wrong_password_says_so_and_repeated_failures_are_rate_limited(portal:
     response = client.post(
         "/signin", data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token}
     )
-    assert response.status_code == 429 and "Слишком много попыток" in response.text
+    assert response.status_code == 429 and "Слишком много неудачных попыток" in response.text
     empty = client.post("/signin", data={"email": "", "password": "", "csrf_token": token})
     assert empty.status_code == 400 and "Введите e-mail и пароль." in empty.text
 

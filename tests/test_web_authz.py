@@ -5,15 +5,18 @@ A refused request must change nothing; an allowed one must change exactly the ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from nastavnik.demo import demo_registry
 from storage.db import session_scope
-from storage.models import JournalEntry, StepInstance
+from storage.models import JournalEntry, School, StepInstance, User
 from tests.web_helpers import (
     ADMIN_1,
     COORDINATOR,
@@ -32,7 +35,15 @@ TARGETS = {"own": "sosh1", "other": "sosh2", "municipality": None}
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("authz"))
+    workdir = tmp_path_factory.mktemp("authz")
+    built = build_portal(workdir)
+    demo_registry(
+        engine=built.engine,
+        workdir=workdir,
+        schools=["sosh1", "sosh2"],
+        steps=("mentors", "mentees", "pairs"),
+    )
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +178,11 @@ def test_documents_are_generated_only_by_the_coordinator_and_the_schools_own_adm
 ) -> None:
     client = clients[role]
     code, template, fields = DOCUMENTS[target]
+    # a number of its own: a school's register never gives one number twice
+    fields = {
+        **fields,
+        "number": f"{40 + 3 * list(ROLES).index(role) + list(TARGETS).index(target)}-од",
+    }
     instance = _any_instance(portal, school=TARGETS[target], code=code)
     before = _snapshot(portal)
     response = client.post(
@@ -226,9 +242,37 @@ def test_only_the_coordinator_imports_schools(
         files={"file": ("schools.csv", csv.encode(), "text/csv")},
     )
     if role == "coordinator":
-        assert response.status_code == 303
+        assert response.status_code == 200 and "Применить изменения" in response.text
+        assert _snapshot(portal) == before, "the preview changes nothing"
         return
     _expect(response, allowed=False, role=role, before=before, portal=portal)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_coordinator_applies_a_schools_import(
+    portal: Portal, clients: dict[str, TestClient], role: str
+) -> None:
+    # the payload of a real preview, replayed by each role
+    coordinator = clients["coordinator"]
+    csv = "id,name,short_name,director,admin_email\nsosh1,Школа,НШ,Петров Пётр Петрович,evil@x.ru\n"
+    preview = coordinator.post(
+        "/import",
+        data={"csrf_token": _token(coordinator)},
+        files={"file": ("schools.csv", csv.encode(), "text/csv")},
+    )
+    payload = re.search(r'name="payload" value="([^"]+)"', preview.text)
+    assert payload is not None
+    client = clients[role]
+    before = _snapshot(portal)
+    if role == "coordinator":
+        return  # applying is tested in test_web_schools_import.py
+    response = client.post(
+        "/import/apply", data={"csrf_token": _token(client), "payload": payload.group(1)}
+    )
+    _expect(response, allowed=False, role=role, before=before, portal=portal)
+    with session_scope(portal.engine) as session:
+        school = session.get(School, "sosh1")
+        assert school is not None and school.admin_email != "evil@x.ru"
 
 
 READS = {
@@ -284,3 +328,280 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
     )
     assert forged.status_code == 403
     assert _snapshot(portal) == before
+
+
+# --- every route of the app: role × route × own / other school / municipality -------------------
+#
+# The routes are read from the application itself: a new route without a rule here fails
+# test_every_route_has_an_authorisation_rule, so nobody adds a page and forgets who may open it.
+
+PUBLIC = "public"  # anyone, signed in or not (sign-in pages, the calendar behind its token)
+SIGNED_IN = "signed_in"  # any signed-in user, about themselves
+MUNICIPAL = "municipal"  # coordinator and viewer; a school admin is refused
+MUNICIPAL_OR_OWN = "municipal_or_own"  # as MUNICIPAL; a school admin is sent to their own page
+COORDINATOR_ONLY = "coordinator"
+SCHOOL_READ = "school_read"  # coordinator, viewer, the school's own admin
+SCHOOL_NAMES = "school_names"  # coordinator and the school's own admin (names of children)
+SCHOOL_WRITE = "school_write"  # coordinator and the school's own admin
+
+# (method, path) → who may; paths as the app declares them
+ROUTE_RULES: dict[tuple[str, str], str] = {
+    ("GET", "/signin"): PUBLIC,
+    ("POST", "/signin"): PUBLIC,
+    ("POST", "/signin/link"): PUBLIC,
+    ("GET", "/signin/link/{token}"): PUBLIC,
+    ("POST", "/signin/link/{token}"): PUBLIC,
+    ("GET", "/calendar/{token}.ics"): PUBLIC,
+    ("POST", "/signout"): PUBLIC,  # ends only the caller's own session
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/calendar"): SIGNED_IN,
+    ("GET", "/matrix"): MUNICIPAL,
+    ("GET", "/municipality"): MUNICIPAL,
+    ("GET", "/steps/{code}"): MUNICIPAL,
+    ("GET", "/progress"): MUNICIPAL,
+    ("GET", "/gantt"): MUNICIPAL,
+    ("GET", "/export.xlsx"): MUNICIPAL,
+    ("GET", "/registry"): MUNICIPAL_OR_OWN,
+    ("GET", "/indicators"): MUNICIPAL_OR_OWN,
+    ("GET", "/launch"): COORDINATOR_ONLY,
+    ("POST", "/launch"): COORDINATOR_ONLY,
+    ("GET", "/import"): COORDINATOR_ONLY,
+    ("POST", "/import"): COORDINATOR_ONLY,
+    ("POST", "/import/apply"): COORDINATOR_ONLY,
+    ("GET", "/users"): COORDINATOR_ONLY,
+    ("POST", "/users"): COORDINATOR_ONLY,
+    ("POST", "/users/{user_id}/{act}"): COORDINATOR_ONLY,
+    ("GET", "/journal"): COORDINATOR_ONLY,
+    ("POST", "/steps/{code}/schedule"): COORDINATOR_ONLY,
+    ("GET", "/schools/{school_id}"): SCHOOL_READ,
+    ("GET", "/instances/{instance_id}"): SCHOOL_READ,
+    ("GET", "/uploads/{upload_id}"): SCHOOL_READ,
+    ("GET", "/documents/{document_id}"): SCHOOL_READ,
+    ("GET", "/schools/{school_id}/registry"): SCHOOL_READ,
+    ("GET", "/schools/{school_id}/registry/totals"): SCHOOL_READ,
+    ("GET", "/schools/{school_id}/registry/pairs/new"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/suggest/{mentee_id}"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/import"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/export"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/people/{kind}/new"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/people/{kind}/{person_id}"): SCHOOL_NAMES,
+    ("GET", "/schools/{school_id}/registry/people/{kind}/{person_id}/remove"): SCHOOL_NAMES,
+    ("POST", "/instances/{instance_id}/done"): SCHOOL_WRITE,
+    ("POST", "/instances/{instance_id}/undo"): SCHOOL_WRITE,
+    ("POST", "/instances/{instance_id}/na"): SCHOOL_WRITE,
+    ("POST", "/instances/{instance_id}/documents"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/pairs"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/pairs/{pair_id}/end"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/import"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/totals"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/survey"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/people/{kind}"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/people/{kind}/{person_id}"): SCHOOL_WRITE,
+    ("POST", "/schools/{school_id}/registry/people/{kind}/{person_id}/remove"): SCHOOL_WRITE,
+}
+
+# the query a page needs to answer at all (not to decide who may see it)
+ROUTE_QUERIES = {"/schools/{school_id}/registry/export": "?kind=mentees&format=csv"}
+# routes that end the client's session or change the user's own things: a fresh client each time
+OWN_SESSION_ROUTES = {("POST", "/signout"), ("POST", "/account/calendar")}
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    """(method, path) of every route the application answers (HEAD and static files aside)."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            if hasattr(route, "original_router"):  # FastAPI's included router
+                context = getattr(route, "include_context", None)
+                walk(route.original_router.routes, prefix + (getattr(context, "prefix", "") or ""))
+            elif getattr(route, "methods", None):
+                found.update((method, prefix + route.path) for method in route.methods - {"HEAD"})
+
+    walk(app.router.routes, "")
+    return found
+
+
+def test_every_route_has_an_authorisation_rule(portal: Portal) -> None:
+    routes = app_routes(portal.app())
+    assert routes - set(ROUTE_RULES) == set(), "routes without a rule in ROUTE_RULES"
+    assert set(ROUTE_RULES) - routes == set(), "rules of routes that no longer exist"
+
+
+def _targets(path: str) -> list[str]:
+    if "{instance_id}" in path:
+        return ["own", "other", "municipality"]
+    if any(f"{{{name}}}" in path for name in ("school_id", "upload_id", "document_id")):
+        return ["own", "other"]
+    return ["-"]
+
+
+MATRIX_CASES = [
+    pytest.param(method, path, role, target, id=f"{method} {path} {role} {target}")
+    for (method, path), rule in sorted(ROUTE_RULES.items())
+    for role in ROLES
+    for target in _targets(path)
+]
+
+
+@pytest.fixture(scope="module")
+def route_ids(portal: Portal) -> dict[str, dict[str, str]]:
+    """The ids each route's placeholders take, per target: a scan and a generated document of
+    each school (rows whose files are gone: who may see them gets 404, the others 403)."""
+    from registry.models import Mentee, Mentor, MentorshipPair
+    from storage.models import GeneratedDocument
+    from web.models import Upload
+
+    ids: dict[str, dict[str, str]] = {}
+    with session_scope(portal.engine) as session:
+        for target, school in TARGETS.items():
+            instance = session.exec(
+                select(StepInstance).where(StepInstance.unit == (school or ""))
+            ).first()
+            assert instance is not None
+            upload = Upload(
+                step_instance_id=instance.id or 0,
+                school_id=school,
+                file_name="скан.pdf",
+                stored_path=f"uploads/{target}/gone.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+                uploaded_by="test",
+                uploaded_at=portal.now,
+            )
+            document = GeneratedDocument(
+                step_instance_id=instance.id,
+                school_id=school,
+                template_id="order_curator_appointment",
+                path=str(portal.workdir / "gone.docx"),
+                sha256="0" * 64,
+                data={},
+                rendered_by="test",
+                rendered_at=portal.now,
+            )
+            session.add(upload)
+            session.add(document)
+            session.flush()
+            values = {
+                "school_id": school or "",
+                "instance_id": str(instance.id),
+                "upload_id": str(upload.id),
+                "document_id": str(document.id),
+                "code": "1.4",
+                "token": "not-a-token",
+                "kind": "mentee",
+                "user_id": str(session.exec(select(User.id).where(User.email == VIEWER)).one()),
+                "act": "invite",  # sends a letter; changes no row the fingerprint counts
+            }
+            if school is not None:
+                mentee = session.exec(select(Mentee.id).where(Mentee.school_id == school)).first()
+                mentor = session.exec(select(Mentor.id).where(Mentor.school_id == school)).first()
+                pair = session.exec(
+                    select(MentorshipPair.id).where(MentorshipPair.school_id == school)
+                ).first()
+                assert mentee and mentor and pair, "the demo registry of both schools is entered"
+                values.update(mentee_id=str(mentee), person_id=str(mentee), pair_id=str(pair))
+            ids[target] = values
+    return ids
+
+
+def _allowed_by_rule(rule: str, role: str, target: str) -> bool:
+    if rule == PUBLIC:
+        return True
+    if role == "anonymous":
+        return False
+    if rule == SIGNED_IN:
+        return True
+    if rule in (MUNICIPAL, MUNICIPAL_OR_OWN):
+        return role in ("coordinator", "viewer")
+    if rule == COORDINATOR_ONLY:
+        return role == "coordinator"
+    own = role == "school_admin" and target == "own"
+    if rule == SCHOOL_READ:
+        return role in ("coordinator", "viewer") or own
+    return role == "coordinator" or own  # SCHOOL_NAMES, SCHOOL_WRITE
+
+
+_TOKENS: dict[int, str] = {}
+
+
+def _cached_token(client: TestClient) -> str:
+    """The client's CSRF token (bound to its cookie, so it stays the same)."""
+    if id(client) not in _TOKENS:
+        _TOKENS[id(client)] = _token(client)
+    return _TOKENS[id(client)]
+
+
+def _fingerprint(portal: Portal) -> tuple[int, ...]:
+    """Counts and version sums of every table a request could change, in one round trip each."""
+    from sqlalchemy import func
+
+    from registry.models import Mentee, Mentor, MentorshipPair, SchoolTotals
+    from storage.models import GeneratedDocument, School, User
+    from web.models import CalendarLink, Upload
+
+    counted: list[Any] = [JournalEntry, GeneratedDocument, Upload, School, User, CalendarLink]
+    counted += [Mentor, Mentee, MentorshipPair, SchoolTotals, StepInstance]
+    with session_scope(portal.engine) as session:
+        counts = [
+            int(session.exec(select(func.count()).select_from(model)).one()) for model in counted
+        ]
+        versions = [
+            int(session.exec(select(func.sum(model.version))).one() or 0)
+            for model in (Mentor, Mentee, MentorshipPair, StepInstance)
+        ]
+    return tuple(counts + versions)
+
+
+def _fresh_client(portal: Portal, role: str) -> TestClient:
+    email = ROLES[role]
+    if email is None:
+        client = TestClient(portal.app(), raise_server_exceptions=False, follow_redirects=False)
+        client.get("/signin")
+        return client
+    return signed_in(portal.app(), email)
+
+
+@pytest.mark.parametrize(("method", "path", "role", "target"), MATRIX_CASES)
+def test_every_route_answers_each_role_as_its_rule_says(
+    portal: Portal,
+    clients: dict[str, TestClient],
+    route_ids: dict[str, dict[str, str]],
+    method: str,
+    path: str,
+    role: str,
+    target: str,
+) -> None:
+    rule = ROUTE_RULES[(method, path)]
+    values = route_ids["own" if target == "-" else target]
+    url = path.format(**values) + ROUTE_QUERIES.get(path, "")
+    fresh = (method, path) in OWN_SESSION_ROUTES
+    client = _fresh_client(portal, role) if fresh else clients[role]
+    token = _token(client) if fresh else _cached_token(client)
+    before = _fingerprint(portal)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        # only the CSRF token: an allowed request is refused by its form or does its own harmless
+        # thing; a refused one must be refused by the role and change nothing
+        response = client.post(url, data={"csrf_token": token})
+    status = response.status_code
+    assert status < 500, f"{method} {url} as {role}: HTTP {status}"
+    if rule == PUBLIC:
+        return
+    allowed = _allowed_by_rule(rule, role, target)
+    redirected_to_signin = status == 303 and response.headers["location"].startswith("/signin")
+    if allowed:
+        assert status != 403 and not redirected_to_signin, f"{method} {url} as {role}: {status}"
+        return
+    if role == "anonymous":
+        assert redirected_to_signin, f"{method} {url} anonymous: {status}"
+    elif rule == MUNICIPAL_OR_OWN and role == "school_admin":
+        assert status == 303 and response.headers["location"].startswith("/schools/sosh1/")
+    else:
+        assert status == 403, f"{method} {url} as {role}: {status}"
+    assert _fingerprint(portal) == before, f"{method} {url} as {role} changed the database"
+    if fresh:
+        client.close()

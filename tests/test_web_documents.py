@@ -290,3 +290,46 @@ def test_the_step_history_shows_the_generation(portal: Portal) -> None:
         page = coordinator.get("/steps/1.5")
     assert "сформирован документ" in page.text
     assert "Приказ о назначении куратора внедрения целевой модели наставничества" in page.text
+
+
+def test_a_document_number_is_not_given_twice_in_one_schools_register(
+    portal: Portal, admin: TestClient
+) -> None:
+    curator = _instance(portal, school="sosh1", code="1.5")
+    first = _generate(
+        admin, curator, "order_curator_appointment", number="77-од", date="2022-05-19"
+    )
+    assert first.status_code == 303  # type: ignore[attr-defined]
+    with session_scope(portal.engine) as session:
+        before = len(session.exec(select(GeneratedDocument)).all())
+    # the same order again, and another order of the school under the same number (spaced, cased)
+    again = _generate(
+        admin, curator, "order_curator_appointment", number="77-од", date="2022-05-20"
+    )
+    assert again.status_code == 400  # type: ignore[attr-defined]
+    assert "Номер 77-од уже есть у документа «Приказ о назначении куратора" in again.text  # type: ignore[attr-defined]
+    regulation = _generate(
+        admin,
+        _instance(portal, school="sosh1", code="1.6"),
+        "regulation",
+        approval__number=" 77-ОД ",
+        approval__date="2022-05-19",
+    )
+    assert regulation.status_code == 400  # type: ignore[attr-defined]
+    assert "Номер 77-ОД уже есть у документа" in regulation.text  # type: ignore[attr-defined]
+    invisible = _generate(
+        admin, curator, "order_curator_appointment", number="\u200b", date="2022-05-19"
+    )
+    assert invisible.status_code == 400  # type: ignore[attr-defined]
+    assert "Заполните поле «Номер документа»." in invisible.text  # type: ignore[attr-defined]
+    with session_scope(portal.engine) as session:
+        assert len(session.exec(select(GeneratedDocument)).all()) == before
+    # another school keeps its own register
+    other = _generate(
+        signed_in(portal.app(), COORDINATOR),
+        _instance(portal, school="kazym", code="1.5"),
+        "order_curator_appointment",
+        number="77-од",
+        date="2022-05-19",
+    )
+    assert other.status_code == 303  # type: ignore[attr-defined]

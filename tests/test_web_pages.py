@@ -9,7 +9,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web_helpers import ADMIN_1, COORDINATOR, VIEWER, Portal, build_portal, signed_in
+from tests.web_helpers import (
+    ADMIN_1,
+    COORDINATOR,
+    VIEWER,
+    Portal,
+    build_portal,
+    csrf_of,
+    signed_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +66,7 @@ def test_the_school_page_shows_due_dates_documents_and_blockers_in_russian(porta
     assert "Приказ о назначении куратора внедрения целевой модели наставничества" in html
     assert "Ждёт: <span>1.4 «Утверждение пакета нормативных актов" in html
     assert "просрочено на 4 рабочих дня" in html
-    assert "/calendar/" in html
+    assert "/account#calendar" in html  # the calendar link is issued on the user's page
 
 
 def test_the_step_page_shows_every_school_and_the_history(coordinator: TestClient) -> None:
@@ -98,7 +106,12 @@ def test_the_ical_feed_lists_the_schools_open_deadlines_behind_a_secret_link(
     from icalendar import Calendar
 
     with signed_in(portal.app(), ADMIN_1) as client:
-        found = re.search(r'href="(/calendar/[^"]+\.ics)"', client.get("/schools/sosh1").text)
+        assert 'href="/account#calendar"' in client.get("/schools/sosh1").text
+        page = client.post(
+            "/account/calendar",
+            data={"csrf_token": csrf_of(client.get("/account").text), "action": "issue"},
+        )
+        found = re.search(r"http://testserver(/calendar/[^<\s]+\.ics)", page.text)
     assert found is not None
     path = found.group(1)
     anonymous = TestClient(portal.app())

@@ -628,7 +628,16 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
         ).first()
     assert journal is not None and journal.details["mentees"] == [f"mentee:{waiting}"]
     after = admin.get(response.headers["location"])
-    assert f"Сформирована пара № {pair_id}." in after.text
+    assert pair.number is not None and pair.number != pair_id
+    assert f"Сформирована пара № {pair.number}." in after.text
+    # numbered within the school: one more than the school's pairs before it, whatever the id
+    with session_scope(portal.engine) as session:
+        numbers = sorted(
+            session.exec(
+                select(MentorshipPair.number).where(MentorshipPair.school_id == "sosh1")
+            ).all()
+        )
+    assert numbers == list(range(1, len(numbers) + 1))
     assert not re.search(rf'<tr id="mentee-{waiting}"[^>]*class="waiting"', after.text)
     assert _waiting_count(_text(after.text)) == _waiting_count(unpaired_before) - 1
 

@@ -24,8 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
 from web import pages
-from web.auth import Forbidden, RateLimiter
+from web.auth import Forbidden
 from web.messages import russian_reason
+from web.security import BadText, RefuseBadAddress
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -154,7 +155,6 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.clock = clock
-    app.state.limiter = RateLimiter()
     app.state.templates = pages.make_templates(WEB_DIR / "templates")
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in ALL_ROUTERS:
@@ -184,6 +184,11 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
             "Форма устарела",
             "Страница открыта слишком давно или из другого окна. Обновите её и повторите.",
         )
+
+    @app.exception_handler(BadText)
+    async def bad_text(request: Request, error: Exception) -> Response:
+        assert isinstance(error, BadText)
+        return pages.error_page(request, 400, "Недопустимый символ", error.message)
 
     @app.exception_handler(NastavnikError)
     async def user_error(request: Request, error: Exception) -> Response:
@@ -218,11 +223,12 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
             "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.",
         )
 
+    app.add_middleware(RefuseBadAddress)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app
 
 
 def app_state(request: Request) -> Any:
-    """The application's state (engine, settings, clock, templates, limiter)."""
+    """The application's state (engine, settings, clock, templates)."""
     return request.app.state

@@ -1,4 +1,4 @@
-"""Who is signed in and what they may do: passwords, sessions, sign-in links, CSRF, rate limits.
+"""Who is signed in and what they may do: passwords, sessions, sign-in and calendar links, CSRF.
 
 Plain functions over a session and the clock; the views call them. Roles:
 - coordinator (координатор): the whole municipality, reads and changes;
@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,9 +22,8 @@ from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
 from storage.models import User
-from web.models import SignInLink, WebSession
+from web.models import CalendarLink, SignInLink, WebSession
 
 ROLES = ("coordinator", "school_admin", "viewer")
 ROLE_TITLES = {
@@ -191,27 +187,46 @@ def check_csrf(*, secret: str, session_token: str | None, submitted: str | None)
     return hmac.compare_digest(csrf_token(secret=secret, session_token=session_token), submitted)
 
 
-def ical_token(*, secret: str, user: User) -> str:
-    """The secret of a user's calendar feed link."""
-    digest = hmac.new(
-        secret.encode(), f"ical:{user.id}:{user.email}".encode(), hashlib.sha256
-    ).hexdigest()
-    return f"{user.id}-{digest[:32]}"
+def issue_calendar_link(*, session: Session, user_id: int, now: datetime) -> str:
+    """A new random calendar token for the user; any earlier one is revoked. Returns the token,
+    which is shown once: only its hash is kept."""
+    revoke_calendar_links(session=session, user_id=user_id, now=now)
+    token = secrets.token_urlsafe(32)
+    session.add(CalendarLink(token_hash=token_hash(token), user_id=user_id, created_at=now))
+    return token
 
 
-def ical_user(*, session: Session, secret: str, token: str) -> User | None:
-    """The active user whose calendar link this is, or None."""
-    head, _, _ = token.partition("-")
-    user_id = whole_number(head)
-    if user_id is None:
+def revoke_calendar_links(*, session: Session, user_id: int, now: datetime) -> int:
+    """Revoke the user's live calendar links; returns how many were live."""
+    result = session.execute(
+        update(CalendarLink)
+        .where(col(CalendarLink.user_id) == user_id, col(CalendarLink.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def live_calendar_link(*, session: Session, user_id: int) -> CalendarLink | None:
+    """The user's live calendar link (its hash and dates), or None."""
+    return session.exec(
+        select(CalendarLink).where(
+            CalendarLink.user_id == user_id, col(CalendarLink.revoked_at).is_(None)
+        )
+    ).first()
+
+
+def calendar_link_user(*, session: Session, token: str, now: datetime) -> User | None:
+    """The active user whose live calendar link this token is, or None; notes when it was used."""
+    if not token or len(token) > 100:
         return None
-    user = session.get(User, user_id)
-    if (
-        user is None
-        or not user.active
-        or not hmac.compare_digest(ical_token(secret=secret, user=user), token)
-    ):
+    link = session.get(CalendarLink, token_hash(token))
+    if link is None or link.revoked_at is not None:
         return None
+    user = session.get(User, link.user_id)
+    if user is None or not user.active:
+        return None
+    link.last_used_at = now
+    session.add(link)
     return user
 
 
@@ -258,52 +273,3 @@ def principal_of(user: User) -> Principal:
 
 class Forbidden(Exception):
     """Raised by a view when the signed-in user may not do this (rendered as 403)."""
-
-
-# --- rate limiting --------------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Sliding-window limits on sign-in attempts per address and per e-mail (per process)."""
-
-    def __init__(
-        self,
-        *,
-        per_address: int = 20,
-        per_email: int = 5,
-        window: float = 300.0,
-        clock: object = time.monotonic,
-    ) -> None:
-        self.per_address = per_address
-        self.per_email = per_email
-        self.window = window
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _now(self) -> float:
-        return self._clock()  # type: ignore[operator,no-any-return]
-
-    def _count(self, key: str, now: float) -> int:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return len(hits)
-
-    def allowed(self, *, address: str, email: str) -> bool:
-        """Whether another attempt may be made now; counts it when it may."""
-        now = self._now()
-        with self._lock:
-            if self._count("a:" + address, now) >= self.per_address:
-                return False
-            if email and self._count("e:" + email, now) >= self.per_email:
-                return False
-            self._hits["a:" + address].append(now)
-            if email:
-                self._hits["e:" + email].append(now)
-            return True
-
-    def forgive(self, *, email: str) -> None:
-        """A successful sign-in clears the e-mail's failures."""
-        with self._lock:
-            self._hits.pop("e:" + email, None)

@@ -27,6 +27,8 @@ from engine.actions import Actor, journal_entry
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
 from nastavnik.numbers import whole_number
+from nastavnik.russian import format_date_ru
+from nastavnik.text import visible_text
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
 
 GENERATED_DIR = "generated"
@@ -231,7 +233,7 @@ def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
     for form_field in offer.fields:
-        raw = values.get(form_field.html_name, "").strip()
+        raw = visible_text(values.get(form_field.html_name, ""))
         value: Any = raw
         if not raw:
             errors[form_field.html_name] = f"Заполните поле «{form_field.label}»."
@@ -290,6 +292,51 @@ def _russian_render_error(error: NastavnikError, *, municipal: bool) -> str:
     return f"Документ не сформирован. Техническая причина: {error}"
 
 
+# documents numbered in one register of the organisation: orders (the regulation is approved by an
+# order, so its number is an order's) and protocols
+_NUMBERED_AS = {"protocol": "protocol"}
+
+
+def _document_number(data: dict[str, Any]) -> str | None:
+    approval = data.get("approval")
+    number = data.get("number") or (approval.get("number") if isinstance(approval, dict) else None)
+    return str(number) if number else None
+
+
+def _same_number(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _refuse_taken_number(
+    session: Session, *, template_id: str, school_id: str | None, data: dict[str, Any]
+) -> None:
+    """Two documents of one organisation's register never carry the same number."""
+    number = _document_number(data)
+    if number is None:
+        return
+    register = _NUMBERED_AS.get(template_id, "order")
+    query = select(GeneratedDocument).where(
+        GeneratedDocument.school_id == school_id
+        if school_id is not None
+        else col(GeneratedDocument.school_id).is_(None)
+    )
+    for document in session.exec(query.order_by(col(GeneratedDocument.id))):
+        if _NUMBERED_AS.get(document.template_id, "order") != register:
+            continue
+        taken = _document_number(document.data)
+        if taken is not None and _same_number(taken, number):
+            title = DOCUMENTS.get(document.template_id, (document.template_id, None))[0]
+            field_name = "approval__number" if "approval" in data else "number"
+            raise DocumentFormError(
+                {
+                    field_name: f"Номер {number} уже есть у документа «{title}», сформированного "
+                    f"{format_date_ru(document.rendered_at.date()) if document.rendered_at else ''}. "
+                    "У каждого документа свой номер: укажите другой или скачайте уже "
+                    "сформированный документ."
+                }
+            )
+
+
 def generate_document(
     *,
     session: Session,
@@ -328,6 +375,7 @@ def generate_document(
             {"form": "Такой документ этому мероприятию не нужен или для него нет шаблона."}
         )
     extra = _form_data(offer, values)
+    _refuse_taken_number(session, template_id=template_id, school_id=instance.school_id, data=extra)
     relative = (
         Path(GENERATED_DIR)
         / (instance.school_id or "municipality")

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from engine.status import RunStatus
 from nastavnik.russian import format_date_ru
+from nastavnik.spreadsheets import xlsx_sheet_text
 from storage.models import School
 from web.matrix import Matrix
 
@@ -79,6 +80,9 @@ def export_matrix(
     for column in matrix.columns:
         steps.append([column.code, column.title])
     steps.column_dimensions["B"].width = 120
+    # school names and evidence are typed by people: never formulas
+    xlsx_sheet_text(sheet)
+    xlsx_sheet_text(steps)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -149,6 +149,10 @@ _IMPORT_LINE = re.compile(r"row (\d+), column ([A-Z]+) \((\w+)\): (.+)\Z")
 _IMPORT_PROBLEMS: list[Rule] = [
     _rule(r"is empty", lambda m: "пусто"),
     _rule(
+        r"contains an invisible control character (U\+[0-9A-F]+)",
+        lambda m: f"недопустимый невидимый символ ({m[1]}): наберите значение заново",
+    ),
+    _rule(
         r"(.+) is not a valid id \(.*\)",
         lambda m: f"«{_unquote(m[1])}» — недопустимый код (латинские буквы, цифры, «-», «_», «.»)",
     ),

@@ -1,4 +1,4 @@
-"""The portal's own tables: sign-in sessions, one-time sign-in links and uploaded scans.
+"""The portal's own tables: sessions, sign-in links and attempts, calendar links, uploaded scans.
 
 Tokens are never stored in clear: a row keeps the SHA-256 of the token the browser or the letter
 holds, so a copy of the database does not let anyone sign in.
@@ -58,3 +58,35 @@ class Upload(SQLModel, table=True):
     sha256: str
     uploaded_by: str
     uploaded_at: datetime | None = _utc()
+
+
+class CalendarLink(SQLModel, table=True):
+    """A user's calendar feed link: a random token, stored hashed; revoked when re-issued."""
+
+    __tablename__ = "calendar_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime | None = _utc()
+    revoked_at: datetime | None = _utc(nullable=True)
+    last_used_at: datetime | None = _utc(nullable=True)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A failed password sign-in or a sign-in link asked for: what the sign-in limits count.
+
+    Kept in the database so that every worker process of the portal counts the same attempts;
+    rows older than the longest window are deleted as new ones arrive.
+    """
+
+    __tablename__ = "signin_attempt"
+    __table_args__ = (
+        Index("ix_signin_attempt_address", "kind", "address", "at"),
+        Index("ix_signin_attempt_email", "kind", "email", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, description="password_failure or link_request")
+    at: datetime | None = _utc(index=True)
+    address: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=320)

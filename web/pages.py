@@ -30,6 +30,7 @@ from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
 from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, session_principal
+from web.security import check_form
 
 SESSION_COOKIE = "nastavnik_session"
 PRE_COOKIE = "nastavnik_pre"
@@ -87,6 +88,24 @@ def _datetime_ru(value: datetime | None, tz: str = "UTC") -> str:
     return f"{format_date_ru(local.date())} {local:%H:%M}"
 
 
+# who acted, when it was not a person signed in with an e-mail: the journal keeps the technical name
+ACTOR_LABELS = {
+    "system": "система (автоматически)",
+    "(system)": "система (автоматически)",
+    "registry": "реестр наставничества (автоматически)",
+    "cli": "администратор (командная строка)",
+    "coordinator": "координатор (командная строка)",
+    "test": "администратор",
+}
+
+
+def actor_label(actor: str | None) -> str:
+    """A person's e-mail as it is; a technical actor («cli», «registry», «(system)») in Russian."""
+    if not actor:
+        return "—"
+    return ACTOR_LABELS.get(actor.strip().lower(), actor)
+
+
 def make_templates(directory: Path) -> Jinja2Templates:
     """The Jinja environment of the pages (autoescaped) with the Russian filters."""
     templates = Jinja2Templates(directory=str(directory))
@@ -97,6 +116,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.filters["state_symbol"] = lambda state: STATE_SYMBOLS.get(state, "")
     env.filters["working_days"] = working_days_ru
     env.filters["role_title"] = lambda role: ROLE_TITLES.get(role, role)
+    env.filters["who"] = actor_label
     env.globals["STATE_LABELS"] = STATE_LABELS
     env.globals["STATE_SYMBOLS"] = STATE_SYMBOLS
     env.globals["LEGEND_ORDER"] = LEGEND_ORDER
@@ -190,6 +210,7 @@ async def checked_form(request: Request) -> FormData:
     routes (web/views/school.py), call it themselves. Raises CsrfFailed.
     """
     form = await request.form()
+    check_form(form)  # before the token: a forged value never reaches a view or the database
     request.state.form = form
     submitted = form.get("csrf_token")
     secret = state(request).settings.secret_key

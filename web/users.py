@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from nastavnik.errors import NastavnikError
 from nastavnik.settings import Settings
 from notifications.signin import render_signin_letter, send_signin_message, signin_message
 from storage.models import JournalEntry, Municipality, School, User
-from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password
+from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password, revoke_calendar_links
+from web.models import WebSession
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -26,6 +28,7 @@ def add_user(
     school_id: str | None = None,
     password: str | None = None,
     name: str = "",
+    source: str = "cli",
 ) -> User:
     """Create a user (or update the role, school and password of an existing one); journaled.
 
@@ -76,7 +79,7 @@ def add_user(
             at=now,
             actor=by,
             action="user_add" if created else "user_update",
-            source="cli",
+            source=source,
             school_id=school_id,
             details={"email": email, "role": role, "password": password is not None},
         )
@@ -130,3 +133,35 @@ def send_signin_link(
     session.commit()
     message = signin_message(letter=letter, to=user.email, mail_from=settings.mail_from, now=now)
     return send_signin_message(settings=settings, message=message, to=user.email)
+
+
+def set_user_active(
+    *,
+    session: Session,
+    user: User,
+    active: bool,
+    now: datetime,
+    by: str,
+    source: str = "web",
+    remote_addr: str | None = None,
+) -> None:
+    """Disable (or enable again) a user; disabling ends their sessions and calendar link.
+
+    Journaled as user_disable / user_enable. The caller commits.
+    """
+    user.active = active
+    session.add(user)
+    if not active:
+        session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+        revoke_calendar_links(session=session, user_id=user.id or 0, now=now)
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=by,
+            action="user_enable" if active else "user_disable",
+            source=source,
+            remote_addr=remote_addr,
+            school_id=user.school_id,
+            details={"email": user.email, "role": user.role},
+        )
+    )

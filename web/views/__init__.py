@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from web.views import (
+    account,
     calendar,
     documents,
     export,
     files,
     gantt,
     home,
+    journal,
     launch,
     matrix,
     progress,
@@ -17,6 +19,7 @@ from web.views import (
     schools_import,
     signin,
     step,
+    users_admin,
 )
 
 ALL_ROUTERS = [
@@ -34,4 +37,7 @@ ALL_ROUTERS = [
     export.router,
     calendar.router,
     registry.router,
+    account.router,
+    users_admin.router,
+    journal.router,
 ]

@@ -1,4 +1,8 @@
-"""The iCal feed of a user's deadlines, behind a secret link (calendars cannot sign in)."""
+"""The iCal feed of a user's deadlines, behind a secret link (calendars cannot sign in).
+
+The link is a random token issued on the user's page (/account) and stored hashed; re-issuing
+or revoking it there ends the old one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from fastapi.responses import Response
 
 from engine.status import run_status
 from web import pages
-from web.auth import ical_user
+from web.auth import calendar_link_user
 from web.calendar import deadlines_calendar
 
 router = APIRouter()
@@ -17,7 +21,7 @@ router = APIRouter()
 def calendar_feed(request: Request, token: str) -> Response:
     settings = pages.state(request).settings
     with pages.db(request) as session:
-        user = ical_user(session=session, secret=settings.secret_key, token=token)
+        user = calendar_link_user(session=session, token=token, now=pages.now(request))
         if user is None:
             return Response("not found\n", status_code=404, media_type="text/plain")
         municipality = pages.municipality(session)

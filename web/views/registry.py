@@ -114,10 +114,12 @@ def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Res
     if status not in END_STATUSES:
         errors["status"] = "Выберите: завершена или прекращена."
     scope: Scope | None = None
+    shown_number = int(pair_id)
     try:
         with pages.db(request) as session:
             scope = school_scope(request, session, school_id, need="change")
             pair = school_pair(session, pair_id, school_id)
+            shown_number = pair.number or pair_id
             day = scope.today
             if values["on"]:
                 try:
@@ -160,4 +162,6 @@ def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Res
                 status_code=409 if "form" in problems else 400,
             )
     word = "завершена" if status == "finished" else "прекращена"
-    return pages.redirect(request, scope.page, f"Пара № {pair_id} {word} с {format_date_ru(day)}.")
+    return pages.redirect(
+        request, scope.page, f"Пара № {shown_number} {word} с {format_date_ru(day)}."
+    )

@@ -145,7 +145,7 @@ def add_pair_view(request: Request, school_id: str) -> Response:
                 raise FieldErrors({**error.problems, **errors}) from None
             if errors:
                 raise FieldErrors(errors)  # rolls the pair back
-            pair_id, many = pair.id, len(mentee_ids) > 1
+            pair_id, number, many = pair.id, pair.number, len(mentee_ids) > 1
     except FieldErrors as error:
         assert scope is not None
         problems = {k: first_upper(v) for k, v in error.problems.items()}
@@ -166,7 +166,7 @@ def add_pair_view(request: Request, school_id: str) -> Response:
                 status_code=400,
             )
     what = "Сформирована группа" if many else "Сформирована пара"
-    return pages.redirect(request, f"{scope.page}#pair-{pair_id}", f"{what} № {pair_id}.")
+    return pages.redirect(request, f"{scope.page}#pair-{pair_id}", f"{what} № {number}.")
 
 
 @router.get("/schools/{school_id}/registry/suggest/{mentee_id}")

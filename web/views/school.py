@@ -30,13 +30,13 @@ from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.numbers import whole_number
 from nastavnik.russian import format_date_numeric
+from nastavnik.text import visible_text
 from storage.models import Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
 from web.auth import (
     SESSION_COLUMNS,
     Forbidden,
     Principal,
-    ical_token,
     principal_from_columns,
     token_hash,
 )
@@ -102,11 +102,6 @@ def _unit_page(
                 else _unit_counts([r.view.state for g in groups for r in g.rows]),
             }
         )
-    if user.role == "school_admin" and school is not None and user.school_id == school.id:
-        secret = pages.state(request).settings.secret_key
-        account = session.get(User, user.id)
-        if account is not None:
-            context["ical_path"] = f"/calendar/{ical_token(secret=secret, user=account)}.ics"
     return pages.render(request, "school.html", context, status_code=status_code)
 
 
@@ -431,7 +426,7 @@ def _done(request: Request, instance_id: int, form: FormData) -> Response:
     scan = form.get("scan")
     number, doc_date = _text(form, "number"), _text(form, "doc_date")
     done = _DoneForm(
-        number=number.strip(),
+        number=visible_text(number),
         doc_date=doc_date,
         scan=scan if isinstance(scan, UploadFile) else None,
     )
@@ -465,7 +460,7 @@ def _undo(request: Request, instance_id: int, form: FormData) -> Response:
 
 
 def _not_applicable(request: Request, instance_id: int, form: FormData) -> Response:
-    reason = _text(form, "reason").strip()
+    reason = visible_text(_text(form, "reason"))
 
     def check(_target: _Target) -> dict[str, str]:
         if not reason:

@@ -1,15 +1,26 @@
-"""Import schools from a CSV or XLSX file (coordinator): every row valid or nothing imported."""
+"""Import schools from a CSV or XLSX file (coordinator): see what changes, confirm, then every
+row or nothing.
+
+The file is checked and compared with the schools in the system first (storage/schools_diff.py);
+the preview page carries the file back signed, with the digest of the difference it showed, so
+«Применить» applies exactly what was shown — if the schools changed meanwhile, the new difference
+is shown instead.
+"""
 
 from __future__ import annotations
 
+import base64
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from nastavnik.errors import NastavnikError
-from storage.schools import import_schools
+from storage.schools_diff import SchoolsDiff, apply_schools_import, diff_schools_import
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason
@@ -24,19 +35,53 @@ def _page(request: Request, *, error: str | None = None, status_code: int = 200)
     )
 
 
-@router.get("/import")
-def import_form(request: Request) -> Response:
+def _coordinator(request: Request) -> str:
     user = pages.require_user(request)
     if not user.is_coordinator:
         raise Forbidden("Импортирует школы координатор.")
+    return user.email
+
+
+def _signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(pages.state(request).settings.secret_key, salt="schools-import")
+
+
+@contextmanager
+def _stored(name: str, data: bytes) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"schools{Path(name).suffix.lower()}"
+        path.write_bytes(data)
+        yield path
+
+
+def _preview(
+    request: Request, *, name: str, data: bytes, diff: SchoolsDiff, notice: str | None = None
+) -> Response:
+    payload = _signer(request).dumps(
+        {"name": name, "data": base64.b64encode(data).decode(), "fingerprint": diff.fingerprint()}
+    )
+    return pages.render(
+        request,
+        "import_preview.html",
+        {
+            "title": "Импорт школ: проверьте изменения",
+            "file_name": name,
+            "diff": diff,
+            "payload": payload,
+            "notice": notice,
+        },
+    )
+
+
+@router.get("/import")
+def import_form(request: Request) -> Response:
+    _coordinator(request)
     return _page(request)
 
 
 @router.post("/import")
 def import_file(request: Request, file: UploadFile | None = File(None)) -> Response:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Импортирует школы координатор.")
+    _coordinator(request)
     if file is None or not file.filename:
         return _page(request, error="Выберите файл CSV или XLSX.", status_code=400)
     suffix = Path(file.filename).suffix.lower()
@@ -45,22 +90,57 @@ def import_file(request: Request, file: UploadFile | None = File(None)) -> Respo
     data = file.file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         return _page(request, error="Файл больше 5 МБ.", status_code=400)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"schools{suffix}"
-        path.write_bytes(data)
+    with _stored(file.filename, data) as path:
         try:
             with pages.db(request) as session:
-                result = import_schools(
-                    session=session, path=path, now=pages.now(request), by=user.email
-                )
+                diff = diff_schools_import(session=session, path=path, now=pages.now(request))
         except NastavnikError as error:
             return _page(
                 request,
                 error=russian_reason(error).replace(str(path), file.filename),
                 status_code=400,
             )
+    return _preview(request, name=file.filename, data=data, diff=diff)
+
+
+@router.post("/import/apply")
+def import_apply(request: Request, payload: str = Form("")) -> Response:
+    by = _coordinator(request)
+    try:
+        shown = _signer(request).loads(payload)
+        name, data = str(shown["name"]), base64.b64decode(shown["data"])
+        fingerprint = str(shown["fingerprint"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return _page(request, error="Форма устарела: загрузите файл ещё раз.", status_code=400)
+    now = pages.now(request)
+    with _stored(name, data) as path:
+        try:
+            with pages.db(request) as session:
+                diff = diff_schools_import(session=session, path=path, now=now)
+                if diff.fingerprint() != fingerprint:
+                    changed = True
+                else:
+                    changed = False
+                    result, _ = apply_schools_import(
+                        session=session, path=path, now=now, by=by, source="web"
+                    )
+        except NastavnikError as error:
+            return _page(
+                request, error=russian_reason(error).replace(str(path), name), status_code=400
+            )
+    if changed:
+        return _preview(
+            request,
+            name=name,
+            data=data,
+            diff=diff,
+            notice="Пока вы смотрели, список школ в системе изменился. Вот что изменится теперь.",
+        )
+    emails = len(diff.admin_email_changes)
     return pages.redirect(
         request,
         "/matrix",
-        f"Импорт: добавлено школ — {len(result.added)}, обновлено — {len(result.updated)}.",
+        f"Импорт: добавлено школ — {len(result.added)}, изменено — {len(diff.changed)}"
+        + (f", из них сменился e-mail ответственного — {emails}" if emails else "")
+        + ".",
     )

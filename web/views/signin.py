@@ -10,6 +10,7 @@ from nastavnik.errors import NastavnikError
 from storage.models import User
 from web import pages
 from web.auth import authenticate, end_session, peek_signin_link, start_session, use_signin_link
+from web.throttle import attempts_exhausted, forgive_failures, record_attempt
 from web.users import send_signin_link
 
 router = APIRouter()
@@ -39,6 +40,13 @@ def _page(
     )
 
 
+def _look_up_user_first(request: Request) -> None:
+    """Look up who is signed in before a transaction opens: the page rendered inside it asks, and
+    on SQLite a second connection would wait for the first one's write lock (HTTP 500 after 30 s
+    when a signed-in person used a stale link)."""
+    pages.current_user(request)
+
+
 def _signed_in(request: Request, token: str, next_url: str) -> Response:
     response = pages.redirect(request, pages.safe_next(next_url))
     pages.set_cookie(request, response, pages.SESSION_COOKIE, token, max_age=SESSION_MAX_AGE)
@@ -60,18 +68,26 @@ def signin(
         return _page(
             request, email=email, error="Введите e-mail и пароль.", next_url=next, status_code=400
         )
-    limiter = pages.state(request).limiter
-    if not limiter.allowed(address=pages.remote_addr(request) or "", email=email):
-        return _page(
-            request,
-            email=email,
-            next_url=next,
-            status_code=429,
-            error="Слишком много попыток входа. Подождите несколько минут или войдите по ссылке из письма.",
-        )
+    address = pages.remote_addr(request) or ""
+    now = pages.now(request)
+    _look_up_user_first(request)
     with pages.db(request) as session:
+        if attempts_exhausted(
+            session=session, kind="password_failure", address=address, email=email, now=now
+        ):
+            return _page(
+                request,
+                email=email,
+                next_url=next,
+                status_code=429,
+                error="Слишком много неудачных попыток входа. Подождите 15 минут "
+                "или войдите по ссылке из письма.",
+            )
         user = authenticate(session=session, email=email, password=password)
         if user is None:
+            record_attempt(
+                session=session, kind="password_failure", address=address, email=email, now=now
+            )
             return _page(
                 request,
                 email=email,
@@ -79,13 +95,8 @@ def signin(
                 next_url=next,
                 status_code=400,
             )
-        token = start_session(
-            session=session,
-            user=user,
-            now=pages.now(request),
-            remote_addr=pages.remote_addr(request),
-        )
-    limiter.forgive(email=email)
+        forgive_failures(session=session, email=email)
+        token = start_session(session=session, user=user, now=now, remote_addr=address or None)
     return _signed_in(request, token, next)
 
 
@@ -94,14 +105,24 @@ def request_link(request: Request, email: str = Form("")) -> Response:
     email = email.strip().lower()
     if not email:
         return _page(request, error="Введите e-mail, на который прислать ссылку.", status_code=400)
-    if not pages.state(request).limiter.allowed(
-        address=pages.remote_addr(request) or "", email=email
-    ):
+    address = pages.remote_addr(request) or ""
+    now = pages.now(request)
+    with pages.db(request) as session:
+        if attempts_exhausted(
+            session=session, kind="link_request", address=address, email=email, now=now
+        ):
+            refused = True
+        else:
+            refused = False
+            record_attempt(
+                session=session, kind="link_request", address=address, email=email, now=now
+            )
+    if refused:
         return _page(
             request,
             email=email,
             status_code=429,
-            error="Слишком много запросов. Подождите несколько минут.",
+            error="Слишком много запросов ссылки. Подождите 15 минут или войдите по паролю.",
         )
     settings = pages.state(request).settings
     try:
@@ -149,6 +170,7 @@ def link_confirm(request: Request, token: str) -> Response:
 
 @router.post("/signin/link/{token}")
 def link_use(request: Request, token: str) -> Response:
+    _look_up_user_first(request)
     with pages.db(request) as session:
         user = use_signin_link(session=session, token=token, now=pages.now(request))
         if user is None:

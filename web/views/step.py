@@ -180,7 +180,9 @@ def step_schedule(
                 )
                 roadmap_id = chosen.roadmap_id
         except NastavnikError as error:
-            field = {"--start": "start", "--school": "school"}.get(error.where or "", "form")
+            field = {"--start": "start", "--due": "due", "--school": "school"}.get(
+                error.where or "", "form"
+            )
             errors[field] = russian_reason(error)
         else:
             return pages.redirect(

@@ -1,0 +1,165 @@
+"""People who sign in, managed by the coordinator: add school admins and viewers, disable, enable,
+send the invitation again. Every act is journaled (web/users.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from nastavnik.errors import NastavnikError
+from nastavnik.text import visible_text
+from storage.models import School, User
+from web import pages
+from web.auth import Forbidden, Principal
+from web.users import add_user, send_signin_link, set_user_active
+
+router = APIRouter()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ADDABLE_ROLES = {"school_admin": "ответственный в ОО", "viewer": "наблюдатель"}
+
+
+def _coordinator(request: Request) -> Principal:
+    user = pages.require_user(request)
+    if not user.is_coordinator:
+        raise Forbidden("Пользователями управляет координатор.")
+    return user
+
+
+def _page(
+    request: Request,
+    session: Session,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    users = list(
+        session.exec(select(User).order_by(col(User.role), col(User.school_id), col(User.email)))
+    )
+    schools = {s.id: s for s in session.exec(select(School).order_by(col(School.id)))}
+    municipality = pages.municipality(session)
+    context: dict[str, Any] = {
+        "title": "Пользователи",
+        "users": users,
+        "schools": schools,
+        "roles": ADDABLE_ROLES,
+        "errors": errors or {},
+        "values": values or {},
+        "tz": municipality.timezone if municipality else "UTC",
+    }
+    return pages.render(request, "users.html", context, status_code=status_code)
+
+
+@router.get("/users")
+def users_page(request: Request) -> Response:
+    _coordinator(request)
+    with pages.db(request) as session:
+        return _page(request, session)
+
+
+@router.post("/users")
+def users_add(
+    request: Request,
+    email: str = Form(""),
+    name: str = Form(""),
+    role: str = Form(""),
+    school: str = Form(""),
+) -> Response:
+    coordinator = _coordinator(request)
+    email, name = email.strip().lower(), visible_text(name)
+    values = {"email": email, "name": name, "role": role, "school": school}
+    errors: dict[str, str] = {}
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors["email"] = "Укажите адрес электронной почты, например ivanova@school.ru."
+    if role not in ADDABLE_ROLES:
+        errors["role"] = "Выберите роль: ответственный в ОО или наблюдатель."
+    if len(name) > 200:
+        errors["name"] = "Слишком длинно (не больше 200 символов)."
+    now = pages.now(request)
+    with pages.db(request) as session:
+        if role == "school_admin" and session.get(School, school) is None:
+            errors["school"] = "Выберите школу."
+        if not errors and session.exec(select(User).where(User.email == email)).first():
+            errors["email"] = "Пользователь с таким e-mail уже есть (см. список ниже)."
+        if errors:
+            return _page(request, session, errors=errors, values=values, status_code=400)
+        user = add_user(
+            session=session,
+            email=email,
+            role=role,
+            school_id=school if role == "school_admin" else None,
+            name=name,
+            now=now,
+            by=coordinator.email,
+            source="web",
+        )
+        message = _invite(request, session, user)
+    return pages.redirect(request, "/users", f"Пользователь {email} добавлен. {message}")
+
+
+def _invite(request: Request, session: Session, user: User) -> str:
+    try:
+        send_signin_link(
+            session=session,
+            settings=pages.state(request).settings,
+            user=user,
+            now=pages.now(request),
+            invitation=True,
+        )
+    except NastavnikError:
+        return (
+            "Письмо-приглашение не отправлено: почтовый сервер недоступен. "
+            "Отправьте приглашение ещё раз позже."
+        )
+    return "Ему отправлено письмо со ссылкой для входа."
+
+
+def _target(session: Session, coordinator: Principal, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise _NotFound()
+    if user.id == coordinator.id or user.role == "coordinator":
+        raise Forbidden("Учётные записи координаторов меняют из командной строки.")
+    return user
+
+
+class _NotFound(Exception):
+    pass
+
+
+@router.post("/users/{user_id}/{act}")
+def users_act(request: Request, user_id: pages.RowId, act: str) -> Response:
+    coordinator = _coordinator(request)
+    if act not in ("disable", "enable", "invite"):
+        return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
+    now = pages.now(request)
+    with pages.db(request) as session:
+        try:
+            user = _target(session, coordinator, user_id)
+        except _NotFound:
+            return pages.error_page(request, 404, "Пользователь не найден", "Такого нет.")
+        if act == "invite":
+            if not user.active:
+                return pages.redirect(
+                    request, "/users", f"{user.email} отключён: сначала включите его."
+                )
+            message = f"{user.email}: {_invite(request, session, user)}"
+        else:
+            set_user_active(
+                session=session,
+                user=user,
+                active=act == "enable",
+                now=now,
+                by=coordinator.email,
+                remote_addr=pages.remote_addr(request),
+            )
+            message = (
+                f"{user.email} снова может входить."
+                if act == "enable"
+                else f"{user.email} отключён: его сеансы завершены, ссылка на календарь отозвана."
+            )
+    return pages.redirect(request, "/users", message)
