@@ -115,6 +115,8 @@ def test_step_actions_are_allowed_only_to_the_coordinator_and_the_schools_own_ad
         data.update(number="12-од", doc_date="2022-05-19")
     if action == "na":
         data.update(reason="Не относится к школе")
+    if action in ("na", "undo"):
+        data.update(confirm="yes")  # the confirmation page's answer (test_web_rework.py asks)
     before = _snapshot(portal)
     response = client.post(f"/instances/{instance.id}/{action}", data=data)
     _expect(response, allowed=_allowed(role, target), role=role, before=before, portal=portal)

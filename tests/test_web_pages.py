@@ -9,7 +9,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web_helpers import ADMIN_1, COORDINATOR, VIEWER, Portal, build_portal, signed_in
+from tests.web_helpers import (
+    ADMIN_1,
+    COORDINATOR,
+    VIEWER,
+    Portal,
+    build_portal,
+    matrix_cells,
+    signed_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +32,7 @@ def coordinator(portal: Portal) -> Iterator[TestClient]:
 
 
 def _cells(html: str) -> list[tuple[str, str, str]]:
-    return re.findall(r'data-state="(\w+)" data-step="([\d.]+)" data-unit="(\w*)"', html)
+    return matrix_cells(html)
 
 
 def test_the_matrix_has_a_cell_per_school_and_step_with_counts(coordinator: TestClient) -> None:
