@@ -59,7 +59,8 @@ def instance_view(row: StepInstance) -> InstanceView:
         done_by=row.done_by,
         evidence=row.evidence,
         reason=row.reason,
-        marked_at=row.marked_at,
+        # rows of a narrower select (notifications/items.py) have no marked_at
+        marked_at=getattr(row, "marked_at", None),
     )
 
 

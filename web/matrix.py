@@ -147,7 +147,7 @@ def build_matrix(
     sort: str = "name",
     group: bool = False,
     page: int = 1,
-    page_size: int = PAGE_SIZE,
+    page_size: int = PAGE_SIZE,  # schools per page
 ) -> Matrix:
     """Group a run's evaluated instances into rows and columns, filtered, sorted and paged.
 
@@ -237,9 +237,10 @@ def build_matrix(
     if group:
         school_rows.sort(key=lambda row: natural_key(row.territory or "\uffff"))
     ordered = municipal + school_rows
-    pages = max(1, -(-len(ordered) // page_size))
+    # pages of schools; the municipality's row heads every page
+    pages = max(1, -(-len(school_rows) // page_size))
     page = min(max(1, page), pages)
-    page_rows = ordered[(page - 1) * page_size : page * page_size]
+    page_rows = municipal + school_rows[(page - 1) * page_size : page * page_size]
     matrix = Matrix(
         columns=columns,
         rows=ordered,

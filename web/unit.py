@@ -49,6 +49,11 @@ class StepGroup:
     documents: list[tuple[str, str, bool]]  # (id, title, has a template)
     rows: list[StepRow]
 
+    @property
+    def next_due(self) -> date | None:
+        """The earliest due date among the occurrences not resolved yet."""
+        return _open_due(self)
+
 
 def unit_steps(
     status: RunStatus, *, unit: str | None, versions: dict[int, int], uploads: list[Upload]
