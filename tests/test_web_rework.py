@@ -274,3 +274,29 @@ def test_remind_now_queues_letters_through_the_outbox_and_journals_who_asked(
     assert message["To"] == "sosh2@beloyarsky-edu.example.ru"
     body = message.get_body(preferencelist=("plain",))
     assert body is not None and "1.6" in body.get_content()
+
+
+def test_the_indicators_are_in_the_navigation_and_download_as_xlsx(portal: Portal) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    with signed_in(portal.app(), COORDINATOR) as coordinator:
+        page = coordinator.get("/matrix").text
+        assert '<a href="/indicators">Показатели</a>' in page
+        indicators = coordinator.get("/indicators?year=2022").text
+        assert 'href="/indicators.xlsx?year=2022"' in indicators
+        response = coordinator.get("/indicators.xlsx?year=2022")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    municipal = workbook["Муниципалитет"]
+    assert municipal["A1"].value == "Показатели эффективности за 2022 год"
+    assert [c.value for c in municipal[2]][:4] == ["№", "Показатель", "Цель", "Факт"]
+    assert municipal.max_row > 3
+    by_school = workbook["По школам"]
+    names = [row[0].value for row in by_school.iter_rows(min_row=2)]
+    assert "МАОУ СОШ № 1 г. Белоярский" in names and len(names) == 12
+    with signed_in(portal.app(), ADMIN_1) as admin:
+        assert 'href="/schools/sosh1/registry/totals"' in admin.get("/schools/sosh1").text
+        assert admin.get("/indicators.xlsx").status_code == 403

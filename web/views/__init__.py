@@ -9,6 +9,7 @@ from web.views import (
     files,
     gantt,
     home,
+    indicators_export,
     launch,
     matrix,
     progress,
@@ -34,4 +35,5 @@ ALL_ROUTERS = [
     export.router,
     calendar.router,
     registry.router,
+    indicators_export.router,
 ]
