@@ -542,7 +542,6 @@ def _confirm_page(
             "action": str(request.url.path),
             "version": version,
             "back": target.page,
-            "evidence": instance.done_by,
         },
     )
 
