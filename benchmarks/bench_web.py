@@ -1,4 +1,5 @@
-"""Portal benchmark: mark-done requests per second and p99 latency under concurrent load on loopback.
+"""Portal benchmark: mark-done requests per second and p99 latency under concurrent load on loopback,
+and beside it the coordinator's matrix at 300 and 2,000 schools (server time and page size).
 
     python benchmarks/bench_web.py                                  # PostgreSQL, fresh schema
     python benchmarks/bench_web.py --url sqlite:///tmp/bench.db     # SQLite instead
@@ -11,6 +12,14 @@ step done through POST /instances/{id}/done — the real form as Chromium posts 
 its CSRF token, evidence number and date and the scan's empty file input), authorised per school,
 journaled, answered by a 303 — then the steps are reopened directly in
 the database (not timed). Goal: ≥ 500 req/s, p99 ≤ 50 ms on PostgreSQL, 2 cores.
+
+The matrix (issue #17; goal ≤ 150 ms and ≤ 300 KB at 300 schools, ≤ 600 ms at 2,000): a region of
+N schools in 8 territories (tests/web_helpers.py build_region, SQLite) acted on up to 15 September;
+GET /matrix, sorted by lateness, grouped by territory and searched, through the app in process.
+It prints, per variant, the median wall time and the median CPU time of the request (the figure
+that does not depend on what else the two cores run), cold (first request: the run is evaluated)
+and warm (the evaluated run is reused until a step changes), and the page's size.
+``--matrix-only`` skips the mark-done load.
 
 The load generator is a few lines of asyncio over keep-alive sockets with the requests encoded in
 advance, so that the client takes as little of the two cores as it can (an httpx client spent
@@ -303,6 +312,47 @@ def _wait_for(port: int, timeout: float = 30.0) -> None:
             time.sleep(0.2)
 
 
+MATRIX_GOALS = {300: (150.0, 300 * 1024), 2000: (600.0, 300 * 1024)}
+MATRIX_PAGES = (
+    ("matrix", "/matrix"),
+    ("by lateness", "/matrix?sort=late"),
+    ("by territory", "/matrix?group=1"),
+    ("search «№ 1»", "/matrix?q=%E2%84%96+1"),
+)
+
+
+def _matrix_figures(schools: int, repeats: int = 7) -> None:
+    """Print the matrix's server time (wall and CPU, cold and warm) and size at ``schools``."""
+    import tempfile
+
+    from tests.web_helpers import COORDINATOR, build_region, signed_in
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-matrix-"))
+    started = time.perf_counter()
+    portal = build_region(workdir, schools=schools)
+    built = time.perf_counter() - started
+    goal_ms, goal_bytes = MATRIX_GOALS.get(schools, (600.0, 300 * 1024))
+    print(f"matrix at {schools} schools (region built in {built:.1f} s, SQLite):")
+    for label, path in MATRIX_PAGES:
+        client = signed_in(portal.app(), COORDINATOR)  # a fresh app: its first request is cold
+        walls, cpus, size = [], [], 0
+        for _ in range(repeats):
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            assert response.status_code == 200, response.status_code
+            size = len(response.content)
+        warm_wall, warm_cpu = statistics.median(walls[1:]), statistics.median(cpus[1:])
+        print(
+            f"  {label:14} cold {walls[0]:6.0f} ms (CPU {cpus[0]:5.0f} ms); warm median "
+            f"{warm_wall:5.0f} ms (CPU {warm_cpu:5.0f} ms) = {warm_cpu / goal_ms:.2f} × goal "
+            f"(≤ {goal_ms:.0f} ms); {size / 1024:5.0f} KB = {size / goal_bytes:.2f} × goal"
+        )
+        client.close()
+    portal.engine.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -315,7 +365,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--matrix-schools", type=int, nargs="*", default=[300, 2000], help="matrix sizes"
+    )
+    parser.add_argument("--matrix-only", action="store_true", help="skip the mark-done load")
     args = parser.parse_args()
+    for count in args.matrix_schools:
+        _matrix_figures(count)
+    if args.matrix_only:
+        return 0
 
     import tempfile
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
+from definitions.workdays import add_working_days
 from engine.runs import run_definition
 from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_ru
@@ -220,7 +221,7 @@ def mark_done(
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=True
     )
-    state = done_state(done_at, due=instance.due, timezone=municipality.timezone)
+    state = done_state(done_at, due=instance.due, timezone=municipality.timezone, marked_at=now)
     return _apply(
         session,
         instance=instance,
@@ -230,6 +231,7 @@ def mark_done(
         values={
             "state": state,
             "done_at": done_at,
+            "marked_at": now,
             "done_by": actor.email,
             "evidence": evidence,
             "reason": None,
@@ -238,10 +240,33 @@ def mark_done(
     )
 
 
-def done_state(done_at: datetime, *, due: date | None, timezone: str) -> str:
-    """done, or done_late when ``done_at`` falls after the due day in the municipality's zone."""
-    local_day = done_at.astimezone(ZoneInfo(timezone)).date()
-    return "done_late" if due is not None and local_day > due else "done"
+# The on-time rule (docs/portal.md): a step is done on time when its document is dated no later
+# than the due day AND the mark came within MARK_GRACE working days after the due day. The second
+# condition keeps a document typed in long after the fact («от 20 апреля», marked on 15 September)
+# from counting as on time; three working days are what the escalation ladder waits by default
+# before the coordinator is told (EscalationPolicy.coordinator_after), so a mark on time never
+# comes after the coordinator has been told the step is late.
+MARK_GRACE = 3
+
+
+def mark_deadline(due: date) -> date:
+    """The last day a mark of a step due on ``due`` counts as on time (MARK_GRACE working days)."""
+    return add_working_days(due, MARK_GRACE)
+
+
+def done_state(
+    done_at: datetime, *, due: date | None, timezone: str, marked_at: datetime | None = None
+) -> str:
+    """done, or done_late when the document's day (``done_at``) falls after the due day, or the
+    mark (``marked_at``) came later than MARK_GRACE working days after it (municipality's zone)."""
+    if due is None:
+        return "done"
+    zone = ZoneInfo(timezone)
+    if done_at.astimezone(zone).date() > due:
+        return "done_late"
+    if marked_at is not None and marked_at.astimezone(zone).date() > mark_deadline(due):
+        return "done_late"
+    return "done"
 
 
 _STEP_TABLE: Table = StepInstance.__table__  # type: ignore[attr-defined]
@@ -259,6 +284,7 @@ DONE = (
     .values(
         state=bindparam("state"),
         done_at=bindparam("done_at"),
+        marked_at=bindparam("now"),
         done_by=bindparam("done_by"),
         evidence=bindparam("evidence"),
         reason=None,
@@ -295,7 +321,7 @@ def done_act(
     evidence: str | None,
 ) -> DoneAct:
     """The done act on an open instance at ``done_at`` (checked by the caller), done or late."""
-    state = done_state(done_at, due=instance.due, timezone=timezone)
+    state = done_state(done_at, due=instance.due, timezone=timezone, marked_at=now)
     return DoneAct(
         instance_id=instance.id,
         state=state,
@@ -392,6 +418,7 @@ def mark_not_applicable(
         values={
             "state": "not_applicable",
             "done_at": now,
+            "marked_at": now,
             "done_by": actor.email,
             "reason": reason.strip(),
         },
@@ -422,6 +449,7 @@ def undo(
         values={
             "state": "open",
             "done_at": None,
+            "marked_at": None,
             "done_by": None,
             "evidence": None,
             "reason": None,
@@ -508,3 +536,68 @@ def schedule_step(
         )
         changed += 1
     return changed
+
+
+def _instance(session: Session, instance_id: int) -> StepInstance:
+    instance = session.get(StepInstance, instance_id)
+    if instance is None:
+        raise NastavnikError(f"no step instance {instance_id}", where="INSTANCE")
+    return instance
+
+
+def _comment_text(comment: str) -> str:
+    text = comment.strip()
+    if not text:
+        raise NastavnikError("a comment is required", where="comment")
+    if len(text) > 2000:
+        raise NastavnikError("the comment is longer than 2000 characters", where="comment")
+    return text
+
+
+def return_for_rework(
+    *, session: Session, instance_id: int, actor: Actor, now: datetime, comment: str
+) -> StepInstance:
+    """Reopen a resolved step with the coordinator's comment (вернуть на доработку).
+
+    Like ``undo``, but the journal row (action ``rework``) keeps the comment, which the school's
+    page shows beside the step until it is done again.
+    """
+    text = _comment_text(comment)
+    instance = _instance(session, instance_id)
+    if instance.state == "open":
+        raise NastavnikError("the step is open: there is nothing to return", where="CODE")
+    return _apply(
+        session,
+        instance=instance,
+        now=now,
+        actor=actor,
+        action="rework",
+        values={
+            "state": "open",
+            "done_at": None,
+            "marked_at": None,
+            "done_by": None,
+            "evidence": None,
+            "reason": None,
+        },
+        details={
+            "comment": text,
+            "was": instance.state,
+            "evidence": instance.evidence,
+            "reason": instance.reason,
+        },
+    )
+
+
+def comment_step(
+    *, session: Session, instance_id: int, actor: Actor, now: datetime, comment: str
+) -> JournalEntry:
+    """A comment on a step instance: a journal row (action ``comment``); the state is unchanged."""
+    text = _comment_text(comment)
+    instance = _instance(session, instance_id)
+    entry = journal_entry(
+        instance=instance, actor=actor, now=now, action="comment", details={"comment": text}
+    )
+    session.add(entry)
+    session.flush()
+    return entry

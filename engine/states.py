@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from definitions.deadlines import RelativeTerm
 from definitions.workdays import working_days_between
@@ -57,10 +59,14 @@ class InstanceView:
     done_by: str | None
     evidence: str | None
     reason: str | None
+    marked_at: object | None = None
     state: str = "open"
     blocked_by: list[str] = field(default_factory=list)
     projected_due: date | None = None
     days_late: int = 0
+    # the prerequisite that moves projected_due, and whether it is still not done (else done late)
+    delayed_by: str | None = None
+    delay_pending: bool = False
 
 
 def evaluate_views(
@@ -82,6 +88,8 @@ def evaluate_views(
     due date in ``projected_due``.
     """
     pool = all_instances if all_instances is not None else views
+    # a plain date: pendulum's subclass makes each subtraction an Interval (a third of the time)
+    today = date(today.year, today.month, today.day)
     first: dict[tuple[str, str], InstanceView] = {}
     for view in pool:
         key = (view.school or "", view.code)
@@ -104,18 +112,22 @@ def evaluate_views(
         unit = view.school or ""
         blockers: list[str] = []
         shift = 0
+        delayed_by: str | None = None
+        delay_pending = False
         for code in depends_on.get(view.code, []):
             instances = prerequisite(code, unit)
             pending = [p for p in instances if p.stored not in RESOLVED]
             if pending:
                 blockers.append(code)
                 for p in pending:
-                    if p.due is not None and today > p.due:
-                        shift = max(shift, (today - p.due).days)
+                    # a prerequisite not done yet is done today at the earliest
+                    if p.due is not None and today > p.due and (today - p.due).days > shift:
+                        shift, delayed_by, delay_pending = (today - p.due).days, code, True
             for p in instances:
                 if p.stored == "done_late" and p.due is not None and p.done_at is not None:
-                    done_day = _local_day(p.done_at, tz)
-                    shift = max(shift, (done_day - p.due).days)
+                    late = (_local_day(p.done_at, tz) - p.due).days
+                    if late > shift:
+                        shift, delayed_by, delay_pending = late, code, False
         view.blocked_by = blockers
         view.state = evaluate_state(
             stored=view.stored,
@@ -127,7 +139,13 @@ def evaluate_views(
         if view.state == "overdue" and view.due is not None:
             view.days_late = working_days_between(view.due, today)
         if view.stored not in RESOLVED and view.due is not None and shift > 0:
-            view.projected_due = max(view.due, view.due + timedelta(days=shift))
+            projected = view.due + timedelta(days=shift)
+            # an expected date is never in the past: a step whose shifted date has passed is
+            # simply late, and says so by its state
+            if projected >= today and projected > view.due:
+                view.projected_due = projected
+                view.delayed_by = delayed_by
+                view.delay_pending = delay_pending
         if view.due is None and anchors and view.code in anchors and view.stored not in RESOLVED:
             view.projected_due = _expected(view, anchors[view.code], prerequisite, today, tz)
 
@@ -161,7 +179,11 @@ def _expected(
 
 def _local_day(moment: object, tz: str) -> date:
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     assert isinstance(moment, datetime)
-    return moment.astimezone(ZoneInfo(tz)).date()
+    return moment.astimezone(_zone(tz)).date()
+
+
+@lru_cache(maxsize=16)
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)

@@ -79,6 +79,9 @@ class School(SQLModel, table=True):
     admin_email: str
     curator: str = ""
     curator_email: str = ""
+    territory: str = Field(
+        default="", description="The territory (settlement, district) the matrix groups by."
+    )
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     added_at: datetime | None = _utc_column(nullable=True)
 
@@ -153,6 +156,9 @@ class StepInstance(SQLModel, table=True):
     done_by: str | None = None
     evidence: str | None = None
     reason: str | None = None
+    # when the mark was made (the act's moment), beside done_at (the document's date): the on-time
+    # rule looks at both (engine/actions.py done_state, docs/portal.md)
+    marked_at: datetime | None = _utc_column(nullable=True)
     version: int = 1
     updated_at: datetime | None = _utc_column(nullable=True)
     # Set by launch and by every act (done, undo, n/a, schedule); the tick re-examines such rows in

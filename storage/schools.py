@@ -18,7 +18,7 @@ from nastavnik.text import bad_character
 from storage.models import JournalEntry, Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
-OPTIONAL_COLUMNS = ("curator", "curator_email")
+OPTIONAL_COLUMNS = ("curator", "curator_email", "territory")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -260,6 +260,7 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
         school.admin_email = row["admin_email"]
         school.curator = row.get("curator", "") or school.curator
         school.curator_email = row.get("curator_email", "") or school.curator_email
+        school.territory = row.get("territory", "") or school.territory
         school.extra = extra
         session.add(school)
     if new_recipient:

@@ -126,6 +126,8 @@ def test_step_actions_are_allowed_only_to_the_coordinator_and_the_schools_own_ad
         data.update(number="12-од", doc_date="2022-05-19")
     if action == "na":
         data.update(reason="Не относится к школе")
+    if action in ("na", "undo"):
+        data.update(confirm="yes")  # the confirmation page's answer (test_web_rework.py asks)
     before = _snapshot(portal)
     response = client.post(f"/instances/{instance.id}/{action}", data=data)
     _expect(response, allowed=_allowed(role, target), role=role, before=before, portal=portal)
@@ -366,6 +368,8 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/indicators"): MUNICIPAL_OR_OWN,
     ("GET", "/launch"): COORDINATOR_ONLY,
     ("POST", "/launch"): COORDINATOR_ONLY,
+    ("POST", "/launch/undo"): COORDINATOR_ONLY,
+    ("POST", "/launch/archive"): COORDINATOR_ONLY,
     ("GET", "/import"): COORDINATOR_ONLY,
     ("POST", "/import"): COORDINATOR_ONLY,
     ("POST", "/import/apply"): COORDINATOR_ONLY,
@@ -374,6 +378,10 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/users/{user_id}/{act}"): COORDINATOR_ONLY,
     ("GET", "/journal"): COORDINATOR_ONLY,
     ("POST", "/steps/{code}/schedule"): COORDINATOR_ONLY,
+    ("POST", "/steps/{code}/remind"): COORDINATOR_ONLY,
+    ("GET", "/indicators.xlsx"): MUNICIPAL,
+    ("POST", "/instances/{instance_id}/rework"): COORDINATOR_ONLY,
+    ("POST", "/instances/{instance_id}/comment"): SCHOOL_WRITE,
     ("GET", "/schools/{school_id}"): SCHOOL_READ,
     ("GET", "/instances/{instance_id}"): SCHOOL_READ,
     ("GET", "/uploads/{upload_id}"): SCHOOL_READ,

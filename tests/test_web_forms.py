@@ -79,7 +79,9 @@ def test_marking_done_with_a_scan_stores_the_evidence_the_file_and_journals_who_
     }
     page = admin.get(response.headers["location"])  # type: ignore[attr-defined]
     assert "Мероприятие 1.5 отмечено выполненным (№ 45-од от 18.05.2022)." in page.text
-    assert "Выполнено 18 мая 2022 г., документ № 45-од от 18.05.2022" in page.text
+    assert (
+        "Выполнено: документ № 45-од от 18.05.2022; отмечено в портале 20 мая 2022 г." in page.text
+    )
     download = admin.get(f"/uploads/{upload.id}")
     assert download.status_code == 200 and download.content == PDF
     with signed_in(portal.app(), ADMIN_2) as other:
@@ -158,13 +160,19 @@ def test_undo_reopens_and_not_applicable_needs_a_reason(portal: Portal, admin: T
     assert _state(portal, instance.id or 0).state == "open"
     response = admin.post(
         f"/instances/{instance.id}/na",
-        data={"csrf_token": token, "version": instance.version, "reason": "Нет сайта у филиала"},
+        data={
+            "csrf_token": token,
+            "version": instance.version,
+            "reason": "Нет сайта у филиала",
+            "confirm": "yes",
+        },
     )
     assert response.status_code == 303
     after = _state(portal, instance.id or 0)
     assert (after.state, after.reason) == ("not_applicable", "Нет сайта у филиала")
     response = admin.post(
-        f"/instances/{instance.id}/undo", data={"csrf_token": token, "version": after.version}
+        f"/instances/{instance.id}/undo",
+        data={"csrf_token": token, "version": after.version, "confirm": "yes"},
     )
     assert response.status_code == 303
     assert _state(portal, instance.id or 0).state == "open"

@@ -16,6 +16,7 @@ from tests.web_helpers import (
     Portal,
     build_portal,
     csrf_of,
+    matrix_cells,
     signed_in,
 )
 
@@ -32,7 +33,7 @@ def coordinator(portal: Portal) -> Iterator[TestClient]:
 
 
 def _cells(html: str) -> list[tuple[str, str, str]]:
-    return re.findall(r'data-state="(\w+)" data-step="([\d.]+)" data-unit="(\w*)"', html)
+    return matrix_cells(html)
 
 
 def test_the_matrix_has_a_cell_per_school_and_step_with_counts(coordinator: TestClient) -> None:
@@ -96,7 +97,10 @@ def test_the_xlsx_export_is_the_matrix_with_dates(coordinator: TestClient) -> No
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     sosh1 = rows["МАОУ СОШ № 1 г. Белоярский"]
     cell = sosh1[header.index("3.2")].value
-    assert cell.startswith("выполнено в срок; срок 04.04.2022; выполнено 25.03.2022")
+    # both dates: the document's and the mark's
+    assert cell.startswith(
+        "выполнено в срок; срок 04.04.2022; документ от 25.03.2022; отмечено 25.03.2022"
+    )
     assert workbook["Мероприятия"]["A2"].value == "1.1"
 
 

@@ -224,7 +224,7 @@ def gantt_svg(
                 f'<rect x="{x1:.1f}" y="{y + 4}" width="{max(xp - x1, 2):.1f}" height="{row_h - 8}" '
                 f'rx="3" fill="{colour}" fill-opacity="0.35" stroke="{colour}" stroke-dasharray="3 2">'
                 f"<title>{tip}: ожидается до {escape(format_date_ru(bar.projected))} "
-                f"(предыдущий шаг выполнен с опозданием)</title></rect>"
+                "(предыдущий шаг не выполнен или выполнен с опозданием)</title></rect>"
             )
     if first <= today <= last:
         parts.append(

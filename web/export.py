@@ -59,7 +59,9 @@ def export_matrix(
                 if view.due is not None:
                     text += f"; срок {view.due:%d.%m.%Y}"
                 if isinstance(view.done_at, datetime):
-                    text += f"; выполнено {view.done_at.astimezone(zone):%d.%m.%Y}"
+                    text += f"; документ от {view.done_at.astimezone(zone):%d.%m.%Y}"
+                if isinstance(view.marked_at, datetime):
+                    text += f"; отмечено {view.marked_at.astimezone(zone):%d.%m.%Y}"
                 if view.evidence:
                     text += f"; {view.evidence}"
                 lines.append(text)

@@ -56,6 +56,22 @@ def _rule(pattern: str, wording: Callable[[re.Match[str]], str]) -> Rule:
 
 
 _RULES: list[Rule] = [
+    # engine/actions.py return_for_rework, comment_step; engine/reminders.py (#17)
+    _rule(
+        r"the step is open: there is nothing to return",
+        lambda m: "Мероприятие и так не выполнено: возвращать на доработку нечего.",
+    ),
+    _rule(r"a comment is required", lambda m: "Напишите комментарий."),
+    _rule(
+        r"the comment is longer than 2000 characters",
+        lambda m: "Комментарий слишком длинный (не больше 2000 символов).",
+    ),
+    _rule(
+        r"no school has this step open with a due date: nobody to remind",
+        lambda m: (
+            "Напоминать некому: ни у одной школы это мероприятие не ждёт выполнения со сроком."
+        ),
+    ),
     # engine/actions.py
     _rule(
         r"someone else changed this step at the same moment; reload and try again",

@@ -106,12 +106,28 @@ def actor_label(actor: str | None) -> str:
     return ACTOR_LABELS.get(actor.strip().lower(), actor)
 
 
+def _date_short(value: date | datetime | None, tz: str | None = None) -> str:
+    """15.04.22: a date where a cell of the matrix has room for little."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz)).date() if tz else value.date()
+    return f"{value:%d.%m.%y}"
+
+
+def _who(actor: str | None) -> str:
+    """Who acted, in words: an e-mail as it is, the system's technical names in Russian."""
+    return actor_label(actor)
+
+
 def make_templates(directory: Path) -> Jinja2Templates:
     """The Jinja environment of the pages (autoescaped) with the Russian filters."""
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env
     env.filters["date_ru"] = _date_ru
     env.filters["datetime_ru"] = _datetime_ru
+    env.filters["date_short"] = _date_short
+    env.filters["who"] = _who
     env.filters["state_label"] = lambda state: STATE_LABELS.get(state, state)
     env.filters["state_symbol"] = lambda state: STATE_SYMBOLS.get(state, "")
     env.filters["working_days"] = working_days_ru

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from definitions.catalogue import DOCUMENTS
 from definitions.schema import Step
@@ -32,6 +33,8 @@ class StepRow:
     version: int
     uploads: list[Upload] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
+    own_mark: bool = True  # marked by a school admin (who may undo it), not the coordinator
+    late_by_mark: bool = False  # late only because the mark came after the grace period
 
     @property
     def resolved(self) -> bool:
@@ -45,6 +48,11 @@ class StepGroup:
     step: Step
     documents: list[tuple[str, str, bool]]  # (id, title, has a template)
     rows: list[StepRow]
+
+    @property
+    def next_due(self) -> date | None:
+        """The earliest due date among the occurrences not resolved yet."""
+        return _open_due(self)
 
 
 def unit_steps(
@@ -90,3 +98,72 @@ def unit_steps(
         )
     order = {step.code: index for index, step in enumerate(loaded.roadmap.steps)}
     return sorted(groups.values(), key=lambda g: order[g.step.code])
+
+
+SOON_DAYS = 30  # «ближайшие сроки»: due within this many days...
+SOON_AT_LEAST = 3  # ...and at least the next few, however far
+SOON_AT_MOST = 8
+
+
+@dataclass
+class Section:
+    """A section of the roadmap with the unit's steps that are not at the top of its page."""
+
+    code: str
+    title: str
+    groups: list[StepGroup]
+    done: int = 0
+    open: bool = False
+
+
+@dataclass
+class Home:
+    """A unit's page in the order a person works: overdue, next deadlines, then by section."""
+
+    overdue: list[StepGroup]
+    soon: list[StepGroup]
+    sections: list[Section]
+
+
+def _open_due(group: StepGroup) -> date | None:
+    dues = [r.view.due for r in group.rows if not r.resolved and r.view.due is not None]
+    return min(dues) if dues else None
+
+
+def unit_home(status: RunStatus, groups: list[StepGroup]) -> Home:
+    """Split a unit's steps: overdue ones (most late first), the next deadlines (soonest first),
+    the rest by the roadmap's sections."""
+    today = status.today
+    overdue = [g for g in groups if any(r.view.state == "overdue" for r in g.rows)]
+    overdue.sort(key=lambda g: -max(r.view.days_late for r in g.rows))
+    taken = {id(g) for g in overdue}
+    upcoming = sorted(
+        (g for g in groups if id(g) not in taken and _open_due(g) is not None),
+        key=lambda g: (_open_due(g), g.step.code),
+    )
+    soon: list[StepGroup] = []
+    for group in upcoming:
+        due = _open_due(group)
+        assert due is not None
+        near = (due - today).days <= SOON_DAYS or any(
+            r.view.state == "due_soon" for r in group.rows
+        )
+        if len(soon) < SOON_AT_MOST and (near or len(soon) < SOON_AT_LEAST):
+            soon.append(group)
+    taken |= {id(g) for g in soon}
+    loaded, _ = run_definition(status.run)
+    titles = {s.code: s.title for s in loaded.roadmap.sections}
+    sections: dict[str, Section] = {}
+    for group in groups:
+        if id(group) in taken:
+            continue
+        code = group.step.section or ""
+        section = sections.get(code)
+        if section is None:
+            section = sections[code] = Section(
+                code=code, title=titles.get(code, "Другие мероприятия"), groups=[]
+            )
+        section.groups.append(group)
+        if all(r.resolved for r in group.rows):
+            section.done += 1
+    return Home(overdue=overdue, soon=soon, sections=list(sections.values()))

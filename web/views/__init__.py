@@ -10,6 +10,7 @@ from web.views import (
     files,
     gantt,
     home,
+    indicators_export,
     journal,
     launch,
     matrix,
@@ -40,4 +41,5 @@ ALL_ROUTERS = [
     account.router,
     users_admin.router,
     journal.router,
+    indicators_export.router,
 ]

@@ -14,14 +14,23 @@ from storage.models import School
 from web import pages
 from web.auth import Forbidden
 from web.export import export_matrix
-from web.matrix import build_matrix
+from web.matrix import SORTS, STATE_FILTERS, build_matrix
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/export.xlsx")
-def export_xlsx(request: Request, run: str | None = None) -> Response:
+def export_xlsx(
+    request: Request,
+    run: str | None = None,
+    q: str = "",
+    state: str | None = None,
+    sort: str = "name",
+    group: str | None = None,
+    step: str | None = None,
+) -> Response:
+    """The matrix as the coordinator sees it (search, filter, order), every school on one sheet."""
     user = pages.require_user(request)
     if not user.can_view_municipality():
         raise Forbidden("Выгрузка доступна координатору и наблюдателю.")
@@ -35,11 +44,17 @@ def export_xlsx(request: Request, run: str | None = None) -> Response:
         status = run_status(session=session, run=chosen, now=pages.now(request))
         schools = {s.id: s for s in session.exec(select(School))}
     loaded, _ = run_definition(chosen)
+    titles = {s.code: s.title for s in loaded.roadmap.steps}
     matrix = build_matrix(
         status,
         schools=schools,
-        titles={s.code: s.title for s in loaded.roadmap.steps},
+        titles=titles,
         scopes={s.code: s.scope for s in loaded.roadmap.steps},
+        step=step if step in titles else None,
+        state=state if state in STATE_FILTERS else None,
+        query=q.strip()[:100],
+        sort=sort if sort in SORTS else "name",
+        group=bool(group),
     )
     data = export_matrix(
         status, matrix, schools=schools, tz=municipality.timezone, labels=pages.STATE_LABELS

@@ -19,19 +19,23 @@ from starlette.routing import Route
 
 from engine.actions import (
     INSTANCE_REF_COLUMNS,
+    MARK_GRACE,
     Actor,
     InstanceRef,
+    comment_step,
     journal_entry,
     mark_instance_done,
     mark_not_applicable,
+    return_for_rework,
     undo,
 )
+from engine.runs import run_definition
 from engine.status import run_status
 from nastavnik.errors import NastavnikError
 from nastavnik.numbers import whole_number
 from nastavnik.russian import format_date_numeric
 from nastavnik.text import visible_text
-from storage.models import Municipality, RoadmapRun, School, StepInstance, User
+from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
 from web.auth import (
     SESSION_COLUMNS,
@@ -42,7 +46,7 @@ from web.auth import (
 )
 from web.messages import form_field, russian_reason
 from web.models import Upload, WebSession
-from web.unit import unit_steps
+from web.unit import StepGroup, unit_home, unit_steps
 from web.uploads import MAX_UPLOAD, CheckedFile, check_upload, resolve_stored, store_upload
 
 router = APIRouter()
@@ -91,18 +95,64 @@ def _unit_page(
             session.exec(select(Upload).where(Upload.school_id == unit).order_by(col(Upload.id)))
         )
         groups = unit_steps(status, unit=unit, versions=versions, uploads=uploads)
+        _mark_authors(session, groups, tz=municipality.timezone)
+        home = unit_home(status, groups)
+        for section in home.sections:
+            section.open = any(r.view.id in (errors or {}) for g in section.groups for r in g.rows)
         municipal_states = {v.code: v.state for v in status.views if v.school is None}
         context.update(
             {
                 "groups": groups,
+                "home": home,
+                "notes": _notes(session, [r.view.id for g in groups for r in g.rows]),
                 "today": status.today,
                 "municipal_states": municipal_states,
-                "counts": status.counts()
-                if unit is None
-                else _unit_counts([r.view.state for g in groups for r in g.rows]),
+                # the unit's own steps: the municipality's page counts its steps, not the schools'
+                "counts": _unit_counts([r.view.state for g in groups for r in g.rows]),
+                "grace": MARK_GRACE,
+                "can_comment": user.can_change_school(unit) or user.is_coordinator,
             }
         )
     return pages.render(request, "school.html", context, status_code=status_code)
+
+
+def _mark_authors(session: Session, groups: list[StepGroup], *, tz: str) -> None:
+    """Whether each resolved step was marked by a school admin (who may undo it) and whether it is
+    late only because the mark came after the grace period."""
+    authors = {r.view.done_by for g in groups for r in g.rows if r.resolved and r.view.done_by}
+    admins = (
+        set(
+            session.exec(
+                select(User.email).where(col(User.email).in_(authors), User.role == "school_admin")
+            )
+        )
+        if authors
+        else set()
+    )
+    zone = ZoneInfo(tz)
+    for group in groups:
+        for row in group.rows:
+            view = row.view
+            row.own_mark = view.done_by in admins
+            if view.stored == "done_late" and view.due and isinstance(view.done_at, datetime):
+                row.late_by_mark = view.done_at.astimezone(zone).date() <= view.due
+
+
+def _notes(session: Session, instance_ids: list[int]) -> dict[int, list[JournalEntry]]:
+    """The comments and returns for rework on these instances, newest first."""
+    if not instance_ids:
+        return {}
+    found: dict[int, list[JournalEntry]] = {}
+    for entry in session.exec(
+        select(JournalEntry)
+        .where(
+            col(JournalEntry.step_instance_id).in_(instance_ids),
+            col(JournalEntry.action).in_(("comment", "rework")),
+        )
+        .order_by(col(JournalEntry.at).desc(), col(JournalEntry.id).desc())
+    ):
+        found.setdefault(entry.step_instance_id or 0, []).append(entry)
+    return found
 
 
 def _unit_counts(states: list[str]) -> dict[str, int]:
@@ -152,6 +202,19 @@ class _NotFound(Exception):
     pass
 
 
+class _Confirm(Exception):
+    """The act needs the user's confirmation first: the page that asks (nothing was written)."""
+
+    def __init__(
+        self, question: str, consequence: str, button: str, fields: dict[str, str]
+    ) -> None:
+        super().__init__(question)
+        self.question = question
+        self.consequence = consequence
+        self.button = button
+        self.fields = fields
+
+
 class _Invalid(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors)
@@ -186,6 +249,7 @@ class _Act:
     target: _Target
     actor: Actor
     now: datetime
+    user: Principal
     written: list[Path] = field(default_factory=list)  # deleted if the transaction fails
 
     def run(self) -> RoadmapRun:
@@ -258,6 +322,7 @@ def _step_action(
     values: dict[str, str],
     act: Callable[[_Act], str],
     check: Callable[[_Target], dict[str, str]] | None = None,
+    check_version: bool = True,
 ) -> Response:
     """Run one form's action on an instance; the flash message is what ``act`` returns."""
     user: Principal | None = None
@@ -268,15 +333,19 @@ def _step_action(
             errors = check(target) if check is not None else {}
             if errors:
                 raise _Invalid(errors)
-            _check_version(target.instance, version)
+            if check_version:
+                _check_version(target.instance, version)
             context = _Act(
                 session=session,
                 target=target,
                 actor=pages.actor(request, user),
                 now=pages.now(request),
+                user=user,
                 written=written,
             )
             message = act(context)
+    except _Confirm as ask:
+        return _confirm_page(request, instance_id, target, ask, version)
     except _NotFound:
         return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
     except (_Invalid, NastavnikError) as error:
@@ -442,9 +511,71 @@ def _done(request: Request, instance_id: int, form: FormData) -> Response:
     )
 
 
+def _confirm_page(
+    request: Request, instance_id: int, target: _Target, ask: _Confirm, version: str
+) -> Response:
+    """The page that asks before an act that can hurt; its form posts the act again, confirmed."""
+    instance = target.instance
+    with pages.db(request) as session:
+        run = session.get(RoadmapRun, instance.run_id)
+        school = session.get(School, instance.school_id) if instance.school_id else None
+    title = instance.step_code
+    if run is not None:
+        loaded, _ = run_definition(run)
+        title = next(
+            (f"{s.code} «{s.title}»" for s in loaded.roadmap.steps if s.code == instance.step_code),
+            title,
+        )
+    return pages.render(
+        request,
+        "confirm.html",
+        {
+            "title": ask.question,
+            "ask": ask,
+            "step_title": title,
+            "unit_name": school.short_name if school else "муниципалитет",
+            "action": str(request.url.path),
+            "version": version,
+            "back": target.page,
+        },
+    )
+
+
+def _confirmed(form: FormData) -> bool:
+    return _text(form, "confirm") == "yes"
+
+
+def _may_undo(context: _Act) -> None:
+    """A school admin undoes only marks made by a school admin: what the coordinator closed, or the
+    tick from the registry, only the coordinator reopens (the next tick would escalate it)."""
+    instance = context.target.instance
+    if context.user.role != "school_admin":
+        return
+    author = context.session.exec(
+        select(User.role).where(User.email == (instance.done_by or ""))
+    ).first()
+    if author != "school_admin":
+        raise Forbidden(
+            "Эту отметку сделал координатор или система по данным реестра: отменить её может "
+            "только координатор. Напишите ему, если отметка ошибочна."
+        )
+
+
 def _undo(request: Request, instance_id: int, form: FormData) -> Response:
+    confirmed = _confirmed(form)
+
     def act(context: _Act) -> str:
         instance = context.target.instance
+        _may_undo(context)
+        if not confirmed:
+            raise _Confirm(
+                "Отменить отметку?",
+                "Мероприятие снова станет невыполненным; если срок прошёл, оно будет считаться "
+                "просроченным и попадёт в напоминания. Журнал сохранит, что отметка была и кто её "
+                "отменил.",
+                "Да, отменить отметку",
+                {},
+            )
         undo(
             session=context.session,
             run=context.run(),
@@ -469,8 +600,18 @@ def _not_applicable(request: Request, instance_id: int, form: FormData) -> Respo
             return {"reason": "Причина слишком длинная (не больше 500 символов)."}
         return {}
 
+    confirmed = _confirmed(form)
+
     def act(context: _Act) -> str:
         instance = context.target.instance
+        if not confirmed:
+            raise _Confirm(
+                "Отметить мероприятие неприменимым?",
+                f"Мероприятие больше не будет ждать выполнения и не попадёт в напоминания. "
+                f"Причина: «{reason}». Координатор увидит её в матрице.",
+                "Да, неприменимо",
+                {"reason": reason},
+            )
         mark_not_applicable(
             session=context.session,
             run=context.run(),
@@ -490,6 +631,71 @@ def _not_applicable(request: Request, instance_id: int, form: FormData) -> Respo
         values={"reason": reason},
         check=check,
         act=act,
+    )
+
+
+def _rework(request: Request, instance_id: int, form: FormData) -> Response:
+    comment = _text(form, "comment").strip()
+
+    def check(_target: _Target) -> dict[str, str]:
+        if not comment:
+            return {"comment": "Напишите, что нужно доработать: школа увидит этот комментарий."}
+        if len(comment) > 2000:
+            return {"comment": "Комментарий слишком длинный (не больше 2000 символов)."}
+        return {}
+
+    def act(context: _Act) -> str:
+        if not context.user.is_coordinator:
+            raise Forbidden("Вернуть на доработку может только координатор.")
+        instance = context.target.instance
+        return_for_rework(
+            session=context.session,
+            instance_id=instance.id,
+            actor=context.actor,
+            now=context.now,
+            comment=comment,
+        )
+        return f"Мероприятие {instance.step_code} возвращено на доработку с комментарием."
+
+    return _step_action(
+        request,
+        instance_id,
+        version=_text(form, "version"),
+        values={"comment": comment, "kind": "rework"},
+        check=check,
+        act=act,
+    )
+
+
+def _comment(request: Request, instance_id: int, form: FormData) -> Response:
+    comment = _text(form, "comment").strip()
+
+    def check(_target: _Target) -> dict[str, str]:
+        if not comment:
+            return {"form": "Комментарий пуст: напишите текст и отправьте ещё раз."}
+        if len(comment) > 2000:
+            return {"form": "Комментарий слишком длинный (не больше 2000 символов)."}
+        return {}
+
+    def act(context: _Act) -> str:
+        instance = context.target.instance
+        comment_step(
+            session=context.session,
+            instance_id=instance.id,
+            actor=context.actor,
+            now=context.now,
+            comment=comment,
+        )
+        return f"Комментарий к мероприятию {instance.step_code} добавлен."
+
+    return _step_action(
+        request,
+        instance_id,
+        version="",
+        values={"comment": comment},
+        check=check,
+        act=act,
+        check_version=False,
     )
 
 
@@ -538,4 +744,6 @@ ACTION_ROUTES = [
     Route("/instances/{instance_id}/done", _action(_done), methods=["POST"]),
     Route("/instances/{instance_id}/undo", _action(_undo), methods=["POST"]),
     Route("/instances/{instance_id}/na", _action(_not_applicable), methods=["POST"]),
+    Route("/instances/{instance_id}/rework", _action(_rework), methods=["POST"]),
+    Route("/instances/{instance_id}/comment", _action(_comment), methods=["POST"]),
 ]

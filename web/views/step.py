@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from definitions.catalogue import DOCUMENTS
 from engine.actions import schedule_step
+from engine.reminders import remind_now
 from engine.runs import run_definition
 from engine.status import run_status
 from nastavnik.errors import NastavnikError
@@ -30,6 +31,9 @@ ACTION_LABELS = {
     "upload": "загружен скан",
     "document": "сформирован документ",
     "launch": "запуск",
+    "rework": "возвращено на доработку",
+    "remind": "напоминание отправлено",
+    "comment": "комментарий",
 }
 LEVEL_LABELS = {
     "reminder": "напоминание о сроке",
@@ -108,6 +112,7 @@ def _step_page(
         "action_labels": ACTION_LABELS,
         "level_labels": LEVEL_LABELS,
         "can_schedule": user.is_coordinator and schedules[code].kind == "unscheduled",
+        "can_remind": user.is_coordinator and step.scope == "school",
         "school_options": sorted(schools.values(), key=lambda s: s.short_name),
         "errors": errors or {},
         "values": values or {},
@@ -201,3 +206,45 @@ def step_schedule(
             values=values,
             status_code=400,
         )
+
+
+@router.post("/steps/{code}/remind")
+def step_remind(
+    request: Request, code: str, run: str = Form(""), school: str = Form("")
+) -> Response:
+    """«Напомнить сейчас»: a letter to the schools whose step is open, through the outbox."""
+    user = pages.require_user(request)
+    if not user.is_coordinator:
+        raise Forbidden("Напоминать может координатор.")
+    try:
+        with pages.db(request) as session:
+            chosen = pages.pick_run(session, run)
+            if chosen is None:
+                raise NastavnikError("дорожная карта не запущена", where="form")
+            queued = remind_now(
+                session=session,
+                run=chosen,
+                code=code,
+                school=school or None,
+                actor=pages.actor(request, user),
+                now=pages.now(request),
+            )
+            roadmap_id = chosen.roadmap_id
+    except NastavnikError as error:
+        with pages.db(request) as session:
+            return _step_page(
+                request,
+                session,
+                user=user,
+                code=code,
+                run_id=run,
+                errors={"remind": russian_reason(error)},
+                values={"remind_school": school},
+                status_code=400,
+            )
+    return pages.redirect(
+        request,
+        f"/steps/{code}?run={roadmap_id}",
+        f"Напоминание о мероприятии {code} поставлено в очередь писем: школ — {queued}. "
+        "Письма уйдут с ближайшей отправкой.",
+    )
