@@ -219,6 +219,7 @@ class StepState:
     title: str
     deadline: Date | None = None
     done_on: Date | None = None
+    not_applicable: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,9 @@ class AnalyticalReport:
     schools: list[SchoolSteps]
     indicators: list[IndicatorValue] = field(default_factory=list)
     prepared_by: Person | None = None
+    municipal_steps: list[StepState] = field(default_factory=list)
+    number: str | None = None
+    date: Date | None = None
 
 
 @dataclass(frozen=True)
@@ -414,6 +418,10 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
         if not isinstance(raw, str):
             raise NastavnikError(f"expected text, got {type(raw).__name__}", where=path)
         return raw.strip()
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise NastavnikError(f"expected true or false, got {raw!r}", where=path)
+        return raw
     if hint is int:
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise NastavnikError(f"expected a whole number, got {raw!r}", where=path)

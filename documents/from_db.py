@@ -31,7 +31,7 @@ def _organisation_of_school(school: School, municipality: Municipality) -> dict[
     return {
         "full_name": school.name,
         "short_name": school.short_name,
-        "place": municipality.place,
+        "place": school.extra.get("place") or municipality.place,
         "head_position": school.extra.get("director_position", "Директор"),
         "head_name": school.director,
         "municipality": municipality.name,
@@ -113,10 +113,12 @@ def build_document_data(
             "full_name": school.curator,
             "position": school.extra.get("curator_position", "заместитель директора"),
         }
-    data["coordinator"] = {
+    coordinator = {
         "full_name": municipality.coordinator_name,
-        "position": "муниципальный координатор",
+        "position": municipality.coordinator_position,
     }
+    if any(coordinator.values()):
+        data["coordinator"] = {key: value for key, value in coordinator.items() if value}
     data["as_of"] = today
     if run is not None:
         loaded, schedules = run_definition(run)
@@ -138,7 +140,9 @@ def build_document_data(
             for s in roadmap.steps
         ]
         if template_id == "analytical_report":
-            data["schools"] = _report_schools(session=session, run=run, now=now)
+            data["schools"], data["municipal_steps"] = _report_steps(
+                session=session, run=run, now=now
+            )
             year = today.year
             data["indicators"] = [
                 {
@@ -174,30 +178,43 @@ def build_document_data(
     return data
 
 
-def _report_schools(*, session: Session, run: RoadmapRun, now: datetime) -> list[dict[str, Any]]:
+def _report_steps(
+    *, session: Session, run: RoadmapRun, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The справка's steps: per school, and the municipality's own.
+
+    Every occurrence inside the roadmap's period is reported (one outside it — a date the linter
+    flags — is not the municipality's to answer for); a step marked «неприменимо» is reported as
+    such, never as overdue or open.
+    """
     status = run_status(session=session, run=run, now=now)
     titles = {s.code: s.title for s in run_definition(run)[0].roadmap.steps}
     municipality = get_municipality(session)
     names = {s.id: s.short_name for s in session.exec(select(School))}
     by_school: dict[str, list[dict[str, Any]]] = {}
+    municipal: list[dict[str, Any]] = []
     for view in status.views:
-        if view.school is None or view.occurrence != 1:
+        if view.due is not None and not (run.period_start <= view.due <= run.period_end):
             continue
         done_on = None
         if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
             done_on = local_today(view.done_at, municipality.timezone)
-        by_school.setdefault(view.school, []).append(
-            {
-                "code": view.code,
-                "title": titles.get(view.code, view.code),
-                "deadline": view.due,
-                "done_on": done_on,
-            }
-        )
-    return [
+        step = {
+            "code": view.code,
+            "title": titles.get(view.code, view.code),
+            "deadline": view.due,
+            "done_on": done_on,
+            "not_applicable": view.state == "not_applicable",
+        }
+        if view.school is None:
+            municipal.append(step)
+        else:
+            by_school.setdefault(view.school, []).append(step)
+    schools = [
         {"name": names.get(school, school), "steps": steps}
         for school, steps in sorted(by_school.items())
     ]
+    return schools, municipal
 
 
 def render_for_step(

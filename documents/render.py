@@ -29,6 +29,8 @@ from lxml import etree
 from documents import declension, report, workbooks
 from documents.context import (
     AnalyticalReport,
+    OrderPairs,
+    OrderRegulationRoadmap,
     Protocol,
     RoadmapDocument,
     load_context,
@@ -210,6 +212,16 @@ def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
     return _fields(obj)
 
 
+def _acquainted_curator(obj: OrderRegulationRoadmap, tpl: DocxTemplate) -> dict[str, Any]:
+    return {**_fields(obj), "acquainted": [obj.curator.full_name]}
+
+
+def _order_pairs_context(obj: OrderPairs, tpl: DocxTemplate) -> dict[str, Any]:
+    """The curator and every mentor in the order of the pairs sign «С приказом ознакомлены»."""
+    people = [obj.curator.full_name] + [pair.mentor for pair in obj.pairs]
+    return {**_fields(obj), "acquainted": list(dict.fromkeys(people))}
+
+
 def _report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     return report.report_context(obj, tpl)
 
@@ -218,6 +230,8 @@ _PREPARE: dict[str, Callable[[Any, DocxTemplate], dict[str, Any]]] = {
     "roadmap": _roadmap_context,
     "protocol": _protocol_context,
     "analytical_report": _report_context,
+    "order_regulation_roadmap": _acquainted_curator,
+    "order_pairs": _order_pairs_context,
 }
 
 

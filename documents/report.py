@@ -2,7 +2,9 @@
 
 A step done on or before its deadline is «on time», done after it «late»; a step not done whose
 deadline has passed (before ``as_of``) is «overdue», otherwise «open». A step with no deadline
-(«в течение всего периода») is on time when done and open otherwise.
+(«в течение всего периода») is on time when done and open otherwise. A step marked not applicable
+(«неприменимо») is none of these: it is counted apart and never listed as overdue, whatever its
+date. Days late are working days (the Russian production calendar).
 """
 
 from __future__ import annotations
@@ -23,17 +25,23 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from documents.context import AnalyticalReport, IndicatorValue, SchoolSteps  # noqa: E402
-from nastavnik.russian import format_decimal_ru, plural_ru  # noqa: E402
+from definitions.workdays import working_days_between  # noqa: E402
+from documents.context import (  # noqa: E402
+    AnalyticalReport,
+    IndicatorValue,
+    SchoolSteps,
+    StepState,
+)
+from nastavnik.russian import format_date_numeric, format_decimal_ru, plural_ru  # noqa: E402
 
-Status = Literal["on_time", "late", "overdue", "open"]
-STATUS_LABELS: dict[Status, str] = {
+Status = Literal["on_time", "late", "overdue", "open", "not_applicable"]
+STATUS_LABELS: dict[str, str] = {
     "on_time": "Выполнено в срок",
     "late": "Выполнено с нарушением срока",
     "overdue": "Просрочено",
     "open": "В работе",
 }
-STATUS_COLOURS: dict[Status, str] = {
+STATUS_COLOURS: dict[str, str] = {
     "on_time": "#2e7d32",
     "late": "#f9a825",
     "overdue": "#c62828",
@@ -52,6 +60,7 @@ class Counts:
     late: int = 0
     overdue: int = 0
     open: int = 0
+    not_applicable: int = 0
 
     @property
     def total(self) -> int:
@@ -84,8 +93,12 @@ class ReportNumbers:
     overdue: list[OverdueStep]
 
 
-def classify_step(*, deadline: date | None, done_on: date | None, as_of: date) -> Status:
+def classify_step(
+    *, deadline: date | None, done_on: date | None, as_of: date, not_applicable: bool = False
+) -> Status:
     """The status of one step on ``as_of``."""
+    if not_applicable:
+        return "not_applicable"
     if done_on is not None:
         return "late" if deadline is not None and done_on > deadline else "on_time"
     if deadline is not None and deadline < as_of:
@@ -97,11 +110,16 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
     """Per-school counts, totals and the overdue list (oldest first) on ``as_of``."""
     rows: list[Counts] = []
     overdue: list[OverdueStep] = []
-    totals = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+    totals = {"on_time": 0, "late": 0, "overdue": 0, "open": 0, "not_applicable": 0}
     for school in schools:
-        counts = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+        counts = {"on_time": 0, "late": 0, "overdue": 0, "open": 0, "not_applicable": 0}
         for step in school.steps:
-            status = classify_step(deadline=step.deadline, done_on=step.done_on, as_of=as_of)
+            status = classify_step(
+                deadline=step.deadline,
+                done_on=step.done_on,
+                as_of=as_of,
+                not_applicable=step.not_applicable,
+            )
             counts[status] += 1
             if status == "overdue" and step.deadline is not None:
                 overdue.append(
@@ -110,7 +128,7 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
                         code=step.code,
                         title=step.title,
                         deadline=step.deadline,
-                        days=(as_of - step.deadline).days,
+                        days=working_days_between(step.deadline, as_of),
                     )
                 )
         for key, value in counts.items():
@@ -184,6 +202,40 @@ def _indicator_row(item: IndicatorValue) -> dict[str, Any]:
     }
 
 
+def step_state_text(step: StepState, *, as_of: date) -> str:
+    """A step's state in words on ``as_of``: «выполнено 12.05.2022», «просрочено (5 раб. дн.)»."""
+    status = classify_step(
+        deadline=step.deadline,
+        done_on=step.done_on,
+        as_of=as_of,
+        not_applicable=step.not_applicable,
+    )
+    if status == "not_applicable":
+        return "неприменимо"
+    if status == "on_time" and step.done_on is not None:
+        return f"выполнено {format_date_numeric(step.done_on)}"
+    if status == "late" and step.done_on is not None and step.deadline is not None:
+        days = working_days_between(step.deadline, step.done_on)
+        return (
+            f"выполнено {format_date_numeric(step.done_on)}, с нарушением срока на {days} "
+            f"{plural_ru(days, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+        )
+    if status == "overdue" and step.deadline is not None:
+        days = working_days_between(step.deadline, as_of)
+        return f"не выполнено, просрочено на {days} {plural_ru(days, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+    return "в работе (срок не наступил)" if step.deadline is not None else "в работе"
+
+
+def municipal_step_row(step: StepState, *, as_of: date) -> dict[str, Any]:
+    """A municipal step for the справка's table: code, title, deadline and state in words."""
+    return {
+        "code": step.code,
+        "title": step.title,
+        "deadline": format_date_numeric(step.deadline) if step.deadline else "в течение периода",
+        "state": step_state_text(step, as_of=as_of),
+    }
+
+
 def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> list[str]:
     totals = numbers.totals
     lines = [
@@ -218,13 +270,17 @@ def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> li
         )
     else:
         lines.append("Все мероприятия, срок выполнения которых наступил, выполнены.")
-    missed = [row["code"] for row in indicators if not row["achieved"]]
+    missed = [
+        f"«{row['title']}» ({row['actual_text']} при целевом значении {row['target_text']})"
+        for row in indicators
+        if not row["achieved"]
+    ]
     if indicators:
         if missed:
             lines.append(
                 "Целевые значения не достигнуты по "
-                f"{plural_ru(len(missed), 'показателю', 'показателям', 'показателям')} "
-                f"{', '.join(missed)}."
+                f"{plural_ru(len(missed), 'показателю', 'показателям', 'показателям')}: "
+                f"{'; '.join(missed)}."
             )
         else:
             lines.append(
@@ -239,7 +295,7 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     totals = numbers.totals
     png, caption = render_chart(numbers)
     with_data = [_indicator_row(item) for item in obj.indicators if item.actual is not None]
-    without_data = [item.code for item in obj.indicators if item.actual is None]
+    without_data = [f"«{item.title}»" for item in obj.indicators if item.actual is None]
     summary = {
         "schools": len(numbers.rows),
         "total": totals.total,
@@ -251,6 +307,7 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
         "late_share": _share(totals.late, totals.total),
         "overdue_share": _share(totals.overdue, totals.total),
         "open_share": _share(totals.open, totals.total),
+        "not_applicable": totals.not_applicable,
         "done_share": format_decimal_ru(totals.done_share),
     }
     rows = [
@@ -267,6 +324,9 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     ]
     return {
         "organisation": obj.organisation,
+        "number": obj.number,
+        "date": obj.date,
+        "municipal": [municipal_step_row(step, as_of=obj.as_of) for step in obj.municipal_steps],
         "as_of": obj.as_of,
         "roadmap_title": obj.roadmap_title,
         "prepared_by": obj.prepared_by,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Sequence
@@ -14,23 +15,26 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from documents.context import MenteeRegistry, MentorRegistry, Organisation
+from documents.declension import initials_surname, upper_first
 from documents.files import normalise_zip
 from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_numeric, format_date_ru
+from nastavnik.russian import format_date_ru
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _period(start: date | None, end: date | None) -> str:
-    if start and end:
-        return f"{format_date_numeric(start)} – {format_date_numeric(end)}"
-    if start:
-        return f"с {format_date_numeric(start)}"
-    if end:
-        return f"до {format_date_numeric(end)}"
-    return ""
+_DATE_FORMAT = "DD.MM.YYYY"
+# Characters of 11-point Calibri that fit one unit of column width, and points per line of text.
+_CHARS_PER_WIDTH = 1.05
+_LINE_POINTS = 15.0
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` wide (an estimate by characters)."""
+    per_line = max(1, int(width * _CHARS_PER_WIDTH) - 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")) or 1
 
 
 def _sheet(
@@ -42,11 +46,17 @@ def _sheet(
     header: Sequence[tuple[str, float]],
     rows: Sequence[Sequence[Any]],
 ) -> None:
+    """One register: a title, a header repeated on every printed page, rows, a signature.
+
+    Printed on A4 landscape, fitted to the page's width; rows get heights for their wrapped text
+    (Excel and LibreOffice do not grow a row of wrapped text written by a program).
+    """
     sheet = workbook.active
     assert sheet is not None
     sheet.title = title[:31]
     width = len(header)
     last = get_column_letter(width)
+    total_width = sum(column_width for _, column_width in header)
     lines = [
         (organisation.full_name, Font(bold=True, size=12)),
         (title, Font(bold=True, size=14)),
@@ -56,7 +66,11 @@ def _sheet(
         sheet.merge_cells(f"A{row_index}:{last}{row_index}")
         cell = sheet.cell(row=row_index, column=1, value=text)
         cell.font = font
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        points = font.sz or 11
+        sheet.row_dimensions[row_index].height = (
+            _lines(text, total_width * 11 / points) * points * 1.35
+        )
     header_row = len(lines) + 2
     for column, (text, column_width) in enumerate(header, start=1):
         cell = sheet.cell(row=header_row, column=column, value=text)
@@ -64,17 +78,50 @@ def _sheet(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = _BORDER
         sheet.column_dimensions[get_column_letter(column)].width = column_width
+    sheet.row_dimensions[header_row].height = (
+        max(_lines(text, column_width) for text, column_width in header) * _LINE_POINTS
+    )
     for offset, values in enumerate(rows, start=1):
+        row_number = header_row + offset
+        height = 1
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=header_row + offset, column=column, value=value)
+            cell = sheet.cell(row=row_number, column=column, value=value)
             cell.alignment = _WRAP
             cell.border = _BORDER
+            if isinstance(value, date):
+                cell.number_format = _DATE_FORMAT
+            elif isinstance(value, str):
+                height = max(height, _lines(value, header[column - 1][1]))
+        sheet.row_dimensions[row_number].height = height * _LINE_POINTS
+    if not rows:
+        # An empty register is a blank form to fill by hand: ten ruled rows.
+        for offset in range(1, 11):
+            for column in range(1, width + 1):
+                sheet.cell(row=header_row + offset, column=column).border = _BORDER
+            sheet.row_dimensions[header_row + offset].height = 2 * _LINE_POINTS
+    end = header_row + max(len(rows), 10 if not rows else 0) + 2
+    for row_number, (left, right) in enumerate(
+        (
+            (upper_first(organisation.head_position), initials_surname(organisation.head_name)),
+            ("Куратор", "________________"),
+        ),
+        start=end,
+    ):
+        sheet.cell(row=row_number, column=2, value=left)
+        sheet.cell(row=row_number, column=4, value="________________")
+        sheet.cell(row=row_number, column=6, value=right)
+        sheet.row_dimensions[row_number].height = 2 * _LINE_POINTS
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_area = f"A1:{last}{end + 1}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "&P"
 
 
 def _mentor_rows(data: MentorRegistry) -> list[list[Any]]:
@@ -87,8 +134,10 @@ def _mentor_rows(data: MentorRegistry) -> list[list[Any]]:
             mentor.competences,
             mentor.forms,
             ", ".join(mentor.mentees),
-            _period(mentor.start, mentor.end),
+            mentor.start or "",
+            mentor.end or "",
             mentor.contacts,
+            "",
         ]
         for index, mentor in enumerate(data.mentors, start=1)
     ]
@@ -103,8 +152,10 @@ def _mentee_rows(data: MenteeRegistry) -> list[list[Any]]:
             mentee.request,
             mentee.form,
             mentee.mentor or "",
-            _period(mentee.start, mentee.end),
+            mentee.start or "",
+            mentee.end or "",
             mentee.result,
+            "",
         ]
         for index, mentee in enumerate(data.mentees, start=1)
     ]
@@ -128,8 +179,10 @@ def build_workbook(template_id: str, data: Any) -> bytes:
                 ("Компетенции, направления", 30),
                 ("Форма наставничества", 22),
                 ("Наставляемые", 34),
-                ("Период наставничества", 24),
+                ("Начало наставничества", 13),
+                ("Окончание наставничества", 13),
                 ("Контакты", 22),
+                ("Согласие на обработку персональных данных (подпись)", 18),
             ],
         )
     elif isinstance(data, MenteeRegistry):
@@ -146,8 +199,14 @@ def build_workbook(template_id: str, data: Any) -> bytes:
                 ("Запрос (цель наставничества)", 36),
                 ("Форма наставничества", 22),
                 ("Наставник", 30),
-                ("Период наставничества", 24),
+                ("Начало наставничества", 13),
+                ("Окончание наставничества", 13),
                 ("Результат", 30),
+                (
+                    "Согласие на обработку персональных данных (подпись; для "
+                    "несовершеннолетнего — родителя)",
+                    22,
+                ),
             ],
         )
     else:

@@ -268,6 +268,10 @@ def init(
     coordinator_name: Annotated[
         str | None, typer.Option(help="Full name of the coordinator (Фамилия Имя Отчество).")
     ] = None,
+    coordinator_position: Annotated[
+        str | None,
+        typer.Option(help="The coordinator's position, e.g. «методист МАУ «БМЦ»» (for documents)."),
+    ] = None,
     head_name: Annotated[
         str | None, typer.Option(help="Full name of the head of the education committee.")
     ] = None,
@@ -287,6 +291,7 @@ def init(
         "committee_name": committee,
         "place": place,
         "coordinator_name": coordinator_name,
+        "coordinator_position": coordinator_position,
         "head_name": head_name,
         "head_position": head_position,
     }

@@ -6,7 +6,7 @@ import copy
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,7 @@ def test_order_on_pairs_has_the_table_of_pairs_from_the_csv(tmp_path: Path) -> N
         "Наставляемый",
         "Форма наставничества",
         "Группа",
-        "Срок наставничества",
+        "Срок",
     ]
     assert len(table.rows) == 1 + 6
     assert [cell.text for cell in table.rows[4].cells] == [
@@ -263,8 +263,16 @@ def test_analytical_report_counts_steps_and_shows_a_chart(tmp_path: Path) -> Non
     assert " | Итого | 32 | 9 | 8 | 32 | 81 | 50,6" in text
     assert "МАОУ «СОШ № 3 г. Белоярский» | 3.2 Формирование базы наставников" in text
     assert "| 2022 | 2 % | 1,4 % | нет" in text
-    assert "Нет данных по показателю: 4." in text
-    assert "Целевые значения не достигнуты по показателю 2." in text
+    assert (
+        "Нет данных по показателю: «Уровень удовлетворённости наставляемых участием в программах "
+        "наставничества»." in text
+    )
+    assert "Нет данных по показателю: 4" not in text
+    assert (
+        "Целевые значения не достигнуты по показателю: «Доля обучающихся в возрасте от 15 до 18 "
+        "лет, вошедших в программы наставничества в роли наставника» (1,4 % при целевом значении "
+        "2 %)." in text
+    )
     assert "Исполнитель: Комарова Н.А., методист МАУ «БМЦ»" in text
     assert len(Document(str(out)).inline_shapes) == 1
 
@@ -381,7 +389,8 @@ def test_mentor_registry_is_a_workbook_with_a_row_per_mentor(tmp_path: Path) -> 
     assert rows[5][:4] == [1, "Кузьмина Ольга Петровна", "учитель математики", 24]
     assert rows[8][6] == "Мамедова Айгюль Эльчиновна, Соколов Максим Игоревич"
     assert rows[8][3] is None  # a pupil mentor has no teaching experience: an empty cell
-    assert len(rows) == 5 + 4
+    assert rows[9] == [None] * 11  # the table ends; the signatures follow
+    assert rows[10][1] == "Директор" and rows[10][5] == "М.С. Сулейманов"
 
 
 def test_mentee_registry_is_a_workbook_with_a_row_per_mentee(tmp_path: Path) -> None:
@@ -394,8 +403,9 @@ def test_mentee_registry_is_a_workbook_with_a_row_per_mentee(tmp_path: Path) -> 
         "«педагог – педагог»",
         "Кузьмина Ольга Петровна",
     ]
-    assert rows[5][6] == "15.09.2022 – 31.05.2023"
+    assert rows[5][6:8] == [datetime(2022, 9, 15), datetime(2023, 5, 31)]  # dates, not text
     assert rows[7][6] is None
+    assert rows[4][-1].startswith("Согласие на обработку персональных данных")
 
 
 # --- errors users see ----------------------------------------------------------------------------
