@@ -565,7 +565,7 @@ def build_regulation() -> DocumentObject:
     _points(
         document,
         [
-            "8.1. Наставникам применяются меры морального и материального стимулирования: объявление "
+            "8.1. К наставникам применяются меры морального и материального стимулирования: объявление "
             "благодарности, награждение грамотой, выдвижение на конкурсы профессионального мастерства, "
             "учёт наставнической деятельности при аттестации и распределении стимулирующих выплат в "
             "соответствии с локальными актами образовательной организации.",
@@ -990,7 +990,8 @@ def build_protocol() -> DocumentObject:
         (
             "{{ loop.index }}. {{ item.title|sentence }}"
             "{% if item.speaker %} Докладчик — {{ item.speaker|surname_initials }}"
-            "{% if item.speaker_position %}, {{ item.speaker_position }}{% endif %}.{% endif %}"
+            "{% if item.speaker_position %}, {{ item.speaker_position|sentence }}{% endif %}"
+            "{% endif %}"
         ),
         indent=True,
     )

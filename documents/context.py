@@ -259,12 +259,15 @@ class AnalyticalReport:
 
 @dataclass(frozen=True)
 class AgendaItem:
-    """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative."""
+    """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative.
+
+    The decision (РЕШИЛИ) is the meeting's own: it is never made up from the step's title.
+    """
 
     title: str
+    decision: str
     speaker: str | None = None
     speaker_position: str | None = None
-    decision: str = "Информацию принять к сведению."
 
 
 @dataclass(frozen=True)
@@ -363,8 +366,88 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") -> T:
-    """Build the dataclass ``cls`` from plain data, checking every field; errors name the field."""
+class Blank(str):
+    """A blank left for the hand in a draft («____»); filters print it as it is."""
+
+
+BLANK_TEXT = Blank("____________")
+BLANK_NUMBER = Blank("____")
+BLANK_DATE = Blank("« __ » ________ 20__ г.")
+
+
+def _blank_for(hint: Any, name: str, path: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return None
+    if origin is list:
+        return []
+    if origin is Literal:
+        return get_args(hint)[0]
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return load_context(hint, {}, where=path, draft=True)
+    if hint is date:
+        return BLANK_DATE
+    if hint is str:
+        return BLANK_NUMBER if name == "number" else BLANK_TEXT
+    return None
+
+
+def missing_fields(cls: type, data: Any, *, where: str = "") -> list[str]:
+    """Dotted paths of every required field ``data`` lacks (``curator.position``, ``pairs``)."""
+    if not isinstance(data, Mapping):
+        return [where] if where else []
+    hints = _hints(cls)
+    found: list[str] = []
+    for item in dataclasses.fields(cls):
+        path = f"{where}.{item.name}" if where else item.name
+        raw = data.get(item.name)
+        required = (
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        )
+        hint = hints[item.name]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                found.append(path)
+            continue
+        inner = hint
+        if get_origin(hint) in (Union, types.UnionType):
+            inner = next(arg for arg in get_args(hint) if arg is not type(None))
+        if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+            found.extend(missing_fields(inner, raw, where=path))
+        elif get_origin(inner) is list:
+            (element,) = get_args(inner)
+            if (
+                isinstance(element, type)
+                and dataclasses.is_dataclass(element)
+                and isinstance(raw, list)
+            ):
+                for index, value in enumerate(raw):
+                    found.extend(missing_fields(element, value, where=f"{path}[{index}]"))
+    return found
+
+
+def known_keys(cls: type, *, prefix: str = "") -> list[str]:
+    """Every field path a template's data may have (``organisation.place``, ``pairs``)."""
+    hints = _hints(cls)
+    keys: list[str] = []
+    for item in dataclasses.fields(cls):
+        path = f"{prefix}{item.name}"
+        keys.append(path)
+        hint = hints[item.name]
+        if get_origin(hint) in (Union, types.UnionType):
+            hint = next(arg for arg in get_args(hint) if arg is not type(None))
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            keys.extend(known_keys(hint, prefix=path + "."))
+    return keys
+
+
+def load_context(
+    cls: type[T], data: Mapping[str, Any] | T, *, where: str = "", draft: bool = False
+) -> T:
+    """Build the dataclass ``cls`` from plain data, checking every field; errors name the field.
+
+    With ``draft`` a missing required field is a blank for the hand (``Blank``) instead.
+    """
     if isinstance(data, cls):
         return data
     if not isinstance(data, Mapping):
@@ -381,17 +464,20 @@ def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") 
         )
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if required:
+                if draft:
+                    values[item.name] = _blank_for(hints[item.name], item.name, path)
+                    continue
                 raise NastavnikError(f"missing field {path!r}", where=None)
             continue
-        values[item.name] = _convert(hints[item.name], raw, path)
+        values[item.name] = _convert(hints[item.name], raw, path, draft)
     return cls(**values)
 
 
-def _convert(hint: Any, raw: Any, path: str) -> Any:
+def _convert(hint: Any, raw: Any, path: str, draft: bool = False) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [arg for arg in get_args(hint) if arg is not type(None)]
-        return _convert(options[0], raw, path)
+        return _convert(options[0], raw, path, draft)
     if origin is list:
         if isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
             raise NastavnikError(f"expected a list, got {type(raw).__name__}", where=path)
@@ -401,7 +487,7 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
             element_path = f"{path}[{index}]"
             if element is None or (isinstance(element, str) and not element.strip()):
                 raise NastavnikError(f"missing field {element_path!r}", where=None)
-            items.append(_convert(inner, element, element_path))
+            items.append(_convert(inner, element, element_path, draft))
         return items
     if origin is Literal:
         if raw not in get_args(hint):
@@ -409,7 +495,7 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
             raise NastavnikError(f"expected one of {allowed}, got {raw!r}", where=path)
         return raw
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return load_context(hint, raw, where=path)
+        return load_context(hint, raw, where=path, draft=draft)
     if hint is date:
         return parse_date(raw, where=path)
     if hint is str:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from documents.missing import merge, unflatten
 from documents.registry import get_template
 from documents.render import RenderedDocument, render_document
 from engine.runs import run_definition
@@ -174,8 +175,11 @@ def build_document_data(
             session=session, template_id=template_id, today=today, school_id=school_id, run=run
         )
     )
-    data.update(extra or {})
-    return data
+    if template_id == "mentor_registry":
+        data.setdefault("mentors", [])  # an empty registry is a blank register to fill by hand
+    if template_id == "mentee_registry":
+        data.setdefault("mentees", [])
+    return merge(data, unflatten(extra or {}))
 
 
 def _report_steps(
@@ -230,6 +234,7 @@ def render_for_step(
     extra: dict[str, Any] | None = None,
     templates_dir: Path | None = None,
     step_instance_id: int | None = None,
+    draft: bool = False,
 ) -> RenderedDocument:
     """Render a document from the database's data; with a step, attach it to the step instance.
 
@@ -245,8 +250,10 @@ def render_for_step(
         step_code=step_code,
         extra=extra,
     )
+    if draft and "date" not in (extra or {}):
+        data.pop("date", None)  # a draft's date is written by hand when it is signed
     rendered = render_document(
-        template_id=template_id, data=data, out=out, templates_dir=templates_dir
+        template_id=template_id, data=data, out=out, templates_dir=templates_dir, draft=draft
     )
     instance_id = step_instance_id
     if instance_id is None and run is not None and step_code is not None:

@@ -161,7 +161,7 @@ def _mentee_rows(data: MenteeRegistry) -> list[list[Any]]:
     ]
 
 
-def build_workbook(template_id: str, data: Any) -> bytes:
+def build_workbook(template_id: str, data: Any, *, draft: bool = False) -> bytes:
     """The .xlsx bytes of a register; equal data gives equal bytes."""
     workbook = Workbook()
     if isinstance(data, MentorRegistry):
@@ -213,6 +213,9 @@ def build_workbook(template_id: str, data: Any) -> bytes:
         raise NastavnikError(f"{template_id} is not a register", where="documents")
     moment = datetime(data.as_of.year, data.as_of.month, data.as_of.day)
     workbook.properties.creator = "nastavnik"
+    if draft:
+        workbook.properties.contentStatus = "Черновик"
+        workbook.properties.keywords = "черновик"
     workbook.properties.created = moment
     raw = io.BytesIO()
     workbook.save(raw)

@@ -19,10 +19,12 @@ from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
 from documents.context import SchoolSteps, StepState
-from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, report_schools
+from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, long_names_data, report_schools
 from documents.files import TEMPLATES_DIR
+from documents.missing import check_data_keys, explain_missing, unflatten
 from documents.pairs_csv import parse_pairs_csv
 from documents.registry import get_template
+from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
 from nastavnik.errors import NastavnikError
 
@@ -362,14 +364,104 @@ def test_protocol_has_the_agenda_and_declines_the_speakers(tmp_path: Path) -> No
 def test_protocol_lists_attendees_by_name_when_given(tmp_path: Path) -> None:
     data = demo_data("protocol")
     data["attendees"] = ["Кузнецова Елена Викторовна", "Сулейманов Магомед Сулейманович"]
-    data["agenda"] = [{"title": "О ходе внедрения целевой модели наставничества"}]
+    data["agenda"] = [
+        {
+            "title": "О ходе внедрения целевой модели наставничества",
+            "decision": "Утвердить график мониторинга на 2022–2023 учебный год.",
+            "speaker": "Кузнецова Елена Викторовна",
+        }
+    ]
     text = docx_text(render("protocol", tmp_path, data))
     assert "Присутствовали: Кузнецова Е.В., Сулейманов М.С." in text
-    assert (
-        "1. СЛУШАЛИ: информацию по вопросу «О ходе внедрения целевой модели наставничества»."
-        in text
+    # the speaker's initials end the sentence: one full stop, not «Е.В..»
+    assert "Докладчик — Кузнецова Е.В.\n" in text and "Е.В.." not in text
+    assert "РЕШИЛИ: Утвердить график мониторинга на 2022–2023 учебный год." in text
+
+
+def test_a_protocol_is_never_a_stub_its_decisions_are_required(tmp_path: Path) -> None:
+    data = demo_data("protocol")
+    data["agenda"] = [{"title": "Формирование базы наставников"}]
+    with pytest.raises(MissingData) as error:
+        render("protocol", tmp_path, data)
+    assert error.value.fields == ["agenda[0].decision"]
+
+
+def test_every_missing_field_is_listed_at_once(tmp_path: Path) -> None:
+    data = demo_data("order_curator_appointment")
+    del data["number"], data["date"], data["curator"]["position"]
+    with pytest.raises(MissingData) as error:
+        render("order_curator_appointment", tmp_path, data)
+    assert error.value.fields == ["number", "date", "curator.position"]
+    message = explain_missing("order_curator_appointment", error.value.fields)
+    assert "не хватает данных (3)" in message
+    assert "номер документа (number): ключ number: 41-од в файле --data" in message
+    assert "должность куратора (curator.position): столбец curator_position файла школ" in message
+    assert "--draft" in message
+
+
+def test_a_draft_leaves_blanks_for_the_hand_and_says_it_is_a_draft(tmp_path: Path) -> None:
+    data = demo_data("order_curator_appointment")
+    del data["number"], data["date"]
+    out = render("order_curator_appointment", tmp_path, data, draft=True)
+    text = docx_text(out)
+    assert "« __ » ________ 20__ г.\t№ ____" in text
+    assert Document(str(out)).core_properties.content_status == "Черновик"
+    final = render("order_curator_appointment", tmp_path / "final")
+    assert Document(str(final)).core_properties.content_status != "Черновик"
+
+
+def test_an_empty_register_is_a_blank_form_with_signatures(tmp_path: Path) -> None:
+    data = demo_data("mentor_registry")
+    data["mentors"] = []
+    rows = xlsx_rows(render("mentor_registry", tmp_path, data))
+    assert rows[4][1] == "ФИО наставника"
+    assert all(row[1] is None for row in rows[5:15])  # ten ruled rows to fill by hand
+    assert any(row[1] == "Директор" for row in rows[15:])
+
+
+def test_unknown_data_keys_are_refused_with_the_nearest_known_key() -> None:
+    with pytest.raises(NastavnikError) as error:
+        check_data_keys(
+            "order_pairs",
+            unflatten({"numbr": "1", "organisation.plase": "с. Казым"}),
+            where="x.yaml",
+        )
+    message = str(error.value)
+    assert "неизвестный ключ numbr — может быть, number?" in message
+    assert "неизвестный ключ organisation.plase — может быть, organisation.place?" in message
+    check_data_keys("order_pairs", unflatten({"organisation.place": "с. Казым"}), where="x.yaml")
+
+
+def test_capitalised_position_at_the_signature_and_feminine_positions_declined(
+    tmp_path: Path,
+) -> None:
+    text = docx_text(
+        render("order_curator_appointment", tmp_path, long_names_data("order_curator_appointment"))
     )
-    assert "РЕШИЛИ: Информацию принять к сведению." in text
+    assert "Назначить Шевчук Анну Игоревну, старшую вожатую, куратором" in text
+    assert "\nДиректор\tР.Г. Алиев" in text
+    data = long_names_data("order_regulation_roadmap")
+    text = docx_text(render("order_regulation_roadmap", tmp_path, data))
+    assert "Старшей вожатой Шевчук А.И., куратору" in text
+
+
+def test_the_order_on_pairs_lists_the_curator_and_every_mentor_to_sign(tmp_path: Path) -> None:
+    text = docx_text(render("order_pairs", tmp_path))
+    block = text[text.index("С приказом ознакомлены:") :]
+    signers = re.findall(r"____________ (\S+ \S+)\t", block)
+    assert signers == [
+        "Е.В. Кузнецова",
+        "О.П. Кузьмина",
+        "С.Ю. Литвинова",
+        "А.В. Тихонов",
+        "Д.А. Белова",
+        "Р.М. Хабибуллин",
+    ]
+
+
+def test_the_regulation_says_k_nastavnikam(tmp_path: Path) -> None:
+    text = docx_text(render("regulation", tmp_path))
+    assert "8.1. К наставникам применяются меры" in text
 
 
 def test_protocol_without_attendees_is_an_error(tmp_path: Path) -> None:
@@ -416,7 +508,7 @@ def test_missing_field_is_named_with_its_path(tmp_path: Path) -> None:
     del data["curator"]["full_name"]
     with pytest.raises(NastavnikError) as raised:
         render("order_curator_appointment", tmp_path, data)
-    assert str(raised.value) == "order_curator_appointment: missing field 'curator.full_name'"
+    assert str(raised.value) == "order_curator_appointment: не хватает данных: curator.full_name"
     assert not (tmp_path / "order_curator_appointment.docx").exists()
 
 
@@ -424,7 +516,7 @@ def test_missing_field_is_named_with_its_path(tmp_path: Path) -> None:
 def test_none_or_blank_required_value_is_missing_not_printed(empty: Any, tmp_path: Path) -> None:
     data = demo_data("order_pairs")
     data["pairs"][2]["mentee"] = empty
-    with pytest.raises(NastavnikError, match=r"missing field 'pairs\[2\]\.mentee'"):
+    with pytest.raises(NastavnikError, match=r"не хватает данных: pairs\[2\]\.mentee"):
         render("order_pairs", tmp_path, data)
 
 

@@ -91,7 +91,7 @@ def test_the_analytical_report_counts_the_schools_steps(
 
 def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> None:
     launched(sqlite_engine, tmp_path, schools=1)
-    with pytest.raises(NastavnikError, match="missing field 'number'"):
+    with pytest.raises(NastavnikError, match="не хватает данных: number"):
         with session_scope(sqlite_engine) as session:
             render_for_step(
                 session=session,
