@@ -121,3 +121,33 @@ def docs_render(
         raise typer.Exit(1) from None
     label = " (черновик)" if draft else ""
     typer.echo(f"{rendered.path}{label} (sha256 {rendered.sha256[:12]})")
+
+
+@docs_app.command("check")
+def docs_check(
+    file: Annotated[Path, typer.Argument(help="A municipality's own .docx template.")],
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", help="Template id (default: the file's name, e.g. order_pairs)."
+        ),
+    ] = None,
+) -> None:
+    """Check an own template: fields it uses that the data does not supply, and ones it could use."""
+    from documents.schema import check_template
+
+    if not file.is_file():
+        raise NastavnikError("нет такого файла", where=str(file))
+    result = check_template(file, template_id=template)
+    if result.unknown:
+        typer.echo(
+            f"{file}: шаблон использует поля, которых нет в данных документа «{result.template_id}»: "
+            + ", ".join(result.unknown),
+            err=True,
+        )
+    if result.unused:
+        typer.echo(f"{file}: можно использовать ещё: {', '.join(result.unused)}")
+    typer.echo("Схема данных: docs/documents.md")
+    if result.unknown:
+        raise typer.Exit(1)
+    typer.echo(f"{file}: ок, все поля шаблона есть в данных")

@@ -175,3 +175,31 @@ def test_an_empty_registry_gives_a_blank_register(workdir: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert out.is_file()
+
+
+def test_docs_check_lists_unknown_fields_and_the_ones_a_template_could_use(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    document.add_paragraph("Приказ № {{ number }} от {{ date|date_numeric }} {{ signed_on }}")
+    own = tmp_path / "order_curator_appointment.docx"
+    document.save(str(own))
+    done = nastavnik(tmp_path, "docs", "check", str(own))
+    assert done.returncode == 1
+    assert "поля, которых нет в данных документа «order_curator_appointment»: signed_on" in (
+        done.stderr
+    )
+    assert "можно использовать ещё: basis_act, curator, organisation" in done.stdout
+    from documents.files import TEMPLATES_DIR
+
+    builtin = nastavnik(tmp_path, "docs", "check", str(TEMPLATES_DIR / "order_pairs.docx"))
+    assert builtin.returncode == 0, builtin.stderr
+    assert "ок, все поля шаблона есть в данных" in builtin.stdout
+
+
+def test_the_published_schemas_are_those_of_the_code() -> None:
+    from documents.schema import DOCS_PATH, documents_markdown
+
+    assert DOCS_PATH.read_text(encoding="utf-8") == documents_markdown(), (
+        "docs/documents.md is stale: run python -m documents.schema"
+    )

@@ -103,3 +103,53 @@ def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> 
                 run=the_run(sqlite_engine),
             )
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_the_analytical_report_states_only_true_facts(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """Not applicable is never overdue nor «в работе»; municipal steps are reported; the
+    report has its own number and date; days late are working days."""
+    from engine.actions import Actor, mark_not_applicable
+
+    launched(sqlite_engine, tmp_path, schools=2)
+    run = the_run(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        for code in ("1.5", "3.3"):  # 1.5 is past due on the report date, 3.3 is not yet due
+            mark_not_applicable(
+                session=session,
+                run=run,
+                code=code,
+                school="sosh1",
+                actor=Actor("a@x.ru"),
+                now=moment(date(2022, 4, 1)),
+                reason="не применяется",
+            )
+    out = tmp_path / "report.docx"
+    with session_scope(sqlite_engine) as session:
+        render_for_step(
+            session=session,
+            template_id="analytical_report",
+            out=out,
+            now=moment(date(2022, 6, 1)),
+            by="coordinator",
+            run=the_run(sqlite_engine),
+            extra={"number": "7-с", "date": "01.06.2022"},
+        )
+    document = docx.Document(str(out))
+    text = _text(out)
+    overdue = next(
+        t for t in document.tables if "Просрочено, рабочих дней" in t.rows[0].cells[-1].text
+    )
+    rows = [[c.text for c in row.cells] for row in overdue.rows[1:]]
+    assert not any(r[1] == "МАОУ СОШ № 1 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
+    assert any(r[1] == "МАОУ СОШ № 2 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
+    # 1.5 due 15.05.2022 (a Sunday): 16.05 … 01.06 holds 13 working days
+    assert any(r[2].startswith("1.5 ") and r[4] == "13" for r in rows)
+    assert "отмечены «неприменимо») — 2 мероприятия" in text
+    assert "01.06.2022\t№ 7-с" in text
+    municipal = next(
+        t for t in document.tables if t.rows[0].cells[-1].text == "Состояние на дату справки"
+    )
+    codes = [row.cells[0].text for row in municipal.rows[1:]]
+    assert "1.1" in codes and "1.5" not in codes
