@@ -429,6 +429,26 @@ def build_regulation() -> DocumentObject:
     _approval_block(
         document,
         [
+            "Приложение 1",
+            f"к {{{{ approval.kind|decline('dative') }}}} {SHORT}",
+            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+        ],
+    )
+    _approval_block(
+        document,
+        [
+            "ПРИНЯТО",
+            f"педагогическим советом {SHORT}",
+            "(протокол {% if council %}от {{ council.date|date_numeric }} № {{ council.number }}"
+            "{% else %}от « __ » ________ 20__ г. № ____{% endif %})",
+        ],
+    )
+    _tag(document, "{%p if agreed_with %}")
+    _approval_block(document, ["СОГЛАСОВАНО", "{{ agreed_with }}"])
+    _tag(document, "{%p endif %}")
+    _approval_block(
+        document,
+        [
             "УТВЕРЖДЕНО",
             f"{{{{ approval.kind_instrumental }}}} {SHORT}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",
@@ -437,7 +457,7 @@ def build_regulation() -> DocumentObject:
     _para(document, "ПОЛОЖЕНИЕ", align="center", bold=True)
     _para(
         document,
-        "о системе наставничества педагогических работников и обучающихся",
+        "о системе наставничества {{ participants }}",
         align="center",
         bold=True,
     )
@@ -452,7 +472,7 @@ def build_regulation() -> DocumentObject:
     _points(
         document,
         [
-            "1.1. Настоящее Положение о системе наставничества педагогических работников и обучающихся "
+            "1.1. Настоящее Положение о системе наставничества {{ participants }} "
             f"в {SHORT} (далее — Положение) разработано в соответствии с Федеральным законом "
             "от 29 декабря 2012 г. № 273-ФЗ «Об образовании в Российской Федерации», "
             f"{R145}, {AZ1128} и определяет цели, задачи, формы и порядок осуществления "
@@ -719,6 +739,15 @@ def build_roadmap() -> DocumentObject:
     """Дорожная карта: the roadmap as a table with resolved dates (landscape)."""
     document = _new_document(landscape=True, size=12)
     _tag(document, "{%p if approval %}")
+    _approval_block(
+        document,
+        [
+            "Приложение 2",
+            "к {{ approval.kind|decline('dative') }}{% if approval.issuer %} "
+            "{{ approval.issuer }}{% endif %}",
+            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+        ],
+    )
     _approval_block(
         document,
         [

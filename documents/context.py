@@ -133,23 +133,47 @@ class OrderRegulationRoadmap:
     basis_act: Act | None = None
 
 
+# The forms of mentorship as the registry names them (registry/models.py DEFAULT_FORMS), so the
+# Положение and the order on pairs speak of the same forms.
 DEFAULT_FORMS: tuple[str, ...] = (
-    "«педагог – педагог»",
-    "«руководитель – педагог»",
     "«ученик – ученик»",
+    "«учитель – учитель»",
     "«учитель – ученик»",
     "«студент – ученик»",
     "«работодатель – ученик»",
+    "«работодатель – студент»",
 )
 
 
 @dataclass(frozen=True)
 class Regulation:
-    """Положение о системе наставничества педагогических работников и обучающихся."""
+    """Положение о системе наставничества: annex 1 of the order approving it.
+
+    ``council`` is the protocol of the pedagogical council that adopted it (ПРИНЯТО; blanks for
+    the hand when absent), ``agreed_with`` who agreed it (СОГЛАСОВАНО), e.g. «Советом родителей
+    (протокол от 20.05.2022 № 4)». Whose mentorship it regulates follows from the forms.
+    """
 
     organisation: Organisation
     approval: Act
     forms: list[str] = field(default_factory=lambda: list(DEFAULT_FORMS))
+    council: Act | None = None
+    agreed_with: str | None = None
+
+
+def participants_of(forms: list[str]) -> str:
+    """Whose mentorship the forms are («педагогических работников и обучающихся», …).
+
+    The mentee is the second part of a form («учитель – ученик» mentors pupils).
+    """
+    mentees = {form.strip("«»").split("–")[-1].strip().lower() for form in forms}
+    teachers = bool(mentees & {"учитель", "педагог", "молодой специалист"})
+    pupils = bool(mentees & {"ученик", "студент", "обучающийся"})
+    if teachers and not pupils:
+        return "педагогических работников"
+    if pupils and not teachers:
+        return "обучающихся"
+    return "педагогических работников и обучающихся"
 
 
 @dataclass(frozen=True)

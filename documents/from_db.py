@@ -175,6 +175,16 @@ def build_document_data(
             session=session, template_id=template_id, today=today, school_id=school_id, run=run
         )
     )
+    if template_id == "regulation":
+        from registry.models import MentorshipForm
+
+        forms = session.exec(
+            select(MentorshipForm)
+            .where(col(MentorshipForm.active).is_(True))
+            .order_by(col(MentorshipForm.position))
+        ).all()
+        if forms:  # the municipality's forms, as the order on pairs names them
+            data["forms"] = [f"«{form.title}»" for form in forms]
     if template_id == "mentor_registry":
         data.setdefault("mentors", [])  # an empty registry is a blank register to fill by hand
     if template_id == "mentee_registry":

@@ -32,10 +32,12 @@ from documents.context import (
     Blank,
     OrderPairs,
     OrderRegulationRoadmap,
+    Regulation,
     Protocol,
     RoadmapDocument,
     load_context,
     missing_fields,
+    participants_of,
 )
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
 from documents.registry import TemplateSpec, get_template
@@ -232,6 +234,10 @@ def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
     return _fields(obj)
 
 
+def _regulation_context(obj: Regulation, tpl: DocxTemplate) -> dict[str, Any]:
+    return {**_fields(obj), "participants": participants_of(obj.forms)}
+
+
 def _acquainted_curator(obj: OrderRegulationRoadmap, tpl: DocxTemplate) -> dict[str, Any]:
     return {**_fields(obj), "acquainted": [obj.curator.full_name]}
 
@@ -252,6 +258,7 @@ _PREPARE: dict[str, Callable[[Any, DocxTemplate], dict[str, Any]]] = {
     "analytical_report": _report_context,
     "order_regulation_roadmap": _acquainted_curator,
     "order_pairs": _order_pairs_context,
+    "regulation": _regulation_context,
 }
 
 

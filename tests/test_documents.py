@@ -707,3 +707,42 @@ def test_libreoffice_converts_every_document_to_pdf(template_id: str, tmp_path: 
     )
     pdf = out.with_suffix(".pdf")
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_roadmap_is_annex_2_of_the_approving_order(tmp_path: Path) -> None:
+    text = docx_text(render("roadmap", tmp_path))
+    assert "Приложение 2\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+
+
+def test_the_regulation_is_annex_1_with_its_approval_stamps(tmp_path: Path) -> None:
+    data = demo_data("regulation")
+    data["council"] = {"kind": "протокол", "number": "5", "date": date(2022, 5, 20)}
+    data["agreed_with"] = "Советом родителей (протокол от 19.05.2022 № 4)"
+    text = docx_text(render("regulation", tmp_path, data))
+    assert "Приложение 1\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+    assert (
+        "ПРИНЯТО\nпедагогическим советом МАОУ «СОШ № 1 г. Белоярский»\n(протокол от 20.05.2022 № 5)"
+        in text
+    )
+    assert "СОГЛАСОВАНО\nСоветом родителей (протокол от 19.05.2022 № 4)" in text
+    # without the protocol the stamp has blanks for the hand
+    text = docx_text(render("regulation", tmp_path / "blank"))
+    assert "(протокол от « __ » ________ 20__ г. № ____)" in text and "СОГЛАСОВАНО" not in text
+
+
+@pytest.mark.parametrize(
+    ("forms", "participants"),
+    [
+        (["«учитель – учитель»"], "педагогических работников"),
+        (["«ученик – ученик»", "«учитель – ученик»"], "обучающихся"),
+        (["«учитель – учитель»", "«ученик – ученик»"], "педагогических работников и обучающихся"),
+    ],
+)
+def test_the_regulation_names_whose_mentorship_its_forms_are(
+    forms: list[str], participants: str, tmp_path: Path
+) -> None:
+    data = demo_data("regulation")
+    data["forms"] = forms
+    text = docx_text(render("regulation", tmp_path, data))
+    assert f"ПОЛОЖЕНИЕ\nо системе наставничества {participants}\n" in text
+    assert f"– {forms[-1]}." in text
