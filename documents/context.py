@@ -466,11 +466,17 @@ def known_keys(cls: type, *, prefix: str = "") -> list[str]:
 
 
 def load_context(
-    cls: type[T], data: Mapping[str, Any] | T, *, where: str = "", draft: bool = False
+    cls: type[T],
+    data: Mapping[str, Any] | T,
+    *,
+    where: str = "",
+    draft: bool = False,
+    missing: list[str] | None = None,
 ) -> T:
     """Build the dataclass ``cls`` from plain data, checking every field; errors name the field.
 
-    With ``draft`` a missing required field is a blank for the hand (``Blank``) instead.
+    With ``draft`` a missing required field is a blank for the hand (``Blank``) instead; with a
+    ``missing`` list it is appended there (the caller reports them all at once).
     """
     if isinstance(data, cls):
         return data
@@ -491,17 +497,23 @@ def load_context(
                 if draft:
                     values[item.name] = _blank_for(hints[item.name], item.name, path)
                     continue
+                if missing is not None:
+                    missing.append(path)
+                    values[item.name] = None
+                    continue
                 raise NastavnikError(f"missing field {path!r}", where=None)
             continue
-        values[item.name] = _convert(hints[item.name], raw, path, draft)
+        values[item.name] = _convert(hints[item.name], raw, path, draft, missing)
     return cls(**values)
 
 
-def _convert(hint: Any, raw: Any, path: str, draft: bool = False) -> Any:
+def _convert(
+    hint: Any, raw: Any, path: str, draft: bool = False, missing: list[str] | None = None
+) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [arg for arg in get_args(hint) if arg is not type(None)]
-        return _convert(options[0], raw, path, draft)
+        return _convert(options[0], raw, path, draft, missing)
     if origin is list:
         if isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
             raise NastavnikError(f"expected a list, got {type(raw).__name__}", where=path)
@@ -510,8 +522,11 @@ def _convert(hint: Any, raw: Any, path: str, draft: bool = False) -> Any:
         for index, element in enumerate(raw):
             element_path = f"{path}[{index}]"
             if element is None or (isinstance(element, str) and not element.strip()):
+                if missing is not None:
+                    missing.append(element_path)
+                    continue
                 raise NastavnikError(f"missing field {element_path!r}", where=None)
-            items.append(_convert(inner, element, element_path, draft))
+            items.append(_convert(inner, element, element_path, draft, missing))
         return items
     if origin is Literal:
         if raw not in get_args(hint):
@@ -519,7 +534,7 @@ def _convert(hint: Any, raw: Any, path: str, draft: bool = False) -> Any:
             raise NastavnikError(f"expected one of {allowed}, got {raw!r}", where=path)
         return raw
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return load_context(hint, raw, where=path, draft=draft)
+        return load_context(hint, raw, where=path, draft=draft, missing=missing)
     if hint is date:
         return parse_date(raw, where=path)
     if hint is str:

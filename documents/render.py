@@ -36,7 +36,6 @@ from documents.context import (
     Regulation,
     RoadmapDocument,
     load_context,
-    missing_fields,
     participants_of,
 )
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
@@ -291,14 +290,13 @@ def render_document(
             template (naming the template and the Jinja error), or leftovers in the output.
     """
     spec = get_template(template_id)
-    if not draft and isinstance(data, Mapping):
-        missing = missing_fields(spec.context_type, data)
-        if missing:
-            raise MissingData(template_id, missing)
+    missing: list[str] = []
     try:
-        obj = load_context(spec.context_type, data, draft=draft)
+        obj = load_context(spec.context_type, data, draft=draft, missing=missing)
     except NastavnikError as error:
         raise NastavnikError(str(error), where=template_id) from None
+    if missing:
+        raise MissingData(template_id, missing)
     if spec.format == "xlsx":
         content = workbooks.build_workbook(template_id, obj, draft=draft)
         _check_text(workbooks.workbook_text(content), where=template_id)
