@@ -22,7 +22,7 @@ from documents.render import RenderedDocument, render_document
 from engine.runs import run_definition
 from engine.status import local_today, run_status
 from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_schedule_ru
+from nastavnik.russian import format_date_ru, format_schedule_ru
 from registry.documents import registry_document_data
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
@@ -140,6 +140,8 @@ def build_document_data(
             }
             for s in roadmap.steps
         ]
+        if template_id == "roadmap" and school is not None:
+            data.update(_school_roadmap(session=session, run=run, school=school, now=now))
         if template_id == "analytical_report":
             data["schools"], data["municipal_steps"] = _report_steps(
                 session=session, run=run, now=now
@@ -190,6 +192,95 @@ def build_document_data(
     if template_id == "mentee_registry":
         data.setdefault("mentees", [])
     return merge(data, unflatten(extra or {}))
+
+
+def _school_dates(views: list[Any]) -> str:
+    """One instance list's dates in Russian: «до 15 мая 2022 г.», «1 марта – 30 апреля …»."""
+    parts = []
+    for view in sorted(views, key=lambda item: item.occurrence):
+        if view.due is None:
+            parts.append("по отдельному графику")
+            continue
+        prefix = format_date_ru(view.start) + " – " if view.start else "до "
+        parts.append(prefix + format_date_ru(view.due))
+    return "; ".join(parts)
+
+
+def _school_roadmap(
+    *, session: Session, run: RoadmapRun, school: School, now: datetime
+) -> dict[str, Any]:
+    """The school's own roadmap: its steps with its own dates and people, and the municipal
+    steps that concern it (a school-level role among their roles), under its approval stamp.
+
+    A roadmap adopted by one school (issuer level «school») is adapted: that school's name in
+    the texts becomes this school's.
+    """
+    from definitions.catalogue import ROLES
+    from documents.declension import initials_surname
+
+    loaded, _ = run_definition(run)
+    roadmap = loaded.roadmap
+    status = run_status(session=session, run=run, now=now)
+    views: dict[tuple[str | None, str], list[Any]] = {}
+    for view in status.views:
+        views.setdefault((view.school, view.code), []).append(view)
+    issuer = roadmap.issuer.name if roadmap.issuer.level == "school" else None
+
+    def own(text: str) -> str:
+        return text.replace(issuer, school.short_name) if issuer else text
+
+    def person(full_name: str) -> str:
+        try:
+            return initials_surname(full_name)
+        except NastavnikError:
+            return full_name
+
+    people = {
+        "director": f"директор {person(school.director)}",
+        "curator": f"куратор {person(school.curator)}" if school.curator else "куратор",
+        "school": (
+            f"{school.short_name} (куратор {person(school.curator)})"
+            if school.curator
+            else school.short_name
+        ),
+    }
+    rows = []
+    for step in roadmap.steps:
+        if step.scope == "school":
+            responsible = "; ".join(
+                dict.fromkeys(
+                    people.get(role, ROLES.get(role, ("", role))[1]) for role in step.roles
+                )
+            )
+            dates = _school_dates(views.get((school.id, step.code), []))
+        elif any(ROLES.get(role, ("municipal", ""))[0] == "school" for role in step.roles):
+            responsible = own(step.responsible)
+            dates = _school_dates(views.get((None, step.code), []))
+        else:
+            continue
+        rows.append(
+            {
+                "code": step.code,
+                "title": own(step.title),
+                "deadline": " ".join(step.deadline.split()),
+                "dates": dates,
+                "responsible": responsible,
+                "result": own(step.result or ""),
+                "section": step.section,
+            }
+        )
+    used = {row["section"] for row in rows}
+    return {
+        "title": (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
+            f"{school.short_name} на {_period_text(run)}"
+        ),
+        "rows": rows,
+        "sections": [
+            {"code": s.code, "title": own(s.title)} for s in roadmap.sections if s.code in used
+        ],
+        "approval": {"kind": "приказ", "issuer": school.short_name},
+    }
 
 
 def _report_steps(

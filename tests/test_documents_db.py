@@ -153,3 +153,46 @@ def test_the_analytical_report_states_only_true_facts(
     )
     codes = [row.cells[0].text for row in municipal.rows[1:]]
     assert "1.1" in codes and "1.5" not in codes
+
+
+def test_a_schools_roadmap_is_the_schools_own(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """School steps with the school's dates and people, the municipal steps that concern it,
+    none of the committee's own; under the school's approval stamp."""
+    from documents.render import MissingData
+
+    launched(sqlite_engine, tmp_path, schools=2)
+    out = tmp_path / "roadmap.docx"
+    with session_scope(sqlite_engine) as session:
+        with pytest.raises(MissingData) as error:
+            render_for_step(
+                session=session,
+                template_id="roadmap",
+                out=out,
+                now=moment(date(2022, 5, 20)),
+                by="sosh1@x.ru",
+                school_id="sosh1",
+                run=the_run(sqlite_engine),
+            )
+    assert error.value.fields == ["approval.number", "approval.date"]
+    with session_scope(sqlite_engine) as session:
+        render_for_step(
+            session=session,
+            template_id="roadmap",
+            out=out,
+            now=moment(date(2022, 5, 20)),
+            by="sosh1@x.ru",
+            school_id="sosh1",
+            run=the_run(sqlite_engine),
+            extra={"approval": {"number": "118-о", "date": "24.05.2022"}},
+        )
+    document = docx.Document(str(out))
+    text = _text(out)
+    assert (
+        "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
+        "МАОУ СОШ № 1 г. Белоярский на 2022 год" in text
+    )
+    assert "УТВЕРЖДЕНА\nприказом МАОУ СОШ № 1 г. Белоярский\nот 24.05.2022 № 118-о" in text
+    rows = {row.cells[0].text: row for row in document.tables[0].rows[1:]}
+    assert "1.5" in rows and "1.1" not in rows  # the committee's own step is not the school's
+    assert rows["1.5"].cells[4].text == "МАОУ СОШ № 1 г. Белоярский (куратор А.С. Петрова)"
+    assert rows["1.5"].cells[3].text == "до 15 мая 2022 г."

@@ -133,17 +133,20 @@ def test_the_school_admin_generates_the_curator_order_and_downloads_it(
     )
 
 
-def test_documents_that_need_nothing_from_the_form_come_from_the_database(
+def test_a_schools_roadmap_needs_only_its_approving_order_from_the_form(
     portal: Portal, admin: TestClient
 ) -> None:
     instance = _instance(portal, school="sosh1", code="1.6")
-    response = _generate(admin, instance, "roadmap")
+    response = _generate(
+        admin, instance, "roadmap", approval__number="118-о", approval__date="2022-05-24"
+    )
     assert response.status_code == 303  # type: ignore[attr-defined]
     page = admin.get(response.headers["location"])  # type: ignore[attr-defined]
     link = re.search(r'href="(/documents/\d+)" download>Скачать «Дорожная карта', page.text)
     assert link is not None
     text = _docx_text(admin.get(link.group(1)).content)
-    assert "МАОУ СОШ № 1 г. Белоярский" in text or "Средняя общеобразовательная школа № 1" in text
+    assert "внедрения целевой модели наставничества в МАОУ СОШ № 1 г. Белоярский" in text
+    assert "от 24.05.2022 № 118-о" in text
 
 
 def test_a_missing_curator_is_named_with_where_to_enter_it_and_nothing_is_written(

@@ -75,7 +75,14 @@ FORM_FIELDS: dict[str, list[FormField]] = {
         _DATE,
         FormField("curators_deadline", "Срок назначения кураторов в школах", "date"),
     ],
-    "roadmap": [],
+    "roadmap": [
+        FormField(
+            "approval.number",
+            "Номер приказа, утверждающего дорожную карту",
+            placeholder="например, 52-од",
+        ),
+        FormField("approval.date", "Дата этого приказа", "date", default_today=True),
+    ],
     "analytical_report": [],
     "protocol": [
         _NUMBER,
