@@ -879,10 +879,48 @@ def build_analytical_report() -> DocumentObject:
         centered=(2, 3, 4, 5, 6, 7),
     )
     _para(document)
+    _para(
+        document,
+        "2. Выполнение мероприятий по шагам дорожной карты",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    table = _table(
+        document,
+        [
+            "Мероприятие",
+            "Выполнено в срок",
+            "Выполнено с нарушением срока",
+            "Просрочено",
+            "В работе",
+            "Всего",
+            "Выполнено, %",
+        ],
+        [52, 20, 22, 22, 16, 13, 20],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for row in by_step %}",
+        [
+            "{{ row.name }}",
+            "{{ row.on_time }}",
+            "{{ row.late }}",
+            "{{ row.overdue }}",
+            "{{ row.open }}",
+            "{{ row.total }}",
+            "{{ row.done_share }}",
+        ],
+        size=10,
+        centered=(1, 2, 3, 4, 5, 6),
+    )
+    _para(document)
     _para(document, "{{ chart }}", align="center")
     _para(document, "Рисунок 1. {{ chart_caption }}", align="center", size=12)
     _para(document)
-    _para(document, "2. Просроченные мероприятия", align="center", bold=True, space_after=6)
+    _para(document, "3. Просроченные мероприятия", align="center", bold=True, space_after=6)
     _tag(document, "{%p if overdue %}")
     table = _table(
         document,
@@ -909,7 +947,7 @@ def build_analytical_report() -> DocumentObject:
     _tag(document, "{%p endif %}")
     _para(document)
     _para(
-        document, "3. Мероприятия муниципального уровня", align="center", bold=True, space_after=6
+        document, "4. Мероприятия муниципального уровня", align="center", bold=True, space_after=6
     )
     _tag(document, "{%p if municipal %}")
     table = _table(
@@ -932,7 +970,7 @@ def build_analytical_report() -> DocumentObject:
     _para(document)
     _para(
         document,
-        "4. Достижение показателей эффективности",
+        "5. Достижение показателей эффективности",
         align="center",
         bold=True,
         space_after=6,
@@ -971,7 +1009,7 @@ def build_analytical_report() -> DocumentObject:
     )
     _tag(document, "{%p endif %}")
     _para(document)
-    _para(document, "5. Выводы", align="center", bold=True)
+    _para(document, "6. Выводы", align="center", bold=True)
     _tag(document, "{%p for line in conclusions %}")
     _para(document, "{{ line }}", indent=True)
     _tag(document, "{%p endfor %}")

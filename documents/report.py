@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +87,7 @@ class ReportNumbers:
     rows: list[Counts]
     totals: Counts
     overdue: list[OverdueStep]
+    steps: list[Counts] = field(default_factory=list)
 
 
 def classify_step(
@@ -131,7 +132,31 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
             totals[key] += value
         rows.append(Counts(name=school.name, **counts))
     overdue.sort(key=lambda item: (item.deadline, item.school, item.code))
-    return ReportNumbers(rows=rows, totals=Counts(name="Итого", **totals), overdue=overdue)
+    return ReportNumbers(
+        rows=rows,
+        totals=Counts(name="Итого", **totals),
+        overdue=overdue,
+        steps=_by_step(schools, as_of=as_of),
+    )
+
+
+def _by_step(schools: Sequence[SchoolSteps], *, as_of: date) -> list[Counts]:
+    """Counts per step across the schools (``name`` is «code title»), in the roadmap's order."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for school in schools:
+        for step in school.steps:
+            status = classify_step(
+                deadline=step.deadline,
+                done_on=step.done_on,
+                as_of=as_of,
+                not_applicable=step.not_applicable,
+            )
+            key = (step.code, step.title)
+            counts.setdefault(key, dict.fromkeys(_STATUSES, 0))[status] += 1
+    return [Counts(name=f"{code} {title}", **values) for (code, title), values in counts.items()]
+
+
+_STATUSES = ("on_time", "late", "overdue", "open", "not_applicable")
 
 
 def _share(part: int, whole: int) -> str:
@@ -415,8 +440,21 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
         }
         for row in numbers.rows
     ]
+    by_step = [
+        {
+            "name": row.name,
+            "on_time": row.on_time,
+            "late": row.late,
+            "overdue": row.overdue,
+            "open": row.open,
+            "total": row.total,
+            "done_share": format_decimal_ru(row.done_share),
+        }
+        for row in numbers.steps
+    ]
     return {
         "organisation": obj.organisation,
+        "by_step": by_step,
         "number": obj.number,
         "date": obj.date,
         "municipal": [municipal_step_row(step, as_of=obj.as_of) for step in obj.municipal_steps],

@@ -746,3 +746,13 @@ def test_the_regulation_names_whose_mentorship_its_forms_are(
     text = docx_text(render("regulation", tmp_path, data))
     assert f"ПОЛОЖЕНИЕ\nо системе наставничества {participants}\n" in text
     assert f"– {forms[-1]}." in text
+
+
+def test_the_report_counts_each_step_across_the_schools(tmp_path: Path) -> None:
+    document = Document(str(render("analytical_report", tmp_path)))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Мероприятие")
+    rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in table.rows[1:]}
+    assert list(rows)[0].startswith("1.4 Утверждение пакета")
+    # every school has each of the nine steps once: each row adds up to the nine schools
+    assert all(int(values[4]) == 9 for values in rows.values())
+    assert len(rows) == 9
