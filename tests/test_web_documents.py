@@ -293,3 +293,17 @@ def test_the_step_history_shows_the_generation(portal: Portal) -> None:
         page = coordinator.get("/steps/1.5")
     assert "сформирован документ" in page.text
     assert "Приказ о назначении куратора внедрения целевой модели наставничества" in page.text
+
+
+def test_the_analytical_report_is_numbered_and_dated_from_the_form(portal: Portal) -> None:
+    instance = _instance(portal, school=None, code="1.8")
+    with signed_in(portal.app(), COORDINATOR) as coordinator:
+        response = _generate(
+            coordinator, instance, "analytical_report", number="12-с", date="2022-06-01"
+        )
+        assert response.status_code == 303  # type: ignore[attr-defined]
+        page = coordinator.get(response.headers["location"])  # type: ignore[attr-defined]
+        link = re.search(r'href="(/documents/\d+)" download>Скачать «Аналитическая', page.text)
+        assert link is not None
+        text = _docx_text(coordinator.get(link.group(1)).content)
+    assert "01.06.2022\t№ 12-с" in text

@@ -83,7 +83,7 @@ FORM_FIELDS: dict[str, list[FormField]] = {
         ),
         FormField("approval.date", "Дата этого приказа", "date", default_today=True),
     ],
-    "analytical_report": [],
+    "analytical_report": [_NUMBER, _DATE],
     "protocol": [
         _NUMBER,
         _DATE,
