@@ -448,6 +448,7 @@ def demo_data(template_id: str) -> dict[str, Any]:
             ],
         },
     }
+    builders["analytical_report_xlsx"] = builders["analytical_report"]
     try:
         # A deep copy: callers (tests, the demo command) may change the data they get.
         return copy.deepcopy(builders[template_id]())
@@ -549,7 +550,13 @@ def long_names_data(template_id: str) -> dict[str, Any]:
     data = demo_data(template_id)
     organisation = (
         LONG_COMMITTEE
-        if template_id in ("order_municipal_implementation", "analytical_report", "protocol")
+        if template_id
+        in (
+            "order_municipal_implementation",
+            "analytical_report",
+            "analytical_report_xlsx",
+            "protocol",
+        )
         else LONG_SCHOOL
     )
     data["organisation"] = copy.deepcopy(organisation)
@@ -571,7 +578,7 @@ def long_names_data(template_id: str) -> dict[str, Any]:
             for copy_index in range(4)
             for row in ROADMAP_ROWS
         ]
-    if template_id == "analytical_report":
+    if template_id in ("analytical_report", "analytical_report_xlsx"):
         names = [
             f"МБОУ «Средняя общеобразовательная школа № {number} имени Героя Советского Союза "
             f"А.И. Покрышкина» с. Новодугино"

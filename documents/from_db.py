@@ -142,7 +142,7 @@ def build_document_data(
         ]
         if template_id == "roadmap" and school is not None:
             data.update(_school_roadmap(session=session, run=run, school=school, now=now))
-        if template_id == "analytical_report":
+        if template_id in ("analytical_report", "analytical_report_xlsx"):
             data["schools"], data["municipal_steps"] = _report_steps(
                 session=session, run=run, now=now
             )
@@ -174,7 +174,13 @@ def build_document_data(
     # the registry's pairs, registers and indicators; ``extra`` (--data) still overrides them
     data.update(
         registry_document_data(
-            session=session, template_id=template_id, today=today, school_id=school_id, run=run
+            session=session,
+            template_id="analytical_report"
+            if template_id == "analytical_report_xlsx"
+            else template_id,
+            today=today,
+            school_id=school_id,
+            run=run,
         )
     )
     if template_id == "regulation":

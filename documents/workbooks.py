@@ -14,11 +14,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from documents.context import MenteeRegistry, MentorRegistry, Organisation
+from documents.context import AnalyticalReport, MenteeRegistry, MentorRegistry, Organisation
 from documents.declension import initials_surname, upper_first
 from documents.files import normalise_zip
 from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru
+from nastavnik.russian import format_date_numeric, format_date_ru
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -161,6 +161,158 @@ def _mentee_rows(data: MenteeRegistry) -> list[list[Any]]:
     ]
 
 
+def _table_sheet(
+    sheet: Any,
+    *,
+    title: str,
+    data: AnalyticalReport,
+    header: Sequence[tuple[str, float]],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """A sheet of the справка: the authority, the title with its date and number, a table."""
+    last = get_column_letter(len(header))
+    number = data.number or "____"
+    dated = format_date_numeric(data.date) if data.date else "« __ » ________ 20__ г."
+    lines = [
+        (data.organisation.full_name, Font(bold=True, size=12)),
+        (title, Font(bold=True, size=14)),
+        (f"по состоянию на {format_date_ru(data.as_of)}; {dated} № {number}", Font(size=12)),
+    ]
+    total_width = sum(width for _, width in header)
+    for row_index, (text, font) in enumerate(lines, start=1):
+        sheet.merge_cells(f"A{row_index}:{last}{row_index}")
+        cell = sheet.cell(row=row_index, column=1, value=text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        points = font.sz or 11
+        sheet.row_dimensions[row_index].height = (
+            _lines(text, total_width * 11 / points) * points * 1.35
+        )
+    header_row = len(lines) + 2
+    for column, (text, width) in enumerate(header, start=1):
+        cell = sheet.cell(row=header_row, column=column, value=text)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = _BORDER
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[header_row].height = (
+        max(_lines(text, width) for text, width in header) * _LINE_POINTS
+    )
+    for offset, values in enumerate(rows, start=1):
+        height = 1
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=header_row + offset, column=column, value=value)
+            cell.alignment = _WRAP
+            cell.border = _BORDER
+            if isinstance(value, date):
+                cell.number_format = _DATE_FORMAT
+            elif isinstance(value, str):
+                height = max(height, _lines(value, header[column - 1][1]))
+        sheet.row_dimensions[header_row + offset].height = height * _LINE_POINTS
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddFooter.center.text = "&P"
+
+
+_COUNT_HEADER: list[tuple[str, float]] = [
+    ("Выполнено в срок", 12),
+    ("Выполнено с нарушением срока", 14),
+    ("Просрочено", 12),
+    ("В работе", 10),
+    ("Неприменимо", 13),
+    ("Всего", 8),
+    ("Выполнено, %", 12),
+]
+
+
+def _progress_workbook(workbook: Workbook, data: AnalyticalReport) -> None:
+    """The справка as tables: by school, by step, overdue steps, municipal steps, indicators."""
+    from documents.report import municipal_step_row, summarise_progress
+
+    numbers = summarise_progress(schools=data.schools, as_of=data.as_of)
+
+    def counts(row: Any) -> list[Any]:
+        share = round(row.done_share, 1)
+        return [row.on_time, row.late, row.overdue, row.open, row.not_applicable, row.total, share]
+
+    sheets: list[tuple[str, list[tuple[str, float]], list[list[Any]]]] = [
+        (
+            "По организациям",
+            [("№ п/п", 6), ("Образовательная организация", 44), *_COUNT_HEADER],
+            [[i, row.name, *counts(row)] for i, row in enumerate(numbers.rows, start=1)]
+            + [["", "Итого", *counts(numbers.totals)]],
+        ),
+        (
+            "По мероприятиям",
+            [("Мероприятие", 50), *_COUNT_HEADER],
+            [[row.name, *counts(row)] for row in numbers.steps],
+        ),
+        (
+            "Просроченные",
+            [
+                ("№ п/п", 6),
+                ("Образовательная организация", 40),
+                ("Мероприятие", 50),
+                ("Срок", 12),
+                ("Просрочено, рабочих дней", 14),
+            ],
+            [
+                [i, item.school, f"{item.code} {item.title}", item.deadline, item.days]
+                for i, item in enumerate(numbers.overdue, start=1)
+            ],
+        ),
+        (
+            "Муниципальный уровень",
+            [("№", 8), ("Мероприятие", 60), ("Срок", 16), ("Состояние", 40)],
+            [
+                [row["code"], row["title"], row["deadline"], row["state"]]
+                for row in (
+                    municipal_step_row(step, as_of=data.as_of) for step in data.municipal_steps
+                )
+            ],
+        ),
+        (
+            "Показатели",
+            [
+                ("Показатель", 60),
+                ("Год", 8),
+                ("Целевое значение", 12),
+                ("Фактическое значение", 12),
+                ("Единица", 10),
+                ("Достигнуто", 12),
+            ],
+            [
+                [
+                    item.title,
+                    item.year,
+                    item.target,
+                    item.actual if item.actual is not None else "нет данных",
+                    item.unit,
+                    "нет данных"
+                    if item.actual is None
+                    else ("да" if item.actual >= item.target else "нет"),
+                ]
+                for item in data.indicators
+            ],
+        ),
+    ]
+    for index, (title, header, rows) in enumerate(sheets):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = title
+        _table_sheet(
+            sheet,
+            title=f"Справка о ходе реализации дорожной карты: {title.lower()}",
+            data=data,
+            header=header,
+            rows=rows,
+        )
+
+
 def build_workbook(template_id: str, data: Any, *, draft: bool = False) -> bytes:
     """The .xlsx bytes of a register; equal data gives equal bytes."""
     workbook = Workbook()
@@ -209,6 +361,8 @@ def build_workbook(template_id: str, data: Any, *, draft: bool = False) -> bytes
                 ),
             ],
         )
+    elif isinstance(data, AnalyticalReport):
+        _progress_workbook(workbook, data)
     else:
         raise NastavnikError(f"{template_id} is not a register", where="documents")
     moment = datetime(data.as_of.year, data.as_of.month, data.as_of.day)

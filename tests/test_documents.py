@@ -756,3 +756,22 @@ def test_the_report_counts_each_step_across_the_schools(tmp_path: Path) -> None:
     # every school has each of the nine steps once: each row adds up to the nine schools
     assert all(int(values[4]) == 9 for values in rows.values())
     assert len(rows) == 9
+
+
+def test_the_report_upward_is_also_a_workbook_numbered_and_dated(tmp_path: Path) -> None:
+    data = dict(demo_data("analytical_report_xlsx"), number="12-с", date=date(2022, 6, 15))
+    workbook = load_workbook(render("analytical_report_xlsx", tmp_path, data))
+    assert workbook.sheetnames == [
+        "По организациям",
+        "По мероприятиям",
+        "Просроченные",
+        "Муниципальный уровень",
+        "Показатели",
+    ]
+    rows = [list(r) for r in workbook["По организациям"].iter_rows(values_only=True)]
+    assert rows[2][0] == "по состоянию на 15 июня 2022 г.; 15.06.2022 № 12-с"
+    assert rows[-1][1:9] == ["Итого", 32, 9, 8, 32, 0, 81, 50.6]
+    overdue = [list(r) for r in workbook["Просроченные"].iter_rows(values_only=True)]
+    assert overdue[5][3] == datetime(2022, 4, 4)  # dates are dates, not text
+    indicators = [list(r) for r in workbook["Показатели"].iter_rows(values_only=True)]
+    assert ["нет данных", "нет данных"] == [indicators[-1][3], indicators[-1][5]]

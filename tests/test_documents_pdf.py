@@ -30,6 +30,7 @@ pytestmark = [
 TEMPLATE_IDS = [item["id"] for item in list_templates()]
 DOCX_IDS = [t for t in TEMPLATE_IDS if get_template(t).format == "docx"]
 XLSX_IDS = [t for t in TEMPLATE_IDS if get_template(t).format == "xlsx"]
+REGISTER_IDS = ["mentor_registry", "mentee_registry"]
 KINDS = {"demo": demo_data, "long": long_names_data}
 CASES = [(t, kind) for t in TEMPLATE_IDS for kind in KINDS]
 LEFTOVER = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
@@ -42,6 +43,7 @@ MAX_PAGES: dict[str, tuple[int, int]] = {
     "order_municipal_implementation": (2, 3),
     "roadmap": (3, 8),
     "analytical_report": (4, 10),
+    "analytical_report_xlsx": (5, 12),  # a sheet a page: five sheets
     "protocol": (2, 2),
     "mentor_registry": (1, 3),
     "mentee_registry": (1, 3),
@@ -104,7 +106,7 @@ def test_pages_are_numbered_at_the_top_from_the_second(
 
 
 def _signature_name(template_id: str, data: dict[str, Any]) -> str | None:
-    if get_template(template_id).format != "docx":
+    if template_id not in DOCX_IDS + REGISTER_IDS:
         return None
     if template_id == "protocol":
         return initials_surname(data["secretary"])
@@ -186,7 +188,7 @@ def test_no_word_is_broken_inside_a_table_cell(
     assert not broken, broken
 
 
-@pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in XLSX_IDS for k in KINDS])
+@pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in REGISTER_IDS for k in KINDS])
 def test_register_prints_on_a4_with_its_whole_title_and_a_signature(
     rendered: dict[tuple[str, str], dict[str, Any]], template_id: str, kind: str
 ) -> None:
