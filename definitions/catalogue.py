@@ -63,6 +63,10 @@ DOCUMENTS: dict[str, tuple[str, Literal["school", "municipality"] | None]] = {
         "Аналитическая справка по итогам реализации дорожной карты",
         "municipality",
     ),
+    "analytical_report_xlsx": (
+        "Справка о ходе реализации дорожной карты (таблицы XLSX)",
+        "municipality",
+    ),
     "protocol": ("Протокол заседания", "municipality"),
     "mentor_registry": ("Реестр (база) наставников", "school"),
     "mentee_registry": ("База наставляемых", "school"),

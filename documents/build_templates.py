@@ -21,9 +21,11 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
-from docx.table import Table
+from docx.section import Section
+from docx.shared import Cm, Mm, Pt, Twips
+from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from documents.files import TEMPLATES_DIR, docx_package_bytes
@@ -49,6 +51,9 @@ BASIS_ACT = (
     "{% if basis_act.title %} «{{ basis_act.title }}»{% endif %}, {% endif %}"
 )
 SHORT = "{{ organisation.short_name }}"
+# A draft leaves the number and the date blank for the secretary to write by hand.
+DATE_OR_BLANK = "{% if date %}{{ date|date_numeric }}{% else %}« __ » ________ 20__ г.{% endif %}"
+NUMBER_OR_BLANK = "№ {{ number or '____' }}"
 MUNICIPALITY_GENITIVE = "{{ organisation.municipality|decline('genitive') }}"
 CURATOR_DATIVE = (
     "{{ curator.position|decline('dative')|upper_first }} "
@@ -79,7 +84,24 @@ def _new_document(*, landscape: bool = False, size: float = 14) -> DocumentObjec
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.0
+    _page_numbers(section)
     return document
+
+
+def _page_numbers(section: Section) -> None:
+    """ГОСТ Р 7.0.97-2016, 5.1: the page number in the middle of the top margin, from page 2."""
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = ""
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
 
 
 def _text_width(document: DocumentObject) -> int:
@@ -158,15 +180,44 @@ def _title(document: DocumentObject, text: str) -> None:
     _para(document)
 
 
+def _keep_with_signature(document: DocumentObject) -> None:
+    """Keep the last lines of text on the page of the signature that follows them.
+
+    Keep-with-next runs back from the end to the last paragraph of text (tags of docxtpl are
+    removed at rendering, so the paragraph inside a loop carries the property too).
+    """
+    texts = 0
+    for paragraph in reversed(document.paragraphs):
+        paragraph.paragraph_format.keep_with_next = True
+        text = paragraph.text.strip()
+        if text and not text.startswith("{%p"):
+            texts += 1
+            if texts == 2 or text.startswith("{{"):
+                break
+
+
 def _signature(
     document: DocumentObject,
     *,
-    position: str = "{{ organisation.head_position }}",
+    position: str = "{{ organisation.head_position|upper_first }}",
     name: str = "{{ organisation.head_name|initials }}",
+    keep_with_next: bool = False,
 ) -> None:
-    _para(document)
-    _para(document)
-    _two_sided(document, position, name)
+    _keep_with_signature(document)
+    _para(document).paragraph_format.keep_with_next = True
+    _para(document).paragraph_format.keep_with_next = True
+    line = _two_sided(document, position, name)
+    line.paragraph_format.keep_with_next = keep_with_next or None
+
+
+def _acknowledgements(document: DocumentObject, people: str, *, heading: str) -> None:
+    """«С приказом ознакомлены:» and a line to sign and date for each person of ``people``."""
+    _para(document).paragraph_format.keep_with_next = True
+    _para(document, heading, align="left").paragraph_format.keep_with_next = True
+    _tag(document, f"{{%p for person in {people} %}}")
+    line = _two_sided(document, "____________ {{ person|initials }}", "«___» ____________ 20___ г.")
+    line.paragraph_format.space_before = Pt(6)
+    _tag(document, "{%p endfor %}")
 
 
 def _approval_block(document: DocumentObject, lines: Sequence[str]) -> None:
@@ -181,15 +232,45 @@ def _table(
     widths_mm: Sequence[float],
     *,
     size: float = 12,
+    header_size: float | None = None,
 ) -> Table:
+    """A table with fixed column widths and a header row repeated on every page.
+
+    Word and LibreOffice take a column's width from each cell's own ``w:tcW``, so every row
+    carries the widths (``_table_row``); the layout is fixed so long words never squeeze a column.
+    """
     table = document.add_table(rows=1, cols=len(header))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for cell, text, width in zip(table.rows[0].cells, header, widths_mm, strict=True):
+    tbl = table._tbl
+    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=True):
+        grid_col.set(qn("w:w"), str(int(Mm(width).twips)))
+    tbl_pr = tbl.tblPr
+    tbl_width = tbl_pr.find(qn("w:tblW"))
+    if tbl_width is None:
+        tbl_width = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_width)
+    tbl_width.set(qn("w:type"), "dxa")
+    tbl_width.set(qn("w:w"), str(int(Mm(sum(widths_mm)).twips)))
+    header_row = table.rows[0]
+    _row_properties(header_row, header=True)
+    for cell, text, width in zip(header_row.cells, header, widths_mm, strict=True):
         cell.width = Mm(width)
-        _cell_text(cell.paragraphs[0], text, bold=True, size=size, align="center")
+        _cell_text(cell.paragraphs[0], text, bold=True, size=header_size or size, align="center")
     return table
+
+
+def _row_properties(row: _Row, *, header: bool = False) -> None:
+    """A row never splits across pages; the header row repeats at the top of each page."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _column_widths(table: Table) -> list[int]:
+    return [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
 
 
 def _cell_text(
@@ -213,8 +294,13 @@ def _table_row(
     centered: Sequence[int] = (),
 ) -> None:
     row = table.add_row()
+    _row_properties(row)
+    widths = _column_widths(table)
+    for cell, width in zip(row.cells, widths, strict=True):
+        cell.width = Twips(width)
     if merged:
         cell = row.cells[0].merge(row.cells[-1])
+        cell.width = Twips(sum(widths))
         _cell_text(cell.paragraphs[0], cells[0], bold=bold, size=size)
         return
     for index, (cell, text) in enumerate(zip(row.cells, cells, strict=True)):
@@ -280,13 +366,13 @@ def build_order_curator_appointment() -> DocumentObject:
             "3. Контроль за исполнением настоящего приказа оставляю за собой.",
         ],
     )
-    _signature(document)
-    _para(document)
+    _signature(document, keep_with_next=True)
+    _para(document).paragraph_format.keep_with_next = True
     _para(
         document,
         "С приказом {{ 'ознакомлена' if curator.full_name|gender == 'female' else 'ознакомлен' }}:",
         align="left",
-    )
+    ).paragraph_format.keep_with_next = True
     _two_sided(
         document, "____________ {{ curator.full_name|initials }}", "«___» ____________ 20___ г."
     )
@@ -332,13 +418,34 @@ def build_order_regulation_roadmap() -> DocumentObject:
             "6. Контроль за исполнением настоящего приказа оставляю за собой.",
         ],
     )
-    _signature(document)
+    _signature(document, keep_with_next=True)
+    _acknowledgements(document, "acquainted", heading="С приказом ознакомлены:")
     return document
 
 
 def build_regulation() -> DocumentObject:
     """Положение о системе наставничества педагогических работников и обучающихся."""
     document = _new_document()
+    _approval_block(
+        document,
+        [
+            "Приложение 1",
+            f"к {{{{ approval.kind|decline('dative') }}}} {SHORT}",
+            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+        ],
+    )
+    _approval_block(
+        document,
+        [
+            "ПРИНЯТО",
+            f"педагогическим советом {SHORT}",
+            "(протокол {% if council %}от {{ council.date|date_numeric }} № {{ council.number }}"
+            "{% else %}от « __ » ________ 20__ г. № ____{% endif %})",
+        ],
+    )
+    _tag(document, "{%p if agreed_with %}")
+    _approval_block(document, ["СОГЛАСОВАНО", "{{ agreed_with }}"])
+    _tag(document, "{%p endif %}")
     _approval_block(
         document,
         [
@@ -350,7 +457,7 @@ def build_regulation() -> DocumentObject:
     _para(document, "ПОЛОЖЕНИЕ", align="center", bold=True)
     _para(
         document,
-        "о системе наставничества педагогических работников и обучающихся",
+        "о системе наставничества {{ participants }}",
         align="center",
         bold=True,
     )
@@ -365,7 +472,7 @@ def build_regulation() -> DocumentObject:
     _points(
         document,
         [
-            "1.1. Настоящее Положение о системе наставничества педагогических работников и обучающихся "
+            "1.1. Настоящее Положение о системе наставничества {{ participants }} "
             f"в {SHORT} (далее — Положение) разработано в соответствии с Федеральным законом "
             "от 29 декабря 2012 г. № 273-ФЗ «Об образовании в Российской Федерации», "
             f"{R145}, {AZ1128} и определяет цели, задачи, формы и порядок осуществления "
@@ -478,7 +585,7 @@ def build_regulation() -> DocumentObject:
     _points(
         document,
         [
-            "8.1. Наставникам применяются меры морального и материального стимулирования: объявление "
+            "8.1. К наставникам применяются меры морального и материального стимулирования: объявление "
             "благодарности, награждение грамотой, выдвижение на конкурсы профессионального мастерства, "
             "учёт наставнической деятельности при аттестации и распределении стимулирующих выплат в "
             "соответствии с локальными актами образовательной организации.",
@@ -524,7 +631,8 @@ def build_order_pairs() -> DocumentObject:
             "4. Контроль за исполнением настоящего приказа оставляю за собой.",
         ],
     )
-    _signature(document)
+    _signature(document, keep_with_next=True)
+    _acknowledgements(document, "acquainted", heading="С приказом ознакомлены:")
     document.add_page_break()
     _approval_block(
         document,
@@ -549,9 +657,9 @@ def build_order_pairs() -> DocumentObject:
             "Наставляемый",
             "Форма наставничества",
             "Группа",
-            "Срок наставничества",
+            "Срок",
         ],
-        [12, 38, 38, 30, 20, 27],
+        [10, 38, 38, 35, 17, 27],
     )
     _loop_rows(
         table,
@@ -634,6 +742,15 @@ def build_roadmap() -> DocumentObject:
     _approval_block(
         document,
         [
+            "Приложение 2",
+            "к {{ approval.kind|decline('dative') }}{% if approval.issuer %} "
+            "{{ approval.issuer }}{% endif %}",
+            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
+        ],
+    )
+    _approval_block(
+        document,
+        [
             "УТВЕРЖДЕНА",
             "{{ approval.kind_instrumental }}{% if approval.issuer %} {{ approval.issuer }}{% endif %}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",
@@ -685,6 +802,9 @@ def build_analytical_report() -> DocumentObject:
     _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
     _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
     _para(document)
+    _two_sided(document, DATE_OR_BLANK, NUMBER_OR_BLANK)
+    _para(document, "{{ organisation.place }}", align="center")
+    _para(document)
     _points(
         document,
         [
@@ -696,7 +816,10 @@ def build_analytical_report() -> DocumentObject:
             "{{ summary.on_time }} ({{ summary.on_time_share }} %), выполнено с нарушением срока — "
             "{{ summary.late }} ({{ summary.late_share }} %), просрочено — {{ summary.overdue }} "
             "({{ summary.overdue_share }} %), в работе (срок не наступил) — {{ summary.open }} "
-            "({{ summary.open_share }} %).",
+            "({{ summary.open_share }} %).{% if summary.not_applicable %} Не применяются к "
+            "образовательной организации (отмечены «неприменимо») — {{ summary.not_applicable }} "
+            "{{ summary.not_applicable|plural('мероприятие', 'мероприятия', 'мероприятий') }}, они "
+            "не учитываются.{% endif %}",
         ],
     )
     _para(document)
@@ -719,8 +842,9 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [10, 55, 18, 22, 18, 16, 14, 18],
+        [8, 44, 20, 22, 22, 16, 13, 20],
         size=10,
+        header_size=9,
     )
     _loop_rows(
         table,
@@ -755,16 +879,55 @@ def build_analytical_report() -> DocumentObject:
         centered=(2, 3, 4, 5, 6, 7),
     )
     _para(document)
+    _para(
+        document,
+        "2. Выполнение мероприятий по шагам дорожной карты",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    table = _table(
+        document,
+        [
+            "Мероприятие",
+            "Выполнено в срок",
+            "Выполнено с нарушением срока",
+            "Просрочено",
+            "В работе",
+            "Всего",
+            "Выполнено, %",
+        ],
+        [52, 20, 22, 22, 16, 13, 20],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for row in by_step %}",
+        [
+            "{{ row.name }}",
+            "{{ row.on_time }}",
+            "{{ row.late }}",
+            "{{ row.overdue }}",
+            "{{ row.open }}",
+            "{{ row.total }}",
+            "{{ row.done_share }}",
+        ],
+        size=10,
+        centered=(1, 2, 3, 4, 5, 6),
+    )
+    _para(document)
     _para(document, "{{ chart }}", align="center")
     _para(document, "Рисунок 1. {{ chart_caption }}", align="center", size=12)
     _para(document)
-    _para(document, "2. Просроченные мероприятия", align="center", bold=True, space_after=6)
+    _para(document, "3. Просроченные мероприятия", align="center", bold=True, space_after=6)
     _tag(document, "{%p if overdue %}")
     table = _table(
         document,
-        ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, дней"],
-        [10, 50, 70, 22, 19],
+        ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, рабочих дней"],
+        [10, 48, 66, 20, 21],
         size=10,
+        header_size=9,
     )
     _loop_rows(
         table,
@@ -784,8 +947,30 @@ def build_analytical_report() -> DocumentObject:
     _tag(document, "{%p endif %}")
     _para(document)
     _para(
+        document, "4. Мероприятия муниципального уровня", align="center", bold=True, space_after=6
+    )
+    _tag(document, "{%p if municipal %}")
+    table = _table(
         document,
-        "3. Достижение показателей эффективности",
+        ["№ п/п", "Мероприятие", "Срок", "Состояние на дату справки"],
+        [12, 83, 22, 48],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for item in municipal %}",
+        ["{{ item.code }}", "{{ item.title }}", "{{ item.deadline }}", "{{ item.state }}"],
+        size=10,
+        centered=(0, 2),
+    )
+    _tag(document, "{%p else %}")
+    _para(document, "Мероприятия муниципального уровня в справку не включены.", indent=True)
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(
+        document,
+        "5. Достижение показателей эффективности",
         align="center",
         bold=True,
         space_after=6,
@@ -794,8 +979,9 @@ def build_analytical_report() -> DocumentObject:
     table = _table(
         document,
         ["№", "Показатель", "Год", "Целевое значение", "Фактическое значение", "Достигнуто"],
-        [12, 83, 14, 22, 22, 18],
+        [10, 74, 13, 22, 24, 22],
         size=10,
+        header_size=9,
     )
     _loop_rows(
         table,
@@ -818,12 +1004,12 @@ def build_analytical_report() -> DocumentObject:
     _para(
         document,
         "Нет данных по {{ indicators_without_data|length|plural('показателю', "
-        "'показателям', 'показателям') }}: {{ indicators_without_data|join(', ') }}.",
+        "'показателям', 'показателям') }}: {{ indicators_without_data|join('; ') }}.",
         indent=True,
     )
     _tag(document, "{%p endif %}")
     _para(document)
-    _para(document, "4. Выводы", align="center", bold=True)
+    _para(document, "6. Выводы", align="center", bold=True)
     _tag(document, "{%p for line in conclusions %}")
     _para(document, "{{ line }}", indent=True)
     _tag(document, "{%p endfor %}")
@@ -871,7 +1057,8 @@ def build_protocol() -> DocumentObject:
         (
             "{{ loop.index }}. {{ item.title|sentence }}"
             "{% if item.speaker %} Докладчик — {{ item.speaker|surname_initials }}"
-            "{% if item.speaker_position %}, {{ item.speaker_position }}{% endif %}.{% endif %}"
+            "{% if item.speaker_position %}, {{ item.speaker_position|sentence }}{% endif %}"
+            "{% endif %}"
         ),
         indent=True,
     )

@@ -133,23 +133,47 @@ class OrderRegulationRoadmap:
     basis_act: Act | None = None
 
 
+# The forms of mentorship as the registry names them (registry/models.py DEFAULT_FORMS), so the
+# Положение and the order on pairs speak of the same forms.
 DEFAULT_FORMS: tuple[str, ...] = (
-    "«педагог – педагог»",
-    "«руководитель – педагог»",
     "«ученик – ученик»",
+    "«учитель – учитель»",
     "«учитель – ученик»",
     "«студент – ученик»",
     "«работодатель – ученик»",
+    "«работодатель – студент»",
 )
 
 
 @dataclass(frozen=True)
 class Regulation:
-    """Положение о системе наставничества педагогических работников и обучающихся."""
+    """Положение о системе наставничества: annex 1 of the order approving it.
+
+    ``council`` is the protocol of the pedagogical council that adopted it (ПРИНЯТО; blanks for
+    the hand when absent), ``agreed_with`` who agreed it (СОГЛАСОВАНО), e.g. «Советом родителей
+    (протокол от 20.05.2022 № 4)». Whose mentorship it regulates follows from the forms.
+    """
 
     organisation: Organisation
     approval: Act
     forms: list[str] = field(default_factory=lambda: list(DEFAULT_FORMS))
+    council: Act | None = None
+    agreed_with: str | None = None
+
+
+def participants_of(forms: list[str]) -> str:
+    """Whose mentorship the forms are («педагогических работников и обучающихся», …).
+
+    The mentee is the second part of a form («учитель – ученик» mentors pupils).
+    """
+    mentees = {form.strip("«»").split("–")[-1].strip().lower() for form in forms}
+    teachers = bool(mentees & {"учитель", "педагог", "молодой специалист"})
+    pupils = bool(mentees & {"ученик", "студент", "обучающийся"})
+    if teachers and not pupils:
+        return "педагогических работников"
+    if pupils and not teachers:
+        return "обучающихся"
+    return "педагогических работников и обучающихся"
 
 
 @dataclass(frozen=True)
@@ -219,6 +243,7 @@ class StepState:
     title: str
     deadline: Date | None = None
     done_on: Date | None = None
+    not_applicable: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,16 +276,22 @@ class AnalyticalReport:
     schools: list[SchoolSteps]
     indicators: list[IndicatorValue] = field(default_factory=list)
     prepared_by: Person | None = None
+    municipal_steps: list[StepState] = field(default_factory=list)
+    number: str | None = None
+    date: Date | None = None
 
 
 @dataclass(frozen=True)
 class AgendaItem:
-    """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative."""
+    """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative.
+
+    The decision (РЕШИЛИ) is the meeting's own: it is never made up from the step's title.
+    """
 
     title: str
+    decision: str
     speaker: str | None = None
     speaker_position: str | None = None
-    decision: str = "Информацию принять к сведению."
 
 
 @dataclass(frozen=True)
@@ -359,8 +390,94 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") -> T:
-    """Build the dataclass ``cls`` from plain data, checking every field; errors name the field."""
+class Blank(str):
+    """A blank left for the hand in a draft («____»); filters print it as it is."""
+
+
+BLANK_TEXT = Blank("____________")
+BLANK_NUMBER = Blank("____")
+BLANK_DATE = Blank("« __ » ________ 20__ г.")
+
+
+def _blank_for(hint: Any, name: str, path: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return None
+    if origin is list:
+        return []
+    if origin is Literal:
+        return get_args(hint)[0]
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return load_context(hint, {}, where=path, draft=True)
+    if hint is date:
+        return BLANK_DATE
+    if hint is str:
+        return BLANK_NUMBER if name == "number" else BLANK_TEXT
+    return None
+
+
+def missing_fields(cls: type, data: Any, *, where: str = "") -> list[str]:
+    """Dotted paths of every required field ``data`` lacks (``curator.position``, ``pairs``)."""
+    if not isinstance(data, Mapping):
+        return [where] if where else []
+    hints = _hints(cls)
+    found: list[str] = []
+    for item in dataclasses.fields(cls):
+        path = f"{where}.{item.name}" if where else item.name
+        raw = data.get(item.name)
+        required = (
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        )
+        hint = hints[item.name]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                found.append(path)
+            continue
+        inner = hint
+        if get_origin(hint) in (Union, types.UnionType):
+            inner = next(arg for arg in get_args(hint) if arg is not type(None))
+        if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+            found.extend(missing_fields(inner, raw, where=path))
+        elif get_origin(inner) is list:
+            (element,) = get_args(inner)
+            if (
+                isinstance(element, type)
+                and dataclasses.is_dataclass(element)
+                and isinstance(raw, list)
+            ):
+                for index, value in enumerate(raw):
+                    found.extend(missing_fields(element, value, where=f"{path}[{index}]"))
+    return found
+
+
+def known_keys(cls: type, *, prefix: str = "") -> list[str]:
+    """Every field path a template's data may have (``organisation.place``, ``pairs``)."""
+    hints = _hints(cls)
+    keys: list[str] = []
+    for item in dataclasses.fields(cls):
+        path = f"{prefix}{item.name}"
+        keys.append(path)
+        hint = hints[item.name]
+        if get_origin(hint) in (Union, types.UnionType):
+            hint = next(arg for arg in get_args(hint) if arg is not type(None))
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            keys.extend(known_keys(hint, prefix=path + "."))
+    return keys
+
+
+def load_context(
+    cls: type[T],
+    data: Mapping[str, Any] | T,
+    *,
+    where: str = "",
+    draft: bool = False,
+    missing: list[str] | None = None,
+) -> T:
+    """Build the dataclass ``cls`` from plain data, checking every field; errors name the field.
+
+    With ``draft`` a missing required field is a blank for the hand (``Blank``) instead; with a
+    ``missing`` list it is appended there (the caller reports them all at once).
+    """
     if isinstance(data, cls):
         return data
     if not isinstance(data, Mapping):
@@ -377,17 +494,26 @@ def load_context(cls: type[T], data: Mapping[str, Any] | T, *, where: str = "") 
         )
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if required:
+                if draft:
+                    values[item.name] = _blank_for(hints[item.name], item.name, path)
+                    continue
+                if missing is not None:
+                    missing.append(path)
+                    values[item.name] = None
+                    continue
                 raise NastavnikError(f"missing field {path!r}", where=None)
             continue
-        values[item.name] = _convert(hints[item.name], raw, path)
+        values[item.name] = _convert(hints[item.name], raw, path, draft, missing)
     return cls(**values)
 
 
-def _convert(hint: Any, raw: Any, path: str) -> Any:
+def _convert(
+    hint: Any, raw: Any, path: str, draft: bool = False, missing: list[str] | None = None
+) -> Any:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [arg for arg in get_args(hint) if arg is not type(None)]
-        return _convert(options[0], raw, path)
+        return _convert(options[0], raw, path, draft, missing)
     if origin is list:
         if isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
             raise NastavnikError(f"expected a list, got {type(raw).__name__}", where=path)
@@ -396,8 +522,11 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
         for index, element in enumerate(raw):
             element_path = f"{path}[{index}]"
             if element is None or (isinstance(element, str) and not element.strip()):
+                if missing is not None:
+                    missing.append(element_path)
+                    continue
                 raise NastavnikError(f"missing field {element_path!r}", where=None)
-            items.append(_convert(inner, element, element_path))
+            items.append(_convert(inner, element, element_path, draft, missing))
         return items
     if origin is Literal:
         if raw not in get_args(hint):
@@ -405,7 +534,7 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
             raise NastavnikError(f"expected one of {allowed}, got {raw!r}", where=path)
         return raw
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return load_context(hint, raw, where=path)
+        return load_context(hint, raw, where=path, draft=draft, missing=missing)
     if hint is date:
         return parse_date(raw, where=path)
     if hint is str:
@@ -414,6 +543,10 @@ def _convert(hint: Any, raw: Any, path: str) -> Any:
         if not isinstance(raw, str):
             raise NastavnikError(f"expected text, got {type(raw).__name__}", where=path)
         return raw.strip()
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise NastavnikError(f"expected true or false, got {raw!r}", where=path)
+        return raw
     if hint is int:
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise NastavnikError(f"expected a whole number, got {raw!r}", where=path)

@@ -184,7 +184,40 @@ _ADJECTIVE_ENDINGS: dict[str, dict[str, str]] = {
         "instrumental": "ей",
         "prepositional": "ей",
     },
+    "ое": {
+        "genitive": "ого",
+        "dative": "ому",
+        "accusative": "ое",
+        "instrumental": "ым",
+        "prepositional": "ом",
+    },
+    "ее": {
+        "genitive": "его",
+        "dative": "ему",
+        "accusative": "ее",
+        "instrumental": "им",
+        "prepositional": "ем",
+    },
 }
+# A feminine adjective on a sibilant stem is unstressed in positions: старшая → старшей,
+# заведующая → заведующей (not «старшой»); its accusative keeps -ую.
+_SIBILANT_FEMININE = {
+    "genitive": "ей",
+    "dative": "ей",
+    "accusative": "ую",
+    "instrumental": "ей",
+    "prepositional": "ей",
+}
+# Neuter nouns in -ие: образование → образования, поселение → поселения.
+_NEUTER_IE = {
+    "genitive": "ия",
+    "dative": "ию",
+    "accusative": "ие",
+    "instrumental": "ием",
+    "prepositional": "ии",
+}
+# Nouns whose last vowel drops when declined: посёлок → посёлка, городок → городка.
+_FLEETING_VOWEL = {"поселок", "посёлок", "городок"}
 # Soft and sibilant stems: последний → последнего, общий → общего, старший → старшего.
 _SOFT_ADJECTIVE = {
     "genitive": "его",
@@ -245,6 +278,8 @@ _INANIMATE_NOUNS = {
     "комитет",
     "центр",
     "муниципалитет",
+    "образование",
+    "поселение",
 }
 
 
@@ -255,7 +290,9 @@ def _decline_adjective(word: str, case: str) -> str | None:
             stem = word[: -len(ending)]
             if ending == "ий" and stem[-1].lower() not in "гкх":
                 return stem + _SOFT_ADJECTIVE[case]
-            if case == "instrumental" and ending == "ой" and stem[-1].lower() in "гкхжчшщ":
+            if ending == "ая" and stem[-1].lower() in "жшчщ":
+                return stem + _SIBILANT_FEMININE[case]
+            if case == "instrumental" and ending in ("ой", "ое") and stem[-1].lower() in "гкхжчшщ":
                 return stem + "им"  # городской → городским
             return stem + forms[case]
     return None
@@ -263,6 +300,10 @@ def _decline_adjective(word: str, case: str) -> str | None:
 
 def _decline_noun(word: str, case: str) -> str:
     lower = word.lower()
+    if lower.endswith("ие") and len(lower) > 4 and word.isalpha() and not word.isupper():
+        return word[:-2] + _NEUTER_IE[case]
+    if lower in _FLEETING_VOWEL and case != "accusative":
+        return word[:-2] + word[-1] + _NOUN_ENDINGS[""][case]
     if not word.isalpha() or word.isupper() or lower[-1] in "еёиоуыэюя":
         # Abbreviations (ЗДУВР, КО), quoted names and indeclinable nouns are written as is.
         return word

@@ -448,6 +448,7 @@ def demo_data(template_id: str) -> dict[str, Any]:
             ],
         },
     }
+    builders["analytical_report_xlsx"] = builders["analytical_report"]
     try:
         # A deep copy: callers (tests, the demo command) may change the data they get.
         return copy.deepcopy(builders[template_id]())
@@ -461,3 +462,161 @@ def _demo_pairs() -> list[dict[str, Any]]:
     from documents.pairs_csv import parse_pairs_csv
 
     return [asdict(pair) for pair in parse_pairs_csv(PAIRS_CSV, source="demo-pairs.csv")]
+
+
+# --- a municipality with long names: what the layout of every document is checked against --------
+
+LONG_MUNICIPALITY = "муниципальное образование «Новодугинский район» Смоленской области"
+
+LONG_SCHOOL: dict[str, str] = {
+    "full_name": (
+        "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная "
+        "школа № 2 имени Героя Советского Союза Александра Ивановича Покрышкина» муниципального "
+        "образования «Новодугинский район» Смоленской области"
+    ),
+    "short_name": "МБОУ «Новодугинская СОШ № 2 им. А.И. Покрышкина»",
+    "place": "с. Новодугино",
+    "head_position": "директор",
+    "head_name": "Алиев Рамиз Гусейн оглы",
+    "municipality": LONG_MUNICIPALITY,
+}
+
+LONG_COMMITTEE: dict[str, str] = {
+    "full_name": (
+        "Отдел по образованию Администрации муниципального образования «Новодугинский район» "
+        "Смоленской области"
+    ),
+    "short_name": "Отдел по образованию",
+    "place": "с. Новодугино",
+    "head_position": "начальник отдела по образованию",
+    "head_name": "Сулейманова Патимат Магомедовна",
+    "municipality": LONG_MUNICIPALITY,
+}
+
+LONG_CURATOR: dict[str, str] = {
+    "full_name": "Шевчук Анна Игоревна",
+    "position": "старшая вожатая",
+}
+
+LONG_COORDINATOR: dict[str, str] = {
+    "full_name": "Сулейманов Магомед Сулейманович",
+    "position": "заведующий методическим кабинетом",
+    "organisation": "Отдела по образованию",
+}
+
+_LONG_PEOPLE = [
+    ("Шевчук Анна Игоревна", "учитель русского языка и литературы"),
+    ("Алиев Рамиз Гусейн оглы", "учитель физической культуры"),
+    ("Константинопольская Екатерина Вячеславовна", "учитель-логопед"),
+    ("Сулейманов Магомед Сулейманович", "преподаватель-организатор основ безопасности"),
+    ("Мамедова Айгюль Эльчиновна", "заведующая библиотекой"),
+    ("Воскресенский Святослав Александрович", "учитель информатики и информационных технологий"),
+]
+_LONG_MENTEES = [
+    ("Гарипова Алина Рамилевна", "обучающаяся 7 «А» класса"),
+    ("Ермаков Денис Сергеевич", "обучающийся 8 «Б» класса"),
+    ("Нигматуллина Эльвира Ришатовна", "молодой специалист, учитель начальных классов"),
+    ("Преображенский Всеволод Константинович", "обучающийся 10 «А» класса"),
+]
+
+
+def _long_pairs(count: int = 36) -> list[dict[str, Any]]:
+    pairs = []
+    for index in range(count):
+        mentor, mentor_position = _LONG_PEOPLE[index % len(_LONG_PEOPLE)]
+        mentee, mentee_position = _LONG_MENTEES[index % len(_LONG_MENTEES)]
+        teachers = "специалист" in mentee_position
+        pairs.append(
+            {
+                "mentor": mentor,
+                "mentee": mentee,
+                "form": "«педагог – педагог»" if teachers else "«учитель – ученик»",
+                "start": date(2022, 9, 15),
+                "end": date(2023, 5, 31),
+                "group": f"Группа № {index // 3 + 1}" if index % 4 == 3 else None,
+                "mentor_position": mentor_position,
+                "mentee_position": mentee_position,
+            }
+        )
+    return pairs
+
+
+def long_names_data(template_id: str) -> dict[str, Any]:
+    """The demo data of a template moved to a municipality whose names are as long as they get.
+
+    Long organisation names, a Turkic patronymic, feminine positions, many pairs, roadmap rows and
+    schools: the page layout of every document (tables, signatures, page numbers) is checked on it.
+    """
+    data = demo_data(template_id)
+    organisation = (
+        LONG_COMMITTEE
+        if template_id
+        in (
+            "order_municipal_implementation",
+            "analytical_report",
+            "analytical_report_xlsx",
+            "protocol",
+        )
+        else LONG_SCHOOL
+    )
+    data["organisation"] = copy.deepcopy(organisation)
+    if "curator" in data:
+        data["curator"] = copy.deepcopy(LONG_CURATOR)
+    if "coordinator" in data:
+        data["coordinator"] = copy.deepcopy(LONG_COORDINATOR)
+    if "basis_act" in data:
+        data["basis_act"] = {
+            **data["basis_act"],
+            "issuer": "Отдела по образованию Администрации муниципального образования "
+            "«Новодугинский район» Смоленской области",
+        }
+    if template_id == "order_pairs":
+        data["pairs"] = _long_pairs()
+    if template_id == "roadmap":
+        data["rows"] = [
+            {**row, "code": f"{row['code']}.{copy_index}" if copy_index else row["code"]}
+            for copy_index in range(4)
+            for row in ROADMAP_ROWS
+        ]
+    if template_id in ("analytical_report", "analytical_report_xlsx"):
+        names = [
+            f"МБОУ «Средняя общеобразовательная школа № {number} имени Героя Советского Союза "
+            f"А.И. Покрышкина» с. Новодугино"
+            for number in range(1, 31)
+        ]
+        data["schools"] = report_schools(names)
+        data["prepared_by"] = copy.deepcopy(LONG_COORDINATOR)
+    if template_id == "protocol":
+        data["chair"] = "Сулейманова Патимат Магомедовна"
+        data["secretary"] = "Константинопольская Екатерина Вячеславовна"
+        data["attendees"] = [name for name, _ in _LONG_PEOPLE]
+    if template_id == "mentor_registry":
+        data["mentors"] = [
+            {
+                "full_name": name,
+                "position": position,
+                "experience_years": 5 + index,
+                "competences": "подготовка к государственной итоговой аттестации, проектная "
+                "и исследовательская деятельность, работа с одарёнными детьми",
+                "forms": "«педагог – педагог», «учитель – ученик»",
+                "mentees": [mentee for mentee, _ in _LONG_MENTEES],
+                "start": date(2022, 9, 15),
+                "end": date(2023, 5, 31),
+            }
+            for index, (name, position) in enumerate(_LONG_PEOPLE * 5)
+        ]
+    if template_id == "mentee_registry":
+        data["mentees"] = [
+            {
+                "full_name": name,
+                "category": category,
+                "request": "адаптация в педагогическом коллективе, освоение методики подготовки "
+                "обучающихся к основному государственному экзамену",
+                "form": "«педагог – педагог»",
+                "mentor": _LONG_PEOPLE[index % len(_LONG_PEOPLE)][0],
+                "start": date(2022, 9, 15),
+                "end": date(2023, 5, 31),
+            }
+            for index, (name, category) in enumerate(_LONG_MENTEES * 8)
+        ]
+    return data

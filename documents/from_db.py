@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from documents.missing import merge, unflatten
 from documents.registry import get_template
 from documents.render import RenderedDocument, render_document
 from engine.runs import run_definition
 from engine.status import local_today, run_status
 from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_schedule_ru
+from nastavnik.russian import format_date_ru, format_schedule_ru
 from registry.documents import registry_document_data
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
@@ -31,7 +32,7 @@ def _organisation_of_school(school: School, municipality: Municipality) -> dict[
     return {
         "full_name": school.name,
         "short_name": school.short_name,
-        "place": municipality.place,
+        "place": school.extra.get("place") or municipality.place,
         "head_position": school.extra.get("director_position", "Директор"),
         "head_name": school.director,
         "municipality": municipality.name,
@@ -113,10 +114,12 @@ def build_document_data(
             "full_name": school.curator,
             "position": school.extra.get("curator_position", "заместитель директора"),
         }
-    data["coordinator"] = {
+    coordinator = {
         "full_name": municipality.coordinator_name,
-        "position": "муниципальный координатор",
+        "position": municipality.coordinator_position,
     }
+    if any(coordinator.values()):
+        data["coordinator"] = {key: value for key, value in coordinator.items() if value}
     data["as_of"] = today
     if run is not None:
         loaded, schedules = run_definition(run)
@@ -137,8 +140,12 @@ def build_document_data(
             }
             for s in roadmap.steps
         ]
-        if template_id == "analytical_report":
-            data["schools"] = _report_schools(session=session, run=run, now=now)
+        if template_id == "roadmap" and school is not None:
+            data.update(_school_roadmap(session=session, run=run, school=school, now=now))
+        if template_id in ("analytical_report", "analytical_report_xlsx"):
+            data["schools"], data["municipal_steps"] = _report_steps(
+                session=session, run=run, now=now
+            )
             year = today.year
             data["indicators"] = [
                 {
@@ -167,37 +174,158 @@ def build_document_data(
     # the registry's pairs, registers and indicators; ``extra`` (--data) still overrides them
     data.update(
         registry_document_data(
-            session=session, template_id=template_id, today=today, school_id=school_id, run=run
+            session=session,
+            template_id="analytical_report"
+            if template_id == "analytical_report_xlsx"
+            else template_id,
+            today=today,
+            school_id=school_id,
+            run=run,
         )
     )
-    data.update(extra or {})
-    return data
+    if template_id == "regulation":
+        from registry.models import MentorshipForm
+
+        forms = session.exec(
+            select(MentorshipForm)
+            .where(col(MentorshipForm.active).is_(True))
+            .order_by(col(MentorshipForm.position))
+        ).all()
+        if forms:  # the municipality's forms, as the order on pairs names them
+            data["forms"] = [f"«{form.title}»" for form in forms]
+    if template_id == "mentor_registry":
+        data.setdefault("mentors", [])  # an empty registry is a blank register to fill by hand
+    if template_id == "mentee_registry":
+        data.setdefault("mentees", [])
+    return merge(data, unflatten(extra or {}))
 
 
-def _report_schools(*, session: Session, run: RoadmapRun, now: datetime) -> list[dict[str, Any]]:
+def _school_dates(views: list[Any]) -> str:
+    """One instance list's dates in Russian: «до 15 мая 2022 г.», «1 марта – 30 апреля …»."""
+    parts = []
+    for view in sorted(views, key=lambda item: item.occurrence):
+        if view.due is None:
+            parts.append("по отдельному графику")
+            continue
+        prefix = format_date_ru(view.start) + " – " if view.start else "до "
+        parts.append(prefix + format_date_ru(view.due))
+    return "; ".join(parts)
+
+
+def _school_roadmap(
+    *, session: Session, run: RoadmapRun, school: School, now: datetime
+) -> dict[str, Any]:
+    """The school's own roadmap: its steps with its own dates and people, and the municipal
+    steps that concern it (a school-level role among their roles), under its approval stamp.
+
+    A roadmap adopted by one school (issuer level «school») is adapted: that school's name in
+    the texts becomes this school's.
+    """
+    from definitions.catalogue import ROLES
+    from documents.declension import initials_surname
+
+    loaded, _ = run_definition(run)
+    roadmap = loaded.roadmap
+    status = run_status(session=session, run=run, now=now)
+    views: dict[tuple[str | None, str], list[Any]] = {}
+    for view in status.views:
+        views.setdefault((view.school, view.code), []).append(view)
+    issuer = roadmap.issuer.name if roadmap.issuer.level == "school" else None
+
+    def own(text: str) -> str:
+        return text.replace(issuer, school.short_name) if issuer else text
+
+    def person(full_name: str) -> str:
+        try:
+            return initials_surname(full_name)
+        except NastavnikError:
+            return full_name
+
+    people = {
+        "director": f"директор {person(school.director)}",
+        "curator": f"куратор {person(school.curator)}" if school.curator else "куратор",
+        "school": (
+            f"{school.short_name} (куратор {person(school.curator)})"
+            if school.curator
+            else school.short_name
+        ),
+    }
+    rows = []
+    for step in roadmap.steps:
+        if step.scope == "school":
+            responsible = "; ".join(
+                dict.fromkeys(
+                    people.get(role, ROLES.get(role, ("", role))[1]) for role in step.roles
+                )
+            )
+            dates = _school_dates(views.get((school.id, step.code), []))
+        elif any(ROLES.get(role, ("municipal", ""))[0] == "school" for role in step.roles):
+            responsible = own(step.responsible)
+            dates = _school_dates(views.get((None, step.code), []))
+        else:
+            continue
+        rows.append(
+            {
+                "code": step.code,
+                "title": own(step.title),
+                "deadline": " ".join(step.deadline.split()),
+                "dates": dates,
+                "responsible": responsible,
+                "result": own(step.result or ""),
+                "section": step.section,
+            }
+        )
+    used = {row["section"] for row in rows}
+    return {
+        "title": (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
+            f"{school.short_name} на {_period_text(run)}"
+        ),
+        "rows": rows,
+        "sections": [
+            {"code": s.code, "title": own(s.title)} for s in roadmap.sections if s.code in used
+        ],
+        "approval": {"kind": "приказ", "issuer": school.short_name},
+    }
+
+
+def _report_steps(
+    *, session: Session, run: RoadmapRun, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The справка's steps: per school, and the municipality's own.
+
+    Every occurrence inside the roadmap's period is reported (one outside it — a date the linter
+    flags — is not the municipality's to answer for); a step marked «неприменимо» is reported as
+    such, never as overdue or open.
+    """
     status = run_status(session=session, run=run, now=now)
     titles = {s.code: s.title for s in run_definition(run)[0].roadmap.steps}
     municipality = get_municipality(session)
     names = {s.id: s.short_name for s in session.exec(select(School))}
     by_school: dict[str, list[dict[str, Any]]] = {}
+    municipal: list[dict[str, Any]] = []
     for view in status.views:
-        if view.school is None or view.occurrence != 1:
+        if view.due is not None and not (run.period_start <= view.due <= run.period_end):
             continue
         done_on = None
         if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
             done_on = local_today(view.done_at, municipality.timezone)
-        by_school.setdefault(view.school, []).append(
-            {
-                "code": view.code,
-                "title": titles.get(view.code, view.code),
-                "deadline": view.due,
-                "done_on": done_on,
-            }
-        )
-    return [
+        step = {
+            "code": view.code,
+            "title": titles.get(view.code, view.code),
+            "deadline": view.due,
+            "done_on": done_on,
+            "not_applicable": view.state == "not_applicable",
+        }
+        if view.school is None:
+            municipal.append(step)
+        else:
+            by_school.setdefault(view.school, []).append(step)
+    schools = [
         {"name": names.get(school, school), "steps": steps}
         for school, steps in sorted(by_school.items())
     ]
+    return schools, municipal
 
 
 def render_for_step(
@@ -213,6 +341,7 @@ def render_for_step(
     extra: dict[str, Any] | None = None,
     templates_dir: Path | None = None,
     step_instance_id: int | None = None,
+    draft: bool = False,
 ) -> RenderedDocument:
     """Render a document from the database's data; with a step, attach it to the step instance.
 
@@ -228,8 +357,10 @@ def render_for_step(
         step_code=step_code,
         extra=extra,
     )
+    if draft and "date" not in (extra or {}):
+        data.pop("date", None)  # a draft's date is written by hand when it is signed
     rendered = render_document(
-        template_id=template_id, data=data, out=out, templates_dir=templates_dir
+        template_id=template_id, data=data, out=out, templates_dir=templates_dir, draft=draft
     )
     instance_id = step_instance_id
     if instance_id is None and run is not None and step_code is not None:

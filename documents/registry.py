@@ -60,6 +60,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
         _spec("order_municipal_implementation", context.OrderMunicipalImplementation),
         _spec("roadmap", context.RoadmapDocument),
         _spec("analytical_report", context.AnalyticalReport),
+        _spec("analytical_report_xlsx", context.AnalyticalReport, fmt="xlsx"),
         _spec("protocol", context.Protocol),
         _spec("mentor_registry", context.MentorRegistry, fmt="xlsx"),
         _spec("mentee_registry", context.MenteeRegistry, fmt="xlsx"),

@@ -29,9 +29,14 @@ from lxml import etree
 from documents import declension, report, workbooks
 from documents.context import (
     AnalyticalReport,
+    Blank,
+    OrderPairs,
+    OrderRegulationRoadmap,
     Protocol,
+    Regulation,
     RoadmapDocument,
     load_context,
+    participants_of,
 )
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
 from documents.registry import TemplateSpec, get_template
@@ -39,6 +44,19 @@ from nastavnik.errors import NastavnikError
 from nastavnik.russian import format_date_numeric, format_date_ru, plural_ru
 
 LEFTOVERS = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
+
+
+DRAFT_STATUS = "Черновик"
+
+
+class MissingData(NastavnikError):
+    """Required data is missing: ``fields`` lists every missing field's dotted path."""
+
+    def __init__(self, template_id: str, fields: list[str]) -> None:
+        listed = ", ".join(fields)
+        super().__init__(f"не хватает данных: {listed}", where=template_id)
+        self.template_id = template_id
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -106,12 +124,17 @@ def _name_case(case: str) -> Callable[[str], str]:
     return decline
 
 
-def _strict(function: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter that fails like StrictUndefined when its value is undefined (names the field)."""
+def _strict(function: Callable[..., Any], name: str = "") -> Callable[..., Any]:
+    """A filter that fails like StrictUndefined when its value is undefined (names the field).
+
+    A draft's blank (``Blank``) passes every filter as it is: a blank name is not declined.
+    """
 
     def checked(value: Any, *args: Any) -> Any:
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
+        if isinstance(value, Blank):
+            return "male" if name == "gender" else value
         return function(value, *args)
 
     return checked
@@ -135,7 +158,7 @@ def jinja_environment() -> jinja2.Environment:
         "strip_period": _strip_period,
         **{case: _name_case(case) for case in declension.CASES if case != "nominative"},
     }
-    env.filters.update({name: _strict(function) for name, function in filters.items()})
+    env.filters.update({name: _strict(function, name) for name, function in filters.items()})
     return env
 
 
@@ -210,6 +233,20 @@ def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
     return _fields(obj)
 
 
+def _regulation_context(obj: Regulation, tpl: DocxTemplate) -> dict[str, Any]:
+    return {**_fields(obj), "participants": participants_of(obj.forms)}
+
+
+def _acquainted_curator(obj: OrderRegulationRoadmap, tpl: DocxTemplate) -> dict[str, Any]:
+    return {**_fields(obj), "acquainted": [obj.curator.full_name]}
+
+
+def _order_pairs_context(obj: OrderPairs, tpl: DocxTemplate) -> dict[str, Any]:
+    """The curator and every mentor in the order of the pairs sign «С приказом ознакомлены»."""
+    people = [obj.curator.full_name] + [pair.mentor for pair in obj.pairs]
+    return {**_fields(obj), "acquainted": list(dict.fromkeys(people))}
+
+
 def _report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     return report.report_context(obj, tpl)
 
@@ -218,6 +255,9 @@ _PREPARE: dict[str, Callable[[Any, DocxTemplate], dict[str, Any]]] = {
     "roadmap": _roadmap_context,
     "protocol": _protocol_context,
     "analytical_report": _report_context,
+    "order_regulation_roadmap": _acquainted_curator,
+    "order_pairs": _order_pairs_context,
+    "regulation": _regulation_context,
 }
 
 
@@ -230,6 +270,7 @@ def render_document(
     data: Mapping[str, Any] | Any,
     out: Path,
     templates_dir: Path | None = None,
+    draft: bool = False,
 ) -> RenderedDocument:
     """Render one document and write it to ``out`` (parent folders are created).
 
@@ -240,21 +281,27 @@ def render_document(
         out: where to write the .docx / .xlsx file.
         templates_dir: a folder of the municipality's own .docx templates; ``None`` reads
             ``NASTAVNIK_TEMPLATES_DIR``; a template missing there falls back to the built-in one.
+        draft: leave blanks for what is missing («№ ____», «« __ » ________ 20__ г.») and mark
+            the file a draft in its properties (content status «Черновик»).
 
     Raises:
-        NastavnikError: unknown template, missing or malformed data (naming the field), a broken
+        MissingData: required fields are missing (all of them listed), unless ``draft``.
+        NastavnikError: unknown template, malformed data (naming the field), a broken
             template (naming the template and the Jinja error), or leftovers in the output.
     """
     spec = get_template(template_id)
+    missing: list[str] = []
     try:
-        obj = load_context(spec.context_type, data)
+        obj = load_context(spec.context_type, data, draft=draft, missing=missing)
     except NastavnikError as error:
         raise NastavnikError(str(error), where=template_id) from None
+    if missing:
+        raise MissingData(template_id, missing)
     if spec.format == "xlsx":
-        content = workbooks.build_workbook(template_id, obj)
+        content = workbooks.build_workbook(template_id, obj, draft=draft)
         _check_text(workbooks.workbook_text(content), where=template_id)
     else:
-        content = _render_docx(spec, obj, template_path(spec, templates_dir))
+        content = _render_docx(spec, obj, template_path(spec, templates_dir), draft=draft)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
@@ -263,7 +310,7 @@ def render_document(
     )
 
 
-def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
+def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = False) -> bytes:
     name = f"template {path.name}"
     try:
         tpl = _Template(io.BytesIO(_read_template(path)))
@@ -292,6 +339,9 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path) -> bytes:
             f"the template produced invalid Word XML ({error})", where=name
         ) from None
     _check_text(_docx_text(tpl), where=name)
+    if draft:
+        tpl.docx.core_properties.content_status = DRAFT_STATUS
+        tpl.docx.core_properties.keywords = "черновик"
     if tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
         raw = io.BytesIO()
         tpl.save(raw)  # docxtpl's media replacement works on the saved zip

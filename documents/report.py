@@ -2,38 +2,42 @@
 
 A step done on or before its deadline is «on time», done after it «late»; a step not done whose
 deadline has passed (before ``as_of``) is «overdue», otherwise «open». A step with no deadline
-(«в течение всего периода») is on time when done and open otherwise.
+(«в течение всего периода») is on time when done and open otherwise. A step marked not applicable
+(«неприменимо») is none of these: it is counted apart and never listed as overdue, whatever its
+date. Days late are working days (the Russian production calendar).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display on servers; set before anything imports pyplot
-
 from docx.shared import Mm  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from documents.context import AnalyticalReport, IndicatorValue, SchoolSteps  # noqa: E402
-from nastavnik.russian import format_decimal_ru, plural_ru  # noqa: E402
+from definitions.workdays import working_days_between  # noqa: E402
+from documents.context import (  # noqa: E402
+    AnalyticalReport,
+    IndicatorValue,
+    SchoolSteps,
+    StepState,
+)
+from nastavnik.russian import format_date_numeric, format_decimal_ru, plural_ru  # noqa: E402
 
-Status = Literal["on_time", "late", "overdue", "open"]
-STATUS_LABELS: dict[Status, str] = {
+Status = Literal["on_time", "late", "overdue", "open", "not_applicable"]
+STATUS_LABELS: dict[str, str] = {
     "on_time": "Выполнено в срок",
     "late": "Выполнено с нарушением срока",
     "overdue": "Просрочено",
     "open": "В работе",
 }
-STATUS_COLOURS: dict[Status, str] = {
+STATUS_COLOURS: dict[str, str] = {
     "on_time": "#2e7d32",
     "late": "#f9a825",
     "overdue": "#c62828",
@@ -52,6 +56,7 @@ class Counts:
     late: int = 0
     overdue: int = 0
     open: int = 0
+    not_applicable: int = 0
 
     @property
     def total(self) -> int:
@@ -82,10 +87,15 @@ class ReportNumbers:
     rows: list[Counts]
     totals: Counts
     overdue: list[OverdueStep]
+    steps: list[Counts] = field(default_factory=list)
 
 
-def classify_step(*, deadline: date | None, done_on: date | None, as_of: date) -> Status:
+def classify_step(
+    *, deadline: date | None, done_on: date | None, as_of: date, not_applicable: bool = False
+) -> Status:
     """The status of one step on ``as_of``."""
+    if not_applicable:
+        return "not_applicable"
     if done_on is not None:
         return "late" if deadline is not None and done_on > deadline else "on_time"
     if deadline is not None and deadline < as_of:
@@ -97,11 +107,16 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
     """Per-school counts, totals and the overdue list (oldest first) on ``as_of``."""
     rows: list[Counts] = []
     overdue: list[OverdueStep] = []
-    totals = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+    totals = {"on_time": 0, "late": 0, "overdue": 0, "open": 0, "not_applicable": 0}
     for school in schools:
-        counts = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+        counts = {"on_time": 0, "late": 0, "overdue": 0, "open": 0, "not_applicable": 0}
         for step in school.steps:
-            status = classify_step(deadline=step.deadline, done_on=step.done_on, as_of=as_of)
+            status = classify_step(
+                deadline=step.deadline,
+                done_on=step.done_on,
+                as_of=as_of,
+                not_applicable=step.not_applicable,
+            )
             counts[status] += 1
             if status == "overdue" and step.deadline is not None:
                 overdue.append(
@@ -110,55 +125,176 @@ def summarise_progress(*, schools: Sequence[SchoolSteps], as_of: date) -> Report
                         code=step.code,
                         title=step.title,
                         deadline=step.deadline,
-                        days=(as_of - step.deadline).days,
+                        days=working_days_between(step.deadline, as_of),
                     )
                 )
         for key, value in counts.items():
             totals[key] += value
         rows.append(Counts(name=school.name, **counts))
     overdue.sort(key=lambda item: (item.deadline, item.school, item.code))
-    return ReportNumbers(rows=rows, totals=Counts(name="Итого", **totals), overdue=overdue)
+    return ReportNumbers(
+        rows=rows,
+        totals=Counts(name="Итого", **totals),
+        overdue=overdue,
+        steps=_by_step(schools, as_of=as_of),
+    )
+
+
+def _by_step(schools: Sequence[SchoolSteps], *, as_of: date) -> list[Counts]:
+    """Counts per step across the schools (``name`` is «code title»), in the roadmap's order."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for school in schools:
+        for step in school.steps:
+            status = classify_step(
+                deadline=step.deadline,
+                done_on=step.done_on,
+                as_of=as_of,
+                not_applicable=step.not_applicable,
+            )
+            key = (step.code, step.title)
+            counts.setdefault(key, dict.fromkeys(_STATUSES, 0))[status] += 1
+    return [Counts(name=f"{code} {title}", **values) for (code, title), values in counts.items()]
+
+
+_STATUSES = ("on_time", "late", "overdue", "open", "not_applicable")
 
 
 def _share(part: int, whole: int) -> str:
     return format_decimal_ru(100.0 * part / whole if whole else 0.0)
 
 
+_WIDTH, _SCALE = 770, 2  # image width in points at 110 dpi-ish, drawn at twice the size
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size * _SCALE)
+
+
 def render_chart(numbers: ReportNumbers) -> tuple[bytes, str]:
-    """The chart as PNG bytes and its caption: bars per school, or a histogram for many schools."""
-    figure = Figure(figsize=(7.0, 4.2), dpi=110)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    """The chart as PNG bytes and its caption: bars per school, or a histogram for many schools.
+
+    Drawn with Pillow (a few milliseconds), not matplotlib (a quarter of a second a chart): the
+    справка for a municipality renders at tens a second.
+    """
     if len(numbers.rows) <= PER_SCHOOL_CHART_LIMIT:
-        caption = "Выполнение мероприятий дорожной карты по образовательным организациям"
-        names = [_shorten(row.name) for row in numbers.rows][::-1]
-        left = [0] * len(names)
-        for status, label in STATUS_LABELS.items():
-            values = [getattr(row, status) for row in numbers.rows][::-1]
-            axes.barh(names, values, left=left, color=STATUS_COLOURS[status], label=label)
-            left = [a + b for a, b in zip(left, values, strict=True)]
-        axes.set_xlabel("Количество мероприятий")
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False
+        return _school_bars(numbers), (
+            "Выполнение мероприятий дорожной карты по образовательным организациям"
         )
-        axes.tick_params(axis="y", labelsize=7)
-    else:
-        caption = "Распределение образовательных организаций по доле выполненных мероприятий"
-        shares = [row.done_share for row in numbers.rows]
-        axes.hist(
-            shares,
-            bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001],
-            color=STATUS_COLOURS["on_time"],
-            edgecolor="white",
-        )
-        axes.set_xlabel("Доля выполненных мероприятий, %")
-        axes.set_ylabel("Число образовательных организаций")
-    figure.tight_layout()
+    return _share_histogram(numbers), (
+        "Распределение образовательных организаций по доле выполненных мероприятий"
+    )
+
+
+def _png(image: Any) -> bytes:
     buffer = io.BytesIO()
-    # No Software/date metadata, so equal numbers give an equal image.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue(), caption
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _school_bars(numbers: ReportNumbers) -> bytes:
+    from PIL import Image, ImageDraw
+
+    k = _SCALE
+    label_width, bar_height, gap, top = 260, 14, 6, 46
+    height = top + len(numbers.rows) * (bar_height + gap) + 40
+    image = Image.new("RGB", (_WIDTH * k, height * k), "white")
+    draw = ImageDraw.Draw(image)
+    small, tiny = _font(9), _font(8)
+    x = 10
+    for status, label in STATUS_LABELS.items():  # the legend above the bars
+        draw.rectangle([x * k, 8 * k, (x + 12) * k, 20 * k], fill=STATUS_COLOURS[status])
+        draw.text(((x + 16) * k, 8 * k), label, fill="black", font=small)
+        x += 30 + int(draw.textlength(label, font=small) / k)
+    longest = max((row.total for row in numbers.rows), default=1) or 1
+    plot = _WIDTH - label_width - 30
+    for index, row in enumerate(numbers.rows):
+        y = top + index * (bar_height + gap)
+        name = _shorten(row.name)
+        draw.text(
+            ((label_width - 6) * k, (y + bar_height / 2) * k),
+            name,
+            fill="black",
+            font=tiny,
+            anchor="rm",
+        )
+        left = float(label_width)
+        for status in STATUS_LABELS:
+            value = getattr(row, status)
+            if value:
+                right = left + plot * value / longest
+                draw.rectangle(
+                    [int(left * k), y * k, int(right * k), (y + bar_height) * k],
+                    fill=STATUS_COLOURS[status],
+                )
+                left = right
+    axis = top + len(numbers.rows) * (bar_height + gap)
+    draw.line(
+        [label_width * k, axis * k, (label_width + plot) * k, axis * k], fill="black", width=k
+    )
+    step = max(1, longest // 10)
+    for tick in range(0, longest + 1, step):
+        tx = (label_width + plot * tick / longest) * k
+        draw.line([tx, axis * k, tx, (axis + 4) * k], fill="black", width=k)
+        draw.text((tx, (axis + 6) * k), str(tick), fill="black", font=tiny, anchor="mt")
+    draw.text(
+        ((label_width + plot / 2) * k, (axis + 20) * k),
+        "Количество мероприятий",
+        fill="black",
+        font=small,
+        anchor="mt",
+    )
+    return _png(image)
+
+
+def _share_histogram(numbers: ReportNumbers) -> bytes:
+    from PIL import Image, ImageDraw
+
+    k = _SCALE
+    height, left, bottom, top = 420, 60, 360, 20
+    bins = [0] * 10
+    for row in numbers.rows:
+        bins[min(int(row.done_share // 10), 9)] += 1
+    image = Image.new("RGB", (_WIDTH * k, height * k), "white")
+    draw = ImageDraw.Draw(image)
+    small = _font(9)
+    width = (_WIDTH - left - 20) / 10
+    highest = max(bins) or 1
+    for index, count in enumerate(bins):
+        x0 = left + index * width
+        y0 = bottom - (bottom - top - 20) * count / highest
+        if count:
+            draw.rectangle(
+                [int((x0 + 2) * k), int(y0 * k), int((x0 + width - 2) * k), bottom * k],
+                fill=STATUS_COLOURS["on_time"],
+            )
+            draw.text(
+                ((x0 + width / 2) * k, (y0 - 4) * k),
+                str(count),
+                fill="black",
+                font=small,
+                anchor="mb",
+            )
+        draw.text(
+            ((x0 + width / 2) * k, (bottom + 6) * k),
+            f"{index * 10}–{index * 10 + 10}",
+            fill="black",
+            font=small,
+            anchor="mt",
+        )
+    draw.line([left * k, bottom * k, (_WIDTH - 20) * k, bottom * k], fill="black", width=k)
+    draw.text(
+        ((_WIDTH / 2) * k, (bottom + 26) * k),
+        "Доля выполненных мероприятий, %",
+        fill="black",
+        font=small,
+        anchor="mt",
+    )
+    draw.text((4 * k, top * k), "Число ОО", fill="black", font=small)
+    return _png(image)
 
 
 def _shorten(name: str, limit: int = 44) -> str:
@@ -181,6 +317,40 @@ def _indicator_row(item: IndicatorValue) -> dict[str, Any]:
         "actual_text": f"{format_decimal_ru(item.actual)}{unit}",
         "achieved_text": "да" if achieved else "нет",
         "achieved": achieved,
+    }
+
+
+def step_state_text(step: StepState, *, as_of: date) -> str:
+    """A step's state in words on ``as_of``: «выполнено 12.05.2022», «просрочено (5 раб. дн.)»."""
+    status = classify_step(
+        deadline=step.deadline,
+        done_on=step.done_on,
+        as_of=as_of,
+        not_applicable=step.not_applicable,
+    )
+    if status == "not_applicable":
+        return "неприменимо"
+    if status == "on_time" and step.done_on is not None:
+        return f"выполнено {format_date_numeric(step.done_on)}"
+    if status == "late" and step.done_on is not None and step.deadline is not None:
+        days = working_days_between(step.deadline, step.done_on)
+        return (
+            f"выполнено {format_date_numeric(step.done_on)}, с нарушением срока на {days} "
+            f"{plural_ru(days, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+        )
+    if status == "overdue" and step.deadline is not None:
+        days = working_days_between(step.deadline, as_of)
+        return f"не выполнено, просрочено на {days} {plural_ru(days, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+    return "в работе (срок не наступил)" if step.deadline is not None else "в работе"
+
+
+def municipal_step_row(step: StepState, *, as_of: date) -> dict[str, Any]:
+    """A municipal step for the справка's table: code, title, deadline and state in words."""
+    return {
+        "code": step.code,
+        "title": step.title,
+        "deadline": format_date_numeric(step.deadline) if step.deadline else "в течение периода",
+        "state": step_state_text(step, as_of=as_of),
     }
 
 
@@ -218,13 +388,17 @@ def _conclusions(numbers: ReportNumbers, indicators: list[dict[str, Any]]) -> li
         )
     else:
         lines.append("Все мероприятия, срок выполнения которых наступил, выполнены.")
-    missed = [row["code"] for row in indicators if not row["achieved"]]
+    missed = [
+        f"«{row['title']}» ({row['actual_text']} при целевом значении {row['target_text']})"
+        for row in indicators
+        if not row["achieved"]
+    ]
     if indicators:
         if missed:
             lines.append(
                 "Целевые значения не достигнуты по "
-                f"{plural_ru(len(missed), 'показателю', 'показателям', 'показателям')} "
-                f"{', '.join(missed)}."
+                f"{plural_ru(len(missed), 'показателю', 'показателям', 'показателям')}: "
+                f"{'; '.join(missed)}."
             )
         else:
             lines.append(
@@ -239,7 +413,7 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     totals = numbers.totals
     png, caption = render_chart(numbers)
     with_data = [_indicator_row(item) for item in obj.indicators if item.actual is not None]
-    without_data = [item.code for item in obj.indicators if item.actual is None]
+    without_data = [f"«{item.title}»" for item in obj.indicators if item.actual is None]
     summary = {
         "schools": len(numbers.rows),
         "total": totals.total,
@@ -251,6 +425,7 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
         "late_share": _share(totals.late, totals.total),
         "overdue_share": _share(totals.overdue, totals.total),
         "open_share": _share(totals.open, totals.total),
+        "not_applicable": totals.not_applicable,
         "done_share": format_decimal_ru(totals.done_share),
     }
     rows = [
@@ -265,8 +440,24 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
         }
         for row in numbers.rows
     ]
+    by_step = [
+        {
+            "name": row.name,
+            "on_time": row.on_time,
+            "late": row.late,
+            "overdue": row.overdue,
+            "open": row.open,
+            "total": row.total,
+            "done_share": format_decimal_ru(row.done_share),
+        }
+        for row in numbers.steps
+    ]
     return {
         "organisation": obj.organisation,
+        "by_step": by_step,
+        "number": obj.number,
+        "date": obj.date,
+        "municipal": [municipal_step_row(step, as_of=obj.as_of) for step in obj.municipal_steps],
         "as_of": obj.as_of,
         "roadmap_title": obj.roadmap_title,
         "prepared_by": obj.prepared_by,

@@ -37,9 +37,11 @@ from web.cli import users_app  # noqa: E402  (typer only)
 
 app.add_typer(users_app, name="users")
 
+from documents.cli import docs_app  # noqa: E402  (typer only)
 from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
 
 app.add_typer(registry_app, name="registry")
+app.add_typer(docs_app, name="docs")
 app.command("indicators")(indicators)
 
 from flows.cli import deploy  # noqa: E402  (typer only)
@@ -314,6 +316,10 @@ def init(
     coordinator_name: Annotated[
         str | None, typer.Option(help="Full name of the coordinator (Фамилия Имя Отчество).")
     ] = None,
+    coordinator_position: Annotated[
+        str | None,
+        typer.Option(help="The coordinator's position, e.g. «методист МАУ «БМЦ»» (for documents)."),
+    ] = None,
     head_name: Annotated[
         str | None, typer.Option(help="Full name of the head of the education committee.")
     ] = None,
@@ -333,6 +339,7 @@ def init(
         "committee_name": committee,
         "place": place,
         "coordinator_name": coordinator_name,
+        "coordinator_position": coordinator_position,
         "head_name": head_name,
         "head_position": head_position,
     }
@@ -635,76 +642,6 @@ def tick(
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(summary.delivery.exit_code)
-
-
-docs_app = typer.Typer(
-    help="Documents from templates (приказы, положения, справки).", no_args_is_help=True
-)
-app.add_typer(docs_app, name="docs")
-
-
-@docs_app.command("list")
-def docs_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """The document templates nastavnik can render."""
-    from documents.registry import list_templates
-
-    templates = list_templates()
-    if as_json:
-        _print_json(templates)
-        return
-    for item in templates:
-        typer.echo(f"{item['id']:<32} {item['scope']:<13} {item['title']}")
-
-
-@docs_app.command("render")
-def docs_render(
-    template: Annotated[str, typer.Argument(help="Template id (see `nastavnik docs list`).")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the .docx/.xlsx.")],
-    school: SchoolOption = None,
-    step: Annotated[
-        str | None, typer.Option("--step", help="The step the document closes (attaches it).")
-    ] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="JSON/YAML with more fields, or a CSV of pairs.")
-    ] = None,
-    roadmap: RoadmapOption = None,
-    by: Annotated[str, typer.Option(help="Who renders it (recorded).")] = "cli",
-    now: NowOption = None,
-) -> None:
-    """Render a document with the database's municipality, school and roadmap data."""
-    from sqlmodel import select
-
-    from documents.from_db import read_extra, render_for_step
-    from engine.runs import find_run
-    from nastavnik.settings import get_settings
-    from storage.db import session_scope
-    from storage.models import RoadmapRun
-
-    engine = _engine()
-    moment = parse_now(now, tz=_municipal_tz(engine))
-    extra = read_extra(data)
-    with session_scope(engine) as session:
-        run = None
-        if roadmap is not None or step is not None:
-            run = find_run(session, roadmap)
-        elif session.exec(select(RoadmapRun)).first() is not None:
-            runs = list(session.exec(select(RoadmapRun)))
-            run = runs[0] if len(runs) == 1 else None
-        rendered = render_for_step(
-            session=session,
-            template_id=template,
-            out=out,
-            now=moment,
-            by=by,
-            school_id=school,
-            run=run,
-            step_code=step,
-            extra=extra,
-            templates_dir=get_settings().templates_dir,
-        )
-    typer.echo(f"{rendered.path} (sha256 {rendered.sha256[:12]})")
 
 
 @app.command()

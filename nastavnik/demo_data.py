@@ -15,6 +15,7 @@ MUNICIPALITY = {
     "committee_name": "Комитет по образованию администрации Белоярского района",
     "place": "г. Белоярский",
     "coordinator_name": "Кузнецова Ольга Викторовна",
+    "coordinator_position": "методист МАУ «Белоярский методический центр»",
     "coordinator_email": "coordinator@beloyarsky-edu.example.ru",
     "head_name": "Вакуленко Илья Владимирович",
     "head_position": "Председатель Комитета по образованию",

@@ -59,6 +59,9 @@ class Municipality(SQLModel, table=True):
     committee_name: str = Field(default="", description="Full name of the education authority.")
     place: str = Field(default="", description="City or settlement for documents (г. Белоярский).")
     coordinator_name: str = ""
+    coordinator_position: str = Field(
+        default="", description="The coordinator's position («методист МАУ «БМЦ»»), for documents."
+    )
     coordinator_email: str = ""
     head_name: str = ""
     head_position: str = ""

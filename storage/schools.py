@@ -174,6 +174,20 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def _undeclinable(full_name: str) -> str | None:
+    """Why documents cannot decline this name («Петров И.И.»), or None when they can."""
+    from documents.declension import split_full_name
+
+    try:
+        split_full_name(full_name)
+    except NastavnikError:
+        return (
+            f"«{full_name}» — нужны полные фамилия, имя и отчество («Петров Иван Иванович»): "
+            "приказы склоняют имя и ставят инициалы сами"
+        )
+    return None
+
+
 def parse_schools_file(path: Path) -> list[dict[str, Any]]:
     """Validated school rows; every problem reported as row and column, nothing partial."""
     if not path.exists():
@@ -214,6 +228,9 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
             problem("id", f"{value['id']!r} repeats row {seen[value['id']]}")
         elif value["id"]:
             seen[value["id"]] = row_number
+        for column in ("director", "curator"):
+            if value.get(column) and (reason := _undeclinable(value[column])):
+                problem(column, reason)
         for column in ("admin_email", "curator_email"):
             if column in value and value[column] and not _EMAIL.match(value[column]):
                 problem(column, f"{value[column]!r} is not an e-mail address")

@@ -6,7 +6,7 @@ import copy
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,12 @@ from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
 from documents.context import SchoolSteps, StepState
-from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, report_schools
+from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, long_names_data, report_schools
 from documents.files import TEMPLATES_DIR
+from documents.missing import check_data_keys, explain_missing, unflatten
 from documents.pairs_csv import parse_pairs_csv
 from documents.registry import get_template
+from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
 from nastavnik.errors import NastavnikError
 
@@ -175,7 +177,7 @@ def test_order_on_pairs_has_the_table_of_pairs_from_the_csv(tmp_path: Path) -> N
         "Наставляемый",
         "Форма наставничества",
         "Группа",
-        "Срок наставничества",
+        "Срок",
     ]
     assert len(table.rows) == 1 + 6
     assert [cell.text for cell in table.rows[4].cells] == [
@@ -263,8 +265,16 @@ def test_analytical_report_counts_steps_and_shows_a_chart(tmp_path: Path) -> Non
     assert " | Итого | 32 | 9 | 8 | 32 | 81 | 50,6" in text
     assert "МАОУ «СОШ № 3 г. Белоярский» | 3.2 Формирование базы наставников" in text
     assert "| 2022 | 2 % | 1,4 % | нет" in text
-    assert "Нет данных по показателю: 4." in text
-    assert "Целевые значения не достигнуты по показателю 2." in text
+    assert (
+        "Нет данных по показателю: «Уровень удовлетворённости наставляемых участием в программах "
+        "наставничества»." in text
+    )
+    assert "Нет данных по показателю: 4" not in text
+    assert (
+        "Целевые значения не достигнуты по показателю: «Доля обучающихся в возрасте от 15 до 18 "
+        "лет, вошедших в программы наставничества в роли наставника» (1,4 % при целевом значении "
+        "2 %)." in text
+    )
     assert "Исполнитель: Комарова Н.А., методист МАУ «БМЦ»" in text
     assert len(Document(str(out)).inline_shapes) == 1
 
@@ -354,14 +364,104 @@ def test_protocol_has_the_agenda_and_declines_the_speakers(tmp_path: Path) -> No
 def test_protocol_lists_attendees_by_name_when_given(tmp_path: Path) -> None:
     data = demo_data("protocol")
     data["attendees"] = ["Кузнецова Елена Викторовна", "Сулейманов Магомед Сулейманович"]
-    data["agenda"] = [{"title": "О ходе внедрения целевой модели наставничества"}]
+    data["agenda"] = [
+        {
+            "title": "О ходе внедрения целевой модели наставничества",
+            "decision": "Утвердить график мониторинга на 2022–2023 учебный год.",
+            "speaker": "Кузнецова Елена Викторовна",
+        }
+    ]
     text = docx_text(render("protocol", tmp_path, data))
     assert "Присутствовали: Кузнецова Е.В., Сулейманов М.С." in text
-    assert (
-        "1. СЛУШАЛИ: информацию по вопросу «О ходе внедрения целевой модели наставничества»."
-        in text
+    # the speaker's initials end the sentence: one full stop, not «Е.В..»
+    assert "Докладчик — Кузнецова Е.В.\n" in text and "Е.В.." not in text
+    assert "РЕШИЛИ: Утвердить график мониторинга на 2022–2023 учебный год." in text
+
+
+def test_a_protocol_is_never_a_stub_its_decisions_are_required(tmp_path: Path) -> None:
+    data = demo_data("protocol")
+    data["agenda"] = [{"title": "Формирование базы наставников"}]
+    with pytest.raises(MissingData) as error:
+        render("protocol", tmp_path, data)
+    assert error.value.fields == ["agenda[0].decision"]
+
+
+def test_every_missing_field_is_listed_at_once(tmp_path: Path) -> None:
+    data = demo_data("order_curator_appointment")
+    del data["number"], data["date"], data["curator"]["position"]
+    with pytest.raises(MissingData) as error:
+        render("order_curator_appointment", tmp_path, data)
+    assert error.value.fields == ["number", "date", "curator.position"]
+    message = explain_missing("order_curator_appointment", error.value.fields)
+    assert "не хватает данных (3)" in message
+    assert "номер документа (number): ключ number: 41-од в файле --data" in message
+    assert "должность куратора (curator.position): столбец curator_position файла школ" in message
+    assert "--draft" in message
+
+
+def test_a_draft_leaves_blanks_for_the_hand_and_says_it_is_a_draft(tmp_path: Path) -> None:
+    data = demo_data("order_curator_appointment")
+    del data["number"], data["date"]
+    out = render("order_curator_appointment", tmp_path, data, draft=True)
+    text = docx_text(out)
+    assert "« __ » ________ 20__ г.\t№ ____" in text
+    assert Document(str(out)).core_properties.content_status == "Черновик"
+    final = render("order_curator_appointment", tmp_path / "final")
+    assert Document(str(final)).core_properties.content_status != "Черновик"
+
+
+def test_an_empty_register_is_a_blank_form_with_signatures(tmp_path: Path) -> None:
+    data = demo_data("mentor_registry")
+    data["mentors"] = []
+    rows = xlsx_rows(render("mentor_registry", tmp_path, data))
+    assert rows[4][1] == "ФИО наставника"
+    assert all(row[1] is None for row in rows[5:15])  # ten ruled rows to fill by hand
+    assert any(row[1] == "Директор" for row in rows[15:])
+
+
+def test_unknown_data_keys_are_refused_with_the_nearest_known_key() -> None:
+    with pytest.raises(NastavnikError) as error:
+        check_data_keys(
+            "order_pairs",
+            unflatten({"numbr": "1", "organisation.plase": "с. Казым"}),
+            where="x.yaml",
+        )
+    message = str(error.value)
+    assert "неизвестный ключ numbr — может быть, number?" in message
+    assert "неизвестный ключ organisation.plase — может быть, organisation.place?" in message
+    check_data_keys("order_pairs", unflatten({"organisation.place": "с. Казым"}), where="x.yaml")
+
+
+def test_capitalised_position_at_the_signature_and_feminine_positions_declined(
+    tmp_path: Path,
+) -> None:
+    text = docx_text(
+        render("order_curator_appointment", tmp_path, long_names_data("order_curator_appointment"))
     )
-    assert "РЕШИЛИ: Информацию принять к сведению." in text
+    assert "Назначить Шевчук Анну Игоревну, старшую вожатую, куратором" in text
+    assert "\nДиректор\tР.Г. Алиев" in text
+    data = long_names_data("order_regulation_roadmap")
+    text = docx_text(render("order_regulation_roadmap", tmp_path, data))
+    assert "Старшей вожатой Шевчук А.И., куратору" in text
+
+
+def test_the_order_on_pairs_lists_the_curator_and_every_mentor_to_sign(tmp_path: Path) -> None:
+    text = docx_text(render("order_pairs", tmp_path))
+    block = text[text.index("С приказом ознакомлены:") :]
+    signers = re.findall(r"____________ (\S+ \S+)\t", block)
+    assert signers == [
+        "Е.В. Кузнецова",
+        "О.П. Кузьмина",
+        "С.Ю. Литвинова",
+        "А.В. Тихонов",
+        "Д.А. Белова",
+        "Р.М. Хабибуллин",
+    ]
+
+
+def test_the_regulation_says_k_nastavnikam(tmp_path: Path) -> None:
+    text = docx_text(render("regulation", tmp_path))
+    assert "8.1. К наставникам применяются меры" in text
 
 
 def test_protocol_without_attendees_is_an_error(tmp_path: Path) -> None:
@@ -381,7 +481,8 @@ def test_mentor_registry_is_a_workbook_with_a_row_per_mentor(tmp_path: Path) -> 
     assert rows[5][:4] == [1, "Кузьмина Ольга Петровна", "учитель математики", 24]
     assert rows[8][6] == "Мамедова Айгюль Эльчиновна, Соколов Максим Игоревич"
     assert rows[8][3] is None  # a pupil mentor has no teaching experience: an empty cell
-    assert len(rows) == 5 + 4
+    assert rows[9] == [None] * 11  # the table ends; the signatures follow
+    assert rows[10][1] == "Директор" and rows[10][5] == "М.С. Сулейманов"
 
 
 def test_mentee_registry_is_a_workbook_with_a_row_per_mentee(tmp_path: Path) -> None:
@@ -394,8 +495,9 @@ def test_mentee_registry_is_a_workbook_with_a_row_per_mentee(tmp_path: Path) -> 
         "«педагог – педагог»",
         "Кузьмина Ольга Петровна",
     ]
-    assert rows[5][6] == "15.09.2022 – 31.05.2023"
+    assert rows[5][6:8] == [datetime(2022, 9, 15), datetime(2023, 5, 31)]  # dates, not text
     assert rows[7][6] is None
+    assert rows[4][-1].startswith("Согласие на обработку персональных данных")
 
 
 # --- errors users see ----------------------------------------------------------------------------
@@ -406,7 +508,7 @@ def test_missing_field_is_named_with_its_path(tmp_path: Path) -> None:
     del data["curator"]["full_name"]
     with pytest.raises(NastavnikError) as raised:
         render("order_curator_appointment", tmp_path, data)
-    assert str(raised.value) == "order_curator_appointment: missing field 'curator.full_name'"
+    assert str(raised.value) == "order_curator_appointment: не хватает данных: curator.full_name"
     assert not (tmp_path / "order_curator_appointment.docx").exists()
 
 
@@ -414,7 +516,7 @@ def test_missing_field_is_named_with_its_path(tmp_path: Path) -> None:
 def test_none_or_blank_required_value_is_missing_not_printed(empty: Any, tmp_path: Path) -> None:
     data = demo_data("order_pairs")
     data["pairs"][2]["mentee"] = empty
-    with pytest.raises(NastavnikError, match=r"missing field 'pairs\[2\]\.mentee'"):
+    with pytest.raises(NastavnikError, match=r"не хватает данных: pairs\[2\]\.mentee"):
         render("order_pairs", tmp_path, data)
 
 
@@ -605,3 +707,71 @@ def test_libreoffice_converts_every_document_to_pdf(template_id: str, tmp_path: 
     )
     pdf = out.with_suffix(".pdf")
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_roadmap_is_annex_2_of_the_approving_order(tmp_path: Path) -> None:
+    text = docx_text(render("roadmap", tmp_path))
+    assert "Приложение 2\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+
+
+def test_the_regulation_is_annex_1_with_its_approval_stamps(tmp_path: Path) -> None:
+    data = demo_data("regulation")
+    data["council"] = {"kind": "протокол", "number": "5", "date": date(2022, 5, 20)}
+    data["agreed_with"] = "Советом родителей (протокол от 19.05.2022 № 4)"
+    text = docx_text(render("regulation", tmp_path, data))
+    assert "Приложение 1\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+    assert (
+        "ПРИНЯТО\nпедагогическим советом МАОУ «СОШ № 1 г. Белоярский»\n(протокол от 20.05.2022 № 5)"
+        in text
+    )
+    assert "СОГЛАСОВАНО\nСоветом родителей (протокол от 19.05.2022 № 4)" in text
+    # without the protocol the stamp has blanks for the hand
+    text = docx_text(render("regulation", tmp_path / "blank"))
+    assert "(протокол от « __ » ________ 20__ г. № ____)" in text and "СОГЛАСОВАНО" not in text
+
+
+@pytest.mark.parametrize(
+    ("forms", "participants"),
+    [
+        (["«учитель – учитель»"], "педагогических работников"),
+        (["«ученик – ученик»", "«учитель – ученик»"], "обучающихся"),
+        (["«учитель – учитель»", "«ученик – ученик»"], "педагогических работников и обучающихся"),
+    ],
+)
+def test_the_regulation_names_whose_mentorship_its_forms_are(
+    forms: list[str], participants: str, tmp_path: Path
+) -> None:
+    data = demo_data("regulation")
+    data["forms"] = forms
+    text = docx_text(render("regulation", tmp_path, data))
+    assert f"ПОЛОЖЕНИЕ\nо системе наставничества {participants}\n" in text
+    assert f"– {forms[-1]}." in text
+
+
+def test_the_report_counts_each_step_across_the_schools(tmp_path: Path) -> None:
+    document = Document(str(render("analytical_report", tmp_path)))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Мероприятие")
+    rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in table.rows[1:]}
+    assert list(rows)[0].startswith("1.4 Утверждение пакета")
+    # every school has each of the nine steps once: each row adds up to the nine schools
+    assert all(int(values[4]) == 9 for values in rows.values())
+    assert len(rows) == 9
+
+
+def test_the_report_upward_is_also_a_workbook_numbered_and_dated(tmp_path: Path) -> None:
+    data = dict(demo_data("analytical_report_xlsx"), number="12-с", date=date(2022, 6, 15))
+    workbook = load_workbook(render("analytical_report_xlsx", tmp_path, data))
+    assert workbook.sheetnames == [
+        "По организациям",
+        "По мероприятиям",
+        "Просроченные",
+        "Муниципальный уровень",
+        "Показатели",
+    ]
+    rows = [list(r) for r in workbook["По организациям"].iter_rows(values_only=True)]
+    assert rows[2][0] == "по состоянию на 15 июня 2022 г.; 15.06.2022 № 12-с"
+    assert rows[-1][1:9] == ["Итого", 32, 9, 8, 32, 0, 81, 50.6]
+    overdue = [list(r) for r in workbook["Просроченные"].iter_rows(values_only=True)]
+    assert overdue[5][3] == datetime(2022, 4, 4)  # dates are dates, not text
+    indicators = [list(r) for r in workbook["Показатели"].iter_rows(values_only=True)]
+    assert ["нет данных", "нет данных"] == [indicators[-1][3], indicators[-1][5]]

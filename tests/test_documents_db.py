@@ -91,7 +91,7 @@ def test_the_analytical_report_counts_the_schools_steps(
 
 def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> None:
     launched(sqlite_engine, tmp_path, schools=1)
-    with pytest.raises(NastavnikError, match="missing field 'number'"):
+    with pytest.raises(NastavnikError, match="не хватает данных: number"):
         with session_scope(sqlite_engine) as session:
             render_for_step(
                 session=session,
@@ -103,3 +103,96 @@ def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> 
                 run=the_run(sqlite_engine),
             )
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_the_analytical_report_states_only_true_facts(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """Not applicable is never overdue nor «в работе»; municipal steps are reported; the
+    report has its own number and date; days late are working days."""
+    from engine.actions import Actor, mark_not_applicable
+
+    launched(sqlite_engine, tmp_path, schools=2)
+    run = the_run(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        for code in ("1.5", "3.3"):  # 1.5 is past due on the report date, 3.3 is not yet due
+            mark_not_applicable(
+                session=session,
+                run=run,
+                code=code,
+                school="sosh1",
+                actor=Actor("a@x.ru"),
+                now=moment(date(2022, 4, 1)),
+                reason="не применяется",
+            )
+    out = tmp_path / "report.docx"
+    with session_scope(sqlite_engine) as session:
+        render_for_step(
+            session=session,
+            template_id="analytical_report",
+            out=out,
+            now=moment(date(2022, 6, 1)),
+            by="coordinator",
+            run=the_run(sqlite_engine),
+            extra={"number": "7-с", "date": "01.06.2022"},
+        )
+    document = docx.Document(str(out))
+    text = _text(out)
+    overdue = next(
+        t for t in document.tables if "Просрочено, рабочих дней" in t.rows[0].cells[-1].text
+    )
+    rows = [[c.text for c in row.cells] for row in overdue.rows[1:]]
+    assert not any(r[1] == "МАОУ СОШ № 1 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
+    assert any(r[1] == "МАОУ СОШ № 2 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
+    # 1.5 due 15.05.2022 (a Sunday): 16.05 … 01.06 holds 13 working days
+    assert any(r[2].startswith("1.5 ") and r[4] == "13" for r in rows)
+    assert "отмечены «неприменимо») — 2 мероприятия" in text
+    assert "01.06.2022\t№ 7-с" in text
+    municipal = next(
+        t for t in document.tables if t.rows[0].cells[-1].text == "Состояние на дату справки"
+    )
+    codes = [row.cells[0].text for row in municipal.rows[1:]]
+    assert "1.1" in codes and "1.5" not in codes
+
+
+def test_a_schools_roadmap_is_the_schools_own(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """School steps with the school's dates and people, the municipal steps that concern it,
+    none of the committee's own; under the school's approval stamp."""
+    from documents.render import MissingData
+
+    launched(sqlite_engine, tmp_path, schools=2)
+    out = tmp_path / "roadmap.docx"
+    with session_scope(sqlite_engine) as session:
+        with pytest.raises(MissingData) as error:
+            render_for_step(
+                session=session,
+                template_id="roadmap",
+                out=out,
+                now=moment(date(2022, 5, 20)),
+                by="sosh1@x.ru",
+                school_id="sosh1",
+                run=the_run(sqlite_engine),
+            )
+    assert error.value.fields == ["approval.number", "approval.date"]
+    with session_scope(sqlite_engine) as session:
+        render_for_step(
+            session=session,
+            template_id="roadmap",
+            out=out,
+            now=moment(date(2022, 5, 20)),
+            by="sosh1@x.ru",
+            school_id="sosh1",
+            run=the_run(sqlite_engine),
+            extra={"approval": {"number": "118-о", "date": "24.05.2022"}},
+        )
+    document = docx.Document(str(out))
+    text = _text(out)
+    assert (
+        "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
+        "МАОУ СОШ № 1 г. Белоярский на 2022 год" in text
+    )
+    assert "УТВЕРЖДЕНА\nприказом МАОУ СОШ № 1 г. Белоярский\nот 24.05.2022 № 118-о" in text
+    rows = {row.cells[0].text: row for row in document.tables[0].rows[1:]}
+    assert "1.5" in rows and "1.1" not in rows  # the committee's own step is not the school's
+    assert rows["1.5"].cells[4].text == "МАОУ СОШ № 1 г. Белоярский (куратор А.С. Петрова)"
+    assert rows["1.5"].cells[3].text == "до 15 мая 2022 г."

@@ -47,6 +47,10 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(
     assert "row 3, column C (short_name): is empty" in message
     assert "row 3, column E (admin_email): 'not-an-email' is not an e-mail address" in message
     assert "row 4, column A (id): 'new1' repeats row 2" in message
+    assert (
+        "row 2, column D (director): «Иванов И.И.» — нужны полные фамилия, имя и отчество"
+        in message
+    )
     assert "nothing imported" in message
     assert _ids(engine) == {"sosh1"}
 

@@ -133,17 +133,20 @@ def test_the_school_admin_generates_the_curator_order_and_downloads_it(
     )
 
 
-def test_documents_that_need_nothing_from_the_form_come_from_the_database(
+def test_a_schools_roadmap_needs_only_its_approving_order_from_the_form(
     portal: Portal, admin: TestClient
 ) -> None:
     instance = _instance(portal, school="sosh1", code="1.6")
-    response = _generate(admin, instance, "roadmap")
+    response = _generate(
+        admin, instance, "roadmap", approval__number="118-о", approval__date="2022-05-24"
+    )
     assert response.status_code == 303  # type: ignore[attr-defined]
     page = admin.get(response.headers["location"])  # type: ignore[attr-defined]
     link = re.search(r'href="(/documents/\d+)" download>Скачать «Дорожная карта', page.text)
     assert link is not None
     text = _docx_text(admin.get(link.group(1)).content)
-    assert "МАОУ СОШ № 1 г. Белоярский" in text or "Средняя общеобразовательная школа № 1" in text
+    assert "внедрения целевой модели наставничества в МАОУ СОШ № 1 г. Белоярский" in text
+    assert "от 24.05.2022 № 118-о" in text
 
 
 def test_a_missing_curator_is_named_with_where_to_enter_it_and_nothing_is_written(
@@ -181,14 +184,14 @@ def test_a_missing_director_is_named_too(portal: Portal) -> None:
     )  # type: ignore[attr-defined]
 
 
-def test_a_registry_without_mentors_says_where_the_list_is_kept(
+def test_a_registry_without_mentors_gives_a_blank_register_to_fill_by_hand(
     portal: Portal, admin: TestClient
 ) -> None:
+    before = _count(portal)
     instance = _instance(portal, school="sosh1", code="3.2")
     response = _generate(admin, instance, "mentor_registry")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "Не хватает данных для документа: список наставников." in response.text  # type: ignore[attr-defined]
-    assert "реестре наставничества" in response.text  # type: ignore[attr-defined]
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert _count(portal) == (before[0] + 1, before[1] + 1)
 
 
 @pytest.mark.parametrize(
@@ -333,3 +336,17 @@ def test_a_document_number_is_not_given_twice_in_one_schools_register(
         date="2022-05-19",
     )
     assert other.status_code == 303  # type: ignore[attr-defined]
+
+
+def test_the_analytical_report_is_numbered_and_dated_from_the_form(portal: Portal) -> None:
+    instance = _instance(portal, school=None, code="1.8")
+    with signed_in(portal.app(), COORDINATOR) as coordinator:
+        response = _generate(
+            coordinator, instance, "analytical_report", number="12-с", date="2022-06-01"
+        )
+        assert response.status_code == 303  # type: ignore[attr-defined]
+        page = coordinator.get(response.headers["location"])  # type: ignore[attr-defined]
+        link = re.search(r'href="(/documents/\d+)" download>Скачать «Аналитическая', page.text)
+        assert link is not None
+        text = _docx_text(coordinator.get(link.group(1)).content)
+    assert "01.06.2022\t№ 12-с" in text

@@ -77,8 +77,15 @@ FORM_FIELDS: dict[str, list[FormField]] = {
         _DATE,
         FormField("curators_deadline", "Срок назначения кураторов в школах", "date"),
     ],
-    "roadmap": [],
-    "analytical_report": [],
+    "roadmap": [
+        FormField(
+            "approval.number",
+            "Номер приказа, утверждающего дорожную карту",
+            placeholder="например, 52-од",
+        ),
+        FormField("approval.date", "Дата этого приказа", "date", default_today=True),
+    ],
+    "analytical_report": [_NUMBER, _DATE],
     "protocol": [
         _NUMBER,
         _DATE,
@@ -268,14 +275,24 @@ def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
 
 def missing_data_message(error: NastavnikError, *, municipal: bool) -> str | None:
     """«Не хватает данных: …» naming the datum and where it is entered, or None if not about that."""
-    match = _MISSING.search(error.reason)
-    if match is None:
-        return None
-    name = re.sub(r"\[\d+\]", "", match.group(1))
+    fields: list[str] = list(getattr(error, "fields", []))  # documents.render.MissingData
+    if not fields:
+        match = _MISSING.search(error.reason)
+        if match is None:
+            return None
+        fields = [match.group(1)]
     places = {**_DATA_PLACES, **(_MUNICIPAL_PLACES if municipal else {})}
-    what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
-    message = f"Не хватает данных для документа: {what}."
-    return message + (f" Где указать: {where}." if where else "")
+    if len(fields) == 1:
+        name = re.sub(r"\[\d+\]", "", fields[0])
+        what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
+        message = f"Не хватает данных для документа: {what}."
+        return message + (f" Где указать: {where}." if where else "")
+    parts = []
+    for field_path in fields:
+        name = re.sub(r"\[\d+\]", "", field_path)
+        what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
+        parts.append(what + (f" ({where})" if where else ""))
+    return "Не хватает данных для документа: " + "; ".join(parts) + "."
 
 
 def _russian_render_error(error: NastavnikError, *, municipal: bool) -> str:

@@ -1,0 +1,205 @@
+"""`nastavnik docs render` as a user runs it: missing data is a conversation, not a wall."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHOOLS_CSV = """id,name,short_name,director,admin_email,place,curator,curator_position
+kazym,Муниципальное автономное общеобразовательное учреждение Белоярского района «Средняя общеобразовательная школа с. Казым»,МАОУ «СОШ с. Казым»,Сулейманов Магомед Сулейманович,kazym@x.ru,с. Казым,Шевчук Анна Игоревна,старшая вожатая
+sosh1,МАОУ «СОШ № 1 г. Белоярский»,МАОУ «СОШ № 1»,Иванова Елена Николаевна,sosh1@x.ru,,,
+"""
+
+
+def nastavnik(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NASTAVNIK_DB": f"sqlite:///{workdir / 'n.db'}"},
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A municipality initialised, its schools imported and its roadmap launched, by the CLI."""
+    folder = tmp_path_factory.mktemp("docs-cli")
+    (folder / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    for args in (
+        (
+            "init",
+            "--municipality",
+            "Белоярский район",
+            "--tz",
+            "Asia/Yekaterinburg",
+            "--committee",
+            "Комитет по образованию администрации Белоярского района",
+            "--place",
+            "г. Белоярский",
+            "--coordinator-name",
+            "Кузнецова Ольга Викторовна",
+            "--coordinator-position",
+            "методист МАУ «Белоярский методический центр»",
+            "--head-name",
+            "Вакуленко Илья Владимирович",
+            "--head-position",
+            "председатель Комитета по образованию",
+        ),
+        ("schools", "import", str(folder / "schools.csv")),
+        ("launch", "beloyarsky-2022", "--now", "2022-03-01"),
+    ):
+        done = nastavnik(folder, *args)
+        assert done.returncode == 0, done.stderr
+    return folder
+
+
+def _text(path: Path) -> str:
+    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+
+def test_missing_data_is_one_russian_message_saying_where_each_field_comes_from(
+    workdir: Path,
+) -> None:
+    out = workdir / "order.docx"
+    done = nastavnik(
+        workdir,
+        "docs",
+        "render",
+        "order_curator_appointment",
+        "--school",
+        "sosh1",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "не хватает данных (2)" in done.stderr  # the date defaults to --now
+    assert "номер документа (number): ключ number: 41-од в файле --data" in done.stderr
+    assert "куратор: ФИО и должность (curator): столбец curator файла школ" in done.stderr
+    assert "--draft" in done.stderr
+    assert not out.exists()
+
+
+def test_a_draft_has_blanks_for_the_hand_and_the_schools_own_place(workdir: Path) -> None:
+    out = workdir / "draft.docx"
+    done = nastavnik(
+        workdir,
+        "docs",
+        "render",
+        "order_curator_appointment",
+        "--school",
+        "kazym",
+        "--draft",
+        "--out",
+        str(out),
+        "--now",
+        "2022-05-10",
+    )
+    assert done.returncode == 0, done.stderr
+    text = _text(out)
+    assert "« __ » ________ 20__ г.\t№ ____" in text
+    assert "\nс. Казым\n" in text and "г. Белоярский\n" not in text
+    assert "Назначить Шевчук Анну Игоревну, старшую вожатую, куратором" in text
+    assert docx.Document(str(out)).core_properties.content_status == "Черновик"
+
+
+def test_out_must_end_in_the_formats_extension(workdir: Path) -> None:
+    done = nastavnik(
+        workdir, "docs", "render", "roadmap", "--school", "kazym", "--out", str(workdir / "x.pdf")
+    )
+    assert done.returncode == 1
+    assert "--out: " in done.stderr and "должно оканчиваться на .docx" in done.stderr
+    assert not (workdir / "x.pdf").exists()
+
+
+def test_data_keys_are_checked_and_dotted_keys_override_one_field(workdir: Path) -> None:
+    typo = workdir / "typo.yaml"
+    typo.write_text(yaml.safe_dump({"numbr": "41-од"}, allow_unicode=True), encoding="utf-8")
+    done = nastavnik(
+        workdir,
+        *("docs", "render", "order_curator_appointment", "--school", "kazym"),
+        *("--data", str(typo), "--out", str(workdir / "typo.docx")),
+    )
+    assert done.returncode == 1
+    assert "неизвестный ключ numbr — может быть, number?" in done.stderr
+    good = workdir / "good.yaml"
+    good.write_text(
+        yaml.safe_dump({"number": "41-од", "organisation.place": "д. Юильск"}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    out = workdir / "good.docx"
+    done = nastavnik(
+        workdir,
+        *("docs", "render", "order_curator_appointment", "--school", "kazym"),
+        *("--data", str(good), "--out", str(out), "--now", "2022-05-10"),
+    )
+    assert done.returncode == 0, done.stderr
+    text = _text(out)
+    assert "10.05.2022\t№ 41-од" in text and "\nд. Юильск\n" in text
+
+
+def test_the_municipal_order_names_the_coordinators_real_position(workdir: Path) -> None:
+    data = workdir / "order.yaml"
+    data.write_text(
+        yaml.safe_dump({"number": "215", "curators_deadline": "15.05.2022"}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    out = workdir / "municipal.docx"
+    done = nastavnik(
+        workdir,
+        *("docs", "render", "order_municipal_implementation", "--data", str(data)),
+        *("--out", str(out), "--now", "2022-04-20", "--step", "1.4"),
+    )
+    assert done.returncode == 0, done.stderr
+    text = _text(out)
+    assert (
+        "Назначить Кузнецову Ольгу Викторовну, методиста МАУ «Белоярский методический центр», "
+        "муниципальным координатором" in text
+    )
+    assert "муниципального координатора, муниципальным координатором" not in text
+
+
+def test_an_empty_registry_gives_a_blank_register(workdir: Path) -> None:
+    out = workdir / "mentees.xlsx"
+    done = nastavnik(
+        workdir, "docs", "render", "mentee_registry", "--school", "sosh1", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.is_file()
+
+
+def test_docs_check_lists_unknown_fields_and_the_ones_a_template_could_use(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    document.add_paragraph("Приказ № {{ number }} от {{ date|date_numeric }} {{ signed_on }}")
+    own = tmp_path / "order_curator_appointment.docx"
+    document.save(str(own))
+    done = nastavnik(tmp_path, "docs", "check", str(own))
+    assert done.returncode == 1
+    assert "поля, которых нет в данных документа «order_curator_appointment»: signed_on" in (
+        done.stderr
+    )
+    assert "можно использовать ещё: basis_act, curator, organisation" in done.stdout
+    from documents.files import TEMPLATES_DIR
+
+    builtin = nastavnik(tmp_path, "docs", "check", str(TEMPLATES_DIR / "order_pairs.docx"))
+    assert builtin.returncode == 0, builtin.stderr
+    assert "ок, все поля шаблона есть в данных" in builtin.stdout
+
+
+def test_the_published_schemas_are_those_of_the_code() -> None:
+    from documents.schema import DOCS_PATH, documents_markdown
+
+    assert DOCS_PATH.read_text(encoding="utf-8") == documents_markdown(), (
+        "docs/documents.md is stale: run python -m documents.schema"
+    )
