@@ -93,15 +93,16 @@ def compile_step(
 def _check_anchor(step: Step, schedule: Schedule, steps: Sequence[Step]) -> None:
     """A relative term needs an anchor that exists: a step before it, «launch» or a date."""
     codes = {other.code for other in steps}
+    phrase = step.deadline or ""
     if step.anchor is None and step.start is None:
-        proposal = propose_anchor(step.deadline, [(other.code, other.title) for other in steps])
+        proposal = propose_anchor(phrase, [(other.code, other.title) for other in steps])
         if proposal == step.code:
             proposal = None
         hint = (
             f'anchor: "{proposal}"' if proposal else 'anchor: "1.2" (код шага), "launch" или дата'
         )
         raise DeadlineError(
-            step.deadline,
+            phrase,
             expected="срок отсчитывается от события — назовите его в поле anchor: код шага, "
             "после которого он идёт, launch (запуск) или дату",
             example=hint,
@@ -110,7 +111,7 @@ def _check_anchor(step: Step, schedule: Schedule, steps: Sequence[Step]) -> None
         return
     if step.anchor not in codes or step.anchor == step.code:
         raise DeadlineError(
-            step.deadline,
+            phrase,
             expected=f"в поле anchor — «{step.anchor}»: такого шага нет",
             example='anchor: "1.2", anchor: launch, anchor: "2023-09-01"',
         )

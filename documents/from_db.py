@@ -268,7 +268,7 @@ def _school_roadmap(
             {
                 "code": step.code,
                 "title": own(step.title),
-                "deadline": " ".join(step.deadline.split()),
+                "deadline": " ".join((step.deadline or "").split()),
                 "dates": dates,
                 "responsible": responsible,
                 "result": own(step.result or ""),
