@@ -24,7 +24,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions engine storage nastavnik flows tasks registry web documents notifications
+	$(BIN)/mypy common definitions engine storage nastavnik flows tasks registry web documents notifications
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_deadlines.py

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_letters import NOW, _build, _free_port, _start_server  # noqa: E402
 
-from engine.daily import deliver, tick_once  # noqa: E402
-from nastavnik.settings import Settings, get_settings  # noqa: E402
+from common.settings import Settings, get_settings  # noqa: E402
+from flows.daily import deliver, tick_once  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 
 GOAL_S = 60.0

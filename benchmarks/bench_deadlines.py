@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.errors import DeadlineError  # noqa: E402
 from definitions import deadlines  # noqa: E402
-from nastavnik.errors import DeadlineError  # noqa: E402
 
 GOAL = 10_000
 RUNS = 5

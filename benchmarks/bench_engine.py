@@ -81,8 +81,8 @@ def measure_size(schools: int) -> dict[str, float]:
     """Launch, tick and no-change tick for one region size, in this process."""
     from definitions.loader import find_roadmap
     from definitions.workdays import is_working_day
-    from engine.daily import state_counts, tick_once
     from engine.launch import launch_roadmap
+    from flows.daily import state_counts, tick_once
     from nastavnik.demo import at_nine
     from storage.db import session_scope
 

@@ -42,11 +42,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.settings import Settings  # noqa: E402
 from definitions.loader import find_roadmap  # noqa: E402
 from engine.launch import launch_roadmap  # noqa: E402
 from engine.tick import decide_notifications  # noqa: E402
 from nastavnik import demo_data  # noqa: E402
-from nastavnik.settings import Settings  # noqa: E402
 from notifications.compose import compose_letters  # noqa: E402
 from notifications.delivery import deliver_pending  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade_database  # noqa: E402

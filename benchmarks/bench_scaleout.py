@@ -143,7 +143,7 @@ def main() -> None:
         "PREFECT_WORKER_QUERY_SECONDS": "1",
     }
     os.environ.update(env)
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     get_settings.cache_clear()
     started = time.perf_counter()
@@ -154,7 +154,7 @@ def main() -> None:
     workers: list[subprocess.Popen[bytes]] = []
     server = None
     try:
-        from engine.daily import tick_once
+        from flows.daily import tick_once
 
         for _ in range(options.runs):
             _fresh(template, db)

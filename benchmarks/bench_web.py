@@ -66,7 +66,7 @@ def _engine(url: str, schema: str | None):  # type: ignore[no-untyped-def]
 
 def make_app():  # type: ignore[no-untyped-def]
     """The uvicorn factory used by the server processes (reads BENCH_* variables)."""
-    from nastavnik.settings import Settings
+    from common.settings import Settings
     from web.app import create_app
 
     url, schema = os.environ["BENCH_URL"], os.environ.get("BENCH_SCHEMA") or None

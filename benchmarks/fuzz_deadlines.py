@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.errors import DeadlineError  # noqa: E402
 from definitions.deadlines import explain_deadline, move_days_off, parse_deadline  # noqa: E402
-from nastavnik.errors import DeadlineError  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 WORDS = (

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from common.errors import DeadlineError, DefinitionError
 from definitions.deadlines import (
     Occurrence,
     Schedule,
@@ -23,7 +24,6 @@ from definitions.deadlines import (
 )
 from definitions.loader import RoadmapFile
 from definitions.schema import Step
-from nastavnik.errors import DeadlineError, DefinitionError
 
 LAUNCH = "launch"
 
@@ -56,7 +56,7 @@ def compile_step(
         steps: the roadmap's steps, to check the anchor and to propose one.
     """
     if keep_calendar_dates is None:
-        from nastavnik.settings import get_settings
+        from common.settings import get_settings
 
         keep_calendar_dates = get_settings().keep_calendar_dates
     if step.end is not None:

@@ -38,15 +38,15 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
-from definitions.workdays import add_working_days, is_working_day, next_working_day
-from nastavnik.errors import DeadlineError
-from nastavnik.russian import (
+from common.errors import DeadlineError
+from common.russian import (
     MONTHS_GENITIVE,
     MONTHS_NOMINATIVE,
     format_date_ru,
     format_due_ru,
     plural_ru,
 )
+from definitions.workdays import add_working_days, is_working_day, next_working_day
 
 __all__ = [
     "Kind",

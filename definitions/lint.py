@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from common.russian import format_date_ru as _ru_date
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.deadlines import Schedule
 from definitions.loader import RoadmapFile
-from nastavnik.russian import format_date_ru as _ru_date
 
 
 @dataclass(frozen=True)

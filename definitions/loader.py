@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from common.errors import DefinitionError
 from definitions.schema import Roadmap
-from nastavnik.errors import DefinitionError
 
 ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -17,7 +17,7 @@ Data shape per template (field: type; «?» marks an optional field):
   roadmap_period («2022–2024 годы»), publish_deadline: date, basis_act?: Act.
 - ``regulation``: ``Regulation`` — approval: Act (the order approving it), forms?: list[str].
 - ``order_pairs``: ``OrderPairs`` — number, date, academic_year («2022–2023»), plans_deadline:
-  date, curator: Person, pairs: list[Pair] (from the school's registry, registry/documents.py, or
+  date, curator: Person, pairs: list[Pair] (from the school's registry, documents/registry_context.py, or
   a CSV read by ``documents.pairs_csv.read_pairs_csv``).
 - ``order_municipal_implementation``: ``OrderMunicipalImplementation`` — document_kind
   («распоряжение»|«приказ»), number, date, roadmap_period, coordinator: Person,
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 T = TypeVar("T")
 # Annotations say Date: a field named «date» would shadow the type inside a class body.

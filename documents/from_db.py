@@ -16,14 +16,14 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.russian import format_date_ru, format_schedule_ru
 from documents.missing import merge, unflatten
 from documents.registry import get_template
+from documents.registry_context import registry_document_data
 from documents.render import RenderedDocument, render_document
 from engine.runs import run_definition
 from engine.status import local_today, run_status
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru, format_schedule_ru
-from registry.documents import registry_document_data
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -221,8 +221,8 @@ def _school_roadmap(
     A roadmap adopted by one school (issuer level «school») is adapted: that school's name in
     the texts becomes this school's.
     """
+    from common.declension import initials_surname
     from definitions.catalogue import ROLES
-    from documents.declension import initials_surname
 
     loaded, _ = run_definition(run)
     roadmap = loaded.roadmap

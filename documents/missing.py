@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from common.errors import NastavnikError
 from documents.context import known_keys
 from documents.registry import get_template
-from nastavnik.errors import NastavnikError
 
 _SCHOOLS = "столбец {column} файла школ (`nastavnik schools import`)"
 _INIT = "`nastavnik init {option}`"

@@ -13,9 +13,9 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+from common.declension import split_full_name
+from common.errors import NastavnikError
 from documents.context import Pair, parse_date
-from documents.declension import split_full_name
-from nastavnik.errors import NastavnikError
 
 REQUIRED_COLUMNS = ("mentor", "mentee", "form", "start", "end")
 OPTIONAL_COLUMNS = ("group", "mentor_position", "mentee_position")

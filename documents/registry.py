@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from common.errors import NastavnikError
 from definitions.catalogue import DOCUMENTS
 from documents import context
 from documents.context import required_fields
-from nastavnik.errors import NastavnikError
 
 Scope = Literal["school", "municipality"]
 

@@ -26,7 +26,10 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from documents import declension, report, workbooks
+from common import declension
+from common.errors import NastavnikError
+from common.russian import format_date_numeric, format_date_ru, plural_ru
+from documents import report, workbooks
 from documents.context import (
     AnalyticalReport,
     Blank,
@@ -40,8 +43,6 @@ from documents.context import (
 )
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
 from documents.registry import TemplateSpec, get_template
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_numeric, format_date_ru, plural_ru
 
 LEFTOVERS = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
 
@@ -172,7 +173,7 @@ def template_path(spec: TemplateSpec, templates_dir: Path | None = None) -> Path
             f"{spec.id} is built in code and has no template file", where="documents"
         )
     if templates_dir is None:
-        from nastavnik.settings import get_settings
+        from common.settings import get_settings
 
         templates_dir = get_settings().templates_dir
     if templates_dir is not None:

@@ -21,6 +21,7 @@ import matplotlib
 from docx.shared import Mm  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
 
+from common.russian import format_date_numeric, format_decimal_ru, plural_ru  # noqa: E402
 from definitions.workdays import working_days_between  # noqa: E402
 from documents.context import (  # noqa: E402
     AnalyticalReport,
@@ -28,7 +29,6 @@ from documents.context import (  # noqa: E402
     SchoolSteps,
     StepState,
 )
-from nastavnik.russian import format_date_numeric, format_decimal_ru, plural_ru  # noqa: E402
 
 Status = Literal["on_time", "late", "overdue", "open", "not_applicable"]
 STATUS_LABELS: dict[str, str] = {

@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from common.errors import NastavnikError
 from documents.context import load_context
 from documents.demo_data import demo_data
 from documents.registry import TEMPLATES, get_template
-from nastavnik.errors import NastavnikError
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "documents.md"
 

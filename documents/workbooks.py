@@ -14,12 +14,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from common.declension import initials_surname, upper_first
+from common.errors import NastavnikError
+from common.russian import format_date_numeric, format_date_ru
+from common.spreadsheets import xlsx_text
 from documents.context import AnalyticalReport, MenteeRegistry, MentorRegistry, Organisation
-from documents.declension import initials_surname, upper_first
 from documents.files import normalise_zip
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_numeric, format_date_ru
-from nastavnik.spreadsheets import xlsx_text
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

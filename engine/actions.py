@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.russian import format_date_ru
+from common.text import visible_text
 from definitions.workdays import add_working_days
 from engine.runs import run_definition
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru
-from nastavnik.text import visible_text
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 

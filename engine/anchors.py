@@ -84,7 +84,7 @@ def fix_anchored_dues(
         keep_calendar_dates: keep a due date on a day off; None reads the setting.
     """
     if keep_calendar_dates is None:
-        from nastavnik.settings import get_settings
+        from common.settings import get_settings
 
         keep_calendar_dates = get_settings().keep_calendar_dates
     municipality = get_municipality(session)

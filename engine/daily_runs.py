@@ -344,8 +344,8 @@ def recorded_daily_flow(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from common.settings import get_settings
         from engine.status import local_today
-        from nastavnik.settings import get_settings
         from storage.db import make_engine
         from storage.schools import get_municipality
 
@@ -441,7 +441,7 @@ def mark_reported(*, session: Session, days: list[date], letter_id: int) -> None
 
 def days_not_run_phrase(days: list[date]) -> str:
     """«Ежедневная проверка 20 мая 2022 г. не выполнена» (or the plural for several days)."""
-    from nastavnik.russian import format_date_ru
+    from common.russian import format_date_ru
 
     dates = ", ".join(format_date_ru(day) for day in days)
     if len(days) == 1:

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, func, select
 
+from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
-from nastavnik.errors import NastavnikError
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
 

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
 from definitions.workdays import working_days_between
 from engine.actions import Actor, journal_entry
 from engine.status import local_today
-from nastavnik.errors import NastavnikError
 from storage.models import OutboxItem, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 

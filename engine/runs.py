@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.deadlines import Schedule
 from definitions.loader import RoadmapFile, parse_roadmap_text
-from nastavnik.errors import NastavnikError
 from storage.models import RoadmapRun
 
 

@@ -187,3 +187,11 @@ def _local_day(moment: object, tz: str) -> date:
 @lru_cache(maxsize=16)
 def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
+
+
+STATE_PRIORITY = ("overdue", "due_soon", "blocked", "open", "done_late", "done", "not_applicable")
+
+
+def cell_state(states: list[str]) -> str:
+    """One cell for a step's occurrences at a school: the most urgent state among them."""
+    return min(states, key=STATE_PRIORITY.index) if states else "open"

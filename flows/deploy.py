@@ -11,7 +11,7 @@ environment. Each run works in a fresh temporary folder, so the folders in that 
 import os
 from dataclasses import dataclass
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 ENTRYPOINT = "flows.tick.daily_tick_flow"
 DEPLOYMENT = "daily-tick"

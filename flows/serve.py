@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 
 def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:

@@ -12,7 +12,9 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from engine.daily import (
+from engine.daily_runs import recorded_daily_flow
+from engine.tick import TickPlan, unit_batches
+from flows.daily import (
     TickSummary,
     complete_from_registry,
     decide_batch,
@@ -21,8 +23,6 @@ from engine.daily import (
     state_counts,
     tick_once,
 )
-from engine.daily_runs import recorded_daily_flow
-from engine.tick import TickPlan, unit_batches
 from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
@@ -32,7 +32,7 @@ def database_url(db_url: str | None = None) -> str:
     """The database URL given, else the run's own setting (``NASTAVNIK_DB``)."""
     if db_url:
         return db_url
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     return get_settings().db
 
@@ -131,9 +131,9 @@ def daily_tick_flow(
     """
     import pendulum
 
+    from common.settings import get_settings
     from definitions.workdays import is_working_day
     from engine.status import local_today
-    from nastavnik.settings import get_settings
 
     engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
@@ -158,7 +158,7 @@ def run_tick(
     """The CLI's tick: plain functions by default, the Prefect flow with ``use_prefect``."""
     if not use_prefect:
         return tick_once(engine=engine, now=now, send=send, batch_size=batch_size, full=full)
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     url: str | None = engine.url.render_as_string(hide_password=False)
     if url == get_settings().db:

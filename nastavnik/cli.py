@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 app = typer.Typer(
     name="nastavnik",
@@ -28,23 +28,23 @@ app = typer.Typer(
 roadmap_app = typer.Typer(help="Roadmaps nastavnik knows.", no_args_is_help=True)
 app.add_typer(roadmap_app, name="roadmap")
 
-from notifications.cli import mail_app, outbox_app  # noqa: E402  (typer only: keeps --help fast)
+from nastavnik.cli_outbox import mail_app, outbox_app  # noqa: E402  (typer only: keeps --help fast)
 
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(mail_app, name="mail")
 
-from web.cli import users_app  # noqa: E402  (typer only)
+from nastavnik.cli_users import users_app  # noqa: E402  (typer only)
 
 app.add_typer(users_app, name="users")
 
-from documents.cli import docs_app  # noqa: E402  (typer only)
-from registry.cli import indicators, registry_app  # noqa: E402  (typer only)
+from nastavnik.cli_docs import docs_app  # noqa: E402  (typer only)
+from nastavnik.cli_registry import indicators, registry_app  # noqa: E402  (typer only)
 
 app.add_typer(registry_app, name="registry")
 app.add_typer(docs_app, name="docs")
 app.command("indicators")(indicators)
 
-from flows.cli import deploy  # noqa: E402  (typer only)
+from nastavnik.cli_deploy import deploy  # noqa: E402  (typer only)
 
 app.command("deploy")(deploy)
 
@@ -53,11 +53,11 @@ from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402
 app.command("runs")(runs)
 app.command("backup")(backup)
 app.command("restore")(restore)
-from definitions.importing.cli import roadmap_import  # noqa: E402  (typer only)
+from nastavnik.cli_import import roadmap_import  # noqa: E402  (typer only)
 
 roadmap_app.command("import")(roadmap_import)
 
-from engine.launch_cli import launch  # noqa: E402  (typer only)
+from nastavnik.cli_launch import launch  # noqa: E402  (typer only)
 
 app.command("launch")(launch)
 
@@ -83,7 +83,7 @@ def _parse_period(text: str) -> tuple[date, date]:
 
 
 def _extra_dir() -> Path | None:
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     return get_settings().roadmaps_dir
 
@@ -140,8 +140,8 @@ def deadline(
     ] = False,
 ) -> None:
     """Compile one deadline phrase to dates; exit 2 when it cannot be read."""
+    from common.russian import format_date_ru, format_due_ru
     from definitions.deadlines import explain_deadline, move_days_off, parse_deadline
-    from nastavnik.russian import format_date_ru, format_due_ru
 
     start, end = _parse_period(period)
     anchor_day = _parse_day(anchor, "--anchor")
@@ -226,20 +226,13 @@ def schema() -> None:
 
 
 def parse_now(text: str | None, *, tz: str) -> datetime:
-    """`--now` as an aware datetime: a bare date means 09:00 in the municipality's time zone."""
-    import pendulum
+    """`--now` as an aware datetime (common.clock), a bad value exits with status 2."""
+    from common.clock import parse_now as _parse_now
 
-    if text is None:
-        return pendulum.now(tz)
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return pendulum.datetime(day.year, day.month, day.day, 9, 0, tz=tz)
-        parsed = pendulum.parse(text, tz=tz)
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
-        _fail(f"--now {text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM", code=2)
-    assert isinstance(parsed, datetime)
-    return parsed
+        return _parse_now(text, tz=tz)
+    except NastavnikError as error:
+        _fail(str(error), code=2)
 
 
 schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
@@ -247,7 +240,7 @@ app.add_typer(schools_app, name="schools")
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import make_engine
 
     return make_engine(get_settings().db)
@@ -464,9 +457,9 @@ def schedule(
 
 
 def _act(action: str, **kwargs: Any) -> None:
+    from common.russian import format_date_ru
     from engine import actions
     from engine.runs import find_run
-    from nastavnik.russian import format_date_ru
     from storage.db import session_scope
 
     engine = _engine()
@@ -633,7 +626,7 @@ def tick(
             full=full,
         )
     else:
-        from engine.daily import tick_once
+        from flows.daily import tick_once
 
         summary = tick_once(engine=engine, now=moment, send=send, batch_size=batch_size, full=full)
     typer.echo(summary.text())
@@ -683,7 +676,7 @@ def serve(
     check_ready_to_serve(engine)
     tz = _municipal_tz(engine)
     if now is not None:
-        from nastavnik.settings import get_settings
+        from common.settings import get_settings
         from web.server import run_portal
 
         moment = parse_now(now, tz=tz)
@@ -734,7 +727,7 @@ def demo(
     os.environ["NASTAVNIK_DB"] = f"sqlite:///{directory / 'nastavnik.db'}"
     os.environ.setdefault("NASTAVNIK_MAIL_DIR", str(directory / "mail"))
     os.environ.setdefault("NASTAVNIK_DOCUMENTS_DIR", str(directory / "files"))
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     get_settings.cache_clear()
     from nastavnik.demo import run_demo
@@ -821,4 +814,4 @@ def main() -> None:
         app()
     except NastavnikError as error:
         typer.echo(f"error: {error}", err=True)
-        sys.exit(1)
+        sys.exit(getattr(error, "exit_code", 1))

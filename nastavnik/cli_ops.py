@@ -50,7 +50,7 @@ def recorded_tick(command: F) -> F:
 
 def check_ready_to_serve(engine: Any) -> None:
     """`serve` refuses an old schema or an unusable secret key before starting anything."""
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import require_current_schema
     from web.server import with_secret_key
 
@@ -80,6 +80,7 @@ def runs(
     """The last daily runs (scheduled and `nastavnik tick`) with their outcome."""
     from sqlmodel import Session
 
+    from common.russian import format_date_ru
     from engine.daily_runs import (
         OUTCOME_TEXT,
         TRIGGER_TEXT,
@@ -87,7 +88,6 @@ def runs(
         last_runs,
         real_clock,
     )
-    from nastavnik.russian import format_date_ru
 
     engine, tz = _engine_and_tz()
     now = real_clock()
@@ -142,7 +142,7 @@ def runs(
 
 
 def _files(count: int) -> str:
-    from nastavnik.russian import plural_ru
+    from common.russian import plural_ru
 
     return f"{count} {plural_ru(count, 'файл', 'файла', 'файлов')}"
 
@@ -151,9 +151,9 @@ def backup(
     directory: Annotated[Path, typer.Argument(help="A new (or empty) directory for the backup.")],
 ) -> None:
     """Back up the database (online) and the documents folder into DIRECTORY."""
+    from common.settings import get_settings
     from engine.daily_runs import real_clock
     from nastavnik.cli import _engine
-    from nastavnik.settings import get_settings
     from storage.backup import backup as make_backup
 
     report = make_backup(
@@ -175,8 +175,8 @@ def restore(
     ] = False,
 ) -> None:
     """Replace the database and the documents folder with a backup (stop the services first)."""
+    from common.settings import get_settings
     from nastavnik.cli import _engine
-    from nastavnik.settings import get_settings
     from storage.backup import read_manifest
     from storage.backup import restore as put_back
     from storage.db import current_revision, head_revision

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step
-from engine.daily import TickSummary, tick_once
 from engine.launch import launch_roadmap
 from engine.runs import run_definition
+from flows.daily import TickSummary, tick_once
 from nastavnik import demo_data
 from nastavnik.demo_data import DemoAct
 from storage.db import session_scope, upgrade_database

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from common.russian import format_date_ru, format_schedule_ru
 from definitions.deadlines import Schedule
 from definitions.schema import Roadmap
-from nastavnik.russian import format_date_ru, format_schedule_ru
+from engine.states import STATE_PRIORITY as _PRIORITY
+from engine.states import cell_state
 
 
 def _dates(schedule: Schedule) -> str:
@@ -49,12 +51,6 @@ SYMBOLS = {
     "blocked": ("◌", "dim"),
     "open": ("○", ""),
 }
-_PRIORITY = ("overdue", "due_soon", "blocked", "open", "done_late", "done", "not_applicable")
-
-
-def cell_state(states: list[str]) -> str:
-    """One cell for a step's occurrences at a school: the most urgent state among them."""
-    return min(states, key=_PRIORITY.index) if states else "open"
 
 
 def render_status(status: object, schools: Mapping[str, object]) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
+from common.settings import Settings
 from engine.status import local_today
-from nastavnik.settings import Settings
 from notifications.items import (
     PendingItem,
     letter_items,

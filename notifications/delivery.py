@@ -29,10 +29,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
+from common.russian import plural_ru
+from common.settings import Settings, get_settings
 from definitions.workdays import is_working_day
 from engine.status import local_today
-from nastavnik.russian import plural_ru
-from nastavnik.settings import Settings, get_settings
 from notifications.claims import (
     LEASE,
     ClaimedLetter,
@@ -372,7 +372,7 @@ def _attempt(
 
 def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
     """Send a failed (or waiting) letter again at the next delivery: the same letter, same Message-ID."""
-    from nastavnik.errors import NastavnikError
+    from common.errors import NastavnikError
 
     with session_scope(engine) as session:
         letter = session.get(Letter, letter_id)

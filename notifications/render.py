@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from common.russian import format_date_ru, format_due_ru, plural_ru, working_days_ru
 from definitions.catalogue import DOCUMENTS
 from definitions.workdays import working_days_between
-from nastavnik.russian import format_date_ru, format_due_ru, plural_ru, working_days_ru
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 

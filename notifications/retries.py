@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from nastavnik.settings import Settings
+from common.settings import Settings
 from notifications.delivery import BACKOFF, DeliveryReport, deliver_pending
 
 TASK_RETRY_DELAYS: list[float] = [delay.total_seconds() for delay in BACKOFF[:3]]

@@ -16,9 +16,9 @@ from datetime import datetime
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru
-from nastavnik.settings import Settings
+from common.errors import NastavnikError
+from common.russian import format_date_ru
+from common.settings import Settings
 from notifications.mime import OutgoingMessage, build_message
 from notifications.render import environment, name_and_patronymic
 from notifications.smtp import DeliveryError, open_transport

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from nastavnik.errors import NastavnikError
-from nastavnik.settings import Settings
+from common.errors import NastavnikError
+from common.settings import Settings
 from notifications.mime import OutgoingMessage
 
 

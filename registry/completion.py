@@ -35,6 +35,7 @@ from sqlalchemy import Date, and_, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from common.russian import format_date_numeric, plural_ru
 from engine.actions import (
     DONE,
     INSTANCE_REF_COLUMNS,
@@ -44,7 +45,6 @@ from engine.actions import (
     done_act,
 )
 from engine.runs import run_definition
-from nastavnik.russian import format_date_numeric, plural_ru
 from registry.journal import SYSTEM
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee
 from registry.pairing import active_clause

@@ -14,10 +14,10 @@ from typing import Literal
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.russian import format_date_numeric
+from common.spreadsheets import csv_row, xlsx_sheet_text
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_numeric
-from nastavnik.spreadsheets import csv_row, xlsx_sheet_text
 from registry.importer import PAIR_FIELDS
 from registry.journal import record_act
 from registry.models import (

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.journal import record_act
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES, MentorshipForm
 from registry.values import normalise_word

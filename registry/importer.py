@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.numbers import whole_number
+from common.russian import plural_ru
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
-from nastavnik.russian import plural_ru
 from registry.forms import list_forms
 from registry.journal import local_day, record_act
 from registry.models import MentorshipPair, PairMentee, PairMentor

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from common.russian import format_decimal_ru
 from engine.runs import run_definition
-from nastavnik.russian import format_decimal_ru
 from registry.models import (
     Mentee,
     Mentor,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from registry.journal import local_day
 from registry.models import (
     MENTEE_CATEGORIES,

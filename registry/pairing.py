@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.russian import format_date_numeric
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_numeric
 from registry.forms import find_form, list_forms
 from registry.journal import local_day, record_act
 from registry.models import (

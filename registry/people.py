@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.journal import local_day, record_act
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee, PairMentor
 from registry.values import (

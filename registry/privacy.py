@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 Access = Literal["names", "counts", "none"]
 

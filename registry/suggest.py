@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from registry.forms import list_forms
 from registry.journal import local_day
 from registry.models import Mentee, Mentor

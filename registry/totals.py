@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.journal import record_act
 from registry.models import SchoolTotals, SurveyResult
 from registry.people import require_school

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import MONTHS_GENITIVE, format_date_ru
+from common.errors import NastavnikError
+from common.russian import MONTHS_GENITIVE, format_date_ru
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL, Engine
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.db import current_revision, head_revision
 
 MANIFEST = "backup.json"

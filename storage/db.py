@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
-from nastavnik.text import bad_character
+from common.errors import NastavnikError
+from common.text import bad_character
 from storage.models import JournalEntry, Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
@@ -176,7 +176,7 @@ def _column_letter(index: int) -> str:
 
 def _undeclinable(full_name: str) -> str | None:
     """Why documents cannot decline this name («Петров И.И.»), or None when they can."""
-    from documents.declension import split_full_name
+    from common.declension import split_full_name
 
     try:
         split_full_name(full_name)

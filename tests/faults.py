@@ -37,9 +37,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from engine.daily import tick_once
+from common.settings import Settings
+from flows.daily import tick_once
 from nastavnik import demo_data
-from nastavnik.settings import Settings
 from notifications.delivery import DeliveryReport, deliver_pending
 from notifications.smtp import SmtpTransport
 from storage.db import make_engine, upgrade_database

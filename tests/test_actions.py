@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step, undo
 from engine.status import run_status
-from nastavnik.errors import NastavnikError
 from storage.db import session_scope
 from storage.models import JournalEntry, StepInstance
 from tests.factories import COORDINATOR, launched, moment, the_run

@@ -16,8 +16,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from engine.actions import Actor, mark_done
-from engine.daily import tick_once
 from engine.runs import find_run
+from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from tests.factories import COORDINATOR, launched, moment
 from tests.web_helpers import database_url

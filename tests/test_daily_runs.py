@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from engine.daily import tick_once
+from common.settings import get_settings
 from engine.daily_runs import (
     STALE_AFTER,
     days_not_completed,
@@ -27,7 +27,7 @@ from engine.daily_runs import (
     recording,
     start_run,
 )
-from nastavnik.settings import get_settings
+from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import UTCDateTime
 from storage.operations import DailyRun

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import DeadlineError
 from definitions.deadlines import Occurrence, Schedule, parse_deadline
-from nastavnik.errors import DeadlineError
 from tests.seeds import VECTORS
 
 # The usual roadmap period of the seeds.

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import DefinitionError
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
 from engine.actions import Actor, mark_done
-from engine.daily import tick_once
 from engine.launch import launch_roadmap
 from engine.status import run_status
+from flows.daily import tick_once
 from nastavnik import demo_data
-from nastavnik.errors import DefinitionError
 from storage.db import session_scope
 from storage.models import OutboxItem, StepInstance
 from tests.factories import COORDINATOR, demo_municipality, moment, the_run

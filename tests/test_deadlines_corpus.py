@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 import pytest
 
+from common.errors import DeadlineError
 from definitions.deadlines import parse_deadline
-from nastavnik.errors import DeadlineError
 
 CORPUS = Path(__file__).resolve().parent / "data" / "deadline_corpus.tsv"
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import DeadlineError
 from definitions.deadlines import (
     Occurrence,
     RelativeTerm,
@@ -20,7 +21,6 @@ from definitions.deadlines import (
     parse_deadline,
     propose_anchor,
 )
-from nastavnik.errors import DeadlineError
 
 P_START, P_END = date(2023, 1, 1), date(2024, 12, 31)
 SCHOOL = (date(2022, 9, 1), date(2024, 8, 31))

@@ -1,10 +1,10 @@
-"""Names and positions in the case a sentence needs (documents/declension.py)."""
+"""Names and positions in the case a sentence needs (common/declension.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from documents.declension import (
+from common.declension import (
     decline_name,
     decline_phrase,
     detect_gender,
@@ -14,7 +14,7 @@ from documents.declension import (
     surname_initials,
     upper_first,
 )
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 DIRECTOR = "Сулейманов Магомед Сулейманович"
 

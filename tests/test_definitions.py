@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import DefinitionError, NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.lint import lint_roadmap
 from definitions.loader import ROADMAPS_DIR, find_roadmap, load_roadmap, load_roadmaps
 from definitions.schema import roadmap_json_schema
-from nastavnik.errors import DefinitionError, NastavnikError
 
 SEEDS = {
     "beloyarsky-2022": "000_9230059a0d6d7f94.txt",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nastavnik.settings import settings_reference
+from common.settings import settings_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = sorted((ROOT / "deploy").glob("*.service"))
@@ -24,7 +24,7 @@ def test_the_settings_reference_in_the_deployment_guide_is_current() -> None:
         "<!-- settings-reference:end -->"
     )[0]
     assert block == settings_reference(), (
-        "docs/deployment.md is stale: paste nastavnik.settings.settings_reference() between its markers"
+        "docs/deployment.md is stale: paste common.settings.settings_reference() between its markers"
     )
 
 

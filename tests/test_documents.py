@@ -15,6 +15,7 @@ import yaml
 from docx import Document
 from openpyxl import load_workbook
 
+from common.errors import NastavnikError
 from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
@@ -26,7 +27,6 @@ from documents.pairs_csv import parse_pairs_csv
 from documents.registry import get_template
 from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
-from nastavnik.errors import NastavnikError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_IDS = [item["id"] for item in list_templates()]
@@ -578,7 +578,7 @@ def test_a_municipality_template_overrides_the_built_in_one(tmp_path: Path) -> N
 def test_the_templates_folder_setting_is_read_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     own = tmp_path / "own"
     _own_template(own, "protocol", ["Свой протокол № {{ number }}"])

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from documents.from_db import render_for_step
-from nastavnik.errors import NastavnikError
 from storage.db import session_scope
 from storage.models import GeneratedDocument, StepInstance
 from tests.factories import launched, moment, the_run

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from engine.daily import tick_once
 from engine.status import run_status
+from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.factories import launched, moment, the_run

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
+from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
 from engine.launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import write_schools_csv
-from nastavnik.errors import NastavnikError
 from storage.db import session_scope
 from storage.models import JournalEntry, StepInstance
 from storage.schools import import_schools

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from common.settings import Settings
 from engine.actions import Actor, mark_done
 from engine.tick import decide_notifications
-from nastavnik.settings import Settings
-from notifications.cli import mail_app, outbox_app
+from nastavnik.cli_outbox import mail_app, outbox_app
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending, in_working_hours
 from notifications.mime import build_message
@@ -377,7 +377,7 @@ def test_message_id_is_derived_from_the_items(decided: Engine, tmp_path: Path) -
 
 @pytest.fixture
 def cli(decided: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CliRunner]:
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     if decided.dialect.name != "sqlite":
         pytest.skip("the CLI test reads NASTAVNIK_DB; the SQLite run covers it")

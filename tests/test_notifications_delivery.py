@@ -196,7 +196,7 @@ _SENDER_SCRIPT = """
 import sys
 from datetime import datetime, timedelta
 from storage.db import make_engine
-from nastavnik.settings import Settings
+from common.settings import Settings
 from notifications.delivery import deliver_pending
 from pathlib import Path
 url, smtp, now, mail_dir, lease = sys.argv[1:]
@@ -286,8 +286,8 @@ def test_mail_test_command_reaches_the_smtp_server(
     import typer
     from typer.testing import CliRunner
 
-    from nastavnik.settings import get_settings
-    from notifications.cli import mail_app
+    from common.settings import get_settings
+    from nastavnik.cli_outbox import mail_app
 
     monkeypatch.setenv("NASTAVNIK_SMTP_URL", smtp.url)
     monkeypatch.setenv("NASTAVNIK_MAIL_FROM", SENDER)

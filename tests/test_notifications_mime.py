@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from notifications.cli import outbox_app
+from nastavnik.cli_outbox import outbox_app
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending
 from notifications.mime import build_message, encoded_words
@@ -150,7 +150,7 @@ def test_a_letter_stored_without_bytes_is_built_from_its_parts_sent_and_shown(
     stored = _stored(decided)
     assert all(letter.mime is None for letter in stored.values())
     if decided.dialect.name == "sqlite":
-        from nastavnik.settings import get_settings
+        from common.settings import get_settings
 
         monkeypatch.setenv("NASTAVNIK_DB", decided.url.render_as_string(hide_password=False))
         get_settings.cache_clear()

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from nastavnik.settings import get_settings
+from common.settings import get_settings
 from notifications.models import Letter
 from notifications.retries import TASK_RETRY_DELAYS, attempt_moment
 from storage.db import make_engine, session_scope, upgrade_database

@@ -1,4 +1,4 @@
-"""Whole numbers from forms and addresses (nastavnik.numbers)."""
+"""Whole numbers from forms and addresses (common.numbers)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nastavnik.numbers import DB_INT_MAX, whole_number
+from common.numbers import DB_INT_MAX, whole_number
 
 
 @pytest.mark.parametrize(

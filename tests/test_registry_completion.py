@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from engine.actions import Actor, mark_done, undo
-from engine.daily import tick_once
+from flows.daily import tick_once
 from nastavnik import demo_data
 from nastavnik.demo import RegistryEvent, apply_registry_event
 from registry import completion

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.importer import import_registry_file
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee
 from storage.db import session_scope

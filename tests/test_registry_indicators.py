@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.indicators import IndicatorResult, compute_indicators
 from registry.models import Mentee, SchoolTotals
 from registry.people import remove_person

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.forms import set_form
 from registry.models import Mentee, Mentor, MentorshipPair
 from registry.pairing import add_pair, end_pair, unpaired_mentees

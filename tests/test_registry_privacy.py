@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.export import export_registry
 from registry.importer import import_registry_file
 from registry.listing import list_registry

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from engine.actions import Actor
-from nastavnik.errors import NastavnikError
 from registry.models import Mentee, Mentor
 from registry.people import add_person, edit_person, remove_person
 from registry.suggest import stem, suggest_mentors, words_of

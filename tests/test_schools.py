@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.db import session_scope
 from storage.models import School
 from storage.schools import import_schools

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from engine.daily import tick_once
+from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.factories import launched, moment
@@ -83,7 +83,7 @@ class Served:
 def plain_tick_letters(db: Path, days: list[datetime], mail: Path) -> set[str]:
     """The letters `nastavnik tick` (the plain functions) writes at ``days`` on ``db``."""
     os.environ["NASTAVNIK_MAIL_DIR"] = str(mail)
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
 
     get_settings.cache_clear()
     engine = make_engine(f"sqlite:///{db}")

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from engine.actions import Actor, mark_done
-from engine.daily import tick_once
 from engine.policy import set_policy
 from engine.tick import LEVELS, decide_notifications, late_cutoff, remind_cutoff
+from flows.daily import tick_once
 from storage.db import session_scope
 from storage.models import OutboxItem, StepInstance
 from tests.factories import COORDINATOR, HEAD, launched, moment, the_run

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.db import session_scope
 from tests.web_helpers import ADMIN_1, PASSWORD, Portal, build_portal, csrf_of, signed_in
 from web.users import add_user
@@ -169,8 +169,8 @@ def test_add_user_checks_role_and_school(portal: Portal) -> None:
 def test_users_add_without_a_password_writes_a_sign_in_letter(
     portal: Portal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nastavnik.settings import get_settings
-    from web.cli import users_app
+    from common.settings import get_settings
+    from nastavnik.cli_users import users_app
 
     monkeypatch.setenv("NASTAVNIK_DB", str(portal.engine.url))
     monkeypatch.setenv("NASTAVNIK_MAIL_DIR", str(portal.settings.mail_dir / "cli"))

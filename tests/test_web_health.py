@@ -14,9 +14,9 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from common.errors import NastavnikError
+from common.settings import Settings
 from engine.daily_runs import recording
-from nastavnik.errors import NastavnikError
-from nastavnik.settings import Settings
 from storage.db import _alembic_config, head_revision, make_engine, upgrade_database
 from storage.operations import stored_secret_key
 from tests.browser import BROWSER_MARKS, chromium, free_port, serving, sign_in

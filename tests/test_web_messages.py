@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from common.errors import NastavnikError
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step, undo
 from engine.runs import find_run
-from nastavnik.errors import NastavnikError
 from storage.db import session_scope
 from storage.models import RoadmapRun
 from storage.schools import import_schools

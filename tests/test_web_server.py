@@ -61,7 +61,7 @@ def test_two_workers_serve_the_portal_from_the_environments_settings(
 def test_serve_now_runs_the_portal_on_a_simulated_clock(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from nastavnik.settings import Settings
+    from common.settings import Settings
     from storage.db import make_engine, upgrade_database
     from web.server import app_from_settings
 

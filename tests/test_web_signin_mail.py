@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from nastavnik.settings import get_settings
+from common.settings import get_settings
+from nastavnik.cli_users import users_app
 from storage.db import session_scope
 from storage.models import User
 from tests.smtp_server import Received, Sink, SmtpServer
 from tests.web_helpers import ADMIN_1, Portal, build_portal, csrf_of, database_url
-from web.cli import users_app
 
 
 @pytest.fixture(scope="module")

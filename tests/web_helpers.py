@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from common.settings import Settings
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done
 from engine.launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import at_nine, demo_acts, setup_municipality
-from nastavnik.settings import Settings
 from storage.db import make_engine, session_scope
 from storage.models import RoadmapRun, StepInstance
 from web.app import create_app

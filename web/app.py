@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nastavnik.errors import NastavnikError
-from nastavnik.settings import Settings
+from common.errors import NastavnikError
+from common.settings import Settings
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.models import User
 from web.models import CalendarLink, SignInLink, WebSession
 

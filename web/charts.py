@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from common.russian import format_date_ru
 from definitions.schema import Roadmap
+from engine.states import cell_state
 from engine.status import RunStatus
-from nastavnik.russian import format_date_ru
-from nastavnik.tables import cell_state
 
 RESOLVED = ("done", "done_late", "not_applicable")
 SHORT_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")

@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
+from common.numbers import whole_number
+from common.russian import format_date_ru
+from common.text import visible_text
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
 from documents.registry import TEMPLATES, TemplateSpec
 from engine.actions import Actor, journal_entry
 from engine.runs import run_definition
-from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
-from nastavnik.russian import format_date_ru
-from nastavnik.text import visible_text
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
 
 GENERATED_DIR = "generated"

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from common.russian import format_date_ru
+from common.spreadsheets import xlsx_sheet_text
 from engine.status import RunStatus
-from nastavnik.russian import format_date_ru
-from nastavnik.spreadsheets import xlsx_sheet_text
 from storage.models import School
 from web.matrix import Matrix
 

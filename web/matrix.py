@@ -19,9 +19,8 @@ from typing import Protocol
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from engine.states import InstanceView
+from engine.states import InstanceView, cell_state
 from engine.status import RunStatus, local_today, run_status
-from nastavnik.tables import cell_state
 from storage.models import EscalationPolicy, RoadmapRun, StepInstance
 from storage.schools import get_municipality
 

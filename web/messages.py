@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_date_ru
+from common.errors import NastavnikError
+from common.russian import format_date_ru
 
 STATE_WORDS = {
     "done": "выполнено",

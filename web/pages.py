@@ -24,9 +24,9 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
+from common.numbers import DB_INT_MAX
+from common.russian import format_date_ru, working_days_ru
 from engine.actions import Actor
-from nastavnik.numbers import DB_INT_MAX
-from nastavnik.russian import format_date_ru, working_days_ru
 from storage.db import session_scope
 from storage.models import Municipality, RoadmapRun
 from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, session_principal

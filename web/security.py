@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from nastavnik.text import bad_character
+from common.text import bad_character
 
 # fields that are one line in every form: a line break there is not typed, it is forged
 SINGLE_LINE = frozenset(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from nastavnik.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 
 def real_clock() -> datetime:
@@ -58,7 +58,7 @@ def with_secret_key(settings: Settings, engine: Engine) -> Settings:
     """
     from sqlmodel import Session
 
-    from nastavnik.errors import NastavnikError
+    from common.errors import NastavnikError
     from storage.operations import stored_secret_key
 
     key = settings.secret_key

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 MAX_UPLOAD = 10 * 1024 * 1024
 # (content type, extensions, magic bytes at the start of the file)

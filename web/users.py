@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
-from nastavnik.settings import Settings
+from common.errors import NastavnikError
+from common.settings import Settings
 from notifications.signin import render_signin_letter, send_signin_message, signin_message
 from storage.models import JournalEntry, Municipality, School, User
 from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password, revoke_calendar_links

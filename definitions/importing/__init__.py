@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from common.errors import DeadlineError, NastavnikError
+from common.russian import format_date_ru
 from definitions.catalogue import ROLES
 from definitions.importing.readers import Document, ImportFileError, read_document
 from definitions.importing.table import RawStep, read_grids
@@ -30,8 +32,6 @@ from definitions.importing.vocabulary import (
     scope_of,
 )
 from definitions.schema import CODE_PATTERN
-from nastavnik.errors import DeadlineError, NastavnikError
-from nastavnik.russian import format_date_ru
 
 __all__ = ["ImportFileError", "ImportResult", "Problem", "import_roadmap_file", "write_draft"]
 

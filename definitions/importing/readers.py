@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 1000

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from common.errors import NastavnikError
 from definitions.catalogue import ROLES
-from nastavnik.errors import NastavnikError
 
 ROLES_FILE = Path(__file__).resolve().parent / "roles.yaml"
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from web import pages
 from web.auth import Forbidden
 from web.models import Upload

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from nastavnik.numbers import whole_number
+from common.numbers import whole_number
 from storage.models import JournalEntry, School
 from web import pages
 from web.auth import Forbidden

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from common.errors import NastavnikError
 from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
 from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
 from engine.policy import Ladder
-from nastavnik.errors import NastavnikError
 from storage.models import EscalationPolicy
 from storage.schools import get_municipality
 from web import pages

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from common.numbers import whole_number
 from engine.actions import MARK_GRACE
 from engine.runs import run_definition
-from nastavnik.numbers import whole_number
 from storage.models import School
 from web import pages
 from web.auth import Forbidden

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from nastavnik.numbers import whole_number
-from nastavnik.russian import format_date_ru
+from common.numbers import whole_number
+from common.russian import format_date_ru
 from registry.listing import SchoolRegistry, list_registry
 from registry.models import MentorshipPair
 from registry.pairing import end_pair

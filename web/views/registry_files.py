@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from registry.export import export_registry
 from registry.importer import import_registry_file
 from web import pages

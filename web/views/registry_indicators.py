@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from nastavnik.errors import NastavnikError
-from nastavnik.russian import format_decimal_ru
+from common.errors import NastavnikError
+from common.russian import format_decimal_ru
 from registry.indicators import compute_indicators
 from registry.journal import local_day
 from registry.models import SchoolTotals, SurveyResult

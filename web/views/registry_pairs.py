@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
+from common.errors import NastavnikError
+from common.numbers import whole_number
 from registry.forms import list_forms
 from registry.listing import list_registry
 from registry.pairing import add_pair

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
+from common.errors import NastavnikError
+from common.numbers import whole_number
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 from registry.people import Kind, add_person, edit_person, remove_person
 from registry.values import MENTEE_FIELDS, MENTOR_FIELDS, FieldErrors, FieldSpec

@@ -17,6 +17,10 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 from starlette.routing import Route
 
+from common.errors import NastavnikError
+from common.numbers import whole_number
+from common.russian import format_date_numeric
+from common.text import visible_text
 from engine.actions import (
     INSTANCE_REF_COLUMNS,
     MARK_GRACE,
@@ -31,10 +35,6 @@ from engine.actions import (
 )
 from engine.runs import run_definition
 from engine.status import run_status
-from nastavnik.errors import NastavnikError
-from nastavnik.numbers import whole_number
-from nastavnik.russian import format_date_numeric
-from nastavnik.text import visible_text
 from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
 from web.auth import (

@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.schools_diff import SchoolsDiff, apply_schools_import, diff_schools_import
 from web import pages
 from web.auth import Forbidden

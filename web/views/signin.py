@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 from storage.models import User
 from web import pages
 from web.auth import authenticate, end_session, peek_signin_link, start_session, use_signin_link

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from common.errors import NastavnikError
 from definitions.catalogue import DOCUMENTS
 from engine.actions import schedule_step
 from engine.reminders import remind_now
 from engine.runs import run_definition
 from engine.status import run_status
-from nastavnik.errors import NastavnikError
 from storage.models import JournalEntry, OutboxItem, School
 from web import pages
 from web.auth import Forbidden, Principal

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from nastavnik.errors import NastavnikError
-from nastavnik.text import visible_text
+from common.errors import NastavnikError
+from common.text import visible_text
 from storage.models import School, User
 from web import pages
 from web.auth import Forbidden, Principal

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from documents.declension import detect_gender
-from nastavnik.errors import NastavnikError
+from common.declension import detect_gender
+from common.errors import NastavnikError
 from registry.indicators import report_indicators
 from registry.models import (
     MENTEE_CATEGORIES,

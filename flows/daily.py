@@ -11,6 +11,7 @@ from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from common.russian import format_date_ru
 from definitions.workdays import is_working_day
 from engine.tick import (
     LEVELS,
@@ -21,7 +22,6 @@ from engine.tick import (
     remind_cutoff,
     unit_batches,
 )
-from nastavnik.russian import format_date_ru
 from registry.completion import apply_registry_completions
 from storage.db import session_scope
 

@@ -50,7 +50,7 @@ def users_add(
     now: NowOption = None,
 ) -> None:
     """Add a user or change their role; without --password a one-time sign-in link is sent."""
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import make_engine, session_scope
     from web.users import add_user
 
@@ -84,7 +84,7 @@ def users_link(
     """Send a user a new one-time sign-in link (valid 30 minutes)."""
     from sqlmodel import select
 
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import make_engine, session_scope
     from storage.models import User
 
@@ -101,7 +101,7 @@ def _send_link(
     session: object, settings: object, user: object, now: datetime, *, invitation: bool
 ) -> None:
     """Send the letter; a failure is reported without a traceback (the user stays added)."""
-    from nastavnik.errors import NastavnikError
+    from common.errors import NastavnikError
     from web.users import send_signin_link
 
     try:
@@ -127,7 +127,7 @@ def users_list() -> None:
     """The portal's users."""
     from sqlmodel import Session, select
 
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import make_engine
     from storage.models import User
 

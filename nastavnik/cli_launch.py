@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 _LEVELS = {
     "reminder": "напоминание о сроке",
@@ -26,8 +26,8 @@ def _recipients(names: set[str]) -> str:
 
 def print_preview(preview: object) -> None:
     """The preview as the coordinator reads it, in Russian."""
+    from common.russian import format_date_ru
     from engine.launch import LaunchPreview
-    from nastavnik.russian import format_date_ru
 
     assert isinstance(preview, LaunchPreview)
     echo = typer.echo
@@ -99,10 +99,10 @@ def launch(
     ] = None,
 ) -> None:
     """Preview a launch and confirm it; `launch undo ID` until the first letter; `launch archive ID`."""
+    from common.russian import format_date_ru
     from definitions.loader import find_roadmap
     from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
     from nastavnik.cli import _engine, _extra_dir, _municipal_tz, parse_now
-    from nastavnik.russian import format_date_ru
     from storage.db import session_scope
 
     engine = _engine()

@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 registry_app = typer.Typer(
     help="The mentorship registry: mentors, mentees, pairs, head counts, surveys (реестр).",
@@ -58,8 +58,8 @@ def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
     """A session on the configured database and ``--now``; user errors end as `error: …`."""
     from sqlalchemy import inspect
 
+    from common.settings import get_settings
     from nastavnik.cli import parse_now
-    from nastavnik.settings import get_settings
     from storage.db import make_engine, session_scope
     from storage.schools import get_municipality
 
@@ -121,7 +121,7 @@ def registry_list(
     now: NowOption = None,
 ) -> None:
     """The registry per school: counts, mentors, mentees and active pairs."""
-    from nastavnik.russian import format_date_numeric
+    from common.russian import format_date_numeric
     from registry.listing import list_registry
     from registry.privacy import LocalOperator
 
@@ -431,7 +431,7 @@ def indicators(
     now: NowOption = None,
 ) -> None:
     """Indicators (показатели эффективности): actual values per school and municipality vs targets."""
-    from nastavnik.russian import format_decimal_ru
+    from common.russian import format_decimal_ru
     from registry.indicators import compute_indicators
 
     with _session(now) as (session, moment):

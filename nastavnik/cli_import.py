@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 
 def roadmap_import(

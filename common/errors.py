@@ -15,6 +15,12 @@ class NastavnikError(Exception):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
+class UsageError(NastavnikError):
+    """A command-line value that cannot be read (a shell exits with status 2 on it)."""
+
+    exit_code = 2
+
+
 class DeadlineError(NastavnikError):
     """A deadline phrase that cannot be read, said in Russian in one or two lines.
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 docs_app = typer.Typer(
     help="Documents from templates (приказы, положения, справки).", no_args_is_help=True
@@ -73,13 +73,13 @@ def docs_render(
     """Render a document with the database's municipality, school and roadmap data."""
     from sqlmodel import select
 
+    from common.settings import get_settings
     from documents.from_db import read_extra, render_for_step
     from documents.missing import check_data_keys, explain_missing, unflatten
     from documents.registry import get_template
     from documents.render import MissingData
     from engine.runs import find_run
     from nastavnik.cli import _engine, _municipal_tz, parse_now
-    from nastavnik.settings import get_settings
     from storage.db import session_scope
     from storage.models import RoadmapRun
 

@@ -27,7 +27,7 @@ def _fail(message: str, *, code: int = 1) -> NoReturn:
 def _engine() -> Any:
     from sqlalchemy import inspect
 
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from storage.db import make_engine
 
     engine = make_engine(get_settings().db)
@@ -163,7 +163,7 @@ def outbox_retry(
     now: NowOption = None,
 ) -> None:
     """Send a failed letter again at the next delivery (the same letter and Message-ID)."""
-    from nastavnik.errors import NastavnikError
+    from common.errors import NastavnikError
     from notifications.delivery import retry_letter
 
     engine = _engine()
@@ -179,7 +179,7 @@ def outbox_retry(
 @outbox_app.command("compose")
 def outbox_compose(now: NowOption = None) -> None:
     """Render the decided notifications into letters without sending them (a preview)."""
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from notifications.compose import compose_letters
     from storage.db import session_scope
 
@@ -202,7 +202,7 @@ def mail_test(
     import uuid
     from datetime import UTC, datetime
 
-    from nastavnik.settings import get_settings
+    from common.settings import get_settings
     from notifications.mime import build_message
     from notifications.render import format_address
     from notifications.smtp import DeliveryError, FolderTransport, open_transport

@@ -15,7 +15,7 @@ from typing import Literal, get_args
 
 from pytrovich import Case, Gender, NamePart, PetrovichDeclinationMaker, PetrovichGenderDetector
 
-from nastavnik.errors import NastavnikError
+from common.errors import NastavnikError
 
 CaseName = Literal[
     "nominative", "genitive", "dative", "accusative", "instrumental", "prepositional"
