@@ -22,8 +22,6 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
             return pendulum.datetime(day.year, day.month, day.day, 9, 0, tz=tz)
         parsed = pendulum.parse(text, tz=tz)
     except (ValueError, pendulum.parsing.exceptions.ParserError):
-        raise UsageError(
-            f"--now {text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM", where="--now"
-        ) from None
+        raise UsageError(code="cli.now", where="--now", value=text) from None
     assert isinstance(parsed, datetime)
     return parsed

@@ -9,9 +9,23 @@ class NastavnikError(Exception):
     Shells (CLI, web) print ``str(error)`` and never a traceback.
     """
 
-    def __init__(self, reason: str, *, where: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str = "",
+        *,
+        where: str | None = None,
+        code: str | None = None,
+        **params: object,
+    ) -> None:
+        if code is not None:
+            # a message from the catalogue (common/messages.py), in Russian
+            from common.messages import render_message
+
+            reason = render_message(code, **params)
         self.reason = reason
         self.where = where
+        self.code = code
+        self.params = params
         super().__init__(f"{where}: {reason}" if where else reason)
 
 

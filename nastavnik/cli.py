@@ -63,8 +63,17 @@ app.command("launch")(launch)
 
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    from common.messages import render_message
+
+    typer.echo(render_message("cli.error", message=message), err=True)
     raise typer.Exit(code)
+
+
+def _say(code: str, **params: object) -> str:
+    """A line of the CLI's own, in Russian, from the message catalogue."""
+    from common.messages import render_message
+
+    return render_message(code, **params)
 
 
 def _print_json(data: Any) -> None:
@@ -76,9 +85,9 @@ def _parse_period(text: str) -> tuple[date, date]:
         start_text, end_text = text.split(":")
         start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
     except ValueError:
-        _fail(f"--period {text!r}: expected YYYY-MM-DD:YYYY-MM-DD", code=2)
+        _fail(_say("cli.period", value=text), code=2)
     if end < start:
-        _fail(f"--period {text!r}: the end is before the start", code=2)
+        _fail(_say("cli.period_reversed", value=text), code=2)
     return start, end
 
 
@@ -253,9 +262,7 @@ def _municipal_tz(engine: Any) -> str:
     from storage.schools import get_municipality
 
     if current_revision(engine) is None:
-        _fail(
-            "the database is not initialised: run `nastavnik init --municipality NAME --tz ZONE` first"
-        )
+        _fail(_say("cli.not_initialised"))
     with Session(engine) as session:
         return get_municipality(session).timezone
 
@@ -266,7 +273,7 @@ def _parse_day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"{option} {text!r}: expected YYYY-MM-DD", code=2)
+        _fail(_say("cli.day", option=option, value=text), code=2)
 
 
 NowOption = Annotated[
@@ -347,8 +354,9 @@ def init(
                 head=head,
                 **{key: value for key, value in details.items() if value},
             )
-            typer.echo(f"municipality: {record.name} ({record.timezone})")
-    typer.echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}")
+            typer.echo(_say("cli.municipality", name=record.name, timezone=record.timezone))
+    url = engine.url.render_as_string(hide_password=True)
+    typer.echo(_say("cli.database", url=url, revision=revision))
 
 
 @schools_app.command("import")
@@ -453,7 +461,15 @@ def schedule(
             actor=Actor(by),
             now=moment,
         )
-    typer.echo(f"step {code}: dates set on {changed} instance(s)")
+    from common.russian import plural_ru
+
+    typer.echo(
+        _say(
+            "cli.scheduled",
+            step=code,
+            changed=f"{changed} {plural_ru(changed, 'экземпляр', 'экземпляра', 'экземпляров')}",
+        )
+    )
 
 
 def _act(action: str, **kwargs: Any) -> None:
@@ -564,19 +580,19 @@ def status(
     moment = parse_now(now, tz=_municipal_tz(engine))
     with Session(engine) as session:
         if school is not None and session.get(School, school) is None:
-            _fail(f"--school: unknown school {school!r}")
+            _fail(_say("cli.unknown_school", school=school))
         runs = list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))))
         if roadmap is not None:
             runs = [r for r in runs if r.roadmap_id == roadmap]
             if not runs:
-                _fail(f"--roadmap: {roadmap!r} is not launched")
+                _fail(_say("cli.not_launched", roadmap=roadmap))
         statuses = [run_status(session=session, run=run, now=moment, school=school) for run in runs]
         schools = {s.id: s for s in session.exec(select(School))}
     if as_json:
         _print_json([row for st in statuses for row in status_json(st)])
         return
     if not statuses:
-        typer.echo("no roadmap is launched yet: `nastavnik launch ROADMAP_ID`")
+        typer.echo(_say("cli.nothing_launched"))
     for st in statuses:
         render_status(st, schools)
 
@@ -683,7 +699,7 @@ def serve(
         os.environ["NASTAVNIK_NOW"] = moment.isoformat()  # also read by worker processes
         get_settings.cache_clear()
         typer.echo(
-            f"portal: http://{host}:{port}/ as on {moment.isoformat()} ({workers} worker(s))"
+            _say("cli.portal_at", host=host, port=port, moment=moment.isoformat(), workers=workers)
         )
         run_portal(host, port, workers=workers)
         return
@@ -692,13 +708,13 @@ def serve(
         try:
             from web.server import run_portal
         except ImportError:
-            typer.echo("warning: the portal is not available in this build", err=True)
+            typer.echo(_say("cli.warning", message=_say("cli.portal_missing")), err=True)
         else:
 
             def portal() -> None:
                 run_portal(host, port, workers=workers)
 
-            typer.echo(f"portal: http://{host}:{port}/ ({workers} worker(s))")
+            typer.echo(_say("cli.portal", host=host, port=port, workers=workers))
     serve_daily(
         db_url=engine.url.render_as_string(hide_password=False),
         timezone=tz,
@@ -813,5 +829,7 @@ def main() -> None:
     try:
         app()
     except NastavnikError as error:
-        typer.echo(f"error: {error}", err=True)
+        from common.messages import render_message
+
+        typer.echo(render_message("cli.error", message=error), err=True)
         sys.exit(getattr(error, "exit_code", 1))

@@ -40,7 +40,7 @@ def recorded_tick(command: F) -> F:
                 return command(*args, **kwargs)
         except (Interrupted, KeyboardInterrupt):
             typer.echo(
-                "error: проверка прервана сигналом остановки; начатое доделает следующая проверка",
+                "ошибка: проверка прервана сигналом остановки; начатое доделает следующая проверка",
                 err=True,
             )
             raise typer.Exit(143) from None

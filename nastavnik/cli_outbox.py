@@ -20,7 +20,9 @@ NowOption = Annotated[
 
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    from common.messages import render_message
+
+    typer.echo(render_message("cli.error", message=message), err=True)
     raise typer.Exit(code)
 
 

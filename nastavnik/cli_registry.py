@@ -38,7 +38,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 
 
 def _fail(message: str, *, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    from common.messages import render_message
+
+    typer.echo(render_message("cli.error", message=message), err=True)
     raise typer.Exit(code)
 
 
@@ -55,7 +57,7 @@ def _print_json(data: Any) -> None:
 
 @contextmanager
 def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
-    """A session on the configured database and ``--now``; user errors end as `error: …`."""
+    """A session on the configured database and ``--now``; user errors end as `ошибка: …`."""
     from sqlalchemy import inspect
 
     from common.settings import get_settings

@@ -92,7 +92,10 @@ def users_link(
     with session_scope(make_engine(settings.db)) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None or not user.active:
-            typer.echo(f"error: no active user {email!r} (add one with `users add`)", err=True)
+            typer.echo(
+                f"ошибка: активного пользователя «{email}» нет (добавьте его: «nastavnik users add»)",
+                err=True,
+            )
             raise typer.Exit(1)
         _send_link(session, settings, user, _now(session, now), invitation=False)
 
@@ -114,12 +117,12 @@ def _send_link(
         )
     except NastavnikError as error:
         typer.echo(
-            f"error: {error}\nthe user is saved; send another link later with "
-            f"`nastavnik users link {user.email}`",  # type: ignore[attr-defined]
+            f"ошибка: {error}\nпользователь сохранён; отправьте ссылку позже: "
+            f"«nastavnik users link {user.email}»",  # type: ignore[attr-defined]
             err=True,
         )
         raise typer.Exit(1) from None
-    typer.echo(f"sign-in link sent: {where}")
+    typer.echo(f"ссылка для входа отправлена: {where}")
 
 
 @users_app.command("list")

@@ -123,7 +123,7 @@ def test_roadmap_show_prints_resolved_dates() -> None:
 
 def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}", "COLUMNS": "200"}
-    assert "not initialised" in nastavnik("status", env=env).stderr
+    assert "база данных ещё не подготовлена" in nastavnik("status", env=env).stderr
     assert (
         nastavnik(
             "init",
@@ -219,7 +219,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             ("done", "1.5", "--school", "zzz", "--by", "a@x.ru", "--now", "2022-05-01"),
             "unknown school 'zzz'",
         ),
-        (("schedule", "2.2", "--due", "31.10.2022"), "--due '31.10.2022': expected YYYY-MM-DD"),
+        (("schedule", "2.2", "--due", "31.10.2022"), "--due «31.10.2022»: нужна дата ГГГГ-ММ-ДД"),
         (("schedule", "2.2", "--due", "9999-12-31"), "вне периода дорожной карты"),
         (
             ("schedule", "2.2", "--due", "2022-10-31", "--start", "1900-01-01"),

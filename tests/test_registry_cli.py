@@ -174,19 +174,19 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
     [
         (
             ("registry", "remove", "somebody", "--reason", "x"),
-            "error: PERSON: 'somebody': expected mentor:ID or mentee:ID",
+            "ошибка: PERSON: 'somebody': expected mentor:ID or mentee:ID",
         ),
         (
             ("registry", "remove", "mentee:999", "--reason", "x"),
-            "error: PERSON: no mentee with id 999",
+            "ошибка: PERSON: no mentee with id 999",
         ),
         (
             ("registry", "totals", "--school", "sosh1", "--year", "2022", "--pupils-15-18", "9999"),
-            "error: поле «обучающихся 15–18 лет»: 9999 больше, чем обучающихся 10–18 лет (612)",
+            "ошибка: поле «обучающихся 15–18 лет»: 9999 больше, чем обучающихся 10–18 лет (612)",
         ),
         (
             ("registry", "totals", "--school", "sosh1", "--year", "2022", "--clear", "pupils"),
-            "error: --clear pupils: no such number; known: pupils-10-18, pupils-15-18, "
+            "ошибка: --clear pupils: no such number; known: pupils-10-18, pupils-15-18, "
             "young-teachers",
         ),
         (
@@ -202,16 +202,16 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
                 "--clear",
                 "young-teachers",
             ),
-            "error: поле «молодых специалистов (стаж 0–3 года)»: указаны и число, и его очистка: "
+            "ошибка: поле «молодых специалистов (стаж 0–3 года)»: указаны и число, и его очистка: "
             "оставьте одно из двух",
         ),
         (
             ("registry", "import", "mentors", "nope.csv", "--school", "sosh1"),
-            "error: nope.csv: нет такого файла",
+            "ошибка: nope.csv: нет такого файла",
         ),
         (
             ("registry", "import", "mentors", "nope.csv", "--school", "school9"),
-            "error: --school: unknown school 'school9'",
+            "ошибка: --school: unknown school 'school9'",
         ),
         (
             (
@@ -230,9 +230,9 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
                 "--end",
                 "31.13.2022",
             ),
-            "error: --end: «31.13.2022»: такой даты нет",
+            "ошибка: --end: «31.13.2022»: такой даты нет",
         ),
-        (("indicators", "--school", "nowhere"), "error: --school: unknown school 'nowhere'"),
+        (("indicators", "--school", "nowhere"), "ошибка: --school: unknown school 'nowhere'"),
     ],
 )
 def test_mistakes_end_in_a_clear_error_not_a_traceback(
