@@ -18,7 +18,6 @@ machine changes today: nothing for one run.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import signal
@@ -35,13 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_letters import _build as _build_launched  # noqa: E402
 from bench_letters import _free_port, _start_server  # noqa: E402
 
-from definitions.loader import find_roadmap  # noqa: E402
-from engine.launch import launch_roadmap  # noqa: E402
 from nastavnik import demo_data  # noqa: E402
-from storage.db import make_engine, session_scope, upgrade_database  # noqa: E402
-from storage.schools import import_schools, init_municipality  # noqa: E402
+from storage.db import make_engine  # noqa: E402
 
 TZ = demo_data.MUNICIPALITY["timezone"]
 LAUNCH = datetime(2022, 3, 1, 9, tzinfo=ZoneInfo(TZ))
@@ -50,38 +47,8 @@ BIN = Path(sys.executable).parent
 
 
 def _build(path: Path, schools: int) -> None:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_database(engine)
-    rows = path.parent / "schools.csv"
-    with open(rows, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "name", "short_name", "director", "admin_email"])
-        for number in range(1, schools + 1):
-            writer.writerow(
-                [
-                    f"s{number:05d}",
-                    f"Средняя общеобразовательная школа № {number}",
-                    f"МАОУ СОШ № {number}",
-                    "Иванова Елена Николаевна",
-                    f"s{number:05d}@example.ru",
-                ]
-            )
-    details = dict(demo_data.MUNICIPALITY)
-    with session_scope(engine) as session:
-        init_municipality(
-            session=session,
-            now=LAUNCH,
-            name=details.pop("name"),
-            timezone=details.pop("timezone"),
-            coordinator=details.pop("coordinator_email"),
-            head=details.pop("head_email"),
-            **details,
-        )
-        import_schools(session=session, path=rows, now=LAUNCH)
-        launch_roadmap(
-            session=session, loaded=find_roadmap(demo_data.ROADMAP_ID), now=LAUNCH, by="bench"
-        )
-    engine.dispose()
+    """A municipality of ``schools`` schools with seed 000 launched, nothing decided yet."""
+    _build_launched(path, schools, decide=False)
 
 
 def _fresh(template: Path, db: Path) -> None:
