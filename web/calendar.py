@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
@@ -13,9 +14,19 @@ RESOLVED = ("done", "done_late", "not_applicable")
 
 
 def deadlines_calendar(
-    statuses: list[RunStatus], *, school: str | None, name: str, base_url: str, now: datetime
+    statuses: list[RunStatus],
+    *,
+    school: str | None,
+    name: str,
+    base_url: str,
+    now: datetime,
+    school_names: Mapping[str, str] | None = None,
 ) -> bytes:
-    """All-day events on the due dates of unresolved steps (a school's, or every one when school is None)."""
+    """All-day events on the due dates of unresolved steps (a school's, or every one when school is None).
+
+    A municipal feed names each event's school by its short name (``school_names``), not its id.
+    """
+    names = school_names or {}
     calendar = Calendar()
     calendar.add("prodid", "-//nastavnik//portal//RU")
     calendar.add("version", "2.0")
@@ -33,7 +44,8 @@ def deadlines_calendar(
             event.add("dtstamp", now)
             event.add("dtstart", view.due)
             event.add("dtend", view.due + timedelta(days=1))
-            where = f" ({view.school})" if school is None and view.school else ""
+            label = names.get(view.school, view.school) if view.school else ""
+            where = f" ({label})" if school is None and view.school else ""
             event.add("summary", f"Срок: {view.code}{where} {titles.get(view.code, '')}"[:250])
             page = f"/schools/{view.school}" if view.school else "/municipality"
             event.add("description", f"{titles.get(view.code, '')}\n{base_url.rstrip('/')}{page}")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import select
 
 from engine.status import run_status
+from storage.models import School
 from web import pages
 from web.auth import calendar_link_user
 from web.calendar import deadlines_calendar
@@ -23,18 +25,32 @@ def calendar_feed(request: Request, token: str) -> Response:
     with pages.db(request) as session:
         user = calendar_link_user(session=session, token=token, now=pages.now(request))
         if user is None:
-            return Response("not found\n", status_code=404, media_type="text/plain")
+            return Response(
+                "Ссылка на календарь недействительна: получите новую на странице «Мой профиль».\n",
+                status_code=404,
+                media_type="text/plain; charset=utf-8",
+            )
         municipality = pages.municipality(session)
         school = user.school_id if user.role == "school_admin" else None
+        school_names = {s.id: s.short_name for s in session.exec(select(School))}
         statuses = [
             run_status(session=session, run=run, now=pages.now(request), school=school)
             for run in pages.runs(session)
         ]
     name = "Сроки наставничества" + (
-        f" — {school}" if school else f" — {municipality.name}" if municipality else ""
+        f" — {school_names.get(school, school)}"
+        if school
+        else f" — {municipality.name}"
+        if municipality
+        else ""
     )
     data = deadlines_calendar(
-        statuses, school=school, name=name, base_url=settings.base_url, now=pages.now(request)
+        statuses,
+        school=school,
+        name=name,
+        base_url=settings.base_url,
+        now=pages.now(request),
+        school_names=school_names,
     )
     return Response(
         data,
