@@ -55,7 +55,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "председатель Комитета по образованию",
         ),
         ("schools", "import", str(folder / "schools.csv")),
-        ("launch", "beloyarsky-2022", "--now", "2022-03-01"),
+        ("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes"),
     ):
         done = nastavnik(folder, *args)
         assert done.returncode == 0, done.stderr

@@ -144,8 +144,9 @@ def test_the_analytical_report_states_only_true_facts(
     rows = [[c.text for c in row.cells] for row in overdue.rows[1:]]
     assert not any(r[1] == "МАОУ СОШ № 1 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
     assert any(r[1] == "МАОУ СОШ № 2 г. Белоярский" and r[2].startswith("1.5 ") for r in rows)
-    # 1.5 due 15.05.2022 (a Sunday): 16.05 … 01.06 holds 13 working days
-    assert any(r[2].startswith("1.5 ") and r[4] == "13" for r in rows)
+    # 1.5 «до 15 мая 2022 г.» (a Sunday) ends on Monday 16.05 (ГК РФ ст. 193):
+    # 17.05 … 01.06 holds 12 working days
+    assert any(r[2].startswith("1.5 ") and r[4] == "12" for r in rows)
     assert "отмечены «неприменимо») — 2 мероприятия" in text
     assert "01.06.2022\t№ 7-с" in text
     municipal = next(
@@ -195,4 +196,5 @@ def test_a_schools_roadmap_is_the_schools_own(sqlite_engine: Engine, tmp_path: P
     rows = {row.cells[0].text: row for row in document.tables[0].rows[1:]}
     assert "1.5" in rows and "1.1" not in rows  # the committee's own step is not the school's
     assert rows["1.5"].cells[4].text == "МАОУ СОШ № 1 г. Белоярский (куратор А.С. Петрова)"
-    assert rows["1.5"].cells[3].text == "до 15 мая 2022 г."
+    # «до 15 мая 2022 г.» is a Sunday: the school's term ends on Monday (ГК РФ ст. 193)
+    assert rows["1.5"].cells[3].text == "до 16 мая 2022 г."
