@@ -25,6 +25,24 @@ from engine.tick import (
 from registry.completion import apply_registry_completions
 from storage.db import session_scope
 
+# the tick's decisions and states as the summary line says them
+LEVEL_WORDS = {
+    "reminder": "напоминаний",
+    "overdue": "о просрочке школам",
+    "coordinator": "координатору",
+    "head": "председателю",
+}
+STATE_WORDS = {
+    "open": "открыто",
+    "due_soon": "срок скоро",
+    "overdue": "просрочено",
+    "done": "в срок",
+    "done_late": "с опозданием",
+    "not_applicable": "неприменимо",
+    "unscheduled": "без даты",
+    "blocked": "ждёт предыдущего шага",
+}
+
 
 @dataclass
 class TickSummary:
@@ -40,15 +58,21 @@ class TickSummary:
 
     def text(self) -> str:
         day = format_date_ru(self.today) + ("" if self.working_day else " (нерабочий день)")
-        lines = [f"tick at {self.now.isoformat()} — {day}"]
+        lines = [f"проверка на {self.now.isoformat()} — {day}"]
         lines.append(
-            "decided: "
-            + ", ".join(f"{level} {count}" for level, count in self.decided.items())
-            + f" (examined {self.examined} step instances)"
+            "решено: "
+            + ", ".join(
+                f"{LEVEL_WORDS.get(level, level)} — {count}"
+                for level, count in self.decided.items()
+            )
+            + f" (рассмотрено экземпляров мероприятий: {self.examined})"
         )
         lines.append(
-            "states: "
-            + ", ".join(f"{state} {count}" for state, count in sorted(self.states.items()))
+            "состояния: "
+            + ", ".join(
+                f"{STATE_WORDS.get(state, state)} — {count}"
+                for state, count in sorted(self.states.items())
+            )
         )
         if self.delivery is not None:
             lines.append(str(self.delivery))

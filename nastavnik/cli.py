@@ -750,11 +750,9 @@ def demo(
     from nastavnik.demo_data import DEMO_NOW
 
     engine = _engine()
-    typer.echo(f"demo municipality in {directory}\n")
+    typer.echo(f"демонстрационный муниципалитет в папке {directory}\n")
     result = run_demo(engine=engine, workdir=directory, send=send, echo=typer.echo)
-    typer.echo(
-        f"{result.acts} step(s) marked done by schools and the coordinator during the year\n"
-    )
+    typer.echo(f"мероприятий, отмеченных школами и координатором за год: {result.acts}\n")
     status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
     _demo_users(engine)
     _demo_outro(directory, engine)
@@ -799,25 +797,31 @@ def _demo_outro(directory: Path, engine: Any) -> None:
                 OutboxItem.level, OutboxItem.recipient
             )
         ).all()
-    typer.echo("\ndecided notifications (level, recipient, items):")
+    typer.echo("\nрешённые уведомления (уровень, адресат, мероприятий):")
+    words = {
+        "reminder": "напоминание",
+        "overdue": "просрочка",
+        "coordinator": "координатору",
+        "head": "председателю",
+    }
     for level, recipient, count in sorted(rows):
-        typer.echo(f"  {level:<12} {recipient:<40} {count}")
+        typer.echo(f"  {words.get(level, level):<13} {recipient:<40} {count}")
     mail_dir = Path(os.environ.get("NASTAVNIK_MAIL_DIR", directory / "mail"))
     letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
-    typer.echo(f"\n{len(letters)} letter(s) in {mail_dir}")
+    typer.echo(f"\nписем в папке {mail_dir}: {len(letters)}")
     db = os.environ["NASTAVNIK_DB"]
     typer.echo(
-        "\nwhat to open next:\n"
+        "\nчто посмотреть дальше:\n"
         f"  export NASTAVNIK_DB={db}\n"
-        "  nastavnik status --now 2022-09-15 --school sosh1   # one school's steps\n"
-        "  nastavnik status --json --now 2022-09-15           # the same as JSON\n"
-        "  nastavnik roadmap show beloyarsky-2022             # the roadmap with resolved dates\n"
-        "  nastavnik serve --now 2022-09-15                   # the portal at http://127.0.0.1:8000/\n"
-        f"      sign in with the password {DEMO_PASSWORD!r} as "
+        "  nastavnik status --now 2022-09-15 --school sosh1   # мероприятия одной школы\n"
+        "  nastavnik status --json --now 2022-09-15           # то же в JSON\n"
+        "  nastavnik roadmap show beloyarsky-2022             # дорожная карта с датами\n"
+        "  nastavnik serve --now 2022-09-15                   # портал: http://127.0.0.1:8000/\n"
+        f"      вход с паролем «{DEMO_PASSWORD}»: "
         + ", ".join(f"{email} ({role})" for email, role, _ in DEMO_USERS)
         + "\n"
         + (
-            f"  nastavnik outbox show 1                              # a letter as the school sees it\n  less {letters[0]}\n"
+            f"  nastavnik outbox show 1                              # письмо, как его видит школа\n  less {letters[0]}\n"
             if letters
             else ""
         )

@@ -113,21 +113,22 @@ def render_status(status: object, schools: Mapping[str, object]) -> None:
         f"{unit[:8]} — {getattr(schools.get(unit), 'short_name', unit)}" for unit in units if unit
     )
     console.print("МО — муниципалитет; " + names, highlight=False)
-    legend = "  ".join(
-        f"{SYMBOLS[s][0]} {label}"
-        for s, label in (
-            ("done", "в срок"),
-            ("done_late", "с опозданием"),
-            ("overdue", "просрочено"),
-            ("due_soon", "срок скоро"),
-            ("open", "открыто"),
-            ("blocked", "ждёт предыдущего шага"),
-            ("not_applicable", "неприменимо"),
-        )
-    )
+    labels = {
+        "done": "в срок",
+        "done_late": "с опозданием",
+        "overdue": "просрочено",
+        "due_soon": "срок скоро",
+        "open": "открыто",
+        "blocked": "ждёт предыдущего шага",
+        "not_applicable": "неприменимо",
+    }
+    legend = "  ".join(f"{SYMBOLS[s][0]} {label}" for s, label in labels.items())
     console.print(legend, highlight=False)
     totals = status.counts()
     console.print(
-        "итого: " + ", ".join(f"{state} {totals[state]}" for state in _PRIORITY if totals[state]),
+        "итого: "
+        + ", ".join(
+            f"{labels.get(state, state)} — {totals[state]}" for state in _PRIORITY if totals[state]
+        ),
         highlight=False,
     )

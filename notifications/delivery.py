@@ -91,17 +91,17 @@ class DeliveryReport:
 
     def __str__(self) -> str:
         line = (
-            f"letters: {self.sent} sent, {self.deferred} deferred (quiet hours), {self.failed} failed, "
-            f"{self.waiting} waiting for retry"
+            f"письма: отправлено {self.sent}, ждут рабочего времени {self.deferred}, "
+            f"не доставлено {self.failed}, ждут повтора {self.waiting}"
         )
         if self.temporary:
-            line += f" ({self.temporary} answered 4xx)"
+            line += f" (сервер отложил {self.temporary}, ответ 4xx)"
         if self.server_error:
-            line += f" — server unavailable: {self.server_error}"
+            line += f" — почтовый сервер недоступен: {self.server_error}"
         if self.emptied or self.dropped_items:
             line += (
-                f"; done since composing: {self.dropped_items} steps dropped, "
-                f"{self.emptied} letters not sent"
+                f"; выполнено после составления: убрано мероприятий {self.dropped_items}, "
+                f"не отправлено писем {self.emptied}"
             )
         return line
 

@@ -206,7 +206,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     assert by_key[(None, "2.2", 1)]["due"] == "2022-10-31"
     assert {"school", "code", "occurrence", "start", "due", "state", "done_at"} <= set(rows[0])
     tick = nastavnik("tick", "--now", "2022-05-23", "--no-send", env=env)
-    assert tick.returncode == 0 and "decided: reminder" in tick.stdout
+    assert tick.returncode == 0 and "решено: напоминаний" in tick.stdout
     matrix = nastavnik("status", "--now", "2022-05-23", env=env).stdout
     assert "11 из 12" in matrix or "из 12" in matrix
 

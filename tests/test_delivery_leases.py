@@ -234,4 +234,7 @@ def test_steps_done_while_a_tick_sends_drop_out_of_the_letters_not_yet_claimed(
         [record] = session.exec(select(Letter).where(Letter.recipient == emptied)).all()
         assert (record.status, record.last_error) == ("cancelled", EMPTIED)
     dropped = len(every_step) + len(one_step)
-    assert f"done since composing: {dropped} steps dropped, 1 letters not sent" in result.stdout
+    assert (
+        f"выполнено после составления: убрано мероприятий {dropped}, не отправлено писем 1"
+        in result.stdout
+    )

@@ -135,7 +135,7 @@ def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) 
             timeout=300,
         )
         assert done.returncode == 0, done.stderr[-3000:]
-        assert "decided:" in done.stdout
+        assert "решено:" in done.stdout
         listing = subprocess.run(
             [
                 sys.executable,

@@ -287,7 +287,10 @@ def test_letters_wait_out_quiet_hours_then_go_out(decided: Engine, tmp_path: Pat
     evening = moment(TICK_DAY, 19)
     report = deliver_pending(engine=decided, now=evening, settings=settings_for(tmp_path))
     assert (report.sent, report.deferred) == (0, 5)
-    assert str(report) == "letters: 0 sent, 5 deferred (quiet hours), 0 failed, 0 waiting for retry"
+    assert (
+        str(report)
+        == "письма: отправлено 0, ждут рабочего времени 5, не доставлено 0, ждут повтора 0"
+    )
     assert not (tmp_path / "mail").exists()
     monday = moment(date(2022, 5, 23), 9)
     report = deliver_pending(engine=decided, now=monday, settings=settings_for(tmp_path))
@@ -348,7 +351,10 @@ def test_without_smtp_letters_are_eml_files_and_a_rerun_adds_none(
 ) -> None:
     now = moment(TICK_DAY, 10)
     report = deliver_pending(engine=decided, now=now, settings=settings_for(tmp_path))
-    assert str(report) == "letters: 5 sent, 0 deferred (quiet hours), 0 failed, 0 waiting for retry"
+    assert (
+        str(report)
+        == "письма: отправлено 5, ждут рабочего времени 0, не доставлено 0, ждут повтора 0"
+    )
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 5
     with session_scope(decided) as session:

@@ -58,7 +58,10 @@ def test_letters_reach_the_server_with_both_parts_in_russian_one_per_recipient(
     report = deliver_pending(
         engine=decided, now=moment(TICK_DAY, 10), settings=settings_for(tmp_path, smtp.url)
     )
-    assert str(report) == "letters: 5 sent, 0 deferred (quiet hours), 0 failed, 0 waiting for retry"
+    assert (
+        str(report)
+        == "письма: отправлено 5, ждут рабочего времени 0, не доставлено 0, ждут повтора 0"
+    )
     received = smtp.sink.received
     assert sorted(r.rcpt_tos[0] for r in received) == sorted(
         [
@@ -175,7 +178,7 @@ def test_letters_wait_while_the_server_is_down_and_go_out_when_it_is_back(
     assert (report.sent, report.failed, report.waiting) == (0, 0, 5)
     assert report.server_error is not None and "127.0.0.1" in report.server_error
     assert str(report).startswith(
-        "letters: 0 sent, 0 deferred (quiet hours), 0 failed, 5 waiting for retry"
+        "письма: отправлено 0, ждут рабочего времени 0, не доставлено 0, ждут повтора 5"
     )
     assert {letter.status for letter in letters(decided)} == {"pending"}
     assert all(letter.attempts == 0 for letter in letters(decided))
