@@ -55,7 +55,10 @@ def _template_rows(loaded: RoadmapFile, *, keep_outside: bool = True) -> list[di
         occurrences: list[tuple[int, date | None, date | None]] = [
             (number, o.start, o.due)
             for number, o in enumerate(schedule.occurrences, start=1)
-            if keep_outside or o.due is None or period.start <= o.due <= period.end
+            # the source's own date decides: a term moved off a day off may end after the period
+            if keep_outside
+            or o.due is None
+            or period.start <= (o.moved_from or o.due) <= period.end
         ]
         if not schedule.occurrences:  # unscheduled: one instance waits for the coordinator's dates
             occurrences = [(1, None, None)]
@@ -316,11 +319,13 @@ def preview_launch(
     ).first()
     schedules = compile_roadmap(loaded)
     outside = [
-        (step.code, occurrence.due)
+        (step.code, occurrence.moved_from or occurrence.due)
         for step in roadmap.steps
         for occurrence in schedules[step.code].occurrences
         if occurrence.due is not None
-        and not (roadmap.period.start <= occurrence.due <= roadmap.period.end)
+        and not (
+            roadmap.period.start <= (occurrence.moved_from or occurrence.due) <= roadmap.period.end
+        )
     ]
     rows = _template_rows(loaded, keep_outside=keep_outside)
     ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)

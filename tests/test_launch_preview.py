@@ -84,7 +84,7 @@ def test_the_preview_counts_the_letters_the_next_tick_decides(municipality: dict
     assert "ВНИМАНИЕ: уже просрочено экземпляров: 39" in preview
     assert "напоминание о сроке: 12 адрес(ов)" in preview
     tick = run(municipality, "tick", "--now", "2022-05-20", "--no-send").stdout
-    assert "reminder 12, overdue 39" in tick
+    assert "напоминаний — 12, о просрочке школам — 39" in tick
 
 
 def test_occurrences_outside_the_period_are_left_out_unless_kept(
@@ -130,7 +130,10 @@ def test_a_launch_is_undone_until_its_first_letter_then_only_archived(
     assert archived.returncode == 0 and "запуск в архиве с 1 июня 2022 г." in archived.stdout
     # out of the daily run: a later tick decides nothing, the status still shows the run
     later = run(municipality, "tick", "--now", "2022-09-15", "--no-send")
-    assert "reminder 0, overdue 0, coordinator 0, head 0" in later.stdout, later.stdout
+    assert (
+        "напоминаний — 0, о просрочке школам — 0, координатору — 0, председателю — 0"
+        in later.stdout
+    ), later.stdout
     status = run(municipality, "status", "--roadmap", "beloyarsky-2022", "--now", "2022-09-15")
     assert status.returncode == 0, status.stderr
     again = run(municipality, "launch", "archive", "beloyarsky-2022")
