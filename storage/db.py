@@ -49,7 +49,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the lock at BEGIN (no deadlock upgrading a read later); a reader asked
+            # for with execution_options(read_only=True) does not wait for a writer (WAL)
+            if connection.get_execution_options().get("read_only"):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

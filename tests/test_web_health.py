@@ -58,10 +58,12 @@ def test_healthz_answers_with_the_database_and_the_last_daily_run(tmp_path: Path
     config = _alembic_config(portal.engine)
     with portal.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
+        command.downgrade(config, "-1")
     old = client.get("/healthz")
     assert old.status_code == 503
-    assert old.json()["schema"] == {"current": "0007", "expected": head_revision(), "ok": False}
+    schema = old.json()["schema"]
+    assert schema["expected"] == head_revision() and schema["ok"] is False
+    assert schema["current"] is not None and schema["current"] < head_revision()
 
 
 def test_serve_and_the_portal_refuse_an_old_schema_and_name_the_command(tmp_path: Path) -> None:
@@ -135,3 +137,29 @@ def test_the_coordinator_sees_a_banner_about_a_day_whose_check_did_not_run(
         other = browser.new_page()
         sign_in(other, base, ADMIN_1)
         assert other.get_by_role("alert").count() == 0
+
+
+def test_a_read_only_session_does_not_wait_for_a_writer_on_sqlite(tmp_path: Path) -> None:
+    """The banner is read while the page's own session may hold SQLite's write lock: a session on
+    ``execution_options(read_only=True)`` begins deferred and reads at once (WAL)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from storage.db import make_engine, upgrade_database
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    upgrade_database(engine)
+    result: list[int] = []
+    with engine.begin() as writer:  # BEGIN IMMEDIATE: the write lock is held
+        writer.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
+        def read() -> None:
+            with engine.execution_options(read_only=True).connect() as reader:
+                result.append(reader.execute(text("SELECT count(*) FROM school")).scalar_one())
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        thread.join(timeout=10)  # a writer would wait out the 30 s busy timeout
+        assert result == [0]
+    engine.dispose()

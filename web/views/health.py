@@ -71,7 +71,8 @@ def daily_run_notice(request: Request, user: Any) -> str:
     state = pages.state(request)
     now = state.clock()
     try:
-        with Session(state.engine) as session:
+        # read-only: a page may render this while its own session holds SQLite's write lock
+        with Session(state.engine.execution_options(read_only=True)) as session:
             municipality = pages.municipality(session)
             if municipality is None:
                 return ""

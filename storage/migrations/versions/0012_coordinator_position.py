@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("municipality") as batch:
-        batch.drop_column("coordinator_position")
+    # a plain DROP COLUMN (SQLite ≥ 3.35): batch mode would recreate the table, which the
+    # schools' foreign keys to it refuse on a database with data
+    op.drop_column("municipality", "coordinator_position")
