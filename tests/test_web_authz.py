@@ -354,6 +354,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/signin/link/{token}"): PUBLIC,
     ("POST", "/signin/link/{token}"): PUBLIC,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,  # for monitors: the database, the schema, the last daily run
     ("POST", "/signout"): PUBLIC,  # ends only the caller's own session
     ("GET", "/"): SIGNED_IN,
     ("GET", "/account"): SIGNED_IN,

@@ -323,13 +323,20 @@ def _step_action(
     act: Callable[[_Act], str],
     check: Callable[[_Target], dict[str, str]] | None = None,
     check_version: bool = True,
+    refuse: Callable[[Principal], str | None] | None = None,
 ) -> Response:
-    """Run one form's action on an instance; the flash message is what ``act`` returns."""
+    """Run one form's action on an instance; the flash message is what ``act`` returns.
+
+    ``refuse`` says why this user may not act at all (checked before the form's fields).
+    """
     user: Principal | None = None
     written: list[Path] = []
     try:
         with pages.db(request) as session:
             user, target = _signed_in_target(request, session, instance_id)
+            why = refuse(user) if refuse is not None else None
+            if why:
+                raise Forbidden(why)
             errors = check(target) if check is not None else {}
             if errors:
                 raise _Invalid(errors)
@@ -664,6 +671,9 @@ def _rework(request: Request, instance_id: int, form: FormData) -> Response:
         values={"comment": comment, "kind": "rework"},
         check=check,
         act=act,
+        refuse=lambda user: (
+            None if user.is_coordinator else "Вернуть на доработку может только координатор."
+        ),
     )
 
 
