@@ -154,9 +154,9 @@ def test_a_bad_schools_file_is_explained_row_by_row_in_russian(
     path = tmp_path / "schools.csv"
     path.write_text(
         "id,name,short_name,director,admin_email\n"
-        "x 1,Школа,Ш,Иванов И. И.,not-an-email\n"
-        "x2,,Ш2,Петров П. П.,x2@example.ru\n"
-        "x2,Школа 3,Ш3,Петров П. П.,x3@example.ru\n",
+        "x 1,Школа,Ш,Иванов Иван Иванович,not-an-email\n"
+        "x2,,Ш2,Петров Пётр Петрович,x2@example.ru\n"
+        "x2,Школа 3,Ш3,Петров Пётр Петрович,x3@example.ru\n",
         encoding="utf-8",
     )
     with session_scope(portal.engine) as session, pytest.raises(NastavnikError) as raised:
@@ -187,7 +187,7 @@ def test_an_unforeseen_english_message_still_reaches_the_page_in_a_russian_sente
 def test_the_import_and_launch_pages_show_the_russian_wording(portal: Portal) -> None:
     with signed_in(portal.app(), COORDINATOR) as client:
         token = csrf_of(client.get("/import").text)
-        bad = "id,name,short_name,director,admin_email\nx1,Школа,Ш,Иванов И. И.,not-an-email\n"
+        bad = "id,name,short_name,director,admin_email\nx1,Школа,Ш,Иванов Иван Иванович,not-an-email\n"
         response = client.post(
             "/import",
             data={"csrf_token": token},

@@ -107,7 +107,7 @@ def test_users_add_without_a_password_sends_an_invitation_that_signs_in_once(
         "2022-05-20T09:00",
     )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    assert f"sign-in link sent: smtp://127.0.0.1:{smtp.port}" in result.output  # type: ignore[attr-defined]
+    assert f"ссылка для входа отправлена: smtp://127.0.0.1:{smtp.port}" in result.output  # type: ignore[attr-defined]
     letter = _letter_to(smtp, address, before)
     assert letter.header("Subject") == "Приглашение в портал «Наставник»"
     assert letter.mail_from == "portal@beloyarsky-edu.example.ru"
