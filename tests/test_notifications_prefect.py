@@ -136,7 +136,7 @@ def test_a_server_down_at_first_fails_the_attempt_and_the_retry_sends_every_lett
         assert attempts == [1, 2]
         assert (
             state.result()
-            == "letters: 5 sent, 0 deferred (quiet hours), 0 failed, 0 waiting for retry"
+            == "письма: отправлено 5, ждут рабочего времени 0, не доставлено 0, ждут повтора 0"
         )
         ids = server.sink.message_ids()
         assert len(ids) == 5 and len(set(ids)) == 5
@@ -181,7 +181,9 @@ def test_an_unknown_mailbox_is_failed_without_a_retry(
         state = _task(attempts)(url, NOW, return_state=True)
         assert state.is_completed(), state.message
         assert attempts == [1]
-        assert state.result().startswith("letters: 4 sent, 0 deferred (quiet hours), 1 failed")
+        assert state.result().startswith(
+            "письма: отправлено 4, ждут рабочего времени 0, не доставлено 1"
+        )
         statuses = _statuses(engine)
         assert statuses[SOSH1] == "failed" and statuses[COORDINATOR] == "sent"
     finally:
@@ -199,7 +201,7 @@ def test_a_server_down_through_every_retry_fails_the_task_and_loses_no_letter(
     assert state.is_failed()
     assert attempts == [1, 2, 3]
     with pytest.raises(
-        Exception, match="5 waiting for retry — server unavailable: smtp://127.0.0.1"
+        Exception, match="ждут повтора 5 — почтовый сервер недоступен: smtp://127.0.0.1"
     ):
         state.result()
     assert set(_statuses(engine).values()) == {"pending"}
