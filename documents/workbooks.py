@@ -57,31 +57,12 @@ def _sheet(
     sheet.title = title[:31]
     width = len(header)
     last = get_column_letter(width)
-    total_width = sum(column_width for _, column_width in header)
     lines = [
         (organisation.full_name, Font(bold=True, size=12)),
         (title, Font(bold=True, size=14)),
         (f"по состоянию на {format_date_ru(as_of)}", Font(size=12)),
     ]
-    for row_index, (text, font) in enumerate(lines, start=1):
-        sheet.merge_cells(f"A{row_index}:{last}{row_index}")
-        cell = sheet.cell(row=row_index, column=1, value=text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        points = font.sz or 11
-        sheet.row_dimensions[row_index].height = (
-            _lines(text, total_width * 11 / points) * points * 1.35
-        )
-    header_row = len(lines) + 2
-    for column, (text, column_width) in enumerate(header, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=text)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BORDER
-        sheet.column_dimensions[get_column_letter(column)].width = column_width
-    sheet.row_dimensions[header_row].height = (
-        max(_lines(text, column_width) for text, column_width in header) * _LINE_POINTS
-    )
+    header_row = _title_and_header(sheet, lines=lines, header=header, last=last)
     for offset, values in enumerate(rows, start=1):
         row_number = header_row + offset
         height = 1
@@ -180,26 +161,7 @@ def _table_sheet(
         (title, Font(bold=True, size=14)),
         (f"по состоянию на {format_date_ru(data.as_of)}; {dated} № {number}", Font(size=12)),
     ]
-    total_width = sum(width for _, width in header)
-    for row_index, (text, font) in enumerate(lines, start=1):
-        sheet.merge_cells(f"A{row_index}:{last}{row_index}")
-        cell = sheet.cell(row=row_index, column=1, value=text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        points = font.sz or 11
-        sheet.row_dimensions[row_index].height = (
-            _lines(text, total_width * 11 / points) * points * 1.35
-        )
-    header_row = len(lines) + 2
-    for column, (text, width) in enumerate(header, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=text)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BORDER
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.row_dimensions[header_row].height = (
-        max(_lines(text, width) for text, width in header) * _LINE_POINTS
-    )
+    header_row = _title_and_header(sheet, lines=lines, header=header, last=last)
     for offset, values in enumerate(rows, start=1):
         height = 1
         for column, value in enumerate(values, start=1):
@@ -404,3 +366,30 @@ def workbook_text(data: bytes) -> str:
             lines.append("\t".join("" if value is None else str(value) for value in row))
     workbook.close()
     return "\n".join(lines)
+
+
+def _title_and_header(
+    sheet: Any, *, lines: Sequence[tuple[str, Font]], header: Sequence[tuple[str, float]], last: str
+) -> int:
+    """Merged title rows sized to their text, then the bordered header row; returns its number."""
+    total_width = sum(width for _, width in header)
+    for row_index, (text, font) in enumerate(lines, start=1):
+        sheet.merge_cells(f"A{row_index}:{last}{row_index}")
+        cell = sheet.cell(row=row_index, column=1, value=text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        points = font.sz or 11
+        sheet.row_dimensions[row_index].height = (
+            _lines(text, total_width * 11 / points) * points * 1.35
+        )
+    header_row = len(lines) + 2
+    for column, (text, width) in enumerate(header, start=1):
+        cell = sheet.cell(row=header_row, column=column, value=text)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = _BORDER
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[header_row].height = (
+        max(_lines(text, width) for text, width in header) * _LINE_POINTS
+    )
+    return header_row
