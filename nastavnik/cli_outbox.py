@@ -34,7 +34,9 @@ def _engine() -> Any:
 
     engine = make_engine(get_settings().db)
     if not inspect(engine).has_table("letter"):
-        _fail("the database has no letters table: run `nastavnik init` to create or upgrade it")
+        _fail(
+            "в базе данных нет таблицы писем: выполните «nastavnik init», чтобы создать или обновить её"
+        )
     return engine
 
 
@@ -95,7 +97,7 @@ def outbox(
             .where(OutboxItem.status == "pending", col(OutboxItem.letter_id).is_(None))
         ).one()
     if not letters:
-        typer.echo("no letters")
+        typer.echo("писем нет")
     for letter in letters:
         when = letter.sent_at.strftime("%Y-%m-%d %H:%M") if letter.sent_at else ""
         typer.echo(
@@ -133,7 +135,7 @@ def outbox_show(
     with Session(engine) as session:
         letter = session.get(Letter, letter_id)
     if letter is None:
-        _fail(f"ID: no letter {letter_id}")
+        _fail(f"ID: письма {letter_id} нет")
     if raw:
         typer.echo(letter_message(letter).data.decode("ascii").replace("\r\n", "\n"))
         return
@@ -233,6 +235,6 @@ def mail_test(
     finally:
         transport.close()
     if isinstance(transport, FolderTransport):
-        typer.echo(f"written to {transport.path_for(message)} (no NASTAVNIK_SMTP_URL set)")
+        typer.echo(f"записано в {transport.path_for(message)} (NASTAVNIK_SMTP_URL не задан)")
     else:
-        typer.echo(f"accepted by {transport.description} for {to}")
+        typer.echo(f"принято сервером {transport.description} для {to}")

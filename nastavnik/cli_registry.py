@@ -187,7 +187,9 @@ def registry_suggest(
         _print_json([{**dataclasses.asdict(s), "explanation": s.explanation} for s in suggestions])
         return
     if not suggestions:
-        typer.echo("no mentor can take this mentee now (consent, free places and forms checked)")
+        typer.echo(
+            "сейчас ни один наставник не может взять этого наставляемого (проверены согласие, свободные места и формы)"
+        )
     for s in suggestions:
         typer.echo(f"{s.score:>3}  mentor:{s.mentor_id:<6} {s.full_name:<36} {s.explanation}")
 
@@ -229,7 +231,7 @@ def registry_pair(
             actor=_actor(by),
             now=moment,
         )
-    typer.echo(f"pair {pair.id}: {pair.form_code}, {pair.start_date} – {pair.end_date}")
+    typer.echo(f"пара {pair.id}: {pair.form_code}, {pair.start_date} – {pair.end_date}")
 
 
 @registry_app.command("remove")

@@ -377,7 +377,7 @@ def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
     with session_scope(engine) as session:
         letter = session.get(Letter, letter_id)
         if letter is None:
-            raise NastavnikError(f"no letter {letter_id}", where="ID")
+            raise NastavnikError(f"письма {letter_id} нет", where="ID")
         if letter.status not in ("failed", "pending"):
             raise NastavnikError(
                 f"letter {letter_id} is {letter.status}: only failed or waiting letters are retried",

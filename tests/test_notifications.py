@@ -428,10 +428,10 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
     )
     pending = cli.invoke(app, ["outbox", "--pending"])
     assert pending.output.count("pending") == 5
-    assert cli.invoke(app, ["outbox", "--failed"]).output.strip() == "no letters"
+    assert cli.invoke(app, ["outbox", "--failed"]).output.strip() == "писем нет"
     unknown = (letter.id or 0) + 100
     refused = cli.invoke(app, ["outbox", "retry", str(unknown)])
-    assert refused.exit_code == 1 and f"no letter {unknown}" in refused.output
+    assert refused.exit_code == 1 and f"письма {unknown} нет" in refused.output
     missing = cli.invoke(app, ["outbox", "show", "999"])
     assert missing.exit_code == 1
 
@@ -441,7 +441,7 @@ def test_mail_test_without_smtp_writes_a_letter_to_the_folder(
 ) -> None:
     result = cli.invoke(_app(), ["mail", "test", "--to", "admin@x.ru"])
     assert result.exit_code == 0, result.output
-    assert "written to" in result.output
+    assert "записано в" in result.output
     files = list((tmp_path / "mail").glob("test-*.eml"))
     assert len(files) == 1
     assert (

@@ -302,7 +302,7 @@ def test_mail_test_command_reaches_the_smtp_server(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert f"accepted by smtp://127.0.0.1:{smtp.port} for admin@x.ru" in result.output
+    assert f"принято сервером smtp://127.0.0.1:{smtp.port} для admin@x.ru" in result.output
     assert smtp.sink.received[0].rcpt_tos == ["admin@x.ru"]
     assert smtp.sink.received[0].subject == "Наставник: проверка почты"
 
