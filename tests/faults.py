@@ -9,7 +9,8 @@ decision against a clean run of the same municipality:
   allows: the last letter a killed deliverer's connection carried (accepted by the server, the
   ``sent`` mark not committed yet), sent again byte for byte with the same Message-ID.
 
-Deliverers are real processes forked from the runner (no interpreter start per kill, warm caches),
+Deliverers are real processes forked from a fork server that preloaded this module (no interpreter
+start per kill, warm caches, and none of the runner's threads: Prefect's are unsafe to fork),
 each running a whole tick (decide, compose, claim, send, mark) with its own database and SMTP
 connections, and killed with SIGKILL at a random moment of it. ``benchmarks/fault_run.py``
 runs the full campaign and prints its figures; ``tests/test_delivery_faults.py`` a small one.
@@ -17,12 +18,9 @@ runs the full campaign and prints its figures; ``tests/test_delivery_faults.py``
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import multiprocessing
 import random
 import sqlite3
-import threading
 import time
 import uuid
 from collections import Counter
@@ -44,7 +42,7 @@ from notifications.delivery import DeliveryReport, deliver_pending
 from notifications.smtp import SmtpTransport
 from storage.db import make_engine, upgrade_database
 from tests.factories import launched, moment
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import Sink, SmtpServer
 
 TICK_DAY = date(2022, 5, 20)  # a Friday: every school has overdue steps and a reminder
 SENDER = "nastavnik@beloyarsky-edu.example.ru"
@@ -60,65 +58,6 @@ class Db:
 
     def engine(self) -> Engine:
         return make_engine(self.url)
-
-
-@dataclass
-class Accepted:
-    """One message the server took: on which connection (the client's port), which letter."""
-
-    port: int
-    message_id: str
-    digest: str
-
-
-@dataclass
-class FaultSink:
-    """aiosmtpd's handler: keeps every accepted message with its connection; misbehaves on request."""
-
-    accepted: list[Accepted] = field(default_factory=list)
-    refuse: dict[str, str] = field(default_factory=dict)  # address → 5xx
-    temporary: int = 0  # the next N recipients get 451
-    close_at: int | None = None  # 421 at MAIL once this many messages were accepted (once)
-    delay: float = 0.0  # seconds before answering each end of DATA
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_MAIL(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if self.close_at is not None and len(self.accepted) >= self.close_at:
-            self.close_at = None
-            return "421 4.3.2 Service shutting down, closing transmission channel"
-        envelope.mail_from = address
-        envelope.mail_options.extend(options)
-        return "250 OK"
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return self.refuse[address]
-        with self.lock:
-            if self.temporary > 0:
-                self.temporary -= 1
-                return "451 4.7.1 Greylisted, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        data = bytes(envelope.original_content or envelope.content)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        head = data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
-        message_id = next(
-            line.split(":", 1)[1].strip()
-            for line in head.split("\r\n")
-            if line.lower().startswith("message-id:")
-        )
-        with self.lock:
-            self.accepted.append(
-                Accepted(session.peer[1], message_id, hashlib.sha256(data).hexdigest())
-            )
-        return "250 2.0.0 Message accepted for delivery"
 
 
 def settings_for(smtp_url: str, mail_dir: Path) -> Settings:
@@ -147,13 +86,16 @@ def _deliverer(db: Db, smtp_url: str, now: datetime, lease_s: float, pipe: Pipe)
 
 
 def _context() -> Any:
-    # fork: the child starts at once with this process's warm caches (roadmaps, templates), and
-    # touches nothing of the parent's but code: it opens its own database and SMTP connections
-    return multiprocessing.get_context("fork")
+    # forkserver: children fork from a single-threaded server that imported this module (warm
+    # caches: roadmaps, templates) rather than from the runner, whose threads (Prefect's test
+    # harness, SMTP sinks) may hold locks a forked child would inherit held
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 class Deliverer:
-    """A deliverer process (forked from the preloaded server), to wait for or to kill."""
+    """A deliverer process (forked from the preloaded fork server), to wait for or to kill."""
 
     def __init__(self, db: Db, smtp_url: str, now: datetime, lease: timedelta) -> None:
         context = _context()
@@ -257,8 +199,8 @@ class Municipality:
 
 
 @contextmanager
-def sink_server() -> Iterator[tuple[SmtpServer, FaultSink]]:
-    sink = FaultSink()
+def sink_server() -> Iterator[tuple[SmtpServer, Sink]]:
+    sink = Sink()
     server = SmtpServer(sink=sink).start()  # type: ignore[arg-type]
     try:
         yield server, sink
@@ -309,7 +251,7 @@ def sent_keys(db: Db, status: str = "sent") -> set[str]:
         engine.dispose()
 
 
-def count(db: Db, sink: FaultSink, expected: set[str], killed_ports: set[int], name: str) -> Tally:
+def count(db: Db, sink: Sink, expected: set[str], killed_ports: set[int], name: str) -> Tally:
     """Count a finished round: lost decisions and letters, copies inside and outside the window."""
     tally = Tally(rounds=1, decisions=len(expected))
     delivered = sent_keys(db)
@@ -333,18 +275,18 @@ def count(db: Db, sink: FaultSink, expected: set[str], killed_ports: set[int], n
             ).scalar_one()
     finally:
         engine.dispose()
-    received = Counter(a.message_id for a in sink.accepted)
+    received = Counter(a.message_id for a in sink.received)
     never_arrived = marked - set(received)
     tally.lost += len(never_arrived) + int(unfinished)
     tally.letters = len(received)
     last_of_killed = {}
-    for accepted in sink.accepted:
+    for accepted in sink.received:
         if accepted.port in killed_ports:
             last_of_killed[accepted.port] = accepted
     for message_id, copies in received.items():
         if copies == 1:
             continue
-        arrivals = [a for a in sink.accepted if a.message_id == message_id]
+        arrivals = [a for a in sink.received if a.message_id == message_id]
         for earlier in arrivals[:-1]:
             allowed = (
                 last_of_killed.get(earlier.port) is earlier
@@ -413,7 +355,7 @@ def overlapping_slow_delivery(municipality: Municipality, expected: set[str]) ->
         sink.delay = 0.05
         slow = Deliverer(db, server.url, moment(TICK_DAY, 9), timedelta(minutes=10))
         deadline = time.monotonic() + 60
-        while not sink.accepted and time.monotonic() < deadline:
+        while not sink.received and time.monotonic() < deadline:
             time.sleep(0.01)
         later = Deliverer(db, server.url, moment(TICK_DAY, 9, 11), timedelta(minutes=10))
         later.wait()
@@ -433,7 +375,7 @@ def misbehaving_server(municipality: Municipality, expected: set[str], refuse: s
         sink.close_at = 2  # 421 after two letters: the run stops, the rest wait
         sink.refuse[refuse] = "550 5.1.1 No such mailbox"
         Deliverer(db, server.url, now + timedelta(minutes=1), timedelta(minutes=10)).wait()
-        sink.temporary = 3  # three letters greylisted, due again 5 min later
+        sink.temporary_failures = 3  # three letters greylisted, due again 5 min later
         Deliverer(db, server.url, now + timedelta(minutes=2), timedelta(minutes=10)).wait()
         complete(db, server.url, now + timedelta(minutes=7))
         tally = count(db, sink, expected, set(), "SMTP down, 421, 451, 550")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import hashlib
 import os
 import signal
 import socket
@@ -32,6 +33,15 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    port: int = 0  # the client's port: which connection carried it
+
+    @property
+    def message_id(self) -> str:
+        return self.header("Message-ID")
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
     @property
     def message(self) -> EmailMessage:
@@ -76,7 +86,8 @@ class Received:
 
 @dataclass
 class Sink:
-    """The handler: accepts, refuses some mailboxes (5xx), answers 4xx a few times, kills a client.
+    """The handler: accepts, refuses some mailboxes (5xx), answers 4xx a few times, kills a client
+    or closes the channel (421 at MAIL once ``close_at`` letters were accepted).
 
     ``delay``: seconds it takes before answering each end of DATA (a slow server), or the first of
     ``delays`` while any is left; ``on_data``: called (in the server's thread) with the count of
@@ -88,6 +99,7 @@ class Sink:
     temporary_failures: int = 0
     kill_pid: int | None = None
     kill_after: int | None = None
+    close_at: int | None = None
     delay: float = 0.0
     delays: list[float] = field(default_factory=list)
     on_data: Callable[[int], None] | None = None
@@ -105,6 +117,9 @@ class Sink:
             os.kill(self.kill_pid, signal.SIGKILL)
             self.kill_pid = None
             return "421 4.3.0 sender killed"
+        if self.close_at is not None and len(self.received) >= self.close_at:
+            self.close_at = None
+            return "421 4.3.2 Service shutting down, closing transmission channel"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -127,7 +142,9 @@ class Sink:
         if delay:
             await asyncio.sleep(delay)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data)))
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data), session.peer[1])
+            )
         if self.on_data is not None:
             self.on_data(len(self.received))
         return "250 2.0.0 Message accepted for delivery"
