@@ -807,6 +807,8 @@ def _demo_outro(directory: Path, engine: Any) -> None:
     for level, recipient, count in sorted(rows):
         typer.echo(f"  {words.get(level, level):<13} {recipient:<40} {count}")
     mail_dir = Path(os.environ.get("NASTAVNIK_MAIL_DIR", directory / "mail"))
+    from web.auth import ROLE_TITLES
+
     letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
     typer.echo(f"\nписем в папке {mail_dir}: {len(letters)}")
     db = os.environ["NASTAVNIK_DB"]
@@ -818,7 +820,7 @@ def _demo_outro(directory: Path, engine: Any) -> None:
         "  nastavnik roadmap show beloyarsky-2022             # дорожная карта с датами\n"
         "  nastavnik serve --now 2022-09-15                   # портал: http://127.0.0.1:8000/\n"
         f"      вход с паролем «{DEMO_PASSWORD}»: "
-        + ", ".join(f"{email} ({role})" for email, role, _ in DEMO_USERS)
+        + ", ".join(f"{email} ({ROLE_TITLES[role]})" for email, role, _ in DEMO_USERS)
         + "\n"
         + (
             f"  nastavnik outbox show 1                              # письмо, как его видит школа\n  less {letters[0]}\n"
