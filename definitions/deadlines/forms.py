@@ -54,7 +54,7 @@ _SCHEDULE_WORD_RE = re.compile(
 _REMARK_RE = re.compile(r" ?\(([^()]*)\)")
 
 
-def _drop_remark(match: re.Match[str], context: _Context) -> str:
+def _drop_remark(match: re.Match[str], notes: list[str]) -> str:
     """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
     inner = match[1].strip()
     if _DATE_HINT_RE.search(inner) or (
@@ -62,7 +62,7 @@ def _drop_remark(match: re.Match[str], context: _Context) -> str:
     ):
         return match[0]
     if inner:
-        context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
     return ""
 
 
