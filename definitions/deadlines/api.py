@@ -84,11 +84,19 @@ def parse_deadline(
     return Schedule(
         phrase=phrase,
         kind=kind,
-        occurrences=tuple(sorted(set(occurrences), key=_occurrence_order)),
+        occurrences=_in_order(occurrences),
         term=term,
         notes=tuple(dict.fromkeys(context.notes)) if context.notes else (),
         reading=", ".join(context.reading) if context.reading else "",
     )
+
+
+def _in_order(occurrences: list[Occurrence]) -> tuple[Occurrence, ...]:
+    """The occurrences by due date then start, each once (most come in order and unique already)."""
+    keys = [_occurrence_order(occurrence) for occurrence in occurrences]
+    if all(earlier < later for earlier, later in zip(keys, keys[1:], strict=False)):
+        return tuple(occurrences)
+    return tuple(sorted(set(occurrences), key=_occurrence_order))
 
 
 def explain_deadline(

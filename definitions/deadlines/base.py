@@ -53,7 +53,8 @@ class _Unreadable(Exception):
         self.understood: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built for every phrase compiled, and a frozen dataclass's __init__ costs twice as much.
+@dataclass(slots=True)
 class _Context:
     """The dates a phrase is compiled against, and the notes of the rules its reading applied."""
 
