@@ -181,17 +181,19 @@ class _Front(NamedTuple):
     notes: tuple[str, ...] = ()
     match: re.Match[str] | None = None  # a relative term's words
     parsed: _Parsed | None = None  # the clauses (never changed once parsed)
-    refusal: _Unreadable | None = None
+    # a refusal's reason, example, the word reading stopped at and the words understood
+    refusal: tuple[str, str, str | None, str | None] | None = None
 
 
 @lru_cache(maxsize=4096)
 def _front(phrase: str) -> _Front:
-    """The period-independent reading of a phrase (a refusal is kept too, without its traceback)."""
+    """The period-independent reading of a phrase (a refusal is kept as its texts, no traceback)."""
     notes: list[str] = []
     try:
         return _read(_normalise(phrase), notes)
     except _Unreadable as error:
-        return _Front("refused", tuple(notes), refusal=error.with_traceback(None))
+        refusal = (error.reason, error.example, error.at, error.understood)
+        return _Front("refused", tuple(notes), refusal=refusal)
 
 
 def _compile(phrase: str, context: _Context) -> _Compiled:
@@ -219,10 +221,10 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
         return "continuous", [Occurrence(context.period_start, context.period_end)], None
     if form == "within_year":
         return _within_year(context)
-    cached = front.refusal
-    assert cached is not None
-    refusal = _Unreadable(cached.reason, example=cached.example, at=cached.at)
-    refusal.understood = cached.understood
+    assert front.refusal is not None
+    reason, example, at, understood = front.refusal
+    refusal = _Unreadable(reason, example=example, at=at)
+    refusal.understood = understood
     raise refusal
 
 
