@@ -1,0 +1,91 @@
+"""Grammar sections «label», «remark», «unscheduled», «continuous» and «within_year»: the
+whole-phrase forms read by regular expressions before the clause grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from definitions.deadlines.base import _Context
+from definitions.deadlines.schedule import Occurrence, _Compiled
+
+# A label before the date: «Срок: до 1 марта 2024 г.», «Срок исполнения - май 2023».
+_LABEL_RE = re.compile(
+    r"^(?:срок[аи]?|дата)(?: (?:исполнения|выполнения|реализации|проведения|представления))?"
+    r" ?[:-] ?"
+)
+
+
+# The coordinator sets the dates later; whatever follows the marker (without dates) says who.
+_UNSCHEDULED_RE = re.compile(
+    r"(?:по (?:отдельн\w* )?(?:график|план)\w*"
+    r"|согласно (?:график|план)\w*"
+    r"|в соответствии со? (?:срок|сорок|график|план)\w*"
+    r"|в (?:установленные )?сроки\b"
+    r"|по мере \w+"
+    r"|(?:по|при) необходимости"
+    r"|по итогам (?!(?:[0-9]|i|v|перв|втор|трет|четверт|год|квартал|полугоди|месяц|учебн))\w+"
+    r"|по (?:запросу|запросам|заявкам?|согласованию|приглашению)\b)"
+)
+
+
+# What may follow a continuous marker: a remark after a comma («постоянно, по мере поступления
+# информации») or what the period belongs to («в течение всего периода реализации ЦМН»).
+_CONTINUOUS_RE = re.compile(
+    r"(?:постоянно|(?:в течение|на протяжении) (?:всего )?(?:периода|срока)|весь период)"
+    r"(?P<tail>(?: ?[,;(-].*| (?:реализации|внедрения|действия)\b.*)?)"
+)
+
+
+# A continuous marker followed by a date («постоянно с 01.09.2023») goes to the grammar instead.
+_DATE_HINT_RE = re.compile(
+    r"[0-9]|январ|феврал|март|апрел|\bма[йяею]\b|июн|июл|август|сентябр|октябр|ноябр|декабр"
+)
+
+
+# Words that change the dates: a bracket holding one of them is part of the phrase, not a remark.
+_SCHEDULE_WORD_RE = re.compile(
+    r"ежегодн|ежекварт|ежемесячн|каждого|каждый|кажд|раз[а]? в|далее|последующ|квартал|полугоди"
+    r"|декад|учебн|\bгод|постоянно|срок|не позднее|до\b|после|течение"
+)
+
+
+_REMARK_RE = re.compile(r" ?\(([^()]*)\)")
+
+
+def _drop_remark(match: re.Match[str], notes: list[str]) -> str:
+    """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
+    inner = match[1].strip()
+    if _DATE_HINT_RE.search(inner) or (
+        _SCHEDULE_WORD_RE.search(inner) and not _UNSCHEDULED_RE.search(inner)
+    ):
+        return match[0]
+    if inner:
+        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+    return ""
+
+
+_WITHIN_YEAR_RE = re.compile(r"в течение (?:всего |текущего |календарного )?года")
+
+
+def _within_year(context: _Context) -> _Compiled:
+    """«в течение года»: from the step's start to the end of its year, or each year of the period."""
+    if context.step_start is not None:
+        year_end = date(context.step_start.year, 12, 31)
+        if context.step_start <= context.period_end < year_end:
+            year_end = context.period_end
+        return "continuous", [Occurrence(context.step_start, year_end)], None
+    years = range(context.period_start.year, context.period_end.year + 1)
+    occurrences = [
+        Occurrence(
+            max(date(year, 1, 1), context.period_start), min(date(year, 12, 31), context.period_end)
+        )
+        for year in years
+    ]
+    if len(occurrences) == 1:
+        return "continuous", occurrences, None
+    context.notes.append(
+        "«в течение года» в периоде из нескольких лет — в течение каждого календарного года периода"
+    )
+    return "recurring", occurrences, None
