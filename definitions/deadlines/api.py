@@ -164,7 +164,7 @@ def _compile(text: str, context: _Context) -> _Compiled:
     """Try the whole-phrase forms, then the clause grammar."""
     if not text:
         raise _Unreadable("срок пуст")
-    if text.startswith(("срок", "дата")):
+    if text.startswith(("срок", "дата", "доклад", "отчет")):
         text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
     while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»

@@ -12,7 +12,8 @@ from definitions.deadlines.schedule import Occurrence, _Compiled
 
 # A label before the date: «Срок: до 1 марта 2024 г.», «Срок исполнения - май 2023».
 _LABEL_RE = re.compile(
-    r"^(?:срок[аи]?|дата)(?: (?:исполнения|выполнения|реализации|проведения|представления))?"
+    r"^(?:срок[аи]?|дата|доклад|отчет)"
+    r"(?: (?:исполнения|выполнения|реализации|проведения|представления))?"
     r" ?[:-] ?"
 )
 
@@ -69,6 +70,12 @@ def _drop_remark(match: re.Match[str], context: _Context) -> str:
 _WITHIN_YEAR_RE = re.compile(r"в течение (?:всего |текущего |календарного )?года")
 
 
+def _within_one_year(start: date, end: date) -> bool:
+    """Whether the period is no longer than one year (a school year 1 Sept – 31 Aug is one)."""
+    day = min(start.day, 28) if start.month == 2 else start.day
+    return end < date(start.year + 1, start.month, day)
+
+
 def _within_year(context: _Context) -> _Compiled:
     """«в течение года»: from the step's start to the end of its year, or each year of the period."""
     if context.step_start is not None:
@@ -76,6 +83,11 @@ def _within_year(context: _Context) -> _Compiled:
         if context.step_start <= context.period_end < year_end:
             year_end = context.period_end
         return "continuous", [Occurrence(context.step_start, year_end)], None
+    if _within_one_year(context.period_start, context.period_end):
+        # A plan of one school year (1 Sept – 31 Aug) crosses a new year but is still «the year».
+        if context.period_start.year != context.period_end.year:
+            context.notes.append("«в течение года» — весь период плана, он не длиннее года")
+        return "continuous", [Occurrence(context.period_start, context.period_end)], None
     years = range(context.period_start.year, context.period_end.year + 1)
     occurrences = [
         Occurrence(
