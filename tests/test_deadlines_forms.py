@@ -141,6 +141,43 @@ def test_a_yearless_phrase_in_a_multi_year_period_repeats_by_a_written_rule() ->
 # --- relative terms ------------------------------------------------------------------------
 
 
+def test_within_the_year_in_a_plan_of_one_school_year_is_the_whole_plan() -> None:
+    # a plan of 2020/21 crosses a new year, but «в течение года» is not due on 31 December
+    one_school_year = (date(2020, 9, 1), date(2021, 8, 31))
+    schedule = parse_deadline(
+        "В течение года", period_start=one_school_year[0], period_end=one_school_year[1]
+    )
+    assert schedule.kind == "continuous"
+    assert dues("В течение года", one_school_year) == ["2020-09-01..2021-08-31"]
+    # two school years still repeat by the written rule
+    assert len(dues("в течение года", SCHOOL)) == 3
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Доклад – до 15 ноября 2021 г.", ["-..2021-11-15"]),
+        ("Отчёт - до 1 июня 2022 г.", ["-..2022-06-01"]),
+    ],
+)
+def test_a_report_label_before_the_date_reads_like_a_term_label(
+    phrase: str, expected: list[str]
+) -> None:
+    assert dues(phrase, (date(2021, 10, 1), date(2022, 12, 31))) == expected
+
+
+def test_a_year_written_once_after_a_list_of_days_belongs_to_each_day_in_order() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("7 февраля и 10 апреля 2024 года", year_2023_24) == [
+        "-..2024-02-07",
+        "-..2024-04-10",
+    ]
+    # out of order the year of the first day would be a guess; months stay a question too
+    for phrase in ("10 декабря и 10 марта 2024 года", "май, декабрь 2022"):
+        with pytest.raises(DeadlineError, match="какой год у каждой"):
+            parse_deadline(phrase, period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

@@ -44,6 +44,8 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
         # «с 2023 года ежеквартально»: the recurrence's window opens with that year.
         items = [*items, _Item("from", _Point("year", parsed.every_from))]
     if len({item.shape for item in items}) > 1:
+        items = _year_from_the_last(items, context)
+    if len({item.shape for item in items}) > 1:
         # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
         raise _Unreadable(
             "в списке у одних дат есть год, у других нет (или они разного вида): какой год у каждой?",
@@ -64,6 +66,28 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     if parsed.every == "year":
         return "recurring", _yearly(items, years, parsed.every_from, context)
     return "recurring", _every_unit(parsed.every, items, years, context)
+
+
+def _year_from_the_last(items: list[_Item], context: _Context) -> list[_Item]:
+    """«7 февраля и 10 апреля 2024 года»: a year written once after a list of days belongs to each
+    of them when they then run in order (the usual way to write dates); otherwise it stays a
+    question. Months are left alone: «май, декабрь 2022» stays a question."""
+    *head, last = items
+    unit = last.first.unit
+    year = last.first.year
+    if year is None or last.last is not None or unit != "day" or not head:
+        return items
+    if any(
+        item.has_year or item.last is not None or item.first.unit != unit or item.prefix != last.prefix
+        for item in head
+    ):
+        return items
+    filled = [replace(item, first=replace(item.first, year=year)) for item in head]
+    starts = [item.first.bounds(year)[0] for item in [*filled, last]]
+    if any(earlier >= later for earlier, later in zip(starts, starts[1:], strict=False)):
+        return items
+    context.notes.append(f"год {year} написан один раз в конце списка — он у каждой даты списка")
+    return [*filled, last]
 
 
 def _continuous(items: list[_Item], context: _Context) -> Occurrence:
