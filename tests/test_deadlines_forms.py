@@ -178,6 +178,24 @@ def test_a_year_written_once_after_a_list_of_days_belongs_to_each_day_in_order()
             parse_deadline(phrase, period_start=year_2023_24[0], period_end=year_2023_24[1])
 
 
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("30.10.21 – 07.11.21 (продолжительность 9 дней)", ["2021-10-30..2021-11-07"]),
+        ("21.02.2022 - 27.02.2022 (7 дней)", ["2022-02-21..2022-02-27"]),
+        ("27.05.2022 (1 классы), 30.05.2022 (2 -4 классы)", ["-..2022-05-27", "-..2022-05-30"]),
+    ],
+)
+def test_a_remark_counting_days_or_naming_classes_does_not_change_the_dates(
+    phrase: str, expected: list[str]
+) -> None:
+    assert dues(phrase, (date(2021, 9, 1), date(2022, 8, 31))) == expected
+    explained = explain_deadline(
+        phrase, period_start=date(2021, 9, 1), period_end=date(2022, 8, 31)
+    )
+    assert "примечание в скобках не меняет дат" in explained
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

@@ -55,9 +55,21 @@ _SCHEDULE_WORD_RE = re.compile(
 _REMARK_RE = re.compile(r" ?\(([^()]*)\)")
 
 
+# A remark whose numbers are not dates: a count of days or weeks («(продолжительность 9 дней)»,
+# «(7 дней)») or the classes it is for («(1 классы)», «(2 -4 классы)», «(9, 11 кл.)»).
+_COUNT_REMARK_RE = re.compile(
+    r"(?:продолжительность )?[0-9]+ (?:(?:календарн|учебн|рабоч)\w* )?(?:дн\w*|день|недел\w*)"
+    r"(?: [0-9]+ (?:дн\w*|день))?"
+    r"|[0-9][0-9 ,-]*(?:класс\w*|кл)\.?"
+)
+
+
 def _drop_remark(match: re.Match[str], context: _Context) -> str:
     """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
     inner = match[1].strip()
+    if _COUNT_REMARK_RE.fullmatch(inner):
+        context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        return ""
     if _DATE_HINT_RE.search(inner) or (
         _SCHEDULE_WORD_RE.search(inner) and not _UNSCHEDULED_RE.search(inner)
     ):
