@@ -196,6 +196,46 @@ def test_a_remark_counting_days_or_naming_classes_does_not_change_the_dates(
     assert "примечание в скобках не меняет дат" in explained
 
 
+def test_a_weekday_in_brackets_must_agree_with_its_date() -> None:
+    school_2020 = (date(2020, 9, 1), date(2021, 8, 31))
+    assert dues("1 сентября (вт.) — 27 октября (вт.)", school_2020) == ["2020-09-01..2020-10-27"]
+    assert dues("26 мая (пятница)", (date(2023, 1, 1), date(2023, 12, 31))) == ["-..2023-05-26"]
+    # a graph copied from another year: 24 March 2021 is a Wednesday, so the year is not 2021
+    with pytest.raises(DeadlineError, match="24 марта 2021 г. — среда, а в скобках написано"):
+        parse_deadline(
+            "11 января (пн.) – 24 марта (чт.)",
+            period_start=school_2020[0],
+            period_end=school_2020[1],
+        )
+    # one weekday for two dates: which one it names would be a guess
+    with pytest.raises(DeadlineError, match="к какой дате"):
+        parse_deadline(
+            "1 сентября — 27 октября (вт.)", period_start=school_2020[0], period_end=school_2020[1]
+        )
+
+
+def test_a_weekday_of_a_month_reads_as_that_day() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    # the rule for the final interview: the second Wednesday of February (14 Feb 2024)
+    assert dues("во вторую среду февраля", year_2023_24) == ["-..2024-02-14"]
+    assert dues("Вторая среда февраля", year_2023_24) == ["-..2024-02-14"]
+    assert dues("в первую среду декабря", year_2023_24) == ["-..2023-12-06"]
+    assert dues("третий понедельник апреля 2024 г.", year_2023_24) == ["-..2024-04-15"]
+    # «вторник» is a weekday, not «второй»
+    with pytest.raises(DeadlineError):
+        parse_deadline("вторник", period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
+def test_a_day_then_po_and_a_day_is_a_range_without_s() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("15.05.2024г. по 30.05.2024г.", year_2023_24) == ["2024-05-15..2024-05-30"]
+    # «по» before a word that is not a date stays what it was
+    with pytest.raises(DeadlineError):
+        parse_deadline(
+            "1 марта по согласованию", period_start=year_2023_24[0], period_end=year_2023_24[1]
+        )
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

@@ -19,6 +19,7 @@ from definitions.deadlines.forms import (
     _REMARK_RE,
     _UNSCHEDULED_RE,
     _WITHIN_YEAR_RE,
+    _check_weekdays,
     _drop_remark,
     _within_year,
 )
@@ -71,6 +72,8 @@ def parse_deadline(
     )
     try:
         kind, occurrences, term = _compile(_normalise(phrase), context)
+        if context.weekdays:
+            _check_weekdays(occurrences, context)
     except _Unreadable as error:
         raise DeadlineError(
             phrase,

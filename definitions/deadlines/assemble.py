@@ -78,7 +78,10 @@ def _year_from_the_last(items: list[_Item], context: _Context) -> list[_Item]:
     if year is None or last.last is not None or unit != "day" or not head:
         return items
     if any(
-        item.has_year or item.last is not None or item.first.unit != unit or item.prefix != last.prefix
+        item.has_year
+        or item.last is not None
+        or item.first.unit != unit
+        or item.prefix != last.prefix
         for item in head
     ):
         return items

@@ -64,6 +64,7 @@ class _Context:
     notes: list[str]
     reading: list[str] = field(default_factory=list)  # how the recurrence was read, in Russian
     explain: bool = False  # fill ``reading`` (for explain_deadline; the tick does not need it)
+    weekdays: list[int] = field(default_factory=list)  # «1 сентября (вт.)»: checked against dates
 
     @property
     def period_ru(self) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from definitions.deadlines.base import _Context
+from common.russian import format_date_ru
+from definitions.deadlines.base import _Context, _Unreadable
 from definitions.deadlines.schedule import Occurrence, _Compiled
 
 # A label before the date: «Срок: до 1 марта 2024 г.», «Срок исполнения - май 2023».
@@ -59,14 +60,51 @@ _REMARK_RE = re.compile(r" ?\(([^()]*)\)")
 # «(7 дней)») or the classes it is for («(1 классы)», «(2 -4 классы)», «(9, 11 кл.)»).
 _COUNT_REMARK_RE = re.compile(
     r"(?:продолжительность )?[0-9]+ (?:(?:календарн|учебн|рабоч)\w* )?(?:дн\w*|день|недел\w*)"
-    r"(?: [0-9]+ (?:дн\w*|день))?"
+    r"(?:,? [0-9]+ (?:дн\w*|день))?"
     r"|[0-9][0-9 ,-]*(?:класс\w*|кл)\.?"
 )
+
+
+# A weekday after a date: «26 мая (пятница)», «1 сентября (вт.)». It must agree with the date.
+_WEEKDAYS = {
+    "пн": 0, "понедельник": 0, "вт": 1, "вторник": 1, "ср": 2, "среда": 2, "чт": 3, "четверг": 3,
+    "пт": 4, "пятница": 4, "сб": 5, "суббота": 5, "вс": 6, "вск": 6, "воскресенье": 6,
+}  # fmt: skip
+
+
+_WEEKDAY_NAMES = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def _check_weekdays(occurrences: list[Occurrence], context: _Context) -> None:
+    """The weekdays written in brackets name the phrase's days in order, or the phrase is refused:
+    a weekday that disagrees with its date means the date (often its year) is not what was meant."""
+    days = [
+        day
+        for occurrence in occurrences
+        for day in (occurrence.start, occurrence.due)
+        if day is not None and (day is occurrence.due or day != occurrence.due)
+    ]
+    if len(days) != len(context.weekdays):
+        raise _Unreadable(
+            "день недели в скобках — к какой дате он относится?",
+            example="«26 мая 2023 г. (пятница)»",
+        )
+    for day, weekday in zip(days, context.weekdays, strict=True):
+        if day.weekday() != weekday:
+            raise _Unreadable(
+                f"{format_date_ru(day)} — {_WEEKDAY_NAMES[day.weekday()]}, а в скобках написано"
+                f" «{_WEEKDAY_NAMES[weekday]}»: в дате (или в годе) ошибка?",
+                example="«26 мая 2023 г. (пятница)»",
+            )
 
 
 def _drop_remark(match: re.Match[str], context: _Context) -> str:
     """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
     inner = match[1].strip()
+    weekday = _WEEKDAYS.get(inner.rstrip("."))
+    if weekday is not None:
+        context.weekdays.append(weekday)
+        return ""
     if _COUNT_REMARK_RE.fullmatch(inner):
         context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
         return ""

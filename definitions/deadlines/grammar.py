@@ -348,6 +348,8 @@ class _Parser:
         if separator is not None and (
             separator.kind == "-"
             or (prefix == "from" and separator.kind == "word" and separator.text in ("по", "до"))
+            # «15.05.2024г. по 30.05.2024г.»: a day, then «по» and the last day (no «с» before it)
+            or (prefix == "plain" and first.unit == "day" and separator.text == "по")
         ):
             self.pos += 1
             last = self._point()
@@ -418,6 +420,18 @@ class _Parser:
                 return self._checked(_Point("decade", self._year(), month.value, token.value))
             return self._checked(
                 _Point("quarter" if unit == "quarter" else "half", self._year(), 0, token.value)
+            )
+        if token.kind == "ord" and after_kind == "weekday":
+            # «во вторую среду февраля»: that weekday of the month
+            third = self._peek(2)
+            if third is None or third.kind != "month":
+                raise _Unreadable(
+                    "после дня недели нужен месяц", example="«во вторую среду февраля 2024 г.»"
+                )
+            assert following is not None
+            self.pos += 3
+            return self._checked(
+                _Point("weekday", self._year(), third.value, token.value, weekday=following.value)
             )
         if token.kind in ("num", "ord"):
             self.pos += 1

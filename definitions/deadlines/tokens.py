@@ -22,7 +22,7 @@ _NUMBER_WORDS = {
 class _Token(NamedTuple):
     """A word, number, date or punctuation mark of a normalised phrase."""
 
-    kind: str  # date num year month ord unit every yearword school dayword word , ; ( ) - /
+    kind: str  # date num year month ord unit every yearword school dayword weekday word , ; ( ) - /
     text: str
     value: int = 0
     name: str = ""  # a unit's or recurrence's name: quarter, half, decade, year, month
@@ -75,8 +75,20 @@ _EVERY_STEMS = (
 _YEAR_WORDS = frozenset({"г", "гг", "год", "года", "году", "годы", "годов", "годах", "годом"})
 
 
+# Days of the week in the forms plans use («во вторую среду февраля»); before the ordinal stems,
+# which «вторник» would otherwise match.
+_WEEKDAY_RE = re.compile(
+    r"(?P<d0>понедельник)|(?P<d1>вторник)|(?P<d2>сред)|(?P<d3>четверг)|(?P<d4>пятниц)"
+    r"|(?P<d5>суббот)|(?P<d6>воскресень)"
+)
+_WEEKDAY_ENDINGS = frozenset(("", "а", "у", "ы", "е", "ю"))
+
+
 def _classify(word: str) -> _Token:
     """What a word is: a month, a numeral, a unit, a recurrence, or just a word."""
+    weekday = _WEEKDAY_RE.match(word)
+    if weekday and word[weekday.end() :] in _WEEKDAY_ENDINGS:
+        return _Token("weekday", word, int((weekday.lastgroup or "d0")[1:]))
     match = _MONTH_RE.fullmatch(word)
     if match:
         group = match.lastgroup or ""
