@@ -236,6 +236,28 @@ def test_a_day_then_po_and_a_day_is_a_range_without_s() -> None:
         )
 
 
+def test_days_listed_before_a_month_take_that_month() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("2, 3 мая 2024 года", year_2023_24) == ["-..2024-05-02", "-..2024-05-03"]
+    assert dues("7 и 8 мая 2024 г.", year_2023_24) == ["-..2024-05-07", "-..2024-05-08"]
+    with pytest.raises(DeadlineError, match="к числу 2 нужен месяц"):
+        parse_deadline("2, 3", period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
+def test_a_count_of_days_after_the_dates_does_not_change_them() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("28.10.2023г.-06.11.2023г. – 10 дней", year_2023_24) == ["2023-10-28..2023-11-06"]
+    # a weekday on each end of a one-day range
+    assert dues(
+        "с 23 февраля 2024 года (пятница) по 23 февраля 2024 года (пятница)", year_2023_24
+    ) == ["2024-02-23..2024-02-23"]
+    # in a relative term the count is the term
+    schedule = parse_deadline(
+        "в течение 10 дней", period_start=year_2023_24[0], period_end=year_2023_24[1]
+    )
+    assert schedule.kind == "relative"
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

@@ -21,6 +21,7 @@ from definitions.deadlines.forms import (
     _WITHIN_YEAR_RE,
     _check_weekdays,
     _drop_remark,
+    _drop_trailing_count,
     _within_year,
 )
 from definitions.deadlines.grammar import _Parser
@@ -171,6 +172,8 @@ def _compile(text: str, context: _Context) -> _Compiled:
         text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
     while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»
+    if text[-1:] in "йяь" and "-" in text:
+        text = _drop_trailing_count(text, context)  # «28.10.2023г.-06.11.2023г. – 10 дней»
     if "(" in text:
         # a remark in brackets that carries no date: «ежегодно (в соответствии с планом-графиком)»,
         # «до 1 марта 2024 г. (по согласованию)»

@@ -60,7 +60,7 @@ _REMARK_RE = re.compile(r" ?\(([^()]*)\)")
 # «(7 дней)») or the classes it is for («(1 классы)», «(2 -4 классы)», «(9, 11 кл.)»).
 _COUNT_REMARK_RE = re.compile(
     r"(?:продолжительность )?[0-9]+ (?:(?:календарн|учебн|рабоч)\w* )?(?:дн\w*|день|недел\w*)"
-    r"(?:,? [0-9]+ (?:дн\w*|день))?"
+    r"(?:,? (?:и )?[0-9]+ (?:дн\w*|день))?"
     r"|[0-9][0-9 ,-]*(?:класс\w*|кл)\.?"
 )
 
@@ -78,12 +78,7 @@ _WEEKDAY_NAMES = ("понедельник", "вторник", "среда", "ч�
 def _check_weekdays(occurrences: list[Occurrence], context: _Context) -> None:
     """The weekdays written in brackets name the phrase's days in order, or the phrase is refused:
     a weekday that disagrees with its date means the date (often its year) is not what was meant."""
-    days = [
-        day
-        for occurrence in occurrences
-        for day in (occurrence.start, occurrence.due)
-        if day is not None and (day is occurrence.due or day != occurrence.due)
-    ]
+    days = [day for occurrence in occurrences for day in (occurrence.start, occurrence.due) if day]
     if len(days) != len(context.weekdays):
         raise _Unreadable(
             "день недели в скобках — к какой дате он относится?",
@@ -96,6 +91,26 @@ def _check_weekdays(occurrences: list[Occurrence], context: _Context) -> None:
                 f" «{_WEEKDAY_NAMES[weekday]}»: в дате (или в годе) ошибка?",
                 example="«26 мая 2023 г. (пятница)»",
             )
+
+
+# A count of days after the dates: «28.10.2023г.-06.11.2023г. – 10 дней» (how long the holidays
+# are). Only after a date, and never in a relative term, where the count is the term itself.
+_TRAILING_COUNT_RE = re.compile(
+    r" ?- ?[0-9]+ (?:(?:календарн|учебн|рабоч)\w* )?(?:дн\w*|день|недел\w*)$"
+)
+_RELATIVE_WORDS_RE = re.compile(r"после|со дня|с даты|течение|срок|через|позднее|позже")
+
+
+def _drop_trailing_count(text: str, context: _Context) -> str:
+    """«… – 10 дней» after the dates says how long they last; the dates are the same without it."""
+    match = _TRAILING_COUNT_RE.search(text)
+    if match is None:
+        return text
+    before = text[: match.start()]
+    if not _DATE_HINT_RE.search(before) or _RELATIVE_WORDS_RE.search(before):
+        return text
+    context.notes.append(f"число дней после дат не меняет их: «{match[0].strip(' -')}»")
+    return before
 
 
 def _drop_remark(match: re.Match[str], context: _Context) -> str:

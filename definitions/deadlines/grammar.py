@@ -356,6 +356,11 @@ class _Parser:
             if last is None:
                 self.pos = before_end
         if first.unit == "index" and last is None:
+            month = self._month_of_a_day_list()
+            if month is not None:
+                # «2, 3 мая 2024 года»: a day listed before others takes their month
+                first = self._checked(_Point("day", None, month, first.number))
+        if first.unit == "index" and last is None:
             raise _Unreadable(
                 f"к числу {first.number} нужен месяц или единица (квартал, полугодие, декада)",
                 example=f"«{first.number} мая 2023 г.», «{first.number} квартал 2023 г.»",
@@ -377,6 +382,21 @@ class _Parser:
             return True
         items.append(_Item(prefix, first, last))
         return True
+
+    def _month_of_a_day_list(self) -> int | None:
+        """The month of «2, 3 мая» / «7 и 8 мая» when a bare day is followed by such a list."""
+        index = self.pos
+        while True:
+            separator = self._peek(index - self.pos)
+            if separator is None or not (separator.kind == "," or separator.text == "и"):
+                return None
+            number = self._peek(index - self.pos + 1)
+            if number is None or number.kind != "num":
+                return None
+            after = self._peek(index - self.pos + 2)
+            if after is not None and after.kind == "month":
+                return after.value
+            index += 2
 
     def _point(self) -> _Point | None:
         """One calendar unit: a day, month, decade, quarter, half-year, year or school year."""
