@@ -258,6 +258,26 @@ def test_a_count_of_days_after_the_dates_does_not_change_them() -> None:
     assert schedule.kind == "relative"
 
 
+def test_the_year_after_the_reported_one_in_a_plan_of_one_year_is_the_next_year() -> None:
+    year_2011 = (date(2011, 1, 1), date(2011, 12, 31))
+    assert dues("не позднее 01 июня года, следующего за отчетным", year_2011) == ["-..2012-06-01"]
+    # in a plan of several years it may be one report or one a year: a question
+    with pytest.raises(DeadlineError, match="читается с «ежегодно»"):
+        parse_deadline(
+            "не позднее 01 июня года, следующего за отчетным",
+            period_start=date(2011, 1, 1),
+            period_end=date(2012, 12, 31),
+        )
+
+
+def test_a_day_of_the_month_written_as_a_word_reads() -> None:
+    quarters = dues(
+        "ежеквартально до пятнадцатого числа месяца, следующего за отчетным периодом",
+        (date(2021, 1, 1), date(2021, 12, 31)),
+    )
+    assert quarters == ["-..2021-04-15", "-..2021-07-15", "-..2021-10-15", "-..2022-01-15"]
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

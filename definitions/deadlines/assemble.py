@@ -133,6 +133,15 @@ def _dated(
             example="«постоянно с 01.09.2023», «с 01.09.2023 по 31.05.2024»",
         )
     if any(item.first.following for item in items):
+        if context.period_start.year == context.period_end.year and all(
+            item.first.following and not item.has_year and item.last is None for item in items
+        ):
+            # «не позднее 01 июня года, следующего за отчетным» in a plan of one calendar year:
+            # the reported year is the plan's, so the report is due in the next one.
+            reported = context.period_start.year
+            context.notes.append(f"отчетный год — {reported}, срок — в {reported + 1} году")
+            reports = [item.occurrence(reported + 1) for item in items]
+            return ("once" if len(reports) == 1 else "recurring"), reports
         raise _Unreadable(
             "«года, следующего за отчетным» читается с «ежегодно»",
             example="«ежегодно до 1 апреля года, следующего за отчетным»",

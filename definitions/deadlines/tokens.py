@@ -19,6 +19,12 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 
+# Days of the month written as words: «до пятнадцатого числа месяца».
+_DAY_WORDS = {
+    "пятого": 5, "десятого": 10, "пятнадцатого": 15, "двадцатого": 20, "тридцатого": 30,
+}  # fmt: skip
+
+
 class _Token(NamedTuple):
     """A word, number, date or punctuation mark of a normalised phrase."""
 
@@ -99,6 +105,8 @@ def _classify(word: str) -> _Token:
         return _Token("ord", word, _ROMAN[word])
     if word in _YEAR_WORDS:
         return _Token("yearword", word)
+    if word in _DAY_WORDS:
+        return _Token("num", word, _DAY_WORDS[word])
     if word == "кв":
         return _Token("unit", word, name="quarter")
     if word in ("числа", "число", "чисел"):
