@@ -19,6 +19,7 @@ from common.errors import NastavnikError
 from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.workdays import add_working_days
+from engine.anchors import unfix_after_undo
 from engine.runs import run_definition
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
@@ -440,7 +441,7 @@ def undo(
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=False
     )
-    return _apply(
+    reopened = _apply(
         session,
         instance=instance,
         now=now,
@@ -456,6 +457,15 @@ def undo(
         },
         details={"was": instance.state, "evidence": instance.evidence, "reason": instance.reason},
     )
+    _unfix_anchored(session, reopened, now)
+    return reopened
+
+
+def _unfix_anchored(session: Session, instance: StepInstance, now: datetime) -> None:
+    """The due dates anchored to a reopened step go back to expected (engine/anchors.py)."""
+    run = session.get(RoadmapRun, instance.run_id)
+    if run is not None:
+        unfix_after_undo(session, run=run, code=instance.step_code, now=now)
 
 
 SCHEDULE_MARGIN = timedelta(days=365)
@@ -566,7 +576,7 @@ def return_for_rework(
     instance = _instance(session, instance_id)
     if instance.state == "open":
         raise NastavnikError("the step is open: there is nothing to return", where="CODE")
-    return _apply(
+    reopened = _apply(
         session,
         instance=instance,
         now=now,
@@ -587,6 +597,8 @@ def return_for_rework(
             "reason": instance.reason,
         },
     )
+    _unfix_anchored(session, reopened, now)
+    return reopened
 
 
 def comment_step(

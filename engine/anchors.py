@@ -8,6 +8,12 @@ instance's start (the anchor day) and due date (moved off a day off unless the m
 calendar dates), marks it for the tick and bumps its version; reminders and escalations then run
 on that date. Until then :func:`expected_due` gives the date the term would end if the anchor step
 were done on its own due date (or today, when that has passed): pages show it as expected.
+
+Undoing the anchor step (CLI ``undo``, the portal's undo or «вернуть на доработку») unfixes the
+dates anchored to it at once (:func:`unfix_after_undo`, called by engine/actions.py): they are
+expected again and the tick enforces nothing by the old date; completing the anchor again fixes
+them from the new day. The tick's :func:`fix_anchored_dues` reconciles the same way, whatever
+reopened the anchor.
 """
 
 from __future__ import annotations
@@ -76,7 +82,8 @@ def _local_day(moment: datetime, tz: str) -> date:
 def fix_anchored_dues(
     session: Session, *, now: datetime, keep_calendar_dates: bool | None = None
 ) -> int:
-    """Fix the due dates of relative terms whose anchor has happened; the number of instances fixed.
+    """Fix the due dates of relative terms whose anchor has happened, and unfix those whose anchor
+    was undone; the number of instances changed.
 
     Args:
         session: an open session; the caller commits.
@@ -84,67 +91,125 @@ def fix_anchored_dues(
         keep_calendar_dates: keep a due date on a day off; None reads the setting.
     """
     if keep_calendar_dates is None:
-        from common.settings import get_settings
-
-        keep_calendar_dates = get_settings().keep_calendar_dates
+        keep_calendar_dates = _keep_calendar_dates()
     municipality = get_municipality(session)
-    tz = municipality.timezone
-    fixed = 0
+    changed = 0
     runs = session.exec(select(RoadmapRun).where(RoadmapRun.municipality_id == municipality.id))
     for run in runs:
-        loaded, schedules = run_definition(run)
-        roadmap = loaded.roadmap
-        scopes = {step.code: step.scope for step in roadmap.steps}
-        for code, (anchor, term) in anchored_terms(roadmap, schedules).items():
-            waiting = list(
+        changed += _reconcile(
+            session,
+            run=run,
+            now=now,
+            tz=municipality.timezone,
+            keep_calendar_dates=keep_calendar_dates,
+        )
+    session.flush()
+    return changed
+
+
+def unfix_after_undo(session: Session, *, run: RoadmapRun, code: str, now: datetime) -> int:
+    """After step ``code`` was reopened (undo, return for rework): the due dates anchored to it go
+    back to expected (no date to enforce) until it is done again; the number of instances changed.
+
+    The tick would do the same before it decides (:func:`fix_anchored_dues`); doing it in the act
+    makes pages show the expected date at once.
+    """
+    municipality = get_municipality(session)
+    changed = _reconcile(
+        session,
+        run=run,
+        now=now,
+        tz=municipality.timezone,
+        keep_calendar_dates=_keep_calendar_dates(),
+        anchor_code=code,
+    )
+    session.flush()
+    return changed
+
+
+def _keep_calendar_dates() -> bool:
+    from common.settings import get_settings
+
+    return get_settings().keep_calendar_dates
+
+
+def _reconcile(
+    session: Session,
+    *,
+    run: RoadmapRun,
+    now: datetime,
+    tz: str,
+    keep_calendar_dates: bool,
+    anchor_code: str | None = None,
+) -> int:
+    """Make each open instance of a relative step of ``run`` agree with its anchor: fixed from the
+    anchor's day when it happened, without dates when it has not (or no longer has).
+
+    ``anchor_code`` limits the work to the steps anchored to that step. A fixed instance keeps the
+    anchor day in ``start``: a due date fixed from another day (the anchor undone and done again
+    before a tick) is fixed again from the new one.
+    """
+    loaded, schedules = run_definition(run)
+    roadmap = loaded.roadmap
+    scopes = {step.code: step.scope for step in roadmap.steps}
+    changed = 0
+    for code, (anchor, term) in anchored_terms(roadmap, schedules).items():
+        if anchor_code is not None and anchor != anchor_code:
+            continue
+        query = select(StepInstance).where(
+            StepInstance.run_id == run.id,
+            StepInstance.step_code == code,
+            StepInstance.state == "open",
+        )
+        if anchor == LAUNCH:
+            # the launch is not undone step by step: only dates still waiting need it
+            query = query.where(col(StepInstance.due).is_(None))
+        waiting = list(session.exec(query))
+        if not waiting:
+            continue
+        done: dict[str, date] = {}
+        every_school_done = False
+        if anchor == LAUNCH:
+            if run.launched_at is not None and run.launched_at <= now:
+                launched = _local_day(run.launched_at, tz)
+                done = {instance.unit: launched for instance in waiting}
+        else:
+            anchors = list(
                 session.exec(
                     select(StepInstance).where(
                         StepInstance.run_id == run.id,
-                        StepInstance.step_code == code,
-                        col(StepInstance.due).is_(None),
-                        StepInstance.state == "open",
+                        StepInstance.step_code == anchor,
+                        StepInstance.occurrence == 1,
                     )
                 )
             )
-            if not waiting:
-                continue
-            done: dict[str, date] = {}
-            every_school_done = False
+            for instance in anchors:
+                if instance.state in _DONE and instance.done_at and instance.done_at <= now:
+                    done[instance.unit] = _local_day(instance.done_at, tz)
+            every_school_done = bool(anchors) and len(done) == len(anchors)
+        for instance in waiting:
+            day: date | None
             if anchor == LAUNCH:
-                if run.launched_at is not None and run.launched_at <= now:
-                    launched = _local_day(run.launched_at, tz)
-                    done = {instance.unit: launched for instance in waiting}
-            else:
-                anchors = list(
-                    session.exec(
-                        select(StepInstance).where(
-                            StepInstance.run_id == run.id,
-                            StepInstance.step_code == anchor,
-                            StepInstance.occurrence == 1,
-                        )
-                    )
-                )
-                for instance in anchors:
-                    if instance.state in _DONE and instance.done_at and instance.done_at <= now:
-                        done[instance.unit] = _local_day(instance.done_at, tz)
-                every_school_done = bool(anchors) and len(done) == len(anchors)
-            for instance in waiting:
-                day: date | None
-                if anchor == LAUNCH:
-                    day = done.get(instance.unit)
-                elif scopes.get(anchor) == "municipality":
-                    day = done.get("")
-                elif instance.scope == "school":
-                    day = done.get(instance.unit)
-                else:  # a municipal step after a step every school does: when the last is done
-                    day = max(done.values()) if every_school_done else None
-                if day is None:
+                day = done.get(instance.unit)
+            elif scopes.get(anchor) == "municipality":
+                day = done.get("")
+            elif instance.scope == "school":
+                day = done.get(instance.unit)
+            else:  # a municipal step after a step every school does: when the last is done
+                day = max(done.values()) if every_school_done else None
+            if day is None:
+                if instance.due is None:
                     continue
+                # the anchor was undone: expected again, nothing to enforce until it is redone
+                instance.start = None
+                instance.due = None
+            elif instance.due is not None and instance.start == day:
+                continue
+            else:
                 instance.start = day
                 instance.due = term_due(term, day, keep_calendar_dates=keep_calendar_dates)
-                instance.tick_dirty = True
-                instance.version += 1
-                session.add(instance)
-                fixed += 1
-    session.flush()
-    return fixed
+            instance.tick_dirty = True
+            instance.version += 1
+            session.add(instance)
+            changed += 1
+    return changed

@@ -12,7 +12,7 @@ from sqlmodel import select
 from common.errors import DefinitionError
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
-from engine.actions import Actor, mark_done
+from engine.actions import Actor, mark_done, return_for_rework, undo
 from engine.launch import launch_roadmap
 from engine.status import run_status
 from flows.daily import tick_once
@@ -111,6 +111,82 @@ def test_the_anchor_completing_early_late_and_never_fixes_the_due_date_and_the_t
     _tick(engine, date(2022, 12, 30))
     assert _curators(engine)[never] == (None, None)
     assert not {level for level, school in _letters(engine) if school == never}
+
+
+def _expected(engine: Engine, day: date) -> dict[str, date | None]:
+    with session_scope(engine) as session:
+        status = run_status(session=session, run=the_run(engine), now=moment(day, 16))
+    return {v.school or "": v.projected_due for v in status.views if v.code == "1.5"}
+
+
+def test_undoing_the_anchor_makes_the_date_expected_again_and_redoing_it_fixes_a_new_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _launch(engine, tmp_path)
+    school = demo_data.SCHOOLS[0]["id"]
+    # the order (1.4) on Tue 12 April: the tick fixes 26 April
+    _done(engine, "1.4", school, date(2022, 4, 12))
+    _tick(engine, date(2022, 4, 13))
+    assert _curators(engine)[school] == (date(2022, 4, 12), date(2022, 4, 26))
+    # the order was marked by mistake: undone (what `nastavnik undo` and the portal call)
+    with session_scope(engine) as session:
+        undo(
+            session=session,
+            run=the_run(engine),
+            code="1.4",
+            school=school,
+            actor=Actor(COORDINATOR),
+            now=moment(date(2022, 4, 20), 10),
+        )
+    # at once, before any tick: no date to enforce, shown as expected from 1.4's own due date
+    # (31 May → 15 June: 12–13 June are days off)
+    assert _curators(engine)[school] == (None, None)
+    assert _expected(engine, date(2022, 4, 20))[school] == date(2022, 6, 15)
+    # the old fixed date passes: no letter about the curators
+    _tick(engine, date(2022, 4, 27))
+    _tick(engine, date(2022, 5, 5))
+    assert _curators(engine)[school] == (None, None)
+    assert not {level for level, unit in _letters(engine) if unit == school}
+    # the order is issued again on Mon 6 June: fixed from that day, 21 June, and enforced by it
+    _done(engine, "1.4", school, date(2022, 6, 6))
+    _tick(engine, date(2022, 6, 7))
+    assert _curators(engine)[school] == (date(2022, 6, 6), date(2022, 6, 21))
+    _tick(engine, date(2022, 6, 21))
+    assert ("overdue", school) not in _letters(engine)
+    _tick(engine, date(2022, 6, 22))
+    assert ("overdue", school) in _letters(engine)
+
+
+def test_returning_the_anchor_for_rework_unfixes_and_the_tick_fixes_from_the_new_completion(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _launch(engine, tmp_path)
+    school = demo_data.SCHOOLS[0]["id"]
+    _done(engine, "1.4", school, date(2022, 4, 12))
+    _tick(engine, date(2022, 4, 13))
+    with session_scope(engine) as session:
+        order = session.exec(
+            select(StepInstance).where(
+                StepInstance.step_code == "1.4", StepInstance.school_id == school
+            )
+        ).one()
+        # «вернуть на доработку» on the portal
+        return_for_rework(
+            session=session,
+            instance_id=order.id or 0,
+            actor=Actor(COORDINATOR),
+            now=moment(date(2022, 4, 14), 10),
+            comment="Приказ без подписи",
+        )
+    assert _curators(engine)[school] == (None, None)
+    # done again on Fri 15 April, before any tick: the tick fixes ten working days from it
+    _done(engine, "1.4", school, date(2022, 4, 15))
+    _tick(engine, date(2022, 4, 16))
+    assert _curators(engine)[school] == (date(2022, 4, 15), date(2022, 4, 29))
+    _tick(engine, date(2022, 4, 27))  # past the first fixed date (26 April): nothing
+    assert ("overdue", school) not in _letters(engine)
+    _tick(engine, date(2022, 5, 4))  # 29 April is a working day, 1–3 May are not
+    assert ("overdue", school) in _letters(engine)
 
 
 def test_a_launch_anchor_fixes_the_due_date_from_the_launch_day(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from common.errors import DeadlineError
 from definitions.deadlines.assemble import _assemble
@@ -24,7 +26,7 @@ from definitions.deadlines.forms import (
     _drop_trailing_count,
     _within_year,
 )
-from definitions.deadlines.grammar import _Parser
+from definitions.deadlines.grammar import _Parsed, _Parser
 from definitions.deadlines.normalise import _normalise
 from definitions.deadlines.relative import (
     _LAUNCH_WORDS_RE,
@@ -72,9 +74,7 @@ def parse_deadline(
         period_start, period_end, anchor or step_start, step_start, [], explain=_explain
     )
     try:
-        kind, occurrences, term = _compile(_normalise(phrase), context)
-        if context.weekdays:
-            _check_weekdays(occurrences, context)
+        kind, occurrences, term = _compile(phrase, context)
     except _Unreadable as error:
         raise DeadlineError(
             phrase,
@@ -86,11 +86,19 @@ def parse_deadline(
     return Schedule(
         phrase=phrase,
         kind=kind,
-        occurrences=tuple(sorted(set(occurrences), key=_occurrence_order)),
+        occurrences=_in_order(occurrences),
         term=term,
         notes=tuple(dict.fromkeys(context.notes)) if context.notes else (),
         reading=", ".join(context.reading) if context.reading else "",
     )
+
+
+def _in_order(occurrences: list[Occurrence]) -> tuple[Occurrence, ...]:
+    """The occurrences by due date then start, each once (most come in order and unique already)."""
+    keys = [_occurrence_order(occurrence) for occurrence in occurrences]
+    if all(earlier < later for earlier, later in zip(keys, keys[1:], strict=False)):
+        return tuple(occurrences)
+    return tuple(sorted(set(occurrences), key=_occurrence_order))
 
 
 def explain_deadline(
@@ -164,8 +172,72 @@ def propose_anchor(phrase: str, steps: Iterable[tuple[str, str]]) -> str | None:
     return best
 
 
-def _compile(text: str, context: _Context) -> _Compiled:
-    """Try the whole-phrase forms, then the clause grammar."""
+class _Front(NamedTuple):
+    """What a phrase says before the period is known: its whole-phrase form, or its clauses.
+
+    Cached by phrase (:func:`_front`): the tick, the import and the linter read the same phrases
+    against many periods, and only the assembly into dates depends on the period.
+    """
+
+    form: Literal["unscheduled", "continuous", "within_year", "relative", "clauses", "refused"]
+    notes: tuple[str, ...] = ()
+    match: re.Match[str] | None = None  # a relative term's words
+    parsed: _Parsed | None = None  # the clauses (never changed once parsed)
+    # a refusal's reason, example, the word reading stopped at and the words understood
+    refusal: tuple[str, str, str | None, str | None] | None = None
+    # weekdays written in brackets («26 мая (пятница)»): checked against the dates
+    weekdays: tuple[int, ...] = ()
+
+
+@lru_cache(maxsize=4096)
+def _front(phrase: str) -> _Front:
+    """The period-independent reading of a phrase (a refusal is kept as its texts, no traceback)."""
+    notes: list[str] = []
+    weekdays: list[int] = []
+    try:
+        front = _read(_normalise(phrase), notes, weekdays)
+    except _Unreadable as error:
+        refusal = (error.reason, error.example, error.at, error.understood)
+        return _Front("refused", tuple(notes), refusal=refusal)
+    return front._replace(weekdays=tuple(weekdays)) if weekdays else front
+
+
+def _compile(phrase: str, context: _Context) -> _Compiled:
+    """The phrase's cached reading (whole-phrase forms, then the clauses), assembled into dates."""
+    front = _front(phrase)
+    if front.notes:
+        context.notes.extend(front.notes)
+    form = front.form
+    if form == "clauses":
+        assert front.parsed is not None
+        kind, occurrences = _assemble(front.parsed, context)
+        if front.weekdays:
+            _check_weekdays(occurrences, front.weekdays)
+        if not occurrences:
+            # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
+            raise _Unreadable(
+                f"ни одна дата не попадает в период дорожной карты ({context.period_ru})",
+                example="«с 2023 года ежегодно»",
+            )
+        return kind, occurrences, None
+    if form == "relative":
+        assert front.match is not None
+        return _relative(front.match, context)
+    if form == "unscheduled":
+        return "unscheduled", [], None
+    if form == "continuous":
+        return "continuous", [Occurrence(context.period_start, context.period_end)], None
+    if form == "within_year":
+        return _within_year(context)
+    assert front.refusal is not None
+    reason, example, at, understood = front.refusal
+    refusal = _Unreadable(reason, example=example, at=at)
+    refusal.understood = understood
+    raise refusal
+
+
+def _read(text: str, notes: list[str], weekdays: list[int]) -> _Front:
+    """Try the whole-phrase forms, then the clause grammar, on a normalised phrase."""
     if not text:
         raise _Unreadable("срок пуст")
     if text.startswith(("срок", "дата", "доклад", "отчет")):
@@ -173,35 +245,28 @@ def _compile(text: str, context: _Context) -> _Compiled:
     while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»
     if text[-1:] in "йяь" and "-" in text:
-        text = _drop_trailing_count(text, context)  # «28.10.2023г.-06.11.2023г. – 10 дней»
+        text = _drop_trailing_count(text, notes)  # «28.10.2023г.-06.11.2023г. – 10 дней»
     if "(" in text:
         # a remark in brackets that carries no date: «ежегодно (в соответствии с планом-графиком)»,
-        # «до 1 марта 2024 г. (по согласованию)»
-        text = _REMARK_RE.sub(lambda match: _drop_remark(match, context), text).strip()
+        # «до 1 марта 2024 г. (по согласованию)», «26 мая (пятница)»
+        text = _REMARK_RE.sub(lambda match: _drop_remark(match, notes, weekdays), text).strip()
     match = _UNSCHEDULED_RE.match(text)
     if match and " или " in text[match.end() :]:
         # «в соответствии со сроками реализации программ … или май 2021 г.»: the dated alternative
         # is the one a deadline can hold (and the linter can check)
         alternative = text.rsplit(" или ", 1)[1]
         if _DATE_HINT_RE.search(alternative):
-            context.notes.append(f"из двух вариантов взят тот, что с датой: «{alternative}»")
-            return _compile(alternative, context)
+            notes.append(f"из двух вариантов взят тот, что с датой: «{alternative}»")
+            return _read(alternative, notes, weekdays)
     # «по мере необходимости, но не позднее 15.05.2022» has a due date: the grammar must read it.
     if match and not _DATE_HINT_RE.search(text, match.end()):
-        return "unscheduled", [], None
+        return _Front("unscheduled", tuple(notes))
     match = _CONTINUOUS_RE.fullmatch(text)
     if match and not _DATE_HINT_RE.search(match["tail"]):
-        return "continuous", [Occurrence(context.period_start, context.period_end)], None
+        return _Front("continuous", tuple(notes))
     if _WITHIN_YEAR_RE.fullmatch(text):
-        return _within_year(context)
+        return _Front("within_year", tuple(notes))
     match = _RELATIVE_RE.fullmatch(text) or _RELATIVE_TERM_RE.fullmatch(text)
     if match:
-        return _relative(match, context)
-    kind, occurrences = _assemble(_Parser(_tokenise(text)).parse(), context)
-    if not occurrences:
-        # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
-        raise _Unreadable(
-            f"ни одна дата не попадает в период дорожной карты ({context.period_ru})",
-            example="«с 2023 года ежегодно»",
-        )
-    return kind, occurrences, None
+        return _Front("relative", tuple(notes), match=match)
+    return _Front("clauses", tuple(notes), parsed=_Parser(_tokenise(text)).parse())

@@ -53,7 +53,8 @@ class _Unreadable(Exception):
         self.understood: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built for every phrase compiled, and a frozen dataclass's __init__ costs twice as much.
+@dataclass(slots=True)
 class _Context:
     """The dates a phrase is compiled against, and the notes of the rules its reading applied."""
 
@@ -64,7 +65,6 @@ class _Context:
     notes: list[str]
     reading: list[str] = field(default_factory=list)  # how the recurrence was read, in Russian
     explain: bool = False  # fill ``reading`` (for explain_deadline; the tick does not need it)
-    weekdays: list[int] = field(default_factory=list)  # «1 сентября (вт.)»: checked against dates
 
     @property
     def period_ru(self) -> str:

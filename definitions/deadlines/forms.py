@@ -75,16 +75,16 @@ _WEEKDAYS = {
 _WEEKDAY_NAMES = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 
 
-def _check_weekdays(occurrences: list[Occurrence], context: _Context) -> None:
+def _check_weekdays(occurrences: list[Occurrence], weekdays: tuple[int, ...]) -> None:
     """The weekdays written in brackets name the phrase's days in order, or the phrase is refused:
     a weekday that disagrees with its date means the date (often its year) is not what was meant."""
     days = [day for occurrence in occurrences for day in (occurrence.start, occurrence.due) if day]
-    if len(days) != len(context.weekdays):
+    if len(days) != len(weekdays):
         raise _Unreadable(
             "день недели в скобках — к какой дате он относится?",
             example="«26 мая 2023 г. (пятница)»",
         )
-    for day, weekday in zip(days, context.weekdays, strict=True):
+    for day, weekday in zip(days, weekdays, strict=True):
         if day.weekday() != weekday:
             raise _Unreadable(
                 f"{format_date_ru(day)} — {_WEEKDAY_NAMES[day.weekday()]}, а в скобках написано"
@@ -101,7 +101,7 @@ _TRAILING_COUNT_RE = re.compile(
 _RELATIVE_WORDS_RE = re.compile(r"после|со дня|с даты|течение|срок|через|позднее|позже")
 
 
-def _drop_trailing_count(text: str, context: _Context) -> str:
+def _drop_trailing_count(text: str, notes: list[str]) -> str:
     """«… – 10 дней» after the dates says how long they last; the dates are the same without it."""
     match = _TRAILING_COUNT_RE.search(text)
     if match is None:
@@ -109,26 +109,26 @@ def _drop_trailing_count(text: str, context: _Context) -> str:
     before = text[: match.start()]
     if not _DATE_HINT_RE.search(before) or _RELATIVE_WORDS_RE.search(before):
         return text
-    context.notes.append(f"число дней после дат не меняет их: «{match[0].strip(' -')}»")
+    notes.append(f"число дней после дат не меняет их: «{match[0].strip(' -')}»")
     return before
 
 
-def _drop_remark(match: re.Match[str], context: _Context) -> str:
+def _drop_remark(match: re.Match[str], notes: list[str], weekdays: list[int]) -> str:
     """A bracketed remark without dates or schedule words is dropped, and the reading says so."""
     inner = match[1].strip()
     weekday = _WEEKDAYS.get(inner.rstrip("."))
     if weekday is not None:
-        context.weekdays.append(weekday)
+        weekdays.append(weekday)
         return ""
     if _COUNT_REMARK_RE.fullmatch(inner):
-        context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
         return ""
     if _DATE_HINT_RE.search(inner) or (
         _SCHEDULE_WORD_RE.search(inner) and not _UNSCHEDULED_RE.search(inner)
     ):
         return match[0]
     if inner:
-        context.notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
     return ""
 
 

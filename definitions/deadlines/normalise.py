@@ -17,6 +17,9 @@ _CHARACTERS = str.maketrans(
 )
 
 
+# Whether a phrase has any character to translate: str.translate with a table of non-Latin
+# characters costs more than all the rest of the normalisation, and most phrases have none.
+_SPECIAL_RE = re.compile("[" + re.escape("".join(map(chr, _CHARACTERS))) + "]")
 _DOT_RUN_RE = re.compile(r"\.{2,}")  # «30.08..2022»
 
 
@@ -31,8 +34,10 @@ _ORDINAL_RE = re.compile(
 
 def _normalise(phrase: str) -> str:
     """Lower-case and tidy a phrase so the grammar sees one spelling of each thing."""
-    text = phrase.lower().translate(_CHARACTERS)
+    text = phrase.lower()
     # Callable replacements and cheap guards: this runs for every phrase the tick compiles.
+    if _SPECIAL_RE.search(text):
+        text = text.translate(_CHARACTERS)
     if ".." in text:
         text = _DOT_RUN_RE.sub(".", text)
     text = _GLUED_RE.sub(lambda match: match[0] + " ", text)
