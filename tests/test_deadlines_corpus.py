@@ -54,8 +54,10 @@ def test_corpus_phrase_reads_to_its_dates_or_is_refused_clearly(row: Row) -> Non
 
 
 def test_the_corpus_covers_real_plans_and_the_issue_forms() -> None:
-    sources = {row.source for row in ROWS}
-    assert len(ROWS) >= 200 and len(sources) >= 40
+    # the forms issue #15 quotes are in the file too; the floor counts phrases of real plans
+    real = [row for row in ROWS if not row.source.startswith("issue #15")]
+    sources = {row.source for row in real}
+    assert len(real) >= 300 and len(sources) >= 50
     read = [row for row in ROWS if row.kind != "refused"]
     # the refused rows are mostly the sources' own errors (a weekday or a year that disagrees)
     assert len(read) / len(ROWS) >= 0.9
