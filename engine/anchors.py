@@ -13,7 +13,8 @@ Undoing the anchor step (CLI ``undo``, the portal's undo or «вернуть н�
 dates anchored to it at once (:func:`unfix_after_undo`, called by engine/actions.py): they are
 expected again and the tick enforces nothing by the old date; completing the anchor again fixes
 them from the new day. The tick's :func:`fix_anchored_dues` reconciles the same way, whatever
-reopened the anchor.
+reopened the anchor. A date fixed anew gets its own reminders and escalations: the outbox keys of
+the letters already settled on the old date are retired.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from definitions.compiler import LAUNCH
@@ -28,7 +30,7 @@ from definitions.deadlines import RelativeTerm, Schedule
 from definitions.schema import Roadmap
 from definitions.workdays import is_working_day, next_working_day
 from engine.runs import run_definition
-from storage.models import RoadmapRun, StepInstance
+from storage.models import OutboxItem, RoadmapRun, StepInstance
 from storage.schools import get_municipality
 
 _DONE = ("done", "done_late")
@@ -211,5 +213,27 @@ def _reconcile(
             instance.tick_dirty = True
             instance.version += 1
             session.add(instance)
+            _retire_decisions(session, instance)
             changed += 1
     return changed
+
+
+def _retire_decisions(session: Session, instance: StepInstance) -> None:
+    """Free the outbox keys the tick decided on the instance's old dates, so its new date gets a
+    ladder of its own (the outbox's unique key would otherwise keep it silent).
+
+    Only letters already settled (sent, cancelled, failed) are renamed; a pending decision keeps
+    its key: delivery cancels it if the new dates make it untrue, or sends it if they keep it true.
+    Manual reminders have keys of their own and are left alone.
+    """
+    session.execute(
+        update(OutboxItem)
+        .where(
+            col(OutboxItem.step_instance_id) == instance.id,
+            col(OutboxItem.status) != "pending",
+            col(OutboxItem.key).not_like("%:manual:%"),
+            col(OutboxItem.key).not_like("%:retired:%"),
+        )
+        .values(key=col(OutboxItem.key) + f":retired:{instance.version}")
+        .execution_options(synchronize_session=False)
+    )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from common.errors import DefinitionError
+from common.settings import Settings
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
 from engine.actions import Actor, mark_done, return_for_rework, undo
@@ -17,6 +18,7 @@ from engine.launch import launch_roadmap
 from engine.status import run_status
 from flows.daily import tick_once
 from nastavnik import demo_data
+from notifications.delivery import deliver_pending
 from storage.db import session_scope
 from storage.models import OutboxItem, StepInstance
 from tests.factories import COORDINATOR, demo_municipality, moment, the_run
@@ -155,6 +157,58 @@ def test_undoing_the_anchor_makes_the_date_expected_again_and_redoing_it_fixes_a
     assert ("overdue", school) not in _letters(engine)
     _tick(engine, date(2022, 6, 22))
     assert ("overdue", school) in _letters(engine)
+
+
+def _overdue_notices(engine: Engine, school: str) -> list[str]:
+    """The statuses of the school's overdue notices about the curators, oldest first."""
+    with session_scope(engine) as session:
+        query = (
+            select(OutboxItem.status)
+            .where(
+                OutboxItem.step_instance_id == StepInstance.id,
+                StepInstance.step_code == "1.5",
+                StepInstance.school_id == school,
+                OutboxItem.level == "overdue",
+            )
+            .order_by(OutboxItem.id)  # type: ignore[arg-type]
+        )
+        return list(session.exec(query))
+
+
+def test_a_date_fixed_again_after_an_undo_gets_its_own_letters(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _launch(engine, tmp_path)
+    school = demo_data.SCHOOLS[0]["id"]
+    settings = Settings(
+        smtp_url=None,
+        mail_from="nastavnik@beloyarsky-edu.example.ru",
+        mail_dir=tmp_path / "mail",
+        base_url="http://127.0.0.1:8000",
+    )
+    _done(engine, "1.4", school, date(2022, 4, 12))
+    _tick(engine, date(2022, 4, 13))
+    _tick(engine, date(2022, 4, 27))  # fixed 26 April: the school is told it is late
+    deliver_pending(engine=engine, now=moment(date(2022, 4, 27), 10), settings=settings)
+    assert _overdue_notices(engine, school) == ["sent"]
+    with session_scope(engine) as session:
+        undo(
+            session=session,
+            run=the_run(engine),
+            code="1.4",
+            school=school,
+            actor=Actor(COORDINATOR),
+            now=moment(date(2022, 4, 28), 10),
+        )
+    _tick(engine, date(2022, 5, 5))
+    assert _overdue_notices(engine, school) == ["sent"]  # nothing more by the old date
+    _done(engine, "1.4", school, date(2022, 6, 6))
+    _tick(engine, date(2022, 6, 7))
+    assert _curators(engine)[school] == (date(2022, 6, 6), date(2022, 6, 21))
+    _tick(engine, date(2022, 6, 21))
+    assert _overdue_notices(engine, school) == ["sent"]
+    _tick(engine, date(2022, 6, 22))  # late by the new date: told again
+    assert _overdue_notices(engine, school) == ["sent", "pending"]
 
 
 def test_returning_the_anchor_for_rework_unfixes_and_the_tick_fixes_from_the_new_completion(

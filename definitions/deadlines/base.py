@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from common.russian import (
     format_date_ru,
@@ -94,6 +95,7 @@ def _date(year: int, month: int, day: int) -> date:
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+@lru_cache(maxsize=4096)  # recurrences ask for the same few dozen months again and again
 def _month_end(year: int, month: int) -> date:
     """The last day of a month."""
     if month == 2 and calendar.isleap(year):

@@ -130,9 +130,9 @@ def _every_unit(
         unit_start = date(year, month + 1, 1)
         if unit_start > end:
             return occurrences
-        last_year, last_month = divmod(month_index + months - 1, 12)
-        unit_end = _month_end(last_year, last_month + 1)
         if day is None:
+            last_year, last_month = divmod(month_index + months - 1, 12)
+            unit_end = _month_end(last_year, last_month + 1)
             occurrences.append(Occurrence(max(unit_start, start), min(unit_end, end)))
         else:
             # the day in this month, or in the month after the reported unit
