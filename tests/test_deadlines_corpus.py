@@ -20,6 +20,7 @@ class Row(NamedTuple):
     kind: str
     occurrences: str
     source: str
+    note: str
 
 
 def _rows() -> list[Row]:
@@ -27,9 +28,9 @@ def _rows() -> list[Row]:
     for line in CORPUS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        phrase, period, kind, occurrences, source, _note = line.split("\t")
+        phrase, period, kind, occurrences, source, note = line.split("\t")
         start, end = (date.fromisoformat(part) for part in period.split(":"))
-        rows.append(Row(phrase, (start, end), kind, occurrences, source))
+        rows.append(Row(phrase, (start, end), kind, occurrences, source, note))
     return rows
 
 
@@ -53,7 +54,16 @@ def test_corpus_phrase_reads_to_its_dates_or_is_refused_clearly(row: Row) -> Non
 
 
 def test_the_corpus_covers_real_plans_and_the_issue_forms() -> None:
-    sources = {row.source for row in ROWS}
-    assert len(ROWS) >= 40 and len(sources) >= 10
+    # the forms issue #15 quotes are in the file too; the floor counts phrases of real plans
+    real = [row for row in ROWS if not row.source.startswith("issue #15")]
+    sources = {row.source for row in real}
+    assert len(real) >= 300 and len(sources) >= 50
     read = [row for row in ROWS if row.kind != "refused"]
-    assert len(read) / len(ROWS) >= 0.95
+    # the refused rows are mostly the sources' own errors (a weekday or a year that disagrees)
+    assert len(read) / len(ROWS) >= 0.9
+
+
+def test_every_refused_phrase_says_why_a_careful_reader_gives_it_no_dates() -> None:
+    for row in ROWS:
+        if row.kind == "refused":
+            assert "отказ" in row.note or "описания задачи" in row.note, row.phrase

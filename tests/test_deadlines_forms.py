@@ -141,6 +141,143 @@ def test_a_yearless_phrase_in_a_multi_year_period_repeats_by_a_written_rule() ->
 # --- relative terms ------------------------------------------------------------------------
 
 
+def test_within_the_year_in_a_plan_of_one_school_year_is_the_whole_plan() -> None:
+    # a plan of 2020/21 crosses a new year, but «в течение года» is not due on 31 December
+    one_school_year = (date(2020, 9, 1), date(2021, 8, 31))
+    schedule = parse_deadline(
+        "В течение года", period_start=one_school_year[0], period_end=one_school_year[1]
+    )
+    assert schedule.kind == "continuous"
+    assert dues("В течение года", one_school_year) == ["2020-09-01..2021-08-31"]
+    # two school years still repeat by the written rule
+    assert len(dues("в течение года", SCHOOL)) == 3
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Доклад – до 15 ноября 2021 г.", ["-..2021-11-15"]),
+        ("Отчёт - до 1 июня 2022 г.", ["-..2022-06-01"]),
+    ],
+)
+def test_a_report_label_before_the_date_reads_like_a_term_label(
+    phrase: str, expected: list[str]
+) -> None:
+    assert dues(phrase, (date(2021, 10, 1), date(2022, 12, 31))) == expected
+
+
+def test_a_year_written_once_after_a_list_of_days_belongs_to_each_day_in_order() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("7 февраля и 10 апреля 2024 года", year_2023_24) == [
+        "-..2024-02-07",
+        "-..2024-04-10",
+    ]
+    # out of order the year of the first day would be a guess; months stay a question too
+    for phrase in ("10 декабря и 10 марта 2024 года", "май, декабрь 2022"):
+        with pytest.raises(DeadlineError, match="какой год у каждой"):
+            parse_deadline(phrase, period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("30.10.21 – 07.11.21 (продолжительность 9 дней)", ["2021-10-30..2021-11-07"]),
+        ("21.02.2022 - 27.02.2022 (7 дней)", ["2022-02-21..2022-02-27"]),
+        ("27.05.2022 (1 классы), 30.05.2022 (2 -4 классы)", ["-..2022-05-27", "-..2022-05-30"]),
+    ],
+)
+def test_a_remark_counting_days_or_naming_classes_does_not_change_the_dates(
+    phrase: str, expected: list[str]
+) -> None:
+    assert dues(phrase, (date(2021, 9, 1), date(2022, 8, 31))) == expected
+    explained = explain_deadline(
+        phrase, period_start=date(2021, 9, 1), period_end=date(2022, 8, 31)
+    )
+    assert "примечание в скобках не меняет дат" in explained
+
+
+def test_a_weekday_in_brackets_must_agree_with_its_date() -> None:
+    school_2020 = (date(2020, 9, 1), date(2021, 8, 31))
+    assert dues("1 сентября (вт.) — 27 октября (вт.)", school_2020) == ["2020-09-01..2020-10-27"]
+    assert dues("26 мая (пятница)", (date(2023, 1, 1), date(2023, 12, 31))) == ["-..2023-05-26"]
+    # a graph copied from another year: 24 March 2021 is a Wednesday, so the year is not 2021
+    with pytest.raises(DeadlineError, match="24 марта 2021 г. — среда, а в скобках написано"):
+        parse_deadline(
+            "11 января (пн.) – 24 марта (чт.)",
+            period_start=school_2020[0],
+            period_end=school_2020[1],
+        )
+    # one weekday for two dates: which one it names would be a guess
+    with pytest.raises(DeadlineError, match="к какой дате"):
+        parse_deadline(
+            "1 сентября — 27 октября (вт.)", period_start=school_2020[0], period_end=school_2020[1]
+        )
+
+
+def test_a_weekday_of_a_month_reads_as_that_day() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    # the rule for the final interview: the second Wednesday of February (14 Feb 2024)
+    assert dues("во вторую среду февраля", year_2023_24) == ["-..2024-02-14"]
+    assert dues("Вторая среда февраля", year_2023_24) == ["-..2024-02-14"]
+    assert dues("в первую среду декабря", year_2023_24) == ["-..2023-12-06"]
+    assert dues("третий понедельник апреля 2024 г.", year_2023_24) == ["-..2024-04-15"]
+    # «вторник» is a weekday, not «второй»
+    with pytest.raises(DeadlineError):
+        parse_deadline("вторник", period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
+def test_a_day_then_po_and_a_day_is_a_range_without_s() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("15.05.2024г. по 30.05.2024г.", year_2023_24) == ["2024-05-15..2024-05-30"]
+    # «по» before a word that is not a date stays what it was
+    with pytest.raises(DeadlineError):
+        parse_deadline(
+            "1 марта по согласованию", period_start=year_2023_24[0], period_end=year_2023_24[1]
+        )
+
+
+def test_days_listed_before_a_month_take_that_month() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("2, 3 мая 2024 года", year_2023_24) == ["-..2024-05-02", "-..2024-05-03"]
+    assert dues("7 и 8 мая 2024 г.", year_2023_24) == ["-..2024-05-07", "-..2024-05-08"]
+    with pytest.raises(DeadlineError, match="к числу 2 нужен месяц"):
+        parse_deadline("2, 3", period_start=year_2023_24[0], period_end=year_2023_24[1])
+
+
+def test_a_count_of_days_after_the_dates_does_not_change_them() -> None:
+    year_2023_24 = (date(2023, 9, 1), date(2024, 8, 31))
+    assert dues("28.10.2023г.-06.11.2023г. – 10 дней", year_2023_24) == ["2023-10-28..2023-11-06"]
+    # a weekday on each end of a one-day range
+    assert dues(
+        "с 23 февраля 2024 года (пятница) по 23 февраля 2024 года (пятница)", year_2023_24
+    ) == ["2024-02-23..2024-02-23"]
+    # in a relative term the count is the term
+    schedule = parse_deadline(
+        "в течение 10 дней", period_start=year_2023_24[0], period_end=year_2023_24[1]
+    )
+    assert schedule.kind == "relative"
+
+
+def test_the_year_after_the_reported_one_in_a_plan_of_one_year_is_the_next_year() -> None:
+    year_2011 = (date(2011, 1, 1), date(2011, 12, 31))
+    assert dues("не позднее 01 июня года, следующего за отчетным", year_2011) == ["-..2012-06-01"]
+    # in a plan of several years it may be one report or one a year: a question
+    with pytest.raises(DeadlineError, match="читается с «ежегодно»"):
+        parse_deadline(
+            "не позднее 01 июня года, следующего за отчетным",
+            period_start=date(2011, 1, 1),
+            period_end=date(2012, 12, 31),
+        )
+
+
+def test_a_day_of_the_month_written_as_a_word_reads() -> None:
+    quarters = dues(
+        "ежеквартально до пятнадцатого числа месяца, следующего за отчетным периодом",
+        (date(2021, 1, 1), date(2021, 12, 31)),
+    )
+    assert quarters == ["-..2021-04-15", "-..2021-07-15", "-..2021-10-15", "-..2022-01-15"]
+
+
 def test_relative_term_has_no_dates_until_its_anchor_and_counts_from_it() -> None:
     phrase = "в течение 10 рабочих дней после издания приказа"
     schedule = parse_deadline(phrase, period_start=P_START, period_end=P_END)

@@ -21,7 +21,9 @@ from definitions.deadlines.forms import (
     _REMARK_RE,
     _UNSCHEDULED_RE,
     _WITHIN_YEAR_RE,
+    _check_weekdays,
     _drop_remark,
+    _drop_trailing_count,
     _within_year,
 )
 from definitions.deadlines.grammar import _Parsed, _Parser
@@ -183,17 +185,21 @@ class _Front(NamedTuple):
     parsed: _Parsed | None = None  # the clauses (never changed once parsed)
     # a refusal's reason, example, the word reading stopped at and the words understood
     refusal: tuple[str, str, str | None, str | None] | None = None
+    # weekdays written in brackets («26 мая (пятница)»): checked against the dates
+    weekdays: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=4096)
 def _front(phrase: str) -> _Front:
     """The period-independent reading of a phrase (a refusal is kept as its texts, no traceback)."""
     notes: list[str] = []
+    weekdays: list[int] = []
     try:
-        return _read(_normalise(phrase), notes)
+        front = _read(_normalise(phrase), notes, weekdays)
     except _Unreadable as error:
         refusal = (error.reason, error.example, error.at, error.understood)
         return _Front("refused", tuple(notes), refusal=refusal)
+    return front._replace(weekdays=tuple(weekdays)) if weekdays else front
 
 
 def _compile(phrase: str, context: _Context) -> _Compiled:
@@ -205,6 +211,8 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
     if form == "clauses":
         assert front.parsed is not None
         kind, occurrences = _assemble(front.parsed, context)
+        if front.weekdays:
+            _check_weekdays(occurrences, front.weekdays)
         if not occurrences:
             # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
             raise _Unreadable(
@@ -228,18 +236,20 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
     raise refusal
 
 
-def _read(text: str, notes: list[str]) -> _Front:
+def _read(text: str, notes: list[str], weekdays: list[int]) -> _Front:
     """Try the whole-phrase forms, then the clause grammar, on a normalised phrase."""
     if not text:
         raise _Unreadable("срок пуст")
-    if text.startswith(("срок", "дата")):
+    if text.startswith(("срок", "дата", "доклад", "отчет")):
         text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
     while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1].strip(" .,;:")  # «(по мере поступления запросов)»
+    if text[-1:] in "йяь" and "-" in text:
+        text = _drop_trailing_count(text, notes)  # «28.10.2023г.-06.11.2023г. – 10 дней»
     if "(" in text:
         # a remark in brackets that carries no date: «ежегодно (в соответствии с планом-графиком)»,
-        # «до 1 марта 2024 г. (по согласованию)»
-        text = _REMARK_RE.sub(lambda match: _drop_remark(match, notes), text).strip()
+        # «до 1 марта 2024 г. (по согласованию)», «26 мая (пятница)»
+        text = _REMARK_RE.sub(lambda match: _drop_remark(match, notes, weekdays), text).strip()
     match = _UNSCHEDULED_RE.match(text)
     if match and " или " in text[match.end() :]:
         # «в соответствии со сроками реализации программ … или май 2021 г.»: the dated alternative
@@ -247,7 +257,7 @@ def _read(text: str, notes: list[str]) -> _Front:
         alternative = text.rsplit(" или ", 1)[1]
         if _DATE_HINT_RE.search(alternative):
             notes.append(f"из двух вариантов взят тот, что с датой: «{alternative}»")
-            return _read(alternative, notes)
+            return _read(alternative, notes, weekdays)
     # «по мере необходимости, но не позднее 15.05.2022» has a due date: the grammar must read it.
     if match and not _DATE_HINT_RE.search(text, match.end()):
         return _Front("unscheduled", tuple(notes))

@@ -44,6 +44,8 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
         # «с 2023 года ежеквартально»: the recurrence's window opens with that year.
         items = [*items, _Item("from", _Point("year", parsed.every_from))]
     if len({item.shape for item in items}) > 1:
+        items = _year_from_the_last(items, context)
+    if len({item.shape for item in items}) > 1:
         # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
         raise _Unreadable(
             "в списке у одних дат есть год, у других нет (или они разного вида): какой год у каждой?",
@@ -64,6 +66,31 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     if parsed.every == "year":
         return "recurring", _yearly(items, years, parsed.every_from, context)
     return "recurring", _every_unit(parsed.every, items, years, context)
+
+
+def _year_from_the_last(items: list[_Item], context: _Context) -> list[_Item]:
+    """«7 февраля и 10 апреля 2024 года»: a year written once after a list of days belongs to each
+    of them when they then run in order (the usual way to write dates); otherwise it stays a
+    question. Months are left alone: «май, декабрь 2022» stays a question."""
+    *head, last = items
+    unit = last.first.unit
+    year = last.first.year
+    if year is None or last.last is not None or unit != "day" or not head:
+        return items
+    if any(
+        item.has_year
+        or item.last is not None
+        or item.first.unit != unit
+        or item.prefix != last.prefix
+        for item in head
+    ):
+        return items
+    filled = [replace(item, first=replace(item.first, year=year)) for item in head]
+    starts = [item.first.bounds(year)[0] for item in [*filled, last]]
+    if any(earlier >= later for earlier, later in zip(starts, starts[1:], strict=False)):
+        return items
+    context.notes.append(f"год {year} написан один раз в конце списка — он у каждой даты списка")
+    return [*filled, last]
 
 
 def _continuous(items: list[_Item], context: _Context) -> Occurrence:
@@ -106,6 +133,15 @@ def _dated(
             example="«постоянно с 01.09.2023», «с 01.09.2023 по 31.05.2024»",
         )
     if any(item.first.following for item in items):
+        if context.period_start.year == context.period_end.year and all(
+            item.first.following and not item.has_year and item.last is None for item in items
+        ):
+            # «не позднее 01 июня года, следующего за отчетным» in a plan of one calendar year:
+            # the reported year is the plan's, so the report is due in the next one.
+            reported = context.period_start.year
+            context.notes.append(f"отчетный год — {reported}, срок — в {reported + 1} году")
+            reports = [item.occurrence(reported + 1) for item in items]
+            return ("once" if len(reports) == 1 else "recurring"), reports
         raise _Unreadable(
             "«года, следующего за отчетным» читается с «ежегодно»",
             example="«ежегодно до 1 апреля года, следующего за отчетным»",

@@ -13,7 +13,10 @@ from definitions.deadlines.base import _ONE_DAY, _Context, _date, _month_end, _U
 from definitions.deadlines.schedule import Occurrence
 
 # dom: a day of any month («до 20 числа»), read with a recurrence.
-_Unit = Literal["day", "month", "decade", "quarter", "half", "year", "school", "index", "dom"]
+# weekday: «во вторую среду февраля» (``number`` says which, ``weekday`` which day of the week).
+_Unit = Literal[
+    "day", "month", "decade", "quarter", "half", "year", "school", "index", "dom", "weekday"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,7 @@ class _Point:
     number: int = 0  # the day of the month, or which decade, quarter or half-year
     # «… месяца (года), следующего за отчетным»: the day falls in the unit after the reported one.
     following: bool = False
+    weekday: int = 0  # for the unit ``weekday``: Monday is 0
 
     def bounds(self, year: int) -> tuple[date, date]:
         """The first and last day of this unit in ``year``."""
@@ -34,6 +38,12 @@ class _Point:
             return day, day
         if self.unit == "month":
             return _date(year, self.month, 1), _month_end(year, self.month)
+        if self.unit == "weekday":
+            # the first to the fourth such weekday: every month has four of each
+            opening = _date(year, self.month, 1)
+            shift = (self.weekday - opening.weekday()) % 7 + 7 * (self.number - 1)
+            day = opening + _ONE_DAY * shift
+            return day, day
         if self.unit == "decade":
             first = 1 + 10 * (self.number - 1)
             last = (
@@ -87,7 +97,7 @@ class _Item:
     @property
     def is_day(self) -> bool:
         """A single day: its start is open («15 мая» means «by 15 May»)."""
-        return self.last is None and self.first.unit == "day"
+        return self.last is None and self.first.unit in ("day", "weekday")
 
     @property
     def is_open(self) -> bool:
@@ -111,6 +121,7 @@ class _Item:
         a day and a range of days.
         """
         unit = self.first.unit
+        unit = "day" if unit == "weekday" else unit
         last = self.last.unit if self.last else (unit if unit in ("month", "day") else None)
         prefix = "plain" if unit in ("month", "day") and self.prefix == "during" else self.prefix
         return (unit, last, self.has_year, prefix)

@@ -348,11 +348,18 @@ class _Parser:
         if separator is not None and (
             separator.kind == "-"
             or (prefix == "from" and separator.kind == "word" and separator.text in ("по", "до"))
+            # «15.05.2024г. по 30.05.2024г.»: a day, then «по» and the last day (no «с» before it)
+            or (prefix == "plain" and first.unit == "day" and separator.text == "по")
         ):
             self.pos += 1
             last = self._point()
             if last is None:
                 self.pos = before_end
+        if first.unit == "index" and last is None:
+            month = self._month_of_a_day_list()
+            if month is not None:
+                # «2, 3 мая 2024 года»: a day listed before others takes their month
+                first = self._checked(_Point("day", None, month, first.number))
         if first.unit == "index" and last is None:
             raise _Unreadable(
                 f"к числу {first.number} нужен месяц или единица (квартал, полугодие, декада)",
@@ -375,6 +382,21 @@ class _Parser:
             return True
         items.append(_Item(prefix, first, last))
         return True
+
+    def _month_of_a_day_list(self) -> int | None:
+        """The month of «2, 3 мая» / «7 и 8 мая» when a bare day is followed by such a list."""
+        index = self.pos
+        while True:
+            separator = self._peek(index - self.pos)
+            if separator is None or not (separator.kind == "," or separator.text == "и"):
+                return None
+            number = self._peek(index - self.pos + 1)
+            if number is None or number.kind != "num":
+                return None
+            after = self._peek(index - self.pos + 2)
+            if after is not None and after.kind == "month":
+                return after.value
+            index += 2
 
     def _point(self) -> _Point | None:
         """One calendar unit: a day, month, decade, quarter, half-year, year or school year."""
@@ -418,6 +440,18 @@ class _Parser:
                 return self._checked(_Point("decade", self._year(), month.value, token.value))
             return self._checked(
                 _Point("quarter" if unit == "quarter" else "half", self._year(), 0, token.value)
+            )
+        if token.kind == "ord" and after_kind == "weekday":
+            # «во вторую среду февраля»: that weekday of the month
+            third = self._peek(2)
+            if third is None or third.kind != "month":
+                raise _Unreadable(
+                    "после дня недели нужен месяц", example="«во вторую среду февраля 2024 г.»"
+                )
+            assert following is not None
+            self.pos += 3
+            return self._checked(
+                _Point("weekday", self._year(), third.value, token.value, weekday=following.value)
             )
         if token.kind in ("num", "ord"):
             self.pos += 1

@@ -78,6 +78,11 @@ _PREFIX_WORDS = {
 _ROMAN_WORDS = ("", "I", "II", "III", "IV")
 
 
+_WEEKDAYS_ACCUSATIVE = (
+    "понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье",
+)  # fmt: skip
+
+
 def _describe_point(point: _Point) -> str:
     """A calendar unit in Russian: «20-го числа», «1 апреля», «май», «IV квартал»."""
     year = f" {point.year} г." if point.year is not None else ""
@@ -89,6 +94,9 @@ def _describe_point(point: _Point) -> str:
         return f"{point.number} {MONTHS_GENITIVE[point.month - 1]}{year}{following}"
     if point.unit == "month":
         return f"{MONTHS_NOMINATIVE[point.month - 1]}{year}"
+    if point.unit == "weekday":
+        weekday = _WEEKDAYS_ACCUSATIVE[point.weekday]
+        return f"{point.number}-й {weekday} {MONTHS_GENITIVE[point.month - 1]}{year}"
     if point.unit == "decade":
         return f"{point.number}-я декада {MONTHS_GENITIVE[point.month - 1]}{year}"
     if point.unit == "quarter":

@@ -19,10 +19,16 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 
+# Days of the month written as words: «до пятнадцатого числа месяца».
+_DAY_WORDS = {
+    "пятого": 5, "десятого": 10, "пятнадцатого": 15, "двадцатого": 20, "тридцатого": 30,
+}  # fmt: skip
+
+
 class _Token(NamedTuple):
     """A word, number, date or punctuation mark of a normalised phrase."""
 
-    kind: str  # date num year month ord unit every yearword school dayword word , ; ( ) - /
+    kind: str  # date num year month ord unit every yearword school dayword weekday word , ; ( ) - /
     text: str
     value: int = 0
     name: str = ""  # a unit's or recurrence's name: quarter, half, decade, year, month
@@ -75,8 +81,20 @@ _EVERY_STEMS = (
 _YEAR_WORDS = frozenset({"г", "гг", "год", "года", "году", "годы", "годов", "годах", "годом"})
 
 
+# Days of the week in the forms plans use («во вторую среду февраля»); before the ordinal stems,
+# which «вторник» would otherwise match.
+_WEEKDAY_RE = re.compile(
+    r"(?P<d0>понедельник)|(?P<d1>вторник)|(?P<d2>сред)|(?P<d3>четверг)|(?P<d4>пятниц)"
+    r"|(?P<d5>суббот)|(?P<d6>воскресень)"
+)
+_WEEKDAY_ENDINGS = frozenset(("", "а", "у", "ы", "е", "ю"))
+
+
 def _classify(word: str) -> _Token:
     """What a word is: a month, a numeral, a unit, a recurrence, or just a word."""
+    weekday = _WEEKDAY_RE.match(word)
+    if weekday and word[weekday.end() :] in _WEEKDAY_ENDINGS:
+        return _Token("weekday", word, int((weekday.lastgroup or "d0")[1:]))
     match = _MONTH_RE.fullmatch(word)
     if match:
         group = match.lastgroup or ""
@@ -87,6 +105,8 @@ def _classify(word: str) -> _Token:
         return _Token("ord", word, _ROMAN[word])
     if word in _YEAR_WORDS:
         return _Token("yearword", word)
+    if word in _DAY_WORDS:
+        return _Token("num", word, _DAY_WORDS[word])
     if word == "кв":
         return _Token("unit", word, name="quarter")
     if word in ("числа", "число", "чисел"):
