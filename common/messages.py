@@ -33,6 +33,109 @@ CATALOGUE: dict[str, str] = {
     "cli.scheduled": "мероприятие {step}: даты назначены ({changed})",
     "cli.portal": "портал: http://{host}:{port}/ (процессов: {workers})",
     "cli.portal_at": "портал: http://{host}:{port}/ на момент {moment} (процессов: {workers})",
+    # the municipality, its schools and the schools file (storage/)
+    "municipality.missing": (
+        "муниципалитет ещё не создан: администратор системы выполняет "
+        "«nastavnik init --municipality НАЗВАНИЕ --tz ЧАСОВОЙ_ПОЯС»"
+    ),
+    "municipality.name_needed": "для новой базы данных нужно название муниципалитета",
+    "timezone.unknown": (
+        "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
+    ),
+    "school.unknown": "школы «{school}» нет в списке школ муниципалитета",
+    "email.invalid": "«{email}» — не адрес электронной почты",
+    "database.unreachable": "не удалось открыть базу данных: {detail}",
+    "file.missing": "файл не найден",
+    "schools.not_a_table": "нужен файл .csv или .xlsx",
+    "schools.xlsx_unreadable": "не удалось прочитать файл XLSX ({detail})",
+    "schools.encoding": (
+        "строка {line}: файл не в кодировке UTF-8 и не в Windows-1251 (сохраните его из Excel "
+        "как «CSV UTF-8» или как XLSX)"
+    ),
+    "schools.empty": "файл пустой: нужна строка заголовков ({columns}) и строки под ней",
+    "schools.missing_columns": (
+        "строка 1: нет столбцов {missing}; в заголовке должны быть: {columns} "
+        "(остальные столбцы сохраняются как дополнительные сведения)"
+    ),
+    "schools.no_rows": "под заголовком нет ни одной школы",
+    "schools.problems": "ошибок: {count}, ничего не импортировано:\n  {lines}",
+    "schools.cell": "строка {row}, столбец {column} ({name}): {problem}",
+    "schools.cell_empty": "пусто",
+    "schools.cell_control": "недопустимый невидимый символ ({character}): наберите значение заново",
+    "schools.cell_bad_id": "«{value}» — недопустимый код (латинские буквы, цифры, «-», «_», «.»)",
+    "schools.cell_repeats": "«{value}» уже есть в строке {row}",
+    # steps, their marks and dates (engine/)
+    "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
+    "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",
+    "step.municipal_only": (
+        "мероприятие {step} выполняет муниципалитет, а не школа: школу указывать не нужно"
+    ),
+    "step.municipal": "мероприятие {step} муниципальное: школу выбирать не нужно",
+    "step.not_launched_for_school": (
+        "у этой школы нет такого мероприятия: сначала запустите для неё дорожную карту"
+    ),
+    "step.no_occurrence": "нет этапа {occurrence} (всего этапов: {count})",
+    "step.nothing_to_undo": "отменять нечего: мероприятие и так в работе",
+    "step.already_marked": "мероприятие уже отмечено: {state}{details}; обновите страницу",
+    "step.changed_meanwhile": (
+        "кто-то изменил мероприятие {step} в тот же момент: обновите страницу и повторите"
+    ),
+    "step.unknown_instance": "мероприятия № {instance} нет",
+    "step.open_nothing_to_return": (
+        "мероприятие и так не выполнено: возвращать на доработку нечего"
+    ),
+    "step.dates_in_roadmap": (
+        "сроки мероприятия {step} заданы дорожной картой («{deadline}»): координатор назначает "
+        "даты только мероприятиям «по отдельному графику»"
+    ),
+    "dates.outside_period": (
+        "дата {day} вне периода дорожной карты ({period_start} – {period_end}) и года до и после "
+        "него: допустимы даты с {earliest} по {latest}"
+    ),
+    "moment.without_zone": "время действия указано без часового пояса",
+    "moment.in_future": "дата {day} ещё не наступила",
+    "reason.required": "укажите причину",
+    "dates.start_after_due": "начало ({start}) позже срока ({due})",
+    "comment.required": "напишите комментарий",
+    "comment.too_long": "комментарий слишком длинный (не больше {limit} символов)",
+    "remind.nobody": (
+        "напоминать некому: ни у одной школы это мероприятие не ждёт выполнения со сроком"
+    ),
+    "launch.unknown_schools": "нет таких школ: {schools}",
+    "run.not_launched": "дорожная карта «{roadmap}» не запущена; запущены: {launched}",
+    "run.none_launched": (
+        "ни одна дорожная карта ещё не запущена: запустите её на странице «Запуск» портала "
+        "или командой «nastavnik launch ИДЕНТИФИКАТОР_КАРТЫ»"
+    ),
+    "run.several_launched": "запущено несколько дорожных карт ({launched}): выберите одну",
+}
+
+# the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
+FIELDS: dict[str, str] = {
+    "at": "дата выполнения",
+    "code": "мероприятие",
+    "comment": "комментарий",
+    "coordinator": "адрес координатора",
+    "head": "адрес руководителя",
+    "municipality": "муниципалитет",
+    "due": "срок",
+    "email": "адрес электронной почты",
+    "occurrence": "этап",
+    "reason": "причина",
+    "roadmap": "дорожная карта",
+    "role": "роль",
+    "school": "школа",
+    "schools": "школы",
+    "start": "начало",
+    "timezone": "часовой пояс",
+}
+
+# a step's state as a person reads it
+STEP_STATES: dict[str, str] = {
+    "done": "выполнено",
+    "done_late": "выполнено с опозданием",
+    "not_applicable": "неприменимо",
+    "open": "в работе",
 }
 
 

@@ -135,7 +135,9 @@ def launch_roadmap(
     if schools is not None:
         unknown = [school for school in schools if school not in known_ids]
         if unknown:
-            raise NastavnikError(f"unknown school id(s): {', '.join(unknown)}", where="--schools")
+            raise NastavnikError(
+                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
+            )
         selected = sorted(set(schools))
     else:
         selected = sorted(known_ids)
@@ -308,7 +310,9 @@ def preview_launch(
     if schools is not None:
         unknown = [school for school in schools if school not in known]
         if unknown:
-            raise NastavnikError(f"нет таких школ: {', '.join(unknown)}", where="--schools")
+            raise NastavnikError(
+                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
+            )
         chosen = [known[school] for school in sorted(set(schools))]
     else:
         chosen = [known[key] for key in sorted(known)]

@@ -62,10 +62,11 @@ from nastavnik.cli_launch import launch  # noqa: E402  (typer only)
 app.command("launch")(launch)
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
     from common.messages import render_message
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -157,7 +158,7 @@ def deadline(
     try:
         schedule = parse_deadline(phrase, period_start=start, period_end=end, anchor=anchor_day)
     except NastavnikError as error:
-        _fail(str(error), code=2)
+        _fail(error, code=2)
     if as_json:
         _print_json(schedule.to_json())
         return
@@ -190,7 +191,7 @@ def roadmap_list(
     try:
         loaded = load_roadmaps(_extra_dir())
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     rows: list[dict[str, Any]] = [
         {
             "id": item.roadmap.id,
@@ -222,7 +223,7 @@ def roadmap_show(roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")])
         loaded = find_roadmap(roadmap_id, _extra_dir())
         schedules = compile_roadmap(loaded)
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     render_roadmap_table(loaded.roadmap, schedules)
 
 
@@ -241,7 +242,7 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
     try:
         return _parse_now(text, tz=tz)
     except NastavnikError as error:
-        _fail(str(error), code=2)
+        _fail(error, code=2)
 
 
 schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
@@ -835,5 +836,7 @@ def main() -> None:
     except NastavnikError as error:
         from common.messages import render_message
 
-        typer.echo(render_message("cli.error", message=error), err=True)
+        from nastavnik.options import error_text
+
+        typer.echo(render_message("cli.error", message=error_text(error)), err=True)
         sys.exit(getattr(error, "exit_code", 1))

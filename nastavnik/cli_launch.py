@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from nastavnik.options import error_text
+
 from common.errors import NastavnikError
 
 _LEVELS = {
@@ -124,7 +126,7 @@ def launch(
                         "остаётся в отчётах, ежедневный запуск его больше не рассматривает"
                     )
         except NastavnikError as error:
-            typer.echo(f"ошибка: {error}", err=True)
+            typer.echo(f"ошибка: {error_text(error)}", err=True)
             raise typer.Exit(1) from None
         typer.echo(message)
         return

@@ -6,6 +6,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from common.errors import NastavnikError
+
 outbox_app = typer.Typer(help="Letters: list them, preview one, send a failed one again.")
 mail_app = typer.Typer(
     help="The mail server (NASTAVNIK_SMTP_URL) or the mail folder.", no_args_is_help=True
@@ -19,10 +21,11 @@ NowOption = Annotated[
 ]
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
     from common.messages import render_message
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -174,7 +177,7 @@ def outbox_retry(
     try:
         letter = retry_letter(engine=engine, letter_id=letter_id, now=_now(engine, now))
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     typer.echo(
         f"letter {letter.id} to {letter.recipient} will be sent at the next delivery (`nastavnik tick`)"
     )

@@ -37,10 +37,11 @@ ByOption = Annotated[str, typer.Option("--by", help="Who acts (journaled).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
     from common.messages import render_message
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -75,7 +76,7 @@ def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
             moment = parse_now(now_text, tz=get_municipality(session).timezone)
             yield session, moment
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     finally:
         engine.dispose()
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from nastavnik.options import error_text
+
 users_app = typer.Typer(help="People who sign in to the portal.", no_args_is_help=True)
 
 NowOption = Annotated[
@@ -117,7 +119,7 @@ def _send_link(
         )
     except NastavnikError as error:
         typer.echo(
-            f"ошибка: {error}\nпользователь сохранён; отправьте ссылку позже: "
+            f"ошибка: {error_text(error)}\nпользователь сохранён; отправьте ссылку позже: "
             f"«nastavnik users link {user.email}»",  # type: ignore[attr-defined]
             err=True,
         )

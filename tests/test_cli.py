@@ -217,7 +217,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         (("done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-13-01"), "--now"),
         (
             ("done", "1.5", "--school", "zzz", "--by", "a@x.ru", "--now", "2022-05-01"),
-            "unknown school 'zzz'",
+            "ошибка: --school: школы «zzz» нет в списке школ муниципалитета",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due «31.10.2022»: нужна дата ГГГГ-ММ-ДД"),
         (("schedule", "2.2", "--due", "9999-12-31"), "вне периода дорожной карты"),

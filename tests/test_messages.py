@@ -43,7 +43,7 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 if any(k.arg is None for k in node.keywords):
                     given = None  # **params: cannot be checked statically
                 else:
-                    given = {k.arg for k in node.keywords if k.arg not in ("code", "where")}
+                    given = {k.arg for k in node.keywords if k.arg not in ("code", "where", "field")}
                 found.append((place, code, given))
     return found
 

@@ -19,7 +19,7 @@ from storage.models import JournalEntry, OutboxItem, School
 from web import pages
 from web.auth import Forbidden, Principal
 from web.matrix import build_matrix
-from web.messages import russian_reason
+from web.messages import form_field, russian_reason
 
 router = APIRouter()
 
@@ -185,10 +185,7 @@ def step_schedule(
                 )
                 roadmap_id = chosen.roadmap_id
         except NastavnikError as error:
-            field = {"--start": "start", "--due": "due", "--school": "school"}.get(
-                error.where or "", "form"
-            )
-            errors[field] = russian_reason(error)
+            errors[form_field(error)] = russian_reason(error)
         else:
             return pages.redirect(
                 request,
