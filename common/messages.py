@@ -64,6 +64,54 @@ CATALOGUE: dict[str, str] = {
     "schools.cell_control": "недопустимый невидимый символ ({character}): наберите значение заново",
     "schools.cell_bad_id": "«{value}» — недопустимый код (латинские буквы, цифры, «-», «_», «.»)",
     "schools.cell_repeats": "«{value}» уже есть в строке {row}",
+    # roadmap definitions (definitions/loader.py, definitions/schema.py)
+    "definition.file_missing": "файл не найден",
+    "definition.not_utf8": "файл не в кодировке UTF-8 (байт {position})",
+    "definition.not_yaml": "это не YAML: {detail}",
+    "definition.not_a_mapping": "нужно описание дорожной карты: id, title, period, steps, …",
+    "definition.unknown_roadmap": "дорожной карты «{roadmap}» нет; есть: {known}",
+    "definition.code_twice": "код шага «{step}» встречается дважды (впервые в строке {line})",
+    "definition.unknown_section": "раздела «{section}» нет{hint}",
+    "definition.section_is_step": (
+        " («{section}» — шаг: подпункт называет его в поле parent: «{section}»)"
+    ),
+    "definition.unknown_parent": "шаг {step}: родительского шага «{parent}» нет",
+    "definition.unknown_dependency": "шаг {step} зависит от шага «{dependency}», которого нет",
+    "definition.depends_on_itself": "шаг {step} зависит сам от себя",
+    "definition.cycle": "круговая зависимость шагов: {cycle}",
+    "definition.period_reversed": "период заканчивается ({end}) раньше, чем начинается ({start})",
+    "definition.end_before_start": "конец ({end}) раньше начала ({start})",
+    "definition.blank": "не может быть пустым",
+    "definition.no_deadline": (
+        "нет срока: укажите фразу срока (deadline), даты (start/end) или unscheduled: true"
+    ),
+    "definition.completes_from_scope": (
+        "completes_from читает реестр школы: у шага должно быть scope: school"
+    ),
+    "definition.unknown_timezone": (
+        "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
+    ),
+    # pydantic's checks of a definition, by the kind of problem (definitions/loader.py)
+    "definition.missing": "поле обязательно, но его нет",
+    "definition.extra_forbidden": "такого поля нет в формате дорожной карты",
+    "definition.literal_error": "допустимые значения: {expected}",
+    "definition.string_type": "нужен текст",
+    "definition.int_type": "нужно целое число",
+    "definition.int_parsing": "нужно целое число",
+    "definition.bool_type": "нужно true или false",
+    "definition.bool_parsing": "нужно true или false",
+    "definition.date_type": "нужна дата ГГГГ-ММ-ДД",
+    "definition.date_parsing": "нужна дата ГГГГ-ММ-ДД",
+    "definition.date_from_datetime_parsing": "нужна дата ГГГГ-ММ-ДД",
+    "definition.list_type": "нужен список",
+    "definition.dict_type": "нужно описание из полей (ключ: значение)",
+    "definition.model_type": "нужно описание из полей (ключ: значение)",
+    "definition.model_attributes_type": "нужно описание из полей (ключ: значение)",
+    "definition.string_pattern_mismatch": "значение не подходит под образец {pattern}",
+    "definition.too_short": "нужно хотя бы {min_length}",
+    "definition.greater_than_equal": "нужно не меньше {ge}",
+    "definition.less_than_equal": "нужно не больше {le}",
+    "definition.invalid": "значение не подходит ({kind})",
     # steps, their marks and dates (engine/)
     "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
     "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",

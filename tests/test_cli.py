@@ -225,7 +225,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             ("schedule", "2.2", "--due", "2022-10-31", "--start", "1900-01-01"),
             "допустимы даты с",
         ),
-        (("launch", "nope", "--yes"), "unknown roadmap 'nope'"),
+        (("launch", "nope", "--yes"), "дорожной карты «nope» нет"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(

@@ -216,4 +216,4 @@ def test_the_import_and_launch_pages_show_the_russian_wording(portal: Portal) ->
         assert "is not an e-mail" not in response.text
         launch = client.post("/launch", data={"csrf_token": token, "roadmap": "no-such-roadmap"})
         assert launch.status_code == 400
-        assert "Дорожная карта no-such-roadmap не найдена" in launch.text
+        assert "Дорожной карты «no-such-roadmap» нет; есть:" in launch.text
