@@ -510,7 +510,5 @@ def import_registry_file(
 ) -> ImportResult:
     """Import a file of mentors, mentees or pairs into a school's registry (all or nothing)."""
     if kind not in _IMPORTERS:
-        raise NastavnikError(
-            f"unknown kind {kind!r}: expected mentors, mentees or pairs", where="KIND"
-        )
+        raise NastavnikError(code="registry.unknown_kind", field="kind", kind=kind)
     return _IMPORTERS[kind](session=session, school_id=school_id, path=path, actor=actor, now=now)
