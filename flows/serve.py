@@ -28,7 +28,7 @@ def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:
                     return
         except OSError:
             time.sleep(0.5)
-    raise NastavnikError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
+    raise NastavnikError(code="prefect.no_answer", url=api_url, seconds=f"{timeout:.0f}")
 
 
 DAILY_CRON = "0 9 * * *"
