@@ -33,6 +33,44 @@ CATALOGUE: dict[str, str] = {
     "cli.scheduled": "мероприятие {step}: даты назначены ({changed})",
     "cli.portal": "портал: http://{host}:{port}/ (процессов: {workers})",
     "cli.portal_at": "портал: http://{host}:{port}/ на момент {moment} (процессов: {workers})",
+    "cli.letter_retried": (
+        "письмо {letter} для {recipient} уйдёт при следующей отправке («nastavnik tick»)"
+    ),
+    "cli.letters_composed": (
+        "писем составлено: {letters}, отпавших решений убрано: {dropped}; "
+        "«nastavnik outbox show НОМЕР» покажет письмо"
+    ),
+    "cli.decisions_waiting": (
+        "решений ещё не в письме: {count}; «nastavnik outbox compose» покажет письма, "
+        "«nastavnik tick» отправит их"
+    ),
+    "cli.person_removed": "{person} удалён(а) из реестра школы {school}{ended}",
+    "cli.pairs_ended": "; завершены пары: {pairs}",
+    "cli.totals": (
+        "{school}, {year}: обучающихся 10–18 лет {pupils_10_18}, 15–18 лет {pupils_15_18}, "
+        "молодых педагогов {young_teachers}"
+    ),
+    "cli.unknown_number": "--clear {name}: такого числа нет; есть: {known}",
+    "cli.export_format": "--out {path}: нужен файл .csv или .xlsx",
+    "cli.no_registry_tables": (
+        "в базе данных нет таблиц реестра: создайте или обновите её командой «nastavnik init»"
+    ),
+    "cli.checked": (
+        "{path}: в порядке: {roadmap}: шагов {steps}, этапов {occurrences}, предупреждений {warnings}"
+    ),
+    "cli.occurrences": "{kind}: этапов {count}",
+    "cli.instance": "мероприятие {step} ({unit}, этап {occurrence}, срок {due}): {state}",
+    "cli.instance_school": "школа {school}",
+    "cli.instance_municipality": "муниципалитет",
+    "cli.letter_line": "{id:>5}  {status:<8} {recipient:<36} {items:>3} шт.  {when:<16} {subject}",
+    "cli.suggestion": "{score:>3}  наставник mentor:{mentor:<6} {name:<36} {why}",
+    "cli.survey": (
+        "{school}, {year}: удовлетворены наставляемые {mentees_satisfied} из {mentees_took_part}, "
+        "наставники {mentors_satisfied} из {mentors_took_part}"
+    ),
+    "cli.written": "{path} ({size} байт)",
+    "cli.user": "пользователь {email}: {role}{school}",
+    "cli.user_school": ", школа {school}",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "
@@ -112,6 +150,63 @@ CATALOGUE: dict[str, str] = {
     "definition.greater_than_equal": "нужно не меньше {ge}",
     "definition.less_than_equal": "нужно не больше {le}",
     "definition.invalid": "значение не подходит ({kind})",
+    # the mentorship registry (registry/)
+    "registry.unknown_kind": "вида записей «{kind}» нет: допустимы mentors, mentees или pairs",
+    "registry.unknown_format": "формата «{format}» нет: допустимы csv или xlsx",
+    "registry.form_code": (
+        "«{form}»: код формы наставничества — строчные латинские буквы, цифры и «_»"
+    ),
+    "registry.unknown_mentor_category": "категории наставника «{category}» нет; есть: {known}",
+    "registry.unknown_mentee_category": "категории наставляемого «{category}» нет; есть: {known}",
+    "registry.form_incomplete": (
+        "для новой формы наставничества нужны название, категория наставника и категории "
+        "наставляемых"
+    ),
+    "registry.title_empty": "название не заполнено",
+    "registry.pair_end_status": "пара завершается как «завершена» или «прекращена»",
+    "registry.unknown_pair": "пары № {pair} нет",
+    "registry.pair_not_active": "пара № {pair} уже {status}",
+    "registry.person_ref": "«{text}»: нужно mentor:НОМЕР или mentee:НОМЕР",
+    "registry.unknown_person": "{kind} № {person} нет в реестре",
+    "registry.person_removed": "запись {person} удалена по запросу, изменить её нельзя",
+    "registry.person_already_removed": "запись {person} уже удалена",
+    "registry.changed_meanwhile": (
+        "кто-то изменил запись {person} в тот же момент: обновите страницу и повторите"
+    ),
+    "registry.unknown_fields": "таких полей нет: {fields}",
+    "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
+    "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
+    "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    # names, letters, the portal's users and its services
+    "declension.unknown_case": "падежа «{case}» нет: допустимы {known}",
+    "declension.name_parts": (
+        "«{name}»: нужны «Фамилия Имя Отчество» (фамилия, имя и, если есть, отчество, кириллицей)"
+    ),
+    "declension.gender": (
+        "по имени «{name}» не понять, мужчина это или женщина: укажите отчество "
+        "(«Иванович», «Ивановна»)"
+    ),
+    "users.unknown_role": "роли «{role}» нет; допустимы: {known}",
+    "users.school_needed": "администратору школы нужна школа",
+    "users.whole_municipality": "{role} видит весь муниципалитет: школу указывать не нужно",
+    "portal.no_secret_key": (
+        "нет секретного ключа портала (NASTAVNIK_SECRET_KEY): портал подписывал бы "
+        "известным или пустым ключом"
+    ),
+    "prefect.no_answer": "сервер Prefect {url} не ответил за {seconds} с",
+    "mail.bad_url": (
+        "NASTAVNIK_SMTP_URL: нужен адрес smtp://[пользователь:пароль@]сервер[:порт] или "
+        "smtps://…, а указано {scheme}://"
+    ),
+    "mail.no_starttls": "сервер {server} не поддерживает STARTTLS",
+    "mail.login_refused": "сервер не принял имя пользователя и пароль: {reply}",
+    "mail.connection_lost": "{server}: связь прервалась: {detail}",
+    "mail.folder_unwritable": "не удалось создать папку для писем {folder}: {detail}",
+    "mail.file_unwritable": "не удалось записать {path}: {detail}",
+    "mail.signin_not_sent": "письмо со ссылкой для входа на {email} не отправлено: {detail}",
+    "mail.not_retried": (
+        "письмо {letter} {status}: повторно отправляются только неотправленные и ожидающие"
+    ),
     # steps, their marks and dates (engine/)
     "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
     "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",
@@ -161,7 +256,8 @@ CATALOGUE: dict[str, str] = {
 # the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
 FIELDS: dict[str, str] = {
     "at": "дата выполнения",
-    "code": "мероприятие",
+    "clear": "очистить",
+    "code": "код",
     "comment": "комментарий",
     "coordinator": "адрес координатора",
     "head": "адрес руководителя",
@@ -170,12 +266,27 @@ FIELDS: dict[str, str] = {
     "email": "адрес электронной почты",
     "occurrence": "этап",
     "reason": "причина",
+    "format": "формат",
+    "kind": "вид записей",
+    "title": "название",
+    "mentor_category": "категория наставника",
+    "mentee_categories": "категории наставляемых",
+    "status": "статус",
     "roadmap": "дорожная карта",
     "role": "роль",
     "school": "школа",
     "schools": "школы",
     "start": "начало",
     "timezone": "часовой пояс",
+}
+
+# a letter's state as a person reads it
+LETTER_STATES: dict[str, str] = {
+    "pending": "ждёт отправки",
+    "sending": "отправляется",
+    "sent": "уже отправлено",
+    "failed": "не отправлено",
+    "cancelled": "отменено",
 }
 
 # a step's state as a person reads it

@@ -178,7 +178,9 @@ def _check_references(loaded: RoadmapFile) -> None:
             if dep not in seen:
                 problems.append(
                     f"{loaded.where('steps', index, 'depends_on', dep_index)}: "
-                    + render_message("definition.unknown_dependency", step=step.code, dependency=dep)
+                    + render_message(
+                        "definition.unknown_dependency", step=step.code, dependency=dep
+                    )
                 )
             elif dep == step.code:
                 problems.append(

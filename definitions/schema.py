@@ -10,8 +10,9 @@ import zoneinfo
 from datetime import date
 from typing import Literal
 
-from common.messages import render_message
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from common.messages import render_message
 
 Level = Literal["municipal", "school"]
 # both: one instance for the municipality and one for each school («ОО, МАУ «ИМЦ»»)

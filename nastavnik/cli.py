@@ -121,9 +121,14 @@ def check(
             typer.echo(str(warning), err=True)
         roadmap = loaded.roadmap
         typer.echo(
-            f"{path}: ok: {roadmap.id}: {len(roadmap.steps)} steps, "
-            f"{sum(len(s.occurrences) for s in schedules.values())} occurrences, "
-            f"{len(warnings)} warning(s)"
+            _say(
+                "cli.checked",
+                path=path,
+                roadmap=roadmap.id,
+                steps=len(roadmap.steps),
+                occurrences=sum(len(s.occurrences) for s in schedules.values()),
+                warnings=len(warnings),
+            )
         )
     raise typer.Exit(1 if failed else 0)
 
@@ -175,7 +180,7 @@ def deadline(
         return
     if not keep_calendar_dates:
         schedule = move_days_off(schedule)
-    typer.echo(f"{schedule.kind}: {len(schedule.occurrences)} occurrence(s)")
+    typer.echo(_say("cli.occurrences", kind=schedule.kind, count=len(schedule.occurrences)))
     for occurrence in schedule.occurrences:
         begin = format_date_ru(occurrence.start) if occurrence.start else "—"
         typer.echo(f"  {begin} … {format_due_ru(occurrence.due, occurrence.moved_from)}")
@@ -491,10 +496,23 @@ def _act(action: str, **kwargs: Any) -> None:
         instance = getattr(actions, action)(
             session=session, run=run, actor=actor, now=moment, **kwargs
         )
-    where = f"school {instance.school_id}" if instance.school_id else "municipality"
+    from common.messages import STEP_STATES
+
+    unit = (
+        _say("cli.instance_school", school=instance.school_id)
+        if instance.school_id
+        else _say("cli.instance_municipality")
+    )
     due = format_date_ru(instance.due) if instance.due else "без срока"
     typer.echo(
-        f"step {instance.step_code} ({where}, occurrence {instance.occurrence}, due {due}): {instance.state}"
+        _say(
+            "cli.instance",
+            step=instance.step_code,
+            unit=unit,
+            occurrence=instance.occurrence,
+            due=due,
+            state=STEP_STATES.get(instance.state, instance.state),
+        )
     )
 
 
@@ -835,7 +853,6 @@ def main() -> None:
         app()
     except NastavnikError as error:
         from common.messages import render_message
-
         from nastavnik.options import error_text
 
         typer.echo(render_message("cli.error", message=error_text(error)), err=True)

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.options import error_text
-
 from common.errors import NastavnikError
+from nastavnik.options import error_text
 
 
 def roadmap_import(

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.options import error_text
-
 from common.errors import NastavnikError
+from nastavnik.options import error_text
 
 _LEVELS = {
     "reminder": "напоминание о сроке",

@@ -70,9 +70,17 @@ def users_add(
             now=moment,
             by="cli",
         )
+        from common.messages import render_message
+
         typer.echo(
-            f"user {user.email}: {user.role}"
-            + (f" of school {user.school_id}" if user.school_id else "")
+            render_message(
+                "cli.user",
+                email=user.email,
+                role=user.role,
+                school=render_message("cli.user_school", school=user.school_id)
+                if user.school_id
+                else "",
+            )
         )
         if not password:
             _send_link(session, settings, user, moment, invitation=True)

@@ -6,6 +6,8 @@ from common.errors import NastavnikError
 
 OPTIONS = {
     "at": "--at",
+    "clear": "--clear",
+    "mentor_category": "--mentor",
     "coordinator": "--coordinator",
     "due": "--due",
     "head": "--head",

@@ -219,7 +219,10 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
         if value["id"] and not _ID.match(value["id"]):
             problem("id", render_message("schools.cell_bad_id", value=value["id"]))
         if value["id"] in seen:
-            problem("id", render_message("schools.cell_repeats", value=value["id"], row=seen[value["id"]]))
+            problem(
+                "id",
+                render_message("schools.cell_repeats", value=value["id"], row=seen[value["id"]]),
+            )
         elif value["id"]:
             seen[value["id"]] = row_number
         for column in ("director", "curator"):
@@ -231,7 +234,10 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
         parsed.append(value)
     if problems:
         raise NastavnikError(
-            code="schools.problems", where=str(path), count=len(problems), lines="\n  ".join(problems)
+            code="schools.problems",
+            where=str(path),
+            count=len(problems),
+            lines="\n  ".join(problems),
         )
     if not parsed:
         raise NastavnikError(code="schools.no_rows", where=str(path))

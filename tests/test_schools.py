@@ -45,7 +45,9 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(
         _import(engine, path)
     message = str(error.value)
     assert "строка 3, столбец C (short_name): пусто" in message
-    assert "строка 3, столбец E (admin_email): «not-an-email» — не адрес электронной почты" in message
+    assert (
+        "строка 3, столбец E (admin_email): «not-an-email» — не адрес электронной почты" in message
+    )
     assert "строка 4, столбец A (id): «new1» уже есть в строке 2" in message
     assert (
         "строка 2, столбец D (director): «Иванов И.И.» — нужны полные фамилия, имя и отчество"
