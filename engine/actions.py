@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
@@ -21,6 +21,7 @@ from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.workdays import add_working_days
 from engine.runs import run_definition
+from storage.journal import JOURNAL_INSERT, journal_row, journal_values
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -141,7 +142,7 @@ def journal_entry(
     after: str | None = None,
 ) -> JournalEntry:
     """The journal row of an act on a step instance: who, from where, when, what, on which step."""
-    return JournalEntry(
+    return journal_row(
         at=now,
         actor=actor.email,
         action=action,
@@ -292,7 +293,7 @@ DONE = (
         tick_dirty=True,
     )
 )
-JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
+JOURNAL = JOURNAL_INSERT
 
 
 @dataclass(frozen=True)
@@ -334,20 +335,20 @@ def done_act(
             "new_version": instance.version + 1,
             "now": now,
         },
-        journal={
-            "at": now,
-            "actor": actor.email,
-            "action": "done",
-            "source": actor.source,
-            "remote_addr": actor.remote_addr,
-            "run_id": instance.run_id,
-            "step_instance_id": instance.id,
-            "school_id": instance.school_id,
-            "step_code": instance.step_code,
-            "before": instance.state,
-            "after": state,
-            "details": {"evidence": evidence, "at": done_at.isoformat()},
-        },
+        journal=journal_values(
+            at=now,
+            actor=actor.email,
+            action="done",
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            run_id=instance.run_id,
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            step_code=instance.step_code,
+            before=instance.state,
+            after=state,
+            details={"evidence": evidence, "at": done_at.isoformat()},
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, func, select
 from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
+from storage.journal import journal_row
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
 
@@ -163,7 +164,7 @@ def launch_roadmap(
     added = after - before
     if created or added:
         session.add(
-            JournalEntry(
+            journal_row(
                 at=now,
                 actor=by,
                 action="launch",
@@ -480,7 +481,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     connection.execute(text("DELETE FROM tick_watermark WHERE run_id = :run"), params)
     connection.execute(text("DELETE FROM step_instance WHERE run_id = :run"), params)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="launch_undo",
@@ -501,7 +502,7 @@ def archive_run(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     run.archived_by = by
     session.add(run)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now, actor=by, action="archive", run_id=run.id, details={"roadmap": roadmap_id}
         )
     )

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from common.errors import NastavnikError
 from common.messages import render_message
 from common.text import bad_character
-from storage.models import JournalEntry, Municipality, School, StepInstance
+from storage.journal import journal_row
+from storage.models import Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
 OPTIONAL_COLUMNS = ("curator", "curator_email", "territory")
@@ -282,7 +283,7 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
     if new_recipient:
         mark_for_tick(session, school_ids=new_recipient)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="schools_import",

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 from common.errors import NastavnikError
 from common.settings import Settings
 from notifications.signin import render_signin_letter, send_signin_message, signin_message
-from storage.models import JournalEntry, Municipality, School, User
+from storage.journal import journal_row
+from storage.models import Municipality, School, User
 from web.auth import (
     LINK_LIFETIME,
     ROLE_TITLES,
@@ -84,7 +85,7 @@ def add_user(
     session.add(user)
     session.flush()
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="user_add" if created else "user_update",
@@ -164,7 +165,7 @@ def set_user_active(
         session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
         revoke_calendar_links(session=session, user_id=user.id or 0, now=now)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="user_enable" if active else "user_disable",
