@@ -207,6 +207,48 @@ CATALOGUE: dict[str, str] = {
     "mail.not_retried": (
         "письмо {letter} {status}: повторно отправляются только неотправленные и ожидающие"
     ),
+    "database.not_created": (
+        "база данных не создана: выполните «nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА»"
+    ),
+    "database.outdated": (
+        "схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
+        "сделайте резервную копию («nastavnik backup КАТАЛОГ») и обновите схему командой "
+        "«nastavnik init»"
+    ),
+    "registry.file_missing": "нет такого файла",
+    "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",
+    "registry.no_rows": "под заголовком нет ни одной строки",
+    "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
+    "registry.no_access": "нет доступа к реестру этой школы",
+    "registry.counts_only": (
+        "персональные данные реестра видят только координатор и ответственные этой школы; "
+        "наблюдателю доступны только количества"
+    ),
+    "launch.not_launched": "дорожная карта «{roadmap}» не запущена",
+    "launch.undo_after_letters": (
+        "запуск «{roadmap}» уже нельзя отменить: по нему подготовлены или отправлены письма "
+        "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
+    ),
+    "launch.undo_after_marks": (
+        "запуск «{roadmap}» уже нельзя отменить: по его шагам есть отметки или документы "
+        "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
+    ),
+    "launch.archived": "запуск «{roadmap}» уже в архиве с {day}",
+    "mail.unknown_letter": "письма {letter} нет",
+    "prefect.no_api_url": (
+        "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
+        "«export PREFECT_API_URL=http://prefect.example.ru:4200/api» "
+        "(без него Prefect создал бы пул и развёртывание на временном локальном сервере, "
+        "который исчезнет вместе с командой)"
+    ),
+    "prefect.unreachable": (
+        "сервер Prefect по адресу {url} не отвечает ({detail}): "
+        "запустите его («prefect server start») или исправьте PREFECT_API_URL"
+    ),
+    "serve.cron": (
+        "--cron «{cron}»: это не расписание cron из пяти полей "
+        "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"
+    ),
     # steps, their marks and dates (engine/)
     "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
     "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",

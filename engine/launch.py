@@ -409,7 +409,7 @@ def _run_of(session: Session, roadmap_id: str) -> RoadmapRun:
         )
     ).first()
     if run is None:
-        raise NastavnikError(f"дорожная карта {roadmap_id!r} не запущена")
+        raise NastavnikError(code="launch.not_launched", field="roadmap", roadmap=roadmap_id)
     return run
 
 
@@ -424,7 +424,6 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     instance_ids = select(StepInstance.id).where(StepInstance.run_id == run.id)
     from storage.models import GeneratedDocument
 
-    archive = f"его можно только отправить в архив: nastavnik launch archive {roadmap_id}"
     lettered = session.exec(
         select(func.count())
         .select_from(OutboxItem)
@@ -434,10 +433,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
         )
     ).one()
     if lettered:
-        raise NastavnikError(
-            f"запуск {roadmap_id!r} уже нельзя отменить: по нему подготовлены или отправлены "
-            f"письма ({lettered}); {archive}"
-        )
+        raise NastavnikError(code="launch.undo_after_letters", roadmap=roadmap_id, count=lettered)
     acted = (
         session.exec(
             select(func.count())
@@ -463,8 +459,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     )
     if acted or uploads:
         raise NastavnikError(
-            f"запуск {roadmap_id!r} уже нельзя отменить: по его шагам есть отметки или документы "
-            f"({acted + uploads}); {archive}"
+            code="launch.undo_after_marks", roadmap=roadmap_id, count=acted + uploads
         )
     removed = session.exec(
         select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
@@ -497,7 +492,9 @@ def archive_run(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     """Archive a run: kept with its history for reports, left out of the daily run."""
     run = _run_of(session, roadmap_id)
     if run.archived_at is not None:
-        raise NastavnikError(f"запуск {roadmap_id!r} уже в архиве с {run.archived_at:%d.%m.%Y}")
+        raise NastavnikError(
+            code="launch.archived", roadmap=roadmap_id, day=f"{run.archived_at:%d.%m.%Y}"
+        )
     run.archived_at = now
     run.archived_by = by
     session.add(run)

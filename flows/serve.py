@@ -43,10 +43,7 @@ def check_cron(cron: str) -> str:
     try:
         CronSim(cron, datetime(2026, 1, 1))
     except CronSimError:
-        raise NastavnikError(
-            f"--cron {cron!r}: это не расписание cron из пяти полей "
-            '(минута, час, день месяца, месяц, день недели), например "0 9 * * *"'
-        ) from None
+        raise NastavnikError(code="serve.cron", cron=cron) from None
     return cron
 
 

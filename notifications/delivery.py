@@ -378,7 +378,7 @@ def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
     with session_scope(engine) as session:
         letter = session.get(Letter, letter_id)
         if letter is None:
-            raise NastavnikError(f"письма {letter_id} нет", where="ID")
+            raise NastavnikError(code="mail.unknown_letter", letter=letter_id)
         if letter.status not in ("failed", "pending"):
             raise NastavnikError(
                 code="mail.not_retried",

@@ -141,13 +141,5 @@ def require_current_schema(engine: Engine) -> None:
         return
     where = engine.url.render_as_string(hide_password=True)
     if current is None:
-        raise NastavnikError(
-            "база данных не создана: выполните `nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА`",
-            where=where,
-        )
-    raise NastavnikError(
-        f"схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
-        "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
-        "`nastavnik init`",
-        where=where,
-    )
+        raise NastavnikError(code="database.not_created", where=where)
+    raise NastavnikError(code="database.outdated", where=where, current=current, head=head)
