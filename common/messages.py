@@ -85,7 +85,7 @@ CATALOGUE: dict[str, str] = {
     "database.unreachable": "не удалось открыть базу данных: {detail}",
     "file.missing": "файл не найден",
     "schools.not_a_table": "нужен файл .csv или .xlsx",
-    "schools.xlsx_unreadable": "не удалось прочитать файл XLSX ({detail})",
+    "schools.xlsx_unreadable": "не удалось прочитать файл XLSX: он повреждён или это не книга Excel",
     "schools.encoding": (
         "строка {line}: файл не в кодировке UTF-8 и не в Windows-1251 (сохраните его из Excel "
         "как «CSV UTF-8» или как XLSX)"
@@ -208,12 +208,12 @@ CATALOGUE: dict[str, str] = {
         "письмо {letter} {status}: повторно отправляются только неотправленные и ожидающие"
     ),
     "database.not_created": (
-        "база данных не создана: выполните «nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА»"
+        "база данных не создана: выполните `nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА`"
     ),
     "database.outdated": (
         "схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
-        "сделайте резервную копию («nastavnik backup КАТАЛОГ») и обновите схему командой "
-        "«nastavnik init»"
+        "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
+        "`nastavnik init`"
     ),
     "registry.file_missing": "нет такого файла",
     "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
 OPTIONAL_COLUMNS = ("curator", "curator_email", "territory")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,8 @@ def _read_rows(
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many types for a damaged file
-            raise NastavnikError(
-                code="schools.xlsx_unreadable", where=str(path), detail=str(error)
-            ) from None
+            _log.info("%s: openpyxl cannot read it: %s", path, error)
+            raise NastavnikError(code="schools.xlsx_unreadable", where=str(path)) from None
         sheet = workbook.worksheets[0]
         rows = [
             (index, ["" if cell is None else str(cell).strip() for cell in row])

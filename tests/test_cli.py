@@ -166,7 +166,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     )
     assert (
         again.returncode == 1
-        and "already done_late by a@x.ru" in again.stderr
+        and "мероприятие уже отмечено: выполнено с опозданием, a@x.ru" in again.stderr
         and "Traceback" not in again.stderr
     )
     assert (
