@@ -249,6 +249,26 @@ CATALOGUE: dict[str, str] = {
         "--cron «{cron}»: это не расписание cron из пяти полей "
         "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"
     ),
+    # backups (storage/backup.py)
+    "backup.in_memory": "база данных в памяти: сохранять нечего",
+    "backup.no_tool": (
+        "не найдена программа {tool}: установите клиент PostgreSQL "
+        "(apt-get install postgresql-client) той же версии, что и сервер"
+    ),
+    "backup.tool_failed": "{tool} завершился с ошибкой: {detail}",
+    "backup.target_not_empty": "каталог не пуст: укажите новый каталог для копии",
+    "backup.no_database": "база данных не создана: сохранять нечего",
+    "backup.unsupported": "резервное копирование базы {dialect} не поддерживается",
+    "backup.not_a_backup": "это не резервная копия nastavnik: нет файла backup.json",
+    "backup.damaged": "файл повреждён{detail}",
+    "backup.other_database": (
+        "копия базы {copy}, а настроена база {dialect}: восстановите в базу того же вида"
+    ),
+    "backup.newer": (
+        "копия сделана более новой версией nastavnik (схема {revision}, эта версия знает "
+        "{head}): обновите nastavnik перед восстановлением"
+    ),
+    "backup.no_dump": "в копии нет файла базы данных",
     # steps, their marks and dates (engine/)
     "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
     "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",
