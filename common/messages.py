@@ -189,6 +189,16 @@ CATALOGUE: dict[str, str] = {
     "users.unknown_role": "роли «{role}» нет; допустимы: {known}",
     "users.school_needed": "администратору школы нужна школа",
     "users.whole_municipality": "{role} видит весь муниципалитет: школу указывать не нужно",
+    "portal.weak_secret_key": (
+        "ключ не годится: это ключ по умолчанию или он короче {length} символов. "
+        "Уберите переменную — портал возьмёт ключ, созданный `nastavnik init`, — или "
+        "задайте случайный: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    ),
+    "portal.no_stored_key": "в базе данных нет секретного ключа портала: выполните `nastavnik init`",
+    "definition.same_id_twice": (
+        "дорожная карта «{roadmap}» описана дважды: в {first} и в {second}; оставьте один файл "
+        "или смените id в другом"
+    ),
     "portal.no_secret_key": (
         "нет секретного ключа портала (NASTAVNIK_SECRET_KEY): портал подписывал бы "
         "известным или пустым ключом"

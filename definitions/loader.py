@@ -257,9 +257,11 @@ def load_roadmaps(extra_dir: Path | None = None) -> list[RoadmapFile]:
         earlier = first.setdefault(item.roadmap.id, item)
         if earlier is not item:
             raise DefinitionError(
-                f"дорожная карта {item.roadmap.id!r} описана дважды: в {earlier.path} и в "
-                f"{item.path}; оставьте один файл или смените id в другом",
+                code="definition.same_id_twice",
                 where=f"{item.path}:{item.line_of('id')}",
+                roadmap=item.roadmap.id,
+                first=earlier.path,
+                second=item.path,
             )
     return loaded
 
