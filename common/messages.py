@@ -245,6 +245,7 @@ CATALOGUE: dict[str, str] = {
     ),
     "launch.archived": "запуск «{roadmap}» уже в архиве с {day}",
     "mail.unknown_letter": "письма {letter} нет",
+    "mail.gave_up": "попыток отправки: {attempts}, больше не пробуем: {detail}",
     "prefect.no_api_url": (
         "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
         "«export PREFECT_API_URL=http://prefect.example.ru:4200/api» "

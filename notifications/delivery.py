@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
-from common.messages import LETTER_STATES
+from common.messages import LETTER_STATES, render_message
 from common.russian import plural_ru
 from common.settings import Settings, get_settings
 from definitions.workdays import is_working_day
@@ -349,7 +349,7 @@ def _attempt(
             mark_failed(
                 connection=connection,
                 letter=letter,
-                error=f"gave up after {letter.attempts} attempts: {error}",
+                error=render_message("mail.gave_up", attempts=letter.attempts, detail=error),
             )
             report.failed += 1
             report.refusal = str(error)
