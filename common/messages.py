@@ -199,6 +199,12 @@ CATALOGUE: dict[str, str] = {
         "дорожная карта «{roadmap}» описана дважды: в {first} и в {second}; оставьте один файл "
         "или смените id в другом"
     ),
+    "upload.empty": "файл пустой",
+    "upload.too_big": "файл больше 10 МБ ({size} МБ)",
+    "upload.not_like": "содержимое файла не похоже на {format}",
+    "upload.kind": "можно загрузить только PDF, JPEG или PNG",
+    "upload.bad_path": "недопустимый путь файла",
+    "password.too_short": "пароль должен быть не короче {length} символов",
     "portal.no_secret_key": (
         "нет секретного ключа портала (NASTAVNIK_SECRET_KEY): портал подписывал бы "
         "известным или пустым ключом"
@@ -319,6 +325,7 @@ CATALOGUE: dict[str, str] = {
     ),
     "launch.unknown_schools": "нет таких школ: {schools}",
     "run.not_launched": "дорожная карта «{roadmap}» не запущена; запущены: {launched}",
+    "run.not_chosen": "дорожная карта не запущена",
     "run.none_launched": (
         "ни одна дорожная карта ещё не запущена: запустите её на странице «Запуск» портала "
         "или командой «nastavnik launch ИДЕНТИФИКАТОР_КАРТЫ»"

@@ -162,17 +162,8 @@ def step_schedule(
             with pages.db(request) as session:
                 chosen = pages.pick_run(session, run)
                 if chosen is None:
-                    raise NastavnikError("дорожная карта не запущена", where="form")
+                    raise NastavnikError(code="run.not_chosen")
                 assert due_day is not None
-                if (
-                    run_definition(chosen)[1].get(code) is not None
-                    and run_definition(chosen)[1][code].kind != "unscheduled"
-                ):
-                    raise NastavnikError(
-                        "сроки этого мероприятия заданы дорожной картой; координатор назначает "
-                        "даты только мероприятиям «по отдельному графику»",
-                        where="form",
-                    )
                 changed = schedule_step(
                     session=session,
                     run=chosen,
@@ -217,7 +208,7 @@ def step_remind(
         with pages.db(request) as session:
             chosen = pages.pick_run(session, run)
             if chosen is None:
-                raise NastavnikError("дорожная карта не запущена", where="form")
+                raise NastavnikError(code="run.not_chosen")
             queued = remind_now(
                 session=session,
                 run=chosen,
