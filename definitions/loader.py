@@ -84,8 +84,8 @@ def _problem_text(problem: Any) -> str:
         return str(context.get("error", problem["msg"]))
     if kind == "literal_error":  # pydantic joins the values with an English "or"
         expected = str(context.get("expected", "")).replace(" or ", " или ")
-        return render_message("definition.literal_error", expected=expected)
-    code = f"definition.{kind}"
+        return render_message("definition.check.literal_error", expected=expected)
+    code = f"definition.check.{kind}"
     if code in CATALOGUE and message_fields(code) <= set(context):
         return render_message(code, **{name: context[name] for name in message_fields(code)})
     return render_message("definition.invalid", kind=kind)

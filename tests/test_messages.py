@@ -59,6 +59,13 @@ def test_every_code_the_source_uses_has_a_russian_text_with_its_parameters() -> 
             assert message_fields(code) == given, f"{place}: {code} takes {message_fields(code)}"
 
 
+def test_every_text_of_the_catalogue_is_used() -> None:
+    used = {code for _, code, _ in _uses()}
+    # definitions/loader.py names pydantic's findings by their kind: definition.check.KIND
+    unused = {code for code in CATALOGUE if not code.startswith("definition.check.")} - used
+    assert not unused, f"texts nobody uses: {sorted(unused)}"
+
+
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_text_of_the_catalogue_is_russian(code: str) -> None:
     text = CATALOGUE[code]
