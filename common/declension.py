@@ -50,8 +50,7 @@ class FullName:
 def _check_case(case: str) -> None:
     if case not in CASES:
         raise NastavnikError(
-            f"unknown grammatical case {case!r}: expected one of {', '.join(CASES)}",
-            where="declension",
+            code="declension.unknown_case", where="declension", case=case, known=", ".join(CASES)
         )
 
 
@@ -64,11 +63,7 @@ def split_full_name(full_name: str) -> FullName:
         turkic = _TURKIC_PATRONYMIC[parts[3].lower()]
         parts = [parts[0], parts[1], f"{parts[2]} {parts[3]}"]
     if len(parts) not in (2, 3) or not all(_is_name_word(part) for part in parts[:2]):
-        raise NastavnikError(
-            f"cannot split the name {full_name!r}: expected «Фамилия Имя Отчество» "
-            "(surname, first name and, if the person has one, patronymic, in Cyrillic)",
-            where="name",
-        )
+        raise NastavnikError(code="declension.name_parts", where="name", name=full_name)
     last, first = parts[0], parts[1]
     patronymic = parts[2] if len(parts) == 3 else ""
     if turkic is not None:
@@ -91,11 +86,7 @@ def _detect_gender(full_name: str, *, last: str, first: str, patronymic: str) ->
         return "male"
     if detected is Gender.FEMALE:
         return "female"
-    raise NastavnikError(
-        f"cannot tell whether {full_name!r} is a man or a woman: give the patronymic "
-        "(«Иванович», «Ивановна»)",
-        where="name",
-    )
+    raise NastavnikError(code="declension.gender", where="name", name=full_name)
 
 
 def detect_gender(full_name: str) -> GenderName:

@@ -6,7 +6,9 @@ from __future__ import annotations
 class NastavnikError(Exception):
     """A user-facing error: where it happened (file:line, row/column, field) and why.
 
-    Shells (CLI, web) print ``str(error)`` and never a traceback.
+    Shells (CLI, web) print ``str(error)`` and never a traceback. ``field`` names the input the
+    error is about in the shells' shared words (``school``, ``due``, ``reason``…, see
+    ``common.messages.FIELDS``): the CLI shows its option for it, the portal marks its form field.
     """
 
     def __init__(
@@ -15,6 +17,7 @@ class NastavnikError(Exception):
         *,
         where: str | None = None,
         code: str | None = None,
+        field: str | None = None,
         **params: object,
     ) -> None:
         if code is not None:
@@ -25,6 +28,7 @@ class NastavnikError(Exception):
         self.reason = reason
         self.where = where
         self.code = code
+        self.field = field
         self.params = params
         super().__init__(f"{where}: {reason}" if where else reason)
 

@@ -33,6 +33,349 @@ CATALOGUE: dict[str, str] = {
     "cli.scheduled": "мероприятие {step}: даты назначены ({changed})",
     "cli.portal": "портал: http://{host}:{port}/ (процессов: {workers})",
     "cli.portal_at": "портал: http://{host}:{port}/ на момент {moment} (процессов: {workers})",
+    "cli.letter_retried": (
+        "письмо {letter} для {recipient} уйдёт при следующей отправке («nastavnik tick»)"
+    ),
+    "cli.letters_composed": (
+        "писем составлено: {letters}, отпавших решений убрано: {dropped}; "
+        "«nastavnik outbox show НОМЕР» покажет письмо"
+    ),
+    "cli.decisions_waiting": (
+        "решений ещё не в письме: {count}; «nastavnik outbox compose» покажет письма, "
+        "«nastavnik tick» отправит их"
+    ),
+    "cli.person_removed": "{person} удалён(а) из реестра школы {school}{ended}",
+    "cli.pairs_ended": "; завершены пары: {pairs}",
+    "cli.totals": (
+        "{school}, {year}: обучающихся 10–18 лет {pupils_10_18}, 15–18 лет {pupils_15_18}, "
+        "молодых педагогов {young_teachers}"
+    ),
+    "cli.unknown_number": "--clear {name}: такого числа нет; есть: {known}",
+    "cli.export_format": "--out {path}: нужен файл .csv или .xlsx",
+    "cli.no_registry_tables": (
+        "в базе данных нет таблиц реестра: создайте или обновите её командой «nastavnik init»"
+    ),
+    "cli.checked": (
+        "{path}: в порядке: {roadmap}: шагов {steps}, этапов {occurrences}, предупреждений {warnings}"
+    ),
+    "cli.occurrences": "{kind}: этапов {count}",
+    "cli.instance": "мероприятие {step} ({unit}, этап {occurrence}, срок {due}): {state}",
+    "cli.instance_school": "школа {school}",
+    "cli.instance_municipality": "муниципалитет",
+    "cli.letter_line": "{id:>5}  {status:<8} {recipient:<36} {items:>3} шт.  {when:<16} {subject}",
+    "cli.suggestion": "{score:>3}  наставник mentor:{mentor:<6} {name:<36} {why}",
+    "cli.survey": (
+        "{school}, {year}: удовлетворены наставляемые {mentees_satisfied} из {mentees_took_part}, "
+        "наставники {mentors_satisfied} из {mentors_took_part}"
+    ),
+    "cli.written": "{path} ({size} байт)",
+    "cli.user": "пользователь {email}: {role}{school}",
+    "cli.user_school": ", школа {school}",
+    # the municipality, its schools and the schools file (storage/)
+    "municipality.missing": (
+        "муниципалитет ещё не создан: администратор системы выполняет "
+        "«nastavnik init --municipality НАЗВАНИЕ --tz ЧАСОВОЙ_ПОЯС»"
+    ),
+    "municipality.name_needed": "для новой базы данных нужно название муниципалитета",
+    "timezone.unknown": (
+        "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
+    ),
+    "school.unknown": "школы «{school}» нет в списке школ муниципалитета",
+    "email.invalid": "«{email}» — не адрес электронной почты",
+    "database.unreachable": "не удалось открыть базу данных: {detail}",
+    "file.missing": "файл не найден",
+    "schools.not_a_table": "нужен файл .csv или .xlsx",
+    "schools.xlsx_unreadable": "не удалось прочитать файл XLSX: он повреждён или это не книга Excel",
+    "schools.encoding": (
+        "строка {line}: файл не в кодировке UTF-8 и не в Windows-1251 (сохраните его из Excel "
+        "как «CSV UTF-8» или как XLSX)"
+    ),
+    "schools.empty": "файл пустой: нужна строка заголовков ({columns}) и строки под ней",
+    "schools.missing_columns": (
+        "строка 1: нет столбцов {missing}; в заголовке должны быть: {columns} "
+        "(остальные столбцы сохраняются как дополнительные сведения)"
+    ),
+    "schools.no_rows": "под заголовком нет ни одной школы",
+    "schools.problems": "ошибок: {count}, ничего не импортировано:\n  {lines}",
+    "schools.cell": "строка {row}, столбец {column} ({name}): {problem}",
+    "schools.cell_empty": "пусто",
+    "schools.cell_control": "недопустимый невидимый символ ({character}): наберите значение заново",
+    "schools.cell_bad_id": "«{value}» — недопустимый код (латинские буквы, цифры, «-», «_», «.»)",
+    "schools.cell_repeats": "«{value}» уже есть в строке {row}",
+    # roadmap definitions (definitions/loader.py, definitions/schema.py)
+    "definition.file_missing": "файл не найден",
+    "definition.not_utf8": "файл не в кодировке UTF-8 (байт {position})",
+    "definition.not_yaml": "это не YAML: {detail}",
+    "definition.not_a_mapping": "нужно описание дорожной карты: id, title, period, steps, …",
+    "definition.unknown_roadmap": "дорожной карты «{roadmap}» нет; есть: {known}",
+    "definition.code_twice": "код шага «{step}» встречается дважды (впервые в строке {line})",
+    "definition.unknown_section": "раздела «{section}» нет{hint}",
+    "definition.section_is_step": (
+        " («{section}» — шаг: подпункт называет его в поле parent: «{section}»)"
+    ),
+    "definition.unknown_parent": "шаг {step}: родительского шага «{parent}» нет",
+    "definition.unknown_dependency": "шаг {step} зависит от шага «{dependency}», которого нет",
+    "definition.depends_on_itself": "шаг {step} зависит сам от себя",
+    "definition.cycle": "круговая зависимость шагов: {cycle}",
+    "definition.period_reversed": "период заканчивается ({end}) раньше, чем начинается ({start})",
+    "definition.end_before_start": "конец ({end}) раньше начала ({start})",
+    "definition.blank": "не может быть пустым",
+    "definition.no_deadline": (
+        "нет срока: укажите фразу срока (deadline), даты (start/end) или unscheduled: true"
+    ),
+    "definition.completes_from_scope": (
+        "completes_from читает реестр школы: у шага должно быть scope: school"
+    ),
+    "definition.unknown_timezone": (
+        "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
+    ),
+    # pydantic's checks of a definition, by the kind of problem (definitions/loader.py builds
+    # the code from the kind: definition.check.KIND)
+    "definition.check.missing": "поле обязательно, но его нет",
+    "definition.check.extra_forbidden": "такого поля нет в формате дорожной карты",
+    "definition.check.literal_error": "допустимые значения: {expected}",
+    "definition.check.string_type": "нужен текст",
+    "definition.check.int_type": "нужно целое число",
+    "definition.check.int_parsing": "нужно целое число",
+    "definition.check.bool_type": "нужно true или false",
+    "definition.check.bool_parsing": "нужно true или false",
+    "definition.check.date_type": "нужна дата ГГГГ-ММ-ДД",
+    "definition.check.date_parsing": "нужна дата ГГГГ-ММ-ДД",
+    "definition.check.date_from_datetime_parsing": "нужна дата ГГГГ-ММ-ДД",
+    "definition.check.list_type": "нужен список",
+    "definition.check.dict_type": "нужно описание из полей (ключ: значение)",
+    "definition.check.model_type": "нужно описание из полей (ключ: значение)",
+    "definition.check.model_attributes_type": "нужно описание из полей (ключ: значение)",
+    "definition.check.string_pattern_mismatch": "значение не подходит под образец {pattern}",
+    "definition.check.too_short": "нужно хотя бы {min_length}",
+    "definition.check.greater_than_equal": "нужно не меньше {ge}",
+    "definition.check.less_than_equal": "нужно не больше {le}",
+    "definition.invalid": "значение не подходит ({kind})",
+    # the mentorship registry (registry/)
+    "registry.unknown_kind": "вида записей «{kind}» нет: допустимы mentors, mentees или pairs",
+    "registry.unknown_format": "формата «{format}» нет: допустимы csv или xlsx",
+    "registry.form_code": (
+        "«{form}»: код формы наставничества — строчные латинские буквы, цифры и «_»"
+    ),
+    "registry.unknown_mentor_category": "категории наставника «{category}» нет; есть: {known}",
+    "registry.unknown_mentee_category": "категории наставляемого «{category}» нет; есть: {known}",
+    "registry.form_incomplete": (
+        "для новой формы наставничества нужны название, категория наставника и категории "
+        "наставляемых"
+    ),
+    "registry.title_empty": "название не заполнено",
+    "registry.pair_end_status": "пара завершается как «завершена» или «прекращена»",
+    "registry.unknown_pair": "пары № {pair} нет",
+    "registry.pair_not_active": "пара № {pair} уже {status}",
+    "registry.person_ref": "«{text}»: нужно mentor:НОМЕР или mentee:НОМЕР",
+    "registry.unknown_person": "{kind} № {person} нет в реестре",
+    "registry.person_removed": "запись {person} удалена по запросу, изменить её нельзя",
+    "registry.person_already_removed": "запись {person} уже удалена",
+    "registry.changed_meanwhile": (
+        "кто-то изменил запись {person} в тот же момент: обновите страницу и повторите"
+    ),
+    "registry.unknown_fields": "таких полей нет: {fields}",
+    "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
+    "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
+    "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    # names, letters, the portal's users and its services
+    "declension.unknown_case": "падежа «{case}» нет: допустимы {known}",
+    "declension.name_parts": (
+        "«{name}»: нужны «Фамилия Имя Отчество» (фамилия, имя и, если есть, отчество, кириллицей)"
+    ),
+    "declension.gender": (
+        "по имени «{name}» не понять, мужчина это или женщина: укажите отчество "
+        "(«Иванович», «Ивановна»)"
+    ),
+    "users.unknown_role": "роли «{role}» нет; допустимы: {known}",
+    "users.school_needed": "администратору школы нужна школа",
+    "users.whole_municipality": "{role} видит весь муниципалитет: школу указывать не нужно",
+    "portal.weak_secret_key": (
+        "ключ не годится: это ключ по умолчанию или он короче {length} символов. "
+        "Уберите переменную — портал возьмёт ключ, созданный `nastavnik init`, — или "
+        "задайте случайный: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    ),
+    "portal.no_stored_key": "в базе данных нет секретного ключа портала: выполните `nastavnik init`",
+    "definition.same_id_twice": (
+        "дорожная карта «{roadmap}» описана дважды: в {first} и в {second}; оставьте один файл "
+        "или смените id в другом"
+    ),
+    "upload.empty": "файл пустой",
+    "upload.too_big": "файл больше 10 МБ ({size} МБ)",
+    "upload.not_like": "содержимое файла не похоже на {format}",
+    "upload.kind": "можно загрузить только PDF, JPEG или PNG",
+    "upload.bad_path": "недопустимый путь файла",
+    "password.too_short": "пароль должен быть не короче {length} символов",
+    "portal.no_secret_key": (
+        "нет секретного ключа портала (NASTAVNIK_SECRET_KEY): портал подписывал бы "
+        "известным или пустым ключом"
+    ),
+    "prefect.no_answer": "сервер Prefect {url} не ответил за {seconds} с",
+    "mail.bad_url": (
+        "NASTAVNIK_SMTP_URL: нужен адрес smtp://[пользователь:пароль@]сервер[:порт] или "
+        "smtps://…, а указано {scheme}://"
+    ),
+    "mail.no_starttls": "сервер {server} не поддерживает STARTTLS",
+    "mail.login_refused": "сервер не принял имя пользователя и пароль: {reply}",
+    "mail.connection_lost": "{server}: связь прервалась: {detail}",
+    "mail.folder_unwritable": "не удалось создать папку для писем {folder}: {detail}",
+    "mail.file_unwritable": "не удалось записать {path}: {detail}",
+    "mail.signin_not_sent": "письмо со ссылкой для входа на {email} не отправлено: {detail}",
+    "mail.not_retried": (
+        "письмо {letter} {status}: повторно отправляются только неотправленные и ожидающие"
+    ),
+    "database.not_created": (
+        "база данных не создана: выполните `nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА`"
+    ),
+    "database.outdated": (
+        "схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
+        "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
+        "`nastavnik init`"
+    ),
+    "registry.file_missing": "нет такого файла",
+    "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",
+    "registry.no_rows": "под заголовком нет ни одной строки",
+    "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
+    "registry.no_access": "нет доступа к реестру этой школы",
+    "registry.counts_only": (
+        "персональные данные реестра видят только координатор и ответственные этой школы; "
+        "наблюдателю доступны только количества"
+    ),
+    "launch.not_launched": "дорожная карта «{roadmap}» не запущена",
+    "launch.undo_after_letters": (
+        "запуск «{roadmap}» уже нельзя отменить: по нему подготовлены или отправлены письма "
+        "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
+    ),
+    "launch.undo_after_marks": (
+        "запуск «{roadmap}» уже нельзя отменить: по его шагам есть отметки или документы "
+        "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
+    ),
+    "launch.archived": "запуск «{roadmap}» уже в архиве с {day}",
+    "mail.unknown_letter": "письма {letter} нет",
+    "mail.gave_up": "попыток отправки: {attempts}, больше не пробуем: {detail}",
+    "prefect.no_api_url": (
+        "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
+        "«export PREFECT_API_URL=http://prefect.example.ru:4200/api» "
+        "(без него Prefect создал бы пул и развёртывание на временном локальном сервере, "
+        "который исчезнет вместе с командой)"
+    ),
+    "prefect.unreachable": (
+        "сервер Prefect по адресу {url} не отвечает ({detail}): "
+        "запустите его («prefect server start») или исправьте PREFECT_API_URL"
+    ),
+    "serve.cron": (
+        "--cron «{cron}»: это не расписание cron из пяти полей "
+        "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"
+    ),
+    # backups (storage/backup.py)
+    "backup.in_memory": "база данных в памяти: сохранять нечего",
+    "backup.no_tool": (
+        "не найдена программа {tool}: установите клиент PostgreSQL "
+        "(apt-get install postgresql-client) той же версии, что и сервер"
+    ),
+    "backup.tool_failed": "{tool} завершился с ошибкой: {detail}",
+    "backup.target_not_empty": "каталог не пуст: укажите новый каталог для копии",
+    "backup.no_database": "база данных не создана: сохранять нечего",
+    "backup.unsupported": "резервное копирование базы {dialect} не поддерживается",
+    "backup.not_a_backup": "это не резервная копия nastavnik: нет файла backup.json",
+    "backup.damaged": "файл повреждён{detail}",
+    "backup.other_database": (
+        "копия базы {copy}, а настроена база {dialect}: восстановите в базу того же вида"
+    ),
+    "backup.newer": (
+        "копия сделана более новой версией nastavnik (схема {revision}, эта версия знает "
+        "{head}): обновите nastavnik перед восстановлением"
+    ),
+    "backup.no_dump": "в копии нет файла базы данных",
+    # steps, their marks and dates (engine/)
+    "step.unknown": "в дорожной карте {roadmap} нет мероприятия «{step}»",
+    "step.school_needed": "мероприятие {step} выполняет каждая школа: выберите школу",
+    "step.municipal_only": (
+        "мероприятие {step} выполняет муниципалитет, а не школа: школу указывать не нужно"
+    ),
+    "step.municipal": "мероприятие {step} муниципальное: школу выбирать не нужно",
+    "step.not_launched_for_school": (
+        "у этой школы нет такого мероприятия: сначала запустите для неё дорожную карту"
+    ),
+    "step.no_occurrence": "нет этапа {occurrence} (всего этапов: {count})",
+    "step.nothing_to_undo": "отменять нечего: мероприятие и так в работе",
+    "step.already_marked": "мероприятие уже отмечено: {state}{details}; обновите страницу",
+    "step.changed_meanwhile": (
+        "кто-то изменил мероприятие {step} в тот же момент: обновите страницу и повторите"
+    ),
+    "step.unknown_instance": "мероприятия № {instance} нет",
+    "step.open_nothing_to_return": (
+        "мероприятие и так не выполнено: возвращать на доработку нечего"
+    ),
+    "step.dates_in_roadmap": (
+        "сроки мероприятия {step} заданы дорожной картой («{deadline}»): координатор назначает "
+        "даты только мероприятиям «по отдельному графику»"
+    ),
+    "dates.outside_period": (
+        "дата {day} вне периода дорожной карты ({period_start} – {period_end}) и года до и после "
+        "него: допустимы даты с {earliest} по {latest}"
+    ),
+    "moment.without_zone": "время действия указано без часового пояса",
+    "moment.in_future": "дата {day} ещё не наступила",
+    "reason.required": "укажите причину",
+    "dates.start_after_due": "начало ({start}) позже срока ({due})",
+    "comment.required": "напишите комментарий",
+    "comment.too_long": "комментарий слишком длинный (не больше {limit} символов)",
+    "remind.nobody": (
+        "напоминать некому: ни у одной школы это мероприятие не ждёт выполнения со сроком"
+    ),
+    "launch.unknown_schools": "нет таких школ: {schools}",
+    "run.not_launched": "дорожная карта «{roadmap}» не запущена; запущены: {launched}",
+    "run.not_chosen": "дорожная карта не запущена",
+    "run.none_launched": (
+        "ни одна дорожная карта ещё не запущена: запустите её на странице «Запуск» портала "
+        "или командой «nastavnik launch ИДЕНТИФИКАТОР_КАРТЫ»"
+    ),
+    "run.several_launched": "запущено несколько дорожных карт ({launched}): выберите одну",
+}
+
+# the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
+FIELDS: dict[str, str] = {
+    "at": "дата выполнения",
+    "clear": "очистить",
+    "code": "код",
+    "comment": "комментарий",
+    "coordinator": "адрес координатора",
+    "head": "адрес руководителя",
+    "municipality": "муниципалитет",
+    "due": "срок",
+    "email": "адрес электронной почты",
+    "occurrence": "этап",
+    "reason": "причина",
+    "format": "формат",
+    "kind": "вид записей",
+    "title": "название",
+    "mentor_category": "категория наставника",
+    "mentee_categories": "категории наставляемых",
+    "status": "статус",
+    "roadmap": "дорожная карта",
+    "role": "роль",
+    "school": "школа",
+    "schools": "школы",
+    "start": "начало",
+    "timezone": "часовой пояс",
+}
+
+# a letter's state as a person reads it
+LETTER_STATES: dict[str, str] = {
+    "pending": "ждёт отправки",
+    "sending": "отправляется",
+    "sent": "уже отправлено",
+    "failed": "не отправлено",
+    "cancelled": "отменено",
+}
+
+# a step's state as a person reads it
+STEP_STATES: dict[str, str] = {
+    "done": "выполнено",
+    "done_late": "выполнено с опозданием",
+    "not_applicable": "неприменимо",
+    "open": "в работе",
 }
 
 

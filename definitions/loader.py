@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from common.errors import DefinitionError
+from common.messages import CATALOGUE, message_fields, render_message
 from definitions.schema import Roadmap
 
 ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
@@ -75,6 +76,21 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
+def _problem_text(problem: Any) -> str:
+    """Pydantic's finding in Russian, by its kind; a validator's own text is already Russian."""
+    kind = problem["type"]
+    context = problem.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        return str(context.get("error", problem["msg"]))
+    if kind == "literal_error":  # pydantic joins the values with an English "or"
+        expected = str(context.get("expected", "")).replace(" or ", " или ")
+        return render_message("definition.check.literal_error", expected=expected)
+    code = f"definition.check.{kind}"
+    if code in CATALOGUE and message_fields(code) <= set(context):
+        return render_message(code, **{name: context[name] for name in message_fields(code)})
+    return render_message("definition.invalid", kind=kind)
+
+
 def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     """Validate a roadmap's YAML text; raise DefinitionError with file:line on the first problem.
 
@@ -92,12 +108,10 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise DefinitionError(
-            f"not valid YAML: {error.problem or error}", where=f"{path}:{line}"
+            code="definition.not_yaml", where=f"{path}:{line}", detail=error.problem or error
         ) from None
     if node is None or not isinstance(data, dict):
-        raise DefinitionError(
-            "expected a mapping with id, title, period, steps, …", where=f"{path}:1"
-        )
+        raise DefinitionError(code="definition.not_a_mapping", where=f"{path}:1")
     lines: dict[Loc, int] = {}
     _index_lines(node, (), lines)
     try:
@@ -113,7 +127,7 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
                 probe = probe[:-1]
             line = lines.get(probe, 1)
             field_name = _format_loc(loc) or "roadmap"
-            messages.append(f"{path}:{line}: {field_name}: {problem['msg']}")
+            messages.append(f"{path}:{line}: {field_name}: {_problem_text(problem)}")
         raise DefinitionError("\n".join(messages)) from None
     loaded = RoadmapFile(
         roadmap=roadmap,
@@ -134,8 +148,12 @@ def _check_references(loaded: RoadmapFile) -> None:
     for index, step in enumerate(roadmap.steps):
         if step.code in seen:
             problems.append(
-                f"{loaded.where('steps', index, 'code')}: step code {step.code!r} is used twice "
-                f"(first at line {loaded.line_of('steps', seen[step.code], 'code')})"
+                f"{loaded.where('steps', index, 'code')}: "
+                + render_message(
+                    "definition.code_twice",
+                    step=step.code,
+                    line=loaded.line_of("steps", seen[step.code], "code"),
+                )
             )
         else:
             seen[step.code] = index
@@ -143,34 +161,38 @@ def _check_references(loaded: RoadmapFile) -> None:
     for index, step in enumerate(roadmap.steps):
         if step.section is not None and step.section not in sections:
             hint = (
-                f" ({step.section} is a step: a sub-row names it as parent: {step.section!r})"
+                render_message("definition.section_is_step", section=step.section)
                 if step.section in seen
                 else ""
             )
             problems.append(
-                f"{loaded.where('steps', index, 'section')}: unknown section {step.section!r}{hint}"
+                f"{loaded.where('steps', index, 'section')}: "
+                + render_message("definition.unknown_section", section=step.section, hint=hint)
             )
         if step.parent is not None and (step.parent not in seen or step.parent == step.code):
             problems.append(
-                f"{loaded.where('steps', index, 'parent')}: step {step.code}: unknown parent step "
-                f"{step.parent!r}"
+                f"{loaded.where('steps', index, 'parent')}: "
+                + render_message("definition.unknown_parent", step=step.code, parent=step.parent)
             )
         for dep_index, dep in enumerate(step.depends_on):
             if dep not in seen:
                 problems.append(
-                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on "
-                    f"unknown step {dep!r}"
+                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: "
+                    + render_message(
+                        "definition.unknown_dependency", step=step.code, dependency=dep
+                    )
                 )
             elif dep == step.code:
                 problems.append(
-                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: step {step.code} depends on itself"
+                    f"{loaded.where('steps', index, 'depends_on', dep_index)}: "
+                    + render_message("definition.depends_on_itself", step=step.code)
                 )
     cycle = find_cycle(roadmap)
     if cycle and not problems:
         first = cycle[0]
         problems.append(
-            f"{loaded.where(*loaded.step_loc(first, 'depends_on'))}: dependency cycle: "
-            + " → ".join([*cycle, first])
+            f"{loaded.where(*loaded.step_loc(first, 'depends_on'))}: "
+            + render_message("definition.cycle", cycle=" → ".join([*cycle, first]))
         )
     if problems:
         raise DefinitionError("\n".join(problems))
@@ -212,10 +234,10 @@ def load_roadmap(path: str | Path) -> RoadmapFile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DefinitionError("no such file", where=str(path)) from None
+        raise DefinitionError(code="definition.file_missing", where=str(path)) from None
     except UnicodeDecodeError as error:
         raise DefinitionError(
-            f"not UTF-8 text ({error.reason} at byte {error.start})", where=str(path)
+            code="definition.not_utf8", where=str(path), position=error.start
         ) from None
     return parse_roadmap_text(text, path=path)
 
@@ -235,9 +257,11 @@ def load_roadmaps(extra_dir: Path | None = None) -> list[RoadmapFile]:
         earlier = first.setdefault(item.roadmap.id, item)
         if earlier is not item:
             raise DefinitionError(
-                f"дорожная карта {item.roadmap.id!r} описана дважды: в {earlier.path} и в "
-                f"{item.path}; оставьте один файл или смените id в другом",
+                code="definition.same_id_twice",
                 where=f"{item.path}:{item.line_of('id')}",
+                roadmap=item.roadmap.id,
+                first=earlier.path,
+                second=item.path,
             )
     return loaded
 
@@ -248,4 +272,9 @@ def find_roadmap(roadmap_id: str, extra_dir: Path | None = None) -> RoadmapFile:
         if loaded.roadmap.id == roadmap_id:
             return loaded
     known = [item.roadmap.id for item in load_roadmaps(extra_dir)]
-    raise DefinitionError(f"unknown roadmap {roadmap_id!r}; known: {', '.join(known) or 'none'}")
+    raise DefinitionError(
+        code="definition.unknown_roadmap",
+        field="roadmap",
+        roadmap=roadmap_id,
+        known=", ".join(known) or "нет",
+    )

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from common.messages import render_message
+
 Level = Literal["municipal", "school"]
 # both: one instance for the municipality and one for each school («ОО, МАУ «ИМЦ»»)
 Scope = Literal["municipality", "school", "both"]
@@ -49,7 +51,9 @@ class Period(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(
+                render_message("definition.period_reversed", end=self.end, start=self.start)
+            )
         return self
 
 
@@ -171,21 +175,19 @@ class Step(_Strict):
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(render_message("definition.blank"))
         return value
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Step:
         if self.start and self.end and self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+            raise ValueError(
+                render_message("definition.end_before_start", end=self.end, start=self.start)
+            )
         if self.deadline is None and self.end is None and not self.unscheduled:
-            raise ValueError(
-                "no deadline: give the phrase (deadline), dates (start/end) or unscheduled: true"
-            )
+            raise ValueError(render_message("definition.no_deadline"))
         if self.completes_from is not None and self.scope != "school":
-            raise ValueError(
-                "completes_from reads a school's registry: the step's scope must be school"
-            )
+            raise ValueError(render_message("definition.completes_from_scope"))
         return self
 
 
@@ -253,7 +255,7 @@ class Roadmap(_Strict):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"unknown time zone {value!r} (expected an IANA name like Asia/Yekaterinburg)"
+                render_message("definition.unknown_timezone", timezone=value)
             ) from None
         return value
 

@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import STEP_STATES
 from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.workdays import add_working_days
 from engine.anchors import unfix_after_undo
 from engine.runs import run_definition
+from storage.journal import JOURNAL_INSERT, journal_row, journal_values
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -66,26 +68,21 @@ def _instances(
         step = loaded.roadmap.step(code)
     except KeyError:
         raise NastavnikError(
-            f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE"
+            code="step.unknown", field="code", roadmap=run.roadmap_id, step=code
         ) from None
     if step.scope == "both" and school is not None:  # both levels: the school's own instance
         if session.get(School, school) is None:
-            raise NastavnikError(f"unknown school {school!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school)
         unit = school
     elif step.scope == "school":
         if school is None:
-            raise NastavnikError(
-                f"step {code} is done by each school: say which with --school", where="--school"
-            )
+            raise NastavnikError(code="step.school_needed", field="school", step=code)
         if session.get(School, school) is None:
-            raise NastavnikError(f"unknown school {school!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school)
         unit = school
     else:
         if school is not None:
-            raise NastavnikError(
-                f"step {code} is done once by the municipality: leave out --school",
-                where="--school",
-            )
+            raise NastavnikError(code="step.municipal_only", field="school", step=code)
         unit = ""
     return list(
         session.exec(
@@ -104,30 +101,34 @@ def _pick(
     instances: list[StepInstance], occurrence: int | None, *, want_open: bool
 ) -> StepInstance:
     if not instances:
-        raise NastavnikError(
-            "this school has no instance of the step: launch the roadmap for it first",
-            where="--school",
-        )
+        raise NastavnikError(code="step.not_launched_for_school", field="school")
     if occurrence is not None:
         for instance in instances:
             if instance.occurrence == occurrence:
                 return instance
         raise NastavnikError(
-            f"no occurrence {occurrence} (there are {len(instances)})", where="--occurrence"
+            code="step.no_occurrence",
+            field="occurrence",
+            occurrence=occurrence,
+            count=len(instances),
         )
     candidates = [i for i in instances if (i.state == "open") == want_open]
     if not candidates:
         if want_open:
             raise _already_resolved(instances[-1])
-        raise NastavnikError("nothing to undo: the step is open", where="CODE")
+        raise NastavnikError(code="step.nothing_to_undo", field="code")
     return candidates[0] if want_open else candidates[-1]
 
 
 def _already_resolved(instance: StepInstance | InstanceRef) -> NastavnikError:
+    details = (f", {instance.done_by}" if instance.done_by else "") + (
+        f", {format_date_ru(instance.done_at.date())}" if instance.done_at else ""
+    )
     return NastavnikError(
-        f"already {instance.state} by {instance.done_by or '—'}"
-        + (f" on {instance.done_at:%Y-%m-%d}" if instance.done_at else ""),
-        where="CODE",
+        code="step.already_marked",
+        field="code",
+        state=STEP_STATES.get(instance.state, instance.state),
+        details=details,
     )
 
 
@@ -142,7 +143,7 @@ def journal_entry(
     after: str | None = None,
 ) -> JournalEntry:
     """The journal row of an act on a step instance: who, from where, when, what, on which step."""
-    return JournalEntry(
+    return journal_row(
         at=now,
         actor=actor.email,
         action=action,
@@ -180,10 +181,7 @@ def _apply(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise NastavnikError(
-            "someone else changed this step at the same moment; reload and try again",
-            where=f"step {instance.step_code}",
-        )
+        raise NastavnikError(code="step.changed_meanwhile", step=instance.step_code)
     session.add(
         journal_entry(
             instance=instance,
@@ -216,9 +214,11 @@ def mark_done(
     municipality = get_municipality(session)
     done_at = at or now
     if done_at.tzinfo is None:
-        raise NastavnikError("the moment must carry a time zone", where="--at")
+        raise NastavnikError(code="moment.without_zone", field="at")
     if done_at > now:
-        raise NastavnikError(f"{done_at:%Y-%m-%d} is in the future", where="--at")
+        raise NastavnikError(
+            code="moment.in_future", field="at", day=format_date_ru(done_at.date())
+        )
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=True
     )
@@ -294,7 +294,7 @@ DONE = (
         tick_dirty=True,
     )
 )
-JOURNAL = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
+JOURNAL = JOURNAL_INSERT
 
 
 @dataclass(frozen=True)
@@ -336,20 +336,20 @@ def done_act(
             "new_version": instance.version + 1,
             "now": now,
         },
-        journal={
-            "at": now,
-            "actor": actor.email,
-            "action": "done",
-            "source": actor.source,
-            "remote_addr": actor.remote_addr,
-            "run_id": instance.run_id,
-            "step_instance_id": instance.id,
-            "school_id": instance.school_id,
-            "step_code": instance.step_code,
-            "before": instance.state,
-            "after": state,
-            "details": {"evidence": evidence, "at": done_at.isoformat()},
-        },
+        journal=journal_values(
+            at=now,
+            actor=actor.email,
+            action="done",
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            run_id=instance.run_id,
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            step_code=instance.step_code,
+            before=instance.state,
+            after=state,
+            details={"evidence": evidence, "at": done_at.isoformat()},
+        ),
     )
 
 
@@ -373,9 +373,11 @@ def mark_instance_done(
     """
     done_at = at or now
     if done_at.tzinfo is None:
-        raise NastavnikError("the moment must carry a time zone", where="--at")
+        raise NastavnikError(code="moment.without_zone", field="at")
     if done_at > now:
-        raise NastavnikError(f"{done_at:%Y-%m-%d} is in the future", where="--at")
+        raise NastavnikError(
+            code="moment.in_future", field="at", day=format_date_ru(done_at.date())
+        )
     if instance.state != "open":
         raise _already_resolved(instance)
     act = done_act(
@@ -384,10 +386,7 @@ def mark_instance_done(
     connection = session.connection()
     if connection.execute(DONE, act.update).rowcount != 1:
         session.rollback()
-        raise NastavnikError(
-            "someone else changed this step at the same moment; reload and try again",
-            where=f"step {instance.step_code}",
-        )
+        raise NastavnikError(code="step.changed_meanwhile", step=instance.step_code)
     connection.execute(JOURNAL, act.journal)
     return act.state
 
@@ -406,7 +405,7 @@ def mark_not_applicable(
     """Mark a step not applicable to this school (or the municipality), with a reason."""
     reason = visible_text(reason)
     if not reason:
-        raise NastavnikError("a reason is required", where="--reason")
+        raise NastavnikError(code="reason.required", field="reason")
     instance = _pick(
         _instances(session, run=run, code=code, school=school), occurrence, want_open=True
     )
@@ -497,37 +496,39 @@ def schedule_step(
         step = loaded.roadmap.step(code)
     except KeyError:
         raise NastavnikError(
-            f"roadmap {run.roadmap_id} has no step {code!r}", where="CODE"
+            code="step.unknown", field="code", roadmap=run.roadmap_id, step=code
         ) from None
     if schedules[code].kind != "unscheduled":
         raise NastavnikError(
-            f"step {code} has its dates in the roadmap ({step.deadline!r}); only unscheduled "
-            "steps take dates from the coordinator",
-            where="CODE",
+            code="step.dates_in_roadmap", field="code", step=code, deadline=step.deadline
         )
     if start is not None and start > due:
         raise NastavnikError(
-            f"the start {format_date_ru(start)} is after the due date {format_date_ru(due)}",
-            where="--start",
+            code="dates.start_after_due",
+            field="start",
+            start=format_date_ru(start),
+            due=format_date_ru(due),
         )
     earliest, latest = schedule_bounds(run)
-    for value, where in ((start, "--start"), (due, "--due")):
+    for value, field in ((start, "start"), (due, "due")):
         if value is not None and not earliest <= value <= latest:
             raise NastavnikError(
-                f"дата {format_date_ru(value)} вне периода дорожной карты "
-                f"({format_date_ru(run.period_start)} – {format_date_ru(run.period_end)}) и года "
-                f"до и после него: допустимы даты с {format_date_ru(earliest)} "
-                f"по {format_date_ru(latest)}",
-                where=where,
+                code="dates.outside_period",
+                field=field,
+                day=format_date_ru(value),
+                period_start=format_date_ru(run.period_start),
+                period_end=format_date_ru(run.period_end),
+                earliest=format_date_ru(earliest),
+                latest=format_date_ru(latest),
             )
     query = select(StepInstance).where(
         StepInstance.run_id == run.id, StepInstance.step_code == code
     )
     if school is not None:
         if step.scope == "municipality":
-            raise NastavnikError(f"step {code} is municipal: leave out --school", where="--school")
+            raise NastavnikError(code="step.municipal", field="school", step=code)
         if session.get(School, school) is None:
-            raise NastavnikError(f"unknown school {school!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school)
         query = query.where(StepInstance.unit == school)
     changed = 0
     for instance in session.exec(query):
@@ -551,16 +552,16 @@ def schedule_step(
 def _instance(session: Session, instance_id: int) -> StepInstance:
     instance = session.get(StepInstance, instance_id)
     if instance is None:
-        raise NastavnikError(f"no step instance {instance_id}", where="INSTANCE")
+        raise NastavnikError(code="step.unknown_instance", instance=instance_id)
     return instance
 
 
 def _comment_text(comment: str) -> str:
     text = comment.strip()
     if not text:
-        raise NastavnikError("a comment is required", where="comment")
+        raise NastavnikError(code="comment.required", field="comment")
     if len(text) > 2000:
-        raise NastavnikError("the comment is longer than 2000 characters", where="comment")
+        raise NastavnikError(code="comment.too_long", field="comment", limit=2000)
     return text
 
 
@@ -575,7 +576,7 @@ def return_for_rework(
     text = _comment_text(comment)
     instance = _instance(session, instance_id)
     if instance.state == "open":
-        raise NastavnikError("the step is open: there is nothing to return", where="CODE")
+        raise NastavnikError(code="step.open_nothing_to_return", field="code")
     reopened = _apply(
         session,
         instance=instance,

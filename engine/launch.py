@@ -24,6 +24,7 @@ from sqlmodel import Session, col, func, select
 from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
+from storage.journal import journal_row
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
 
@@ -135,7 +136,9 @@ def launch_roadmap(
     if schools is not None:
         unknown = [school for school in schools if school not in known_ids]
         if unknown:
-            raise NastavnikError(f"unknown school id(s): {', '.join(unknown)}", where="--schools")
+            raise NastavnikError(
+                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
+            )
         selected = sorted(set(schools))
     else:
         selected = sorted(known_ids)
@@ -161,7 +164,7 @@ def launch_roadmap(
     added = after - before
     if created or added:
         session.add(
-            JournalEntry(
+            journal_row(
                 at=now,
                 actor=by,
                 action="launch",
@@ -308,7 +311,9 @@ def preview_launch(
     if schools is not None:
         unknown = [school for school in schools if school not in known]
         if unknown:
-            raise NastavnikError(f"нет таких школ: {', '.join(unknown)}", where="--schools")
+            raise NastavnikError(
+                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
+            )
         chosen = [known[school] for school in sorted(set(schools))]
     else:
         chosen = [known[key] for key in sorted(known)]
@@ -404,7 +409,7 @@ def _run_of(session: Session, roadmap_id: str) -> RoadmapRun:
         )
     ).first()
     if run is None:
-        raise NastavnikError(f"дорожная карта {roadmap_id!r} не запущена")
+        raise NastavnikError(code="launch.not_launched", field="roadmap", roadmap=roadmap_id)
     return run
 
 
@@ -419,7 +424,6 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     instance_ids = select(StepInstance.id).where(StepInstance.run_id == run.id)
     from storage.models import GeneratedDocument
 
-    archive = f"его можно только отправить в архив: nastavnik launch archive {roadmap_id}"
     lettered = session.exec(
         select(func.count())
         .select_from(OutboxItem)
@@ -429,10 +433,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
         )
     ).one()
     if lettered:
-        raise NastavnikError(
-            f"запуск {roadmap_id!r} уже нельзя отменить: по нему подготовлены или отправлены "
-            f"письма ({lettered}); {archive}"
-        )
+        raise NastavnikError(code="launch.undo_after_letters", roadmap=roadmap_id, count=lettered)
     acted = (
         session.exec(
             select(func.count())
@@ -458,8 +459,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     )
     if acted or uploads:
         raise NastavnikError(
-            f"запуск {roadmap_id!r} уже нельзя отменить: по его шагам есть отметки или документы "
-            f"({acted + uploads}); {archive}"
+            code="launch.undo_after_marks", roadmap=roadmap_id, count=acted + uploads
         )
     removed = session.exec(
         select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
@@ -476,7 +476,7 @@ def undo_launch(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     connection.execute(text("DELETE FROM tick_watermark WHERE run_id = :run"), params)
     connection.execute(text("DELETE FROM step_instance WHERE run_id = :run"), params)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="launch_undo",
@@ -492,12 +492,14 @@ def archive_run(*, session: Session, roadmap_id: str, now: datetime, by: str) ->
     """Archive a run: kept with its history for reports, left out of the daily run."""
     run = _run_of(session, roadmap_id)
     if run.archived_at is not None:
-        raise NastavnikError(f"запуск {roadmap_id!r} уже в архиве с {run.archived_at:%d.%m.%Y}")
+        raise NastavnikError(
+            code="launch.archived", roadmap=roadmap_id, day=f"{run.archived_at:%d.%m.%Y}"
+        )
     run.archived_at = now
     run.archived_by = by
     session.add(run)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now, actor=by, action="archive", run_id=run.id, details={"roadmap": roadmap_id}
         )
     )

@@ -72,8 +72,6 @@ def remind_now(
         )
         queued += 1
     if not queued:
-        raise NastavnikError(
-            "no school has this step open with a due date: nobody to remind", where="form"
-        )
+        raise NastavnikError(code="remind.nobody")
     session.flush()
     return queued

@@ -33,14 +33,17 @@ def find_run(session: Session, roadmap_id: str | None) -> RoadmapRun:
             if run.roadmap_id == roadmap_id:
                 return run
         raise NastavnikError(
-            f"roadmap {roadmap_id!r} is not launched; launched: {', '.join(r.roadmap_id for r in runs) or 'none'}",
-            where="--roadmap",
+            code="run.not_launched",
+            field="roadmap",
+            roadmap=roadmap_id,
+            launched=", ".join(r.roadmap_id for r in runs) or "нет",
         )
     if not runs:
-        raise NastavnikError("no roadmap is launched yet: run `nastavnik launch ROADMAP_ID` first")
+        raise NastavnikError(code="run.none_launched")
     if len(runs) > 1:
         raise NastavnikError(
-            f"several roadmaps are launched ({', '.join(r.roadmap_id for r in runs)}): say which with --roadmap",
-            where="--roadmap",
+            code="run.several_launched",
+            field="roadmap",
+            launched=", ".join(r.roadmap_id for r in runs),
         )
     return runs[0]

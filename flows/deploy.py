@@ -36,12 +36,7 @@ def require_api_url() -> str:
     """PREFECT_API_URL, or a refusal: without it Prefect talks to a throw-away local server."""
     api_url = os.environ.get("PREFECT_API_URL", "").strip()
     if not api_url:
-        raise NastavnikError(
-            "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
-            "`export PREFECT_API_URL=http://prefect.example.ru:4200/api` "
-            "(без него Prefect создал бы пул и развёртывание на временном локальном сервере, "
-            "который исчезнет вместе с командой)"
-        )
+        raise NastavnikError(code="prefect.no_api_url")
     return api_url
 
 
@@ -87,10 +82,7 @@ def deploy_daily(*, pool: str, cron: str, timezone: str) -> Deployed:
                 description=(daily_tick_flow.description or "").splitlines()[0],
             )
     except (OSError, httpx.TransportError) as error:
-        raise NastavnikError(
-            f"сервер Prefect по адресу {api_url} не отвечает ({error}): "
-            "запустите его (`prefect server start`) или исправьте PREFECT_API_URL"
-        ) from None
+        raise NastavnikError(code="prefect.unreachable", url=api_url, detail=error) from None
     return Deployed(
         api_url=api_url,
         pool=pool,

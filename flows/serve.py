@@ -28,7 +28,7 @@ def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:
                     return
         except OSError:
             time.sleep(0.5)
-    raise NastavnikError(f"the Prefect server at {api_url} did not answer within {timeout:.0f} s")
+    raise NastavnikError(code="prefect.no_answer", url=api_url, seconds=f"{timeout:.0f}")
 
 
 DAILY_CRON = "0 9 * * *"
@@ -43,10 +43,7 @@ def check_cron(cron: str) -> str:
     try:
         CronSim(cron, datetime(2026, 1, 1))
     except CronSimError:
-        raise NastavnikError(
-            f"--cron {cron!r}: это не расписание cron из пяти полей "
-            '(минута, час, день месяца, месяц, день недели), например "0 9 * * *"'
-        ) from None
+        raise NastavnikError(code="serve.cron", cron=cron) from None
     return cron
 
 

@@ -62,10 +62,11 @@ from nastavnik.cli_launch import launch  # noqa: E402  (typer only)
 app.command("launch")(launch)
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
     from common.messages import render_message
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -120,9 +121,14 @@ def check(
             typer.echo(str(warning), err=True)
         roadmap = loaded.roadmap
         typer.echo(
-            f"{path}: ok: {roadmap.id}: {len(roadmap.steps)} steps, "
-            f"{sum(len(s.occurrences) for s in schedules.values())} occurrences, "
-            f"{len(warnings)} warning(s)"
+            _say(
+                "cli.checked",
+                path=path,
+                roadmap=roadmap.id,
+                steps=len(roadmap.steps),
+                occurrences=sum(len(s.occurrences) for s in schedules.values()),
+                warnings=len(warnings),
+            )
         )
     raise typer.Exit(1 if failed else 0)
 
@@ -157,7 +163,7 @@ def deadline(
     try:
         schedule = parse_deadline(phrase, period_start=start, period_end=end, anchor=anchor_day)
     except NastavnikError as error:
-        _fail(str(error), code=2)
+        _fail(error, code=2)
     if as_json:
         _print_json(schedule.to_json())
         return
@@ -174,7 +180,7 @@ def deadline(
         return
     if not keep_calendar_dates:
         schedule = move_days_off(schedule)
-    typer.echo(f"{schedule.kind}: {len(schedule.occurrences)} occurrence(s)")
+    typer.echo(_say("cli.occurrences", kind=schedule.kind, count=len(schedule.occurrences)))
     for occurrence in schedule.occurrences:
         begin = format_date_ru(occurrence.start) if occurrence.start else "—"
         typer.echo(f"  {begin} … {format_due_ru(occurrence.due, occurrence.moved_from)}")
@@ -190,7 +196,7 @@ def roadmap_list(
     try:
         loaded = load_roadmaps(_extra_dir())
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     rows: list[dict[str, Any]] = [
         {
             "id": item.roadmap.id,
@@ -222,7 +228,7 @@ def roadmap_show(roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")])
         loaded = find_roadmap(roadmap_id, _extra_dir())
         schedules = compile_roadmap(loaded)
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     render_roadmap_table(loaded.roadmap, schedules)
 
 
@@ -241,7 +247,7 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
     try:
         return _parse_now(text, tz=tz)
     except NastavnikError as error:
-        _fail(str(error), code=2)
+        _fail(error, code=2)
 
 
 schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
@@ -490,10 +496,23 @@ def _act(action: str, **kwargs: Any) -> None:
         instance = getattr(actions, action)(
             session=session, run=run, actor=actor, now=moment, **kwargs
         )
-    where = f"school {instance.school_id}" if instance.school_id else "municipality"
+    from common.messages import STEP_STATES
+
+    unit = (
+        _say("cli.instance_school", school=instance.school_id)
+        if instance.school_id
+        else _say("cli.instance_municipality")
+    )
     due = format_date_ru(instance.due) if instance.due else "без срока"
     typer.echo(
-        f"step {instance.step_code} ({where}, occurrence {instance.occurrence}, due {due}): {instance.state}"
+        _say(
+            "cli.instance",
+            step=instance.step_code,
+            unit=unit,
+            occurrence=instance.occurrence,
+            due=due,
+            state=STEP_STATES.get(instance.state, instance.state),
+        )
     )
 
 
@@ -836,6 +855,7 @@ def main() -> None:
         app()
     except NastavnikError as error:
         from common.messages import render_message
+        from nastavnik.options import error_text
 
-        typer.echo(render_message("cli.error", message=error), err=True)
+        typer.echo(render_message("cli.error", message=error_text(error)), err=True)
         sys.exit(getattr(error, "exit_code", 1))

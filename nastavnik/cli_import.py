@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
+from nastavnik.options import error_text
 
 
 def roadmap_import(
@@ -53,7 +54,7 @@ def roadmap_import(
         if out is not None:
             write_draft(result, out)
     except NastavnikError as error:
-        typer.echo(f"ошибка: {error}", err=True)
+        typer.echo(f"ошибка: {error_text(error)}", err=True)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))

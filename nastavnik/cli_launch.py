@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
+from nastavnik.options import error_text
 
 _LEVELS = {
     "reminder": "напоминание о сроке",
@@ -124,7 +125,7 @@ def launch(
                         "остаётся в отчётах, ежедневный запуск его больше не рассматривает"
                     )
         except NastavnikError as error:
-            typer.echo(f"ошибка: {error}", err=True)
+            typer.echo(f"ошибка: {error_text(error)}", err=True)
             raise typer.Exit(1) from None
         typer.echo(message)
         return

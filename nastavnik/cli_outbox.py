@@ -6,6 +6,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from common.errors import NastavnikError
+from common.messages import render_message
+
 outbox_app = typer.Typer(help="Letters: list them, preview one, send a failed one again.")
 mail_app = typer.Typer(
     help="The mail server (NASTAVNIK_SMTP_URL) or the mail folder.", no_args_is_help=True
@@ -19,10 +22,11 @@ NowOption = Annotated[
 ]
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
     from common.messages import render_message
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -101,16 +105,20 @@ def outbox(
     for letter in letters:
         when = letter.sent_at.strftime("%Y-%m-%d %H:%M") if letter.sent_at else ""
         typer.echo(
-            f"{letter.id:>5}  {letter.status:<8} {letter.recipient:<36} {letter.item_count:>3} item(s)  "
-            f"{when:<16} {_shorten(letter.subject, 90)}"
+            render_message(
+                "cli.letter_line",
+                id=letter.id,
+                status=letter.status,
+                recipient=letter.recipient,
+                items=letter.item_count,
+                when=when,
+                subject=_shorten(letter.subject, 90),
+            )
         )
         if letter.status in ("failed", "pending") and letter.last_error:
             typer.echo(f"       {letter.last_error}")
     if loose and not failed:
-        typer.echo(
-            f"{loose} decision(s) not in a letter yet: `nastavnik outbox compose` previews them, "
-            "`nastavnik tick` sends them"
-        )
+        typer.echo(render_message("cli.decisions_waiting", count=loose))
 
 
 @outbox_app.command("show")
@@ -174,10 +182,8 @@ def outbox_retry(
     try:
         letter = retry_letter(engine=engine, letter_id=letter_id, now=_now(engine, now))
     except NastavnikError as error:
-        _fail(str(error))
-    typer.echo(
-        f"letter {letter.id} to {letter.recipient} will be sent at the next delivery (`nastavnik tick`)"
-    )
+        _fail(error)
+    typer.echo(render_message("cli.letter_retried", letter=letter.id, recipient=letter.recipient))
 
 
 @outbox_app.command("compose")
@@ -192,8 +198,9 @@ def outbox_compose(now: NowOption = None) -> None:
     with session_scope(engine) as session:
         result = compose_letters(session=session, now=moment, settings=get_settings())
     typer.echo(
-        f"{result.letters} letter(s) composed, {result.cancelled_items} decision(s) no longer true dropped; "
-        "`nastavnik outbox show ID` prints one"
+        render_message(
+            "cli.letters_composed", letters=result.letters, dropped=result.cancelled_items
+        )
     )
 
 

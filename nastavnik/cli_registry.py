@@ -19,6 +19,7 @@ from typing import Annotated, Any, NoReturn, TypeVar, cast
 import typer
 
 from common.errors import NastavnikError
+from common.messages import render_message
 
 registry_app = typer.Typer(
     help="The mentorship registry: mentors, mentees, pairs, head counts, surveys (реестр).",
@@ -37,10 +38,10 @@ ByOption = Annotated[str, typer.Option("--by", help="Who acts (journaled).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 
 
-def _fail(message: str, *, code: int = 1) -> NoReturn:
-    from common.messages import render_message
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
+    from nastavnik.options import error_text
 
-    typer.echo(render_message("cli.error", message=message), err=True)
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
     raise typer.Exit(code)
 
 
@@ -68,14 +69,12 @@ def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
     engine = make_engine(get_settings().db)
     try:
         if not inspect(engine).has_table("mentor"):
-            _fail(
-                "the database has no registry tables: run `nastavnik init` to create or upgrade it"
-            )
+            _fail(render_message("cli.no_registry_tables"))
         with session_scope(engine) as session:
             moment = parse_now(now_text, tz=get_municipality(session).timezone)
             yield session, moment
     except NastavnikError as error:
-        _fail(str(error))
+        _fail(error)
     finally:
         engine.dispose()
 
@@ -191,7 +190,15 @@ def registry_suggest(
             "сейчас ни один наставник не может взять этого наставляемого (проверены согласие, свободные места и формы)"
         )
     for s in suggestions:
-        typer.echo(f"{s.score:>3}  mentor:{s.mentor_id:<6} {s.full_name:<36} {s.explanation}")
+        typer.echo(
+            render_message(
+                "cli.suggestion",
+                score=s.score,
+                mentor=s.mentor_id,
+                name=s.full_name,
+                why=s.explanation,
+            )
+        )
 
 
 @registry_app.command("pair")
@@ -256,10 +263,17 @@ def registry_remove(
             actor=_actor(by),
             now=moment,
         )
+
     ended = (
-        f"; pairs ended: {', '.join(map(str, removal.pairs_ended))}" if removal.pairs_ended else ""
+        render_message("cli.pairs_ended", pairs=", ".join(map(str, removal.pairs_ended)))
+        if removal.pairs_ended
+        else ""
     )
-    typer.echo(f"{removal.person} removed from {removal.school_id}{ended}")
+    typer.echo(
+        render_message(
+            "cli.person_removed", person=removal.person, school=removal.school_id, ended=ended
+        )
+    )
 
 
 ClearOption = Annotated[
@@ -288,7 +302,8 @@ def _counts_command(
     unknown = [given for given, name in zip(clear or [], names, strict=True) if name not in numbers]
     if unknown:
         known = ", ".join(name.replace("_", "-") for name in numbers)
-        _fail(f"--clear {unknown[0]}: no such number; known: {known}", code=2)
+
+        _fail(render_message("cli.unknown_number", name=unknown[0], known=known), code=2)
     with _session(now) as (session, moment):
         return setter(
             session=session,
@@ -336,9 +351,16 @@ def registry_totals(
         pupils_15_18=pupils_15_18,
         young_teachers=young_teachers,
     )
+
     typer.echo(
-        f"{school} {year}: pupils 10–18 {_shown(row.pupils_10_18)}, "
-        f"15–18 {_shown(row.pupils_15_18)}, young teachers {_shown(row.young_teachers)}"
+        render_message(
+            "cli.totals",
+            school=school,
+            year=year,
+            pupils_10_18=_shown(row.pupils_10_18),
+            pupils_15_18=_shown(row.pupils_15_18),
+            young_teachers=_shown(row.young_teachers),
+        )
     )
 
 
@@ -370,9 +392,15 @@ def registry_survey(
         mentors_satisfied=mentors_satisfied,
     )
     typer.echo(
-        f"{school} {year}: mentees {_shown(row.mentees_satisfied)} of "
-        f"{_shown(row.mentees_took_part)} satisfied, mentors {_shown(row.mentors_satisfied)} "
-        f"of {_shown(row.mentors_took_part)}"
+        render_message(
+            "cli.survey",
+            school=school,
+            year=year,
+            mentees_satisfied=_shown(row.mentees_satisfied),
+            mentees_took_part=_shown(row.mentees_took_part),
+            mentors_satisfied=_shown(row.mentors_satisfied),
+            mentors_took_part=_shown(row.mentors_took_part),
+        )
     )
 
 
@@ -390,7 +418,7 @@ def registry_export(
 
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
-        _fail(f"--out {out}: expected a .csv or .xlsx file", code=2)
+        _fail(render_message("cli.export_format", path=out), code=2)
     with _session(now) as (session, moment):
         data = export_registry(
             session=session,
@@ -401,7 +429,7 @@ def registry_export(
             now=moment,
         )
         out.write_bytes(data)
-    typer.echo(f"{out} ({len(data)} bytes)")
+    typer.echo(render_message("cli.written", path=out, size=len(data)))
 
 
 @registry_app.command("forms")
@@ -442,7 +470,7 @@ def indicators(
         from storage.models import School
 
         if school is not None and session.get(School, school) is None:
-            _fail(f"--school: unknown school {school!r}")
+            _fail(NastavnikError(code="school.unknown", field="school", school=school))
         results = compute_indicators(session=session, year=year or moment.year, school_id=school)
     if as_json:
         _print_json([result.to_json() for result in results])

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from nastavnik.options import error_text
+
 users_app = typer.Typer(help="People who sign in to the portal.", no_args_is_help=True)
 
 NowOption = Annotated[
@@ -68,9 +70,17 @@ def users_add(
             now=moment,
             by="cli",
         )
+        from common.messages import render_message
+
         typer.echo(
-            f"user {user.email}: {user.role}"
-            + (f" of school {user.school_id}" if user.school_id else "")
+            render_message(
+                "cli.user",
+                email=user.email,
+                role=user.role,
+                school=render_message("cli.user_school", school=user.school_id)
+                if user.school_id
+                else "",
+            )
         )
         if not password:
             _send_link(session, settings, user, moment, invitation=True)
@@ -117,7 +127,7 @@ def _send_link(
         )
     except NastavnikError as error:
         typer.echo(
-            f"ошибка: {error}\nпользователь сохранён; отправьте ссылку позже: "
+            f"ошибка: {error_text(error)}\nпользователь сохранён; отправьте ссылку позже: "
             f"«nastavnik users link {user.email}»",  # type: ignore[attr-defined]
             err=True,
         )

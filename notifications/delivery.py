@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
+from common.messages import LETTER_STATES, render_message
 from common.russian import plural_ru
 from common.settings import Settings, get_settings
 from definitions.workdays import is_working_day
@@ -348,7 +349,7 @@ def _attempt(
             mark_failed(
                 connection=connection,
                 letter=letter,
-                error=f"gave up after {letter.attempts} attempts: {error}",
+                error=render_message("mail.gave_up", attempts=letter.attempts, detail=error),
             )
             report.failed += 1
             report.refusal = str(error)
@@ -377,11 +378,13 @@ def retry_letter(*, engine: Engine, letter_id: int, now: datetime) -> Letter:
     with session_scope(engine) as session:
         letter = session.get(Letter, letter_id)
         if letter is None:
-            raise NastavnikError(f"письма {letter_id} нет", where="ID")
+            raise NastavnikError(code="mail.unknown_letter", letter=letter_id)
         if letter.status not in ("failed", "pending"):
             raise NastavnikError(
-                f"letter {letter_id} is {letter.status}: only failed or waiting letters are retried",
+                code="mail.not_retried",
                 where="ID",
+                letter=letter_id,
+                status=LETTER_STATES.get(letter.status, letter.status),
             )
         letter.status, letter.next_attempt_at, letter.lease_until = "pending", None, None
         letter.failure_reported_in = None  # should it fail again, the coordinator hears of it again

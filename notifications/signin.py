@@ -107,7 +107,7 @@ def send_signin_message(*, settings: Settings, message: OutgoingMessage, to: str
         transport.send(message, sender=sender, recipients=[to])
     except DeliveryError as error:
         raise NastavnikError(
-            f"the sign-in letter to {to} was not sent: {error}", where=transport.description
+            code="mail.signin_not_sent", where=transport.description, email=to, detail=error
         ) from None
     finally:
         transport.close()

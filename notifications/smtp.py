@@ -20,6 +20,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.settings import Settings
 from notifications.mime import OutgoingMessage
 
@@ -104,10 +105,7 @@ class SmtpTransport:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise NastavnikError(
-                f"expected smtp://[user:password@]host[:port] or smtps://…, got {parts.scheme}://",
-                where="NASTAVNIK_SMTP_URL",
-            )
+            raise NastavnikError(code="mail.bad_url", scheme=parts.scheme)
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname
         self.port = parts.port or (465 if self.ssl else 25)
@@ -135,12 +133,16 @@ class SmtpTransport:
                     client.ehlo()
                 elif self.starttls == "require":
                     client.close()
-                    raise ServerUnavailable(f"{self.description} does not offer STARTTLS")
+                    raise ServerUnavailable(
+                        render_message("mail.no_starttls", server=self.description)
+                    )
             if self.username:
                 client.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as error:
             raise ServerUnavailable(
-                f"authentication failed: {_reply(error.smtp_code, error.smtp_error)}"
+                render_message(
+                    "mail.login_refused", reply=_reply(error.smtp_code, error.smtp_error)
+                )
             ) from None
         except smtplib.SMTPResponseException as error:
             raise ServerUnavailable(
@@ -204,7 +206,11 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
             raise ServerUnavailable(
-                f"{self.description}: connection lost: {error or type(error).__name__}",
+                render_message(
+                    "mail.connection_lost",
+                    server=self.description,
+                    detail=error or type(error).__name__,
+                ),
                 transmitted=True,
             ) from None
         if code != 250:
@@ -259,7 +265,7 @@ class FolderTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise ServerUnavailable(
-                f"cannot create the mail folder {self.folder}: {error}"
+                render_message("mail.folder_unwritable", folder=self.folder, detail=error)
             ) from None
 
     def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None:
@@ -275,7 +281,10 @@ class FolderTransport:
                 os.fsync(handle.fileno())
             os.replace(partial, target)
         except OSError as error:
-            raise ServerUnavailable(f"cannot write {target}: {error}", transmitted=False) from None
+            raise ServerUnavailable(
+                render_message("mail.file_unwritable", path=target, detail=error),
+                transmitted=False,
+            ) from None
 
     def close(self) -> None:
         return None

@@ -139,11 +139,9 @@ def export_registry(
     require_school(session, school_id)
     require_names(viewer, school_id)
     if kind not in ("mentors", "mentees", "pairs"):
-        raise NastavnikError(
-            f"unknown kind {kind!r}: expected mentors, mentees or pairs", where="KIND"
-        )
+        raise NastavnikError(code="registry.unknown_kind", field="kind", kind=kind)
     if fmt not in ("csv", "xlsx"):
-        raise NastavnikError(f"unknown format {fmt!r}: expected csv or xlsx", where="--format")
+        raise NastavnikError(code="registry.unknown_format", field="format", format=fmt)
     header, rows = (
         _pair_rows(session, school_id)
         if kind == "pairs"

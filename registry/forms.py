@@ -62,27 +62,26 @@ def set_form(
 ) -> MentorshipForm:
     """Add a form or change one; categories are ids (teacher, pupil, student, employer, …)."""
     if not _CODE.match(code):
-        raise NastavnikError(
-            f"{code!r}: a form's code is lowercase latin letters, digits and '_'", where="CODE"
-        )
+        raise NastavnikError(code="registry.form_code", field="code", form=code)
     if mentor_category is not None and mentor_category not in MENTOR_CATEGORIES:
         raise NastavnikError(
-            f"unknown mentor category {mentor_category!r}; known: {', '.join(MENTOR_CATEGORIES)}",
-            where="--mentor",
+            code="registry.unknown_mentor_category",
+            field="mentor_category",
+            category=mentor_category,
+            known=", ".join(MENTOR_CATEGORIES),
         )
     for category in mentee_categories or []:
         if category not in MENTEE_CATEGORIES:
             raise NastavnikError(
-                f"unknown mentee category {category!r}; known: {', '.join(MENTEE_CATEGORIES)}",
-                where="--mentees",
+                code="registry.unknown_mentee_category",
+                field="mentee_categories",
+                category=category,
+                known=", ".join(MENTEE_CATEGORIES),
             )
     form = session.get(MentorshipForm, code)
     if form is None:
         if not title or mentor_category is None or not mentee_categories:
-            raise NastavnikError(
-                "a new form needs a title, the mentor's category and the mentees' categories",
-                where=code,
-            )
+            raise NastavnikError(code="registry.form_incomplete", where=code)
         position = len(list_forms(session)) + 1
         form = MentorshipForm(
             code=code,
@@ -93,7 +92,7 @@ def set_form(
         )
     if title is not None:
         if not title.strip():
-            raise NastavnikError("the title is empty", where="--title")
+            raise NastavnikError(code="registry.title_empty", field="title")
         form.title = title.strip()
     if mentor_category is not None:
         form.mentor_category = mentor_category

@@ -133,8 +133,11 @@ class _Table:
             count = len(self.problems)
             noun = plural_ru(count, "ошибка", "ошибки", "ошибок")
             raise NastavnikError(
-                f"{count} {noun}, ничего не импортировано:\n  " + "\n  ".join(self.problems),
+                code="registry.problems",
                 where=str(self.path),
+                count=count,
+                noun=noun,
+                lines="\n  ".join(self.problems),
             )
 
 
@@ -144,7 +147,7 @@ def _header_key(text: str) -> str:
 
 def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
     if not path.exists():
-        raise NastavnikError("нет такого файла", where=str(path))
+        raise NastavnikError(code="registry.file_missing", where=str(path))
     expected = ", ".join(spec.name for spec in fields if spec.required)
     header, rows = _read_rows(path, expected=expected)
     names: dict[str, str] = {}
@@ -177,15 +180,14 @@ def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
             parts.append(f"повторяются столбцы {', '.join(repeated)}")
         known = ", ".join(f"{spec.name} («{spec.label}»)" for spec in fields)
         raise NastavnikError(
-            f"строка 1 (заголовок): {'; '.join(parts)}; ожидаются столбцы: {known}",
-            where=str(path),
+            code="registry.header", where=str(path), problems="; ".join(parts), known=known
         )
     table_rows = []
     for row_number, cells in rows:
         cells = cells + [""] * (len(header) - len(cells))
         table_rows.append((row_number, {name: cells[index] for name, index in columns.items()}))
     if not table_rows:
-        raise NastavnikError("под заголовком нет ни одной строки", where=str(path))
+        raise NastavnikError(code="registry.no_rows", where=str(path))
     return _Table(
         path=path,
         columns=columns,
@@ -510,7 +512,5 @@ def import_registry_file(
 ) -> ImportResult:
     """Import a file of mentors, mentees or pairs into a school's registry (all or nothing)."""
     if kind not in _IMPORTERS:
-        raise NastavnikError(
-            f"unknown kind {kind!r}: expected mentors, mentees or pairs", where="KIND"
-        )
+        raise NastavnikError(code="registry.unknown_kind", field="kind", kind=kind)
     return _IMPORTERS[kind](session=session, school_id=school_id, path=path, actor=actor, now=now)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from engine.actions import Actor
-from storage.models import JournalEntry
+from storage.journal import journal_row
 from storage.schools import get_municipality
 
 SYSTEM = Actor("system", source="registry")
@@ -29,7 +29,7 @@ def record_act(
 ) -> None:
     """Append one journal row for a registry act (in the caller's transaction)."""
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=actor.email,
             action=action,

@@ -259,9 +259,9 @@ def list_registry(
     names = {s.id: s.short_name for s in session.exec(select(School).order_by(School.id))}
     if school_id is not None:
         if school_id not in names:
-            raise NastavnikError(f"unknown school {school_id!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school_id)
         if registry_access(viewer, school_id) == "none":
-            raise NastavnikError("нет доступа к реестру этой школы", where=f"school {school_id}")
+            raise NastavnikError(code="registry.no_access", where=f"школа {school_id}")
         chosen = [school_id]
     else:
         chosen = [s for s in names if registry_access(viewer, s) != "none"]

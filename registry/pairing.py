@@ -371,12 +371,16 @@ def end_pair(
 ) -> MentorshipPair:
     """Finish (the programme is done) or cancel (stopped early) an active pair, from ``on`` (today)."""
     if status not in ("finished", "cancelled"):
-        raise NastavnikError("a pair ends as finished or cancelled", where="--status")
+        raise NastavnikError(code="registry.pair_end_status", field="status")
     pair = session.get(MentorshipPair, pair_id)
     if pair is None:
-        raise NastavnikError(f"no pair with id {pair_id}", where="PAIR")
+        raise NastavnikError(code="registry.unknown_pair", pair=pair_id)
     if pair.status != "active":
-        raise NastavnikError(f"pair {pair_id} is already {pair.status}", where="PAIR")
+        raise NastavnikError(
+            code="registry.pair_not_active",
+            pair=pair_id,
+            status=PAIR_STATUSES.get(pair.status, pair.status),
+        )
     day = on or local_day(session, now)
     if day < pair.start_date:
         raise FieldErrors(

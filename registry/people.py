@@ -45,10 +45,7 @@ def parse_person_ref(text: str) -> tuple[Kind, int]:
     """«mentor:12» → ("mentor", 12); a clear error for anything else."""
     match = _REF.match(text)
     if match is None:
-        raise NastavnikError(
-            f"{text!r}: expected mentor:ID or mentee:ID (see `nastavnik registry list`)",
-            where="PERSON",
-        )
+        raise NastavnikError(code="registry.person_ref", text=text)
     kind: Kind = "mentor" if match[1] == "mentor" else "mentee"
     return kind, int(match[2])
 
@@ -64,7 +61,11 @@ def get_person(session: Session, kind: Kind, person_id: int) -> Person:
         session.get(Mentor, person_id) if kind == "mentor" else session.get(Mentee, person_id)
     )
     if person is None:
-        raise NastavnikError(f"no {kind} with id {person_id}", where="PERSON")
+        raise NastavnikError(
+            code="registry.unknown_person",
+            kind="наставника" if kind == "mentor" else "наставляемого",
+            person=person_id,
+        )
     return person
 
 
@@ -72,7 +73,7 @@ def require_school(session: Session, school_id: str) -> School:
     """The school, or a clear error naming the unknown id."""
     school = session.get(School, school_id)
     if school is None:
-        raise NastavnikError(f"unknown school {school_id!r}", where="--school")
+        raise NastavnikError(code="school.unknown", field="school", school=school_id)
     return school
 
 
@@ -161,18 +162,15 @@ def edit_person(
     """Change the fields given (others stay); ``version`` guards against a concurrent edit."""
     person = get_person(session, kind, person_id)
     if person.removed_at is not None:
-        raise NastavnikError(
-            f"{person_ref(person)} was removed on request and cannot be edited", where="PERSON"
-        )
+        raise NastavnikError(code="registry.person_removed", person=person_ref(person))
     if version is not None and version != person.version:
-        raise NastavnikError(
-            "someone else changed this record at the same moment; reload and try again",
-            where=person_ref(person),
-        )
+        raise NastavnikError(code="registry.changed_meanwhile", person=person_ref(person))
     labels = field_labels(kind)
     unknown = [name for name in values if name not in labels]
     if unknown:
-        raise NastavnikError(f"unknown field(s): {', '.join(unknown)}", where=person_ref(person))
+        raise NastavnikError(
+            code="registry.unknown_fields", where=person_ref(person), fields=", ".join(unknown)
+        )
     current = {name: getattr(person, name) for name in labels}
     merged = {**current, **values}
     checked, problems = check_person(kind, merged, today=local_day(session, now))
@@ -253,11 +251,11 @@ def remove_person(
     the journal says that a removal happened and why, without the name.
     """
     if not reason or not reason.strip():
-        raise NastavnikError("a reason is required (the request it answers)", where="--reason")
+        raise NastavnikError(code="registry.removal_reason", field="reason")
     person = get_person(session, kind, person_id)
     ref = person_ref(person)
     if person.removed_at is not None:
-        raise NastavnikError(f"{ref} was already removed", where="PERSON")
+        raise NastavnikError(code="registry.person_already_removed", person=ref)
     today = local_day(session, now)
     link = PairMentor if kind == "mentor" else PairMentee
     member = link.mentor_id if kind == "mentor" else link.mentee_id  # type: ignore[union-attr]

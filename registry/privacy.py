@@ -62,9 +62,5 @@ def require_names(viewer: Viewer, school_id: str) -> None:
     if access == "names":
         return
     if access == "counts":
-        raise NastavnikError(
-            "персональные данные реестра видят только координатор и ответственные этой школы; "
-            "наблюдателю доступны только количества",
-            where=f"school {school_id}",
-        )
-    raise NastavnikError("нет доступа к реестру этой школы", where=f"school {school_id}")
+        raise NastavnikError(code="registry.counts_only", where=f"школа {school_id}")
+    raise NastavnikError(code="registry.no_access", where=f"школа {school_id}")

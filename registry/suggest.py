@@ -143,7 +143,7 @@ def suggest_mentors(
     """
     mentee = get_person(session, "mentee", mentee_id)
     if not isinstance(mentee, Mentee) or mentee.removed_at is not None:
-        raise NastavnikError(f"mentee:{mentee_id} was removed on request", where="MENTEE_ID")
+        raise NastavnikError(code="registry.mentee_removed", mentee=mentee_id)
     today = local_day(session, now)
     load = load_of(session, mentee.school_id, today)
     forms = [

@@ -63,8 +63,7 @@ def _check_clear(given: dict[str, int | None], clear: Collection[str]) -> dict[s
     if unknown:
         known = ", ".join(given)
         raise NastavnikError(
-            f"cannot clear {', '.join(map(repr, unknown))}: known numbers are {known}",
-            where="clear",
+            code="registry.unknown_clear", field="clear", names=", ".join(unknown), known=known
         )
     return {
         name: "указаны и число, и его очистка: оставьте одно из двух"

@@ -43,7 +43,7 @@ class BackupReport:
 def _sqlite_path(engine: Engine) -> Path:
     database = engine.url.database
     if not database or database == ":memory:":
-        raise NastavnikError("база данных в памяти: сохранять нечего", where=str(engine.url))
+        raise NastavnikError(code="backup.in_memory", where=str(engine.url))
     return Path(database)
 
 
@@ -62,10 +62,7 @@ def _pg_command(engine: Engine) -> tuple[str, dict[str, str], str]:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise NastavnikError(
-            f"не найдена программа {name}: установите клиент PostgreSQL "
-            "(apt-get install postgresql-client) той же версии, что и сервер"
-        )
+        raise NastavnikError(code="backup.no_tool", tool=name)
     return found
 
 
@@ -74,7 +71,7 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
         raise NastavnikError(
-            f"{what} завершился с ошибкой: {detail[-1] if detail else done.returncode}"
+            code="backup.tool_failed", tool=what, detail=detail[-1] if detail else done.returncode
         )
 
 
@@ -92,10 +89,10 @@ def backup(*, engine: Engine, documents_dir: Path, target: Path, now: datetime) 
         now: recorded in the manifest.
     """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise NastavnikError("каталог не пуст: укажите новый каталог для копии", where=str(target))
+        raise NastavnikError(code="backup.target_not_empty", where=str(target))
     revision = current_revision(engine)
     if revision is None:
-        raise NastavnikError("база данных не создана: сохранять нечего", where=str(engine.url))
+        raise NastavnikError(code="backup.no_database", where=str(engine.url))
     target.mkdir(parents=True, exist_ok=True)
     dialect = engine.dialect.name
     if dialect == "sqlite":
@@ -122,7 +119,7 @@ def backup(*, engine: Engine, documents_dir: Path, target: Path, now: datetime) 
             "pg_dump",
         )
     else:
-        raise NastavnikError(f"резервное копирование базы {dialect} не поддерживается")
+        raise NastavnikError(code="backup.unsupported", dialect=dialect)
     files = target / FILES_DIR
     if documents_dir.is_dir():
         shutil.copytree(documents_dir, files)
@@ -145,13 +142,11 @@ def read_manifest(source: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text())
     except FileNotFoundError:
-        raise NastavnikError(
-            "это не резервная копия nastavnik: нет файла backup.json", where=str(source)
-        ) from None
+        raise NastavnikError(code="backup.not_a_backup", where=str(source)) from None
     except (ValueError, OSError) as error:
-        raise NastavnikError(f"файл повреждён: {error}", where=str(path)) from None
+        raise NastavnikError(code="backup.damaged", where=str(path), detail=f": {error}") from None
     if not isinstance(manifest, dict):
-        raise NastavnikError("файл повреждён", where=str(path))
+        raise NastavnikError(code="backup.damaged", where=str(path), detail="")
     return manifest
 
 
@@ -166,22 +161,19 @@ def restore(*, engine: Engine, documents_dir: Path, source: Path) -> BackupRepor
     dialect = engine.dialect.name
     if manifest.get("database") != dialect:
         raise NastavnikError(
-            f"копия базы {manifest.get('database')}, а настроена база {dialect}: "
-            "восстановите в базу того же вида",
+            code="backup.other_database",
             where=str(source),
+            copy=manifest.get("database"),
+            dialect=dialect,
         )
     revision = manifest.get("revision")
     head = head_revision()
     if isinstance(revision, str) and revision > head:
-        raise NastavnikError(
-            f"копия сделана более новой версией nastavnik (схема {revision}, эта версия знает "
-            f"{head}): обновите nastavnik перед восстановлением",
-            where=str(source),
-        )
+        raise NastavnikError(code="backup.newer", where=str(source), revision=revision, head=head)
     if dialect == "sqlite":
         dump = source / SQLITE_FILE
         if not dump.is_file():
-            raise NastavnikError("в копии нет файла базы данных", where=str(dump))
+            raise NastavnikError(code="backup.no_dump", where=str(dump))
         engine.dispose()
         backup_copy = sqlite3.connect(dump)
         live = sqlite3.connect(_sqlite_path(engine))
@@ -193,7 +185,7 @@ def restore(*, engine: Engine, documents_dir: Path, source: Path) -> BackupRepor
     else:
         dump = source / PG_FILE
         if not dump.is_file():
-            raise NastavnikError("в копии нет файла базы данных", where=str(dump))
+            raise NastavnikError(code="backup.no_dump", where=str(dump))
         url, env, schema = _pg_command(engine)
         engine.dispose()
         _run(

@@ -97,7 +97,9 @@ def upgrade_database(engine: Engine) -> str:
             revision = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as error:
         raise NastavnikError(
-            f"cannot open the database: {error.orig}", where=str(engine.url)
+            code="database.unreachable",
+            where=engine.url.render_as_string(hide_password=True),
+            detail=str(error.orig),
         ) from None
     return revision or "base"
 
@@ -130,21 +132,14 @@ def require_current_schema(engine: Engine) -> None:
         current = current_revision(engine)
     except OperationalError as error:
         raise NastavnikError(
-            f"не удалось открыть базу данных: {error.orig}",
+            code="database.unreachable",
             where=engine.url.render_as_string(hide_password=True),
+            detail=str(error.orig),
         ) from None
     head = head_revision()
     if current == head:
         return
     where = engine.url.render_as_string(hide_password=True)
     if current is None:
-        raise NastavnikError(
-            "база данных не создана: выполните `nastavnik init --municipality НАЗВАНИЕ --tz ЗОНА`",
-            where=where,
-        )
-    raise NastavnikError(
-        f"схема базы данных устарела (версия {current}, нужна {head}): остановите службы, "
-        "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
-        "`nastavnik init`",
-        where=where,
-    )
+        raise NastavnikError(code="database.not_created", where=where)
+    raise NastavnikError(code="database.outdated", where=where, current=current, head=head)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,13 +15,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.text import bad_character
-from storage.models import JournalEntry, Municipality, School, StepInstance
+from storage.journal import journal_row
+from storage.models import Municipality, School, StepInstance
 
 REQUIRED_COLUMNS = ("id", "name", "short_name", "director", "admin_email")
 OPTIONAL_COLUMNS = ("curator", "curator_email", "territory")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,7 @@ def get_municipality(session: Session) -> Municipality:
     """The database's municipality; a clear error when `nastavnik init` has not been run."""
     municipality = session.exec(select(Municipality).order_by(col(Municipality.id))).first()
     if municipality is None:
-        raise NastavnikError(
-            "no municipality yet: run `nastavnik init --municipality NAME --tz ZONE` first"
-        )
+        raise NastavnikError(code="municipality.missing")
     return municipality
 
 
@@ -48,10 +51,7 @@ def check_timezone(timezone: str) -> str:
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise NastavnikError(
-            f"unknown time zone {timezone!r}; expected an IANA name like Asia/Yekaterinburg",
-            where="--tz",
-        ) from None
+        raise NastavnikError(code="timezone.unknown", field="timezone", timezone=timezone) from None
     return timezone
 
 
@@ -68,15 +68,13 @@ def init_municipality(
     """Create the municipality or update the fields given."""
     if timezone is not None:
         check_timezone(timezone)
-    for label, email in (("--coordinator", coordinator), ("--head", head)):
+    for field, email in (("coordinator", coordinator), ("head", head)):
         if email is not None and not _EMAIL.match(email):
-            raise NastavnikError(f"{email!r} is not an e-mail address", where=label)
+            raise NastavnikError(code="email.invalid", field=field, email=email)
     municipality = session.exec(select(Municipality).order_by(col(Municipality.id))).first()
     if municipality is None:
         if not name:
-            raise NastavnikError(
-                "a new database needs the municipality's name", where="--municipality"
-            )
+            raise NastavnikError(code="municipality.name_needed", field="municipality")
         municipality = Municipality(name=name, timezone=timezone or "Europe/Moscow", created_at=now)
     if name:
         municipality.name = name
@@ -123,7 +121,8 @@ def _read_rows(
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many types for a damaged file
-            raise NastavnikError(f"cannot read the XLSX file: {error}", where=str(path)) from None
+            _log.info("%s: openpyxl cannot read it: %s", path, error)
+            raise NastavnikError(code="schools.xlsx_unreadable", where=str(path)) from None
         sheet = workbook.worksheets[0]
         rows = [
             (index, ["" if cell is None else str(cell).strip() for cell in row])
@@ -139,11 +138,7 @@ def _read_rows(
                 text = raw.decode("cp1251")  # Excel on Russian Windows saves CSV in cp1251
             except UnicodeDecodeError:
                 line = raw[: error.start].count(b"\n") + 1
-                raise NastavnikError(
-                    f"line {line}: the file is neither UTF-8 nor Windows-1251 text "
-                    "(save it from Excel as «CSV UTF-8» or as XLSX)",
-                    where=str(path),
-                ) from None
+                raise NastavnikError(code="schools.encoding", where=str(path), line=line) from None
         dialect: Any = csv.excel
         try:
             dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
@@ -154,13 +149,10 @@ def _read_rows(
             for index, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
         ]
     else:
-        raise NastavnikError("expected a .csv or .xlsx file", where=str(path))
+        raise NastavnikError(code="schools.not_a_table", where=str(path))
     rows = [(index, cells) for index, cells in rows if any(cells)]
     if not rows:
-        raise NastavnikError(
-            f"the file is empty: expected a header row with {expected}",
-            where=str(path),
-        )
+        raise NastavnikError(code="schools.empty", where=str(path), columns=expected)
     header = [cell.strip().lower() for cell in rows[0][1]]
     return header, rows[1:]
 
@@ -191,14 +183,15 @@ def _undeclinable(full_name: str) -> str | None:
 def parse_schools_file(path: Path) -> list[dict[str, Any]]:
     """Validated school rows; every problem reported as row and column, nothing partial."""
     if not path.exists():
-        raise NastavnikError("no such file", where=str(path))
+        raise NastavnikError(code="file.missing", where=str(path))
     header, rows = _read_rows(path)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise NastavnikError(
-            f"row 1: missing column(s) {', '.join(missing)}; the header must have "
-            f"{', '.join(REQUIRED_COLUMNS)} (more columns are kept as extra data)",
+            code="schools.missing_columns",
             where=str(path),
+            missing=", ".join(missing),
+            columns=", ".join(REQUIRED_COLUMNS),
         )
     position = {name: header.index(name) for name in header if name}
     problems: list[str] = []
@@ -210,22 +203,29 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
 
         def problem(column: str, message: str, row_number: int = row_number) -> None:
             problems.append(
-                f"row {row_number}, column {_column_letter(position[column])} ({column}): {message}"
+                render_message(
+                    "schools.cell",
+                    row=row_number,
+                    column=_column_letter(position[column]),
+                    name=column,
+                    problem=message,
+                )
             )
 
         for column, cell in value.items():
             code = bad_character(cell)
             if code is not None:
-                problem(column, f"contains an invisible control character {code}")
+                problem(column, render_message("schools.cell_control", character=code))
         for column in REQUIRED_COLUMNS:
             if not value[column]:
-                problem(column, "is empty")
+                problem(column, render_message("schools.cell_empty"))
         if value["id"] and not _ID.match(value["id"]):
-            problem(
-                "id", f"{value['id']!r} is not a valid id (latin letters, digits, '-', '_', '.')"
-            )
+            problem("id", render_message("schools.cell_bad_id", value=value["id"]))
         if value["id"] in seen:
-            problem("id", f"{value['id']!r} repeats row {seen[value['id']]}")
+            problem(
+                "id",
+                render_message("schools.cell_repeats", value=value["id"], row=seen[value["id"]]),
+            )
         elif value["id"]:
             seen[value["id"]] = row_number
         for column in ("director", "curator"):
@@ -233,15 +233,17 @@ def parse_schools_file(path: Path) -> list[dict[str, Any]]:
                 problem(column, reason)
         for column in ("admin_email", "curator_email"):
             if column in value and value[column] and not _EMAIL.match(value[column]):
-                problem(column, f"{value[column]!r} is not an e-mail address")
+                problem(column, render_message("email.invalid", email=value[column]))
         parsed.append(value)
     if problems:
         raise NastavnikError(
-            f"{len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems),
+            code="schools.problems",
             where=str(path),
+            count=len(problems),
+            lines="\n  ".join(problems),
         )
     if not parsed:
-        raise NastavnikError("no school rows under the header", where=str(path))
+        raise NastavnikError(code="schools.no_rows", where=str(path))
     return parsed
 
 
@@ -283,7 +285,7 @@ def import_schools(*, session: Session, path: Path, now: datetime, by: str = "cl
     if new_recipient:
         mark_for_tick(session, school_ids=new_recipient)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="schools_import",

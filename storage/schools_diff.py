@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.models import JournalEntry, School
+from storage.journal import journal_row
+from storage.models import School
 from storage.schools import ImportResult, import_schools, parse_schools_file
 
 # the fields of a school a file sets, in the order a person reads them
@@ -164,7 +165,7 @@ def apply_schools_import(
     result = import_schools(session=session, path=path, now=now, by=by)
     for school_id, _short_name, old, new in diff.admin_email_changes:
         session.add(
-            JournalEntry(
+            journal_row(
                 at=now,
                 actor=by,
                 action="school_admin_email_change",

@@ -107,7 +107,7 @@ def test_not_applicable_needs_a_reason(engine: Engine, tmp_path: Path) -> None:
                 now=moment(date(2022, 5, 10)),
                 reason="  ",
             )
-    assert error.value.where == "--reason"
+    assert error.value.field == "reason"
     with session_scope(engine) as session:
         row = mark_not_applicable(
             session=session,
@@ -122,16 +122,16 @@ def test_not_applicable_needs_a_reason(engine: Engine, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "school", "where", "message"),
+    ("code", "school", "field", "message"),
     [
-        ("9.9", "sosh1", "CODE", "has no step '9.9'"),
-        ("1.5", None, "--school", "done by each school"),
-        ("1.1", "sosh1", "--school", "done once by the municipality"),
-        ("1.5", "nope", "--school", "unknown school 'nope'"),
+        ("9.9", "sosh1", "code", "нет мероприятия «9.9»"),
+        ("1.5", None, "school", "выполняет каждая школа"),
+        ("1.1", "sosh1", "school", "выполняет муниципалитет"),
+        ("1.5", "nope", "school", "школы «nope» нет"),
     ],
 )
 def test_acting_on_the_wrong_step_or_school_says_where(
-    engine: Engine, tmp_path: Path, code: str, school: str | None, where: str, message: str
+    engine: Engine, tmp_path: Path, code: str, school: str | None, field: str, message: str
 ) -> None:
     launched(engine, tmp_path, schools=1)
     with pytest.raises(NastavnikError, match=message) as error:
@@ -144,7 +144,7 @@ def test_acting_on_the_wrong_step_or_school_says_where(
                 actor=ADMIN,
                 now=moment(date(2022, 5, 10)),
             )
-    assert error.value.where == where
+    assert error.value.field == field
 
 
 def test_done_twice_is_refused_with_who_did_it(engine: Engine, tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_done_twice_is_refused_with_who_did_it(engine: Engine, tmp_path: Path) -
             actor=ADMIN,
             now=moment(date(2022, 5, 10)),
         )
-    with pytest.raises(NastavnikError, match=f"already done by {ADMIN.email}"):
+    with pytest.raises(NastavnikError, match=f"уже отмечено: выполнено, {ADMIN.email}"):
         with session_scope(engine) as session:
             mark_done(
                 session=session,
@@ -238,7 +238,7 @@ def test_the_coordinator_sets_dates_of_an_unscheduled_step(engine: Engine, tmp_p
             for r in session.exec(select(StepInstance).where(StepInstance.step_code == "3.4"))
         }
     assert changed == 1 and rows == {"sosh1": date(2022, 10, 31), "sosh2": None}
-    with pytest.raises(NastavnikError, match="has its dates in the roadmap") as error:
+    with pytest.raises(NastavnikError, match="заданы дорожной картой") as error:
         with session_scope(engine) as session:
             schedule_step(
                 session=session,
@@ -248,7 +248,7 @@ def test_the_coordinator_sets_dates_of_an_unscheduled_step(engine: Engine, tmp_p
                 actor=coordinator,
                 now=moment(date(2022, 3, 10)),
             )
-    assert error.value.where == "CODE"
+    assert error.value.field == "code"
 
 
 def test_done_out_of_order_is_allowed_and_dependents_of_a_late_step_get_a_projected_date(

@@ -90,7 +90,7 @@ def test_check_passes_all_seeds_with_warnings() -> None:
     files = sorted(str(p) for p in (ROOT / "definitions" / "roadmaps").glob("*.yaml"))
     done = nastavnik("check", *files)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count(": ok: ") == 5
+    assert done.stdout.count(": в порядке: ") == 5
     assert (
         "предупреждение: шаг 3.2 должен быть выполнен 4 апреля 2022 г., раньше предшествующего "
         "шага 3.1" in done.stderr
@@ -160,13 +160,13 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         "2022-05-21",
         env=env,
     )
-    assert done.returncode == 0 and "done_late" in done.stdout, done.stderr
+    assert done.returncode == 0 and "выполнено с опозданием" in done.stdout, done.stderr
     again = nastavnik(
         "done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-05-21", env=env
     )
     assert (
         again.returncode == 1
-        and "already done_late by a@x.ru" in again.stderr
+        and "мероприятие уже отмечено: выполнено с опозданием, a@x.ru" in again.stderr
         and "Traceback" not in again.stderr
     )
     assert (
@@ -217,7 +217,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         (("done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-13-01"), "--now"),
         (
             ("done", "1.5", "--school", "zzz", "--by", "a@x.ru", "--now", "2022-05-01"),
-            "unknown school 'zzz'",
+            "ошибка: --school: школы «zzz» нет в списке школ муниципалитета",
         ),
         (("schedule", "2.2", "--due", "31.10.2022"), "--due «31.10.2022»: нужна дата ГГГГ-ММ-ДД"),
         (("schedule", "2.2", "--due", "9999-12-31"), "вне периода дорожной карты"),
@@ -225,7 +225,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
             ("schedule", "2.2", "--due", "2022-10-31", "--start", "1900-01-01"),
             "допустимы даты с",
         ),
-        (("launch", "nope", "--yes"), "unknown roadmap 'nope'"),
+        (("launch", "nope", "--yes"), "дорожной карты «nope» нет"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(

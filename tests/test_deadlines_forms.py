@@ -421,7 +421,7 @@ def test_cli_anchors_a_relative_term_to_a_given_day() -> None:
     waiting = _cli(
         "в течение 10 рабочих дней после издания приказа", "--period", "2024-01-01:2024-12-31"
     )
-    assert waiting.stdout.startswith("relative: 0 occurrence(s)")
+    assert waiting.stdout.startswith("relative: этапов 0")
     done = _cli(
         "в течение 10 рабочих дней после издания приказа",
         "--period",

@@ -102,17 +102,17 @@ def test_surname_with_initials_declines_the_surname_only(case: str, expected: st
     ],
 )
 def test_a_name_that_cannot_be_split_is_a_clear_error(bad_name: str) -> None:
-    with pytest.raises(NastavnikError, match="cannot split the name"):
+    with pytest.raises(NastavnikError, match="нужны «Фамилия Имя Отчество»"):
         split_full_name(bad_name)
 
 
 def test_a_name_of_unknown_gender_asks_for_the_patronymic() -> None:
-    with pytest.raises(NastavnikError, match="give the patronymic"):
+    with pytest.raises(NastavnikError, match="укажите отчество"):
         decline_name("Ким Саша", "dative")
 
 
 def test_an_unknown_case_is_an_error() -> None:
-    with pytest.raises(NastavnikError, match="unknown grammatical case"):
+    with pytest.raises(NastavnikError, match="падежа «.*» нет"):
         decline_name(DIRECTOR, "vocative")
 
 

@@ -99,22 +99,22 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
         (
             ("scope: school", "scope: everyone"),
             23,
-            "steps[1].scope: Input should be 'municipality', 'school' or 'both'",
+            "steps[1].scope: допустимые значения: 'municipality', 'school' или 'both'",
         ),
         (
             ("timezone: Asia/Yekaterinburg", "timezone: Mars/Olympus"),
             10,
-            "unknown time zone 'Mars/Olympus'",
+            "часовой пояс «Mars/Olympus» не известен",
         ),
         (
             ('depends_on: ["1.1"]', 'depends_on: ["9.9"]'),
             24,
-            "step 1.2 depends on unknown step '9.9'",
+            "шаг 1.2 зависит от шага «9.9», которого нет",
         ),
         (
             ('    title: "Приказ"\n', '    title: "Приказ"\n    colour: red\n'),
             14,
-            "steps[0].colour: Extra inputs are not permitted",
+            "steps[0].colour: такого поля нет в формате дорожной карты",
         ),
         (
             ('deadline: "май 2022"', 'deadline: "когда-нибудь"'),
@@ -124,7 +124,7 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
         (
             ('  - code: "1.2"', '  - code: "1.1"'),
             18,
-            "step code '1.1' is used twice (first at line 12)",
+            "код шага «1.1» встречается дважды (впервые в строке 12)",
         ),
         (
             (
@@ -132,9 +132,9 @@ def test_a_date_outside_the_period_in_seed_003_is_a_warning() -> None:
                 'roles: [committee]\n    scope: municipality\n    depends_on: ["1.2"]',
             ),
             18,
-            "dependency cycle: 1.1 → 1.2 → 1.1",
+            "круговая зависимость шагов: 1.1 → 1.2 → 1.1",
         ),
-        (("period:\n", "period: [\n"), 9, "not valid YAML"),
+        (("period:\n", "period: [\n"), 9, "это не YAML"),
     ],
 )
 def test_a_bad_definition_is_an_error_with_file_and_line(
@@ -165,6 +165,6 @@ def test_the_published_json_schema_is_current() -> None:
 
 
 def test_unknown_roadmap_lists_the_known_ones() -> None:
-    with pytest.raises(DefinitionError, match="unknown roadmap 'nope'; known: beloyarsky-2022"):
+    with pytest.raises(DefinitionError, match="дорожной карты «nope» нет; есть: beloyarsky-2022"):
         find_roadmap("nope")
     assert ROADMAPS_DIR.is_dir()

@@ -211,12 +211,12 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
         (
             ["deploy", "--cron", "9 утра"],
             {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
-            "--cron '9 утра': это не расписание cron из пяти полей",
+            "--cron «9 утра»: это не расписание cron из пяти полей",
         ),
         (
             ["serve", "--cron", "* * *"],
             {},
-            "--cron '* * *': это не расписание cron из пяти полей",
+            "--cron «* * *»: это не расписание cron из пяти полей",
         ),
     ],
     ids=["no-api-url", "deploy-bad-cron", "serve-bad-cron"],

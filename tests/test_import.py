@@ -114,7 +114,7 @@ def test_import_command_writes_a_draft_that_check_loads(
     )  # 1.1 «март – апрель 2022 г.»
     check = subprocess.run([NASTAVNIK, "check", str(draft)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    assert "ok: beloyarsky-2022: 25 steps" in check.stdout
+    assert "в порядке: beloyarsky-2022: шагов 25" in check.stdout
     data = yaml.safe_load(draft.read_text("utf-8"))
     assert data["municipality"] == "Белоярский район" and data["timezone"] == "Asia/Yekaterinburg"
     step = next(s for s in data["steps"] if s["code"] == "1.5")

@@ -134,7 +134,7 @@ def test_launch_for_chosen_schools_only_and_unknown_school_is_an_error(
         )
     assert _count(engine, StepInstance.school_id == "sosh2") == 0
     assert _count(engine, StepInstance.school_id == "sosh1") > 0
-    with pytest.raises(NastavnikError, match="unknown school id.*nope") as error:
+    with pytest.raises(NastavnikError, match="нет таких школ: nope") as error:
         with session_scope(engine) as session:
             launch_roadmap(
                 session=session,
@@ -143,7 +143,7 @@ def test_launch_for_chosen_schools_only_and_unknown_school_is_an_error(
                 by=COORDINATOR,
                 schools=["nope"],
             )
-    assert error.value.where == "--schools"
+    assert error.value.field == "schools"
 
 
 def test_every_seed_roadmap_launches(engine: Engine, tmp_path: Path) -> None:

@@ -407,9 +407,9 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
     app = _app()
     result = cli.invoke(app, ["outbox"])
     assert result.exit_code == 0, result.output
-    assert "decision(s) not in a letter yet" in result.output
+    assert "решений ещё не в письме" in result.output
     result = cli.invoke(app, ["outbox", "compose", "--now", "2022-05-20"])
-    assert result.exit_code == 0 and "5 letter(s) composed" in result.output
+    assert result.exit_code == 0 and "писем составлено: 5" in result.output
     with session_scope(decided) as session:
         letter = session.exec(select(Letter).where(Letter.recipient == SOSH1)).one()
     shown = cli.invoke(app, ["outbox", "show", str(letter.id)])

@@ -174,11 +174,11 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
     [
         (
             ("registry", "remove", "somebody", "--reason", "x"),
-            "ошибка: PERSON: 'somebody': expected mentor:ID or mentee:ID",
+            "ошибка: «somebody»: нужно mentor:НОМЕР или mentee:НОМЕР",
         ),
         (
             ("registry", "remove", "mentee:999", "--reason", "x"),
-            "ошибка: PERSON: no mentee with id 999",
+            "ошибка: наставляемого № 999 нет в реестре",
         ),
         (
             ("registry", "totals", "--school", "sosh1", "--year", "2022", "--pupils-15-18", "9999"),
@@ -186,7 +186,7 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
         ),
         (
             ("registry", "totals", "--school", "sosh1", "--year", "2022", "--clear", "pupils"),
-            "ошибка: --clear pupils: no such number; known: pupils-10-18, pupils-15-18, "
+            "ошибка: --clear pupils: такого числа нет; есть: pupils-10-18, pupils-15-18, "
             "young-teachers",
         ),
         (
@@ -211,7 +211,7 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
         ),
         (
             ("registry", "import", "mentors", "nope.csv", "--school", "school9"),
-            "ошибка: --school: unknown school 'school9'",
+            "ошибка: --school: школы «school9» нет в списке школ муниципалитета",
         ),
         (
             (
@@ -232,7 +232,10 @@ def test_indicators_json_has_the_values_and_the_missing_school(database: Path) -
             ),
             "ошибка: --end: «31.13.2022»: такой даты нет",
         ),
-        (("indicators", "--school", "nowhere"), "ошибка: --school: unknown school 'nowhere'"),
+        (
+            ("indicators", "--school", "nowhere"),
+            "ошибка: --school: школы «nowhere» нет в списке школ муниципалитета",
+        ),
     ],
 )
 def test_mistakes_end_in_a_clear_error_not_a_traceback(
@@ -253,13 +256,13 @@ def test_an_option_left_out_keeps_its_number_and_clear_removes_one(database: Pat
         return done.stdout.strip()
 
     assert totals("--pupils-10-18", "540", "--pupils-15-18", "171", "--young-teachers", "4") == (
-        "sosh2 2023: pupils 10–18 540, 15–18 171, young teachers 4"
+        "sosh2, 2023: обучающихся 10–18 лет 540, 15–18 лет 171, молодых педагогов 4"
     )
     assert totals("--young-teachers", "5") == (
-        "sosh2 2023: pupils 10–18 540, 15–18 171, young teachers 5"
+        "sosh2, 2023: обучающихся 10–18 лет 540, 15–18 лет 171, молодых педагогов 5"
     )
     assert totals("--clear", "pupils-15-18", "--by", "sosh2@beloyarsky-edu.example.ru") == (
-        "sosh2 2023: pupils 10–18 540, 15–18 —, young teachers 5"
+        "sosh2, 2023: обучающихся 10–18 лет 540, 15–18 лет —, молодых педагогов 5"
     )
     engine = make_engine(f"sqlite:///{database}")
     with session_scope(engine) as session:
@@ -294,7 +297,7 @@ def test_an_option_left_out_keeps_its_number_and_clear_removes_one(database: Pat
     assert shares["mentee_share_10_18"]["denominator"] == 540
     # the option's spelling with underscores works too, and several numbers clear at once
     assert totals("--clear", "pupils_10_18", "--clear", "young-teachers") == (
-        "sosh2 2023: pupils 10–18 —, 15–18 —, young teachers —"
+        "sosh2, 2023: обучающихся 10–18 лет —, 15–18 лет —, молодых педагогов —"
     )
     survey = nastavnik(
         "registry",
@@ -309,7 +312,10 @@ def test_an_option_left_out_keeps_its_number_and_clear_removes_one(database: Pat
         "7",
         db=database,
     )
-    assert survey.stdout.strip() == "sosh2 2023: mentees 7 of 10 satisfied, mentors — of —"
+    assert (
+        survey.stdout.strip()
+        == "sosh2, 2023: удовлетворены наставляемые 7 из 10, наставники — из —"
+    )
     survey = nastavnik(
         "registry",
         "survey",
@@ -321,7 +327,10 @@ def test_an_option_left_out_keeps_its_number_and_clear_removes_one(database: Pat
         "mentees-satisfied",
         db=database,
     )
-    assert survey.stdout.strip() == "sosh2 2023: mentees — of 10 satisfied, mentors — of —"
+    assert (
+        survey.stdout.strip()
+        == "sosh2, 2023: удовлетворены наставляемые — из 10, наставники — из —"
+    )
 
 
 def test_remove_on_request_then_export_leaves_the_person_out(
@@ -344,7 +353,7 @@ def test_remove_on_request_then_export_leaves_the_person_out(
         db=database,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"{last['ref']} removed from sosh1")
+    assert done.stdout.startswith(f"{last['ref']} удалён(а) из реестра школы sosh1")
     out = tmp_path / "mentees.csv"
     assert (
         nastavnik(

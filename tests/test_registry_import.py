@@ -177,7 +177,7 @@ def test_a_bad_file_reports_every_problem_by_row_and_column_and_imports_nothing(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "the file is empty: expected a header row with full_name, category"),
+        ("", "файл пустой: нужна строка заголовков (full_name, category) и строки под ней"),
         (
             "ФИО;кличка\n",
             "строка 1 (заголовок): нет столбцов category; неизвестные столбцы B «кличка»",

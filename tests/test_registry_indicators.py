@@ -307,7 +307,7 @@ def test_a_number_given_and_cleared_at_once_or_an_unknown_name_is_refused_and_sa
             session=session, school_id="sosh2", year=2022, actor=ADMIN, now=NOW, clear={"pupils"}
         )
     assert str(refused.value) == (
-        "clear: cannot clear 'pupils': known numbers are mentees_took_part, mentees_satisfied, "
+        "нельзя очистить pupils: в этой записи есть числа mentees_took_part, mentees_satisfied, "
         "mentors_took_part, mentors_satisfied"
     )
     with session_scope(demo) as session:

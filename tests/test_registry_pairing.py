@@ -311,7 +311,7 @@ def test_editing_changes_only_the_given_fields_and_refuses_a_stale_version(
     }
     with (
         session_scope(engine) as session,
-        pytest.raises(NastavnikError, match="someone else changed this record"),
+        pytest.raises(NastavnikError, match="кто-то изменил запись"),
     ):
         edit_person(
             session=session,
@@ -377,7 +377,7 @@ def test_removal_on_request_erases_the_name_ends_the_pair_and_journals_without_t
         ]
     with (
         session_scope(engine) as session,
-        pytest.raises(NastavnikError, match="was already removed"),
+        pytest.raises(NastavnikError, match="уже удалена"),
     ):
         remove_person(
             session=session, kind="mentee", person_id=people.pupil, actor=ADMIN, now=NOW, reason="x"

@@ -157,5 +157,5 @@ def test_a_removed_mentee_gets_no_suggestions_and_a_mentee_without_request_ranks
             now=NOW,
             reason="заявление",
         )
-        with pytest.raises(NastavnikError, match="was removed on request"):
+        with pytest.raises(NastavnikError, match="удалён из реестра по запросу"):
             suggest_mentors(session=session, mentee_id=mentee.id or 0, now=NOW)

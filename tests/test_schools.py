@@ -44,14 +44,16 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(
     with pytest.raises(NastavnikError) as error:
         _import(engine, path)
     message = str(error.value)
-    assert "row 3, column C (short_name): is empty" in message
-    assert "row 3, column E (admin_email): 'not-an-email' is not an e-mail address" in message
-    assert "row 4, column A (id): 'new1' repeats row 2" in message
+    assert "строка 3, столбец C (short_name): пусто" in message
     assert (
-        "row 2, column D (director): «Иванов И.И.» — нужны полные фамилия, имя и отчество"
+        "строка 3, столбец E (admin_email): «not-an-email» — не адрес электронной почты" in message
+    )
+    assert "строка 4, столбец A (id): «new1» уже есть в строке 2" in message
+    assert (
+        "строка 2, столбец D (director): «Иванов И.И.» — нужны полные фамилия, имя и отчество"
         in message
     )
-    assert "nothing imported" in message
+    assert "ничего не импортировано" in message
     assert _ids(engine) == {"sosh1"}
 
 
@@ -59,7 +61,7 @@ def test_missing_columns_are_named(engine: Engine, tmp_path: Path) -> None:
     demo_municipality(engine, tmp_path, schools=1)
     path = tmp_path / "cols.csv"
     path.write_text("id;name;director\nx;y;z\n", encoding="utf-8")
-    with pytest.raises(NastavnikError, match="missing column.*short_name, admin_email"):
+    with pytest.raises(NastavnikError, match="нет столбцов short_name, admin_email"):
         _import(engine, path)
 
 
@@ -101,4 +103,4 @@ def test_a_file_in_no_known_encoding_is_refused_with_its_line(tmp_path: Path) ->
     bad.write_bytes(b"id,name,short_name,director,admin_email\n" + b"s1,\x98\xff,x,y,a@b.ru\n")
     with pytest.raises(NastavnikError) as caught:
         parse_schools_file(bad)
-    assert "line 2" in str(caught.value) and "UTF-8" in str(caught.value)
+    assert "строка 2" in str(caught.value) and "UTF-8" in str(caught.value)

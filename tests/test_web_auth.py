@@ -133,9 +133,9 @@ def test_a_sign_in_link_expires_and_unknown_addresses_get_the_same_answer(portal
 
 def test_add_user_checks_role_and_school(portal: Portal) -> None:
     with session_scope(portal.engine) as session:
-        with pytest.raises(NastavnikError, match="needs a school"):
+        with pytest.raises(NastavnikError, match="администратору школы нужна школа"):
             add_user(session=session, email="a@x.ru", role="school_admin", now=portal.now, by="t")
-        with pytest.raises(NastavnikError, match="unknown school"):
+        with pytest.raises(NastavnikError, match="школы «.*» нет"):
             add_user(
                 session=session,
                 email="a@x.ru",
@@ -144,9 +144,9 @@ def test_add_user_checks_role_and_school(portal: Portal) -> None:
                 now=portal.now,
                 by="t",
             )
-        with pytest.raises(NastavnikError, match="unknown role"):
+        with pytest.raises(NastavnikError, match="роли «.*» нет"):
             add_user(session=session, email="a@x.ru", role="admin", now=portal.now, by="t")
-        with pytest.raises(NastavnikError, match="leave out --school"):
+        with pytest.raises(NastavnikError, match="видит весь муниципалитет"):
             add_user(
                 session=session,
                 email="a@x.ru",
@@ -190,7 +190,9 @@ def test_users_add_without_a_password_writes_a_sign_in_letter(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "user kazym@beloyarsky-edu.example.ru: school_admin of school kazym" in result.output
+    assert (
+        "пользователь kazym@beloyarsky-edu.example.ru: school_admin, школа kazym" in result.output
+    )
     assert list((portal.settings.mail_dir / "cli").glob("signin-*.eml"))
     with signed_in(portal.app(), ADMIN_1) as client:
         assert client.get("/").headers["location"] == "/schools/sosh1"

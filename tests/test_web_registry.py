@@ -812,7 +812,7 @@ def test_a_pairs_file_is_imported_only_when_every_row_keeps_the_rules(
         ("list.csv", b"", "Файл пустой."),
         ("list.csv", b"\x00\x01\x02binary", "не похоже на CSV"),
         ("list.csv", b"x" * (5 * 1024 * 1024 + 1), "Файл больше 5 МБ"),
-        ("list.xlsx", b"PK\x03\x04 broken zip", "Не удалось прочитать файл XLSX"),
+        ("list.xlsx", b"PK\x03\x04 broken zip", "не удалось прочитать файл XLSX: он повреждён"),
         ("list.csv", "ФИО;категория\n".encode(), "под заголовком нет ни одной строки"),
         ("list.csv", "имя;класс\nА;Б\n".encode(), "нет столбцов full_name, category"),
     ],

@@ -143,7 +143,7 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
 
     if not settings.secret_key or settings.secret_key == "change-me-in-production":
         # web.server.with_secret_key gives the deployed portal its database's key
-        raise NastavnikError("no secret key: the portal would sign with a known or empty key")
+        raise NastavnikError(code="portal.no_secret_key")
 
     app = FastAPI(
         title="nastavnik",

@@ -65,18 +65,14 @@ def with_secret_key(settings: Settings, engine: Engine) -> Settings:
     if key:
         if key in DEV_SECRET_KEYS or len(key) < MIN_SECRET_KEY:
             raise NastavnikError(
-                f"ключ не годится: это ключ по умолчанию или он короче {MIN_SECRET_KEY} символов. "
-                "Уберите переменную — портал возьмёт ключ, созданный `nastavnik init`, — или "
-                "задайте случайный: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
-                where="NASTAVNIK_SECRET_KEY",
+                code="portal.weak_secret_key", where="NASTAVNIK_SECRET_KEY", length=MIN_SECRET_KEY
             )
         return settings
     with Session(engine) as session:
         stored = stored_secret_key(session)
     if not stored:
         raise NastavnikError(
-            "в базе данных нет секретного ключа портала: выполните `nastavnik init`",
-            where=engine.url.render_as_string(hide_password=True),
+            code="portal.no_stored_key", where=engine.url.render_as_string(hide_password=True)
         )
     return settings.model_copy(update={"secret_key": stored})
 

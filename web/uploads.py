@@ -38,17 +38,19 @@ def _clean_name(name: str) -> str:
 def check_upload(*, file_name: str, data: bytes) -> CheckedFile:
     """Accept a PDF, JPEG or PNG of at most 10 MB; the content must match the extension."""
     if not data:
-        raise NastavnikError("файл пустой", where="scan")
+        raise NastavnikError(code="upload.empty", where="scan")
     if len(data) > MAX_UPLOAD:
         raise NastavnikError(
-            f"файл больше 10 МБ ({len(data) / 1024 / 1024:.1f} МБ)".replace(".", ","), where="scan"
+            code="upload.too_big",
+            where="scan",
+            size=f"{len(data) / 1024 / 1024:.1f}".replace(".", ","),
         )
     suffix = Path(file_name).suffix.lower()
     for content_type, extensions, magic in ALLOWED:
         if suffix in extensions:
             if not data.startswith(magic):
                 raise NastavnikError(
-                    f"содержимое файла не похоже на {suffix[1:].upper()}", where="scan"
+                    code="upload.not_like", where="scan", format=suffix[1:].upper()
                 )
             return CheckedFile(
                 file_name=_clean_name(file_name),
@@ -56,7 +58,7 @@ def check_upload(*, file_name: str, data: bytes) -> CheckedFile:
                 data=data,
                 sha256=hashlib.sha256(data).hexdigest(),
             )
-    raise NastavnikError("можно загрузить только PDF, JPEG или PNG", where="scan")
+    raise NastavnikError(code="upload.kind", where="scan")
 
 
 def store_upload(
@@ -81,5 +83,5 @@ def resolve_stored(*, documents_dir: Path, stored_path: str) -> Path:
     root = documents_dir.resolve()
     path = (root / stored_path).resolve()
     if root not in path.parents:
-        raise NastavnikError("недопустимый путь файла", where="file")
+        raise NastavnikError(code="upload.bad_path", where="file")
     return path

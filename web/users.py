@@ -11,8 +11,16 @@ from sqlmodel import Session, col, select
 from common.errors import NastavnikError
 from common.settings import Settings
 from notifications.signin import render_signin_letter, send_signin_message, signin_message
-from storage.models import JournalEntry, Municipality, School, User
-from web.auth import LINK_LIFETIME, ROLES, create_signin_link, hash_password, revoke_calendar_links
+from storage.journal import journal_row
+from storage.models import Municipality, School, User
+from web.auth import (
+    LINK_LIFETIME,
+    ROLE_TITLES,
+    ROLES,
+    create_signin_link,
+    hash_password,
+    revoke_calendar_links,
+)
 from web.models import WebSession
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,19 +52,21 @@ def add_user(
     """
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise NastavnikError(f"{email!r} is not an e-mail address", where="EMAIL")
+        raise NastavnikError(code="email.invalid", field="email", email=email)
     if role not in ROLES:
         raise NastavnikError(
-            f"unknown role {role!r}; expected one of {', '.join(ROLES)}", where="--role"
+            code="users.unknown_role", field="role", role=role, known=", ".join(ROLES)
         )
     if role == "school_admin":
         if not school_id:
-            raise NastavnikError("a school admin needs a school: --school ID", where="--school")
+            raise NastavnikError(code="users.school_needed", field="school")
         if session.get(School, school_id) is None:
-            raise NastavnikError(f"unknown school {school_id!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school_id)
     elif school_id:
         raise NastavnikError(
-            f"a {role} sees the whole municipality: leave out --school", where="--school"
+            code="users.whole_municipality",
+            field="school",
+            role=ROLE_TITLES.get(role, role).capitalize(),
         )
     password_hash = hash_password(password) if password is not None else None
     user = session.exec(select(User).where(User.email == email)).first()
@@ -75,7 +85,7 @@ def add_user(
     session.add(user)
     session.flush()
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="user_add" if created else "user_update",
@@ -155,7 +165,7 @@ def set_user_active(
         session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
         revoke_calendar_links(session=session, user_id=user.id or 0, now=now)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="user_enable" if active else "user_disable",

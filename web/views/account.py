@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from storage.models import JournalEntry
+from storage.journal import journal_row
 from web import pages
 from web.auth import issue_calendar_link, live_calendar_link, revoke_calendar_links
 
@@ -48,7 +48,7 @@ def calendar_link_act(request: Request, action: str = Form("")) -> Response:
         else:
             token = issue_calendar_link(session=session, user_id=user.id, now=now)
         session.add(
-            JournalEntry(
+            journal_row(
                 at=now,
                 actor=user.email,
                 action="calendar_link_issue" if token else "calendar_link_revoke",

@@ -21,7 +21,6 @@ from common.errors import NastavnikError
 from registry.export import export_registry
 from registry.importer import import_registry_file
 from web import pages
-from web.messages import russian_reason
 from web.views.registry_scope import (
     NotFound,
     Scope,
@@ -44,17 +43,9 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+
+
 # the file reader's messages (storage/schools.py, written for the CLI), worded for this page
-_READER = (
-    (
-        "cannot read the XLSX file",
-        "Не удалось прочитать файл XLSX: он повреждён или это не книга Excel.",
-    ),
-    ("the file is empty", "Файл пустой: нужна строка заголовков и строки данных под ней."),
-    ("expected a .csv or .xlsx file", "Нужен файл .csv или .xlsx."),
-)
-
-
 def _page(
     request: Request,
     scope: Scope,
@@ -110,14 +101,8 @@ def check_file(file_name: str, data: bytes) -> str | None:
 
 
 def _reader_reason(error: NastavnikError) -> str:
-    """The reason after «file.csv: » — the importer's Russian as it is (lower case after the
-    colon), the reader's English worded anew."""
-    for prefix, wording in _READER:
-        if error.reason.startswith(prefix):
-            return wording
-    worded = russian_reason(error)
-    reason = error.reason.strip()
-    return reason if worded[1:] == reason[1:] else worded
+    """The reason after «file.csv: »: the catalogue's text as it is (lower case after the colon)."""
+    return error.reason.strip()
 
 
 @router.post("/schools/{school_id}/registry/import")

@@ -19,7 +19,7 @@ from storage.models import JournalEntry, OutboxItem, School
 from web import pages
 from web.auth import Forbidden, Principal
 from web.matrix import build_matrix
-from web.messages import russian_reason
+from web.messages import form_field, russian_reason
 
 router = APIRouter()
 
@@ -162,17 +162,8 @@ def step_schedule(
             with pages.db(request) as session:
                 chosen = pages.pick_run(session, run)
                 if chosen is None:
-                    raise NastavnikError("дорожная карта не запущена", where="form")
+                    raise NastavnikError(code="run.not_chosen")
                 assert due_day is not None
-                if (
-                    run_definition(chosen)[1].get(code) is not None
-                    and run_definition(chosen)[1][code].kind != "unscheduled"
-                ):
-                    raise NastavnikError(
-                        "сроки этого мероприятия заданы дорожной картой; координатор назначает "
-                        "даты только мероприятиям «по отдельному графику»",
-                        where="form",
-                    )
                 changed = schedule_step(
                     session=session,
                     run=chosen,
@@ -185,10 +176,7 @@ def step_schedule(
                 )
                 roadmap_id = chosen.roadmap_id
         except NastavnikError as error:
-            field = {"--start": "start", "--due": "due", "--school": "school"}.get(
-                error.where or "", "form"
-            )
-            errors[field] = russian_reason(error)
+            errors[form_field(error)] = russian_reason(error)
         else:
             return pages.redirect(
                 request,
@@ -220,7 +208,7 @@ def step_remind(
         with pages.db(request) as session:
             chosen = pages.pick_run(session, run)
             if chosen is None:
-                raise NastavnikError("дорожная карта не запущена", where="form")
+                raise NastavnikError(code="run.not_chosen")
             queued = remind_now(
                 session=session,
                 run=chosen,
