@@ -358,11 +358,12 @@ def recorded_daily_flow(fn: F) -> F:
             tz = "UTC"
         now = kwargs.get("now") or real_clock()
         flow_run_id, attempt, scheduled = _prefect_run()
-        # a late run (Prefect catching up after a restart) is the check of the day it was due
+        # a late run (Prefect catching up after a restart) is the check of the day it was due; a
+        # run given its moment (``now``, e.g. triggered through the API) is that moment's check
         with recording(
             engine=engine,
             acts_at=now,
-            day=local_today(scheduled or now, tz),
+            day=local_today(now if kwargs.get("now") else (scheduled or now), tz),
             trigger="schedule",
             attempt=attempt,
             flow_run_id=flow_run_id,

@@ -21,9 +21,12 @@ the municipality's time zone; otherwise they wait.
 
 from __future__ import annotations
 
+import threading
 import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, bindparam, text
@@ -104,6 +107,16 @@ class DeliveryReport:
                 f"не отправлено писем {self.emptied}"
             )
         return line
+
+    def absorb(self, other: DeliveryReport) -> None:
+        """Add what another connection of the same run did."""
+        for name in ("sent", "failed", "temporary", "recomposed", "emptied", "dropped_items"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.taken_over += other.taken_over
+        self.server_error = self.server_error or other.server_error
+        self.server_gone = self.server_gone or other.server_gone
+        self.put_off = self.put_off or other.put_off
+        self.refusal = self.refusal or other.refusal
 
     @property
     def problem(self) -> str | None:
@@ -193,10 +206,17 @@ def deliver_pending(
             report.deferred = due_count(connection=connection, now=now)
             report.waiting = waiting_count(connection=connection) - report.deferred
             return report
-        if due_count(connection=connection, now=now) == 0:
+        due = due_count(connection=connection, now=now)
+        if due == 0:
             report.waiting = waiting_count(connection=connection)
             return report
-        transport = transport or open_transport(settings)
+        extra = 0
+        if transport is None:
+            transport = open_transport(settings)
+            if isinstance(transport, SmtpTransport) and limit is None:
+                # a large delivery spreads over several connections: each waits for the server's
+                # replies most of the time, and the claims keep them from sending a letter twice
+                extra = max(0, min(transport.connections, due // LETTERS_PER_CONNECTION) - 1)
         report.transport = transport.description
         try:
             transport.open()
@@ -204,22 +224,62 @@ def deliver_pending(
             report.server_error = str(error)
             report.waiting = waiting_count(connection=connection)
             return report
+        send = partial(
+            _send_all, engine=engine, now=now, tz=tz, settings=settings, limit=limit, lease=lease
+        )
+        helpers: list[tuple[threading.Thread, DeliveryReport]] = []
+        errors: list[BaseException] = []
         try:
-            _send_all(
-                connection,
-                transport,
-                engine=engine,
-                now=now,
-                tz=tz,
-                settings=settings,
-                limit=limit,
-                lease=lease,
-                report=report,
-            )
+            for _ in range(extra):
+                assert isinstance(transport, SmtpTransport)
+                part = DeliveryReport()
+                thread = threading.Thread(
+                    target=_send_on_own_connection,
+                    args=(engine, transport.another(), send, part, errors),
+                    name="nastavnik-delivery",
+                    daemon=True,
+                )
+                thread.start()
+                helpers.append((thread, part))
+            send(connection, transport, report=report)
         finally:
             transport.close()
+            for thread, part in helpers:
+                thread.join()
+                report.absorb(part)
             report.waiting = waiting_count(connection=connection)
+    if errors:
+        raise errors[0]
     return report
+
+
+# a delivery opens one more connection per this many letters due, up to the URL's ``connections``
+LETTERS_PER_CONNECTION = 100
+
+
+def _send_on_own_connection(
+    engine: Engine,
+    transport: SmtpTransport,
+    send: Callable[..., None],
+    report: DeliveryReport,
+    errors: list[BaseException],
+) -> None:
+    """One more deliverer of the run, on its own SMTP and database connections (a thread).
+
+    A connection the server refuses is left alone: the run's first connection, already open,
+    sends what this one does not.
+    """
+    try:
+        transport.open()
+    except ServerUnavailable:
+        return
+    try:
+        with engine.connect() as connection:
+            send(connection, transport, report=report)
+    except BaseException as error:  # raised in the run's own thread once every helper is done
+        errors.append(error)
+    finally:
+        transport.close()
 
 
 def _send_all(
