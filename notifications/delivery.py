@@ -1,4 +1,9 @@
-"""Deliver the outbox: compose letters, then claim, send and mark them on one SMTP connection.
+"""Deliver the outbox: compose letters, then claim, send and mark them over SMTP connections.
+
+A small run goes over one connection; a large one opens one more per ``LETTERS_PER_CONNECTION``
+letters due, up to the SMTP URL's ``?connections=N`` (4 by default), each in a thread with its own
+database connection: a sender waits for the server's replies most of the time. They share the
+outbox through the same claims that keep two deliverers from holding one letter.
 
 Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifications/claims.py):
 - letters are claimed ten at a time with one UPDATE (status → sending, a lease until the
@@ -12,8 +17,8 @@ Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifi
   before the server's 250 arrived) before the mark was written. When its lease expires the letter
   is sent again, the same bytes with the same Message-ID, which lets a mail server drop the copy.
 
-The letters were rendered to bytes when composed, so sending reads bytes and writes them to one
-connection that carries the whole run.
+The letters were rendered to bytes when composed, so sending reads bytes and writes them to the
+run's connections, each carrying its share of the run.
 
 Quiet hours: letters go out on working days of the production calendar between 09:00 and 18:00 in
 the municipality's time zone; otherwise they wait.
