@@ -301,15 +301,20 @@ def _send_all(
 ) -> None:
     """Claim batches and send them until none is due, the limit is reached or the server is gone."""
     today = local_today(now, tz)
+    after = 0  # the pending letters up to here were claimed (``now`` stays: none falls due)
     while limit is None or report.sent + report.failed < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
         leased_at = clock.monotonic()  # before the claim: never behind the database's count
-        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease)
+        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease, after=after)
         if not batch:
             return
+        after = max(after, *(letter.id for letter in batch))
+        claimed = len(batch)
         batch = _drop_done_steps(
             engine, connection, batch, now=now, today=today, settings=settings, report=report
         )
+        if len(batch) < claimed:
+            after = 0  # letters rewritten at their claim are pending again: claimed from the start
         while batch:
             if clock.monotonic() - leased_at > lease.total_seconds() / 2:
                 # the batch is slow: renew before our leases can run out, skip letters taken over
@@ -329,11 +334,13 @@ def _send_all(
                 return
 
 
+# by the letters' ids only: with ``o.status = 'pending'`` here SQLite's planner took the status
+# index and read every pending item of the region at each batch (quadratic); filtered below
 _ITEM_STATES = (
     text(
-        "SELECT o.letter_id, o.level, s.state, s.due FROM outbox o "
+        "SELECT o.letter_id, o.status, o.level, s.state, s.due FROM outbox o "
         "LEFT JOIN step_instance s ON s.id = o.step_instance_id "
-        "WHERE o.status = 'pending' AND o.letter_id IN :ids"
+        "WHERE o.letter_id IN :ids"
     )
     .bindparams(bindparam("ids", expanding=True))
     .columns(due=Date())
@@ -368,7 +375,11 @@ def _drop_done_steps(
     with connection.begin():
         rows = connection.execute(_ITEM_STATES, {"ids": fresh}).all()
     stale = sorted(
-        {row.letter_id for row in rows if gone_reason(row.level, row.state, row.due, today)}
+        {
+            row.letter_id
+            for row in rows
+            if row.status == "pending" and gone_reason(row.level, row.state, row.due, today)
+        }
     )
     if not stale:
         return batch
