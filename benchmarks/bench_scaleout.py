@@ -8,7 +8,9 @@ step due so far), each repetition on a fresh copy of the same database:
   run by one `prefect worker start` process, timed from `run_deployment` to Completed;
 - deployed, 2 workers: the same with a second worker in the pool.
 
-Prints medians; Prefect's overhead per daily run = deployed − plain (goal ≤ 5 s). A second worker
+Prints medians; Prefect's overhead per daily run = deployed − a plain run just before it (goal
+≤ 5 s), and where it goes: until a worker took the run, until the run's process ran the flow
+(Python, Prefect and nastavnik imported, the flow loaded), the flow itself. A second worker
 is a standby (one run is one flow run in one worker's process), so its figure shows what a second
 machine changes today: nothing for one run.
 
@@ -68,6 +70,23 @@ def _sent(db: Path) -> int:
     return int(count)
 
 
+def _phases(run_id: object) -> tuple[float, float, float]:
+    """From the run's states: until a worker took it (Pending), until its process ran the flow
+    (Running), and the flow itself (Running → Completed), in seconds."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        states = client.read_flow_run_states(run_id)  # type: ignore[arg-type]
+    at = {state.type.value: state.timestamp for state in states}
+    created = min(state.timestamp for state in states)
+    pending, running, done = at["PENDING"], at["RUNNING"], at["COMPLETED"]
+    return (
+        (pending - created).total_seconds(),
+        (running - pending).total_seconds(),
+        (done - running).total_seconds(),
+    )
+
+
 def _worker(env: dict[str, str], workdir: Path, number: int) -> subprocess.Popen[bytes]:
     log = open(workdir / f"worker{number}.log", "wb")  # noqa: SIM115 (the child keeps it)
     return subprocess.Popen(
@@ -93,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=40000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="measure 1 … N workers")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     smtp_port = _free_port()
@@ -116,7 +136,9 @@ def main() -> None:
     started = time.perf_counter()
     _build(template, options.schools)
     print(f"{options.schools} schools built in {time.perf_counter() - started:.1f} s ({workdir})")
-    figures: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
+    figures: dict[str, list[float]] = {"plain": [], "plain CPU": []}
+    phases: dict[str, list[tuple[float, float, float]]] = {}
+    overheads: dict[str, list[float]] = {}
     letters: dict[str, int] = {}
     workers: list[subprocess.Popen[bytes]] = []
     server = None
@@ -126,10 +148,14 @@ def main() -> None:
         for _ in range(options.runs):
             _fresh(template, db)
             engine = make_engine(env["NASTAVNIK_DB"])
-            clock = time.perf_counter()
+            clock, cpu = time.perf_counter(), time.process_time()
             tick_once(engine=engine, now=NOW, send=True)
             figures["plain"].append(time.perf_counter() - clock)
-            print(f"  plain: {figures['plain'][-1]:.1f} s", flush=True)
+            figures["plain CPU"].append(time.process_time() - cpu)
+            print(
+                f"  plain: {figures['plain'][-1]:.1f} s (CPU {figures['plain CPU'][-1]:.1f} s)",
+                flush=True,
+            )
             engine.dispose()
             letters["plain"] = _sent(db)
 
@@ -144,20 +170,37 @@ def main() -> None:
         from flows.deploy import deploy_daily
 
         deploy_daily(pool="bench", cron="0 9 * * *", timezone=TZ)
-        for count in (1, 2):
+        for count in range(1, options.workers + 1):
             while len(workers) < count:
                 workers.append(_worker(env, workdir, len(workers) + 1))
             key = f"{count} worker" + ("s" if count > 1 else "")
+            figures[key], phases[key] = [], []
             run_deployment("daily-tick/daily-tick", parameters={"now": NOW}, timeout=900)  # warm-up
             for _ in range(options.runs):
+                # a plain tick right before each deployed run: the load of a shared machine
+                # changes by the minute, and the overhead is the difference of the pair
+                _fresh(template, db)
+                engine = make_engine(env["NASTAVNIK_DB"])
+                clock = time.perf_counter()
+                tick_once(engine=engine, now=NOW, send=True)
+                paired = time.perf_counter() - clock
+                engine.dispose()
                 _fresh(template, db)
                 clock = time.perf_counter()
                 run = run_deployment(
                     "daily-tick/daily-tick", parameters={"now": NOW}, timeout=1800, poll_interval=1
                 )
                 figures[key].append(time.perf_counter() - clock)
-                print(f"  {key}: {figures[key][-1]:.1f} s", flush=True)
                 assert run.state is not None and run.state.is_completed(), run.state
+                phases[key].append(_phases(run.id))
+                overheads.setdefault(key, []).append(figures[key][-1] - paired)
+                pickup, start, body = phases[key][-1]
+                print(
+                    f"  {key}: {figures[key][-1]:.1f} s, plain just before {paired:.1f} s "
+                    f"(until a worker took it {pickup:.1f} s, its process started {start:.1f} s, "
+                    f"the flow ran {body:.1f} s)",
+                    flush=True,
+                )
                 letters[key] = _sent(db)
     finally:
         for worker in workers:
@@ -167,15 +210,26 @@ def main() -> None:
             server.wait(timeout=30)
         stop_smtp()
     plain = statistics.median(figures["plain"])
-    print(f"\nthe daily job at {options.schools} schools, medians of {options.runs} runs:")
+    print(
+        f"\nthe daily job at {options.schools} schools, medians of {options.runs} runs "
+        f"(load average {os.getloadavg()[0]:.1f}):"
+    )
+    print(
+        f"  plain      {plain:7.1f} s  (CPU {statistics.median(figures['plain CPU']):.1f} s; "
+        f"{letters.get('plain', 0)} outbox items sent)"
+    )
     for key, values in figures.items():
-        if not values:
+        if not values or key.startswith("plain"):
             continue
         median = statistics.median(values)
-        extra = (
-            "" if key == "plain" else f", Prefect's overhead {median - plain:.1f} s (goal ≤ 5 s)"
+        pickup, start, body = (statistics.median(p[i] for p in phases[key]) for i in range(3))
+        print(
+            f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent), Prefect's "
+            f"overhead {statistics.median(overheads[key]):.1f} s (goal ≤ 5 s; deployed − the plain "
+            f"run just before it): until a worker took the run "
+            f"{pickup:.1f} s, its process started {start:.1f} s, the flow ran {body:.1f} s "
+            f"(plain {plain:.1f} s)"
         )
-        print(f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent{extra})")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

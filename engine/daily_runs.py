@@ -16,6 +16,7 @@ coordinator's next letter says so (``days_not_completed``, ``take_unreported_day
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import signal
 import socket
@@ -349,20 +350,23 @@ def recorded_daily_flow(fn: F) -> F:
         from storage.db import make_engine
         from storage.schools import get_municipality
 
-        db_url = kwargs.get("db_url") or (args[0] if args else None) or get_settings().db
+        # Prefect passes the parameters by position or by name
+        given = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+        db_url = given.get("db_url") or get_settings().db
         engine = make_engine(db_url)
         try:
             with session_scope(engine) as session:
                 tz = get_municipality(session).timezone
         except Exception:  # the flow fails on it too: recorded as this day's failed run
             tz = "UTC"
-        now = kwargs.get("now") or real_clock()
+        now = given.get("now") or real_clock()
         flow_run_id, attempt, scheduled = _prefect_run()
-        # a late run (Prefect catching up after a restart) is the check of the day it was due
+        # a late run (Prefect catching up after a restart) is the check of the day it was due; a
+        # run given its moment (``now``, e.g. triggered through the API) is that moment's check
         with recording(
             engine=engine,
             acts_at=now,
-            day=local_today(scheduled or now, tz),
+            day=local_today(now if given.get("now") else (scheduled or now), tz),
             trigger="schedule",
             attempt=attempt,
             flow_run_id=flow_run_id,

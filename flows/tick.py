@@ -1,4 +1,5 @@
-"""The daily tick as a Prefect flow: batches of schools as tasks, a summary table artifact.
+"""The daily tick as a Prefect flow: batches of schools as tasks (when several), delivery as a
+task with retries, a summary table artifact.
 
 No secret travels as a flow parameter (Prefect shows parameters in its UI): with ``db_url`` left
 out, every flow and task reads the database URL from the run's environment (``NASTAVNIK_DB``), as
@@ -46,11 +47,6 @@ def decide_batch_task(
     )
 
 
-@task(name="advance the tick's watermarks")
-def finish_task(db_url: str | None, tick_plan: TickPlan) -> None:
-    finish(engine=make_engine(database_url(db_url)), plan=tick_plan)
-
-
 @task(
     name="deliver letters from the outbox",
     retries=len(TASK_RETRY_DELAYS),
@@ -71,18 +67,20 @@ def deliver_task(db_url: str | None, now: datetime) -> str:
     return str(report)
 
 
-@flow(name="tick", log_prints=False)
-def tick_flow(
-    db_url: str | None = None,
-    now: datetime | None = None,
+def _tick_and_report(
+    db_url: str | None,
+    now: datetime | None,
+    *,
     send: bool = True,
     batch_size: int = 5000,
     full: bool = False,
 ) -> dict[str, int]:
-    """Decide notifications in batches of schools, deliver, publish a summary.
+    """The tick inside a flow run: decide (a task per batch when there are several), deliver
+    (a task, for its retries), log the summary and publish it as a table artifact.
 
-    The watermarks move only after every batch succeeded, so a failed batch is decided again by
-    the next tick (the outbox's unique key keeps what was already decided from repeating).
+    Prefect's own work is kept to what shows or retries something: one batch (up to
+    ``batch_size`` schools) is decided in the flow itself, with no task run around it, and the
+    watermarks move in the flow too; the daily flow calls this directly, not as a subflow.
     """
     import pendulum
 
@@ -98,10 +96,14 @@ def tick_flow(
     complete_from_registry(engine=engine, now=moment)
     tick_plan = plan(engine=engine, now=moment, full=full)
     summary = TickSummary(now=moment, today=today, working_day=is_working_day(today))
-    futures = decide_batch_task.map(db_url, moment, batches, unmapped(tick_plan))
-    for decided in futures.result():
-        summary.add(decided)
-    finish_task(db_url, tick_plan)
+    if len(batches) <= 1:
+        # every unit at once: the set-based pass without a batch filter, as the plain tick does
+        summary.add(decide_batch(engine=engine, now=moment, units=None, plan=tick_plan))
+    else:
+        futures = decide_batch_task.map(db_url, moment, batches, unmapped(tick_plan))
+        for decided in futures.result():
+            summary.add(decided)
+    finish(engine=engine, plan=tick_plan)
     with session_scope(engine) as session:
         summary.states = state_counts(session=session, today=today)
     if send:
@@ -115,6 +117,22 @@ def tick_flow(
         description=f"Tick at {moment.isoformat()}",
     )
     return summary.decided
+
+
+@flow(name="tick", log_prints=False)
+def tick_flow(
+    db_url: str | None = None,
+    now: datetime | None = None,
+    send: bool = True,
+    batch_size: int = 5000,
+    full: bool = False,
+) -> dict[str, int]:
+    """Decide notifications in batches of schools, deliver, publish a summary.
+
+    The watermarks move only after every batch succeeded, so a failed batch is decided again by
+    the next tick (the outbox's unique key keeps what was already decided from repeating).
+    """
+    return _tick_and_report(db_url, now, send=send, batch_size=batch_size, full=full)
 
 
 # a transient failure (database restarting, disk full for a moment) is retried twice, 5 min apart;
@@ -143,7 +161,7 @@ def daily_tick_flow(
     if not is_working_day(today):
         get_run_logger().info("%s is not a working day: nothing to do", today)
         return None
-    return tick_flow(db_url, now=moment)
+    return _tick_and_report(db_url, moment)
 
 
 def run_tick(

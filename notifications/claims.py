@@ -74,12 +74,24 @@ class ClaimedLetter:
 
 @lru_cache(maxsize=4)
 def _claim_statement(dialect: str) -> TextClause:
-    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     due = _due(dialect)
+    if dialect == "postgresql":
+        pick = f"SELECT id FROM letter WHERE {due} ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    else:
+        # SQLite: the pending letters after this deliverer's last claim, walked in id order and
+        # left after ``limit`` (``+status`` keeps the planner off the status index, which would
+        # read every pending row and sort them at each claim: quadratic in a region's letters),
+        # and the few letters whose sender's lease ran out, found by the status index
+        pick = (
+            "SELECT id FROM (SELECT id FROM letter WHERE id > :after AND +status = 'pending' "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY id LIMIT :limit) "
+            "UNION ALL SELECT id FROM (SELECT id FROM letter WHERE status = 'sending' "
+            f"AND lease_until < {_db_now(dialect)}) ORDER BY id LIMIT :limit"
+        )
     return text(
         f"UPDATE letter SET status = 'sending', lease_until = {_db_lease_end(dialect)}, "
         "attempts = attempts + 1, last_attempt_at = :now "
-        f"WHERE id IN (SELECT id FROM letter WHERE {due} ORDER BY id LIMIT :limit{skip_locked}) "
+        f"WHERE id IN ({pick}) "
         f"AND ({due}) RETURNING id, recipient, attempts, message_id, mime"
     ).bindparams(_NOW, _LEASE_S)
 
@@ -95,18 +107,26 @@ _OLD_PARTS = (
 
 
 def claim_letters(
-    *, connection: Connection, now: datetime, limit: int, lease: timedelta = LEASE
+    *,
+    connection: Connection,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+    after: int = 0,
 ) -> list[ClaimedLetter]:
     """Take up to ``limit`` letters due at ``now`` in one committed statement; [] when none are.
 
     Due: pending and its retry time (business time ``now``) has come, or being sent by a deliverer
     whose lease ran out on the database's clock (it died): that letter goes out again, the same
     bytes with the same Message-ID. The lease is ``lease`` from the claim, on the database's clock.
+    ``after``: pending letters with a greater id only (a deliverer's last claim; 0 for all), so
+    that a long run does not walk the letters it has already sent at each claim.
     """
     statement = _claim_statement(connection.dialect.name)
     with connection.begin():
         result = connection.execute(
-            statement, {"now": now, "lease_s": lease.total_seconds(), "limit": limit}
+            statement,
+            {"now": now, "lease_s": lease.total_seconds(), "limit": limit, "after": after},
         )
         rows = sorted(result.all(), key=lambda row: row.id)
         # letters composed before migration 0005 carry no bytes: built from their stored parts

@@ -1,4 +1,9 @@
-"""Deliver the outbox: compose letters, then claim, send and mark them on one SMTP connection.
+"""Deliver the outbox: compose letters, then claim, send and mark them over SMTP connections.
+
+A small run goes over one connection; a large one opens one more per ``LETTERS_PER_CONNECTION``
+letters due, up to the SMTP URL's ``?connections=N`` (4 by default), each in a thread with its own
+database connection: a sender waits for the server's replies most of the time. They share the
+outbox through the same claims that keep two deliverers from holding one letter.
 
 Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifications/claims.py):
 - letters are claimed ten at a time with one UPDATE (status → sending, a lease until the
@@ -12,8 +17,8 @@ Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifi
   before the server's 250 arrived) before the mark was written. When its lease expires the letter
   is sent again, the same bytes with the same Message-ID, which lets a mail server drop the copy.
 
-The letters were rendered to bytes when composed, so sending reads bytes and writes them to one
-connection that carries the whole run.
+The letters were rendered to bytes when composed, so sending reads bytes and writes them to the
+run's connections, each carrying its share of the run.
 
 Quiet hours: letters go out on working days of the production calendar between 09:00 and 18:00 in
 the municipality's time zone; otherwise they wait.
@@ -21,9 +26,12 @@ the municipality's time zone; otherwise they wait.
 
 from __future__ import annotations
 
+import threading
 import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, bindparam, text
@@ -105,6 +113,16 @@ class DeliveryReport:
                 f"не отправлено писем {self.emptied}"
             )
         return line
+
+    def absorb(self, other: DeliveryReport) -> None:
+        """Add what another connection of the same run did."""
+        for name in ("sent", "failed", "temporary", "recomposed", "emptied", "dropped_items"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.taken_over += other.taken_over
+        self.server_error = self.server_error or other.server_error
+        self.server_gone = self.server_gone or other.server_gone
+        self.put_off = self.put_off or other.put_off
+        self.refusal = self.refusal or other.refusal
 
     @property
     def problem(self) -> str | None:
@@ -194,10 +212,17 @@ def deliver_pending(
             report.deferred = due_count(connection=connection, now=now)
             report.waiting = waiting_count(connection=connection) - report.deferred
             return report
-        if due_count(connection=connection, now=now) == 0:
+        due = due_count(connection=connection, now=now)
+        if due == 0:
             report.waiting = waiting_count(connection=connection)
             return report
-        transport = transport or open_transport(settings)
+        extra = 0
+        if transport is None:
+            transport = open_transport(settings)
+            if isinstance(transport, SmtpTransport) and limit is None:
+                # a large delivery spreads over several connections: each waits for the server's
+                # replies most of the time, and the claims keep them from sending a letter twice
+                extra = max(0, min(transport.connections, due // LETTERS_PER_CONNECTION) - 1)
         report.transport = transport.description
         try:
             transport.open()
@@ -205,22 +230,62 @@ def deliver_pending(
             report.server_error = str(error)
             report.waiting = waiting_count(connection=connection)
             return report
+        send = partial(
+            _send_all, engine=engine, now=now, tz=tz, settings=settings, limit=limit, lease=lease
+        )
+        helpers: list[tuple[threading.Thread, DeliveryReport]] = []
+        errors: list[BaseException] = []
         try:
-            _send_all(
-                connection,
-                transport,
-                engine=engine,
-                now=now,
-                tz=tz,
-                settings=settings,
-                limit=limit,
-                lease=lease,
-                report=report,
-            )
+            for _ in range(extra):
+                assert isinstance(transport, SmtpTransport)
+                part = DeliveryReport()
+                thread = threading.Thread(
+                    target=_send_on_own_connection,
+                    args=(engine, transport.another(), send, part, errors),
+                    name="nastavnik-delivery",
+                    daemon=True,
+                )
+                thread.start()
+                helpers.append((thread, part))
+            send(connection, transport, report=report)
         finally:
             transport.close()
+            for thread, part in helpers:
+                thread.join()
+                report.absorb(part)
             report.waiting = waiting_count(connection=connection)
+    if errors:
+        raise errors[0]
     return report
+
+
+# a delivery opens one more connection per this many letters due, up to the URL's ``connections``
+LETTERS_PER_CONNECTION = 100
+
+
+def _send_on_own_connection(
+    engine: Engine,
+    transport: SmtpTransport,
+    send: Callable[..., None],
+    report: DeliveryReport,
+    errors: list[BaseException],
+) -> None:
+    """One more deliverer of the run, on its own SMTP and database connections (a thread).
+
+    A connection the server refuses is left alone: the run's first connection, already open,
+    sends what this one does not.
+    """
+    try:
+        transport.open()
+    except ServerUnavailable:
+        return
+    try:
+        with engine.connect() as connection:
+            send(connection, transport, report=report)
+    except BaseException as error:  # raised in the run's own thread once every helper is done
+        errors.append(error)
+    finally:
+        transport.close()
 
 
 def _send_all(
@@ -237,15 +302,20 @@ def _send_all(
 ) -> None:
     """Claim batches and send them until none is due, the limit is reached or the server is gone."""
     today = local_today(now, tz)
+    after = 0  # the pending letters up to here were claimed (``now`` stays: none falls due)
     while limit is None or report.sent + report.failed < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
         leased_at = clock.monotonic()  # before the claim: never behind the database's count
-        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease)
+        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease, after=after)
         if not batch:
             return
+        after = max(after, *(letter.id for letter in batch))
+        claimed = len(batch)
         batch = _drop_done_steps(
             engine, connection, batch, now=now, today=today, settings=settings, report=report
         )
+        if len(batch) < claimed:
+            after = 0  # letters rewritten at their claim are pending again: claimed from the start
         while batch:
             if clock.monotonic() - leased_at > lease.total_seconds() / 2:
                 # the batch is slow: renew before our leases can run out, skip letters taken over
@@ -265,11 +335,13 @@ def _send_all(
                 return
 
 
+# by the letters' ids only: with ``o.status = 'pending'`` here SQLite's planner took the status
+# index and read every pending item of the region at each batch (quadratic); filtered below
 _ITEM_STATES = (
     text(
-        "SELECT o.letter_id, o.level, s.state, s.due FROM outbox o "
+        "SELECT o.letter_id, o.status, o.level, s.state, s.due FROM outbox o "
         "LEFT JOIN step_instance s ON s.id = o.step_instance_id "
-        "WHERE o.status = 'pending' AND o.letter_id IN :ids"
+        "WHERE o.letter_id IN :ids"
     )
     .bindparams(bindparam("ids", expanding=True))
     .columns(due=Date())
@@ -304,7 +376,11 @@ def _drop_done_steps(
     with connection.begin():
         rows = connection.execute(_ITEM_STATES, {"ids": fresh}).all()
     stale = sorted(
-        {row.letter_id for row in rows if gone_reason(row.level, row.state, row.due, today)}
+        {
+            row.letter_id
+            for row in rows
+            if row.status == "pending" and gone_reason(row.level, row.state, row.due, today)
+        }
     )
     if not stale:
         return batch

@@ -99,6 +99,10 @@ def _classify(code: int, reason: str) -> DeliveryError:
     return ServerUnavailable(f"unexpected reply {reason}", transmitted=True)
 
 
+# connections a large delivery opens at once by default (``?connections=N`` in the URL)
+CONNECTIONS = 4
+
+
 class SmtpTransport:
     """One SMTP connection reused for a batch, opened on the first letter."""
 
@@ -114,8 +118,21 @@ class SmtpTransport:
         options = parse_qs(parts.query)
         self.timeout = float(options.get("timeout", [timeout])[0])
         self.starttls = options.get("starttls", ["auto"])[0]  # auto | require | off
+        # at most this many connections at once for a large delivery (notifications/delivery.py)
+        connections = options.get("connections", [str(CONNECTIONS)])[0]
+        if not connections.isdigit() or not 1 <= int(connections) <= 32:
+            raise NastavnikError(
+                f"параметр connections — целое число от 1 до 32, указано «{connections}»",
+                where="NASTAVNIK_SMTP_URL",
+            )
+        self.connections = int(connections)
+        self.url = url
         self.description = f"{parts.scheme}://{self.host}:{self.port}"
         self._client: smtplib.SMTP | None = None
+
+    def another(self) -> SmtpTransport:
+        """A transport to the same server on a connection of its own."""
+        return SmtpTransport(self.url, timeout=self.timeout)
 
     def _connect(self) -> smtplib.SMTP:
         try:

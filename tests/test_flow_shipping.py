@@ -59,23 +59,25 @@ def test_flow_pickled_by_value_validates_its_parameters_in_a_fresh_interpreter(
     assert set(params) <= set(validated)
 
 
-def test_daily_tick_nested_flow_validates_after_shipping(tmp_path: Path) -> None:
-    """The nested tick flow, reached only through the daily flow's globals, still validates."""
+def test_daily_tick_flow_body_and_the_tick_flow_validate_after_shipping(tmp_path: Path) -> None:
+    """The daily flow runs the tick's body in its own run (no subflow); the tick flow, shipped with
+    the module by value, still validates its parameters in a fresh interpreter."""
     import cloudpickle
 
     import flows.tick as mod
 
     cloudpickle.register_pickle_by_value(mod)
     try:
-        payload = cloudpickle.dumps(mod.daily_tick_flow)
+        payload = cloudpickle.dumps((mod.daily_tick_flow, mod.tick_flow))
     finally:
         cloudpickle.unregister_pickle_by_value(mod)
     code = (
         "import sys, cloudpickle\n"
-        "daily = cloudpickle.loads(sys.stdin.buffer.read())\n"
+        "daily, tick = cloudpickle.loads(sys.stdin.buffer.read())\n"
         # the daily flow's function is wrapped by the record of daily runs (engine/daily_runs.py)
-        "inner = getattr(daily.fn, '__wrapped__', daily.fn).__globals__['tick_flow']\n"
-        "p = inner.validate_parameters({'db_url': 'sqlite://', 'now': '2022-05-16T09:00:00+05:00'})\n"
+        "body = getattr(daily.fn, '__wrapped__', daily.fn).__globals__['_tick_and_report']\n"
+        "assert callable(body)\n"
+        "p = tick.validate_parameters({'db_url': 'sqlite://', 'now': '2022-05-16T09:00:00+05:00'})\n"
         "print(type(p['now']).__name__)\n"
     )
     result = subprocess.run(

@@ -262,3 +262,47 @@ def test_a_subject_of_any_length_folds_under_78_columns_and_reads_back(subject: 
     assert head.isascii() and all(len(line) <= 78 for line in head.split(b"\r\n"))
     assert email.message_from_bytes(message.data, policy=default)["Subject"] == subject
     assert all(len(word) <= 75 for word in encoded_words(subject))
+
+
+def test_a_large_run_spreads_over_several_connections_and_sends_each_letter_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notifications.delivery
+
+    launched(engine, tmp_path, schools=12)
+    decide(engine)
+    # 14 letters: one connection per 3 due, at most ?connections=3
+    monkeypatch.setattr(notifications.delivery, "LETTERS_PER_CONNECTION", 3)
+    sink = CountingSink(pipelining=False)
+    sink.refuse[SOSH1] = f"550 5.1.1 <{SOSH1}>: User unknown"
+    server = SmtpServer(sink).start()
+    try:
+        report = deliver_pending(
+            engine=engine,
+            now=NOW,
+            settings=settings_for(tmp_path, f"{server.url}?connections=3"),
+        )
+    finally:
+        server.stop()
+    assert (report.sent, report.failed, report.waiting) == (13, 1, 0)
+    assert "не доставлено 1" in str(report)
+    assert sink.connections == 3
+    ids = sink.message_ids()
+    assert len(ids) == 13 and len(set(ids)) == 13
+    with session_scope(engine) as session:
+        statuses = [letter.status for letter in session.exec(select(Letter))]
+        pending = session.connection().execute(
+            text("SELECT COUNT(*) FROM outbox WHERE status NOT IN ('sent', 'failed')")
+        )
+        assert pending.scalar() == 0
+    assert sorted(statuses) == ["failed"] + ["sent"] * 13
+
+
+def test_connections_in_the_smtp_url_must_be_a_small_whole_number() -> None:
+    from common.errors import NastavnikError
+    from notifications.smtp import SmtpTransport
+
+    assert SmtpTransport("smtp://127.0.0.1:25?connections=8").connections == 8
+    for wrong in ("0", "33", "two"):
+        with pytest.raises(NastavnikError, match="connections"):
+            SmtpTransport(f"smtp://127.0.0.1:25?connections={wrong}")
