@@ -332,8 +332,8 @@ def preview_launch(
     ]
     rows = _template_rows(loaded, keep_outside=keep_outside)
     ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
-    units = units_by_role(session, municipality_id=municipality.id or 0)
-    by_unit = unit_recipients(roadmap, units)
+    municipal_units = units_by_role(session, municipality_id=municipality.id or 0)
+    by_unit = unit_recipients(roadmap, municipal_units)
     letters: dict[str, set[str]] = {
         "reminder": set(),
         "overdue": set(),
@@ -402,7 +402,7 @@ def preview_launch(
         kept_outside=keep_outside,
         letters={level: names for level, names in letters.items() if names},
         unscheduled=[s.code for s in roadmap.steps if not schedules[s.code].occurrences],
-        missing_units=[missing.message for missing in missing_units(roadmap, units)],
+        missing_units=[missing.message for missing in missing_units(roadmap, municipal_units)],
     )
 
 

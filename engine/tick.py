@@ -345,9 +345,15 @@ def decide_notifications(
                         level=level,
                         scope=scope,
                         recipient=emails.get(recipient, ""),
-                        units="exclude" if by_units and scope == "municipality" else "",
+                        units=(
+                            "exclude"  # a unit's own rungs are decided below
+                            if by_units is not None
+                            and scope == "municipality"
+                            and level in ("reminder", "overdue")
+                            else ""
+                        ),
                     )
-            if by_units:
+            if by_units is not None:
                 # a unit's steps: reminded and notified at the unit, then the coordinator, the head
                 for level in ("reminder", "overdue"):
                     result.decided[level] += _decide_level(
