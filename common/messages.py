@@ -54,7 +54,7 @@ CATALOGUE: dict[str, str] = {
     "units.saved": "подразделение {name} ({role}): {email} — {what}",
     "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
     "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
-    "units.line": "{role}\t{name}\t{email}\t{state}",
+    "units.line": "{role}: {name}, адрес {email} — {state}",
 }
 
 

@@ -239,8 +239,8 @@ def test_init_and_units_commands_set_up_list_change_and_remove_units(tmp_path: P
     assert f"подразделение МАУ «ИМЦ» (methodical_center): {IMC} — добавлено" in done.stdout
     listed = nastavnik("units", "list", db=db)
     assert listed.stdout.splitlines() == [
-        f"expert_council\tЭкспертный совет\t{COUNCIL}\tдействует",
-        f"methodical_center\tМАУ «ИМЦ»\t{IMC}\tдействует",
+        f"expert_council: Экспертный совет, адрес {COUNCIL} — действует",
+        f"methodical_center: МАУ «ИМЦ», адрес {IMC} — действует",
     ]
     changed = nastavnik("units", "add", "ИМЦ", "--email", "new@example.ru", "--inactive", db=db)
     assert changed.stdout.strip() == (

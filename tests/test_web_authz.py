@@ -507,6 +507,7 @@ def route_ids(portal: Portal) -> dict[str, dict[str, str]]:
                 "kind": "mentee",
                 "user_id": str(session.exec(select(User.id).where(User.email == VIEWER)).one()),
                 "act": "invite",  # sends a letter; changes no row the fingerprint counts
+                "role": "methodical_center",  # a unit role (no unit set up: the coordinator gets 404)
             }
             if school is not None:
                 mentee = session.exec(select(Mentee.id).where(Mentee.school_id == school)).first()

@@ -166,3 +166,26 @@ def test_only_the_coordinator_manages_units(portal: Portal, email: str) -> None:
         )
         assert response.status_code == 403
     assert "expert_council" not in _units(portal)
+
+
+def test_remind_now_of_a_units_step_writes_to_the_unit(
+    portal: Portal, coordinator: TestClient
+) -> None:
+    from sqlmodel import select
+
+    from storage.models import OutboxItem
+
+    _post(coordinator, "/units", role="methodical_center", name="МАУ «ИМЦ»", email=IMC)
+    page = _text(coordinator.get("/steps/4.4").text)
+    assert "муниципалитет — " in page
+    assert "(напоминания муниципального уровня получает МАУ «ИМЦ»)" in page
+    assert "Напомнить сейчас" in page
+    token = csrf_of(coordinator.get("/steps/4.4").text)
+    response = coordinator.post(
+        "/steps/4.4/remind", data={"csrf_token": token, "school": "", "run": ""}
+    )
+    assert response.status_code == 303
+    assert "поставлено в очередь писем: адресатов — 1" in _text(coordinator.get("/steps/4.4").text)
+    with session_scope(portal.engine) as session:
+        items = session.exec(select(OutboxItem).where(OutboxItem.recipient == IMC)).all()
+    assert [(i.level, i.school_id) for i in items] == [("reminder", None)]
