@@ -189,3 +189,17 @@ def test_remind_now_of_a_units_step_writes_to_the_unit(
     with session_scope(portal.engine) as session:
         items = session.exec(select(OutboxItem).where(OutboxItem.recipient == IMC)).all()
     assert [(i.level, i.school_id) for i in items] == [("reminder", None)]
+
+
+def test_the_launch_preview_warns_of_a_unit_role_without_an_address(
+    portal: Portal, coordinator: TestClient
+) -> None:
+    token = csrf_of(coordinator.get("/launch").text)
+    response = coordinator.post("/launch", data={"csrf_token": token, "roadmap": "beloyarsky-2022"})
+    assert response.status_code == 200
+    page = _text(response.text)
+    assert (
+        "Внимание: у подразделения «муниципальный экспертный совет» (expert_council) нет адреса: "
+        "напоминания о шаге 1.7 получит муниципальный координатор" in page
+    )
+    assert "Подразделения — на странице «Подразделения»" in page
