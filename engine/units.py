@@ -18,6 +18,7 @@ from sqlmodel import Session
 from common.errors import NastavnikError
 from definitions.catalogue import ROLES, UNIT_ROLES
 from definitions.schema import Roadmap, Step
+from storage.models import JournalEntry
 from storage.units import MunicipalUnit, get_unit, list_units
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -97,6 +98,8 @@ def save_unit(
     genitive: str | None = None,
     dative: str | None = None,
     active: bool | None = None,
+    by: str = "cli",
+    source: str = "cli",
 ) -> tuple[MunicipalUnit, bool]:
     """Add the unit of ``role`` or change the fields given; returns the unit and whether it is new.
 
@@ -130,14 +133,38 @@ def save_unit(
     unit.updated_at = now
     session.add(unit)
     session.flush()
+    session.add(
+        JournalEntry(
+            at=now,
+            actor=by,
+            action="unit_add" if created else "unit_update",
+            source=source,
+            details=_details(unit),
+        )
+    )
     return unit, created
 
 
-def remove_unit(*, session: Session, municipality_id: int, role: str) -> MunicipalUnit:
-    """Delete the unit of ``role`` (its steps go back to the coordinator)."""
+def _details(unit: MunicipalUnit) -> dict[str, object]:
+    return {"role": unit.role, "name": unit.name, "email": unit.email, "active": unit.active}
+
+
+def remove_unit(
+    *,
+    session: Session,
+    municipality_id: int,
+    role: str,
+    now: datetime,
+    by: str = "cli",
+    source: str = "cli",
+) -> MunicipalUnit:
+    """Delete the unit of ``role`` (its steps go back to the coordinator); journaled."""
     unit = get_unit(session, municipality_id=municipality_id, role=role)
     if unit is None:
         raise NastavnikError(code="units.unknown", where="role", role=role)
+    session.add(
+        JournalEntry(at=now, actor=by, action="unit_remove", source=source, details=_details(unit))
+    )
     session.delete(unit)
     session.flush()
     return unit

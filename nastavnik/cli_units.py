@@ -129,22 +129,23 @@ def units_list() -> None:
 
 
 @units_app.command("remove")
-def units_remove(role: RoleArgument) -> None:
+def units_remove(role: RoleArgument, now: NowOption = None) -> None:
     """Remove a unit: its steps are the coordinator's again."""
     from common.messages import render_message
     from engine.units import remove_unit, resolve_unit_role
-    from nastavnik.cli import _engine, _municipal_tz
+    from nastavnik.cli import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
     from storage.schools import get_municipality
 
     engine = _engine()
-    _municipal_tz(engine)
+    moment = parse_now(now, tz=_municipal_tz(engine))
     try:
         with session_scope(engine) as session:
             unit = remove_unit(
                 session=session,
                 municipality_id=get_municipality(session).id or 0,
                 role=resolve_unit_role(role, where="РОЛЬ"),
+                now=moment,
             )
             typer.echo(render_message("units.removed", name=unit.name, role=unit.role))
     except NastavnikError as error:

@@ -102,6 +102,26 @@ def test_the_coordinator_adds_a_unit_edits_its_email_disables_and_removes_it(
     assert _units(portal)["methodical_center"].active
     assert _post(coordinator, "/units/methodical_center/remove").status_code == 303  # type: ignore[attr-defined]
     assert "methodical_center" not in _units(portal)
+    # every act is journaled with who did it
+    from sqlmodel import col, select
+
+    from storage.models import JournalEntry
+
+    with session_scope(portal.engine) as session:
+        acts = session.exec(
+            select(JournalEntry.action, JournalEntry.actor, JournalEntry.source)
+            .where(col(JournalEntry.action).startswith("unit_"))
+            .order_by(col(JournalEntry.id))
+        ).all()
+    assert [a for a, _, _ in acts] == [
+        "unit_add",
+        "unit_update",
+        "unit_update",
+        "unit_update",
+        "unit_remove",
+    ]
+    assert {(actor, source) for _, actor, source in acts} == {(COORDINATOR, "web")}
+    assert "добавлено подразделение" in coordinator.get("/journal").text
 
 
 @pytest.mark.parametrize(

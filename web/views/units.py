@@ -64,7 +64,7 @@ def units_page(request: Request) -> Response:
         return _page(request, session)
 
 
-def _save(request: Request, *, role: str, values: dict[str, str], new: bool) -> Response:
+def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by: str) -> Response:
     now = pages.now(request)
     with pages.db(request) as session:
         municipality = pages.municipality(session)
@@ -88,6 +88,8 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool) -> 
                     email=values["email"],
                     genitive=values["genitive"],
                     dative=values["dative"],
+                    by=by,
+                    source="web",
                 )
             except NastavnikError as error:
                 errors[error.where if error.where in _FIELDS else "name"] = _sentence(error.reason)
@@ -122,9 +124,9 @@ def units_add(
     genitive: str = Form(""),
     dative: str = Form(""),
 ) -> Response:
-    _coordinator(request)
+    user = _coordinator(request)
     values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
-    return _save(request, role=role, values=values, new=True)
+    return _save(request, role=role, values=values, new=True, by=user.email)
 
 
 @router.post("/units/{role}")
@@ -136,7 +138,7 @@ def units_edit(
     genitive: str = Form(""),
     dative: str = Form(""),
 ) -> Response:
-    _coordinator(request)
+    user = _coordinator(request)
     values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
     with pages.db(request) as session:
         municipality = pages.municipality(session)
@@ -144,12 +146,12 @@ def units_edit(
             session, municipality_id=municipality.id or 0, role=role
         ):
             return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
-    return _save(request, role=role, values=values, new=False)
+    return _save(request, role=role, values=values, new=False, by=user.email)
 
 
 @router.post("/units/{role}/{act}")
 def units_act(request: Request, role: str, act: str) -> Response:
-    _coordinator(request)
+    user = _coordinator(request)
     if act not in ("disable", "enable", "remove"):
         return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
     now = pages.now(request)
@@ -164,7 +166,14 @@ def units_act(request: Request, role: str, act: str) -> Response:
             return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
         name = unit.name
         if act == "remove":
-            remove_unit(session=session, municipality_id=municipality.id or 0, role=role)
+            remove_unit(
+                session=session,
+                municipality_id=municipality.id or 0,
+                role=role,
+                now=now,
+                by=user.email,
+                source="web",
+            )
             message = f"Подразделение {name} удалено: его шаги снова ведёт координатор."
         else:
             save_unit(
@@ -173,6 +182,8 @@ def units_act(request: Request, role: str, act: str) -> Response:
                 role=role,
                 now=now,
                 active=act == "enable",
+                by=user.email,
+                source="web",
             )
             message = (
                 f"Подразделение {name} включено: напоминания о его шагах пойдут на {unit.email}."
