@@ -26,6 +26,7 @@ from storage.models import OutboxItem
 from storage.schools import get_municipality
 from tests.factories import COORDINATOR, HEAD, launched, moment
 from tests.smtp_server import SmtpServer
+from tests.test_flows import prefect_harness  # noqa: F401  (the session-wide Prefect harness)
 from tests.test_notifications import settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,3 +266,49 @@ def test_init_and_units_commands_set_up_list_change_and_remove_units(tmp_path: P
     assert checked.returncode == 0
     assert "у подразделения «методический центр» (methodical_center) нет адреса" in checked.stderr
     assert "у подразделения «муниципальный экспертный совет» (expert_council)" in checked.stderr
+
+
+def test_a_tick_in_batches_decides_for_units_what_one_tick_decides(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    from engine.tick import advance_watermarks, plan_tick, unit_batches
+    from storage.db import make_engine, upgrade_database
+
+    launched(sqlite_engine, tmp_path, schools=3)
+    add_units(sqlite_engine)
+    now = moment(date(2022, 6, 3))
+    with session_scope(sqlite_engine) as session:
+        plan = plan_tick(session, now=now)
+        batches = unit_batches(session, size=1)
+    assert plan.unit_recipients  # the plan carries the units' addresses to every batch
+    for batch in batches:
+        with session_scope(sqlite_engine) as session:
+            decide_notifications(session=session, now=now, units=batch, plan=plan)
+    with session_scope(sqlite_engine) as session:
+        advance_watermarks(session, plan)
+    other = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    upgrade_database(other)
+    (tmp_path / "one").mkdir()
+    launched(other, tmp_path / "one", schools=3)
+    add_units(other)
+    with session_scope(other) as session:
+        decide_notifications(session=session, now=now)
+    assert decisions(sqlite_engine) == decisions(other)
+    assert ("1.7", "coordinator", COORDINATOR) in decisions(other)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_prefect_tick_flow_carries_the_units_in_its_plan(tmp_path: Path) -> None:
+    from flows.tick import tick_flow
+    from storage.db import make_engine, upgrade_database
+
+    url = f"sqlite:///{tmp_path / 'flow.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=2)
+    add_units(engine)
+    tick_flow(url, now=moment(date(2022, 6, 3)), send=False, batch_size=2)
+    seen = decisions(engine)
+    assert {("1.7", "overdue", IMC), ("1.7", "coordinator", COORDINATOR)} <= seen
+    assert ("1.7", "overdue", COORDINATOR) not in seen
+    engine.dispose()
