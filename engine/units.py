@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
 from definitions.catalogue import ROLES, UNIT_ROLES
 from definitions.schema import Roadmap, Step
-from storage.models import JournalEntry
+from engine.runs import run_definition
+from storage.models import JournalEntry, RoadmapRun, StepInstance
 from storage.units import MunicipalUnit, get_unit, list_units
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -133,6 +135,7 @@ def save_unit(
     unit.updated_at = now
     session.add(unit)
     session.flush()
+    mark_unit_steps(session=session, municipality_id=municipality_id, role=role)
     session.add(
         JournalEntry(
             at=now,
@@ -167,7 +170,44 @@ def remove_unit(
     )
     session.delete(unit)
     session.flush()
+    mark_unit_steps(session=session, municipality_id=municipality_id, role=role)
     return unit
+
+
+def mark_unit_steps(*, session: Session, municipality_id: int, role: str) -> int:
+    """Have the next tick re-examine the open municipal instances of ``role``'s steps in full.
+
+    The tick is incremental: without this a unit added (or removed) after a step's due date would
+    never hear of it, nor would the coordinator's rung be decided. Returns the instances marked.
+    """
+    marked = 0
+    for run in session.exec(
+        select(RoadmapRun).where(
+            RoadmapRun.municipality_id == municipality_id, col(RoadmapRun.archived_at).is_(None)
+        )
+    ):
+        codes = [
+            step.code
+            for step in run_definition(run)[0].roadmap.steps
+            if is_municipal(step) and role in step.roles
+        ]
+        if codes:
+            marked += (
+                session.connection()
+                .execute(
+                    update(StepInstance)
+                    .where(
+                        col(StepInstance.run_id) == run.id,
+                        col(StepInstance.unit) == "",
+                        col(StepInstance.state) == "open",
+                        col(StepInstance.step_code).in_(codes),
+                    )
+                    .values(tick_dirty=True)
+                )
+                .rowcount
+                or 0
+            )
+    return marked
 
 
 def is_municipal(step: Step) -> bool:

@@ -312,3 +312,18 @@ def test_the_prefect_tick_flow_carries_the_units_in_its_plan(tmp_path: Path) -> 
     assert {("1.7", "overdue", IMC), ("1.7", "coordinator", COORDINATOR)} <= seen
     assert ("1.7", "overdue", COORDINATOR) not in seen
     engine.dispose()
+
+
+def test_a_unit_added_after_its_step_is_late_hears_of_it_at_the_next_tick(
+    engine: Engine, tmp_path: Path
+) -> None:
+    launched(engine, tmp_path, schools=1)
+    with session_scope(engine) as session:  # 1.7 is late (due 30 May); no unit yet
+        decide_notifications(session=session, now=moment(date(2022, 6, 3)))
+    assert ("1.7", "overdue", COORDINATOR) in decisions(engine)
+    add_units(engine)
+    with session_scope(engine) as session:
+        decide_notifications(session=session, now=moment(date(2022, 6, 6)))
+    seen = decisions(engine)
+    assert {("1.7", "overdue", IMC), ("1.7", "overdue", COUNCIL)} <= seen
+    assert ("1.7", "coordinator", COORDINATOR) in seen
