@@ -31,7 +31,10 @@ ROLES: dict[str, tuple[Level, str]] = {
         "municipal",
         "орган управления образованием (КО, ГОРУНО, Управление образования)",
     ),
-    "methodical_center": ("municipal", "методический центр (МАУ «БМЦ», МБУ ЦРО, ЦРО)"),
+    "methodical_center": (
+        "municipal",
+        "методический центр (ИМЦ, МАУ «ИМЦ», МАУ «БМЦ», МБУ ЦРО, ЦРО)",
+    ),
     "expert_council": ("municipal", "муниципальный экспертный совет"),
     "coordinator": ("municipal", "муниципальный координатор"),
     "working_group": ("municipal", "муниципальная рабочая группа"),
@@ -40,6 +43,16 @@ ROLES: dict[str, tuple[Level, str]] = {
         "муниципальное методическое объединение (РМО, ММО)",
     ),
 }
+
+# Municipal roles that a unit with its own e-mail may answer for (storage/units.py): a step of
+# such a role reminds the unit, then the coordinator and the head. The coordinator and the
+# education authority (its head) are on the ladder already.
+UNIT_ROLES: tuple[str, ...] = (
+    "methodical_center",
+    "expert_council",
+    "working_group",
+    "municipal_methodical_association",
+)
 
 # document kind id -> (Russian title, scope of the generated document or None when nastavnik has no
 # template for it and the step is closed by evidence only)

@@ -269,6 +269,8 @@ class LaunchPreview:
     kept_outside: bool
     letters: dict[str, set[str]]  # level → recipients the next daily run would write to
     unscheduled: list[str]
+    # Russian warnings: unit roles of municipal steps with no unit address (engine/units.py)
+    missing_units: list[str] = field(default_factory=list)
 
     @property
     def period_state(self) -> str:
@@ -300,6 +302,7 @@ def preview_launch(
     from engine.policy import ladders_for
     from engine.status import local_today
     from engine.tick import late_cutoff, remind_cutoff
+    from engine.units import missing_units, unit_recipients, units_by_role
 
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
@@ -334,6 +337,8 @@ def preview_launch(
     ]
     rows = _template_rows(loaded, keep_outside=keep_outside)
     ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
+    municipal_units = units_by_role(session, municipality_id=municipality.id or 0)
+    by_unit = unit_recipients(roadmap, municipal_units)
     letters: dict[str, set[str]] = {
         "reminder": set(),
         "overdue": set(),
@@ -371,16 +376,20 @@ def preview_launch(
         ladder = ladders[str(row["code"])]
         for unit in units:
             own = unit.admin_email if unit is not None else municipality.coordinator_email
+            # a municipal unit's step: the unit first, then the coordinator (engine/units.py)
+            owners = by_unit.get(str(row["code"]), ()) if unit is None else ()
             if due < today:
                 past_due += 1
-                letters["overdue"].add(own or "—")
+                letters["overdue"].update(owners or [own or "—"])
                 # a municipal step's own recipient is the coordinator: no second rung for them
-                if unit is not None and due <= late_cutoff(today, ladder.coordinator_after):
+                if (unit is not None or owners) and due <= late_cutoff(
+                    today, ladder.coordinator_after
+                ):
                     letters["coordinator"].add(municipality.coordinator_email or "—")
                 if due <= late_cutoff(today, ladder.head_after):
                     letters["head"].add(municipality.head_email or "—")
             elif due <= remind_cutoff(today, ladder.remind_before):
-                letters["reminder"].add(own or "—")
+                letters["reminder"].update(owners or [own or "—"])
     return LaunchPreview(
         roadmap_id=roadmap.id,
         title=roadmap.title,
@@ -398,6 +407,7 @@ def preview_launch(
         kept_outside=keep_outside,
         letters={level: names for level, names in letters.items() if names},
         unscheduled=[s.code for s in roadmap.steps if not schedules[s.code].occurrences],
+        missing_units=[missing.message for missing in missing_units(roadmap, municipal_units)],
     )
 
 

@@ -14,8 +14,10 @@ from sqlmodel import Session, col, select
 from common.errors import NastavnikError
 from definitions.workdays import working_days_between
 from engine.actions import Actor, journal_entry
+from engine.runs import run_definition
 from engine.status import local_today
-from storage.models import OutboxItem, RoadmapRun, School, StepInstance
+from engine.units import step_units, units_by_role
+from storage.models import Municipality, OutboxItem, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
 
@@ -27,11 +29,17 @@ def remind_now(
     actor: Actor,
     now: datetime,
     school: str | None = None,
+    units_only: bool = False,
 ) -> int:
     """Queue a reminder (or, past the due date, an overdue notice) to the admin of every school
-    whose step ``code`` is open and dated — or of ``school`` only. Returns how many were queued."""
+    whose step ``code`` is open and dated — or of ``school`` only — and, without ``school``, to
+    the municipal units (engine/units.py) of its open municipal instance; ``units_only``: to
+    them alone. Returns how many were queued."""
     municipality = get_municipality(session)
     today = local_today(now, municipality.timezone)
+    recipients: list[tuple[StepInstance, str | None]] = []
+    if school is None:
+        recipients += _unit_recipients(session, run=run, code=code, municipality=municipality)
     query = select(StepInstance, School.admin_email).join(
         School, col(School.id) == StepInstance.school_id
     )
@@ -43,8 +51,10 @@ def remind_now(
     )
     if school:
         query = query.where(StepInstance.school_id == school)
+    if not units_only:
+        recipients += list(session.exec(query))
     queued = 0
-    for instance, recipient in session.exec(query):
+    for instance, recipient in recipients:
         if not recipient or instance.due is None:
             continue
         overdue = instance.due < today
@@ -75,3 +85,25 @@ def remind_now(
         raise NastavnikError(code="remind.nobody")
     session.flush()
     return queued
+
+
+def _unit_recipients(
+    session: Session, *, run: RoadmapRun, code: str, municipality: Municipality
+) -> list[tuple[StepInstance, str | None]]:
+    """The open, dated municipal instances of ``code`` with each unit address of the step."""
+    step = next((s for s in run_definition(run)[0].roadmap.steps if s.code == code), None)
+    if step is None:
+        return []
+    units = step_units(step, units_by_role(session, municipality_id=municipality.id or 0))
+    if not units:
+        return []
+    instances = session.exec(
+        select(StepInstance).where(
+            StepInstance.run_id == run.id,
+            StepInstance.step_code == code,
+            StepInstance.unit == "",
+            StepInstance.state == "open",
+            col(StepInstance.due).is_not(None),
+        )
+    )
+    return [(instance, unit.email) for instance in instances for unit in units]

@@ -37,6 +37,7 @@ from definitions.workdays import is_working_day
 from engine.policy import Ladder, ladders_for
 from engine.runs import run_definition
 from engine.status import local_today
+from engine.units import unit_recipients, units_by_role
 from storage.models import Municipality, OutboxItem, RoadmapRun, TickWatermark, UTCDateTime
 from storage.schools import get_municipality
 
@@ -120,6 +121,9 @@ class TickPlan:
     today: date
     municipality_id: int
     rows: tuple[dict[str, object], ...]
+    # ``run_id``, ``step_code``, ``recipient``: the municipal unit (engine/units.py) a municipal
+    # step reminds instead of the coordinator, who then hears of it at the coordinator level
+    unit_recipients: tuple[dict[str, object], ...] = ()
 
     def ranges(self) -> list[tuple[date, date]]:
         """The distinct, merged (from, until] windows over all steps and levels."""
@@ -161,8 +165,15 @@ def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPla
             marks[(mark.run_id, mark.step_code, mark.level)] = mark.through
     cutoffs: dict[Ladder, dict[str, date]] = {}
     rows: list[dict[str, object]] = []
+    units = units_by_role(session, municipality_id=municipality_id) if runs else {}
+    recipients: list[dict[str, object]] = []
     for run in runs:
         roadmap = run_definition(run)[0].roadmap
+        recipients += [
+            {"run_id": run.id, "step_code": code, "recipient": address}
+            for code, addresses in unit_recipients(roadmap, units).items()
+            for address in addresses
+        ]
         for code, ladder in ladders_for(
             session, municipality_id=municipality_id, roadmap=roadmap
         ).items():
@@ -178,7 +189,13 @@ def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPla
                 row[f"{level}_from"] = marks.get((run.id or 0, code, level), NEVER)
                 row[f"{level}_until"] = until
             rows.append(row)
-    return TickPlan(now=now, today=today, municipality_id=municipality_id, rows=tuple(rows))
+    return TickPlan(
+        now=now,
+        today=today,
+        municipality_id=municipality_id,
+        rows=tuple(rows),
+        unit_recipients=tuple(recipients),
+    )
 
 
 def advance_watermarks(session: Session, plan: TickPlan) -> int:
@@ -280,6 +297,7 @@ def decide_notifications(
     for table in tables:
         table.drop(connection, checkfirst=True)
         table.create(connection)
+    by_units = _unit_table(connection, plan)
     try:
         unit_filter = ""
         if units is not None:
@@ -327,6 +345,33 @@ def decide_notifications(
                         level=level,
                         scope=scope,
                         recipient=emails.get(recipient, ""),
+                        units=(
+                            "exclude"  # a unit's own rungs are decided below
+                            if by_units is not None
+                            and scope == "municipality"
+                            and level in ("reminder", "overdue")
+                            else ""
+                        ),
+                    )
+            if by_units is not None:
+                # a unit's steps: reminded and notified at the unit, then the coordinator, the head
+                for level in ("reminder", "overdue"):
+                    result.decided[level] += _decide_level(
+                        connection,
+                        plan=plan,
+                        level=level,
+                        scope="municipality",
+                        recipient="",
+                        units="to",
+                    )
+                if emails["coordinator"]:
+                    result.decided["coordinator"] += _decide_level(
+                        connection,
+                        plan=plan,
+                        level="coordinator",
+                        scope="municipality",
+                        recipient=emails["coordinator"],
+                        units="only",
                     )
         connection.execute(
             text(
@@ -338,22 +383,62 @@ def decide_notifications(
     finally:
         for table in tables:
             table.drop(connection)
+        if by_units is not None:
+            by_units.drop(connection)
     if own_plan and units is None:
         advance_watermarks(session, plan)
     return result
 
 
+def _unit_table(connection: Connection, plan: TickPlan) -> Table | None:
+    """The plan's unit recipients as a temporary table, or None when no step has a unit."""
+    if not plan.unit_recipients:
+        return None
+    table = Table(
+        "tick_unit_recipients",
+        MetaData(),
+        Column("run_id", Integer, primary_key=True),
+        Column("step_code", String, primary_key=True),
+        Column("recipient", String, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+    table.drop(connection, checkfirst=True)
+    table.create(connection)
+    connection.execute(insert(table), list(plan.unit_recipients))
+    return table
+
+
+_UNIT_OF_STEP = (
+    "SELECT 1 FROM tick_unit_recipients u WHERE u.run_id = c.run_id AND u.step_code = c.step_code"
+)
+
+
 def _decide_level(
-    connection: Connection, *, plan: TickPlan, level: str, scope: str, recipient: str
+    connection: Connection,
+    *,
+    plan: TickPlan,
+    level: str,
+    scope: str,
+    recipient: str,
+    units: str = "",
 ) -> int:
     """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` of one level for one scope's candidates.
 
-    ``recipient`` is the coordinator's or the head's address; empty means the school's admin.
+    ``recipient`` is the coordinator's or the head's address; empty means the school's admin, or
+    with ``units="to"`` the municipal unit of the step. ``units`` "exclude" leaves out the steps
+    that have a unit, "only" takes just them.
     """
     condition = f"c.due <= p.{level}_until AND (c.due > p.{level}_from OR c.dirty)"
     if level == "reminder":
         condition += " AND c.due >= :today"
-    if recipient:
+    if units == "exclude":
+        condition += f" AND NOT EXISTS ({_UNIT_OF_STEP})"
+    elif units == "only":
+        condition += f" AND EXISTS ({_UNIT_OF_STEP})"
+    if units == "to":
+        to, join_school = "u.recipient", "CROSS JOIN tick_unit_recipients u "
+        school_condition = "AND u.run_id = c.run_id AND u.step_code = c.step_code "
+    elif recipient:
         to, join_school, school_condition = ":recipient", "", ""
     else:
         to, join_school = "s.admin_email", "CROSS JOIN school s "

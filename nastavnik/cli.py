@@ -54,6 +54,9 @@ app.command("runs")(runs)
 app.command("backup")(backup)
 app.command("restore")(restore)
 from nastavnik.cli_import import roadmap_import  # noqa: E402  (typer only)
+from nastavnik.cli_units import units_app  # noqa: E402  (typer only)
+
+app.add_typer(units_app, name="units")
 
 roadmap_app.command("import")(roadmap_import)
 
@@ -116,7 +119,8 @@ def check(
             typer.echo(str(error), err=True)
             failed = True
             continue
-        warnings = lint_roadmap(loaded, schedules)
+        warnings: list[object] = [*lint_roadmap(loaded, schedules)]
+        warnings += [f"{path}: {text}" for text in _unit_warnings(loaded.roadmap)]
         for warning in warnings:
             typer.echo(str(warning), err=True)
         roadmap = loaded.roadmap
@@ -131,6 +135,40 @@ def check(
             )
         )
     raise typer.Exit(1 if failed else 0)
+
+
+def _unit_warnings(roadmap: Any) -> list[str]:
+    """Unit roles of the roadmap's municipal steps with no unit address in the database, in
+    Russian; none when the database is not set up (a check needs no database)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session, col, select
+
+    from common.messages import render_message
+    from common.settings import get_settings
+    from engine.units import missing_units, units_by_role
+    from storage.db import current_revision
+    from storage.models import Municipality
+
+    url = make_url(get_settings().db)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return []
+    try:
+        engine = _engine()
+        if current_revision(engine) is None:
+            return []
+        with Session(engine) as session:
+            first = select(Municipality).order_by(col(Municipality.id))
+            municipality = session.exec(first).first()
+            if municipality is None:
+                return []
+            units = units_by_role(session, municipality_id=municipality.id or 0)
+    except SQLAlchemyError:  # a database of an older version: `nastavnik init` upgrades it
+        return []
+    return [
+        render_message("cli.warning", message=missing.message)
+        for missing in missing_units(roadmap, units)
+    ]
 
 
 @app.command()
@@ -332,12 +370,27 @@ def init(
     head_position: Annotated[
         str | None, typer.Option(help="The head's position, e.g. «председатель Комитета».")
     ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            help="A municipal unit that gets its steps' reminders, ROLE=NAME:E-MAIL, e.g. "
+            "«ИМЦ=МАУ «ИМЦ»:imc@example.ru» (repeatable; ROLE is a role id or a word of the "
+            "roles table: ИМЦ, методический центр, экспертный совет).",
+        ),
+    ] = None,
     now: NowOption = None,
 ) -> None:
     """Create or upgrade the database and set the municipality's details."""
+    from engine.units import parse_unit_spec, save_unit
+    from nastavnik.cli_units import describe_unit
     from storage.db import session_scope, upgrade_database
-    from storage.schools import check_timezone, init_municipality
+    from storage.schools import check_timezone, get_municipality, init_municipality
 
+    try:  # every --unit is read before the database is touched
+        specs = [parse_unit_spec(text) for text in unit or []]
+    except NastavnikError as error:
+        _fail(str(error), code=2)
     engine = _engine()
     revision = upgrade_database(engine)
     moment = parse_now(now, tz=check_timezone(tz) if tz else "UTC")
@@ -361,6 +414,20 @@ def init(
                 **{key: value for key, value in details.items() if value},
             )
             typer.echo(_say("cli.municipality", name=record.name, timezone=record.timezone))
+    if specs:
+        with session_scope(engine) as session:
+            municipality_id = get_municipality(session).id or 0
+            for spec in specs:
+                saved, created = save_unit(
+                    session=session,
+                    municipality_id=municipality_id,
+                    role=spec.role,
+                    now=moment,
+                    name=spec.name,
+                    email=spec.email,
+                    active=True,
+                )
+                typer.echo(describe_unit(saved, what="добавлено" if created else "изменено"))
     url = engine.url.render_as_string(hide_password=True)
     typer.echo(_say("cli.database", url=url, revision=revision))
 

@@ -75,6 +75,8 @@ def print_preview(preview: object) -> None:
             "  без срока (даты задаст координатор: nastavnik schedule): "
             + ", ".join(preview.unscheduled)
         )
+    for warning in preview.missing_units:
+        echo(f"  ВНИМАНИЕ: {warning}")
 
 
 def launch(

@@ -30,6 +30,7 @@ from notifications.models import Letter
 from notifications.render import (
     Failure,
     People,
+    UnitPerson,
     format_address,
     letter_hash,
     message_id_for,
@@ -38,6 +39,7 @@ from notifications.render import (
 from notifications.school_changes import untold_admin_email_changes
 from storage.models import Municipality
 from storage.schools import get_municipality
+from storage.units import list_units
 
 
 @dataclass
@@ -49,14 +51,24 @@ class ComposeResult:
     emptied: int = 0  # letters left with nothing to say, cancelled
 
 
-def people_of(municipality: Municipality) -> People:
-    """The municipality's people as the letters need them."""
+def people_of(municipality: Municipality, session: Session | None = None) -> People:
+    """The municipality's people (and, given a session, its active units) as the letters need them."""
+    units = (
+        tuple(
+            UnitPerson(email=unit.email, name=unit.name, dative=unit.dative)
+            for unit in list_units(session, municipality_id=municipality.id or 0, active_only=True)
+            if unit.email
+        )
+        if session is not None
+        else ()
+    )
     return People(
         municipality=municipality.name,
         coordinator_name=municipality.coordinator_name,
         coordinator_email=municipality.coordinator_email,
         head_name=municipality.head_name,
         head_email=municipality.head_email,
+        units=units,
     )
 
 
@@ -85,7 +97,7 @@ def compose_letters(
             letter left with nothing to say is cancelled as ``EMPTIED``.
     """
     municipality = get_municipality(session)
-    people = people_of(municipality)
+    people = people_of(municipality, session)
     today = local_today(now, municipality.timezone)
     result = ComposeResult()
     connection = session.connection()

@@ -19,8 +19,10 @@ from definitions.schema import Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
 from engine.status import instance_view
+from engine.units import step_units, units_by_role
 from notifications.render import LetterItem
 from storage.models import OutboxItem, RoadmapRun, School, StepInstance
+from storage.schools import get_municipality
 
 CHUNK = 500  # ids per IN (…): well under SQLite's and PostgreSQL's parameter limits
 
@@ -203,6 +205,12 @@ def letter_items(
             select(col(School.id), col(School.short_name), col(School.name))
         )
     }
+    municipal = any(instances[i.step_instance_id].school_id is None for i in items)
+    units = (
+        units_by_role(session, municipality_id=get_municipality(session).id or 0)
+        if municipal
+        else {}
+    )
     blocked: dict[int, list[str]] = {}
     runs: dict[int, RoadmapRun] = {}
     steps_of: dict[int, dict[str, tuple[int, Step]]] = {}
@@ -251,6 +259,11 @@ def letter_items(
             blocked_by=blockers,
             step_order=order,
             moved_from=_moved_from(schedules_of[instance.run_id].get(step.code), instance),
+            units=(
+                tuple(u.name for u in step_units(step, units))
+                if instance.school_id is None and units
+                else ()
+            ),
         )
     return result
 

@@ -33,7 +33,7 @@ class Letter(SQLModel, table=True):
     municipality_id: int = Field(foreign_key="municipality.id")
     recipient: str = Field(index=True)
     kind: str = Field(
-        description="school, coordinator, head or other: who the letter is written for."
+        description="school, coordinator, head, unit (a municipal unit) or other: who the letter is for."
     )
     status: str = Field(default="pending", index=True)
     message_id: str = Field(

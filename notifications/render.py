@@ -53,6 +53,22 @@ class LetterItem:
     moved_from: date | None = (
         None  # the calendar due date when it fell on a day off (ГК РФ ст. 193)
     )
+    # the municipal units (ИМЦ, экспертный совет) that carry out a municipal step, if any
+    units: tuple[str, ...] = ()
+
+    @property
+    def unit_name(self) -> str:
+        """The step's units as a heading names them: «МАУ «ИМЦ», Экспертный совет»."""
+        return ", ".join(self.units)
+
+
+@dataclass(frozen=True)
+class UnitPerson:
+    """A municipal unit as a letter names it (storage/units.py): its address and name's forms."""
+
+    email: str
+    name: str  # nominative: «МАУ «ИМЦ»», «методический центр»
+    dative: str  # «кому?»: «МАУ «ИМЦ»», «методическому центру»
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,12 @@ class People:
     coordinator_email: str = ""
     head_name: str = ""
     head_email: str = ""
+    units: tuple[UnitPerson, ...] = ()
+
+    def unit_of(self, recipient: str) -> UnitPerson | None:
+        """The unit whose address ``recipient`` is."""
+        address = recipient.strip().lower()
+        return next((u for u in self.units if u.email.strip().lower() == address), None)
 
 
 @dataclass
@@ -133,12 +155,14 @@ class RenderedLetter:
 
 
 def recipient_kind(recipient: str, people: People) -> str:
-    """head, coordinator or school: whom the letter is written for."""
+    """head, coordinator, unit (a municipal unit) or school: whom the letter is written for."""
     address = recipient.strip().lower()
     if people.head_email and address == people.head_email.strip().lower():
         return "head"
     if people.coordinator_email and address == people.coordinator_email.strip().lower():
         return "coordinator"
+    if people.unit_of(address) is not None:
+        return "unit"
     return "school"
 
 
@@ -233,13 +257,21 @@ def _roadmap_views(
         run_items = by_run[run_id]
         by_unit: dict[str, list[LetterItem]] = defaultdict(list)
         for item in run_items:
-            by_unit[item.school_id or ""].append(item)
+            # a municipal unit's steps under its name (a key no school id has: it starts with /)
+            by_unit[item.school_id or (f"/{item.unit_name}" if item.unit_name else "")].append(item)
         names = {
-            unit: (group[0].school_name if unit else MUNICIPAL_UNIT)
+            unit: (
+                group[0].school_name
+                if unit and not unit.startswith("/")
+                else group[0].unit_name or MUNICIPAL_UNIT
+            )
             for unit, group in by_unit.items()
         }
-        # the municipality's own steps first, then the schools by name
-        order = sorted(by_unit, key=lambda unit: (unit != "", names[unit].lower(), unit))
+        # the municipality's own steps first, its units next, then the schools by name
+        order = sorted(
+            by_unit,
+            key=lambda unit: (unit != "", not unit.startswith("/"), names[unit].lower(), unit),
+        )
         units: list[UnitView] = []
         for unit in order:
             group = sorted(
@@ -271,7 +303,14 @@ def _count(count: int, one: str, few: str, many: str) -> str:
     return f"{count} {plural_ru(count, one, few, many)}"
 
 
-def _subject(*, kind: str, people: People, items: list[LetterItem], failures: list[Failure]) -> str:
+def _subject(
+    *,
+    kind: str,
+    people: People,
+    items: list[LetterItem],
+    failures: list[Failure],
+    recipient: str = "",
+) -> str:
     unique = _unique_by_step(items)
     overdue = [i for i in unique if i.level in OVERDUE_LEVELS]
     upcoming = [i for i in unique if i.level == "reminder"]
@@ -312,6 +351,9 @@ def _subject(*, kind: str, people: People, items: list[LetterItem], failures: li
         )
     names = sorted({i.school_name for i in unique if i.school_id})
     where = f" — {names[0]}" if kind == "school" and len(names) == 1 else ""
+    unit = people.unit_of(recipient) if kind == "unit" else None
+    if unit is not None:
+        where = f" — {unit.name}"
     prefix = "Эскалация" if kind == "head" else "Наставничество"
     return f"{prefix} ({people.municipality}): " + ", ".join(parts or ["сводка"]) + where
 
@@ -326,10 +368,30 @@ def _greeting(kind: str, people: People) -> str:
 
 
 def _intro(
-    kind: str, *, today: date, items: list[LetterItem], failures: list[Failure]
+    kind: str,
+    *,
+    people: People | None = None,
+    today: date,
+    items: list[LetterItem],
+    failures: list[Failure],
+    unit: UnitPerson | None = None,
 ) -> list[str]:
     day = format_date_ru(today)
     has_overdue = any(i.level in OVERDUE_LEVELS for i in items)
+    if kind == "unit" and unit is not None:
+        lines = [
+            f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
+            f"шаги, которые выполняет {unit.name}."
+        ]
+        if has_overdue:
+            lines.append(
+                "Срок некоторых шагов уже прошёл; о просрочке узнает муниципальный координатор."
+            )
+        lines.append(
+            "Если шаг уже выполнен, сообщите об этом муниципальному координатору (ответом на "
+            "это письмо) — он отметит шаг в портале, и напоминания о нём прекратятся."
+        )
+        return lines
     if kind == "school":
         lines = [
             f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
@@ -357,8 +419,16 @@ def _intro(
             "Школы ниже не выполнили шаги в срок и не отметили их выполнение; "
             "их администраторам уже направлены напоминания."
         )
-    if any(not i.school_id for i in items):
+    if any(not i.school_id and not i.unit_name for i in items):
         sentences.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
+    told = sorted({name for i in items if not i.school_id for name in i.units})
+    if told:
+        dative = {u.name: u.dative for u in people.units} if people else {}
+        sentences.append(
+            "Подразделения не выполнили свои шаги в срок; напоминания уже направлены "
+            + ", ".join(dative.get(name) or name for name in told)
+            + ". Когда шаг выполнен, отметьте его в портале."
+        )
     if failures:
         sentences.append(
             "Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце."
@@ -410,14 +480,24 @@ def render_letter(
     context = {
         "kind": kind,
         "greeting": _greeting(kind, people),
-        "intro": _intro(kind, today=today, items=items, failures=failures) + list(notices),
+        "intro": _intro(
+            kind,
+            people=people,
+            today=today,
+            items=items,
+            failures=failures,
+            unit=people.unit_of(recipient),
+        )
+        + list(notices),
         "roadmaps": _roadmap_views(items, today=today, base_url=base_url, kind=kind),
         "failures": failures,
         "email_changes": email_changes or [],
         "people": people,
         "today": format_date_ru(today),
     }
-    subject = _subject(kind=kind, people=people, items=items, failures=failures)
+    subject = _subject(
+        kind=kind, people=people, items=items, failures=failures, recipient=recipient
+    )
     if email_changes:
         changes = _count(len(email_changes), "смена", "смены", "смен")
         subject = subject.replace(": сводка", ": ", 1).rstrip()

@@ -14,6 +14,13 @@ from engine.status import RunStatus
 from web.models import Upload
 
 RESOLVED = ("done", "done_late", "not_applicable")
+MUNICIPAL_SCOPES = ("municipality", "both")  # steps with an instance of the municipality's own
+
+
+def municipal_instance(step: Step, *, school: str | None) -> bool:
+    """Whether the instance of ``step`` at ``school`` (None: the municipality) is municipal: a
+    municipal step's, or the municipality's own instance of a both-level step («ОО, МАУ «ИМЦ»»)."""
+    return school is None and step.scope in MUNICIPAL_SCOPES
 
 
 @dataclass
@@ -50,6 +57,13 @@ class StepGroup:
     rows: list[StepRow]
 
     @property
+    def municipal(self) -> bool:
+        """The municipality's own occurrences (of a municipal or a both-level step)."""
+        return bool(self.rows) and all(
+            municipal_instance(self.step, school=r.view.school) for r in self.rows
+        )
+
+    @property
     def next_due(self) -> date | None:
         """The earliest due date among the occurrences not resolved yet."""
         return _open_due(self)
@@ -84,7 +98,14 @@ def unit_steps(
             Blocker(
                 code=code,
                 title=steps[code].title if code in steps else code,
-                municipal=steps[code].scope == "municipality" if code in steps else False,
+                # a school waits for its own instance of a both-level step, the municipality
+                # for its own (engine/states.py)
+                municipal=(
+                    steps[code].scope == "municipality"
+                    or municipal_instance(steps[code], school=view.school)
+                )
+                if code in steps
+                else False,
             )
             for code in view.blocked_by
         ]

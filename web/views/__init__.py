@@ -20,6 +20,7 @@ from web.views import (
     schools_import,
     signin,
     step,
+    units,
     users_admin,
 )
 
@@ -40,6 +41,7 @@ ALL_ROUTERS = [
     registry.router,
     account.router,
     users_admin.router,
+    units.router,
     journal.router,
     indicators_export.router,
 ]

@@ -15,13 +15,15 @@ from engine.actions import schedule_step
 from engine.reminders import remind_now
 from engine.runs import run_definition
 from engine.status import run_status
-from storage.models import JournalEntry, OutboxItem, School
+from engine.units import step_units, units_by_role
+from storage.models import JournalEntry, OutboxItem, RoadmapRun, School
 from web import pages
 from web.auth import Forbidden, Principal
 from web.matrix import build_matrix
 from web.messages import form_field, russian_reason
 
 router = APIRouter()
+UNITS_CHOICE = "@units"  # «Кому»: the step's municipal units only (no school id starts with @)
 
 ACTION_LABELS = {
     "done": "выполнено",
@@ -67,6 +69,10 @@ def _step_page(
             request, 404, "Мероприятие не найдено", f"В дорожной карте нет мероприятия {code}."
         )
     step = steps[code]
+    units = [
+        u.name
+        for u in step_units(step, units_by_role(session, municipality_id=municipality.id or 0))
+    ]
     status = run_status(session=session, run=run, now=pages.now(request))
     schools = {s.id: s for s in session.exec(select(School))}
     matrix = build_matrix(
@@ -112,12 +118,24 @@ def _step_page(
         "action_labels": ACTION_LABELS,
         "level_labels": LEVEL_LABELS,
         "can_schedule": user.is_coordinator and schedules[code].kind == "unscheduled",
-        "can_remind": user.is_coordinator and step.scope == "school",
+        "can_remind": user.is_coordinator and (step.scope in ("school", "both") or bool(units)),
+        "remind_schools": step.scope in ("school", "both"),
+        # the municipal units that carry out the step's municipal instance (engine/units.py)
+        "units": units,
         "school_options": sorted(schools.values(), key=lambda s: s.short_name),
         "errors": errors or {},
         "values": values or {},
     }
     return pages.render(request, "step.html", context, status_code=status_code)
+
+
+def _has_units(session: Session, run: RoadmapRun, code: str) -> bool:
+    """Whether the step's municipal instance has municipal units to remind (engine/units.py)."""
+    step = next((s for s in run_definition(run)[0].roadmap.steps if s.code == code), None)
+    municipality = pages.municipality(session)
+    if step is None or municipality is None:
+        return False
+    return bool(step_units(step, units_by_role(session, municipality_id=municipality.id or 0)))
 
 
 @router.get("/steps/{code}")
@@ -213,11 +231,16 @@ def step_remind(
                 session=session,
                 run=chosen,
                 code=code,
-                school=school or None,
+                school=None if school in ("", UNITS_CHOICE) else school,
+                units_only=school == UNITS_CHOICE,
                 actor=pages.actor(request, user),
                 now=pages.now(request),
             )
             roadmap_id = chosen.roadmap_id
+            # who was written to: schools only, or the step's municipal units too
+            told_units = school == UNITS_CHOICE or (
+                not school and _has_units(session, chosen, code)
+            )
     except NastavnikError as error:
         with pages.db(request) as session:
             return _step_page(
@@ -233,6 +256,7 @@ def step_remind(
     return pages.redirect(
         request,
         f"/steps/{code}?run={roadmap_id}",
-        f"Напоминание о мероприятии {code} поставлено в очередь писем: школ — {queued}. "
+        f"Напоминание о мероприятии {code} поставлено в очередь писем: "
+        f"{'адресатов' if told_units else 'школ'} — {queued}. "
         "Письма уйдут с ближайшей отправкой.",
     )

@@ -1,0 +1,152 @@
+"""`nastavnik units …`: municipal units (подразделения) with their own e-mail; over engine/units.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from common.errors import NastavnikError
+
+units_app = typer.Typer(
+    help="Municipal units (ИМЦ, экспертный совет) that get their steps' reminders.",
+    no_args_is_help=True,
+)
+
+RoleArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The unit's role: methodical_center, expert_council, working_group, "
+        "municipal_methodical_association, or a word of the roles table (ИМЦ, экспертный совет)."
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
+]
+
+
+def _fail(error: NastavnikError) -> None:
+    from common.messages import render_message
+
+    typer.echo(render_message("cli.error", message=error), err=True)
+    raise typer.Exit(1)
+
+
+def describe_unit(unit: object, *, what: str) -> str:
+    """One line about a saved unit, in Russian."""
+    from common.messages import render_message
+    from storage.units import MunicipalUnit
+
+    assert isinstance(unit, MunicipalUnit)
+    return render_message(
+        "units.saved", name=unit.name, role=unit.role, email=unit.email, what=what
+    )
+
+
+@units_app.command("add")
+def units_add(
+    role: RoleArgument,
+    name: Annotated[
+        str | None, typer.Option(help="The unit's name as letters write it: «МАУ «ИМЦ»».")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="The unit's e-mail for its steps.")] = None,
+    genitive: Annotated[
+        str | None,
+        typer.Option(help="The name in the genitive («методического центра»); default: the name."),
+    ] = None,
+    dative: Annotated[
+        str | None,
+        typer.Option(help="The name in the dative («методическому центру»); default: the name."),
+    ] = None,
+    active: Annotated[
+        bool | None,
+        typer.Option(
+            "--active/--inactive", help="Switch the unit on or off (off: the coordinator's again)."
+        ),
+    ] = None,
+    now: NowOption = None,
+) -> None:
+    """Add a unit, or change the name, e-mail or state of an existing one."""
+    from engine.units import resolve_unit_role, save_unit
+    from nastavnik.cli import _engine, _municipal_tz, parse_now
+    from storage.db import session_scope
+    from storage.schools import get_municipality
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    try:
+        with session_scope(engine) as session:
+            municipality = get_municipality(session)
+            unit, created = save_unit(
+                session=session,
+                municipality_id=municipality.id or 0,
+                role=resolve_unit_role(role, where="РОЛЬ"),
+                now=moment,
+                name=name,
+                email=email,
+                genitive=genitive,
+                dative=dative,
+                active=active,
+            )
+            state = "" if unit.active else ", отключено"
+            typer.echo(describe_unit(unit, what=("добавлено" if created else "изменено") + state))
+    except NastavnikError as error:
+        _where = {"name": "--name", "email": "--email", "role": "РОЛЬ"}
+        if error.where in _where:
+            error = NastavnikError(error.reason, where=_where[error.where])
+        _fail(error)
+
+
+@units_app.command("list")
+def units_list() -> None:
+    """The municipality's units: role, name, e-mail, state."""
+    from sqlmodel import Session
+
+    from common.messages import render_message
+    from nastavnik.cli import _engine, _municipal_tz
+    from storage.schools import get_municipality
+    from storage.units import list_units
+
+    engine = _engine()
+    _municipal_tz(engine)  # a clear message when the database is not set up
+    with Session(engine) as session:
+        units = list_units(session, municipality_id=get_municipality(session).id or 0)
+        if not units:
+            typer.echo(render_message("units.none"))
+        for unit in units:
+            typer.echo(
+                render_message(
+                    "units.line",
+                    role=unit.role,
+                    name=unit.name,
+                    email=unit.email,
+                    state="действует" if unit.active else "отключено",
+                )
+            )
+
+
+@units_app.command("remove")
+def units_remove(role: RoleArgument, now: NowOption = None) -> None:
+    """Remove a unit: its steps are the coordinator's again."""
+    from common.messages import render_message
+    from engine.units import remove_unit, resolve_unit_role
+    from nastavnik.cli import _engine, _municipal_tz, parse_now
+    from storage.db import session_scope
+    from storage.schools import get_municipality
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    try:
+        with session_scope(engine) as session:
+            unit = remove_unit(
+                session=session,
+                municipality_id=get_municipality(session).id or 0,
+                role=resolve_unit_role(role, where="РОЛЬ"),
+                now=moment,
+            )
+            typer.echo(render_message("units.removed", name=unit.name, role=unit.role))
+    except NastavnikError as error:
+        _fail(NastavnikError(error.reason, where="РОЛЬ" if error.where == "role" else error.where))

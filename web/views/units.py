@@ -1,0 +1,193 @@
+"""«Подразделения»: the coordinator sets up municipal units (ИМЦ, экспертный совет) with their own
+e-mail, edits them, disables and removes them (engine/units.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from common.errors import NastavnikError
+from engine.runs import run_definition
+from engine.units import missing_units, remove_unit, save_unit, unit_role_names, units_by_role
+from storage.units import get_unit
+from web import pages
+from web.auth import Forbidden, Principal
+
+router = APIRouter()
+_FIELDS = ("role", "name", "email", "genitive", "dative")
+
+
+def _coordinator(request: Request) -> Principal:
+    user = pages.require_user(request)
+    if not user.is_coordinator:
+        raise Forbidden("Подразделениями управляет координатор.")
+    return user
+
+
+def _page(
+    request: Request,
+    session: Session,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    editing: str = "",
+    status_code: int = 200,
+) -> Response:
+    municipality = pages.municipality(session)
+    units = units_by_role(session, municipality_id=municipality.id or 0) if municipality else {}
+    warnings = [
+        f"{run.title}: {missing.message}"
+        for run in pages.runs(session)
+        for missing in missing_units(run_definition(run)[0].roadmap, units)
+    ]
+    names = unit_role_names()
+    context: dict[str, Any] = {
+        "title": "Подразделения",
+        "roles": names,
+        "units": units,
+        "free_roles": {role: name for role, name in names.items() if role not in units},
+        "warnings": warnings,
+        "errors": errors or {},
+        "values": values or {},
+        "editing": editing,
+    }
+    return pages.render(request, "units.html", context, status_code=status_code)
+
+
+@router.get("/units")
+def units_page(request: Request) -> Response:
+    _coordinator(request)
+    with pages.db(request) as session:
+        return _page(request, session)
+
+
+def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by: str) -> Response:
+    now = pages.now(request)
+    with pages.db(request) as session:
+        municipality = pages.municipality(session)
+        if municipality is None:
+            return pages.error_page(
+                request, 409, "Муниципалитет не настроен", "Нет муниципалитета."
+            )
+        errors: dict[str, str] = {}
+        if role not in unit_role_names():
+            errors["role"] = "Выберите роль подразделения из списка."
+        elif new and get_unit(session, municipality_id=municipality.id or 0, role=role):
+            errors["role"] = "Подразделение с этой ролью уже есть: измените его в списке ниже."
+        if not errors:
+            try:
+                unit, _ = save_unit(
+                    session=session,
+                    municipality_id=municipality.id or 0,
+                    role=role,
+                    now=now,
+                    name=values["name"],
+                    email=values["email"],
+                    genitive=values["genitive"],
+                    dative=values["dative"],
+                    by=by,
+                    source="web",
+                )
+            except NastavnikError as error:
+                errors[error.where if error.where in _FIELDS else "name"] = _sentence(error.reason)
+        if errors:
+            session.rollback()
+            return _page(
+                request,
+                session,
+                errors=errors,
+                values=values,
+                editing="" if new else role,
+                status_code=400,
+            )
+        message = (
+            f"Подразделение {unit.name} добавлено: напоминания о его шагах пойдут на {unit.email}."
+            if new
+            else f"Подразделение {unit.name} изменено."
+        )
+    return pages.redirect(request, "/units", message)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+@router.post("/units")
+def units_add(
+    request: Request,
+    role: str = Form(""),
+    name: str = Form(""),
+    email: str = Form(""),
+    genitive: str = Form(""),
+    dative: str = Form(""),
+) -> Response:
+    user = _coordinator(request)
+    values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
+    return _save(request, role=role, values=values, new=True, by=user.email)
+
+
+@router.post("/units/{role}")
+def units_edit(
+    request: Request,
+    role: str,
+    name: str = Form(""),
+    email: str = Form(""),
+    genitive: str = Form(""),
+    dative: str = Form(""),
+) -> Response:
+    user = _coordinator(request)
+    values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
+    with pages.db(request) as session:
+        municipality = pages.municipality(session)
+        if municipality is None or not get_unit(
+            session, municipality_id=municipality.id or 0, role=role
+        ):
+            return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
+    return _save(request, role=role, values=values, new=False, by=user.email)
+
+
+@router.post("/units/{role}/{act}")
+def units_act(request: Request, role: str, act: str) -> Response:
+    user = _coordinator(request)
+    if act not in ("disable", "enable", "remove"):
+        return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
+    now = pages.now(request)
+    with pages.db(request) as session:
+        municipality = pages.municipality(session)
+        unit = (
+            get_unit(session, municipality_id=municipality.id or 0, role=role)
+            if municipality
+            else None
+        )
+        if municipality is None or unit is None:
+            return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
+        name = unit.name
+        if act == "remove":
+            remove_unit(
+                session=session,
+                municipality_id=municipality.id or 0,
+                role=role,
+                now=now,
+                by=user.email,
+                source="web",
+            )
+            message = f"Подразделение {name} удалено: его шаги снова ведёт координатор."
+        else:
+            save_unit(
+                session=session,
+                municipality_id=municipality.id or 0,
+                role=role,
+                now=now,
+                active=act == "enable",
+                by=user.email,
+                source="web",
+            )
+            message = (
+                f"Подразделение {name} включено: напоминания о его шагах пойдут на {unit.email}."
+                if act == "enable"
+                else f"Подразделение {name} отключено: его шаги снова ведёт координатор."
+            )
+    return pages.redirect(request, "/units", message)
