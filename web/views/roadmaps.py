@@ -223,23 +223,25 @@ def roadmaps_copy(request: Request, source: str = Form(""), new_id: str = Form("
             errors["new_id"] = "Id — латинские строчные буквы, цифры и дефисы, например plan-2023."
         elif new_id in taken or versions_of(session=session, roadmap_id=new_id):
             errors["new_id"] = f"Id {new_id} уже занят: придумайте другой."
-        if errors or text is None:
-            return _list_page(request, errors=errors, values=values, status_code=400)
-        try:
-            data = load_draft(text)
-        except NastavnikError as error:
-            return _list_page(
-                request, errors={"source": russian_reason(error)}, values=values, status_code=400
+        data: dict[str, Any] | None = None
+        if not errors and text is not None:
+            try:
+                data = load_draft(text)
+            except NastavnikError as error:
+                errors["source"] = russian_reason(error)
+        if data is not None:
+            data["id"] = new_id
+            save_draft(
+                session=session,
+                roadmap_id=new_id,
+                definition=dump_draft(data),
+                by=by,
+                now=pages.now(request),
+                change=f"копия дорожной карты {source}",
             )
-        data["id"] = new_id
-        save_draft(
-            session=session,
-            roadmap_id=new_id,
-            definition=dump_draft(data),
-            by=by,
-            now=pages.now(request),
-            change=f"копия дорожной карты {source}",
-        )
+    if data is None:
+        # the page opens its own session: answer after this one has ended (SQLite's write lock)
+        return _list_page(request, errors=errors, values=values, status_code=400)
     return pages.redirect(request, f"/roadmaps/{new_id}", f"Черновик {new_id} — копия {source}.")
 
 
