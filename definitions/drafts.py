@@ -567,8 +567,6 @@ def step_from_form(
             start = day
         else:
             end = day
-    if start is not None and end is None and "end" not in errors:
-        errors["end"] = "Впишите и дату окончания (срок), не только начало."
     if start and end and end < start:
         errors["end"] = "Дата окончания раньше даты начала."
     deadline = _one(form, "deadline") or None
@@ -578,7 +576,7 @@ def step_from_form(
         code=new_code or code,
         title=title,
         deadline=deadline,
-        start=start if end else None,
+        start=start,
         end=end,
         unscheduled=unscheduled,
         responsible=responsible,
