@@ -62,7 +62,9 @@ def load_draft(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise NastavnikError(f"черновик не читается как YAML: {error}", where="definition") from None
+        raise NastavnikError(
+            f"черновик не читается как YAML: {error}", where="definition"
+        ) from None
     if not isinstance(data, dict):
         raise NastavnikError("черновик — не описание дорожной карты", where="definition")
     data.setdefault("steps", [])
@@ -260,9 +262,7 @@ def check_draft(
                 if step.anchor is None or "anchor" in str(error):
                     step_report.errors.append(f"срок не прочитан: {error}")
     all_codes = set(codes)
-    for step, step_report in zip(
-        valid, [report.of(step.code) for step in valid], strict=True
-    ):
+    for step, step_report in zip(valid, [report.of(step.code) for step in valid], strict=True):
         if step.section is not None and step.section not in sections:
             step_report.errors.append(f"раздела {step.section} нет")
         if step.parent is not None and (step.parent not in all_codes or step.parent == step.code):
@@ -279,9 +279,9 @@ def check_draft(
         )
     for problem in problems:
         text = str(problem.get("text", ""))
-        code = problem.get("step")
-        if code and code in all_codes:
-            report.of(str(code)).problems.append(text)
+        owner = problem.get("step")
+        if owner and str(owner) in all_codes:
+            report.of(str(owner)).problems.append(text)
         else:
             report.general.append(text)
     for step in valid:
@@ -369,7 +369,9 @@ def indent_step(data: dict[str, Any], code: str) -> str:
         if above.get("parent") == parent:
             steps[index] = _with(steps[index], parent=str(above["code"]))
             return f"шаг {code} стал подпунктом шага {above['code']}"
-    raise NastavnikError(f"над шагом {code} нет шага, подпунктом которого он мог бы стать", where="move")
+    raise NastavnikError(
+        f"над шагом {code} нет шага, подпунктом которого он мог бы стать", where="move"
+    )
 
 
 def outdent_step(data: dict[str, Any], code: str) -> str:
@@ -510,7 +512,7 @@ def step_from_form(
     from definitions.compiler import compile_step
 
     steps = data.get("steps") or []
-    old = next((s for s in steps if str(s.get("code")) == code), {})
+    old: dict[str, Any] = next((s for s in steps if str(s.get("code")) == code), {})
     errors: dict[str, str] = {}
     new_code = _one(form, "code")
     if not new_code:
@@ -598,7 +600,9 @@ def step_from_form(
         elif period is not None:
             try:
                 compile_step(
-                    Step.model_validate({**new, "roles": roles or ["coordinator"], "scope": "school"}),
+                    Step.model_validate(
+                        {**new, "roles": roles or ["coordinator"], "scope": "school"}
+                    ),
                     period_start=period[0],
                     period_end=period[1],
                     steps=[],

@@ -275,7 +275,9 @@ def load_roadmaps(
         earlier = first.setdefault(item.roadmap.id, item)
         if earlier is not item:
             if item.stored_version is None:
-                places = f"в {earlier.path} и в {item.path}; оставьте один файл или смените id в другом"
+                places = (
+                    f"в {earlier.path} и в {item.path}; оставьте один файл или смените id в другом"
+                )
             else:
                 places = (
                     f"в файле {earlier.path} и в базе данных (опубликованная версия "

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROADMAP_TITLE = "План мероприятий (дорожная карта) внедрения целевой модели наставничества на 2022 год"
+ROADMAP_TITLE = (
+    "План мероприятий (дорожная карта) внедрения целевой модели наставничества на 2022 год"
+)
 UNREADABLE = "когда позволит погода"
 ROWS = (
     ("1", "Издание приказа о внедрении целевой модели наставничества", "1 декада ноября 2022 года", "КО", "Приказ"),
@@ -29,9 +31,7 @@ def build_roadmap_docx(out: Path) -> Path:
     )
     table = document.add_table(rows=1 + len(ROWS), cols=5)
     table.style = "Table Grid"
-    for c, header in enumerate(
-        ("№ п/п", "Мероприятие", "Срок", "Ответственный", "Результат")
-    ):
+    for c, header in enumerate(("№ п/п", "Мероприятие", "Срок", "Ответственный", "Результат")):
         table.cell(0, c).text = header
     for r, row in enumerate(ROWS, start=1):
         for c, text in enumerate(row):

@@ -58,9 +58,10 @@ def test_the_methodist_uploads_fixes_publishes_launches_and_undoes(
         row = page.locator("#step-2\\.1")
         assert UNREADABLE in row.inner_text()
         assert "не распознан" in row.inner_text()
-        assert "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г." in page.locator(
-            "#step-1"
-        ).inner_text()
+        assert (
+            "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г."
+            in page.locator("#step-1").inner_text()
+        )
         page.get_by_label("Изменить шаг 2.1").click()
         page.wait_for_load_state()
         page.get_by_label("Дата начала (ДД.ММ.ГГГГ)").fill("01.11.2022")

@@ -91,7 +91,10 @@ def test_an_uploaded_docx_becomes_a_draft_with_each_reading_and_problem_beside_i
     assert "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г." in _row(page, "1")
     unreadable = _row(page, "2.1")
     assert UNREADABLE in unreadable
-    assert "Импорт: таблица 1, строка 4, столбец «Срок»: срок «когда позволит погода» не распознан" in unreadable
+    assert (
+        "Импорт: таблица 1, строка 4, столбец «Срок»: срок «когда позволит погода» не распознан"
+        in unreadable
+    )
     assert 'class="row-warning"' in page
     # the municipality's own name and zone went into the draft
     draft = _draft(portal, "plan-2022")
@@ -112,7 +115,11 @@ def test_an_unreadable_deadline_is_refused_beside_its_field_and_typed_dates_keep
     assert "Срок не прочитан" in _text(refused.text)
     checked = coordinator.post(
         url,
-        data={"csrf_token": token, "action": "check", **_step_form(step, deadline="1 декада ноября 2022 года")},
+        data={
+            "csrf_token": token,
+            "action": "check",
+            **_step_form(step, deadline="1 декада ноября 2022 года"),
+        },
     )
     assert "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г." in _text(checked.text)
     bad_date = coordinator.post(
@@ -215,9 +222,7 @@ def test_a_published_version_is_loaded_with_the_files_exported_and_previewed_for
     assert preview.status_code == 200 and "Проверка перед запуском" in preview.text
     assert "plan-2022" in coordinator.get("/launch").text
     # an edit after publishing starts version 2 as a draft; version 1 stays what launches
-    coordinator.post(
-        "/roadmaps/plan-2022/steps/3/move", data={"csrf_token": token, "action": "up"}
-    )
+    coordinator.post("/roadmaps/plan-2022/steps/3/move", data={"csrf_token": token, "action": "up"})
     with session_scope(portal.engine) as session:
         rows = versions_of(session=session, roadmap_id="plan-2022")
         assert [(r.version, r.status) for r in rows] == [(2, "draft"), (1, "published")]

@@ -42,9 +42,7 @@ def _page(
     settings = pages.state(request).settings
     with pages.db(request) as session:
         try:
-            available = load_roadmaps(
-                settings.roadmaps_dir, published_definitions(session=session)
-            )
+            available = load_roadmaps(settings.roadmaps_dir, published_definitions(session=session))
         except NastavnikError as load_error:
             available, error = [], error or russian_reason(load_error)
         runs = pages.runs(session)

@@ -162,7 +162,10 @@ def roadmaps_import(
         with pages.db(request) as session:
             municipality = get_municipality(session)
             result = import_roadmap_file(
-                Path(name), data=data, municipality=municipality.name, timezone=municipality.timezone
+                Path(name),
+                data=data,
+                municipality=municipality.name,
+                timezone=municipality.timezone,
             )
             definition = dict(result.definition)
             definition["id"] = _free_id(session, str(definition["id"]), _taken_ids(request))
@@ -386,7 +389,9 @@ def roadmap_step_move(
             _save(session, roadmap_id, data, by=by, now=pages.now(request), change=change)
     if failed:
         return _editor(request, roadmap_id, error=failed, status_code=400)
-    return pages.redirect(request, f"/roadmaps/{roadmap_id}#step-{code}", change[:1].upper() + change[1:] + ".")
+    return pages.redirect(
+        request, f"/roadmaps/{roadmap_id}#step-{code}", change[:1].upper() + change[1:] + "."
+    )
 
 
 @router.post("/roadmaps/{roadmap_id}/steps")
