@@ -554,7 +554,7 @@ def step_from_form(
         text = _one(form, name)
         if not text:
             continue
-        if not text.isdigit() or int(text) > 365:
+        if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > 365:
             errors[name] = "Число рабочих дней: от 0 до 365."
         else:
             escalation[name] = int(text)
@@ -651,7 +651,7 @@ def header_from_form(
     timezone = _one(form, "timezone")
     try:
         zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         errors["timezone"] = "Неизвестный часовой пояс: нужно название вроде Asia/Yekaterinburg."
     days: dict[str, date | None] = {}
     for name in ("period_start", "period_end"):

@@ -251,7 +251,7 @@ class Roadmap(_Strict):
     def _known_zone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: name too long
             raise ValueError(
                 f"unknown time zone {value!r} (expected an IANA name like Asia/Yekaterinburg)"
             ) from None

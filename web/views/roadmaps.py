@@ -321,7 +321,7 @@ def roadmap_page(request: Request, roadmap_id: str) -> Response:
 def roadmap_export(request: Request, roadmap_id: str, version: str = "") -> Response:
     """The definition as YAML: a version of the database, or the roadmap's file."""
     _coordinator(request)
-    number = int(version) if version.isdigit() else None
+    number = int(version) if re.fullmatch(r"[0-9]{1,9}", version) else None
     with pages.db(request) as session:
         row = version_of(session=session, roadmap_id=roadmap_id, version=number)
         if row is None and number is None:
