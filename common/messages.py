@@ -33,6 +33,16 @@ CATALOGUE: dict[str, str] = {
     "cli.scheduled": "мероприятие {step}: даты назначены ({changed})",
     "cli.portal": "портал: http://{host}:{port}/ (процессов: {workers})",
     "cli.portal_at": "портал: http://{host}:{port}/ на момент {moment} (процессов: {workers})",
+    # the roadmap editor of the portal (#14)
+    "editor.not_yaml": "черновик не читается как YAML: {problem}",
+    "editor.not_roadmap": "черновик — не описание дорожной карты",
+    "editor.no_step": "шага {step} в черновике нет",
+    "editor.move_edge": "шаг {step} уже {edge}",
+    "editor.no_step_above": "над шагом {step} нет шага, подпунктом которого он мог бы стать",
+    "editor.not_subrow": "шаг {step} не подпункт: поднимать некуда",
+    "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
+    "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
+    "editor.no_draft": "черновика нет: публиковать нечего",
 }
 
 

@@ -62,11 +62,9 @@ def load_draft(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise NastavnikError(
-            f"черновик не читается как YAML: {error}", where="definition"
-        ) from None
+        raise NastavnikError(code="editor.not_yaml", where="definition", problem=error) from None
     if not isinstance(data, dict):
-        raise NastavnikError("черновик — не описание дорожной карты", where="definition")
+        raise NastavnikError(code="editor.not_roadmap", where="definition")
     data.setdefault("steps", [])
     return data
 
@@ -344,7 +342,7 @@ def step_index(data: dict[str, Any], code: str) -> int:
     for index, step in enumerate(_steps(data)):
         if str(step.get("code")) == code:
             return index
-    raise NastavnikError(f"шага {code} в черновике нет", where="code")
+    raise NastavnikError(code="editor.no_step", where="code", step=code)
 
 
 def move_step(data: dict[str, Any], code: str, direction: str) -> str:
@@ -353,9 +351,8 @@ def move_step(data: dict[str, Any], code: str, direction: str) -> str:
     index = step_index(data, code)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(steps):
-        raise NastavnikError(
-            f"шаг {code} уже {'первый' if direction == 'up' else 'последний'}", where="move"
-        )
+        edge = "первый" if direction == "up" else "последний"
+        raise NastavnikError(code="editor.move_edge", where="move", step=code, edge=edge)
     steps[index], steps[other] = steps[other], steps[index]
     return f"шаг {code} перемещён {'выше' if direction == 'up' else 'ниже'}"
 
@@ -369,9 +366,7 @@ def indent_step(data: dict[str, Any], code: str) -> str:
         if above.get("parent") == parent:
             steps[index] = _with(steps[index], parent=str(above["code"]))
             return f"шаг {code} стал подпунктом шага {above['code']}"
-    raise NastavnikError(
-        f"над шагом {code} нет шага, подпунктом которого он мог бы стать", where="move"
-    )
+    raise NastavnikError(code="editor.no_step_above", where="move", step=code)
 
 
 def outdent_step(data: dict[str, Any], code: str) -> str:
@@ -380,7 +375,7 @@ def outdent_step(data: dict[str, Any], code: str) -> str:
     index = step_index(data, code)
     parent = steps[index].get("parent")
     if parent is None:
-        raise NastavnikError(f"шаг {code} не подпункт: поднимать некуда", where="move")
+        raise NastavnikError(code="editor.not_subrow", where="move", step=code)
     grand = next((s.get("parent") for s in steps if str(s.get("code")) == str(parent)), None)
     steps[index] = _with(steps[index], parent=grand)
     return f"шаг {code} больше не подпункт шага {parent}"

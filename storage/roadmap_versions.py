@@ -177,12 +177,11 @@ def save_draft(
 def rename_draft(*, session: Session, old_id: str, new_id: str) -> None:
     """Move a never-published draft to a new roadmap id (its header's id changed)."""
     if versions_of(session=session, roadmap_id=new_id):
-        raise NastavnikError(f"дорожная карта {new_id} уже есть в базе", where="id")
-    for row in versions_of(session=session, roadmap_id=old_id):
-        if row.status != DRAFT:
-            raise NastavnikError(
-                "id опубликованной дорожной карты менять нельзя: сделайте копию", where="id"
-            )
+        raise NastavnikError(code="editor.id_taken", where="id", roadmap=new_id)
+    rows = versions_of(session=session, roadmap_id=old_id)
+    if any(row.status != DRAFT for row in rows):  # checked before any row changes
+        raise NastavnikError(code="editor.published_id", where="id")
+    for row in rows:
         row.roadmap_id = new_id
         session.add(row)
     session.flush()
@@ -204,7 +203,7 @@ def publish_draft(
     """Turn the draft into a published version (the caller has checked it has no errors)."""
     draft = draft_of(session=session, roadmap_id=roadmap_id)
     if draft is None:
-        raise NastavnikError("черновика нет: публиковать нечего", where="publish")
+        raise NastavnikError(code="editor.no_draft", where="publish")
     draft.status = PUBLISHED
     draft.summary = summary.strip() or "; ".join(draft.changes)[:2000]
     draft.published_by = by

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
-from common.errors import DefinitionError
+from common.errors import DefinitionError, NastavnikError
 from definitions.drafts import dump_draft, load_draft
 from definitions.loader import find_roadmap, load_roadmaps
 from storage.db import session_scope
@@ -318,3 +319,59 @@ def test_export_writes_a_published_version_as_yaml(portal: Portal, tmp_path: Pat
     assert '"plan-2022"' in listed.stdout
     missing = nastavnik("roadmap", "export", "plan-2022", "--version", "9", env=env)
     assert missing.returncode == 1 and "версии 9 в базе данных нет" in missing.stderr
+
+
+def test_versions_are_kept_by_number_and_only_the_latest_published_is_loaded(
+    engine: Engine,
+) -> None:
+    """The storage of definitions on SQLite and PostgreSQL: drafts, publication, renaming."""
+    from datetime import timedelta
+
+    from storage.roadmap_versions import (
+        discard_draft,
+        publish_draft,
+        rename_draft,
+        stored_roadmaps,
+        version_of,
+    )
+
+    data = load_draft(find_roadmap("khnov-2022-2024").text)
+    data["id"] = "mine"
+    text = dump_draft(data)
+    with session_scope(engine) as session:
+        save_draft(
+            session=session,
+            roadmap_id="draft-only",
+            definition=text,
+            by="a",
+            now=NOW,
+            change="новый",
+        )
+        rename_draft(session=session, old_id="draft-only", new_id="mine")
+        save_draft(
+            session=session, roadmap_id="mine", definition=text, by="b", now=NOW, change="правка"
+        )
+        first = publish_draft(session=session, roadmap_id="mine", by="b", now=NOW, summary="")
+        assert (first.version, first.summary) == (1, "новый; правка")
+        later = NOW + timedelta(days=1)
+        save_draft(
+            session=session,
+            roadmap_id="mine",
+            definition=text + "\n",
+            by="c",
+            now=later,
+            change="ещё",
+        )
+        assert published_definitions(session=session) == [("mine", 1, text)]
+        assert [(r.roadmap_id, r.version, r.status) for r in stored_roadmaps(session=session)] == [
+            ("mine", 2, "draft")
+        ]
+        with pytest.raises(NastavnikError, match="id опубликованной дорожной карты менять нельзя"):
+            rename_draft(session=session, old_id="mine", new_id="other")
+        publish_draft(session=session, roadmap_id="mine", by="c", now=later, summary="вторая")
+        assert published_definitions(session=session) == [("mine", 2, text + "\n")]
+        old = version_of(session=session, roadmap_id="mine", version=1)
+        assert old is not None and old.definition == text
+        assert discard_draft(session=session, roadmap_id="mine") is False
+        with pytest.raises(NastavnikError, match="черновика нет"):
+            publish_draft(session=session, roadmap_id="mine", by="c", now=later, summary="")
