@@ -177,7 +177,12 @@ def reading_of(step: Step, *, period: tuple[date, date] | None) -> str:
             )
         return f"дата введена вручную: до {format_date_ru(step.end)}"
     if step.unscheduled or step.deadline is None:
-        return "без срока: даты задаст координатор после запуска"
+        unscheduled = "без срока: даты задаст координатор после запуска"
+        if step.deadline is None or period is None:
+            return unscheduled
+        # the phrase kept as the source wrote it: how it reads (or why it does not)
+        phrase = explain_deadline(step.deadline, period_start=period[0], period_end=period[1])
+        return f"{unscheduled}\nсрок документа: {phrase}"
     if period is None:
         return "период дорожной карты не задан: срок не прочитать"
     return explain_deadline(step.deadline, period_start=period[0], period_end=period[1])

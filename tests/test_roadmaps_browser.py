@@ -44,6 +44,8 @@ def _instances(portal: Portal, roadmap: str) -> int:
 def test_the_methodist_uploads_fixes_publishes_launches_and_undoes(
     served: tuple[str, Portal], tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     base, portal = served
     table = build_roadmap_docx(tmp_path / "дорожная карта.docx")
     with chromium() as browser:
@@ -64,6 +66,17 @@ def test_the_methodist_uploads_fixes_publishes_launches_and_undoes(
         )
         page.get_by_label("Изменить шаг 2.1").click()
         page.wait_for_load_state()
+        # the reading follows what is typed (a round trip on change; nothing is saved)
+        # the imported step is «без срока», and says why its phrase does not read
+        assert "не прочитан" in page.locator("#f-reading").inner_text()
+        page.get_by_label("Без срока").uncheck()
+        deadline = page.get_by_label("Срок, как в документе")
+        deadline.fill("1 декада ноября 2022 года")
+        deadline.press("Tab")
+        expect(page.locator("#f-reading")).to_contain_text("10 ноября 2022 г.")
+        deadline.fill(UNREADABLE)
+        deadline.press("Tab")
+        expect(page.locator("#f-reading")).to_contain_text("не прочитан")
         page.get_by_label("Дата начала (ДД.ММ.ГГГГ)").fill("01.11.2022")
         page.get_by_label("Дата окончания — срок (ДД.ММ.ГГГГ)").fill("40.11.2022")
         page.get_by_role("button", name="Сохранить шаг").click()
