@@ -196,6 +196,10 @@ CATALOGUE: dict[str, str] = {
         "задайте случайный: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
     ),
     "portal.no_stored_key": "в базе данных нет секретного ключа портала: выполните `nastavnik init`",
+    "definition.same_id_file_and_database": (
+        "дорожная карта «{roadmap}» описана дважды: в файле {file} и в базе данных (опубликованная "
+        "версия {version}); уберите файл из папки или смените id в нём"
+    ),
     "definition.same_id_twice": (
         "дорожная карта «{roadmap}» описана дважды: в {first} и в {second}; оставьте один файл "
         "или смените id в другом"
@@ -398,6 +402,16 @@ STEP_STATES: dict[str, str] = {
     "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
     "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
     "units.line": "{role}: {name}, адрес {email} — {state}",
+    # the roadmap editor of the portal (#14)
+    "editor.not_yaml": "черновик не читается как YAML: {problem}",
+    "editor.not_roadmap": "черновик — не описание дорожной карты",
+    "editor.no_step": "шага {step} в черновике нет",
+    "editor.move_edge": "шаг {step} уже {edge}",
+    "editor.no_step_above": "над шагом {step} нет шага, подпунктом которого он мог бы стать",
+    "editor.not_subrow": "шаг {step} не подпункт: поднимать некуда",
+    "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
+    "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
+    "editor.no_draft": "черновика нет: публиковать нечего",
 }
 
 

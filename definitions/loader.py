@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,15 @@ class RoadmapFile:
     content_hash: str
     text: str = field(repr=False, compare=False)
     lines: dict[Loc, int] = field(repr=False, compare=False, default_factory=dict)
+    # the published version when the definition comes from the database (the portal's editor)
+    stored_version: int | None = field(default=None, compare=False)
+
+    @property
+    def origin(self) -> str:
+        """Where the definition comes from, for messages: «файл …» or «база данных, версия N»."""
+        if self.stored_version is not None:
+            return f"база данных, версия {self.stored_version}"
+        return f"файл {self.path}"
 
     def line_of(self, *loc: str | int) -> int:
         """The 1-based line of the field at ``loc`` (or of its nearest parent)."""
@@ -249,32 +258,73 @@ def roadmap_paths(extra_dir: Path | None = None) -> Iterator[Path]:
             yield from sorted(directory.glob("*.yaml"))
 
 
-def load_roadmaps(extra_dir: Path | None = None) -> list[RoadmapFile]:
-    """All known roadmaps, in file-name order; two files with one id are an error naming both."""
+# (roadmap id, version, YAML text): a published version kept in the database
+Stored = tuple[str, int, str]
+
+
+def stored_path(roadmap_id: str, version: int) -> Path:
+    """The name a stored definition's messages carry in place of a file's path."""
+    return Path(f"база данных/{roadmap_id}, версия {version}")
+
+
+def load_stored(stored: Stored) -> RoadmapFile:
+    """Load and validate a definition kept in the database."""
+    roadmap_id, version, text = stored
+    loaded = parse_roadmap_text(text, path=stored_path(roadmap_id, version))
+    return RoadmapFile(
+        roadmap=loaded.roadmap,
+        path=loaded.path,
+        content_hash=loaded.content_hash,
+        text=loaded.text,
+        lines=loaded.lines,
+        stored_version=version,
+    )
+
+
+def load_roadmaps(
+    extra_dir: Path | None = None, stored: Sequence[Stored] = ()
+) -> list[RoadmapFile]:
+    """All known roadmaps: the files in file-name order, then the database's published versions.
+
+    Two definitions with one id are an error naming both: two files, or a file and a version in
+    the database (the portal refuses to publish an id a file has, so the latter means a file was
+    added to the folder later).
+    """
     loaded = [load_roadmap(path) for path in roadmap_paths(extra_dir)]
+    loaded += [load_stored(item) for item in stored]
     first: dict[str, RoadmapFile] = {}
     for item in loaded:
         earlier = first.setdefault(item.roadmap.id, item)
         if earlier is not item:
+            if item.stored_version is None:
+                raise DefinitionError(
+                    code="definition.same_id_twice",
+                    where=f"{item.path}:{item.line_of('id')}",
+                    roadmap=item.roadmap.id,
+                    first=earlier.path,
+                    second=item.path,
+                )
             raise DefinitionError(
-                code="definition.same_id_twice",
-                where=f"{item.path}:{item.line_of('id')}",
+                code="definition.same_id_file_and_database",
+                where=f"{earlier.path}:{earlier.line_of('id')}",
                 roadmap=item.roadmap.id,
-                first=earlier.path,
-                second=item.path,
+                file=earlier.path,
+                version=item.stored_version,
             )
     return loaded
 
 
-def find_roadmap(roadmap_id: str, extra_dir: Path | None = None) -> RoadmapFile:
+def find_roadmap(
+    roadmap_id: str, extra_dir: Path | None = None, stored: Sequence[Stored] = ()
+) -> RoadmapFile:
     """The known roadmap with this id; a clear error listing the known ids otherwise."""
-    for loaded in load_roadmaps(extra_dir):
+    known = load_roadmaps(extra_dir, stored)
+    for loaded in known:
         if loaded.roadmap.id == roadmap_id:
             return loaded
-    known = [item.roadmap.id for item in load_roadmaps(extra_dir)]
     raise DefinitionError(
         code="definition.unknown_roadmap",
         field="roadmap",
         roadmap=roadmap_id,
-        known=", ".join(known) or "нет",
+        known=", ".join(item.roadmap.id for item in known) or "нет",
     )

@@ -253,7 +253,7 @@ class Roadmap(_Strict):
     def _known_zone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: name too long
             raise ValueError(
                 render_message("definition.unknown_timezone", timezone=value)
             ) from None

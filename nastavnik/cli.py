@@ -53,12 +53,13 @@ from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402
 app.command("runs")(runs)
 app.command("backup")(backup)
 app.command("restore")(restore)
-from nastavnik.cli_import import roadmap_import  # noqa: E402  (typer only)
+from nastavnik.cli_import import roadmap_export, roadmap_import  # noqa: E402  (typer only)
 from nastavnik.cli_units import units_app  # noqa: E402  (typer only)
 
 app.add_typer(units_app, name="units")
 
 roadmap_app.command("import")(roadmap_import)
+roadmap_app.command("export")(roadmap_export)
 
 from nastavnik.cli_launch import launch  # noqa: E402  (typer only)
 
@@ -99,6 +100,31 @@ def _extra_dir() -> Path | None:
     from common.settings import get_settings
 
     return get_settings().roadmaps_dir
+
+
+def _stored() -> list[tuple[str, int, str]]:
+    """The roadmaps published in the portal (database), when there is a database to read."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from common.settings import get_settings
+    from storage.roadmap_versions import published_definitions
+
+    url = get_settings().db
+    try:
+        parsed = make_url(url)
+    except Exception:  # a malformed URL is reported by the commands that need the database
+        return []
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:" or not Path(database).exists():
+            return []
+    try:
+        with Session(_engine()) as session:
+            return published_definitions(session=session)
+    except SQLAlchemyError:
+        return []
 
 
 @app.command()
@@ -232,7 +258,7 @@ def roadmap_list(
     from definitions.loader import load_roadmaps
 
     try:
-        loaded = load_roadmaps(_extra_dir())
+        loaded = load_roadmaps(_extra_dir(), _stored())
     except NastavnikError as error:
         _fail(error)
     rows: list[dict[str, Any]] = [
@@ -263,7 +289,7 @@ def roadmap_show(roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")])
     from nastavnik.tables import render_roadmap_table
 
     try:
-        loaded = find_roadmap(roadmap_id, _extra_dir())
+        loaded = find_roadmap(roadmap_id, _extra_dir(), _stored())
         schedules = compile_roadmap(loaded)
     except NastavnikError as error:
         _fail(error)

@@ -74,3 +74,50 @@ def roadmap_import(
         f"{len(result.definition['sections'])}, замечаний: {len(result.problems)}{target}",
         err=as_json,
     )
+
+
+def roadmap_export(
+    roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")],
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="A version kept in the database (default: the latest)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the YAML here instead of printing it.")
+    ] = None,
+) -> None:
+    """The definition as YAML: a version edited in the portal, or the roadmap's file."""
+    from definitions.loader import find_roadmap
+    from nastavnik.cli import _engine, _extra_dir, _stored
+    from storage.roadmap_versions import version_of
+
+    text: str | None = None
+    published = _stored()
+    if version is not None or any(item[0] == roadmap_id for item in published):
+        from sqlmodel import Session
+
+        with Session(_engine()) as session:
+            try:
+                row = version_of(session=session, roadmap_id=roadmap_id, version=version)
+            except Exception:  # no database or an old one: nothing was edited in the portal
+                row = None
+        if row is None:
+            which = f"версии {version} " if version is not None else ""
+            typer.echo(
+                f"ошибка: {roadmap_id}: {which}в базе данных нет (список версий — в портале, "
+                "«Дорожные карты»)",
+                err=True,
+            )
+            raise typer.Exit(1)
+        text = row.definition
+    else:
+        try:
+            text = find_roadmap(roadmap_id, _extra_dir(), published).text
+        except NastavnikError as error:
+            typer.echo(f"ошибка: {error}", err=True)
+            raise typer.Exit(1) from None
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"{roadmap_id}: записано в {out}", err=True)

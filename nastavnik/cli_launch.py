@@ -105,7 +105,7 @@ def launch(
     from common.russian import format_date_ru
     from definitions.loader import find_roadmap
     from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
-    from nastavnik.cli import _engine, _extra_dir, _municipal_tz, parse_now
+    from nastavnik.cli import _engine, _extra_dir, _municipal_tz, _stored, parse_now
     from storage.db import session_scope
 
     engine = _engine()
@@ -134,7 +134,7 @@ def launch(
     if roadmap_id is not None:
         typer.echo(f"ошибка: лишний аргумент {roadmap_id!r}", err=True)
         raise typer.Exit(2)
-    loaded = find_roadmap(target, _extra_dir())
+    loaded = find_roadmap(target, _extra_dir(), _stored())
     chosen = (
         None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
     )

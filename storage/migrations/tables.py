@@ -16,6 +16,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "registry.models",
     "web.models",
     "storage.operations",
+    "storage.roadmap_versions",
     "storage.units",
 )
 

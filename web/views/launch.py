@@ -14,6 +14,7 @@ from definitions.loader import find_roadmap, load_roadmaps
 from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
 from engine.policy import Ladder
 from storage.models import EscalationPolicy
+from storage.roadmap_versions import published_definitions
 from storage.schools import get_municipality
 from web import pages
 from web.auth import Forbidden
@@ -39,11 +40,11 @@ def _page(
     request: Request, *, error: str | None = None, chosen: str = "", status_code: int = 200
 ) -> Response:
     settings = pages.state(request).settings
-    try:
-        available = load_roadmaps(settings.roadmaps_dir)
-    except NastavnikError as load_error:
-        available, error = [], error or russian_reason(load_error)
     with pages.db(request) as session:
+        try:
+            available = load_roadmaps(settings.roadmaps_dir, published_definitions(session=session))
+        except NastavnikError as load_error:
+            available, error = [], error or russian_reason(load_error)
         runs = pages.runs(session)
         launched = {run.roadmap_id for run in runs}
         ladder = municipal_ladder(session)
@@ -95,8 +96,12 @@ def launch(
         return _page(request, error="Выберите дорожную карту.", status_code=400)
     keep = keep_outside == "1"
     try:
-        loaded = find_roadmap(roadmap, pages.state(request).settings.roadmaps_dir)
         with pages.db(request) as session:
+            loaded = find_roadmap(
+                roadmap,
+                pages.state(request).settings.roadmaps_dir,
+                published_definitions(session=session),
+            )
             if confirm != "1":
                 preview = preview_launch(
                     session=session, loaded=loaded, now=pages.now(request), keep_outside=keep
