@@ -1027,6 +1027,136 @@ def build_analytical_report() -> DocumentObject:
     return document
 
 
+def build_school_report() -> DocumentObject:
+    """Отчёт образовательной организации о выполнении дорожной карты (signed by its head)."""
+    document = _new_document(size=14)
+    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
+    _para(document)
+    _para(document, "ОТЧЁТ", align="center", bold=True)
+    _para(document, "о выполнении дорожной карты", align="center", bold=True)
+    _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
+    _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
+    _para(document)
+    _two_sided(document, "{{ date|date_numeric }}", "№ {{ number }}")
+    _para(document, "{{ organisation.place }}", align="center")
+    _para(document)
+    _points(
+        document,
+        [
+            "Из {{ summary.total }} {{ summary.total|plural('мероприятия', 'мероприятий', "
+            "'мероприятий') }} дорожной карты, относящихся к {{ organisation.short_name }}, "
+            "выполнено в срок — {{ summary.on_time }}, выполнено с нарушением срока — "
+            "{{ summary.late }}, просрочено — {{ summary.overdue }}, в работе (срок не наступил) — "
+            "{{ summary.open }}; выполнено {{ summary.done_share }} % мероприятий."
+            "{% if summary.not_applicable %} Не применяются к образовательной организации "
+            "(отмечены «неприменимо») — {{ summary.not_applicable }} "
+            "{{ summary.not_applicable|plural('мероприятие', 'мероприятия', 'мероприятий') }}, "
+            "они не учитываются.{% endif %}",
+        ],
+    )
+    _para(document)
+    _para(document, "1. Выполнение мероприятий", align="center", bold=True, space_after=6)
+    table = _table(
+        document,
+        ["№ п/п", "Мероприятие", "Срок", "Выполнено", "Документ", "Состояние"],
+        [12, 44, 20, 22, 39, 28],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for row in rows %}",
+        [
+            "{{ row.code }}",
+            "{{ row.title }}",
+            "{{ row.deadline }}",
+            "{{ row.done }}",
+            "{{ row.document }}",
+            "{{ row.state }}",
+        ],
+        size=10,
+        centered=(0, 2, 3),
+    )
+    _para(document)
+    _para(document, "2. Просроченные мероприятия", align="center", bold=True)
+    _tag(document, "{%p if overdue %}")
+    _para(
+        document,
+        "Не выполнены в установленный срок {{ overdue|length }} "
+        "{{ overdue|length|plural('мероприятие', 'мероприятия', 'мероприятий') }}:",
+        indent=True,
+    )
+    _tag(document, "{%p for row in overdue %}")
+    _para(
+        document,
+        "{{ row.code }} {{ row.title|strip_period }} (срок — {{ row.deadline }}) — "
+        "{{ row.state }}{{ loop.last and '.' or ';' }}",
+        indent=True,
+    )
+    _tag(document, "{%p endfor %}")
+    _tag(document, "{%p else %}")
+    _para(
+        document,
+        "Просроченных мероприятий нет: все мероприятия, срок выполнения которых наступил, "
+        "выполнены.",
+        indent=True,
+    )
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(
+        document,
+        "3. Достижение показателей эффективности",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    _tag(document, "{%p if indicators_with_data %}")
+    table = _table(
+        document,
+        ["№", "Показатель", "Год", "Целевое значение", "Фактическое значение", "Достигнуто"],
+        [10, 74, 13, 22, 24, 22],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for item in indicators_with_data %}",
+        [
+            "{{ item.code }}",
+            "{{ item.title }}",
+            "{{ item.year }}",
+            "{{ item.target_text }}",
+            "{{ item.actual_text }}",
+            "{{ item.achieved_text }}",
+        ],
+        size=10,
+        centered=(0, 2, 3, 4, 5),
+    )
+    _tag(document, "{%p else %}")
+    _para(document, "Фактические значения показателей эффективности не представлены.", indent=True)
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p if indicators_without_data %}")
+    _para(
+        document,
+        "Нет данных по {{ indicators_without_data|length|plural('показателю', "
+        "'показателям', 'показателям') }}: {{ indicators_without_data|join('; ') }}.",
+        indent=True,
+    )
+    _tag(document, "{%p endif %}")
+    _signature(document)
+    _tag(document, "{%p if curator %}")
+    _para(document)
+    _para(
+        document,
+        "Исполнитель: {{ curator.full_name|surname_initials }}, "
+        "{{ curator.position|lower_first }}, куратор внедрения целевой модели наставничества",
+        align="left",
+        size=11,
+    )
+    _tag(document, "{%p endif %}")
+    return document
+
+
 def build_protocol() -> DocumentObject:
     """Протокол заседания (e.g. муниципального методического совета) with the step's agenda."""
     document = _new_document()
@@ -1093,6 +1223,7 @@ BUILDERS: dict[str, Callable[[], DocumentObject]] = {
     "roadmap": build_roadmap,
     "analytical_report": build_analytical_report,
     "protocol": build_protocol,
+    "school_report": build_school_report,
 }
 
 

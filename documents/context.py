@@ -283,6 +283,39 @@ class AnalyticalReport:
 
 
 @dataclass(frozen=True)
+class SchoolStep:
+    """One step (one occurrence) of a school's roadmap in its отчёт о выполнении.
+
+    ``document`` is what closed it («приказ от 12.05.2022 № 112-о», a link); no deadline means
+    «в течение периода».
+    """
+
+    code: str
+    title: str
+    deadline: Date | None = None
+    done_on: Date | None = None
+    document: str = ""
+    not_applicable: bool = False
+
+
+@dataclass(frozen=True)
+class SchoolReport:
+    """Отчёт о выполнении дорожной карты: one school's steps and indicators, for its director.
+
+    Signed by the head of ``organisation``; ``curator`` is named as the one who prepared it.
+    """
+
+    organisation: Organisation
+    as_of: Date
+    roadmap_title: str
+    steps: list[SchoolStep]
+    number: str
+    date: Date
+    indicators: list[IndicatorValue] = field(default_factory=list)
+    curator: Person | None = None
+
+
+@dataclass(frozen=True)
 class AgendaItem:
     """An agenda item (вопрос повестки) of a meeting; the speaker's name is in the nominative.
 

@@ -235,6 +235,47 @@ def report_schools(names: list[str], *, as_of: date = REPORT_AS_OF) -> list[dict
     return schools
 
 
+# What closed each step at the demo school (the evidence a curator records).
+_SCHOOL_DOCUMENTS = {
+    "1.4": "приказ от 24.05.2022 № 118-о",
+    "1.5": "приказ от 12.05.2022 № 112-о",
+    "1.6": "Положение и дорожная карта, утверждены приказом от 24.05.2022 № 118-о",
+    "3.2": "реестр наставников на 04.04.2022",
+    "3.1": "база наставляемых на 06.05.2022",
+}
+
+
+def school_report_steps() -> list[dict[str, Any]]:
+    """The demo school's steps: on time, late, overdue, open and one not applicable."""
+    steps = []
+    for code, title, deadline in REPORT_STEPS:
+        done_on: date | None = None
+        if code in ("1.4", "1.5", "3.2"):
+            done_on = deadline
+        elif code in ("1.6", "3.1"):
+            assert deadline is not None
+            done_on = deadline + timedelta(days=6)
+        steps.append(
+            {
+                "code": code,
+                "title": title,
+                "deadline": deadline,
+                "done_on": done_on,
+                "document": _SCHOOL_DOCUMENTS.get(code, "") if done_on else "",
+                "not_applicable": code == "2.6",
+            }
+        )
+    steps.insert(
+        3,
+        {
+            "code": "2.3",
+            "title": "Проведение совещания по вопросам внедрения целевой модели наставничества",
+            "deadline": date(2022, 6, 1),
+        },
+    )
+    return steps
+
+
 def demo_data(template_id: str) -> dict[str, Any]:
     """Realistic data for one template id (see ``documents.registry.list_templates``)."""
     builders = {
@@ -449,6 +490,49 @@ def demo_data(template_id: str) -> dict[str, Any]:
         },
     }
     builders["analytical_report_xlsx"] = builders["analytical_report"]
+    builders["school_report"] = lambda: {
+        "organisation": SCHOOL,
+        "as_of": REPORT_AS_OF,
+        "number": "131-о",
+        "date": REPORT_AS_OF,
+        "roadmap_title": (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            "педагогических работников и обучающихся в МАОУ «СОШ № 1 г. Белоярский» на 2022 год"
+        ),
+        "curator": CURATOR,
+        "steps": school_report_steps(),
+        "indicators": [
+            {
+                "code": "1",
+                "title": (
+                    "Доля обучающихся в возрасте от 10 до 18 лет, вошедших в программы "
+                    "наставничества в роли наставляемого"
+                ),
+                "year": 2022,
+                "target": 10,
+                "actual": 14.2,
+            },
+            {
+                "code": "2",
+                "title": (
+                    "Доля обучающихся в возрасте от 15 до 18 лет, вошедших в программы "
+                    "наставничества в роли наставника"
+                ),
+                "year": 2022,
+                "target": 2,
+                "actual": 1.1,
+            },
+            {
+                "code": "3",
+                "title": (
+                    "Доля учителей – молодых специалистов (с опытом работы от 0 до 3 лет), "
+                    "вошедших в программы наставничества в роли наставляемого"
+                ),
+                "year": 2022,
+                "target": 70,
+            },
+        ],
+    }
     try:
         # A deep copy: callers (tests, the demo command) may change the data they get.
         return copy.deepcopy(builders[template_id]())
@@ -586,6 +670,27 @@ def long_names_data(template_id: str) -> dict[str, Any]:
         ]
         data["schools"] = report_schools(names)
         data["prepared_by"] = copy.deepcopy(LONG_COORDINATOR)
+    if template_id == "school_report":
+        data["roadmap_title"] = (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            "педагогических работников и обучающихся в муниципальном бюджетном "
+            "общеобразовательном учреждении «Средняя общеобразовательная школа № 1 имени Героя "
+            "Советского Союза А.И. Покрышкина» с. Новодугино на 2022–2024 годы"
+        )
+        data["steps"] = [
+            {
+                **step,
+                "code": f"{step['code']}.{copy_index}" if copy_index else step["code"],
+                "document": (
+                    "приказ муниципального бюджетного общеобразовательного учреждения "
+                    f"от {step['done_on']:%d.%m.%Y} № 118-о/д"
+                    if step.get("done_on")
+                    else ""
+                ),
+            }
+            for copy_index in range(4)
+            for step in data["steps"]
+        ]
     if template_id == "protocol":
         data["chair"] = "Сулейманова Патимат Магомедовна"
         data["secretary"] = "Константинопольская Екатерина Вячеславовна"

@@ -38,6 +38,7 @@ from documents.context import (
     Protocol,
     Regulation,
     RoadmapDocument,
+    SchoolReport,
     load_context,
     participants_of,
 )
@@ -310,10 +311,15 @@ def _report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
     return report.report_context(obj, tpl)
 
 
+def _school_report_context(obj: SchoolReport, tpl: DocxTemplate) -> dict[str, Any]:
+    return report.school_report_context(obj, tpl)
+
+
 _PREPARE: dict[str, Callable[[Any, DocxTemplate], dict[str, Any]]] = {
     "roadmap": _roadmap_context,
     "protocol": _protocol_context,
     "analytical_report": _report_context,
+    "school_report": _school_report_context,
     "order_regulation_roadmap": _acquainted_curator,
     "order_pairs": _order_pairs_context,
     "regulation": _regulation_context,

@@ -26,6 +26,8 @@ from definitions.workdays import working_days_between  # noqa: E402
 from documents.context import (  # noqa: E402
     AnalyticalReport,
     IndicatorValue,
+    SchoolReport,
+    SchoolStep,
     SchoolSteps,
     StepState,
 )
@@ -501,4 +503,65 @@ def report_context(obj: AnalyticalReport, tpl: DocxTemplate) -> dict[str, Any]:
         "indicators_with_data": with_data,
         "indicators_without_data": without_data,
         "conclusions": _conclusions(numbers, with_data),
+    }
+
+
+def _days_text(days: int) -> str:
+    return f"{days} {plural_ru(days, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+
+
+def school_step_row(step: SchoolStep, *, as_of: date) -> dict[str, Any]:
+    """A row of the school's report: the step's dates, its document and its state in words."""
+    status = classify_step(
+        deadline=step.deadline,
+        done_on=step.done_on,
+        as_of=as_of,
+        not_applicable=step.not_applicable,
+    )
+    if status == "on_time":
+        state = "выполнено в срок"
+    elif status == "late" and step.deadline is not None and step.done_on is not None:
+        state = (
+            "выполнено с нарушением срока на "
+            f"{_days_text(working_days_between(step.deadline, step.done_on))}"
+        )
+    elif status == "overdue" and step.deadline is not None:
+        state = f"не выполнено, просрочено на {_days_text(working_days_between(step.deadline, as_of))}"
+    elif status == "not_applicable":
+        state = "неприменимо"
+    else:
+        state = "в работе (срок не наступил)" if step.deadline is not None else "в работе"
+    return {
+        "code": step.code,
+        "title": step.title,
+        "deadline": format_date_numeric(step.deadline) if step.deadline else "в течение периода",
+        "done": format_date_numeric(step.done_on) if step.done_on else "—",
+        "document": step.document or "—",
+        "state": state,
+        "status": status,
+    }
+
+
+def school_report_context(obj: SchoolReport, tpl: DocxTemplate) -> dict[str, Any]:
+    """The school report's context: one row a step, the counts, indicators against targets."""
+    rows = [school_step_row(step, as_of=obj.as_of) for step in obj.steps]
+    counts = dict.fromkeys(_STATUSES, 0)
+    for row in rows:
+        counts[row["status"]] += 1
+    total = sum(counts.values()) - counts["not_applicable"]
+    summary = {
+        **counts,
+        "total": total,
+        "done_share": _share(counts["on_time"] + counts["late"], total),
+    }
+    with_data = [_indicator_row(item) for item in obj.indicators if item.actual is not None]
+    without_data = [f"«{item.title}»" for item in obj.indicators if item.actual is None]
+    return {
+        **{name: getattr(obj, name) for name in ("organisation", "as_of", "roadmap_title")},
+        **{name: getattr(obj, name) for name in ("curator", "number", "date")},
+        "rows": rows,
+        "summary": summary,
+        "overdue": [row for row in rows if row["status"] == "overdue"],
+        "indicators_with_data": with_data,
+        "indicators_without_data": without_data,
     }

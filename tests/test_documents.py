@@ -775,3 +775,32 @@ def test_the_report_upward_is_also_a_workbook_numbered_and_dated(tmp_path: Path)
     assert overdue[5][3] == datetime(2022, 4, 4)  # dates are dates, not text
     indicators = [list(r) for r in workbook["Показатели"].iter_rows(values_only=True)]
     assert ["нет данных", "нет данных"] == [indicators[-1][3], indicators[-1][5]]
+
+
+def test_the_school_report_states_every_step_in_words_and_counts_not_applicable_apart(
+    tmp_path: Path,
+) -> None:
+    from documents.demo_data import demo_data
+
+    data = demo_data("school_report")
+    data["steps"].append(
+        {
+            "code": "9.9",
+            "title": "Неприменимый шаг",
+            "deadline": "01.03.2022",
+            "not_applicable": True,
+        }
+    )
+    out = render_document(template_id="school_report", data=data, out=tmp_path / "r.docx").path
+    document = Document(str(out))
+    states = {row.cells[0].text: row.cells[5].text for row in document.tables[0].rows[1:]}
+    assert states["1.5"] == "выполнено в срок"
+    assert states["1.6"] == "выполнено с нарушением срока на 4 рабочих дня"
+    assert states["2.3"] == "не выполнено, просрочено на 9 рабочих дней"
+    assert states["3.3"] == "в работе (срок не наступил)"
+    assert states["2.6"] == states["9.9"] == "неприменимо"
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "просрочено — 1, в работе (срок не наступил) — 3" in text
+    assert "(отмечены «неприменимо») — 2 мероприятия, они не учитываются" in text
+    assert "15.06.2022\t№ 131-о" in text
+    assert "Директор\tМ.С. Сулейманов" in text

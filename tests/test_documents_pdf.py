@@ -47,6 +47,7 @@ MAX_PAGES: dict[str, tuple[int, int]] = {
     "protocol": (2, 2),
     "mentor_registry": (1, 3),
     "mentee_registry": (1, 3),
+    "school_report": (2, 6),
 }
 
 
