@@ -526,7 +526,9 @@ def school_step_row(step: SchoolStep, *, as_of: date) -> dict[str, Any]:
             f"{_days_text(working_days_between(step.deadline, step.done_on))}"
         )
     elif status == "overdue" and step.deadline is not None:
-        state = f"не выполнено, просрочено на {_days_text(working_days_between(step.deadline, as_of))}"
+        state = (
+            f"не выполнено, просрочено на {_days_text(working_days_between(step.deadline, as_of))}"
+        )
     elif status == "not_applicable":
         state = "неприменимо"
     else:
