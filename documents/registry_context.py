@@ -246,8 +246,8 @@ def _school_indicators(
 
     actual: dict[str, float | None] = {}
     for result in compute_indicators(session=session, year=year, school_id=school_id):
-        value = result.schools.get(school_id)
-        actual[result.measure] = None if value is None else value.percent
+        own = result.schools.get(school_id)
+        actual[result.measure] = None if own is None else own.percent
     rows = []
     for indicator in run_definition(run)[0].roadmap.indicators:
         for target in indicator.targets:

@@ -9,6 +9,7 @@ date. Days late are working days (the Russian production calendar).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -559,8 +560,8 @@ def school_report_context(obj: SchoolReport, tpl: DocxTemplate) -> dict[str, Any
     with_data = [_indicator_row(item) for item in obj.indicators if item.actual is not None]
     without_data = [f"«{item.title}»" for item in obj.indicators if item.actual is None]
     return {
-        **{name: getattr(obj, name) for name in ("organisation", "as_of", "roadmap_title")},
-        **{name: getattr(obj, name) for name in ("curator", "number", "date")},
+        # the data's own fields too: a municipality's template may loop over ``steps`` itself
+        **{item.name: getattr(obj, item.name) for item in dataclasses.fields(obj)},
         "rows": rows,
         "summary": summary,
         "overdue": [row for row in rows if row["status"] == "overdue"],

@@ -250,3 +250,36 @@ def test_the_schools_own_report_states_each_step_with_its_document_and_days_late
     assert "  " not in rows["3.1"][1]  # the roadmap's double spaces are not carried over
     assert not any(code.startswith("1.1") for code in rows)  # municipal steps are not its own
     assert "Не выполнены в установленный срок 3 мероприятия:" in text
+
+
+def test_docs_check_follows_nested_names_and_loops_against_the_item_schema(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    for line in (
+        "{{ organisation.place }} {{ organisation['short_name'] }} {{ organisation.placee }}",
+        "{% for row in steps %}{{ loop.index }} {{ row.title }} {{ row.deadline.year }} "
+        "{{ row.titel }}{% endfor %}",
+        "{% for item in indicators %}{{ item.target }} {{ item.goal }}{% endfor %}",
+        "{{ curator.position|decline('dative') }} {{ curator.fio }}",
+        "{% for row in rows %}{{ row.state }} {{ row.stat }}{% endfor %}",
+        "{% set head = organisation %}{{ head.head_name }}",
+    ):
+        document.add_paragraph(line)
+    own = tmp_path / "school_report.docx"
+    document.save(str(own))
+    done = nastavnik(tmp_path, "docs", "check", str(own))
+    assert done.returncode == 1, done.stdout
+    listed = done.stderr.split("«school_report»: ", 1)[1].strip()
+    assert listed.split(", ") == [
+        "organisation.placee",
+        "steps[].titel",
+        "indicators[].goal",
+        "curator.fio",
+        "rows[].stat",
+    ]
+    from documents.files import TEMPLATES_DIR
+
+    for builtin in sorted(TEMPLATES_DIR.glob("*.docx")):  # no false alarms on our own templates
+        checked = nastavnik(tmp_path, "docs", "check", str(builtin))
+        assert checked.returncode == 0, checked.stderr
