@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
@@ -149,7 +148,21 @@ class _Template(DocxTemplate):
             .replace("{_%", "{%")
             .replace("%_}", "%}")
         )
-        return self.resolve_listing(dst_xml)
+        rendered = self.resolve_listing(dst_xml)
+        self.rendered_parts.append(rendered)
+        return rendered
+
+    @property
+    def rendered_parts(self) -> list[str]:
+        """The XML of every part rendered so far (body, headers, footers), for the leftover scan."""
+        parts: list[str] | None = self.__dict__.get("_rendered_parts")
+        if parts is None:
+            parts = self.__dict__["_rendered_parts"] = []
+        return parts
+
+    def rendered_text(self) -> str:
+        """The text of the rendered parts: a paragraph a line, runs joined, tags dropped."""
+        return "\n".join(_TAGS.sub("", xml.replace("</w:p>", "\n")) for xml in self.rendered_parts)
 
     def resolve_listing(self, xml: str) -> str:
         if _LISTING.search(xml) is None:
@@ -403,7 +416,7 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = Fals
         raise NastavnikError(
             f"the template produced invalid Word XML ({error})", where=name
         ) from None
-    _check_text(_docx_text(tpl), where=name)
+    _check_text(tpl.rendered_text(), where=name)
     if draft:
         tpl.docx.core_properties.content_status = DRAFT_STATUS
         tpl.docx.core_properties.keywords = "черновик"
@@ -414,30 +427,15 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = Fals
     return docx_package_bytes(tpl.docx)
 
 
-_W_P, _W_T = qn("w:p"), qn("w:t")
-
-
-def _docx_text(tpl: DocxTemplate) -> str:
-    parts = [tpl.docx.element.body]
-    for section in tpl.docx.sections:
-        for header_footer in (section.header, section.footer):
-            if header_footer.is_linked_to_previous:
-                continue
-            parts.append(header_footer._element)
-    return "\n".join(
-        "".join(paragraph.itertext(_W_T, with_tail=False))
-        for part in parts
-        for paragraph in part.iter(_W_P)
-    )
-
-
 def _check_text(text: str, *, where: str) -> None:
     """Refuse an output that shows «None» or unrendered Jinja: data was missing somewhere."""
-    for line in text.splitlines():
-        match = LEFTOVERS.search(line)
-        if match:
-            raise NastavnikError(
-                f"the output contains {match.group(0)!r} (missing data or a broken tag) in: "
-                f"«{line.strip()[:160]}»",
-                where=where,
-            )
+    match = LEFTOVERS.search(text)  # one pass over the whole text; no pattern spans a line
+    if match:
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        line = text[start : end if end >= 0 else len(text)]
+        raise NastavnikError(
+            f"the output contains {match.group(0)!r} (missing data or a broken tag) in: "
+            f"«{line.strip()[:160]}»",
+            where=where,
+        )
