@@ -659,7 +659,9 @@ def build_order_pairs() -> DocumentObject:
             "Группа",
             "Срок",
         ],
-        [10, 38, 38, 35, 17, 27],
+        [9, 42, 36, 31, 20, 27],
+        size=11,
+        header_size=10,
     )
     _loop_rows(
         table,
@@ -672,6 +674,7 @@ def build_order_pairs() -> DocumentObject:
             "{{ pair.group or '—' }}",
             "{{ pair.start|date_numeric }} – {{ pair.end|date_numeric }}",
         ],
+        size=11,
         centered=(0, 4, 5),
     )
     return document
@@ -842,7 +845,7 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [8, 44, 20, 22, 22, 16, 13, 20],
+        [8, 40, 22, 22, 22, 16, 13, 22],
         size=10,
         header_size=9,
     )
@@ -897,7 +900,7 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [52, 20, 22, 22, 16, 13, 20],
+        [48, 22, 22, 22, 16, 13, 22],
         size=10,
         header_size=9,
     )

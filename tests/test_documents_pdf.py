@@ -9,6 +9,7 @@ alone on a page, table headers not repeated, rows split across pages, words brok
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -176,15 +177,26 @@ def test_no_word_is_broken_inside_a_table_cell(
 ) -> None:
     case = _case(rendered, template_id, kind)
     shown = pdf_words(case["pages"])
+    written: Counter[str] = Counter()
+    for table in _docx_tables(case["path"]):
+        for row in table:
+            for index, cell in enumerate(row):
+                if index and cell == row[index - 1]:
+                    continue  # a merged cell repeats its text in every column it spans
+                written.update(WORD.findall(cell))
+    # counted: a word broken in one cell is not hidden by the same word whole in another cell
+    # («Групп а» in the header beside «Группа № 2» below) or outside the tables (a name in the
+    # acknowledgement list); a header repeated on later pages only adds to what the PDF shows
+    in_cells = Counter(
+        word
+        for page in case["pages"]
+        for table in page.tables
+        for row in table
+        for cell in row
+        for word in WORD.findall(cell)
+    )
     broken = sorted(
-        {
-            word
-            for table in _docx_tables(case["path"])
-            for row in table
-            for cell in row
-            for word in WORD.findall(cell)
-            if word not in shown
-        }
+        word for word, count in written.items() if in_cells[word] < count or word not in shown
     )
     assert not broken, broken
 
