@@ -845,7 +845,7 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [8, 40, 22, 22, 22, 16, 13, 22],
+        [10, 38, 22, 22, 22, 16, 13, 22],
         size=10,
         header_size=9,
     )
@@ -1272,12 +1272,29 @@ def _slim(document: DocumentObject) -> None:
     properties.last_printed = _FIXED_TIME
 
 
+def _keep_headings_with_text(document: DocumentObject) -> None:
+    """A heading (a bold centred line: «2. Выполнение мероприятий …») never ends a page.
+
+    It is kept with what follows it, a table or the first paragraph of its section; docxtpl's
+    tag paragraphs between them are gone once rendered.
+    """
+    for paragraph in document.paragraphs:
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        if (
+            runs
+            and paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+            and all(run.bold for run in runs)
+        ):
+            paragraph.paragraph_format.keep_with_next = True
+
+
 def build_all(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
     """(Re)create every built-in .docx template in ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for template_id, builder in BUILDERS.items():
         document = builder()
+        _keep_headings_with_text(document)
         _slim(document)
         path = out_dir / f"{template_id}.docx"
         path.write_bytes(docx_package_bytes(document))

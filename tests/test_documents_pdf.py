@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import load_workbook
 
 from common.declension import initials_surname
@@ -105,6 +106,23 @@ def test_pages_are_numbered_at_the_top_from_the_second(
     assert pages[0].lines[0] != "1"
     for page in pages[1:]:
         assert page.lines[0] == str(page.number), (page.number, page.lines[:3])
+
+
+@pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in DOCX_IDS for k in KINDS])
+def test_no_page_ends_with_a_heading(
+    rendered: dict[tuple[str, str], dict[str, Any]], template_id: str, kind: str
+) -> None:
+    """A section heading («2. Выполнение мероприятий по шагам …») stays with its table or text."""
+    case = _case(rendered, template_id, kind)
+    headings = {
+        " ".join(paragraph.text.split())
+        for paragraph in Document(str(case["path"])).paragraphs
+        if paragraph.text.strip()
+        and paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        and all(run.bold for run in paragraph.runs if run.text.strip())
+    }
+    for page in case["pages"][:-1]:
+        assert page.lines[-1] not in headings, (page.number, page.lines[-1])
 
 
 def _signature_name(template_id: str, data: dict[str, Any]) -> str | None:
