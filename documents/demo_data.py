@@ -625,13 +625,34 @@ def _long_pairs(count: int = 36) -> list[dict[str, Any]]:
     return pairs
 
 
+# The demo municipality's names in texts (titles, agendas, cited acts) and the long one's.
+_MOVED_NAMES = [
+    ("МАОУ «СОШ № 1 г. Белоярский»", "МБОУ «Новодугинская СОШ № 2 им. А.И. Покрышкина»"),
+    ("Белоярского района", "муниципального образования «Новодугинский район» Смоленской области"),
+    ("Белоярском районе", "муниципальном образовании «Новодугинский район» Смоленской области"),
+]
+
+
+def _moved(value: Any) -> Any:
+    """The demo data with the demo municipality's names in its texts replaced by the long ones."""
+    if isinstance(value, str):
+        for old, new in _MOVED_NAMES:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {key: _moved(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_moved(item) for item in value]
+    return value
+
+
 def long_names_data(template_id: str) -> dict[str, Any]:
     """The demo data of a template moved to a municipality whose names are as long as they get.
 
     Long organisation names, a Turkic patronymic, feminine positions, many pairs, roadmap rows and
     schools: the page layout of every document (tables, signatures, page numbers) is checked on it.
     """
-    data = demo_data(template_id)
+    data = _moved(demo_data(template_id))
     organisation = (
         LONG_COMMITTEE
         if template_id
@@ -657,10 +678,16 @@ def long_names_data(template_id: str) -> dict[str, Any]:
     if template_id == "order_pairs":
         data["pairs"] = _long_pairs()
     if template_id == "roadmap":
+        data["title"] = (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            f"педагогических работников и обучающихся в {LONG_SCHOOL['short_name']} "
+            "на 2022–2024 годы"
+        )
+        data["approval"] = {**data["approval"], "issuer": LONG_SCHOOL["short_name"]}
         data["rows"] = [
             {**row, "code": f"{row['code']}.{copy_index}" if copy_index else row["code"]}
             for copy_index in range(4)
-            for row in ROADMAP_ROWS
+            for row in _moved(ROADMAP_ROWS)
         ]
     if template_id in ("analytical_report", "analytical_report_xlsx"):
         names = [
@@ -674,7 +701,7 @@ def long_names_data(template_id: str) -> dict[str, Any]:
         data["roadmap_title"] = (
             "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
             "педагогических работников и обучающихся в муниципальном бюджетном "
-            "общеобразовательном учреждении «Средняя общеобразовательная школа № 1 имени Героя "
+            "общеобразовательном учреждении «Средняя общеобразовательная школа № 2 имени Героя "
             "Советского Союза А.И. Покрышкина» с. Новодугино на 2022–2024 годы"
         )
         data["steps"] = [

@@ -108,6 +108,15 @@ def test_pages_are_numbered_at_the_top_from_the_second(
         assert page.lines[0] == str(page.number), (page.number, page.lines[:3])
 
 
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_the_long_names_municipalitys_documents_name_only_its_own_places(
+    rendered: dict[tuple[str, str], dict[str, Any]], template_id: str
+) -> None:
+    """Its roadmap, справка, protocol and cited acts do not speak of the demo's Белоярский район."""
+    pages = _case(rendered, template_id, "long")["pages"]
+    assert not [line for page in pages for line in page.lines if "Белоярск" in line]
+
+
 @pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in DOCX_IDS for k in KINDS])
 def test_no_page_ends_with_a_heading(
     rendered: dict[tuple[str, str], dict[str, Any]], template_id: str, kind: str
