@@ -405,9 +405,9 @@ def build_order_regulation_roadmap() -> DocumentObject:
         document,
         [
             "1. Утвердить Положение о системе наставничества педагогических работников и обучающихся "
-            f"в {SHORT} (приложение 1).",
+            f"в {SHORT} (приложение № 1).",
             "2. Утвердить дорожную карту (план мероприятий) внедрения целевой модели наставничества "
-            f"в {SHORT} на {{{{ roadmap_period }}}} (приложение 2).",
+            f"в {SHORT} на {{{{ roadmap_period }}}} (приложение № 2).",
             f"3. {CURATOR_DATIVE}, обеспечить выполнение мероприятий дорожной карты в установленные "
             "сроки.",
             "4. Педагогическим работникам руководствоваться Положением о системе наставничества при "
@@ -426,11 +426,14 @@ def build_order_regulation_roadmap() -> DocumentObject:
 def build_regulation() -> DocumentObject:
     """Положение о системе наставничества педагогических работников и обучающихся."""
     document = _new_document()
+    # ГОСТ Р 7.0.97-2016, 5.22 and 5.26: an annex that the order approves carries the annex
+    # mark and the approval stamp as one block (the order is not cited twice)
     _approval_block(
         document,
         [
-            "Приложение 1",
-            f"к {{{{ approval.kind|decline('dative') }}}} {SHORT}",
+            "Приложение № 1",
+            "УТВЕРЖДЕНО",
+            f"{{{{ approval.kind_instrumental }}}} {SHORT}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",
         ],
     )
@@ -446,14 +449,6 @@ def build_regulation() -> DocumentObject:
     _tag(document, "{%p if agreed_with %}")
     _approval_block(document, ["СОГЛАСОВАНО", "{{ agreed_with }}"])
     _tag(document, "{%p endif %}")
-    _approval_block(
-        document,
-        [
-            "УТВЕРЖДЕНО",
-            f"{{{{ approval.kind_instrumental }}}} {SHORT}",
-            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
-        ],
-    )
     _para(document, "ПОЛОЖЕНИЕ", align="center", bold=True)
     _para(
         document,
@@ -713,10 +708,10 @@ def build_order_municipal_implementation() -> DocumentObject:
             "наставничества).",
             "2. Утвердить:",
             "2.1. Положение о муниципальной целевой модели наставничества педагогических работников и "
-            f"обучающихся в образовательных организациях {MUNICIPALITY_GENITIVE} (приложение 1);",
+            f"обучающихся в образовательных организациях {MUNICIPALITY_GENITIVE} (приложение № 1);",
             "2.2. план мероприятий (дорожную карту) внедрения целевой модели наставничества в "
             f"образовательных организациях {MUNICIPALITY_GENITIVE} на {{{{ roadmap_period }}}} "
-            "(приложение 2).",
+            "(приложение № 2).",
             "3. Назначить {{ coordinator.full_name|accusative }}, "
             "{{ coordinator.position|decline('accusative') }}"
             "{% if coordinator.organisation %} {{ coordinator.organisation }}{% endif %}, муниципальным "
@@ -745,15 +740,7 @@ def build_roadmap() -> DocumentObject:
     _approval_block(
         document,
         [
-            "Приложение 2",
-            "к {{ approval.kind|decline('dative') }}{% if approval.issuer %} "
-            "{{ approval.issuer }}{% endif %}",
-            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
-        ],
-    )
-    _approval_block(
-        document,
-        [
+            "Приложение № 2",
             "УТВЕРЖДЕНА",
             "{{ approval.kind_instrumental }}{% if approval.issuer %} {{ approval.issuer }}{% endif %}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",

@@ -152,7 +152,7 @@ def test_order_approving_regulation_and_roadmap_names_the_curator_in_the_dative(
 ) -> None:
     text = docx_text(render("order_regulation_roadmap", tmp_path))
     assert "\nОб утверждении Положения о системе наставничества" in text
-    assert "на 2022–2024 годы (приложение 2)." in text
+    assert "на 2022–2024 годы (приложение № 2)." in text
     assert (
         "3. Заместителю директора по учебно-воспитательной работе Кузнецовой Е.В., куратору" in text
     )
@@ -713,7 +713,12 @@ def test_libreoffice_converts_every_document_to_pdf(template_id: str, tmp_path: 
 
 def test_the_roadmap_is_annex_2_of_the_approving_order(tmp_path: Path) -> None:
     text = docx_text(render("roadmap", tmp_path))
-    assert "Приложение 2\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+    # ГОСТ Р 7.0.97-2016: the annex mark and the approval stamp are one block, the order cited once
+    assert (
+        "Приложение № 2\nУТВЕРЖДЕНА\nприказом МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о"
+        in text
+    )
+    assert text.count("24.05.2022 № 118-о") == 1
 
 
 def test_the_regulation_is_annex_1_with_its_approval_stamps(tmp_path: Path) -> None:
@@ -721,7 +726,11 @@ def test_the_regulation_is_annex_1_with_its_approval_stamps(tmp_path: Path) -> N
     data["council"] = {"kind": "протокол", "number": "5", "date": date(2022, 5, 20)}
     data["agreed_with"] = "Советом родителей (протокол от 19.05.2022 № 4)"
     text = docx_text(render("regulation", tmp_path, data))
-    assert "Приложение 1\nк приказу МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о" in text
+    assert (
+        "Приложение № 1\nУТВЕРЖДЕНО\nприказом МАОУ «СОШ № 1 г. Белоярский»\nот 24.05.2022 № 118-о"
+        in text
+    )
+    assert text.count("24.05.2022 № 118-о") == 1
     assert (
         "ПРИНЯТО\nпедагогическим советом МАОУ «СОШ № 1 г. Белоярский»\n(протокол от 20.05.2022 № 5)"
         in text
