@@ -294,7 +294,10 @@ def documents_markdown() -> str:
         "overrides fields, `--draft` leaves blanks for whatever is missing. A municipality's "
         "own template (a .docx in `NASTAVNIK_TEMPLATES_DIR` named after the id) is checked with "
         "`nastavnik docs check FILE.docx`: it lists the names the template uses that the data "
-        "does not supply, and the ones it could use. Dates are `15.05.2022` or `2022-05-15`; "
+        "does not supply, nested ones too (`organisation.placee`; in a loop "
+        "`{% for row in steps %}{{ row.titel }}` is checked against the item's fields and "
+        "reported as `steps[].titel`), and the top-level names it could use. Dates are "
+        "`15.05.2022` or `2022-05-15`; "
         "names are full names in the nominative (templates decline them).",
         "",
         "| id | document | scope | format |",
