@@ -572,7 +572,7 @@ LONG_COMMITTEE: dict[str, str] = {
     ),
     "short_name": "Отдел по образованию",
     "place": "с. Новодугино",
-    "head_position": "начальник отдела по образованию",
+    "head_position": "начальник Отдела по образованию",
     "head_name": "Сулейманова Патимат Магомедовна",
     "municipality": LONG_MUNICIPALITY,
 }
