@@ -243,3 +243,28 @@ def test_register_prints_on_a4_with_its_whole_title_and_a_signature(
     last = pages[-1].text
     assert "Согласие" in pages[0].text
     assert initials_surname(case["data"]["organisation"]["head_name"]) in last
+
+
+@pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in XLSX_IDS for k in KINDS])
+def test_a_workbooks_header_shows_every_word_whole(
+    rendered: dict[tuple[str, str], dict[str, Any]], template_id: str, kind: str
+) -> None:
+    """«Начало наставничест ва», «педагогическо й»: a column narrower than a header's word."""
+    case = _case(rendered, template_id, kind)
+    sheet = load_workbook(case["path"]).active
+    header_row = next(
+        row
+        for row in sheet.iter_rows(values_only=True)
+        if sum(1 for value in row if isinstance(value, str)) == sheet.max_column
+    )
+    written = Counter(word for value in header_row for word in WORD.findall(str(value)))
+    first = case["pages"][0]
+    shown = Counter(
+        word
+        for table in first.tables
+        for row in table[:1]
+        for cell in row
+        for word in WORD.findall(cell)
+    )
+    broken = sorted(word for word, count in written.items() if shown[word] < count)
+    assert not broken, broken
