@@ -915,7 +915,7 @@ def build_analytical_report() -> DocumentObject:
     table = _table(
         document,
         ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, рабочих дней"],
-        [10, 48, 66, 20, 21],
+        [10, 46, 64, 20, 25],
         size=10,
         header_size=9,
     )

@@ -268,3 +268,20 @@ def test_a_workbooks_header_shows_every_word_whole(
     )
     broken = sorted(word for word, count in written.items() if shown[word] < count)
     assert not broken, broken
+
+
+@pytest.mark.parametrize(("template_id", "kind"), [(t, k) for t in DOCX_IDS for k in KINDS])
+def test_no_table_cell_line_starts_with_a_punctuation_mark(
+    rendered: dict[tuple[str, str], dict[str, Any]], template_id: str, kind: str
+) -> None:
+    """«Просрочено / , рабочих дней»: a column so narrow that a comma wraps alone."""
+    pages = _case(rendered, template_id, kind)["pages"]
+    stranded = [
+        cell
+        for page in pages
+        for table in page.tables
+        for row in table
+        for cell in row
+        if re.search(r"\s[,.;:]", cell)
+    ]
+    assert not stranded, stranded
