@@ -405,9 +405,9 @@ def build_order_regulation_roadmap() -> DocumentObject:
         document,
         [
             "1. Утвердить Положение о системе наставничества педагогических работников и обучающихся "
-            f"в {SHORT} (приложение 1).",
+            f"в {SHORT} (приложение № 1).",
             "2. Утвердить дорожную карту (план мероприятий) внедрения целевой модели наставничества "
-            f"в {SHORT} на {{{{ roadmap_period }}}} (приложение 2).",
+            f"в {SHORT} на {{{{ roadmap_period }}}} (приложение № 2).",
             f"3. {CURATOR_DATIVE}, обеспечить выполнение мероприятий дорожной карты в установленные "
             "сроки.",
             "4. Педагогическим работникам руководствоваться Положением о системе наставничества при "
@@ -426,11 +426,14 @@ def build_order_regulation_roadmap() -> DocumentObject:
 def build_regulation() -> DocumentObject:
     """Положение о системе наставничества педагогических работников и обучающихся."""
     document = _new_document()
+    # ГОСТ Р 7.0.97-2016, 5.22 and 5.26: an annex that the order approves carries the annex
+    # mark and the approval stamp as one block (the order is not cited twice)
     _approval_block(
         document,
         [
-            "Приложение 1",
-            f"к {{{{ approval.kind|decline('dative') }}}} {SHORT}",
+            "Приложение № 1",
+            "УТВЕРЖДЕНО",
+            f"{{{{ approval.kind_instrumental }}}} {SHORT}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",
         ],
     )
@@ -446,14 +449,6 @@ def build_regulation() -> DocumentObject:
     _tag(document, "{%p if agreed_with %}")
     _approval_block(document, ["СОГЛАСОВАНО", "{{ agreed_with }}"])
     _tag(document, "{%p endif %}")
-    _approval_block(
-        document,
-        [
-            "УТВЕРЖДЕНО",
-            f"{{{{ approval.kind_instrumental }}}} {SHORT}",
-            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
-        ],
-    )
     _para(document, "ПОЛОЖЕНИЕ", align="center", bold=True)
     _para(
         document,
@@ -659,7 +654,9 @@ def build_order_pairs() -> DocumentObject:
             "Группа",
             "Срок",
         ],
-        [10, 38, 38, 35, 17, 27],
+        [9, 42, 36, 31, 20, 27],
+        size=11,
+        header_size=10,
     )
     _loop_rows(
         table,
@@ -672,6 +669,7 @@ def build_order_pairs() -> DocumentObject:
             "{{ pair.group or '—' }}",
             "{{ pair.start|date_numeric }} – {{ pair.end|date_numeric }}",
         ],
+        size=11,
         centered=(0, 4, 5),
     )
     return document
@@ -710,10 +708,10 @@ def build_order_municipal_implementation() -> DocumentObject:
             "наставничества).",
             "2. Утвердить:",
             "2.1. Положение о муниципальной целевой модели наставничества педагогических работников и "
-            f"обучающихся в образовательных организациях {MUNICIPALITY_GENITIVE} (приложение 1);",
+            f"обучающихся в образовательных организациях {MUNICIPALITY_GENITIVE} (приложение № 1);",
             "2.2. план мероприятий (дорожную карту) внедрения целевой модели наставничества в "
             f"образовательных организациях {MUNICIPALITY_GENITIVE} на {{{{ roadmap_period }}}} "
-            "(приложение 2).",
+            "(приложение № 2).",
             "3. Назначить {{ coordinator.full_name|accusative }}, "
             "{{ coordinator.position|decline('accusative') }}"
             "{% if coordinator.organisation %} {{ coordinator.organisation }}{% endif %}, муниципальным "
@@ -742,15 +740,7 @@ def build_roadmap() -> DocumentObject:
     _approval_block(
         document,
         [
-            "Приложение 2",
-            "к {{ approval.kind|decline('dative') }}{% if approval.issuer %} "
-            "{{ approval.issuer }}{% endif %}",
-            "от {{ approval.date|date_numeric }} № {{ approval.number }}",
-        ],
-    )
-    _approval_block(
-        document,
-        [
+            "Приложение № 2",
             "УТВЕРЖДЕНА",
             "{{ approval.kind_instrumental }}{% if approval.issuer %} {{ approval.issuer }}{% endif %}",
             "от {{ approval.date|date_numeric }} № {{ approval.number }}",
@@ -842,7 +832,7 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [8, 44, 20, 22, 22, 16, 13, 20],
+        [10, 38, 22, 22, 22, 16, 13, 22],
         size=10,
         header_size=9,
     )
@@ -897,7 +887,7 @@ def build_analytical_report() -> DocumentObject:
             "Всего",
             "Выполнено, %",
         ],
-        [52, 20, 22, 22, 16, 13, 20],
+        [48, 22, 22, 22, 16, 13, 22],
         size=10,
         header_size=9,
     )
@@ -925,7 +915,7 @@ def build_analytical_report() -> DocumentObject:
     table = _table(
         document,
         ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, рабочих дней"],
-        [10, 48, 66, 20, 21],
+        [10, 46, 64, 20, 25],
         size=10,
         header_size=9,
     )
@@ -1027,6 +1017,136 @@ def build_analytical_report() -> DocumentObject:
     return document
 
 
+def build_school_report() -> DocumentObject:
+    """Отчёт образовательной организации о выполнении дорожной карты (signed by its head)."""
+    document = _new_document(size=14)
+    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
+    _para(document)
+    _para(document, "ОТЧЁТ", align="center", bold=True)
+    _para(document, "о выполнении дорожной карты", align="center", bold=True)
+    _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
+    _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
+    _para(document)
+    _two_sided(document, "{{ date|date_numeric }}", "№ {{ number }}")
+    _para(document, "{{ organisation.place }}", align="center")
+    _para(document)
+    _points(
+        document,
+        [
+            "Из {{ summary.total }} {{ summary.total|plural('мероприятия', 'мероприятий', "
+            "'мероприятий') }} дорожной карты, относящихся к {{ organisation.short_name }}, "
+            "выполнено в срок — {{ summary.on_time }}, выполнено с нарушением срока — "
+            "{{ summary.late }}, просрочено — {{ summary.overdue }}, в работе (срок не наступил) — "
+            "{{ summary.open }}; выполнено {{ summary.done_share }} % мероприятий."
+            "{% if summary.not_applicable %} Не применяются к образовательной организации "
+            "(отмечены «неприменимо») — {{ summary.not_applicable }} "
+            "{{ summary.not_applicable|plural('мероприятие', 'мероприятия', 'мероприятий') }}, "
+            "они не учитываются.{% endif %}",
+        ],
+    )
+    _para(document)
+    _para(document, "1. Выполнение мероприятий", align="center", bold=True, space_after=6)
+    table = _table(
+        document,
+        ["№ п/п", "Мероприятие", "Срок", "Выполнено", "Документ", "Состояние"],
+        [12, 44, 20, 22, 39, 28],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for row in rows %}",
+        [
+            "{{ row.code }}",
+            "{{ row.title }}",
+            "{{ row.deadline }}",
+            "{{ row.done }}",
+            "{{ row.document }}",
+            "{{ row.state }}",
+        ],
+        size=10,
+        centered=(0, 2, 3),
+    )
+    _para(document)
+    _para(document, "2. Просроченные мероприятия", align="center", bold=True)
+    _tag(document, "{%p if overdue %}")
+    _para(
+        document,
+        "Не выполнены в установленный срок {{ overdue|length }} "
+        "{{ overdue|length|plural('мероприятие', 'мероприятия', 'мероприятий') }}:",
+        indent=True,
+    )
+    _tag(document, "{%p for row in overdue %}")
+    _para(
+        document,
+        "{{ row.code }} {{ row.title|strip_period }} (срок — {{ row.deadline }}) — "
+        "{{ row.state }}{{ loop.last and '.' or ';' }}",
+        indent=True,
+    )
+    _tag(document, "{%p endfor %}")
+    _tag(document, "{%p else %}")
+    _para(
+        document,
+        "Просроченных мероприятий нет: все мероприятия, срок выполнения которых наступил, "
+        "выполнены.",
+        indent=True,
+    )
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(
+        document,
+        "3. Достижение показателей эффективности",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    _tag(document, "{%p if indicators_with_data %}")
+    table = _table(
+        document,
+        ["№", "Показатель", "Год", "Целевое значение", "Фактическое значение", "Достигнуто"],
+        [10, 74, 13, 22, 24, 22],
+        size=10,
+        header_size=9,
+    )
+    _loop_rows(
+        table,
+        "{%tr for item in indicators_with_data %}",
+        [
+            "{{ item.code }}",
+            "{{ item.title }}",
+            "{{ item.year }}",
+            "{{ item.target_text }}",
+            "{{ item.actual_text }}",
+            "{{ item.achieved_text }}",
+        ],
+        size=10,
+        centered=(0, 2, 3, 4, 5),
+    )
+    _tag(document, "{%p else %}")
+    _para(document, "Фактические значения показателей эффективности не представлены.", indent=True)
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p if indicators_without_data %}")
+    _para(
+        document,
+        "Нет данных по {{ indicators_without_data|length|plural('показателю', "
+        "'показателям', 'показателям') }}: {{ indicators_without_data|join('; ') }}.",
+        indent=True,
+    )
+    _tag(document, "{%p endif %}")
+    _signature(document)
+    _tag(document, "{%p if curator %}")
+    _para(document)
+    _para(
+        document,
+        "Исполнитель: {{ curator.full_name|surname_initials }}, "
+        "{{ curator.position|lower_first }}, куратор внедрения целевой модели наставничества",
+        align="left",
+        size=11,
+    )
+    _tag(document, "{%p endif %}")
+    return document
+
+
 def build_protocol() -> DocumentObject:
     """Протокол заседания (e.g. муниципального методического совета) with the step's agenda."""
     document = _new_document()
@@ -1093,6 +1213,7 @@ BUILDERS: dict[str, Callable[[], DocumentObject]] = {
     "roadmap": build_roadmap,
     "analytical_report": build_analytical_report,
     "protocol": build_protocol,
+    "school_report": build_school_report,
 }
 
 
@@ -1138,12 +1259,29 @@ def _slim(document: DocumentObject) -> None:
     properties.last_printed = _FIXED_TIME
 
 
+def _keep_headings_with_text(document: DocumentObject) -> None:
+    """A heading (a bold centred line: «2. Выполнение мероприятий …») never ends a page.
+
+    It is kept with what follows it, a table or the first paragraph of its section; docxtpl's
+    tag paragraphs between them are gone once rendered.
+    """
+    for paragraph in document.paragraphs:
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        if (
+            runs
+            and paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+            and all(run.bold for run in runs)
+        ):
+            paragraph.paragraph_format.keep_with_next = True
+
+
 def build_all(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
     """(Re)create every built-in .docx template in ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for template_id, builder in BUILDERS.items():
         document = builder()
+        _keep_headings_with_text(document)
         _slim(document)
         path = out_dir / f"{template_id}.docx"
         path.write_bytes(docx_package_bytes(document))

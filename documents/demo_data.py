@@ -235,6 +235,47 @@ def report_schools(names: list[str], *, as_of: date = REPORT_AS_OF) -> list[dict
     return schools
 
 
+# What closed each step at the demo school (the evidence a curator records).
+_SCHOOL_DOCUMENTS = {
+    "1.4": "приказ от 24.05.2022 № 118-о",
+    "1.5": "приказ от 12.05.2022 № 112-о",
+    "1.6": "Положение и дорожная карта, утверждены приказом от 24.05.2022 № 118-о",
+    "3.2": "реестр наставников на 04.04.2022",
+    "3.1": "база наставляемых на 06.05.2022",
+}
+
+
+def school_report_steps() -> list[dict[str, Any]]:
+    """The demo school's steps: on time, late, overdue, open and one not applicable."""
+    steps = []
+    for code, title, deadline in REPORT_STEPS:
+        done_on: date | None = None
+        if code in ("1.4", "1.5", "3.2"):
+            done_on = deadline
+        elif code in ("1.6", "3.1"):
+            assert deadline is not None
+            done_on = deadline + timedelta(days=6)
+        steps.append(
+            {
+                "code": code,
+                "title": title,
+                "deadline": deadline,
+                "done_on": done_on,
+                "document": _SCHOOL_DOCUMENTS.get(code, "") if done_on else "",
+                "not_applicable": code == "2.6",
+            }
+        )
+    steps.insert(
+        3,
+        {
+            "code": "2.3",
+            "title": "Проведение совещания по вопросам внедрения целевой модели наставничества",
+            "deadline": date(2022, 6, 1),
+        },
+    )
+    return steps
+
+
 def demo_data(template_id: str) -> dict[str, Any]:
     """Realistic data for one template id (see ``documents.registry.list_templates``)."""
     builders = {
@@ -449,6 +490,49 @@ def demo_data(template_id: str) -> dict[str, Any]:
         },
     }
     builders["analytical_report_xlsx"] = builders["analytical_report"]
+    builders["school_report"] = lambda: {
+        "organisation": SCHOOL,
+        "as_of": REPORT_AS_OF,
+        "number": "131-о",
+        "date": REPORT_AS_OF,
+        "roadmap_title": (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            "педагогических работников и обучающихся в МАОУ «СОШ № 1 г. Белоярский» на 2022 год"
+        ),
+        "curator": CURATOR,
+        "steps": school_report_steps(),
+        "indicators": [
+            {
+                "code": "1",
+                "title": (
+                    "Доля обучающихся в возрасте от 10 до 18 лет, вошедших в программы "
+                    "наставничества в роли наставляемого"
+                ),
+                "year": 2022,
+                "target": 10,
+                "actual": 14.2,
+            },
+            {
+                "code": "2",
+                "title": (
+                    "Доля обучающихся в возрасте от 15 до 18 лет, вошедших в программы "
+                    "наставничества в роли наставника"
+                ),
+                "year": 2022,
+                "target": 2,
+                "actual": 1.1,
+            },
+            {
+                "code": "3",
+                "title": (
+                    "Доля учителей – молодых специалистов (с опытом работы от 0 до 3 лет), "
+                    "вошедших в программы наставничества в роли наставляемого"
+                ),
+                "year": 2022,
+                "target": 70,
+            },
+        ],
+    }
     try:
         # A deep copy: callers (tests, the demo command) may change the data they get.
         return copy.deepcopy(builders[template_id]())
@@ -488,7 +572,7 @@ LONG_COMMITTEE: dict[str, str] = {
     ),
     "short_name": "Отдел по образованию",
     "place": "с. Новодугино",
-    "head_position": "начальник отдела по образованию",
+    "head_position": "начальник Отдела по образованию",
     "head_name": "Сулейманова Патимат Магомедовна",
     "municipality": LONG_MUNICIPALITY,
 }
@@ -541,13 +625,34 @@ def _long_pairs(count: int = 36) -> list[dict[str, Any]]:
     return pairs
 
 
+# The demo municipality's names in texts (titles, agendas, cited acts) and the long one's.
+_MOVED_NAMES = [
+    ("МАОУ «СОШ № 1 г. Белоярский»", "МБОУ «Новодугинская СОШ № 2 им. А.И. Покрышкина»"),
+    ("Белоярского района", "муниципального образования «Новодугинский район» Смоленской области"),
+    ("Белоярском районе", "муниципальном образовании «Новодугинский район» Смоленской области"),
+]
+
+
+def _moved(value: Any) -> Any:
+    """The demo data with the demo municipality's names in its texts replaced by the long ones."""
+    if isinstance(value, str):
+        for old, new in _MOVED_NAMES:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {key: _moved(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_moved(item) for item in value]
+    return value
+
+
 def long_names_data(template_id: str) -> dict[str, Any]:
     """The demo data of a template moved to a municipality whose names are as long as they get.
 
     Long organisation names, a Turkic patronymic, feminine positions, many pairs, roadmap rows and
     schools: the page layout of every document (tables, signatures, page numbers) is checked on it.
     """
-    data = demo_data(template_id)
+    data = _moved(demo_data(template_id))
     organisation = (
         LONG_COMMITTEE
         if template_id
@@ -573,10 +678,16 @@ def long_names_data(template_id: str) -> dict[str, Any]:
     if template_id == "order_pairs":
         data["pairs"] = _long_pairs()
     if template_id == "roadmap":
+        data["title"] = (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            f"педагогических работников и обучающихся в {LONG_SCHOOL['short_name']} "
+            "на 2022–2024 годы"
+        )
+        data["approval"] = {**data["approval"], "issuer": LONG_SCHOOL["short_name"]}
         data["rows"] = [
             {**row, "code": f"{row['code']}.{copy_index}" if copy_index else row["code"]}
             for copy_index in range(4)
-            for row in ROADMAP_ROWS
+            for row in _moved(ROADMAP_ROWS)
         ]
     if template_id in ("analytical_report", "analytical_report_xlsx"):
         names = [
@@ -586,6 +697,27 @@ def long_names_data(template_id: str) -> dict[str, Any]:
         ]
         data["schools"] = report_schools(names)
         data["prepared_by"] = copy.deepcopy(LONG_COORDINATOR)
+    if template_id == "school_report":
+        data["roadmap_title"] = (
+            "План мероприятий (дорожная карта) внедрения целевой модели наставничества "
+            "педагогических работников и обучающихся в муниципальном бюджетном "
+            "общеобразовательном учреждении «Средняя общеобразовательная школа № 2 имени Героя "
+            "Советского Союза А.И. Покрышкина» с. Новодугино на 2022–2024 годы"
+        )
+        data["steps"] = [
+            {
+                **step,
+                "code": f"{step['code']}.{copy_index}" if copy_index else step["code"],
+                "document": (
+                    "приказ муниципального бюджетного общеобразовательного учреждения "
+                    f"от {step['done_on']:%d.%m.%Y} № 118-о/д"
+                    if step.get("done_on")
+                    else ""
+                ),
+            }
+            for copy_index in range(4)
+            for step in data["steps"]
+        ]
     if template_id == "protocol":
         data["chair"] = "Сулейманова Патимат Магомедовна"
         data["secretary"] = "Константинопольская Екатерина Вячеславовна"

@@ -37,7 +37,12 @@ class _StableZipWriter:
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
         info = zipfile.ZipInfo(pack_uri.membername, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
+        # a picture is compressed already: deflating it again costs time and saves nothing
+        info.compress_type = (
+            zipfile.ZIP_STORED
+            if pack_uri.membername.endswith((".png", ".jpeg", ".jpg"))
+            else zipfile.ZIP_DEFLATED
+        )
         info.external_attr = 0o600 << 16
         self._zip.writestr(info, blob)
 

@@ -142,6 +142,9 @@ def build_document_data(
         ]
         if template_id == "roadmap" and school is not None:
             data.update(_school_roadmap(session=session, run=run, school=school, now=now))
+        if template_id == "school_report" and school is not None:
+            data["roadmap_title"] = _school_roadmap_title(run, school)
+            data["steps"] = _school_report_steps(session=session, run=run, school=school, now=now)
         if template_id in ("analytical_report", "analytical_report_xlsx"):
             data["schools"], data["municipal_steps"] = _report_steps(
                 session=session, run=run, now=now
@@ -277,16 +280,57 @@ def _school_roadmap(
         )
     used = {row["section"] for row in rows}
     return {
-        "title": (
-            "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
-            f"{school.short_name} на {_period_text(run)}"
-        ),
+        "title": _school_roadmap_title(run, school),
         "rows": rows,
         "sections": [
             {"code": s.code, "title": own(s.title)} for s in roadmap.sections if s.code in used
         ],
         "approval": {"kind": "приказ", "issuer": school.short_name},
     }
+
+
+def _school_roadmap_title(run: RoadmapRun, school: School) -> str:
+    return (
+        "План мероприятий (дорожная карта) внедрения целевой модели наставничества в "
+        f"{school.short_name} на {_period_text(run)}"
+    )
+
+
+def _school_report_steps(
+    *, session: Session, run: RoadmapRun, school: School, now: datetime
+) -> list[dict[str, Any]]:
+    """The school's steps for its report, each occurrence in the period a row, in roadmap order.
+
+    The document is the evidence recorded when the step was marked done; an occurrence outside
+    the roadmap's period is left out as in the справка.
+    """
+    status = run_status(session=session, run=run, now=now, school=school.id)
+    steps = {s.code: s for s in run_definition(run)[0].roadmap.steps}
+    order = {code: index for index, code in enumerate(steps)}
+    municipality = get_municipality(session)
+    views = sorted(
+        (view for view in status.views if view.school == school.id),
+        key=lambda view: (order.get(view.code, len(order)), view.occurrence),
+    )
+    rows = []
+    for view in views:
+        if view.due is not None and not (run.period_start <= view.due <= run.period_end):
+            continue
+        done_on = None
+        if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
+            done_on = local_today(view.done_at, municipality.timezone)
+        step = steps.get(view.code)
+        rows.append(
+            {
+                "code": view.code,
+                "title": " ".join(step.title.split()) if step else view.code,
+                "deadline": view.due,
+                "done_on": done_on,
+                "document": " ".join((view.evidence or "").split()),
+                "not_applicable": view.state == "not_applicable",
+            }
+        )
+    return rows
 
 
 def _report_steps(

@@ -66,6 +66,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "title": ("заголовок", "запущенная дорожная карта (--roadmap)"),
     "rows": ("мероприятия дорожной карты", "запущенная дорожная карта (--roadmap)"),
     "schools": ("шаги школ", "запущенная дорожная карта (--roadmap)"),
+    "steps": ("шаги школы", "запущенная дорожная карта (--roadmap)"),
     "publish_deadline": (
         "срок публикации",
         "срок шага (--step) или " + _DATA.format(key="publish_deadline"),

@@ -64,6 +64,16 @@ TEMPLATES: dict[str, TemplateSpec] = {
         _spec("protocol", context.Protocol),
         _spec("mentor_registry", context.MentorRegistry, fmt="xlsx"),
         _spec("mentee_registry", context.MenteeRegistry, fmt="xlsx"),
+        # the school's own report to its director: no roadmap step asks for it, so it is not in
+        # the catalogue of step results
+        TemplateSpec(
+            id="school_report",
+            title="Отчёт образовательной организации о выполнении дорожной карты",
+            scope="school",
+            format="docx",
+            context_type=context.SchoolReport,
+            file_name="school_report.docx",
+        ),
     )
 }
 

@@ -221,6 +221,12 @@ def registry_document_data(
     """The fields a template takes from the registry (empty when the registry has nothing)."""
     if template_id == "analytical_report" and run is not None:
         return {"indicators": report_indicators(session=session, run=run, year=today.year)}
+    if template_id == "school_report" and run is not None and school_id is not None:
+        return {
+            "indicators": _school_indicators(
+                session=session, run=run, year=today.year, school_id=school_id
+            )
+        }
     builders = {
         "order_pairs": _order_pairs,
         "mentor_registry": _mentor_registry,
@@ -229,3 +235,33 @@ def registry_document_data(
     if school_id is None or template_id not in builders:
         return {}
     return builders[template_id](_Registry(session, school_id, today))
+
+
+def _school_indicators(
+    *, session: Session, run: RoadmapRun, year: int, school_id: str
+) -> list[dict[str, Any]]:
+    """The run's indicator targets for ``year`` with the school's own values (None: no data)."""
+    from engine.runs import run_definition
+    from registry.indicators import compute_indicators
+
+    actual: dict[str, float | None] = {}
+    for result in compute_indicators(session=session, year=year, school_id=school_id):
+        own = result.schools.get(school_id)
+        actual[result.measure] = None if own is None else own.percent
+    rows = []
+    for indicator in run_definition(run)[0].roadmap.indicators:
+        for target in indicator.targets:
+            if target.year != year:
+                continue
+            value = actual.get(indicator.measure) if indicator.measure else None
+            rows.append(
+                {
+                    "code": indicator.code,
+                    "title": indicator.title,
+                    "year": year,
+                    "target": target.value,
+                    "unit": indicator.unit,
+                    "actual": None if value is None else round(value, 1),
+                }
+            )
+    return rows

@@ -7,14 +7,16 @@ publishes them (``python -m documents.schema`` rewrites it; a test fails when it
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from pydantic import TypeAdapter
 
@@ -49,6 +51,182 @@ def supplied_names(template_id: str) -> frozenset[str]:
     return frozenset(prepare(obj, tpl))
 
 
+@lru_cache(maxsize=32)
+def _supplied_context(template_id: str) -> dict[str, Any]:
+    """The demo data's context of a template (as its tags see it), to know the nested names."""
+    from docxtpl import DocxTemplate
+
+    from documents.render import _PREPARE, _fields, template_path
+
+    spec = get_template(template_id)
+    obj: Any = load_context(spec.context_type, demo_data(template_id))
+    prepare = _PREPARE.get(template_id)
+    if prepare is None:
+        return _fields(obj)
+    tpl = DocxTemplate(io.BytesIO(template_path(spec, None).read_bytes()))
+    return dict(prepare(obj, tpl))
+
+
+# --- nested names: what a value (or a field's type) lets a tag reach ---------------------------
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a name in a template stands for: its dotted path, its attributes, its list items.
+
+    ``names`` None means anything goes (a value whose shape is unknown: a loop's ``loop``, a
+    ``set`` variable, an empty list's item); a scalar allows only its Python attributes.
+    """
+
+    path: str
+    names: frozenset[str] | None = None
+    children: tuple[tuple[str, Any], ...] = ()
+    item: Any = None
+    scalar: type | None = None
+
+    def attribute(self, name: str) -> _Shape | None:
+        path = f"{self.path}.{name}"
+        if self.scalar is not None:
+            return _Shape(path) if hasattr(self.scalar, name) else None
+        if self.names is None:
+            return _Shape(path)
+        if name not in self.names:
+            return None
+        source = dict(self.children).get(name)
+        return _shape_of(source, path) if source is not None else _Shape(path)
+
+    def element(self) -> _Shape:
+        return _shape_of(self.item, f"{self.path}[]") if self.item is not None else _Shape("")
+
+
+def _type_of_hint(hint: Any) -> Any:
+    if get_origin(hint) in (Union, types.UnionType):
+        return next(arg for arg in get_args(hint) if arg is not type(None))
+    return hint
+
+
+def _shape_of(source: Any, path: str) -> _Shape:
+    """The shape of a value, or of a type hint (a field the demo data leaves empty)."""
+    source = _type_of_hint(source)
+    if isinstance(source, type) and dataclasses.is_dataclass(source):
+        hints = get_type_hints(source)
+        fields = {item.name: hints[item.name] for item in dataclasses.fields(source)}
+        properties = {
+            name for name in dir(source) if isinstance(getattr(source, name, None), property)
+        }
+        return _Shape(
+            path, names=frozenset(fields) | frozenset(properties), children=tuple(fields.items())
+        )
+    if get_origin(source) is list:
+        return _Shape(path, names=frozenset(), item=get_args(source)[0], scalar=list)
+    if isinstance(source, type):
+        return _Shape(path, scalar=source)
+    if dataclasses.is_dataclass(source):
+        shape = _shape_of(type(source), path)
+        values = tuple(
+            (item.name, getattr(source, item.name))
+            for item in dataclasses.fields(source)
+            if getattr(source, item.name) is not None
+        )
+        return dataclasses.replace(shape, children=tuple(dict(shape.children + values).items()))
+    if isinstance(source, dict):
+        return _Shape(
+            path,
+            names=frozenset(source),
+            children=tuple((k, v) for k, v in source.items() if v is not None),
+        )
+    if isinstance(source, list):
+        items = [item for item in source if item is not None]
+        if not items:
+            return _Shape(path, names=frozenset(), scalar=list)
+        if all(isinstance(item, dict) for item in items):
+            merged: dict[str, Any] = {}
+            for item in items:
+                merged.update({k: v for k, v in item.items() if v is not None or k not in merged})
+            return _Shape(path, names=frozenset(), item=merged, scalar=list)
+        return _Shape(path, names=frozenset(), item=items[0], scalar=list)
+    return _Shape(path, scalar=type(source))
+
+
+def _unknown_nested(
+    source: str, env: Any, context: dict[str, Any], hints: dict[str, Any]
+) -> list[str]:
+    """Dotted paths a template reaches inside the data that the data does not have.
+
+    Follows ``{{ a.b.c }}``, ``a['b']`` and loops (``{% for row in steps %}{{ row.title }}``
+    checks ``steps[].title``); a top-level name the data lacks is reported elsewhere.
+    """
+    from jinja2 import nodes
+
+    found: list[str] = []
+
+    def top(name: str) -> _Shape | None:
+        if name in context and context[name] is not None:
+            return _shape_of(context[name], name)
+        if name in hints:
+            return _shape_of(hints[name], name)
+        return None
+
+    def value(node: Any, scope: dict[str, _Shape | None]) -> _Shape | None:
+        if isinstance(node, nodes.Name):
+            return scope[node.name] if node.name in scope else top(node.name)
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            base = value(node.node, scope)
+            if isinstance(node, nodes.Getitem):
+                visit(node.arg, scope)
+                if not (isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)):
+                    return base.element() if base is not None and base.item is not None else None
+                name = node.arg.value
+            else:
+                name = node.attr
+            if base is None or not base.path:
+                return None
+            reached = base.attribute(name)
+            if reached is None:
+                found.append(f"{base.path}.{name}")
+            return reached
+        visit(node, scope)
+        return None
+
+    def visit(node: Any, scope: dict[str, _Shape | None]) -> None:
+        if isinstance(node, nodes.For):
+            items = value(node.iter, scope)
+            inner = dict(scope)
+            element = items.element() if items is not None and items.item is not None else None
+            if isinstance(node.target, nodes.Name):
+                inner[node.target.name] = element
+            for target in node.target.find_all(nodes.Name):  # a tuple: for key, value in …
+                inner[target.name] = None
+            inner["loop"] = None
+            if node.test is not None:
+                visit(node.test, inner)
+            for child in node.body:
+                visit(child, inner)
+            for child in node.else_:
+                visit(child, scope)
+            return
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            targets: list[Any] = [node.target, *node.target.find_all(nodes.Name)]
+            for target in targets:
+                if isinstance(target, nodes.Name):
+                    scope[target.name] = None
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            inner = dict(scope)
+            for argument in node.args:
+                inner[argument.name] = None
+            for child in node.body:
+                visit(child, inner)
+            return
+        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+            value(node, scope)
+            return
+        for child in node.iter_child_nodes():
+            visit(child, scope)
+
+    visit(env.parse(source), {})
+    return list(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class TemplateCheck:
     """A municipality's template against its data: names it uses that nothing supplies, and
@@ -72,17 +250,36 @@ def check_template(path: Path, *, template_id: str | None = None) -> TemplateChe
     spec = get_template(template_id)
     if spec.format != "docx":
         raise NastavnikError(f"{template_id} is a workbook built in code, not a .docx template")
+    env = jinja_environment()
     try:
         tpl = DocxTemplate(str(path))
-        used = set(tpl.get_undeclared_template_variables(jinja_environment()))
+        used = set(tpl.get_undeclared_template_variables(env))
+        source = _template_source(tpl)
     except Exception as error:  # python-docx and Jinja raise many types for a broken file
         raise NastavnikError(f"не читается как шаблон .docx: {error}", where=str(path)) from None
     supplied = supplied_names(template_id)
+    nested = _unknown_nested(
+        source, env, _supplied_context(template_id), get_type_hints(spec.context_type)
+    )
     return TemplateCheck(
         template_id=template_id,
-        unknown=sorted(used - supplied),
+        unknown=sorted(used - supplied) + nested,
         unused=sorted(supplied - used),
     )
+
+
+def _template_source(tpl: Any) -> str:
+    """The Jinja source of a .docx template: body, headers and footers, as docxtpl renders them."""
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    document = Document(tpl.template_file)
+    xml = tpl.patch_xml(tpl.xml_to_string(document._element.body))
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for relation in document.part.rels.values():
+            if relation.reltype == uri and relation.target_part.blob:
+                xml += tpl.patch_xml(tpl.xml_to_string(parse_xml(relation.target_part.blob)))
+    return str(xml)
 
 
 def documents_markdown() -> str:
@@ -97,7 +294,10 @@ def documents_markdown() -> str:
         "overrides fields, `--draft` leaves blanks for whatever is missing. A municipality's "
         "own template (a .docx in `NASTAVNIK_TEMPLATES_DIR` named after the id) is checked with "
         "`nastavnik docs check FILE.docx`: it lists the names the template uses that the data "
-        "does not supply, and the ones it could use. Dates are `15.05.2022` or `2022-05-15`; "
+        "does not supply, nested ones too (`organisation.placee`; in a loop "
+        "`{% for row in steps %}{{ row.titel }}` is checked against the item's fields and "
+        "reported as `steps[].titel`), and the top-level names it could use. Dates are "
+        "`15.05.2022` or `2022-05-15`; "
         "names are full names in the nominative (templates decline them).",
         "",
         "| id | document | scope | format |",

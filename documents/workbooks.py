@@ -383,13 +383,26 @@ def _title_and_header(
             _lines(text, total_width * 11 / points) * points * 1.35
         )
     header_row = len(lines) + 2
-    for column, (text, width) in enumerate(header, start=1):
+    widths = [_header_width(text, width) for text, width in header]
+    for column, ((text, _), width) in enumerate(zip(header, widths, strict=True), start=1):
         cell = sheet.cell(row=header_row, column=column, value=text)
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # top-aligned: the headers' lines share their heights across the row, as in print
+        cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
         cell.border = _BORDER
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.row_dimensions[header_row].height = (
-        max(_lines(text, width) for text, width in header) * _LINE_POINTS
-    )
+        max(_lines(text, width / _BOLD) for (text, _), width in zip(header, widths, strict=True))
+        + 1
+    ) * _LINE_POINTS
     return header_row
+
+
+# Bold letters are this much wider than the regular ones a column's width is counted in.
+_BOLD = 1.2
+
+
+def _header_width(text: str, width: float) -> float:
+    """The column's width, widened so the header's longest word fits whole on its line."""
+    longest = max((len(word) for word in text.split()), default=0)
+    return max(width, math.ceil(longest * _BOLD) + 2)

@@ -203,3 +203,83 @@ def test_the_published_schemas_are_those_of_the_code() -> None:
     assert DOCS_PATH.read_text(encoding="utf-8") == documents_markdown(), (
         "docs/documents.md is stale: run python -m documents.schema"
     )
+
+
+def test_the_schools_own_report_states_each_step_with_its_document_and_days_late(
+    workdir: Path,
+) -> None:
+    for code, at, evidence in (
+        ("1.5", "2022-05-12", "приказ от 12.05.2022 № 112-о"),
+        ("1.4", "2022-06-06", "приказ от 06.06.2022 № 131-о"),
+    ):
+        done = nastavnik(
+            workdir, "done", code, "--school", "kazym", "--by", "a@x.ru", "--evidence",
+            evidence, "--at", at, "--now", at,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    out = workdir / "school_report.docx"
+    args = ("docs", "render", "school_report", "--school", "kazym", "--now", "2022-06-15")
+    refused = nastavnik(workdir, *args, "--out", str(out))
+    assert refused.returncode == 1
+    assert "«Отчёт образовательной организации о выполнении дорожной карты»" in refused.stderr
+    assert "номер документа (number): ключ number: 41-од в файле --data" in refused.stderr
+    assert not out.exists()
+    draft = nastavnik(workdir, *args, "--draft", "--out", str(workdir / "school_draft.docx"))
+    assert draft.returncode == 0, draft.stderr
+    assert "« __ » ________ 20__ г.\t№ ____" in _text(workdir / "school_draft.docx")
+    (workdir / "number.yaml").write_text("number: 131-о\n", encoding="utf-8")
+    done = nastavnik(workdir, *args, "--data", str(workdir / "number.yaml"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    document = docx.Document(str(out))
+    text = _text(out)
+    assert "15.06.2022\t№ 131-о\nс. Казым\n" in text
+    assert "в МАОУ «СОШ с. Казым» на 2022 год»" in text  # the school's own roadmap
+    assert "Директор\tМ.С. Сулейманов" in text
+    assert "Исполнитель: Шевчук А.И., старшая вожатая, куратор" in text
+    rows = {row.cells[0].text: [cell.text for cell in row.cells] for row in document.tables[0].rows}
+    assert rows["1.5"][2:] == [
+        "16.05.2022", "12.05.2022", "приказ от 12.05.2022 № 112-о", "выполнено в срок",
+    ]  # fmt: skip
+    assert rows["1.4"][2:] == [
+        "31.05.2022",
+        "06.06.2022",
+        "приказ от 06.06.2022 № 131-о",
+        "выполнено с нарушением срока на 4 рабочих дня",
+    ]
+    assert rows["3.2"][3:] == ["—", "—", "не выполнено, просрочено на 47 рабочих дней"]
+    assert "  " not in rows["3.1"][1]  # the roadmap's double spaces are not carried over
+    assert not any(code.startswith("1.1") for code in rows)  # municipal steps are not its own
+    assert "Не выполнены в установленный срок 3 мероприятия:" in text
+
+
+def test_docs_check_follows_nested_names_and_loops_against_the_item_schema(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    for line in (
+        "{{ organisation.place }} {{ organisation['short_name'] }} {{ organisation.placee }}",
+        "{% for row in steps %}{{ loop.index }} {{ row.title }} {{ row.deadline.year }} "
+        "{{ row.titel }}{% endfor %}",
+        "{% for item in indicators %}{{ item.target }} {{ item.goal }}{% endfor %}",
+        "{{ curator.position|decline('dative') }} {{ curator.fio }}",
+        "{% for row in rows %}{{ row.state }} {{ row.stat }}{% endfor %}",
+        "{% set head = organisation %}{{ head.head_name }}",
+    ):
+        document.add_paragraph(line)
+    own = tmp_path / "school_report.docx"
+    document.save(str(own))
+    done = nastavnik(tmp_path, "docs", "check", str(own))
+    assert done.returncode == 1, done.stdout
+    listed = done.stderr.split("«school_report»: ", 1)[1].strip()
+    assert listed.split(", ") == [
+        "organisation.placee",
+        "steps[].titel",
+        "indicators[].goal",
+        "curator.fio",
+        "rows[].stat",
+    ]
+    from documents.files import TEMPLATES_DIR
+
+    for builtin in sorted(TEMPLATES_DIR.glob("*.docx")):  # no false alarms on our own templates
+        checked = nastavnik(tmp_path, "docs", "check", str(builtin))
+        assert checked.returncode == 0, checked.stderr

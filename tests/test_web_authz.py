@@ -416,6 +416,8 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/instances/{instance_id}/undo"): SCHOOL_WRITE,
     ("POST", "/instances/{instance_id}/na"): SCHOOL_WRITE,
     ("POST", "/instances/{instance_id}/documents"): SCHOOL_WRITE,
+    ("GET", "/schools/{school_id}/report"): SCHOOL_READ,
+    ("POST", "/schools/{school_id}/report"): SCHOOL_WRITE,
     ("POST", "/schools/{school_id}/registry/pairs"): SCHOOL_WRITE,
     ("POST", "/schools/{school_id}/registry/pairs/{pair_id}/end"): SCHOOL_WRITE,
     ("POST", "/schools/{school_id}/registry/import"): SCHOOL_WRITE,

@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import docx
 import pytest
@@ -350,3 +351,65 @@ def test_the_analytical_report_is_numbered_and_dated_from_the_form(portal: Porta
         assert link is not None
         text = _docx_text(coordinator.get(link.group(1)).content)
     assert "01.06.2022\t№ 12-с" in text
+
+
+def test_the_school_report_is_generated_from_the_school_page_by_its_admin_and_the_coordinator(
+    portal: Portal, admin: TestClient
+) -> None:
+    school_page = admin.get("/schools/sosh1")
+    link = re.search(
+        r'href="(/schools/sosh1/report\?run=[^"]+)">Отчёт о выполнении', school_page.text
+    )
+    assert link is not None
+    page = admin.get(link.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200
+    assert "Отчёт образовательной организации о выполнении дорожной карты" in page.text
+    before = _count(portal)
+    empty = admin.post(
+        "/schools/sosh1/report", data={"csrf_token": csrf_of(page.text), "date": "2022-06-01"}
+    )
+    assert empty.status_code == 400 and "Заполните поле «Номер документа»" in empty.text
+    assert _count(portal) == before
+    done = admin.post(
+        "/schools/sosh1/report",
+        data={"csrf_token": csrf_of(page.text), "number": "77-о", "date": "2022-06-01"},
+    )
+    assert done.status_code == 303, done.text
+    shown = admin.get(done.headers["location"])
+    download = re.search(r'href="(/documents/\d+)" download>Скачать \(DOCX\)', shown.text)
+    assert download is not None and "№ 77-о" in shown.text
+    file = admin.get(download.group(1))
+    assert quote("Отчёт образовательной организации") in file.headers["content-disposition"]
+    text = _docx_text(file.content)
+    assert "ОТЧЁТ\nо выполнении дорожной карты" in text
+    assert "01.06.2022\t№ 77-о" in text and "М.С. Сулейманов" in text
+    rows = docx.Document(io.BytesIO(file.content)).tables[0].rows
+    assert len(rows) > 2 and rows[0].cells[5].text == "Состояние"
+    with session_scope(portal.engine) as session:
+        stored = session.exec(
+            select(GeneratedDocument).where(GeneratedDocument.template_id == "school_report")
+        ).one()
+        assert stored.school_id == "sosh1" and stored.step_instance_id is None
+    again = admin.post(
+        "/schools/sosh1/report",
+        data={"csrf_token": csrf_of(page.text), "number": "77-о", "date": "2022-06-02"},
+    )
+    assert again.status_code == 400 and "Номер 77-о уже есть" in again.text
+    with signed_in(portal.app(), VIEWER) as viewer:
+        seen = viewer.get("/schools/sosh1/report")
+        assert seen.status_code == 200 and "Сформировать отчёт (DOCX)" not in seen.text
+        assert (
+            viewer.post(
+                "/schools/sosh1/report",
+                data={"csrf_token": csrf_of(seen.text), "number": "78-о", "date": "2022-06-01"},
+            ).status_code
+            == 403
+        )
+    with signed_in(portal.app(), COORDINATOR) as coordinator:
+        form = coordinator.get("/schools/sosh1/report")
+        made = coordinator.post(
+            "/schools/sosh1/report",
+            data={"csrf_token": csrf_of(form.text), "number": "79-о", "date": "2022-06-03"},
+        )
+        assert made.status_code == 303
+    assert admin.get("/schools/sosh2/report").status_code == 403

@@ -100,6 +100,7 @@ FORM_FIELDS: dict[str, list[FormField]] = {
     ],
     "mentor_registry": [],
     "mentee_registry": [],
+    "school_report": [_NUMBER, _DATE],
 }
 
 # where each datum the database supplies is entered, for the message when it is missing:
@@ -342,7 +343,7 @@ def _refuse_taken_number(
             continue
         taken = _document_number(document.data)
         if taken is not None and _same_number(taken, number):
-            title = DOCUMENTS.get(document.template_id, (document.template_id, None))[0]
+            title = document_title(document.template_id)
             field_name = "approval__number" if "approval" in data else "number"
             raise DocumentFormError(
                 {
@@ -469,7 +470,7 @@ def stored_file(document: GeneratedDocument, *, documents_dir: Path) -> Path | N
 
 def download_name(document: GeneratedDocument, *, school_short_name: str | None, tz: str) -> str:
     """«Приказ о назначении куратора … — МАОУ СОШ № 1 — 20.05.2022.docx» (a Russian file name)."""
-    title = DOCUMENTS.get(document.template_id, (document.template_id, None))[0]
+    title = document_title(document.template_id)
     suffix = Path(document.path).suffix or ".docx"
     parts = [title]
     if school_short_name:
@@ -479,3 +480,91 @@ def download_name(document: GeneratedDocument, *, school_short_name: str | None,
     name = " — ".join(parts)
     name = re.sub(r'[\\/:*?"<>|]+', " ", name)
     return name[:150] + suffix
+
+
+def document_title(template_id: str) -> str:
+    """A document kind's Russian title: the catalogue's, else its template's (the school report)."""
+    if template_id in DOCUMENTS:
+        return DOCUMENTS[template_id][0]
+    spec = TEMPLATES.get(template_id)
+    return spec.title if spec else template_id
+
+
+SCHOOL_REPORT = "school_report"
+SCHOOL_REPORT_DIR = "report"
+
+
+def school_reports(session: Session, *, school_id: str) -> list[GeneratedDocument]:
+    """The school's отчёты о выполнении generated so far, newest first."""
+    return list(
+        session.exec(
+            select(GeneratedDocument)
+            .where(
+                GeneratedDocument.school_id == school_id,
+                GeneratedDocument.template_id == SCHOOL_REPORT,
+            )
+            .order_by(col(GeneratedDocument.rendered_at).desc(), col(GeneratedDocument.id).desc())
+        )
+    )
+
+
+def generate_school_report(
+    *,
+    session: Session,
+    run: RoadmapRun,
+    school_id: str,
+    values: dict[str, str],
+    actor: Actor,
+    now: datetime,
+    documents_dir: Path,
+    templates_dir: Path | None = None,
+) -> GeneratedDocument:
+    """Render the school's отчёт о выполнении дорожной карты into documents_dir and record it.
+
+    The form gives its number and date; everything else comes from the school, the run and the
+    registry. Not attached to a step: it reports on all of them.
+
+    Raises:
+        DocumentFormError: a field is empty or wrong, the number is taken, or data is missing
+            (a Russian message that names it and says where it is entered).
+    """
+    offer = DocumentOffer(
+        kind=SCHOOL_REPORT,
+        title=TEMPLATES[SCHOOL_REPORT].title,
+        spec=TEMPLATES[SCHOOL_REPORT],
+        fields=FORM_FIELDS[SCHOOL_REPORT],
+    )
+    extra = _form_data(offer, values)
+    _refuse_taken_number(session, template_id=SCHOOL_REPORT, school_id=school_id, data=extra)
+    relative = (
+        Path(GENERATED_DIR)
+        / school_id
+        / SCHOOL_REPORT_DIR
+        / f"{SCHOOL_REPORT}-{secrets.token_hex(6)}.docx"
+    )
+    out = documents_dir / relative
+    try:
+        render_for_step(
+            session=session,
+            template_id=SCHOOL_REPORT,
+            out=out,
+            now=now,
+            by=actor.email,
+            school_id=school_id,
+            run=run,
+            extra=extra,
+            templates_dir=templates_dir,
+        )
+    except NastavnikError as error:
+        out.unlink(missing_ok=True)
+        raise DocumentFormError({"form": _russian_render_error(error, municipal=False)}) from None
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    document = session.exec(
+        select(GeneratedDocument)
+        .where(GeneratedDocument.path == str(out.resolve()))
+        .order_by(col(GeneratedDocument.id).desc())
+    ).first()
+    assert document is not None
+    return document

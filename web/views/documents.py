@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
@@ -15,12 +16,17 @@ from storage.models import GeneratedDocument, RoadmapRun, School, StepInstance
 from web import pages
 from web.auth import Forbidden, Principal
 from web.documents import (
+    FORM_FIELDS,
     MEDIA_TYPES,
+    SCHOOL_REPORT,
     DocumentFormError,
     default_values,
+    document_title,
     download_name,
     generate_document,
+    generate_school_report,
     generated_for,
+    school_reports,
     step_offers,
     stored_file,
 )
@@ -174,6 +180,109 @@ def instance_generate(
         f"/instances/{instance_id}?new={document.id}#documents",
         f"Документ «{title}» сформирован.",
     )
+
+
+def _report_page(
+    request: Request,
+    session: Session,
+    *,
+    user: Principal,
+    school: School,
+    run_id: str | None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    new: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    run = pages.pick_run(session, run_id)
+    municipality = pages.municipality(session)
+    tz = municipality.timezone if municipality else "UTC"
+    today = pages.now(request).astimezone(ZoneInfo(tz)).date()
+    reports = school_reports(session, school_id=school.id)
+    settings = pages.state(request).settings
+    context: dict[str, Any] = {
+        "title": f"Отчёт о выполнении дорожной карты — {school.short_name}",
+        "school": school,
+        "run": run,
+        "fields": FORM_FIELDS[SCHOOL_REPORT],
+        "values": {"date": today.isoformat(), **(values or {})},
+        "errors": errors or {},
+        "reports": reports,
+        "files": {
+            d.id: stored_file(d, documents_dir=settings.documents_dir) is not None for d in reports
+        },
+        "new": next((d for d in reports if d.id == new), None),
+        "can_generate": user.can_change_school(school.id),
+        "tz": tz,
+        "report_title": document_title(SCHOOL_REPORT),
+    }
+    return pages.render(request, "school_report.html", context, status_code=status_code)
+
+
+def _report_school(session: Session, user: Principal, school_id: str) -> School | None:
+    school = session.get(School, school_id)
+    if school is not None and not user.can_view_school(school.id):
+        raise Forbidden("Эта страница другой образовательной организации.")
+    return school
+
+
+@router.get("/schools/{school_id}/report")
+def school_report_page(
+    request: Request, school_id: str, run: str | None = None, new: int | None = None
+) -> Response:
+    with pages.db(request) as session:
+        user = pages.require_user(request, session)
+        school = _report_school(session, user, school_id)
+        if school is None:
+            return pages.error_page(request, 404, "Школа не найдена", "Такой школы нет.")
+        return _report_page(request, session, user=user, school=school, run_id=run, new=new)
+
+
+@router.post("/schools/{school_id}/report")
+def school_report_generate(request: Request, school_id: str) -> Response:
+    values = pages.form_values(request)
+    run_id = values.get("run") or None
+    settings = pages.state(request).settings
+    try:
+        with pages.db(request) as session:
+            user = pages.require_user(request, session)
+            school = _report_school(session, user, school_id)
+            if school is None:
+                return pages.error_page(request, 404, "Школа не найдена", "Такой школы нет.")
+            if not user.can_change_school(school.id):
+                raise Forbidden(
+                    "Сформировать отчёт может координатор или ответственный этой организации."
+                )
+            run = pages.pick_run(session, run_id)
+            if run is None:
+                raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})
+            document = generate_school_report(
+                session=session,
+                run=run,
+                school_id=school.id,
+                values=values,
+                actor=pages.actor(request, user),
+                now=pages.now(request),
+                documents_dir=settings.documents_dir,
+                templates_dir=settings.templates_dir,
+            )
+            target = f"/schools/{school.id}/report?run={quote(run.roadmap_id)}&new={document.id}"
+    except DocumentFormError as error:
+        with pages.db(request) as session:
+            user = pages.require_user(request, session)
+            school = _report_school(session, user, school_id)
+            assert school is not None
+            return _report_page(
+                request,
+                session,
+                user=user,
+                school=school,
+                run_id=run_id,
+                errors=error.errors,
+                values=values,
+                status_code=400,
+            )
+    return pages.redirect(request, target + "#documents", "Отчёт сформирован.")
 
 
 @router.get("/documents/{document_id}")
