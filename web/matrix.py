@@ -482,7 +482,7 @@ class StatusCache:
 
 
 def _stamp(session: Session, run_id: int) -> tuple[int, int]:
-    found = session.execute(
+    found = session.connection().execute(
         select(func.count(), func.coalesce(func.sum(StepInstance.version), 0)).where(
             col(StepInstance.run_id) == run_id
         )
@@ -491,7 +491,7 @@ def _stamp(session: Session, run_id: int) -> tuple[int, int]:
 
 
 def _unit_stamps(session: Session, run_id: int) -> dict[str, tuple[int, int]]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(StepInstance.unit, func.count(), func.sum(StepInstance.version))  # type: ignore[call-overload]
         .where(col(StepInstance.run_id) == run_id)
         .group_by(StepInstance.unit)
@@ -501,7 +501,7 @@ def _unit_stamps(session: Session, run_id: int) -> dict[str, tuple[int, int]]:
 
 def _ladders_stamp(session: Session) -> tuple[object, ...]:
     return tuple(
-        session.execute(
+        session.connection().execute(
             select(
                 func.count(),
                 func.coalesce(func.max(EscalationPolicy.id), 0),
