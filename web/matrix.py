@@ -482,11 +482,15 @@ class StatusCache:
 
 
 def _stamp(session: Session, run_id: int) -> tuple[int, int]:
-    found = session.connection().execute(
-        select(func.count(), func.coalesce(func.sum(StepInstance.version), 0)).where(
-            col(StepInstance.run_id) == run_id
+    found = (
+        session.connection()
+        .execute(
+            select(func.count(), func.coalesce(func.sum(StepInstance.version), 0)).where(
+                col(StepInstance.run_id) == run_id
+            )
         )
-    ).one()
+        .one()
+    )
     return int(found[0]), int(found[1])
 
 
@@ -501,7 +505,8 @@ def _unit_stamps(session: Session, run_id: int) -> dict[str, tuple[int, int]]:
 
 def _ladders_stamp(session: Session) -> tuple[object, ...]:
     return tuple(
-        session.connection().execute(
+        session.connection()
+        .execute(
             select(
                 func.count(),
                 func.coalesce(func.max(EscalationPolicy.id), 0),
@@ -514,7 +519,8 @@ def _ladders_stamp(session: Session) -> tuple[object, ...]:
                     0,
                 ),
             )
-        ).one()
+        )
+        .one()
     )
 
 
