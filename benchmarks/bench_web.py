@@ -15,10 +15,12 @@ the database (not timed). Goal: ≥ 500 req/s, p99 ≤ 50 ms on PostgreSQL, 2 co
 
 The matrix (issue #17; goal ≤ 150 ms and ≤ 300 KB at 300 schools, ≤ 600 ms at 2,000): a region of
 N schools in 8 territories (tests/web_helpers.py build_region, SQLite) acted on up to 15 September;
-GET /matrix, sorted by lateness, grouped by territory and searched, through the app in process.
-It prints, per variant, the median wall time and the median CPU time of the request (the figure
-that does not depend on what else the two cores run), cold (first request: the run is evaluated)
-and warm (the evaluated run is reused until a step changes), and the page's size.
+GET /matrix plain, sorted by lateness, grouped by territory and searched, through the app in
+process (started with its lifespan, so the start-up evaluation runs; its time is printed). Per
+variant, medians of wall and CPU time of: the first load with nothing kept (the whole run
+evaluated: a new day, a municipal step's change, a process without the start-up evaluation),
+the load after a school's mark (engine.actions.mark_done, as the portal's form calls it; only
+that school is evaluated again), the load with nothing changed; and the page's size.
 ``--matrix-only`` skips the mark-done load.
 
 The load generator is a few lines of asyncio over keep-alive sockets with the requests encoded in
