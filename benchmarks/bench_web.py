@@ -344,12 +344,14 @@ def _mark_one(portal, number: int) -> None:  # type: ignore[no-untyped-def]
 
     with session_scope(portal.engine) as session:
         run = session.exec(select(RoadmapRun)).one()
-        school, code = session.exec(
+        found = session.exec(
             select(StepInstance.school_id, StepInstance.step_code)  # type: ignore[call-overload]
             .where(StepInstance.state == "open", col(StepInstance.school_id).is_not(None))
             .order_by(col(StepInstance.school_id), col(StepInstance.id))
             .offset(number * 7)
         ).first()
+        assert found is not None, "no open school step left to mark"
+        school, code = found
         mark_done(
             session=session,
             run=run,
