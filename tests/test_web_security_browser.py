@@ -74,7 +74,7 @@ def test_the_coordinator_adds_and_disables_a_viewer(
     page = browser.new_page()  # type: ignore[attr-defined]
     sign_in(page, base, COORDINATOR)
     page.get_by_role("link", name="Пользователи").click()
-    page.get_by_label("E-mail").fill("nablyudatel@example.ru")
+    page.get_by_label("Электронная почта").fill("nablyudatel@example.ru")
     page.get_by_label("ФИО").fill("Смотрова Ольга Ивановна")
     page.get_by_label("Роль").select_option("viewer")
     page.get_by_role("button", name="Добавить и отправить приглашение").click()
