@@ -105,7 +105,9 @@ def test_the_portal_shows_the_difference_and_applies_only_when_confirmed(
         "web",
     )
     flash = _text(coordinator.get("/import").text)
-    assert "добавлено школ — 1, изменено — 1, из них сменился адрес почты ответственного — 1" in flash
+    assert (
+        "добавлено школ — 1, изменено — 1, из них сменился адрес почты ответственного — 1" in flash
+    )
 
 
 def test_a_preview_gone_stale_is_shown_again_instead_of_applied(

@@ -52,7 +52,9 @@ def test_the_coordinator_sees_the_schools_difference_and_applies_it(
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Изменятся школы (1)").is_visible()
     row = page.locator("table.diff-changed tr.attention")
-    assert "адрес почты ответственного" in row.inner_text() and "zamena@example.ru" in row.inner_text()
+    assert (
+        "адрес почты ответственного" in row.inner_text() and "zamena@example.ru" in row.inner_text()
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "schools-import-preview.png"), full_page=True)
     with session_scope(portal.engine) as session:
