@@ -16,18 +16,29 @@ from engine.actions import Actor, mark_done, mark_not_applicable, undo
 from engine.status import run_status, status_json
 from storage.db import session_scope
 from storage.models import RoadmapRun, StepInstance
-from tests.web_helpers import COORDINATOR, Portal, build_region, region_school_id, signed_in
+from tests.web_helpers import (
+    COORDINATOR,
+    Portal,
+    build_region,
+    database_url,
+    region_school_id,
+    signed_in,
+)
 from web.matrix import Grid, StatusCache
 
 SCHOOLS = 24
 ACTOR = Actor(email=COORDINATOR, source="web")
 
 
-@pytest.fixture(scope="module")
-def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    portal = build_region(tmp_path_factory.mktemp("matrix"), schools=SCHOOLS)
-    yield portal
-    portal.engine.dispose()
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def region(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Portal]:
+    workdir = tmp_path_factory.mktemp(f"matrix-{request.param}")
+    with database_url(request.param, workdir) as url:
+        portal = build_region(workdir, schools=SCHOOLS, url=url)
+        yield portal
+        portal.engine.dispose()
 
 
 def _result(html: str) -> str:
