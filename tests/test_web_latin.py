@@ -24,7 +24,17 @@ from registry.models import Mentee, Mentor, MentorshipPair
 from storage.db import session_scope
 from storage.models import RoadmapRun, School, StepInstance, User
 from tests.test_web_authz import ROUTE_QUERIES, app_routes
-from tests.web_helpers import ADMIN_1, COORDINATOR, VIEWER, Portal, build_portal, signed_in
+from tests.web_helpers import (
+    ADMIN_1,
+    COORDINATOR,
+    VIEWER,
+    Portal,
+    build_portal,
+    csrf_of,
+    done_instance,
+    open_instance,
+    signed_in,
+)
 
 ROLES = {"coordinator": COORDINATOR, "school_admin": ADMIN_1, "viewer": VIEWER, "anonymous": None}
 # the format names people know by their Latin letters, and Roman numerals (II квартал)
@@ -221,3 +231,27 @@ def test_the_scan_finds_latin_words() -> None:
         "plan-2023.docx, https://example.ru/x, XLSX, II квартал</p><script>var x = 1;</script>"
     )
     assert latin_words(page, typed={"plan"}) == {"source", "cli", "system", "run", "f2a", "e-mail"}
+
+
+def test_the_pages_a_form_answers_with_show_no_latin_words(
+    portal: Portal, clients: dict[str, TestClient], typed: set[str]
+) -> None:
+    """The confirmations of «отменить отметку» and «неприменимо», and a form's error page."""
+    client = clients["coordinator"]
+    done = done_instance(portal.engine, school="sosh1")
+    opened = open_instance(portal.engine, school="sosh1")
+    token = csrf_of(client.get(f"/instances/{done.id}").text)
+    answers = [
+        client.post(
+            f"/instances/{done.id}/undo", data={"csrf_token": token, "version": str(done.version)}
+        ),
+        client.post(
+            f"/instances/{opened.id}/na",
+            data={"csrf_token": token, "version": str(opened.version), "reason": "нет"},
+        ),
+        client.post(f"/instances/{opened.id}/done", data={"csrf_token": token, "version": "x"}),
+    ]
+    for answer in answers:
+        assert answer.headers["content-type"].startswith("text/html"), answer.status_code
+        assert latin_words(answer.text, typed) == set(), answer.text
+    assert "Да, отменить отметку" in answers[0].text
