@@ -14,7 +14,9 @@ calendar year Y, per school:
 
 A pair runs during Y when its period overlaps Y, whatever its status now: it was formed, so its
 people entered the programme. For the municipality the numerators and denominators are summed
-over the schools that entered the denominator; the schools that did not are listed by name and
+over the schools that entered the denominator (for the 15–18 share: that entered the 10–18
+population too — 15–18 is a part of 10–18, checked per school, so the municipality's 15–18
+population can never exceed its 10–18 one, as it could when a school gave only the former); the schools that did not are listed by name and
 number («не введена численность обучающихся 10–18 лет за 2022 год»), never divided by zero.
 A survey's satisfied count is entered like its denominator and may be missing (or cleared) on
 its own: the school's value is then «нет данных» too and the school is left out of the sums,
@@ -98,6 +100,9 @@ _MISSING: dict[str, str] = {
     "mentee_satisfaction": "не введены итоги опроса наставляемых",
     "mentor_satisfaction": "не введены итоги опроса наставников",
 }
+# a measure whose population is a part of another's: a school counts in the municipality's sums
+# only with both populations entered
+_PART_OF: dict[str, str] = {"mentor_share_15_18": "mentee_share_10_18"}
 # when the survey's denominator is there but the number satisfied is not
 _MISSING_NUMERATOR: dict[str, str] = {
     "mentee_satisfaction": "не введено число удовлетворённых наставляемых",
@@ -292,6 +297,12 @@ def compute_indicators(
         }
         entered = {s: f for s, f in per_school.items() if None not in f}
         missing = [names.get(s, s) for s in per_school if s not in entered]
+        if measure_id in _PART_OF:
+            whole = fractions[_PART_OF[measure_id]]
+            partial = [s for s in entered if whole.get(s, (0, None))[1] is None]
+            for school in partial:
+                del entered[school]
+                missing.append(f"{names.get(school, school)} ({_MISSING[_PART_OF[measure_id]]})")
         if school_id is not None:
             # one school's value is its own, with its own reason when it has none
             total = values[school_id]

@@ -26,9 +26,9 @@ FIELD_LABELS = {
     "name": "полное название",
     "short_name": "краткое название",
     "director": "директор",
-    "admin_email": "e-mail ответственного",
+    "admin_email": "адрес почты ответственного",
     "curator": "куратор",
-    "curator_email": "e-mail куратора",
+    "curator_email": "адрес почты куратора",
     "territory": "территория",
     "extra": "дополнительные столбцы",
 }

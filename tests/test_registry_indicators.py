@@ -105,6 +105,37 @@ def test_a_missing_total_says_which_number_is_missing_instead_of_dividing_by_zer
     assert share.missing_schools == ["МАОУ СОШ № 1 г. Белоярский", "МАОУ СОШ № 3 г. Белоярский"]
 
 
+def test_the_municipal_15_18_population_never_exceeds_the_10_18_one(demo: Engine) -> None:
+    """A school that gave its 15–18 population but not its 10–18 one stays out of the
+    municipality's 15–18 sums (before, 15–18-year-olds outnumbered 10–18-year-olds there)."""
+    with session_scope(demo) as session:
+        set_totals(
+            session=session,
+            school_id="sosh2",
+            year=2023,
+            actor=ADMIN,
+            now=NOW,
+            pupils_10_18=540,
+            pupils_15_18=171,
+        )
+        set_totals(
+            session=session, school_id="sosh1", year=2023, actor=ADMIN, now=NOW, pupils_15_18=900
+        )
+    results = _results(demo, year=2023)
+    older, all_ages = results["mentor_share_15_18"], results["mentee_share_10_18"]
+    assert all_ages.municipality.denominator == 540
+    assert older.municipality.denominator == 171
+    assert older.municipality.denominator <= all_ages.municipality.denominator
+    assert older.municipality.numerator == older.schools["sosh2"].numerator
+    # the school's own share stands; the municipality's list says why it is left out
+    assert older.schools["sosh1"].denominator == 900
+    assert older.schools["sosh1"].percent is not None
+    assert older.missing_schools == [
+        "МАОУ СОШ № 3 г. Белоярский",
+        "МАОУ СОШ № 1 г. Белоярский (не введена численность обучающихся 10–18 лет)",
+    ]
+
+
 def test_a_year_without_pairs_counts_nobody(demo: Engine) -> None:
     with session_scope(demo) as session:
         set_totals(

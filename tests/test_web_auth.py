@@ -81,13 +81,13 @@ def test_a_wrong_password_says_so_and_repeated_failures_are_rate_limited(portal:
             "/signin",
             data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token},
         )
-        assert response.status_code == 400 and "Неверный e-mail или пароль." in response.text
+        assert response.status_code == 400 and "Неверный адрес почты или пароль." in response.text
     response = client.post(
         "/signin", data={"email": "sosh3@x.ru", "password": "wrong-password", "csrf_token": token}
     )
     assert response.status_code == 429 and "Слишком много неудачных попыток" in response.text
     empty = client.post("/signin", data={"email": "", "password": "", "csrf_token": token})
-    assert empty.status_code == 400 and "Введите e-mail и пароль." in empty.text
+    assert empty.status_code == 400 and "Введите адрес электронной почты и пароль." in empty.text
 
 
 def _last_link(portal: Portal) -> str:

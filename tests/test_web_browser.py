@@ -86,7 +86,7 @@ def test_a_wrong_password_is_refused_on_the_form(served, browser) -> None:
     context = browser.new_context(locale="ru-RU")
     page = context.new_page()
     sign_in(page, base, ADMIN_1, password="wrong-password")
-    assert page.get_by_role("alert").inner_text() == "Неверный e-mail или пароль."
+    assert page.get_by_role("alert").inner_text() == "Неверный адрес почты или пароль."
     context.close()
 
 

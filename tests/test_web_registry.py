@@ -251,7 +251,7 @@ def test_a_person_of_another_school_is_not_found_through_ones_own_school(
     other = _first_id(portal, Mentor, "sosh2")
     response = admin.get(f"/schools/sosh1/registry/people/mentor/{other}")
     assert response.status_code == 404
-    assert f"В реестре этой школы нет записи mentor:{other}." in response.text
+    assert f"В реестре этой школы нет записи наставника № {other}." in response.text
     before = _snapshot(portal)
     response = admin.post(
         f"/schools/sosh1/registry/people/mentor/{other}/remove",

@@ -80,12 +80,12 @@ def test_the_portal_shows_the_difference_and_applies_only_when_confirmed(
     assert "Добавятся школы (1)" in text and "МАОУ СОШ № 20 (sosh20)" in text
     assert "Изменятся школы (1)" in text
     assert (
-        "e-mail ответственного sosh1@beloyarsky-edu.example.ru new-admin@beloyarsky-edu.example.ru"
+        "адрес почты ответственного sosh1@beloyarsky-edu.example.ru new-admin@beloyarsky-edu.example.ru"
         in text
     )
     assert "директор" in text and "Новикова Анна Петровна" in text
     assert "Нет в файле (1)" in text and "(nosh4)" in text and "не удаляет" in text
-    assert "Меняется e-mail ответственного в 1 шк." in text
+    assert "Меняется адрес почты ответственного в 1 шк." in text
     assert _schools(portal) == before, "the preview changes nothing"
 
     applied = _apply(coordinator, preview)
@@ -105,7 +105,9 @@ def test_the_portal_shows_the_difference_and_applies_only_when_confirmed(
         "web",
     )
     flash = _text(coordinator.get("/import").text)
-    assert "добавлено школ — 1, изменено — 1, из них сменился e-mail ответственного — 1" in flash
+    assert (
+        "добавлено школ — 1, изменено — 1, из них сменился адрес почты ответственного — 1" in flash
+    )
 
 
 def test_a_preview_gone_stale_is_shown_again_instead_of_applied(
@@ -141,7 +143,7 @@ def test_the_cli_prints_the_difference_and_needs_yes_to_change_existing_schools(
     changed = write_schools_csv(tmp_path / "b.csv", _changed_schools())
     refused = nastavnik("schools", "import", str(changed), env=env)
     assert refused.returncode == 1 and "--yes" in refused.stderr
-    assert "e-mail ответственного: «sosh1@beloyarsky-edu.example.ru» → «new-admin@" in (
+    assert "адрес почты ответственного: «sosh1@beloyarsky-edu.example.ru» → «new-admin@" in (
         refused.stdout
     )
     listed = nastavnik("schools", "list", "--json", env=env).stdout

@@ -52,7 +52,9 @@ def test_the_coordinator_sees_the_schools_difference_and_applies_it(
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Изменятся школы (1)").is_visible()
     row = page.locator("table.diff-changed tr.attention")
-    assert "e-mail ответственного" in row.inner_text() and "zamena@example.ru" in row.inner_text()
+    assert (
+        "адрес почты ответственного" in row.inner_text() and "zamena@example.ru" in row.inner_text()
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "schools-import-preview.png"), full_page=True)
     with session_scope(portal.engine) as session:
@@ -60,7 +62,7 @@ def test_the_coordinator_sees_the_schools_difference_and_applies_it(
         assert school is not None and school.admin_email != "zamena@example.ru"
     page.get_by_role("button", name="Применить изменения").click()
     page.wait_for_load_state()
-    assert "сменился e-mail ответственного — 1" in page.locator(".flash").inner_text()
+    assert "сменился адрес почты ответственного — 1" in page.locator(".flash").inner_text()
     with session_scope(portal.engine) as session:
         school = session.get(School, "sosh2")
         assert school is not None and school.admin_email == "zamena@example.ru"
@@ -74,7 +76,7 @@ def test_the_coordinator_adds_and_disables_a_viewer(
     page = browser.new_page()  # type: ignore[attr-defined]
     sign_in(page, base, COORDINATOR)
     page.get_by_role("link", name="Пользователи").click()
-    page.get_by_label("E-mail").fill("nablyudatel@example.ru")
+    page.get_by_label("Электронная почта").fill("nablyudatel@example.ru")
     page.get_by_label("ФИО").fill("Смотрова Ольга Ивановна")
     page.get_by_label("Роль").select_option("viewer")
     page.get_by_role("button", name="Добавить и отправить приглашение").click()

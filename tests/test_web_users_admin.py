@@ -91,7 +91,7 @@ def test_the_coordinator_adds_a_school_admin_who_is_invited_and_signs_in(
     ("fields", "message"),
     [
         ({"email": "not-an-address", "role": "viewer"}, "Укажите адрес электронной почты"),
-        ({"email": ADMIN_1, "role": "viewer"}, "Пользователь с таким e-mail уже есть"),
+        ({"email": ADMIN_1, "role": "viewer"}, "Пользователь с таким адресом почты уже есть"),
         ({"email": "x@y.ru", "role": "school_admin", "school": ""}, "Выберите школу."),
         ({"email": "x@y.ru", "role": "coordinator"}, "Выберите роль"),
     ],

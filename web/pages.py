@@ -54,6 +54,14 @@ STATE_SYMBOLS = {
     "blocked": "◌",
     "not_applicable": "—",
 }
+# where an act came from (journal.source)
+SOURCE_LABELS = {
+    "web": "портал",
+    "cli": "командная строка",
+    "registry": "реестр наставничества",
+    "tick": "ежедневная проверка",
+    "system": "система",
+}
 LEGEND_ORDER = ("done", "done_late", "open", "due_soon", "overdue", "blocked", "not_applicable")
 
 
@@ -129,6 +137,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.filters["date_short"] = _date_short
     env.filters["who"] = _who
     env.filters["state_label"] = lambda state: STATE_LABELS.get(state, state)
+    env.filters["source_label"] = lambda source: SOURCE_LABELS.get(source, source)
     env.filters["state_symbol"] = lambda state: STATE_SYMBOLS.get(state, "")
     env.filters["working_days"] = working_days_ru
     env.filters["role_title"] = lambda role: ROLE_TITLES.get(role, role)

@@ -32,7 +32,7 @@ ACTION_LABELS = {
     "upload": "загружен скан",
     "launch": "запущена дорожная карта",
     "schools_import": "импорт списка школ",
-    "school_admin_email_change": "сменился e-mail ответственного",
+    "school_admin_email_change": "сменился адрес почты ответственного",
     "user_add": "добавлен пользователь",
     "user_update": "изменён пользователь",
     "user_disable": "пользователь отключён",

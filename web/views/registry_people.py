@@ -48,7 +48,7 @@ _WIDGETS: dict[str, tuple[str, str, int]] = {
     "hours_per_month": ("number", "", 4),
     "consent": ("checkbox", "", 5),
     "consent_date": ("date", "", 30),
-    "contacts": ("text", "телефон, e-mail", 200),
+    "contacts": ("text", "телефон, электронная почта", 200),
     "request": (
         "textarea",
         "с чем нужна помощь; пусто — наставляемый в базе, но наставника не ищет",

@@ -127,7 +127,10 @@ def school_person(session: Session, kind: str, person_id: int, school_id: str) -
     )
     noun = "Наставник" if kind == "mentor" else "Наставляемый"
     if person is None or person.school_id != school_id:
-        raise NotFound(f"{noun} не найден", f"В реестре этой школы нет записи {kind}:{person_id}.")
+        whom = "наставника" if kind == "mentor" else "наставляемого"
+        raise NotFound(
+            f"{noun} не найден", f"В реестре этой школы нет записи {whom} № {person_id}."
+        )
     if person.removed_at is not None:
         raise NotFound(
             f"{noun} удалён",

@@ -141,6 +141,6 @@ def import_apply(request: Request, payload: str = Form("")) -> Response:
         request,
         "/matrix",
         f"Импорт: добавлено школ — {len(result.added)}, изменено — {len(diff.changed)}"
-        + (f", из них сменился e-mail ответственного — {emails}" if emails else "")
+        + (f", из них сменился адрес почты ответственного — {emails}" if emails else "")
         + ".",
     )

@@ -66,7 +66,11 @@ def signin(
     email = email.strip().lower()
     if not email or not password:
         return _page(
-            request, email=email, error="Введите e-mail и пароль.", next_url=next, status_code=400
+            request,
+            email=email,
+            error="Введите адрес электронной почты и пароль.",
+            next_url=next,
+            status_code=400,
         )
     address = pages.remote_addr(request) or ""
     now = pages.now(request)
@@ -91,7 +95,7 @@ def signin(
             return _page(
                 request,
                 email=email,
-                error="Неверный e-mail или пароль.",
+                error="Неверный адрес почты или пароль.",
                 next_url=next,
                 status_code=400,
             )
@@ -104,7 +108,11 @@ def signin(
 def request_link(request: Request, email: str = Form("")) -> Response:
     email = email.strip().lower()
     if not email:
-        return _page(request, error="Введите e-mail, на который прислать ссылку.", status_code=400)
+        return _page(
+            request,
+            error="Введите адрес электронной почты, на который прислать ссылку.",
+            status_code=400,
+        )
     address = pages.remote_addr(request) or ""
     now = pages.now(request)
     with pages.db(request) as session:

@@ -84,7 +84,7 @@ def users_add(
         if role == "school_admin" and session.get(School, school) is None:
             errors["school"] = "Выберите школу."
         if not errors and session.exec(select(User).where(User.email == email)).first():
-            errors["email"] = "Пользователь с таким e-mail уже есть (см. список ниже)."
+            errors["email"] = "Пользователь с таким адресом почты уже есть (см. список ниже)."
         if errors:
             return _page(request, session, errors=errors, values=values, status_code=400)
         user = add_user(
