@@ -336,6 +336,38 @@ CATALOGUE: dict[str, str] = {
         "или командой «nastavnik launch ИДЕНТИФИКАТОР_КАРТЫ»"
     ),
     "run.several_launched": "запущено несколько дорожных карт ({launched}): выберите одну",
+    # municipal units (подразделения): engine/units.py, `nastavnik units`, the portal's page
+    "units.role": (
+        "«{value}» — не подразделение: укажите роль подразделения ({roles}) или слово из "
+        "таблицы ролей (ИМЦ, методический центр, экспертный совет)"
+    ),
+    "units.spec": (
+        "«{value}»: нужно РОЛЬ=НАЗВАНИЕ:E-MAIL, например «ИМЦ=МАУ «ИМЦ»:imc@example.ru»"
+    ),
+    "units.email": "«{value}» — не адрес электронной почты",
+    "units.email_missing": "укажите адрес электронной почты подразделения",
+    "units.name": "укажите название подразделения",
+    "units.name_long": "название длиннее 200 знаков: сократите его",
+    "units.unknown": "подразделения с ролью «{role}» нет: список — nastavnik units list",
+    "units.missing": (
+        "у подразделения «{role}» ({role_id}) нет адреса: напоминания о {steps} получит "
+        "муниципальный координатор; добавьте подразделение: "
+        "nastavnik units add {role_id} --name НАЗВАНИЕ --email АДРЕС"
+    ),
+    "units.saved": "подразделение {name} ({role}): {email} — {what}",
+    "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
+    "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
+    "units.line": "{role}: {name}, адрес {email} — {state}",
+    # the roadmap editor of the portal (#14)
+    "editor.not_yaml": "черновик не читается как YAML: {problem}",
+    "editor.not_roadmap": "черновик — не описание дорожной карты",
+    "editor.no_step": "шага {step} в черновике нет",
+    "editor.move_edge": "шаг {step} уже {edge}",
+    "editor.no_step_above": "над шагом {step} нет шага, подпунктом которого он мог бы стать",
+    "editor.not_subrow": "шаг {step} не подпункт: поднимать некуда",
+    "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
+    "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
+    "editor.no_draft": "черновика нет: публиковать нечего",
 }
 
 # the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
@@ -380,38 +412,6 @@ STEP_STATES: dict[str, str] = {
     "done_late": "выполнено с опозданием",
     "not_applicable": "неприменимо",
     "open": "в работе",
-    # municipal units (подразделения): engine/units.py, `nastavnik units`, the portal's page
-    "units.role": (
-        "«{value}» — не подразделение: укажите роль подразделения ({roles}) или слово из "
-        "таблицы ролей (ИМЦ, методический центр, экспертный совет)"
-    ),
-    "units.spec": (
-        "«{value}»: нужно РОЛЬ=НАЗВАНИЕ:E-MAIL, например «ИМЦ=МАУ «ИМЦ»:imc@example.ru»"
-    ),
-    "units.email": "«{value}» — не адрес электронной почты",
-    "units.email_missing": "укажите адрес электронной почты подразделения",
-    "units.name": "укажите название подразделения",
-    "units.name_long": "название длиннее 200 знаков: сократите его",
-    "units.unknown": "подразделения с ролью «{role}» нет: список — nastavnik units list",
-    "units.missing": (
-        "у подразделения «{role}» ({role_id}) нет адреса: напоминания о {steps} получит "
-        "муниципальный координатор; добавьте подразделение: "
-        "nastavnik units add {role_id} --name НАЗВАНИЕ --email АДРЕС"
-    ),
-    "units.saved": "подразделение {name} ({role}): {email} — {what}",
-    "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
-    "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
-    "units.line": "{role}: {name}, адрес {email} — {state}",
-    # the roadmap editor of the portal (#14)
-    "editor.not_yaml": "черновик не читается как YAML: {problem}",
-    "editor.not_roadmap": "черновик — не описание дорожной карты",
-    "editor.no_step": "шага {step} в черновике нет",
-    "editor.move_edge": "шаг {step} уже {edge}",
-    "editor.no_step_above": "над шагом {step} нет шага, подпунктом которого он мог бы стать",
-    "editor.not_subrow": "шаг {step} не подпункт: поднимать некуда",
-    "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
-    "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
-    "editor.no_draft": "черновика нет: публиковать нечего",
 }
 
 

@@ -20,7 +20,8 @@ from common.errors import NastavnikError
 from definitions.catalogue import ROLES, UNIT_ROLES
 from definitions.schema import Roadmap, Step
 from engine.runs import run_definition
-from storage.models import JournalEntry, RoadmapRun, StepInstance
+from storage.journal import journal_row
+from storage.models import RoadmapRun, StepInstance
 from storage.units import MunicipalUnit, get_unit, list_units
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -137,7 +138,7 @@ def save_unit(
     session.flush()
     mark_unit_steps(session=session, municipality_id=municipality_id, role=role)
     session.add(
-        JournalEntry(
+        journal_row(
             at=now,
             actor=by,
             action="unit_add" if created else "unit_update",
@@ -166,7 +167,7 @@ def remove_unit(
     if unit is None:
         raise NastavnikError(code="units.unknown", where="role", role=role)
     session.add(
-        JournalEntry(at=now, actor=by, action="unit_remove", source=source, details=_details(unit))
+        journal_row(at=now, actor=by, action="unit_remove", source=source, details=_details(unit))
     )
     session.delete(unit)
     session.flush()
