@@ -257,6 +257,14 @@ class MissingUnit:
             "units.missing", role=role_name(self.role), role_id=self.role, steps=steps
         )
 
+    @property
+    def page_message(self) -> str:
+        """The same for the portal's page of units, where the form to add one is below."""
+        from common.messages import render_message
+
+        steps = ("шаге " if len(self.codes) == 1 else "шагах ") + ", ".join(self.codes)
+        return render_message("units.missing_page", role=role_name(self.role), steps=steps)
+
 
 def missing_units(roadmap: Roadmap, units: dict[str, MunicipalUnit]) -> list[MissingUnit]:
     """Unit roles of municipal steps with no active unit with an address: their steps' letters

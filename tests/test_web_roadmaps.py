@@ -239,7 +239,7 @@ def test_a_copy_needs_a_free_id_and_errors_stand_beside_their_fields(
         data={"csrf_token": token, "source": "khnov-2022-2024", "new_id": "beloyarsky-2022"},
     )
     assert taken.status_code == 400 and 'id="copy-id-error"' in taken.text
-    assert "Id beloyarsky-2022 уже занят" in _text(taken.text)
+    assert "Код beloyarsky-2022 уже занят" in _text(taken.text)
     nothing = coordinator.post("/roadmaps/copy", data={"csrf_token": token, "new_id": "Плохой id"})
     assert nothing.status_code == 400
     assert 'id="copy-source-error"' in nothing.text and 'id="copy-id-error"' in nothing.text

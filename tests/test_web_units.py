@@ -53,8 +53,9 @@ def test_the_page_lists_the_unit_roles_and_warns_of_launched_steps_without_a_uni
     portal: Portal, coordinator: TestClient
 ) -> None:
     page = _text(coordinator.get("/units").text)
-    assert "методический центр (methodical_center) не добавлено: шаги ведёт координатор" in page
-    assert "у подразделения «муниципальный экспертный совет» (expert_council) нет адреса" in page
+    assert "методический центр ( methodical_center ) не добавлено: шаги ведёт координатор" in page
+    assert "у подразделения «муниципальный экспертный совет» нет адреса" in page
+    assert "добавьте подразделение в форме ниже" in page
     assert 'href="/units" aria-current="page"' in coordinator.get("/units").text  # the menu
 
 

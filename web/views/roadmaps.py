@@ -223,9 +223,9 @@ def roadmaps_copy(request: Request, source: str = Form(""), new_id: str = Form("
             errors["source"] = "Выберите дорожную карту, с копии которой начать."
         taken = _taken_ids(request)
         if not re.match(r"^[a-z0-9][a-z0-9\-]*$", new_id):
-            errors["new_id"] = "Id — латинские строчные буквы, цифры и дефисы, например plan-2023."
+            errors["new_id"] = "Код — латинские строчные буквы, цифры и дефисы, например plan-2023."
         elif new_id in taken or versions_of(session=session, roadmap_id=new_id):
-            errors["new_id"] = f"Id {new_id} уже занят: придумайте другой."
+            errors["new_id"] = f"Код {new_id} уже занят: придумайте другой."
         data: dict[str, Any] | None = None
         if not errors and text is not None:
             try:
@@ -569,7 +569,7 @@ def roadmap_header_save(request: Request, roadmap_id: str) -> Response:
         new_id = str(new.get("id", ""))
         if not errors and new_id != roadmap_id:
             if new_id in _taken_ids(request):
-                errors["id"] = f"Id {new_id} уже занят файлом: придумайте другой."
+                errors["id"] = f"Код {new_id} уже занят файлом: придумайте другой."
             else:
                 try:
                     rename_draft(session=session, old_id=roadmap_id, new_id=new_id)

@@ -39,7 +39,7 @@ def _page(
     municipality = pages.municipality(session)
     units = units_by_role(session, municipality_id=municipality.id or 0) if municipality else {}
     warnings = [
-        f"{run.title}: {missing.message}"
+        f"{run.title}: {missing.page_message}"
         for run in pages.runs(session)
         for missing in missing_units(run_definition(run)[0].roadmap, units)
     ]
