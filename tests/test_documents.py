@@ -540,7 +540,8 @@ def test_an_unsplittable_name_is_reported_with_the_template(tmp_path: Path) -> N
     data = demo_data("order_curator_appointment")
     data["curator"]["full_name"] = "Кузнецова"
     with pytest.raises(
-        NastavnikError, match=r"template order_curator_appointment.docx.*cannot split the name"
+        NastavnikError,
+        match=r"template order_curator_appointment.docx.*«Кузнецова»: нужны «Фамилия Имя Отчество»",
     ):
         render("order_curator_appointment", tmp_path, data)
 
@@ -654,7 +655,7 @@ def test_pairs_csv_reports_every_bad_row_and_column_and_returns_nothing() -> Non
     message = str(raised.value)
     assert message.startswith("pairs.csv: 4 problem(s), no pairs read:")
     assert "row 3, column form: empty" in message
-    assert "row 3, column mentor: cannot split the name 'Кузьмина'" in message
+    assert "row 3, column mentor: «Кузьмина»: нужны «Фамилия Имя Отчество»" in message
     assert "row 4, column end: expected a date like 15.09.2022, got 'сентябрь'" in message
     assert "row 5, column end: the end 01.09.2022 is before the start 01.10.2022" in message
 
