@@ -241,27 +241,6 @@ def _school_indicators(
     *, session: Session, run: RoadmapRun, year: int, school_id: str
 ) -> list[dict[str, Any]]:
     """The run's indicator targets for ``year`` with the school's own values (None: no data)."""
-    from engine.runs import run_definition
-    from registry.indicators import compute_indicators
+    from registry.indicators import report_indicators
 
-    actual: dict[str, float | None] = {}
-    for result in compute_indicators(session=session, year=year, school_id=school_id):
-        own = result.schools.get(school_id)
-        actual[result.measure] = None if own is None else own.percent
-    rows = []
-    for indicator in run_definition(run)[0].roadmap.indicators:
-        for target in indicator.targets:
-            if target.year != year:
-                continue
-            value = actual.get(indicator.measure) if indicator.measure else None
-            rows.append(
-                {
-                    "code": indicator.code,
-                    "title": indicator.title,
-                    "year": year,
-                    "target": target.value,
-                    "unit": indicator.unit,
-                    "actual": None if value is None else round(value, 1),
-                }
-            )
-    return rows
+    return report_indicators(session=session, run=run, year=year, school_id=school_id)

@@ -331,16 +331,19 @@ def compute_indicators(
     return results
 
 
-def report_indicators(*, session: Session, run: RoadmapRun, year: int) -> list[dict[str, Any]]:
-    """The аналитическая справка's indicators: the run's targets for ``year`` with actual values.
+def report_indicators(
+    *, session: Session, run: RoadmapRun, year: int, school_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The run's indicator targets for ``year`` with actual values: the municipality's, or one
+    school's when ``school_id`` is given (the school's own report).
 
     An indicator without a ``measure`` (or with no data at all) keeps ``actual`` None: the
     справка lists it under «нет данных».
     """
-    actual = {
-        result.measure: result.municipality.percent
-        for result in compute_indicators(session=session, year=year)
-    }
+    actual: dict[str, float | None] = {}
+    for result in compute_indicators(session=session, year=year, school_id=school_id):
+        own = result.municipality if school_id is None else result.schools.get(school_id)
+        actual[result.measure] = None if own is None else own.percent
     rows = []
     for indicator in run_definition(run)[0].roadmap.indicators:
         for target in indicator.targets:
