@@ -267,6 +267,18 @@ CATALOGUE: dict[str, str] = {
         "сервер Prefect по адресу {url} не отвечает ({detail}): "
         "запустите его («prefect server start») или исправьте PREFECT_API_URL"
     ),
+    "prefect_server.needs_postgresql": (
+        "сервер Prefect в нескольких процессах работает только с PostgreSQL: задайте "
+        "PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://… (SQLite — только с --workers 1)"
+    ),
+    "prefect_server.needs_redis": (
+        "процессам сервера Prefect нужен общий Redis: задайте {settings} "
+        "и PREFECT_REDIS_MESSAGING_HOST / PREFECT_REDIS_MESSAGING_PORT"
+    ),
+    "prefect_server.no_prefect_redis": (
+        "не установлен пакет prefect-redis: pip install 'nastavnik[scale]' (или prefect-redis)"
+    ),
+    "prefect_server.workers": "--workers {workers}: нужно число процессов не меньше 1",
     "serve.cron": (
         "--cron «{cron}»: это не расписание cron из пяти полей "
         "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"

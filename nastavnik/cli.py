@@ -48,6 +48,10 @@ from nastavnik.cli_deploy import deploy  # noqa: E402  (typer only)
 
 app.command("deploy")(deploy)
 
+from nastavnik.cli_prefect import prefect_server  # noqa: E402  (typer only)
+
+app.command("prefect-server")(prefect_server)
+
 from nastavnik.cli_ops import backup, recorded_tick, restore, runs  # noqa: E402  (typer only)
 
 app.command("runs")(runs)
