@@ -43,6 +43,7 @@ def test_there_are_units_for_the_portal_the_prefect_server_the_tick_and_a_worker
     assert {unit.stem for unit in UNITS} == {
         "nastavnik-portal",
         "nastavnik-prefect",
+        "nastavnik-prefect-services",
         "nastavnik-tick",
         "nastavnik-worker",
     }
@@ -69,7 +70,11 @@ def test_each_unit_starts_a_command_that_exists(unit: Path) -> None:
         assert callable(getattr(importlib.import_module(module), name))
     else:
         assert program == "prefect"
-        assert command[1:3] in (["server", "start"], ["worker", "start"])
+        assert command[1:] in (
+            ["server", "start", "--host", "127.0.0.1", "--port", "4200"],
+            ["worker", "start", "--pool", "nastavnik", "--type", "process"],
+            ["server", "services", "start"],
+        ), command
     verify = Path("/usr/bin/systemd-analyze")
     if verify.exists():
         # syntax only: the paths under /opt and /etc exist on the server, not here
