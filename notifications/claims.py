@@ -3,7 +3,8 @@
 - A letter is claimed with one UPDATE (status → sending, a lease until the DATABASE's clock + LEASE)
   that re-checks the due condition on every row it touches, so two deliverers never hold one letter
   (on PostgreSQL the subquery also skips rows another deliverer has locked). The UPDATE returns
-  what sending needs, the stored message bytes included: no second read, no ORM objects.
+  what sending needs, and one SELECT in the same transaction reads the claimed letters' bytes
+  from ``letter_content``: no ORM objects, and the UPDATE rewrites small rows only.
 - Leases are counted on the database's clock (SQLite ``strftime('now')``, PostgreSQL
   ``clock_timestamp()``), never from the run's ``now``: ``now`` is the business time (which letters
   are due, retries' backoff) and a run may carry any ``now``, so a tick with a later ``now`` must not
@@ -92,14 +93,19 @@ def _claim_statement(dialect: str) -> TextClause:
         f"UPDATE letter SET status = 'sending', lease_until = {_db_lease_end(dialect)}, "
         "attempts = attempts + 1, last_attempt_at = :now "
         f"WHERE id IN ({pick}) "
-        f"AND ({due}) RETURNING id, recipient, attempts, message_id, mime"
+        f"AND ({due}) RETURNING id, recipient, attempts, message_id"
     ).bindparams(_NOW, _LEASE_S)
 
 
+# the claimed letters' bytes, from their own table: the claim's UPDATE touched the small rows only
+_BYTES = text("SELECT letter_id, mime FROM letter_content WHERE letter_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 _OLD_PARTS = (
     text(
-        "SELECT id, subject, body_text, body_html, mail_from, reply_to, composed_at FROM letter "
-        "WHERE id IN :ids"
+        "SELECT l.id, l.subject, COALESCE(c.body_text, '') AS body_text, "
+        "COALESCE(c.body_html, '') AS body_html, l.mail_from, l.reply_to, l.composed_at "
+        "FROM letter l LEFT JOIN letter_content c ON c.letter_id = l.id WHERE l.id IN :ids"
     )
     .bindparams(bindparam("ids", expanding=True))
     .columns(composed_at=UTCDateTime())
@@ -129,13 +135,16 @@ def claim_letters(
             {"now": now, "lease_s": lease.total_seconds(), "limit": limit, "after": after},
         )
         rows = sorted(result.all(), key=lambda row: row.id)
+        ids = [row.id for row in rows]
+        data = dict(connection.execute(_BYTES, {"ids": ids}).tuples().all()) if ids else {}
         # letters composed before migration 0005 carry no bytes: built from their stored parts
-        old = [row.id for row in rows if row.mime is None]
+        old = [row.id for row in rows if data.get(row.id) is None]
         parts = {row.id: row for row in connection.execute(_OLD_PARTS, {"ids": old})} if old else {}
     claimed: list[ClaimedLetter] = []
     for row in rows:
-        if row.mime is not None:
-            message = OutgoingMessage(message_id=row.message_id, data=bytes(row.mime))
+        mime = data.get(row.id)
+        if mime is not None:
+            message = OutgoingMessage(message_id=row.message_id, data=bytes(mime))
         else:
             part = parts[row.id]
             message = build_message(
