@@ -23,13 +23,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BindParameter, TextClause, bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from notifications.mime import OutgoingMessage, build_message
 from storage.models import UTCDateTime
@@ -216,8 +217,44 @@ def renew_leases(
         ]
 
 
+# the same two statements for the driver itself (SQLite's fast path below)
+_SENT_LETTER_SQLITE = (
+    "UPDATE letter SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL, "
+    "next_attempt_at = NULL WHERE id = ?"
+)
+_SENT_ITEMS_SQLITE = (
+    "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, attempts = ? "
+    "WHERE letter_id = ?"
+)
+
+
+@lru_cache(maxsize=4)
+def _stamp(dialect: Dialect) -> Callable[[datetime], Any]:
+    """How the driver receives a stored moment (what SQLAlchemy would bind for UTCDateTime)."""
+    processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else lambda value: value
+
+
 def mark_sent(*, connection: Connection, letter: ClaimedLetter, now: datetime) -> None:
-    """The server accepted the letter: it and its outbox items are sent, committed at once."""
+    """The server accepted the letter: it and its outbox items are sent, committed at once.
+
+    On SQLite the transaction goes to the driver directly: one per letter sent, and SQLAlchemy's
+    own work around it (the BEGIN IMMEDIATE event, two compiled executions, the commit) cost
+    three times the statements themselves. The same statements, the same single transaction.
+    """
+    if connection.dialect.name == "sqlite" and not connection.in_transaction():
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        stamp = _stamp(connection.dialect)(now)
+        driver.execute("BEGIN IMMEDIATE")
+        try:
+            driver.execute(_SENT_LETTER_SQLITE, (stamp, letter.id))
+            driver.execute(_SENT_ITEMS_SQLITE, (stamp, letter.attempts, letter.id))
+        except BaseException:
+            driver.execute("ROLLBACK")
+            raise
+        driver.execute("COMMIT")
+        return
     with connection.begin():
         connection.execute(_SENT_LETTER, {"id": letter.id, "now": now})
         connection.execute(_SENT_ITEMS, {"id": letter.id, "now": now, "attempts": letter.attempts})
