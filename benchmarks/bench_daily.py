@@ -46,7 +46,8 @@ def refused_letters(engine: Engine) -> str:
     """The letters the server refused: recipient and size."""
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(
-            "SELECT recipient, LENGTH(mime) FROM letter WHERE status = 'failed'"
+            "SELECT recipient, LENGTH(mime) FROM letter JOIN letter_content ON letter_id = id "
+            "WHERE status = 'failed'"
         ).all()
     return ", ".join(f"{to} {size / 1e6:.0f} MB" for to, size in rows)
 

@@ -204,7 +204,7 @@ def main() -> None:
                 report = deliver_pending(engine=engine, now=NOW, settings=settings, compose=False)
             assert report.sent == letters and report.waiting == 0, (report, letters)
             with engine.connect() as connection:
-                total = connection.exec_driver_sql("SELECT SUM(LENGTH(mime)) FROM letter")
+                total = connection.exec_driver_sql("SELECT SUM(LENGTH(mime)) FROM letter_content")
                 size = int(total.scalar() or 0)
             engine.dispose()
             shutil.copy(template, workdir / f"tick{run}.db")

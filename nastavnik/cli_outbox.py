@@ -72,7 +72,7 @@ def outbox(
     """The letters, newest first: status, recipient, subject, the server's reason when failed."""
     if ctx.invoked_subcommand is not None:
         return
-    from sqlalchemy.orm import defer
+    from sqlalchemy.orm import noload
     from sqlmodel import Session, col, func, select
 
     from notifications.models import Letter
@@ -90,7 +90,7 @@ def outbox(
             .where(Letter.status != "cancelled")
             .order_by(col(Letter.id).desc())
             # a list needs no bodies: a digest to the coordinator can be a megabyte of MIME
-            .options(defer(Letter.mime), defer(Letter.body_text), defer(Letter.body_html))  # type: ignore[arg-type]
+            .options(noload(Letter.content))  # type: ignore[arg-type]
         )
         if statuses:
             query = query.where(col(Letter.status).in_(statuses))

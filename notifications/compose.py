@@ -26,7 +26,7 @@ from notifications.items import (
     still_true,
 )
 from notifications.mime import build_message
-from notifications.models import Letter
+from notifications.models import Letter, LetterContent
 from notifications.render import (
     Failure,
     People,
@@ -200,6 +200,9 @@ def compose_letters(
         addresses=[address for address, _ in groups],
     )
     rows: list[dict[str, Any]] = []
+    contents: list[
+        dict[str, Any]
+    ] = []  # the bodies and bytes: letter_content, apart from the state
     assignments: list[dict[str, int]] = []
     reports: list[dict[str, int]] = []
     for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
@@ -242,14 +245,19 @@ def compose_letters(
                 "b_id": letter_id,
                 "kind": rendered.kind,
                 "subject": rendered.subject,
-                "body_text": rendered.text,
-                "body_html": rendered.html,
                 "message_id": message_id,
-                "mime": message.data,
                 "mail_from": from_address,
                 "reply_to": reply_to,
                 "item_count": len(group),
                 "composed_at": now,
+            }
+        )
+        contents.append(
+            {
+                "b_letter_id": letter_id,
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "mime": message.data,
             }
         )
         assignments.extend({"item": i.id, "letter": letter_id} for i in group)
@@ -273,11 +281,25 @@ def compose_letters(
             ),
             rows,
         )
+        _write_contents(connection, contents)
     if assignments:
         connection.execute(
             text("UPDATE outbox SET letter_id = :letter WHERE id = :item"), assignments
         )
     return result
+
+
+def _write_contents(connection: Any, contents: list[dict[str, Any]]) -> None:
+    """The letters' bodies and bytes into letter_content (apart from their delivery state, which
+    claims and marks rewrite): a letter composed again has its old row replaced."""
+    table = LetterContent.__table__  # type: ignore[attr-defined]
+    connection.execute(
+        table.delete().where(table.c.letter_id == bindparam("b_letter_id")), contents
+    )
+    connection.execute(
+        table.insert().values(letter_id=bindparam("b_letter_id")),
+        contents,
+    )
 
 
 def _letter_ids(
@@ -304,8 +326,6 @@ def _letter_ids(
             "mail_from": "",
             "reply_to": "",
             "subject": "",
-            "body_text": "",
-            "body_html": "",
             "item_count": 0,
             "attempts": 0,
         }

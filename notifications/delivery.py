@@ -76,6 +76,10 @@ MAX_ATTEMPTS = 12
 # letters claimed per statement; each is still marked sent on its own, right after the server took
 # it; a batch slower than half a LEASE renews the leases it still holds, so it is safe too.
 BATCH = 10
+# a large run claims more at a time (each claim and its check of steps done since composing cost
+# about as much as sending a few letters); a killed deliverer's batch waits for its lease either way
+LARGE_BATCH = 50
+LARGE_RUN = 1000  # letters due
 
 
 @dataclass
@@ -231,7 +235,14 @@ def deliver_pending(
             report.waiting = waiting_count(connection=connection)
             return report
         send = partial(
-            _send_all, engine=engine, now=now, tz=tz, settings=settings, limit=limit, lease=lease
+            _send_all,
+            engine=engine,
+            now=now,
+            tz=tz,
+            settings=settings,
+            limit=limit,
+            lease=lease,
+            batch=LARGE_BATCH if due >= LARGE_RUN else BATCH,
         )
         helpers: list[tuple[threading.Thread, DeliveryReport]] = []
         errors: list[BaseException] = []
@@ -298,40 +309,42 @@ def _send_all(
     settings: Settings,
     limit: int | None,
     lease: timedelta,
+    batch: int,
     report: DeliveryReport,
 ) -> None:
     """Claim batches and send them until none is due, the limit is reached or the server is gone."""
     today = local_today(now, tz)
     after = 0  # the pending letters up to here were claimed (``now`` stays: none falls due)
     while limit is None or report.sent + report.failed < limit:
-        size = BATCH if limit is None else min(BATCH, limit - report.sent - report.failed)
+        size = batch if limit is None else min(batch, limit - report.sent - report.failed)
         leased_at = clock.monotonic()  # before the claim: never behind the database's count
-        batch = claim_letters(connection=connection, now=now, limit=size, lease=lease, after=after)
-        if not batch:
+        held = claim_letters(connection=connection, now=now, limit=size, lease=lease, after=after)
+        if not held:
             return
-        after = max(after, *(letter.id for letter in batch))
-        claimed = len(batch)
-        batch = _drop_done_steps(
-            engine, connection, batch, now=now, today=today, settings=settings, report=report
+        after = max(after, *(letter.id for letter in held))
+        claimed = len(held)
+        held = _drop_done_steps(
+            engine, connection, held, now=now, today=today, settings=settings, report=report
         )
-        if len(batch) < claimed:
+        if len(held) < claimed:
             after = 0  # letters rewritten at their claim are pending again: claimed from the start
-        while batch:
+        held.reverse()  # taken from the end: the lowest id first
+        while held:
             if clock.monotonic() - leased_at > lease.total_seconds() / 2:
                 # the batch is slow: renew before our leases can run out, skip letters taken over
                 leased_at = clock.monotonic()
-                kept = renew_leases(connection=connection, letters=batch, lease=lease)
-                report.taken_over += len(batch) - len(kept)
-                batch = kept
-                if not batch:
+                kept = renew_leases(connection=connection, letters=held, lease=lease)
+                report.taken_over += len(held) - len(kept)
+                held = kept
+                if not held:
                     break
-            letter = batch.pop(0)
+            letter = held.pop()
             _attempt(
                 connection, transport, letter, now=now, sender=settings.mail_from, report=report
             )
             if report.server_gone:
                 # the server went away: the letters claimed but not tried wait, as never attempted
-                mark_waiting(connection=connection, letters=batch, error=None, untried=True)
+                mark_waiting(connection=connection, letters=held, error=None, untried=True)
                 return
 
 

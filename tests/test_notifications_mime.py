@@ -1,4 +1,4 @@
-"""Letters stored as bytes: migration 0005 up and down, the bytes that go out, older rows without
+"""Letters stored as bytes: migrations 0005 and 0015 up and down, the bytes that go out, older rows without
 them, and one SMTP connection (pipelined when offered) carrying a whole run, on a real aiosmtpd."""
 
 from __future__ import annotations
@@ -95,6 +95,61 @@ def test_migration_0005_adds_the_mime_column_and_its_downgrade_drops_it_keeping_
     assert {"ix_letter_status", "ix_letter_recipient", "ix_letter_next_attempt_at"} <= names
 
 
+def test_migration_0015_moves_the_bodies_and_bytes_to_letter_content_and_back(
+    empty_engine: Engine,
+) -> None:
+    _migrate(empty_engine, "upgrade", "0014")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO municipality (id, name, timezone, committee_name, place, coordinator_name, "
+                "coordinator_email, head_name, head_position, head_email) VALUES (1, 'Белоярский район', "
+                "'Asia/Yekaterinburg', '', '', '', '', '', '', '')"
+            )
+        )
+        for number, mime in ((7, b"From: n@x.ru\r\n\r\nok\r\n"), (8, None)):
+            connection.execute(
+                text(
+                    "INSERT INTO letter (id, municipality_id, recipient, kind, status, message_id, "
+                    "mail_from, reply_to, subject, body_text, body_html, mime, item_count, attempts) "
+                    "VALUES (:id, 1, :to, 'school', 'sent', '<letter-7.ab@x.ru>', 'n@x.ru', '', "
+                    "'Тема', :text, '<p>Текст</p>', :mime, 1, 1)"
+                ),
+                {"id": number, "to": SOSH1, "text": f"Текст {number}", "mime": mime},
+            )
+    _migrate(empty_engine, "upgrade", "0015")
+    assert not {"mime", "body_text", "body_html"} & _letter_columns(empty_engine)
+    with empty_engine.connect() as connection:
+        moved = connection.execute(
+            text("SELECT letter_id, body_text, body_html, mime FROM letter_content ORDER BY 1")
+        ).all()
+    assert [tuple(row) for row in moved] == [
+        (7, "Текст 7", "<p>Текст</p>", b"From: n@x.ru\r\n\r\nok\r\n"),
+        (8, "Текст 8", "<p>Текст</p>", None),
+    ]
+    with session_scope(empty_engine) as session:
+        letter = session.get(Letter, 7)
+        assert letter is not None
+    assert (letter.body_text, letter.mime) == ("Текст 7", b"From: n@x.ru\r\n\r\nok\r\n")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE letter_content SET body_text = 'Новый' WHERE letter_id = 8")
+        )
+    _migrate(empty_engine, "downgrade", "0014")
+    assert {"mime", "body_text", "body_html"} <= _letter_columns(empty_engine)
+    assert "letter_content" not in inspect(empty_engine).get_table_names()
+    with empty_engine.connect() as connection:
+        back = connection.execute(
+            text("SELECT id, subject, body_text, body_html, mime FROM letter ORDER BY id")
+        ).all()
+        names = {i["name"] for i in inspect(connection).get_indexes("letter")}
+    assert [tuple(row) for row in back] == [
+        (7, "Тема", "Текст 7", "<p>Текст</p>", b"From: n@x.ru\r\n\r\nok\r\n"),
+        (8, "Тема", "Новый", "<p>Текст</p>", None),
+    ]
+    assert {"ix_letter_status", "ix_letter_recipient", "ix_letter_next_attempt_at"} <= names
+
+
 @pytest.fixture
 def decided(engine: Engine, tmp_path: Path) -> Engine:
     launched(engine, tmp_path, schools=3)
@@ -146,7 +201,8 @@ def test_a_letter_stored_without_bytes_is_built_from_its_parts_sent_and_shown(
         compose_letters(session=session, now=NOW, settings=settings_for(tmp_path))
     # as composed before migration 0005, and attempted once (so not composed again)
     with decided.begin() as connection:
-        connection.execute(text("UPDATE letter SET mime = NULL, attempts = 1"))
+        connection.execute(text("UPDATE letter_content SET mime = NULL"))
+        connection.execute(text("UPDATE letter SET attempts = 1"))
     stored = _stored(decided)
     assert all(letter.mime is None for letter in stored.values())
     if decided.dialect.name == "sqlite":
