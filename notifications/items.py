@@ -199,12 +199,14 @@ def letter_items(
     for item in items:
         instance = instances[item.step_instance_id]
         by_run[instance.run_id][instance.id] = instance
-    names = {
-        school_id: short or name
-        for school_id, short, name in session.execute(
-            select(col(School.id), col(School.short_name), col(School.name))
-        )
-    }
+    names: dict[str, str] = {}
+    territories: dict[str, str] = {}
+    for school_id, short, name, territory in session.execute(
+        select(col(School.id), col(School.short_name), col(School.name), col(School.territory))
+    ):
+        names[school_id] = short or name
+        if territory:
+            territories[school_id] = territory
     municipal = any(instances[i.step_instance_id].school_id is None for i in items)
     units = (
         units_by_role(session, municipality_id=get_municipality(session).id or 0)
@@ -249,6 +251,7 @@ def letter_items(
             roadmap_title=run.title,
             school_id=instance.school_id,
             school_name=names.get(instance.school_id or "", ""),
+            territory=territories.get(instance.school_id or "", ""),
             code=step.code,
             title=step.title,
             occurrence=instance.occurrence,
