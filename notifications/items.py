@@ -227,46 +227,60 @@ def letter_items(
         steps_of[run_id] = {s.code: (n, s) for n, s in enumerate(loaded.roadmap.steps)}
         occurrences_of[run_id] = {code: len(s.occurrences) for code, s in schedules.items()}
         schedules_of[run_id] = schedules
+    # what every item of a step (and term) shares, worked out once per run and step
+    shared: dict[tuple[int, str], dict[str, Any]] = {}
+    moved: dict[tuple[int, str, int, date], date | None] = {}
     result: dict[int, LetterItem] = {}
     for item in items:
         instance = instances[item.step_instance_id]
-        run = runs[instance.run_id]
-        steps = steps_of[instance.run_id]
-        order, step = steps[instance.step_code]
+        run_id, code = instance.run_id, instance.step_code
+        step_key = (run_id, code)
+        common = shared.get(step_key)
+        if common is None:
+            run = runs[run_id]
+            order, step = steps_of[run_id][code]
+            common = shared[step_key] = {
+                "run_id": run_id,
+                "roadmap_id": run.roadmap_id,
+                "roadmap_title": run.title,
+                "code": step.code,
+                "title": step.title,
+                "occurrences": occurrences_of[run_id].get(step.code, 1),
+                "documents": tuple(step.documents),
+                "result": step.result,
+                "step_order": order,
+            }
+        steps = steps_of[run_id]
         blockers = tuple(
             (
-                code,
-                steps[code][1].title,
-                instance.school_id is None and steps[code][1].scope == "school",
+                blocker,
+                steps[blocker][1].title,
+                instance.school_id is None and steps[blocker][1].scope == "school",
             )
-            for code in blocked.get(instance.id, ())
+            for blocker in blocked.get(instance.id, ())
         )
         assert instance.due is not None
+        term = (run_id, code, instance.occurrence, instance.due)
+        if term not in moved:
+            moved[term] = _moved_from(schedules_of[run_id].get(code), instance)
+        school_id = instance.school_id
         result[item.id] = LetterItem(
             outbox_id=item.id,
             step_instance_id=instance.id,
             level=item.level,
-            run_id=instance.run_id,
-            roadmap_id=run.roadmap_id,
-            roadmap_title=run.title,
-            school_id=instance.school_id,
-            school_name=names.get(instance.school_id or "", ""),
-            territory=territories.get(instance.school_id or "", ""),
-            code=step.code,
-            title=step.title,
+            school_id=school_id,
+            school_name=names.get(school_id, "") if school_id else "",
             occurrence=instance.occurrence,
-            occurrences=occurrences_of[instance.run_id].get(step.code, 1),
             due=instance.due,
-            documents=tuple(step.documents),
-            result=step.result,
             blocked_by=blockers,
-            step_order=order,
-            moved_from=_moved_from(schedules_of[instance.run_id].get(step.code), instance),
+            moved_from=moved[term],
             units=(
-                tuple(u.name for u in step_units(step, units))
-                if instance.school_id is None and units
+                tuple(u.name for u in step_units(steps[code][1], units))
+                if school_id is None and units
                 else ()
             ),
+            territory=territories.get(school_id, "") if school_id else "",
+            **common,
         )
     return result
 
