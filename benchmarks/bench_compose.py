@@ -4,12 +4,12 @@ Goal (issue #12): the whole daily job at 40,000 schools ≤ 60 s on one machine 
 ≈ 10–15 s there.
 
 Run from the repository root: ``python benchmarks/bench_compose.py [SCHOOLS] [--runs N]
-[--against REF]``. It builds a SQLite municipality of SCHOOLS schools (2,000 by default) with
+[--against REF] [--ref REF]``. It builds a SQLite municipality of SCHOOLS schools (2,000 by default) with
 seed 000 launched and the tick of 20 May 2022 decided (every school: 3 overdue steps and a
 reminder; 3 steps escalated to the coordinator, 2 to the head), not timed. Then N times (3 by
 default), alternating, each on a fresh copy of it and in a fresh process, it composes every
 letter with this tree's code and with REF's (``git archive REF``; the baseline when REF is
-given), and prints the medians of wall clock and CPU time of composing, the letters' total and
+given; ``--ref`` measures a commit instead of the work tree), and prints the medians of wall clock and CPU time of composing, the letters' total and
 largest size, and the ratio, with the load average.
 """
 
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("schools", nargs="?", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--against", default="", help="a git commit to compare with")
+    parser.add_argument("--ref", default="", help="measure this commit instead of the work tree")
     options = parser.parse_args()
 
     from bench_letters import NOW, _build
@@ -100,7 +101,7 @@ def main() -> None:
         decisions = tick_once(engine=engine, now=NOW, send=False, count_states=False).total
         engine.dispose()
         built = time.perf_counter() - started
-        trees = {"this tree": ROOT}
+        trees = {"this tree": _export(options.ref, workdir / "ref") if options.ref else ROOT}
         if options.against:
             trees = {options.against: _export(options.against, workdir / "against"), **trees}
         figures: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
