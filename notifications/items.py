@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlmodel import Session, col, or_
 
 from definitions.deadlines import Schedule
-from definitions.schema import Step
+from definitions.schema import Roadmap, Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
 from engine.status import instance_view
@@ -142,11 +142,14 @@ _VIEW_COLUMNS = tuple(
 
 
 def _blockers(
-    session: Session, run: RoadmapRun, instances: list[InstanceRow], today: date, tz: str
+    session: Session,
+    run: RoadmapRun,
+    roadmap: Roadmap,
+    instances: list[InstanceRow],
+    today: date,
+    tz: str,
 ) -> dict[int, list[str]]:
     """The prerequisite codes not done for each instance (evaluated as engine/states.py does)."""
-    loaded, _ = run_definition(run)
-    roadmap = loaded.roadmap
     depends_on = {s.code: list(s.depends_on) for s in roadmap.steps}
     scopes: dict[str, str] = {s.code: s.scope for s in roadmap.steps}
     if not any(depends_on.get(i.step_code) for i in instances):
@@ -222,8 +225,11 @@ def letter_items(
         run = session.get(RoadmapRun, run_id)
         assert run is not None
         runs[run_id] = run
-        blocked.update(_blockers(session, run, list(run_instances.values()), today, tz))
+        # the definition once per run: compiling its deadlines is the costliest fixed part
         loaded, schedules = run_definition(run)
+        blocked.update(
+            _blockers(session, run, loaded.roadmap, list(run_instances.values()), today, tz)
+        )
         steps_of[run_id] = {s.code: (n, s) for n, s in enumerate(loaded.roadmap.steps)}
         occurrences_of[run_id] = {code: len(s.occurrences) for code, s in schedules.items()}
         schedules_of[run_id] = schedules
