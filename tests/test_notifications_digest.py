@@ -178,7 +178,9 @@ def test_a_small_municipality_keeps_the_full_list_up_to_the_threshold(
     assert summary.item_count == default.item_count  # the same items, told in short
 
 
-def _school_items(schools: int, *, level: str, steps: int = 3) -> list[LetterItem]:
+def _school_items(
+    schools: int, *, level: str, steps: int = 3, territories: bool = True
+) -> list[LetterItem]:
     """``steps`` overdue steps in each of ``schools`` schools; school N's are due N mod 7 weeks
     after 4 April 2022."""
     items = []
@@ -202,7 +204,7 @@ def _school_items(schools: int, *, level: str, steps: int = 3) -> list[LetterIte
                     documents=("order_curator_appointment",),
                     result=None,
                     step_order=step,
-                    territory=f"Округ {number % 4 + 1}",
+                    territory=f"Округ {number % 4 + 1}" if territories else "",
                 )
             )
     return items
@@ -282,3 +284,18 @@ def test_a_letter_summarised_today_counts_its_items_at_compose_time(
         ).all()
     assert "Школы: итоги" in coordinator.body_text
     assert coordinator.item_count == len(assigned) == 55 * 3 + 3
+
+
+def test_without_territories_there_is_no_table_by_territory_and_reminders_are_counted() -> None:
+    items = _school_items(60, level="head", steps=1, territories=False)
+    reminders = [
+        item._replace(outbox_id=item.outbox_id + 5, step_instance_id=item.step_instance_id + 5)
+        for item in _school_items(40, level="reminder", steps=1, territories=False)
+    ]
+    text, html = _render(items + reminders, "h@x.ru")
+    assert "По территориям" not in text and "По территориям" not in html
+    assert "Просрочка выше порога (эскалация руководителю): 60 шагов в 60 школах" in text
+    assert "Скоро срок: 40 шагов в 40 школах" in text
+    # the schools with only reminders are not «behind»; the letter still counts them all
+    assert "20 школ с наибольшим отставанием:" in text
+    assert "В письмо не вошли ещё 40 школ." in text
