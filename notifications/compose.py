@@ -95,10 +95,6 @@ class _Pending:
     missed: list[date]  # days whose daily check did not complete, to report
     email_changes: list[EmailChange]  # school admins' addresses changed by an import
 
-    @property
-    def open_ids(self) -> list[int]:
-        return [letter_id for letter_id, _ in self.open_letters]
-
     def reports_anything(self) -> bool:
         """Whether the coordinator has something to be told besides the items."""
         return bool(self.failures or self.missed or self.email_changes)
