@@ -826,11 +826,13 @@ def render_letter(
         today: the date in the municipality's zone the lateness is counted at.
         base_url: the portal's address for the links.
         notices: sentences added after the introduction (e.g. a day whose check did not run).
-        limits: above how many schools the letter tells about them in short (totals, the
-            schools most behind, links to the full list); None lists every school.
+        limits: above how many schools a letter to the coordinator, the head or a unit tells
+            about them in short (totals, the schools most behind, links to the full list); None
+            lists every school. A school's letter always lists its steps.
     """
     kind = recipient_kind(recipient, people)
-    summary = summarised(items, limits)
+    # a school's own letter is its list of things to do: never summarised
+    summary = kind != "school" and summarised(items, limits)
     context = {
         "kind": kind,
         "greeting": _greeting(kind, people),

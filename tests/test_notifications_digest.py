@@ -299,3 +299,8 @@ def test_without_territories_there_is_no_table_by_territory_and_reminders_are_co
     # the schools with only reminders are not «behind»; the letter still counts them all
     assert "20 школ с наибольшим отставанием:" in text
     assert "В письмо не вошли ещё 40 школ." in text
+
+
+def test_a_school_letter_is_never_summarised_even_for_many_schools_at_one_address() -> None:
+    text, _ = _render(_school_items(60, level="overdue", steps=1), "shared@x.ru")
+    assert "Школы: итоги" not in text and text.count("Открыть шаг:") == 60
