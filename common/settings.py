@@ -55,6 +55,20 @@ class Settings(BaseSettings):
         description="Keep a deadline that falls on a day off on that day; by default it moves to the "
         "next working day (ГК РФ ст. 193).",
     )
+    digest_full_list_schools: int = Field(
+        default=50,
+        ge=0,
+        description="A letter to the coordinator, the head or a unit lists every school's steps "
+        "when it concerns at most this many schools; above it, the schools are summarised: totals "
+        "by kind and by territory, the schools most behind and links to the portal's matrix and "
+        "its XLSX export for the full list.",
+    )
+    digest_top_schools: int = Field(
+        default=20,
+        ge=1,
+        description="How many of the schools most behind a summarised letter names, each with its "
+        "worst steps.",
+    )
     now: datetime | None = Field(
         default=None,
         description="A simulated moment (ISO, with its offset) the portal starts at and runs on from; "

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import Connection, bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
 from common.settings import Settings
+from engine.daily_runs import mark_reported, missed_days_text, unreported_days
 from engine.status import local_today
 from notifications.items import (
     PendingItem,
@@ -28,7 +29,10 @@ from notifications.items import (
 from notifications.mime import build_message
 from notifications.models import Letter, LetterContent
 from notifications.render import (
+    DigestLimits,
+    EmailChange,
     Failure,
+    LetterItem,
     People,
     UnitPerson,
     format_address,
@@ -81,6 +85,35 @@ EMPTIED = "not sent: every step in it was done (or moved) after it was composed"
 _REPORTED = text("UPDATE letter SET failure_reported_in = :letter WHERE id = :id")
 
 
+@dataclass
+class _Pending:
+    """What composing starts from: open letters, pending items and the coordinator's reports."""
+
+    open_letters: list[tuple[int, str]]  # (id, recipient) of letters that may be rewritten
+    items: list[PendingItem]
+    failures: list[Failure]  # letters refused for good, to report to the coordinator
+    missed: list[date]  # days whose daily check did not complete, to report
+    email_changes: list[EmailChange]  # school admins' addresses changed by an import
+
+    def reports_anything(self) -> bool:
+        """Whether the coordinator has something to be told besides the items."""
+        return bool(self.failures or self.missed or self.email_changes)
+
+
+@dataclass(frozen=True)
+class _Composer:
+    """What every letter of one composing shares: who is who, the day, the sender, the limits."""
+
+    municipality: Municipality
+    people: People
+    now: datetime
+    today: date
+    settings: Settings
+    from_address: str
+    reply_to: str
+    limits: DigestLimits
+
+
 def compose_letters(
     *, session: Session, now: datetime, settings: Settings, only: list[int] | None = None
 ) -> ComposeResult:
@@ -91,17 +124,98 @@ def compose_letters(
     Args:
         session: an open session; the caller commits.
         now: the moment of composing (lateness is counted at its date in the municipality's zone).
-        settings: the sender address and the portal's base URL.
+        settings: the sender address, the portal's base URL and the digest's limits.
         only: rewrite just these letters (pending, never attempted) with their own items, none
             added: delivery does so when steps in them were done after they were composed. A
             letter left with nothing to say is cancelled as ``EMPTIED``.
     """
     municipality = get_municipality(session)
-    people = people_of(municipality, session)
-    today = local_today(now, municipality.timezone)
+    composer = _composer(session, municipality=municipality, now=now, settings=settings)
+    coordinator = municipality.coordinator_email.strip().lower()
     result = ComposeResult()
+    pending = _read_pending(session, now=now, coordinator=coordinator, only=only)
+    if not (pending.items or pending.open_letters or pending.reports_anything()):
+        return result
+    live, worded = _live_items(session, pending.items, composer=composer, result=result)
+    by_recipient = _by_recipient(live)
+    if pending.reports_anything():
+        by_recipient.setdefault(coordinator, [])
+    reusable = _reuse_open_letters(
+        session, pending.open_letters, by_recipient, emptied=only is not None, result=result
+    )
+    groups = sorted(by_recipient.items())
+    ids = _letter_ids(
+        session,
+        reusable=reusable,
+        new=[
+            (group[0].recipient.strip() if group else municipality.coordinator_email.strip())
+            for address, group in groups
+            if address not in reusable
+        ],
+        municipality_id=municipality.id or 0,
+        addresses=[address for address, _ in groups],
+    )
+    rows: list[dict[str, Any]] = []
+    assignments: list[dict[str, int]] = []
+    reports: list[dict[str, int]] = []
+    for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
+        told = pending if address == coordinator else None
+        if told is not None and told.missed:
+            mark_reported(session=session, days=told.missed, letter_id=letter_id)
+        rows.append(
+            _letter_row(
+                composer,
+                letter_id=letter_id,
+                recipient=recipient,
+                items=[worded[i.id] for i in group],
+                keys=[i.key for i in group],
+                told=told,
+            )
+        )
+        assignments.extend({"item": i.id, "letter": letter_id} for i in group)
+        if told is not None:
+            reports.extend({"id": f.letter_id, "letter": letter_id} for f in told.failures)
+        result.letters += 1
     connection = session.connection()
-    # letters never handed to a server may be rewritten; locked so a deliverer waits (PostgreSQL)
+    if reports:
+        connection.execute(_REPORTED, reports)
+    _write_letters(connection, rows)
+    if assignments:
+        connection.execute(
+            text("UPDATE outbox SET letter_id = :letter WHERE id = :item"), assignments
+        )
+    return result
+
+
+def _composer(
+    session: Session, *, municipality: Municipality, now: datetime, settings: Settings
+) -> _Composer:
+    """The municipality's people, today in its zone, the sender and Reply-To, the digest limits."""
+    return _Composer(
+        municipality=municipality,
+        people=people_of(municipality, session),
+        now=now,
+        today=local_today(now, municipality.timezone),
+        settings=settings,
+        from_address=format_address(settings.mail_from, "Наставник"),
+        reply_to=(
+            format_address(municipality.coordinator_email, municipality.coordinator_name)
+            if municipality.coordinator_email
+            else ""
+        ),
+        limits=DigestLimits(
+            full_list_schools=settings.digest_full_list_schools,
+            top_schools=settings.digest_top_schools,
+        ),
+    )
+
+
+def _read_pending(
+    session: Session, *, now: datetime, coordinator: str, only: list[int] | None
+) -> _Pending:
+    """The open letters (locked, so a deliverer waits on PostgreSQL), their items and new ones,
+    and what the coordinator is to be told: refused letters, missed days, changed addresses."""
+    # letters never handed to a server may be rewritten
     open_query = select(Letter.id, Letter.recipient).where(
         Letter.status == "pending", Letter.attempts == 0
     )
@@ -121,54 +235,80 @@ def compose_letters(
             pending_items_query(open_ids, only=only is not None).with_for_update()
         )
     ]
-    coordinator = municipality.coordinator_email.strip().lower()
-    failures = (
-        [
-            Failure(letter_id=f_id or 0, recipient=f_to, subject=f_subject, error=f_error or "")
-            for f_id, f_to, f_subject, f_error in session.exec(
-                select(Letter.id, Letter.recipient, Letter.subject, Letter.last_error)
-                .where(
-                    Letter.status == "failed",
-                    col(Letter.failure_reported_in).in_(open_ids or [0])
-                    if only is not None
-                    else or_(
-                        col(Letter.failure_reported_in).is_(None),
-                        col(Letter.failure_reported_in).in_(open_ids or [0]),
-                    ),
-                )
-                .order_by(col(Letter.id))
-            )
-            if f_to.strip().lower() != coordinator
-        ]
-        if coordinator
-        else []
+    return _Pending(
+        open_letters=open_letters,
+        items=items,
+        failures=_unreported_failures(session, open_ids, coordinator=coordinator, only=only),
+        missed=(
+            unreported_days(session=session, now=now, open_letters=open_ids) if coordinator else []
+        ),
+        email_changes=untold_admin_email_changes(session, coordinator=coordinator),
     )
-    from engine.daily_runs import mark_reported, missed_days_text, unreported_days
 
-    missed = unreported_days(session=session, now=now, open_letters=open_ids) if coordinator else []
-    email_changes = untold_admin_email_changes(session, coordinator=coordinator)
-    if not items and not failures and not open_letters and not missed and not email_changes:
-        return result
 
+def _unreported_failures(
+    session: Session, open_ids: list[int], *, coordinator: str, only: list[int] | None
+) -> list[Failure]:
+    """Letters refused for good that no coordinator letter sent yet reported (not the
+    coordinator's own: those could not reach her either)."""
+    if not coordinator:
+        return []
+    reported_in = col(Letter.failure_reported_in)
+    query = (
+        select(Letter.id, Letter.recipient, Letter.subject, Letter.last_error)
+        .where(
+            Letter.status == "failed",
+            reported_in.in_(open_ids or [0])
+            if only is not None
+            else or_(reported_in.is_(None), reported_in.in_(open_ids or [0])),
+        )
+        .order_by(col(Letter.id))
+    )
+    return [
+        Failure(letter_id=f_id or 0, recipient=f_to, subject=f_subject, error=f_error or "")
+        for f_id, f_to, f_subject, f_error in session.exec(query)
+        if f_to.strip().lower() != coordinator
+    ]
+
+
+def _live_items(
+    session: Session, items: list[PendingItem], *, composer: _Composer, result: ComposeResult
+) -> tuple[list[PendingItem], dict[int, LetterItem]]:
+    """The items still true today, worded; the others are cancelled with their reason."""
     instances = load_instances(session, [i.step_instance_id for i in items])
     live: list[PendingItem] = []
     cancelled: list[dict[str, Any]] = []
     for item in items:
-        reason = still_true(item, instances.get(item.step_instance_id), today)
+        reason = still_true(item, instances.get(item.step_instance_id), composer.today)
         if reason is None:
             live.append(item)
         else:
             cancelled.append({"id": item.id, "error": f"not sent: {reason}"})
     if cancelled:
-        connection.execute(_CANCEL_ITEM, cancelled)
+        session.connection().execute(_CANCEL_ITEM, cancelled)
         result.cancelled_items = len(cancelled)
-    worded = letter_items(session, live, instances, today, municipality.timezone)
+    worded = letter_items(session, live, instances, composer.today, composer.municipality.timezone)
+    return live, worded
 
+
+def _by_recipient(items: list[PendingItem]) -> dict[str, list[PendingItem]]:
+    """The items by recipient's address (compared in lower case)."""
     by_recipient: dict[str, list[PendingItem]] = defaultdict(list)
-    for item in live:
+    for item in items:
         by_recipient[item.recipient.strip().lower()].append(item)
-    if failures or missed or email_changes:
-        by_recipient.setdefault(coordinator, [])
+    return by_recipient
+
+
+def _reuse_open_letters(
+    session: Session,
+    open_letters: list[tuple[int, str]],
+    by_recipient: dict[str, list[PendingItem]],
+    *,
+    emptied: bool,
+    result: ComposeResult,
+) -> dict[str, tuple[int, str]]:
+    """An open letter of each recipient to rewrite; the others are cancelled (merged, or
+    ``EMPTIED`` when rewriting just some letters left them with nothing to say)."""
     reusable: dict[str, tuple[int, str]] = {}
     dropped: list[dict[str, Any]] = []
     for letter_id, recipient in open_letters:
@@ -176,130 +316,104 @@ def compose_letters(
         if address in by_recipient and address not in reusable:
             reusable[address] = (letter_id, recipient)
         else:
-            dropped.append({"id": letter_id, "error": MERGED if only is None else EMPTIED})
+            dropped.append({"id": letter_id, "error": EMPTIED if emptied else MERGED})
     if dropped:
-        connection.execute(_CANCEL_LETTER, dropped)
+        session.connection().execute(_CANCEL_LETTER, dropped)
         result.emptied = len(dropped)
+    return reusable
 
-    from_address = format_address(settings.mail_from, "Наставник")
-    reply_to = (
-        format_address(municipality.coordinator_email, municipality.coordinator_name)
-        if municipality.coordinator_email
-        else ""
+
+def _letter_row(
+    composer: _Composer,
+    *,
+    letter_id: int,
+    recipient: str,
+    items: list[LetterItem],
+    keys: list[str],
+    told: _Pending | None,
+) -> dict[str, Any]:
+    """One letter rendered, hashed and built into a message: the values of its row."""
+    failures = told.failures if told is not None else []
+    days = told.missed if told is not None else []
+    changes = told.email_changes if told is not None else []
+    settings = composer.settings
+    rendered = render_letter(
+        recipient=recipient,
+        people=composer.people,
+        items=items,
+        failures=failures,
+        today=composer.today,
+        base_url=settings.base_url,
+        notices=(missed_days_text(days),) if days else (),
+        email_changes=changes,
+        limits=composer.limits,
     )
-    groups = sorted(by_recipient.items())
-    ids = _letter_ids(
-        session,
-        reusable=reusable,
-        new=[
-            (group[0].recipient.strip() if group else municipality.coordinator_email.strip())
-            for address, group in groups
-            if address not in reusable
-        ],
-        municipality_id=municipality.id or 0,
-        addresses=[address for address, _ in groups],
+    keys = keys + [f"failure:{f.letter_id}" for f in failures]
+    keys += [f"missed:{day.isoformat()}" for day in days]
+    keys += [f"email-change:{c.journal_id}" for c in changes]
+    municipality = composer.municipality
+    digest = letter_hash(
+        municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
     )
-    rows: list[dict[str, Any]] = []
-    contents: list[
-        dict[str, Any]
-    ] = []  # the bodies and bytes: letter_content, apart from the state
-    assignments: list[dict[str, int]] = []
-    reports: list[dict[str, int]] = []
-    for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
-        reported = failures if address == coordinator else []
-        days = missed if address == coordinator else []
-        if days:
-            mark_reported(session=session, days=days, letter_id=letter_id)
-        changes = email_changes if address == coordinator else []
-        rendered = render_letter(
-            recipient=recipient,
-            people=people,
-            items=[worded[i.id] for i in group],
-            failures=reported,
-            today=today,
-            base_url=settings.base_url,
-            notices=(missed_days_text(days),) if days else (),
-            email_changes=changes,
-        )
-        keys = [i.key for i in group] + [f"failure:{f.letter_id}" for f in reported]
-        keys += [f"missed:{day.isoformat()}" for day in days]
-        keys += [f"email-change:{c.journal_id}" for c in changes]
-        digest = letter_hash(
-            municipality=f"{municipality.id}:{municipality.name}", recipient=recipient, keys=keys
-        )
-        message_id = message_id_for(
-            letter_id=letter_id, digest=digest, mail_from=settings.mail_from
-        )
-        message = build_message(
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            mail_from=from_address,
-            to=recipient,
-            reply_to=reply_to or None,
-            message_id=message_id,
-            date_=now,
-        )
-        rows.append(
-            {
-                "b_id": letter_id,
-                "kind": rendered.kind,
-                "subject": rendered.subject,
-                "message_id": message_id,
-                "mail_from": from_address,
-                "reply_to": reply_to,
-                "item_count": len(group),
-                "composed_at": now,
-            }
-        )
-        contents.append(
-            {
-                "b_letter_id": letter_id,
-                "body_text": rendered.text,
-                "body_html": rendered.html,
-                "mime": message.data,
-            }
-        )
-        assignments.extend({"item": i.id, "letter": letter_id} for i in group)
-        reports.extend({"id": f.letter_id, "letter": letter_id} for f in reported)
-        result.letters += 1
-    if reports:
-        connection.execute(_REPORTED, reports)
-    if rows:
-        table = Letter.__table__  # type: ignore[attr-defined]
-        # one executemany for every letter, new or rewritten: the ORM unit of work costs more than
-        # rendering here
-        connection.execute(
-            table.update()
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                status="pending",
-                next_attempt_at=None,
-                lease_until=None,
-                last_error=None,
-                **{name: bindparam(name) for name in rows[0] if name != "b_id"},
-            ),
-            rows,
-        )
-        _write_contents(connection, contents)
-    if assignments:
-        connection.execute(
-            text("UPDATE outbox SET letter_id = :letter WHERE id = :item"), assignments
-        )
-    return result
+    message_id = message_id_for(letter_id=letter_id, digest=digest, mail_from=settings.mail_from)
+    message = build_message(
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        mail_from=composer.from_address,
+        to=recipient,
+        reply_to=composer.reply_to or None,
+        message_id=message_id,
+        date_=composer.now,
+    )
+    return {
+        "b_id": letter_id,
+        "kind": rendered.kind,
+        "subject": rendered.subject,
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "message_id": message_id,
+        "mime": message.data,
+        "mail_from": composer.from_address,
+        "reply_to": composer.reply_to,
+        "item_count": len(items),
+        "composed_at": composer.now,
+    }
 
 
-def _write_contents(connection: Any, contents: list[dict[str, Any]]) -> None:
-    """The letters' bodies and bytes into letter_content (apart from their delivery state, which
-    claims and marks rewrite): a letter composed again has its old row replaced."""
-    table = LetterContent.__table__  # type: ignore[attr-defined]
+# what a letter row's text is kept in apart from its delivery state (claims and marks rewrite it)
+CONTENT_FIELDS = ("body_text", "body_html", "mime")
+
+
+def _write_letters(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Store the rendered letters into their rows (new or rewritten), pending and unclaimed; their
+    bodies and bytes into letter_content, a letter composed again having its old row replaced."""
+    if not rows:
+        return
+    table = Letter.__table__  # type: ignore[attr-defined]
+    states = [{k: v for k, v in row.items() if k not in CONTENT_FIELDS} for row in rows]
+    # one executemany for every letter: the ORM unit of work costs more than rendering here
     connection.execute(
-        table.delete().where(table.c.letter_id == bindparam("b_letter_id")), contents
+        table.update()
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status="pending",
+            next_attempt_at=None,
+            lease_until=None,
+            last_error=None,
+            **{name: bindparam(name) for name in states[0] if name != "b_id"},
+        ),
+        states,
     )
+    contents = [
+        {"b_letter_id": row["b_id"], **{name: row[name] for name in CONTENT_FIELDS}}
+        for row in rows
+    ]
+    content = LetterContent.__table__  # type: ignore[attr-defined]
     connection.execute(
-        table.insert().values(letter_id=bindparam("b_letter_id")),
-        contents,
+        content.delete().where(content.c.letter_id == bindparam("b_letter_id")), contents
     )
+    connection.execute(content.insert().values(letter_id=bindparam("b_letter_id")), contents)
 
 
 def _letter_ids(

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlmodel import Session, col, or_
 
 from definitions.deadlines import Schedule
-from definitions.schema import Step
+from definitions.schema import Roadmap, Step
 from engine.runs import run_definition
 from engine.states import InstanceView, evaluate_views
 from engine.status import instance_view
@@ -142,11 +142,14 @@ _VIEW_COLUMNS = tuple(
 
 
 def _blockers(
-    session: Session, run: RoadmapRun, instances: list[InstanceRow], today: date, tz: str
+    session: Session,
+    run: RoadmapRun,
+    roadmap: Roadmap,
+    instances: list[InstanceRow],
+    today: date,
+    tz: str,
 ) -> dict[int, list[str]]:
     """The prerequisite codes not done for each instance (evaluated as engine/states.py does)."""
-    loaded, _ = run_definition(run)
-    roadmap = loaded.roadmap
     depends_on = {s.code: list(s.depends_on) for s in roadmap.steps}
     scopes: dict[str, str] = {s.code: s.scope for s in roadmap.steps}
     if not any(depends_on.get(i.step_code) for i in instances):
@@ -199,12 +202,14 @@ def letter_items(
     for item in items:
         instance = instances[item.step_instance_id]
         by_run[instance.run_id][instance.id] = instance
-    names = {
-        school_id: short or name
-        for school_id, short, name in session.execute(
-            select(col(School.id), col(School.short_name), col(School.name))
-        )
-    }
+    names: dict[str, str] = {}
+    territories: dict[str, str] = {}
+    for school_id, short, name, territory in session.execute(
+        select(col(School.id), col(School.short_name), col(School.name), col(School.territory))
+    ):
+        names[school_id] = short or name
+        if territory:
+            territories[school_id] = territory
     municipal = any(instances[i.step_instance_id].school_id is None for i in items)
     units = (
         units_by_role(session, municipality_id=get_municipality(session).id or 0)
@@ -220,50 +225,68 @@ def letter_items(
         run = session.get(RoadmapRun, run_id)
         assert run is not None
         runs[run_id] = run
-        blocked.update(_blockers(session, run, list(run_instances.values()), today, tz))
+        # the definition once per run: compiling its deadlines is the costliest fixed part
         loaded, schedules = run_definition(run)
+        blocked.update(
+            _blockers(session, run, loaded.roadmap, list(run_instances.values()), today, tz)
+        )
         steps_of[run_id] = {s.code: (n, s) for n, s in enumerate(loaded.roadmap.steps)}
         occurrences_of[run_id] = {code: len(s.occurrences) for code, s in schedules.items()}
         schedules_of[run_id] = schedules
+    # what every item of a step (and term) shares, worked out once per run and step
+    shared: dict[tuple[int, str], dict[str, Any]] = {}
+    moved: dict[tuple[int, str, int, date], date | None] = {}
     result: dict[int, LetterItem] = {}
     for item in items:
         instance = instances[item.step_instance_id]
-        run = runs[instance.run_id]
-        steps = steps_of[instance.run_id]
-        order, step = steps[instance.step_code]
+        run_id, code = instance.run_id, instance.step_code
+        step_key = (run_id, code)
+        common = shared.get(step_key)
+        if common is None:
+            run = runs[run_id]
+            order, step = steps_of[run_id][code]
+            common = shared[step_key] = {
+                "run_id": run_id,
+                "roadmap_id": run.roadmap_id,
+                "roadmap_title": run.title,
+                "code": step.code,
+                "title": step.title,
+                "occurrences": occurrences_of[run_id].get(step.code, 1),
+                "documents": tuple(step.documents),
+                "result": step.result,
+                "step_order": order,
+            }
+        steps = steps_of[run_id]
         blockers = tuple(
             (
-                code,
-                steps[code][1].title,
-                instance.school_id is None and steps[code][1].scope == "school",
+                blocker,
+                steps[blocker][1].title,
+                instance.school_id is None and steps[blocker][1].scope == "school",
             )
-            for code in blocked.get(instance.id, ())
+            for blocker in blocked.get(instance.id, ())
         )
         assert instance.due is not None
+        term = (run_id, code, instance.occurrence, instance.due)
+        if term not in moved:
+            moved[term] = _moved_from(schedules_of[run_id].get(code), instance)
+        school_id = instance.school_id
         result[item.id] = LetterItem(
             outbox_id=item.id,
             step_instance_id=instance.id,
             level=item.level,
-            run_id=instance.run_id,
-            roadmap_id=run.roadmap_id,
-            roadmap_title=run.title,
-            school_id=instance.school_id,
-            school_name=names.get(instance.school_id or "", ""),
-            code=step.code,
-            title=step.title,
+            school_id=school_id,
+            school_name=names.get(school_id, "") if school_id else "",
             occurrence=instance.occurrence,
-            occurrences=occurrences_of[instance.run_id].get(step.code, 1),
             due=instance.due,
-            documents=tuple(step.documents),
-            result=step.result,
             blocked_by=blockers,
-            step_order=order,
-            moved_from=_moved_from(schedules_of[instance.run_id].get(step.code), instance),
+            moved_from=moved[term],
             units=(
-                tuple(u.name for u in step_units(step, units))
-                if instance.school_id is None and units
+                tuple(u.name for u in step_units(steps[code][1], units))
+                if school_id is None and units
                 else ()
             ),
+            territory=territories.get(school_id, "") if school_id else "",
+            **common,
         )
     return result
 

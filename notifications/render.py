@@ -7,15 +7,18 @@ mime.py turns the words into the bytes compose.py stores, delivery.py sends what
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from common.russian import format_date_ru, format_due_ru, plural_ru, working_days_ru
 from definitions.catalogue import DOCUMENTS
@@ -27,11 +30,22 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LEVEL_ORDER = {"head": 0, "coordinator": 1, "overdue": 2, "reminder": 3}
 OVERDUE_LEVELS = frozenset({"overdue", "coordinator", "head"})
 MUNICIPAL_UNIT = "Муниципальный уровень"
+NO_TERRITORY = "Территория не указана"
+# a summary's row of the steps escalated to the reader, by whom the letter is for
+ESCALATED_LABEL = {
+    "coordinator": "Просрочка выше порога (эскалация координатору)",
+    "head": "Просрочка выше порога (эскалация руководителю)",
+    "unit": "Просрочка выше порога",
+    "school": "Просрочка выше порога",
+}
 
 
-@dataclass(frozen=True)
-class LetterItem:
-    """One step someone is told about, with everything the letter says about it."""
+class LetterItem(NamedTuple):
+    """One step someone is told about, with everything the letter says about it.
+
+    A named tuple rather than a frozen dataclass: composing a region's letters builds one per
+    outbox item (360,000 at 40,000 schools), and a frozen dataclass is five times slower to make.
+    """
 
     outbox_id: int
     step_instance_id: int
@@ -55,6 +69,7 @@ class LetterItem:
     )
     # the municipal units (ИМЦ, экспертный совет) that carry out a municipal step, if any
     units: tuple[str, ...] = ()
+    territory: str = ""  # the school's territory (район, округ), if the schools list names one
 
     @property
     def unit_name(self) -> str:
@@ -131,9 +146,51 @@ class UnitView:
     """A school (or the municipality's own steps) within a roadmap."""
 
     name: str
-    overdue: list[ItemView] = field(default_factory=list)
-    upcoming: list[ItemView] = field(default_factory=list)
+    overdue: list[WordedItem] = field(default_factory=list)
+    upcoming: list[WordedItem] = field(default_factory=list)
     summary: str = ""
+
+
+@dataclass
+class KindTotal:
+    """A row of a summary's totals: how many steps of one kind, in how many schools."""
+
+    label: str
+    steps: str
+    schools: str
+
+
+@dataclass
+class TerritoryTotal:
+    """A row of a summary's table by territory."""
+
+    name: str
+    schools: str
+    overdue: str
+    upcoming: str
+
+
+@dataclass
+class SchoolBehind:
+    """One of the schools most behind: its count, its worst steps and how many more there are."""
+
+    name: str
+    summary: str
+    worst: list[ItemView]
+    more: str = ""
+
+
+@dataclass
+class DigestView:
+    """A roadmap's schools in short: totals, territories, the schools most behind, the full list's links."""
+
+    totals: list[KindTotal]
+    territories: list[TerritoryTotal]
+    behind: list[SchoolBehind]
+    behind_heading: str
+    rest: str
+    matrix_url: str
+    xlsx_url: str
 
 
 @dataclass
@@ -142,6 +199,7 @@ class RoadmapView:
 
     title: str
     units: list[UnitView]
+    digest: DigestView | None = None  # the schools in short when they are too many to list
 
 
 @dataclass(frozen=True)
@@ -169,17 +227,22 @@ def recipient_kind(recipient: str, people: People) -> str:
 def step_url(base_url: str, item: LetterItem) -> str:
     """The step's page in the portal: the school's view of it, or the municipal one."""
     base = base_url.rstrip("/")
-    code = quote(item.code, safe=".-")
+    code = _quoted(item.code, ".-")
     if item.school_id:
-        return f"{base}/schools/{quote(item.school_id, safe='.-_')}/steps/{item.run_id}/{code}"
+        return f"{base}/schools/{_quoted(item.school_id, '.-_')}/steps/{item.run_id}/{code}"
     return f"{base}/municipality/steps/{item.run_id}/{code}"
+
+
+@lru_cache(maxsize=65536)
+def _quoted(text: str, safe: str) -> str:
+    return quote(text, safe=safe)
 
 
 # a digest to the head repeats the same few due dates for every school
 _working_days = lru_cache(maxsize=1024)(working_days_between)
 
 
-def _lateness(item: LetterItem, today: date) -> tuple[str, int]:
+def _lateness(item: LetterItem | _Wording, today: date) -> tuple[str, int]:
     if item.level in OVERDUE_LEVELS:
         late = _working_days(item.due, today)
         if late <= 0:
@@ -194,7 +257,7 @@ def _lateness(item: LetterItem, today: date) -> tuple[str, int]:
     return f"{verb} {working_days_ru(left)}", 0
 
 
-def _blocker_note(item: LetterItem, *, kind: str) -> str:
+def _blocker_note(item: LetterItem | _Wording, *, kind: str) -> str:
     if not item.blocked_by:
         return ""
     names = []
@@ -211,7 +274,72 @@ def _blocker_note(item: LetterItem, *, kind: str) -> str:
     return "Не выполнены предшествующие шаги " + "; ".join(names) + f"{advice}."
 
 
-def _item_view(item: LetterItem, *, today: date, base_url: str, kind: str) -> ItemView:
+class _Wording(NamedTuple):
+    """What an item's words depend on, besides the day and the reader (not its school or run)."""
+
+    level: str
+    code: str
+    title: str
+    occurrence: int
+    occurrences: int
+    due: date
+    moved_from: date | None
+    documents: tuple[str, ...]
+    result: str | None
+    blocked_by: tuple[tuple[str, str, bool], ...]
+
+
+class WordedItem(NamedTuple):
+    """An item of a letter's list as the templates print it (letter_item.*.j2)."""
+
+    overdue: bool
+    days_late: int
+    text: str  # its lines in the plain-text part
+    html: Markup  # its block in the HTML part
+
+
+URL_MARK = "\x00url\x00"  # where a step's link goes into a rendered item
+
+
+def _wording(item: LetterItem) -> _Wording:
+    return _Wording(
+        item.level,
+        item.code,
+        item.title,
+        item.occurrence,
+        item.occurrences,
+        item.due,
+        item.moved_from,
+        item.documents,
+        item.result,
+        item.blocked_by,
+    )
+
+
+def _worded_item(item: LetterItem, *, today: date, base_url: str, kind: str) -> WordedItem:
+    """The item rendered for the list: the same step and term in every school is worded once."""
+    overdue, late, text, html = _item_fragments(_wording(item), today, kind)
+    url = step_url(base_url, item)
+    return WordedItem(
+        overdue, late, text.replace(URL_MARK, url), Markup(html.replace(URL_MARK, escape(url)))
+    )
+
+
+# a region's letters repeat the same few steps and terms in every school: rendering each once
+# halves composing (measured: benchmarks/bench_compose.py)
+@lru_cache(maxsize=8192)
+def _item_fragments(wording: _Wording, today: date, kind: str) -> tuple[bool, int, str, str]:
+    view = _item_view(wording, today=today, url=URL_MARK, kind=kind)
+    env = environment()
+    return (
+        view.overdue,
+        view.days_late,
+        env.get_template("letter_item.txt.j2").render(item=view),
+        env.get_template("letter_item.html.j2").render(item=view),
+    )
+
+
+def _item_view(item: LetterItem | _Wording, *, today: date, url: str, kind: str) -> ItemView:
     lateness, late = _lateness(item, today)
     titles = [DOCUMENTS[kind][0] for kind in item.documents if kind in DOCUMENTS]
     if titles:
@@ -232,7 +360,7 @@ def _item_view(item: LetterItem, *, today: date, base_url: str, kind: str) -> It
         documents_label=label,
         documents=titles,
         blocker_note=_blocker_note(item, kind=kind),
-        url=step_url(base_url, item),
+        url=url,
     )
 
 
@@ -246,8 +374,37 @@ def _unique_by_step(items: list[LetterItem]) -> list[LetterItem]:
     return list(best.values())
 
 
+@dataclass(frozen=True)
+class DigestLimits:
+    """When a letter lists schools in short: above ``full_list_schools`` schools, naming ``top_schools``."""
+
+    full_list_schools: int
+    top_schools: int
+
+
+WORST_STEPS = 3  # steps named for each of the schools most behind
+
+
+def summarised(items: list[LetterItem], limits: DigestLimits | None) -> bool:
+    """Whether a letter about these items tells about its schools in short (too many to list)."""
+    if limits is None:
+        return False
+    schools: set[str] = set()
+    for item in items:
+        if item.school_id:
+            schools.add(item.school_id)
+            if len(schools) > limits.full_list_schools:
+                return True
+    return False
+
+
 def _roadmap_views(
-    items: list[LetterItem], *, today: date, base_url: str, kind: str
+    items: list[LetterItem],
+    *,
+    today: date,
+    base_url: str,
+    kind: str,
+    limits: DigestLimits | None = None,
 ) -> list[RoadmapView]:
     by_run: dict[int, list[LetterItem]] = defaultdict(list)
     for item in _unique_by_step(items):
@@ -255,42 +412,180 @@ def _roadmap_views(
     views: list[RoadmapView] = []
     for run_id in sorted(by_run):
         run_items = by_run[run_id]
-        by_unit: dict[str, list[LetterItem]] = defaultdict(list)
-        for item in run_items:
-            # a municipal unit's steps under its name (a key no school id has: it starts with /)
-            by_unit[item.school_id or (f"/{item.unit_name}" if item.unit_name else "")].append(item)
-        names = {
-            unit: (
-                group[0].school_name
-                if unit and not unit.startswith("/")
-                else group[0].unit_name or MUNICIPAL_UNIT
-            )
-            for unit, group in by_unit.items()
-        }
-        # the municipality's own steps first, its units next, then the schools by name
-        order = sorted(
-            by_unit,
-            key=lambda unit: (unit != "", not unit.startswith("/"), names[unit].lower(), unit),
-        )
-        units: list[UnitView] = []
-        for unit in order:
-            group = sorted(
-                by_unit[unit], key=lambda i: (i.step_order, i.occurrence, LEVEL_ORDER[i.level])
-            )
-            view = UnitView(name=names[unit])
-            for item in group:
-                worded = _item_view(item, today=today, base_url=base_url, kind=kind)
-                (view.overdue if worded.overdue else view.upcoming).append(worded)
-            if kind == "head" and view.overdue:
-                worst = max(i.days_late for i in view.overdue)
-                count = len(view.overdue)
-                view.summary = (
-                    f"{count} {plural_ru(count, 'просроченный шаг', 'просроченных шага', 'просроченных шагов')}, "
-                    f"наибольшая просрочка — {working_days_ru(worst)}"
+        if limits is None:
+            units = _unit_views(run_items, today=today, base_url=base_url, kind=kind)
+            views.append(RoadmapView(title=run_items[0].roadmap_title, units=units))
+            continue
+        # the municipality's own steps and its units' in full, the schools in short
+        own = [i for i in run_items if not i.school_id]
+        at_schools = [i for i in run_items if i.school_id]
+        views.append(
+            RoadmapView(
+                title=run_items[0].roadmap_title,
+                units=_unit_views(own, today=today, base_url=base_url, kind=kind),
+                digest=_digest_view(
+                    at_schools, today=today, base_url=base_url, kind=kind, limits=limits
                 )
-            units.append(view)
-        views.append(RoadmapView(title=run_items[0].roadmap_title, units=units))
+                if at_schools
+                else None,
+            )
+        )
     return views
+
+
+def _unit_views(
+    run_items: list[LetterItem], *, today: date, base_url: str, kind: str
+) -> list[UnitView]:
+    """A roadmap's items by school (or unit), each with its steps worded."""
+    by_unit: dict[str, list[LetterItem]] = defaultdict(list)
+    for item in run_items:
+        # a municipal unit's steps under its name (a key no school id has: it starts with /)
+        by_unit[item.school_id or (f"/{item.unit_name}" if item.unit_name else "")].append(item)
+    names = {
+        unit: (
+            group[0].school_name
+            if unit and not unit.startswith("/")
+            else group[0].unit_name or MUNICIPAL_UNIT
+        )
+        for unit, group in by_unit.items()
+    }
+    # the municipality's own steps first, its units next, then the schools by name
+    order = sorted(
+        by_unit,
+        key=lambda unit: (unit != "", not unit.startswith("/"), names[unit].lower(), unit),
+    )
+    units: list[UnitView] = []
+    for unit in order:
+        group = sorted(
+            by_unit[unit], key=lambda i: (i.step_order, i.occurrence, LEVEL_ORDER[i.level])
+        )
+        view = UnitView(name=names[unit])
+        for item in group:
+            worded = _worded_item(item, today=today, base_url=base_url, kind=kind)
+            (view.overdue if worded.overdue else view.upcoming).append(worded)
+        if kind == "head" and view.overdue:
+            view.summary = _behind_summary(
+                len(view.overdue), max(i.days_late for i in view.overdue)
+            )
+        units.append(view)
+    return units
+
+
+def _behind_summary(count: int, worst: int) -> str:
+    """«2 просроченных шага, наибольшая просрочка — 30 рабочих дней»."""
+    steps = _count(count, "просроченный шаг", "просроченных шага", "просроченных шагов")
+    return f"{steps}, наибольшая просрочка — {working_days_ru(worst)}"
+
+
+def _natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """«СОШ № 2» before «СОШ № 10»: numbers in a name compared as numbers."""
+    return tuple(
+        (1, int(part), "") if part.isdigit() else (0, 0, part)
+        for part in re.split(r"(\d+)", text.lower())
+        if part
+    )
+
+
+def _days_late(item: LetterItem, today: date) -> int:
+    """Working days an overdue item is late (0 for a reminder or one due today)."""
+    return max(0, _working_days(item.due, today)) if item.level in OVERDUE_LEVELS else 0
+
+
+def _digest_view(
+    items: list[LetterItem], *, today: date, base_url: str, kind: str, limits: DigestLimits
+) -> DigestView:
+    """A roadmap's school items in short: what a methodist reads when the list would be too long."""
+    escalated = [i for i in items if i.level in ("coordinator", "head")]
+    overdue = [i for i in items if i.level == "overdue"]
+    upcoming = [i for i in items if i.level == "reminder"]
+    totals = [
+        KindTotal(
+            label=label,
+            steps=_count(len(group), "шаг", "шага", "шагов"),
+            schools=_count(len({i.school_id for i in group}), "школе", "школах", "школах"),
+        )
+        for label, group in (
+            (ESCALATED_LABEL[kind], escalated),
+            ("Просрочено", overdue),
+            ("Скоро срок", upcoming),
+        )
+        if group
+    ]
+    by_school: dict[str, list[LetterItem]] = defaultdict(list)
+    for item in items:
+        by_school[item.school_id or ""].append(item)
+    lateness = {id(i): _days_late(i, today) for i in items}
+    behind = []
+    for school_id, group in by_school.items():
+        late = [i for i in group if i.level in OVERDUE_LEVELS]
+        if late:
+            worst = max(lateness[id(i)] for i in late)
+            name = _natural_key(group[0].school_name)
+            behind.append((-len(late), -worst, name, school_id, late))
+    behind.sort(key=lambda row: row[:4])
+    schools_behind: list[SchoolBehind] = []
+    for _, _, _, _, late in behind[: limits.top_schools]:
+        late.sort(key=lambda i: (-lateness[id(i)], i.step_order, i.occurrence))
+        shown = late[:WORST_STEPS]
+        hidden = len(late) - len(shown)
+        schools_behind.append(
+            SchoolBehind(
+                name=late[0].school_name,
+                summary=_behind_summary(len(late), lateness[id(late[0])]),
+                worst=[
+                    _item_view(i, today=today, url=step_url(base_url, i), kind=kind) for i in shown
+                ],
+                more=f"и ещё {_count(hidden, 'просроченный шаг', 'просроченных шага', 'просроченных шагов')}"
+                if hidden
+                else "",
+            )
+        )
+    named = len(schools_behind)
+    rest = len(by_school) - named
+    roadmap = quote(items[0].roadmap_id, safe=".-_")
+    filters = f"?run={roadmap}&state=overdue&sort=late"
+    return DigestView(
+        totals=totals,
+        territories=_territory_totals(items, by_school),
+        behind=schools_behind,
+        behind_heading=(
+            f"{_count(named, 'школа', 'школы', 'школ')} с наибольшим отставанием"
+            if named != 1
+            else "Школа с наибольшим отставанием"
+        ),
+        rest=(
+            f"В письмо не {plural_ru(rest, 'вошла', 'вошли', 'вошли')} "
+            f"{'ещё ' if named else ''}{_count(rest, 'школа', 'школы', 'школ')}"
+            if rest
+            else ""
+        ),
+        matrix_url=f"{base_url.rstrip('/')}/matrix{filters}",
+        xlsx_url=f"{base_url.rstrip('/')}/export.xlsx{filters}",
+    )
+
+
+def _territory_totals(
+    items: list[LetterItem], by_school: dict[str, list[LetterItem]]
+) -> list[TerritoryTotal]:
+    """Schools, overdue steps and reminders by territory, the most overdue first (none if no territories)."""
+    if not any(i.territory for i in items):
+        return []
+    rows: dict[str, list[int]] = {}
+    for group in by_school.values():
+        counts = rows.setdefault(group[0].territory or NO_TERRITORY, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += sum(1 for i in group if i.level in OVERDUE_LEVELS)
+        counts[2] += sum(1 for i in group if i.level == "reminder")
+    order = sorted(rows, key=lambda name: (-rows[name][1], name == NO_TERRITORY, name.lower()))
+    return [
+        TerritoryTotal(
+            name=name,
+            schools=_number(rows[name][0]),
+            overdue=_number(rows[name][1]),
+            upcoming=_number(rows[name][2]),
+        )
+        for name in order
+    ]
 
 
 def name_and_patronymic(full_name: str) -> str:
@@ -299,8 +594,13 @@ def name_and_patronymic(full_name: str) -> str:
     return " ".join(parts[1:3]) if len(parts) == 3 else ""
 
 
+def _number(count: int) -> str:
+    """«9999», «10 000»: digits grouped by three from five digits on, as Russian text writes them."""
+    return f"{count:,}".replace(",", "\u00a0") if count >= 10_000 else str(count)
+
+
 def _count(count: int, one: str, few: str, many: str) -> str:
-    return f"{count} {plural_ru(count, one, few, many)}"
+    return f"{_number(count)} {plural_ru(count, one, few, many)}"
 
 
 def _subject(
@@ -375,9 +675,12 @@ def _intro(
     items: list[LetterItem],
     failures: list[Failure],
     unit: UnitPerson | None = None,
+    summary: bool = False,
 ) -> list[str]:
     day = format_date_ru(today)
     has_overdue = any(i.level in OVERDUE_LEVELS for i in items)
+    if summary and kind in ("coordinator", "head"):
+        return _summary_intro(kind, people=people, day=day, items=items, failures=failures)
     if kind == "unit" and unit is not None:
         lines = [
             f"Сводка на {day} по дорожной карте внедрения целевой модели наставничества: "
@@ -439,6 +742,53 @@ def _intro(
     return [" ".join(sentences[:2]), *sentences[2:]]
 
 
+SUMMARY_NOTE = (
+    "Школ больше, чем удобно читать в одном письме: ниже итоги, школы с наибольшим "
+    "отставанием и ссылки на полный список в портале — матрицу и выгрузку XLSX."
+)
+
+
+def _summary_intro(
+    kind: str,
+    *,
+    people: People | None,
+    day: str,
+    items: list[LetterItem],
+    failures: list[Failure],
+) -> list[str]:
+    """The introduction of a letter whose schools are summarised (coordinator's or head's)."""
+    late_schools = len({i.school_id for i in items if i.school_id and i.level in OVERDUE_LEVELS})
+    where = _count(late_schools, "школе", "школах", "школах")
+    if kind == "head":
+        return [
+            f"Сводка на {day} для руководителя: просрочка шагов дорожной карты превысила порог "
+            f"эскалации в {where}.",
+            SUMMARY_NOTE,
+        ]
+    first = f"Сводка на {day}"  # «… 2022 г.» ends with a full stop
+    if late_schools:
+        first += (
+            f" Просрочки есть в {where}: школы не выполнили шаги в срок и не отметили их "
+            "выполнение; их администраторам уже направлены напоминания."
+        )
+    lines = [first, SUMMARY_NOTE]
+    if any(not i.school_id and not i.unit_name for i in items):
+        lines.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
+    told = sorted({name for i in items if not i.school_id for name in i.units})
+    if told:
+        dative = {u.name: u.dative for u in people.units} if people else {}
+        lines.append(
+            "Подразделения не выполнили свои шаги в срок; напоминания уже направлены "
+            + ", ".join(dative.get(name) or name for name in told)
+            + ". Когда шаг выполнен, отметьте его в портале."
+        )
+    if failures:
+        lines.append(
+            "Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце."
+        )
+    return lines
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The letters' Jinja environment (notifications/templates), built once."""
@@ -463,6 +813,7 @@ def render_letter(
     base_url: str,
     notices: tuple[str, ...] = (),
     email_changes: list[EmailChange] | None = None,
+    limits: DigestLimits | None = None,
 ) -> RenderedLetter:
     """Word one letter: a digest of every item of one recipient, grouped by roadmap and school.
 
@@ -475,8 +826,13 @@ def render_letter(
         today: the date in the municipality's zone the lateness is counted at.
         base_url: the portal's address for the links.
         notices: sentences added after the introduction (e.g. a day whose check did not run).
+        limits: above how many schools a letter to the coordinator, the head or a unit tells
+            about them in short (totals, the schools most behind, links to the full list); None
+            lists every school. A school's letter always lists its steps.
     """
     kind = recipient_kind(recipient, people)
+    # a school's own letter is its list of things to do: never summarised
+    summary = kind != "school" and summarised(items, limits)
     context = {
         "kind": kind,
         "greeting": _greeting(kind, people),
@@ -487,9 +843,12 @@ def render_letter(
             items=items,
             failures=failures,
             unit=people.unit_of(recipient),
+            summary=summary,
         )
         + list(notices),
-        "roadmaps": _roadmap_views(items, today=today, base_url=base_url, kind=kind),
+        "roadmaps": _roadmap_views(
+            items, today=today, base_url=base_url, kind=kind, limits=limits if summary else None
+        ),
         "failures": failures,
         "email_changes": email_changes or [],
         "people": people,
