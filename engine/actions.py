@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from common.messages import STEP_STATES
 from common.russian import format_date_ru
@@ -22,18 +22,9 @@ from common.text import visible_text
 from definitions.workdays import add_working_days
 from engine.anchors import unfix_after_undo
 from engine.runs import run_definition
-from storage.journal import JOURNAL_INSERT, journal_row, journal_values
+from storage.journal import JOURNAL_INSERT, Actor, journal_row, journal_values
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts and from where (journaled)."""
-
-    email: str
-    source: str = "cli"
-    remote_addr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,10 +253,9 @@ def done_state(
     mark (``marked_at``) came later than MARK_GRACE working days after it (municipality's zone)."""
     if due is None:
         return "done"
-    zone = ZoneInfo(timezone)
-    if done_at.astimezone(zone).date() > due:
+    if local_day(done_at, timezone) > due:
         return "done_late"
-    if marked_at is not None and marked_at.astimezone(zone).date() > mark_deadline(due):
+    if marked_at is not None and local_day(marked_at, timezone) > mark_deadline(due):
         return "done_late"
     return "done"
 

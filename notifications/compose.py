@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
+from common.clock import local_day
 from common.settings import Settings
-from engine.status import local_today
 from notifications.items import (
     PendingItem,
     letter_items,
@@ -98,7 +98,7 @@ def compose_letters(
     """
     municipality = get_municipality(session)
     people = people_of(municipality, session)
-    today = local_today(now, municipality.timezone)
+    today = local_day(now, municipality.timezone)
     result = ComposeResult()
     connection = session.connection()
     # letters never handed to a server may be rewritten; locked so a deliverer waits (PostgreSQL)
