@@ -40,17 +40,22 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from benchmarks.bench_engine import _region  # noqa: E402
+from common.clock import local_day  # noqa: E402
 from common.errors import NastavnikError  # noqa: E402
 from definitions.loader import find_roadmap  # noqa: E402
 from engine.actions import mark_done  # noqa: E402
 from engine.launch import launch_roadmap  # noqa: E402
-from engine.runs import run_definition  # noqa: E402
+from engine.runs import launched_runs, run_definition  # noqa: E402
 from nastavnik.demo import at_nine  # noqa: E402
-from registry.completion import apply_registry_completions, evaluate_rule, school_facts  # noqa: E402
-from registry.journal import SYSTEM  # noqa: E402
+from registry.completion import (  # noqa: E402
+    SYSTEM,  # noqa: E402
+    apply_registry_completions,
+    evaluate_rule,
+    school_facts,
+)
 from registry.models import Mentee, Mentor  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
-from storage.models import JournalEntry, RoadmapRun, StepInstance  # noqa: E402
+from storage.models import JournalEntry, StepInstance  # noqa: E402
 from storage.schools import get_municipality  # noqa: E402
 
 ROADMAP = "khnov-2022-2024"
@@ -87,10 +92,10 @@ def _open_windows_per_step(
 def per_step_completions(session: Session, now: datetime) -> int:
     """The completion step before it was set-based: ORM instances, one mark_done per step."""
     tz = get_municipality(session).timezone
-    today = now.astimezone(ZoneInfo(tz)).date()
+    today = local_day(now, tz)
     registry_schools = select(Mentee.school_id).union(select(Mentor.school_id))
     done = 0
-    for run in list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id)))):
+    for run in launched_runs(session):
         rules = {
             step.code: step.completes_from
             for step in run_definition(run)[0].roadmap.steps

@@ -339,11 +339,12 @@ def _mark_one(portal, number: int) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import col, select
 
     from engine.actions import Actor, mark_done
+    from engine.runs import which_run
     from storage.db import session_scope
-    from storage.models import RoadmapRun, StepInstance
+    from storage.models import StepInstance
 
     with session_scope(portal.engine) as session:
-        run = session.exec(select(RoadmapRun)).one()
+        run = which_run(session, roadmap_id=None)
         found = session.exec(
             select(StepInstance.school_id, StepInstance.step_code)  # type: ignore[call-overload]
             .where(StepInstance.state == "open", col(StepInstance.school_id).is_not(None))

@@ -1,8 +1,13 @@
-"""The clock of the shells: `--now` as an aware moment in the municipality's time zone."""
+"""The clock: `--now` as an aware moment in the municipality's time zone, and the one "today".
+
+``local_day`` is the only place a moment becomes a calendar day in a zone (today is
+``local_day(now, tz)``); tests/test_clock.py fails on a hand-made ``.astimezone(…).date()``.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from common.errors import UsageError
 
@@ -25,3 +30,13 @@ def parse_now(text: str | None, *, tz: str) -> datetime:
         raise UsageError(code="cli.now", where="--now", value=text) from None
     assert isinstance(parsed, datetime)
     return parsed
+
+
+def local_day(moment: datetime, tz: str) -> date:
+    """The calendar day of an aware ``moment`` in the zone ``tz`` (today is ``local_day(now, tz)``).
+
+    A naive moment is refused rather than read in the machine's zone (now is an input).
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (now is an input)")
+    return moment.astimezone(ZoneInfo(tz)).date()

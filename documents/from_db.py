@@ -16,14 +16,18 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from common.russian import format_date_ru, format_schedule_ru
+from definitions.catalogue import DOCUMENTS
 from documents.missing import merge, unflatten
 from documents.registry import get_template
 from documents.registry_context import registry_document_data
 from documents.render import RenderedDocument, render_document
+from engine.actions import journal_entry
 from engine.runs import run_definition
-from engine.status import local_today, run_status
+from engine.status import run_status
+from storage.journal import Actor, journal_row
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
 
@@ -93,7 +97,7 @@ def build_document_data(
     """The data a template needs, from the database, with ``extra`` merged over it."""
     spec = get_template(template_id)
     municipality = get_municipality(session)
-    today = local_today(now, municipality.timezone)
+    today = local_day(now, municipality.timezone)
     school = None
     if school_id is not None:
         school = session.get(School, school_id)
@@ -318,7 +322,7 @@ def _school_report_steps(
             continue
         done_on = None
         if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
-            done_on = local_today(view.done_at, municipality.timezone)
+            done_on = local_day(view.done_at, municipality.timezone)
         step = steps.get(view.code)
         rows.append(
             {
@@ -353,7 +357,7 @@ def _report_steps(
             continue
         done_on = None
         if view.state in ("done", "done_late") and isinstance(view.done_at, datetime):
-            done_on = local_today(view.done_at, municipality.timezone)
+            done_on = local_day(view.done_at, municipality.timezone)
         step = {
             "code": view.code,
             "title": titles.get(view.code, view.code),
@@ -378,7 +382,7 @@ def render_for_step(
     template_id: str,
     out: Path,
     now: datetime,
-    by: str,
+    actor: Actor,
     school_id: str | None = None,
     run: RoadmapRun | None = None,
     step_code: str | None = None,
@@ -386,11 +390,19 @@ def render_for_step(
     templates_dir: Path | None = None,
     step_instance_id: int | None = None,
     draft: bool = False,
+    documents_dir: Path | None = None,
 ) -> RenderedDocument:
-    """Render a document from the database's data; with a step, attach it to the step instance.
+    """The act "generate a document" (``docs render``, the portal, the demo): render it from the
+    database's data, record it and journal it in the caller's transaction; with a step, attach it
+    to the step instance.
 
     ``step_instance_id`` names the occurrence to attach to (the portal knows it); without it the
-    step's first occurrence at the school (or the municipality) is taken.
+    step's first occurrence at the school (or the municipality) is taken. ``documents_dir`` (the
+    portal's store) makes the journaled file name relative to it.
+
+    Raises:
+        MissingData: the data the template needs is not in the database nor in ``extra``.
+        NastavnikError: an unknown template, school or step.
     """
     data = build_document_data(
         session=session,
@@ -406,8 +418,10 @@ def render_for_step(
     rendered = render_document(
         template_id=template_id, data=data, out=out, templates_dir=templates_dir, draft=draft
     )
-    instance_id = step_instance_id
-    if instance_id is None and run is not None and step_code is not None:
+    instance: StepInstance | None = None
+    if step_instance_id is not None:
+        instance = session.get(StepInstance, step_instance_id)
+    elif run is not None and step_code is not None:
         unit = school_id or ""
         instance = session.exec(
             select(StepInstance)
@@ -418,20 +432,53 @@ def render_for_step(
             )
             .order_by(col(StepInstance.occurrence))
         ).first()
-        instance_id = instance.id if instance else None
-    session.add(
-        GeneratedDocument(
-            step_instance_id=instance_id,
-            school_id=school_id,
-            template_id=template_id,
-            path=str(out.resolve()),
-            sha256=rendered.sha256,
-            data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
-            rendered_by=by,
-            rendered_at=now,
-        )
+    document = GeneratedDocument(
+        step_instance_id=instance.id if instance else None,
+        school_id=school_id,
+        template_id=template_id,
+        path=str(out.resolve()),
+        sha256=rendered.sha256,
+        data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
+        rendered_by=actor.email,
+        rendered_at=now,
     )
+    session.add(document)
     session.flush()
+    path = out.resolve()
+    if documents_dir is not None and path.is_relative_to(documents_dir.resolve()):
+        shown = path.relative_to(documents_dir.resolve()).as_posix()
+    else:
+        shown = str(path)
+    details: dict[str, object] = {
+        "document": DOCUMENTS[template_id][0]
+        if template_id in DOCUMENTS
+        else get_template(template_id).title,
+        "template": template_id,
+        "document_id": document.id,
+        "file": shown,
+        "sha256": rendered.sha256,
+    }
+    if draft:
+        details["draft"] = True
+    if instance is not None:
+        session.add(
+            journal_entry(
+                instance=instance, actor=actor, now=now, action="document", details=details
+            )
+        )
+    else:
+        session.add(
+            journal_row(
+                at=now,
+                actor=actor.email,
+                action="document",
+                source=actor.source,
+                remote_addr=actor.remote_addr,
+                run_id=run.id if run is not None else None,
+                school_id=school_id,
+                details=details,
+            )
+        )
     return rendered
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from common.messages import STEP_STATES
 from common.russian import format_date_ru
@@ -22,18 +22,9 @@ from common.text import visible_text
 from definitions.workdays import add_working_days
 from engine.anchors import unfix_after_undo
 from engine.runs import run_definition
-from storage.journal import JOURNAL_INSERT, journal_row, journal_values
+from storage.journal import JOURNAL_INSERT, Actor, journal_row, journal_values
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts and from where (journaled)."""
-
-    email: str
-    source: str = "cli"
-    remote_addr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +44,7 @@ class InstanceRef:
     done_at: datetime | None
 
 
+_REF_FIELDS = tuple(InstanceRef.__dataclass_fields__)
 # the columns of step_instance an InstanceRef is made of, in its fields' order
 INSTANCE_REF_COLUMNS = tuple(
     StepInstance.__table__.c[name]  # type: ignore[attr-defined]
@@ -210,8 +202,31 @@ def mark_done(
     evidence: str | None = None,
     occurrence: int | None = None,
 ) -> StepInstance:
-    """Mark the first open occurrence (or the one given) done; late if done after its due day."""
+    """Mark the first open occurrence (or the one given) done; late if done after its due day.
+
+    The write is ``mark_instance_done``'s (one prepared statement under the version guard and its
+    journal row): the CLI, the portal and the registry's completion write a done act one way.
+    """
     municipality = get_municipality(session)
+    done_at = _done_moment(at, now)
+    instance = _pick(
+        _instances(session, run=run, code=code, school=school), occurrence, want_open=True
+    )
+    mark_instance_done(
+        session=session,
+        instance=InstanceRef(**{name: getattr(instance, name) for name in _REF_FIELDS}),
+        timezone=municipality.timezone,
+        actor=actor,
+        now=now,
+        at=done_at,
+        evidence=evidence,
+    )
+    session.refresh(instance)
+    return instance
+
+
+def _done_moment(at: datetime | None, now: datetime) -> datetime:
+    """When the step was done: ``at`` (the document's moment) or now; aware and not in the future."""
     done_at = at or now
     if done_at.tzinfo is None:
         raise NastavnikError(code="moment.without_zone", field="at")
@@ -219,26 +234,7 @@ def mark_done(
         raise NastavnikError(
             code="moment.in_future", field="at", day=format_date_ru(done_at.date())
         )
-    instance = _pick(
-        _instances(session, run=run, code=code, school=school), occurrence, want_open=True
-    )
-    state = done_state(done_at, due=instance.due, timezone=municipality.timezone, marked_at=now)
-    return _apply(
-        session,
-        instance=instance,
-        now=now,
-        actor=actor,
-        action="done",
-        values={
-            "state": state,
-            "done_at": done_at,
-            "marked_at": now,
-            "done_by": actor.email,
-            "evidence": evidence,
-            "reason": None,
-        },
-        details={"evidence": evidence, "at": done_at.isoformat()},
-    )
+    return done_at
 
 
 # The on-time rule (docs/portal.md): a step is done on time when its document is dated no later
@@ -262,10 +258,9 @@ def done_state(
     mark (``marked_at``) came later than MARK_GRACE working days after it (municipality's zone)."""
     if due is None:
         return "done"
-    zone = ZoneInfo(timezone)
-    if done_at.astimezone(zone).date() > due:
+    if local_day(done_at, timezone) > due:
         return "done_late"
-    if marked_at is not None and marked_at.astimezone(zone).date() > mark_deadline(due):
+    if marked_at is not None and local_day(marked_at, timezone) > mark_deadline(due):
         return "done_late"
     return "done"
 
@@ -363,21 +358,14 @@ def mark_instance_done(
     at: datetime | None = None,
     evidence: str | None = None,
 ) -> str:
-    """Mark one step instance done: the portal's path, which already read the instance by its id.
+    """Mark one step instance done: the one write of a done act (``mark_done`` finds the instance
+    by its step and school and calls this; the portal has read it by its id).
 
-    The rules, the version guard and the journal row are those of ``mark_done``; only the way
-    there differs. The portal found and authorised the instance by its id, so the definition is
-    not read, and the two writes are prepared Core statements: the ORM's unit of work and bulk
+    The definition is not read, and the two writes are prepared Core statements: the ORM's unit of work and bulk
     update cost more than the rest of a mark-done request (benchmarks/bench_web.py). Returns the
     new state (done or done_late).
     """
-    done_at = at or now
-    if done_at.tzinfo is None:
-        raise NastavnikError(code="moment.without_zone", field="at")
-    if done_at > now:
-        raise NastavnikError(
-            code="moment.in_future", field="at", day=format_date_ru(done_at.date())
-        )
+    done_at = _done_moment(at, now)
     if instance.state != "open":
         raise _already_resolved(instance)
     act = done_act(

@@ -20,11 +20,11 @@ the letters already settled on the old date are retired.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from definitions.compiler import LAUNCH
 from definitions.deadlines import RelativeTerm, Schedule
 from definitions.schema import Roadmap
@@ -75,10 +75,6 @@ def expected_due(
     else:
         base = max(anchor_due, today) if anchor_due is not None else today
     return term_due(term, base, keep_calendar_dates=keep_calendar_dates)
-
-
-def _local_day(moment: datetime, tz: str) -> date:
-    return moment.astimezone(ZoneInfo(tz)).date()
 
 
 def fix_anchored_dues(
@@ -173,7 +169,7 @@ def _reconcile(
         every_school_done = False
         if anchor == LAUNCH:
             if run.launched_at is not None and run.launched_at <= now:
-                launched = _local_day(run.launched_at, tz)
+                launched = local_day(run.launched_at, tz)
                 done = {instance.unit: launched for instance in waiting}
         else:
             anchors = list(
@@ -187,7 +183,7 @@ def _reconcile(
             )
             for instance in anchors:
                 if instance.state in _DONE and instance.done_at and instance.done_at <= now:
-                    done[instance.unit] = _local_day(instance.done_at, tz)
+                    done[instance.unit] = local_day(instance.done_at, tz)
             every_school_done = bool(anchors) and len(done) == len(anchors)
         for instance in waiting:
             day: date | None

@@ -345,8 +345,8 @@ def recorded_daily_flow(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from common.clock import local_day
         from common.settings import get_settings
-        from engine.status import local_today
         from storage.db import make_engine
         from storage.schools import get_municipality
 
@@ -366,7 +366,7 @@ def recorded_daily_flow(fn: F) -> F:
         with recording(
             engine=engine,
             acts_at=now,
-            day=local_today(now if given.get("now") else (scheduled or now), tz),
+            day=local_day(now if given.get("now") else (scheduled or now), tz),
             trigger="schedule",
             attempt=attempt,
             flow_run_id=flow_run_id,

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, func, select
 from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
+from engine.runs import which_run
 from storage.journal import journal_row
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
@@ -97,11 +98,7 @@ def launch_roadmap(
     """
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
-    run = session.exec(
-        select(RoadmapRun).where(
-            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap.id
-        )
-    ).first()
+    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
     messages: list[str] = []
     changed = False
     created = run is None
@@ -299,14 +296,14 @@ def preview_launch(
         schools: school ids, or None for all the municipality's schools.
         keep_outside: count the occurrences due outside the period as launched.
     """
+    from common.clock import local_day
     from engine.policy import ladders_for
-    from engine.status import local_today
     from engine.tick import late_cutoff, remind_cutoff
     from engine.units import missing_units, unit_recipients, units_by_role
 
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
-    today = local_today(now, municipality.timezone)
+    today = local_day(now, municipality.timezone)
     known = {
         school.id: school
         for school in session.exec(select(School).where(School.municipality_id == municipality.id))
@@ -320,11 +317,7 @@ def preview_launch(
         chosen = [known[school] for school in sorted(set(schools))]
     else:
         chosen = [known[key] for key in sorted(known)]
-    run = session.exec(
-        select(RoadmapRun).where(
-            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap.id
-        )
-    ).first()
+    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
     schedules = compile_roadmap(loaded)
     outside = [
         (step.code, occurrence.moved_from or occurrence.due)
@@ -412,12 +405,7 @@ def preview_launch(
 
 
 def _run_of(session: Session, roadmap_id: str) -> RoadmapRun:
-    municipality = get_municipality(session)
-    run = session.exec(
-        select(RoadmapRun).where(
-            RoadmapRun.municipality_id == municipality.id, RoadmapRun.roadmap_id == roadmap_id
-        )
-    ).first()
+    run = which_run(session, roadmap_id=roadmap_id, otherwise="none")
     if run is None:
         raise NastavnikError(code="launch.not_launched", field="roadmap", roadmap=roadmap_id)
     return run

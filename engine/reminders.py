@@ -11,11 +11,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from definitions.workdays import working_days_between
 from engine.actions import Actor, journal_entry
 from engine.runs import run_definition
-from engine.status import local_today
 from engine.units import step_units, units_by_role
 from storage.models import Municipality, OutboxItem, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
@@ -36,7 +36,7 @@ def remind_now(
     the municipal units (engine/units.py) of its open municipal instance; ``units_only``: to
     them alone. Returns how many were queued."""
     municipality = get_municipality(session)
-    today = local_today(now, municipality.timezone)
+    today = local_day(now, municipality.timezone)
     recipients: list[tuple[StepInstance, str | None]] = []
     if school is None:
         recipients += _unit_recipients(session, run=run, code=code, municipality=municipality)

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from common.clock import local_day
 from definitions.deadlines import RelativeTerm
 from definitions.workdays import working_days_between
 
@@ -55,7 +54,7 @@ class InstanceView:
     start: date | None
     due: date | None
     stored: str
-    done_at: object | None
+    done_at: datetime | None
     done_by: str | None
     evidence: str | None
     reason: str | None
@@ -125,7 +124,7 @@ def evaluate_views(
                         shift, delayed_by, delay_pending = (today - p.due).days, code, True
             for p in instances:
                 if p.stored == "done_late" and p.due is not None and p.done_at is not None:
-                    late = (_local_day(p.done_at, tz) - p.due).days
+                    late = (local_day(p.done_at, tz) - p.due).days
                     if late > shift:
                         shift, delayed_by, delay_pending = late, code, False
         view.blocked_by = blockers
@@ -167,7 +166,7 @@ def _expected(
     if not instances:
         return None
     done_days = [
-        _local_day(p.done_at, tz)
+        local_day(p.done_at, tz)
         for p in instances
         if p.stored in ("done", "done_late") and p.done_at is not None
     ]
@@ -175,18 +174,6 @@ def _expected(
         return expected_due(term, anchor_done=max(done_days), anchor_due=None, today=today)
     dues = [p.due for p in instances if p.due is not None]
     return expected_due(term, anchor_done=None, anchor_due=max(dues) if dues else None, today=today)
-
-
-def _local_day(moment: object, tz: str) -> date:
-    from datetime import datetime
-
-    assert isinstance(moment, datetime)
-    return moment.astimezone(_zone(tz)).date()
-
-
-@lru_cache(maxsize=16)
-def _zone(tz: str) -> ZoneInfo:
-    return ZoneInfo(tz)
 
 
 STATE_PRIORITY = ("overdue", "due_soon", "blocked", "open", "done_late", "done", "not_applicable")

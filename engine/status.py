@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from definitions.deadlines import RelativeTerm
 from engine.anchors import anchored_terms
 from engine.policy import ladders_for
@@ -39,11 +39,6 @@ class RunStatus:
                 first[view.school or ""] = view
         done = sum(1 for v in first.values() if v.state in ("done", "done_late", "not_applicable"))
         return done, len(first)
-
-
-def local_today(now: datetime, tz: str) -> date:
-    """The calendar date at ``now`` in the municipality's time zone."""
-    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def instance_view(row: StepInstance) -> InstanceView:
@@ -205,7 +200,7 @@ def run_rules(session: Session, run: RoadmapRun, now: datetime) -> Rules:
     roadmap = loaded.roadmap
     ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
     return Rules(
-        today=local_today(now, municipality.timezone),
+        today=local_day(now, municipality.timezone),
         step_order={step.code: index for index, step in enumerate(roadmap.steps)},
         depends_on={s.code: list(s.depends_on) for s in roadmap.steps},
         scopes={s.code: s.scope for s in roadmap.steps},

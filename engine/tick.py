@@ -33,10 +33,10 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, func, select
 
+from common.clock import local_day
 from definitions.workdays import is_working_day
 from engine.policy import Ladder, ladders_for
 from engine.runs import run_definition
-from engine.status import local_today
 from engine.units import unit_recipients, units_by_role
 from storage.models import Municipality, OutboxItem, RoadmapRun, TickWatermark, UTCDateTime
 from storage.schools import get_municipality
@@ -146,7 +146,7 @@ class TickPlan:
 def plan_tick(session: Session, *, now: datetime, full: bool = False) -> TickPlan:
     """This tick's windows: from each level's watermark (or the beginning, with ``full``) to now's cut-off."""
     municipality = get_municipality(session)
-    today = local_today(now, municipality.timezone)
+    today = local_day(now, municipality.timezone)
     municipality_id = municipality.id or 0
     overdue_until = late_cutoff(today, 1)
     runs = list(

@@ -9,12 +9,10 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import PrefectFuture
-from sqlmodel import select
 
-from engine.runs import run_definition
+from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.db import make_engine, session_scope
-from storage.models import RoadmapRun
 from tasks.school import evaluate_step_task
 
 
@@ -24,7 +22,7 @@ def school_roadmap_flow(
 ) -> dict[str, str]:
     """Evaluate one school's steps at ``now``; every step is a task waiting for its prerequisites."""
     with session_scope(make_engine(db_url)) as session:
-        run = session.exec(select(RoadmapRun).where(RoadmapRun.roadmap_id == roadmap_id)).one()
+        run = which_run(session, roadmap_id=roadmap_id)
         status = run_status(session=session, run=run, now=now, school=school_id)
     roadmap = run_definition(run)[0].roadmap
     first: dict[str, Any] = {}

@@ -84,15 +84,15 @@ def _tick_and_report(
     """
     import pendulum
 
+    from common.clock import local_day
     from definitions.workdays import is_working_day
-    from engine.status import local_today
 
     engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
         municipality = get_municipality(session)
         moment = now or pendulum.now(municipality.timezone)
         batches = unit_batches(session, size=batch_size)
-        today = local_today(moment, municipality.timezone)
+        today = local_day(moment, municipality.timezone)
     complete_from_registry(engine=engine, now=moment)
     tick_plan = plan(engine=engine, now=moment, full=full)
     summary = TickSummary(now=moment, today=today, working_day=is_working_day(today))
@@ -149,15 +149,15 @@ def daily_tick_flow(
     """
     import pendulum
 
+    from common.clock import local_day
     from common.settings import get_settings
     from definitions.workdays import is_working_day
-    from engine.status import local_today
 
     engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
         tz = get_municipality(session).timezone
     moment = now or get_settings().now or pendulum.now(tz)
-    today = local_today(moment, tz)
+    today = local_day(moment, tz)
     if not is_working_day(today):
         get_run_logger().info("%s is not a working day: nothing to do", today)
         return None
@@ -184,10 +184,10 @@ def run_tick(
     decided = tick_flow(url, now=now, send=send, batch_size=batch_size or 5000, full=full)
     with session_scope(engine) as session:
         municipality = get_municipality(session)
+        from common.clock import local_day
         from definitions.workdays import is_working_day
-        from engine.status import local_today
 
-        today = local_today(now, municipality.timezone)
+        today = local_day(now, municipality.timezone)
         summary = TickSummary(now=now, today=today, working_day=is_working_day(today))
         summary.add(decided)
         summary.states = state_counts(session=session, today=today)

@@ -545,7 +545,7 @@ def schedule(
 ) -> None:
     """Set the dates of an unscheduled step (по отдельному графику), for all schools or one."""
     from engine.actions import Actor, schedule_step
-    from engine.runs import find_run
+    from engine.runs import which_run
     from storage.db import session_scope
 
     engine = _engine()
@@ -553,7 +553,7 @@ def schedule(
     due_day = _parse_day(due, "--due")
     assert due_day is not None
     with session_scope(engine) as session:
-        run = find_run(session, roadmap)
+        run = which_run(session, roadmap_id=roadmap)
         changed = schedule_step(
             session=session,
             run=run,
@@ -578,7 +578,7 @@ def schedule(
 def _act(action: str, **kwargs: Any) -> None:
     from common.russian import format_date_ru
     from engine import actions
-    from engine.runs import find_run
+    from engine.runs import which_run
     from storage.db import session_scope
 
     engine = _engine()
@@ -589,7 +589,7 @@ def _act(action: str, **kwargs: Any) -> None:
     if "at" in kwargs:
         kwargs["at"] = parse_now(kwargs["at"], tz=tz) if kwargs["at"] else None
     with session_scope(engine) as session:
-        run = find_run(session, roadmap)
+        run = which_run(session, roadmap_id=roadmap)
         instance = getattr(actions, action)(
             session=session, run=run, actor=actor, now=moment, **kwargs
         )
@@ -686,18 +686,19 @@ def status(
     now: NowOption = None,
 ) -> None:
     """The schools × steps matrix at a moment, with counts."""
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session, select
 
+    from engine.runs import launched_runs
     from engine.status import run_status, status_json
     from nastavnik.tables import render_status
-    from storage.models import RoadmapRun, School
+    from storage.models import School
 
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     with Session(engine) as session:
         if school is not None and session.get(School, school) is None:
             _fail(_say("cli.unknown_school", school=school))
-        runs = list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))))
+        runs = launched_runs(session)
         if roadmap is not None:
             runs = [r for r in runs if r.roadmap_id == roadmap]
             if not runs:

@@ -71,16 +71,16 @@ def docs_render(
     ] = None,
 ) -> None:
     """Render a document with the database's municipality, school and roadmap data."""
-    from sqlmodel import select
 
     from common.settings import get_settings
     from documents.from_db import read_extra, render_for_step
     from documents.missing import check_data_keys, explain_missing, unflatten
     from documents.registry import get_template
     from documents.render import MissingData
-    from engine.runs import find_run
+    from engine.runs import which_run
     from nastavnik.cli import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
+    from storage.journal import Actor
     from storage.models import RoadmapRun
 
     spec = get_template(template)
@@ -97,18 +97,18 @@ def docs_render(
     moment = parse_now(now, tz=_municipal_tz(engine))
     try:
         with session_scope(engine) as session:
-            run = None
+            # a step needs its run; a document without one takes the only run, if any
+            run: RoadmapRun | None
             if roadmap is not None or step is not None:
-                run = find_run(session, roadmap)
+                run = which_run(session, roadmap_id=roadmap)
             else:
-                runs = list(session.exec(select(RoadmapRun)))
-                run = runs[0] if len(runs) == 1 else None
+                run = which_run(session, roadmap_id=None, otherwise="none")
             rendered = render_for_step(
                 session=session,
                 template_id=template,
                 out=out,
                 now=moment,
-                by=by,
+                actor=Actor(by, source="cli"),
                 school_id=school,
                 run=run,
                 step_code=step,

@@ -27,16 +27,14 @@ def recorded_tick(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from common.clock import local_day
         from engine.daily_runs import Interrupted, recording
-        from engine.status import local_today
         from nastavnik.cli import parse_now
 
         engine, tz = _engine_and_tz()
         moment = parse_now(kwargs.get("now"), tz=tz)
         try:
-            with recording(
-                engine=engine, acts_at=moment, day=local_today(moment, tz), trigger="cli"
-            ):
+            with recording(engine=engine, acts_at=moment, day=local_day(moment, tz), trigger="cli"):
                 return command(*args, **kwargs)
         except (Interrupted, KeyboardInterrupt):
             typer.echo(

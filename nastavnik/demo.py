@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step
 from engine.launch import launch_roadmap
-from engine.runs import run_definition
+from engine.runs import run_definition, which_run
 from flows.daily import TickSummary, tick_once
 from nastavnik import demo_data
 from nastavnik.demo_data import DemoAct
@@ -224,7 +224,7 @@ def apply_registry_event(*, engine: Engine, workdir: Path, event: RegistryEvent)
                 mentors_satisfied=mentors_satisfied,
             )
         else:
-            run = session.exec(select(RoadmapRun)).one()
+            run = which_run(session, roadmap_id=None)
             loaded, _ = run_definition(run)
             code = next(s.code for s in loaded.roadmap.steps if s.completes_from == "pairs")
             number = 90 + list(demo_data.REGISTRY).index(event.school)
@@ -233,7 +233,7 @@ def apply_registry_event(*, engine: Engine, workdir: Path, event: RegistryEvent)
                 template_id="order_pairs",
                 out=workdir / "files" / f"{event.school}-order_pairs.docx",
                 now=now,
-                by=actor.email,
+                actor=actor,
                 school_id=event.school,
                 run=run,
                 step_code=code,
@@ -250,7 +250,7 @@ def demo_registry(
 ) -> None:
     """Enter the demo registry of some schools at once, on each event's own day (tests use it)."""
     with session_scope(engine) as session:
-        run = session.exec(select(RoadmapRun)).first()
+        run = which_run(session, roadmap_id=None, otherwise="none")
     events = [
         RegistryEvent(demo_data.PAIRS_START, school, step)
         for school in schools
@@ -297,7 +297,7 @@ def run_demo(
             by=coordinator.email,
         )
     with session_scope(engine) as session:
-        run = session.exec(select(RoadmapRun)).one()
+        run = which_run(session, roadmap_id=None)
         _, schedules = run_definition(run)
         for code, schedule in schedules.items():
             if schedule.kind == "unscheduled":  # the coordinator sets «по отдельному графику» dates
@@ -315,12 +315,12 @@ def run_demo(
     )
     done_before: set[tuple[str, str | None, date]] = set()
     with session_scope(engine) as session:
-        pending = registry_events(session.exec(select(RoadmapRun)).one())
+        pending = registry_events(which_run(session, roadmap_id=None))
     for tick_day in demo_data.TICK_DATES:
         while pending and pending[0].at < tick_day:
             apply_registry_event(engine=engine, workdir=workdir, event=pending.pop(0))
         with session_scope(engine) as session:
-            run = session.exec(select(RoadmapRun)).one()
+            run = which_run(session, roadmap_id=None)
             acts = [
                 a
                 for a in demo_acts(
@@ -333,7 +333,7 @@ def run_demo(
             ]
         for act in acts:
             with session_scope(engine) as session:
-                run = session.exec(select(RoadmapRun)).one()
+                run = which_run(session, roadmap_id=None)
                 actor = Actor(_admin_email(act.school) if act.school else coordinator.email)
                 mark_done(
                     session=session,
@@ -349,7 +349,7 @@ def run_demo(
         result.acts += len(acts)
         if tick_day == demo_data.TICK_DATES[1]:
             with session_scope(engine) as session:
-                run = session.exec(select(RoadmapRun)).one()
+                run = which_run(session, roadmap_id=None)
                 # a small primary school forms its pairs in a network programme of another school
                 mark_not_applicable(
                     session=session,

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
+from common.clock import local_day
 from common.settings import Settings
 from engine.daily_runs import mark_reported, missed_days_text, unreported_days
-from engine.status import local_today
 from notifications.items import (
     PendingItem,
     letter_items,
@@ -195,7 +195,7 @@ def _composer(
         municipality=municipality,
         people=people_of(municipality, session),
         now=now,
-        today=local_today(now, municipality.timezone),
+        today=local_day(now, municipality.timezone),
         settings=settings,
         from_address=format_address(settings.mail_from, "Наставник"),
         reply_to=(

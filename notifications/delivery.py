@@ -37,11 +37,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
+from common.clock import local_day
 from common.messages import LETTER_STATES, render_message
 from common.russian import plural_ru
 from common.settings import Settings, get_settings
 from definitions.workdays import is_working_day
-from engine.status import local_today
 from notifications.claims import (
     LEASE,
     ClaimedLetter,
@@ -313,7 +313,7 @@ def _send_all(
     report: DeliveryReport,
 ) -> None:
     """Claim batches and send them until none is due, the limit is reached or the server is gone."""
-    today = local_today(now, tz)
+    today = local_day(now, tz)
     after = 0  # the pending letters up to here were claimed (``now`` stays: none falls due)
     while limit is None or report.sent + report.failed < limit:
         size = batch if limit is None else min(batch, limit - report.sent - report.failed)

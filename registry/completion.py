@@ -35,6 +35,7 @@ from sqlalchemy import Date, and_, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.russian import format_date_numeric, plural_ru
 from engine.actions import (
     DONE,
@@ -44,17 +45,19 @@ from engine.actions import (
     InstanceRef,
     done_act,
 )
-from engine.runs import run_definition
-from registry.journal import SYSTEM
+from engine.runs import launched_runs, run_definition
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee
 from registry.pairing import active_clause
-from storage.models import GeneratedDocument, RoadmapRun, StepInstance
+from storage.journal import Actor
+from storage.models import GeneratedDocument, StepInstance
 from storage.schools import get_municipality
 
 PAIRS_ORDER_TEMPLATE = "order_pairs"
 # Schools whose facts are read and whose steps are written together: bounds the IN lists of the
 # facts queries (SQLite allows 32,766 parameters) and the size of one executemany.
 BATCH_SCHOOLS = 2_000
+# the actor of what the registry does by itself (completion at the daily run)
+SYSTEM = Actor("system", source="registry")
 _STEP = StepInstance.__table__  # type: ignore[attr-defined]
 
 
@@ -186,7 +189,7 @@ def evaluate_rule(
         and _fresh(facts.order_at, since)
         and facts.order_at is not None
     ):
-        order_day = facts.order_at.astimezone(ZoneInfo(tz)).date()
+        order_day = local_day(facts.order_at, tz)
         pairs_text = _count(facts.pairs, "действующая пара", "действующие пары", "действующих пар")
         return _latest(facts.pairs_changed, facts.order_at), (
             f"по данным реестра: {pairs_text} (групп), все наставляемые с запросами закреплены; "
@@ -299,9 +302,9 @@ def apply_registry_completions(session: Session, now: datetime) -> int:
     if not has_data:
         return 0
     tz = get_municipality(session).timezone
-    today = now.astimezone(ZoneInfo(tz)).date()
+    today = local_day(now, tz)
     closed: set[int] = set()
-    for run in list(session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id)))):
+    for run in launched_runs(session):
         rules = {
             step.code: step.completes_from
             for step in run_definition(run)[0].roadmap.steps

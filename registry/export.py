@@ -19,7 +19,6 @@ from common.russian import format_date_numeric
 from common.spreadsheets import csv_row, xlsx_sheet_text
 from engine.actions import Actor
 from registry.importer import PAIR_FIELDS
-from registry.journal import record_act
 from registry.models import (
     MENTEE_CATEGORIES,
     MENTOR_CATEGORIES,
@@ -34,6 +33,7 @@ from registry.models import (
 from registry.people import require_school
 from registry.privacy import Viewer, require_names
 from registry.values import MENTEE_FIELDS, MENTOR_FIELDS, FieldSpec
+from storage.journal import record_act
 
 ExportKind = Literal["mentors", "mentees", "pairs"]
 ExportFormat = Literal["csv", "xlsx"]

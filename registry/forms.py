@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
 from engine.actions import Actor
-from registry.journal import record_act
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES, MentorshipForm
 from registry.values import normalise_word
+from storage.journal import record_act
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 

@@ -26,7 +26,6 @@ from common.numbers import whole_number
 from common.russian import plural_ru
 from engine.actions import Actor
 from registry.forms import list_forms
-from registry.journal import local_day, record_act
 from registry.models import MentorshipPair, PairMentee, PairMentor
 from registry.pairing import (
     PairDraft,
@@ -52,7 +51,8 @@ from registry.values import (
     normalise_word,
     read_date,
 )
-from storage.schools import _column_letter, _read_rows
+from storage.journal import record_act
+from storage.schools import _column_letter, _read_rows, municipal_today
 
 FileKind = Literal["mentors", "mentees", "pairs"]
 
@@ -212,7 +212,7 @@ def import_people(
     """
     require_school(session, school_id)
     table = _read_table(path, MENTOR_FIELDS if kind == "mentor" else MENTEE_FIELDS)
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     existing = people_by_name(session, kind, school_id)
     seen: dict[str, int] = {}
     checked_rows: list[dict[str, Any]] = []
@@ -319,7 +319,7 @@ def import_pairs(
     """
     require_school(session, school_id)
     table = _read_table(path, PAIR_FIELDS)
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     forms = list_forms(session)
     mentors, mentees = people_of(session, school_id)
     mentor_names = people_by_name(session, "mentor", school_id)

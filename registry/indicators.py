@@ -34,7 +34,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from common.russian import format_decimal_ru
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition
 from registry.models import (
     Mentee,
     Mentor,
@@ -265,7 +265,7 @@ def _value(measure: str, year: int, numerator: int | None, denominator: int | No
 def roadmap_targets(session: Session, year: int) -> dict[str, tuple[str, str, float | None]]:
     """measure → (indicator code, title, target of ``year``) from the launched roadmaps."""
     targets: dict[str, tuple[str, str, float | None]] = {}
-    for run in session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))):
+    for run in launched_runs(session):
         for indicator in run_definition(run)[0].roadmap.indicators:
             if indicator.measure is None or indicator.measure in targets:
                 continue

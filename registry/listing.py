@@ -13,7 +13,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
-from registry.journal import local_day
 from registry.models import (
     MENTEE_CATEGORIES,
     MENTOR_CATEGORIES,
@@ -28,6 +27,7 @@ from registry.models import (
 from registry.pairing import UNPAIRED_NOTE, active_clause
 from registry.privacy import Access, Viewer, registry_access
 from storage.models import School
+from storage.schools import municipal_today
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def list_registry(
         school_id: one school, or every school the viewer may see.
         unpaired_only: list only the mentees whose request waits for a mentor.
     """
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     names = {s.id: s.short_name for s in session.exec(select(School).order_by(School.id))}
     if school_id is not None:
         if school_id not in names:

@@ -29,7 +29,6 @@ from common.errors import NastavnikError
 from common.russian import format_date_numeric
 from engine.actions import Actor
 from registry.forms import find_form, list_forms
-from registry.journal import local_day, record_act
 from registry.models import (
     MENTEE_CATEGORIES,
     MENTOR_CATEGORIES,
@@ -43,7 +42,9 @@ from registry.models import (
 )
 from registry.people import require_school
 from registry.values import FieldErrors
+from storage.journal import record_act
 from storage.models import School
+from storage.schools import municipal_today
 
 PAIR_LABELS: dict[str, str] = {
     "form": "форма наставничества",
@@ -321,7 +322,7 @@ def add_pair(
         group_name: a name for a group («Группа № 1»).
     """
     require_school(session, school_id)
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     draft = PairDraft(
         form=form,
         mentor_ids=list(mentor_ids),
@@ -381,7 +382,7 @@ def end_pair(
             pair=pair_id,
             status=PAIR_STATUSES.get(pair.status, pair.status),
         )
-    day = on or local_day(session, now)
+    day = on or municipal_today(session, now)
     if day < pair.start_date:
         raise FieldErrors(
             {

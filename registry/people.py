@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
 from engine.actions import Actor
-from registry.journal import local_day, record_act
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee, PairMentor
 from registry.values import (
     MENTEE_FIELDS,
@@ -27,7 +26,9 @@ from registry.values import (
     labels_of,
     normalise_word,
 )
+from storage.journal import record_act
 from storage.models import School
+from storage.schools import municipal_today
 
 Kind = Literal["mentor", "mentee"]
 Person = Mentor | Mentee
@@ -130,7 +131,7 @@ def add_person(
         now: the moment of the act.
     """
     require_school(session, school_id)
-    checked, problems = check_person(kind, values, today=local_day(session, now))
+    checked, problems = check_person(kind, values, today=municipal_today(session, now))
     if not problems and name_key(checked["full_name"]) in people_by_name(session, kind, school_id):
         problems["full_name"] = f"«{checked['full_name']}» уже есть в базе: измените запись"
     if problems:
@@ -173,7 +174,7 @@ def edit_person(
         )
     current = {name: getattr(person, name) for name in labels}
     merged = {**current, **values}
-    checked, problems = check_person(kind, merged, today=local_day(session, now))
+    checked, problems = check_person(kind, merged, today=municipal_today(session, now))
     if "full_name" not in problems:
         other = people_by_name(session, kind, person.school_id).get(name_key(checked["full_name"]))
         if other is not None and other.id != person.id:
@@ -256,7 +257,7 @@ def remove_person(
     ref = person_ref(person)
     if person.removed_at is not None:
         raise NastavnikError(code="registry.person_already_removed", person=ref)
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     link = PairMentor if kind == "mentor" else PairMentee
     member = link.mentor_id if kind == "mentor" else link.mentee_id  # type: ignore[union-attr]
     pair_ids = list(session.exec(select(link.pair_id).where(member == person_id)))

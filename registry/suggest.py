@@ -20,10 +20,10 @@ from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
 from registry.forms import list_forms
-from registry.journal import local_day
 from registry.models import Mentee, Mentor
 from registry.pairing import load_of
 from registry.people import get_person
+from storage.schools import municipal_today
 
 _WORD = re.compile(r"[a-zа-яё]+", re.IGNORECASE)
 _STOP = {
@@ -144,7 +144,7 @@ def suggest_mentors(
     mentee = get_person(session, "mentee", mentee_id)
     if not isinstance(mentee, Mentee) or mentee.removed_at is not None:
         raise NastavnikError(code="registry.mentee_removed", mentee=mentee_id)
-    today = local_day(session, now)
+    today = municipal_today(session, now)
     load = load_of(session, mentee.school_id, today)
     forms = [
         f for f in list_forms(session, active_only=True) if mentee.category in f.mentee_categories

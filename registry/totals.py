@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from common.errors import NastavnikError
 from engine.actions import Actor
-from registry.journal import record_act
 from registry.models import SchoolTotals, SurveyResult
 from registry.people import require_school
 from registry.values import FieldErrors
+from storage.journal import record_act
 
 TOTALS_LABELS: dict[str, str] = {
     "year": "год",

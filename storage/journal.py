@@ -4,17 +4,32 @@ The journal is append-only: who (``actor``, an e-mail or «system»), when (``at
 (``action``), from where (``source``: cli, web, tick, registry…, and the client's address), on
 which run, step instance, school or step, the state before and after, and details. Engine,
 registry, storage and the portal build their rows through these functions only
-(tests/test_journal_writer.py fails on a row built elsewhere).
+(tests/test_journal_writer.py fails on a row built elsewhere). An act names who did it with an
+``Actor``; ``record_act`` appends the row of an act that concerns a school rather than a step
+(registry records are named by kind and id, «mentee:12», never by a person's name: the journal is
+append-only, so a name written there could not be erased when the person asks to be removed).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlmodel import Session
 
 from storage.models import JournalEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and from where (journaled)."""
+
+    email: str
+    source: str = "cli"
+    remote_addr: str | None = None
+
 
 # a batch of rows from ``journal_values`` in one executemany (the tick's and the registry's paths)
 JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[attr-defined]
@@ -60,3 +75,26 @@ def journal_row(**values: Any) -> JournalEntry:
     Takes the keyword arguments of ``journal_values``.
     """
     return JournalEntry(**journal_values(**values))
+
+
+def record_act(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    school_id: str | None,
+    details: dict[str, object],
+) -> None:
+    """Append the journal row of an act on a school's records (in the caller's transaction)."""
+    session.add(
+        journal_row(
+            at=now,
+            actor=actor.email,
+            action=action,
+            source=actor.source,
+            remote_addr=actor.remote_addr,
+            school_id=school_id,
+            details=details,
+        )
+    )

@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint, func, inspect
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from common.errors import NastavnikError
+from storage.journal import journal_row
 from storage.models import _utc_column
 
 DRAFT = "draft"
@@ -198,9 +199,17 @@ def discard_draft(*, session: Session, roadmap_id: str) -> bool:
 
 
 def publish_draft(
-    *, session: Session, roadmap_id: str, by: str, now: datetime, summary: str
+    *,
+    session: Session,
+    roadmap_id: str,
+    by: str,
+    now: datetime,
+    summary: str,
+    source: str = "web",
+    remote_addr: str | None = None,
 ) -> RoadmapVersion:
-    """Turn the draft into a published version (the caller has checked it has no errors)."""
+    """Turn the draft into a published version (the caller has checked it has no errors);
+    journaled as roadmap_publish."""
     draft = draft_of(session=session, roadmap_id=roadmap_id)
     if draft is None:
         raise NastavnikError(code="editor.no_draft", where="publish")
@@ -209,5 +218,15 @@ def publish_draft(
     draft.published_by = by
     draft.published_at = now
     session.add(draft)
+    session.add(
+        journal_row(
+            at=now,
+            actor=by,
+            action="roadmap_publish",
+            source=source,
+            remote_addr=remote_addr,
+            details={"roadmap": roadmap_id, "version": draft.version},
+        )
+    )
     session.flush()
     return draft

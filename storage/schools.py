@@ -7,13 +7,14 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from common.messages import render_message
 from common.text import bad_character
@@ -42,6 +43,11 @@ def get_municipality(session: Session) -> Municipality:
     if municipality is None:
         raise NastavnikError(code="municipality.missing")
     return municipality
+
+
+def municipal_today(session: Session, now: datetime) -> date:
+    """Today at ``now`` in the municipality's zone (``common.clock.local_day``)."""
+    return local_day(now, get_municipality(session).timezone)
 
 
 def check_timezone(timezone: str) -> str:

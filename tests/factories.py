@@ -6,10 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from definitions.loader import find_roadmap
 from engine.launch import LaunchResult, launch_roadmap
+from engine.runs import which_run
 from nastavnik import demo_data
 from nastavnik.demo import REGISTRY_STEPS, at_nine, demo_registry, setup_municipality
 from storage.db import session_scope
@@ -50,7 +50,7 @@ def launched(
 def the_run(engine: Engine) -> RoadmapRun:
     """The only launched run."""
     with session_scope(engine) as session:
-        return session.exec(select(RoadmapRun)).one()
+        return which_run(session, roadmap_id=None)
 
 
 def registry_demo(

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from engine.actions import Actor, mark_done
-from engine.runs import find_run
+from engine.runs import which_run
 from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from tests.factories import COORDINATOR, launched, moment
@@ -77,7 +77,7 @@ def test_a_restored_backup_gives_back_the_database_and_the_documents(
         with session_scope(engine) as session:
             mark_done(
                 session=session,
-                run=find_run(session, None),
+                run=which_run(session, roadmap_id=None),
                 code="1.5",
                 school="sosh1",
                 actor=Actor(COORDINATOR),

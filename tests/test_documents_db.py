@@ -13,7 +13,8 @@ from sqlmodel import select
 from common.errors import NastavnikError
 from documents.from_db import render_for_step
 from storage.db import session_scope
-from storage.models import GeneratedDocument, StepInstance
+from storage.journal import Actor
+from storage.models import GeneratedDocument, JournalEntry, StepInstance
 from tests.factories import launched, moment, the_run
 
 
@@ -36,7 +37,7 @@ def test_the_curator_order_for_a_step_uses_the_schools_data_and_is_attached(
             template_id="order_curator_appointment",
             out=out,
             now=moment(date(2022, 5, 10)),
-            by="sosh1@x.ru",
+            actor=Actor("sosh1@x.ru"),
             school_id="sosh1",
             run=the_run(sqlite_engine),
             step_code="1.5",
@@ -80,7 +81,7 @@ def test_the_analytical_report_counts_the_schools_steps(
             template_id="analytical_report",
             out=out,
             now=moment(date(2022, 6, 1)),
-            by="coordinator",
+            actor=Actor("coordinator"),
             run=the_run(sqlite_engine),
             extra={"number": "1"},
         )
@@ -98,11 +99,94 @@ def test_missing_data_names_the_field(sqlite_engine: Engine, tmp_path: Path) -> 
                 template_id="order_curator_appointment",
                 out=tmp_path / "x.docx",
                 now=moment(date(2022, 5, 10)),
-                by="x",
+                actor=Actor("x"),
                 school_id="sosh1",
                 run=the_run(sqlite_engine),
             )
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_a_document_from_the_command_line_is_recorded_and_journaled_as_one_act(
+    engine: Engine, tmp_path: Path
+) -> None:
+    launched(engine, tmp_path, schools=1)
+    out = tmp_path / "order.docx"
+    run = the_run(engine)
+    with session_scope(engine) as session:
+        rendered = render_for_step(
+            session=session,
+            template_id="order_curator_appointment",
+            out=out,
+            now=moment(date(2022, 5, 10)),
+            actor=Actor("methodist@x.ru", source="cli"),
+            school_id="sosh1",
+            run=run,
+            step_code="1.5",
+            extra={"number": "41-од"},
+        )
+        render_for_step(
+            session=session,
+            template_id="analytical_report",
+            out=tmp_path / "report.docx",
+            now=moment(date(2022, 6, 1)),
+            actor=Actor("coordinator", source="cli"),
+            run=run,
+            extra={"number": "1"},
+        )
+    with session_scope(engine) as session:
+        documents = list(session.exec(select(GeneratedDocument).order_by(GeneratedDocument.id)))
+        rows = list(
+            session.exec(
+                select(JournalEntry)
+                .where(JournalEntry.action == "document")
+                .order_by(JournalEntry.id)
+            )
+        )
+        instance = session.get(StepInstance, documents[0].step_instance_id)
+    assert len(documents) == 2 and len(rows) == 2
+    order, report = rows
+    assert instance is not None and instance.step_code == "1.5"
+    assert (order.actor, order.source, order.run_id, order.step_instance_id, order.step_code) == (
+        "methodist@x.ru",
+        "cli",
+        run.id,
+        instance.id,
+        "1.5",
+    )
+    assert order.details == {
+        "document": order.details["document"],
+        "template": "order_curator_appointment",
+        "document_id": documents[0].id,
+        "file": str(out.resolve()),
+        "sha256": rendered.sha256,
+    }
+    assert order.details["document"]  # the catalogue's title
+    assert (report.run_id, report.step_instance_id, report.school_id) == (run.id, None, None)
+    assert report.details["document_id"] == documents[1].id
+
+
+def test_a_refused_document_leaves_no_record_and_no_journal_row(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    launched(sqlite_engine, tmp_path, schools=1)
+    with pytest.raises(NastavnikError):
+        with session_scope(sqlite_engine) as session:
+            render_for_step(
+                session=session,
+                template_id="order_curator_appointment",
+                out=tmp_path / "x.docx",
+                now=moment(date(2022, 5, 10)),
+                actor=Actor("x"),
+                school_id="sosh1",
+                run=the_run(sqlite_engine),
+                step_code="1.5",
+            )
+    with session_scope(sqlite_engine) as session:
+        assert session.exec(select(GeneratedDocument)).first() is None
+        assert (
+            session.exec(select(JournalEntry).where(JournalEntry.action == "document")).first()
+            is None
+        )
 
 
 def test_the_analytical_report_states_only_true_facts(
@@ -132,7 +216,7 @@ def test_the_analytical_report_states_only_true_facts(
             template_id="analytical_report",
             out=out,
             now=moment(date(2022, 6, 1)),
-            by="coordinator",
+            actor=Actor("coordinator"),
             run=the_run(sqlite_engine),
             extra={"number": "7-с", "date": "01.06.2022"},
         )
@@ -170,7 +254,7 @@ def test_a_schools_roadmap_is_the_schools_own(sqlite_engine: Engine, tmp_path: P
                 template_id="roadmap",
                 out=out,
                 now=moment(date(2022, 5, 20)),
-                by="sosh1@x.ru",
+                actor=Actor("sosh1@x.ru"),
                 school_id="sosh1",
                 run=the_run(sqlite_engine),
             )
@@ -181,7 +265,7 @@ def test_a_schools_roadmap_is_the_schools_own(sqlite_engine: Engine, tmp_path: P
             template_id="roadmap",
             out=out,
             now=moment(date(2022, 5, 20)),
-            by="sosh1@x.ru",
+            actor=Actor("sosh1@x.ru"),
             school_id="sosh1",
             run=the_run(sqlite_engine),
             extra={"approval": {"number": "118-о", "date": "24.05.2022"}},

@@ -16,8 +16,7 @@ from flows.daily import tick_once
 from nastavnik import demo_data
 from nastavnik.demo import RegistryEvent, apply_registry_event
 from registry import completion
-from registry.completion import apply_registry_completions
-from registry.journal import SYSTEM
+from registry.completion import SYSTEM, apply_registry_completions
 from registry.models import Mentee
 from registry.pairing import add_pair, unpaired_mentees
 from registry.people import add_person, edit_person

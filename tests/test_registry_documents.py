@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from documents.from_db import build_document_data, read_extra, render_for_step, write_pairs_csv
 from storage.db import session_scope
+from storage.journal import Actor
 from tests.factories import moment, registry_demo, the_run
 
 NOW = moment(date(2022, 9, 20))
@@ -46,7 +47,7 @@ def test_the_order_on_pairs_lists_the_registrys_pairs_with_positions(
             template_id="order_pairs",
             out=out,
             now=NOW,
-            by="sosh1@x.ru",
+            actor=Actor("sosh1@x.ru"),
             school_id="sosh1",
             run=run,
             step_code="3.3",
@@ -105,7 +106,7 @@ def test_the_registers_are_workbooks_of_the_registry(sqlite_engine: Engine, tmp_
                 template_id=template,
                 out=tmp_path / f"{template}.xlsx",
                 now=NOW,
-                by="sosh1@x.ru",
+                actor=Actor("sosh1@x.ru"),
                 school_id="sosh1",
             )
     mentors = _rows(tmp_path / "mentor_registry.xlsx")
@@ -140,7 +141,7 @@ def test_the_analytical_report_puts_the_actual_values_beside_the_targets(
             template_id="analytical_report",
             out=out,
             now=NOW,
-            by="coordinator",
+            actor=Actor("coordinator"),
             run=run,
         )
     assert [(i["code"], i["target"], i["actual"]) for i in data["indicators"]] == [

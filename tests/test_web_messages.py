@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from common.errors import NastavnikError
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step, undo
-from engine.runs import find_run
+from engine.runs import which_run
 from storage.db import session_scope
 from storage.models import RoadmapRun
 from storage.schools import import_schools
@@ -138,7 +138,7 @@ ENGINE_ERRORS: list[tuple[str, Callable[[Session], object], str]] = [
     ),
     (
         "roadmap not launched",
-        lambda s: find_run(s, "khnov-2022-2024"),
+        lambda s: which_run(s, roadmap_id="khnov-2022-2024"),
         "Дорожная карта «khnov-2022-2024» не запущена; запущены: beloyarsky-2022.",
     ),
 ]

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import NastavnikError
 from common.settings import Settings
+from engine.runs import launched_runs
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason
@@ -245,9 +246,9 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _evaluate_runs(app: FastAPI) -> None:
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session, select
 
-    from storage.models import Municipality, RoadmapRun
+    from storage.models import Municipality
     from web.matrix import StatusCache
 
     started = time.perf_counter()
@@ -257,7 +258,7 @@ def _evaluate_runs(app: FastAPI) -> None:
                 return
             cache = getattr(app.state, "status_cache", None) or StatusCache()
             app.state.status_cache = cache
-            for run in session.exec(select(RoadmapRun).order_by(col(RoadmapRun.id))):
+            for run in launched_runs(session):
                 cache.evaluated(session, run, app.state.clock())
     except Exception:  # a database not ready yet: the first look evaluates instead
         _log.warning("could not evaluate the runs before serving", exc_info=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
-from zoneinfo import ZoneInfo
 
+from common.clock import local_day
 from common.russian import format_date_ru
 from definitions.schema import Roadmap
 from engine.states import cell_state
@@ -40,11 +40,10 @@ def progress_series(
     """Weekly points from the period's start to today (or its end): due so far vs resolved so far."""
     views = status.views
     total = len(views)
-    zone = ZoneInfo(tz)
     resolved_days = []
     for view in views:
         if view.stored in RESOLVED and isinstance(view.done_at, datetime):
-            resolved_days.append(view.done_at.astimezone(zone).date())
+            resolved_days.append(local_day(view.done_at, tz))
     due_days = [v.due for v in views if v.due is not None]
     start = status.run.period_start
     end = min(status.today, status.run.period_end) if status.today >= start else start

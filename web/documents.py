@@ -27,7 +27,7 @@ from common.text import visible_text
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
 from documents.registry import TEMPLATES, TemplateSpec
-from engine.actions import Actor, journal_entry
+from engine.actions import Actor
 from engine.runs import run_definition
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
 
@@ -402,12 +402,13 @@ def generate_document(
     )
     out = documents_dir / relative
     try:
-        rendered = render_for_step(
+        render_for_step(
             session=session,
             template_id=template_id,
             out=out,
             now=now,
-            by=actor.email,
+            actor=actor,
+            documents_dir=documents_dir,
             school_id=instance.school_id,
             run=run,
             step_code=instance.step_code,
@@ -429,22 +430,6 @@ def generate_document(
         .order_by(col(GeneratedDocument.id).desc())
     ).first()
     assert document is not None
-    session.add(
-        journal_entry(
-            instance=instance,
-            actor=actor,
-            now=now,
-            action="document",
-            details={
-                "document": offer.title,
-                "template": template_id,
-                "document_id": document.id,
-                "file": relative.as_posix(),
-                "sha256": rendered.sha256,
-            },
-        )
-    )
-    session.flush()
     return document
 
 
@@ -549,7 +534,8 @@ def generate_school_report(
             template_id=SCHOOL_REPORT,
             out=out,
             now=now,
-            by=actor.email,
+            actor=actor,
+            documents_dir=documents_dir,
             school_id=school_id,
             run=run,
             extra=extra,

@@ -22,8 +22,9 @@ from typing import Protocol
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from common.clock import local_day
 from engine.states import InstanceView, cell_state
-from engine.status import Rules, RunStatus, load_views, local_today, run_rules
+from engine.status import Rules, RunStatus, load_views, run_rules
 from storage.models import EscalationPolicy, RoadmapRun, StepInstance
 from storage.schools import get_municipality
 
@@ -455,7 +456,7 @@ class StatusCache:
         key = (
             run_id,
             run.content_hash,
-            local_today(now, municipality.timezone),
+            local_day(now, municipality.timezone),
             municipality.timezone,
             _ladders_stamp(session),
         )

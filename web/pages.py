@@ -24,11 +24,12 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
+from common.clock import local_day
 from common.numbers import DB_INT_MAX
 from common.russian import format_date_ru, working_days_ru
 from engine.actions import Actor
 from storage.db import session_scope
-from storage.models import Municipality, RoadmapRun
+from storage.models import Municipality
 from web.auth import ROLE_TITLES, Principal, check_csrf, csrf_token, session_principal
 from web.security import check_form
 
@@ -85,7 +86,7 @@ def _date_ru(value: date | datetime | None, tz: str | None = None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(tz)).date() if tz else value.date()
+        value = local_day(value, tz) if tz else value.date()
     return format_date_ru(value)
 
 
@@ -119,7 +120,7 @@ def _date_short(value: date | datetime | None, tz: str | None = None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(tz)).date() if tz else value.date()
+        value = local_day(value, tz) if tz else value.date()
     return f"{value:%d.%m.%y}"
 
 
@@ -313,20 +314,6 @@ def _take_flash(request: Request) -> str | None:
 def municipality(session: Session) -> Municipality | None:
     """The municipality, or None before `nastavnik init`."""
     return session.exec(select(Municipality).order_by(Municipality.id)).first()  # type: ignore[arg-type]
-
-
-def runs(session: Session) -> list[RoadmapRun]:
-    """Launched runs, oldest first."""
-    return list(session.exec(select(RoadmapRun).order_by(RoadmapRun.id)))  # type: ignore[arg-type]
-
-
-def pick_run(session: Session, roadmap_id: str | None) -> RoadmapRun | None:
-    """The run chosen by ?run=, else the newest."""
-    launched = runs(session)
-    for run in launched:
-        if run.roadmap_id == roadmap_id:
-            return run
-    return launched[-1] if launched else None
 
 
 def render(

@@ -6,9 +6,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import Session
+
 from common.errors import NastavnikError
+from engine.actions import Actor, InstanceRef, journal_entry
+from storage.models import StepInstance
+from web.models import Upload
 
 MAX_UPLOAD = 10 * 1024 * 1024
 # (content type, extensions, magic bytes at the start of the file)
@@ -85,3 +91,52 @@ def resolve_stored(*, documents_dir: Path, stored_path: str) -> Path:
     if root not in path.parents:
         raise NastavnikError(code="upload.bad_path", where="file")
     return path
+
+
+def attach_scan(
+    *,
+    session: Session,
+    instance: StepInstance | InstanceRef,
+    checked: CheckedFile,
+    actor: Actor,
+    now: datetime,
+    documents_dir: Path,
+) -> Path:
+    """The act "attach a scan to a step": store the checked file, record it and journal it
+    (``upload``) in the caller's transaction. Returns the written file, which the caller deletes
+    if the transaction fails."""
+    assert instance.id is not None  # a stored instance
+    relative = store_upload(
+        documents_dir=documents_dir,
+        school_id=instance.school_id,
+        instance_id=instance.id,
+        checked=checked,
+    )
+    written = resolve_stored(documents_dir=documents_dir, stored_path=relative)
+    session.add(
+        Upload(
+            step_instance_id=instance.id,
+            school_id=instance.school_id,
+            file_name=checked.file_name,
+            stored_path=relative,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            sha256=checked.sha256,
+            uploaded_by=actor.email,
+            uploaded_at=now,
+        )
+    )
+    session.add(
+        journal_entry(
+            instance=instance,
+            actor=actor,
+            now=now,
+            action="upload",
+            details={
+                "file": checked.file_name,
+                "size": len(checked.data),
+                "sha256": checked.sha256,
+            },
+        )
+    )
+    return written

@@ -17,8 +17,10 @@ from web.auth import (
     LINK_LIFETIME,
     ROLE_TITLES,
     ROLES,
+    Principal,
     create_signin_link,
     hash_password,
+    issue_calendar_link,
     revoke_calendar_links,
 )
 from web.models import WebSession
@@ -175,3 +177,36 @@ def set_user_active(
             details={"email": user.email, "role": user.role},
         )
     )
+
+
+def set_calendar_link(
+    *,
+    session: Session,
+    user: User | Principal,
+    issue: bool,
+    now: datetime,
+    source: str = "web",
+    remote_addr: str | None = None,
+) -> str | None:
+    """Issue the user's own calendar link (revoking an earlier one) or revoke it; journaled as
+    calendar_link_issue / calendar_link_revoke. Returns the new token (shown once) or None.
+
+    The caller commits.
+    """
+    token = None
+    if issue:
+        token = issue_calendar_link(session=session, user_id=user.id or 0, now=now)
+    else:
+        revoke_calendar_links(session=session, user_id=user.id or 0, now=now)
+    session.add(
+        journal_row(
+            at=now,
+            actor=user.email,
+            action="calendar_link_issue" if issue else "calendar_link_revoke",
+            source=source,
+            remote_addr=remote_addr,
+            school_id=user.school_id,
+            details={"email": user.email},
+        )
+    )
+    return token

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from storage.journal import journal_row
 from web import pages
-from web.auth import issue_calendar_link, live_calendar_link, revoke_calendar_links
+from web.auth import live_calendar_link
+from web.users import set_calendar_link
 
 router = APIRouter()
 
@@ -42,21 +42,12 @@ def calendar_link_act(request: Request, action: str = Form("")) -> Response:
     if action not in ("issue", "revoke"):
         return pages.error_page(request, 400, "Неверный запрос", "Неизвестное действие.")
     with pages.db(request) as session:
-        if action == "revoke":
-            revoke_calendar_links(session=session, user_id=user.id, now=now)
-            token = None
-        else:
-            token = issue_calendar_link(session=session, user_id=user.id, now=now)
-        session.add(
-            journal_row(
-                at=now,
-                actor=user.email,
-                action="calendar_link_issue" if token else "calendar_link_revoke",
-                source="web",
-                remote_addr=pages.remote_addr(request),
-                school_id=user.school_id,
-                details={"email": user.email},
-            )
+        token = set_calendar_link(
+            session=session,
+            user=user,
+            issue=action == "issue",
+            now=now,
+            remote_addr=pages.remote_addr(request),
         )
     if token is None:
         return pages.redirect(request, "/account", "Ссылка на календарь отозвана.")

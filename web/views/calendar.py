@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from engine.runs import launched_runs
 from engine.status import run_status
 from storage.models import School
 from web import pages
@@ -35,7 +36,7 @@ def calendar_feed(request: Request, token: str) -> Response:
         school_names = {s.id: s.short_name for s in session.exec(select(School))}
         statuses = [
             run_status(session=session, run=run, now=pages.now(request), school=school)
-            for run in pages.runs(session)
+            for run in launched_runs(session)
         ]
     name = "Сроки наставничества" + (
         f" — {school_names.get(school, school)}"

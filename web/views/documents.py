@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
-from engine.runs import run_definition
+from common.clock import local_day
+from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import GeneratedDocument, RoadmapRun, School, StepInstance
 from web import pages
@@ -194,10 +194,10 @@ def _report_page(
     new: int | None = None,
     status_code: int = 200,
 ) -> Response:
-    run = pages.pick_run(session, run_id)
+    run = which_run(session, roadmap_id=run_id, otherwise="newest")
     municipality = pages.municipality(session)
     tz = municipality.timezone if municipality else "UTC"
-    today = pages.now(request).astimezone(ZoneInfo(tz)).date()
+    today = local_day(pages.now(request), tz)
     reports = school_reports(session, school_id=school.id)
     settings = pages.state(request).settings
     context: dict[str, Any] = {
@@ -253,7 +253,7 @@ def school_report_generate(request: Request, school_id: str) -> Response:
                 raise Forbidden(
                     "Сформировать отчёт может координатор или ответственный этой организации."
                 )
-            run = pages.pick_run(session, run_id)
+            run = which_run(session, roadmap_id=run_id, otherwise="newest")
             if run is None:
                 raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})
             document = generate_school_report(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from engine.runs import run_definition
+from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import School
 from web import pages
@@ -35,7 +35,7 @@ def export_xlsx(
     if not user.can_view_municipality():
         raise Forbidden("Выгрузка доступна координатору и наблюдателю.")
     with pages.db(request) as session:
-        chosen = pages.pick_run(session, run)
+        chosen = which_run(session, roadmap_id=run, otherwise="newest")
         municipality = pages.municipality(session)
         if chosen is None or municipality is None:
             return pages.error_page(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition, which_run
 from engine.status import run_status
 from web import pages
 from web.auth import Forbidden
@@ -21,11 +21,11 @@ def gantt_page(request: Request, run: str | None = None) -> Response:
     if not user.can_view_municipality():
         raise Forbidden("Диаграмма доступна координатору и наблюдателю.")
     with pages.db(request) as session:
-        chosen = pages.pick_run(session, run)
+        chosen = which_run(session, roadmap_id=run, otherwise="newest")
         context: dict[str, object] = {
             "title": "Диаграмма Ганта",
             "run": chosen,
-            "runs": pages.runs(session),
+            "runs": launched_runs(session),
         }
         if chosen is None or pages.municipality(session) is None:
             return pages.render(request, "gantt.html", context)

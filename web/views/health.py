@@ -15,13 +15,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from common.clock import local_day
 from engine.daily_runs import (
     days_not_completed,
     days_not_run_phrase,
     effective_outcome,
     last_runs,
 )
-from engine.status import local_today
 from storage.operations import NOT_COMPLETED
 from web import pages
 
@@ -76,7 +76,7 @@ def daily_run_notice(request: Request, user: Any) -> str:
             municipality = pages.municipality(session)
             if municipality is None:
                 return ""
-            today = local_today(now, municipality.timezone)
+            today = local_day(now, municipality.timezone)
             days = days_not_completed(
                 session=session, since=today - timedelta(days=BANNER_DAYS), now=now
             )

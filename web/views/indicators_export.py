@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Font
 from sqlmodel import col, select
 
 from registry.indicators import compute_indicators
-from registry.journal import local_day
 from storage.models import School
+from storage.schools import municipal_today
 from web import pages
 from web.auth import Forbidden
 from web.views.registry_indicators import _rows, pick_year
@@ -85,7 +85,7 @@ def indicators_xlsx(request: Request, year: str | None = None) -> Response:
         user = pages.require_user(request, session)
         if not user.can_view_municipality():
             raise Forbidden("Показатели муниципалитета доступны координатору и наблюдателю.")
-        today = local_day(session, pages.now(request))
+        today = municipal_today(session, pages.now(request))
         chosen, _notice = pick_year(year, today.year)
         results = compute_indicators(session=session, year=chosen)
         schools = [

@@ -13,6 +13,7 @@ from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
 from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
 from engine.policy import Ladder
+from engine.runs import launched_runs
 from storage.models import EscalationPolicy
 from storage.roadmap_versions import published_definitions
 from storage.schools import get_municipality
@@ -45,7 +46,7 @@ def _page(
             available = load_roadmaps(settings.roadmaps_dir, published_definitions(session=session))
         except NastavnikError as load_error:
             available, error = [], error or russian_reason(load_error)
-        runs = pages.runs(session)
+        runs = launched_runs(session)
         launched = {run.roadmap_id for run in runs}
         ladder = municipal_ladder(session)
     return pages.render(

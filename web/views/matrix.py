@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 from sqlmodel import select
 
+from common.clock import local_day
 from common.numbers import whole_number
 from engine.actions import MARK_GRACE
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition, which_run
 from storage.models import School
 from web import pages
 from web.auth import Forbidden
@@ -43,8 +43,8 @@ def matrix_page(
         raise Forbidden("Матрица доступна координатору и наблюдателю.")
     with pages.db(request) as session:
         municipality = pages.municipality(session)
-        launched = pages.runs(session)
-        chosen = pages.pick_run(session, run)
+        launched = launched_runs(session)
+        chosen = which_run(session, roadmap_id=run, otherwise="newest")
         context: dict[str, object] = {
             "title": "Матрица",
             "runs": launched,
@@ -152,7 +152,7 @@ def _short(value: date | datetime | None, tz: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(tz)).date()
+        value = local_day(value, tz)
     return f"{value:%d.%m.%y}"
 
 

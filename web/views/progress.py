@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from engine.runs import launched_runs, which_run
 from engine.status import run_status
 from web import pages
 from web.auth import Forbidden
@@ -20,12 +21,12 @@ def progress_page(request: Request, run: str | None = None) -> Response:
     if not user.can_view_municipality():
         raise Forbidden("Ход работ доступен координатору и наблюдателю.")
     with pages.db(request) as session:
-        chosen = pages.pick_run(session, run)
+        chosen = which_run(session, roadmap_id=run, otherwise="newest")
         municipality = pages.municipality(session)
         context: dict[str, object] = {
             "title": "Ход работ",
             "run": chosen,
-            "runs": pages.runs(session),
+            "runs": launched_runs(session),
         }
         if chosen is None or municipality is None:
             return pages.render(request, "progress.html", context)

@@ -22,11 +22,11 @@ from sqlmodel import Session, select
 from common.errors import NastavnikError
 from common.russian import format_decimal_ru
 from registry.indicators import compute_indicators
-from registry.journal import local_day
 from registry.models import SchoolTotals, SurveyResult
 from registry.totals import SURVEY_LABELS, TOTALS_LABELS, set_survey, set_totals
 from registry.values import FieldErrors, Invalid, read_int
 from storage.models import School
+from storage.schools import municipal_today
 from web import pages
 from web.auth import Forbidden
 from web.messages import russian_reason
@@ -303,7 +303,7 @@ def indicators_page(request: Request, year: str | None = None) -> Response:
             )
         if not user.can_view_municipality():
             raise Forbidden("Показатели муниципалитета доступны координатору и наблюдателю.")
-        today = local_day(session, pages.now(request))
+        today = municipal_today(session, pages.now(request))
         chosen, notice = pick_year(year, today.year)
         results = compute_indicators(session=session, year=chosen)
         schools = [(s.id, s.short_name) for s in session.exec(select(School).order_by(School.id))]

@@ -18,10 +18,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from registry.journal import local_day
 from registry.models import Mentee, Mentor, MentorshipPair
 from registry.privacy import Access, registry_access
 from storage.models import School
+from storage.schools import municipal_today
 from web import pages
 from web.auth import Forbidden, Principal
 
@@ -101,7 +101,7 @@ def school_scope(
         user=user,
         school=SchoolInfo(id=school.id, short_name=school.short_name, name=school.name),
         access=access,
-        today=local_day(session, pages.now(request)),
+        today=municipal_today(session, pages.now(request)),
     )
     if need in ("names", "change") and access != "names":
         raise Forbidden(

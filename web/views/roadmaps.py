@@ -606,6 +606,7 @@ def roadmap_publish(request: Request, roadmap_id: str, summary: str = Form("")) 
                     by=by,
                     now=pages.now(request),
                     summary=summary[:2000],
+                    remote_addr=pages.remote_addr(request),
                 )
                 version = row.version
     if not known:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 from starlette.routing import Route
 
+from common.clock import local_day
 from common.errors import NastavnikError
 from common.numbers import whole_number
 from common.russian import format_date_numeric
@@ -27,13 +28,12 @@ from engine.actions import (
     Actor,
     InstanceRef,
     comment_step,
-    journal_entry,
     mark_instance_done,
     mark_not_applicable,
     return_for_rework,
     undo,
 )
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition, which_run
 from engine.status import run_status
 from storage.models import JournalEntry, Municipality, RoadmapRun, School, StepInstance, User
 from web import pages
@@ -47,7 +47,7 @@ from web.auth import (
 from web.messages import form_field, russian_reason
 from web.models import Upload, WebSession
 from web.unit import StepGroup, unit_home, unit_steps
-from web.uploads import MAX_UPLOAD, CheckedFile, check_upload, resolve_stored, store_upload
+from web.uploads import MAX_UPLOAD, CheckedFile, attach_scan, check_upload
 
 router = APIRouter()
 
@@ -66,8 +66,8 @@ def _unit_page(
     status_code: int = 200,
 ) -> Response:
     municipality = pages.municipality(session)
-    launched = pages.runs(session)
-    run = pages.pick_run(session, run_id)
+    launched = launched_runs(session)
+    run = which_run(session, roadmap_id=run_id, otherwise="newest")
     unit = school.id if school is not None else None
     title = school.short_name if school is not None else "Мероприятия муниципалитета"
     context: dict[str, Any] = {
@@ -129,13 +129,12 @@ def _mark_authors(session: Session, groups: list[StepGroup], *, tz: str) -> None
         if authors
         else set()
     )
-    zone = ZoneInfo(tz)
     for group in groups:
         for row in group.rows:
             view = row.view
             row.own_mark = view.done_by in admins
             if view.stored == "done_late" and view.due and isinstance(view.done_at, datetime):
-                row.late_by_mark = view.done_at.astimezone(zone).date() <= view.due
+                row.late_by_mark = local_day(view.done_at, tz) <= view.due
 
 
 def _notes(session: Session, instance_ids: list[int]) -> dict[int, list[JournalEntry]]:
@@ -230,7 +229,7 @@ class _Target:
     timezone: str
 
     def today(self, now: datetime) -> date:
-        return now.astimezone(ZoneInfo(self.timezone)).date()
+        return local_day(now, self.timezone)
 
     @property
     def page(self) -> str:
@@ -462,40 +461,15 @@ class _DoneForm:
 
 
 def _store_scan(context: _Act, checked: CheckedFile, documents_dir: Path) -> None:
-    instance, actor = context.target.instance, context.actor
-    relative = store_upload(
-        documents_dir=documents_dir,
-        school_id=instance.school_id,
-        instance_id=instance.id,
+    written = attach_scan(
+        session=context.session,
+        instance=context.target.instance,
         checked=checked,
+        actor=context.actor,
+        now=context.now,
+        documents_dir=documents_dir,
     )
-    context.written.append(resolve_stored(documents_dir=documents_dir, stored_path=relative))
-    context.session.add(
-        Upload(
-            step_instance_id=instance.id,
-            school_id=instance.school_id,
-            file_name=checked.file_name,
-            stored_path=relative,
-            content_type=checked.content_type,
-            size=len(checked.data),
-            sha256=checked.sha256,
-            uploaded_by=actor.email,
-            uploaded_at=context.now,
-        )
-    )
-    context.session.add(
-        journal_entry(
-            instance=instance,
-            actor=actor,
-            now=context.now,
-            action="upload",
-            details={
-                "file": checked.file_name,
-                "size": len(checked.data),
-                "sha256": checked.sha256,
-            },
-        )
-    )
+    context.written.append(written)
 
 
 def _done(request: Request, instance_id: int, form: FormData) -> Response:

@@ -13,7 +13,7 @@ from common.errors import NastavnikError
 from definitions.catalogue import DOCUMENTS
 from engine.actions import schedule_step
 from engine.reminders import remind_now
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition, which_run
 from engine.status import run_status
 from engine.units import step_units, units_by_role
 from storage.models import JournalEntry, OutboxItem, RoadmapRun, School
@@ -56,7 +56,7 @@ def _step_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    run = pages.pick_run(session, run_id)
+    run = which_run(session, roadmap_id=run_id, otherwise="newest")
     municipality = pages.municipality(session)
     if run is None or municipality is None:
         return pages.error_page(
@@ -103,7 +103,7 @@ def _step_page(
     context: dict[str, Any] = {
         "title": f"Мероприятие {code}",
         "run": run,
-        "runs": pages.runs(session),
+        "runs": launched_runs(session),
         "step": step,
         "schedule": schedules[code],
         "matrix": matrix,
@@ -178,7 +178,7 @@ def step_schedule(
     if not errors:
         try:
             with pages.db(request) as session:
-                chosen = pages.pick_run(session, run)
+                chosen = which_run(session, roadmap_id=run, otherwise="newest")
                 if chosen is None:
                     raise NastavnikError(code="run.not_chosen")
                 assert due_day is not None
@@ -224,7 +224,7 @@ def step_remind(
         raise Forbidden("Напоминать может координатор.")
     try:
         with pages.db(request) as session:
-            chosen = pages.pick_run(session, run)
+            chosen = which_run(session, roadmap_id=run, otherwise="newest")
             if chosen is None:
                 raise NastavnikError(code="run.not_chosen")
             queued = remind_now(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from common.errors import NastavnikError
-from engine.runs import run_definition
+from engine.runs import launched_runs, run_definition
 from engine.units import missing_units, remove_unit, save_unit, unit_role_names, units_by_role
 from storage.units import get_unit
 from web import pages
@@ -40,7 +40,7 @@ def _page(
     units = units_by_role(session, municipality_id=municipality.id or 0) if municipality else {}
     warnings = [
         f"{run.title}: {missing.page_message}"
-        for run in pages.runs(session)
+        for run in launched_runs(session)
         for missing in missing_units(run_definition(run)[0].roadmap, units)
     ]
     names = unit_role_names()
