@@ -28,6 +28,8 @@ from tests.web_helpers import (
     open_instance,
     signed_in,
 )
+from web import access
+from web.access import Right, declared_rule
 
 ROLES = {"coordinator": COORDINATOR, "school_admin": ADMIN_1, "viewer": VIEWER, "anonymous": None}
 TARGETS = {"own": "sosh1", "other": "sosh2", "municipality": None}
@@ -337,14 +339,15 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
 # The routes are read from the application itself: a new route without a rule here fails
 # test_every_route_has_an_authorisation_rule, so nobody adds a page and forgets who may open it.
 
+# the rules are web/access.py's rights, by their values
 PUBLIC = "public"  # anyone, signed in or not (sign-in pages, the calendar behind its token)
-SIGNED_IN = "signed_in"  # any signed-in user, about themselves
-MUNICIPAL = "municipal"  # coordinator and viewer; a school admin is refused
-MUNICIPAL_OR_OWN = "municipal_or_own"  # as MUNICIPAL; a school admin is sent to their own page
-COORDINATOR_ONLY = "coordinator"
-SCHOOL_READ = "school_read"  # coordinator, viewer, the school's own admin
-SCHOOL_NAMES = "school_names"  # coordinator and the school's own admin (names of children)
-SCHOOL_WRITE = "school_write"  # coordinator and the school's own admin
+SIGNED_IN = Right.SIGNED_IN.value  # any signed-in user, about themselves
+MUNICIPAL = Right.MUNICIPAL.value  # coordinator and viewer; a school admin is refused
+MUNICIPAL_OR_OWN = access.MUNICIPAL_OR_OWN  # as MUNICIPAL; a school admin is sent to their own page
+COORDINATOR_ONLY = Right.COORDINATE.value
+SCHOOL_READ = Right.SCHOOL_READ.value  # coordinator, viewer, the school's own admin
+SCHOOL_NAMES = Right.SCHOOL_NAMES.value  # coordinator and the school's own admin (children's names)
+SCHOOL_WRITE = Right.SCHOOL_WRITE.value  # coordinator and the school's own admin
 
 # (method, path) → who may; paths as the app declares them
 ROUTE_RULES: dict[tuple[str, str], str] = {
@@ -436,7 +439,12 @@ OWN_SESSION_ROUTES = {("POST", "/signout"), ("POST", "/account/calendar")}
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) of every route the application answers (HEAD and static files aside)."""
-    found: set[tuple[str, str]] = set()
+    return set(declared_rules(app))
+
+
+def declared_rules(app: Any) -> dict[tuple[str, str], str | None]:
+    """(method, path) of every route → the access rule its dependency (or ActionRoute) declares."""
+    found: dict[tuple[str, str], str | None] = {}
 
     def walk(routes: list[Any], prefix: str) -> None:
         for route in routes:
@@ -444,7 +452,8 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
                 context = getattr(route, "include_context", None)
                 walk(route.original_router.routes, prefix + (getattr(context, "prefix", "") or ""))
             elif getattr(route, "methods", None):
-                found.update((method, prefix + route.path) for method in route.methods - {"HEAD"})
+                for method in route.methods - {"HEAD"}:
+                    found[(method, prefix + route.path)] = declared_rule(route)
 
     walk(app.router.routes, "")
     return found
@@ -454,6 +463,18 @@ def test_every_route_has_an_authorisation_rule(portal: Portal) -> None:
     routes = app_routes(portal.app())
     assert routes - set(ROUTE_RULES) == set(), "routes without a rule in ROUTE_RULES"
     assert set(ROUTE_RULES) - routes == set(), "rules of routes that no longer exist"
+
+
+def test_every_route_declares_its_rule_as_an_access_dependency(portal: Portal) -> None:
+    # the rule a route enforces is the one its dependency (web/access.py) declares: a route
+    # without one is public, and a new route that forgets it fails here
+    declared = declared_rules(portal.app())
+    wrong = {
+        route: f"ROUTE_RULES says {rule}, the route declares {declared.get(route)}"
+        for route, rule in ROUTE_RULES.items()
+        if declared.get(route) != (None if rule == PUBLIC else rule)
+    }
+    assert wrong == {}
 
 
 def _targets(path: str) -> list[str]:

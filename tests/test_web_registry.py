@@ -34,6 +34,7 @@ from tests.web_helpers import (
     build_portal,
     csrf_of,
     database_url,
+    page_text,
     signed_in,
 )
 
@@ -123,11 +124,6 @@ def _waiting_mentee(portal: Portal, school: str) -> int:
         waiting = unpaired_mentees(session, today=NOW.date(), school_id=school)
         assert waiting
         return waiting[0].id or 0
-
-
-def _text(html: str) -> str:
-    """The page's visible text in one line (tags dropped), for messages split by markup."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 # --- who may see and change what ------------------------------------------------------------------
@@ -275,7 +271,7 @@ def test_a_viewer_sees_counts_and_no_names(portal: Portal, clients: dict[str, Te
     viewer = clients["viewer"]
     page = viewer.get("/schools/sosh1/registry")
     assert page.status_code == 200
-    text = _text(page.text)
+    text = page_text(page.text)
     with session_scope(portal.engine) as session:
         mentors = session.exec(
             select(func.count())
@@ -614,7 +610,7 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
     fields["form"] = re.search(r'<option value="(\w+)"', form.group(0)).group(1)  # type: ignore[union-attr]
     assert fields["mentors"] == form.group(1) and fields["mentees"] == str(waiting)
     assert (fields["start_date"], fields["end_date"]) == ("2022-09-15", "2023-05-31")
-    unpaired_before = _text(admin.get("/schools/sosh1/registry").text)
+    unpaired_before = page_text(admin.get("/schools/sosh1/registry").text)
     response = admin.post("/schools/sosh1/registry/pairs", data=fields)
     assert response.status_code == 303, response.text
     pair_id = int(response.headers["location"].rsplit("pair-", 1)[1])
@@ -639,7 +635,7 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
         )
     assert numbers == list(range(1, len(numbers) + 1))
     assert not re.search(rf'<tr id="mentee-{waiting}"[^>]*class="waiting"', after.text)
-    assert _waiting_count(_text(after.text)) == _waiting_count(unpaired_before) - 1
+    assert _waiting_count(page_text(after.text)) == _waiting_count(unpaired_before) - 1
 
 
 def _waiting_count(text: str) -> int:

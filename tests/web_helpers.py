@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -174,6 +176,37 @@ def signed_in(app: FastAPI, email: str, password: str = PASSWORD) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
+
+
+def module_portal(name: str, **options: Any) -> Any:
+    """A module's ``portal`` fixture: the demo portal (build_portal with ``options``) in a
+    temporary folder named ``name``, built once for the module."""
+
+    def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
+        return build_portal(tmp_path_factory.mktemp(name), **options)
+
+    return pytest.fixture(scope="module", name="portal")(portal)
+
+
+def module_client(email: str) -> Any:
+    """A module's fixture of a client signed in as ``email`` to the module's ``portal``."""
+
+    def client(portal: Portal) -> Iterator[TestClient]:
+        with signed_in(portal.app(), email) as signed:
+            yield signed
+
+    return pytest.fixture(scope="module")(client)
+
+
+def page_text(html: str) -> str:
+    """A page's visible text in one line (tags dropped), for messages split by markup."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def post_form(client: TestClient, path: str, *, token_from: str, **fields: Any) -> Any:
+    """Post a form to ``path`` with the CSRF token of the page at ``token_from``."""
+    token = csrf_of(client.get(token_from).text)
+    return client.post(path, data={"csrf_token": token, **fields})
 
 
 def open_instance(engine: Engine, *, school: str | None, code: str | None = None) -> StepInstance:
