@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from nastavnik.demo import demo_registry
 from storage.db import session_scope
 from storage.models import JournalEntry, School, StepInstance, User
 from tests.web_helpers import (
@@ -22,11 +21,14 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
+    anonymous_client,
+    backend_portal,
     csrf_of,
     done_instance,
     open_instance,
+    role_clients,
     signed_in,
+    with_registry,
 )
 from web import access
 from web.access import Right, declared_rule
@@ -35,28 +37,15 @@ ROLES = {"coordinator": COORDINATOR, "school_admin": ADMIN_1, "viewer": VIEWER, 
 TARGETS = {"own": "sosh1", "other": "sosh2", "municipality": None}
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    workdir = tmp_path_factory.mktemp("authz")
-    built = build_portal(workdir)
-    demo_registry(
-        engine=built.engine,
-        workdir=workdir,
-        schools=["sosh1", "sosh2"],
-        steps=("mentors", "mentees", "pairs"),
-    )
-    return built
+# on SQLite, and on PostgreSQL when its URL is set
+portal = backend_portal(
+    "authz", prepare=with_registry("sosh1", "sosh2", steps=("mentors", "mentees", "pairs"))
+)
 
 
 @pytest.fixture(scope="module")
 def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
-    app = portal.app()
-    made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
-    anonymous = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    anonymous.get(
-        "/signin"
-    )  # gets a pre-session cookie, so its CSRF token is valid and only the role is missing
-    made["anonymous"] = anonymous
+    made = role_clients(portal.app(), ROLES)
     yield made
     for client in made.values():
         client.close()
@@ -607,11 +596,7 @@ def _fingerprint(portal: Portal) -> tuple[int, ...]:
 
 def _fresh_client(portal: Portal, role: str) -> TestClient:
     email = ROLES[role]
-    if email is None:
-        client = TestClient(portal.app(), raise_server_exceptions=False, follow_redirects=False)
-        client.get("/signin")
-        return client
-    return signed_in(portal.app(), email)
+    return signed_in(portal.app(), email) if email else anonymous_client(portal.app())
 
 
 @pytest.mark.parametrize(("method", "path", "role", "target"), MATRIX_CASES)

@@ -35,7 +35,7 @@ from tests.web_helpers import (
     csrf_of,
     database_url,
     page_text,
-    signed_in,
+    role_clients,
 )
 
 NOW = at_nine(date(2022, 9, 15), TZ)
@@ -70,14 +70,7 @@ def portal(
 
 @pytest.fixture(scope="module")
 def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
-    app = portal.app()
-    made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
-    anonymous = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    anonymous.get(
-        "/signin"
-    )  # a pre-session cookie: its CSRF token is valid, only the user is missing
-    made["anonymous"] = anonymous
-    made["other_admin"] = signed_in(app, ADMIN_2)
+    made = role_clients(portal.app(), {**ROLES, "other_admin": ADMIN_2})
     yield made
     for client in made.values():
         client.close()

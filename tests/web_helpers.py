@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,7 +23,7 @@ from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done
 from engine.launch import launch_roadmap
 from nastavnik import demo_data
-from nastavnik.demo import at_nine, demo_acts, setup_municipality
+from nastavnik.demo import at_nine, demo_acts, demo_registry, setup_municipality
 from storage.db import make_engine, session_scope
 from storage.models import RoadmapRun, StepInstance
 from web.app import create_app
@@ -178,12 +178,17 @@ def signed_in(app: FastAPI, email: str, password: str = PASSWORD) -> TestClient:
     return client
 
 
-def module_portal(name: str, **options: Any) -> Any:
+def module_portal(
+    name: str, *, prepare: Callable[[Portal], None] | None = None, **options: Any
+) -> Any:
     """A module's ``portal`` fixture: the demo portal (build_portal with ``options``) in a
-    temporary folder named ``name``, built once for the module."""
+    temporary folder named ``name``, built once for the module, then ``prepare``."""
 
     def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-        return build_portal(tmp_path_factory.mktemp(name), **options)
+        built = build_portal(tmp_path_factory.mktemp(name), **options)
+        if prepare is not None:
+            prepare(built)
+        return built
 
     return pytest.fixture(scope="module", name="portal")(portal)
 
@@ -196,6 +201,56 @@ def module_client(email: str) -> Any:
             yield signed
 
     return pytest.fixture(scope="module")(client)
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+def backend_portal(
+    name: str, *, prepare: Callable[[Portal], None] | None = None, **options: Any
+) -> Any:
+    """A module's ``portal`` fixture on SQLite and on PostgreSQL (when its URL is set): the demo
+    portal (build_portal with ``options``), then ``prepare`` (registry rows, another roadmap)."""
+
+    def portal(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Portal]:
+        workdir = tmp_path_factory.mktemp(f"{name}-{request.param}")
+        with database_url(request.param, workdir) as url:
+            built = build_portal(workdir, url=url, **options)
+            if prepare is not None:
+                prepare(built)
+            yield built
+            built.engine.dispose()
+
+    return pytest.fixture(scope="module", name="portal", params=BACKENDS)(portal)
+
+
+def with_registry(*schools: str, steps: tuple[str, ...]) -> Callable[[Portal], None]:
+    """A ``prepare`` of backend_portal: the demo registry's ``steps`` for ``schools``."""
+
+    def prepare(portal: Portal) -> None:
+        demo_registry(
+            engine=portal.engine, workdir=portal.workdir, schools=list(schools), steps=steps
+        )
+
+    return prepare
+
+
+def anonymous_client(app: FastAPI) -> TestClient:
+    """A client nobody signed in with, holding a pre-session cookie: its CSRF token is valid and
+    only the user is missing."""
+    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    client.get("/signin")
+    return client
+
+
+def role_clients(app: FastAPI, roles: dict[str, str | None]) -> dict[str, TestClient]:
+    """A client per role: signed in with the role's e-mail, or anonymous where it has none."""
+    return {
+        role: signed_in(app, email) if email else anonymous_client(app)
+        for role, email in roles.items()
+    }
 
 
 def page_text(html: str) -> str:
