@@ -78,15 +78,17 @@ def require(user: Principal, right: Right, school_id: str | None = None) -> None
 
 
 def _refusal(user: Principal, right: Right, school_id: str | None) -> str:
-    if right in (Right.MUNICIPAL, Right.COORDINATE):
-        code = f"access.{right.value}"
+    if right is Right.COORDINATE:
+        text = render_message("access.coordinator")
+    elif right is Right.MUNICIPAL or (user.role == "school_admin" and school_id is None):
+        text = render_message("access.municipal")
     elif user.role == "school_admin":
-        code = "access.other_school" if school_id is not None else "access.municipal"
+        text = render_message("access.other_school")
     elif right is Right.SCHOOL_NAMES:
-        code = "registry.counts_only"
+        text = render_message("registry.counts_only")
     else:
-        code = "access.read_only"
-    return sentence(render_message(code))
+        text = render_message("access.read_only")
+    return sentence(text)
 
 
 def sentence(text: str) -> str:
