@@ -70,6 +70,32 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def served_portal(name: str, **options: Any) -> Any:
+    """A module's ``served`` fixture: the demo portal (build_portal with ``options``) served on
+    a free loopback port, as (base URL, portal)."""
+    from tests.web_helpers import build_portal
+
+    def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+        port = free_port()
+        portal = build_portal(
+            tmp_path_factory.mktemp(name), base_url=f"http://127.0.0.1:{port}", **options
+        )
+        with serving(portal.app(), port) as base:
+            yield base, portal
+
+    return pytest.fixture(scope="module", name="served")(served)
+
+
+def module_browser() -> Any:
+    """A module's ``browser`` fixture: chromium, launched once for the module."""
+
+    def browser() -> Iterator[Any]:
+        with chromium() as launched:
+            yield launched
+
+    return pytest.fixture(scope="module", name="browser")(browser)
+
+
 def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
     """Sign in through the sign-in form as a user would."""
     page.goto(f"{base}/signin")

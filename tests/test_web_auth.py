@@ -12,13 +12,18 @@ from typer.testing import CliRunner
 
 from common.errors import NastavnikError
 from storage.db import session_scope
-from tests.web_helpers import ADMIN_1, PASSWORD, Portal, build_portal, csrf_of, signed_in
+from tests.web_helpers import (
+    ADMIN_1,
+    PASSWORD,
+    Portal,
+    build_portal,
+    csrf_of,
+    module_portal,
+    signed_in,
+)
 from web.users import add_user
 
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("auth"), acts_until=None)
+portal = module_portal("auth", acts_until=None)
 
 
 def _client(portal: Portal, **kwargs: object) -> TestClient:

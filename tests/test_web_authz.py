@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from nastavnik.demo import demo_registry
 from storage.db import session_scope
 from storage.models import JournalEntry, School, StepInstance, User
 from tests.web_helpers import (
@@ -22,39 +21,31 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
+    anonymous_client,
+    backend_portal,
     csrf_of,
     done_instance,
     open_instance,
+    role_clients,
     signed_in,
+    with_registry,
 )
+from web import access
+from web.access import Right, declared_rule
 
 ROLES = {"coordinator": COORDINATOR, "school_admin": ADMIN_1, "viewer": VIEWER, "anonymous": None}
 TARGETS = {"own": "sosh1", "other": "sosh2", "municipality": None}
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    workdir = tmp_path_factory.mktemp("authz")
-    built = build_portal(workdir)
-    demo_registry(
-        engine=built.engine,
-        workdir=workdir,
-        schools=["sosh1", "sosh2"],
-        steps=("mentors", "mentees", "pairs"),
-    )
-    return built
+# on SQLite, and on PostgreSQL when its URL is set
+portal = backend_portal(
+    "authz", prepare=with_registry("sosh1", "sosh2", steps=("mentors", "mentees", "pairs"))
+)
 
 
 @pytest.fixture(scope="module")
 def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
-    app = portal.app()
-    made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
-    anonymous = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    anonymous.get(
-        "/signin"
-    )  # gets a pre-session cookie, so its CSRF token is valid and only the role is missing
-    made["anonymous"] = anonymous
+    made = role_clients(portal.app(), ROLES)
     yield made
     for client in made.values():
         client.close()
@@ -337,14 +328,15 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
 # The routes are read from the application itself: a new route without a rule here fails
 # test_every_route_has_an_authorisation_rule, so nobody adds a page and forgets who may open it.
 
+# the rules are web/access.py's rights, by their values
 PUBLIC = "public"  # anyone, signed in or not (sign-in pages, the calendar behind its token)
-SIGNED_IN = "signed_in"  # any signed-in user, about themselves
-MUNICIPAL = "municipal"  # coordinator and viewer; a school admin is refused
-MUNICIPAL_OR_OWN = "municipal_or_own"  # as MUNICIPAL; a school admin is sent to their own page
-COORDINATOR_ONLY = "coordinator"
-SCHOOL_READ = "school_read"  # coordinator, viewer, the school's own admin
-SCHOOL_NAMES = "school_names"  # coordinator and the school's own admin (names of children)
-SCHOOL_WRITE = "school_write"  # coordinator and the school's own admin
+SIGNED_IN = Right.SIGNED_IN.value  # any signed-in user, about themselves
+MUNICIPAL = Right.MUNICIPAL.value  # coordinator and viewer; a school admin is refused
+MUNICIPAL_OR_OWN = access.MUNICIPAL_OR_OWN  # as MUNICIPAL; a school admin is sent to their own page
+COORDINATOR_ONLY = Right.COORDINATE.value
+SCHOOL_READ = Right.SCHOOL_READ.value  # coordinator, viewer, the school's own admin
+SCHOOL_NAMES = Right.SCHOOL_NAMES.value  # coordinator and the school's own admin (children's names)
+SCHOOL_WRITE = Right.SCHOOL_WRITE.value  # coordinator and the school's own admin
 
 # (method, path) → who may; paths as the app declares them
 ROUTE_RULES: dict[tuple[str, str], str] = {
@@ -436,7 +428,12 @@ OWN_SESSION_ROUTES = {("POST", "/signout"), ("POST", "/account/calendar")}
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) of every route the application answers (HEAD and static files aside)."""
-    found: set[tuple[str, str]] = set()
+    return set(declared_rules(app))
+
+
+def declared_rules(app: Any) -> dict[tuple[str, str], str | None]:
+    """(method, path) of every route → the access rule its dependency (or ActionRoute) declares."""
+    found: dict[tuple[str, str], str | None] = {}
 
     def walk(routes: list[Any], prefix: str) -> None:
         for route in routes:
@@ -444,7 +441,8 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
                 context = getattr(route, "include_context", None)
                 walk(route.original_router.routes, prefix + (getattr(context, "prefix", "") or ""))
             elif getattr(route, "methods", None):
-                found.update((method, prefix + route.path) for method in route.methods - {"HEAD"})
+                for method in route.methods - {"HEAD"}:
+                    found[(method, prefix + route.path)] = declared_rule(route)
 
     walk(app.router.routes, "")
     return found
@@ -454,6 +452,18 @@ def test_every_route_has_an_authorisation_rule(portal: Portal) -> None:
     routes = app_routes(portal.app())
     assert routes - set(ROUTE_RULES) == set(), "routes without a rule in ROUTE_RULES"
     assert set(ROUTE_RULES) - routes == set(), "rules of routes that no longer exist"
+
+
+def test_every_route_declares_its_rule_as_an_access_dependency(portal: Portal) -> None:
+    # the rule a route enforces is the one its dependency (web/access.py) declares: a route
+    # without one is public, and a new route that forgets it fails here
+    declared = declared_rules(portal.app())
+    wrong = {
+        route: f"ROUTE_RULES says {rule}, the route declares {declared.get(route)}"
+        for route, rule in ROUTE_RULES.items()
+        if declared.get(route) != (None if rule == PUBLIC else rule)
+    }
+    assert wrong == {}
 
 
 def _targets(path: str) -> list[str]:
@@ -586,11 +596,7 @@ def _fingerprint(portal: Portal) -> tuple[int, ...]:
 
 def _fresh_client(portal: Portal, role: str) -> TestClient:
     email = ROLES[role]
-    if email is None:
-        client = TestClient(portal.app(), raise_server_exceptions=False, follow_redirects=False)
-        client.get("/signin")
-        return client
-    return signed_in(portal.app(), email)
+    return signed_in(portal.app(), email) if email else anonymous_client(portal.app())
 
 
 @pytest.mark.parametrize(("method", "path", "role", "target"), MATRIX_CASES)

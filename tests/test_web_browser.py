@@ -5,28 +5,15 @@ Screenshots of the matrix and the school page are kept in test-artifacts/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.browser import ARTIFACTS, BROWSER_MARKS, chromium, free_port, serving, sign_in
-from tests.web_helpers import ADMIN_1, COORDINATOR, Portal, build_portal
+from tests.browser import ARTIFACTS, BROWSER_MARKS, module_browser, served_portal, sign_in
+from tests.web_helpers import ADMIN_1, COORDINATOR
 
 pytestmark = BROWSER_MARKS
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Portal]]:
-    port = free_port()
-    portal = build_portal(tmp_path_factory.mktemp("browser"), base_url=f"http://127.0.0.1:{port}")
-    with serving(portal.app(), port) as base:
-        yield base, portal
+browser = module_browser()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
+served = served_portal("browser")
 
 
 def test_school_admin_marks_a_step_done_and_the_coordinators_matrix_shows_it(

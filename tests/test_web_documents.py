@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import docx
@@ -25,28 +24,16 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
+    backend_portal,
     csrf_of,
-    database_url,
+    module_client,
     signed_in,
 )
 
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def portal(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Portal]:
-    workdir = tmp_path_factory.mktemp(f"documents-{request.param}")
-    with database_url(request.param, workdir) as url:
-        built = build_portal(workdir, url=url)
-        yield built
-        built.engine.dispose()
+portal = backend_portal("documents")
 
 
-@pytest.fixture(scope="module")
-def admin(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), ADMIN_1) as client:
-        yield client
+admin = module_client(ADMIN_1)
 
 
 def _instance(portal: Portal, *, school: str | None, code: str) -> StepInstance:

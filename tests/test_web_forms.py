@@ -16,8 +16,8 @@ from tests.web_helpers import (
     ADMIN_2,
     COORDINATOR,
     Portal,
-    build_portal,
     csrf_of,
+    module_portal,
     open_instance,
     signed_in,
 )
@@ -27,9 +27,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("forms"))
+portal = module_portal("forms")
 
 
 @pytest.fixture(scope="module")

@@ -20,16 +20,15 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nastavnik.demo import demo_registry
 from tests.test_web_authz import app_routes
 from tests.web_helpers import (
     ADMIN_1,
     COORDINATOR,
     Portal,
-    build_portal,
+    backend_portal,
     csrf_of,
-    database_url,
     signed_in,
+    with_registry,
 )
 
 # the names of the portal's form fields (a drawn form mixes them with odd ones)
@@ -81,18 +80,7 @@ values = st.one_of(
 )
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def portal(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Portal]:
-    workdir = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    with database_url(request.param, workdir) as url:
-        built = build_portal(workdir, url=url)
-        demo_registry(
-            engine=built.engine, workdir=workdir, schools=["sosh1"], steps=("mentors", "mentees")
-        )
-        yield built
-        built.engine.dispose()
+portal = backend_portal("fuzz", prepare=with_registry("sosh1", steps=("mentors", "mentees")))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from definitions.loader import load_roadmaps
-from nastavnik.demo import demo_registry
 from registry.models import Mentee, Mentor, MentorshipPair
 from storage.db import session_scope
 from storage.models import RoadmapRun, School, StepInstance, User
@@ -29,11 +28,12 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
     csrf_of,
     done_instance,
+    module_portal,
     open_instance,
-    signed_in,
+    role_clients,
+    with_registry,
 )
 
 ROLES = {"coordinator": COORDINATOR, "school_admin": ADMIN_1, "viewer": VIEWER, "anonymous": None}
@@ -124,17 +124,9 @@ def _links(html: str) -> list[str]:
     return parser.links
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    workdir = tmp_path_factory.mktemp("latin")
-    built = build_portal(workdir)
-    demo_registry(
-        engine=built.engine,
-        workdir=workdir,
-        schools=["sosh1", "sosh2"],
-        steps=("mentors", "mentees", "pairs"),
-    )
-    return built
+portal = module_portal(
+    "latin", prepare=with_registry("sosh1", "sosh2", steps=("mentors", "mentees", "pairs"))
+)
 
 
 @pytest.fixture(scope="module")
@@ -204,9 +196,7 @@ def _starts(portal: Portal) -> list[str]:
 
 @pytest.fixture(scope="module")
 def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
-    app = portal.app()
-    made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
-    made["anonymous"] = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    made = role_clients(portal.app(), ROLES)
     yield made
     for client in made.values():
         client.close()

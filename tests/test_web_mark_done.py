@@ -7,7 +7,6 @@ the journal row, the tick's dirty flag.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -19,29 +18,16 @@ from storage.models import JournalEntry, StepInstance
 from tests.web_helpers import (
     ADMIN_1,
     Portal,
-    build_portal,
+    backend_portal,
     csrf_of,
-    database_url,
+    module_client,
     open_instance,
-    signed_in,
 )
 
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def portal(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Portal]:
-    workdir = tmp_path_factory.mktemp(f"mark-done-{request.param}")
-    with database_url(request.param, workdir) as url:
-        built = build_portal(workdir, url=url)
-        yield built
-        built.engine.dispose()
+portal = backend_portal("mark-done")
 
 
-@pytest.fixture(scope="module")
-def admin(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), ADMIN_1) as client:
-        yield client
+admin = module_client(ADMIN_1)
 
 
 def _post(client: TestClient, instance: StepInstance, *, version: int, doc_date: str) -> object:

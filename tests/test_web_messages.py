@@ -18,7 +18,14 @@ from engine.runs import which_run
 from storage.db import session_scope
 from storage.models import RoadmapRun
 from storage.schools import import_schools
-from tests.web_helpers import COORDINATOR, NOW, Portal, build_portal, csrf_of, signed_in
+from tests.web_helpers import (
+    COORDINATOR,
+    NOW,
+    Portal,
+    csrf_of,
+    module_portal,
+    signed_in,
+)
 from web.messages import form_field, russian_reason
 
 ACTOR = Actor(COORDINATOR)
@@ -30,9 +37,7 @@ def _latin_words(text: str) -> list[str]:
     return re.findall(r"\b[A-Za-z]{3,}\b", unquoted)
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("messages"))
+portal = module_portal("messages")
 
 
 def _run(session: Session) -> RoadmapRun:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.web_helpers import (
@@ -14,22 +12,17 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
     csrf_of,
     matrix_cells,
+    module_client,
+    module_portal,
     signed_in,
 )
 
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("pages"))
+portal = module_portal("pages")
 
 
-@pytest.fixture(scope="module")
-def coordinator(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), COORDINATOR) as client:
-        yield client
+coordinator = module_client(COORDINATOR)
 
 
 def _cells(html: str) -> list[tuple[str, str, str]]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, BROWSER_MARKS, chromium, free_port, serving, sign_in
+from tests.browser import ARTIFACTS, BROWSER_MARKS, free_port, module_browser, serving, sign_in
 from tests.web_helpers import (
     ADMIN_1,
     COORDINATOR,
@@ -25,11 +25,7 @@ from tests.web_helpers import (
 
 pytestmark = BROWSER_MARKS
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
+browser = module_browser()
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,8 @@ from tests.web_helpers import (
     build_portal,
     csrf_of,
     database_url,
-    signed_in,
+    page_text,
+    role_clients,
 )
 
 NOW = at_nine(date(2022, 9, 15), TZ)
@@ -69,14 +70,7 @@ def portal(
 
 @pytest.fixture(scope="module")
 def clients(portal: Portal) -> Iterator[dict[str, TestClient]]:
-    app = portal.app()
-    made = {role: signed_in(app, email) for role, email in ROLES.items() if email}
-    anonymous = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    anonymous.get(
-        "/signin"
-    )  # a pre-session cookie: its CSRF token is valid, only the user is missing
-    made["anonymous"] = anonymous
-    made["other_admin"] = signed_in(app, ADMIN_2)
+    made = role_clients(portal.app(), {**ROLES, "other_admin": ADMIN_2})
     yield made
     for client in made.values():
         client.close()
@@ -123,11 +117,6 @@ def _waiting_mentee(portal: Portal, school: str) -> int:
         waiting = unpaired_mentees(session, today=NOW.date(), school_id=school)
         assert waiting
         return waiting[0].id or 0
-
-
-def _text(html: str) -> str:
-    """The page's visible text in one line (tags dropped), for messages split by markup."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 # --- who may see and change what ------------------------------------------------------------------
@@ -275,7 +264,7 @@ def test_a_viewer_sees_counts_and_no_names(portal: Portal, clients: dict[str, Te
     viewer = clients["viewer"]
     page = viewer.get("/schools/sosh1/registry")
     assert page.status_code == 200
-    text = _text(page.text)
+    text = page_text(page.text)
     with session_scope(portal.engine) as session:
         mentors = session.exec(
             select(func.count())
@@ -614,7 +603,7 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
     fields["form"] = re.search(r'<option value="(\w+)"', form.group(0)).group(1)  # type: ignore[union-attr]
     assert fields["mentors"] == form.group(1) and fields["mentees"] == str(waiting)
     assert (fields["start_date"], fields["end_date"]) == ("2022-09-15", "2023-05-31")
-    unpaired_before = _text(admin.get("/schools/sosh1/registry").text)
+    unpaired_before = page_text(admin.get("/schools/sosh1/registry").text)
     response = admin.post("/schools/sosh1/registry/pairs", data=fields)
     assert response.status_code == 303, response.text
     pair_id = int(response.headers["location"].rsplit("pair-", 1)[1])
@@ -639,7 +628,7 @@ def test_a_pair_is_formed_from_a_suggestion_and_the_mentee_stops_waiting(
         )
     assert numbers == list(range(1, len(numbers) + 1))
     assert not re.search(rf'<tr id="mentee-{waiting}"[^>]*class="waiting"', after.text)
-    assert _waiting_count(_text(after.text)) == _waiting_count(unpaired_before) - 1
+    assert _waiting_count(page_text(after.text)) == _waiting_count(unpaired_before) - 1
 
 
 def _waiting_count(text: str) -> int:

@@ -19,16 +19,13 @@ from tests.web_helpers import (
     TZ,
     VIEWER,
     Portal,
-    build_portal,
     csrf_of,
+    module_portal,
     open_instance,
     signed_in,
 )
 
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("rework"))
+portal = module_portal("rework")
 
 
 def _instance(portal: Portal, instance_id: int) -> StepInstance:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,22 +21,22 @@ from storage.roadmap_versions import (
 )
 from tests.roadmap_docx import UNREADABLE, build_roadmap_docx
 from tests.test_cli import nastavnik
-from tests.web_helpers import COORDINATOR, NOW, VIEWER, Portal, build_portal, csrf_of, signed_in
+from tests.web_helpers import (
+    COORDINATOR,
+    NOW,
+    VIEWER,
+    Portal,
+    csrf_of,
+    module_client,
+    module_portal,
+    page_text,
+    signed_in,
+)
+
+portal = module_portal("roadmaps", acts_until=None)
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("roadmaps"), acts_until=None)
-
-
-@pytest.fixture(scope="module")
-def coordinator(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), COORDINATOR) as client:
-        yield client
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+coordinator = module_client(COORDINATOR)
 
 
 def _token(client: TestClient) -> str:
@@ -50,14 +49,14 @@ def _upload(client: TestClient, path: Path) -> str:
         data={"csrf_token": _token(client)},
         files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
     )
-    assert response.status_code == 303, _text(response.text)
+    assert response.status_code == 303, page_text(response.text)
     return response.headers["location"]
 
 
 def _row(html: str, code: str) -> str:
     match = re.search(rf'<tr id="step-{re.escape(code)}"[^>]*>(.*?)</tr>', html, re.DOTALL)
     assert match, f"no row of step {code}"
-    return _text(match.group(1))
+    return page_text(match.group(1))
 
 
 def _step_form(step: dict[str, object], **changes: object) -> dict[str, object]:
@@ -100,7 +99,7 @@ def test_an_uploaded_docx_becomes_a_draft_with_each_reading_and_problem_beside_i
     # the municipality's own name and zone went into the draft
     draft = _draft(portal, "plan-2022")
     assert draft["municipality"] == "Белоярский район"
-    history = _text(page.split("<h2>Версии</h2>")[1])
+    history = page_text(page.split("<h2>Версии</h2>")[1])
     assert "черновик" in history and "черновик из файла «план.docx»" in history
 
 
@@ -113,7 +112,7 @@ def test_an_unreadable_deadline_is_refused_beside_its_field_and_typed_dates_keep
     refused = coordinator.post(url, data={"csrf_token": token, **_step_form(step)})
     assert refused.status_code == 400
     assert 'id="f-deadline-error"' in refused.text
-    assert "Срок не прочитан" in _text(refused.text)
+    assert "Срок не прочитан" in page_text(refused.text)
     checked = coordinator.post(
         url,
         data={
@@ -122,7 +121,7 @@ def test_an_unreadable_deadline_is_refused_beside_its_field_and_typed_dates_keep
             **_step_form(step, deadline="1 декада ноября 2022 года"),
         },
     )
-    assert "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г." in _text(checked.text)
+    assert "понято как: один раз, 1 ноября 2022 г. – 10 ноября 2022 г." in page_text(checked.text)
     bad_date = coordinator.post(
         url, data={"csrf_token": token, **_step_form(step, start="31.02.2022", end="10.11.2022")}
     )
@@ -149,7 +148,7 @@ def test_steps_move_indent_outdent_are_added_and_removed(
         response = coordinator.post(
             f"/roadmaps/plan-2022/steps/{code}/move", data={"csrf_token": token, "action": action}
         )
-        assert response.status_code == 303, _text(response.text)
+        assert response.status_code == 303, page_text(response.text)
 
     def codes() -> list[tuple[str, object]]:
         return [(s["code"], s.get("parent")) for s in _draft(portal, "plan-2022")["steps"]]  # type: ignore[attr-defined]
@@ -169,7 +168,7 @@ def test_steps_move_indent_outdent_are_added_and_removed(
     first = coordinator.post(
         "/roadmaps/plan-2022/steps/1/move", data={"csrf_token": token, "action": "up"}
     )
-    assert first.status_code == 400 and "шаг 1 уже первый" in _text(first.text).lower()
+    assert first.status_code == 400 and "шаг 1 уже первый" in page_text(first.text).lower()
 
 
 def test_publishing_is_refused_while_errors_remain_and_lists_them(
@@ -194,7 +193,7 @@ def test_publishing_is_refused_while_errors_remain_and_lists_them(
         "/roadmaps/broken-2022/publish", data={"csrf_token": _token(coordinator)}
     )
     assert refused.status_code == 400
-    assert f"шаг {code}: срок не прочитан" in _text(refused.text)
+    assert f"шаг {code}: срок не прочитан" in page_text(refused.text)
     with session_scope(portal.engine) as session:
         assert [row.status for row in versions_of(session=session, roadmap_id="broken-2022")] == [
             "draft"
@@ -208,14 +207,14 @@ def test_a_published_version_is_loaded_with_the_files_exported_and_previewed_for
     published = coordinator.post(
         "/roadmaps/plan-2022/publish", data={"csrf_token": token, "summary": "первая версия"}
     )
-    assert published.status_code == 303, _text(published.text)
+    assert published.status_code == 303, page_text(published.text)
     with session_scope(portal.engine) as session:
         stored = published_definitions(session=session)
     assert [(i, v) for i, v, _ in stored] == [("plan-2022", 1)]
     loaded = find_roadmap("plan-2022", stored=stored)
     assert loaded.stored_version == 1 and loaded.roadmap.step("2.1").deadline == UNREADABLE
     page = coordinator.get("/roadmaps/plan-2022").text
-    history = _text(page.split("<h2>Версии</h2>")[1])
+    history = page_text(page.split("<h2>Версии</h2>")[1])
     assert "опубликована" in history and COORDINATOR in history and "первая версия" in history
     exported = coordinator.get("/roadmaps/plan-2022/export.yaml?version=1")
     assert exported.status_code == 200 and exported.text == stored[0][2]
@@ -239,7 +238,7 @@ def test_a_copy_needs_a_free_id_and_errors_stand_beside_their_fields(
         data={"csrf_token": token, "source": "khnov-2022-2024", "new_id": "beloyarsky-2022"},
     )
     assert taken.status_code == 400 and 'id="copy-id-error"' in taken.text
-    assert "Код beloyarsky-2022 уже занят" in _text(taken.text)
+    assert "Код beloyarsky-2022 уже занят" in page_text(taken.text)
     nothing = coordinator.post("/roadmaps/copy", data={"csrf_token": token, "new_id": "Плохой id"})
     assert nothing.status_code == 400
     assert 'id="copy-source-error"' in nothing.text and 'id="copy-id-error"' in nothing.text
@@ -287,7 +286,7 @@ def test_bad_uploads_get_a_russian_message_and_write_nothing(
         files={"file": (name, data, "application/octet-stream")} if data else None,
     )
     assert response.status_code == 400
-    assert message in _text(response.text) and 'id="rm-file-error"' in response.text
+    assert message in page_text(response.text) and 'id="rm-file-error"' in response.text
     with session_scope(portal.engine) as session:
         assert len(published_definitions(session=session)) == before
 

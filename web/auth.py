@@ -1,9 +1,7 @@
-"""Who is signed in and what they may do: passwords, sessions, sign-in and calendar links, CSRF.
+"""Who is signed in: passwords, sessions, sign-in and calendar links, CSRF.
 
-Plain functions over a session and the clock; the views call them. Roles:
-- coordinator (координатор): the whole municipality, reads and changes;
-- school_admin (ответственный в ОО): one school, reads and changes only its steps;
-- viewer (наблюдатель): reads everything, changes nothing.
+Plain functions over a session and the clock; the views call them. The roles are ROLES; what
+each may do is web/access.py.
 """
 
 from __future__ import annotations
@@ -95,7 +93,7 @@ def end_session(*, session: Session, token: str) -> None:
 
 
 # what a Principal is made of, read with the session row: by session_principal, and together
-# with the step instance a form acts on by the step actions (web/views/school.py)
+# with the step instance a form acts on by the step actions (web/views/action_runner.py)
 SESSION_COLUMNS = (
     User.id,
     User.email,
@@ -230,38 +228,18 @@ def calendar_link_user(*, session: Session, token: str, now: datetime) -> User |
     return user
 
 
-# --- what a user may do ---------------------------------------------------------------------------
+# --- who is signed in ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in user as the views need it."""
+    """The signed-in user as the views need it (what they may do: web/access.py)."""
 
     id: int
     email: str
     role: str
     school_id: str | None
     name: str
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role == "coordinator"
-
-    def can_view_school(self, school_id: str | None) -> bool:
-        """Coordinators and viewers see everything; a school admin sees their school and municipal steps."""
-        if self.role in ("coordinator", "viewer"):
-            return True
-        return self.role == "school_admin" and (school_id is None or school_id == self.school_id)
-
-    def can_change_school(self, school_id: str | None) -> bool:
-        """Coordinators change everything; a school admin only their own school's steps."""
-        if self.role == "coordinator":
-            return True
-        return self.role == "school_admin" and school_id is not None and school_id == self.school_id
-
-    def can_view_municipality(self) -> bool:
-        """The matrix, step pages, charts and exports: coordinators and viewers."""
-        return self.role in ("coordinator", "viewer")
 
 
 def principal_of(user: User) -> Principal:

@@ -233,7 +233,7 @@ async def checked_form(request: Request) -> FormData:
     """The request's form, once its CSRF token is checked against this browser's cookie.
 
     ``csrf_guard`` calls it for FastAPI's routes; the step actions, which are plain Starlette
-    routes (web/views/school.py), call it themselves. Raises CsrfFailed.
+    routes (web/views/action_runner.py), call it themselves. Raises CsrfFailed.
     """
     form = await request.form()
     check_form(form)  # before the token: a forged value never reaches a view or the database

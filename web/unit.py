@@ -40,7 +40,7 @@ class StepRow:
     version: int
     uploads: list[Upload] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
-    own_mark: bool = True  # marked by a school admin (who may undo it), not the coordinator
+    may_undo: bool = True  # the user may undo the mark (web.access.may_undo_mark)
     late_by_mark: bool = False  # late only because the mark came after the grace period
 
     @property

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from web import pages
-from web.auth import live_calendar_link
+from web.access import SignedIn
+from web.auth import Principal, live_calendar_link
 from web.users import set_calendar_link
 
 router = APIRouter()
 
 
-def _page(request: Request, *, new_link: str | None = None) -> Response:
-    user = pages.require_user(request)
+def _page(request: Request, user: Principal, *, new_link: str | None = None) -> Response:
     with pages.db(request) as session:
         municipality = pages.municipality(session)
         link = live_calendar_link(session=session, user_id=user.id)
@@ -31,13 +31,12 @@ def _page(request: Request, *, new_link: str | None = None) -> Response:
 
 
 @router.get("/account")
-def account_page(request: Request) -> Response:
-    return _page(request)
+def account_page(request: Request, user: SignedIn) -> Response:
+    return _page(request, user)
 
 
 @router.post("/account/calendar")
-def calendar_link_act(request: Request, action: str = Form("")) -> Response:
-    user = pages.require_user(request)
+def calendar_link_act(request: Request, user: SignedIn, action: str = Form("")) -> Response:
     now = pages.now(request)
     if action not in ("issue", "revoke"):
         return pages.error_page(request, 400, "Неверный запрос", "Неизвестное действие.")
@@ -52,4 +51,4 @@ def calendar_link_act(request: Request, action: str = Form("")) -> Response:
     if token is None:
         return pages.redirect(request, "/account", "Ссылка на календарь отозвана.")
     base = pages.state(request).settings.base_url.rstrip("/")
-    return _page(request, new_link=f"{base}/calendar/{token}.ics")
+    return _page(request, user, new_link=f"{base}/calendar/{token}.ics")

@@ -14,6 +14,7 @@ from engine.runs import launched_runs
 from engine.status import run_status
 from storage.models import School
 from web import pages
+from web.access import own_school
 from web.auth import calendar_link_user
 from web.calendar import deadlines_calendar
 
@@ -32,7 +33,7 @@ def calendar_feed(request: Request, token: str) -> Response:
                 media_type="text/plain; charset=utf-8",
             )
         municipality = pages.municipality(session)
-        school = user.school_id if user.role == "school_admin" else None
+        school = own_school(user)
         school_names = {s.id: s.short_name for s in session.exec(select(School))}
         statuses = [
             run_status(session=session, run=run, now=pages.now(request), school=school)

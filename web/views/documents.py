@@ -14,7 +14,17 @@ from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import GeneratedDocument, RoadmapRun, School, StepInstance
 from web import pages
-from web.auth import Forbidden, Principal
+from web.access import (
+    DocumentReader,
+    InstanceReader,
+    InstanceWriter,
+    NotFound,
+    Right,
+    SchoolReader,
+    SchoolWriter,
+    allows,
+)
+from web.auth import Principal
 from web.documents import (
     FORM_FIELDS,
     MEDIA_TYPES,
@@ -34,22 +44,10 @@ from web.documents import (
 router = APIRouter()
 
 
-class _Missing(Exception):
-    pass
-
-
-def _may_view(user: Principal, school_id: str | None) -> bool:
-    """The rule of uploads: a school's things to those who see the school, municipal ones to the
-    coordinator and viewers."""
-    return user.can_view_school(school_id) if school_id else user.can_view_municipality()
-
-
-def _load(session: Session, user: Principal, instance_id: int) -> tuple[StepInstance, RoadmapRun]:
+def _load(session: Session, instance_id: int) -> tuple[StepInstance, RoadmapRun]:
     instance = session.get(StepInstance, instance_id)
     if instance is None:
-        raise _Missing()
-    if not _may_view(user, instance.school_id):
-        raise Forbidden("Эта страница другой образовательной организации.")
+        raise NotFound("Шаг не найден", "Такого мероприятия нет.")
     run = session.get(RoadmapRun, instance.run_id)
     assert run is not None
     return instance, run
@@ -107,7 +105,7 @@ def _page(
         "files": files,
         "titles": titles,
         "new": next((d for d in documents if d.id == new), None),
-        "can_generate": user.can_change_school(instance.school_id),
+        "can_generate": allows(user, Right.SCHOOL_WRITE, instance.school_id),
         "unit_page": (
             f"/schools/{instance.school_id}?run={run.roadmap_id}"
             if instance.school_id
@@ -119,33 +117,23 @@ def _page(
 
 
 @router.get("/instances/{instance_id}")
-def instance_page(request: Request, instance_id: pages.RowId, new: int | None = None) -> Response:
+def instance_page(
+    request: Request, user: InstanceReader, instance_id: pages.RowId, new: int | None = None
+) -> Response:
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
-        try:
-            instance, run = _load(session, user, instance_id)
-        except _Missing:
-            return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
+        instance, run = _load(session, instance_id)
         return _page(request, session, user=user, instance=instance, run=run, new=new)
 
 
 @router.post("/instances/{instance_id}/documents")
 def instance_generate(
-    request: Request, instance_id: pages.RowId, template_id: str = Form("")
+    request: Request, user: InstanceWriter, instance_id: pages.RowId, template_id: str = Form("")
 ) -> Response:
     values = pages.form_values(request)
     settings = pages.state(request).settings
     try:
         with pages.db(request) as session:
-            user = pages.require_user(request, session)
-            try:
-                instance, run = _load(session, user, instance_id)
-            except _Missing:
-                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
-            if not user.can_change_school(instance.school_id):
-                raise Forbidden(
-                    "Формировать документы может координатор и ответственный этой организации."
-                )
+            instance, run = _load(session, instance_id)
             document = generate_document(
                 session=session,
                 run=run,
@@ -163,8 +151,7 @@ def instance_generate(
             )
     except DocumentFormError as error:
         with pages.db(request) as session:
-            user = pages.require_user(request, session)
-            instance, run = _load(session, user, instance_id)
+            instance, run = _load(session, instance_id)
             return _page(
                 request,
                 session,
@@ -212,47 +199,41 @@ def _report_page(
             d.id: stored_file(d, documents_dir=settings.documents_dir) is not None for d in reports
         },
         "new": next((d for d in reports if d.id == new), None),
-        "can_generate": user.can_change_school(school.id),
+        "can_generate": allows(user, Right.SCHOOL_WRITE, school.id),
         "tz": tz,
         "report_title": document_title(SCHOOL_REPORT),
     }
     return pages.render(request, "school_report.html", context, status_code=status_code)
 
 
-def _report_school(session: Session, user: Principal, school_id: str) -> School | None:
+def _report_school(session: Session, school_id: str) -> School:
     school = session.get(School, school_id)
-    if school is not None and not user.can_view_school(school.id):
-        raise Forbidden("Эта страница другой образовательной организации.")
+    if school is None:
+        raise NotFound("Школа не найдена", "Такой школы нет.")
     return school
 
 
 @router.get("/schools/{school_id}/report")
 def school_report_page(
-    request: Request, school_id: str, run: str | None = None, new: int | None = None
+    request: Request,
+    user: SchoolReader,
+    school_id: str,
+    run: str | None = None,
+    new: int | None = None,
 ) -> Response:
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
-        school = _report_school(session, user, school_id)
-        if school is None:
-            return pages.error_page(request, 404, "Школа не найдена", "Такой школы нет.")
+        school = _report_school(session, school_id)
         return _report_page(request, session, user=user, school=school, run_id=run, new=new)
 
 
 @router.post("/schools/{school_id}/report")
-def school_report_generate(request: Request, school_id: str) -> Response:
+def school_report_generate(request: Request, user: SchoolWriter, school_id: str) -> Response:
     values = pages.form_values(request)
     run_id = values.get("run") or None
     settings = pages.state(request).settings
     try:
         with pages.db(request) as session:
-            user = pages.require_user(request, session)
-            school = _report_school(session, user, school_id)
-            if school is None:
-                return pages.error_page(request, 404, "Школа не найдена", "Такой школы нет.")
-            if not user.can_change_school(school.id):
-                raise Forbidden(
-                    "Сформировать отчёт может координатор или ответственный этой организации."
-                )
+            school = _report_school(session, school_id)
             run = which_run(session, roadmap_id=run_id, otherwise="newest")
             if run is None:
                 raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})
@@ -269,9 +250,7 @@ def school_report_generate(request: Request, school_id: str) -> Response:
             target = f"/schools/{school.id}/report?run={quote(run.roadmap_id)}&new={document.id}"
     except DocumentFormError as error:
         with pages.db(request) as session:
-            user = pages.require_user(request, session)
-            school = _report_school(session, user, school_id)
-            assert school is not None
+            school = _report_school(session, school_id)
             return _report_page(
                 request,
                 session,
@@ -286,14 +265,11 @@ def school_report_generate(request: Request, school_id: str) -> Response:
 
 
 @router.get("/documents/{document_id}")
-def document_file(request: Request, document_id: pages.RowId) -> Response:
+def document_file(request: Request, _user: DocumentReader, document_id: pages.RowId) -> Response:
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
         document = session.get(GeneratedDocument, document_id)
         if document is None:
             return pages.error_page(request, 404, "Документ не найден", "Такого документа нет.")
-        if not _may_view(user, document.school_id):
-            raise Forbidden("Этот документ принадлежит другой образовательной организации.")
         school = session.get(School, document.school_id) if document.school_id else None
         municipality = pages.municipality(session)
         tz = municipality.timezone if municipality else "UTC"

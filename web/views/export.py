@@ -12,7 +12,7 @@ from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import School
 from web import pages
-from web.auth import Forbidden
+from web.access import MunicipalReader
 from web.export import export_matrix
 from web.matrix import SORTS, STATE_FILTERS, build_matrix
 
@@ -23,6 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/export.xlsx")
 def export_xlsx(
     request: Request,
+    user: MunicipalReader,
     run: str | None = None,
     q: str = "",
     state: str | None = None,
@@ -31,9 +32,6 @@ def export_xlsx(
     step: str | None = None,
 ) -> Response:
     """The matrix as the coordinator sees it (search, filter, order), every school on one sheet."""
-    user = pages.require_user(request)
-    if not user.can_view_municipality():
-        raise Forbidden("Выгрузка доступна координатору и наблюдателю.")
     with pages.db(request) as session:
         chosen = which_run(session, roadmap_id=run, otherwise="newest")
         municipality = pages.municipality(session)

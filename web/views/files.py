@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from common.errors import NastavnikError
 from web import pages
-from web.auth import Forbidden
+from web.access import UploadReader
 from web.models import Upload
 from web.uploads import resolve_stored
 
@@ -17,16 +17,11 @@ router = APIRouter()
 
 
 @router.get("/uploads/{upload_id}")
-def upload_file(request: Request, upload_id: pages.RowId) -> Response:
-    user = pages.require_user(request)
+def upload_file(request: Request, _user: UploadReader, upload_id: pages.RowId) -> Response:
     with pages.db(request) as session:
         upload = session.get(Upload, upload_id)
     if upload is None:
         return pages.error_page(request, 404, "Файл не найден", "Такого файла нет.")
-    if not (
-        user.can_view_school(upload.school_id) if upload.school_id else user.can_view_municipality()
-    ):
-        raise Forbidden("Этот файл принадлежит другой образовательной организации.")
     try:
         path = resolve_stored(
             documents_dir=pages.state(request).settings.documents_dir,

@@ -9,17 +9,14 @@ from markupsafe import Markup
 from engine.runs import launched_runs, run_definition, which_run
 from engine.status import run_status
 from web import pages
-from web.auth import Forbidden
+from web.access import MunicipalReader
 from web.charts import gantt_bars, gantt_svg
 
 router = APIRouter()
 
 
 @router.get("/gantt")
-def gantt_page(request: Request, run: str | None = None) -> Response:
-    user = pages.require_user(request)
-    if not user.can_view_municipality():
-        raise Forbidden("Диаграмма доступна координатору и наблюдателю.")
+def gantt_page(request: Request, user: MunicipalReader, run: str | None = None) -> Response:
     with pages.db(request) as session:
         chosen = which_run(session, roadmap_id=run, otherwise="newest")
         context: dict[str, object] = {

@@ -6,13 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from web import pages
+from web.access import SignedIn, own_school
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    user = pages.require_user(request)
-    if user.role == "school_admin" and user.school_id:
-        return pages.redirect(request, f"/schools/{user.school_id}")
-    return pages.redirect(request, "/matrix")
+def home(request: Request, user: SignedIn) -> Response:
+    school = own_school(user)
+    return pages.redirect(request, f"/schools/{school}" if school else "/matrix")

@@ -16,7 +16,7 @@ from registry.indicators import compute_indicators
 from storage.models import School
 from storage.schools import municipal_today
 from web import pages
-from web.auth import Forbidden
+from web.access import MunicipalReader
 from web.views.registry_indicators import _rows, pick_year
 
 router = APIRouter()
@@ -79,12 +79,9 @@ def indicators_workbook(
 
 
 @router.get("/indicators.xlsx")
-def indicators_xlsx(request: Request, year: str | None = None) -> Response:
+def indicators_xlsx(request: Request, _user: MunicipalReader, year: str | None = None) -> Response:
     """Download the indicators page as a workbook (coordinator, viewer)."""
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
-        if not user.can_view_municipality():
-            raise Forbidden("Показатели муниципалитета доступны координатору и наблюдателю.")
         today = municipal_today(session, pages.now(request))
         chosen, _notice = pick_year(year, today.year)
         results = compute_indicators(session=session, year=chosen)

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from common.numbers import whole_number
 from storage.models import JournalEntry, School
 from web import pages
-from web.auth import Forbidden
+from web.access import Coordinator
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -67,6 +67,7 @@ def _day(text: str | None) -> date | None:
 @router.get("/journal")
 def journal_page(
     request: Request,
+    user: Coordinator,
     school: str = "",
     action: str = "",
     actor: str = "",
@@ -75,9 +76,6 @@ def journal_page(
     until: str = "",
     page: str = "1",
 ) -> Response:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Журнал действий доступен координатору.")
     filters = {
         "school": school,
         "action": action,

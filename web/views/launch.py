@@ -18,7 +18,7 @@ from storage.models import EscalationPolicy
 from storage.roadmap_versions import published_definitions
 from storage.schools import get_municipality
 from web import pages
-from web.auth import Forbidden
+from web.access import Coordinator
 from web.messages import russian_reason
 
 router = APIRouter()
@@ -67,10 +67,7 @@ def _page(
 
 
 @router.get("/launch")
-def launch_form(request: Request) -> Response:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Запускает дорожные карты координатор.")
+def launch_form(request: Request, user: Coordinator) -> Response:
     return _page(request)
 
 
@@ -85,14 +82,12 @@ _LEVELS = {
 @router.post("/launch")
 def launch(
     request: Request,
+    user: Coordinator,
     roadmap: str = Form(""),
     confirm: str = Form(""),
     keep_outside: str = Form(""),
 ) -> Response:
     """Without ``confirm``: the preview with a confirm button; with it: the launch itself."""
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Запускает дорожные карты координатор.")
     if not roadmap:
         return _page(request, error="Выберите дорожную карту.", status_code=400)
     keep = keep_outside == "1"
@@ -135,11 +130,8 @@ def launch(
 
 
 @router.post("/launch/undo")
-def undo(request: Request, roadmap: str = Form("")) -> Response:
+def undo(request: Request, user: Coordinator, roadmap: str = Form("")) -> Response:
     """Undo a launch nobody has heard of yet (no letter, no act)."""
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Отменяет запуск координатор.")
     try:
         with pages.db(request) as session:
             removed = undo_launch(
@@ -153,11 +145,8 @@ def undo(request: Request, roadmap: str = Form("")) -> Response:
 
 
 @router.post("/launch/archive")
-def archive(request: Request, roadmap: str = Form("")) -> Response:
+def archive(request: Request, user: Coordinator, roadmap: str = Form("")) -> Response:
     """Archive a run: kept for reports, out of the daily run."""
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Отправляет запуск в архив координатор.")
     try:
         with pages.db(request) as session:
             archive_run(session=session, roadmap_id=roadmap, now=pages.now(request), by=user.email)

@@ -17,7 +17,7 @@ from engine.actions import MARK_GRACE
 from engine.runs import launched_runs, run_definition, which_run
 from storage.models import School
 from web import pages
-from web.auth import Forbidden
+from web.access import MunicipalReader
 from web.matrix import SORTS, STATE_FILTERS, Cell, Row, StatusCache, build_matrix
 
 router = APIRouter()
@@ -26,6 +26,7 @@ router = APIRouter()
 @router.get("/matrix")
 def matrix_page(
     request: Request,
+    user: MunicipalReader,
     run: str | None = None,
     overdue: str | None = None,
     state: str | None = None,
@@ -38,9 +39,6 @@ def matrix_page(
     page: str | None = None,
     print: str | None = None,  # noqa: A002  (the address's word)
 ) -> Response:
-    user = pages.require_user(request)
-    if not user.can_view_municipality():
-        raise Forbidden("Матрица доступна координатору и наблюдателю.")
     with pages.db(request) as session:
         municipality = pages.municipality(session)
         launched = launched_runs(session)

@@ -9,17 +9,14 @@ from markupsafe import Markup
 from engine.runs import launched_runs, which_run
 from engine.status import run_status
 from web import pages
-from web.auth import Forbidden
+from web.access import MunicipalReader
 from web.charts import progress_series, progress_svg
 
 router = APIRouter()
 
 
 @router.get("/progress")
-def progress_page(request: Request, run: str | None = None) -> Response:
-    user = pages.require_user(request)
-    if not user.can_view_municipality():
-        raise Forbidden("Ход работ доступен координатору и наблюдателю.")
+def progress_page(request: Request, user: MunicipalReader, run: str | None = None) -> Response:
     with pages.db(request) as session:
         chosen = which_run(session, roadmap_id=run, otherwise="newest")
         municipality = pages.municipality(session)

@@ -22,6 +22,7 @@ from registry.models import MentorshipPair
 from registry.pairing import end_pair
 from registry.values import FieldErrors, Invalid, read_date
 from web import pages
+from web.access import RegistryEditor, RegistryOverviewReader, RegistryReader
 from web.views import registry_files, registry_indicators, registry_pairs, registry_people
 from web.views.registry_scope import (
     Scope,
@@ -29,8 +30,6 @@ from web.views.registry_scope import (
     first_upper,
     form_text,
     school_pair,
-    school_scope,
-    with_not_found,
 )
 
 router = APIRouter()
@@ -41,12 +40,9 @@ END_STATUSES = {"finished": "завершена (программа выполн
 
 
 @router.get("/registry")
-def registry_overview(request: Request) -> Response:
+def registry_overview(request: Request, user: RegistryOverviewReader) -> Response:
     """Every school's registry in numbers (coordinator, viewer); a school admin goes to theirs."""
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
-        if user.role == "school_admin" and user.school_id:
-            return pages.redirect(request, f"/schools/{user.school_id}/registry")
         schools = list_registry(session=session, viewer=user, now=pages.now(request))
     totals = {
         name: sum(getattr(s.counts, name) for s in schools)
@@ -96,16 +92,15 @@ def _pair_versions(session: Session, item: SchoolRegistry) -> dict[int, int]:
 
 
 @router.get("/schools/{school_id}/registry")
-@with_not_found
-def school_registry(request: Request, school_id: str) -> Response:
+def school_registry(request: Request, scope: RegistryReader, school_id: str) -> Response:
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id)
         return render_school_registry(request, session, scope)
 
 
 @router.post("/schools/{school_id}/registry/pairs/{pair_id}/end")
-@with_not_found
-def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Response:
+def end_pair_view(
+    request: Request, scope: RegistryEditor, school_id: str, pair_id: pages.RowId
+) -> Response:
     """Finish or cancel an active pair from a day (today by default), against the version shown."""
     raw = form_text(request)
     values = {name: raw.get(name, "") for name in ("status", "on", "version")}
@@ -113,11 +108,9 @@ def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Res
     status = values["status"] or "finished"
     if status not in END_STATUSES:
         errors["status"] = "Выберите: завершена или прекращена."
-    scope: Scope | None = None
     shown_number = int(pair_id)
     try:
         with pages.db(request) as session:
-            scope = school_scope(request, session, school_id, need="change")
             pair = school_pair(session, pair_id, school_id)
             shown_number = pair.number or pair_id
             day = scope.today
@@ -146,7 +139,6 @@ def end_pair_view(request: Request, school_id: str, pair_id: pages.RowId) -> Res
                 on=day,
             )
     except FieldErrors as error:
-        assert scope is not None
         # end_pair names the day «end_date»; on this form it is the field «on»
         problems = {
             ("on" if name == "end_date" else name): first_upper(message)

@@ -21,13 +21,12 @@ from common.errors import NastavnikError
 from registry.export import export_registry
 from registry.importer import import_registry_file
 from web import pages
+from web.access import RegistryEditor, RegistryNames
 from web.views.registry_scope import (
     NotFound,
     Scope,
     context_of,
     form_text,
-    school_scope,
-    with_not_found,
 )
 
 router = APIRouter()
@@ -69,10 +68,7 @@ def _page(
 
 
 @router.get("/schools/{school_id}/registry/import")
-@with_not_found
-def import_form(request: Request, school_id: str) -> Response:
-    with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
+def import_form(request: Request, scope: RegistryNames, school_id: str) -> Response:
     return _page(request, scope)
 
 
@@ -106,11 +102,10 @@ def _reader_reason(error: NastavnikError) -> str:
 
 
 @router.post("/schools/{school_id}/registry/import")
-@with_not_found
-def import_file(request: Request, school_id: str, file: UploadFile | None = File(None)) -> Response:
+def import_file(
+    request: Request, scope: RegistryEditor, school_id: str, file: UploadFile | None = File(None)
+) -> Response:
     kind = form_text(request).get("kind", "")
-    with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
     errors: dict[str, str] = {}
     if kind not in KINDS:
         errors["kind"] = "Выберите, что в файле: наставники, наставляемые или пары."
@@ -167,9 +162,12 @@ def import_file(request: Request, school_id: str, file: UploadFile | None = File
 
 
 @router.get("/schools/{school_id}/registry/export")
-@with_not_found
 def export_file(
-    request: Request, school_id: str, kind: str = "mentors", format: str = "xlsx"
+    request: Request,
+    scope: RegistryNames,
+    school_id: str,
+    kind: str = "mentors",
+    format: str = "xlsx",
 ) -> Response:
     if kind not in KINDS or format not in MEDIA:
         raise NotFound(
@@ -181,7 +179,6 @@ def export_file(
         "mentors" if kind == "mentors" else "mentees" if kind == "mentees" else "pairs"
     )
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="names")
         data = export_registry(
             session=session,
             viewer=scope.user,

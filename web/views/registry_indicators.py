@@ -28,15 +28,13 @@ from registry.values import FieldErrors, Invalid, read_int
 from storage.models import School
 from storage.schools import municipal_today
 from web import pages
-from web.auth import Forbidden
+from web.access import IndicatorsReader, RegistryEditor, RegistryReader
 from web.messages import russian_reason
 from web.views.registry_scope import (
     Scope,
     context_of,
     first_upper,
     form_text,
-    school_scope,
-    with_not_found,
 )
 
 router = APIRouter()
@@ -116,10 +114,10 @@ def _totals_page(
 
 
 @router.get("/schools/{school_id}/registry/totals")
-@with_not_found
-def totals_page(request: Request, school_id: str, year: str | None = None) -> Response:
+def totals_page(
+    request: Request, scope: RegistryReader, school_id: str, year: str | None = None
+) -> Response:
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id)
         chosen, notice = pick_year(year, scope.today.year)
         return _totals_page(request, session, scope, year=chosen, notice=notice)
 
@@ -174,19 +172,17 @@ def _saved_message(form: str, year: int, change: Change) -> str:
     return f"{what}: {year} год. Очищено: {', '.join(f'«{label}»' for label in cleared)}."
 
 
-def _enter(request: Request, school_id: str, form: str) -> Response:
+def _enter(request: Request, scope: Scope, school_id: str, form: str) -> Response:
     """Enter the totals or the survey of a year (one path for both forms)."""
     raw = form_text(request)
     names = TOTALS_FIELDS if form == "totals" else SURVEY_FIELDS
     values = {name: raw[name] for name in names if name in raw}
     was = {name: raw[f"was_{name}"] for name in names if f"was_{name}" in raw}
-    scope: Scope | None = None
     year_text = raw.get("year", "")
     year: int | None = None
     change: Change | None = None
     try:
         with pages.db(request) as session:
-            scope = school_scope(request, session, school_id, need="change")
             change = _read_change(raw, names)
             errors = dict(change.errors)
             try:
@@ -214,7 +210,6 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
                 **change.counts,
             )
     except FieldErrors as error:
-        assert scope is not None
         problems = {name: first_upper(message) for name, message in error.problems.items()}
         with pages.db(request) as session:
             shown_year = year if year is not None and "year" not in problems else scope.today.year
@@ -229,8 +224,6 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
                 status_code=400,
             )
     except NastavnikError as error:
-        if scope is None:
-            raise
         with pages.db(request) as session:
             return _totals_page(
                 request,
@@ -249,15 +242,13 @@ def _enter(request: Request, school_id: str, form: str) -> Response:
 
 
 @router.post("/schools/{school_id}/registry/totals")
-@with_not_found
-def enter_totals(request: Request, school_id: str) -> Response:
-    return _enter(request, school_id, "totals")
+def enter_totals(request: Request, scope: RegistryEditor, school_id: str) -> Response:
+    return _enter(request, scope, school_id, "totals")
 
 
 @router.post("/schools/{school_id}/registry/survey")
-@with_not_found
-def enter_survey(request: Request, school_id: str) -> Response:
-    return _enter(request, school_id, "survey")
+def enter_survey(request: Request, scope: RegistryEditor, school_id: str) -> Response:
+    return _enter(request, scope, school_id, "survey")
 
 
 # --- the indicators page --------------------------------------------------------------------------
@@ -292,17 +283,9 @@ def _rows(results: list[Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/indicators")
-def indicators_page(request: Request, year: str | None = None) -> Response:
+def indicators_page(request: Request, _user: IndicatorsReader, year: str | None = None) -> Response:
     """The municipality and every school (coordinator, viewer); a school admin, their school."""
     with pages.db(request) as session:
-        user = pages.require_user(request, session)
-        if user.role == "school_admin" and user.school_id:
-            return pages.redirect(
-                request,
-                f"/schools/{user.school_id}/registry/totals" + (f"?year={year}" if year else ""),
-            )
-        if not user.can_view_municipality():
-            raise Forbidden("Показатели муниципалитета доступны координатору и наблюдателю.")
         today = municipal_today(session, pages.now(request))
         chosen, notice = pick_year(year, today.year)
         results = compute_indicators(session=session, year=chosen)

@@ -23,6 +23,7 @@ from registry.pairing import add_pair
 from registry.suggest import suggest_mentors
 from registry.values import FieldErrors, Invalid, read_date
 from web import pages
+from web.access import RegistryEditor, RegistryNames
 from web.messages import russian_reason
 from web.views.registry_scope import (
     Scope,
@@ -31,9 +32,7 @@ from web.views.registry_scope import (
     form_list,
     form_text,
     school_person,
-    school_scope,
     too_long,
-    with_not_found,
 )
 
 router = APIRouter()
@@ -71,10 +70,10 @@ def _pair_page(
 
 
 @router.get("/schools/{school_id}/registry/pairs/new")
-@with_not_found
-def new_pair_form(request: Request, school_id: str, mentor: str = "", mentee: str = "") -> Response:
+def new_pair_form(
+    request: Request, scope: RegistryNames, school_id: str, mentor: str = "", mentee: str = ""
+) -> Response:
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
         start, end = default_period(scope.today)
         values = {
             "mentors": mentor,
@@ -107,8 +106,7 @@ def _day(text: str, field: str, errors: dict[str, str]) -> date | None:
 
 
 @router.post("/schools/{school_id}/registry/pairs")
-@with_not_found
-def add_pair_view(request: Request, school_id: str) -> Response:
+def add_pair_view(request: Request, scope: RegistryEditor, school_id: str) -> Response:
     raw = form_text(request)
     mentees = form_list(request, "mentees")
     values: dict[str, Any] = {
@@ -121,10 +119,8 @@ def add_pair_view(request: Request, school_id: str) -> Response:
     mentee_ids = _ids(mentees, "mentees", errors)
     start = _day(values["start_date"], "start_date", errors)
     end = _day(values["end_date"], "end_date", errors)
-    scope: Scope | None = None
     try:
         with pages.db(request) as session:
-            scope = school_scope(request, session, school_id, need="change")
             # the rules run even when a date or a choice could not be read, so that every
             # problem is shown at once; the form's own reading of a field wins over «не заполнено»
             try:
@@ -147,15 +143,12 @@ def add_pair_view(request: Request, school_id: str) -> Response:
                 raise FieldErrors(errors)  # rolls the pair back
             pair_id, number, many = pair.id, pair.number, len(mentee_ids) > 1
     except FieldErrors as error:
-        assert scope is not None
         problems = {k: first_upper(v) for k, v in error.problems.items()}
         with pages.db(request) as session:
             return _pair_page(
                 request, session, scope, values=values, errors=problems, status_code=400
             )
     except NastavnikError as error:
-        if scope is None:
-            raise
         with pages.db(request) as session:
             return _pair_page(
                 request,
@@ -170,10 +163,10 @@ def add_pair_view(request: Request, school_id: str) -> Response:
 
 
 @router.get("/schools/{school_id}/registry/suggest/{mentee_id}")
-@with_not_found
-def suggestions(request: Request, school_id: str, mentee_id: pages.RowId) -> Response:
+def suggestions(
+    request: Request, scope: RegistryNames, school_id: str, mentee_id: pages.RowId
+) -> Response:
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
         mentee = school_person(session, "mentee", mentee_id, school_id)
         found = suggest_mentors(
             session=session, mentee_id=mentee_id, now=pages.now(request), limit=10

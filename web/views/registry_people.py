@@ -20,6 +20,7 @@ from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 from registry.people import Kind, add_person, edit_person, remove_person
 from registry.values import MENTEE_FIELDS, MENTOR_FIELDS, FieldErrors, FieldSpec
 from web import pages
+from web.access import RegistryEditor, RegistryNames
 from web.messages import russian_reason
 from web.views.registry_scope import (
     NotFound,
@@ -28,9 +29,7 @@ from web.views.registry_scope import (
     first_upper,
     form_text,
     school_person,
-    school_scope,
     too_long,
-    with_not_found,
 )
 
 router = APIRouter()
@@ -153,25 +152,19 @@ def _field_errors(error: FieldErrors) -> dict[str, str]:
 
 
 @router.get("/schools/{school_id}/registry/people/{kind}/new")
-@with_not_found
-def new_person_form(request: Request, school_id: str, kind: str) -> Response:
+def new_person_form(request: Request, scope: RegistryNames, school_id: str, kind: str) -> Response:
     chosen = kind_of(kind)
-    with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
     values = {"capacity": "1"} if chosen == "mentor" else {}
     return _person_page(request, scope, kind=chosen, values=values)
 
 
 @router.post("/schools/{school_id}/registry/people/{kind}")
-@with_not_found
-def add_person_view(request: Request, school_id: str, kind: str) -> Response:
+def add_person_view(request: Request, scope: RegistryEditor, school_id: str, kind: str) -> Response:
     chosen = kind_of(kind)
     values = _submitted(request, chosen)
     errors = too_long(values, {name: limit for name, (_, _, limit) in _WIDGETS.items()})
-    scope: Scope | None = None
     try:
         with pages.db(request) as session:
-            scope = school_scope(request, session, school_id, need="change")
             if errors:
                 raise FieldErrors(errors)
             person = add_person(
@@ -184,8 +177,6 @@ def add_person_view(request: Request, school_id: str, kind: str) -> Response:
             )
             ref, name = f"{chosen}:{person.id}", person.full_name
     except NastavnikError as error:  # FieldErrors too
-        if scope is None:
-            raise
         return _refused(request, scope, error, kind=chosen, values=values)
     _, noun = KIND_TITLES[chosen]
     return pages.redirect(
@@ -194,13 +185,11 @@ def add_person_view(request: Request, school_id: str, kind: str) -> Response:
 
 
 @router.get("/schools/{school_id}/registry/people/{kind}/{person_id}")
-@with_not_found
 def edit_person_form(
-    request: Request, school_id: str, kind: str, person_id: pages.RowId
+    request: Request, scope: RegistryNames, school_id: str, kind: str, person_id: pages.RowId
 ) -> Response:
     chosen = kind_of(kind)
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
         person = school_person(session, chosen, person_id, school_id)
         values = {spec.name: _as_text(getattr(person, spec.name)) for spec in _fields(chosen)}
         version = person.version
@@ -241,18 +230,15 @@ class _Stale(Exception):
 
 
 @router.post("/schools/{school_id}/registry/people/{kind}/{person_id}")
-@with_not_found
 def edit_person_view(
-    request: Request, school_id: str, kind: str, person_id: pages.RowId
+    request: Request, scope: RegistryEditor, school_id: str, kind: str, person_id: pages.RowId
 ) -> Response:
     chosen = kind_of(kind)
     values = _submitted(request, chosen)
     version_text = form_text(request).get("version", "")
     errors = too_long(values, {name: limit for name, (_, _, limit) in _WIDGETS.items()})
-    scope: Scope | None = None
     try:
         with pages.db(request) as session:
-            scope = school_scope(request, session, school_id, need="change")
             person = school_person(session, chosen, person_id, school_id)
             if whole_number(version_text) != person.version:
                 raise _Stale()
@@ -269,11 +255,8 @@ def edit_person_view(
             )
             name = person.full_name
     except _Stale:
-        assert scope is not None
         return _stale_page(request, scope, chosen, person_id)
     except NastavnikError as error:  # FieldErrors too
-        if scope is None:
-            raise
         return _refused(
             request,
             scope,
@@ -338,20 +321,17 @@ def _remove_page(
 
 
 @router.get("/schools/{school_id}/registry/people/{kind}/{person_id}/remove")
-@with_not_found
 def remove_person_form(
-    request: Request, school_id: str, kind: str, person_id: pages.RowId
+    request: Request, scope: RegistryNames, school_id: str, kind: str, person_id: pages.RowId
 ) -> Response:
     chosen = kind_of(kind)
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
         return _remove_page(request, session, scope, kind=chosen, person_id=person_id)
 
 
 @router.post("/schools/{school_id}/registry/people/{kind}/{person_id}/remove")
-@with_not_found
 def remove_person_view(
-    request: Request, school_id: str, kind: str, person_id: pages.RowId
+    request: Request, scope: RegistryEditor, school_id: str, kind: str, person_id: pages.RowId
 ) -> Response:
     chosen = kind_of(kind)
     raw = form_text(request)
@@ -364,7 +344,6 @@ def remove_person_view(
     if raw.get("confirm") != "yes":
         errors["confirm"] = "Подтвердите удаление: данные будут стёрты без возможности вернуть."
     with pages.db(request) as session:
-        scope = school_scope(request, session, school_id, need="change")
         school_person(session, chosen, person_id, school_id)
         if not errors:
             removal = remove_person(

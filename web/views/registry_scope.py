@@ -1,116 +1,25 @@
-"""What every registry page needs: the school, who may see its names, who may change it.
+"""What every registry page needs besides its scope: the school's records, the form's fields.
 
-Personal data (152-ФЗ) is decided on the server by ``registry.privacy``: the coordinator and the
-school's own admin see names; a viewer sees counts only; an admin of another school sees nothing
-(403, as everywhere on the portal). A template is never trusted to hide names: a page meant for
-names refuses a viewer before it reads them.
+Who may see and change a school's registry is the portal's one access model (web/access.py, over
+``registry.privacy``): the coordinator and the school's own admin see names; a viewer sees counts
+only; an admin of another school sees nothing (403, as everywhere on the portal). A route declares
+``RegistryReader``, ``RegistryNames`` or ``RegistryEditor``, so a page meant for names refuses a
+viewer before it reads them; a template is never trusted to hide names.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, ParamSpec
+from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
 from sqlmodel import Session
 
 from registry.models import Mentee, Mentor, MentorshipPair
-from registry.privacy import Access, registry_access
-from storage.models import School
-from storage.schools import municipal_today
 from web import pages
-from web.auth import Forbidden, Principal
+from web.access import NotFound, RegistryScope
 
-P = ParamSpec("P")
-
-
-class NotFound(Exception):
-    """A school, person or pair that is not there (rendered as a 404 page with its reason)."""
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(message)
-        self.title = title
-        self.message = message
-
-
-def with_not_found(view: Callable[P, Response]) -> Callable[P, Response]:
-    """Render ``NotFound`` raised by a view as a 404 page (the app has no handler for it)."""
-
-    @functools.wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except NotFound as missing:
-            request = kwargs.get("request")
-            assert isinstance(request, Request), "registry views take request as a keyword"
-            return pages.error_page(request, 404, missing.title, missing.message)
-
-    return wrapped
-
-
-@dataclass(frozen=True)
-class SchoolInfo:
-    """The school as the pages name it: plain values that outlive the transaction (a rollback
-    expires ORM rows, and an error page is rendered after one)."""
-
-    id: str
-    short_name: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A registry request: who asks, about which school, and what they may see and do."""
-
-    user: Principal
-    school: SchoolInfo
-    access: Access
-    today: date
-
-    @property
-    def can_change(self) -> bool:
-        """Names visible and the school changeable: the coordinator or the school's own admin."""
-        return self.access == "names" and self.user.can_change_school(self.school.id)
-
-    @property
-    def page(self) -> str:
-        """The school's registry page."""
-        return f"/schools/{self.school.id}/registry"
-
-
-def school_scope(
-    request: Request, session: Session, school_id: str, *, need: str = "counts"
-) -> Scope:
-    """Authorise a registry request: ``need`` is "counts" (any view), "names" or "change".
-
-    Access is decided before the school is looked up, so an admin of another school learns
-    nothing (not even whether an id exists) from a 404.
-    """
-    user = pages.require_user(request, session)
-    access = registry_access(user, school_id)
-    if access == "none":
-        raise Forbidden("Реестр наставничества другой образовательной организации недоступен.")
-    school = session.get(School, school_id)
-    if school is None:
-        raise NotFound("Школа не найдена", f"Нет образовательной организации «{school_id}».")
-    scope = Scope(
-        user=user,
-        school=SchoolInfo(id=school.id, short_name=school.short_name, name=school.name),
-        access=access,
-        today=municipal_today(session, pages.now(request)),
-    )
-    if need in ("names", "change") and access != "names":
-        raise Forbidden(
-            "Персональные данные реестра видят только координатор и ответственный этой школы; "
-            "наблюдателю доступны только количества."
-        )
-    if need == "change" and not scope.can_change:
-        raise Forbidden("У вашей роли нет прав на изменение реестра.")
-    return scope
+# the scope of a registry request; its routes declare it as a dependency (web/access.py)
+Scope = RegistryScope
 
 
 def school_person(session: Session, kind: str, person_id: int, school_id: str) -> Mentor | Mentee:

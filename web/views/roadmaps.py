@@ -51,18 +51,11 @@ from storage.roadmap_versions import (
 )
 from storage.schools import get_municipality
 from web import pages
-from web.auth import Forbidden
+from web.access import Coordinator
 from web.messages import russian_reason
 
 router = APIRouter()
 _MOVES = {"up", "down", "indent", "outdent", "remove"}
-
-
-def _coordinator(request: Request) -> str:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Дорожные карты редактирует координатор.")
-    return user.email
 
 
 def _files(request: Request) -> tuple[list[RoadmapFile], str | None]:
@@ -120,8 +113,7 @@ def _list_page(
 
 
 @router.get("/roadmaps")
-def roadmaps_list(request: Request) -> Response:
-    _coordinator(request)
+def roadmaps_list(request: Request, user: Coordinator) -> Response:
     return _list_page(request)
 
 
@@ -136,10 +128,10 @@ def _free_id(session: Any, wanted: str, taken: dict[str, str]) -> str:
 
 @router.post("/roadmaps/import")
 def roadmaps_import(
-    request: Request, file: UploadFile | None = File(None), text: str = Form("")
+    request: Request, user: Coordinator, file: UploadFile | None = File(None), text: str = Form("")
 ) -> Response:
     """A file (DOCX, XLSX, ODS, PDF) or pasted text → a draft through the importer."""
-    by = _coordinator(request)
+    by = user.email
     if file is not None and file.filename:
         name = Path(file.filename).name
         data = file.file.read(MAX_BYTES + 1)
@@ -211,9 +203,11 @@ def _source_text(request: Request, session: Any, roadmap_id: str) -> str | None:
 
 
 @router.post("/roadmaps/copy")
-def roadmaps_copy(request: Request, source: str = Form(""), new_id: str = Form("")) -> Response:
+def roadmaps_copy(
+    request: Request, user: Coordinator, source: str = Form(""), new_id: str = Form("")
+) -> Response:
     """«Начать с копии»: a draft from any known roadmap under a new id."""
-    by = _coordinator(request)
+    by = user.email
     values = {"source": source, "new_id": new_id}
     errors: dict[str, str] = {}
     new_id = new_id.strip()
@@ -312,15 +306,15 @@ def _editor(
 
 
 @router.get("/roadmaps/{roadmap_id}")
-def roadmap_page(request: Request, roadmap_id: str) -> Response:
-    _coordinator(request)
+def roadmap_page(request: Request, user: Coordinator, roadmap_id: str) -> Response:
     return _editor(request, roadmap_id)
 
 
 @router.get("/roadmaps/{roadmap_id}/export.yaml")
-def roadmap_export(request: Request, roadmap_id: str, version: str = "") -> Response:
+def roadmap_export(
+    request: Request, user: Coordinator, roadmap_id: str, version: str = ""
+) -> Response:
     """The definition as YAML: a version of the database, or the roadmap's file."""
-    _coordinator(request)
     number = int(version) if re.fullmatch(r"[0-9]{1,9}", version) else None
     with pages.db(request) as session:
         row = version_of(session=session, roadmap_id=roadmap_id, version=number)
@@ -363,10 +357,10 @@ def _save(
 
 @router.post("/roadmaps/{roadmap_id}/steps/{code}/move")
 def roadmap_step_move(
-    request: Request, roadmap_id: str, code: str, action: str = Form("")
+    request: Request, user: Coordinator, roadmap_id: str, code: str, action: str = Form("")
 ) -> Response:
     """Move a step up or down, indent or outdent it, or remove it."""
-    by = _coordinator(request)
+    by = user.email
     if action not in _MOVES:
         return _editor(request, roadmap_id, error="Неизвестное действие с шагом.", status_code=400)
     with pages.db(request) as session:
@@ -395,9 +389,11 @@ def roadmap_step_move(
 
 
 @router.post("/roadmaps/{roadmap_id}/steps")
-def roadmap_step_add(request: Request, roadmap_id: str, after: str = Form("")) -> Response:
+def roadmap_step_add(
+    request: Request, user: Coordinator, roadmap_id: str, after: str = Form("")
+) -> Response:
     """A new step after the chosen one (or at the end); its form opens."""
-    by = _coordinator(request)
+    by = user.email
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
         if data is None:
@@ -451,8 +447,7 @@ def _step_page(
 
 
 @router.get("/roadmaps/{roadmap_id}/steps/{code}")
-def roadmap_step_form(request: Request, roadmap_id: str, code: str) -> Response:
-    _coordinator(request)
+def roadmap_step_form(request: Request, user: Coordinator, roadmap_id: str, code: str) -> Response:
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
         draft = draft_of(session=session, roadmap_id=roadmap_id)
@@ -469,10 +464,10 @@ def roadmap_step_form(request: Request, roadmap_id: str, code: str) -> Response:
 
 @router.post("/roadmaps/{roadmap_id}/steps/{code}")
 def roadmap_step_save(
-    request: Request, roadmap_id: str, code: str, action: str = Form("save")
+    request: Request, user: Coordinator, roadmap_id: str, code: str, action: str = Form("save")
 ) -> Response:
     """Save the step's form; «Проверить срок» only shows how the deadline reads."""
-    by = _coordinator(request)
+    by = user.email
     form = _form_map(_form(request))
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
@@ -547,8 +542,7 @@ def _header_page(
 
 
 @router.get("/roadmaps/{roadmap_id}/header")
-def roadmap_header_form(request: Request, roadmap_id: str) -> Response:
-    _coordinator(request)
+def roadmap_header_form(request: Request, user: Coordinator, roadmap_id: str) -> Response:
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
     if data is None:
@@ -557,9 +551,9 @@ def roadmap_header_form(request: Request, roadmap_id: str) -> Response:
 
 
 @router.post("/roadmaps/{roadmap_id}/header")
-def roadmap_header_save(request: Request, roadmap_id: str) -> Response:
+def roadmap_header_save(request: Request, user: Coordinator, roadmap_id: str) -> Response:
     """The passport: id (until the first publication), title, municipality, period, time zone."""
-    by = _coordinator(request)
+    by = user.email
     form = _form_map(_form(request))
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
@@ -584,9 +578,11 @@ def roadmap_header_save(request: Request, roadmap_id: str) -> Response:
 
 
 @router.post("/roadmaps/{roadmap_id}/publish")
-def roadmap_publish(request: Request, roadmap_id: str, summary: str = Form("")) -> Response:
+def roadmap_publish(
+    request: Request, user: Coordinator, roadmap_id: str, summary: str = Form("")
+) -> Response:
     """Publish the draft as a version; refused, with the errors listed, while any remain."""
-    by = _coordinator(request)
+    by = user.email
     with pages.db(request) as session:
         draft = draft_of(session=session, roadmap_id=roadmap_id)
         if draft is None:

@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from common.errors import NastavnikError
 from storage.schools_diff import SchoolsDiff, apply_schools_import, diff_schools_import
 from web import pages
-from web.auth import Forbidden
+from web.access import Coordinator
 from web.messages import russian_reason
 
 router = APIRouter()
@@ -33,13 +33,6 @@ def _page(request: Request, *, error: str | None = None, status_code: int = 200)
     return pages.render(
         request, "import.html", {"title": "Импорт школ", "error": error}, status_code=status_code
     )
-
-
-def _coordinator(request: Request) -> str:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Импортирует школы координатор.")
-    return user.email
 
 
 def _signer(request: Request) -> URLSafeSerializer:
@@ -74,14 +67,14 @@ def _preview(
 
 
 @router.get("/import")
-def import_form(request: Request) -> Response:
-    _coordinator(request)
+def import_form(request: Request, user: Coordinator) -> Response:
     return _page(request)
 
 
 @router.post("/import")
-def import_file(request: Request, file: UploadFile | None = File(None)) -> Response:
-    _coordinator(request)
+def import_file(
+    request: Request, user: Coordinator, file: UploadFile | None = File(None)
+) -> Response:
     if file is None or not file.filename:
         return _page(request, error="Выберите файл CSV или XLSX.", status_code=400)
     suffix = Path(file.filename).suffix.lower()
@@ -104,8 +97,8 @@ def import_file(request: Request, file: UploadFile | None = File(None)) -> Respo
 
 
 @router.post("/import/apply")
-def import_apply(request: Request, payload: str = Form("")) -> Response:
-    by = _coordinator(request)
+def import_apply(request: Request, user: Coordinator, payload: str = Form("")) -> Response:
+    by = user.email
     try:
         shown = _signer(request).loads(payload)
         name, data = str(shown["name"]), base64.b64decode(shown["data"])

@@ -18,7 +18,8 @@ from engine.status import run_status
 from engine.units import step_units, units_by_role
 from storage.models import JournalEntry, OutboxItem, RoadmapRun, School
 from web import pages
-from web.auth import Forbidden, Principal
+from web.access import Coordinator, MunicipalReader, Right, allows
+from web.auth import Principal
 from web.matrix import build_matrix
 from web.messages import form_field, russian_reason
 
@@ -117,8 +118,9 @@ def _step_page(
         "depends": [(c, steps[c].title if c in steps else c) for c in step.depends_on],
         "action_labels": ACTION_LABELS,
         "level_labels": LEVEL_LABELS,
-        "can_schedule": user.is_coordinator and schedules[code].kind == "unscheduled",
-        "can_remind": user.is_coordinator and (step.scope in ("school", "both") or bool(units)),
+        "can_schedule": allows(user, Right.COORDINATE) and schedules[code].kind == "unscheduled",
+        "can_remind": allows(user, Right.COORDINATE)
+        and (step.scope in ("school", "both") or bool(units)),
         "remind_schools": step.scope in ("school", "both"),
         # the municipal units that carry out the step's municipal instance (engine/units.py)
         "units": units,
@@ -139,10 +141,9 @@ def _has_units(session: Session, run: RoadmapRun, code: str) -> bool:
 
 
 @router.get("/steps/{code}")
-def step_page(request: Request, code: str, run: str | None = None) -> Response:
-    user = pages.require_user(request)
-    if not user.can_view_municipality():
-        raise Forbidden("Страница мероприятия по всем школам доступна координатору и наблюдателю.")
+def step_page(
+    request: Request, user: MunicipalReader, code: str, run: str | None = None
+) -> Response:
     with pages.db(request) as session:
         return _step_page(request, session, user=user, code=code, run_id=run)
 
@@ -157,15 +158,13 @@ def _day(text: str) -> date | None:
 @router.post("/steps/{code}/schedule")
 def step_schedule(
     request: Request,
+    user: Coordinator,
     code: str,
     run: str = Form(""),
     due: str = Form(""),
     start: str = Form(""),
     school: str = Form(""),
 ) -> Response:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Даты назначает координатор.")
     values = {"due": due, "start": start, "school": school}
     errors: dict[str, str] = {}
     due_day, start_day = _day(due), _day(start)
@@ -216,12 +215,9 @@ def step_schedule(
 
 @router.post("/steps/{code}/remind")
 def step_remind(
-    request: Request, code: str, run: str = Form(""), school: str = Form("")
+    request: Request, user: Coordinator, code: str, run: str = Form(""), school: str = Form("")
 ) -> Response:
     """«Напомнить сейчас»: a letter to the schools whose step is open, through the outbox."""
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Напоминать может координатор.")
     try:
         with pages.db(request) as session:
             chosen = which_run(session, roadmap_id=run, otherwise="newest")

@@ -3,9 +3,9 @@ e-mail, edits them, disables and removes them (engine/units.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -14,17 +14,10 @@ from engine.runs import launched_runs, run_definition
 from engine.units import missing_units, remove_unit, save_unit, unit_role_names, units_by_role
 from storage.units import get_unit
 from web import pages
-from web.auth import Forbidden, Principal
+from web.access import Coordinator, sentence
 
 router = APIRouter()
 _FIELDS = ("role", "name", "email", "genitive", "dative")
-
-
-def _coordinator(request: Request) -> Principal:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Подразделениями управляет координатор.")
-    return user
 
 
 def _page(
@@ -58,8 +51,7 @@ def _page(
 
 
 @router.get("/units")
-def units_page(request: Request) -> Response:
-    _coordinator(request)
+def units_page(request: Request, user: Coordinator) -> Response:
     with pages.db(request) as session:
         return _page(request, session)
 
@@ -92,7 +84,7 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by:
                     source="web",
                 )
             except NastavnikError as error:
-                errors[error.where if error.where in _FIELDS else "name"] = _sentence(error.reason)
+                errors[error.where if error.where in _FIELDS else "name"] = sentence(error.reason)
         if errors:
             session.rollback()
             return _page(
@@ -111,35 +103,27 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by:
     return pages.redirect(request, "/units", message)
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+def _unit_fields(
+    name: str = Form(""), email: str = Form(""), genitive: str = Form(""), dative: str = Form("")
+) -> dict[str, str]:
+    """The unit form's fields (its role comes from the form or the address)."""
+    return {"name": name, "email": email, "genitive": genitive, "dative": dative}
+
+
+UnitFields = Annotated[dict[str, str], Depends(_unit_fields)]
 
 
 @router.post("/units")
 def units_add(
-    request: Request,
-    role: str = Form(""),
-    name: str = Form(""),
-    email: str = Form(""),
-    genitive: str = Form(""),
-    dative: str = Form(""),
+    request: Request, user: Coordinator, fields: UnitFields, role: str = Form("")
 ) -> Response:
-    user = _coordinator(request)
-    values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
+    values = {"role": role, **fields}
     return _save(request, role=role, values=values, new=True, by=user.email)
 
 
 @router.post("/units/{role}")
-def units_edit(
-    request: Request,
-    role: str,
-    name: str = Form(""),
-    email: str = Form(""),
-    genitive: str = Form(""),
-    dative: str = Form(""),
-) -> Response:
-    user = _coordinator(request)
-    values = {"role": role, "name": name, "email": email, "genitive": genitive, "dative": dative}
+def units_edit(request: Request, user: Coordinator, fields: UnitFields, role: str) -> Response:
+    values = {"role": role, **fields}
     with pages.db(request) as session:
         municipality = pages.municipality(session)
         if municipality is None or not get_unit(
@@ -150,8 +134,7 @@ def units_edit(
 
 
 @router.post("/units/{role}/{act}")
-def units_act(request: Request, role: str, act: str) -> Response:
-    user = _coordinator(request)
+def units_act(request: Request, user: Coordinator, role: str, act: str) -> Response:
     if act not in ("disable", "enable", "remove"):
         return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
     now = pages.now(request)

@@ -11,22 +11,17 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.text import visible_text
 from storage.models import School, User
 from web import pages
+from web.access import Coordinator, NotFound, may_manage_account, sentence
 from web.auth import Forbidden, Principal
 from web.users import add_user, send_signin_link, set_user_active
 
 router = APIRouter()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ADDABLE_ROLES = {"school_admin": "ответственный в ОО", "viewer": "наблюдатель"}
-
-
-def _coordinator(request: Request) -> Principal:
-    user = pages.require_user(request)
-    if not user.is_coordinator:
-        raise Forbidden("Пользователями управляет координатор.")
-    return user
 
 
 def _page(
@@ -55,8 +50,7 @@ def _page(
 
 
 @router.get("/users")
-def users_page(request: Request) -> Response:
-    _coordinator(request)
+def users_page(request: Request, user: Coordinator) -> Response:
     with pages.db(request) as session:
         return _page(request, session)
 
@@ -64,12 +58,12 @@ def users_page(request: Request) -> Response:
 @router.post("/users")
 def users_add(
     request: Request,
+    coordinator: Coordinator,
     email: str = Form(""),
     name: str = Form(""),
     role: str = Form(""),
     school: str = Form(""),
 ) -> Response:
-    coordinator = _coordinator(request)
     email, name = email.strip().lower(), visible_text(name)
     values = {"email": email, "name": name, "role": role, "school": school}
     errors: dict[str, str] = {}
@@ -121,27 +115,21 @@ def _invite(request: Request, session: Session, user: User) -> str:
 def _target(session: Session, coordinator: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise _NotFound()
-    if user.id == coordinator.id or user.role == "coordinator":
-        raise Forbidden("Учётные записи координаторов меняют из командной строки.")
+        raise NotFound("Пользователь не найден", "Такого нет.")
+    if not may_manage_account(coordinator, account_id=user_id, account_role=user.role):
+        raise Forbidden(sentence(render_message("access.coordinator_accounts")))
     return user
 
 
-class _NotFound(Exception):
-    pass
-
-
 @router.post("/users/{user_id}/{act}")
-def users_act(request: Request, user_id: pages.RowId, act: str) -> Response:
-    coordinator = _coordinator(request)
+def users_act(
+    request: Request, coordinator: Coordinator, user_id: pages.RowId, act: str
+) -> Response:
     if act not in ("disable", "enable", "invite"):
         return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
     now = pages.now(request)
     with pages.db(request) as session:
-        try:
-            user = _target(session, coordinator, user_id)
-        except _NotFound:
-            return pages.error_page(request, 404, "Пользователь не найден", "Такого нет.")
+        user = _target(session, coordinator, user_id)
         if act == "invite":
             if not user.active:
                 return pages.redirect(
