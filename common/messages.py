@@ -464,6 +464,11 @@ CATALOGUE: dict[str, str] = {
     "documents.unknown_key": "неизвестный ключ {path}{hint}",
     "documents.unknown_key_hint": " — может быть, {key}?",
     "documents.unknown_keys": "{problems}. Ключи документа: {known}",
+    # reading a municipality's own roadmap table (definitions/importing/)
+    "import.unreadable": "{kind} не читается: файл повреждён или сохранён не в этом формате",
+    "import.roles_unreadable": (
+        "таблица ролей не читается: нужен YAML в кодировке UTF-8 (список rules)"
+    ),
     # the command line's usage errors (typer/click would say them in English)
     "cli.missing_argument": "не указан аргумент {name}",
     "cli.missing_option": "не указан параметр {name}",

@@ -115,7 +115,7 @@ def _literal_text(node: ast.expr) -> str | None:
 
 def _reads_as_english(text: str) -> bool:
     unquoted = re.sub(r"«[^»]*»|`[^`]*`|'[^']*'|\S*[/.@_=:]\S*", " ", text)
-    return bool(LATIN_WORD.search(unquoted)) and not CYRILLIC.search(text)
+    return bool(LATIN_WORD.search(unquoted)) and not CYRILLIC.search(unquoted)
 
 
 def _sources() -> list[tuple[str, ast.Module]]:
