@@ -469,6 +469,13 @@ CATALOGUE: dict[str, str] = {
     "import.roles_unreadable": (
         "таблица ролей не читается: нужен YAML в кодировке UTF-8 (список rules)"
     ),
+    # the daily run's summary in the Prefect UI (flows/tick.py)
+    "tick.artifact_title": "ежедневный прогон на {moment}",
+    "tick.artifact_what": "что",
+    "tick.artifact_count": "сколько",
+    "tick.artifact_decided": "решений, уровень {level}",
+    "tick.artifact_examined": "рассмотрено (новые в окне или изменённые)",
+    "tick.artifact_state": "состояние: {state}",
     # the command line's usage errors (typer/click would say them in English)
     "cli.missing_argument": "не указан аргумент {name}",
     "cli.missing_option": "не указан параметр {name}",
