@@ -10,7 +10,6 @@ places, ``gender``, ``plural(one, few, many)``, ``upper_first``, ``lower_first``
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import io
@@ -437,7 +436,8 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = Fals
 
 def _placed(error: NastavnikError, where: str) -> NastavnikError:
     """The same error (its code and parameters kept) at another place."""
-    placed = copy.copy(error)
+    placed = type(error).__new__(type(error))  # not copy.copy: it calls __init__ with args
+    placed.__dict__.update(error.__dict__)
     placed.where = where
     placed.args = (f"{where}: {error.reason}",)
     return placed
