@@ -476,6 +476,20 @@ CATALOGUE: dict[str, str] = {
     "tick.artifact_decided": "решений, уровень {level}",
     "tick.artifact_examined": "рассмотрено (новые в окне или изменённые)",
     "tick.artifact_state": "состояние: {state}",
+    # what is wrong in a YAML text (definitions/loader.py reads PyYAML's problem)
+    "yaml.colon": (
+        "лишнее двоеточие или неверный отступ: текст с «:» возьмите в кавычки, вложенные поля "
+        "сдвиньте пробелами"
+    ),
+    "yaml.tab": "табуляция в отступе: отступы в YAML — только пробелы",
+    "yaml.end": "текст оборвался: не закрыта кавычка или скобка",
+    "yaml.bracket": "не закрыта квадратная скобка «[»",
+    "yaml.brace": "не закрыта фигурная скобка «{{»",
+    "yaml.alias": "ссылка «*…» на метку, которой нет",
+    "yaml.no_colon": "после ключа нет двоеточия",
+    "yaml.indent": "отступ строки не совпадает с соседними",
+    "yaml.escape": "недопустимый знак после «\\» в кавычках: возьмите текст в одинарные кавычки",
+    "yaml.other": "ошибка разметки YAML",
     # the command line's usage errors (typer/click would say them in English)
     "cli.missing_argument": "не указан аргумент {name}",
     "cli.missing_option": "не указан параметр {name}",

@@ -61,8 +61,10 @@ def test_every_code_the_source_uses_has_a_russian_text_with_its_parameters() -> 
 
 def test_every_text_of_the_catalogue_is_used() -> None:
     used = {code for _, code, _ in _uses()}
-    # definitions/loader.py names pydantic's findings by their kind: definition.check.KIND
-    unused = {code for code in CATALOGUE if not code.startswith("definition.check.")} - used
+    # definitions/loader.py names pydantic's findings by their kind (definition.check.KIND) and
+    # PyYAML's problems by a table (_YAML_PROBLEMS, yaml.*)
+    tabled = ("definition.check.", "yaml.")
+    unused = {code for code in CATALOGUE if not code.startswith(tabled)} - used
     assert not unused, f"texts nobody uses: {sorted(unused)}"
 
 
@@ -241,3 +243,25 @@ def test_every_field_an_error_names_is_known_to_the_shells() -> None:
                             f"{path.relative_to(ROOT)}:{node.lineno}: field "
                             f"{keyword.value.value!r} is not in common.messages.FIELDS"
                         )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("id: x\ntitle: a: b\n", "лишнее двоеточие"),
+        ("id: x\n\ttitle: y\n", "табуляция в отступе"),
+        ('id: "x\n', "текст оборвался"),
+        ("id: [x\n", "не закрыта квадратная скобка"),
+        ("a:\n  - b\n c: d\n", "отступ строки не совпадает"),
+        ("a: &x 1\nb: *y\n", "на метку, которой нет"),
+    ],
+)
+def test_a_yaml_problem_is_said_in_russian(text: str, said: str, tmp_path: Path) -> None:
+    from common.errors import DefinitionError
+    from definitions.loader import load_roadmap
+
+    path = tmp_path / "roadmap.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as raised:
+        load_roadmap(path)
+    assert said in str(raised.value) and not _reads_as_english(raised.value.reason)
