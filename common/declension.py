@@ -49,9 +49,7 @@ class FullName:
 
 def _check_case(case: str) -> None:
     if case not in CASES:
-        raise NastavnikError(
-            code="declension.unknown_case", where="declension", case=case, known=", ".join(CASES)
-        )
+        raise NastavnikError(code="declension.unknown_case", case=case, known=", ".join(CASES))
 
 
 @lru_cache(maxsize=4096)
@@ -63,7 +61,7 @@ def split_full_name(full_name: str) -> FullName:
         turkic = _TURKIC_PATRONYMIC[parts[3].lower()]
         parts = [parts[0], parts[1], f"{parts[2]} {parts[3]}"]
     if len(parts) not in (2, 3) or not all(_is_name_word(part) for part in parts[:2]):
-        raise NastavnikError(code="declension.name_parts", where="name", name=full_name)
+        raise NastavnikError(code="declension.name_parts", name=full_name)
     last, first = parts[0], parts[1]
     patronymic = parts[2] if len(parts) == 3 else ""
     if turkic is not None:
@@ -86,7 +84,7 @@ def _detect_gender(full_name: str, *, last: str, first: str, patronymic: str) ->
         return "male"
     if detected is Gender.FEMALE:
         return "female"
-    raise NastavnikError(code="declension.gender", where="name", name=full_name)
+    raise NastavnikError(code="declension.gender", name=full_name)
 
 
 def detect_gender(full_name: str) -> GenderName:

@@ -396,6 +396,139 @@ CATALOGUE: dict[str, str] = {
     "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
     "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
     "editor.no_draft": "черновика нет: публиковать нечего",
+    # documents from templates (documents/, `nastavnik docs`, the portal's document forms)
+    "documents.unknown_template": "шаблона документа «{template}» нет; есть: {known}",
+    "documents.missing_data": "не хватает данных: {fields}",
+    "documents.field_missing": "не заполнено поле {path}",
+    "documents.date": "нужна дата (15.05.2022 или 2022-05-15), а указано «{value}»",
+    "documents.not_a_mapping": "нужно описание из полей (ключ: значение)",
+    "documents.not_text": "нужен текст",
+    "documents.not_a_list": "нужен список",
+    "documents.not_one_of": "допустимые значения: {allowed}, а указано «{value}»",
+    "documents.not_bool": "нужно true или false, а указано «{value}»",
+    "documents.not_whole": "нужно целое число, а указано «{value}»",
+    "documents.not_number": "нужно число, а указано «{value}»",
+    "documents.data_unreadable": "файл данных не читается как JSON или YAML (строка {line})",
+    "documents.data_not_mapping": (
+        "в файле данных нужны поля документа (ключ: значение), например «number: 41-од»"
+    ),
+    "documents.school_needed": "«{title}» — документ школы: укажите школу",
+    "documents.file_unreadable": "файл не читается (нет доступа или это не файл)",
+    "documents.filter_date": "фильтр {filter} ждёт дату, а получил «{value}»",
+    "documents.built_in_code": (
+        "«{title}» строит программа (таблица Excel), у него нет файла шаблона .docx"
+    ),
+    "documents.not_a_register": "«{template}» — не реестр",
+    "documents.unknown_sections": "строки ссылаются на разделы, которых нет в списке: {sections}",
+    "documents.protocol_attendees": (
+        "не заполнено ни поле attendees (кто присутствовал), ни attendees_count (сколько)"
+    ),
+    "documents.protocol_agenda": (
+        "не заполнено поле agenda: в повестке заседания нужен хотя бы один пункт"
+    ),
+    "documents.template_place": "шаблон {file}",
+    "documents.template_unreadable": "файл шаблона не читается (нет доступа или это не файл)",
+    "documents.template_not_docx": "файл шаблона — не документ Word (.docx) или он повреждён",
+    "documents.template_unknown_field": "шаблон использует поле {name}, которого нет в данных",
+    "documents.template_broken": "шаблон испорчен: тег Jinja не читается{near}",
+    "documents.template_near": " рядом с «{text}»",
+    "documents.template_unclosed": ": блок «{{% {tag} %}}» не закрыт, нужен «{{% end{tag} %}}»",
+    "documents.template_bad_xml": (
+        "по шаблону получился повреждённый документ Word: проверьте теги в таблицах и абзацах"
+    ),
+    "documents.leftovers": (
+        "в документе осталось «{found}» (каких-то данных нет или тег шаблона испорчен): «{line}»"
+    ),
+    "documents.check_unreadable": "не читается как шаблон .docx",
+    "documents.out_suffix": (
+        "документ «{title}» — файл .{format}: имя должно оканчиваться на .{format} "
+        "(а не «{suffix}»)"
+    ),
+    "documents.no_suffix": "без расширения",
+    "documents.rendered": "{path}{label}, контрольная сумма sha256 {sha256}",
+    "documents.draft_label": " (черновик)",
+    "documents.check_unknown": (
+        "{file}: шаблон использует поля, которых нет в данных документа «{template}»: {fields}"
+    ),
+    "documents.check_unused": "{file}: можно использовать ещё: {fields}",
+    "documents.check_schema": "схема данных: docs/documents.md",
+    "documents.check_ok": "{file}: в порядке, все поля шаблона есть в данных",
+    "documents.pairs_encoding": "файл не в кодировке UTF-8: сохраните его как «CSV UTF-8»",
+    "documents.pairs_empty": "файл пустой: нужна строка заголовков {columns}",
+    "documents.pairs_header": (
+        "строка 1 (заголовок): {problems}; нужны столбцы {required} (и по желанию {optional})"
+    ),
+    "documents.pairs_missing_columns": "нет столбцов {columns}",
+    "documents.pairs_unknown_columns": "неизвестные столбцы {columns}",
+    "documents.pairs_cell": "строка {row}, столбец {column}: {problem}",
+    "documents.pairs_extra_values": "значений больше, чем столбцов в заголовке",
+    "documents.pairs_blank": "пусто",
+    "documents.pairs_date": "нужна дата вида 15.09.2022, а указано «{value}»",
+    "documents.pairs_end_before_start": "конец {end} раньше начала {start}",
+    "documents.pairs_same_person": "наставник и наставляемый — один и тот же человек",
+    "documents.pairs_problems": "ошибок: {count}, ни одна пара не прочитана:\n{lines}",
+    "documents.pairs_no_rows": "под заголовком нет ни одной пары",
+    "documents.missing_for_page": "не хватает данных для документа: {what}",
+    "documents.missing_where": "{what}. Где указать: {source}",
+    "documents.not_offered": "такой документ этому мероприятию не нужен или для него нет шаблона",
+    "documents.not_rendered": "документ не сформирован: {reason}",
+    "documents.form_empty": "заполните поле «{label}»",
+    "documents.form_too_long": "слишком длинно (не больше {limit} символов)",
+    "documents.form_date": "укажите дату",
+    "documents.form_year": "проверьте год",
+    "documents.form_number": "укажите число больше нуля",
+    "documents.number_taken": (
+        "номер {number} уже есть у документа «{title}», сформированного {day}. У каждого "
+        "документа свой номер: укажите другой или скачайте уже сформированный документ"
+    ),
+    "documents.missing_title": "Для документа «{title}» не хватает данных ({count}):",
+    "documents.missing_draft": (
+        "Или сформируйте черновик с пустыми местами для заполнения от руки: добавьте --draft."
+    ),
+    "documents.unknown_key": "неизвестный ключ {path}{hint}",
+    "documents.unknown_key_hint": " — может быть, {key}?",
+    "documents.unknown_keys": "{problems}. Ключи документа: {known}",
+    # reading a municipality's own roadmap table (definitions/importing/)
+    "import.unreadable": "{kind} не читается: файл повреждён или сохранён не в этом формате",
+    "import.roles_unreadable": (
+        "таблица ролей не читается: нужен YAML в кодировке UTF-8 (список rules)"
+    ),
+    # the daily run's summary in the Prefect UI (flows/tick.py)
+    "tick.artifact_title": "ежедневный прогон на {moment}",
+    "tick.artifact_what": "что",
+    "tick.artifact_count": "сколько",
+    "tick.artifact_decided": "решений, уровень {level}",
+    "tick.artifact_examined": "рассмотрено (новые в окне или изменённые)",
+    "tick.artifact_state": "состояние: {state}",
+    # what is wrong in a YAML text (definitions/loader.py reads PyYAML's problem)
+    "yaml.colon": (
+        "лишнее двоеточие или неверный отступ: текст с «:» возьмите в кавычки, вложенные поля "
+        "сдвиньте пробелами"
+    ),
+    "yaml.tab": "табуляция в отступе: отступы в YAML — только пробелы",
+    "yaml.end": "текст оборвался: не закрыта кавычка или скобка",
+    "yaml.bracket": "не закрыта квадратная скобка «[»",
+    "yaml.brace": "не закрыта фигурная скобка «{{»",
+    "yaml.alias": "ссылка «*…» на метку, которой нет",
+    "yaml.no_colon": "после ключа нет двоеточия",
+    "yaml.indent": "отступ строки не совпадает с соседними",
+    "yaml.escape": "недопустимый знак после «\\» в кавычках: возьмите текст в одинарные кавычки",
+    "yaml.other": "ошибка разметки YAML",
+    # the command line's usage errors (typer/click would say them in English)
+    "cli.missing_argument": "не указан аргумент {name}",
+    "cli.missing_option": "не указан параметр {name}",
+    "cli.no_such_option": "параметра {option} нет{hint}",
+    "cli.did_you_mean": "; может быть, {options}?",
+    "cli.bad_option": "параметр {option} указан неверно: после него нужно значение",
+    "cli.bad_value": "{name}: такое значение не подходит",
+    "cli.no_such_command": "команды «{command}» нет",
+    "cli.usage": "команда вызвана неверно",
+    "cli.help_hint": "справка: «{command} --help»",
+    "cli.aborted": "прервано",
+    # the Prefect server `nastavnik serve` starts, and letters' delivery
+    "serve.prefect_server": "сервер Prefect: {url} (в его интерфейсе видны ежедневные прогоны)",
+    "serve.prefect_log": "журнал сервера Prefect: {path}",
+    "mail.unexpected_reply": "неожиданный ответ почтового сервера: {reply}",
 }
 
 # the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
@@ -423,6 +556,9 @@ FIELDS: dict[str, str] = {
     "schools": "школы",
     "start": "начало",
     "timezone": "часовой пояс",
+    "step": "мероприятие",
+    "out": "файл документа",
+    "password": "пароль",
 }
 
 # a letter's state as a person reads it

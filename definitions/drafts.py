@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from common.errors import DeadlineError, NastavnikError
 from common.russian import format_date_ru
 from definitions.catalogue import DOCUMENTS, ROLES
+from definitions.loader import yaml_problem
 from definitions.schema import CODE_PATTERN, Roadmap, Step
 
 SCOPES = {
@@ -62,7 +63,11 @@ def load_draft(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise NastavnikError(code="editor.not_yaml", where="definition", problem=error) from None
+        mark = getattr(error, "problem_mark", None)
+        line = f"строка {mark.line + 1}: " if mark is not None else ""
+        raise NastavnikError(
+            code="editor.not_yaml", where="definition", problem=line + yaml_problem(error)
+        ) from None
     if not isinstance(data, dict):
         raise NastavnikError(code="editor.not_roadmap", where="definition")
     data.setdefault("steps", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,35 @@ from pydantic import ValidationError
 from common.errors import DefinitionError
 from common.messages import CATALOGUE, message_fields, render_message
 from definitions.schema import Roadmap
+
+_log = logging.getLogger(__name__)
+
+# PyYAML's problems (English) as the catalogue's Russian, by a phrase of the problem
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "yaml.colon"),
+    ("tab character", "yaml.tab"),
+    ("character '\\t'", "yaml.tab"),
+    ("unexpected end of stream", "yaml.end"),
+    ("expected ',' or ']'", "yaml.bracket"),
+    ("expected ',' or '}'", "yaml.brace"),
+    ("undefined alias", "yaml.alias"),
+    ("could not find expected ':'", "yaml.no_colon"),
+    ("expected <block end>", "yaml.indent"),
+    ("did not find expected key", "yaml.indent"),
+    ("did not find expected '-'", "yaml.indent"),
+    ("unknown escape character", "yaml.escape"),
+)
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """What is wrong in a YAML text, in Russian (PyYAML's own words go to the log)."""
+    problem = str(getattr(error, "problem", None) or error)
+    _log.info("YAML: %s", error)
+    for phrase, code in _YAML_PROBLEMS:
+        if phrase in problem:
+            return render_message(code)
+    return render_message("yaml.other")
+
 
 ROADMAPS_DIR = Path(__file__).resolve().parent / "roadmaps"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -117,7 +147,7 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise DefinitionError(
-            code="definition.not_yaml", where=f"{path}:{line}", detail=error.problem or error
+            code="definition.not_yaml", where=f"{path}:{line}", detail=yaml_problem(error)
         ) from None
     if node is None or not isinstance(data, dict):
         raise DefinitionError(code="definition.not_a_mapping", where=f"{path}:1")

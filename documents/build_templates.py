@@ -175,6 +175,13 @@ def _order_head(document: DocumentObject, *, kind: str = "ПРИКАЗ") -> None
     _para(document)
 
 
+def _preamble(document: DocumentObject, text: str) -> None:
+    """An order's grounds («В соответствии с …»), then «ПРИКАЗЫВАЮ:» after an empty line."""
+    _para(document, text, indent=True)
+    _para(document)
+    _para(document, "ПРИКАЗЫВАЮ:", align="left")
+
+
 def _title(document: DocumentObject, text: str) -> None:
     _para(document, text, align="left", bold=True)
     _para(document)
@@ -335,16 +342,13 @@ def build_order_curator_appointment() -> DocumentObject:
     document = _new_document()
     _order_head(document)
     _title(document, "О назначении куратора внедрения целевой модели наставничества")
-    _para(
+    _preamble(
         document,
         (
             f"В соответствии с {R145}, {BASIS_ACT}в целях организации внедрения целевой модели "
             f"наставничества педагогических работников и обучающихся в {SHORT}"
         ),
-        indent=True,
     )
-    _para(document)
-    _para(document, "ПРИКАЗЫВАЮ:", align="left")
     _points(
         document,
         [
@@ -390,17 +394,14 @@ def build_order_regulation_roadmap() -> DocumentObject:
             "обучающихся и дорожной карты внедрения целевой модели наставничества"
         ),
     )
-    _para(
+    _preamble(
         document,
         (
             f"В соответствии с {R145}, {AZ1128}, {BASIS_ACT}в целях создания условий для "
             "профессионального развития педагогических работников, поддержки и самоопределения "
             f"обучающихся {SHORT}"
         ),
-        indent=True,
     )
-    _para(document)
-    _para(document, "ПРИКАЗЫВАЮ:", align="left")
     _points(
         document,
         [
@@ -603,17 +604,14 @@ def build_order_pairs() -> DocumentObject:
     document = _new_document()
     _order_head(document)
     _title(document, "О закреплении наставнических пар (групп) на {{ academic_year }} учебный год")
-    _para(
+    _preamble(
         document,
         (
             "В соответствии с Положением о системе наставничества педагогических работников и "
             f"обучающихся в {SHORT}, на основании базы наставников и базы наставляемых, в целях "
             "реализации целевой модели наставничества"
         ),
-        indent=True,
     )
-    _para(document)
-    _para(document, "ПРИКАЗЫВАЮ:", align="left")
     _points(
         document,
         [
@@ -782,185 +780,51 @@ def build_roadmap() -> DocumentObject:
     return document
 
 
-def build_analytical_report() -> DocumentObject:
-    """Аналитическая справка по итогам реализации дорожной карты (municipal)."""
+def _listing(
+    document: DocumentObject,
+    headers: Sequence[str],
+    widths: Sequence[int],
+    loop: str,
+    cells: Sequence[str],
+    *,
+    centered: tuple[int, ...],
+) -> Table:
+    """A report's table in 10 pt: a header row, then one row per item of the ``{%tr for %}`` loop."""
+    table = _table(document, headers, widths, size=10, header_size=9)
+    _loop_rows(table, loop, cells, size=10, centered=centered)
+    return table
+
+
+def _signed_and_executed(document: DocumentObject, executor: str, line: str) -> None:
+    """A report's signature, then «Исполнитель: …» in 11 pt when the data names the executor."""
+    _signature(document)
+    _tag(document, f"{{%p if {executor} %}}")
+    _para(document)
+    _para(document, line, align="left", size=11)
+    _tag(document, "{%p endif %}")
+
+
+def _report_head(title: str, subtitle: str, *, date: str, number: str) -> DocumentObject:
+    """A report's head: the organisation, the title on the roadmap, its date, number and place."""
     document = _new_document(size=14)
     _para(document, "{{ organisation.full_name }}", align="center", bold=True)
     _para(document)
-    _para(document, "АНАЛИТИЧЕСКАЯ СПРАВКА", align="center", bold=True)
-    _para(document, "по итогам реализации дорожной карты", align="center", bold=True)
+    _para(document, title, align="center", bold=True)
+    _para(document, subtitle, align="center", bold=True)
     _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
     _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
     _para(document)
-    _two_sided(document, DATE_OR_BLANK, NUMBER_OR_BLANK)
+    _two_sided(document, date, number)
     _para(document, "{{ organisation.place }}", align="center")
     _para(document)
-    _points(
-        document,
-        [
-            "В реализации дорожной карты участвуют {{ summary.schools }} "
-            "{{ summary.schools|plural('образовательная организация', 'образовательные организации', "
-            "'образовательных организаций') }}. Всего {{ summary.total }} "
-            "{{ summary.total|plural('мероприятие', 'мероприятия', 'мероприятий') }} "
-            "(с учётом мероприятий каждой образовательной организации), из них выполнено в срок — "
-            "{{ summary.on_time }} ({{ summary.on_time_share }} %), выполнено с нарушением срока — "
-            "{{ summary.late }} ({{ summary.late_share }} %), просрочено — {{ summary.overdue }} "
-            "({{ summary.overdue_share }} %), в работе (срок не наступил) — {{ summary.open }} "
-            "({{ summary.open_share }} %).{% if summary.not_applicable %} Не применяются к "
-            "образовательной организации (отмечены «неприменимо») — {{ summary.not_applicable }} "
-            "{{ summary.not_applicable|plural('мероприятие', 'мероприятия', 'мероприятий') }}, они "
-            "не учитываются.{% endif %}",
-        ],
-    )
-    _para(document)
+    return document
+
+
+def _indicators_section(document: DocumentObject, *, number: int) -> None:
+    """«N. Достижение показателей эффективности»: targets and actuals, then those without data."""
     _para(
         document,
-        "1. Выполнение мероприятий по образовательным организациям",
-        align="center",
-        bold=True,
-        space_after=6,
-    )
-    table = _table(
-        document,
-        [
-            "№ п/п",
-            "Образовательная организация",
-            "Выполнено в срок",
-            "Выполнено с нарушением срока",
-            "Просрочено",
-            "В работе",
-            "Всего",
-            "Выполнено, %",
-        ],
-        [10, 38, 22, 22, 22, 16, 13, 22],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
-        "{%tr for row in rows %}",
-        [
-            "{{ loop.index }}",
-            "{{ row.name }}",
-            "{{ row.on_time }}",
-            "{{ row.late }}",
-            "{{ row.overdue }}",
-            "{{ row.open }}",
-            "{{ row.total }}",
-            "{{ row.done_share }}",
-        ],
-        size=10,
-        centered=(0, 2, 3, 4, 5, 6, 7),
-    )
-    _table_row(
-        table,
-        [
-            "",
-            "Итого",
-            "{{ summary.on_time }}",
-            "{{ summary.late }}",
-            "{{ summary.overdue }}",
-            "{{ summary.open }}",
-            "{{ summary.total }}",
-            "{{ summary.done_share }}",
-        ],
-        size=10,
-        bold=True,
-        centered=(2, 3, 4, 5, 6, 7),
-    )
-    _para(document)
-    _para(
-        document,
-        "2. Выполнение мероприятий по шагам дорожной карты",
-        align="center",
-        bold=True,
-        space_after=6,
-    )
-    table = _table(
-        document,
-        [
-            "Мероприятие",
-            "Выполнено в срок",
-            "Выполнено с нарушением срока",
-            "Просрочено",
-            "В работе",
-            "Всего",
-            "Выполнено, %",
-        ],
-        [48, 22, 22, 22, 16, 13, 22],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
-        "{%tr for row in by_step %}",
-        [
-            "{{ row.name }}",
-            "{{ row.on_time }}",
-            "{{ row.late }}",
-            "{{ row.overdue }}",
-            "{{ row.open }}",
-            "{{ row.total }}",
-            "{{ row.done_share }}",
-        ],
-        size=10,
-        centered=(1, 2, 3, 4, 5, 6),
-    )
-    _para(document)
-    _para(document, "{{ chart }}", align="center")
-    _para(document, "Рисунок 1. {{ chart_caption }}", align="center", size=12)
-    _para(document)
-    _para(document, "3. Просроченные мероприятия", align="center", bold=True, space_after=6)
-    _tag(document, "{%p if overdue %}")
-    table = _table(
-        document,
-        ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, рабочих дней"],
-        [10, 46, 64, 20, 25],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
-        "{%tr for item in overdue %}",
-        [
-            "{{ loop.index }}",
-            "{{ item.school }}",
-            "{{ item.code }} {{ item.title }}",
-            "{{ item.deadline|date_numeric }}",
-            "{{ item.days }}",
-        ],
-        size=10,
-        centered=(0, 3, 4),
-    )
-    _tag(document, "{%p else %}")
-    _para(document, "Просроченных мероприятий нет.", indent=True)
-    _tag(document, "{%p endif %}")
-    _para(document)
-    _para(
-        document, "4. Мероприятия муниципального уровня", align="center", bold=True, space_after=6
-    )
-    _tag(document, "{%p if municipal %}")
-    table = _table(
-        document,
-        ["№ п/п", "Мероприятие", "Срок", "Состояние на дату справки"],
-        [12, 83, 22, 48],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
-        "{%tr for item in municipal %}",
-        ["{{ item.code }}", "{{ item.title }}", "{{ item.deadline }}", "{{ item.state }}"],
-        size=10,
-        centered=(0, 2),
-    )
-    _tag(document, "{%p else %}")
-    _para(document, "Мероприятия муниципального уровня в справку не включены.", indent=True)
-    _tag(document, "{%p endif %}")
-    _para(document)
-    _para(
-        document,
-        "5. Достижение показателей эффективности",
+        f"{number}. Достижение показателей эффективности",
         align="center",
         bold=True,
         space_after=6,
@@ -998,38 +862,178 @@ def build_analytical_report() -> DocumentObject:
         indent=True,
     )
     _tag(document, "{%p endif %}")
+
+
+def build_analytical_report() -> DocumentObject:
+    """Аналитическая справка по итогам реализации дорожной карты (municipal)."""
+    document = _report_head(
+        "АНАЛИТИЧЕСКАЯ СПРАВКА",
+        "по итогам реализации дорожной карты",
+        date=DATE_OR_BLANK,
+        number=NUMBER_OR_BLANK,
+    )
+    _points(
+        document,
+        [
+            "В реализации дорожной карты участвуют {{ summary.schools }} "
+            "{{ summary.schools|plural('образовательная организация', 'образовательные организации', "
+            "'образовательных организаций') }}. Всего {{ summary.total }} "
+            "{{ summary.total|plural('мероприятие', 'мероприятия', 'мероприятий') }} "
+            "(с учётом мероприятий каждой образовательной организации), из них выполнено в срок — "
+            "{{ summary.on_time }} ({{ summary.on_time_share }} %), выполнено с нарушением срока — "
+            "{{ summary.late }} ({{ summary.late_share }} %), просрочено — {{ summary.overdue }} "
+            "({{ summary.overdue_share }} %), в работе (срок не наступил) — {{ summary.open }} "
+            "({{ summary.open_share }} %).{% if summary.not_applicable %} Не применяются к "
+            "образовательной организации (отмечены «неприменимо») — {{ summary.not_applicable }} "
+            "{{ summary.not_applicable|plural('мероприятие', 'мероприятия', 'мероприятий') }}, они "
+            "не учитываются.{% endif %}",
+        ],
+    )
+    _para(document)
+    _para(
+        document,
+        "1. Выполнение мероприятий по образовательным организациям",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    table = _listing(
+        document,
+        [
+            "№ п/п",
+            "Образовательная организация",
+            "Выполнено в срок",
+            "Выполнено с нарушением срока",
+            "Просрочено",
+            "В работе",
+            "Всего",
+            "Выполнено, %",
+        ],
+        [10, 38, 22, 22, 22, 16, 13, 22],
+        "{%tr for row in rows %}",
+        [
+            "{{ loop.index }}",
+            "{{ row.name }}",
+            "{{ row.on_time }}",
+            "{{ row.late }}",
+            "{{ row.overdue }}",
+            "{{ row.open }}",
+            "{{ row.total }}",
+            "{{ row.done_share }}",
+        ],
+        centered=(0, 2, 3, 4, 5, 6, 7),
+    )
+    _table_row(
+        table,
+        [
+            "",
+            "Итого",
+            "{{ summary.on_time }}",
+            "{{ summary.late }}",
+            "{{ summary.overdue }}",
+            "{{ summary.open }}",
+            "{{ summary.total }}",
+            "{{ summary.done_share }}",
+        ],
+        size=10,
+        bold=True,
+        centered=(2, 3, 4, 5, 6, 7),
+    )
+    _para(document)
+    _para(
+        document,
+        "2. Выполнение мероприятий по шагам дорожной карты",
+        align="center",
+        bold=True,
+        space_after=6,
+    )
+    _listing(
+        document,
+        [
+            "Мероприятие",
+            "Выполнено в срок",
+            "Выполнено с нарушением срока",
+            "Просрочено",
+            "В работе",
+            "Всего",
+            "Выполнено, %",
+        ],
+        [48, 22, 22, 22, 16, 13, 22],
+        "{%tr for row in by_step %}",
+        [
+            "{{ row.name }}",
+            "{{ row.on_time }}",
+            "{{ row.late }}",
+            "{{ row.overdue }}",
+            "{{ row.open }}",
+            "{{ row.total }}",
+            "{{ row.done_share }}",
+        ],
+        centered=(1, 2, 3, 4, 5, 6),
+    )
+    _para(document)
+    _para(document, "{{ chart }}", align="center")
+    _para(document, "Рисунок 1. {{ chart_caption }}", align="center", size=12)
+    _para(document)
+    _para(document, "3. Просроченные мероприятия", align="center", bold=True, space_after=6)
+    _tag(document, "{%p if overdue %}")
+    _listing(
+        document,
+        ["№ п/п", "Образовательная организация", "Мероприятие", "Срок", "Просрочено, рабочих дней"],
+        [10, 46, 64, 20, 25],
+        "{%tr for item in overdue %}",
+        [
+            "{{ loop.index }}",
+            "{{ item.school }}",
+            "{{ item.code }} {{ item.title }}",
+            "{{ item.deadline|date_numeric }}",
+            "{{ item.days }}",
+        ],
+        centered=(0, 3, 4),
+    )
+    _tag(document, "{%p else %}")
+    _para(document, "Просроченных мероприятий нет.", indent=True)
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _para(
+        document, "4. Мероприятия муниципального уровня", align="center", bold=True, space_after=6
+    )
+    _tag(document, "{%p if municipal %}")
+    _listing(
+        document,
+        ["№ п/п", "Мероприятие", "Срок", "Состояние на дату справки"],
+        [12, 83, 22, 48],
+        "{%tr for item in municipal %}",
+        ["{{ item.code }}", "{{ item.title }}", "{{ item.deadline }}", "{{ item.state }}"],
+        centered=(0, 2),
+    )
+    _tag(document, "{%p else %}")
+    _para(document, "Мероприятия муниципального уровня в справку не включены.", indent=True)
+    _tag(document, "{%p endif %}")
+    _para(document)
+    _indicators_section(document, number=5)
     _para(document)
     _para(document, "6. Выводы", align="center", bold=True)
     _tag(document, "{%p for line in conclusions %}")
     _para(document, "{{ line }}", indent=True)
     _tag(document, "{%p endfor %}")
-    _signature(document)
-    _tag(document, "{%p if prepared_by %}")
-    _para(document)
-    _para(
+    _signed_and_executed(
         document,
+        "prepared_by",
         "Исполнитель: {{ prepared_by.full_name|surname_initials }}, {{ prepared_by.position }}"
         "{% if prepared_by.organisation %} {{ prepared_by.organisation }}{% endif %}",
-        align="left",
-        size=11,
     )
-    _tag(document, "{%p endif %}")
     return document
 
 
 def build_school_report() -> DocumentObject:
     """Отчёт образовательной организации о выполнении дорожной карты (signed by its head)."""
-    document = _new_document(size=14)
-    _para(document, "{{ organisation.full_name }}", align="center", bold=True)
-    _para(document)
-    _para(document, "ОТЧЁТ", align="center", bold=True)
-    _para(document, "о выполнении дорожной карты", align="center", bold=True)
-    _para(document, "«{{ roadmap_title }}»", align="center", bold=True)
-    _para(document, "по состоянию на {{ as_of|date_ru }}", align="center")
-    _para(document)
-    _two_sided(document, "{{ date|date_numeric }}", "№ {{ number }}")
-    _para(document, "{{ organisation.place }}", align="center")
-    _para(document)
+    document = _report_head(
+        "ОТЧЁТ",
+        "о выполнении дорожной карты",
+        date="{{ date|date_numeric }}",
+        number="№ {{ number }}",
+    )
     _points(
         document,
         [
@@ -1046,15 +1050,10 @@ def build_school_report() -> DocumentObject:
     )
     _para(document)
     _para(document, "1. Выполнение мероприятий", align="center", bold=True, space_after=6)
-    table = _table(
+    _listing(
         document,
         ["№ п/п", "Мероприятие", "Срок", "Выполнено", "Документ", "Состояние"],
         [12, 44, 20, 22, 39, 28],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
         "{%tr for row in rows %}",
         [
             "{{ row.code }}",
@@ -1064,7 +1063,6 @@ def build_school_report() -> DocumentObject:
             "{{ row.document }}",
             "{{ row.state }}",
         ],
-        size=10,
         centered=(0, 2, 3),
     )
     _para(document)
@@ -1093,57 +1091,13 @@ def build_school_report() -> DocumentObject:
     )
     _tag(document, "{%p endif %}")
     _para(document)
-    _para(
+    _indicators_section(document, number=3)
+    _signed_and_executed(
         document,
-        "3. Достижение показателей эффективности",
-        align="center",
-        bold=True,
-        space_after=6,
-    )
-    _tag(document, "{%p if indicators_with_data %}")
-    table = _table(
-        document,
-        ["№", "Показатель", "Год", "Целевое значение", "Фактическое значение", "Достигнуто"],
-        [10, 74, 13, 22, 24, 22],
-        size=10,
-        header_size=9,
-    )
-    _loop_rows(
-        table,
-        "{%tr for item in indicators_with_data %}",
-        [
-            "{{ item.code }}",
-            "{{ item.title }}",
-            "{{ item.year }}",
-            "{{ item.target_text }}",
-            "{{ item.actual_text }}",
-            "{{ item.achieved_text }}",
-        ],
-        size=10,
-        centered=(0, 2, 3, 4, 5),
-    )
-    _tag(document, "{%p else %}")
-    _para(document, "Фактические значения показателей эффективности не представлены.", indent=True)
-    _tag(document, "{%p endif %}")
-    _tag(document, "{%p if indicators_without_data %}")
-    _para(
-        document,
-        "Нет данных по {{ indicators_without_data|length|plural('показателю', "
-        "'показателям', 'показателям') }}: {{ indicators_without_data|join('; ') }}.",
-        indent=True,
-    )
-    _tag(document, "{%p endif %}")
-    _signature(document)
-    _tag(document, "{%p if curator %}")
-    _para(document)
-    _para(
-        document,
+        "curator",
         "Исполнитель: {{ curator.full_name|surname_initials }}, "
         "{{ curator.position|lower_first }}, куратор внедрения целевой модели наставничества",
-        align="left",
-        size=11,
     )
-    _tag(document, "{%p endif %}")
     return document
 
 

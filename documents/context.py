@@ -410,7 +410,7 @@ def parse_date(value: object, *, where: str) -> date:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    raise NastavnikError(f"expected a date (15.05.2022 or 2022-05-15), got {value!r}", where=where)
+    raise NastavnikError(code="documents.date", where=where, value=value)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -515,9 +515,7 @@ def load_context(
     if isinstance(data, cls):
         return data
     if not isinstance(data, Mapping):
-        raise NastavnikError(
-            f"expected a mapping of fields, got {type(data).__name__}", where=where or None
-        )
+        raise NastavnikError(code="documents.not_a_mapping", where=where or None)
     values: dict[str, Any] = {}
     for name, hint, required in _plan(cls):
         raw = data.get(name)
@@ -531,7 +529,7 @@ def load_context(
                     missing.append(path)
                     values[name] = None
                     continue
-                raise NastavnikError(f"missing field {path!r}", where=None)
+                raise NastavnikError(code="documents.field_missing", path=path)
             continue
         kind = _kind(hint)[0]
         if kind == "str" and type(raw) is str:  # the common cases, without building a path
@@ -618,10 +616,10 @@ def _convert(
             return raw.strip()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return str(raw)  # registration numbers often come out of a database as integers
-        raise NastavnikError(f"expected text, got {type(raw).__name__}", where=path)
+        raise NastavnikError(code="documents.not_text", where=path)
     if kind == "list":
         if isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
-            raise NastavnikError(f"expected a list, got {type(raw).__name__}", where=path)
+            raise NastavnikError(code="documents.not_a_list", where=path)
         items = []
         for index, element in enumerate(raw):
             if element is None or (isinstance(element, str) and not element.strip()):
@@ -629,13 +627,15 @@ def _convert(
                 if missing is not None:
                     missing.append(element_path)
                     continue
-                raise NastavnikError(f"missing field {element_path!r}", where=None)
+                raise NastavnikError(code="documents.field_missing", path=element_path)
             items.append(_convert(detail, element, f"{path}[{index}]", draft, missing))
         return items
     if kind == "literal":
         if raw not in detail:
-            allowed = ", ".join(repr(option) for option in detail)
-            raise NastavnikError(f"expected one of {allowed}, got {raw!r}", where=path)
+            allowed = ", ".join(f"«{option}»" for option in detail)
+            raise NastavnikError(
+                code="documents.not_one_of", where=path, allowed=allowed, value=raw
+            )
         return raw
     if kind == "dataclass":
         return load_context(detail, raw, where=path, draft=draft, missing=missing)
@@ -643,22 +643,22 @@ def _convert(
         return parse_date(raw, where=path)
     if kind == "bool":
         if not isinstance(raw, bool):
-            raise NastavnikError(f"expected true or false, got {raw!r}", where=path)
+            raise NastavnikError(code="documents.not_bool", where=path, value=raw)
         return raw
     if kind == "int":
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-            raise NastavnikError(f"expected a whole number, got {raw!r}", where=path)
+            raise NastavnikError(code="documents.not_whole", where=path, value=raw)
         try:
             return int(raw)
         except ValueError:
-            raise NastavnikError(f"expected a whole number, got {raw!r}", where=path) from None
+            raise NastavnikError(code="documents.not_whole", where=path, value=raw) from None
     if kind == "float":
         if isinstance(raw, bool):
-            raise NastavnikError(f"expected a number, got {raw!r}", where=path)
+            raise NastavnikError(code="documents.not_number", where=path, value=raw)
         try:
             return float(str(raw).replace(",", "."))
         except ValueError:
-            raise NastavnikError(f"expected a number, got {raw!r}", where=path) from None
+            raise NastavnikError(code="documents.not_number", where=path, value=raw) from None
     return raw
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from engine.status import run_status
 from storage.journal import Actor, journal_row
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance
 from storage.schools import get_municipality
+
+_log = logging.getLogger(__name__)
 
 
 def _organisation_of_school(school: School, municipality: Municipality) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def read_extra(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     if not path.exists():
-        raise NastavnikError("no such file", where=str(path))
+        raise NastavnikError(code="file.missing", where=str(path))
     if path.suffix.lower() == ".csv":
         from documents.pairs_csv import read_pairs_csv
 
@@ -77,10 +80,18 @@ def read_extra(path: Path | None) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise NastavnikError(f"cannot read the data file: {error}", where=str(path)) from None
+    except json.JSONDecodeError as error:
+        _log.info("%s: not JSON: %s", path, error)
+        raise NastavnikError(
+            code="documents.data_unreadable", where=str(path), line=error.lineno
+        ) from None
+    except yaml.YAMLError as error:
+        _log.info("%s: not YAML: %s", path, error)
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise NastavnikError(code="documents.data_unreadable", where=str(path), line=line) from None
     if not isinstance(data, dict):
-        raise NastavnikError("expected a mapping of field names to values", where=str(path))
+        raise NastavnikError(code="documents.data_not_mapping", where=str(path))
     return data
 
 
@@ -102,11 +113,9 @@ def build_document_data(
     if school_id is not None:
         school = session.get(School, school_id)
         if school is None:
-            raise NastavnikError(f"unknown school {school_id!r}", where="--school")
+            raise NastavnikError(code="school.unknown", field="school", school=school_id)
     if spec.scope == "school" and school is None and template_id != "roadmap":
-        raise NastavnikError(
-            f"{template_id} is a school's document: say which with --school", where="--school"
-        )
+        raise NastavnikError(code="documents.school_needed", field="school", title=spec.title)
     data: dict[str, Any] = {"date": today}
     data["organisation"] = (
         _organisation_of_school(school, municipality)
@@ -171,7 +180,7 @@ def build_document_data(
                 step = roadmap.step(step_code)
             except KeyError:
                 raise NastavnikError(
-                    f"roadmap {run.roadmap_id} has no step {step_code!r}", where="--step"
+                    code="step.unknown", field="step", roadmap=run.roadmap_id, step=step_code
                 ) from None
             data["agenda"] = [{"title": item} for item in (step.items or [step.title])]
             due = next((o.due for o in schedules[step_code].occurrences), None)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from documents.context import known_keys
 from documents.registry import get_template
 
@@ -116,15 +117,13 @@ def explain_missing(template_id: str, fields: list[str]) -> str:
     """One Russian message: every missing field, what it is and where it comes from."""
     spec = get_template(template_id)
     sources = {**_SOURCES, **(_MUNICIPAL_SOURCES if spec.scope == "municipality" else {})}
-    lines = [f"Для документа «{spec.title}» не хватает данных ({len(fields)}):"]
+    lines = [render_message("documents.missing_title", title=spec.title, count=len(fields))]
     for path in fields:
         plain = re.sub(r"\[\d+\]", "", path)
         what, where = sources.get(plain, (f"поле {plain}", _DATA.format(key=plain)))
         lines.append(f"  – {what} ({path}): {where};")
     lines[-1] = lines[-1].rstrip(";") + "."
-    lines.append(
-        "Или сформируйте черновик с пустыми местами для заполнения от руки: добавьте --draft."
-    )
+    lines.append(render_message("documents.missing_draft"))
     return "\n".join(lines)
 
 
@@ -175,8 +174,11 @@ def check_data_keys(template_id: str, data: Mapping[str, Any], *, where: str) ->
     problems = []
     for path in unknown:
         close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
-        hint = f" — может быть, {close[0]}?" if close else ""
-        problems.append(f"неизвестный ключ {path}{hint}")
+        hint = render_message("documents.unknown_key_hint", key=close[0]) if close else ""
+        problems.append(render_message("documents.unknown_key", path=path, hint=hint))
     raise NastavnikError(
-        "; ".join(problems) + f". Ключи документа: {', '.join(known)}", where=where
+        code="documents.unknown_keys",
+        where=where,
+        problems="; ".join(problems),
+        known=", ".join(known),
     )

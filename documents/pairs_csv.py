@@ -15,6 +15,7 @@ from pathlib import Path
 
 from common.declension import split_full_name
 from common.errors import NastavnikError
+from common.messages import render_message
 from documents.context import Pair, parse_date
 
 REQUIRED_COLUMNS = ("mentor", "mentee", "form", "start", "end")
@@ -23,7 +24,9 @@ OPTIONAL_COLUMNS = ("group", "mentor_position", "mentee_position")
 
 def _collector(problems: list[str], row_number: int) -> Callable[[str, str], None]:
     def problem(column: str, reason: str) -> None:
-        problems.append(f"row {row_number}, column {column}: {reason}")
+        problems.append(
+            render_message("documents.pairs_cell", row=row_number, column=column, problem=reason)
+        )
 
     return problem
 
@@ -33,11 +36,9 @@ def read_pairs_csv(*, path: Path) -> list[Pair]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise NastavnikError(
-            "the file is not UTF-8 text: save it as «CSV UTF-8»", where=str(path)
-        ) from None
-    except OSError as error:
-        raise NastavnikError(f"cannot read the file: {error.strerror}", where=str(path)) from None
+        raise NastavnikError(code="documents.pairs_encoding", where=str(path)) from None
+    except OSError:
+        raise NastavnikError(code="documents.file_unreadable", where=str(path)) from None
     return parse_pairs_csv(text, source=Path(path).name)
 
 
@@ -47,7 +48,7 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line:
         raise NastavnikError(
-            "the file is empty: expected a header line " + ",".join(REQUIRED_COLUMNS), where=source
+            code="documents.pairs_empty", where=source, columns=",".join(REQUIRED_COLUMNS)
         )
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -58,12 +59,19 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
     if missing or unknown:
         problems = []
         if missing:
-            problems.append(f"missing column(s): {', '.join(missing)}")
+            problems.append(
+                render_message("documents.pairs_missing_columns", columns=", ".join(missing))
+            )
         if unknown:
-            problems.append(f"unknown column(s): {', '.join(unknown)}")
-        expected = ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")"
+            problems.append(
+                render_message("documents.pairs_unknown_columns", columns=", ".join(unknown))
+            )
         raise NastavnikError(
-            f"row 1 (header): {'; '.join(problems)}; expected {expected}", where=source
+            code="documents.pairs_header",
+            where=source,
+            problems="; ".join(problems),
+            required=", ".join(REQUIRED_COLUMNS),
+            optional=", ".join(OPTIONAL_COLUMNS),
         )
 
     pairs: list[Pair] = []
@@ -74,11 +82,11 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
         row_problems: list[str] = []
         problem = _collector(row_problems, row_number)
         if None in row:
-            problem("-", "more values than columns in the header")
+            problem("-", render_message("documents.pairs_extra_values"))
         values = {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
         for column in REQUIRED_COLUMNS:
             if not values.get(column):
-                problem(column, "empty")
+                problem(column, render_message("documents.pairs_blank"))
         for column in ("mentor", "mentee"):
             if values.get(column):
                 try:
@@ -91,11 +99,16 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
                 try:
                     dates[column] = parse_date(values[column], where=column)
                 except NastavnikError:
-                    problem(column, f"expected a date like 15.09.2022, got {values[column]!r}")
+                    problem(column, render_message("documents.pairs_date", value=values[column]))
         if len(dates) == 2 and dates["start"] > dates["end"]:
-            problem("end", f"the end {values['end']} is before the start {values['start']}")
+            problem(
+                "end",
+                render_message(
+                    "documents.pairs_end_before_start", end=values["end"], start=values["start"]
+                ),
+            )
         if values.get("mentor") and values.get("mentor") == values.get("mentee"):
-            problem("mentee", "the mentee is the mentor")
+            problem("mentee", render_message("documents.pairs_same_person"))
         if row_problems:
             found.extend(row_problems)
             continue
@@ -113,8 +126,8 @@ def parse_pairs_csv(text: str, *, source: str = "pairs.csv") -> list[Pair]:
         )
     if found:
         raise NastavnikError(
-            f"{len(found)} problem(s), no pairs read:\n" + "\n".join(found), where=source
+            code="documents.pairs_problems", where=source, count=len(found), lines="\n".join(found)
         )
     if not pairs:
-        raise NastavnikError("no pairs: the file has a header but no rows", where=source)
+        raise NastavnikError(code="documents.pairs_no_rows", where=source)
     return pairs

@@ -92,5 +92,5 @@ def get_template(template_id: str) -> TemplateSpec:
     except KeyError:
         known = ", ".join(TEMPLATES)
         raise NastavnikError(
-            f"unknown document template {template_id!r}; known: {known}", where="documents"
+            code="documents.unknown_template", template=template_id, known=known
         ) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from lxml import etree
 
 from common import declension
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.russian import format_date_numeric, format_date_ru, plural_ru
 from documents import report, workbooks
 from documents.context import (
@@ -44,6 +46,8 @@ from documents.context import (
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
 from documents.registry import TemplateSpec, get_template
 
+_log = logging.getLogger(__name__)
+
 LEFTOVERS = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
 
 
@@ -54,8 +58,7 @@ class MissingData(NastavnikError):
     """Required data is missing: ``fields`` lists every missing field's dotted path."""
 
     def __init__(self, template_id: str, fields: list[str]) -> None:
-        listed = ", ".join(fields)
-        super().__init__(f"не хватает данных: {listed}", where=template_id)
+        super().__init__(code="documents.missing_data", where=template_id, fields=", ".join(fields))
         self.template_id = template_id
         self.fields = fields
 
@@ -177,7 +180,7 @@ class _Template(DocxTemplate):
 
 def _need_date(value: object, filter_name: str) -> date:
     if not isinstance(value, date):
-        raise NastavnikError(f"filter {filter_name} expects a date, got {value!r}")
+        raise NastavnikError(code="documents.filter_date", filter=filter_name, value=value)
     return value
 
 
@@ -241,9 +244,7 @@ def jinja_environment() -> jinja2.Environment:
 def template_path(spec: TemplateSpec, templates_dir: Path | None = None) -> Path:
     """The municipality's own template when its folder has one, else the built-in template."""
     if spec.file_name is None:
-        raise NastavnikError(
-            f"{spec.id} is built in code and has no template file", where="documents"
-        )
+        raise NastavnikError(code="documents.built_in_code", title=spec.title)
     if templates_dir is None:
         from common.settings import get_settings
 
@@ -264,9 +265,8 @@ def _read_template(path: Path) -> bytes:
     try:
         stat = path.stat()
     except OSError as error:
-        raise NastavnikError(
-            f"cannot read the template: {error.strerror}", where=str(path)
-        ) from None
+        _log.info("%s: cannot read the template: %s", path, error)
+        raise NastavnikError(code="documents.template_unreadable", where=str(path)) from None
     return _template_bytes(path, stat.st_mtime_ns, stat.st_size)
 
 
@@ -283,7 +283,7 @@ def _roadmap_context(obj: RoadmapDocument, tpl: DocxTemplate) -> dict[str, Any]:
     unknown = sorted({row.section for row in obj.rows if row.section and row.section not in titles})
     if unknown:
         raise NastavnikError(
-            f"rows refer to sections that are not listed: {', '.join(unknown)}", where="sections"
+            code="documents.unknown_sections", where="sections", sections=", ".join(unknown)
         )
     table: list[dict[str, Any]] = []
     for row in obj.rows:
@@ -298,11 +298,9 @@ def _roadmap_context(obj: RoadmapDocument, tpl: DocxTemplate) -> dict[str, Any]:
 
 def _protocol_context(obj: Protocol, tpl: DocxTemplate) -> dict[str, Any]:
     if not obj.attendees and not obj.attendees_count:
-        raise NastavnikError("missing field 'attendees' (names) or 'attendees_count'", where=None)
+        raise NastavnikError(code="documents.protocol_attendees")
     if not obj.agenda:
-        raise NastavnikError(
-            "missing field 'agenda': a meeting needs at least one item", where=None
-        )
+        raise NastavnikError(code="documents.protocol_agenda")
     return _fields(obj)
 
 
@@ -372,7 +370,9 @@ def render_document(
     try:
         obj = load_context(spec.context_type, data, draft=draft, missing=missing)
     except NastavnikError as error:
-        raise NastavnikError(str(error), where=template_id) from None
+        raise _placed(
+            error, f"{template_id}: {error.where}" if error.where else template_id
+        ) from None
     if missing:
         raise MissingData(template_id, missing)
     if spec.format == "xlsx":
@@ -389,33 +389,40 @@ def render_document(
 
 
 def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = False) -> bytes:
-    name = f"template {path.name}"
+    name = render_message("documents.template_place", file=path.name)
     try:
         tpl = _Template(io.BytesIO(_read_template(path)))
         tpl.init_docx()
     except NastavnikError:
         raise
     except Exception as error:  # python-docx raises several types for a file that is not a .docx
-        raise NastavnikError(f"not a readable .docx file ({error})", where=name) from None
+        _log.info("%s: not a readable .docx file: %r", path, error)
+        raise NastavnikError(code="documents.template_not_docx", where=name) from None
     prepare = _PREPARE.get(spec.id)
     try:
         context = prepare(obj, tpl) if prepare else _fields(obj)
         tpl.render(context, jinja_env=jinja_environment(), autoescape=True)
     except jinja2.UndefinedError as error:
-        raise NastavnikError(f"missing field: {error.message}", where=name) from None
-    except jinja2.TemplateSyntaxError as error:
-        near = " ".join(line.strip() for line in getattr(error, "docx_context", []) if line.strip())
-        detail = f" near «{near[:200]}»" if near else ""
-        raise NastavnikError(f"broken template: {error.message}{detail}", where=name) from None
-    except jinja2.TemplateError as error:
-        raise NastavnikError(f"broken template: {error}", where=name) from None
-    except NastavnikError as error:
-        where = f"{name}, {error.where}" if error.where else name
-        raise NastavnikError(error.reason, where=where) from None
-    except (etree.XMLSyntaxError, ValueError) as error:
+        _log.info("%s: %s", path, error.message)
         raise NastavnikError(
-            f"the template produced invalid Word XML ({error})", where=name
+            code="documents.template_unknown_field", where=name, name=_undefined_name(error)
         ) from None
+    except jinja2.TemplateSyntaxError as error:
+        _log.info("%s: broken template: %s", path, error.message)
+        near = " ".join(line.strip() for line in getattr(error, "docx_context", []) if line.strip())
+        detail = render_message("documents.template_near", text=near[:200]) if near else ""
+        unclosed = _UNCLOSED.search(error.message or "")
+        if unclosed:
+            detail += render_message("documents.template_unclosed", tag=unclosed.group(1))
+        raise NastavnikError(code="documents.template_broken", where=name, near=detail) from None
+    except jinja2.TemplateError as error:
+        _log.info("%s: broken template: %s", path, error)
+        raise NastavnikError(code="documents.template_broken", where=name, near="") from None
+    except NastavnikError as error:
+        raise _placed(error, f"{name}, {error.where}" if error.where else name) from None
+    except (etree.XMLSyntaxError, ValueError) as error:
+        _log.info("%s: the template produced invalid Word XML: %s", path, error)
+        raise NastavnikError(code="documents.template_bad_xml", where=name) from None
     _check_text(tpl.rendered_text(), where=name)
     if draft:
         tpl.docx.core_properties.content_status = DRAFT_STATUS
@@ -427,6 +434,25 @@ def _render_docx(spec: TemplateSpec, obj: Any, path: Path, *, draft: bool = Fals
     return docx_package_bytes(tpl.docx)
 
 
+def _placed(error: NastavnikError, where: str) -> NastavnikError:
+    """The same error (its code and parameters kept) at another place."""
+    placed = type(error).__new__(type(error))  # not copy.copy: it calls __init__ with args
+    placed.__dict__.update(error.__dict__)
+    placed.where = where
+    placed.args = (f"{where}: {error.reason}",)
+    return placed
+
+
+_UNCLOSED = re.compile(r"innermost block that needs to be closed is '(\w+)'")
+_UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+def _undefined_name(error: jinja2.UndefinedError) -> str:
+    """The name a template used that its data lacks (Jinja says it in English)."""
+    match = _UNDEFINED.search(error.message or "")
+    return next((name for name in match.groups() if name), "?") if match else "?"
+
+
 def _check_text(text: str, *, where: str) -> None:
     """Refuse an output that shows «None» or unrendered Jinja: data was missing somewhere."""
     match = LEFTOVERS.search(text)  # one pass over the whole text; no pattern spans a line
@@ -435,7 +461,5 @@ def _check_text(text: str, *, where: str) -> None:
         end = text.find("\n", match.end())
         line = text[start : end if end >= 0 else len(text)]
         raise NastavnikError(
-            f"the output contains {match.group(0)!r} (missing data or a broken tag) in: "
-            f"«{line.strip()[:160]}»",
-            where=where,
+            code="documents.leftovers", where=where, found=match.group(0), line=line.strip()[:160]
         )

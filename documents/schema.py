@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import logging
 import sys
 import types
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ from common.errors import NastavnikError
 from documents.context import load_context
 from documents.demo_data import demo_data
 from documents.registry import TEMPLATES, get_template
+
+_log = logging.getLogger(__name__)
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "documents.md"
 
@@ -249,14 +252,15 @@ def check_template(path: Path, *, template_id: str | None = None) -> TemplateChe
     template_id = template_id or path.stem
     spec = get_template(template_id)
     if spec.format != "docx":
-        raise NastavnikError(f"{template_id} is a workbook built in code, not a .docx template")
+        raise NastavnikError(code="documents.built_in_code", title=spec.title)
     env = jinja_environment()
     try:
         tpl = DocxTemplate(str(path))
         used = set(tpl.get_undeclared_template_variables(env))
         source = _template_source(tpl)
     except Exception as error:  # python-docx and Jinja raise many types for a broken file
-        raise NastavnikError(f"не читается как шаблон .docx: {error}", where=str(path)) from None
+        _log.info("%s: not a .docx template: %r", path, error)
+        raise NastavnikError(code="documents.check_unreadable", where=str(path)) from None
     supplied = supplied_names(template_id)
     nested = _unknown_nested(
         source, env, _supplied_context(template_id), get_type_hints(spec.context_type)

@@ -328,7 +328,7 @@ def build_workbook(template_id: str, data: Any, *, draft: bool = False) -> bytes
     elif isinstance(data, AnalyticalReport):
         _progress_workbook(workbook, data)
     else:
-        raise NastavnikError(f"{template_id} is not a register", where="documents")
+        raise NastavnikError(code="documents.not_a_register", template=template_id)
     moment = datetime(data.as_of.year, data.as_of.month, data.as_of.day)
     workbook.properties.creator = "nastavnik"
     if draft:

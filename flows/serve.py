@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import NastavnikError
+from common.messages import render_message
 
 
 def wait_for_prefect(api_url: str, *, timeout: float = 180.0) -> None:
@@ -111,8 +112,8 @@ def serve_daily(
         log_path = home / "prefect-server.log"
         server, api_url = start_prefect_server(port=prefect_port, log_path=log_path)
         os.environ["PREFECT_API_URL"] = api_url
-        print(f"Prefect server: {api_url.removesuffix('/api')} (its UI shows the tick's runs)")
-        print(f"Prefect server log: {log_path}")
+        print(render_message("serve.prefect_server", url=api_url.removesuffix("/api")))
+        print(render_message("serve.prefect_log", path=log_path))
     from prefect.schedules import Cron
 
     from flows.tick import daily_tick_flow

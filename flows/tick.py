@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
+from common.messages import STEP_STATES, render_message
 from engine.daily_runs import recorded_daily_flow
 from engine.tick import TickPlan, unit_batches
 from flows.daily import (
@@ -109,12 +110,19 @@ def _tick_and_report(
     if send:
         summary.delivery = deliver_task(db_url, moment)
     get_run_logger().info(summary.text())
+    what, count = render_message("tick.artifact_what"), render_message("tick.artifact_count")
     create_table_artifact(
         key="tick-summary",
-        table=[{"what": f"decided: {k}", "count": v} for k, v in summary.decided.items()]
-        + [{"what": "examined (new in a window or changed)", "count": summary.examined}]
-        + [{"what": f"state: {k}", "count": v} for k, v in sorted(summary.states.items())],
-        description=f"Tick at {moment.isoformat()}",
+        table=[
+            {what: render_message("tick.artifact_decided", level=k), count: v}
+            for k, v in summary.decided.items()
+        ]
+        + [{what: render_message("tick.artifact_examined"), count: summary.examined}]
+        + [
+            {what: render_message("tick.artifact_state", state=STEP_STATES.get(k, k)), count: v}
+            for k, v in sorted(summary.states.items())
+        ],
+        description=render_message("tick.artifact_title", moment=moment.isoformat()),
     )
     return summary.decided
 

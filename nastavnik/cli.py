@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -948,12 +949,71 @@ def _demo_outro(directory: Path, engine: Any) -> None:
 
 
 def main() -> None:
-    """Entry point: run the app; user errors are printed without a traceback."""
-    try:
-        app()
-    except NastavnikError as error:
-        from common.messages import render_message
-        from nastavnik.options import error_text
+    """Entry point: run the app; user errors are printed in Russian without a traceback.
 
+    typer (click) would print its own usage errors in English («Missing argument …»): the app runs
+    outside click's standalone mode and those errors are said from the catalogue instead.
+    """
+    from typer._click import exceptions as click_errors
+
+    from common.messages import render_message
+    from nastavnik.options import error_text
+
+    try:
+        result = app(standalone_mode=False, prog_name="nastavnik")
+    except NastavnikError as error:
         typer.echo(render_message("cli.error", message=error_text(error)), err=True)
         sys.exit(getattr(error, "exit_code", 1))
+    except click_errors.NoArgsIsHelpError as error:
+        error.show()  # the command's help, as click shows it
+        sys.exit(error.exit_code)
+    except click_errors.UsageError as error:
+        typer.echo(render_message("cli.error", message=usage_error_text(error)), err=True)
+        if error.ctx is not None:
+            typer.echo(render_message("cli.help_hint", command=error.ctx.command_path), err=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        typer.echo(render_message("cli.error", message=render_message("cli.aborted")), err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+_NO_SUCH_COMMAND = re.compile(r"No such command '([^']*)'")
+
+
+def usage_error_text(error: Exception) -> str:
+    """A usage error of typer (click) in Russian: the option or argument it is about, and why."""
+    from typer._click import exceptions as click_errors
+
+    from common.messages import render_message
+
+    param = getattr(error, "param", None)
+    name = ""
+    if param is not None:
+        opts = getattr(param, "opts", None) or [param.name or ""]
+        name = (
+            opts[0]
+            if getattr(param, "param_type_name", "") == "option"
+            else str(param.name or "").upper()
+        )
+    if isinstance(error, click_errors.MissingParameter):
+        if getattr(param, "param_type_name", "") == "option":
+            return render_message("cli.missing_option", name=name or "?")
+        return render_message("cli.missing_argument", name=name or "?")
+    if isinstance(error, click_errors.NoSuchOption):
+        hint = (
+            render_message("cli.did_you_mean", options=", ".join(sorted(error.possibilities)))
+            if error.possibilities
+            else ""
+        )
+        return render_message("cli.no_such_option", option=error.option_name, hint=hint)
+    if isinstance(error, click_errors.BadOptionUsage):
+        return render_message("cli.bad_option", option=error.option_name)
+    if isinstance(error, click_errors.BadParameter):
+        return render_message("cli.bad_value", name=name or "?")
+    command = _NO_SUCH_COMMAND.search(
+        error.format_message() if hasattr(error, "format_message") else ""
+    )
+    if command is not None:
+        return render_message("cli.no_such_command", command=command.group(1))
+    return render_message("cli.usage")

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
+from common.messages import render_message
 
 docs_app = typer.Typer(
     help="Documents from templates (приказы, положения, справки).", no_args_is_help=True
@@ -86,9 +87,11 @@ def docs_render(
     spec = get_template(template)
     if out.suffix.lower() != f".{spec.format}":
         raise NastavnikError(
-            f"документ «{spec.title}» — файл .{spec.format}: имя должно оканчиваться на "
-            f".{spec.format} (а не «{out.suffix or 'без расширения'}»)",
-            where="--out",
+            code="documents.out_suffix",
+            field="out",
+            title=spec.title,
+            format=spec.format,
+            suffix=out.suffix or render_message("documents.no_suffix"),
         )
     extra = read_extra(data)
     if data is not None:
@@ -119,8 +122,12 @@ def docs_render(
     except MissingData as error:
         typer.echo(explain_missing(error.template_id, error.fields), err=True)
         raise typer.Exit(1) from None
-    label = " (черновик)" if draft else ""
-    typer.echo(f"{rendered.path}{label} (sha256 {rendered.sha256[:12]})")
+    label = render_message("documents.draft_label") if draft else ""
+    typer.echo(
+        render_message(
+            "documents.rendered", path=rendered.path, label=label, sha256=rendered.sha256[:12]
+        )
+    )
 
 
 @docs_app.command("check")
@@ -137,17 +144,23 @@ def docs_check(
     from documents.schema import check_template
 
     if not file.is_file():
-        raise NastavnikError("нет такого файла", where=str(file))
+        raise NastavnikError(code="file.missing", where=str(file))
     result = check_template(file, template_id=template)
     if result.unknown:
         typer.echo(
-            f"{file}: шаблон использует поля, которых нет в данных документа «{result.template_id}»: "
-            + ", ".join(result.unknown),
+            render_message(
+                "documents.check_unknown",
+                file=file,
+                template=result.template_id,
+                fields=", ".join(result.unknown),
+            ),
             err=True,
         )
     if result.unused:
-        typer.echo(f"{file}: можно использовать ещё: {', '.join(result.unused)}")
-    typer.echo("Схема данных: docs/documents.md")
+        typer.echo(
+            render_message("documents.check_unused", file=file, fields=", ".join(result.unused))
+        )
+    typer.echo(render_message("documents.check_schema"))
     if result.unknown:
         raise typer.Exit(1)
-    typer.echo(f"{file}: ок, все поля шаблона есть в данных")
+    typer.echo(render_message("documents.check_ok", file=file))

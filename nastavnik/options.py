@@ -20,6 +20,9 @@ OPTIONS = {
     "schools": "--schools",
     "start": "--start",
     "timezone": "--tz",
+    "step": "--step",
+    "out": "--out",
+    "password": "--password",
 }
 
 

@@ -103,7 +103,9 @@ def _classify(code: int, reason: str) -> DeliveryError:
         return TemporaryFailure(reason)
     if 500 <= code < 600:
         return PermanentFailure(reason)
-    return ServerUnavailable(f"unexpected reply {reason}", transmitted=True)
+    return ServerUnavailable(
+        render_message("mail.unexpected_reply", reply=reason), transmitted=True
+    )
 
 
 # connections a large delivery opens at once by default (``?connections=N`` in the URL)

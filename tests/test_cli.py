@@ -286,3 +286,26 @@ def test_init_sets_what_documents_print_about_the_committee(tmp_path: Path) -> N
     )
     bad = nastavnik("init", "--tz", "Mars/Olympus", env=env)
     assert bad.returncode == 1 and "Mars/Olympus" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["docs", "render"], "ошибка: не указан аргумент TEMPLATE"),
+        (["docs", "render", "order_pairs"], "ошибка: не указан параметр --out"),
+        (
+            ["docs", "render", "order_pairs", "--bogus"],
+            "ошибка: параметра --bogus нет; может быть, --out?",
+        ),
+        (["docs", "render", "order_pairs", "--out"], "ошибка: параметр --out указан неверно"),
+        (["outbox", "show", "abc"], "ошибка: LETTER_ID: такое значение не подходит"),
+        (["nosuch"], "ошибка: команды «nosuch» нет"),
+    ],
+)
+def test_a_command_called_wrongly_is_answered_in_russian_with_exit_2(
+    args: list[str], said: str
+) -> None:
+    done = nastavnik(*args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(said), done.stderr
+    assert not any(word in done.stderr for word in ("Error", "Missing", "Usage", "Traceback"))

@@ -525,14 +525,20 @@ def test_none_or_blank_required_value_is_missing_not_printed(empty: Any, tmp_pat
 def test_bad_date_names_the_field(tmp_path: Path) -> None:
     data = demo_data("order_pairs")
     data["plans_deadline"] = "14 октября"
-    with pytest.raises(NastavnikError, match=r"order_pairs: plans_deadline: expected a date"):
+    with pytest.raises(
+        NastavnikError,
+        match=r"order_pairs: plans_deadline: нужна дата \(15\.05\.2022 или 2022-05-15\), а указано «14 октября»",
+    ):
         render("order_pairs", tmp_path, data)
 
 
 def test_literal_none_in_the_output_is_refused(tmp_path: Path) -> None:
     data = demo_data("order_curator_appointment")
     data["basis_act"]["title"] = "None"
-    with pytest.raises(NastavnikError, match="the output contains 'None'"):
+    with pytest.raises(
+        NastavnikError,
+        match="в документе осталось «None» \\(каких-то данных нет или тег шаблона испорчен\\)",
+    ):
         render("order_curator_appointment", tmp_path, data)
 
 
@@ -541,14 +547,14 @@ def test_an_unsplittable_name_is_reported_with_the_template(tmp_path: Path) -> N
     data["curator"]["full_name"] = "Кузнецова"
     with pytest.raises(
         NastavnikError,
-        match=r"template order_curator_appointment.docx.*«Кузнецова»: нужны «Фамилия Имя Отчество»",
+        match=r"шаблон order_curator_appointment.docx: «Кузнецова»: нужны «Фамилия Имя Отчество»",
     ):
         render("order_curator_appointment", tmp_path, data)
 
 
 def test_unknown_template_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(
-        NastavnikError, match="unknown document template 'order_x'; known: order_curator"
+        NastavnikError, match="шаблона документа «order_x» нет; есть: order_curator"
     ):
         render_document(template_id="order_x", data={}, out=tmp_path / "x.docx")
 
@@ -599,8 +605,8 @@ def test_a_broken_template_is_reported_with_its_name_and_the_jinja_error(tmp_pat
     with pytest.raises(NastavnikError) as raised:
         render("order_pairs", tmp_path, templates_dir=own)
     message = str(raised.value)
-    assert message.startswith("template order_pairs.docx: broken template:")
-    assert "endfor" in message
+    assert message.startswith("шаблон order_pairs.docx: шаблон испорчен: тег Jinja не читается")
+    assert message.endswith("блок «{% for %}» не закрыт, нужен «{% endfor %}»")
     assert "Traceback" not in message
 
 
@@ -608,7 +614,8 @@ def test_an_undefined_name_in_a_template_is_a_missing_field(tmp_path: Path) -> N
     own = tmp_path / "own"
     _own_template(own, "order_pairs", ["Приказ № {{ number }} от {{ signed_on|date_ru }}"])
     with pytest.raises(
-        NastavnikError, match=r"template order_pairs.docx: missing field: 'signed_on' is undefined"
+        NastavnikError,
+        match=r"шаблон order_pairs.docx: шаблон использует поле signed_on, которого нет в данных",
     ):
         render("order_pairs", tmp_path, templates_dir=own)
 
@@ -617,7 +624,9 @@ def test_a_file_that_is_not_a_docx_is_reported(tmp_path: Path) -> None:
     own = tmp_path / "own"
     own.mkdir()
     (own / "protocol.docx").write_text("это не документ", encoding="utf-8")
-    with pytest.raises(NastavnikError, match=r"template protocol.docx: not a readable .docx file"):
+    with pytest.raises(
+        NastavnikError, match=r"шаблон protocol.docx: файл шаблона — не документ Word"
+    ):
         render("protocol", tmp_path, templates_dir=own)
 
 
@@ -653,15 +662,17 @@ def test_pairs_csv_reports_every_bad_row_and_column_and_returns_nothing() -> Non
     with pytest.raises(NastavnikError) as raised:
         parse_pairs_csv(text, source="pairs.csv")
     message = str(raised.value)
-    assert message.startswith("pairs.csv: 4 problem(s), no pairs read:")
-    assert "row 3, column form: empty" in message
-    assert "row 3, column mentor: «Кузьмина»: нужны «Фамилия Имя Отчество»" in message
-    assert "row 4, column end: expected a date like 15.09.2022, got 'сентябрь'" in message
-    assert "row 5, column end: the end 01.09.2022 is before the start 01.10.2022" in message
+    assert message.startswith("pairs.csv: ошибок: 4, ни одна пара не прочитана:")
+    assert "строка 3, столбец form: пусто" in message
+    assert "строка 3, столбец mentor: «Кузьмина»: нужны «Фамилия Имя Отчество»" in message
+    assert "строка 4, столбец end: нужна дата вида 15.09.2022, а указано «сентябрь»" in message
+    assert "строка 5, столбец end: конец 01.09.2022 раньше начала 01.10.2022" in message
 
 
 def test_pairs_csv_without_a_required_column_names_it() -> None:
-    with pytest.raises(NastavnikError, match="row 1 \\(header\\): missing column\\(s\\): end"):
+    with pytest.raises(
+        NastavnikError, match="строка 1 \\(заголовок\\): нет столбцов end; нужны столбцы"
+    ):
         parse_pairs_csv("mentor;mentee;form;start\n")
 
 

@@ -194,7 +194,7 @@ def test_docs_check_lists_unknown_fields_and_the_ones_a_template_could_use(
 
     builtin = nastavnik(tmp_path, "docs", "check", str(TEMPLATES_DIR / "order_pairs.docx"))
     assert builtin.returncode == 0, builtin.stderr
-    assert "ок, все поля шаблона есть в данных" in builtin.stdout
+    assert "в порядке, все поля шаблона есть в данных" in builtin.stdout
 
 
 def test_the_published_schemas_are_those_of_the_code() -> None:

@@ -31,10 +31,10 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 place = f"{path.relative_to(ROOT)}:{node.lineno}"
                 code: str | None = None
-                if name in ("render_message", "_say") and node.args:
+                if name in ("render_message", "_say", "page_message") and node.args:
                     first = node.args[0]
                     code = first.value if isinstance(first, ast.Constant) else None
-                for keyword in node.keywords if name.endswith("Error") else ():
+                for keyword in node.keywords if name.endswith(("Error", "__init__")) else ():
                     if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
                         if isinstance(keyword.value.value, str):
                             code = keyword.value.value
@@ -61,8 +61,10 @@ def test_every_code_the_source_uses_has_a_russian_text_with_its_parameters() -> 
 
 def test_every_text_of_the_catalogue_is_used() -> None:
     used = {code for _, code, _ in _uses()}
-    # definitions/loader.py names pydantic's findings by their kind: definition.check.KIND
-    unused = {code for code in CATALOGUE if not code.startswith("definition.check.")} - used
+    # definitions/loader.py names pydantic's findings by their kind (definition.check.KIND) and
+    # PyYAML's problems by a table (_YAML_PROBLEMS, yaml.*)
+    tabled = ("definition.check.", "yaml.")
+    unused = {code for code in CATALOGUE if not code.startswith(tabled)} - used
     assert not unused, f"texts nobody uses: {sorted(unused)}"
 
 
@@ -79,19 +81,21 @@ def test_an_error_raised_by_code_carries_its_russian_text_place_and_parameters()
     assert render_message("cli.error", message=error).startswith("ошибка: schools.csv:3")
 
 
-# exceptions whose text a person reads (the shells print it, a page shows it, a letter's status)
+# exceptions whose text a person reads (the shells print it, a page shows it, a letter's status);
+# every subclass of NastavnikError defined in the project is added by _user_errors()
 USER_ERRORS = {
     "NastavnikError", "UsageError", "DeadlineError", "DefinitionError", "ImportFileError",
     "FieldErrors", "Invalid", "MissingData", "DeliveryError", "TemporaryFailure",
-    "PermanentFailure", "ServerUnavailable", "DocumentFormError", "Forbidden",
+    "PermanentFailure", "ServerUnavailable", "DocumentFormError", "Forbidden", "HTTPException",
+    "BadParameter", "_Unreadable",
 }  # fmt: skip
-# calls whose first argument is a line a person reads
-USER_LINES = {"problem", "people_problem", "_fail", "echo", "secho"}
+# calls whose first argument (last for those in LAST_ARGUMENT) is a line a person reads
+USER_LINES = {"problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash"}
+LAST_ARGUMENT = {"problem", "people_problem", "error_page", "flash"}
 # pydantic validators: their ValueError text is the definition's finding
 VALIDATOR_MODULES = {"definitions/schema.py", "registry/values.py"}
-# areas whose messages other work owns (#16 documents, the deadline grammar, the roadmap import,
-# the matrix page); their texts are Russian already or are being converted there
-NOT_SCANNED = ("documents/", "definitions/deadlines.py", "definitions/importing/", "web/matrix.py")
+# modules whose printed lines are for developers (a build script's written paths), not users
+NOT_SCANNED: tuple[str, ...] = ()
 LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
@@ -113,41 +117,74 @@ def _literal_text(node: ast.expr) -> str | None:
 
 def _reads_as_english(text: str) -> bool:
     unquoted = re.sub(r"«[^»]*»|`[^`]*`|'[^']*'|\S*[/.@_=:]\S*", " ", text)
-    return bool(LATIN_WORD.search(unquoted)) and not CYRILLIC.search(text)
+    return bool(LATIN_WORD.search(unquoted)) and not CYRILLIC.search(unquoted)
+
+
+def _sources() -> list[tuple[str, ast.Module]]:
+    """(path relative to the root, parsed module) of every module of the project's packages."""
+    return [
+        (path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+    ]
+
+
+def _user_errors(sources: list[tuple[str, ast.Module]]) -> set[str]:
+    """USER_ERRORS and every class of the project that derives from one of them."""
+    names = set(USER_ERRORS)
+    classes = [
+        (node.name, {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases})
+        for _, tree in sources
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for name, bases in classes:
+            if name not in names and bases & names:
+                names.add(name)
+                grown = True
+    return names
+
+
+def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[str]:
+    """The English literals of one module that a user would read (``place: text``)."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
+            # a place of one word is a form field's id (the portal marks the field, the CLI
+            # names its option); a place of several words is text a person reads
+            places = [
+                k.value
+                for k in node.keywords
+                if k.arg in ("where", "detail") and " " in (_literal_text(k.value) or "").strip()
+            ]
+            message = [*node.args[:1], *places]
+        elif name in USER_LINES:
+            message = node.args[-1:] if name in LAST_ARGUMENT else node.args[:1]
+        else:
+            continue
+        for argument in message:
+            text = _literal_text(argument)
+            if text is not None and _reads_as_english(text):
+                found.append(f"{place}:{node.lineno}: {text.strip()[:80]!r}")
+    return found
 
 
 def _english_messages() -> list[str]:
-    found: list[str] = []
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            place = path.relative_to(ROOT).as_posix()
-            if place.startswith(NOT_SCANNED):
-                continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                call: ast.expr | None = None
-                if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-                    call = node.exc
-                    name = getattr(call.func, "id", getattr(call.func, "attr", ""))
-                    if name not in USER_ERRORS and not (
-                        name == "ValueError" and place in VALIDATOR_MODULES
-                    ):
-                        continue
-                elif isinstance(node, ast.Call):
-                    name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                    if name not in USER_LINES or not (
-                        place.startswith("nastavnik/") or name not in ("echo", "secho")
-                    ):
-                        continue
-                    call = node
-                else:
-                    continue
-                assert isinstance(call, ast.Call)
-                message = call.args[-1:] if name in ("problem", "people_problem") else call.args[:1]
-                for argument in message:
-                    text = _literal_text(argument)
-                    if text is not None and _reads_as_english(text):
-                        found.append(f"{place}:{node.lineno}: {text.strip()[:80]!r}")
-    return found
+    """Every English literal a user would read: an error's text or place, a printed line."""
+    sources = _sources()
+    user_errors = _user_errors(sources)
+    return [
+        line
+        for place, tree in sources
+        if not place.startswith(NOT_SCANNED)
+        for line in _english_in(tree, place=place, user_errors=user_errors)
+    ]
 
 
 def test_no_user_message_outside_the_catalogue_is_english() -> None:
@@ -167,6 +204,29 @@ def test_the_scan_finds_an_english_message_in_a_raise() -> None:
     assert not _reads_as_english("NASTAVNIK_SMTP_URL")
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        'raise _Unreadable("one recurrence")',  # the deadline parser's refusal
+        'raise MissingData(f"no such file {x}")',  # a subclass of NastavnikError
+        'raise NastavnikError(code="file.missing", where=f"template {name} of the step")',
+        'error = NastavnikError("cannot read the data file")',  # built, raised later
+        'typer.echo(f"{path}: ok, every field is there")',
+        'print(f"Prefect server: {url}")',
+        'pages.error_page(request, 404, "Не найдено", "No such step")',
+        'raise HTTPException(status_code=404, detail="No such step here") from None',
+    ],
+)
+def test_the_scan_finds_english_in_every_kind_of_user_line(source: str) -> None:
+    found = _english_in(ast.parse(source), place="web/example.py", user_errors=_user_errors([]))
+    assert found, source
+
+
+def test_the_scan_takes_a_place_of_one_word_for_a_form_field() -> None:
+    source = 'raise NastavnikError(code="upload.empty", where="scan")'
+    assert _english_in(ast.parse(source), place="web/example.py", user_errors=USER_ERRORS) == []
+
+
 def test_every_field_an_error_names_is_known_to_the_shells() -> None:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -183,3 +243,25 @@ def test_every_field_an_error_names_is_known_to_the_shells() -> None:
                             f"{path.relative_to(ROOT)}:{node.lineno}: field "
                             f"{keyword.value.value!r} is not in common.messages.FIELDS"
                         )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("id: x\ntitle: a: b\n", "лишнее двоеточие"),
+        ("id: x\n\ttitle: y\n", "табуляция в отступе"),
+        ('id: "x\n', "текст оборвался"),
+        ("id: [x\n", "не закрыта квадратная скобка"),
+        ("a:\n  - b\n c: d\n", "отступ строки не совпадает"),
+        ("a: &x 1\nb: *y\n", "на метку, которой нет"),
+    ],
+)
+def test_a_yaml_problem_is_said_in_russian(text: str, said: str, tmp_path: Path) -> None:
+    from common.errors import DefinitionError
+    from definitions.loader import load_roadmap
+
+    path = tmp_path / "roadmap.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as raised:
+        load_roadmap(path)
+    assert said in str(raised.value) and not _reads_as_english(raised.value.reason)

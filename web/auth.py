@@ -40,7 +40,7 @@ _DUMMY_HASH = _hasher.hash("nastavnik-dummy-password")
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
     if len(password) < 8:
-        raise NastavnikError(code="password.too_short", where="password", length=8)
+        raise NastavnikError(code="password.too_short", field="password", length=8)
     return _hasher.hash(password)
 
 

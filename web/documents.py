@@ -21,15 +21,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
 from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
 from documents.registry import TEMPLATES, TemplateSpec
+from documents.render import MissingData
 from engine.actions import Actor
 from engine.runs import run_definition
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
+from web.messages import page_message
 
 GENERATED_DIR = "generated"
 MEDIA_TYPES = {
@@ -176,7 +179,6 @@ _MUNICIPAL_PLACES: dict[str, tuple[str, str]] = {
         f"поле head_position {_MUNICIPALITY}",
     ),
 }
-_MISSING = re.compile(r"missing field:? '([^']+)'")
 
 
 @dataclass(frozen=True)
@@ -244,24 +246,26 @@ def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
         raw = visible_text(values.get(form_field.html_name, ""))
         value: Any = raw
         if not raw:
-            errors[form_field.html_name] = f"Заполните поле «{form_field.label}»."
+            errors[form_field.html_name] = page_message(
+                "documents.form_empty", label=form_field.label
+            )
             continue
         if len(raw) > 300:
-            errors[form_field.html_name] = "Слишком длинно (не больше 300 символов)."
+            errors[form_field.html_name] = page_message("documents.form_too_long", limit=300)
             continue
         if form_field.kind == "date":
             try:
                 value = date.fromisoformat(raw)
             except ValueError:
-                errors[form_field.html_name] = "Укажите дату."
+                errors[form_field.html_name] = page_message("documents.form_date")
                 continue
             if value.year < 2000 or value.year > 2100:
-                errors[form_field.html_name] = "Проверьте год."
+                errors[form_field.html_name] = page_message("documents.form_year")
                 continue
         elif form_field.kind == "number":
             number = whole_number(raw)
             if not number:
-                errors[form_field.html_name] = "Укажите число больше нуля."
+                errors[form_field.html_name] = page_message("documents.form_number")
                 continue
             value = number
         target = data
@@ -274,40 +278,40 @@ def _form_data(offer: DocumentOffer, values: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _missing_fields(error: NastavnikError) -> list[str]:
+    """The dotted paths of the data an error says is missing (none when it is about else)."""
+    if isinstance(error, MissingData):
+        return list(error.fields)
+    if error.code == "documents.field_missing":
+        return [str(error.params["path"])]
+    if error.code == "documents.template_unknown_field":
+        return [str(error.params["name"])]
+    return []
+
+
 def missing_data_message(error: NastavnikError, *, municipal: bool) -> str | None:
     """«Не хватает данных: …» naming the datum and where it is entered, or None if not about that."""
-    fields: list[str] = list(getattr(error, "fields", []))  # documents.render.MissingData
+    fields = _missing_fields(error)
     if not fields:
-        match = _MISSING.search(error.reason)
-        if match is None:
-            return None
-        fields = [match.group(1)]
+        return None
     places = {**_DATA_PLACES, **(_MUNICIPAL_PLACES if municipal else {})}
-    if len(fields) == 1:
-        name = re.sub(r"\[\d+\]", "", fields[0])
-        what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
-        message = f"Не хватает данных для документа: {what}."
-        return message + (f" Где указать: {where}." if where else "")
     parts = []
     for field_path in fields:
         name = re.sub(r"\[\d+\]", "", field_path)
         what, where = places.get(name, places.get(name.split(".")[0], (f"поле «{name}»", "")))
-        parts.append(what + (f" ({where})" if where else ""))
-    return "Не хватает данных для документа: " + "; ".join(parts) + "."
+        if len(fields) == 1 and where:
+            what = render_message("documents.missing_where", what=what, source=where)
+        elif where:
+            what = f"{what} ({where})"
+        parts.append(what)
+    return page_message("documents.missing_for_page", what="; ".join(parts))
 
 
 def _russian_render_error(error: NastavnikError, *, municipal: bool) -> str:
     missing = missing_data_message(error, municipal=municipal)
     if missing is not None:
         return missing
-    if "the output contains" in error.reason:
-        return (
-            "В документе остались незаполненные места: каких-то данных нет. "
-            f"Техническая причина: {error.reason}"
-        )
-    if "template" in (error.where or "") or "template" in error.reason:
-        return f"Шаблон документа не подошёл ({error.where}). Техническая причина: {error.reason}"
-    return f"Документ не сформирован. Техническая причина: {error}"
+    return page_message("documents.not_rendered", reason=error.reason)
 
 
 # documents numbered in one register of the organisation: orders (the regulation is approved by an
@@ -345,12 +349,12 @@ def _refuse_taken_number(
         if taken is not None and _same_number(taken, number):
             title = document_title(document.template_id)
             field_name = "approval__number" if "approval" in data else "number"
+            day = format_date_ru(document.rendered_at.date()) if document.rendered_at else ""
             raise DocumentFormError(
                 {
-                    field_name: f"Номер {number} уже есть у документа «{title}», сформированного "
-                    f"{format_date_ru(document.rendered_at.date()) if document.rendered_at else ''}. "
-                    "У каждого документа свой номер: укажите другой или скачайте уже "
-                    "сформированный документ."
+                    field_name: page_message(
+                        "documents.number_taken", number=number, title=title, day=day
+                    )
                 }
             )
 
@@ -389,9 +393,7 @@ def generate_document(
         (o for o in step_offers(run=run, instance=instance) if o.kind == template_id), None
     )
     if offer is None or offer.spec is None:
-        raise DocumentFormError(
-            {"form": "Такой документ этому мероприятию не нужен или для него нет шаблона."}
-        )
+        raise DocumentFormError({"form": page_message("documents.not_offered")})
     extra = _form_data(offer, values)
     _refuse_taken_number(session, template_id=template_id, school_id=instance.school_id, data=extra)
     relative = (

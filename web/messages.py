@@ -8,6 +8,7 @@ command line shows (a page marks the form field instead).
 from __future__ import annotations
 
 from common.errors import NastavnikError
+from common.messages import render_message
 
 # the portal's form fields, by an error's ``field``; other errors are about the whole form
 _FORM_FIELDS = {
@@ -21,13 +22,23 @@ _FORM_FIELDS = {
 _PORTAL_PLACES = {"doc_date", "number", "reason", "scan"}
 
 
+def as_sentence(text: str) -> str:
+    """A catalogue text as a sentence on a page: a capital first letter and a final stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) or "\n" in text else text + "."
+
+
 def russian_reason(error: NastavnikError) -> str:
     """The error's text as a sentence for a page (without the command line's ``where``)."""
-    reason = error.reason.strip()
-    if not reason:
-        return reason
-    reason = reason[:1].upper() + reason[1:]
-    return reason if reason.endswith((".", "!", "?")) or "\n" in reason else reason + "."
+    return as_sentence(error.reason)
+
+
+def page_message(code: str, **params: object) -> str:
+    """A message of the catalogue as a sentence for a page."""
+    return as_sentence(render_message(code, **params))
 
 
 def form_field(error: NastavnikError) -> str:

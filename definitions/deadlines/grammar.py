@@ -193,7 +193,10 @@ class _Parser:
     def _set_every(self, unit: str) -> None:
         """Record the recurrence; two different ones in a phrase are an error."""
         if self.parsed.every not in (None, unit):
-            raise _Unreadable("one recurrence («ежегодно», «ежеквартально» or «ежемесячно»)")
+            raise _Unreadable(
+                "указано два повторения: нужно одно («ежегодно», «ежеквартально» или «ежемесячно»)",
+                example="«ежегодно до 1 марта»",
+            )
         self.parsed.every = unit
 
     def _every(self) -> bool:
@@ -498,7 +501,7 @@ class _Parser:
         ):
             if second.value not in (token.value + 1, (token.value + 1) % 100):
                 raise _Unreadable(
-                    "a school year of two consecutive years («2022-2023 учебный год»)"
+                    "учебный год — это два года подряд", example="«2022-2023 учебный год»"
                 )
             self.pos += 4
             self._skip_year_words()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 1000
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_log = logging.getLogger(__name__)
 
 
 class ImportFileError(NastavnikError):
@@ -179,9 +182,8 @@ def _read_docx(data: bytes, where: str) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises a variety of lxml/zip/KeyError errors
-        raise ImportFileError(
-            f"документ DOCX не читается ({type(error).__name__})", where=where
-        ) from None
+        _log.info("%s: DOCX unreadable: %r", where, error)
+        raise ImportFileError(code="import.unreadable", where=where, kind="документ DOCX") from None
     heading: list[str] = []
     pending: list[str] = []
     grids: list[Grid] = []
@@ -255,9 +257,8 @@ def _read_xlsx(data: bytes, where: str) -> Document:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many kinds of errors on a broken workbook
-        raise ImportFileError(
-            f"книга XLSX не читается ({type(error).__name__})", where=where
-        ) from None
+        _log.info("%s: XLSX unreadable: %r", where, error)
+        raise ImportFileError(code="import.unreadable", where=where, kind="книга XLSX") from None
     grids: list[Grid] = []
     heading: list[str] = []
     for sheet in workbook.worksheets:
@@ -343,9 +344,8 @@ def _read_ods(data: bytes, where: str) -> Document:
     try:
         document = opendocument.load(io.BytesIO(data))
     except Exception as error:  # odfpy raises xml and zip errors
-        raise ImportFileError(
-            f"таблица ODS не читается ({type(error).__name__})", where=where
-        ) from None
+        _log.info("%s: ODS unreadable: %r", where, error)
+        raise ImportFileError(code="import.unreadable", where=where, kind="таблица ODS") from None
 
     def attr(element: Any, name: str) -> str | None:
         value = element.attributes.get((TABLENS, name))
@@ -411,7 +411,8 @@ def _read_pdf(data: bytes, where: str) -> Document:
             raise ImportFileError(
                 "PDF защищён паролем: снимите пароль и сохраните файл заново", where=where
             ) from None
-        raise ImportFileError(f"PDF не читается ({type(error).__name__})", where=where) from None
+        _log.info("%s: PDF unreadable: %r", where, error)
+        raise ImportFileError(code="import.unreadable", where=where, kind="PDF") from None
     heading: list[str] = []
     rows: list[list[Cell]] = []
     any_text = False

@@ -44,7 +44,9 @@ def load_role_rules(path: Path = ROLES_FILE) -> tuple[RoleRule, ...]:
     except FileNotFoundError:
         raise NastavnikError("файл таблицы ролей не найден", where=str(path)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise NastavnikError(f"таблица ролей не читается: {error}", where=str(path)) from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise NastavnikError(code="import.roles_unreadable", where=where) from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise NastavnikError(
             "ожидается список rules: - {words: [...], role: ...}", where=f"{path}:1"
