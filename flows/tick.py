@@ -7,26 +7,24 @@ the letters read ``NASTAVNIK_SMTP_URL``. A worker on another machine gets both f
 environment.
 """
 
+from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
+from common.errors import NastavnikError
 from engine.daily_runs import recorded_daily_flow
-from engine.tick import TickPlan, unit_batches
-from flows.daily import (
-    TickSummary,
-    complete_from_registry,
-    decide_batch,
-    finish,
-    plan,
-    state_counts,
-    tick_once,
-)
+from engine.tick import TickPlan
+from flows.daily import TickSummary, decide_batch, state_counts, tick_once
 from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
+
+if TYPE_CHECKING:
+    from notifications.delivery import DeliveryReport
 
 
 def database_url(db_url: str | None = None) -> str:
@@ -74,23 +72,49 @@ def _tick_and_report(
     send: bool = True,
     batch_size: int = 5000,
     full: bool = False,
+    task_workers: bool = False,
 ) -> dict[str, int]:
-    """The tick inside a flow run: decide (a task per batch when there are several), deliver
-    (a task, for its retries), log the summary and publish it as a table artifact.
+    """The tick inside a flow run: decide, deliver, log the summary and publish it as a table
+    artifact; in this run's process, or (``task_workers``) spread over the task workers.
 
-    Prefect's own work is kept to what shows or retries something: one batch (up to
-    ``batch_size`` schools) is decided in the flow itself, with no task run around it, and the
+    Prefect's own work is kept to what shows or retries something: in this process one batch (up
+    to ``batch_size`` schools) is decided in the flow itself, with no task run around it, and the
     watermarks move in the flow too; the daily flow calls this directly, not as a subflow.
     """
     import pendulum
 
+    moment = now
+    if moment is None:
+        engine = make_engine(database_url(db_url))
+        with session_scope(engine) as session:
+            moment = pendulum.now(get_municipality(session).timezone)
+    if task_workers:
+        summary = _tick_on_task_workers(db_url, moment, send=send, batch_size=batch_size, full=full)
+    else:
+        summary = _tick_in_process(db_url, moment, send=send, batch_size=batch_size, full=full)
+    get_run_logger().info(summary.text())
+    create_table_artifact(
+        key="tick-summary",
+        table=[{"what": f"decided: {k}", "count": v} for k, v in summary.decided.items()]
+        + [{"what": "examined (new in a window or changed)", "count": summary.examined}]
+        + [{"what": f"state: {k}", "count": v} for k, v in sorted(summary.states.items())],
+        description=f"Tick at {moment.isoformat()}",
+    )
+    return summary.decided
+
+
+def _tick_in_process(
+    db_url: str | None, moment: datetime, *, send: bool, batch_size: int, full: bool
+) -> TickSummary:
+    """Decide (a task per batch when there are several), deliver (a task, for its retries)."""
     from definitions.workdays import is_working_day
     from engine.status import local_today
+    from engine.tick import unit_batches
+    from flows.daily import complete_from_registry, finish, plan
 
     engine = make_engine(database_url(db_url))
     with session_scope(engine) as session:
         municipality = get_municipality(session)
-        moment = now or pendulum.now(municipality.timezone)
         batches = unit_batches(session, size=batch_size)
         today = local_today(moment, municipality.timezone)
     complete_from_registry(engine=engine, now=moment)
@@ -108,15 +132,138 @@ def _tick_and_report(
         summary.states = state_counts(session=session, today=today)
     if send:
         summary.delivery = deliver_task(db_url, moment)
-    get_run_logger().info(summary.text())
-    create_table_artifact(
-        key="tick-summary",
-        table=[{"what": f"decided: {k}", "count": v} for k, v in summary.decided.items()]
-        + [{"what": "examined (new in a window or changed)", "count": summary.examined}]
-        + [{"what": f"state: {k}", "count": v} for k, v in sorted(summary.states.items())],
-        description=f"Tick at {moment.isoformat()}",
+    return summary
+
+
+# --- the daily run spread over Prefect task workers (`nastavnik task-worker`) -------------------
+#
+# `nastavnik deploy --task-workers` sets ``task_workers`` on the deployment: its run (on a process
+# worker) then only orchestrates, and the heavy parts run as background tasks (``Task.delay``) in
+# long-lived task-worker processes, each with its own environment (NASTAVNIK_DB, the SMTP URL, …):
+# no interpreter start per task, and every live worker takes part of the run. Tasks' parameters
+# and results travel through Prefect's result storage (PREFECT_RESULTS_LOCAL_STORAGE_PATH), which
+# every worker of the region must share.
+
+
+@task(name="prepare the tick", retries=2, retry_delay_seconds=5)
+def prepare_task(
+    db_url: str | None, now: datetime, batch_size: int, full: bool
+) -> tuple[TickPlan, list[list[str]]]:
+    """Steps completed from the registry, this tick's windows, and the batches of schools."""
+    from engine.tick import unit_batches
+    from flows.daily import complete_from_registry, plan
+
+    engine = make_engine(database_url(db_url))
+    complete_from_registry(engine=engine, now=now)
+    tick_plan = plan(engine=engine, now=now, full=full)
+    with session_scope(engine) as session:
+        batches = unit_batches(session, size=batch_size)
+    return tick_plan, batches
+
+
+@task(name="finish the decisions and compose the letters", retries=2, retry_delay_seconds=5)
+def finish_and_compose_task(
+    db_url: str | None, now: datetime, tick_plan: TickPlan, send: bool
+) -> tuple[dict[str, int], int]:
+    """After every batch: move the watermarks, count the states, compose the letters."""
+    from common.settings import get_settings
+    from flows.daily import finish, state_counts
+    from notifications.compose import compose_letters
+
+    engine = make_engine(database_url(db_url))
+    finish(engine=engine, plan=tick_plan)
+    with session_scope(engine) as session:
+        states = dict(state_counts(session=session, today=tick_plan.today))
+    composed = 0
+    if send:
+        with session_scope(engine) as session:
+            composed = compose_letters(session=session, now=now, settings=get_settings()).letters
+    return states, composed
+
+
+@task(
+    name="deliver composed letters",
+    retries=len(TASK_RETRY_DELAYS),
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=lambda _task, _run, state: worth_retrying(state.data),
+)
+def deliver_share_task(db_url: str | None, now: datetime) -> "DeliveryReport":
+    """One of the run's deliverers: claims and sends composed letters until none is due.
+
+    Several run at once, one per task worker: the claims keep them apart (docs/delivery.md).
+    """
+    from prefect.runtime import task_run
+
+    from notifications.delivery import deliver_pending
+    from notifications.retries import DeliveryIncomplete, attempt_moment
+
+    report = deliver_pending(
+        engine=make_engine(database_url(db_url)),
+        now=attempt_moment(now, task_run.run_count),
+        compose=False,
     )
-    return summary.decided
+    if report.incomplete:
+        raise DeliveryIncomplete(report)
+    return report
+
+
+def _own_key(context: Any, _parameters: dict[str, Any]) -> str:
+    """A task run's cache and result key: its own id. A task worker would otherwise key results
+    by the inputs within the flow run, so two deliverers (same inputs) would share one result,
+    and a retried daily run would take its tasks' earlier results instead of running them."""
+    return f"nastavnik-{context.task_run.id}"
+
+
+# what `nastavnik task-worker` serves and the daily run hands out
+PREPARE = prepare_task.with_options(cache_key_fn=_own_key)
+DECIDE = decide_batch_task.with_options(cache_key_fn=_own_key)
+FINISH = finish_and_compose_task.with_options(cache_key_fn=_own_key)
+DELIVER = deliver_share_task.with_options(cache_key_fn=_own_key)
+TASK_WORKER_TASKS = (PREPARE, DECIDE, FINISH, DELIVER)
+
+
+def live_task_workers() -> int:
+    """How many task workers the Prefect server sees subscribed to the daily run's tasks."""
+    from prefect.client.orchestration import get_client
+
+    keys = [t.task_key for t in TASK_WORKER_TASKS]
+    with get_client(sync_client=True) as client:
+        response = client._client.post(
+            "/task_workers/filter", json={"task_worker_filter": {"task_keys": keys}}
+        )
+        response.raise_for_status()
+        workers = response.json()
+    return len({w["identifier"] for w in workers})
+
+
+def _tick_on_task_workers(
+    db_url: str | None, moment: datetime, *, send: bool, batch_size: int, full: bool
+) -> TickSummary:
+    """The tick with its work in task workers: prepare, decide the batches (all at once, spread
+    over the workers), finish and compose, then one deliverer per live worker."""
+    from definitions.workdays import is_working_day
+
+    workers = live_task_workers()
+    if workers == 0:
+        raise NastavnikError(code="prefect.no_task_workers")
+    tick_plan, batches = PREPARE.delay(db_url, moment, batch_size, full).result()
+    summary = TickSummary(
+        now=moment, today=tick_plan.today, working_day=is_working_day(tick_plan.today)
+    )
+    futures = [DECIDE.delay(db_url, moment, units, tick_plan) for units in batches]
+    for future in futures:
+        summary.add(future.result())
+    states, composed = FINISH.delay(db_url, moment, tick_plan, send).result()
+    summary.states = Counter(states)
+    if send:
+        from notifications.delivery import DeliveryReport
+
+        delivery = DeliveryReport(composed=composed)
+        deliverers = [DELIVER.delay(db_url, moment) for _ in range(workers)]
+        for deliverer in deliverers:
+            delivery.absorb(deliverer.result())
+        summary.delivery = delivery
+    return summary
 
 
 @flow(name="tick", log_prints=False)
@@ -140,9 +287,15 @@ def tick_flow(
 @flow(name="daily-tick", retries=2, retry_delay_seconds=300)
 @recorded_daily_flow
 def daily_tick_flow(
-    db_url: str | None = None, now: datetime | None = None
+    db_url: str | None = None,
+    now: datetime | None = None,
+    task_workers: bool = False,
+    batch_size: int = 5000,
 ) -> dict[str, int] | None:
     """The scheduled entry: runs the tick on working days of the production calendar only.
+
+    With ``task_workers`` (``nastavnik deploy --task-workers``) the work runs in the task workers
+    (``nastavnik task-worker``) in batches of ``batch_size`` schools, spread over them.
 
     ``now`` defaults to ``NASTAVNIK_NOW`` when set (a simulated moment, for trying a deployment on
     a past day), else the real clock in the municipality's zone.
@@ -161,7 +314,7 @@ def daily_tick_flow(
     if not is_working_day(today):
         get_run_logger().info("%s is not a working day: nothing to do", today)
         return None
-    return _tick_and_report(db_url, moment)
+    return _tick_and_report(db_url, moment, batch_size=batch_size, task_workers=task_workers)
 
 
 def run_tick(
