@@ -9,7 +9,7 @@ environment.
 
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_table_artifact
@@ -19,12 +19,28 @@ from common.errors import NastavnikError
 from engine.daily_runs import recorded_daily_flow
 from engine.tick import TickPlan
 from flows.daily import TickSummary, decide_batch, state_counts, tick_once
-from notifications.retries import TASK_RETRY_DELAYS, deliver_or_raise, worth_retrying
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
 
 if TYPE_CHECKING:
+    from prefect.futures import PrefectDistributedFuture
+
     from notifications.delivery import DeliveryReport
+
+
+R = TypeVar("R")
+
+# notifications.retries.TASK_RETRY_DELAYS (the letters' own backoff after a 4xx: 5 min, 15 min,
+# 1 h), written out so that loading this module (each run's process does) does not import the
+# letters' rendering; tests/test_deployed.py checks that the two agree
+DELIVERY_RETRY_DELAYS: list[float] = [300.0, 900.0, 3600.0]
+
+
+def _worth_retrying(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry delivery when the server or the database was busy (notifications/retries.py)."""
+    from notifications.retries import worth_retrying
+
+    return worth_retrying(state.data)
 
 
 def database_url(db_url: str | None = None) -> str:
@@ -47,9 +63,9 @@ def decide_batch_task(
 
 @task(
     name="deliver letters from the outbox",
-    retries=len(TASK_RETRY_DELAYS),
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=lambda _task, _run, state: worth_retrying(state.data),
+    retries=len(DELIVERY_RETRY_DELAYS),
+    retry_delay_seconds=DELIVERY_RETRY_DELAYS,
+    retry_condition_fn=_worth_retrying,
 )
 def deliver_task(db_url: str | None, now: datetime) -> str:
     """Send what is due; fails (after recording every letter) while the server is down or says 4xx.
@@ -58,6 +74,8 @@ def deliver_task(db_url: str | None, now: datetime) -> str:
     delays waited (notifications/retries.py). A 5xx is final: the letter is failed, no retry.
     """
     from prefect.runtime import task_run
+
+    from notifications.retries import deliver_or_raise
 
     report = deliver_or_raise(
         engine=make_engine(database_url(db_url)), now=now, attempt=task_run.run_count
@@ -183,9 +201,9 @@ def finish_and_compose_task(
 
 @task(
     name="deliver composed letters",
-    retries=len(TASK_RETRY_DELAYS),
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=lambda _task, _run, state: worth_retrying(state.data),
+    retries=len(DELIVERY_RETRY_DELAYS),
+    retry_delay_seconds=DELIVERY_RETRY_DELAYS,
+    retry_condition_fn=_worth_retrying,
 )
 def deliver_share_task(db_url: str | None, now: datetime) -> "DeliveryReport":
     """One of the run's deliverers: claims and sends composed letters until none is due.
@@ -236,6 +254,21 @@ def live_task_workers() -> int:
     return len({w["identifier"] for w in workers})
 
 
+def _result(future: "PrefectDistributedFuture[R]", *, timeout: float = 60.0) -> R:
+    """The task's result. Prefect 3.8's future refuses to wait (RuntimeError "… has no state")
+    when read in the instant between the task run's creation and its first state: asked again."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return future.result()
+        except RuntimeError as error:
+            if "has no state" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _tick_on_task_workers(
     db_url: str | None, moment: datetime, *, send: bool, batch_size: int, full: bool
 ) -> TickSummary:
@@ -246,14 +279,14 @@ def _tick_on_task_workers(
     workers = live_task_workers()
     if workers == 0:
         raise NastavnikError(code="prefect.no_task_workers")
-    tick_plan, batches = PREPARE.delay(db_url, moment, batch_size, full).result()
+    tick_plan, batches = _result(PREPARE.delay(db_url, moment, batch_size, full))
     summary = TickSummary(
         now=moment, today=tick_plan.today, working_day=is_working_day(tick_plan.today)
     )
     futures = [DECIDE.delay(db_url, moment, units, tick_plan) for units in batches]
     for future in futures:
-        summary.add(future.result())
-    states, composed = FINISH.delay(db_url, moment, tick_plan, send).result()
+        summary.add(_result(future))
+    states, composed = _result(FINISH.delay(db_url, moment, tick_plan, send))
     summary.states = Counter(states)
     if send:
         from notifications.delivery import DeliveryReport
@@ -261,7 +294,7 @@ def _tick_on_task_workers(
         delivery = DeliveryReport(composed=composed)
         deliverers = [DELIVER.delay(db_url, moment) for _ in range(workers)]
         for deliverer in deliverers:
-            delivery.absorb(deliverer.result())
+            delivery.absorb(_result(deliverer))
         summary.delivery = delivery
     return summary
 

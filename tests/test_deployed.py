@@ -388,3 +388,14 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
     assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
     # the run's summary adds up what each deliverer sent (each its own result, none cached)
     assert f"письма: отправлено {len(letters)}," in (tmp_path / "worker.log").read_text()
+
+
+def test_delivery_tasks_retry_at_the_letters_own_backoff() -> None:
+    """flows/tick.py writes the delays out (its module loads without the letters' rendering)."""
+    from flows.tick import DELIVERY_RETRY_DELAYS, deliver_share_task, deliver_task
+    from notifications.retries import TASK_RETRY_DELAYS
+
+    assert DELIVERY_RETRY_DELAYS == TASK_RETRY_DELAYS
+    for task in (deliver_task, deliver_share_task):
+        assert task.retries == len(TASK_RETRY_DELAYS)
+        assert task.retry_delay_seconds == TASK_RETRY_DELAYS
