@@ -238,6 +238,9 @@ DECIDE = decide_batch_task.with_options(cache_key_fn=_own_key)
 FINISH = finish_and_compose_task.with_options(cache_key_fn=_own_key)
 DELIVER = deliver_share_task.with_options(cache_key_fn=_own_key)
 TASK_WORKER_TASKS = (PREPARE, DECIDE, FINISH, DELIVER)
+# how long the run waits for one task (a task worker killed in the middle leaves its task run
+# Running for good): the slowest, a deliverer's share at 40,000 schools, takes minutes
+TASK_WAIT = 3600.0
 
 
 def live_task_workers() -> int:
@@ -254,15 +257,17 @@ def live_task_workers() -> int:
     return len({w["identifier"] for w in workers})
 
 
-def _result(future: "PrefectDistributedFuture[R]", *, timeout: float = 60.0) -> R:
-    """The task's result. Prefect 3.8's future refuses to wait (RuntimeError "… has no state")
-    when read in the instant between the task run's creation and its first state: asked again."""
+def _result(future: "PrefectDistributedFuture[R]", *, wait: float = TASK_WAIT) -> R:
+    """The task's result, waiting at most ``wait`` seconds (then TimeoutError: the run fails and
+    Prefect's retry of the run hands the work out again; deciding, composing and delivering are
+    safe to repeat). Prefect 3.8's future refuses to wait (RuntimeError "… has no state") when read
+    in the instant between the task run's creation and its first state: asked again."""
     import time
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait
     while True:
         try:
-            return future.result()
+            return future.result(timeout=max(1.0, deadline - time.monotonic()))
         except RuntimeError as error:
             if "has no state" not in str(error) or time.monotonic() > deadline:
                 raise
