@@ -369,7 +369,8 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
     for log in logs:
         assert "Received task run" in log, log[-3000:]
     ran = "".join(logs)
-    assert ran.count("Received task run: ") == 1 + 4 + 1 + 2  # prepare, 4 batches, compose, 2 deliver
+    # prepare, 4 batches of two units (the municipality and 6 schools), compose, 2 deliverers
+    assert ran.count("Received task run: ") == 1 + 4 + 1 + 2
 
     plain = tmp_path / "plain"
     plain.mkdir()
