@@ -6,15 +6,18 @@ step due so far), each repetition on a fresh copy of the same database:
 - plain: `tick_once` in this process (what `nastavnik tick` runs);
 - deployed, 1 worker: `nastavnik deploy`'s deployment on a real `prefect server start` (SQLite),
   run by one `prefect worker start` process, timed from `run_deployment` to Completed;
-- deployed, 2 workers: the same with a second worker in the pool.
+- deployed, 2 workers: the same with a second process worker in the pool (a standby: one run
+  is one flow run in one worker's process);
+- task workers, 1 and 2 (`--task-workers`): the deployment's run with ``task_workers`` (what
+  `nastavnik deploy --task-workers` sets), its work in `nastavnik task-worker` processes: the
+  schools in two batches, composing in one task, one deliverer per task worker.
 
 Prints medians; Prefect's overhead per daily run = deployed − a plain run just before it (goal
 ≤ 5 s), and where it goes: until a worker took the run, until the run's process ran the flow
-(Python, Prefect and nastavnik imported, the flow loaded), the flow itself. A second worker
-is a standby (one run is one flow run in one worker's process), so its figure shows what a second
-machine changes today: nothing for one run.
+(Python, Prefect and nastavnik imported, the flow loaded), the flow itself; and the ratio of
+1 task worker to 2.
 
-    .venv/bin/python benchmarks/bench_scaleout.py [--schools 40000] [--runs 3]
+    .venv/bin/python benchmarks/bench_scaleout.py [--schools 40000] [--runs 3] [--task-workers]
 """
 
 from __future__ import annotations
@@ -99,6 +102,18 @@ def _worker(env: dict[str, str], workdir: Path, number: int) -> subprocess.Popen
     )
 
 
+def _task_worker(env: dict[str, str], workdir: Path, number: int) -> subprocess.Popen[bytes]:
+    log = open(workdir / f"task-worker{number}.log", "wb")  # noqa: SIM115 (the child keeps it)
+    return subprocess.Popen(
+        [str(BIN / "nastavnik"), "task-worker"],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGINT)
     try:
@@ -113,6 +128,9 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=40000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="measure 1 … N workers")
+    parser.add_argument(
+        "--task-workers", action="store_true", help="also measure 1 and 2 task workers"
+    )
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     smtp_port = _free_port()
@@ -165,17 +183,18 @@ def main() -> None:
             port=_free_port(), log_path=workdir / "prefect-server.log"
         )
         os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"] = api_url
+        from prefect.client.schemas.objects import FlowRun
         from prefect.deployments import run_deployment
 
         from flows.deploy import deploy_daily
 
         deploy_daily(pool="bench", cron="0 9 * * *", timezone=TZ)
-        for count in range(1, options.workers + 1):
-            while len(workers) < count:
-                workers.append(_worker(env, workdir, len(workers) + 1))
-            key = f"{count} worker" + ("s" if count > 1 else "")
+
+        def measure(key: str, parameters: dict[str, object]) -> None:
             figures[key], phases[key] = [], []
-            run_deployment("daily-tick/daily-tick", parameters={"now": NOW}, timeout=900)  # warm-up
+            run_deployment(
+                "daily-tick/daily-tick", parameters={"now": NOW, **parameters}, timeout=900
+            )  # warm-up
             for _ in range(options.runs):
                 # a plain tick right before each deployed run: the load of a shared machine
                 # changes by the minute, and the overhead is the difference of the pair
@@ -188,9 +207,13 @@ def main() -> None:
                 _fresh(template, db)
                 clock = time.perf_counter()
                 run = run_deployment(
-                    "daily-tick/daily-tick", parameters={"now": NOW}, timeout=1800, poll_interval=1
+                    "daily-tick/daily-tick",
+                    parameters={"now": NOW, **parameters},
+                    timeout=1800,
+                    poll_interval=1,
                 )
                 figures[key].append(time.perf_counter() - clock)
+                assert isinstance(run, FlowRun)
                 assert run.state is not None and run.state.is_completed(), run.state
                 phases[key].append(_phases(run.id))
                 overheads.setdefault(key, []).append(figures[key][-1] - paired)
@@ -202,6 +225,23 @@ def main() -> None:
                     flush=True,
                 )
                 letters[key] = _sent(db)
+
+        for count in range(1, options.workers + 1):
+            while len(workers) < count:
+                workers.append(_worker(env, workdir, len(workers) + 1))
+            measure(f"{count} worker" + ("s" if count > 1 else ""), {})
+        if options.task_workers:
+            from flows.tick import live_task_workers
+
+            spread = {"task_workers": True, "batch_size": options.schools // 2 + 1}
+            for count in (1, 2):
+                while len(workers) < options.workers + count:
+                    workers.append(_task_worker(env, workdir, count))
+                deadline = time.monotonic() + 300
+                while live_task_workers() < count:
+                    assert time.monotonic() < deadline, "task workers did not subscribe"
+                    time.sleep(1)
+                measure(f"{count} task worker" + ("s" if count > 1 else ""), spread)
     finally:
         for worker in workers:
             _stop(worker)
@@ -215,7 +255,7 @@ def main() -> None:
         f"(load average {os.getloadavg()[0]:.1f}):"
     )
     print(
-        f"  plain      {plain:7.1f} s  (CPU {statistics.median(figures['plain CPU']):.1f} s; "
+        f"  plain           {plain:7.1f} s  (CPU {statistics.median(figures['plain CPU']):.1f} s; "
         f"{letters.get('plain', 0)} outbox items sent)"
     )
     for key, values in figures.items():
@@ -224,12 +264,16 @@ def main() -> None:
         median = statistics.median(values)
         pickup, start, body = (statistics.median(p[i] for p in phases[key]) for i in range(3))
         print(
-            f"  {key:<10} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent), Prefect's "
+            f"  {key:<15} {median:7.1f} s  ({letters.get(key, 0)} outbox items sent), Prefect's "
             f"overhead {statistics.median(overheads[key]):.1f} s (goal ≤ 5 s; deployed − the plain "
             f"run just before it): until a worker took the run "
             f"{pickup:.1f} s, its process started {start:.1f} s, the flow ran {body:.1f} s "
             f"(plain {plain:.1f} s)"
         )
+    if "1 task worker" in figures and "2 task workers" in figures:
+        one = statistics.median(figures["1 task worker"])
+        two = statistics.median(figures["2 task workers"])
+        print(f"  1 task worker / 2 task workers: {one / two:.2f} ×")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

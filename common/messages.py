@@ -275,6 +275,11 @@ CATALOGUE: dict[str, str] = {
         "(без него Prefect создал бы пул и развёртывание на временном локальном сервере, "
         "который исчезнет вместе с командой)"
     ),
+    "prefect.no_task_workers": (
+        "развёртывание настроено на исполнителей задач (nastavnik deploy --task-workers), "
+        "но ни один не подключён к серверу Prefect: запустите на машинах-исполнителях "
+        "«nastavnik task-worker» с тем же PREFECT_API_URL"
+    ),
     "prefect.unreachable": (
         "сервер Prefect по адресу {url} не отвечает ({detail}): "
         "запустите его («prefect server start») или исправьте PREFECT_API_URL"

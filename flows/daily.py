@@ -22,7 +22,6 @@ from engine.tick import (
     remind_cutoff,
     unit_batches,
 )
-from registry.completion import apply_registry_completions
 from storage.db import session_scope
 
 # the tick's decisions and states as the summary line says them
@@ -110,6 +109,7 @@ def complete_from_registry(*, engine: Engine, now: datetime) -> None:
     """Close the steps whose data is in the registry (``Step.completes_from``), before deciding;
     then fix the due dates of relative terms whose anchor happened (engine/anchors.py)."""
     from engine.anchors import fix_anchored_dues
+    from registry.completion import apply_registry_completions
 
     with session_scope(engine) as session:
         apply_registry_completions(session, now)

@@ -40,8 +40,14 @@ def require_api_url() -> str:
     return api_url
 
 
-def deploy_daily(*, pool: str, cron: str, timezone: str) -> Deployed:
-    """Create the process work pool ``pool`` if missing and create or update the deployment."""
+def deploy_daily(
+    *, pool: str, cron: str, timezone: str, task_workers: bool = False, batch_size: int = 5000
+) -> Deployed:
+    """Create the process work pool ``pool`` if missing and create or update the deployment.
+
+    With ``task_workers`` the deployment's runs hand their work to the task workers
+    (`nastavnik task-worker`), in batches of ``batch_size`` schools.
+    """
     api_url = require_api_url()
     import httpx
     from prefect.client.orchestration import get_client
@@ -79,6 +85,9 @@ def deploy_daily(*, pool: str, cron: str, timezone: str) -> Deployed:
                 ],
                 parameter_openapi_schema=parameter_schema(daily_tick_flow).model_dump_for_openapi(),
                 enforce_parameter_schema=True,
+                parameters=(
+                    {"task_workers": True, "batch_size": batch_size} if task_workers else {}
+                ),
                 description=(daily_tick_flow.description or "").splitlines()[0],
             )
     except (OSError, httpx.TransportError) as error:
@@ -90,3 +99,12 @@ def deploy_daily(*, pool: str, cron: str, timezone: str) -> Deployed:
         cron=cron,
         timezone=timezone,
     )
+
+
+def serve_task_worker(*, limit: int) -> None:
+    """Serve the daily run's tasks until stopped (SIGTERM or Ctrl-C): a Prefect task worker."""
+    from prefect.task_worker import serve
+
+    from flows.tick import TASK_WORKER_TASKS
+
+    serve(*TASK_WORKER_TASKS, limit=limit)

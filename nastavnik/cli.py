@@ -45,9 +45,10 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(docs_app, name="docs")
 app.command("indicators")(indicators)
 
-from nastavnik.cli_deploy import deploy  # noqa: E402  (typer only)
+from nastavnik.cli_deploy import deploy, task_worker  # noqa: E402  (typer only)
 
 app.command("deploy")(deploy)
+app.command("task-worker")(task_worker)
 
 from nastavnik.cli_prefect import prefect_server  # noqa: E402  (typer only)
 

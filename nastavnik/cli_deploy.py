@@ -1,10 +1,15 @@
-"""`nastavnik deploy`: a thin shell over flows.deploy (typer only at import: --help stays fast)."""
+"""`nastavnik deploy` and `nastavnik task-worker`: thin shells over flows.deploy (typer only at
+import: --help stays fast)."""
 
 from typing import Annotated
 
 import typer
 
 CRON_HELP = "When the daily tick runs: a cron line in the municipality's time zone."
+TASK_WORKERS_HELP = (
+    "Spread the daily run's work (deciding, composing, delivering) over task workers "
+    "(`nastavnik task-worker` on each machine) instead of running it in the run's process."
+)
 
 
 def deploy(
@@ -12,6 +17,10 @@ def deploy(
         str, typer.Option(help="Prefect work pool of process workers (created when missing).")
     ] = "nastavnik",
     cron: Annotated[str, typer.Option(help=CRON_HELP)] = "0 9 * * *",
+    task_workers: Annotated[bool, typer.Option("--task-workers", help=TASK_WORKERS_HELP)] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Schools per decision batch (a task each).")
+    ] = 5000,
 ) -> None:
     """Deploy the daily tick to the Prefect server of PREFECT_API_URL, run by a pool's workers.
 
@@ -24,9 +33,39 @@ def deploy(
 
     require_api_url()
     check_cron(cron)
-    deployed = deploy_daily(pool=pool, cron=cron, timezone=_municipal_tz(_engine()))
+    deployed = deploy_daily(
+        pool=pool,
+        cron=cron,
+        timezone=_municipal_tz(_engine()),
+        task_workers=task_workers,
+        batch_size=batch_size,
+    )
     typer.echo(
         f"развёртывание {deployed.deployment} на сервере {deployed.api_url}: "
         f"по расписанию «{deployed.cron}» ({deployed.timezone}), пул «{deployed.pool}»\n"
         f"запустите на каждой машине-исполнителе: prefect worker start --pool {deployed.pool}"
     )
+    if task_workers:
+        typer.echo(
+            "работу прогона выполняют исполнители задач: запустите на каждой машине "
+            "(с тем же PREFECT_API_URL, NASTAVNIK_DB, NASTAVNIK_SMTP_URL и общим "
+            "PREFECT_RESULTS_LOCAL_STORAGE_PATH): nastavnik task-worker"
+        )
+
+
+def task_worker(
+    limit: Annotated[
+        int, typer.Option(min=1, help="Tasks this worker runs at once (threads).")
+    ] = 4,
+) -> None:
+    """Serve the daily run's tasks (deciding, composing, delivering) to the Prefect server of
+    PREFECT_API_URL until stopped: one long-lived process per machine, no start per run.
+
+    It reads NASTAVNIK_DB, NASTAVNIK_SMTP_URL, NASTAVNIK_MAIL_FROM, NASTAVNIK_BASE_URL and the
+    folders from its own environment; tasks' parameters and results go through
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH, a folder every worker and the process worker share.
+    """
+    from flows.deploy import require_api_url, serve_task_worker
+
+    require_api_url()
+    serve_task_worker(limit=limit)

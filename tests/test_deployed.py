@@ -241,3 +241,162 @@ def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "prefect.db").exists()  # no throw-away server was started
+
+
+def _task_workers_seen(api: str, keys: list[str]) -> set[str]:
+    """The task workers the Prefect server sees subscribed to the daily run's tasks."""
+    import json
+
+    request = urllib.request.Request(
+        f"{api}/task_workers/filter",
+        data=json.dumps({"task_worker_filter": {"task_keys": keys}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {worker["identifier"] for worker in json.loads(response.read())}
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writes(
+    tmp_path: Path,
+) -> None:
+    """`nastavnik deploy --task-workers`, a process worker and two `nastavnik task-worker`
+    processes (each its own folder and mail folder): both run part of one daily run (batches of
+    two schools, one deliverer each), and the outbox and the letters together equal the plain
+    `nastavnik tick` on a copy."""
+    from flows.tick import TASK_WORKER_TASKS
+
+    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=6)
+    engine.dispose()
+    shutil.copy(db, copy)
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = {
+        **base,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # the tasks' parameters and results: one folder every worker shares (NFS between machines)
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(tmp_path / "shared-results"),
+    }
+    server = _start(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        {**prefect, "PREFECT_UI_API_URL": api, **QUIET_SERVER},
+        tmp_path,
+        tmp_path / "server.log",
+    )
+    workers: list[subprocess.Popen[bytes]] = []
+    machines = [tmp_path / "machine1", tmp_path / "machine2"]
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
+                time.sleep(1)
+        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        out = _run(
+            [str(BIN / "nastavnik"), "deploy", "--task-workers", "--batch-size", "2"],
+            admin,
+            tmp_path,
+        )
+        assert "nastavnik task-worker" in out, out
+        machine_env = {
+            **prefect,
+            "NASTAVNIK_DB": f"sqlite:///{db}",
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        }
+        for number, machine in enumerate(machines, start=1):
+            machine.mkdir()
+            env = {
+                **machine_env,
+                "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
+                "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
+            }
+            workers.append(
+                _start(
+                    [str(BIN / "nastavnik"), "task-worker", "--limit", "1"],
+                    env,
+                    machine,
+                    tmp_path / f"task-worker{number}.log",
+                )
+            )
+        workers.append(
+            _start(
+                [str(BIN / "prefect"), "worker", "start", "--pool", "nastavnik"],
+                machine_env,
+                machines[0],
+                tmp_path / "worker.log",
+            )
+        )
+        keys = [t.task_key for t in TASK_WORKER_TASKS]
+        deadline = time.monotonic() + 180
+        while len(_task_workers_seen(api, keys)) < 2:
+            assert time.monotonic() < deadline, (tmp_path / "task-worker1.log").read_text()[-3000:]
+            time.sleep(1)
+        out = _run(
+            [
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "daily-tick/daily-tick",
+                "--param",
+                f"now={moment(DAY).isoformat()}",
+                "--watch",
+                "--watch-interval",
+                "1",
+            ],
+            prefect,
+            tmp_path,
+        )
+        logs = [(tmp_path / f"task-worker{n}.log").read_text() for n in (1, 2)]
+        assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:] + logs[0]
+    finally:
+        for process in workers:
+            _stop(process)
+        _stop(server)
+
+    # both task workers ran part of the run: the run's process only handed the work out
+    for log in logs:
+        assert "Received task run" in log, log[-3000:]
+    ran = "".join(logs)
+    # prepare, 4 batches of two units (the municipality and 6 schools), compose, 2 deliverers
+    assert ran.count("Received task run: ") == 1 + 4 + 1 + 2
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    _run(
+        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
+        {
+            **base,
+            "NASTAVNIK_DB": f"sqlite:///{copy}",
+            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+        },
+        plain,
+    )
+    assert _outbox(db) == _outbox(copy) and _outbox(db)
+    letters = sorted(p.name for machine in machines for p in (machine / "mail").glob("*.eml"))
+    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+    # the run's summary adds up what each deliverer sent (each its own result, none cached)
+    assert f"письма: отправлено {len(letters)}," in (tmp_path / "worker.log").read_text()
+
+
+def test_delivery_tasks_retry_at_the_letters_own_backoff() -> None:
+    """flows/tick.py writes the delays out (its module loads without the letters' rendering)."""
+    from flows.tick import DELIVERY_RETRY_DELAYS, deliver_share_task, deliver_task
+    from notifications.retries import TASK_RETRY_DELAYS
+
+    assert DELIVERY_RETRY_DELAYS == TASK_RETRY_DELAYS
+    for task in (deliver_task, deliver_share_task):
+        assert task.retries == len(TASK_RETRY_DELAYS)
+        assert task.retry_delay_seconds == TASK_RETRY_DELAYS

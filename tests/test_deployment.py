@@ -46,6 +46,7 @@ def test_there_are_units_for_the_portal_the_prefect_server_the_tick_and_a_worker
         "nastavnik-prefect-services",
         "nastavnik-tick",
         "nastavnik-worker",
+        "nastavnik-task-worker",
     }
 
 
