@@ -320,40 +320,107 @@ def import_pairs(
     require_school(session, school_id)
     table = _read_table(path, PAIR_FIELDS)
     today = local_day(session, now)
-    forms = list_forms(session)
-    mentors, mentees = people_of(session, school_id)
-    mentor_names = people_by_name(session, "mentor", school_id)
-    mentee_names = people_by_name(session, "mentee", school_id)
+    groups, broken = _group_rows(table, people=_PeopleIndex.of(session, school_id))
+    accepted, unchanged = _check_groups(
+        session,
+        table,
+        [group for group in groups if id(group) not in broken],
+        school_id=school_id,
+        today=today,
+    )
+    table.fail_if_problems()
+    for group, form in accepted:
+        write_pair(session, school_id=school_id, draft=group.draft, form=form, today=today, now=now)
+    result = ImportResult(
+        kind="pairs", school_id=school_id, added=len(accepted), updated=0, unchanged=unchanged
+    )
+    record_act(
+        session,
+        actor=actor,
+        action="registry_import",
+        now=now,
+        school_id=school_id,
+        details={
+            "kind": "pairs",
+            "file": path.name,
+            "added": len(accepted),
+            "unchanged": unchanged,
+        },
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class _PeopleIndex:
+    """A school's mentors and mentees by id and by name, to find the people a pairs row names."""
+
+    mentors: dict[int, Any]
+    mentees: dict[int, Any]
+    mentor_names: dict[str, Any]
+    mentee_names: dict[str, Any]
+
+    @classmethod
+    def of(cls, session: Session, school_id: str) -> _PeopleIndex:
+        mentors, mentees = people_of(session, school_id)
+        return cls(
+            mentors=mentors,
+            mentees=mentees,
+            mentor_names=people_by_name(session, "mentor", school_id),
+            mentee_names=people_by_name(session, "mentee", school_id),
+        )
+
+    def lookups(self) -> tuple[tuple[Kind, dict[str, Any], dict[int, Any]], ...]:
+        return (
+            ("mentor", self.mentor_names, self.mentors),
+            ("mentee", self.mentee_names, self.mentees),
+        )
+
+
+def _row_people(
+    table: _Table, row_number: int, raw: dict[str, str], people: _PeopleIndex
+) -> dict[str, int | None]:
+    """The mentor's and the mentee's ids a pairs row names (None, with a problem, when not found)."""
+    person_ids: dict[str, int | None] = {}
+    for column, by_name, by_id in people.lookups():
+        person_ids[column] = None
+        if not raw.get(column, "").strip():
+            table.problem(row_number, column, "не заполнено")
+            continue
+        try:
+            person_ids[column] = _find_person(
+                raw[column], kind=column, by_name=by_name, by_id=by_id
+            )
+        except Invalid as error:
+            table.problem(row_number, column, str(error))
+    return person_ids
+
+
+def _row_status(table: _Table, row_number: int, raw: dict[str, str]) -> str | None:
+    status_text = normalise_word(raw.get("status", ""))
+    status = _PAIR_STATUS_WORDS.get(status_text) if status_text else None
+    if status_text and status is None:
+        table.problem(
+            row_number,
+            "status",
+            f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
+        )
+    return status
+
+
+def _group_rows(table: _Table, *, people: _PeopleIndex) -> tuple[list[_Group], set[int]]:
+    """The file's rows as pairs and groups (rows with one ``group`` name make one group).
+
+    Returns the groups in file order and the ids of those whose rows have problems of their own
+    (their pairing rules are not checked).
+    """
     groups: dict[str, _Group] = {}
     ordered: list[_Group] = []
     broken: set[int] = set()
     for row_number, raw in table.rows:
         problems_before = len(table.problems)
-        person_ids: dict[str, int | None] = {}
-        lookups: tuple[tuple[Kind, dict[str, Any], dict[int, Any]], ...] = (
-            ("mentor", mentor_names, mentors),
-            ("mentee", mentee_names, mentees),
-        )
-        for column, by_name, by_id in lookups:
-            person_ids[column] = None
-            if not raw.get(column, "").strip():
-                table.problem(row_number, column, "не заполнено")
-                continue
-            try:
-                person_ids[column] = _find_person(
-                    raw[column], kind=column, by_name=by_name, by_id=by_id
-                )
-            except Invalid as error:
-                table.problem(row_number, column, str(error))
+        person_ids = _row_people(table, row_number, raw, people)
         start, end = _read_dates(table, row_number, raw)
-        status_text = normalise_word(raw.get("status", ""))
-        status = _PAIR_STATUS_WORDS.get(status_text) if status_text else None
-        if status_text and status is None:
-            table.problem(
-                row_number,
-                "status",
-                f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
-            )
+        status = _row_status(table, row_number, raw)
         group_name = raw.get("group", "").strip()
         key = (
             normalise_word(raw.get("form", "")),
@@ -391,38 +458,41 @@ def import_pairs(
             ordered.append(group)
             if group_name:
                 groups[group_name] = group
-        group.rows.append(row_number)
-        mentor_id, mentee_id = person_ids["mentor"], person_ids["mentee"]
-        if mentor_id is not None and mentor_id not in group.draft.mentor_ids:
-            group.draft.mentor_ids.append(mentor_id)
-        if mentee_id is not None:
-            if mentee_id in group.draft.mentee_ids:
-                table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
-            else:
-                group.draft.mentee_ids.append(mentee_id)
+        _add_people(table, group, row_number, person_ids)
         if len(table.problems) > problems_before:
             broken.add(id(group))  # its rules are not checked: the row itself is wrong
+    return ordered, broken
+
+
+def _add_people(
+    table: _Table, group: _Group, row_number: int, person_ids: dict[str, int | None]
+) -> None:
+    group.rows.append(row_number)
+    mentor_id, mentee_id = person_ids["mentor"], person_ids["mentee"]
+    if mentor_id is not None and mentor_id not in group.draft.mentor_ids:
+        group.draft.mentor_ids.append(mentor_id)
+    if mentee_id is not None:
+        if mentee_id in group.draft.mentee_ids:
+            table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
+        else:
+            group.draft.mentee_ids.append(mentee_id)
+
+
+def _check_groups(
+    session: Session, table: _Table, groups: list[_Group], *, school_id: str, today: date
+) -> tuple[list[tuple[_Group, Any]], int]:
+    """Check each group's pairing rules; the accepted groups with their forms, and how many are
+    already in the registry (a pair equal to one there is not checked against the load again)."""
+    forms = list_forms(session)
+    mentors, mentees = people_of(session, school_id)
     existing = _existing_pairs(session, school_id)
     load = load_of(session, school_id, today)
     accepted: list[tuple[_Group, Any]] = []
     unchanged = 0
-    for group in ordered:
-        if id(group) in broken:
-            continue
-        form, problems = check_pair(
-            group.draft,
-            school_id=school_id,
-            forms=forms,
-            mentors=mentors,
-            mentees=mentees,
-            load=PairLoad(),
-            today=today,
-        )
-        if form is not None and not problems and _signature(group.draft, form.code) in existing:
-            unchanged += 1
-            continue
-        form, problems = check_pair(
-            group.draft,
+
+    def check(draft: PairDraft, load: PairLoad) -> tuple[Any, dict[str, str]]:
+        return check_pair(
+            draft,
             school_id=school_id,
             forms=forms,
             mentors=mentors,
@@ -430,31 +500,19 @@ def import_pairs(
             load=load,
             today=today,
         )
+
+    for group in groups:
+        form, problems = check(group.draft, PairLoad())
+        if form is not None and not problems and _signature(group.draft, form.code) in existing:
+            unchanged += 1
+            continue
+        form, problems = check(group.draft, load)
         for name, message in problems.items():
             table.problem(group.first_row, _PAIR_COLUMN.get(name, name), message)
         if form is not None and not problems:
             load.take(group.draft, form.code, pair_id=0)
             accepted.append((group, form))
-    table.fail_if_problems()
-    for group, form in accepted:
-        write_pair(session, school_id=school_id, draft=group.draft, form=form, today=today, now=now)
-    result = ImportResult(
-        kind="pairs", school_id=school_id, added=len(accepted), updated=0, unchanged=unchanged
-    )
-    record_act(
-        session,
-        actor=actor,
-        action="registry_import",
-        now=now,
-        school_id=school_id,
-        details={
-            "kind": "pairs",
-            "file": path.name,
-            "added": len(accepted),
-            "unchanged": unchanged,
-        },
-    )
-    return result
+    return accepted, unchanged
 
 
 def _signature(draft: PairDraft, form_code: str) -> tuple[Any, ...]:
