@@ -236,6 +236,31 @@ CATALOGUE: dict[str, str] = {
         "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
         "`nastavnik init`"
     ),
+    # the pairing rules (registry/pairing.py)
+    "pairing.form_empty": "не заполнено",
+    "pairing.form_unknown": "«{form}»: такой формы нет; есть {offered}",
+    "pairing.form_off": "форма «{form}» отключена в муниципалитете",
+    "pairing.no_mentor": "не выбран",
+    "pairing.no_mentee": "не выбран",
+    "pairing.mentee_twice": "один и тот же наставляемый указан дважды",
+    "pairing.start_empty": "не заполнено",
+    "pairing.end_empty": "не заполнено",
+    "pairing.end_before_start": "окончание {end} раньше начала {start}",
+    "pairing.status_unknown": "«{status}»: допустимы {allowed}",
+    "pairing.mentor_not_in_school": "выбранного наставника нет в базе наставников этой школы",
+    "pairing.mentor_removed": "выбранный наставник удалён из базы по его запросу",
+    "pairing.mentor_category": "{name} — {category}, а в форме «{form}» наставник — {expected}",
+    "pairing.mentor_consent": (
+        "{name}: нет согласия на обработку персональных данных, без него наставника нельзя "
+        "закрепить"
+    ),
+    "pairing.mentor_capacity": (
+        "{name}: свободно мест {free} из {capacity}, а наставляемых в паре {mentees}"
+    ),
+    "pairing.mentee_not_in_school": "выбранного наставляемого нет в базе наставляемых этой школы",
+    "pairing.mentee_removed": "выбранный наставляемый удалён из базы по запросу",
+    "pairing.mentee_category": "{name} — {category}, а в форме «{form}» наставляемый — {allowed}",
+    "pairing.mentee_paired": "{name} уже в действующей паре № {pair} формы «{form}»",
     "registry.file_missing": "нет такого файла",
     "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",
     "registry.no_rows": "под заголовком нет ни одной строки",
