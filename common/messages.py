@@ -265,6 +265,7 @@ CATALOGUE: dict[str, str] = {
     "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",
     "registry.no_rows": "под заголовком нет ни одной строки",
     "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
+    "registry.pairs_unread": "{count} {noun}, пары не прочитаны:\n  {lines}",
     "registry.no_access": "нет доступа к реестру этой школы",
     "registry.counts_only": (
         "персональные данные реестра видят только координатор и ответственные этой школы; "

@@ -21,9 +21,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from common.declension import split_full_name
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
-from common.russian import plural_ru
+from common.russian import format_date_numeric, plural_ru
 from engine.actions import Actor
 from registry.forms import list_forms
 from registry.journal import local_day, record_act
@@ -52,7 +54,7 @@ from registry.values import (
     normalise_word,
     read_date,
 )
-from storage.schools import _column_letter, _read_rows
+from storage.schools import _column_letter, _read_rows, read_csv_text
 
 FileKind = Literal["mentors", "mentees", "pairs"]
 
@@ -111,7 +113,7 @@ class ImportResult:
 class _Table:
     """A read file: its columns by field id, and rows as field id → text."""
 
-    path: Path
+    where: str
     columns: dict[str, int]
     headers: dict[str, str]
     labels: dict[str, str]
@@ -130,15 +132,15 @@ class _Table:
     def fail_if_problems(self) -> None:
         """Raise every recorded problem at once: nothing is written."""
         if self.problems:
-            count = len(self.problems)
-            noun = plural_ru(count, "ошибка", "ошибки", "ошибок")
+            count, noun, lines = self.summary()
             raise NastavnikError(
-                code="registry.problems",
-                where=str(self.path),
-                count=count,
-                noun=noun,
-                lines="\n  ".join(self.problems),
+                code="registry.problems", where=self.where, count=count, noun=noun, lines=lines
             )
+
+    def summary(self) -> tuple[int, str, str]:
+        """The recorded problems as a message tells them: count, noun, lines."""
+        count = len(self.problems)
+        return count, plural_ru(count, "ошибка", "ошибки", "ошибок"), "\n  ".join(self.problems)
 
 
 def _header_key(text: str) -> str:
@@ -148,8 +150,22 @@ def _header_key(text: str) -> str:
 def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
     if not path.exists():
         raise NastavnikError(code="registry.file_missing", where=str(path))
-    expected = ", ".join(spec.name for spec in fields if spec.required)
-    header, rows = _read_rows(path, expected=expected)
+    header, rows = _read_rows(path, expected=_expected(fields))
+    return _table_of(header, rows, fields, where=str(path))
+
+
+def _expected(fields: tuple[FieldSpec, ...]) -> str:
+    return ", ".join(spec.name for spec in fields if spec.required)
+
+
+def _table_of(
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    fields: tuple[FieldSpec, ...],
+    *,
+    where: str,
+) -> _Table:
+    """A table of the fields from a file's header and rows; a wrong header is refused."""
     names: dict[str, str] = {}
     for spec in fields:
         for alias in (spec.name, spec.label, *spec.aliases):
@@ -180,16 +196,16 @@ def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
             parts.append(f"повторяются столбцы {', '.join(repeated)}")
         known = ", ".join(f"{spec.name} («{spec.label}»)" for spec in fields)
         raise NastavnikError(
-            code="registry.header", where=str(path), problems="; ".join(parts), known=known
+            code="registry.header", where=where, problems="; ".join(parts), known=known
         )
     table_rows = []
     for row_number, cells in rows:
         cells = cells + [""] * (len(header) - len(cells))
         table_rows.append((row_number, {name: cells[index] for name, index in columns.items()}))
     if not table_rows:
-        raise NastavnikError(code="registry.no_rows", where=str(path))
+        raise NastavnikError(code="registry.no_rows", where=where)
     return _Table(
-        path=path,
+        where=where,
         columns=columns,
         headers=headers,
         labels={spec.name: spec.label for spec in fields},
@@ -556,6 +572,71 @@ def _existing_pairs(session: Session, school_id: str) -> set[tuple[Any, ...]]:
         )
         for pair_id, pair in pairs.items()
     }
+
+
+# the columns of the order on pairs (documents/): names as written, no base needed
+ORDER_PAIR_COLUMNS = (
+    "mentor",
+    "mentee",
+    "form",
+    "start",
+    "end",
+    "group",
+    "mentor_position",
+    "mentee_position",
+)
+
+
+def read_pairs_file(*, path: Path) -> list[dict[str, Any]]:
+    """The pairs of a pairs file (CSV or XLSX) as the order on pairs lists them.
+
+    The same file as ``import_pairs`` reads, checked without the base: every row names a mentor
+    and a mentee as «Фамилия Имя Отчество» (documents decline them), a form and its dates. Every
+    problem is reported at once by row and column; no pair is returned while any row is wrong.
+    """
+    return _pair_lines(_read_table(path, PAIR_FIELDS))
+
+
+def read_pairs_text(text: str, *, source: str) -> list[dict[str, Any]]:
+    """``read_pairs_file`` of CSV text; ``source`` names it in messages."""
+    header, rows = read_csv_text(text, where=source, expected=_expected(PAIR_FIELDS))
+    return _pair_lines(_table_of(header, rows, PAIR_FIELDS, where=source))
+
+
+def _pair_lines(table: _Table) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for row_number, raw in table.rows:
+        problems_before = len(table.problems)
+        for name in ("mentor", "mentee", "form"):
+            if not raw.get(name, "").strip():
+                table.problem(row_number, name, "не заполнено")
+            elif name != "form":
+                try:
+                    split_full_name(raw[name].strip())
+                except NastavnikError as error:
+                    table.problem(row_number, name, error.reason)
+        start, end = _read_dates(table, row_number, raw)
+        if start is not None and end is not None and start > end:
+            table.problem(
+                row_number,
+                "end",
+                render_message(
+                    "pairing.end_before_start",
+                    end=format_date_numeric(end),
+                    start=format_date_numeric(start),
+                ),
+            )
+        if raw.get("mentor", "").strip() and raw["mentor"].strip() == raw["mentee"].strip():
+            table.problem(row_number, "mentee", "совпадает с наставником")
+        if len(table.problems) == problems_before:
+            line = {name: raw.get(name, "").strip() or None for name in ORDER_PAIR_COLUMNS}
+            lines.append(line | {"start": start, "end": end})
+    if table.problems:
+        count, noun, listed = table.summary()
+        raise NastavnikError(
+            code="registry.pairs_unread", where=table.where, count=count, noun=noun, lines=listed
+        )
+    return lines
 
 
 _IMPORTERS: dict[str, Callable[..., ImportResult]] = {
