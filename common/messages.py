@@ -236,10 +236,36 @@ CATALOGUE: dict[str, str] = {
         "сделайте резервную копию (`nastavnik backup КАТАЛОГ`) и обновите схему командой "
         "`nastavnik init`"
     ),
+    # the pairing rules (registry/pairing.py)
+    "pairing.form_empty": "не заполнено",
+    "pairing.form_unknown": "«{form}»: такой формы нет; есть {offered}",
+    "pairing.form_off": "форма «{form}» отключена в муниципалитете",
+    "pairing.no_mentor": "не выбран",
+    "pairing.no_mentee": "не выбран",
+    "pairing.mentee_twice": "один и тот же наставляемый указан дважды",
+    "pairing.start_empty": "не заполнено",
+    "pairing.end_empty": "не заполнено",
+    "pairing.end_before_start": "окончание {end} раньше начала {start}",
+    "pairing.status_unknown": "«{status}»: допустимы {allowed}",
+    "pairing.mentor_not_in_school": "выбранного наставника нет в базе наставников этой школы",
+    "pairing.mentor_removed": "выбранный наставник удалён из базы по его запросу",
+    "pairing.mentor_category": "{name} — {category}, а в форме «{form}» наставник — {expected}",
+    "pairing.mentor_consent": (
+        "{name}: нет согласия на обработку персональных данных, без него наставника нельзя "
+        "закрепить"
+    ),
+    "pairing.mentor_capacity": (
+        "{name}: свободно мест {free} из {capacity}, а наставляемых в паре {mentees}"
+    ),
+    "pairing.mentee_not_in_school": "выбранного наставляемого нет в базе наставляемых этой школы",
+    "pairing.mentee_removed": "выбранный наставляемый удалён из базы по запросу",
+    "pairing.mentee_category": "{name} — {category}, а в форме «{form}» наставляемый — {allowed}",
+    "pairing.mentee_paired": "{name} уже в действующей паре № {pair} формы «{form}»",
     "registry.file_missing": "нет такого файла",
     "registry.header": "строка 1 (заголовок): {problems}; ожидаются столбцы: {known}",
     "registry.no_rows": "под заголовком нет ни одной строки",
     "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
+    "registry.pairs_unread": "{count} {noun}, пары не прочитаны:\n  {lines}",
     "registry.no_access": "нет доступа к реестру этой школы",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
@@ -418,7 +444,6 @@ CATALOGUE: dict[str, str] = {
         "в файле данных нужны поля документа (ключ: значение), например «number: 41-од»"
     ),
     "documents.school_needed": "«{title}» — документ школы: укажите школу",
-    "documents.file_unreadable": "файл не читается (нет доступа или это не файл)",
     "documents.filter_date": "фильтр {filter} ждёт дату, а получил «{value}»",
     "documents.built_in_code": (
         "«{title}» строит программа (таблица Excel), у него нет файла шаблона .docx"
@@ -458,21 +483,6 @@ CATALOGUE: dict[str, str] = {
     "documents.check_unused": "{file}: можно использовать ещё: {fields}",
     "documents.check_schema": "схема данных: docs/documents.md",
     "documents.check_ok": "{file}: в порядке, все поля шаблона есть в данных",
-    "documents.pairs_encoding": "файл не в кодировке UTF-8: сохраните его как «CSV UTF-8»",
-    "documents.pairs_empty": "файл пустой: нужна строка заголовков {columns}",
-    "documents.pairs_header": (
-        "строка 1 (заголовок): {problems}; нужны столбцы {required} (и по желанию {optional})"
-    ),
-    "documents.pairs_missing_columns": "нет столбцов {columns}",
-    "documents.pairs_unknown_columns": "неизвестные столбцы {columns}",
-    "documents.pairs_cell": "строка {row}, столбец {column}: {problem}",
-    "documents.pairs_extra_values": "значений больше, чем столбцов в заголовке",
-    "documents.pairs_blank": "пусто",
-    "documents.pairs_date": "нужна дата вида 15.09.2022, а указано «{value}»",
-    "documents.pairs_end_before_start": "конец {end} раньше начала {start}",
-    "documents.pairs_same_person": "наставник и наставляемый — один и тот же человек",
-    "documents.pairs_problems": "ошибок: {count}, ни одна пара не прочитана:\n{lines}",
-    "documents.pairs_no_rows": "под заголовком нет ни одной пары",
     "documents.missing_for_page": "не хватает данных для документа: {what}",
     "documents.missing_where": "{what}. Где указать: {source}",
     "documents.not_offered": "такой документ этому мероприятию не нужен или для него нет шаблона",

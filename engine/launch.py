@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BindParameter,
@@ -28,6 +28,10 @@ from engine.runs import which_run
 from storage.journal import journal_row
 from storage.models import JournalEntry, RoadmapRun, School, StepInstance, TickWatermark
 from storage.schools import get_municipality
+
+if TYPE_CHECKING:
+    from engine.policy import Ladder
+    from storage.models import Municipality
 
 
 @dataclass
@@ -98,50 +102,14 @@ def launch_roadmap(
     """
     municipality = get_municipality(session)
     roadmap = loaded.roadmap
-    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
-    messages: list[str] = []
-    changed = False
-    created = run is None
-    if run is None:
-        run = RoadmapRun(
-            municipality_id=municipality.id or 0,
-            roadmap_id=roadmap.id,
-            title=roadmap.title,
-            content_hash=loaded.content_hash,
-            definition=loaded.text,
-            period_start=roadmap.period.start,
-            period_end=roadmap.period.end,
-            launched_by=by,
-            launched_at=now,
-        )
-        session.add(run)
-        session.flush()
-        source = loaded
-    else:
-        from engine.runs import run_definition
-
-        source = run_definition(run)[0]
-        if run.content_hash != loaded.content_hash:
-            changed = True
-            messages.append(
-                f"the definition {loaded.path} changed since the launch on {run.launched_at:%Y-%m-%d}: "
-                "the run keeps the launched version; new schools get that version too"
-            )
+    run, source, created, messages = _open_run(
+        session, municipality_id=municipality.id or 0, loaded=loaded, now=now, by=by
+    )
     known_ids = set(
         session.exec(select(School.id).where(School.municipality_id == municipality.id))
     )
-    if schools is not None:
-        unknown = [school for school in schools if school not in known_ids]
-        if unknown:
-            raise NastavnikError(
-                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
-            )
-        selected = sorted(set(schools))
-    else:
-        selected = sorted(known_ids)
-    before = session.exec(
-        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
-    ).one()
+    selected = _choose_schools(known_ids, schools)
+    before = _count_instances(session, run.id or 0)
     # Until a tick has set the run's watermarks, the tick's windows start at the beginning of time
     # and find every new instance by its due date; after that, new instances must be marked.
     ticked = session.exec(
@@ -155,10 +123,7 @@ def launch_roadmap(
         now=now,
         dirty=ticked is not None,
     )
-    after = session.exec(
-        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run.id)
-    ).one()
-    added = after - before
+    added = _count_instances(session, run.id or 0) - before
     if created or added:
         session.add(
             journal_row(
@@ -176,9 +141,65 @@ def launch_roadmap(
         created=created,
         instances_added=added,
         schools=len(selected),
-        definition_changed=changed,
+        definition_changed=bool(messages),
         messages=messages,
     )
+
+
+def _find_run(session: Session, *, municipality_id: int, roadmap_id: str) -> RoadmapRun | None:
+    """The municipality's run of the roadmap (one database is one municipality), or None."""
+    return which_run(session, roadmap_id=roadmap_id, otherwise="none")
+
+
+def _open_run(
+    session: Session, *, municipality_id: int, loaded: RoadmapFile, now: datetime, by: str
+) -> tuple[RoadmapRun, RoadmapFile, bool, list[str]]:
+    """The roadmap's run, created when there is none; the definition it runs (the launched one,
+    when it was launched before), whether it was created, and notes on a changed definition."""
+    roadmap = loaded.roadmap
+    run = _find_run(session, municipality_id=municipality_id, roadmap_id=roadmap.id)
+    messages: list[str] = []
+    if run is None:
+        run = RoadmapRun(
+            municipality_id=municipality_id,
+            roadmap_id=roadmap.id,
+            title=roadmap.title,
+            content_hash=loaded.content_hash,
+            definition=loaded.text,
+            period_start=roadmap.period.start,
+            period_end=roadmap.period.end,
+            launched_by=by,
+            launched_at=now,
+        )
+        session.add(run)
+        session.flush()
+        return run, loaded, True, messages
+    from engine.runs import run_definition
+
+    if run.content_hash != loaded.content_hash:
+        messages.append(
+            f"the definition {loaded.path} changed since the launch on {run.launched_at:%Y-%m-%d}: "
+            "the run keeps the launched version; new schools get that version too"
+        )
+    return run, run_definition(run)[0], False, messages
+
+
+def _choose_schools(known: set[str], schools: list[str] | None) -> list[str]:
+    """The ids of the chosen schools (all known ones for None); an unknown id is refused."""
+    if schools is None:
+        return sorted(known)
+    unknown = [school for school in schools if school not in known]
+    if unknown:
+        raise NastavnikError(
+            code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
+        )
+    return sorted(set(schools))
+
+
+def _count_instances(session: Session, run_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(StepInstance).where(StepInstance.run_id == run_id)
+    ).one()
 
 
 def _insert_instances(
@@ -298,7 +319,6 @@ def preview_launch(
     """
     from common.clock import local_day
     from engine.policy import ladders_for
-    from engine.tick import late_cutoff, remind_cutoff
     from engine.units import missing_units, unit_recipients, units_by_role
 
     municipality = get_municipality(session)
@@ -308,16 +328,8 @@ def preview_launch(
         school.id: school
         for school in session.exec(select(School).where(School.municipality_id == municipality.id))
     }
-    if schools is not None:
-        unknown = [school for school in schools if school not in known]
-        if unknown:
-            raise NastavnikError(
-                code="launch.unknown_schools", field="schools", schools=", ".join(unknown)
-            )
-        chosen = [known[school] for school in sorted(set(schools))]
-    else:
-        chosen = [known[key] for key in sorted(known)]
-    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
+    chosen = [known[school] for school in _choose_schools(set(known), schools)]
+    run = _find_run(session, municipality_id=municipality.id or 0, roadmap_id=roadmap.id)
     schedules = compile_roadmap(loaded)
     outside = [
         (step.code, occurrence.moved_from or occurrence.due)
@@ -328,51 +340,98 @@ def preview_launch(
             roadmap.period.start <= (occurrence.moved_from or occurrence.due) <= roadmap.period.end
         )
     ]
-    rows = _template_rows(loaded, keep_outside=keep_outside)
-    ladders = ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap)
     municipal_units = units_by_role(session, municipality_id=municipality.id or 0)
-    by_unit = unit_recipients(roadmap, municipal_units)
-    letters: dict[str, set[str]] = {
-        "reminder": set(),
-        "overdue": set(),
-        "coordinator": set(),
-        "head": set(),
-    }
-    existing: set[tuple[str, str, int]] = set()
-    if run is not None:  # launching again adds only what is missing: count only that
-        existing = {
-            (unit, code, occurrence)
-            for unit, code, occurrence in session.exec(
-                select(StepInstance.unit, StepInstance.step_code, StepInstance.occurrence).where(
-                    StepInstance.run_id == run.id
-                )
-            )
-        }
-    instances = past_due = 0
-    for row in rows:
+    forecast = _Forecast(
+        municipality=municipality,
+        today=today,
+        ladders=ladders_for(session, municipality_id=municipality.id or 0, roadmap=roadmap),
+        by_unit=unit_recipients(roadmap, municipal_units),
+    )
+    # launching again adds only what is missing: count only that
+    existing = _existing_instances(session, run.id or 0) if run is not None else set()
+    for row in _template_rows(loaded, keep_outside=keep_outside):
         units: list[School | None] = []
         if row["scope"] in ("municipality", "both"):
             units.append(None)
         if row["scope"] in ("school", "both"):
             units.extend(chosen)
-        if existing:
-            units = [
+        forecast.add(
+            row,
+            [
                 unit
                 for unit in units
                 if (unit.id if unit is not None else "", row["code"], row["occurrence"])
                 not in existing
-            ]
-        instances += len(units)
+            ],
+        )
+    return LaunchPreview(
+        roadmap_id=roadmap.id,
+        title=roadmap.title,
+        already_launched=run is not None,
+        schools=len(chosen),
+        steps=len(roadmap.steps),
+        instances=forecast.instances,
+        past_due=forecast.past_due,
+        period_start=roadmap.period.start,
+        period_end=roadmap.period.end,
+        today=today,
+        timezone=roadmap.timezone,
+        municipality_timezone=municipality.timezone,
+        outside=outside,
+        kept_outside=keep_outside,
+        letters={level: names for level, names in forecast.letters.items() if names},
+        unscheduled=[s.code for s in roadmap.steps if not schedules[s.code].occurrences],
+        missing_units=[missing.message for missing in missing_units(roadmap, municipal_units)],
+    )
+
+
+def _existing_instances(session: Session, run_id: int) -> set[tuple[str, str, int]]:
+    """(unit, step code, occurrence) of the run's step instances."""
+    return {
+        (unit, code, occurrence)
+        for unit, code, occurrence in session.exec(
+            select(StepInstance.unit, StepInstance.step_code, StepInstance.occurrence).where(
+                StepInstance.run_id == run_id
+            )
+        )
+    }
+
+
+@dataclass
+class _Forecast:
+    """The instances a launch would add and the letters the next daily run would write for them."""
+
+    municipality: Municipality
+    today: date
+    ladders: dict[str, Ladder]
+    by_unit: dict[str, tuple[str, ...]]
+    instances: int = 0
+    past_due: int = 0
+    letters: dict[str, set[str]] = field(
+        default_factory=lambda: {
+            "reminder": set(),
+            "overdue": set(),
+            "coordinator": set(),
+            "head": set(),
+        }
+    )
+
+    def add(self, row: dict[str, object], units: list[School | None]) -> None:
+        """Count one step × occurrence for these schools (None: the municipality)."""
+        from engine.tick import late_cutoff, remind_cutoff
+
+        self.instances += len(units)
         due = row["due"]
         if not isinstance(due, date):
-            continue
-        ladder = ladders[str(row["code"])]
+            return
+        ladder = self.ladders[str(row["code"])]
+        municipality, letters, today = self.municipality, self.letters, self.today
         for unit in units:
             own = unit.admin_email if unit is not None else municipality.coordinator_email
             # a municipal unit's step: the unit first, then the coordinator (engine/units.py)
-            owners = by_unit.get(str(row["code"]), ()) if unit is None else ()
+            owners = self.by_unit.get(str(row["code"]), ()) if unit is None else ()
             if due < today:
-                past_due += 1
+                self.past_due += 1
                 letters["overdue"].update(owners or [own or "—"])
                 # a municipal step's own recipient is the coordinator: no second rung for them
                 if (unit is not None or owners) and due <= late_cutoff(
@@ -383,25 +442,6 @@ def preview_launch(
                     letters["head"].add(municipality.head_email or "—")
             elif due <= remind_cutoff(today, ladder.remind_before):
                 letters["reminder"].update(owners or [own or "—"])
-    return LaunchPreview(
-        roadmap_id=roadmap.id,
-        title=roadmap.title,
-        already_launched=run is not None,
-        schools=len(chosen),
-        steps=len(roadmap.steps),
-        instances=instances,
-        past_due=past_due,
-        period_start=roadmap.period.start,
-        period_end=roadmap.period.end,
-        today=today,
-        timezone=roadmap.timezone,
-        municipality_timezone=municipality.timezone,
-        outside=outside,
-        kept_outside=keep_outside,
-        letters={level: names for level, names in letters.items() if names},
-        unscheduled=[s.code for s in roadmap.steps if not schedules[s.code].occurrences],
-        missing_units=[missing.message for missing in missing_units(roadmap, municipal_units)],
-    )
 
 
 def _run_of(session: Session, roadmap_id: str) -> RoadmapRun:

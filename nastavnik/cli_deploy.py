@@ -29,7 +29,7 @@ def deploy(
     """
     from flows.deploy import deploy_daily, require_api_url
     from flows.serve import check_cron
-    from nastavnik.cli import _engine, _municipal_tz
+    from nastavnik.cli_shared import _engine, _municipal_tz
 
     require_api_url()
     check_cron(cron)

@@ -79,7 +79,7 @@ def docs_render(
     from documents.registry import get_template
     from documents.render import MissingData
     from engine.runs import which_run
-    from nastavnik.cli import _engine, _municipal_tz, parse_now
+    from nastavnik.cli_shared import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
     from storage.journal import Actor
     from storage.models import RoadmapRun

@@ -88,7 +88,7 @@ def roadmap_export(
 ) -> None:
     """The definition as YAML: a version edited in the portal, or the roadmap's file."""
     from definitions.loader import find_roadmap
-    from nastavnik.cli import _engine, _extra_dir, _stored
+    from nastavnik.cli_shared import _engine, _extra_dir, _stored
     from storage.roadmap_versions import version_of
 
     text: str | None = None

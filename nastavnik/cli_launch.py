@@ -105,7 +105,7 @@ def launch(
     from common.russian import format_date_ru
     from definitions.loader import find_roadmap
     from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
-    from nastavnik.cli import _engine, _extra_dir, _municipal_tz, _stored, parse_now
+    from nastavnik.cli_shared import _engine, _extra_dir, _municipal_tz, _stored, parse_now
     from storage.db import session_scope
 
     engine = _engine()

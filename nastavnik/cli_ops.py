@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _engine_and_tz() -> tuple[Any, str]:
-    from nastavnik.cli import _engine, _municipal_tz
+    from nastavnik.cli_shared import _engine, _municipal_tz
 
     engine = _engine()
     return engine, _municipal_tz(engine)
@@ -29,7 +29,7 @@ def recorded_tick(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from common.clock import local_day
         from engine.daily_runs import Interrupted, recording
-        from nastavnik.cli import parse_now
+        from nastavnik.cli_shared import parse_now
 
         engine, tz = _engine_and_tz()
         moment = parse_now(kwargs.get("now"), tz=tz)
@@ -151,7 +151,7 @@ def backup(
     """Back up the database (online) and the documents folder into DIRECTORY."""
     from common.settings import get_settings
     from engine.daily_runs import real_clock
-    from nastavnik.cli import _engine
+    from nastavnik.cli_shared import _engine
     from storage.backup import backup as make_backup
 
     report = make_backup(
@@ -174,7 +174,7 @@ def restore(
 ) -> None:
     """Replace the database and the documents folder with a backup (stop the services first)."""
     from common.settings import get_settings
-    from nastavnik.cli import _engine
+    from nastavnik.cli_shared import _engine
     from storage.backup import read_manifest
     from storage.backup import restore as put_back
     from storage.db import current_revision, head_revision

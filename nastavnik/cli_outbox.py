@@ -47,7 +47,7 @@ def _engine() -> Any:
 def _now(engine: Any, text: str | None) -> Any:
     from sqlmodel import Session
 
-    from nastavnik.cli import parse_now
+    from nastavnik.cli_shared import parse_now
     from storage.schools import get_municipality
 
     with Session(engine) as session:

@@ -62,7 +62,7 @@ def _session(now_text: str | None) -> Iterator[tuple[Any, datetime]]:
     from sqlalchemy import inspect
 
     from common.settings import get_settings
-    from nastavnik.cli import parse_now
+    from nastavnik.cli_shared import parse_now
     from storage.db import make_engine, session_scope
     from storage.schools import get_municipality
 

@@ -71,7 +71,7 @@ def units_add(
 ) -> None:
     """Add a unit, or change the name, e-mail or state of an existing one."""
     from engine.units import resolve_unit_role, save_unit
-    from nastavnik.cli import _engine, _municipal_tz, parse_now
+    from nastavnik.cli_shared import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
     from storage.schools import get_municipality
 
@@ -106,7 +106,7 @@ def units_list() -> None:
     from sqlmodel import Session
 
     from common.messages import render_message
-    from nastavnik.cli import _engine, _municipal_tz
+    from nastavnik.cli_shared import _engine, _municipal_tz
     from storage.schools import get_municipality
     from storage.units import list_units
 
@@ -133,7 +133,7 @@ def units_remove(role: RoleArgument, now: NowOption = None) -> None:
     """Remove a unit: its steps are the coordinator's again."""
     from common.messages import render_message
     from engine.units import remove_unit, resolve_unit_role
-    from nastavnik.cli import _engine, _municipal_tz, parse_now
+    from nastavnik.cli_shared import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
     from storage.schools import get_municipality
 

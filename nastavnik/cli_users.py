@@ -23,7 +23,7 @@ def _now(session: object, text: str | None) -> datetime:
     """`--now` in the municipality's zone (UTC before `nastavnik init`); the clock when absent."""
     from sqlmodel import col, select
 
-    from nastavnik.cli import parse_now
+    from nastavnik.cli_shared import parse_now
     from storage.models import Municipality
 
     if text is None:

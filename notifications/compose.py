@@ -406,8 +406,7 @@ def _write_letters(connection: Connection, rows: list[dict[str, Any]]) -> None:
         states,
     )
     contents = [
-        {"b_letter_id": row["b_id"], **{name: row[name] for name in CONTENT_FIELDS}}
-        for row in rows
+        {"b_letter_id": row["b_id"], **{name: row[name] for name in CONTENT_FIELDS}} for row in rows
     ]
     content = LetterContent.__table__  # type: ignore[attr-defined]
     connection.execute(

@@ -21,9 +21,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from common.declension import split_full_name
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
-from common.russian import plural_ru
+from common.russian import format_date_numeric, plural_ru
 from engine.actions import Actor
 from registry.forms import list_forms
 from registry.models import MentorshipPair, PairMentee, PairMentor
@@ -52,7 +54,7 @@ from registry.values import (
     read_date,
 )
 from storage.journal import record_act
-from storage.schools import _column_letter, _read_rows, municipal_today
+from storage.schools import _column_letter, _read_rows, municipal_today, read_csv_text
 
 FileKind = Literal["mentors", "mentees", "pairs"]
 
@@ -111,7 +113,7 @@ class ImportResult:
 class _Table:
     """A read file: its columns by field id, and rows as field id → text."""
 
-    path: Path
+    where: str
     columns: dict[str, int]
     headers: dict[str, str]
     labels: dict[str, str]
@@ -130,15 +132,15 @@ class _Table:
     def fail_if_problems(self) -> None:
         """Raise every recorded problem at once: nothing is written."""
         if self.problems:
-            count = len(self.problems)
-            noun = plural_ru(count, "ошибка", "ошибки", "ошибок")
+            count, noun, lines = self.summary()
             raise NastavnikError(
-                code="registry.problems",
-                where=str(self.path),
-                count=count,
-                noun=noun,
-                lines="\n  ".join(self.problems),
+                code="registry.problems", where=self.where, count=count, noun=noun, lines=lines
             )
+
+    def summary(self) -> tuple[int, str, str]:
+        """The recorded problems as a message tells them: count, noun, lines."""
+        count = len(self.problems)
+        return count, plural_ru(count, "ошибка", "ошибки", "ошибок"), "\n  ".join(self.problems)
 
 
 def _header_key(text: str) -> str:
@@ -148,8 +150,22 @@ def _header_key(text: str) -> str:
 def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
     if not path.exists():
         raise NastavnikError(code="registry.file_missing", where=str(path))
-    expected = ", ".join(spec.name for spec in fields if spec.required)
-    header, rows = _read_rows(path, expected=expected)
+    header, rows = _read_rows(path, expected=_expected(fields))
+    return _table_of(header, rows, fields, where=str(path))
+
+
+def _expected(fields: tuple[FieldSpec, ...]) -> str:
+    return ", ".join(spec.name for spec in fields if spec.required)
+
+
+def _table_of(
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    fields: tuple[FieldSpec, ...],
+    *,
+    where: str,
+) -> _Table:
+    """A table of the fields from a file's header and rows; a wrong header is refused."""
     names: dict[str, str] = {}
     for spec in fields:
         for alias in (spec.name, spec.label, *spec.aliases):
@@ -180,16 +196,16 @@ def _read_table(path: Path, fields: tuple[FieldSpec, ...]) -> _Table:
             parts.append(f"повторяются столбцы {', '.join(repeated)}")
         known = ", ".join(f"{spec.name} («{spec.label}»)" for spec in fields)
         raise NastavnikError(
-            code="registry.header", where=str(path), problems="; ".join(parts), known=known
+            code="registry.header", where=where, problems="; ".join(parts), known=known
         )
     table_rows = []
     for row_number, cells in rows:
         cells = cells + [""] * (len(header) - len(cells))
         table_rows.append((row_number, {name: cells[index] for name, index in columns.items()}))
     if not table_rows:
-        raise NastavnikError(code="registry.no_rows", where=str(path))
+        raise NastavnikError(code="registry.no_rows", where=where)
     return _Table(
-        path=path,
+        where=where,
         columns=columns,
         headers=headers,
         labels={spec.name: spec.label for spec in fields},
@@ -320,40 +336,107 @@ def import_pairs(
     require_school(session, school_id)
     table = _read_table(path, PAIR_FIELDS)
     today = municipal_today(session, now)
-    forms = list_forms(session)
-    mentors, mentees = people_of(session, school_id)
-    mentor_names = people_by_name(session, "mentor", school_id)
-    mentee_names = people_by_name(session, "mentee", school_id)
+    groups, broken = _group_rows(table, people=_PeopleIndex.of(session, school_id))
+    accepted, unchanged = _check_groups(
+        session,
+        table,
+        [group for group in groups if id(group) not in broken],
+        school_id=school_id,
+        today=today,
+    )
+    table.fail_if_problems()
+    for group, form in accepted:
+        write_pair(session, school_id=school_id, draft=group.draft, form=form, today=today, now=now)
+    result = ImportResult(
+        kind="pairs", school_id=school_id, added=len(accepted), updated=0, unchanged=unchanged
+    )
+    record_act(
+        session,
+        actor=actor,
+        action="registry_import",
+        now=now,
+        school_id=school_id,
+        details={
+            "kind": "pairs",
+            "file": path.name,
+            "added": len(accepted),
+            "unchanged": unchanged,
+        },
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class _PeopleIndex:
+    """A school's mentors and mentees by id and by name, to find the people a pairs row names."""
+
+    mentors: dict[int, Any]
+    mentees: dict[int, Any]
+    mentor_names: dict[str, Any]
+    mentee_names: dict[str, Any]
+
+    @classmethod
+    def of(cls, session: Session, school_id: str) -> _PeopleIndex:
+        mentors, mentees = people_of(session, school_id)
+        return cls(
+            mentors=mentors,
+            mentees=mentees,
+            mentor_names=people_by_name(session, "mentor", school_id),
+            mentee_names=people_by_name(session, "mentee", school_id),
+        )
+
+    def lookups(self) -> tuple[tuple[Kind, dict[str, Any], dict[int, Any]], ...]:
+        return (
+            ("mentor", self.mentor_names, self.mentors),
+            ("mentee", self.mentee_names, self.mentees),
+        )
+
+
+def _row_people(
+    table: _Table, row_number: int, raw: dict[str, str], people: _PeopleIndex
+) -> dict[str, int | None]:
+    """The mentor's and the mentee's ids a pairs row names (None, with a problem, when not found)."""
+    person_ids: dict[str, int | None] = {}
+    for column, by_name, by_id in people.lookups():
+        person_ids[column] = None
+        if not raw.get(column, "").strip():
+            table.problem(row_number, column, "не заполнено")
+            continue
+        try:
+            person_ids[column] = _find_person(
+                raw[column], kind=column, by_name=by_name, by_id=by_id
+            )
+        except Invalid as error:
+            table.problem(row_number, column, str(error))
+    return person_ids
+
+
+def _row_status(table: _Table, row_number: int, raw: dict[str, str]) -> str | None:
+    status_text = normalise_word(raw.get("status", ""))
+    status = _PAIR_STATUS_WORDS.get(status_text) if status_text else None
+    if status_text and status is None:
+        table.problem(
+            row_number,
+            "status",
+            f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
+        )
+    return status
+
+
+def _group_rows(table: _Table, *, people: _PeopleIndex) -> tuple[list[_Group], set[int]]:
+    """The file's rows as pairs and groups (rows with one ``group`` name make one group).
+
+    Returns the groups in file order and the ids of those whose rows have problems of their own
+    (their pairing rules are not checked).
+    """
     groups: dict[str, _Group] = {}
     ordered: list[_Group] = []
     broken: set[int] = set()
     for row_number, raw in table.rows:
         problems_before = len(table.problems)
-        person_ids: dict[str, int | None] = {}
-        lookups: tuple[tuple[Kind, dict[str, Any], dict[int, Any]], ...] = (
-            ("mentor", mentor_names, mentors),
-            ("mentee", mentee_names, mentees),
-        )
-        for column, by_name, by_id in lookups:
-            person_ids[column] = None
-            if not raw.get(column, "").strip():
-                table.problem(row_number, column, "не заполнено")
-                continue
-            try:
-                person_ids[column] = _find_person(
-                    raw[column], kind=column, by_name=by_name, by_id=by_id
-                )
-            except Invalid as error:
-                table.problem(row_number, column, str(error))
+        person_ids = _row_people(table, row_number, raw, people)
         start, end = _read_dates(table, row_number, raw)
-        status_text = normalise_word(raw.get("status", ""))
-        status = _PAIR_STATUS_WORDS.get(status_text) if status_text else None
-        if status_text and status is None:
-            table.problem(
-                row_number,
-                "status",
-                f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
-            )
+        status = _row_status(table, row_number, raw)
         group_name = raw.get("group", "").strip()
         key = (
             normalise_word(raw.get("form", "")),
@@ -391,38 +474,41 @@ def import_pairs(
             ordered.append(group)
             if group_name:
                 groups[group_name] = group
-        group.rows.append(row_number)
-        mentor_id, mentee_id = person_ids["mentor"], person_ids["mentee"]
-        if mentor_id is not None and mentor_id not in group.draft.mentor_ids:
-            group.draft.mentor_ids.append(mentor_id)
-        if mentee_id is not None:
-            if mentee_id in group.draft.mentee_ids:
-                table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
-            else:
-                group.draft.mentee_ids.append(mentee_id)
+        _add_people(table, group, row_number, person_ids)
         if len(table.problems) > problems_before:
             broken.add(id(group))  # its rules are not checked: the row itself is wrong
+    return ordered, broken
+
+
+def _add_people(
+    table: _Table, group: _Group, row_number: int, person_ids: dict[str, int | None]
+) -> None:
+    group.rows.append(row_number)
+    mentor_id, mentee_id = person_ids["mentor"], person_ids["mentee"]
+    if mentor_id is not None and mentor_id not in group.draft.mentor_ids:
+        group.draft.mentor_ids.append(mentor_id)
+    if mentee_id is not None:
+        if mentee_id in group.draft.mentee_ids:
+            table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
+        else:
+            group.draft.mentee_ids.append(mentee_id)
+
+
+def _check_groups(
+    session: Session, table: _Table, groups: list[_Group], *, school_id: str, today: date
+) -> tuple[list[tuple[_Group, Any]], int]:
+    """Check each group's pairing rules; the accepted groups with their forms, and how many are
+    already in the registry (a pair equal to one there is not checked against the load again)."""
+    forms = list_forms(session)
+    mentors, mentees = people_of(session, school_id)
     existing = _existing_pairs(session, school_id)
     load = load_of(session, school_id, today)
     accepted: list[tuple[_Group, Any]] = []
     unchanged = 0
-    for group in ordered:
-        if id(group) in broken:
-            continue
-        form, problems = check_pair(
-            group.draft,
-            school_id=school_id,
-            forms=forms,
-            mentors=mentors,
-            mentees=mentees,
-            load=PairLoad(),
-            today=today,
-        )
-        if form is not None and not problems and _signature(group.draft, form.code) in existing:
-            unchanged += 1
-            continue
-        form, problems = check_pair(
-            group.draft,
+
+    def check(draft: PairDraft, load: PairLoad) -> tuple[Any, dict[str, str]]:
+        return check_pair(
+            draft,
             school_id=school_id,
             forms=forms,
             mentors=mentors,
@@ -430,31 +516,19 @@ def import_pairs(
             load=load,
             today=today,
         )
+
+    for group in groups:
+        form, problems = check(group.draft, PairLoad())
+        if form is not None and not problems and _signature(group.draft, form.code) in existing:
+            unchanged += 1
+            continue
+        form, problems = check(group.draft, load)
         for name, message in problems.items():
             table.problem(group.first_row, _PAIR_COLUMN.get(name, name), message)
         if form is not None and not problems:
             load.take(group.draft, form.code, pair_id=0)
             accepted.append((group, form))
-    table.fail_if_problems()
-    for group, form in accepted:
-        write_pair(session, school_id=school_id, draft=group.draft, form=form, today=today, now=now)
-    result = ImportResult(
-        kind="pairs", school_id=school_id, added=len(accepted), updated=0, unchanged=unchanged
-    )
-    record_act(
-        session,
-        actor=actor,
-        action="registry_import",
-        now=now,
-        school_id=school_id,
-        details={
-            "kind": "pairs",
-            "file": path.name,
-            "added": len(accepted),
-            "unchanged": unchanged,
-        },
-    )
-    return result
+    return accepted, unchanged
 
 
 def _signature(draft: PairDraft, form_code: str) -> tuple[Any, ...]:
@@ -498,6 +572,71 @@ def _existing_pairs(session: Session, school_id: str) -> set[tuple[Any, ...]]:
         )
         for pair_id, pair in pairs.items()
     }
+
+
+# the columns of the order on pairs (documents/): names as written, no base needed
+ORDER_PAIR_COLUMNS = (
+    "mentor",
+    "mentee",
+    "form",
+    "start",
+    "end",
+    "group",
+    "mentor_position",
+    "mentee_position",
+)
+
+
+def read_pairs_file(*, path: Path) -> list[dict[str, Any]]:
+    """The pairs of a pairs file (CSV or XLSX) as the order on pairs lists them.
+
+    The same file as ``import_pairs`` reads, checked without the base: every row names a mentor
+    and a mentee as «Фамилия Имя Отчество» (documents decline them), a form and its dates. Every
+    problem is reported at once by row and column; no pair is returned while any row is wrong.
+    """
+    return _pair_lines(_read_table(path, PAIR_FIELDS))
+
+
+def read_pairs_text(text: str, *, source: str) -> list[dict[str, Any]]:
+    """``read_pairs_file`` of CSV text; ``source`` names it in messages."""
+    header, rows = read_csv_text(text, where=source, expected=_expected(PAIR_FIELDS))
+    return _pair_lines(_table_of(header, rows, PAIR_FIELDS, where=source))
+
+
+def _pair_lines(table: _Table) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for row_number, raw in table.rows:
+        problems_before = len(table.problems)
+        for name in ("mentor", "mentee", "form"):
+            if not raw.get(name, "").strip():
+                table.problem(row_number, name, "не заполнено")
+            elif name != "form":
+                try:
+                    split_full_name(raw[name].strip())
+                except NastavnikError as error:
+                    table.problem(row_number, name, error.reason)
+        start, end = _read_dates(table, row_number, raw)
+        if start is not None and end is not None and start > end:
+            table.problem(
+                row_number,
+                "end",
+                render_message(
+                    "pairing.end_before_start",
+                    end=format_date_numeric(end),
+                    start=format_date_numeric(start),
+                ),
+            )
+        if raw.get("mentor", "").strip() and raw["mentor"].strip() == raw["mentee"].strip():
+            table.problem(row_number, "mentee", "совпадает с наставником")
+        if len(table.problems) == problems_before:
+            line = {name: raw.get(name, "").strip() or None for name in ORDER_PAIR_COLUMNS}
+            lines.append(line | {"start": start, "end": end})
+    if table.problems:
+        count, noun, listed = table.summary()
+        raise NastavnikError(
+            code="registry.pairs_unread", where=table.where, count=count, noun=noun, lines=listed
+        )
+    return lines
 
 
 _IMPORTERS: dict[str, Callable[..., ImportResult]] = {

@@ -11,13 +11,15 @@ Rules, checked for a new pair and for every row of an imported file:
 - the start is not after the end.
 
 A pair is *active* on a day when its status is «active» and it has not ended before that day.
-Errors name the field in Russian; nothing is written while any rule is broken.
+Each rule is a row of ``PAIR_RULES``, ``MENTOR_RULES`` or ``MENTEE_RULES`` with the catalogue code
+of its message (common/messages.py). Errors name the field in Russian; nothing is written while
+any rule is broken.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +28,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.russian import format_date_numeric
 from engine.actions import Actor
 from registry.forms import find_form, list_forms
@@ -132,6 +135,179 @@ def _short(full_name: str) -> str:
     return f"{words[0]} " + " ".join(f"{word[0]}." for word in words[1:3])
 
 
+@dataclass(frozen=True)
+class _Pairing:
+    """What the rules of one draft pair see."""
+
+    draft: PairDraft
+    form: MentorshipForm | None
+    forms: list[MentorshipForm]
+    school_id: str
+    load: PairLoad
+    active: bool
+
+
+@dataclass(frozen=True)
+class PairingRule:
+    """One pairing rule: the field it concerns, the catalogue code of its message, and a check.
+
+    ``broken`` gets the pairing and, for a rule of a person, the mentor or mentee (None when the
+    id is not in the school's base); it returns the message's parameters when the rule is broken,
+    None when it holds. A broken ``final`` rule skips that person's remaining rules.
+    """
+
+    field: str
+    code: str
+    broken: Callable[[_Pairing, Any], dict[str, object] | None]
+    final: bool = False
+
+
+def _params(condition: bool, **params: object) -> dict[str, object] | None:
+    return params if condition else None
+
+
+def _mentor_over_capacity(p: _Pairing, mentor: Mentor) -> dict[str, object] | None:
+    taken = p.load.per_mentor[mentor.id or 0]
+    return _params(
+        taken + len(p.draft.mentee_ids) > mentor.capacity and p.active,
+        name=_short(mentor.full_name),
+        free=max(mentor.capacity - taken, 0),
+        capacity=mentor.capacity,
+        mentees=len(p.draft.mentee_ids),
+    )
+
+
+def _mentee_paired(p: _Pairing, mentee: Mentee) -> dict[str, object] | None:
+    if p.form is None or not p.active:
+        return None
+    other = p.load.by_mentee_form.get((mentee.id or 0, p.form.code))
+    return _params(other is not None, name=_short(mentee.full_name), pair=other, form=p.form.title)
+
+
+# The rules of the pair itself, in the order their messages are told.
+PAIR_RULES: tuple[PairingRule, ...] = (
+    PairingRule(
+        "form", code="pairing.form_empty", broken=lambda p, _: _params(not p.draft.form.strip())
+    ),
+    PairingRule(
+        "form",
+        code="pairing.form_unknown",
+        broken=lambda p, _: _params(
+            bool(p.draft.form.strip()) and p.form is None,
+            form=p.draft.form,
+            offered=", ".join(f"«{f.title}»" for f in p.forms if f.active),
+        ),
+    ),
+    PairingRule(
+        "form",
+        code="pairing.form_off",
+        broken=lambda p, _: _params(
+            p.form is not None and not p.form.active, form=p.form and p.form.title
+        ),
+    ),
+    PairingRule(
+        "mentors", code="pairing.no_mentor", broken=lambda p, _: _params(not p.draft.mentor_ids)
+    ),
+    PairingRule(
+        "mentees", code="pairing.no_mentee", broken=lambda p, _: _params(not p.draft.mentee_ids)
+    ),
+    PairingRule(
+        "mentees",
+        code="pairing.mentee_twice",
+        broken=lambda p, _: _params(len(set(p.draft.mentee_ids)) != len(p.draft.mentee_ids)),
+    ),
+    PairingRule(
+        "start_date",
+        code="pairing.start_empty",
+        broken=lambda p, _: _params(p.draft.start_date is None),
+    ),
+    PairingRule(
+        "end_date", code="pairing.end_empty", broken=lambda p, _: _params(p.draft.end_date is None)
+    ),
+    PairingRule(
+        "end_date",
+        code="pairing.end_before_start",
+        broken=lambda p, _: _params(
+            p.draft.start_date is not None
+            and p.draft.end_date is not None
+            and p.draft.start_date > p.draft.end_date,
+            end=p.draft.end_date and format_date_numeric(p.draft.end_date),
+            start=p.draft.start_date and format_date_numeric(p.draft.start_date),
+        ),
+    ),
+    PairingRule(
+        "status",
+        code="pairing.status_unknown",
+        broken=lambda p, _: _params(
+            p.draft.status is not None and p.draft.status not in PAIR_STATUSES,
+            status=p.draft.status,
+            allowed=", ".join(f"«{label}»" for label in PAIR_STATUSES.values()),
+        ),
+    ),
+)
+# The rules of each mentor of the pair.
+MENTOR_RULES: tuple[PairingRule, ...] = (
+    PairingRule(
+        "mentors",
+        code="pairing.mentor_not_in_school",
+        broken=lambda p, mentor: _params(mentor is None or mentor.school_id != p.school_id),
+        final=True,
+    ),
+    PairingRule(
+        "mentors",
+        code="pairing.mentor_removed",
+        broken=lambda p, mentor: _params(mentor.removed_at is not None),
+        final=True,
+    ),
+    PairingRule(
+        "mentors",
+        code="pairing.mentor_category",
+        broken=lambda p, mentor: _params(
+            p.form is not None and mentor.category != p.form.mentor_category,
+            name=_short(mentor.full_name),
+            category=MENTOR_CATEGORIES[mentor.category],
+            form=p.form and p.form.title,
+            expected=p.form and MENTOR_CATEGORIES[p.form.mentor_category],
+        ),
+    ),
+    PairingRule(
+        "mentors",
+        code="pairing.mentor_consent",
+        broken=lambda p, mentor: _params(not mentor.consent, name=_short(mentor.full_name)),
+    ),
+    PairingRule("mentors", code="pairing.mentor_capacity", broken=_mentor_over_capacity),
+)
+# The rules of each mentee of the pair.
+MENTEE_RULES: tuple[PairingRule, ...] = (
+    PairingRule(
+        "mentees",
+        code="pairing.mentee_not_in_school",
+        broken=lambda p, mentee: _params(mentee is None or mentee.school_id != p.school_id),
+        final=True,
+    ),
+    PairingRule(
+        "mentees",
+        code="pairing.mentee_removed",
+        broken=lambda p, mentee: _params(mentee.removed_at is not None),
+        final=True,
+    ),
+    PairingRule(
+        "mentees",
+        code="pairing.mentee_category",
+        broken=lambda p, mentee: _params(
+            p.form is not None and mentee.category not in p.form.mentee_categories,
+            name=_short(mentee.full_name),
+            category=MENTEE_CATEGORIES[mentee.category],
+            form=p.form and p.form.title,
+            allowed=p.form and " или ".join(MENTEE_CATEGORIES[c] for c in p.form.mentee_categories),
+        ),
+    ),
+    PairingRule("mentees", code="pairing.mentee_paired", broken=_mentee_paired),
+)
+# the fields in the order a form shows them (and an import reports them)
+_FIELD_ORDER = ("form", "mentors", "mentees", "start_date", "end_date", "status")
+
+
 def check_pair(
     draft: PairDraft,
     *,
@@ -142,88 +318,33 @@ def check_pair(
     load: PairLoad,
     today: date,
 ) -> tuple[MentorshipForm | None, dict[str, str]]:
-    """The form and the broken rules of a draft pair, by field (Russian messages)."""
-    problems: dict[str, str] = {}
+    """The form and the broken rules of a draft pair, by field (Russian messages).
+
+    Checks ``PAIR_RULES``, then ``MENTOR_RULES`` for each mentor and ``MENTEE_RULES`` for each
+    mentee; a field's messages are joined with «; ».
+    """
     form = find_form(forms, draft.form) if draft.form.strip() else None
-    if not draft.form.strip():
-        problems["form"] = "не заполнено"
-    elif form is None:
-        offered = ", ".join(f"«{f.title}»" for f in forms if f.active)
-        problems["form"] = f"«{draft.form}»: такой формы нет; есть {offered}"
-    elif not form.active:
-        problems["form"] = f"форма «{form.title}» отключена в муниципалитете"
-
-    def people_problem(name: str, message: str) -> None:
-        problems[name] = f"{problems[name]}; {message}" if name in problems else message
-
-    if not draft.mentor_ids:
-        people_problem("mentors", "не выбран")
-    if not draft.mentee_ids:
-        people_problem("mentees", "не выбран")
-    if len(set(draft.mentee_ids)) != len(draft.mentee_ids):
-        people_problem("mentees", "один и тот же наставляемый указан дважды")
-    for mentor_id in draft.mentor_ids:
-        mentor = mentors.get(mentor_id)
-        if mentor is None or mentor.school_id != school_id:
-            people_problem("mentors", "выбранного наставника нет в базе наставников этой школы")
-            continue
-        if mentor.removed_at is not None:
-            people_problem("mentors", "выбранный наставник удалён из базы по его запросу")
-            continue
-        name = _short(mentor.full_name)
-        if form is not None and mentor.category != form.mentor_category:
-            people_problem(
-                "mentors",
-                f"{name} — {MENTOR_CATEGORIES[mentor.category]}, а в форме «{form.title}» "
-                f"наставник — {MENTOR_CATEGORIES[form.mentor_category]}",
-            )
-        if not mentor.consent:
-            people_problem(
-                "mentors",
-                f"{name}: нет согласия на обработку персональных данных, "
-                "без него наставника нельзя закрепить",
-            )
-        taken = load.per_mentor[mentor_id]
-        if taken + len(draft.mentee_ids) > mentor.capacity and _is_active(draft, today):
-            people_problem(
-                "mentors",
-                f"{name}: свободно мест {max(mentor.capacity - taken, 0)} из {mentor.capacity}, "
-                f"а наставляемых в паре {len(draft.mentee_ids)}",
-            )
-    for mentee_id in draft.mentee_ids:
-        mentee = mentees.get(mentee_id)
-        if mentee is None or mentee.school_id != school_id:
-            people_problem("mentees", "выбранного наставляемого нет в базе наставляемых этой школы")
-            continue
-        if mentee.removed_at is not None:
-            people_problem("mentees", "выбранный наставляемый удалён из базы по запросу")
-            continue
-        name = _short(mentee.full_name)
-        if form is not None and mentee.category not in form.mentee_categories:
-            allowed = " или ".join(MENTEE_CATEGORIES[c] for c in form.mentee_categories)
-            people_problem(
-                "mentees",
-                f"{name} — {MENTEE_CATEGORIES[mentee.category]}, а в форме «{form.title}» "
-                f"наставляемый — {allowed}",
-            )
-        if form is not None and _is_active(draft, today):
-            other = load.by_mentee_form.get((mentee_id, form.code))
-            if other is not None:
-                people_problem(
-                    "mentees", f"{name} уже в действующей паре № {other} формы «{form.title}»"
-                )
-    if draft.start_date is None:
-        problems["start_date"] = "не заполнено"
-    if draft.end_date is None:
-        problems["end_date"] = "не заполнено"
-    if draft.start_date and draft.end_date and draft.start_date > draft.end_date:
-        problems["end_date"] = (
-            f"окончание {format_date_numeric(draft.end_date)} раньше начала "
-            f"{format_date_numeric(draft.start_date)}"
-        )
-    if draft.status is not None and draft.status not in PAIR_STATUSES:
-        allowed = ", ".join(f"«{label}»" for label in PAIR_STATUSES.values())
-        problems["status"] = f"«{draft.status}»: допустимы {allowed}"
+    pairing = _Pairing(
+        draft=draft,
+        form=form,
+        forms=forms,
+        school_id=school_id,
+        load=load,
+        active=_is_active(draft, today),
+    )
+    found: dict[str, list[str]] = {}
+    checks: list[tuple[tuple[PairingRule, ...], Any]] = [(PAIR_RULES, None)]
+    checks += [(MENTOR_RULES, mentors.get(mentor_id)) for mentor_id in draft.mentor_ids]
+    checks += [(MENTEE_RULES, mentees.get(mentee_id)) for mentee_id in draft.mentee_ids]
+    for rules, person in checks:
+        for rule in rules:
+            params = rule.broken(pairing, person)
+            if params is None:
+                continue
+            found.setdefault(rule.field, []).append(render_message(rule.code, **params))
+            if rule.final:
+                break
+    problems = {name: "; ".join(found[name]) for name in _FIELD_ORDER if name in found}
     return form, problems
 
 
@@ -386,8 +507,11 @@ def end_pair(
     if day < pair.start_date:
         raise FieldErrors(
             {
-                "end_date": f"окончание {format_date_numeric(day)} раньше начала "
-                f"{format_date_numeric(pair.start_date)}"
+                "end_date": render_message(
+                    "pairing.end_before_start",
+                    end=format_date_numeric(day),
+                    start=format_date_numeric(pair.start_date),
+                )
             },
             labels=PAIR_LABELS,
         )

@@ -145,20 +145,35 @@ def _read_rows(
             except UnicodeDecodeError:
                 line = raw[: error.start].count(b"\n") + 1
                 raise NastavnikError(code="schools.encoding", where=str(path), line=line) from None
-        dialect: Any = csv.excel
-        try:
-            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-        except csv.Error:
-            pass
-        rows = [
-            (index, [cell.strip() for cell in row])
-            for index, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
-        ]
+        return read_csv_text(text, where=str(path), expected=expected)
     else:
         raise NastavnikError(code="schools.not_a_table", where=str(path))
+    return _header_and_rows(rows, where=str(path), expected=expected)
+
+
+def read_csv_text(
+    text: str, *, where: str, expected: str
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row number, cells) of CSV text, «,», «;» or tab separated."""
+    text = text.lstrip("\ufeff")
+    dialect: Any = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+    except csv.Error:
+        pass
+    rows = [
+        (index, [cell.strip() for cell in row])
+        for index, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    ]
+    return _header_and_rows(rows, where=where, expected=expected)
+
+
+def _header_and_rows(
+    rows: list[tuple[int, list[str]]], *, where: str, expected: str
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     rows = [(index, cells) for index, cells in rows if any(cells)]
     if not rows:
-        raise NastavnikError(code="schools.empty", where=str(path), columns=expected)
+        raise NastavnikError(code="schools.empty", where=where, columns=expected)
     header = [cell.strip().lower() for cell in rows[0][1]]
     return header, rows[1:]
 

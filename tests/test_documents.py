@@ -662,18 +662,32 @@ def test_pairs_csv_reports_every_bad_row_and_column_and_returns_nothing() -> Non
     with pytest.raises(NastavnikError) as raised:
         parse_pairs_csv(text, source="pairs.csv")
     message = str(raised.value)
-    assert message.startswith("pairs.csv: ошибок: 4, ни одна пара не прочитана:")
-    assert "строка 3, столбец form: пусто" in message
-    assert "строка 3, столбец mentor: «Кузьмина»: нужны «Фамилия Имя Отчество»" in message
-    assert "строка 4, столбец end: нужна дата вида 15.09.2022, а указано «сентябрь»" in message
-    assert "строка 5, столбец end: конец 01.09.2022 раньше начала 01.10.2022" in message
+    assert message.startswith("pairs.csv: 4 ошибки, пары не прочитаны:")
+    assert "строка 3, столбец C (form): не заполнено" in message
+    assert "строка 3, столбец A (mentor): «Кузьмина»: нужны «Фамилия Имя Отчество»" in message
+    assert "строка 4, столбец E (end): «сентябрь»: ожидается дата вида 15.09.2022" in message
+    assert "строка 5, столбец E (end): окончание 01.09.2022 раньше начала 01.10.2022" in message
 
 
 def test_pairs_csv_without_a_required_column_names_it() -> None:
-    with pytest.raises(
-        NastavnikError, match="строка 1 \\(заголовок\\): нет столбцов end; нужны столбцы"
-    ):
+    with pytest.raises(NastavnikError, match="строка 1 \\(заголовок\\): нет столбцов end"):
         parse_pairs_csv("mentor;mentee;form;start\n")
+
+
+def test_pairs_file_is_the_registry_pairs_file_with_russian_headers(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.csv"
+    path.write_text(
+        "Наставник;Наставляемый;Форма;Начало;Окончание;Статус\n"
+        "Кузьмина Ольга Петровна;Ахмедов Руслан Ильдарович;«учитель – ученик»;"
+        "15 сентября 2022 г.;31.05.2023;действует\n",
+        encoding="cp1251",
+    )
+    [pair] = read_pairs_csv(path=path)
+    assert (pair.mentor, pair.start, pair.end) == (
+        "Кузьмина Ольга Петровна",
+        date(2022, 9, 15),
+        date(2023, 5, 31),
+    )
 
 
 # --- the builder and LibreOffice ------------------------------------------------------------------

@@ -34,13 +34,16 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 if name in ("render_message", "_say", "page_message") and node.args:
                     first = node.args[0]
                     code = first.value if isinstance(first, ast.Constant) else None
-                for keyword in node.keywords if name.endswith(("Error", "__init__")) else ():
+                # an error, or a row of a rule table whose parameters come from its check
+                for keyword in (
+                    node.keywords if name.endswith(("Error", "__init__", "Rule")) else ()
+                ):
                     if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
                         if isinstance(keyword.value.value, str):
                             code = keyword.value.value
                 if code is None:
                     continue
-                if any(k.arg is None for k in node.keywords):
+                if name.endswith("Rule") or any(k.arg is None for k in node.keywords):
                     given = None  # **params: cannot be checked statically
                 else:
                     given = {

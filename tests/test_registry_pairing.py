@@ -13,8 +13,8 @@ from sqlmodel import select
 from common.errors import NastavnikError
 from engine.actions import Actor
 from registry.forms import set_form
-from registry.models import Mentee, Mentor, MentorshipPair
-from registry.pairing import add_pair, end_pair, unpaired_mentees
+from registry.models import Mentee, Mentor, MentorshipForm, MentorshipPair
+from registry.pairing import PairDraft, PairLoad, add_pair, check_pair, end_pair, unpaired_mentees
 from registry.people import add_person, edit_person, remove_person
 from registry.values import FieldErrors
 from storage.db import session_scope
@@ -384,3 +384,157 @@ def test_removal_on_request_erases_the_name_ends_the_pair_and_journals_without_t
         )
     problems = _problems(engine, "учитель – ученик", [people.teacher], [people.pupil])
     assert problems == {"mentees": "выбранный наставляемый удалён из базы по запросу"}
+
+
+# --- the table of rules, one broken rule per row ---------------------------------------------------
+
+_FORMS = [
+    MentorshipForm(
+        code="teacher_pupil",
+        title="учитель – ученик",
+        mentor_category="teacher",
+        mentee_categories=["pupil"],
+    ),
+    MentorshipForm(
+        code="pupil_pupil",
+        title="ученик – ученик",
+        mentor_category="pupil",
+        mentee_categories=["pupil"],
+        active=False,
+    ),
+]
+_MENTORS = {
+    1: Mentor(
+        id=1,
+        school_id="sosh1",
+        full_name="Кузьмина Ольга Петровна",
+        category="teacher",
+        capacity=1,
+        consent=True,
+    ),
+    2: Mentor(
+        id=2,
+        school_id="sosh1",
+        full_name="Тихонов Андрей Владимирович",
+        category="teacher",
+        capacity=3,
+        consent=False,
+    ),
+    3: Mentor(
+        id=3,
+        school_id="sosh2",
+        full_name="Белова Дарья Андреевна",
+        category="teacher",
+        capacity=3,
+        consent=True,
+    ),
+    4: Mentor(
+        id=4, school_id="sosh1", full_name="", category="teacher", consent=True, removed_at=NOW
+    ),
+    6: Mentor(
+        id=6,
+        school_id="sosh1",
+        full_name="Орлова Вера Сергеевна",
+        category="teacher",
+        capacity=3,
+        consent=True,
+    ),
+    5: Mentor(
+        id=5,
+        school_id="sosh1",
+        full_name="Ершов Илья Павлович",
+        category="pupil",
+        capacity=3,
+        consent=True,
+    ),
+}
+_MENTEES = {
+    11: Mentee(id=11, school_id="sosh1", full_name="Ахмедов Руслан Ильдарович", category="pupil"),
+    12: Mentee(id=12, school_id="sosh1", full_name="Ермаков Денис Сергеевич", category="pupil"),
+    13: Mentee(id=13, school_id="sosh1", full_name="Соколова Анна Игоревна", category="teacher"),
+    14: Mentee(id=14, school_id="sosh1", full_name="", category="pupil", removed_at=NOW),
+    16: Mentee(id=16, school_id="sosh1", full_name="Зайцев Пётр Ильич", category="pupil"),
+    15: Mentee(id=15, school_id="sosh2", full_name="Лебедев Олег Олегович", category="pupil"),
+}
+
+
+def _draft(**changes: object) -> PairDraft:
+    values: dict[str, object] = {
+        "form": "учитель – ученик",
+        "mentor_ids": [1],
+        "mentee_ids": [11],
+        "start_date": YEAR[0],
+        "end_date": YEAR[1],
+    }
+    values.update(changes)
+    return PairDraft(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"form": " "}, "form", "не заполнено"),
+        ({"form": "кружок"}, "form", "«кружок»: такой формы нет; есть «учитель – ученик»"),
+        ({"form": "ученик – ученик", "mentor_ids": [5]}, "form",
+         "форма «ученик – ученик» отключена в муниципалитете"),
+        ({"mentor_ids": []}, "mentors", "не выбран"),
+        ({"mentee_ids": []}, "mentees", "не выбран"),
+        ({"mentor_ids": [6], "mentee_ids": [11, 11]}, "mentees",
+         "один и тот же наставляемый указан дважды"),
+        ({"start_date": None}, "start_date", "не заполнено"),
+        ({"end_date": None}, "end_date", "не заполнено"),
+        ({"start_date": YEAR[1], "end_date": YEAR[0]}, "end_date",
+         "окончание 15.09.2022 раньше начала 31.05.2023"),
+        ({"status": "paused"}, "status",
+         "«paused»: допустимы «действует», «завершена», «прекращена»"),
+        ({"mentor_ids": [3]}, "mentors", "выбранного наставника нет в базе наставников этой школы"),
+        ({"mentor_ids": [9]}, "mentors", "выбранного наставника нет в базе наставников этой школы"),
+        ({"mentor_ids": [4]}, "mentors", "выбранный наставник удалён из базы по его запросу"),
+        ({"mentor_ids": [5]}, "mentors",
+         "Ершов И. П. — обучающийся, а в форме «учитель – ученик» наставник — педагог"),
+        ({"mentor_ids": [2]}, "mentors",
+         "Тихонов А. В.: нет согласия на обработку персональных данных, без него наставника "
+         "нельзя закрепить"),
+        ({"mentee_ids": [11, 16]}, "mentors",
+         "Кузьмина О. П.: свободно мест 1 из 1, а наставляемых в паре 2"),
+        ({"mentee_ids": [15]}, "mentees",
+         "выбранного наставляемого нет в базе наставляемых этой школы"),
+        ({"mentee_ids": [14]}, "mentees", "выбранный наставляемый удалён из базы по запросу"),
+        ({"mentee_ids": [13]}, "mentees",
+         "Соколова А. И. — педагог, а в форме «учитель – ученик» наставляемый — обучающийся"),
+        ({"mentee_ids": [12]}, "mentees",
+         "Ермаков Д. С. уже в действующей паре № 7 формы «учитель – ученик»"),
+    ],
+)  # fmt: skip
+def test_each_pairing_rule_reports_its_field_and_catalogue_message(
+    changes: dict[str, object], field: str, message: str
+) -> None:
+    load = PairLoad()
+    load.by_mentee_form[(12, "teacher_pupil")] = 7
+    form, problems = check_pair(
+        _draft(**changes),
+        school_id="sosh1",
+        forms=_FORMS,
+        mentors=_MENTORS,
+        mentees=_MENTEES,
+        load=load,
+        today=TODAY,
+    )
+    assert problems == {field: message}
+
+
+def test_a_field_with_several_broken_rules_joins_their_messages_in_table_order() -> None:
+    _, problems = check_pair(
+        _draft(mentor_ids=[2, 5], mentee_ids=[11, 12]),
+        school_id="sosh1",
+        forms=_FORMS,
+        mentors=_MENTORS,
+        mentees=_MENTEES,
+        load=PairLoad(),
+        today=TODAY,
+    )
+    assert problems == {
+        "mentors": "Тихонов А. В.: нет согласия на обработку персональных данных, без него "
+        "наставника нельзя закрепить; Ершов И. П. — обучающийся, а в форме «учитель – ученик» "
+        "наставник — педагог"
+    }

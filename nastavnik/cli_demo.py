@@ -1,0 +1,117 @@
+"""The demo command: a demo municipality played through 2022, with portal accounts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nastavnik.cli_shared import _engine
+from nastavnik.cli_steps import status
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo database and mail folder go.")
+    ] = Path("demo"),
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")
+    ] = True,
+) -> None:
+    """Build a demo municipality of 12 schools, launch seed 000, play 2022 forward, show the result."""
+    import shutil
+
+    directory = directory.resolve()
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    os.environ["NASTAVNIK_DB"] = f"sqlite:///{directory / 'nastavnik.db'}"
+    os.environ.setdefault("NASTAVNIK_MAIL_DIR", str(directory / "mail"))
+    os.environ.setdefault("NASTAVNIK_DOCUMENTS_DIR", str(directory / "files"))
+    from common.settings import get_settings
+
+    get_settings.cache_clear()
+    from nastavnik.demo import run_demo
+    from nastavnik.demo_data import DEMO_NOW
+
+    engine = _engine()
+    typer.echo(f"демонстрационный муниципалитет в папке {directory}\n")
+    result = run_demo(engine=engine, workdir=directory, send=send, echo=typer.echo)
+    typer.echo(f"мероприятий, отмеченных школами и координатором за год: {result.acts}\n")
+    status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
+    _demo_users(engine)
+    _demo_outro(directory, engine)
+
+
+# Demo accounts for the portal: local, printed, and nothing else uses them.
+DEMO_PASSWORD = "nastavnik-demo"
+DEMO_USERS = (
+    ("coordinator@beloyarsky-edu.example.ru", "coordinator", None),
+    ("sosh1@beloyarsky-edu.example.ru", "school_admin", "sosh1"),
+    ("head@beloyarsky-edu.example.ru", "viewer", None),
+)
+
+
+def _demo_users(engine: Any) -> None:
+    from nastavnik.demo import at_nine
+    from nastavnik.demo_data import DEMO_NOW, MUNICIPALITY
+    from storage.db import session_scope
+    from web.users import add_user
+
+    with session_scope(engine) as session:
+        for email, role, school in DEMO_USERS:
+            add_user(
+                session=session,
+                email=email,
+                role=role,
+                school_id=school,
+                password=DEMO_PASSWORD,
+                now=at_nine(DEMO_NOW, MUNICIPALITY["timezone"]),
+                by="demo",
+            )
+
+
+def _demo_outro(directory: Path, engine: Any) -> None:
+    from sqlmodel import Session, func, select
+
+    from storage.models import OutboxItem
+
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxItem.level, OutboxItem.recipient, func.count()).group_by(
+                OutboxItem.level, OutboxItem.recipient
+            )
+        ).all()
+    typer.echo("\nрешённые уведомления (уровень, адресат, мероприятий):")
+    words = {
+        "reminder": "напоминание",
+        "overdue": "просрочка",
+        "coordinator": "координатору",
+        "head": "председателю",
+    }
+    for level, recipient, count in sorted(rows):
+        typer.echo(f"  {words.get(level, level):<13} {recipient:<40} {count}")
+    mail_dir = Path(os.environ.get("NASTAVNIK_MAIL_DIR", directory / "mail"))
+    from web.auth import ROLE_TITLES
+
+    letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
+    typer.echo(f"\nписем в папке {mail_dir}: {len(letters)}")
+    db = os.environ["NASTAVNIK_DB"]
+    typer.echo(
+        "\nчто посмотреть дальше:\n"
+        f"  export NASTAVNIK_DB={db}\n"
+        "  nastavnik status --now 2022-09-15 --school sosh1   # мероприятия одной школы\n"
+        "  nastavnik status --json --now 2022-09-15           # то же в JSON\n"
+        "  nastavnik roadmap show beloyarsky-2022             # дорожная карта с датами\n"
+        "  nastavnik serve --now 2022-09-15                   # портал: http://127.0.0.1:8000/\n"
+        f"      вход с паролем «{DEMO_PASSWORD}»: "
+        + ", ".join(f"{email} ({ROLE_TITLES[role]})" for email, role, _ in DEMO_USERS)
+        + "\n"
+        + (
+            f"  nastavnik outbox show 1                              # письмо, как его видит школа\n  less {letters[0]}\n"
+            if letters
+            else ""
+        )
+    )

@@ -1,0 +1,187 @@
+"""Commands that set up the municipality: init (database, details, units) and its schools."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from common.errors import NastavnikError
+from nastavnik.cli_shared import (
+    NowOption,
+    _engine,
+    _fail,
+    _municipal_tz,
+    _print_json,
+    _say,
+    parse_now,
+)
+
+schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
+
+
+def init(
+    municipality: Annotated[str | None, typer.Option(help="Name of the municipality.")] = None,
+    tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Asia/Yekaterinburg.")] = None,
+    coordinator: Annotated[
+        str | None, typer.Option(help="E-mail of the municipal coordinator.")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option(help="E-mail of the head of the education committee.")
+    ] = None,
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            help="Full name of the education authority, as documents print it "
+            "(«Комитет по образованию администрации Белоярского района»)."
+        ),
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Place for documents, e.g. «г. Белоярский».")
+    ] = None,
+    coordinator_name: Annotated[
+        str | None, typer.Option(help="Full name of the coordinator (Фамилия Имя Отчество).")
+    ] = None,
+    coordinator_position: Annotated[
+        str | None,
+        typer.Option(help="The coordinator's position, e.g. «методист МАУ «БМЦ»» (for documents)."),
+    ] = None,
+    head_name: Annotated[
+        str | None, typer.Option(help="Full name of the head of the education committee.")
+    ] = None,
+    head_position: Annotated[
+        str | None, typer.Option(help="The head's position, e.g. «председатель Комитета».")
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            help="A municipal unit that gets its steps' reminders, ROLE=NAME:E-MAIL, e.g. "
+            "«ИМЦ=МАУ «ИМЦ»:imc@example.ru» (repeatable; ROLE is a role id or a word of the "
+            "roles table: ИМЦ, методический центр, экспертный совет).",
+        ),
+    ] = None,
+    now: NowOption = None,
+) -> None:
+    """Create or upgrade the database and set the municipality's details."""
+    from engine.units import parse_unit_spec, save_unit
+    from nastavnik.cli_units import describe_unit
+    from storage.db import session_scope, upgrade_database
+    from storage.schools import check_timezone, get_municipality, init_municipality
+
+    try:  # every --unit is read before the database is touched
+        specs = [parse_unit_spec(text) for text in unit or []]
+    except NastavnikError as error:
+        _fail(str(error), code=2)
+    engine = _engine()
+    revision = upgrade_database(engine)
+    moment = parse_now(now, tz=check_timezone(tz) if tz else "UTC")
+    details = {
+        "committee_name": committee,
+        "place": place,
+        "coordinator_name": coordinator_name,
+        "coordinator_position": coordinator_position,
+        "head_name": head_name,
+        "head_position": head_position,
+    }
+    if municipality or tz or coordinator or head or any(details.values()):
+        with session_scope(engine) as session:
+            record = init_municipality(
+                session=session,
+                now=moment,
+                name=municipality,
+                timezone=tz,
+                coordinator=coordinator,
+                head=head,
+                **{key: value for key, value in details.items() if value},
+            )
+            typer.echo(_say("cli.municipality", name=record.name, timezone=record.timezone))
+    if specs:
+        with session_scope(engine) as session:
+            municipality_id = get_municipality(session).id or 0
+            for spec in specs:
+                saved, created = save_unit(
+                    session=session,
+                    municipality_id=municipality_id,
+                    role=spec.role,
+                    now=moment,
+                    name=spec.name,
+                    email=spec.email,
+                    active=True,
+                )
+                typer.echo(describe_unit(saved, what="добавлено" if created else "изменено"))
+    url = engine.url.render_as_string(hide_password=True)
+    typer.echo(_say("cli.database", url=url, revision=revision))
+
+
+@schools_app.command("import")
+def schools_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX with a header: id, name, short_name, director, admin_email."
+        ),
+    ],
+    now: NowOption = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Apply without asking when existing schools change.")
+    ] = False,
+) -> None:
+    """Import schools: shows what changes, asks, then every row or nothing.
+
+    Adding schools needs no confirmation; changing existing ones (admin e-mails decide who gets
+    escalations) asks on a terminal and needs --yes otherwise.
+    """
+    from storage.db import session_scope
+    from storage.schools_diff import apply_schools_import, describe_diff, diff_schools_import
+
+    engine = _engine()
+    moment = parse_now(now, tz=_municipal_tz(engine))
+    with session_scope(engine) as session:
+        diff = diff_schools_import(session=session, path=file, now=moment)
+    for line in describe_diff(diff):
+        typer.echo(line)
+    if diff.changes_existing and not yes:
+        if not sys.stdin.isatty():
+            _fail("изменения существующих школ не применены: повторите команду с --yes")
+        if not typer.confirm("Применить изменения?", default=False):
+            _fail("ничего не изменено")
+    with session_scope(engine) as session:
+        _, applied = apply_schools_import(session=session, path=file, now=moment, by="cli")
+    typer.echo(
+        f"Импорт применён: добавлено школ — {len(applied.added)}, изменено — "
+        f"{len(applied.changed)}, без изменений — {applied.unchanged}."
+    )
+
+
+@schools_app.command("list")
+def schools_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The municipality's schools."""
+    from sqlmodel import Session, select
+
+    from storage.models import School
+
+    engine = _engine()
+    _municipal_tz(engine)
+    with Session(engine) as session:
+        schools = list(session.exec(select(School).order_by(School.id)))
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "short_name": s.short_name,
+                    "director": s.director,
+                    "admin_email": s.admin_email,
+                }
+                for s in schools
+            ]
+        )
+        return
+    for school in schools:
+        typer.echo(f"{school.id:<12} {school.short_name:<40} {school.admin_email}")

@@ -1,0 +1,132 @@
+"""Helpers every command module of the CLI shares: printing a refusal, the database, `--now`.
+
+Kept light (typer and the error type only) so that `nastavnik --help` starts fast; the
+database and the settings are imported inside the helpers that need them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from common.errors import NastavnikError
+
+
+def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
+    from common.messages import render_message
+    from nastavnik.options import error_text
+
+    typer.echo(render_message("cli.error", message=error_text(message)), err=True)
+    raise typer.Exit(code)
+
+
+def _say(code: str, **params: object) -> str:
+    """A line of the CLI's own, in Russian, from the message catalogue."""
+    from common.messages import render_message
+
+    return render_message(code, **params)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _parse_period(text: str) -> tuple[date, date]:
+    try:
+        start_text, end_text = text.split(":")
+        start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
+    except ValueError:
+        _fail(_say("cli.period", value=text), code=2)
+    if end < start:
+        _fail(_say("cli.period_reversed", value=text), code=2)
+    return start, end
+
+
+def _extra_dir() -> Path | None:
+    from common.settings import get_settings
+
+    return get_settings().roadmaps_dir
+
+
+def _stored() -> list[tuple[str, int, str]]:
+    """The roadmaps published in the portal (database), when there is a database to read."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from common.settings import get_settings
+    from storage.roadmap_versions import published_definitions
+
+    url = get_settings().db
+    try:
+        parsed = make_url(url)
+    except Exception:  # a malformed URL is reported by the commands that need the database
+        return []
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:" or not Path(database).exists():
+            return []
+    try:
+        with Session(_engine()) as session:
+            return published_definitions(session=session)
+    except SQLAlchemyError:
+        return []
+
+
+def parse_now(text: str | None, *, tz: str) -> datetime:
+    """`--now` as an aware datetime (common.clock), a bad value exits with status 2."""
+    from common.clock import parse_now as _parse_now
+
+    try:
+        return _parse_now(text, tz=tz)
+    except NastavnikError as error:
+        _fail(error, code=2)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from common.settings import get_settings
+    from storage.db import make_engine
+
+    return make_engine(get_settings().db)
+
+
+def _municipal_tz(engine: Any) -> str:
+    from sqlmodel import Session
+
+    from storage.db import current_revision
+    from storage.schools import get_municipality
+
+    if current_revision(engine) is None:
+        _fail(_say("cli.not_initialised"))
+    with Session(engine) as session:
+        return get_municipality(session).timezone
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(_say("cli.day", option=option, value=text), code=2)
+
+
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+    ),
+]
+RoadmapOption = Annotated[
+    str | None, typer.Option("--roadmap", help="Roadmap id when several are launched.")
+]
+SchoolOption = Annotated[
+    str | None, typer.Option("--school", help="School id (leave out for municipal steps).")
+]
+OccurrenceOption = Annotated[
+    int | None, typer.Option("--occurrence", help="Occurrence number of a recurring step.")
+]
