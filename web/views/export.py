@@ -13,7 +13,7 @@ from engine.status import run_status
 from storage.models import School
 from web import pages
 from web.access import MunicipalReader
-from web.export import export_matrix
+from web.matrix_workbook import export_matrix
 from web.matrix import SORTS, STATE_FILTERS, build_matrix
 
 router = APIRouter()
