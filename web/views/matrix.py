@@ -18,7 +18,7 @@ from engine.runs import launched_runs, run_definition, which_run
 from storage.models import School
 from web import pages
 from web.access import MunicipalReader
-from web.matrix import SORTS, STATE_FILTERS, Cell, Row, StatusCache, build_matrix
+from web.matrix_data import SORTS, STATE_FILTERS, Cell, Row, StatusCache, build_matrix
 
 router = APIRouter()
 

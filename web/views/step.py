@@ -20,7 +20,7 @@ from storage.models import JournalEntry, OutboxItem, RoadmapRun, School
 from web import pages
 from web.access import Coordinator, MunicipalReader, Right, allows
 from web.auth import Principal
-from web.matrix import build_matrix
+from web.matrix_data import build_matrix
 from web.messages import form_field, russian_reason
 
 router = APIRouter()
