@@ -25,7 +25,7 @@ from web.access import (
     allows,
 )
 from web.auth import Principal
-from web.documents import (
+from web.step_documents import (
     FORM_FIELDS,
     MEDIA_TYPES,
     SCHOOL_REPORT,
