@@ -16,7 +16,7 @@ from storage.models import School
 from web import pages
 from web.access import own_school
 from web.auth import calendar_link_user
-from web.calendar import deadlines_calendar
+from web.ical_feed import deadlines_calendar
 
 router = APIRouter()
 
