@@ -22,7 +22,7 @@ from web import pages
 from web.access import MunicipalReader, Right, SchoolReader, allows, may_undo_mark
 from web.auth import Principal
 from web.models import Upload
-from web.unit import StepGroup, unit_home, unit_steps
+from web.unit_steps import StepGroup, unit_home, unit_steps
 
 router = APIRouter()
 
