@@ -44,7 +44,7 @@ from common.clock import local_day  # noqa: E402
 from common.errors import NastavnikError  # noqa: E402
 from definitions.loader import find_roadmap  # noqa: E402
 from engine.actions import mark_done  # noqa: E402
-from engine.launch import launch_roadmap  # noqa: E402
+from engine.roadmap_launch import launch_roadmap  # noqa: E402
 from engine.runs import launched_runs, run_definition  # noqa: E402
 from nastavnik.demo import at_nine  # noqa: E402
 from registry.completion import (  # noqa: E402

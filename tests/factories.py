@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from definitions.loader import find_roadmap
-from engine.launch import LaunchResult, launch_roadmap
+from engine.roadmap_launch import LaunchResult, launch_roadmap
 from engine.runs import which_run
 from nastavnik import demo_data
 from nastavnik.demo import REGISTRY_STEPS, at_nine, demo_registry, setup_municipality

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from common.errors import NastavnikError
 from definitions.loader import find_roadmap
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from engine.runs import launched_runs, which_run
 from storage.db import session_scope
 from tests.factories import COORDINATOR, demo_municipality, moment
