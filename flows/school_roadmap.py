@@ -13,7 +13,7 @@ from prefect.futures import PrefectFuture
 from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.db import make_engine, session_scope
-from tasks.school import evaluate_step_task
+from tasks.school_step import evaluate_step_task
 
 
 @flow(name="school-roadmap")
