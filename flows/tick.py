@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from common.errors import NastavnikError
 from common.messages import STEP_STATES, render_message
 from engine.daily_runs import recorded_daily_flow
-from engine.tick import TickPlan
+from engine.tick_decisions import TickPlan
 from flows.daily import TickSummary, decide_batch, state_counts, tick_once
 from storage.db import make_engine, session_scope
 from storage.schools import get_municipality
@@ -135,7 +135,7 @@ def _tick_in_process(
     """Decide (a task per batch when there are several), deliver (a task, for its retries)."""
     from common.clock import local_day
     from definitions.workdays import is_working_day
-    from engine.tick import unit_batches
+    from engine.tick_decisions import unit_batches
     from flows.daily import complete_from_registry, finish, plan
 
     engine = make_engine(database_url(db_url))
@@ -176,7 +176,7 @@ def prepare_task(
     db_url: str | None, now: datetime, batch_size: int, full: bool
 ) -> tuple[TickPlan, list[list[str]]]:
     """Steps completed from the registry, this tick's windows, and the batches of schools."""
-    from engine.tick import unit_batches
+    from engine.tick_decisions import unit_batches
     from flows.daily import complete_from_registry, plan
 
     engine = make_engine(database_url(db_url))

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from common.settings import Settings
 from definitions.loader import find_roadmap
 from engine.roadmap_launch import launch_roadmap
-from engine.tick import decide_notifications
+from engine.tick_decisions import decide_notifications
 from nastavnik import demo_data
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending
