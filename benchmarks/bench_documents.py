@@ -103,7 +103,7 @@ def profile_report(schools: int) -> list[tuple[str, float]]:
     from documents import report
     from documents.context import AnalyticalReport, load_context
     from documents.files import docx_package_bytes
-    from documents.registry import get_template
+    from documents.templates import get_template
     from documents.render import (
         _check_text,
         _read_template,

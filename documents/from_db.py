@@ -22,7 +22,7 @@ from common.errors import NastavnikError
 from common.russian import format_date_ru, format_schedule_ru
 from definitions.catalogue import DOCUMENTS
 from documents.missing import merge, unflatten
-from documents.registry import get_template
+from documents.templates import get_template
 from documents.registry_context import registry_document_data
 from documents.render import RenderedDocument, render_document
 from engine.actions import journal_entry
