@@ -22,9 +22,9 @@ from common.errors import NastavnikError
 from common.russian import format_date_ru, format_schedule_ru
 from definitions.catalogue import DOCUMENTS
 from documents.missing import merge, unflatten
-from documents.templates import get_template
 from documents.registry_context import registry_document_data
 from documents.render import RenderedDocument, render_document
+from documents.templates import get_template
 from engine.actions import journal_entry
 from engine.runs import run_definition
 from engine.status import run_status

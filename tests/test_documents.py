@@ -20,13 +20,19 @@ from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
 from documents.context import SchoolSteps, StepState
-from documents.template_demo_data import PAIRS_CSV, SCHOOL, demo_data, long_names_data, report_schools
 from documents.files import TEMPLATES_DIR
 from documents.missing import check_data_keys, explain_missing, unflatten
 from documents.pairs_csv import parse_pairs_csv
-from documents.templates import get_template
 from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
+from documents.template_demo_data import (
+    PAIRS_CSV,
+    SCHOOL,
+    demo_data,
+    long_names_data,
+    report_schools,
+)
+from documents.templates import get_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_IDS = [item["id"] for item in list_templates()]

@@ -27,8 +27,8 @@ from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
-from documents.templates import TEMPLATES, TemplateSpec
 from documents.render import MissingData
+from documents.templates import TEMPLATES, TemplateSpec
 from engine.actions import Actor
 from engine.runs import run_definition
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
