@@ -413,7 +413,7 @@ def registry_export(
     now: NowOption = None,
 ) -> None:
     """Export a school's registry in the import format (journaled: names leave the system)."""
-    from registry.export import ExportFormat, ExportKind, export_registry
+    from registry.exporter import ExportFormat, ExportKind, export_registry
     from registry.privacy import LocalOperator
 
     fmt = out.suffix.lower().lstrip(".")

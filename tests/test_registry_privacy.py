@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from common.errors import NastavnikError
 from engine.actions import Actor
-from registry.export import export_registry
+from registry.exporter import export_registry
 from registry.importer import import_registry_file
 from registry.listing import list_registry
 from registry.privacy import registry_access, visible_schools

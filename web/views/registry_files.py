@@ -3,7 +3,7 @@
 The upload is checked (type, size, content) like web/uploads.py, saved to a temporary file and
 handed to ``registry.importer``; every row and column problem is shown on the page and nothing
 is saved while any row is wrong. Exports carry names, so only those who see names may download
-them, and ``registry.export`` journals each one (who, from where, what, how many rows).
+them, and ``registry.exporter`` journals each one (who, from where, what, how many rows).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
 from common.errors import NastavnikError
-from registry.export import export_registry
+from registry.exporter import export_registry
 from registry.importer import import_registry_file
 from web import pages
 from web.views.registry_scope import (
