@@ -372,7 +372,7 @@ def _matrix_figures(schools: int, repeats: int = 5) -> None:
     from fastapi.testclient import TestClient
 
     from tests.web_helpers import COORDINATOR, PASSWORD, build_region, csrf_of
-    from web.matrix import StatusCache
+    from web.matrix_data import StatusCache
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-matrix-"))
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The matrix's kept evaluation (web/matrix.py StatusCache): after a school's act only that school
+"""The matrix's kept evaluation (web/matrix_data.py StatusCache): after a school's act only that school
 is read and evaluated again, and what the page shows is what a full evaluation shows."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.web_helpers import (
     region_school_id,
     signed_in,
 )
-from web.matrix import Grid, StatusCache
+from web.matrix_data import Grid, StatusCache
 
 SCHOOLS = 24
 ACTOR = Actor(email=COORDINATOR, source="web")

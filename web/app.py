@@ -1,7 +1,7 @@
 """The portal's FastAPI application: create_app(engine, settings, clock) and its plumbing.
 
 Pages live in web/views/ (one module per page); what they show is computed by plain functions
-(web/matrix.py, web/charts.py, ...). This module wires them together with the cross-cutting parts:
+(web/matrix_data.py, web/charts.py, ...). This module wires them together with the cross-cutting parts:
 the request size limit, security headers, CSRF on every form, error pages that never show a
 traceback, and the template environment.
 """
@@ -248,7 +248,7 @@ def _evaluate_runs(app: FastAPI) -> None:
     from sqlmodel import Session, col, select
 
     from storage.models import Municipality, RoadmapRun
-    from web.matrix import StatusCache
+    from web.matrix_data import StatusCache
 
     started = time.perf_counter()
     try:

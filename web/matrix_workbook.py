@@ -14,7 +14,7 @@ from common.russian import format_date_ru
 from common.spreadsheets import xlsx_sheet_text
 from engine.status import RunStatus
 from storage.models import School
-from web.matrix import Matrix
+from web.matrix_data import Matrix
 
 FILLS = {
     "done": "C8E6C9",

@@ -13,7 +13,7 @@ from engine.status import run_status
 from storage.models import School
 from web import pages
 from web.auth import Forbidden
-from web.matrix import SORTS, STATE_FILTERS, build_matrix
+from web.matrix_data import SORTS, STATE_FILTERS, build_matrix
 from web.matrix_workbook import export_matrix
 
 router = APIRouter()

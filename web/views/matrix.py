@@ -18,7 +18,7 @@ from engine.runs import run_definition
 from storage.models import School
 from web import pages
 from web.auth import Forbidden
-from web.matrix import SORTS, STATE_FILTERS, Cell, Row, StatusCache, build_matrix
+from web.matrix_data import SORTS, STATE_FILTERS, Cell, Row, StatusCache, build_matrix
 
 router = APIRouter()
 

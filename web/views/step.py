@@ -19,7 +19,7 @@ from engine.units import step_units, units_by_role
 from storage.models import JournalEntry, OutboxItem, RoadmapRun, School
 from web import pages
 from web.auth import Forbidden, Principal
-from web.matrix import build_matrix
+from web.matrix_data import build_matrix
 from web.messages import form_field, russian_reason
 
 router = APIRouter()
