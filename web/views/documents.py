@@ -15,7 +15,7 @@ from engine.status import run_status
 from storage.models import GeneratedDocument, RoadmapRun, School, StepInstance
 from web import pages
 from web.auth import Forbidden, Principal
-from web.documents import (
+from web.step_documents import (
     FORM_FIELDS,
     MEDIA_TYPES,
     SCHOOL_REPORT,
