@@ -14,7 +14,7 @@ from engine.status import run_status
 from storage.models import School
 from web import pages
 from web.auth import calendar_link_user
-from web.calendar import deadlines_calendar
+from web.ical_feed import deadlines_calendar
 
 router = APIRouter()
 
