@@ -1,4 +1,4 @@
-"""A unit's page lists (web/unit.py): the municipal instance of a both-level step («ОО, МАУ «ИМЦ»»)
+"""A unit's page lists (web/unit_steps.py): the municipal instance of a both-level step («ОО, МАУ «ИМЦ»»)
 is the municipality's own, its school instances are each school's."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from engine.status import run_status
 from storage.db import session_scope
 from storage.models import RoadmapRun
 from tests.factories import COORDINATOR, demo_municipality, moment
-from web.unit import StepGroup, unit_steps
+from web.unit_steps import StepGroup, unit_steps
 
 
 def _both_roadmap(tmp_path: Path) -> Path:

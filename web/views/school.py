@@ -46,7 +46,7 @@ from web.auth import (
 )
 from web.messages import form_field, russian_reason
 from web.models import Upload, WebSession
-from web.unit import StepGroup, unit_home, unit_steps
+from web.unit_steps import StepGroup, unit_home, unit_steps
 from web.uploads import MAX_UPLOAD, CheckedFile, check_upload, resolve_stored, store_upload
 
 router = APIRouter()
