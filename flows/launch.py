@@ -4,7 +4,7 @@ from datetime import datetime
 
 from prefect import flow
 
-from tasks.launch import create_instances_task
+from tasks.step_instances import create_instances_task
 
 
 @flow(name="launch")
