@@ -81,7 +81,7 @@ def measure_size(schools: int) -> dict[str, float]:
     """Launch, tick and no-change tick for one region size, in this process."""
     from definitions.loader import find_roadmap
     from definitions.workdays import is_working_day
-    from engine.launch import launch_roadmap
+    from engine.roadmap_launch import launch_roadmap
     from flows.daily import state_counts, tick_once
     from nastavnik.demo import at_nine
     from storage.db import session_scope
@@ -160,7 +160,7 @@ def per_task_design(schools: int) -> tuple[float, float, int]:
     from sqlmodel import select
 
     from definitions.loader import find_roadmap
-    from engine.launch import launch_roadmap
+    from engine.roadmap_launch import launch_roadmap
     from engine.states import evaluate_state
     from flows.tick import tick_flow
     from nastavnik.demo import at_nine

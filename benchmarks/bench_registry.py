@@ -43,7 +43,7 @@ from benchmarks.bench_engine import _region  # noqa: E402
 from common.errors import NastavnikError  # noqa: E402
 from definitions.loader import find_roadmap  # noqa: E402
 from engine.actions import mark_done  # noqa: E402
-from engine.launch import launch_roadmap  # noqa: E402
+from engine.roadmap_launch import launch_roadmap  # noqa: E402
 from engine.runs import run_definition  # noqa: E402
 from nastavnik.demo import at_nine  # noqa: E402
 from registry.completion import apply_registry_completions, evaluate_rule, school_facts  # noqa: E402

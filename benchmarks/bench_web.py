@@ -89,7 +89,7 @@ def _prepare(
     from sqlmodel import col, select
 
     from definitions.loader import find_roadmap
-    from engine.launch import launch_roadmap
+    from engine.roadmap_launch import launch_roadmap
     from nastavnik import demo_data
     from nastavnik.demo import at_nine
     from storage.db import session_scope, upgrade_database

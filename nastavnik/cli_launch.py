@@ -28,7 +28,7 @@ def _recipients(names: set[str]) -> str:
 def print_preview(preview: object) -> None:
     """The preview as the coordinator reads it, in Russian."""
     from common.russian import format_date_ru
-    from engine.launch import LaunchPreview
+    from engine.roadmap_launch import LaunchPreview
 
     assert isinstance(preview, LaunchPreview)
     echo = typer.echo
@@ -104,7 +104,7 @@ def launch(
     """Preview a launch and confirm it; `launch undo ID` until the first letter; `launch archive ID`."""
     from common.russian import format_date_ru
     from definitions.loader import find_roadmap
-    from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
+    from engine.roadmap_launch import archive_run, launch_roadmap, preview_launch, undo_launch
     from nastavnik.cli_shared import _engine, _extra_dir, _municipal_tz, _stored, parse_now
     from storage.db import session_scope
 

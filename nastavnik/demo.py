@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from engine.runs import run_definition
 from flows.daily import TickSummary, tick_once
 from nastavnik import demo_data

@@ -5,7 +5,7 @@ from datetime import datetime
 from prefect import task
 
 from definitions.loader import find_roadmap
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from storage.db import make_engine, session_scope
 from storage.roadmap_versions import published_definitions
 

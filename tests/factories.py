@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from definitions.loader import find_roadmap
-from engine.launch import LaunchResult, launch_roadmap
+from engine.roadmap_launch import LaunchResult, launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import REGISTRY_STEPS, at_nine, demo_registry, setup_municipality
 from storage.db import session_scope

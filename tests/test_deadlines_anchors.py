@@ -14,7 +14,7 @@ from common.settings import Settings
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
 from engine.actions import Actor, mark_done, return_for_rework, undo
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from engine.status import run_status
 from flows.daily import tick_once
 from nastavnik import demo_data

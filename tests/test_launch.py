@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from common.errors import NastavnikError
 from definitions.compiler import compile_roadmap
 from definitions.loader import find_roadmap, load_roadmap
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import write_schools_csv
 from storage.db import session_scope

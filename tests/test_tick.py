@@ -309,7 +309,7 @@ def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(
             now=moment(date(2022, 5, 23)),
         )
         from definitions.loader import find_roadmap
-        from engine.launch import launch_roadmap
+        from engine.roadmap_launch import launch_roadmap
 
         launch_roadmap(
             session=session,

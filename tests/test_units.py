@@ -16,7 +16,7 @@ from sqlmodel import select
 from common.errors import NastavnikError
 from definitions.importing.vocabulary import load_role_rules, roles_of
 from definitions.loader import find_roadmap
-from engine.launch import preview_launch
+from engine.roadmap_launch import preview_launch
 from engine.tick import decide_notifications
 from engine.units import missing_units, parse_unit_spec, save_unit, units_by_role
 from notifications.compose import compose_letters

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from definitions.loader import find_roadmap
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import at_nine, demo_registry
 from registry.models import Mentee, Mentor, MentorshipPair, SchoolTotals, SurveyResult

@@ -566,7 +566,7 @@ def test_pages_name_technical_actors_and_runs_in_russian(
     portal: Portal, clients: dict[str, TestClient]
 ) -> None:
     from definitions.loader import find_roadmap
-    from engine.launch import launch_roadmap
+    from engine.roadmap_launch import launch_roadmap
     from storage.models import RoadmapRun, StepInstance
 
     with session_scope(portal.engine) as session:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from definitions.loader import find_roadmap, load_roadmap
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from engine.status import run_status
 from storage.db import session_scope
 from storage.models import RoadmapRun

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from common.settings import Settings
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done
-from engine.launch import launch_roadmap
+from engine.roadmap_launch import launch_roadmap
 from nastavnik import demo_data
 from nastavnik.demo import at_nine, demo_acts, setup_municipality
 from storage.db import make_engine, session_scope

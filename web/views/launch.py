@@ -11,8 +11,8 @@ from sqlmodel import select
 from common.errors import NastavnikError
 from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
-from engine.launch import archive_run, launch_roadmap, preview_launch, undo_launch
 from engine.policy import Ladder
+from engine.roadmap_launch import archive_run, launch_roadmap, preview_launch, undo_launch
 from storage.models import EscalationPolicy
 from storage.roadmap_versions import published_definitions
 from storage.schools import get_municipality
