@@ -18,7 +18,7 @@ FLOWS = [
         {"db_url": "sqlite://", "roadmap_id": "x", "now": "2022-03-01T09:00:00+05:00", "by": "cli"},
     ),
     (
-        "flows.school",
+        "flows.school_roadmap",
         "school_roadmap_flow",
         {"db_url": "sqlite://", "roadmap_id": "x", "school_id": "s", "now": "2022-03-01T09:00:00"},
     ),

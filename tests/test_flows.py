@@ -72,7 +72,7 @@ def test_the_tick_flow_decides_what_the_plain_tick_decides(
 def test_one_schools_flow_evaluates_every_step_like_the_status(
     prefect_harness: None, demo_db: tuple[Engine, str]
 ) -> None:
-    from flows.school import school_roadmap_flow
+    from flows.school_roadmap import school_roadmap_flow
 
     engine, url = demo_db
     states = school_roadmap_flow(url, "beloyarsky-2022", "sosh2", moment(date(2022, 5, 20)))
