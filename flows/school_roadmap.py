@@ -15,7 +15,7 @@ from engine.runs import run_definition
 from engine.status import run_status
 from storage.db import make_engine, session_scope
 from storage.models import RoadmapRun
-from tasks.school import evaluate_step_task
+from tasks.school_step import evaluate_step_task
 
 
 @flow(name="school-roadmap")
