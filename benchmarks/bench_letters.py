@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from common.settings import Settings  # noqa: E402
 from definitions.loader import find_roadmap  # noqa: E402
 from engine.roadmap_launch import launch_roadmap  # noqa: E402
-from engine.tick import decide_notifications  # noqa: E402
+from engine.tick_decisions import decide_notifications  # noqa: E402
 from nastavnik import demo_data  # noqa: E402
 from notifications.compose import compose_letters  # noqa: E402
 from notifications.delivery import deliver_pending  # noqa: E402

@@ -420,7 +420,7 @@ class _Forecast:
 
     def add(self, row: dict[str, object], units: list[School | None]) -> None:
         """Count one step × occurrence for these schools (None: the municipality)."""
-        from engine.tick import late_cutoff, remind_cutoff
+        from engine.tick_decisions import late_cutoff, remind_cutoff
 
         self.instances += len(units)
         due = row["due"]

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from common.russian import format_date_ru
 from definitions.workdays import is_working_day
-from engine.tick import (
+from engine.tick_decisions import (
     LEVELS,
     TickPlan,
     advance_watermarks,

@@ -14,7 +14,7 @@ from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
 from engine.daily_runs import recorded_daily_flow
-from engine.tick import TickPlan, unit_batches
+from engine.tick_decisions import TickPlan, unit_batches
 from flows.daily import (
     TickSummary,
     complete_from_registry,

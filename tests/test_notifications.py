@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from common.settings import Settings
 from engine.actions import Actor, mark_done
-from engine.tick import decide_notifications
+from engine.tick_decisions import decide_notifications
 from nastavnik.cli_outbox import mail_app, outbox_app
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending, in_working_hours

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from engine.actions import Actor, mark_done
 from engine.policy import set_policy
-from engine.tick import LEVELS, decide_notifications, late_cutoff, remind_cutoff
+from engine.tick_decisions import LEVELS, decide_notifications, late_cutoff, remind_cutoff
 from flows.daily import tick_once
 from storage.db import session_scope
 from storage.models import OutboxItem, StepInstance
@@ -323,7 +323,7 @@ def test_a_school_launched_after_ticks_began_is_ticked_for_what_is_already_late(
 
 
 def test_a_watermark_never_moves_back(engine: Engine, tmp_path: Path) -> None:
-    from engine.tick import advance_watermarks, plan_tick
+    from engine.tick_decisions import advance_watermarks, plan_tick
     from storage.models import TickWatermark
 
     launched(engine, tmp_path, schools=1)

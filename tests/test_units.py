@@ -17,7 +17,7 @@ from common.errors import NastavnikError
 from definitions.importing.vocabulary import load_role_rules, roles_of
 from definitions.loader import find_roadmap
 from engine.roadmap_launch import preview_launch
-from engine.tick import decide_notifications
+from engine.tick_decisions import decide_notifications
 from engine.units import missing_units, parse_unit_spec, save_unit, units_by_role
 from notifications.compose import compose_letters
 from notifications.delivery import deliver_pending
@@ -271,7 +271,7 @@ def test_init_and_units_commands_set_up_list_change_and_remove_units(tmp_path: P
 def test_a_tick_in_batches_decides_for_units_what_one_tick_decides(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    from engine.tick import advance_watermarks, plan_tick, unit_batches
+    from engine.tick_decisions import advance_watermarks, plan_tick, unit_batches
     from storage.db import make_engine, upgrade_database
 
     launched(sqlite_engine, tmp_path, schools=3)
