@@ -5,8 +5,8 @@ Public API: ``list_templates()``, ``render_document(template_id=, data=, out=, t
 """
 
 from documents.pairs_csv import read_pairs_csv
-from documents.registry import get_template, list_templates
 from documents.render import RenderedDocument, render_document
+from documents.templates import get_template, list_templates
 
 __all__ = [
     "RenderedDocument",

@@ -277,7 +277,7 @@ def school_report_steps() -> list[dict[str, Any]]:
 
 
 def demo_data(template_id: str) -> dict[str, Any]:
-    """Realistic data for one template id (see ``documents.registry.list_templates``)."""
+    """Realistic data for one template id (see ``documents.templates.list_templates``)."""
     builders = {
         "order_curator_appointment": lambda: {
             "organisation": SCHOOL,

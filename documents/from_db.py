@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 from common.errors import NastavnikError
 from common.russian import format_date_ru, format_schedule_ru
 from documents.missing import merge, unflatten
-from documents.registry import get_template
 from documents.registry_context import registry_document_data
 from documents.render import RenderedDocument, render_document
+from documents.templates import get_template
 from engine.runs import run_definition
 from engine.status import local_today, run_status
 from storage.models import GeneratedDocument, Municipality, RoadmapRun, School, StepInstance

@@ -15,7 +15,7 @@ from typing import Any
 
 from common.errors import NastavnikError
 from documents.context import known_keys
-from documents.registry import get_template
+from documents.templates import get_template
 
 _SCHOOLS = "столбец {column} файла школ (`nastavnik schools import`)"
 _INIT = "`nastavnik init {option}`"

@@ -42,7 +42,7 @@ from documents.context import (
     participants_of,
 )
 from documents.files import TEMPLATES_DIR, docx_package_bytes, normalise_zip
-from documents.registry import TemplateSpec, get_template
+from documents.templates import TemplateSpec, get_template
 
 LEFTOVERS = re.compile(r"\bNone\b|\{\{|\}\}|\{%|%\}")
 

@@ -25,7 +25,7 @@ def docs_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """The document templates nastavnik can render."""
-    from documents.registry import list_templates
+    from documents.templates import list_templates
 
     templates = list_templates()
     if as_json:
@@ -76,8 +76,8 @@ def docs_render(
     from common.settings import get_settings
     from documents.from_db import read_extra, render_for_step
     from documents.missing import check_data_keys, explain_missing, unflatten
-    from documents.registry import get_template
     from documents.render import MissingData
+    from documents.templates import get_template
     from engine.runs import find_run
     from nastavnik.cli_shared import _engine, _municipal_tz, parse_now
     from storage.db import session_scope

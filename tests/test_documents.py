@@ -24,9 +24,9 @@ from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, long_names_data, r
 from documents.files import TEMPLATES_DIR
 from documents.missing import check_data_keys, explain_missing, unflatten
 from documents.pairs_csv import parse_pairs_csv
-from documents.registry import get_template
 from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
+from documents.templates import get_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_IDS = [item["id"] for item in list_templates()]

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from common.declension import initials_surname
 from documents import list_templates, render_document
 from documents.demo_data import demo_data, long_names_data
-from documents.registry import get_template
+from documents.templates import get_template
 from tests.pdf_pages import WORD, Page, convert_to_pdf, pdf_words, read_pages, soffice_path
 
 pytestmark = [

@@ -1,7 +1,7 @@
 """The documents a step's result calls for, generated from the portal: what to ask, render, attach.
 
 A step of the roadmap names the documents that close it (``Step.documents``); those with a
-template (documents/registry.py) can be generated on the step's page. The database supplies the
+template (documents/templates.py) can be generated on the step's page. The database supplies the
 organisation, the curator, the coordinator, the roadmap's dates (documents/from_db.py); the form
 asks only for what nobody knows before the act is signed: its number and date, the date of the
 order that approves a regulation, a protocol's participants. A missing datum comes back as a
@@ -26,7 +26,7 @@ from common.russian import format_date_ru
 from common.text import visible_text
 from definitions.catalogue import DOCUMENTS
 from documents.from_db import render_for_step
-from documents.registry import TEMPLATES, TemplateSpec
+from documents.templates import TEMPLATES, TemplateSpec
 from engine.actions import Actor, journal_entry
 from engine.runs import run_definition
 from storage.models import GeneratedDocument, RoadmapRun, StepInstance
