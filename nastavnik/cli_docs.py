@@ -134,7 +134,7 @@ def docs_check(
     ] = None,
 ) -> None:
     """Check an own template: fields it uses that the data does not supply, and ones it could use."""
-    from documents.schema import check_template
+    from documents.template_schemas import check_template
 
     if not file.is_file():
         raise NastavnikError("нет такого файла", where=str(file))

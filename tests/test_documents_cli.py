@@ -198,10 +198,10 @@ def test_docs_check_lists_unknown_fields_and_the_ones_a_template_could_use(
 
 
 def test_the_published_schemas_are_those_of_the_code() -> None:
-    from documents.schema import DOCS_PATH, documents_markdown
+    from documents.template_schemas import DOCS_PATH, documents_markdown
 
     assert DOCS_PATH.read_text(encoding="utf-8") == documents_markdown(), (
-        "docs/documents.md is stale: run python -m documents.schema"
+        "docs/documents.md is stale: run python -m documents.template_schemas"
     )
 
 
