@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from documents import render_document  # noqa: E402
-from documents.demo_data import SCHOOLS, demo_data, report_schools  # noqa: E402
+from documents.template_demo_data import SCHOOLS, demo_data, report_schools  # noqa: E402
 
 DOCX_GOAL = 100.0
 REPORT_GOAL = 5.0

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 
 from common.errors import NastavnikError
 from documents.context import load_context
-from documents.demo_data import demo_data
+from documents.template_demo_data import demo_data
 from documents.templates import TEMPLATES, get_template
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "documents.md"

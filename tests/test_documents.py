@@ -20,12 +20,18 @@ from definitions.catalogue import DOCUMENTS
 from documents import list_templates, read_pairs_csv, render_document
 from documents.build_templates import build_all
 from documents.context import SchoolSteps, StepState
-from documents.demo_data import PAIRS_CSV, SCHOOL, demo_data, long_names_data, report_schools
 from documents.files import TEMPLATES_DIR
 from documents.missing import check_data_keys, explain_missing, unflatten
 from documents.pairs_csv import parse_pairs_csv
 from documents.render import MissingData
 from documents.report import classify_step, summarise_progress
+from documents.template_demo_data import (
+    PAIRS_CSV,
+    SCHOOL,
+    demo_data,
+    long_names_data,
+    report_schools,
+)
 from documents.templates import get_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -808,7 +814,7 @@ def test_the_report_upward_is_also_a_workbook_numbered_and_dated(tmp_path: Path)
 def test_the_school_report_states_every_step_in_words_and_counts_not_applicable_apart(
     tmp_path: Path,
 ) -> None:
-    from documents.demo_data import demo_data
+    from documents.template_demo_data import demo_data
 
     data = demo_data("school_report")
     data["steps"].append(

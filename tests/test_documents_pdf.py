@@ -1,7 +1,7 @@
 """Every template as a secretary sees it: rendered, converted to PDF by LibreOffice, read by page.
 
 Each template renders twice, with the demo data and with a municipality whose names are as long as
-they get (documents.demo_data.long_names_data); one LibreOffice run converts all of them. The pages
+they get (documents.template_demo_data.long_names_data); one LibreOffice run converts all of them. The pages
 are checked for what a reader would correct by hand: leftovers, page numbers, a signature left
 alone on a page, table headers not repeated, rows split across pages, words broken inside cells.
 """
@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from common.declension import initials_surname
 from documents import list_templates, render_document
-from documents.demo_data import demo_data, long_names_data
+from documents.template_demo_data import demo_data, long_names_data
 from documents.templates import get_template
 from tests.pdf_pages import WORD, Page, convert_to_pdf, pdf_words, read_pages, soffice_path
 
