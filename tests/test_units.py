@@ -24,7 +24,6 @@ from storage.schools import get_municipality
 from tests.cli_helpers import Completed, run_cli
 from tests.factories import COORDINATOR, HEAD, launched, moment
 from tests.smtp_server import SmtpServer
-from tests.test_flows import prefect_harness  # noqa: F401  (the session-wide Prefect harness)
 from tests.test_notifications import settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
