@@ -73,6 +73,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    # the groups go out in the order pytest_collection_modifyitems gives (SLOW_FIRST), not by
+    # their number of tests (xdist's default puts the few long Prefect and serve tests last)
+    config.option.loadscopereorder = False
+
     class FileAndHarnessScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group_of(nodeid)
