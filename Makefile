@@ -18,8 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nastavnik demo --dir demo
 
+# one pytest-xdist worker per core; tests/conftest.py keeps each file's tests on one worker and the
+# Prefect-harness tests together (one test server per session)
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,9 +1,20 @@
-"""Shared fixtures: a real database on SQLite and, when NASTAVNIK_TEST_PG_URL is set, PostgreSQL."""
+"""Shared fixtures: a real database on SQLite and, when NASTAVNIK_TEST_PG_URL is set, PostgreSQL;
+the one Prefect test harness of the session; how pytest-xdist spreads the suite over workers.
+
+Speed without shortcuts (CONTRIBUTING.md, "Set-up, tests, lint, benchmarks"): the migrations run
+once per worker into a template (a SQLite file, a PostgreSQL schema dumped by pg_dump), and every
+test gets a copy of it — the same upgraded, empty database the migrations give, at a small part of
+their cost.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +28,210 @@ PG_SKIP_REASON = (
     "NASTAVNIK_TEST_PG_URL is not set: PostgreSQL runs of the storage tests are skipped"
 )
 
+# ---------------------------------------------------------------------------------------------
+# pytest-xdist (`make test` runs `-n auto --dist loadgroup`)
+# The tests on the session's Prefect harness (the prefect_harness fixture) run on one worker: one
+# test server per session. The scheduler sees test ids only, so they are named here; a test that
+# uses the harness outside them gets a warning at collection.
+PREFECT_GROUP = "prefect-harness"
+PREFECT_HARNESS_FILES = ("test_flows.py", "test_notifications_prefect.py")
+PREFECT_HARNESS_TESTS = (
+    "tests/test_units.py::test_the_prefect_tick_flow_carries_the_units_in_its_plan",
+)
+# Files that take longest go out first, so no worker is left with a long one at the end.
+SLOW_FIRST = (
+    "test_served.py",
+    "test_deployed.py",
+    "test_served_sigterm.py",
+    "test_flows.py",
+    "test_notifications_prefect.py",
+    "test_delivery_leases.py",
+    "test_delivery_faults.py",
+    "test_launch_preview.py",
+    "test_documents_pdf.py",
+    "test_web_registry.py",
+    "test_web_security.py",
+    "test_web_portal_browser.py",
+)
 
-def _pg_engine() -> Iterator[Engine]:
-    assert PG_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+
+def xdist_group_of(nodeid: str) -> str:
+    """The unit a worker takes whole: the Prefect-harness group, an explicit
+    ``@pytest.mark.xdist_group`` (xdist suffixes its name), or the test's file (its module-scoped
+    fixtures are built once)."""
+    path, _, rest = nodeid.partition("::")
+    if Path(path).name in PREFECT_HARNESS_FILES or nodeid.split("[", 1)[0] in PREFECT_HARNESS_TESTS:
+        return PREFECT_GROUP
+    if "@" in rest and rest.rfind("@") > rest.rfind("]"):
+        return rest.rsplit("@", 1)[1]
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` by xdist_group_of (xdist's own loadgroup reads a node id pytest 9 no
+    longer lets a plugin rename, so it would spread every test on its own)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    # the groups go out in the order pytest_collection_modifyitems gives (SLOW_FIRST), not by
+    # their number of tests (xdist's default puts the few long Prefect and serve tests last)
+    config.option.loadscopereorder = False
+
+    class FileAndHarnessScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid)
+
+    return FileAndHarnessScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist: the long files first (the order inside a file stays); a warning for a
+    harness test outside PREFECT_GROUP (it would start a second Prefect server)."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        uses_harness = "prefect_harness" in getattr(item, "fixturenames", ())
+        if uses_harness and xdist_group_of(item.nodeid) != PREFECT_GROUP:
+            item.warn(
+                pytest.PytestWarning(
+                    "uses the Prefect harness outside PREFECT_HARNESS_FILES/TESTS in "
+                    "tests/conftest.py: under xdist it may start a second test server"
+                )
+            )
+
+    def rank(item: pytest.Item) -> int:
+        if xdist_group_of(item.nodeid) == PREFECT_GROUP:
+            return 0
+        name = Path(item.nodeid.split("::", 1)[0]).name
+        return SLOW_FIRST.index(name) + 1 if name in SLOW_FIRST else len(SLOW_FIRST) + 1
+
+    items.sort(key=rank)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefect
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test harness (a local test server) for the whole session, started on first use
+    (≈ 8 s); under xdist its tests share one worker (PREFECT_GROUP)."""
+    os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "CRITICAL"
+    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file upgraded to the newest migration, once per worker; tests copy it."""
+    path = tmp_path_factory.mktemp("template") / "nastavnik.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+def own_values(engine: Engine) -> Engine:
+    """Give a copy what the migrations draw anew for every database (0008: the site's own secret
+    key for cookies and links, never one shared with another database)."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from storage.operations import SiteSecret
+
+    table = SiteSecret.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            update(table).values(value=secrets.token_urlsafe(48), created_at=datetime.now(UTC))
+        )
+    return engine
+
+
+def fresh_sqlite(template: Path, folder: Path) -> Engine:
+    """An engine on a copy of the template in ``folder`` (nastavnik.db)."""
+    target = folder / "nastavnik.db"
+    shutil.copyfile(template, target)
+    return own_values(make_engine(f"sqlite:///{target}"))
+
+
+SCHEMA_TOKEN = "tmpl_schema_token"
+
+
+@pytest.fixture(scope="session")
+def pg_schema_script() -> str | None:
+    """The SQL that creates an upgraded schema named SCHEMA_TOKEN, dumped by pg_dump from a
+    schema the migrations built (once per worker); None without PostgreSQL or pg_dump."""
+    if not PG_URL or shutil.which("pg_dump") is None:
+        return None
+    schema = f"tmpl_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        upgrade_database(engine)
+        engine.dispose()
+        plain = admin.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dumped = subprocess.run(
+            ["pg_dump", "--dbname", plain, "--schema", schema, "--inserts", "--no-owner"]
+            + ["--no-privileges", "--no-comments"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+    if dumped.returncode != 0:  # e.g. a pg_dump older than the server: the migrations per test
+        warnings.warn(
+            f"pg_dump failed, PostgreSQL tests migrate each schema: {dumped.stderr}", stacklevel=2
+        )
+        return None
+    dump = dumped.stdout
+    # psql meta-commands (\restrict …) are not SQL; the dump's own search_path stays empty
+    lines = [line for line in dump.splitlines() if not line.startswith("\\")]
+    script = "\n".join(lines)
+    assert re.search(rf"CREATE TABLE {schema}\.alembic_version\b", script), script[:2000]
+    return script.replace(schema, SCHEMA_TOKEN)
+
+
+def _pg_engine(script: str | None = None) -> Iterator[Engine]:
+    """A fresh schema, dropped afterwards: empty, or made by a pg_schema_script."""
+    assert PG_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    if script is None:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    else:
+        raw = admin.raw_connection()
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute(script.replace(SCHEMA_TOKEN, schema))
+            raw.commit()
+        finally:
+            raw.close()
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    if script is not None:
+        own_values(engine)
     try:
         yield engine
     finally:
@@ -38,22 +245,22 @@ def _pg_engine() -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An upgraded, empty database: a SQLite file, or a fresh schema in PostgreSQL."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'nastavnik.db'}")
-        upgrade_database(engine)
+        engine = fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
         yield engine
         engine.dispose()
         return
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    for pg in _pg_engine():
-        upgrade_database(pg)
+    script = request.getfixturevalue("pg_schema_script")
+    for pg in _pg_engine(script):
+        if script is None:  # no pg_dump: the migrations themselves
+            upgrade_database(pg)
         yield pg
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A SQLite database only (for tests about SQLite itself)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'nastavnik.db'}")
-    upgrade_database(engine)
+    engine = fresh_sqlite(sqlite_template, tmp_path)
     yield engine
     engine.dispose()

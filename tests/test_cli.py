@@ -11,13 +11,20 @@ from pathlib import Path
 import pytest
 
 from nastavnik.demo import write_schools_csv
+from tests.cli_helpers import Completed, copy_sqlite, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def nastavnik(
+def nastavnik(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Completed:
+    """The command in this process (tests/cli_helpers.py)."""
+    return run_cli(*args, env=env, cwd=cwd or ROOT)
+
+
+def installed(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a new interpreter through the entry point (end to end)."""
     return subprocess.run(
         [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
         capture_output=True,
@@ -123,9 +130,9 @@ def test_roadmap_show_prints_resolved_dates() -> None:
 
 def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}", "COLUMNS": "200"}
-    assert "база данных ещё не подготовлена" in nastavnik("status", env=env).stderr
+    assert "база данных ещё не подготовлена" in installed("status", env=env).stderr
     assert (
-        nastavnik(
+        installed(
             "init",
             "--municipality",
             "Белоярский район",
@@ -140,12 +147,12 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         == 0
     )
     csv_path = write_schools_csv(tmp_path / "schools.csv")
-    assert "добавлено школ — 12" in nastavnik("schools", "import", str(csv_path), env=env).stdout
+    assert "добавлено школ — 12" in installed("schools", "import", str(csv_path), env=env).stdout
     assert (
         "запущена"
-        in nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
+        in installed("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env).stdout
     )
-    done = nastavnik(
+    done = installed(
         "done",
         "1.5",
         "--school",
@@ -161,7 +168,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 0 and "выполнено с опозданием" in done.stdout, done.stderr
-    again = nastavnik(
+    again = installed(
         "done", "1.5", "--school", "sosh1", "--by", "a@x.ru", "--now", "2022-05-21", env=env
     )
     assert (
@@ -170,7 +177,7 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         and "Traceback" not in again.stderr
     )
     assert (
-        nastavnik(
+        installed(
             "na",
             "1.6",
             "--school",
@@ -186,18 +193,18 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
         == 0
     )
     assert (
-        nastavnik(
+        installed(
             "undo", "1.6", "--school", "sosh2", "--by", "b@x.ru", "--now", "2022-05-22", env=env
         ).returncode
         == 0
     )
     assert (
-        nastavnik(
+        installed(
             "schedule", "2.2", "--due", "2022-10-31", "--now", "2022-05-22", env=env
         ).returncode
         == 0
     )
-    rows = json.loads(nastavnik("status", "--json", "--now", "2022-05-23", env=env).stdout)
+    rows = json.loads(installed("status", "--json", "--now", "2022-05-23", env=env).stdout)
     by_key = {(r["school"], r["code"], r["occurrence"]): r for r in rows}
     assert by_key[("sosh1", "1.5", 1)]["state"] == "done_late"
     assert by_key[("sosh1", "1.5", 1)]["done_at"].startswith("2022-05-20")
@@ -205,10 +212,26 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     assert by_key[("sosh2", "1.6", 1)]["state"] == "blocked"
     assert by_key[(None, "2.2", 1)]["due"] == "2022-10-31"
     assert {"school", "code", "occurrence", "start", "due", "state", "done_at"} <= set(rows[0])
-    tick = nastavnik("tick", "--now", "2022-05-23", "--no-send", env=env)
+    tick = installed("tick", "--now", "2022-05-23", "--no-send", env=env)
     assert tick.returncode == 0 and "решено: напоминаний" in tick.stdout
-    matrix = nastavnik("status", "--now", "2022-05-23", env=env).stdout
+    matrix = installed("status", "--now", "2022-05-23", env=env).stdout
     assert "11 из 12" in matrix or "из 12" in matrix
+
+
+@pytest.fixture(scope="module")
+def launched_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database set up by the commands once (init, schools import, launch); tests copy it."""
+    folder = tmp_path_factory.mktemp("launched")
+    env = {"NASTAVNIK_DB": f"sqlite:///{folder / 'n.db'}"}
+    steps = [
+        ("init", "--municipality", "М", "--tz", "Europe/Moscow"),
+        ("schools", "import", str(write_schools_csv(folder / "s.csv"))),
+        ("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes"),
+    ]
+    for step in steps:
+        done = nastavnik(*step, env=env)
+        assert done.returncode == 0, done.stderr
+    return folder / "n.db"
 
 
 @pytest.mark.parametrize(
@@ -229,13 +252,10 @@ def test_the_engine_commands_end_to_end(tmp_path: Path) -> None:
     ],
 )
 def test_user_mistakes_are_one_line_errors(
-    tmp_path: Path, args: tuple[str, ...], message: str
+    launched_db: Path, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
+    copy_sqlite(launched_db, tmp_path / "n.db")  # each mistake on its own copy
     env = {"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'n.db'}"}
-    nastavnik("init", "--municipality", "М", "--tz", "Europe/Moscow", env=env)
-    write_schools_csv(tmp_path / "s.csv")
-    nastavnik("schools", "import", str(tmp_path / "s.csv"), env=env)
-    nastavnik("launch", "beloyarsky-2022", "--now", "2022-03-01", "--yes", env=env)
     done = nastavnik(*args, env=env)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr, (
         done.stderr

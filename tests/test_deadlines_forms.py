@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from definitions.deadlines import (
     parse_deadline,
     propose_anchor,
 )
+from tests.cli_helpers import Completed, run_cli
 
 P_START, P_END = date(2023, 1, 1), date(2024, 12, 31)
 SCHOOL = (date(2022, 9, 1), date(2024, 8, 31))
@@ -381,13 +379,9 @@ def test_continuous_schedules_are_not_moved() -> None:
 # --- the CLI, as a user runs it ------------------------------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from nastavnik.cli import main; main()", "deadline", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _cli(*args: str) -> Completed:
+    """`nastavnik deadline ARGS…` in this process (tests/cli_helpers.py)."""
+    return run_cli("deadline", *args)
 
 
 def test_cli_explains_a_reading_in_russian() -> None:
@@ -470,14 +464,7 @@ def test_a_mutated_corpus_phrase_reads_or_is_refused_in_russian(
 
 
 def test_roadmap_show_gives_the_moved_date_beside_the_written_one() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "from nastavnik.cli import main; main()", "roadmap", "show"]
-        + ["beloyarsky-2022"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "220"},
-    )
+    done = run_cli("roadmap", "show", "beloyarsky-2022", env={"COLUMNS": "220"})
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("│ 1.5 "))
     assert "до 15 мая 2022 г. (вс) → 16 мая" in row

@@ -715,31 +715,40 @@ def test_demo_data_is_not_changed_by_rendering(tmp_path: Path) -> None:
     assert data == before
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "template_id", [t for t in TEMPLATE_IDS if get_template(t).format == "docx"]
-)
-def test_libreoffice_converts_every_document_to_pdf(template_id: str, tmp_path: Path) -> None:
+DOCX_TEMPLATE_IDS = [t for t in TEMPLATE_IDS if get_template(t).format == "docx"]
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every DOCX document rendered for the demo data and converted by one LibreOffice run
+    (start-up is most of its time): <template_id>.pdf beside <template_id>.docx."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    out = render(template_id, tmp_path)
+    folder = tmp_path_factory.mktemp("pdf")
+    documents = [render(template_id, folder) for template_id in DOCX_TEMPLATE_IDS]
     subprocess.run(
         [
             soffice,
             "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            f"-env:UserInstallation=file://{folder}/lo-profile",
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
-            str(out),
+            str(folder),
+            *map(str, documents),
         ],
         check=True,
         capture_output=True,
-        timeout=180,
+        timeout=600,
     )
-    pdf = out.with_suffix(".pdf")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("template_id", DOCX_TEMPLATE_IDS)
+def test_libreoffice_converts_every_document_to_pdf(template_id: str, converted: Path) -> None:
+    pdf = converted / f"{template_id}.pdf"
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
 
 

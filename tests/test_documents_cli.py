@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
 import pytest
 import yaml
+
+from tests.cli_helpers import Completed, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHOOLS_CSV = """id,name,short_name,director,admin_email,place,curator,curator_position
@@ -18,15 +17,9 @@ sosh1,МАОУ «СОШ № 1 г. Белоярский»,МАОУ «СОШ № 1
 """
 
 
-def nastavnik(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NASTAVNIK_DB": f"sqlite:///{workdir / 'n.db'}"},
-        cwd=ROOT,
-        timeout=120,
-    )
+def nastavnik(workdir: Path, *args: str) -> Completed:
+    """The command in this process (tests/cli_helpers.py) on the workdir's database."""
+    return run_cli(*args, env={"NASTAVNIK_DB": f"sqlite:///{workdir / 'n.db'}"}, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

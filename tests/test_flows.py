@@ -25,21 +25,6 @@ from tests.factories import launched, moment, the_run
 pytestmark = pytest.mark.prefect
 
 
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One Prefect test harness for the whole session, started on first use (≈ 8 s)."""
-    os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "CRITICAL"
-    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield
-
-
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
     url = f"sqlite:///{tmp_path / 'nastavnik.db'}"

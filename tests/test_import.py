@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from definitions.importing import ImportFileError, import_roadmap_file, write_draft
+from tests.cli_helpers import run_cli
 from tests.import_tables import LAYOUTS, build_docx, build_pdfs, build_xlsx, load_definition
 
-NASTAVNIK = str(Path(sys.executable).with_name("nastavnik"))
 FIELDS = ("code", "title", "deadline", "responsible", "scope")
 
 
@@ -102,17 +101,16 @@ def test_import_command_writes_a_draft_that_check_loads(
     seed_files: dict[str, dict[str, Path]], tmp_path: Path
 ) -> None:
     draft = tmp_path / "draft.yaml"
-    run = subprocess.run(
-        [NASTAVNIK, "roadmap", "import", str(seed_files["beloyarsky-2022"]["docx"]), "--out",
-         str(draft), "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg"],
-        capture_output=True, text=True, timeout=60,
+    run = run_cli(
+        "roadmap", "import", str(seed_files["beloyarsky-2022"]["docx"]), "--out",
+        str(draft), "--municipality", "Белоярский район", "--tz", "Asia/Yekaterinburg",
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "прочитано шагов: 25, разделов: 4" in run.stdout
     assert (
         "как понято: 1 марта 2022 г. – 30 апреля 2022 г." in run.stdout
     )  # 1.1 «март – апрель 2022 г.»
-    check = subprocess.run([NASTAVNIK, "check", str(draft)], capture_output=True, text=True)
+    check = run_cli("check", str(draft))
     assert check.returncode == 0, check.stderr
     assert "в порядке: beloyarsky-2022: шагов 25" in check.stdout
     data = yaml.safe_load(draft.read_text("utf-8"))
@@ -125,9 +123,8 @@ def test_import_command_writes_a_draft_that_check_loads(
 def test_import_json_has_the_issue_shape_with_problems_by_row_and_column(
     seed_files: dict[str, dict[str, Path]],
 ) -> None:
-    run = subprocess.run(
-        [NASTAVNIK, "roadmap", "import", str(seed_files["chaikovsky-2022-2023"]["xlsx"]), "--json"],
-        capture_output=True, text=True, timeout=60,
+    run = run_cli(
+        "roadmap", "import", str(seed_files["chaikovsky-2022-2023"]["xlsx"]), "--json",
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     import json
@@ -201,7 +198,7 @@ def test_an_unreadable_deadline_keeps_its_words_and_the_step_is_unscheduled(tmp_
     ), messages
     draft = tmp_path / "draft.yaml"
     write_draft(result, draft)
-    check = subprocess.run([NASTAVNIK, "check", str(draft)], capture_output=True, text=True)
+    check = run_cli("check", str(draft))
     assert check.returncode == 0, check.stderr
 
 
@@ -272,9 +269,8 @@ def test_a_file_that_is_not_a_roadmap_table_gets_a_russian_message_and_nothing_i
         import_roadmap_file(path)
     assert message in str(caught.value)
     draft = tmp_path / "draft.yaml"
-    run = subprocess.run(
-        [NASTAVNIK, "roadmap", "import", str(path), "--out", str(draft)],
-        capture_output=True, text=True, timeout=60,
+    run = run_cli(
+        "roadmap", "import", str(path), "--out", str(draft),
     )  # fmt: skip
     assert run.returncode == 1
     assert run.stderr.startswith(f"ошибка: {path}: ") and message in run.stderr

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli_helpers import Completed, run_cli
 from tests.factories import COORDINATOR, HEAD, demo_municipality
 
-NASTAVNIK = str(Path(sys.executable).with_name("nastavnik"))
 
-
-def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [NASTAVNIK, *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env={**os.environ, **env},
-        timeout=120,
-    )
+def run(env: dict[str, str], *args: str, stdin: str = "") -> Completed:
+    """The command in this process (tests/cli_helpers.py), answering prompts from ``stdin``."""
+    return run_cli(*args, env=env, input=stdin)
 
 
 @pytest.fixture

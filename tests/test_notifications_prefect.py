@@ -8,7 +8,6 @@ so the tests take seconds. An ``on_running`` hook counts the attempts and brings
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,27 +30,9 @@ pytestmark = pytest.mark.prefect
 SENDER = "nastavnik@beloyarsky-edu.example.ru"
 
 
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """Prefect's test harness: the one tests/test_flows.py started, or a new one (≈ 8 s)."""
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL
-
-    # the harness registers its server as the default instance and points the API URL at it
-    running = SubprocessASGIServer._instances.get(None)
-    if running is not None and PREFECT_API_URL.value() == running.api_url:
-        yield
-        return
-    os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "CRITICAL"
-    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield
+@pytest.fixture
+def prefect_api(prefect_harness: None) -> None:
+    """The session's Prefect test harness (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from nastavnik.demo import write_registry_files
 from registry.models import MentorshipForm
 from storage.db import make_engine, session_scope
 from storage.models import JournalEntry
+from tests.cli_helpers import Completed, run_cli
 from tests.factories import launched
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,15 +40,9 @@ REGISTRY_TABLES = {
 }
 
 
-def nastavnik(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, "NASTAVNIK_DB": f"sqlite:///{db}"},
-    )
+def nastavnik(*args: str, db: Path) -> Completed:
+    """The command in this process (tests/cli_helpers.py) on ``db``."""
+    return run_cli(*args, env={"NASTAVNIK_DB": f"sqlite:///{db}"}, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,9 +21,9 @@ from notifications.delivery import deliver_pending
 from storage.db import session_scope
 from storage.models import OutboxItem
 from storage.schools import get_municipality
+from tests.cli_helpers import Completed, run_cli
 from tests.factories import COORDINATOR, HEAD, launched, moment
 from tests.smtp_server import SmtpServer
-from tests.test_flows import prefect_harness  # noqa: F401  (the session-wide Prefect harness)
 from tests.test_notifications import settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,15 +206,9 @@ def test_a_unit_spec_that_cannot_be_read_says_where_and_why(spec: str, message: 
     assert str(error.value).startswith(message)
 
 
-def nastavnik(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from nastavnik.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NASTAVNIK_DB": f"sqlite:///{db}"},
-        cwd=ROOT,
-        timeout=120,
-    )
+def nastavnik(*args: str, db: Path) -> Completed:
+    """The command in this process (tests/cli_helpers.py) on ``db``."""
+    return run_cli(*args, env={"NASTAVNIK_DB": f"sqlite:///{db}"}, cwd=ROOT)
 
 
 def test_init_and_units_commands_set_up_list_change_and_remove_units(tmp_path: Path) -> None:
