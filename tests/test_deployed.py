@@ -87,20 +87,88 @@ def _outbox(db: Path) -> list[tuple[object, ...]]:
     return rows
 
 
+def _region(tmp_path: Path, *, schools: int) -> tuple[Path, Path]:
+    """A launched SQLite municipality for the deployed run, and a copy for the plain tick."""
+    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=schools)
+    engine.dispose()
+    shutil.copy(db, copy)
+    return db, copy
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without Prefect's and nastavnik's settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+
+
+def _wait_for_api(
+    api: str, log: Path, *, seconds: float, server: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Until the Prefect server answers its health check (its log when it does not)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2):
+                return
+        except OSError:
+            assert server is None or server.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+
+
+def _run_deployment(prefect: dict[str, str], cwd: Path) -> str:
+    """`prefect deployment run daily-tick/daily-tick --watch` as on DAY; its output."""
+    return _run(
+        [
+            str(BIN / "prefect"),
+            "deployment",
+            "run",
+            "daily-tick/daily-tick",
+            "--param",
+            f"now={moment(DAY).isoformat()}",
+            "--watch",
+            "--watch-interval",
+            "1",
+        ],
+        prefect,
+        cwd,
+    )
+
+
+def _assert_like_the_plain_tick(
+    tmp_path: Path, *, db: Path, copy: Path, mail_dirs: list[Path]
+) -> list[str]:
+    """The plain `nastavnik tick` on the copy wrote the same outbox and letters as the deployed
+    run (whose letters are in ``mail_dirs``); the letters' names."""
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    _run(
+        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
+        {
+            **_clean_env(),
+            "NASTAVNIK_DB": f"sqlite:///{copy}",
+            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+        },
+        plain,
+    )
+    assert _outbox(db) == _outbox(copy) and _outbox(db)
+    letters = sorted(p.name for folder in mail_dirs for p in folder.glob("*.eml"))
+    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+    return letters
+
+
 @pytest.mark.prefect
 @pytest.mark.pg
 @pytest.mark.slow
 def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_plain_tick(
     prefect_pg_url: str, tmp_path: Path
 ) -> None:
-    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade_database(engine)
-    launched(engine, tmp_path, schools=3)
-    engine.dispose()
-    shutil.copy(db, copy)
+    db, copy = _region(tmp_path, schools=3)
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    base = _clean_env()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     prefect = {
@@ -124,14 +192,7 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
     )
     worker = None
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
-                time.sleep(1)
+        _wait_for_api(api, tmp_path / "server.log", seconds=120)
         admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
         out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
         assert "daily-tick/daily-tick" in out
@@ -154,21 +215,7 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
             machine,
             tmp_path / "worker.log",
         )
-        out = _run(
-            [
-                str(BIN / "prefect"),
-                "deployment",
-                "run",
-                "daily-tick/daily-tick",
-                "--param",
-                f"now={moment(DAY).isoformat()}",
-                "--watch",
-                "--watch-interval",
-                "1",
-            ],
-            prefect,
-            tmp_path,
-        )
+        out = _run_deployment(prefect, tmp_path)
         assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:]
         # the run imports the installed code: nothing of the worker's folder is copied into it
         assert "Downloading flow code" not in (tmp_path / "worker.log").read_text()
@@ -187,21 +234,7 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
             _stop(worker)
         _stop(server)
 
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    _run(
-        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
-        {
-            **base,
-            "NASTAVNIK_DB": f"sqlite:///{copy}",
-            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-        },
-        plain,
-    )
-    assert _outbox(db) == _outbox(copy) and _outbox(db)
-    letters = sorted(p.name for p in (machine / "mail").glob("*.eml"))
-    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
 
 
 @pytest.mark.parametrize(
@@ -229,7 +262,7 @@ def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
     upgrade_database(engine)
     launched(engine, tmp_path, schools=1)
     engine.dispose()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    base = _clean_env()
     done = subprocess.run(
         [str(BIN / "nastavnik"), *args],
         env={**base, **env, "NASTAVNIK_DB": f"sqlite:///{db}", "PREFECT_HOME": str(tmp_path)},
@@ -267,14 +300,9 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
     `nastavnik tick` on a copy."""
     from flows.tick import TASK_WORKER_TASKS
 
-    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade_database(engine)
-    launched(engine, tmp_path, schools=6)
-    engine.dispose()
-    shutil.copy(db, copy)
+    db, copy = _region(tmp_path, schools=6)
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    base = _clean_env()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     prefect = {
@@ -294,14 +322,7 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
     workers: list[subprocess.Popen[bytes]] = []
     machines = [tmp_path / "machine1", tmp_path / "machine2"]
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
-                time.sleep(1)
+        _wait_for_api(api, tmp_path / "server.log", seconds=180)
         admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
         out = _run(
             [str(BIN / "nastavnik"), "deploy", "--task-workers", "--batch-size", "2"],
@@ -343,21 +364,7 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
         while len(_task_workers_seen(api, keys)) < 2:
             assert time.monotonic() < deadline, (tmp_path / "task-worker1.log").read_text()[-3000:]
             time.sleep(1)
-        out = _run(
-            [
-                str(BIN / "prefect"),
-                "deployment",
-                "run",
-                "daily-tick/daily-tick",
-                "--param",
-                f"now={moment(DAY).isoformat()}",
-                "--watch",
-                "--watch-interval",
-                "1",
-            ],
-            prefect,
-            tmp_path,
-        )
+        out = _run_deployment(prefect, tmp_path)
         logs = [(tmp_path / f"task-worker{n}.log").read_text() for n in (1, 2)]
         assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:] + logs[0]
     finally:
@@ -372,21 +379,9 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
     # prepare, 4 batches of two units (the municipality and 6 schools), compose, 2 deliverers
     assert ran.count("Received task run: ") == 1 + 4 + 1 + 2
 
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    _run(
-        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
-        {
-            **base,
-            "NASTAVNIK_DB": f"sqlite:///{copy}",
-            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-        },
-        plain,
+    letters = _assert_like_the_plain_tick(
+        tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail" for machine in machines]
     )
-    assert _outbox(db) == _outbox(copy) and _outbox(db)
-    letters = sorted(p.name for machine in machines for p in (machine / "mail").glob("*.eml"))
-    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
     # the run's summary adds up what each deliverer sent (each its own result, none cached)
     assert f"письма: отправлено {len(letters)}," in (tmp_path / "worker.log").read_text()
 

@@ -9,8 +9,6 @@ the plain `nastavnik tick` on a copy."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -20,9 +18,18 @@ from pathlib import Path
 import pytest
 
 from flows.prefect_server import REDIS_SETTINGS
-from storage.db import make_engine, upgrade_database
-from tests.factories import launched, moment
-from tests.test_deployed import BIN, DAY, _outbox, _run, _start, _stop, prefect_pg_url
+from tests.test_deployed import (
+    BIN,
+    _assert_like_the_plain_tick,
+    _clean_env,
+    _region,
+    _run,
+    _run_deployment,
+    _start,
+    _stop,
+    _wait_for_api,
+    prefect_pg_url,
+)
 from tests.test_served import free_port
 
 __all__ = ["prefect_pg_url"]  # the fixture, imported for its use below
@@ -40,12 +47,13 @@ def _redis_reachable() -> bool:
         return False
 
 
-def _api(url: str, body: dict[str, object]) -> object:
+def _api(url: str, body: dict[str, object]) -> list[dict[str, object]]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer)
+        found: list[dict[str, object]] = json.load(answer)
+        return found
 
 
 @pytest.mark.prefect
@@ -56,14 +64,9 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
 ) -> None:
     if not _redis_reachable():
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    db, copy = tmp_path / "nastavnik.db", tmp_path / "copy.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade_database(engine)
-    launched(engine, tmp_path, schools=3)
-    engine.dispose()
-    shutil.copy(db, copy)
+    db, copy = _region(tmp_path, schools=3)
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    base = _clean_env()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     prefect = {
@@ -105,15 +108,7 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
     )
     worker = None
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api}/health", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
-                time.sleep(1)
+        _wait_for_api(api, tmp_path / "server.log", seconds=240, server=server)
         admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
         _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
 
@@ -128,7 +123,7 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
                 break
             assert time.monotonic() < deadline, (tmp_path / "services.log").read_text()[-3000:]
             time.sleep(2)
-        assert all(run["expected_start_time"] for run in scheduled)  # type: ignore[union-attr]
+        assert all(run["expected_start_time"] for run in scheduled)
 
         machine = tmp_path / "worker"
         machine.mkdir()
@@ -145,21 +140,7 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
             machine,
             tmp_path / "worker.log",
         )
-        out = _run(
-            [
-                str(BIN / "prefect"),
-                "deployment",
-                "run",
-                "daily-tick/daily-tick",
-                "--param",
-                f"now={moment(DAY).isoformat()}",
-                "--watch",
-                "--watch-interval",
-                "1",
-            ],
-            prefect,
-            tmp_path,
-        )
+        out = _run_deployment(prefect, tmp_path)
         assert "Completed" in out, out + (tmp_path / "worker.log").read_text()[-3000:]
     finally:
         if worker is not None:
@@ -171,27 +152,13 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
     # two worker processes ran to the end, none was killed and restarted on the way
     assert log.count("Terminated child process") == 2 and "died" not in log, log[-3000:]
 
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    _run(
-        [str(BIN / "nastavnik"), "tick", "--now", DAY.isoformat()],
-        {
-            **base,
-            "NASTAVNIK_DB": f"sqlite:///{copy}",
-            "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-        },
-        plain,
-    )
-    assert _outbox(db) == _outbox(copy) and _outbox(db)
-    letters = sorted(p.name for p in (machine / "mail").glob("*.eml"))
-    assert letters and letters == sorted(p.name for p in (plain / "mail").glob("*.eml"))
+    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
 
 
 def test_prefect_server_of_several_processes_refuses_sqlite_and_missing_redis_in_russian(
     tmp_path: Path,
 ) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
+    base = _clean_env()
     env = {**base, "PREFECT_HOME": str(tmp_path)}
     cases = [
         ({}, "работает только с PostgreSQL"),
