@@ -293,6 +293,10 @@ CATALOGUE: dict[str, str] = {
         "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
     ),
     "launch.archived": "запуск «{roadmap}» уже в архиве с {day}",
+    "launch.definition_changed": (
+        "файл {path} изменён после запуска {day}: запуск идёт по той версии, что была запущена; "
+        "новые школы получают её же"
+    ),
     "mail.unknown_letter": "письма {letter} нет",
     "mail.gave_up": "попыток отправки: {attempts}, больше не пробуем: {detail}",
     "prefect.no_api_url": (

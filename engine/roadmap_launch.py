@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlmodel import Session, col, func, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
+from common.russian import format_date_ru
 from definitions.compiler import compile_roadmap
 from definitions.loader import RoadmapFile
 from engine.runs import which_run
@@ -146,18 +148,13 @@ def launch_roadmap(
     )
 
 
-def _find_run(session: Session, *, municipality_id: int, roadmap_id: str) -> RoadmapRun | None:
-    """The municipality's run of the roadmap (one database is one municipality), or None."""
-    return which_run(session, roadmap_id=roadmap_id, otherwise="none")
-
-
 def _open_run(
     session: Session, *, municipality_id: int, loaded: RoadmapFile, now: datetime, by: str
 ) -> tuple[RoadmapRun, RoadmapFile, bool, list[str]]:
     """The roadmap's run, created when there is none; the definition it runs (the launched one,
     when it was launched before), whether it was created, and notes on a changed definition."""
     roadmap = loaded.roadmap
-    run = _find_run(session, municipality_id=municipality_id, roadmap_id=roadmap.id)
+    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
     messages: list[str] = []
     if run is None:
         run = RoadmapRun(
@@ -178,8 +175,11 @@ def _open_run(
 
     if run.content_hash != loaded.content_hash:
         messages.append(
-            f"the definition {loaded.path} changed since the launch on {run.launched_at:%Y-%m-%d}: "
-            "the run keeps the launched version; new schools get that version too"
+            render_message(
+                "launch.definition_changed",
+                path=loaded.path,
+                day=format_date_ru((run.launched_at or now).date()),
+            )
         )
     return run, run_definition(run)[0], False, messages
 
@@ -329,7 +329,7 @@ def preview_launch(
         for school in session.exec(select(School).where(School.municipality_id == municipality.id))
     }
     chosen = [known[school] for school in _choose_schools(set(known), schools)]
-    run = _find_run(session, municipality_id=municipality.id or 0, roadmap_id=roadmap.id)
+    run = which_run(session, roadmap_id=roadmap.id, otherwise="none")
     schedules = compile_roadmap(loaded)
     outside = [
         (step.code, occurrence.moved_from or occurrence.due)

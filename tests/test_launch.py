@@ -114,7 +114,7 @@ def test_a_changed_definition_is_reported_and_not_applied(engine: Engine, tmp_pa
             by=COORDINATOR,
         )
         due = session.exec(select(StepInstance.due).where(StepInstance.step_code == "1.5")).one()
-    assert result.definition_changed and "changed since the launch" in result.messages[0]
+    assert result.definition_changed and "изменён после запуска" in result.messages[0]
     assert due == date(2022, 5, 16)  # the launched «до 15 мая 2022 г.», moved off the Sunday
 
 
