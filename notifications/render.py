@@ -722,24 +722,34 @@ def _intro(
             "Школы ниже не выполнили шаги в срок и не отметили их выполнение; "
             "их администраторам уже направлены напоминания."
         )
+    sentences += _coordinator_notes(people=people, items=items, failures=failures)
+    if len(sentences) == 1:
+        return [sentences[0]]
+    # «… 2022 г.» already ends with a full stop
+    return [" ".join(sentences[:2]), *sentences[2:]]
+
+
+def _coordinator_notes(
+    *, people: People | None, items: list[LetterItem], failures: list[Failure]
+) -> list[str]:
+    """What a coordinator's letter says after its first lines, listed or summarised: the
+    municipality's own steps, the units already reminded, the letters not delivered."""
+    notes: list[str] = []
     if any(not i.school_id and not i.unit_name for i in items):
-        sentences.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
+        notes.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
     told = sorted({name for i in items if not i.school_id for name in i.units})
     if told:
         dative = {u.name: u.dative for u in people.units} if people else {}
-        sentences.append(
+        notes.append(
             "Подразделения не выполнили свои шаги в срок; напоминания уже направлены "
             + ", ".join(dative.get(name) or name for name in told)
             + ". Когда шаг выполнен, отметьте его в портале."
         )
     if failures:
-        sentences.append(
+        notes.append(
             "Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце."
         )
-    if len(sentences) == 1:
-        return [sentences[0]]
-    # «… 2022 г.» already ends with a full stop
-    return [" ".join(sentences[:2]), *sentences[2:]]
+    return notes
 
 
 SUMMARY_NOTE = (
@@ -772,20 +782,7 @@ def _summary_intro(
             "выполнение; их администраторам уже направлены напоминания."
         )
     lines = [first, SUMMARY_NOTE]
-    if any(not i.school_id and not i.unit_name for i in items):
-        lines.append("Шаги муниципального уровня — ваши: отметьте их выполнение в портале.")
-    told = sorted({name for i in items if not i.school_id for name in i.units})
-    if told:
-        dative = {u.name: u.dative for u in people.units} if people else {}
-        lines.append(
-            "Подразделения не выполнили свои шаги в срок; напоминания уже направлены "
-            + ", ".join(dative.get(name) or name for name in told)
-            + ". Когда шаг выполнен, отметьте его в портале."
-        )
-    if failures:
-        lines.append(
-            "Часть писем не удалось доставить — см. раздел «Недоставленные письма» в конце."
-        )
+    lines += _coordinator_notes(people=people, items=items, failures=failures)
     return lines
 
 

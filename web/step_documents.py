@@ -402,26 +402,32 @@ def generate_document(
         / str(instance.id)
         / f"{template_id}-{secrets.token_hex(6)}.{offer.spec.format}"
     )
-    out = documents_dir / relative
+    return _rendered(
+        session,
+        out=documents_dir / relative,
+        municipal=instance.school_id is None,
+        template_id=template_id,
+        now=now,
+        actor=actor,
+        documents_dir=documents_dir,
+        school_id=instance.school_id,
+        run=run,
+        step_code=instance.step_code,
+        extra=extra,
+        templates_dir=templates_dir,
+        step_instance_id=instance.id,
+    )
+
+
+def _rendered(session: Session, *, out: Path, municipal: bool, **act: Any) -> GeneratedDocument:
+    """The act "generate a document" into ``out``, and its record; a failed render leaves no
+    file behind and its error becomes the form's Russian message."""
     try:
-        render_for_step(
-            session=session,
-            template_id=template_id,
-            out=out,
-            now=now,
-            actor=actor,
-            documents_dir=documents_dir,
-            school_id=instance.school_id,
-            run=run,
-            step_code=instance.step_code,
-            extra=extra,
-            templates_dir=templates_dir,
-            step_instance_id=instance.id,
-        )
+        render_for_step(session=session, out=out, **act)
     except NastavnikError as error:
         out.unlink(missing_ok=True)
         raise DocumentFormError(
-            {"form": _russian_render_error(error, municipal=instance.school_id is None)}
+            {"form": _russian_render_error(error, municipal=municipal)}
         ) from None
     except BaseException:
         out.unlink(missing_ok=True)
@@ -529,30 +535,16 @@ def generate_school_report(
         / SCHOOL_REPORT_DIR
         / f"{SCHOOL_REPORT}-{secrets.token_hex(6)}.docx"
     )
-    out = documents_dir / relative
-    try:
-        render_for_step(
-            session=session,
-            template_id=SCHOOL_REPORT,
-            out=out,
-            now=now,
-            actor=actor,
-            documents_dir=documents_dir,
-            school_id=school_id,
-            run=run,
-            extra=extra,
-            templates_dir=templates_dir,
-        )
-    except NastavnikError as error:
-        out.unlink(missing_ok=True)
-        raise DocumentFormError({"form": _russian_render_error(error, municipal=False)}) from None
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
-    document = session.exec(
-        select(GeneratedDocument)
-        .where(GeneratedDocument.path == str(out.resolve()))
-        .order_by(col(GeneratedDocument.id).desc())
-    ).first()
-    assert document is not None
-    return document
+    return _rendered(
+        session,
+        out=documents_dir / relative,
+        municipal=False,
+        template_id=SCHOOL_REPORT,
+        now=now,
+        actor=actor,
+        documents_dir=documents_dir,
+        school_id=school_id,
+        run=run,
+        extra=extra,
+        templates_dir=templates_dir,
+    )
