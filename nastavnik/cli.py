@@ -37,10 +37,15 @@ from nastavnik.cli_schools import init, schools_app
 from nastavnik.cli_steps import done, na, schedule, status, undo
 from nastavnik.cli_units import units_app
 from nastavnik.cli_users import users_app
+from nastavnik.help_text import RussianHelpGroup
 
 app = typer.Typer(
     name="nastavnik",
-    help="Roadmaps of the target model of mentorship (целевая модель наставничества), run for every school.",
+    help=(
+        "Дорожные карты целевой модели наставничества: сроки, напоминания и отчёты "
+        "по каждой школе муниципалитета."
+    ),
+    cls=RussianHelpGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -128,7 +133,7 @@ def usage_error_text(error: Exception) -> str:
         name = (
             opts[0]
             if getattr(param, "param_type_name", "") == "option"
-            else str(param.name or "").upper()
+            else str(getattr(param, "metavar", None) or param.name or "").upper()
         )
     if isinstance(error, click_errors.MissingParameter):
         if getattr(param, "param_type_name", "") == "option":

@@ -15,19 +15,20 @@ from nastavnik.cli_shared import NowOption, _engine, _municipal_tz, _say, parse_
 def tick(
     now: NowOption = None,
     send: Annotated[
-        bool, typer.Option("--send/--no-send", help="Deliver the letters after deciding.")
+        bool, typer.Option("--send/--no-send", help="Отправить письма после решения.")
     ] = True,
     prefect: Annotated[
         bool,
         typer.Option(
-            "--prefect", help="Run as a Prefect flow (ephemeral API unless PREFECT_API_URL is set)."
+            "--prefect",
+            help="Выполнить как поток Prefect (на временном сервере, если не задан PREFECT_API_URL).",
         ),
     ] = False,
     batch_size: Annotated[
         int | None,
         typer.Option(
-            help="Schools per batch (a Prefect task each with --prefect, default 5000); "
-            "without it the plain tick decides all schools in one pass.",
+            help="Школ в пакете (с --prefect каждый пакет — отдельная задача Prefect, по "
+            "умолчанию 5000); без параметра прогон решает по всем школам за один проход.",
             min=1,
         ),
     ] = None,
@@ -35,12 +36,12 @@ def tick(
         bool,
         typer.Option(
             "--full",
-            help="Re-examine every open step, not only new due dates and changed steps "
-            "(nothing already decided is decided again).",
+            help="Пересмотреть все незавершённые мероприятия, а не только новые сроки и "
+            "изменённые мероприятия (принятые решения не повторяются).",
         ),
     ] = False,
 ) -> None:
-    """Evaluate the steps at a moment, decide reminders and escalations, then deliver them."""
+    """Рассмотреть мероприятия на момент, решить о напоминаниях и эскалациях, отправить письма."""
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     if prefect:
@@ -67,34 +68,40 @@ def tick(
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address of the portal.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the portal.")] = 8000,
+    host: Annotated[str, typer.Option(help="Адрес, на котором слушает портал.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Порт портала.")] = 8000,
     prefect_port: Annotated[
-        int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset.")
+        int,
+        typer.Option(
+            help="Порт сервера Prefect, который запускается, когда PREFECT_API_URL не задан."
+        ),
     ] = 4200,
     no_portal: Annotated[
-        bool, typer.Option("--no-portal", help="Serve only the daily tick.")
+        bool, typer.Option("--no-portal", help="Только ежедневный прогон, без портала.")
     ] = False,
     workers: Annotated[
         int,
-        typer.Option(min=1, help="Portal worker processes (one per core for many users)."),
+        typer.Option(
+            min=1, help="Процессов портала (для многих пользователей — по одному на ядро)."
+        ),
     ] = 1,
     now: Annotated[
         str | None,
         typer.Option(
-            help="Show the portal as on this day (YYYY-MM-DD[THH:MM]); the clock runs on from it. "
-            "Serves the portal only: the daily schedule follows the real clock."
+            help="Показать портал на этот день (ГГГГ-ММ-ДД[TЧЧ:ММ]); часы идут дальше от него. "
+            "Только для портала: ежедневный прогон идёт по настоящим часам."
         ),
     ] = None,
     cron: Annotated[
         str,
         typer.Option(
-            help="When the daily tick runs: a cron line in the municipality's time zone "
-            '(e.g. "* * * * *" every minute to try it); non-working days are skipped.'
+            help="Когда выполняется ежедневный прогон: строка cron в часовом поясе "
+            "муниципалитета (например, «* * * * *» — каждую минуту, чтобы попробовать); "
+            "нерабочие дни пропускаются."
         ),
     ] = "0 9 * * *",
 ) -> None:
-    """Run the portal and the daily tick (09:00 municipality time, working days) on a Prefect server."""
+    """Запустить портал и ежедневный прогон (в 09:00 по времени муниципалитета, по рабочим дням) на сервере Prefect."""
     from flows.serve import check_cron, serve_daily
     from nastavnik.cli_ops import check_ready_to_serve
 

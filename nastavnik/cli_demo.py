@@ -14,13 +14,13 @@ from nastavnik.cli_steps import status
 
 def demo(
     directory: Annotated[
-        Path, typer.Option("--dir", help="Where the demo database and mail folder go.")
+        Path, typer.Option("--dir", help="Папка для базы данных и писем демонстрации.")
     ] = Path("demo"),
     send: Annotated[
-        bool, typer.Option("--send/--no-send", help="Write the letters into the mail folder.")
+        bool, typer.Option("--send/--no-send", help="Записать письма в папку писем.")
     ] = True,
 ) -> None:
-    """Build a demo municipality of 12 schools, launch seed 000, play 2022 forward, show the result."""
+    """Демонстрация: муниципалитет из 12 школ, запуск дорожной карты 000, 2022 год по дням, итог."""
     import shutil
 
     directory = directory.resolve()

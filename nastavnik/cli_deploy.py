@@ -5,27 +5,27 @@ from typing import Annotated
 
 import typer
 
-CRON_HELP = "When the daily tick runs: a cron line in the municipality's time zone."
+CRON_HELP = "Когда выполняется ежедневный прогон: строка cron в часовом поясе муниципалитета."
 TASK_WORKERS_HELP = (
-    "Spread the daily run's work (deciding, composing, delivering) over task workers "
-    "(`nastavnik task-worker` on each machine) instead of running it in the run's process."
+    "Распределить работу ежедневного прогона (решения, составление и отправка писем) по "
+    "исполнителям задач (`nastavnik task-worker` на каждой машине) вместо процесса прогона."
 )
 
 
 def deploy(
     pool: Annotated[
-        str, typer.Option(help="Prefect work pool of process workers (created when missing).")
+        str, typer.Option(help="Пул исполнителей Prefect (создаётся, если его нет).")
     ] = "nastavnik",
     cron: Annotated[str, typer.Option(help=CRON_HELP)] = "0 9 * * *",
     task_workers: Annotated[bool, typer.Option("--task-workers", help=TASK_WORKERS_HELP)] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Schools per decision batch (a task each).")
+        int, typer.Option(min=1, help="Школ в пакете решений (каждый пакет — отдельная задача).")
     ] = 5000,
 ) -> None:
-    """Deploy the daily tick to the Prefect server of PREFECT_API_URL, run by a pool's workers.
+    """Развернуть ежедневный прогон на сервере Prefect из PREFECT_API_URL для исполнителей пула.
 
-    Workers run it with their own environment: NASTAVNIK_DB, NASTAVNIK_SMTP_URL, the folders
-    and NASTAVNIK_BASE_URL (no secret is a parameter of the deployment).
+    Исполнители берут настройки из своего окружения: NASTAVNIK_DB, NASTAVNIK_SMTP_URL, папки и
+    NASTAVNIK_BASE_URL (секреты не передаются параметрами развёртывания).
     """
     from flows.deploy import deploy_daily, require_api_url
     from flows.serve import check_cron
@@ -55,15 +55,15 @@ def deploy(
 
 def task_worker(
     limit: Annotated[
-        int, typer.Option(min=1, help="Tasks this worker runs at once (threads).")
+        int, typer.Option(min=1, help="Сколько задач исполнитель выполняет одновременно (потоков).")
     ] = 4,
 ) -> None:
-    """Serve the daily run's tasks (deciding, composing, delivering) to the Prefect server of
-    PREFECT_API_URL until stopped: one long-lived process per machine, no start per run.
+    """Выполнять задачи ежедневного прогона (решения, составление и отправка писем) для сервера
+    Prefect из PREFECT_API_URL до остановки: один долгоживущий процесс на машину.
 
-    It reads NASTAVNIK_DB, NASTAVNIK_SMTP_URL, NASTAVNIK_MAIL_FROM, NASTAVNIK_BASE_URL and the
-    folders from its own environment; tasks' parameters and results go through
-    PREFECT_RESULTS_LOCAL_STORAGE_PATH, a folder every worker and the process worker share.
+    Берёт NASTAVNIK_DB, NASTAVNIK_SMTP_URL, NASTAVNIK_MAIL_FROM, NASTAVNIK_BASE_URL и папки из
+    своего окружения; параметры и результаты задач передаются через
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH — папку, общую для всех исполнителей.
     """
     from flows.deploy import require_api_url, serve_task_worker
 

@@ -15,17 +15,18 @@ import typer
 
 from common.errors import NastavnikError
 from common.messages import render_message
+from nastavnik.cli_shared import NowOption
 
 docs_app = typer.Typer(
-    help="Documents from templates (приказы, положения, справки).", no_args_is_help=True
+    help="Документы по шаблонам (приказы, положения, справки).", no_args_is_help=True
 )
 
 
 @docs_app.command("list")
 def docs_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести в формате JSON.")] = False,
 ) -> None:
-    """The document templates nastavnik can render."""
+    """Шаблоны документов, по которым nastavnik составляет документы."""
     from documents.templates import list_templates
 
     templates = list_templates()
@@ -38,40 +39,42 @@ def docs_list(
 
 @docs_app.command("render")
 def docs_render(
-    template: Annotated[str, typer.Argument(help="Template id (see `nastavnik docs list`).")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the .docx/.xlsx.")],
-    school: Annotated[str | None, typer.Option("--school", help="School id.")] = None,
+    template: Annotated[
+        str, typer.Argument(metavar="ШАБЛОН", help="Код шаблона (см. `nastavnik docs list`).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Куда записать документ (.docx или .xlsx).")],
+    school: Annotated[str | None, typer.Option("--school", help="Код школы.")] = None,
     step: Annotated[
-        str | None, typer.Option("--step", help="The step the document closes (attaches it).")
+        str | None,
+        typer.Option(
+            "--step",
+            help="Мероприятие, которое закрывает документ (документ прикрепляется к нему).",
+        ),
     ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
             "--data",
-            help="JSON/YAML with more fields (nested or dotted: organisation.place), "
-            "or a CSV of pairs.",
+            help="JSON или YAML с дополнительными полями (вложенными или через точку: "
+            "«organisation.place») или CSV с парами.",
         ),
     ] = None,
     roadmap: Annotated[
-        str | None, typer.Option("--roadmap", help="Roadmap id (default: the only one).")
+        str | None,
+        typer.Option("--roadmap", help="Код дорожной карты (по умолчанию — единственная)."),
     ] = None,
     draft: Annotated[
         bool,
         typer.Option(
             "--draft",
-            help="Leave blanks for missing data («№ ____», «« __ » ________ 20__ г.») and mark "
-            "the file a draft.",
+            help="Оставить пропуски вместо недостающих данных («№ ____», «« __ » ________ 20__ г.») "
+            "и пометить файл как черновик.",
         ),
     ] = False,
-    by: Annotated[str, typer.Option(help="Who renders it (recorded).")] = "cli",
-    now: Annotated[
-        str | None,
-        typer.Option(
-            "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
-        ),
-    ] = None,
+    by: Annotated[str, typer.Option(help="Кто составляет документ (для журнала).")] = "cli",
+    now: NowOption = None,
 ) -> None:
-    """Render a document with the database's municipality, school and roadmap data."""
+    """Составить документ по данным муниципалитета, школы и дорожной карты из базы данных."""
 
     from common.settings import get_settings
     from documents.from_db import read_extra, render_for_step
@@ -132,15 +135,18 @@ def docs_render(
 
 @docs_app.command("check")
 def docs_check(
-    file: Annotated[Path, typer.Argument(help="A municipality's own .docx template.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="ФАЙЛ", help="Свой шаблон муниципалитета (.docx).")
+    ],
     template: Annotated[
         str | None,
         typer.Option(
-            "--template", help="Template id (default: the file's name, e.g. order_pairs)."
+            "--template",
+            help="Код шаблона (по умолчанию — имя файла, например «order_pairs»).",
         ),
     ] = None,
 ) -> None:
-    """Check an own template: fields it uses that the data does not supply, and ones it could use."""
+    """Проверить свой шаблон: какие его поля не заполняются данными и какие ещё можно использовать."""
     from documents.template_schemas import check_template
 
     if not file.is_file():

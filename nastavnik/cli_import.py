@@ -14,29 +14,39 @@ from nastavnik.options import error_text
 
 def roadmap_import(
     file: Annotated[
-        Path, typer.Argument(help="DOCX, XLSX, ODS, PDF (with text) or tab-separated text.")
+        Path,
+        typer.Argument(
+            metavar="ФАЙЛ", help="DOCX, XLSX, ODS, PDF (с текстом) или текст с табуляциями."
+        ),
     ],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the draft definition (YAML) here.")
+        Path | None, typer.Option("--out", help="Записать черновик описания (YAML) в этот файл.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Вывести черновик в формате JSON.")
+    ] = False,
     roles: Annotated[
         Path | None,
-        typer.Option("--roles", help="The municipality's own responsibles table (roles.yaml)."),
+        typer.Option("--roles", help="Своя таблица ответственных муниципалитета (roles.yaml)."),
     ] = None,
-    roadmap_id: Annotated[str | None, typer.Option("--id", help="Id of the draft.")] = None,
+    roadmap_id: Annotated[str | None, typer.Option("--id", help="Код черновика.")] = None,
     municipality: Annotated[
-        str | None, typer.Option("--municipality", help="Municipality, e.g. «Белоярский район».")
+        str | None,
+        typer.Option("--municipality", help="Муниципалитет, например «Белоярский район»."),
     ] = None,
     tz: Annotated[
-        str | None, typer.Option("--tz", help="IANA time zone, e.g. Asia/Yekaterinburg.")
+        str | None,
+        typer.Option("--tz", help="Часовой пояс из базы IANA, например «Asia/Yekaterinburg»."),
     ] = None,
     level: Annotated[
         str | None,
-        typer.Option("--level", help="school or municipal (default: read from the heading)."),
+        typer.Option(
+            "--level",
+            help="«school» (школьный) или «municipal» (муниципальный); по умолчанию — по заголовку.",
+        ),
     ] = None,
 ) -> None:
-    """Import a roadmap table the municipality already has; report every cell it cannot place."""
+    """Импортировать таблицу дорожной карты муниципалитета; назвать каждую нераспознанную ячейку."""
     from definitions.importing import import_roadmap_file, write_draft
 
     if level not in (None, "school", "municipal"):
@@ -77,16 +87,16 @@ def roadmap_import(
 
 
 def roadmap_export(
-    roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")],
+    roadmap_id: Annotated[str, typer.Argument(metavar="КАРТА", help="Код дорожной карты.")],
     version: Annotated[
         int | None,
-        typer.Option("--version", help="A version kept in the database (default: the latest)."),
+        typer.Option("--version", help="Версия из базы данных (по умолчанию последняя)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the YAML here instead of printing it.")
+        Path | None, typer.Option("--out", help="Записать YAML в этот файл, а не выводить.")
     ] = None,
 ) -> None:
-    """The definition as YAML: a version edited in the portal, or the roadmap's file."""
+    """Описание дорожной карты в YAML: версия из редактора портала или файл дорожной карты."""
     from definitions.loader import find_roadmap
     from nastavnik.cli_shared import _engine, _extra_dir, _stored
     from storage.roadmap_versions import version_of

@@ -83,25 +83,31 @@ def launch(
     target: Annotated[
         str,
         typer.Argument(
-            help="Roadmap id to launch, or `undo` / `archive` followed by the roadmap id."
+            metavar="КАРТА",
+            help="Код дорожной карты для запуска или «undo» / «archive» и код дорожной карты.",
         ),
     ],
     roadmap_id: Annotated[
-        str | None, typer.Argument(help="Roadmap id after `undo` or `archive`.")
+        str | None,
+        typer.Argument(metavar="КОД", help="Код дорожной карты после «undo» или «archive»."),
     ] = None,
-    schools: Annotated[str, typer.Option(help="all, or school ids separated by commas.")] = "all",
-    by: Annotated[str, typer.Option(help="Who launches (journaled).")] = "cli",
-    yes: Annotated[bool, typer.Option("--yes", help="Launch without asking.")] = False,
+    schools: Annotated[
+        str, typer.Option(help="«all» (все школы) или коды школ через запятую.")
+    ] = "all",
+    by: Annotated[str, typer.Option(help="Кто запускает (для журнала).")] = "cli",
+    yes: Annotated[bool, typer.Option("--yes", help="Запустить, не спрашивая.")] = False,
     keep_outside: Annotated[
         bool,
-        typer.Option("--keep-outside", help="Launch occurrences due outside the period too."),
+        typer.Option("--keep-outside", help="Запустить и этапы со сроками вне периода."),
     ] = False,
     now: Annotated[
         str | None,
-        typer.Option(help="The moment, YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: the clock)."),
+        typer.Option(
+            help="Момент запуска, ГГГГ-ММ-ДД или ГГГГ-ММ-ДДTЧЧ:ММ (по умолчанию — сейчас)."
+        ),
     ] = None,
 ) -> None:
-    """Preview a launch and confirm it; `launch undo ID` until the first letter; `launch archive ID`."""
+    """Показать, что даст запуск, и запустить; `launch undo КОД` — отменить до первого письма, `launch archive КОД` — в архив."""
     from common.russian import format_date_ru
     from definitions.loader import find_roadmap
     from engine.roadmap_launch import archive_run, launch_roadmap, preview_launch, undo_launch

@@ -72,10 +72,12 @@ def _duration(run: Any) -> str:
 
 
 def runs(
-    limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    limit: Annotated[
+        int, typer.Option(min=1, help="Сколько прогонов показать, начиная с последнего.")
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести в формате JSON.")] = False,
 ) -> None:
-    """The last daily runs (scheduled and `nastavnik tick`) with their outcome."""
+    """Последние ежедневные прогоны (по расписанию и `nastavnik tick`) и их итог."""
     from sqlmodel import Session
 
     from common.russian import format_date_ru
@@ -146,9 +148,12 @@ def _files(count: int) -> str:
 
 
 def backup(
-    directory: Annotated[Path, typer.Argument(help="A new (or empty) directory for the backup.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="КАТАЛОГ", help="Новый (или пустой) каталог для резервной копии."),
+    ],
 ) -> None:
-    """Back up the database (online) and the documents folder into DIRECTORY."""
+    """Сохранить базу данных (не останавливая службы) и папку документов в КАТАЛОГ."""
     from common.settings import get_settings
     from engine.daily_runs import real_clock
     from nastavnik.cli_shared import _engine
@@ -167,12 +172,15 @@ def backup(
 
 
 def restore(
-    directory: Annotated[Path, typer.Argument(help="A directory written by `nastavnik backup`.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="КАТАЛОГ", help="Каталог, записанный командой `nastavnik backup`."),
+    ],
     yes: Annotated[
-        bool, typer.Option("--yes", help="Do not ask: the database and documents are replaced.")
+        bool, typer.Option("--yes", help="Не спрашивать: база данных и документы будут заменены.")
     ] = False,
 ) -> None:
-    """Replace the database and the documents folder with a backup (stop the services first)."""
+    """Заменить базу данных и папку документов резервной копией (сначала остановите службы)."""
     from common.settings import get_settings
     from nastavnik.cli_shared import _engine
     from storage.backup import read_manifest

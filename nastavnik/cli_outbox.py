@@ -8,18 +8,14 @@ import typer
 
 from common.errors import NastavnikError
 from common.messages import render_message
+from nastavnik.cli_shared import NowOption
 
-outbox_app = typer.Typer(help="Letters: list them, preview one, send a failed one again.")
-mail_app = typer.Typer(
-    help="The mail server (NASTAVNIK_SMTP_URL) or the mail folder.", no_args_is_help=True
+outbox_app = typer.Typer(
+    help="Письма: список, просмотр письма, повторная отправка неотправленного."
 )
-
-NowOption = Annotated[
-    str | None,
-    typer.Option(
-        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
-    ),
-]
+mail_app = typer.Typer(
+    help="Почтовый сервер (NASTAVNIK_SMTP_URL) или папка писем.", no_args_is_help=True
+)
 
 
 def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
@@ -63,13 +59,13 @@ def _shorten(text: str, width: int) -> str:
 def outbox(
     ctx: typer.Context,
     pending: Annotated[
-        bool, typer.Option("--pending", help="Only letters waiting to go out.")
+        bool, typer.Option("--pending", help="Только письма, ждущие отправки.")
     ] = False,
     failed: Annotated[
-        bool, typer.Option("--failed", help="Only letters the server refused.")
+        bool, typer.Option("--failed", help="Только письма, которые сервер не принял.")
     ] = False,
 ) -> None:
-    """The letters, newest first: status, recipient, subject, the server's reason when failed."""
+    """Письма, начиная с новых: состояние, получатель, тема, причина отказа сервера."""
     if ctx.invoked_subcommand is not None:
         return
     from sqlalchemy.orm import noload
@@ -124,16 +120,14 @@ def outbox(
 @outbox_app.command("show")
 def outbox_show(
     letter_id: Annotated[
-        int, typer.Argument(metavar="ID", help="Letter number (see `nastavnik outbox`).")
+        int, typer.Argument(metavar="НОМЕР", help="Номер письма (см. `nastavnik outbox`).")
     ],
-    html: Annotated[
-        bool, typer.Option("--html", help="Print the HTML part instead of the text.")
-    ] = False,
+    html: Annotated[bool, typer.Option("--html", help="Вывести часть HTML вместо текста.")] = False,
     raw: Annotated[
-        bool, typer.Option("--raw", help="Print the whole message as it is sent (.eml).")
+        bool, typer.Option("--raw", help="Вывести письмо целиком, как оно отправляется (.eml).")
     ] = False,
 ) -> None:
-    """Print a rendered letter: its headers and its text (or HTML, or the raw message)."""
+    """Показать составленное письмо: заголовки и текст (или HTML, или письмо целиком)."""
     from sqlmodel import Session
 
     from notifications.mime import letter_message
@@ -170,11 +164,11 @@ def outbox_show(
 @outbox_app.command("retry")
 def outbox_retry(
     letter_id: Annotated[
-        int, typer.Argument(metavar="ID", help="Letter number (see `nastavnik outbox --failed`).")
+        int, typer.Argument(metavar="НОМЕР", help="Номер письма (см. `nastavnik outbox --failed`).")
     ],
     now: NowOption = None,
 ) -> None:
-    """Send a failed letter again at the next delivery (the same letter and Message-ID)."""
+    """Отправить неотправленное письмо ещё раз при следующей отправке (то же письмо с тем же идентификатором)."""
     from common.errors import NastavnikError
     from notifications.delivery import retry_letter
 
@@ -188,7 +182,7 @@ def outbox_retry(
 
 @outbox_app.command("compose")
 def outbox_compose(now: NowOption = None) -> None:
-    """Render the decided notifications into letters without sending them (a preview)."""
+    """Составить письма из принятых решений, не отправляя их (для просмотра)."""
     from common.settings import get_settings
     from notifications.compose import compose_letters
     from storage.db import session_scope
@@ -206,10 +200,10 @@ def outbox_compose(now: NowOption = None) -> None:
 
 @mail_app.command("test")
 def mail_test(
-    to: Annotated[str, typer.Option("--to", help="Where to send the test letter.")],
+    to: Annotated[str, typer.Option("--to", help="Адрес для проверочного письма.")],
     now: NowOption = None,
 ) -> None:
-    """Send a test letter now (quiet hours do not apply) and say where it went."""
+    """Отправить проверочное письмо сейчас (без учёта тихих часов) и сказать, куда оно ушло."""
     import uuid
     from datetime import UTC, datetime
 

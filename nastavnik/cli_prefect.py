@@ -6,19 +6,19 @@ import typer
 
 
 def prefect_server(
-    workers: Annotated[int, typer.Option(help="Worker processes of the API server.")] = 2,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 4200,
+    workers: Annotated[int, typer.Option(help="Процессов сервера API.")] = 2,
+    host: Annotated[str, typer.Option(help="Адрес, на котором слушает сервер.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Порт сервера.")] = 4200,
     healthcheck_timeout: Annotated[
         int,
-        typer.Option(help="Seconds a worker process may take to start before it is restarted."),
+        typer.Option(help="Сколько секунд процесс может запускаться, прежде чем его перезапустят."),
     ] = 120,
 ) -> None:
-    """Run Prefect's API server in several processes (a region's Prefect server).
+    """Запустить сервер API Prefect в нескольких процессах (сервер Prefect региона).
 
-    Needs PostgreSQL (PREFECT_API_DATABASE_CONNECTION_URL) and Redis (prefect-redis and the
-    PREFECT_MESSAGING_* settings); the scheduler and the other loops run in their own process:
-    `prefect server services start`. See docs/deployment.md.
+    Нужны PostgreSQL (PREFECT_API_DATABASE_CONNECTION_URL) и Redis (пакет «prefect-redis» и
+    настройки PREFECT_MESSAGING_*); планировщик и другие службы работают в своём процессе:
+    `prefect server services start`. Подробнее: docs/deployment.md.
     """
     from flows.prefect_server import run_prefect_server
 

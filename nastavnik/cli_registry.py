@@ -20,22 +20,18 @@ import typer
 
 from common.errors import NastavnikError
 from common.messages import render_message
+from nastavnik.cli_shared import NowOption
 
 registry_app = typer.Typer(
-    help="The mentorship registry: mentors, mentees, pairs, head counts, surveys (реестр).",
+    help="Реестр наставничества: наставники, наставляемые, пары, численность, анкетирование.",
     no_args_is_help=True,
 )
 
 T = TypeVar("T")
-NowOption = Annotated[
-    str | None,
-    typer.Option(
-        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
-    ),
-]
-SchoolOption = Annotated[str, typer.Option("--school", help="School id.")]
-ByOption = Annotated[str, typer.Option("--by", help="Who acts (journaled).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+SchoolOption = Annotated[str, typer.Option("--school", help="Код школы.")]
+ByOption = Annotated[str, typer.Option("--by", help="Кто действует (для журнала).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Вывести в формате JSON.")]
+KIND_HELP = "Вид записей: «mentors» (наставники), «mentees» (наставляемые) или «pairs» (пары)."
 
 
 def _fail(message: NastavnikError | str, *, code: int = 1) -> NoReturn:
@@ -87,15 +83,18 @@ def _actor(by: str) -> Any:
 
 @registry_app.command("import")
 def registry_import(
-    kind: Annotated[str, typer.Argument(help="mentors, mentees or pairs.")],
+    kind: Annotated[str, typer.Argument(metavar="ВИД", help=KIND_HELP)],
     file: Annotated[
-        Path, typer.Argument(help="CSV («,» or «;», UTF-8) or XLSX with a header row.")
+        Path,
+        typer.Argument(
+            metavar="ФАЙЛ", help="CSV (через «,» или «;», UTF-8) или XLSX со строкой заголовков."
+        ),
     ],
     school: SchoolOption,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Import a school's mentors, mentees or pairs: every row valid, or nothing imported."""
+    """Импортировать наставников, наставляемых или пары школы: все строки верны — или ничего не импортируется."""
     from registry.importer import FileKind, import_registry_file
 
     with _session(now) as (session, moment):
@@ -113,15 +112,16 @@ def registry_import(
 @registry_app.command("list")
 def registry_list(
     school: Annotated[
-        str | None, typer.Option("--school", help="One school (default: all).")
+        str | None, typer.Option("--school", help="Одна школа (по умолчанию — все).")
     ] = None,
     unpaired: Annotated[
-        bool, typer.Option("--unpaired", help="Only mentees whose request waits for a mentor.")
+        bool,
+        typer.Option("--unpaired", help="Только наставляемые, которым ещё не подобран наставник."),
     ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
-    """The registry per school: counts, mentors, mentees and active pairs."""
+    """Реестр по школам: итоги, наставники, наставляемые и действующие пары."""
     from common.russian import format_date_numeric
     from registry.listing import list_registry
     from registry.privacy import LocalOperator
@@ -172,12 +172,17 @@ def registry_list(
 
 @registry_app.command("suggest")
 def registry_suggest(
-    mentee_id: Annotated[int, typer.Argument(help="The mentee's id (mentee:ID in the list).")],
-    limit: Annotated[int, typer.Option(help="How many mentors to show.")] = 5,
+    mentee_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="НАСТАВЛЯЕМЫЙ", help="Номер наставляемого («mentee:НОМЕР» в списке)."
+        ),
+    ],
+    limit: Annotated[int, typer.Option(help="Сколько наставников показать.")] = 5,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
-    """Rank the mentors who could take a mentee, and say why."""
+    """Подобрать наставников для наставляемого по убыванию пригодности, с объяснением."""
     from registry.suggest import suggest_mentors
 
     with _session(now) as (session, moment):
@@ -204,17 +209,24 @@ def registry_suggest(
 @registry_app.command("pair")
 def registry_pair(
     school: SchoolOption,
-    form: Annotated[str, typer.Option(help="The form: its code or title («учитель – ученик»).")],
-    mentor: Annotated[list[int], typer.Option("--mentor", help="Mentor id (repeat for a group).")],
-    mentee: Annotated[list[int], typer.Option("--mentee", help="Mentee id (repeat for a group).")],
-    start: Annotated[str, typer.Option(help="Start, 15.09.2022 or 2022-09-15.")],
-    end: Annotated[str, typer.Option(help="End, 31.05.2023 or 2023-05-31.")],
-    programme: Annotated[str, typer.Option(help="The mentorship programme.")] = "",
-    group: Annotated[str | None, typer.Option(help="A group's name («Группа № 1»).")] = None,
+    form: Annotated[
+        str, typer.Option(help="Форма наставничества: её код или название («учитель – ученик»).")
+    ],
+    mentor: Annotated[
+        list[int], typer.Option("--mentor", help="Номер наставника (для группы — несколько раз).")
+    ],
+    mentee: Annotated[
+        list[int],
+        typer.Option("--mentee", help="Номер наставляемого (для группы — несколько раз)."),
+    ],
+    start: Annotated[str, typer.Option(help="Начало, 15.09.2022 или 2022-09-15.")],
+    end: Annotated[str, typer.Option(help="Окончание, 31.05.2023 или 2023-05-31.")],
+    programme: Annotated[str, typer.Option(help="Программа наставничества.")] = "",
+    group: Annotated[str | None, typer.Option(help="Название группы («Группа № 1»).")] = None,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Form a pair or a group after checking the pairing rules."""
+    """Закрепить пару или группу, проверив правила закрепления."""
     from registry.pairing import add_pair
     from registry.values import Invalid, read_date
 
@@ -243,14 +255,16 @@ def registry_pair(
 
 @registry_app.command("remove")
 def registry_remove(
-    person: Annotated[str, typer.Argument(help="mentor:ID or mentee:ID.")],
+    person: Annotated[
+        str, typer.Argument(metavar="ЗАПИСЬ", help="«mentor:НОМЕР» или «mentee:НОМЕР».")
+    ],
     reason: Annotated[
-        str, typer.Option(help="The request it answers (journaled, without the name).")
+        str, typer.Option(help="Запрос, по которому удаляется запись (для журнала, без имени).")
     ],
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Remove a person on request: personal fields erased, the journal keeps that it happened."""
+    """Удалить запись по запросу: персональные данные стираются, в журнале остаётся факт удаления."""
     from registry.people import parse_person_ref, remove_person
 
     with _session(now) as (session, moment):
@@ -280,9 +294,10 @@ ClearOption = Annotated[
     list[str] | None,
     typer.Option(
         "--clear",
-        metavar="NUMBER",
-        help="Remove a stored number, named as its option without dashes (--clear pupils-15-18); "
-        "repeat for more. An option not given keeps its stored number.",
+        metavar="ЧИСЛО",
+        help="Удалить сохранённое число, названное как его параметр без дефисов "
+        "(--clear «pupils-15-18»); можно повторить. Число, параметр которого не указан, "
+        "остаётся прежним.",
     ),
 ]
 
@@ -323,21 +338,21 @@ def _shown(value: int | None) -> str:
 @registry_app.command("totals")
 def registry_totals(
     school: SchoolOption,
-    year: Annotated[int, typer.Option(help="Calendar year of the counts.")],
+    year: Annotated[int, typer.Option(help="Календарный год, к которому относятся числа.")],
     pupils_10_18: Annotated[
-        int | None, typer.Option("--pupils-10-18", help="Pupils aged 10–18.")
+        int | None, typer.Option("--pupils-10-18", help="Обучающихся 10–18 лет.")
     ] = None,
     pupils_15_18: Annotated[
-        int | None, typer.Option("--pupils-15-18", help="Pupils aged 15–18.")
+        int | None, typer.Option("--pupils-15-18", help="Обучающихся 15–18 лет.")
     ] = None,
     young_teachers: Annotated[
-        int | None, typer.Option("--young-teachers", help="Young specialists (0–3 years).")
+        int | None, typer.Option("--young-teachers", help="Молодых специалистов (стаж 0–3 года).")
     ] = None,
     clear: ClearOption = None,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Enter a school's head counts for a year (the indicators' denominators)."""
+    """Записать численность школы за год (знаменатели показателей)."""
     from registry.totals import set_totals
 
     row = _counts_command(
@@ -367,16 +382,20 @@ def registry_totals(
 @registry_app.command("survey")
 def registry_survey(
     school: SchoolOption,
-    year: Annotated[int, typer.Option(help="Calendar year of the survey.")],
-    mentees_took_part: Annotated[int | None, typer.Option(help="Mentees who answered.")] = None,
-    mentees_satisfied: Annotated[int | None, typer.Option(help="Mentees satisfied.")] = None,
-    mentors_took_part: Annotated[int | None, typer.Option(help="Mentors who answered.")] = None,
-    mentors_satisfied: Annotated[int | None, typer.Option(help="Mentors satisfied.")] = None,
+    year: Annotated[int, typer.Option(help="Календарный год анкетирования.")],
+    mentees_took_part: Annotated[int | None, typer.Option(help="Наставляемых ответило.")] = None,
+    mentees_satisfied: Annotated[
+        int | None, typer.Option(help="Наставляемых удовлетворено.")
+    ] = None,
+    mentors_took_part: Annotated[int | None, typer.Option(help="Наставников ответило.")] = None,
+    mentors_satisfied: Annotated[
+        int | None, typer.Option(help="Наставников удовлетворено.")
+    ] = None,
     clear: ClearOption = None,
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Enter a school's satisfaction survey for a year, as counts."""
+    """Записать итоги анкетирования удовлетворённости школы за год (числа)."""
     from registry.totals import set_survey
 
     row = _counts_command(
@@ -406,13 +425,13 @@ def registry_survey(
 
 @registry_app.command("export")
 def registry_export(
-    kind: Annotated[str, typer.Argument(help="mentors, mentees or pairs.")],
+    kind: Annotated[str, typer.Argument(metavar="ВИД", help=KIND_HELP)],
     school: SchoolOption,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the .csv or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", help="Куда записать файл (.csv или .xlsx).")],
     by: ByOption = "cli",
     now: NowOption = None,
 ) -> None:
-    """Export a school's registry in the import format (journaled: names leave the system)."""
+    """Выгрузить реестр школы в формате импорта (с записью в журнал: персональные данные покидают систему)."""
     from registry.exporter import ExportFormat, ExportKind, export_registry
     from registry.privacy import LocalOperator
 
@@ -434,7 +453,7 @@ def registry_export(
 
 @registry_app.command("forms")
 def registry_forms(as_json: JsonOption = False, now: NowOption = None) -> None:
-    """The forms of mentorship and which categories each joins."""
+    """Формы наставничества и какие категории участников каждая объединяет."""
     from registry.forms import list_forms
     from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 
@@ -454,15 +473,15 @@ def registry_forms(as_json: JsonOption = False, now: NowOption = None) -> None:
 
 def indicators(
     school: Annotated[
-        str | None, typer.Option("--school", help="One school (default: all).")
+        str | None, typer.Option("--school", help="Одна школа (по умолчанию — все).")
     ] = None,
     year: Annotated[
-        int | None, typer.Option(help="Calendar year (default: that of --now).")
+        int | None, typer.Option(help="Календарный год (по умолчанию — год --now).")
     ] = None,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
-    """Indicators (показатели эффективности): actual values per school and municipality vs targets."""
+    """Показатели эффективности: фактические значения по школам и муниципалитету против целевых."""
     from common.russian import format_decimal_ru
     from registry.indicators import compute_indicators
 

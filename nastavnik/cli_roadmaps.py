@@ -20,13 +20,15 @@ from nastavnik.cli_shared import (
     _stored,
 )
 
-roadmap_app = typer.Typer(help="Roadmaps nastavnik knows.", no_args_is_help=True)
+roadmap_app = typer.Typer(help="Дорожные карты, известные nastavnik.", no_args_is_help=True)
 
 
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Roadmap definition files (YAML).")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="ФАЙЛ...", help="Файлы описаний дорожных карт (YAML).")
+    ],
 ) -> None:
-    """Validate roadmap definitions and lint them; exit 1 on errors, 0 with warnings."""
+    """Проверить описания дорожных карт; код выхода 1 при ошибках, 0 — если только предупреждения."""
     from definitions.compiler import compile_roadmap
     from definitions.lint import lint_roadmap
     from definitions.loader import load_roadmap
@@ -93,26 +95,28 @@ def _unit_warnings(roadmap: Any) -> list[str]:
 
 
 def deadline(
-    phrase: Annotated[str, typer.Argument(help="A deadline phrase, e.g. «до 15 мая 2022 г.».")],
-    period: Annotated[str, typer.Option(help="The roadmap's period, YYYY-MM-DD:YYYY-MM-DD.")],
+    phrase: Annotated[
+        str, typer.Argument(metavar="ФРАЗА", help="Фраза срока, например «до 15 мая 2022 г.».")
+    ],
+    period: Annotated[str, typer.Option(help="Период дорожной карты, ГГГГ-ММ-ДД:ГГГГ-ММ-ДД.")],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the schedule as JSON (calendar dates).")
+        bool, typer.Option("--json", help="Вывести сроки в формате JSON (календарные даты).")
     ] = False,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Say in Russian how the phrase was read.")
+        bool, typer.Option("--explain", help="Объяснить, как прочитана фраза.")
     ] = False,
     anchor: Annotated[
         str | None,
-        typer.Option(help="The day the event of a relative term happened, YYYY-MM-DD."),
+        typer.Option(help="День события, от которого отсчитывается срок, ГГГГ-ММ-ДД."),
     ] = None,
     keep_calendar_dates: Annotated[
         bool,
         typer.Option(
-            help="Keep a term that ends on a day off there (default: the next working day)."
+            help="Оставить срок, выпавший на выходной (по умолчанию — следующий рабочий день)."
         ),
     ] = False,
 ) -> None:
-    """Compile one deadline phrase to dates; exit 2 when it cannot be read."""
+    """Перевести фразу срока в даты; код выхода 2, если фраза не читается."""
     from common.russian import format_date_ru, format_due_ru
     from definitions.deadlines import explain_deadline, move_days_off, parse_deadline
 
@@ -145,9 +149,9 @@ def deadline(
 
 
 def roadmap_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести в формате JSON.")] = False,
 ) -> None:
-    """The roadmaps nastavnik knows."""
+    """Дорожные карты, известные nastavnik."""
     from definitions.loader import load_roadmaps
 
     try:
@@ -174,8 +178,10 @@ def roadmap_list(
         )
 
 
-def roadmap_show(roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")]) -> None:
-    """The roadmap as a table with its resolved dates."""
+def roadmap_show(
+    roadmap_id: Annotated[str, typer.Argument(metavar="КАРТА", help="Код дорожной карты.")],
+) -> None:
+    """Дорожная карта таблицей с рассчитанными датами."""
     from definitions.compiler import compile_roadmap
     from definitions.loader import find_roadmap
     from nastavnik.tables import render_roadmap_table
@@ -189,7 +195,7 @@ def roadmap_show(roadmap_id: Annotated[str, typer.Argument(help="Roadmap id.")])
 
 
 def schema() -> None:
-    """Print the JSON schema of roadmap definitions."""
+    """Вывести схему JSON описаний дорожных карт."""
     from definitions.schema import roadmap_json_schema
 
     _print_json(roadmap_json_schema())

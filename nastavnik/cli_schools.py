@@ -19,53 +19,58 @@ from nastavnik.cli_shared import (
     parse_now,
 )
 
-schools_app = typer.Typer(help="Schools of the municipality.", no_args_is_help=True)
+schools_app = typer.Typer(help="Школы муниципалитета.", no_args_is_help=True)
 
 
 def init(
-    municipality: Annotated[str | None, typer.Option(help="Name of the municipality.")] = None,
-    tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Asia/Yekaterinburg.")] = None,
+    municipality: Annotated[str | None, typer.Option(help="Название муниципалитета.")] = None,
+    tz: Annotated[
+        str | None, typer.Option(help="Часовой пояс из базы IANA, например «Asia/Yekaterinburg».")
+    ] = None,
     coordinator: Annotated[
-        str | None, typer.Option(help="E-mail of the municipal coordinator.")
+        str | None, typer.Option(help="Адрес электронной почты муниципального координатора.")
     ] = None,
     head: Annotated[
-        str | None, typer.Option(help="E-mail of the head of the education committee.")
+        str | None,
+        typer.Option(help="Адрес электронной почты руководителя органа управления образованием."),
     ] = None,
     committee: Annotated[
         str | None,
         typer.Option(
-            help="Full name of the education authority, as documents print it "
+            help="Полное название органа управления образованием, как в документах "
             "(«Комитет по образованию администрации Белоярского района»)."
         ),
     ] = None,
     place: Annotated[
-        str | None, typer.Option(help="Place for documents, e.g. «г. Белоярский».")
+        str | None, typer.Option(help="Место составления документов, например «г. Белоярский».")
     ] = None,
     coordinator_name: Annotated[
-        str | None, typer.Option(help="Full name of the coordinator (Фамилия Имя Отчество).")
+        str | None, typer.Option(help="Фамилия, имя и отчество координатора.")
     ] = None,
     coordinator_position: Annotated[
         str | None,
-        typer.Option(help="The coordinator's position, e.g. «методист МАУ «БМЦ»» (for documents)."),
+        typer.Option(help="Должность координатора для документов, например «методист МАУ «БМЦ»»."),
     ] = None,
     head_name: Annotated[
-        str | None, typer.Option(help="Full name of the head of the education committee.")
+        str | None,
+        typer.Option(help="Фамилия, имя и отчество руководителя органа управления образованием."),
     ] = None,
     head_position: Annotated[
-        str | None, typer.Option(help="The head's position, e.g. «председатель Комитета».")
+        str | None, typer.Option(help="Должность руководителя, например «председатель Комитета».")
     ] = None,
     unit: Annotated[
         list[str] | None,
         typer.Option(
             "--unit",
-            help="A municipal unit that gets its steps' reminders, ROLE=NAME:E-MAIL, e.g. "
-            "«ИМЦ=МАУ «ИМЦ»:imc@example.ru» (repeatable; ROLE is a role id or a word of the "
-            "roles table: ИМЦ, методический центр, экспертный совет).",
+            help="Подразделение муниципалитета, которому приходят напоминания о его "
+            "мероприятиях, РОЛЬ=НАЗВАНИЕ:АДРЕС, например «ИМЦ=МАУ «ИМЦ»:imc@example.ru» (можно "
+            "повторить; РОЛЬ — код роли или слово из таблицы ролей: ИМЦ, методический центр, "
+            "экспертный совет).",
         ),
     ] = None,
     now: NowOption = None,
 ) -> None:
-    """Create or upgrade the database and set the municipality's details."""
+    """Создать или обновить базу данных и записать сведения о муниципалитете."""
     from engine.units import parse_unit_spec, save_unit
     from nastavnik.cli_units import describe_unit
     from storage.db import session_scope, upgrade_database
@@ -121,18 +126,23 @@ def schools_import(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV or XLSX with a header: id, name, short_name, director, admin_email."
+            metavar="ФАЙЛ",
+            help="CSV или XLSX со строкой заголовков: «id», «name», «short_name», «director», "
+            "«admin_email».",
         ),
     ],
     now: NowOption = None,
     yes: Annotated[
-        bool, typer.Option("--yes", help="Apply without asking when existing schools change.")
+        bool,
+        typer.Option(
+            "--yes", help="Применить, не спрашивая, даже если меняются уже известные школы."
+        ),
     ] = False,
 ) -> None:
-    """Import schools: shows what changes, asks, then every row or nothing.
+    """Импортировать школы: показать изменения, спросить, затем применить все строки или ни одной.
 
-    Adding schools needs no confirmation; changing existing ones (admin e-mails decide who gets
-    escalations) asks on a terminal and needs --yes otherwise.
+    Новые школы добавляются без вопроса; изменение известных (адреса администраторов решают,
+    кому приходят эскалации) спрашивает подтверждение в терминале, иначе нужен --yes.
     """
     from storage.db import session_scope
     from storage.schools_diff import apply_schools_import, describe_diff, diff_schools_import
@@ -158,9 +168,9 @@ def schools_import(
 
 @schools_app.command("list")
 def schools_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести в формате JSON.")] = False,
 ) -> None:
-    """The municipality's schools."""
+    """Школы муниципалитета."""
     from sqlmodel import Session, select
 
     from storage.models import School

@@ -118,15 +118,20 @@ def _parse_day(text: str | None, option: str) -> date | None:
 NowOption = Annotated[
     str | None,
     typer.Option(
-        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+        "--now",
+        help=(
+            "Считать, что сейчас этот момент: ГГГГ-ММ-ДД (09:00 по местному времени) "
+            "или ГГГГ-ММ-ДДTЧЧ:ММ."
+        ),
     ),
 ]
 RoadmapOption = Annotated[
-    str | None, typer.Option("--roadmap", help="Roadmap id when several are launched.")
+    str | None, typer.Option("--roadmap", help="Код дорожной карты, когда запущено несколько.")
 ]
 SchoolOption = Annotated[
-    str | None, typer.Option("--school", help="School id (leave out for municipal steps).")
+    str | None,
+    typer.Option("--school", help="Код школы (для мероприятий муниципалитета не указывается)."),
 ]
 OccurrenceOption = Annotated[
-    int | None, typer.Option("--occurrence", help="Occurrence number of a recurring step.")
+    int | None, typer.Option("--occurrence", help="Номер этапа повторяющегося мероприятия.")
 ]

@@ -22,15 +22,15 @@ from nastavnik.cli_shared import (
 
 
 def schedule(
-    code: Annotated[str, typer.Argument(help="Step code.")],
-    due: Annotated[str, typer.Option(help="Due date, YYYY-MM-DD.")],
-    start: Annotated[str | None, typer.Option(help="Start date, YYYY-MM-DD.")] = None,
+    code: Annotated[str, typer.Argument(metavar="МЕРОПРИЯТИЕ", help="Код мероприятия.")],
+    due: Annotated[str, typer.Option(help="Срок, ГГГГ-ММ-ДД.")],
+    start: Annotated[str | None, typer.Option(help="Начало, ГГГГ-ММ-ДД.")] = None,
     school: SchoolOption = None,
     roadmap: RoadmapOption = None,
-    by: Annotated[str, typer.Option(help="Who sets the dates (journaled).")] = "coordinator",
+    by: Annotated[str, typer.Option(help="Кто назначает даты (для журнала).")] = "coordinator",
     now: NowOption = None,
 ) -> None:
-    """Set the dates of an unscheduled step (по отдельному графику), for all schools or one."""
+    """Назначить даты мероприятию «по отдельному графику» для всех школ или одной."""
     from engine.actions import Actor, schedule_step
     from engine.runs import which_run
     from storage.db import session_scope
@@ -101,20 +101,20 @@ def _act(action: str, **kwargs: Any) -> None:
 
 
 def done(
-    code: Annotated[str, typer.Argument(help="Step code.")],
-    by: Annotated[str, typer.Option(help="E-mail of who did it.")],
+    code: Annotated[str, typer.Argument(metavar="МЕРОПРИЯТИЕ", help="Код мероприятия.")],
+    by: Annotated[str, typer.Option(help="Адрес электронной почты выполнившего.")],
     school: SchoolOption = None,
     evidence: Annotated[
-        str | None, typer.Option(help="Evidence: the order's number and date, a link.")
+        str | None, typer.Option(help="Подтверждение: номер и дата приказа, ссылка.")
     ] = None,
     at: Annotated[
-        str | None, typer.Option(help="When it was done, YYYY-MM-DD (default: now).")
+        str | None, typer.Option(help="Когда выполнено, ГГГГ-ММ-ДД (по умолчанию — сейчас).")
     ] = None,
     occurrence: OccurrenceOption = None,
     roadmap: RoadmapOption = None,
     now: NowOption = None,
 ) -> None:
-    """Mark a step done (late if after its due date)."""
+    """Отметить мероприятие выполненным (после срока — с опозданием)."""
     _act(
         "mark_done",
         code=code,
@@ -129,27 +129,27 @@ def done(
 
 
 def undo(
-    code: Annotated[str, typer.Argument(help="Step code.")],
-    by: Annotated[str, typer.Option(help="E-mail of who undoes it.")],
+    code: Annotated[str, typer.Argument(metavar="МЕРОПРИЯТИЕ", help="Код мероприятия.")],
+    by: Annotated[str, typer.Option(help="Адрес электронной почты отменяющего.")],
     school: SchoolOption = None,
     occurrence: OccurrenceOption = None,
     roadmap: RoadmapOption = None,
     now: NowOption = None,
 ) -> None:
-    """Reopen a step marked done or not applicable."""
+    """Снять отметку «выполнено» или «неприменимо»: мероприятие снова в работе."""
     _act("undo", code=code, school=school, by=by, occurrence=occurrence, roadmap=roadmap, now=now)
 
 
 def na(
-    code: Annotated[str, typer.Argument(help="Step code.")],
-    by: Annotated[str, typer.Option(help="E-mail of who decides.")],
-    reason: Annotated[str, typer.Option(help="Why the step does not apply.")],
+    code: Annotated[str, typer.Argument(metavar="МЕРОПРИЯТИЕ", help="Код мероприятия.")],
+    by: Annotated[str, typer.Option(help="Адрес электронной почты решающего.")],
+    reason: Annotated[str, typer.Option(help="Почему мероприятие неприменимо.")],
     school: SchoolOption = None,
     occurrence: OccurrenceOption = None,
     roadmap: RoadmapOption = None,
     now: NowOption = None,
 ) -> None:
-    """Mark a step not applicable, with a reason."""
+    """Отметить мероприятие неприменимым, с причиной."""
     _act(
         "mark_not_applicable",
         code=code,
@@ -165,10 +165,13 @@ def na(
 def status(
     school: SchoolOption = None,
     roadmap: RoadmapOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One object per step instance.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Вывести в формате JSON: объект на каждое мероприятие школы."),
+    ] = False,
     now: NowOption = None,
 ) -> None:
-    """The schools × steps matrix at a moment, with counts."""
+    """Таблица «школы × мероприятия» на момент, с итогами."""
     from sqlmodel import Session, select
 
     from engine.runs import launched_runs

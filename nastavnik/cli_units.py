@@ -7,23 +7,19 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
+from nastavnik.cli_shared import NowOption
 
 units_app = typer.Typer(
-    help="Municipal units (ИМЦ, экспертный совет) that get their steps' reminders.",
+    help="Подразделения муниципалитета (ИМЦ, экспертный совет), которым приходят напоминания.",
     no_args_is_help=True,
 )
 
 RoleArgument = Annotated[
     str,
     typer.Argument(
-        help="The unit's role: methodical_center, expert_council, working_group, "
-        "municipal_methodical_association, or a word of the roles table (ИМЦ, экспертный совет)."
-    ),
-]
-NowOption = Annotated[
-    str | None,
-    typer.Option(
-        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
+        metavar="РОЛЬ",
+        help="Роль подразделения: «methodical_center», «expert_council», «working_group», "
+        "«municipal_methodical_association» или слово из таблицы ролей (ИМЦ, экспертный совет).",
     ),
 ]
 
@@ -50,26 +46,33 @@ def describe_unit(unit: object, *, what: str) -> str:
 def units_add(
     role: RoleArgument,
     name: Annotated[
-        str | None, typer.Option(help="The unit's name as letters write it: «МАУ «ИМЦ»».")
+        str | None, typer.Option(help="Название подразделения, как в письмах: «МАУ «ИМЦ»».")
     ] = None,
-    email: Annotated[str | None, typer.Option(help="The unit's e-mail for its steps.")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Адрес электронной почты подразделения.")
+    ] = None,
     genitive: Annotated[
         str | None,
-        typer.Option(help="The name in the genitive («методического центра»); default: the name."),
+        typer.Option(
+            help="Название в родительном падеже («методического центра»); по умолчанию — название."
+        ),
     ] = None,
     dative: Annotated[
         str | None,
-        typer.Option(help="The name in the dative («методическому центру»); default: the name."),
+        typer.Option(
+            help="Название в дательном падеже («методическому центру»); по умолчанию — название."
+        ),
     ] = None,
     active: Annotated[
         bool | None,
         typer.Option(
-            "--active/--inactive", help="Switch the unit on or off (off: the coordinator's again)."
+            "--active/--inactive",
+            help="Включить или выключить подразделение (выключенное — мероприятия снова у координатора).",
         ),
     ] = None,
     now: NowOption = None,
 ) -> None:
-    """Add a unit, or change the name, e-mail or state of an existing one."""
+    """Добавить подразделение или изменить название, адрес или состояние существующего."""
     from engine.units import resolve_unit_role, save_unit
     from nastavnik.cli_shared import _engine, _municipal_tz, parse_now
     from storage.db import session_scope
@@ -102,7 +105,7 @@ def units_add(
 
 @units_app.command("list")
 def units_list() -> None:
-    """The municipality's units: role, name, e-mail, state."""
+    """Подразделения муниципалитета: роль, название, адрес, состояние."""
     from sqlmodel import Session
 
     from common.messages import render_message
@@ -130,7 +133,7 @@ def units_list() -> None:
 
 @units_app.command("remove")
 def units_remove(role: RoleArgument, now: NowOption = None) -> None:
-    """Remove a unit: its steps are the coordinator's again."""
+    """Удалить подразделение: его мероприятия снова ведёт координатор."""
     from common.messages import render_message
     from engine.units import remove_unit, resolve_unit_role
     from nastavnik.cli_shared import _engine, _municipal_tz, parse_now

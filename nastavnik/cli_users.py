@@ -7,16 +7,10 @@ from typing import Annotated
 
 import typer
 
+from nastavnik.cli_shared import NowOption
 from nastavnik.options import error_text
 
-users_app = typer.Typer(help="People who sign in to the portal.", no_args_is_help=True)
-
-NowOption = Annotated[
-    str | None,
-    typer.Option(
-        "--now", help="Simulate this moment: YYYY-MM-DD (09:00 local) or YYYY-MM-DDTHH:MM."
-    ),
-]
+users_app = typer.Typer(help="Пользователи портала.", no_args_is_help=True)
 
 
 def _now(session: object, text: str | None) -> datetime:
@@ -36,22 +30,30 @@ def _now(session: object, text: str | None) -> datetime:
 
 @users_app.command("add")
 def users_add(
-    email: Annotated[str, typer.Argument(help="E-mail to sign in with.")],
-    role: Annotated[str, typer.Option(help="coordinator, school_admin or viewer.")],
-    school: Annotated[str | None, typer.Option(help="School id (school admins only).")] = None,
+    email: Annotated[
+        str, typer.Argument(metavar="АДРЕС", help="Адрес электронной почты для входа.")
+    ],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="Роль: «coordinator» (координатор), «school_admin» (администратор школы) "
+            "или «viewer» (наблюдатель)."
+        ),
+    ],
+    school: Annotated[
+        str | None, typer.Option(help="Код школы (только для администратора школы).")
+    ] = None,
     password: Annotated[
         str | None,
-        typer.Option(help="Password (8+ characters); without it a sign-in link is sent."),
+        typer.Option(help="Пароль (не короче 8 символов); без него отправляется ссылка для входа."),
     ] = None,
     name: Annotated[
         str,
-        typer.Option(
-            help="The person's full name («Фамилия Имя Отчество»), for pages and letters."
-        ),
+        typer.Option(help="Фамилия, имя и отчество пользователя — для страниц и писем."),
     ] = "",
     now: NowOption = None,
 ) -> None:
-    """Add a user or change their role; without --password a one-time sign-in link is sent."""
+    """Добавить пользователя или сменить его роль; без --password отправляется одноразовая ссылка для входа."""
     from common.settings import get_settings
     from storage.db import make_engine, session_scope
     from web.users import add_user
@@ -88,10 +90,12 @@ def users_add(
 
 @users_app.command("link")
 def users_link(
-    email: Annotated[str, typer.Argument(help="E-mail of an existing user.")],
+    email: Annotated[
+        str, typer.Argument(metavar="АДРЕС", help="Адрес электронной почты пользователя.")
+    ],
     now: NowOption = None,
 ) -> None:
-    """Send a user a new one-time sign-in link (valid 30 minutes)."""
+    """Отправить пользователю новую одноразовую ссылку для входа (действует 30 минут)."""
     from sqlmodel import select
 
     from common.settings import get_settings
@@ -137,7 +141,7 @@ def _send_link(
 
 @users_app.command("list")
 def users_list() -> None:
-    """The portal's users."""
+    """Пользователи портала."""
     from sqlmodel import Session, select
 
     from common.settings import get_settings

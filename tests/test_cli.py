@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -311,14 +312,14 @@ def test_init_sets_what_documents_print_about_the_committee(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["docs", "render"], "ошибка: не указан аргумент TEMPLATE"),
+        (["docs", "render"], "ошибка: не указан аргумент ШАБЛОН"),
         (["docs", "render", "order_pairs"], "ошибка: не указан параметр --out"),
         (
             ["docs", "render", "order_pairs", "--bogus"],
             "ошибка: параметра --bogus нет; может быть, --out?",
         ),
         (["docs", "render", "order_pairs", "--out"], "ошибка: параметр --out указан неверно"),
-        (["outbox", "show", "abc"], "ошибка: LETTER_ID: такое значение не подходит"),
+        (["outbox", "show", "abc"], "ошибка: НОМЕР: такое значение не подходит"),
         (["nosuch"], "ошибка: команды «nosuch» нет"),
     ],
 )
@@ -329,3 +330,81 @@ def test_a_command_called_wrongly_is_answered_in_russian_with_exit_2(
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(said), done.stderr
     assert not any(word in done.stderr for word in ("Error", "Missing", "Usage", "Traceback"))
+
+
+# --help: the names a person types or knows by their Latin letters may stay Latin
+HELP_PRODUCTS = {
+    "nastavnik", "Prefect", "PostgreSQL", "Redis", "SQLite", "JSON", "YAML", "CSV", "XLSX", "DOCX",
+    "ODS", "PDF", "HTML", "IANA", "UTF-8", "API", "cron", "Excel", "Word", "SMTP", "STARTTLS", "eml",
+}  # fmt: skip
+_HELP_TYPED = re.compile(
+    r"«[^«»]*(«[^«»]*»[^«»]*)*»"  # a value in quotes (nested once: «МАУ «ИМЦ»»)
+    r"|`[^`]*`"  # a command line
+    r"|--[\w-]+"  # an option
+    r"|\b[A-Z][A-Z0-9]*(_[A-Z0-9*]+)+(?!\w)"  # a setting (PREFECT_API_URL, NASTAVNIK_*)
+    r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"  # an e-mail address
+    r"|\w+://\S+"  # an address
+    r"|[\w./-]*\.(md|docx|xlsx|csv|yaml|yml|eml)\b"  # a file or a file's extension
+    r"|\[по\s+умолчанию:\s[^\];]*"  # a default value
+    r"|(?<=ДД)\[?T(?=ЧЧ)"  # the «T» of a moment typed as ГГГГ-ММ-ДДTЧЧ:ММ
+)
+_HELP_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _help_commands() -> list[tuple[str, ...]]:
+    import typer
+
+    from nastavnik.cli import app
+
+    found: list[tuple[str, ...]] = []
+
+    def walk(command: object, path: tuple[str, ...]) -> None:
+        found.append(path)
+        for name, child in sorted(getattr(command, "commands", {}).items()):
+            walk(child, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def help_latin_words(text: str, commands: set[str]) -> set[str]:
+    """Latin words of a --help page that are none of the allowed names."""
+    text = _HELP_TYPED.sub(" ", text)
+    return {
+        word
+        for word in _HELP_LATIN.findall(text)
+        if word not in commands and word not in HELP_PRODUCTS
+    }
+
+
+def test_the_whole_help_tree_is_russian() -> None:
+    """Every command's --help: its texts, the options', and click's own words."""
+    commands = _help_commands()
+    names = {name for path in commands for name in path}
+    assert len(commands) > 40
+    problems = {}
+    for path in commands:
+        done = nastavnik(*path, "--help")
+        assert done.returncode == 0, done.stderr
+        assert "Параметры:" in done.stdout and "Вызов: nastavnik" in done.stdout
+        words = help_latin_words(done.stdout, names)
+        if words:
+            problems[" ".join(path) or "nastavnik"] = sorted(words)
+    assert problems == {}, "\n".join(f"{path}: {words}" for path, words in problems.items())
+
+
+def test_the_help_scan_finds_latin_words() -> None:
+    text = (
+        "Вызов: nastavnik launch [ПАРАМЕТРЫ]\n  Preview a launch, «МАУ «ИМЦ»» --keep-outside "
+        "PREFECT_API_URL docs/deployment.md a@b.ru `prefect server start` [по умолчанию: cli]\n"
+        "  --help  Show this message and exit."
+    )
+    assert help_latin_words(text, {"launch"}) == {
+        "Preview",
+        "a",
+        "Show",
+        "this",
+        "message",
+        "and",
+        "exit",
+    }
