@@ -137,6 +137,8 @@ CATALOGUE: dict[str, str] = {
     "definition.check.string_type": "нужен текст",
     "definition.check.int_type": "нужно целое число",
     "definition.check.int_parsing": "нужно целое число",
+    "definition.check.float_type": "нужно число",
+    "definition.check.float_parsing": "нужно число",
     "definition.check.bool_type": "нужно true или false",
     "definition.check.bool_parsing": "нужно true или false",
     "definition.check.date_type": "нужна дата ГГГГ-ММ-ДД",
@@ -215,6 +217,7 @@ CATALOGUE: dict[str, str] = {
         "известным или пустым ключом"
     ),
     "prefect.no_answer": "сервер Prefect {url} не ответил за {seconds} с",
+    "prefect.bad_setting": "настройка {setting}: значение «{value}» не подходит{why}",
     "mail.bad_url": (
         "NASTAVNIK_SMTP_URL: нужен адрес smtp://[пользователь:пароль@]сервер[:порт] или "
         "smtps://…, а указано {scheme}://"

@@ -115,7 +115,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _problem_text(problem: Any) -> str:
+def problem_text(problem: Any) -> str:
     """Pydantic's finding in Russian, by its kind; a validator's own text is already Russian."""
     kind = problem["type"]
     context = problem.get("ctx") or {}
@@ -166,7 +166,7 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
                 probe = probe[:-1]
             line = lines.get(probe, 1)
             field_name = _format_loc(loc) or "roadmap"
-            messages.append(f"{path}:{line}: {field_name}: {_problem_text(problem)}")
+            messages.append(f"{path}:{line}: {field_name}: {problem_text(problem)}")
         raise DefinitionError("\n".join(messages)) from None
     loaded = RoadmapFile(
         roadmap=roadmap,

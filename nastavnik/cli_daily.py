@@ -45,6 +45,9 @@ def tick(
     engine = _engine()
     moment = parse_now(now, tz=_municipal_tz(engine))
     if prefect:
+        from nastavnik.cli_shared import check_prefect_settings
+
+        check_prefect_settings()
         from flows.tick import run_tick
 
         summary = run_tick(
@@ -102,6 +105,9 @@ def serve(
     ] = "0 9 * * *",
 ) -> None:
     """Запустить портал и ежедневный прогон (в 09:00 по времени муниципалитета, по рабочим дням) на сервере Prefect."""
+    from nastavnik.cli_shared import check_prefect_settings
+
+    check_prefect_settings()
     from flows.serve import check_cron, serve_daily
     from nastavnik.cli_ops import check_ready_to_serve
 

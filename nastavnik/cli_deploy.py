@@ -27,6 +27,9 @@ def deploy(
     Исполнители берут настройки из своего окружения: NASTAVNIK_DB, NASTAVNIK_SMTP_URL, папки и
     NASTAVNIK_BASE_URL (секреты не передаются параметрами развёртывания).
     """
+    from nastavnik.cli_shared import check_prefect_settings
+
+    check_prefect_settings()
     from flows.deploy import deploy_daily, require_api_url
     from flows.serve import check_cron
     from nastavnik.cli_shared import _engine, _municipal_tz
@@ -65,6 +68,9 @@ def task_worker(
     своего окружения; параметры и результаты задач передаются через
     PREFECT_RESULTS_LOCAL_STORAGE_PATH — папку, общую для всех исполнителей.
     """
+    from nastavnik.cli_shared import check_prefect_settings
+
+    check_prefect_settings()
     from flows.deploy import require_api_url, serve_task_worker
 
     require_api_url()

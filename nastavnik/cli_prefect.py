@@ -20,6 +20,9 @@ def prefect_server(
     настройки PREFECT_MESSAGING_*); планировщик и другие службы работают в своём процессе:
     `prefect server services start`. Подробнее: docs/deployment.md.
     """
+    from nastavnik.cli_shared import check_prefect_settings
+
+    check_prefect_settings()
     from flows.prefect_server import run_prefect_server
 
     run_prefect_server(

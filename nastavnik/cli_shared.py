@@ -135,3 +135,51 @@ SchoolOption = Annotated[
 OccurrenceOption = Annotated[
     int | None, typer.Option("--occurrence", help="Номер этапа повторяющегося мероприятия.")
 ]
+
+
+def check_prefect_settings() -> None:
+    """Refuse a malformed PREFECT_* setting in Russian, naming it, before Prefect starts.
+
+    Prefect reads its settings when it is imported and would print pydantic's English report
+    (and, from the command, a traceback): its import is silenced here and the settings are
+    validated once more to say which one is wrong; the English detail goes to the log."""
+    import contextlib
+    import io
+    import logging
+
+    from pydantic import ValidationError
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        from prefect.settings import Settings
+        from prefect.settings.base import PrefectBaseSettings
+    try:
+        Settings()
+    except ValidationError as error:
+        logging.getLogger(__name__).info("Prefect's settings: %s", error)
+        raise NastavnikError(**_bad_setting(error, PrefectBaseSettings)) from None
+
+
+def _bad_setting(error: Any, base: type) -> dict[str, Any]:
+    """The parameters of ``prefect.bad_setting`` for pydantic's first finding: the setting's
+    variable is the prefix of the settings class pydantic names (``error.title``) and the field."""
+    from common.messages import CATALOGUE
+    from definitions.loader import problem_text
+
+    found = error.errors()[0]
+    classes, prefix = [base], "PREFECT_"
+    while classes:
+        cls = classes.pop()
+        if cls.__name__ == error.title:
+            prefix = cls.model_config.get("env_prefix") or prefix
+            break
+        classes.extend(cls.__subclasses__())
+    setting = prefix + "_".join(str(part) for part in found["loc"]).upper()
+    kind = found["type"]  # pydantic's kinds, said in Russian for definitions too
+    known = kind == "literal_error" or f"definition.check.{kind}" in CATALOGUE
+    why = ": " + problem_text(found) if known else ""
+    return {
+        "code": "prefect.bad_setting",
+        "setting": setting,
+        "value": found["input"],
+        "why": why,
+    }

@@ -408,3 +408,31 @@ def test_the_help_scan_finds_latin_words() -> None:
         "and",
         "exit",
     }
+
+
+def test_prefect_server_says_a_malformed_prefect_setting_in_one_russian_line() -> None:
+    """Prefect validates its settings on import and would print pydantic's English report."""
+    done = installed("prefect-server", "--workers", "1", env={"PREFECT_SERVER_API_PORT": "abc"})
+    assert done.returncode == 1
+    assert done.stderr == (
+        "ошибка: настройка PREFECT_SERVER_API_PORT: значение «abc» не подходит: "
+        "нужно целое число\n"
+    )
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "setting", "value", "said"),
+    [
+        (["deploy"], "PREFECT_LOGGING_LEVEL", "DEBUGX", "допустимые значения: 'DEBUG', "),
+        (["task-worker"], "PREFECT_API_ENABLE_HTTP2", "maybe", "нужно true или false"),
+        (["serve", "--no-portal"], "PREFECT_SERVER_DATABASE_TIMEOUT", "x", "нужно число"),
+    ],
+)
+def test_the_prefect_commands_refuse_a_malformed_setting_by_its_name(
+    command: list[str], setting: str, value: str, said: str
+) -> None:
+    done = nastavnik(*command, env={setting: value})
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"ошибка: настройка {setting}: значение «{value}» не подходит: ")
+    assert said in done.stderr and "Traceback" not in done.stderr
