@@ -415,8 +415,7 @@ def test_prefect_server_says_a_malformed_prefect_setting_in_one_russian_line() -
     done = installed("prefect-server", "--workers", "1", env={"PREFECT_SERVER_API_PORT": "abc"})
     assert done.returncode == 1
     assert done.stderr == (
-        "ошибка: настройка PREFECT_SERVER_API_PORT: значение «abc» не подходит: "
-        "нужно целое число\n"
+        "ошибка: настройка PREFECT_SERVER_API_PORT: значение «abc» не подходит: нужно целое число\n"
     )
     assert done.stdout == ""
 
