@@ -223,6 +223,9 @@ CATALOGUE: dict[str, str] = {
         "smtps://…, а указано {scheme}://"
     ),
     "mail.no_starttls": "сервер {server} не поддерживает STARTTLS",
+    "mail.folder": "папка писем {folder}",
+    "mail.test_written": "записано в {path} (NASTAVNIK_SMTP_URL не задан)",
+    "mail.test_accepted": "принято сервером {server} для {email}",
     "mail.login_refused": "сервер не принял имя пользователя и пароль: {reply}",
     "mail.connection_lost": "{server}: связь прервалась: {detail}",
     "mail.folder_unwritable": "не удалось создать папку для писем {folder}: {detail}",
@@ -609,3 +612,102 @@ def render_message(code: str, **params: object) -> str:
 def message_fields(code: str) -> set[str]:
     """The parameters the text of ``code`` asks for."""
     return {name for _, name, _, _ in string.Formatter().parse(CATALOGUE[code]) if name}
+
+
+# the Russian reason for a technical failure a user is told about (``reason_of``), by its kind
+REASONS: dict[str, str] = {
+    "reason.not_found": "нет такого файла или папки",
+    "reason.no_access": "нет прав доступа",
+    "reason.no_space": "на диске нет места",
+    "reason.read_only": "файловая система только для чтения",
+    "reason.exists": "такой файл уже есть",
+    "reason.is_folder": "это папка, а не файл",
+    "reason.not_folder": "на пути папки стоит файл",
+    "reason.refused": "сервер не принимает соединения (не запущен или закрыт порт)",
+    "reason.timeout": "сервер не ответил вовремя",
+    "reason.unreachable": "сервер недоступен по сети",
+    "reason.reset": "сервер разорвал соединение",
+    "reason.unknown_host": "имя сервера не найдено (проверьте адрес)",
+    "reason.tls": "не удалось установить защищённое соединение (TLS)",
+    "reason.login": "сервер не принял имя пользователя или пароль",
+    "reason.no_database": "базы данных с таким именем нет",
+    "reason.locked": "база данных занята другим процессом",
+    "reason.not_a_database": "файл не является базой данных или повреждён",
+    "reason.damaged": "содержимое повреждено или в неверном формате",
+    "reason.other": "техническая причина записана в журнал",
+}
+CATALOGUE.update(REASONS)
+
+# what drivers and servers say, in their words (lower case), for the kinds above
+_SAID = (
+    ("connection refused", "reason.refused"),
+    ("password authentication failed", "reason.login"),
+    ("authentication", "reason.login"),
+    ("does not exist", "reason.no_database"),
+    ("could not translate host name", "reason.unknown_host"),
+    ("name or service not known", "reason.unknown_host"),
+    ("nodename nor servname", "reason.unknown_host"),
+    ("timeout", "reason.timeout"),
+    ("timed out", "reason.timeout"),
+    ("unable to open database file", "reason.not_found"),
+    ("database is locked", "reason.locked"),
+    ("file is not a database", "reason.not_a_database"),
+    ("no route to host", "reason.unreachable"),
+    ("network is unreachable", "reason.unreachable"),
+    ("connection reset", "reason.reset"),
+    ("server disconnected", "reason.reset"),
+    ("connection unexpectedly closed", "reason.reset"),
+    ("permission denied", "reason.no_access"),
+    ("no space left", "reason.no_space"),
+    ("read-only file system", "reason.read_only"),
+    ("no such file", "reason.not_found"),
+)
+
+
+def reason_of(error: BaseException | str) -> str:
+    """A technical failure (an OSError, a driver's or server's error, a tool's last line) as a
+    person reads it, in Russian, by its kind; its own English text goes to the log only."""
+    import errno
+    import logging
+    import socket
+    import ssl
+
+    logging.getLogger("nastavnik").info(
+        "technical detail: %s: %s",
+        type(error).__name__ if isinstance(error, BaseException) else "output",
+        error,
+    )
+    by_errno = {
+        errno.ENOENT: "reason.not_found",
+        errno.EACCES: "reason.no_access",
+        errno.EPERM: "reason.no_access",
+        errno.ENOSPC: "reason.no_space",
+        errno.EROFS: "reason.read_only",
+        errno.EEXIST: "reason.exists",
+        errno.EISDIR: "reason.is_folder",
+        errno.ENOTDIR: "reason.not_folder",
+        errno.ECONNREFUSED: "reason.refused",
+        errno.ETIMEDOUT: "reason.timeout",
+        errno.EHOSTUNREACH: "reason.unreachable",
+        errno.ENETUNREACH: "reason.unreachable",
+        errno.ECONNRESET: "reason.reset",
+        errno.EPIPE: "reason.reset",
+    }
+    code = None
+    if isinstance(error, socket.gaierror):
+        code = "reason.unknown_host"
+    elif isinstance(error, ssl.SSLError):
+        code = "reason.tls"
+    elif isinstance(error, TimeoutError):
+        code = "reason.timeout"
+    elif isinstance(error, OSError) and error.errno in by_errno:
+        code = by_errno[error.errno]
+    elif isinstance(error, UnicodeError | ValueError):
+        code = "reason.damaged"
+    if code is None:
+        said = str(error).lower()
+        cause = getattr(error, "__cause__", None) or getattr(error, "__context__", None)
+        if isinstance(cause, BaseException) and cause is not error:
+            said += " " + str(cause).lower()
+        code = next((kind for words, kind in _SAID if words in said), "reason.other")
+    return render_message(code)

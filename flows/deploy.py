@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from common.errors import NastavnikError
+from common.messages import reason_of
 
 ENTRYPOINT = "flows.tick.daily_tick_flow"
 DEPLOYMENT = "daily-tick"
@@ -91,7 +92,9 @@ def deploy_daily(
                 description=(daily_tick_flow.description or "").splitlines()[0],
             )
     except (OSError, httpx.TransportError) as error:
-        raise NastavnikError(code="prefect.unreachable", url=api_url, detail=error) from None
+        raise NastavnikError(
+            code="prefect.unreachable", url=api_url, detail=reason_of(error)
+        ) from None
     return Deployed(
         api_url=api_url,
         pool=pool,

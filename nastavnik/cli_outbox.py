@@ -236,6 +236,6 @@ def mail_test(
     finally:
         transport.close()
     if isinstance(transport, FolderTransport):
-        typer.echo(f"записано в {transport.path_for(message)} (NASTAVNIK_SMTP_URL не задан)")
+        typer.echo(render_message("mail.test_written", path=transport.path_for(message)))
     else:
-        typer.echo(f"принято сервером {transport.description} для {to}")
+        typer.echo(render_message("mail.test_accepted", server=transport.description, email=to))

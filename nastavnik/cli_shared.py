@@ -156,11 +156,14 @@ def check_prefect_settings() -> None:
         Settings()
     except ValidationError as error:
         logging.getLogger(__name__).info("Prefect's settings: %s", error)
-        raise NastavnikError(**_bad_setting(error, PrefectBaseSettings)) from None
+        setting, value, why = _bad_setting(error, PrefectBaseSettings)
+        raise NastavnikError(
+            code="prefect.bad_setting", setting=setting, value=value, why=why
+        ) from None
 
 
-def _bad_setting(error: Any, base: type) -> dict[str, Any]:
-    """The parameters of ``prefect.bad_setting`` for pydantic's first finding: the setting's
+def _bad_setting(error: Any, base: type) -> tuple[str, object, str]:
+    """The setting, its value and why it does not do, for pydantic's first finding: the setting's
     variable is the prefix of the settings class pydantic names (``error.title``) and the field."""
     from common.messages import CATALOGUE
     from definitions.loader import problem_text
@@ -177,9 +180,4 @@ def _bad_setting(error: Any, base: type) -> dict[str, Any]:
     kind = found["type"]  # pydantic's kinds, said in Russian for definitions too
     known = kind == "literal_error" or f"definition.check.{kind}" in CATALOGUE
     why = ": " + problem_text(found) if known else ""
-    return {
-        "code": "prefect.bad_setting",
-        "setting": setting,
-        "value": found["input"],
-        "why": why,
-    }
+    return setting, found["input"], why

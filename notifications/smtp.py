@@ -20,7 +20,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from common.errors import NastavnikError
-from common.messages import render_message
+from common.messages import reason_of, render_message
 from common.settings import Settings
 from notifications.mime import OutgoingMessage
 
@@ -175,9 +175,7 @@ class SmtpTransport:
                 f"{self.description}: {_reply(error.smtp_code, error.smtp_error)}"
             ) from None
         except (smtplib.SMTPException, OSError) as error:
-            raise ServerUnavailable(
-                f"{self.description}: {error or type(error).__name__}"
-            ) from None
+            raise ServerUnavailable(f"{self.description}: {reason_of(error)}") from None
         return client
 
     def open(self) -> None:
@@ -216,9 +214,7 @@ class SmtpTransport:
                         break  # no point sending RCPT after a refused MAIL, or DATA after RCPT
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
-            raise ServerUnavailable(
-                f"{self.description}: {error or type(error).__name__}"
-            ) from None
+            raise ServerUnavailable(f"{self.description}: {reason_of(error)}") from None
         failure = _refusal(replies, recipients)
         if failure is not None:
             if isinstance(failure, ServerUnavailable):  # 421: the server is closing the channel
@@ -235,7 +231,7 @@ class SmtpTransport:
                 render_message(
                     "mail.connection_lost",
                     server=self.description,
-                    detail=error or type(error).__name__,
+                    detail=reason_of(error),
                 ),
                 transmitted=True,
             ) from None
@@ -280,7 +276,7 @@ class FolderTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.description = f"mail folder {folder}"
+        self.description = render_message("mail.folder", folder=folder)
 
     def path_for(self, message: OutgoingMessage) -> Path:
         name = _UNSAFE.sub("_", message.message_id.strip("<> ")) or "letter"
@@ -291,7 +287,9 @@ class FolderTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise ServerUnavailable(
-                render_message("mail.folder_unwritable", folder=self.folder, detail=error)
+                render_message(
+                    "mail.folder_unwritable", folder=self.folder, detail=reason_of(error)
+                )
             ) from None
 
     def send(self, message: OutgoingMessage, *, sender: str, recipients: list[str]) -> None:
@@ -308,7 +306,7 @@ class FolderTransport:
             os.replace(partial, target)
         except OSError as error:
             raise ServerUnavailable(
-                render_message("mail.file_unwritable", path=target, detail=error),
+                render_message("mail.file_unwritable", path=target, detail=reason_of(error)),
                 transmitted=False,
             ) from None
 

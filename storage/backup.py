@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import URL, Engine
 
 from common.errors import NastavnikError
+from common.messages import reason_of
 from storage.db import current_revision, head_revision
 
 MANIFEST = "backup.json"
@@ -71,7 +72,7 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
         raise NastavnikError(
-            code="backup.tool_failed", tool=what, detail=detail[-1] if detail else done.returncode
+            code="backup.tool_failed", tool=what, detail=reason_of(detail[-1] if detail else "")
         )
 
 
@@ -144,7 +145,9 @@ def read_manifest(source: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise NastavnikError(code="backup.not_a_backup", where=str(source)) from None
     except (ValueError, OSError) as error:
-        raise NastavnikError(code="backup.damaged", where=str(path), detail=f": {error}") from None
+        raise NastavnikError(
+            code="backup.damaged", where=str(path), detail=f": {reason_of(error)}"
+        ) from None
     if not isinstance(manifest, dict):
         raise NastavnikError(code="backup.damaged", where=str(path), detail="")
     return manifest

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from common.errors import NastavnikError
+from common.messages import reason_of
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -99,7 +100,7 @@ def upgrade_database(engine: Engine) -> str:
         raise NastavnikError(
             code="database.unreachable",
             where=engine.url.render_as_string(hide_password=True),
-            detail=str(error.orig),
+            detail=reason_of(error.orig),
         ) from None
     return revision or "base"
 
@@ -134,7 +135,7 @@ def require_current_schema(engine: Engine) -> None:
         raise NastavnikError(
             code="database.unreachable",
             where=engine.url.render_as_string(hide_password=True),
-            detail=str(error.orig),
+            detail=reason_of(error.orig),
         ) from None
     head = head_revision()
     if current == head:

@@ -66,7 +66,8 @@ def test_every_text_of_the_catalogue_is_used() -> None:
     used = {code for _, code, _ in _uses()}
     # definitions/loader.py names pydantic's findings by their kind (definition.check.KIND) and
     # PyYAML's problems by a table (_YAML_PROBLEMS, yaml.*)
-    tabled = ("definition.check.", "yaml.")
+    # reason_of() names a technical failure's kind by a table too (reason.*)
+    tabled = ("definition.check.", "yaml.", "reason.")
     unused = {code for code in CATALOGUE if not code.startswith(tabled)} - used
     assert not unused, f"texts nobody uses: {sorted(unused)}"
 
@@ -268,3 +269,55 @@ def test_a_yaml_problem_is_said_in_russian(text: str, said: str, tmp_path: Path)
     with pytest.raises(DefinitionError) as raised:
         load_roadmap(path)
     assert said in str(raised.value) and not _reads_as_english(raised.value.reason)
+
+
+def _english(text: str) -> set[str]:
+    """The Latin words of a Russian message, place and quoted values left out."""
+    return set(LATIN_WORD.findall(re.sub(r"«[^»]*»|\S*[/.@_=:]\S*", " ", text)))
+
+
+def test_a_database_that_cannot_be_opened_is_said_in_russian(tmp_path: Path) -> None:
+    from storage.db import make_engine, upgrade_database
+
+    with pytest.raises(NastavnikError) as raised:
+        upgrade_database(make_engine(f"sqlite:///{tmp_path}/no/such/folder/n.db"))
+    assert raised.value.code == "database.unreachable"
+    assert raised.value.reason == "не удалось открыть базу данных: нет такого файла или папки"
+
+
+def test_a_mail_folder_that_cannot_be_made_is_said_in_russian(tmp_path: Path) -> None:
+    from notifications.smtp import FolderTransport, ServerUnavailable
+
+    (tmp_path / "taken").write_text("a file where the folder should be")
+    with pytest.raises(ServerUnavailable) as raised:
+        FolderTransport(tmp_path / "taken" / "mail").open()
+    assert str(raised.value).endswith(": на пути папки стоит файл"), raised.value
+    assert not _english(str(raised.value)), raised.value
+
+
+def test_a_refused_connection_is_said_in_russian() -> None:
+    import socket
+
+    from common.messages import reason_of
+    from tests.smtp_server import free_port
+
+    with pytest.raises(OSError) as raised:
+        socket.create_connection(("127.0.0.1", free_port()), timeout=5)
+    assert reason_of(raised.value) == "сервер не принимает соединения (не запущен или закрыт порт)"
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ('FATAL:  password authentication failed for user "x"', "сервер не принял имя"),
+        ('pg_dump: error: FATAL:  database "x" does not exist', "базы данных с таким именем нет"),
+        ('could not translate host name "db" to address', "имя сервера не найдено"),
+        ("database is locked", "база данных занята"),
+        ("something nobody foresaw", "техническая причина записана в журнал"),
+    ],
+)
+def test_a_tool_or_driver_reason_is_said_in_russian(said: str, reason: str) -> None:
+    from common.messages import reason_of
+
+    assert reason_of(said).startswith(reason)
+    assert reason_of(Exception(said)).startswith(reason)
