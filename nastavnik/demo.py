@@ -395,19 +395,19 @@ def registry_summary(*, engine: Engine, workdir: Path) -> str:
     day = demo_data.DEMO_NOW.isoformat()
     order = next(iter(sorted((workdir / "files").glob("*-order_pairs.docx"))), None)
     lines = [
-        f"registry (реестр наставничества): {len(schools)} schools keep one — "
-        f"{sum(s.counts.mentors for s in schools)} mentors, "
-        f"{sum(s.counts.mentees for s in schools)} mentees, "
-        f"{sum(s.counts.active_pairs for s in schools)} active pairs; "
-        f"{sum(s.counts.unpaired for s in schools)} mentees wait for a mentor",
-        "steps closed «по данным реестра» at the ticks: "
+        f"реестр наставничества ведут школ: {len(schools)}; наставников "
+        f"{sum(s.counts.mentors for s in schools)}, наставляемых "
+        f"{sum(s.counts.mentees for s in schools)}, действующих пар "
+        f"{sum(s.counts.active_pairs for s in schools)}; ждут наставника: "
+        f"{sum(s.counts.unpaired for s in schools)}",
+        "мероприятия, закрытые «по данным реестра» при ежедневных прогонах: "
         + ", ".join(f"{code} ×{count}" for code, count in closed),
-        f"  nastavnik registry list --unpaired --now {day}   # who waits for a mentor",
-        f"  nastavnik registry suggest {first_waiting} --now {day}        # mentors for one of them, and why",
-        f"  nastavnik indicators --now {day}                 # actual values per school",
+        f"  nastavnik registry list --unpaired --now {day}   # кто ждёт наставника",
+        f"  nastavnik registry suggest {first_waiting} --now {day}        # наставники для одного из них и почему",
+        f"  nastavnik indicators --now {day}                 # фактические значения по школам",
     ]
     if order is not None:
-        lines.append(f"  {order}   # an order on pairs from the registry")
+        lines.append(f"  {order}   # приказ о закреплении пар по данным реестра")
     return "\n".join(lines) + "\n"
 
 

@@ -96,10 +96,17 @@ USER_ERRORS = {
 # calls whose first argument (last for those in LAST_ARGUMENT) is a line a person reads
 USER_LINES = {"problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash"}
 LAST_ARGUMENT = {"problem", "people_problem", "error_page", "flash"}
+# lists whose lines a person reads (a command prints them, a page or a letter shows them)
+USER_LISTS = {
+    "lines", "problems", "notes", "messages", "errors", "warnings", "general", "header_errors",
+    "refusals", "reasons", "missing", "found_problems", "hints",
+}  # fmt: skip
 # pydantic validators: their ValueError text is the definition's finding
 VALIDATOR_MODULES = {"definitions/schema.py", "registry/values.py"}
 # modules whose printed lines are for developers (a build script's written paths), not users
 NOT_SCANNED: tuple[str, ...] = ()
+# functions that write the developers' Markdown reference (docs/, in English)
+DOCS_WRITERS = {"settings_reference", "documents_markdown"}
 LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
@@ -117,6 +124,12 @@ def _literal_text(node: ast.expr) -> str | None:
         left, right = _literal_text(node.left), _literal_text(node.right)
         return None if left is None and right is None else f"{left or ''} {right or ''}"
     return None
+
+
+def _receiver(call: ast.Call) -> str:
+    """The name of the list a method is called on: ``lines`` of ``report.lines.append(…)``."""
+    owner = getattr(call.func, "value", None)
+    return getattr(owner, "attr", getattr(owner, "id", ""))
 
 
 def _reads_as_english(text: str) -> bool:
@@ -155,7 +168,24 @@ def _user_errors(sources: list[tuple[str, ast.Module]]) -> set[str]:
 def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[str]:
     """The English literals of one module that a user would read (``place: text``)."""
     found: list[str] = []
+    skipped = {
+        id(inner)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef) and function.name in DOCS_WRITERS
+        for inner in ast.walk(function)
+    }
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.List):
+            # a list of lines a person reads, written out: ``lines = [f"…", …]``
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(getattr(t, "id", getattr(t, "attr", "")) in USER_LISTS for t in targets):
+                for element in node.value.elts:
+                    text = _literal_text(element)
+                    if text is not None and _reads_as_english(text):
+                        found.append(f"{place}:{element.lineno}: {text.strip()[:80]!r}")
+            continue
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
@@ -170,6 +200,15 @@ def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[
             message = [*node.args[:1], *places]
         elif name in USER_LINES:
             message = node.args[-1:] if name in LAST_ARGUMENT else node.args[:1]
+        elif name in ("append", "extend", "insert") and _receiver(node) in USER_LISTS:
+            # a line added to a list that a shell prints or a page shows
+            message = [
+                element
+                for argument in node.args[-1:]
+                for element in (
+                    argument.elts if isinstance(argument, ast.List | ast.Tuple) else [argument]
+                )
+            ]
         else:
             continue
         for argument in message:
@@ -219,6 +258,10 @@ def test_the_scan_finds_an_english_message_in_a_raise() -> None:
         'print(f"Prefect server: {url}")',
         'pages.error_page(request, 404, "Не найдено", "No such step")',
         'raise HTTPException(status_code=404, detail="No such step here") from None',
+        'messages.append(f"{school}: launched, {count} steps added")',
+        'report.lines.extend(["nothing to do", "all done"])',
+        'problems.insert(0, f"row {row}: unknown school")',
+        'lines = [f"{count} schools keep a registry", "steps closed: " + codes]',
     ],
 )
 def test_the_scan_finds_english_in_every_kind_of_user_line(source: str) -> None:
