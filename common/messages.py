@@ -71,6 +71,33 @@ CATALOGUE: dict[str, str] = {
     "cli.written": "{path} ({size} байт)",
     "cli.user": "пользователь {email}: {role}{school}",
     "cli.user_school": ", школа {school}",
+    "cli.import_level": "--level «{level}»: нужно «school» (школьная) или «municipal» (муниципальная)",
+    "cli.no_edited_version": (
+        "{roadmap}: в базе данных нет версий этой дорожной карты (список версий — в портале, "
+        "«Дорожные карты»)"
+    ),
+    "cli.no_version": (
+        "{roadmap}: версии {version} в базе данных нет (список версий — в портале, "
+        "«Дорожные карты»)"
+    ),
+    "cli.launch_roadmap_needed": "укажите дорожную карту: nastavnik launch {act} КОД_КАРТЫ",
+    "cli.extra_argument": "лишний аргумент «{value}»",
+    "cli.launch_declined": (
+        "Запуск не выполнен: ничего не изменено (чтобы не спрашивать, добавьте --yes)"
+    ),
+    "cli.tick_interrupted": (
+        "проверка прервана сигналом остановки; начатое доделает следующая проверка"
+    ),
+    "cli.no_letter_table": (
+        "в базе данных нет таблицы писем: выполните «nastavnik init», чтобы создать или обновить её"
+    ),
+    "cli.schools_need_yes": "изменения существующих школ не применены: повторите команду с --yes",
+    "cli.nothing_changed": "ничего не изменено",
+    "users.no_active_user": (
+        "активного пользователя «{email}» нет (добавьте его: «nastavnik users add»)"
+    ),
+    "users.link_later": "пользователь сохранён; отправьте ссылку позже: «nastavnik users link {email}»",
+    "users.link_sent": "ссылка для входа отправлена: {where}",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "

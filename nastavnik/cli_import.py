@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
-from nastavnik.options import error_text
+from nastavnik.cli_shared import _fail, _say
 
 
 def roadmap_import(
@@ -50,8 +50,7 @@ def roadmap_import(
     from definitions.importing import import_roadmap_file, write_draft
 
     if level not in (None, "school", "municipal"):
-        typer.echo(f"ошибка: --level {level!r}: ожидается school или municipal", err=True)
-        raise typer.Exit(2)
+        _fail(_say("cli.import_level", level=level), code=2)
     try:
         result = import_roadmap_file(
             file,
@@ -64,8 +63,7 @@ def roadmap_import(
         if out is not None:
             write_draft(result, out)
     except NastavnikError as error:
-        typer.echo(f"ошибка: {error_text(error)}", err=True)
-        raise typer.Exit(1) from None
+        _fail(error)
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -112,20 +110,15 @@ def roadmap_export(
             except Exception:  # no database or an old one: nothing was edited in the portal
                 row = None
         if row is None:
-            which = f"версии {version} " if version is not None else ""
-            typer.echo(
-                f"ошибка: {roadmap_id}: {which}в базе данных нет (список версий — в портале, "
-                "«Дорожные карты»)",
-                err=True,
-            )
-            raise typer.Exit(1)
+            if version is None:
+                _fail(_say("cli.no_edited_version", roadmap=roadmap_id))
+            _fail(_say("cli.no_version", roadmap=roadmap_id, version=version))
         text = row.definition
     else:
         try:
             text = find_roadmap(roadmap_id, _extra_dir(), published).text
         except NastavnikError as error:
-            typer.echo(f"ошибка: {error}", err=True)
-            raise typer.Exit(1) from None
+            _fail(error)
     if out is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return

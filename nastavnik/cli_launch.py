@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from common.errors import NastavnikError
-from nastavnik.options import error_text
+from nastavnik.cli_shared import _fail, _say
 
 _LEVELS = {
     "reminder": "напоминание о сроке",
@@ -118,8 +118,7 @@ def launch(
     moment = parse_now(now, tz=_municipal_tz(engine))
     if target in ("undo", "archive"):
         if roadmap_id is None:
-            typer.echo(f"ошибка: укажите дорожную карту: nastavnik launch {target} ID", err=True)
-            raise typer.Exit(2)
+            _fail(_say("cli.launch_roadmap_needed", act=target), code=2)
         try:
             with session_scope(engine) as session:
                 if target == "undo":
@@ -133,13 +132,11 @@ def launch(
                         "остаётся в отчётах, ежедневный запуск его больше не рассматривает"
                     )
         except NastavnikError as error:
-            typer.echo(f"ошибка: {error_text(error)}", err=True)
-            raise typer.Exit(1) from None
+            _fail(error)
         typer.echo(message)
         return
     if roadmap_id is not None:
-        typer.echo(f"ошибка: лишний аргумент {roadmap_id!r}", err=True)
-        raise typer.Exit(2)
+        _fail(_say("cli.extra_argument", value=roadmap_id), code=2)
     loaded = find_roadmap(target, _extra_dir(), _stored())
     chosen = (
         None if schools.strip() == "all" else [s.strip() for s in schools.split(",") if s.strip()]
@@ -155,9 +152,7 @@ def launch(
         except typer.Abort:
             confirmed = False
         if not confirmed:
-            typer.echo(
-                "Запуск не выполнен: ничего не изменено (чтобы не спрашивать, добавьте --yes)"
-            )
+            typer.echo(_say("cli.launch_declined"))
             raise typer.Exit(1)
     with session_scope(engine) as session:
         result = launch_roadmap(
@@ -169,7 +164,7 @@ def launch(
             keep_outside=keep_outside,
         )
     for message in result.messages:
-        typer.echo(f"предупреждение: {message}", err=True)
+        typer.echo(_say("cli.warning", message=message), err=True)
     verb = "запущена" if result.created else "уже была запущена"
     typer.echo(
         f"{result.roadmap_id}: {verb}; добавлено экземпляров шагов: {result.instances_added}, "

@@ -12,6 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from nastavnik.cli_shared import _say
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -38,7 +40,7 @@ def recorded_tick(command: F) -> F:
                 return command(*args, **kwargs)
         except (Interrupted, KeyboardInterrupt):
             typer.echo(
-                "ошибка: проверка прервана сигналом остановки; начатое доделает следующая проверка",
+                _say("cli.error", message=_say("cli.tick_interrupted")),
                 err=True,
             )
             raise typer.Exit(143) from None

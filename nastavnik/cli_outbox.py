@@ -34,9 +34,7 @@ def _engine() -> Any:
 
     engine = make_engine(get_settings().db)
     if not inspect(engine).has_table("letter"):
-        _fail(
-            "в базе данных нет таблицы писем: выполните «nastavnik init», чтобы создать или обновить её"
-        )
+        _fail(render_message("cli.no_letter_table"))
     return engine
 
 
@@ -137,7 +135,7 @@ def outbox_show(
     with Session(engine) as session:
         letter = session.get(Letter, letter_id)
     if letter is None:
-        _fail(f"ID: письма {letter_id} нет")
+        _fail(render_message("mail.unknown_letter", letter=letter_id))
     if raw:
         typer.echo(letter_message(letter).data.decode("ascii").replace("\r\n", "\n"))
         return

@@ -155,9 +155,9 @@ def schools_import(
         typer.echo(line)
     if diff.changes_existing and not yes:
         if not sys.stdin.isatty():
-            _fail("изменения существующих школ не применены: повторите команду с --yes")
+            _fail(_say("cli.schools_need_yes"))
         if not typer.confirm("Применить изменения?", default=False):
-            _fail("ничего не изменено")
+            _fail(_say("cli.nothing_changed"))
     with session_scope(engine) as session:
         _, applied = apply_schools_import(session=session, path=file, now=moment, by="cli")
     typer.echo(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nastavnik.cli_shared import NowOption
+from nastavnik.cli_shared import NowOption, _fail, _say
 from nastavnik.options import error_text
 
 users_app = typer.Typer(help="Пользователи портала.", no_args_is_help=True)
@@ -106,11 +106,7 @@ def users_link(
     with session_scope(make_engine(settings.db)) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None or not user.active:
-            typer.echo(
-                f"ошибка: активного пользователя «{email}» нет (добавьте его: «nastavnik users add»)",
-                err=True,
-            )
-            raise typer.Exit(1)
+            _fail(_say("users.no_active_user", email=email))
         _send_link(session, settings, user, _now(session, now), invitation=False)
 
 
@@ -131,12 +127,13 @@ def _send_link(
         )
     except NastavnikError as error:
         typer.echo(
-            f"ошибка: {error_text(error)}\nпользователь сохранён; отправьте ссылку позже: "
-            f"«nastavnik users link {user.email}»",  # type: ignore[attr-defined]
+            _say("cli.error", message=error_text(error))
+            + "\n"
+            + _say("users.link_later", email=user.email),  # type: ignore[attr-defined]
             err=True,
         )
         raise typer.Exit(1) from None
-    typer.echo(f"ссылка для входа отправлена: {where}")
+    typer.echo(_say("users.link_sent", where=where))
 
 
 @users_app.command("list")
