@@ -97,7 +97,7 @@ CATALOGUE: dict[str, str] = {
         "активного пользователя «{email}» нет (добавьте его: «nastavnik users add»)"
     ),
     "users.link_later": "пользователь сохранён; отправьте ссылку позже: «nastavnik users link {email}»",
-    "users.link_sent": "ссылка для входа отправлена: {where}",
+    "users.link_sent": "ссылка для входа отправлена: {destination}",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "

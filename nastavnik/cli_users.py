@@ -133,7 +133,7 @@ def _send_link(
             err=True,
         )
         raise typer.Exit(1) from None
-    typer.echo(_say("users.link_sent", where=where))
+    typer.echo(_say("users.link_sent", destination=where))
 
 
 @users_app.command("list")
