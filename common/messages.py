@@ -691,7 +691,7 @@ _SAID = (
 )
 
 
-def reason_of(error: BaseException | str) -> str:
+def reason_of(error: BaseException | str | None) -> str:
     """A technical failure (an OSError, a driver's or server's error, a tool's last line) as a
     person reads it, in Russian, by its kind; its own English text goes to the log only."""
     import errno

@@ -173,7 +173,7 @@ def _bad_setting(error: Any, base: type) -> tuple[str, object, str]:
     while classes:
         cls = classes.pop()
         if cls.__name__ == error.title:
-            prefix = cls.model_config.get("env_prefix") or prefix
+            prefix = getattr(cls, "model_config", {}).get("env_prefix") or prefix
             break
         classes.extend(cls.__subclasses__())
     setting = prefix + "_".join(str(part) for part in found["loc"]).upper()
