@@ -251,6 +251,7 @@ CATALOGUE: dict[str, str] = {
     ),
     "mail.no_starttls": "сервер {server} не поддерживает STARTTLS",
     "mail.folder": "папка писем {folder}",
+    "mail.connections": "параметр connections — целое число от 1 до 32, указано «{connections}»",
     "mail.test_written": "записано в {path} (NASTAVNIK_SMTP_URL не задан)",
     "mail.test_accepted": "принято сервером {server} для {email}",
     "mail.login_refused": "сервер не принял имя пользователя и пароль: {reply}",
@@ -542,6 +543,10 @@ CATALOGUE: dict[str, str] = {
     "documents.unknown_keys": "{problems}. Ключи документа: {known}",
     # reading a municipality's own roadmap table (definitions/importing/)
     "import.unreadable": "{kind} не читается: файл повреждён или сохранён не в этом формате",
+    "import.roles_missing": "файл таблицы ролей не найден",
+    "import.roles_no_rules": "нужен список правил «rules»: - {{words: [...], role: ...}}",
+    "import.roles_rule": "правило {rule}: нужны «words» (список слов) и «role» (роль)",
+    "import.roles_unknown_role": "правило {rule}: роли «{role}» нет; есть: {known}",
     "import.roles_unreadable": (
         "таблица ролей не читается: нужен YAML в кодировке UTF-8 (список rules)"
     ),

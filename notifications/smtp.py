@@ -131,7 +131,8 @@ class SmtpTransport:
         connections = options.get("connections", [str(CONNECTIONS)])[0]
         if not connections.isdigit() or not 1 <= int(connections) <= 32:
             raise NastavnikError(
-                f"параметр connections — целое число от 1 до 32, указано «{connections}»",
+                code="mail.connections",
+                connections=connections,
                 where="NASTAVNIK_SMTP_URL",
             )
         self.connections = int(connections)

@@ -42,15 +42,13 @@ def load_role_rules(path: Path = ROLES_FILE) -> tuple[RoleRule, ...]:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
     except FileNotFoundError:
-        raise NastavnikError("файл таблицы ролей не найден", where=str(path)) from None
+        raise NastavnikError(code="import.roles_missing", where=str(path)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise NastavnikError(code="import.roles_unreadable", where=where) from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise NastavnikError(
-            "ожидается список rules: - {words: [...], role: ...}", where=f"{path}:1"
-        )
+        raise NastavnikError(code="import.roles_no_rules", where=f"{path}:1")
     rules: list[RoleRule] = []
     for number, item in enumerate(data["rules"], start=1):
         if (
@@ -58,14 +56,14 @@ def load_role_rules(path: Path = ROLES_FILE) -> tuple[RoleRule, ...]:
             or not isinstance(item.get("words"), list)
             or not isinstance(item.get("role"), str)
         ):
-            raise NastavnikError(
-                f"правило {number}: ожидаются words (список слов) и role (роль)", where=str(path)
-            )
+            raise NastavnikError(code="import.roles_rule", where=str(path), rule=number)
         if item["role"] not in ROLES:
             raise NastavnikError(
-                f"правило {number}: неизвестная роль {item['role']!r}; известные: "
-                + ", ".join(sorted(ROLES)),
+                code="import.roles_unknown_role",
                 where=str(path),
+                rule=number,
+                role=item["role"],
+                known=", ".join(sorted(ROLES)),
             )
         words = sorted((str(word) for word in item["words"]), key=len, reverse=True)
         pattern = re.compile("|".join(_word_pattern(word) for word in words))
