@@ -6,6 +6,11 @@ from typing import Annotated
 import typer
 
 CRON_HELP = "When the daily tick runs: a cron line in the municipality's time zone."
+COLD_HELP = (
+    "Prefect's own job command: each run starts a fresh interpreter (for workers started with "
+    "`prefect worker start`, or installs at different paths). By default the command hands the "
+    "run to `nastavnik worker`'s fork server."
+)
 TASK_WORKERS_HELP = (
     "Spread the daily run's work (deciding, composing, delivering) over task workers "
     "(`nastavnik task-worker` on each machine) instead of running it in the run's process."
@@ -21,6 +26,7 @@ def deploy(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Schools per decision batch (a task each).")
     ] = 5000,
+    cold: Annotated[bool, typer.Option("--cold", help=COLD_HELP)] = False,
 ) -> None:
     """Deploy the daily tick to the Prefect server of PREFECT_API_URL, run by a pool's workers.
 
@@ -39,11 +45,17 @@ def deploy(
         timezone=_municipal_tz(_engine()),
         task_workers=task_workers,
         batch_size=batch_size,
+        warm=not cold,
     )
     typer.echo(
         f"развёртывание {deployed.deployment} на сервере {deployed.api_url}: "
         f"по расписанию «{deployed.cron}» ({deployed.timezone}), пул «{deployed.pool}»\n"
-        f"запустите на каждой машине-исполнителе: prefect worker start --pool {deployed.pool}"
+        "запустите на каждой машине-исполнителе: "
+        + (
+            f"prefect worker start --pool {deployed.pool}"
+            if cold
+            else f"nastavnik worker --pool {deployed.pool}"
+        )
     )
     if task_workers:
         typer.echo(
@@ -51,6 +63,27 @@ def deploy(
             "(с тем же PREFECT_API_URL, NASTAVNIK_DB, NASTAVNIK_SMTP_URL и общим "
             "PREFECT_RESULTS_LOCAL_STORAGE_PATH): nastavnik task-worker"
         )
+
+
+def worker(
+    pool: Annotated[str, typer.Option(help="Prefect work pool to take runs from.")] = "nastavnik",
+    name: Annotated[str | None, typer.Option(help="The worker's name in Prefect.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Runs this worker runs at once (no limit if unset).")
+    ] = None,
+    cold: Annotated[
+        bool, typer.Option("--cold", help="No fork server: every run starts its own interpreter.")
+    ] = False,
+) -> None:
+    """Take the daily runs of a work pool (`prefect worker start --type process`) with a warm fork
+    server: Python, Prefect and nastavnik are imported once, each run is a fork (deployed without
+    --cold). Until stopped (SIGTERM or Ctrl-C); reads PREFECT_API_URL and the run's settings
+    (NASTAVNIK_DB, NASTAVNIK_SMTP_URL, …) from its environment.
+    """
+    from flows.deploy import require_api_url, run_worker
+
+    require_api_url()
+    raise typer.Exit(run_worker(pool=pool, name=name, limit=limit, warm=not cold))
 
 
 def task_worker(
