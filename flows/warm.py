@@ -153,8 +153,10 @@ def serve(path: Path) -> Request:
     print(f"fork server ready: {path} (pid {os.getpid()})", flush=True)
 
     def finish(run: _Run) -> None:
-        _pid, status = os.waitpid(run.pid, 0)
+        _pid, status, usage = os.wait4(run.pid, 0)
         code = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        print(f"fork server: child {run.pid} ended ({code}), {cpu:.1f} s of CPU", flush=True)
         selector.unregister(run.pidfd)
         os.close(run.pidfd)
         try:
