@@ -8,6 +8,11 @@ step due so far), each repetition on a fresh copy of the same database:
   run by one `prefect worker start` process, timed from `run_deployment` to Completed;
 - deployed, 2 workers: the same with a second process worker in the pool (a standby: one run
   is one flow run in one worker's process);
+- cold and warm (`--warm`), interleaved in each repetition: `nastavnik deploy --cold` run by
+  `prefect worker start` (Prefect's own command: a fresh interpreter per run), `nastavnik deploy`
+  run by `nastavnik worker` (each run a fork of its fork server, flows/warm.py), and the warm
+  command run by `prefect worker start` (no fork server: the client execs `python -m
+  prefect.engine`, one interpreter instead of Prefect's workspace supervisor and the engine);
 - task workers, 1 and 2 (`--task-workers`): the deployment's run with ``task_workers`` (what
   `nastavnik deploy --task-workers` sets), its work in `nastavnik task-worker` processes: the
   schools in two batches, composing in one task, one deliverer per task worker.
@@ -18,6 +23,7 @@ Prints medians; Prefect's overhead per daily run = deployed − a plain run just
 1 task worker to 2.
 
     .venv/bin/python benchmarks/bench_scaleout.py [--schools 40000] [--runs 3] [--task-workers]
+    .venv/bin/python benchmarks/bench_scaleout.py --schools 500 --runs 3 --warm
 """
 
 from __future__ import annotations
@@ -90,10 +96,17 @@ def _phases(run_id: object) -> tuple[float, float, float]:
     )
 
 
-def _worker(env: dict[str, str], workdir: Path, number: int) -> subprocess.Popen[bytes]:
+def _worker(
+    env: dict[str, str], workdir: Path, number: int, *, pool: str = "bench", warm: bool = False
+) -> subprocess.Popen[bytes]:
     log = open(workdir / f"worker{number}.log", "wb")  # noqa: SIM115 (the child keeps it)
+    command = (
+        [str(BIN / "nastavnik"), "worker", "--pool", pool, "--name", f"w{number}"]
+        if warm
+        else [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", f"w{number}"]
+    )
     return subprocess.Popen(
-        [str(BIN / "prefect"), "worker", "start", "--pool", "bench", "--name", f"w{number}"],
+        command,
         env=env,
         cwd=workdir,
         stdout=log,
@@ -130,6 +143,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="measure 1 … N workers")
     parser.add_argument(
         "--task-workers", action="store_true", help="also measure 1 and 2 task workers"
+    )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="measure cold, warm (`nastavnik worker`) and the warm command without a fork "
+        "server, interleaved, instead of 1 … N workers",
     )
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
@@ -188,7 +207,7 @@ def main() -> None:
 
         from flows.deploy import deploy_daily
 
-        deploy_daily(pool="bench", cron="0 9 * * *", timezone=TZ)
+        deploy_daily(pool="bench", cron="0 9 * * *", timezone=TZ, warm=False)
 
         def measure(key: str, parameters: dict[str, object]) -> None:
             figures[key], phases[key] = [], []
@@ -196,37 +215,64 @@ def main() -> None:
                 "daily-tick/daily-tick", parameters={"now": NOW, **parameters}, timeout=900
             )  # warm-up
             for _ in range(options.runs):
-                # a plain tick right before each deployed run: the load of a shared machine
-                # changes by the minute, and the overhead is the difference of the pair
-                _fresh(template, db)
-                engine = make_engine(env["NASTAVNIK_DB"])
-                clock = time.perf_counter()
-                tick_once(engine=engine, now=NOW, send=True)
-                paired = time.perf_counter() - clock
-                engine.dispose()
-                _fresh(template, db)
-                clock = time.perf_counter()
-                run = run_deployment(
-                    "daily-tick/daily-tick",
-                    parameters={"now": NOW, **parameters},
-                    timeout=1800,
-                    poll_interval=1,
-                )
-                figures[key].append(time.perf_counter() - clock)
-                assert isinstance(run, FlowRun)
-                assert run.state is not None and run.state.is_completed(), run.state
-                phases[key].append(_phases(run.id))
-                overheads.setdefault(key, []).append(figures[key][-1] - paired)
-                pickup, start, body = phases[key][-1]
-                print(
-                    f"  {key}: {figures[key][-1]:.1f} s, plain just before {paired:.1f} s "
-                    f"(until a worker took it {pickup:.1f} s, its process started {start:.1f} s, "
-                    f"the flow ran {body:.1f} s)",
-                    flush=True,
-                )
-                letters[key] = _sent(db)
+                one_run(key, parameters)
 
-        for count in range(1, options.workers + 1):
+        def one_run(key: str, parameters: dict[str, object]) -> None:
+            figures.setdefault(key, [])
+            phases.setdefault(key, [])
+            # a plain tick right before each deployed run: the load of a shared machine
+            # changes by the minute, and the overhead is the difference of the pair
+            _fresh(template, db)
+            engine = make_engine(env["NASTAVNIK_DB"])
+            clock = time.perf_counter()
+            tick_once(engine=engine, now=NOW, send=True)
+            paired = time.perf_counter() - clock
+            engine.dispose()
+            _fresh(template, db)
+            clock = time.perf_counter()
+            run = run_deployment(
+                "daily-tick/daily-tick",
+                parameters={"now": NOW, **parameters},
+                timeout=1800,
+                poll_interval=0.2,
+            )
+            figures[key].append(time.perf_counter() - clock)
+            assert isinstance(run, FlowRun)
+            assert run.state is not None and run.state.is_completed(), run.state
+            phases[key].append(_phases(run.id))
+            overheads.setdefault(key, []).append(figures[key][-1] - paired)
+            pickup, start, body = phases[key][-1]
+            print(
+                f"  {key}: {figures[key][-1]:.1f} s, plain just before {paired:.1f} s "
+                f"(until a worker took it {pickup:.1f} s, its process started {start:.1f} s, "
+                f"the flow ran {body:.1f} s)",
+                flush=True,
+            )
+            letters[key] = _sent(db)
+
+        if options.warm:
+            # pool, deployed warm, its worker `nastavnik worker`
+            modes = {
+                "cold": ("bench-cold", False, False),
+                "warm": ("bench-warm", True, True),
+                "warm, no server": ("bench-client", True, False),
+            }
+            for pool, _deployed_warm, warm_worker in modes.values():
+                workers.append(_worker(env, workdir, len(workers) + 1, pool=pool, warm=warm_worker))
+            deadline = time.monotonic() + 600
+            while "fork server ready" not in (workdir / "worker2.log").read_text():
+                assert time.monotonic() < deadline, "the fork server did not start"
+                time.sleep(1)
+            for pool, deployed_warm, _ in modes.values():
+                deploy_daily(pool=pool, cron="0 9 * * *", timezone=TZ, warm=deployed_warm)
+                run_deployment("daily-tick/daily-tick", parameters={"now": NOW}, timeout=900)
+            for _ in range(options.runs):
+                for key, (pool, deployed_warm, _) in modes.items():
+                    deploy_daily(pool=pool, cron="0 9 * * *", timezone=TZ, warm=deployed_warm)
+                    one_run(key, {})
+            text = (workdir / "worker2.log").read_text()
+            assert text.count("fork server: flow run") == options.runs + 1, text[-3000:]
+        for count in range(1, 0 if options.warm else options.workers + 1):
             while len(workers) < count:
                 workers.append(_worker(env, workdir, len(workers) + 1))
             measure(f"{count} worker" + ("s" if count > 1 else ""), {})

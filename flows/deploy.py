@@ -9,7 +9,10 @@ environment. Each run works in a fresh temporary folder, so the folders in that 
 """
 
 import os
+import shlex
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from common.errors import NastavnikError
 from common.messages import reason_of
@@ -20,6 +23,15 @@ DEPLOYMENT = "daily-tick"
 # workspace (measured: 14 s with a database file beside it). The code comes from the installed
 # package, so the run needs no files: this step only keeps the empty workspace.
 PULL_STEPS = [{"prefect.deployments.steps.set_working_directory": {"directory": "."}}]
+
+
+def warm_command() -> str:
+    """The job command of a warm deployment: this install's Python running flows/warm_client.py
+    (standard library only), which hands the run to the worker's fork server (`nastavnik
+    worker`) or, without one, execs ``python -m prefect.engine``. Absolute paths of this
+    install: every worker machine has the project at the same path."""
+    client = Path(__file__).with_name("warm_client.py")
+    return shlex.join([sys.executable, "-I", "-S", str(client)])
 
 
 @dataclass
@@ -42,12 +54,20 @@ def require_api_url() -> str:
 
 
 def deploy_daily(
-    *, pool: str, cron: str, timezone: str, task_workers: bool = False, batch_size: int = 5000
+    *,
+    pool: str,
+    cron: str,
+    timezone: str,
+    task_workers: bool = False,
+    batch_size: int = 5000,
+    warm: bool = True,
 ) -> Deployed:
     """Create the process work pool ``pool`` if missing and create or update the deployment.
 
     With ``task_workers`` the deployment's runs hand their work to the task workers
-    (`nastavnik task-worker`), in batches of ``batch_size`` schools.
+    (`nastavnik task-worker`), in batches of ``batch_size`` schools. With ``warm`` (the default)
+    each run's command is `warm_command` (a fork server's child when the worker is
+    `nastavnik worker`); without it Prefect's own (a fresh interpreter per run).
     """
     api_url = require_api_url()
     import httpx
@@ -90,6 +110,7 @@ def deploy_daily(
                     {"task_workers": True, "batch_size": batch_size} if task_workers else {}
                 ),
                 description=(daily_tick_flow.description or "").splitlines()[0],
+                job_variables={"command": warm_command()} if warm else {},
             )
     except (OSError, httpx.TransportError) as error:
         raise NastavnikError(
@@ -111,3 +132,50 @@ def serve_task_worker(*, limit: int) -> None:
     from flows.tick import TASK_WORKER_TASKS
 
     serve(*TASK_WORKER_TASKS, limit=limit)
+
+
+def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) -> int:
+    """A Prefect process worker for ``pool`` (`prefect worker start`) and, with ``warm``, the fork
+    server its runs' commands hand the run to (flows/warm.py); until stopped (SIGTERM, Ctrl-C,
+    passed on to the worker), then the fork server too. The worker's exit code."""
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+
+    env = dict(os.environ)
+    server: subprocess.Popen[bytes] | None = None
+    folder = None
+    if warm:
+        folder = tempfile.mkdtemp(prefix="nastavnik-fork-")
+        socket_path = Path(folder) / "fork.sock"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "flows.warm", "--socket", str(socket_path)],
+            start_new_session=True,
+        )
+        env["NASTAVNIK_FORK_SOCKET"] = str(socket_path)  # the runs' commands find it here
+    args = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process"]
+    if name:
+        args += ["--name", name]
+    if limit:
+        args += ["--limit", str(limit)]
+    worker = subprocess.Popen(args, env=env, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        worker.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    try:
+        code = worker.wait()
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return code

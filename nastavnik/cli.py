@@ -17,7 +17,7 @@ import typer
 from common.errors import NastavnikError
 from nastavnik.cli_daily import serve, tick
 from nastavnik.cli_demo import demo
-from nastavnik.cli_deploy import deploy, task_worker
+from nastavnik.cli_deploy import deploy, task_worker, worker
 from nastavnik.cli_docs import docs_app
 from nastavnik.cli_import import roadmap_export, roadmap_import
 from nastavnik.cli_launch import launch
@@ -68,6 +68,7 @@ roadmap_app.command("show")(roadmap_show)
 app.command("indicators")(indicators)
 app.command("deploy")(deploy)
 app.command("task-worker")(task_worker)
+app.command("worker")(worker)
 app.command("prefect-server")(prefect_server)
 app.command("runs")(runs)
 app.command("backup")(backup)

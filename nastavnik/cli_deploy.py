@@ -6,6 +6,11 @@ from typing import Annotated
 import typer
 
 CRON_HELP = "Когда выполняется ежедневный прогон: строка cron в часовом поясе муниципалитета."
+COLD_HELP = (
+    "Собственная команда Prefect: каждый прогон запускает новый интерпретатор (для исполнителей, "
+    "запущенных `prefect worker start`, или установок в разных папках). По умолчанию команда "
+    "передаёт прогон сервер-заготовке `nastavnik worker`."
+)
 TASK_WORKERS_HELP = (
     "Распределить работу ежедневного прогона (решения, составление и отправка писем) по "
     "исполнителям задач (`nastavnik task-worker` на каждой машине) вместо процесса прогона."
@@ -21,6 +26,7 @@ def deploy(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Школ в пакете решений (каждый пакет — отдельная задача).")
     ] = 5000,
+    cold: Annotated[bool, typer.Option("--cold", help=COLD_HELP)] = False,
 ) -> None:
     """Развернуть ежедневный прогон на сервере Prefect из PREFECT_API_URL для исполнителей пула.
 
@@ -42,11 +48,17 @@ def deploy(
         timezone=_municipal_tz(_engine()),
         task_workers=task_workers,
         batch_size=batch_size,
+        warm=not cold,
     )
     typer.echo(
         f"развёртывание {deployed.deployment} на сервере {deployed.api_url}: "
         f"по расписанию «{deployed.cron}» ({deployed.timezone}), пул «{deployed.pool}»\n"
-        f"запустите на каждой машине-исполнителе: prefect worker start --pool {deployed.pool}"
+        "запустите на каждой машине-исполнителе: "
+        + (
+            f"prefect worker start --pool {deployed.pool}"
+            if cold
+            else f"nastavnik worker --pool {deployed.pool}"
+        )
     )
     if task_workers:
         typer.echo(
@@ -54,6 +66,39 @@ def deploy(
             "(с тем же PREFECT_API_URL, NASTAVNIK_DB, NASTAVNIK_SMTP_URL и общим "
             "PREFECT_RESULTS_LOCAL_STORAGE_PATH): nastavnik task-worker"
         )
+
+
+def worker(
+    pool: Annotated[
+        str, typer.Option(help="Пул Prefect, из которого исполнитель берёт прогоны.")
+    ] = "nastavnik",
+    name: Annotated[str | None, typer.Option(help="Имя исполнителя в Prefect.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Сколько прогонов выполнять одновременно (без предела, если не задано)."
+        ),
+    ] = None,
+    cold: Annotated[
+        bool,
+        typer.Option(
+            "--cold", help="Без сервера-заготовки: каждый прогон запускает свой интерпретатор."
+        ),
+    ] = False,
+) -> None:
+    """Выполнять ежедневные прогоны пула (`prefect worker start --type process`) с сервером-заготовкой:
+    Python, Prefect и nastavnik загружаются один раз, каждый прогон — копия процесса (fork).
+
+    Работает до остановки (SIGTERM или Ctrl-C); PREFECT_API_URL и настройки прогона (NASTAVNIK_DB,
+    NASTAVNIK_SMTP_URL, …) берёт из своего окружения.
+    """
+    from nastavnik.cli_shared import check_prefect_settings
+
+    check_prefect_settings()
+    from flows.deploy import require_api_url, run_worker
+
+    require_api_url()
+    raise typer.Exit(run_worker(pool=pool, name=name, limit=limit, warm=not cold))
 
 
 def task_worker(

@@ -1,0 +1,291 @@
+"""A warm fork server for a process worker's runs: no interpreter start per daily run.
+
+A Prefect process worker starts a fresh ``python -m prefect.engine`` for each flow run: Python,
+Prefect and nastavnik imported again every time (seconds of CPU, most of Prefect's overhead per
+run). This server imports them once (no API client, no thread) and forks a child per run. The
+run's command (flows/warm_client.py, set by `nastavnik deploy`) connects over a unix socket and
+passes its standard streams, environment, working folder and arguments; the child takes them
+(``os.environ``, the folder, Prefect's settings context and logging built anew from that
+environment) and runs ``prefect.engine`` as ``__main__``, exactly what ``python -m
+prefect.engine`` runs, then leaves the interpreter normally (atexit, Prefect's log flush).
+
+One process serves every run of its worker: a selector over the listening socket, each client's
+connection (``signal N`` passed on to its child; a closed connection, i.e. a client killed, kills
+the child) and each child's pidfd (its exit status sent back as ``exit N``). SIGTERM or SIGINT:
+stop listening, pass SIGTERM to the running children, leave when they have ended.
+
+    python -m flows.warm --socket PATH      (what `nastavnik worker` starts)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import os
+import runpy
+import selectors
+import signal
+import socket
+import stat
+import struct
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# What a run imports: loaded here once, shared by every child (copy-on-write).
+WARM_MODULES = (
+    "prefect.engine",
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.deployments.steps",
+    "prefect.client.orchestration",
+    "prefect.logging.handlers",
+    "flows.tick",
+    "notifications.delivery",
+    "notifications.render",
+)
+CLIENT_TIMEOUT = 30.0  # seconds a connected client may take to send its request
+MAX_REQUEST = 16 * 1024 * 1024
+
+
+@dataclass
+class Request:
+    """What a client hands over: its standard streams and how the run's process was started."""
+
+    fds: list[int]
+    argv: list[str]
+    cwd: str
+    env: dict[str, str]
+
+
+@dataclass
+class _Run:
+    pid: int
+    pidfd: int
+    conn: socket.socket
+    signals: list[int] = field(default_factory=list)
+
+
+def _read_request(conn: socket.socket) -> Request:
+    conn.settimeout(CLIENT_TIMEOUT)
+    data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
+    try:
+        while len(data) < 4:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("request cut short")
+            data += chunk
+        (size,) = struct.unpack("!I", data[:4])
+        if size > MAX_REQUEST or len(fds) != 3:
+            raise ConnectionError("malformed request")
+        while len(data) < 4 + size:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("request cut short")
+            data += chunk
+        payload = json.loads(data[4 : 4 + size])
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    conn.settimeout(None)
+    return Request(
+        fds=fds,
+        argv=[str(a) for a in payload["argv"]],
+        cwd=str(payload["cwd"]),
+        env={str(k): str(v) for k, v in payload["env"].items()},
+    )
+
+
+def _listen(path: Path) -> socket.socket:
+    if path.exists() and stat.S_ISSOCK(path.stat().st_mode):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()  # a stale socket of a server that died
+        else:
+            probe.close()
+            raise SystemExit(f"{path}: another fork server listens there")
+        finally:
+            probe.close()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)  # the socket: its owner only (the worker's user)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(old_umask)
+    listener.listen(64)
+    listener.setblocking(False)
+    return listener
+
+
+def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> None:
+    """Import what a run imports; refuse if that started a thread (a fork would lose it)."""
+    for name in modules:
+        importlib.import_module(name)
+    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if threads:
+        raise SystemExit(f"importing the flow started threads, cannot fork safely: {threads}")
+
+
+def serve(path: Path) -> Request:
+    """Serve until stopped (then exit); returns only in a forked child, with its request."""
+    listener = _listen(path)
+    wake_r, wake_w = socket.socketpair()
+    wake_r.setblocking(False)
+    wake_w.setblocking(False)
+    stopping: list[int] = []
+
+    def on_stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    previous = {s: signal.signal(s, on_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "listen")
+    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    runs: dict[int, _Run] = {}  # by pid
+    gc.freeze()  # what is imported stays out of the children's collections (and their copies)
+    print(f"fork server ready: {path} (pid {os.getpid()})", flush=True)
+
+    def finish(run: _Run) -> None:
+        _pid, status, usage = os.wait4(run.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        print(f"fork server: child {run.pid} ended ({code}), {cpu:.1f} s of CPU", flush=True)
+        selector.unregister(run.pidfd)
+        os.close(run.pidfd)
+        try:
+            selector.unregister(run.conn)
+        except KeyError:
+            pass
+        try:
+            run.conn.sendall(f"exit {code}\n".encode())
+        except OSError:
+            pass
+        run.conn.close()
+        del runs[run.pid]
+
+    while True:
+        if stopping and listener.fileno() >= 0:
+            selector.unregister(listener)
+            listener.close()
+            path.unlink(missing_ok=True)
+            for run in runs.values():
+                _signal(run.pid, signal.SIGTERM)
+        if stopping and not runs:
+            raise SystemExit(0)
+        for key, _events in selector.select():
+            if key.data == "wake":
+                try:
+                    wake_r.recv(4096)
+                except BlockingIOError:
+                    pass
+            elif key.data == "listen":
+                try:
+                    conn, _ = listener.accept()
+                except BlockingIOError:
+                    continue
+                conn.setblocking(True)
+                try:
+                    request = _read_request(conn)
+                except (OSError, ValueError, KeyError, TypeError) as error:
+                    print(f"fork server: a request refused: {error!r}", file=sys.stderr)
+                    conn.close()
+                    continue
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    # the child: nothing of the server stays open, its signals are the defaults
+                    signal.set_wakeup_fd(-1)
+                    for signum, handler in previous.items():
+                        signal.signal(signum, handler)
+                    selector.close()
+                    for other in runs.values():
+                        other.conn.close()
+                        os.close(other.pidfd)
+                    listener.close()
+                    wake_r.close()
+                    wake_w.close()
+                    conn.close()
+                    return request
+                for fd in request.fds:
+                    os.close(fd)
+                flow_run = request.env.get("PREFECT__FLOW_RUN_ID", "?")
+                print(f"fork server: flow run {flow_run} in child {pid}", flush=True)
+                run = _Run(pid=pid, pidfd=os.pidfd_open(pid), conn=conn)
+                runs[pid] = run
+                selector.register(run.pidfd, selectors.EVENT_READ, ("child", pid))
+                selector.register(conn, selectors.EVENT_READ, ("conn", pid))
+                try:
+                    conn.sendall(f"pid {pid}\n".encode())
+                except OSError:
+                    pass
+            else:
+                kind, pid = key.data
+                current = runs.get(pid)
+                if current is None:
+                    continue
+                if kind == "child":
+                    finish(current)
+                    continue
+                try:
+                    data = current.conn.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:  # the client is gone (killed): so is its run
+                    selector.unregister(current.conn)
+                    _signal(pid, signal.SIGKILL)
+                    continue
+                for line in data.decode(errors="replace").splitlines():
+                    if line.startswith("signal "):
+                        _signal(pid, int(line.split()[1]))
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def run_engine(request: Request) -> None:
+    """In the forked child: become the run's process, then run ``prefect.engine`` as __main__."""
+    for target, fd in enumerate(request.fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.environ.clear()
+    os.environ.update(request.env)
+    os.chdir(request.cwd)
+    sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
+    # Whatever was built from the server's environment is built again from the run's.
+    import prefect.context
+    import prefect.logging.configuration
+
+    from common.settings import get_settings
+
+    prefect.context.refresh_global_settings_context()
+    prefect.logging.configuration.setup_logging(incremental=False)
+    get_settings.cache_clear()
+    sys.argv = ["-m", *request.argv]
+    # `prefect.engine` runs again as __main__ (Prefect's own workspace bootstrap does the same)
+    sys.modules.pop("prefect.engine", None)
+    runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", type=Path, required=True)
+    options = parser.parse_args(argv)
+    warm_up()
+    request = serve(options.socket.absolute())
+    run_engine(request)
+
+
+if __name__ == "__main__":
+    main()

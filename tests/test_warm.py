@@ -1,0 +1,222 @@
+"""The warm path of a deployed run: `nastavnik deploy` sets the job command to flows/warm_client.py,
+`nastavnik worker` starts a Prefect process worker and the fork server (flows/warm.py); each run is
+a fork of a process that imported Prefect and nastavnik once.
+
+Real components only: a Prefect server, `nastavnik worker` as a subprocess (its Prefect process
+worker and fork server), a deployment run, the plain `nastavnik tick` on a copy; an SMTP server
+that accepts and never answers holds a run in delivery while its client is sent SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.factories import moment
+from tests.test_deployed import (
+    BIN,
+    DAY,
+    _assert_like_the_plain_tick,
+    _clean_env,
+    _region,
+    _run,
+    _run_deployment,
+    _start,
+    _stop,
+    _wait_for_api,
+)
+from tests.test_served import QUIET_SERVER, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT = ROOT / "flows" / "warm_client.py"
+
+
+def _wait_for(predicate, what: str, log: Path, seconds: float = 300):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"{what}:\n{log.read_text()[-4000:]}"
+        time.sleep(0.5)
+    return value
+
+
+def _flow_run(api: str, run_id: str) -> dict[str, object]:
+    with urllib.request.urlopen(f"{api}/flow_runs/{run_id}", timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+class _SilentSmtp:
+    """A TCP server that accepts connections and never says a word (an SMTP server hung)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.listener.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_writes_and_a_sigterm_to_its_client_ends_it(
+    tmp_path: Path,
+) -> None:
+    db, copy = _region(tmp_path, schools=3)
+    held = tmp_path / "held.db"  # the database of the run held in delivery
+    shutil.copy(db, held)
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = {
+        **_clean_env(),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    server = _start(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        {**prefect, "PREFECT_UI_API_URL": api, **QUIET_SERVER},
+        tmp_path,
+        tmp_path / "server.log",
+    )
+    worker = None
+    smtp = _SilentSmtp()
+    log = tmp_path / "worker.log"
+    try:
+        _wait_for_api(api, tmp_path / "server.log", seconds=180, server=server)
+        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
+        assert "nastavnik worker --pool nastavnik" in out, out
+        machine = tmp_path / "worker"
+        machine.mkdir()
+        worker_env = {
+            **prefect,
+            "NASTAVNIK_DB": f"sqlite:///{db}",
+            "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
+            "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
+            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        }
+        worker = _start(
+            [str(BIN / "nastavnik"), "worker", "--pool", "nastavnik"], worker_env, machine, log
+        )
+        # the fork server has imported Prefect and nastavnik: runs from now on are forks
+        _wait_for(lambda: "fork server ready" in log.read_text(), "no fork server", log)
+
+        out = _run_deployment(prefect, tmp_path)
+        assert "Completed" in out, out + log.read_text()[-3000:]
+        run_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
+        assert run_id, out
+        text = log.read_text()
+        # the run was a child of the fork server, not a cold interpreter
+        assert f"fork server: flow run {run_id[1]} in child" in text, text[-3000:]
+        assert "сервер запуска недоступен" not in text
+
+        # a run held in delivery by an SMTP server that never answers (job variables: its env)
+        smtp_url = f"smtp://127.0.0.1:{smtp.port}?timeout=600"
+        out = _run(
+            [
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "daily-tick/daily-tick",
+                "--param",
+                f"now={moment(DAY).isoformat()}",
+                "--job-variable",
+                "env="
+                + json.dumps({"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}),
+            ],
+            prefect,
+            tmp_path,
+        )
+        held_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
+        assert held_id, out
+        _wait_for(lambda: smtp.accepted, "the held run never reached delivery", log)
+        flow_run = _flow_run(api, held_id[1])
+        assert flow_run["state_type"] == "RUNNING", flow_run
+        client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
+        found = re.search(rf"fork server: flow run {held_id[1]} in child (\d+)", log.read_text())
+        assert found, log.read_text()[-3000:]
+        child = int(found[1])
+        assert _alive(client) and _alive(child)
+        # the client runs this Python with -I -S and the client file, nothing else
+        assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
+            b"-I",
+            b"-S",
+            str(CLIENT).encode(),
+        ]
+
+        os.kill(client, signal.SIGTERM)
+        _wait_for(lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60)
+        state = _wait_for(
+            lambda: (s := _flow_run(api, held_id[1])["state_type"]) != "RUNNING" and s,
+            "the run was left Running",
+            log,
+            120,
+        )
+        assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
+        _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
+    finally:
+        smtp.close()
+        if worker is not None:
+            _stop(worker)
+        _stop(server)
+    # `nastavnik worker` stopped its fork server (and removed the socket's folder)
+    assert "fork server ready" in log.read_text()
+    socket_dir = re.search(r"fork server ready: (\S+)/fork.sock", log.read_text())
+    assert socket_dir and not Path(socket_dir[1]).exists()
+
+    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
+
+
+def test_without_a_fork_server_the_client_starts_the_engine_itself(tmp_path: Path) -> None:
+    """The fallback: a socket that nobody listens on; the client says so and execs
+    `python -m prefect.engine` (which refuses the flow run id the same as it would cold)."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(CLIENT)],
+        env={
+            **_clean_env(),
+            "NASTAVNIK_FORK_SOCKET": str(tmp_path / "nobody.sock"),
+            "PREFECT__FLOW_RUN_ID": "not-a-uuid",
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "сервер запуска недоступен" in done.stderr and "nobody.sock" in done.stderr
+    assert "Invalid flow run id" in done.stderr, done.stderr[-3000:]
