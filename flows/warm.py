@@ -23,6 +23,7 @@ import argparse
 import gc
 import importlib
 import json
+import logging
 import os
 import runpy
 import selectors
@@ -49,6 +50,9 @@ WARM_MODULES = (
 )
 CLIENT_TIMEOUT = 30.0  # seconds a connected client may take to send its request
 MAX_REQUEST = 16 * 1024 * 1024
+
+# the server's own lines (for the administrator, in the worker's log): English, on the log side
+log = logging.getLogger("nastavnik.warm")
 
 
 @dataclass
@@ -150,13 +154,13 @@ def serve(path: Path) -> Request:
     selector.register(wake_r, selectors.EVENT_READ, "wake")
     runs: dict[int, _Run] = {}  # by pid
     gc.freeze()  # what is imported stays out of the children's collections (and their copies)
-    print(f"fork server ready: {path} (pid {os.getpid()})", flush=True)
+    log.info("fork server ready: %s (pid %d)", path, os.getpid())
 
     def finish(run: _Run) -> None:
         _pid, status, usage = os.wait4(run.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         cpu = usage.ru_utime + usage.ru_stime
-        print(f"fork server: child {run.pid} ended ({code}), {cpu:.1f} s of CPU", flush=True)
+        log.info("fork server: child %d ended (%d), %.1f s of CPU", run.pid, code, cpu)
         selector.unregister(run.pidfd)
         os.close(run.pidfd)
         try:
@@ -194,7 +198,7 @@ def serve(path: Path) -> Request:
                 try:
                     request = _read_request(conn)
                 except (OSError, ValueError, KeyError, TypeError) as error:
-                    print(f"fork server: a request refused: {error!r}", file=sys.stderr)
+                    log.warning("fork server: a request refused: %r", error)
                     conn.close()
                     continue
                 sys.stdout.flush()
@@ -217,7 +221,7 @@ def serve(path: Path) -> Request:
                 for fd in request.fds:
                     os.close(fd)
                 flow_run = request.env.get("PREFECT__FLOW_RUN_ID", "?")
-                print(f"fork server: flow run {flow_run} in child {pid}", flush=True)
+                log.info("fork server: flow run %s in child %d", flow_run, pid)
                 run = _Run(pid=pid, pidfd=os.pidfd_open(pid), conn=conn)
                 runs[pid] = run
                 selector.register(run.pidfd, selectors.EVENT_READ, ("child", pid))
@@ -282,6 +286,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", type=Path, required=True)
     options = parser.parse_args(argv)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     warm_up()
     request = serve(options.socket.absolute())
     run_engine(request)

@@ -86,11 +86,12 @@ def worker(
         ),
     ] = False,
 ) -> None:
-    """Выполнять ежедневные прогоны пула (`prefect worker start --type process`) с сервером-заготовкой:
-    Python, Prefect и nastavnik загружаются один раз, каждый прогон — копия процесса (fork).
+    """Выполнять ежедневные прогоны пула (`prefect worker start --type process`) с
+    сервером-заготовкой: интерпретатор, Prefect и nastavnik загружаются один раз, каждый прогон —
+    копия готового процесса.
 
-    Работает до остановки (SIGTERM или Ctrl-C); PREFECT_API_URL и настройки прогона (NASTAVNIK_DB,
-    NASTAVNIK_SMTP_URL, …) берёт из своего окружения.
+    Работает до остановки (сигнал `SIGTERM` или `Ctrl-C`); `PREFECT_API_URL` и настройки прогона
+    (`NASTAVNIK_DB`, `NASTAVNIK_SMTP_URL`, …) берёт из своего окружения.
     """
     from nastavnik.cli_shared import check_prefect_settings
 
