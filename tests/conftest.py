@@ -42,6 +42,7 @@ PREFECT_HARNESS_TESTS = (
 SLOW_FIRST = (
     "test_served.py",
     "test_deployed.py",
+    "test_warm.py",
     "test_served_sigterm.py",
     "test_flows.py",
     "test_notifications_prefect.py",
