@@ -287,7 +287,7 @@ def _live_items(
     if cancelled:
         session.connection().execute(_CANCEL_ITEM, cancelled)
         result.cancelled_items = len(cancelled)
-    worded = letter_items(session, live, instances, composer.today, composer.municipality.timezone)
+    worded = letter_items(session, live, instances)
     return live, worded
 
 
