@@ -47,7 +47,7 @@ with session_scope(engine) as session:
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 with engine.connect() as connection:
     count, total, largest = connection.exec_driver_sql(
-        "SELECT COUNT(*), SUM(LENGTH(mime)), MAX(LENGTH(mime)) FROM letter"
+        "SELECT COUNT(*), SUM(LENGTH(mime)), MAX(LENGTH(mime)) FROM letter_content"
     ).one()
 print(json.dumps({"wall": wall, "cpu": cpu, "letters": count, "total": total, "largest": largest}))
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -100,6 +100,17 @@ def encoded_address(text: str) -> str:
     return joined if len(joined) <= 66 else "\r\n ".join(parts)
 
 
+def _date_header(moment: datetime) -> str:
+    """The Date header's value: a run writes the same moment into every letter."""
+    # the offset in the key: the same instant in another zone is written otherwise
+    return _formatted_date(moment, moment.utcoffset())
+
+
+@lru_cache(maxsize=16)
+def _formatted_date(moment: datetime, offset: timedelta | None) -> str:
+    return format_datetime(moment)
+
+
 def _base64_part(content_type: str, body: str) -> bytes:
     encoded = binascii.b2a_base64(body.encode("utf-8"), newline=False)
     lines = b"\r\n".join([encoded[i : i + _LINE] for i in range(0, len(encoded), _LINE)])
@@ -124,7 +135,7 @@ def build_message(
         headers.append(f"Reply-To: {encoded_address(reply_to)}")
     headers += [
         _header("Subject", subject),
-        f"Date: {format_datetime(date_)}",
+        f"Date: {_date_header(date_)}",
         f"Message-ID: {message_id}",
         "Auto-Submitted: auto-generated",  # RFC 3834: no vacation replies to robots
         "MIME-Version: 1.0",

@@ -45,6 +45,7 @@ class LetterItem(NamedTuple):
 
     A named tuple rather than a frozen dataclass: composing a region's letters builds one per
     outbox item (360,000 at 40,000 schools), and a frozen dataclass is five times slower to make.
+    notifications/items.py builds it by position: a field added or moved is so there too.
     """
 
     outbox_id: int
