@@ -162,7 +162,11 @@ def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) ->
     worker = subprocess.Popen(args, env=env, start_new_session=True)
 
     def forward(signum: int, _frame: object) -> None:
+        # both at once: the fork server stops taking runs and passes SIGTERM to its children
+        # while Prefect's worker shuts down (one after the other took over 30 s under load)
         worker.send_signal(signum)
+        if server is not None and server.poll() is None:
+            server.terminate()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, forward)

@@ -67,10 +67,10 @@ def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subpro
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], *, timeout: float = 30) -> None:
     process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
