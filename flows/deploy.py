@@ -145,6 +145,23 @@ def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) ->
 
     env = dict(os.environ)
     server: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    received: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        # both at once: the fork server stops taking runs and passes SIGTERM to its children
+        # while Prefect's worker shuts down (one after the other took over 30 s under load)
+        received.append(signum)
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signum)
+        if server is not None and server.poll() is None:
+            server.terminate()
+
+    # Caught before the children start: a signal this process inherited as ignored (SIGINT under
+    # a job runner or pytest-xdist) would stay ignored in them across exec; a caught one is reset
+    # to its default there, so Prefect's worker stops on the SIGINT passed on.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
     folder = None
     if warm:
         folder = tempfile.mkdtemp(prefix="nastavnik-fork-")
@@ -160,16 +177,8 @@ def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) ->
     if limit:
         args += ["--limit", str(limit)]
     worker = subprocess.Popen(args, env=env, start_new_session=True)
-
-    def forward(signum: int, _frame: object) -> None:
-        # both at once: the fork server stops taking runs and passes SIGTERM to its children
-        # while Prefect's worker shuts down (one after the other took over 30 s under load)
-        worker.send_signal(signum)
-        if server is not None and server.poll() is None:
-            server.terminate()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, forward)
+    if received:  # stopped while starting
+        worker.send_signal(received[0])
     try:
         code = worker.wait()
     finally:
