@@ -106,7 +106,6 @@ def serve_daily(
     os.environ["NASTAVNIK_DB"] = db_url
     server = None
     if not os.environ.get("PREFECT_API_URL"):
-        # Prefect is imported only once PREFECT_API_URL is set: its settings are read at import.
         home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
         home.mkdir(parents=True, exist_ok=True)
         log_path = home / "prefect-server.log"
@@ -115,13 +114,18 @@ def serve_daily(
         print(render_message("serve.prefect_server", url=api_url.removesuffix("/api")))
         print(render_message("serve.prefect_log", path=log_path))
     from prefect.schedules import Cron
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.tick import daily_tick_flow
 
     if portal is not None:
         threading.Thread(target=portal, name="portal", daemon=True).start()
     try:
-        daily_tick_flow.serve(name="daily-tick", schedules=[Cron(cron, timezone=timezone)])
+        # Prefect may have been imported before the URL was set (the settings check of the CLI):
+        # its settings were read then, without the URL, and it would serve through a throw-away
+        # server of its own on the same database, which under load fails to start in time.
+        with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
+            daily_tick_flow.serve(name="daily-tick", schedules=[Cron(cron, timezone=timezone)])
     finally:
         if server is not None:
             server.terminate()

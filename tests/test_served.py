@@ -216,6 +216,8 @@ def test_the_schedule_fires_by_itself_and_its_run_writes_the_plain_ticks_letters
     assert served.letters() == expected
     server_log = served.log.parent / "prefect" / "prefect-server.log"
     assert f"PREFECT_API_URL={served.api_url}" in server_log.read_text()  # not /dev/null
+    # served through the real server, not through a throw-away one of Prefect's own
+    assert "temporary server" not in served.log.read_text(errors="replace")
 
 
 def test_a_run_triggered_through_prefects_api_delivers_that_days_letters(served: Served) -> None:
