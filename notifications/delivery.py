@@ -20,6 +20,16 @@ Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifi
 The letters were rendered to bytes when composed, so sending reads bytes and writes them to the
 run's connections, each carrying its share of the run.
 
+A large run (``OVERLAP_LETTERS`` letters or more, in working hours) does not compose first and send
+after: in one transaction it decides its letters, gives them their items and leaves them
+``composing`` (held by a token and a lease on the database's clock; no claim takes such a letter),
+then forks a process that renders them and writes them pending in committed chunks, in the order
+of their ids, while this process's deliverers send each chunk as it lands. A composer that dies
+leaves its unwritten letters ``composing`` with their items: the next composing takes them over
+(as letters never attempted) once the lease has run out, or at once if the composer failed with
+an error (``ComposingFailed``: its lease is ended). A letter is never sent before its content is
+written, and one written is never written again by a composer that lost it.
+
 Quiet hours: letters go out on working days of the production calendar between 09:00 and 18:00 in
 the municipality's time zone; otherwise they wait.
 """
@@ -249,32 +259,27 @@ def deliver_pending(
             if plan.token is None:
                 plan.write(session.connection())
             report.composed = plan.result.letters
+    send = partial(
+        _deliver,
+        engine=engine,
+        now=now,
+        tz=tz,
+        settings=settings,
+        transport=transport,
+        limit=limit,
+        lease=lease,
+        report=report,
+    )
     if plan is None or plan.token is None:
-        return _deliver(
-            engine=engine,
-            now=now,
-            tz=tz,
-            settings=settings,
-            transport=transport,
-            limit=limit,
-            lease=lease,
-            report=report,
-            composing=None,
-        )
-    composing = _compose_apart(engine, plan, lease=lease)
+        return send(composing=None)
+    try:
+        composing = _compose_apart(engine, plan, lease=lease)
+    except OSError:  # no process to be had (memory, process limits): composed here, then sent
+        _write_plan(engine, plan, lease=lease)
+        return send(composing=None)
     failure: str | None = None
     try:
-        report = _deliver(
-            engine=engine,
-            now=now,
-            tz=tz,
-            settings=settings,
-            transport=transport,
-            limit=limit,
-            lease=lease,
-            report=report,
-            composing=composing,
-        )
+        report = send(composing=composing)
     finally:
         failure = composing.wait()
         if failure is not None:
@@ -403,14 +408,24 @@ def _compose_apart(engine: Engine, plan: LetterPlan, *, lease: timedelta) -> _Co
     """
     reader, writer = os.pipe()
     gc.freeze()  # the objects the child inherits are not walked (and copied) by its collector
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        gc.unfreeze()
+        os.close(reader)
+        os.close(writer)
+        raise
     if pid == 0:  # pragma: no cover - the child; its work is checked by the letters it writes
         code = 1
         try:
             os.close(reader)
+            # the parent's pooled connections stay referenced, never closed or freed here (a
+            # freed PostgreSQL connection would end the parent's session; SQLite's must not be
+            # touched across a fork): the child opens its own
+            inherited = engine.pool
             engine.dispose(close=False)
             _write_plan(engine, plan, lease=lease)
-            code = 0
+            code = 0 if inherited is not None else 1
         except BaseException:
             os.write(writer, traceback.format_exc()[-4000:].encode("utf-8", "replace"))
         finally:
