@@ -248,7 +248,12 @@ def deliver_pending(
     with session_scope(engine) as session:
         tz = get_municipality(session).timezone
         if compose:
-            apart = overlap_from is not None and limit is None and in_working_hours(now, tz)
+            apart = (
+                overlap_from is not None
+                and limit is None
+                and in_working_hours(now, tz)
+                and _shared_database(engine)
+            )
             plan = prepare_letters(
                 session=session,
                 now=now,
@@ -363,6 +368,12 @@ def _deliver(
     if errors:
         raise errors[0]
     return report
+
+
+def _shared_database(engine: Engine) -> bool:
+    """Whether another process sees this database (not SQLite's memory)."""
+    url = engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
 class _Composing:
