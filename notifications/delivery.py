@@ -282,6 +282,9 @@ def deliver_pending(
     except OSError:  # no process to be had (memory, process limits): composed here, then sent
         _write_plan(engine, plan, lease=lease)
         return send(composing=None)
+    token = plan.token
+    # the child has its own copy: this process sends, and its collector need not walk the plan
+    plan.jobs.clear()
     failure: str | None = None
     try:
         report = send(composing=composing)
@@ -289,7 +292,7 @@ def deliver_pending(
         failure = composing.wait()
         if failure is not None:
             with engine.connect() as connection:
-                release_composing(connection, plan.token)
+                release_composing(connection, token)
     if failure is not None:
         raise ComposingFailed(failure)
     return report
