@@ -620,6 +620,7 @@ FIELDS: dict[str, str] = {
 
 # a letter's state as a person reads it
 LETTER_STATES: dict[str, str] = {
+    "composing": "составляется",
     "pending": "ждёт отправки",
     "sending": "отправляется",
     "sent": "уже отправлено",

@@ -75,7 +75,12 @@ def outbox(
     engine = _engine()
     statuses = [
         s
-        for s, wanted in (("pending", pending), ("sending", pending), ("failed", failed))
+        for s, wanted in (
+            ("composing", pending),
+            ("pending", pending),
+            ("sending", pending),
+            ("failed", failed),
+        )
         if wanted
     ]
     with Session(engine) as session:

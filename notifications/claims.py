@@ -41,7 +41,7 @@ _NOW = bindparam("now", type_=UTCDateTime())
 _LEASE_S: BindParameter[float] = bindparam("lease_s")
 
 
-def _db_now(dialect: str) -> str:
+def db_now(dialect: str) -> str:
     """The database's clock as a value comparable with stored datetimes (UTC)."""
     if dialect == "postgresql":
         return "clock_timestamp()"
@@ -49,7 +49,7 @@ def _db_now(dialect: str) -> str:
     return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
 
 
-def _db_lease_end(dialect: str) -> str:
+def db_lease_end(dialect: str) -> str:
     """The database's clock plus ``:lease_s`` seconds."""
     if dialect == "postgresql":
         return "(clock_timestamp() + make_interval(secs => :lease_s))"
@@ -60,7 +60,7 @@ def _due(dialect: str) -> str:
     """Due at the business time ``:now``, or held by a deliverer whose lease ran out (its clock)."""
     return (
         "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)) "
-        f"OR (status = 'sending' AND lease_until < {_db_now(dialect)})"
+        f"OR (status = 'sending' AND lease_until < {db_now(dialect)})"
     )
 
 
@@ -88,10 +88,10 @@ def _claim_statement(dialect: str) -> TextClause:
             "SELECT id FROM (SELECT id FROM letter WHERE id > :after AND +status = 'pending' "
             "AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY id LIMIT :limit) "
             "UNION ALL SELECT id FROM (SELECT id FROM letter WHERE status = 'sending' "
-            f"AND lease_until < {_db_now(dialect)}) ORDER BY id LIMIT :limit"
+            f"AND lease_until < {db_now(dialect)}) ORDER BY id LIMIT :limit"
         )
     return text(
-        f"UPDATE letter SET status = 'sending', lease_until = {_db_lease_end(dialect)}, "
+        f"UPDATE letter SET status = 'sending', lease_until = {db_lease_end(dialect)}, "
         "attempts = attempts + 1, last_attempt_at = :now "
         f"WHERE id IN ({pick}) "
         f"AND ({due}) RETURNING id, recipient, attempts, message_id"
@@ -194,7 +194,7 @@ _UNTRIED = text(
 @lru_cache(maxsize=4)
 def _renew_statement(dialect: str) -> TextClause:
     return text(
-        f"UPDATE letter SET lease_until = {_db_lease_end(dialect)} WHERE id = :id AND {_HELD}"
+        f"UPDATE letter SET lease_until = {db_lease_end(dialect)} WHERE id = :id AND {_HELD}"
     ).bindparams(_LEASE_S)
 
 
@@ -307,11 +307,13 @@ def due_count(*, connection: Connection, now: datetime) -> int:
 
 
 def waiting_count(*, connection: Connection) -> int:
-    """How many letters wait to go out (pending or being sent), whenever they are due."""
+    """How many letters wait to go out (pending, being sent or being composed), whenever due."""
     with connection.begin():
         return int(
             connection.execute(
-                text("SELECT COUNT(*) FROM letter WHERE status IN ('pending', 'sending')")
+                text(
+                    "SELECT COUNT(*) FROM letter WHERE status IN ('pending', 'sending', 'composing')"
+                )
             ).scalar()
             or 0
         )

@@ -8,17 +8,19 @@ Once a letter has been attempted its text and Message-ID are fixed, so a retry i
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, text
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
 from common.clock import local_day
 from common.settings import Settings
 from engine.daily_runs import mark_reported, missed_days_text, unreported_days
+from notifications.claims import db_lease_end, db_now
 from notifications.items import (
     PendingItem,
     letter_items,
@@ -129,13 +131,81 @@ def compose_letters(
             added: delivery does so when steps in them were done after they were composed. A
             letter left with nothing to say is cancelled as ``EMPTIED``.
     """
+    plan = prepare_letters(session=session, now=now, settings=settings, only=only)
+    plan.write(session.connection())
+    return plan.result
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One letter to render: its row, recipient, worded items and their keys, what it reports."""
+
+    letter_id: int
+    recipient: str
+    items: list[LetterItem]
+    keys: list[str]
+    told: _Pending | None
+
+
+@dataclass
+class LetterPlan:
+    """A composing's letters decided, written and assigned their items, not rendered yet.
+
+    ``token`` is set when the letters were left ``composing`` (to be rendered by ``write_chunk``
+    after the plan is committed): no deliverer claims such a letter, whose content is not written.
+    """
+
+    composer: _Composer
+    jobs: list[_Job]
+    result: ComposeResult
+    token: str | None = None
+
+    def rows(self, jobs: list[_Job]) -> list[dict[str, Any]]:
+        """These letters rendered: the values of their rows (a pure function of the plan)."""
+        return [
+            _letter_row(
+                self.composer,
+                letter_id=job.letter_id,
+                recipient=job.recipient,
+                items=job.items,
+                keys=job.keys,
+                told=job.told,
+            )
+            for job in jobs
+        ]
+
+    def write(self, connection: Connection) -> None:
+        """Render every letter of a plan not left ``composing`` and store it, in the caller's
+        transaction (the plan's own)."""
+        assert self.token is None
+        _write_letters(connection, self.rows(self.jobs))
+
+
+def prepare_letters(
+    *,
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    only: list[int] | None = None,
+    composing_from: int | None = None,
+    lease: timedelta = timedelta(minutes=10),
+) -> LetterPlan:
+    """Everything of ``compose_letters`` but rendering: items checked, letters chosen or created,
+    items assigned to them, reports marked; the letters' rows are rendered from the plan.
+
+    ``composing_from``: when the plan has at least this many letters, they are left
+    ``composing`` under a token and a lease of ``lease`` on the database's clock (renewed by
+    ``write_chunk``): committed so, they wait for their content and no deliverer takes them; a
+    later composing takes them over (as letters never attempted) once the lease has run out.
+    """
     municipality = get_municipality(session)
     composer = _composer(session, municipality=municipality, now=now, settings=settings)
     coordinator = municipality.coordinator_email.strip().lower()
     result = ComposeResult()
+    plan = LetterPlan(composer=composer, jobs=[], result=result)
     pending = _read_pending(session, now=now, coordinator=coordinator, only=only)
     if not (pending.items or pending.open_letters or pending.reports_anything()):
-        return result
+        return plan
     live, worded = _live_items(session, pending.items, composer=composer, result=result)
     by_recipient = _by_recipient(live)
     if pending.reports_anything():
@@ -144,6 +214,8 @@ def compose_letters(
         session, pending.open_letters, by_recipient, emptied=only is not None, result=result
     )
     groups = sorted(by_recipient.items())
+    if composing_from is not None and len(groups) >= composing_from:
+        plan.token = f"composing:{uuid.uuid4().hex}"
     ids = _letter_ids(
         session,
         reusable=reusable,
@@ -154,17 +226,18 @@ def compose_letters(
         ],
         municipality_id=municipality.id or 0,
         addresses=[address for address, _ in groups],
+        token=plan.token,
     )
-    rows: list[dict[str, Any]] = []
+    if plan.token is not None:
+        _hold(session.connection(), [letter_id for letter_id, _ in ids], plan.token, lease)
     assignments: list[tuple[int, int]] = []  # (letter, item)
     reports: list[dict[str, int]] = []
     for (address, group), (letter_id, recipient) in zip(groups, ids, strict=True):
         told = pending if address == coordinator else None
         if told is not None and told.missed:
             mark_reported(session=session, days=told.missed, letter_id=letter_id)
-        rows.append(
-            _letter_row(
-                composer,
+        plan.jobs.append(
+            _Job(
                 letter_id=letter_id,
                 recipient=recipient,
                 items=[worded[i.id] for i in group],
@@ -179,7 +252,6 @@ def compose_letters(
     connection = session.connection()
     if reports:
         connection.execute(_REPORTED, reports)
-    _write_letters(connection, rows)
     if assignments:
         # through the driver: SQLAlchemy's parameter handling of every item (360,000 at 40,000
         # schools) cost twice the update itself
@@ -187,7 +259,70 @@ def compose_letters(
         connection.exec_driver_sql(
             f"UPDATE outbox SET letter_id = {mark} WHERE id = {mark}", assignments
         )
-    return result
+    if plan.token is not None:
+        # rendered in the order of their ids: a deliverer walking the pending letters by id
+        # (claims.py, ``after``) finds each chunk after the one before
+        plan.jobs.sort(key=lambda job: job.letter_id)
+    return plan
+
+
+def _hold(connection: Connection, ids: list[int], token: str, lease: timedelta) -> None:
+    """Leave these letters ``composing`` under ``token`` until ``lease`` from now (the database's
+    clock): nobody sends them, and another composing leaves them alone while the lease holds."""
+    dialect = connection.dialect.name
+    statement = text(
+        f"UPDATE letter SET status = 'composing', message_id = :token, "
+        f"lease_until = {db_lease_end(dialect)} WHERE id = :id"
+    )
+    connection.execute(
+        statement, [{"id": one, "token": token, "lease_s": lease.total_seconds()} for one in ids]
+    )
+
+
+def write_chunk(
+    connection: Connection, plan: LetterPlan, jobs: list[_Job], *, lease: timedelta | None = None
+) -> int:
+    """Render these letters of a ``composing`` plan and store them, pending, in one transaction on
+    ``connection`` (not in one): only those the plan's token still holds (another composing may
+    have taken over a letter whose lease ran out). ``lease``: renew the plan's other letters' too.
+    Returns how many letters were written."""
+    assert plan.token is not None
+    rows = plan.rows(jobs)
+    with connection.begin():
+        held_query = text(
+            "SELECT id FROM letter WHERE id IN :ids AND status = 'composing' AND message_id = :token"
+            + (" FOR UPDATE" if connection.dialect.name == "postgresql" else "")
+        ).bindparams(bindparam("ids", expanding=True))
+        held = {
+            one
+            for (one,) in connection.execute(
+                held_query, {"ids": [job.letter_id for job in jobs], "token": plan.token}
+            )
+        }
+        rows = [row for row in rows if row["b_id"] in held]
+        _write_letters(connection, rows)
+        if lease is not None:
+            connection.execute(
+                text(
+                    f"UPDATE letter SET lease_until = {db_lease_end(connection.dialect.name)} "
+                    "WHERE status = 'composing' AND message_id = :token"
+                ),
+                {"token": plan.token, "lease_s": lease.total_seconds()},
+            )
+    return len(rows)
+
+
+def release_composing(connection: Connection, token: str) -> int:
+    """A plan's letters not written (its composing failed): their lease ends now, so the next
+    composing takes them over at once. Returns how many there were."""
+    with connection.begin():
+        return connection.execute(
+            text(
+                "UPDATE letter SET lease_until = NULL "
+                "WHERE status = 'composing' AND message_id = :token"
+            ),
+            {"token": token},
+        ).rowcount
 
 
 def _composer(
@@ -218,12 +353,24 @@ def _read_pending(
 ) -> _Pending:
     """The open letters (locked, so a deliverer waits on PostgreSQL), their items and new ones,
     and what the coordinator is to be told: refused letters, missed days, changed addresses."""
-    # letters never handed to a server may be rewritten
-    open_query = select(Letter.id, Letter.recipient).where(
-        Letter.status == "pending", Letter.attempts == 0
-    )
+    # letters never handed to a server may be rewritten, and those a composing left unwritten
+    # (it died: its lease ran out, or it failed and ended the lease)
+    open_query = select(Letter.id, Letter.recipient)
     if only is not None:
-        open_query = open_query.where(col(Letter.id).in_(only or [0]))
+        open_query = open_query.where(
+            Letter.status == "pending", Letter.attempts == 0, col(Letter.id).in_(only or [0])
+        )
+    else:
+        stamp = db_now(session.connection().dialect.name)
+        open_query = open_query.where(
+            or_(
+                and_(Letter.status == "pending", Letter.attempts == 0),
+                and_(
+                    Letter.status == "composing",
+                    or_(col(Letter.lease_until).is_(None), text(f"letter.lease_until < {stamp}")),
+                ),
+            )
+        )
     open_letters: list[tuple[int, str]] = [
         (letter_id, recipient)
         for letter_id, recipient in session.exec(
@@ -234,7 +381,8 @@ def _read_pending(
     open_ids = [letter_id for letter_id, _ in open_letters]
     items = [
         PendingItem(*row)
-        for row in session.execute(
+        # through the Core connection: the ORM's result handling cost as much as the query
+        for row in session.connection().execute(
             pending_items_query(open_ids, only=only is not None).with_for_update()
         )
     ]
@@ -425,6 +573,7 @@ def _letter_ids(
     new: list[str],
     municipality_id: int,
     addresses: list[str],
+    token: str | None = None,
 ) -> list[tuple[int, str]]:
     """(id, recipient) of the letter for each address: a reused one, or a new row inserted here.
 
@@ -437,8 +586,8 @@ def _letter_ids(
         placeholder = {
             "municipality_id": municipality_id,
             "kind": "",
-            "status": "pending",
-            "message_id": "",
+            "status": "pending" if token is None else "composing",
+            "message_id": token or "",
             "mail_from": "",
             "reply_to": "",
             "subject": "",

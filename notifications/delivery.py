@@ -20,14 +20,27 @@ Exactly one letter per decision, as far as SMTP allows (docs/delivery.md, notifi
 The letters were rendered to bytes when composed, so sending reads bytes and writes them to the
 run's connections, each carrying its share of the run.
 
+A large run (``OVERLAP_LETTERS`` letters or more, in working hours) does not compose first and send
+after: in one transaction it decides its letters, gives them their items and leaves them
+``composing`` (held by a token and a lease on the database's clock; no claim takes such a letter),
+then forks a process that renders them and writes them pending in committed chunks, in the order
+of their ids, while this process's deliverers send each chunk as it lands. A composer that dies
+leaves its unwritten letters ``composing`` with their items: the next composing takes them over
+(as letters never attempted) once the lease has run out, or at once if the composer failed with
+an error (``ComposingFailed``: its lease is ended). A letter is never sent before its content is
+written, and one written is never written again by a composer that lost it.
+
 Quiet hours: letters go out on working days of the production calendar between 09:00 and 18:00 in
 the municipality's time zone; otherwise they wait.
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 import time as clock
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -53,7 +66,13 @@ from notifications.claims import (
     renew_leases,
     waiting_count,
 )
-from notifications.compose import compose_letters
+from notifications.compose import (
+    LetterPlan,
+    compose_letters,
+    prepare_letters,
+    release_composing,
+    write_chunk,
+)
 from notifications.items import gone_reason
 from notifications.models import Letter
 from notifications.smtp import (
@@ -80,6 +99,20 @@ BATCH = 10
 # about as much as sending a few letters); a killed deliverer's batch waits for its lease either way
 LARGE_BATCH = 50
 LARGE_RUN = 1000  # letters due
+# a run composing at least this many letters renders them in a forked process while this one sends
+# those already written: composing and sending share the machine's cores instead of following one
+# another (rendering alone takes one core; sending waits for the server)
+OVERLAP_LETTERS = 500
+# the forked composer writes its letters in chunks, each committed: the first small, so that
+# sending starts at once, the others large enough that their transactions stay few
+FIRST_CHUNK = 50
+CHUNK = 250
+# how long a deliverer waits before looking again for letters while the composer is writing them
+COMPOSING_POLL_S = 0.02
+
+
+class ComposingFailed(RuntimeError):
+    """The forked composer of a large run failed; the letters it left unwritten wait."""
 
 
 @dataclass
@@ -190,6 +223,7 @@ def deliver_pending(
     limit: int | None = None,
     compose: bool = True,
     lease: timedelta = LEASE,
+    overlap_from: int | None = OVERLAP_LETTERS,
 ) -> DeliveryReport:
     """Compose the pending decisions into letters and send those due at ``now``.
 
@@ -203,20 +237,88 @@ def deliver_pending(
         compose: compose first (the tick's way); False sends only the letters already composed,
             as they are (the benchmark measures sending alone so).
         lease: how long a claimed letter is held (from the claim, on the database's clock)
-            before another deliverer may take it; renewed once half of it has passed.
+            before another deliverer may take it; renewed once half of it has passed. A letter
+            being composed apart is held so too.
+        overlap_from: compose at least this many letters in a forked process while this one
+            sends those already written (in working hours, without ``limit``); None never does.
     """
     settings = settings or get_settings()
     report = DeliveryReport()
+    plan: LetterPlan | None = None
     with session_scope(engine) as session:
         tz = get_municipality(session).timezone
         if compose:
-            report.composed = compose_letters(session=session, now=now, settings=settings).letters
+            apart = (
+                overlap_from is not None
+                and limit is None
+                and in_working_hours(now, tz)
+                and _shared_database(engine)
+            )
+            plan = prepare_letters(
+                session=session,
+                now=now,
+                settings=settings,
+                composing_from=overlap_from if apart else None,
+                lease=lease,
+            )
+            if plan.token is None:
+                plan.write(session.connection())
+            report.composed = plan.result.letters
+    send = partial(
+        _deliver,
+        engine=engine,
+        now=now,
+        tz=tz,
+        settings=settings,
+        transport=transport,
+        limit=limit,
+        lease=lease,
+        report=report,
+    )
+    if plan is None or plan.token is None:
+        return send(composing=None)
+    try:
+        composing = _compose_apart(engine, plan, lease=lease)
+    except OSError:  # no process to be had (memory, process limits): composed here, then sent
+        _write_plan(engine, plan, lease=lease)
+        return send(composing=None)
+    token = plan.token
+    # the child has its own copy: this process sends, and its collector need not walk the plan
+    plan.jobs.clear()
+    failure: str | None = None
+    try:
+        report = send(composing=composing)
+    finally:
+        failure = composing.wait()
+        if failure is not None:
+            with engine.connect() as connection:
+                release_composing(connection, token)
+    if failure is not None:
+        raise ComposingFailed(failure)
+    return report
+
+
+def _deliver(
+    *,
+    engine: Engine,
+    now: datetime,
+    tz: str,
+    settings: Settings,
+    transport: SmtpTransport | FolderTransport | None,
+    limit: int | None,
+    lease: timedelta,
+    report: DeliveryReport,
+    composing: _Composing | None,
+) -> DeliveryReport:
+    """Send what is due, over one connection or several (``deliver_pending`` after composing)."""
     with engine.connect() as connection:
         if not in_working_hours(now, tz):
             report.deferred = due_count(connection=connection, now=now)
             report.waiting = waiting_count(connection=connection) - report.deferred
             return report
         due = due_count(connection=connection, now=now)
+        if composing is not None:
+            due += composing.letters
         if due == 0:
             report.waiting = waiting_count(connection=connection)
             return report
@@ -243,6 +345,7 @@ def deliver_pending(
             limit=limit,
             lease=lease,
             batch=LARGE_BATCH if due >= LARGE_RUN else BATCH,
+            composing=composing,
         )
         helpers: list[tuple[threading.Thread, DeliveryReport]] = []
         errors: list[BaseException] = []
@@ -268,6 +371,99 @@ def deliver_pending(
     if errors:
         raise errors[0]
     return report
+
+
+def _shared_database(engine: Engine) -> bool:
+    """Whether another process sees this database (not SQLite's memory)."""
+    url = engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+class _Composing:
+    """The forked process writing a plan's letters: whether it still runs, and how it ended."""
+
+    def __init__(self, pid: int, reader: int, letters: int) -> None:
+        self.pid = pid
+        self.letters = letters
+        self._reader = reader
+        self._status: int | None = None
+        self._lock = threading.Lock()
+
+    def running(self) -> bool:
+        """Whether the composer has not exited yet (every deliverer thread asks)."""
+        with self._lock:
+            if self._status is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self._status = status
+            return self._status is None
+
+    def wait(self) -> str | None:
+        """Wait for the composer to exit; None when it wrote every letter, else why not."""
+        with self._lock:
+            if self._status is None:
+                _, self._status = os.waitpid(self.pid, 0)
+            status = self._status
+        with os.fdopen(self._reader, "rb") as reader:
+            said = reader.read().decode("utf-8", "replace")
+        if os.waitstatus_to_exitcode(status) == 0:
+            return None
+        return said or f"the composer ended with status {os.waitstatus_to_exitcode(status)}"
+
+
+def _compose_apart(engine: Engine, plan: LetterPlan, *, lease: timedelta) -> _Composing:
+    """Fork a process that renders the plan's letters and writes them in committed chunks.
+
+    The letters are ``composing`` (never claimed) until their chunk is written. The child uses
+    its own database connections (the pool's, inherited, stay the parent's), touches nothing
+    else the parent's threads may hold, and leaves with ``os._exit``: no atexit handler, no
+    flush of the parent's buffers. It may outlive a parent that was killed: what it writes is
+    whole letters, each chunk in one transaction.
+    """
+    reader, writer = os.pipe()
+    gc.freeze()  # the objects the child inherits are not walked (and copied) by its collector
+    try:
+        pid = os.fork()
+    except OSError:
+        gc.unfreeze()
+        os.close(reader)
+        os.close(writer)
+        raise
+    if pid == 0:  # pragma: no cover - the child; its work is checked by the letters it writes
+        code = 1
+        try:
+            os.close(reader)
+            # the parent's pooled connections stay referenced, never closed or freed here (a
+            # freed PostgreSQL connection would end the parent's session; SQLite's must not be
+            # touched across a fork): the child opens its own
+            inherited = engine.pool
+            engine.dispose(close=False)
+            _write_plan(engine, plan, lease=lease)
+            code = 0 if inherited is not None else 1
+        except BaseException:
+            os.write(writer, traceback.format_exc()[-4000:].encode("utf-8", "replace"))
+        finally:
+            os._exit(code)
+    gc.unfreeze()
+    os.close(writer)
+    return _Composing(pid, reader, letters=len(plan.jobs))
+
+
+def _write_plan(engine: Engine, plan: LetterPlan, *, lease: timedelta) -> None:
+    """Render and store a ``composing`` plan's letters chunk by chunk, in the order of their ids;
+    the leases of those not written yet are renewed once half a lease has passed."""
+    jobs = plan.jobs
+    renewed = clock.monotonic()
+    with engine.connect() as connection:
+        start, size = 0, FIRST_CHUNK
+        while start < len(jobs):
+            renew = clock.monotonic() - renewed > lease.total_seconds() / 2
+            if renew:
+                renewed = clock.monotonic()
+            write_chunk(
+                connection, plan, jobs[start : start + size], lease=lease if renew else None
+            )
+            start, size = start + size, CHUNK
 
 
 # a delivery opens one more connection per this many letters due, up to the URL's ``connections``
@@ -311,16 +507,27 @@ def _send_all(
     lease: timedelta,
     batch: int,
     report: DeliveryReport,
+    composing: _Composing | None = None,
 ) -> None:
-    """Claim batches and send them until none is due, the limit is reached or the server is gone."""
+    """Claim batches and send them until none is due, the limit is reached or the server is gone.
+
+    While a forked composer is writing letters, none due means none written yet: the deliverer
+    waits for them, and once the composer has exited looks once more from the first letter."""
     today = local_day(now, tz)
     after = 0  # the pending letters up to here were claimed (``now`` stays: none falls due)
+    swept = composing is None
     while limit is None or report.sent + report.failed < limit:
         size = batch if limit is None else min(batch, limit - report.sent - report.failed)
         leased_at = clock.monotonic()  # before the claim: never behind the database's count
         held = claim_letters(connection=connection, now=now, limit=size, lease=lease, after=after)
         if not held:
-            return
+            if composing is not None and composing.running():
+                clock.sleep(COMPOSING_POLL_S)
+                continue
+            if swept:
+                return
+            swept, after = True, 0  # the composer has exited: whatever it wrote last
+            continue
         after = max(after, *(letter.id for letter in held))
         claimed = len(held)
         held = _drop_done_steps(

@@ -13,7 +13,9 @@ without a content row (a placeholder being composed) has empty bodies and no byt
 still reads them as ``letter.body_text``, ``letter.body_html`` and ``letter.mime`` (loaded with the
 letter, ``content``); writes go through ``notifications.compose`` (Core statements).
 
-Statuses: ``pending`` (waiting: for working hours, for its retry time or for the next run),
+Statuses: ``composing`` (a large run's letter chosen and given its items, its content being
+rendered by another process; held by that composing until ``lease_until``, never claimed),
+``pending`` (waiting: for working hours, for its retry time or for the next run),
 ``sending`` (claimed by a deliverer until ``lease_until``), ``sent`` (the server accepted it),
 ``failed`` (the server refused it for good, 5xx; ``last_error`` says why), ``cancelled`` (its
 items were resolved or merged into a newer rendering before it was ever attempted).
@@ -29,7 +31,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from storage.models import _utc_column
 
-LETTER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+LETTER_STATUSES = ("composing", "pending", "sending", "sent", "failed", "cancelled")
 
 
 class Letter(SQLModel, table=True):

@@ -28,7 +28,20 @@ def untold_admin_email_changes(session: Session, *, coordinator: str) -> list[Em
     if told_until is not None:
         query = query.where(col(JournalEntry.at) > told_until)
     entries = list(session.exec(query.order_by(col(JournalEntry.id))))
-    names = {s.id: s.short_name for s in session.exec(select(School))}
+    if not entries:
+        return []
+    # the names of the schools concerned only (a region's every School object cost ≈ 0.9 s at
+    # 40,000 schools, at every composing)
+    concerned = sorted({entry.school_id for entry in entries if entry.school_id})
+    names: dict[str, str] = {}
+    for start in range(0, len(concerned), 500):
+        names.update(
+            session.exec(
+                select(School.id, School.short_name).where(
+                    col(School.id).in_(concerned[start : start + 500])
+                )
+            ).all()
+        )
     return [
         EmailChange(
             journal_id=entry.id or 0,

@@ -19,7 +19,9 @@ runs the full campaign and prints its figures; ``tests/test_delivery_faults.py``
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
+import signal
 import sqlite3
 import time
 import uuid
@@ -38,7 +40,7 @@ from sqlalchemy.engine import Engine, make_url
 from common.settings import Settings
 from flows.daily import tick_once
 from nastavnik import demo_data
-from notifications.delivery import DeliveryReport, deliver_pending
+from notifications.delivery import OVERLAP_LETTERS, DeliveryReport, deliver_pending
 from notifications.smtp import SmtpTransport
 from storage.db import make_engine, upgrade_database
 from tests.factories import launched, moment
@@ -64,8 +66,13 @@ def settings_for(smtp_url: str, mail_dir: Path) -> Settings:
     return Settings(smtp_url=smtp_url, mail_from=SENDER, mail_dir=mail_dir, base_url=BASE)
 
 
-def _deliverer(db: Db, smtp_url: str, now: datetime, lease_s: float, pipe: Pipe) -> None:
-    """A deliverer process: a whole tick at ``now``; reports its SMTP connection's port first."""
+def _deliverer(
+    db: Db, smtp_url: str, now: datetime, lease_s: float, overlap_from: int | None, pipe: Pipe
+) -> None:
+    """A deliverer process: a whole tick at ``now``; reports its SMTP connection's port first.
+
+    Its own process group: a kill takes the composer it may fork along with it."""
+    os.setpgrp()
     engine = db.engine()
     transport = SmtpTransport(smtp_url)
     try:
@@ -81,6 +88,7 @@ def _deliverer(db: Db, smtp_url: str, now: datetime, lease_s: float, pipe: Pipe)
         settings=settings_for(smtp_url, Path("/nonexistent")),
         transport=transport,
         lease=timedelta(seconds=lease_s),
+        overlap_from=overlap_from,
     )
     pipe.send(str(report))
 
@@ -97,11 +105,20 @@ def _context() -> Any:
 class Deliverer:
     """A deliverer process (forked from the preloaded fork server), to wait for or to kill."""
 
-    def __init__(self, db: Db, smtp_url: str, now: datetime, lease: timedelta) -> None:
+    def __init__(
+        self,
+        db: Db,
+        smtp_url: str,
+        now: datetime,
+        lease: timedelta,
+        overlap_from: int | None = OVERLAP_LETTERS,
+    ) -> None:
         context = _context()
         self.pipe, child = context.Pipe()
         self.process = context.Process(
-            target=_deliverer, args=(db, smtp_url, now, lease.total_seconds(), child), daemon=True
+            target=_deliverer,
+            args=(db, smtp_url, now, lease.total_seconds(), overlap_from, child),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -115,7 +132,12 @@ class Deliverer:
                 pass
 
     def kill(self) -> None:
-        self.process.kill()
+        """SIGKILL to the deliverer and any composer it forked (its process group)."""
+        assert self.process.pid is not None
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # killed before it made its group: the process alone
+            self.process.kill()
         self.process.join()
         self._read_port(0)
 
@@ -208,7 +230,14 @@ def sink_server() -> Iterator[tuple[SmtpServer, Sink]]:
         server.stop()
 
 
-def complete(db: Db, smtp_url: str, now: datetime, *, lease: timedelta = KILL_LEASE) -> None:
+def complete(
+    db: Db,
+    smtp_url: str,
+    now: datetime,
+    *,
+    lease: timedelta = KILL_LEASE,
+    overlap_from: int | None = OVERLAP_LETTERS,
+) -> None:
     """What the next runs do after the faults: tick and deliver until nothing waits.
 
     A letter a dead deliverer held waits for its lease (on the database's clock); one put off by
@@ -220,7 +249,10 @@ def complete(db: Db, smtp_url: str, now: datetime, *, lease: timedelta = KILL_LE
         for _ in range(12):
             tick_once(engine=engine, now=moment_, send=False, count_states=False)
             report: DeliveryReport = deliver_pending(
-                engine=engine, now=moment_, settings=settings_for(smtp_url, Path("/nonexistent"))
+                engine=engine,
+                now=moment_,
+                settings=settings_for(smtp_url, Path("/nonexistent")),
+                overlap_from=overlap_from,
             )
             if report.waiting == 0:
                 return
@@ -268,7 +300,10 @@ def count(db: Db, sink: Sink, expected: set[str], killed_ports: set[int], name: 
                 )
             }
             unfinished = connection.execute(
-                text("SELECT COUNT(*) FROM letter WHERE status IN ('pending', 'sending')")
+                text(
+                    "SELECT COUNT(*) FROM letter "
+                    "WHERE status IN ('pending', 'sending', 'composing')"
+                )
             ).scalar_one()
             tally.refused = connection.execute(
                 text("SELECT COUNT(*) FROM letter WHERE status = 'failed'")
@@ -277,7 +312,12 @@ def count(db: Db, sink: Sink, expected: set[str], killed_ports: set[int], name: 
         engine.dispose()
     received = Counter(a.message_id for a in sink.received)
     never_arrived = marked - set(received)
-    tally.lost += len(never_arrived) + int(unfinished)
+    # a letter sent before its content was written (a placeholder's Message-ID, no subject)
+    unwritten = [a.message_id for a in sink.received if not a.message_id.startswith("<letter-")]
+    unwritten += [a.message_id for a in sink.received if not a.subject]
+    tally.lost += len(never_arrived) + int(unfinished) + len(unwritten)
+    if unwritten:
+        tally.details.append(f"{name}: sent before written {unwritten[:3]}")
     tally.letters = len(received)
     last_of_killed = {}
     for accepted in sink.received:
@@ -306,7 +346,12 @@ def count(db: Db, sink: Sink, expected: set[str], killed_ports: set[int], name: 
 
 
 def kill_round(
-    municipality: Municipality, expected: set[str], rng: random.Random, span: float, kills: int
+    municipality: Municipality,
+    expected: set[str],
+    rng: random.Random,
+    span: float,
+    kills: int,
+    overlap_from: int | None = OVERLAP_LETTERS,
 ) -> Tally:
     """``kills`` deliverers in a row, each killed at a random moment of its tick, then the next runs."""
     db = municipality.fresh()
@@ -315,36 +360,38 @@ def kill_round(
     with sink_server() as (server, sink):
         sink.delay = 0.005  # sending is a real share of a run, not a blink after composing
         for _ in range(kills):
-            deliverer = Deliverer(db, server.url, now, KILL_LEASE)
+            deliverer = Deliverer(db, server.url, now, KILL_LEASE, overlap_from)
             time.sleep(rng.uniform(0, span))
             deliverer.kill()
             if deliverer.port:
                 killed.add(deliverer.port)
-        complete(db, server.url, now)
+        complete(db, server.url, now, overlap_from=overlap_from)
         tally = count(db, sink, expected, killed, f"kill x{kills}")
     tally.kills = kills
     return tally
 
 
-def measure_span(municipality: Municipality) -> float:
+def measure_span(municipality: Municipality, overlap_from: int | None = OVERLAP_LETTERS) -> float:
     """How long a deliverer's whole tick takes here (the range of the random kill moments)."""
     db = municipality.fresh()
     with sink_server() as (server, sink):
         sink.delay = 0.005
         started = time.monotonic()
-        Deliverer(db, server.url, moment(TICK_DAY, 10), KILL_LEASE).wait()
+        Deliverer(db, server.url, moment(TICK_DAY, 10), KILL_LEASE, overlap_from).wait()
         return time.monotonic() - started
 
 
-def two_ticks_at_once(municipality: Municipality, expected: set[str]) -> Tally:
+def two_ticks_at_once(
+    municipality: Municipality, expected: set[str], overlap_from: int | None = OVERLAP_LETTERS
+) -> Tally:
     db = municipality.fresh()
     now = moment(TICK_DAY, 10)
     with sink_server() as (server, sink):
-        first = Deliverer(db, server.url, now, timedelta(minutes=10))
-        second = Deliverer(db, server.url, now, timedelta(minutes=10))
+        first = Deliverer(db, server.url, now, timedelta(minutes=10), overlap_from)
+        second = Deliverer(db, server.url, now, timedelta(minutes=10), overlap_from)
         first.wait()
         second.wait()
-        complete(db, server.url, now)
+        complete(db, server.url, now, overlap_from=overlap_from)
         return count(db, sink, expected, set(), "two ticks at once")
 
 
@@ -392,21 +439,29 @@ def campaign(
     kill_points: int,
     seed: int = 12,
     pg_url: str | None = None,
+    overlap_from: int | None = OVERLAP_LETTERS,
+    kills_only: bool = False,
 ) -> tuple[Tally, dict[str, float]]:
-    """The whole fault run on one database kind; returns the tally and a few timings."""
+    """The whole fault run on one database kind; returns the tally and a few timings.
+
+    ``overlap_from``: the runs' threshold for composing in a forked process while sending (1:
+    every run does, so kills land in the middle of composing apart too). ``kills_only``: the
+    kill rounds and two ticks at once, not the slow delivery and the misbehaving server."""
     rng = random.Random(seed)
     municipality = Municipality(workdir, schools=schools, pg_url=pg_url)
     try:
         expected = reference(municipality, workdir)
-        span = measure_span(municipality)
+        span = measure_span(municipality, overlap_from)
         tally = Tally()
         started = time.monotonic()
         done = 0
         while done < kill_points:
             kills = min(rng.choice((1, 1, 2, 3)), kill_points - done)
-            tally.add(kill_round(municipality, expected, rng, span, kills))
+            tally.add(kill_round(municipality, expected, rng, span, kills, overlap_from))
             done += kills
-        tally.add(two_ticks_at_once(municipality, expected))
+        tally.add(two_ticks_at_once(municipality, expected, overlap_from))
+        if kills_only:
+            return tally, {"span": span, "seconds": time.monotonic() - started}
         tally.add(overlapping_slow_delivery(municipality, expected))
         refused = demo_data.SCHOOLS[0]["admin_email"]  # sosh1: a school the clean run writes to
         tally.add(misbehaving_server(municipality, expected, refused))
