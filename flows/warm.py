@@ -117,13 +117,36 @@ class _Run:
     conn: socket.socket
     signals: list[int] = field(default_factory=list)  # passed on from its client
     kill_at: float | None = None  # monotonic: SIGKILL then, if it has not ended
+    killed: bool = False  # SIGKILL sent
+
+
+# From the server to a child before a SIGTERM of its own: the child's standard streams (its client's,
+# read by Prefect's worker) may lead to a reader that is gone, and a write there ends the run with
+# SystemExit(1) from rich's console (a "failed" run) instead of letting it end as a stopped one.
+# Blocked in the server (its children start with it blocked) until a child has its handler.
+QUIET = signal.SIGUSR1
+
+
+def _quiet(_signum: int, _frame: object) -> None:
+    """In a child: standard output and error to /dev/null (the run's logs still reach Prefect's
+    API)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _terminate(run: _Run) -> None:
-    """SIGTERM now (the run ends cleanly, recorded ``interrupted``), SIGKILL after ``GRACE``."""
-    _signal(run.pid, signal.SIGTERM)
-    if run.kill_at is None:
-        run.kill_at = time.monotonic() + GRACE
+    """SIGTERM now (the run ends cleanly, recorded ``interrupted``), SIGKILL after ``GRACE``.
+
+    Once: a second SIGTERM would interrupt the run's own clean-up (the record of its outcome,
+    Prefect's Crashed state), e.g. its client gone and the server stopping at the same moment."""
+    if run.kill_at is not None or run.killed:
+        return
+    if not run.signals:  # a signal passed on by its client is already its stop signal
+        _signal(run.pid, QUIET)  # handled first: Python runs pending handlers by signal number
+        _signal(run.pid, signal.SIGTERM)
+    run.kill_at = time.monotonic() + GRACE
 
 
 def _read_request(conn: socket.socket) -> Request:
@@ -204,6 +227,7 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
     signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
     # caught before the socket exists: a stop from now on removes it
     previous = {s: signal.signal(s, on_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    signal.pthread_sigmask(signal.SIG_BLOCK, {QUIET})
     listener = _listen(path)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "listen")
@@ -273,6 +297,8 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
                     signal.set_wakeup_fd(-1)
                     for signum, handler in previous.items():
                         signal.signal(signum, handler)
+                    signal.signal(QUIET, _quiet)
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {QUIET})
                     end_with_parent(server_pid)
                     selector.close()
                     for other in runs.values():
@@ -311,6 +337,7 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
                     selector.unregister(current.conn)
                     if current.signals:  # killed after its stop signal: the grace is over
                         _signal(pid, signal.SIGKILL)
+                        current.kill_at, current.killed = None, True
                     else:
                         _terminate(current)
                     continue
@@ -325,7 +352,7 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
                     "fork server: child %d still there %.0f s after SIGTERM", run.pid, GRACE
                 )
                 _signal(run.pid, signal.SIGKILL)
-                run.kill_at = None
+                run.kill_at, run.killed = None, True
 
 
 def _signal(pid: int, signum: int) -> None:
