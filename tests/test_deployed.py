@@ -5,6 +5,7 @@ outbox and letters equal what the plain `nastavnik tick` writes on a copy of the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -163,23 +164,20 @@ def _wait_for_api(
             time.sleep(1)
 
 
-def _run_deployment(prefect: dict[str, str], cwd: Path) -> str:
-    """`prefect deployment run daily-tick/daily-tick --watch` as on DAY; its output."""
-    return _run(
-        [
-            str(BIN / "prefect"),
-            "deployment",
-            "run",
-            "daily-tick/daily-tick",
-            "--param",
-            f"now={moment(DAY).isoformat()}",
-            "--watch",
-            "--watch-interval",
-            "1",
-        ],
-        prefect,
-        cwd,
-    )
+def _run_deployment(
+    prefect: dict[str, str], cwd: Path, *, watch: bool = True, env: dict[str, str] | None = None
+) -> str:
+    """`prefect deployment run daily-tick/daily-tick` as on DAY, ``--watch``ed to its end unless
+    not ``watch``; ``env``: the run's job variable env. Its output."""
+    args = [
+        *(str(BIN / "prefect"), "deployment", "run", "daily-tick/daily-tick"),
+        *("--param", f"now={moment(DAY).isoformat()}"),
+    ]
+    if watch:
+        args += ["--watch", "--watch-interval", "1"]
+    if env:
+        args += ["--job-variable", "env=" + json.dumps(env)]
+    return _run(args, prefect, cwd)
 
 
 def _assert_like_the_plain_tick(
@@ -303,8 +301,6 @@ def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
 
 def _task_workers_seen(api: str, keys: list[str]) -> set[str]:
     """The task workers the Prefect server sees subscribed to the daily run's tasks."""
-    import json
-
     request = urllib.request.Request(
         f"{api}/task_workers/filter",
         data=json.dumps({"task_worker_filter": {"task_keys": keys}}).encode(),

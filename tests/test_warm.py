@@ -32,10 +32,8 @@ from sqlmodel import col, select
 from storage.db import make_engine, session_scope
 from storage.models import UTCDateTime
 from storage.operations import DailyRun
-from tests.factories import moment
 from tests.test_deployed import (
     BIN,
-    DAY,
     _assert_like_the_plain_tick,
     _clean_env,
     _prefect_env,
@@ -137,21 +135,8 @@ def _hold_run(prefect: dict[str, str], cwd: Path, smtp: _SilentSmtp, held: Path,
     variables: its env); its flow run's id, once it has connected."""
     seen = len(smtp.accepted)
     smtp_url = f"smtp://127.0.0.1:{smtp.port}?timeout=600"
-    out = _run(
-        [
-            str(BIN / "prefect"),
-            "deployment",
-            "run",
-            "daily-tick/daily-tick",
-            "--param",
-            f"now={moment(DAY).isoformat()}",
-            "--job-variable",
-            "env="
-            + json.dumps({"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}),
-        ],
-        prefect,
-        cwd,
-    )
+    job_env = {"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}
+    out = _run_deployment(prefect, cwd, watch=False, env=job_env)
     held_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
     assert held_id, out
     _wait_for(lambda: len(smtp.accepted) > seen, "the held run never reached delivery", log)
@@ -163,6 +148,27 @@ def _fork_child(log: Path, run_id: str) -> int:
     found = re.search(rf"fork server: flow run {run_id} in child (\d+)", log.read_text())
     assert found, log.read_text()[-3000:]
     return int(found[1])
+
+
+def _held_processes(api: str, log: Path, run_id: str) -> tuple[int, int]:
+    """The running flow run's own process (the client, its infrastructure pid) and the fork
+    server's child that runs it, both alive."""
+    flow_run = _flow_run(api, run_id)
+    assert flow_run["state_type"] == "RUNNING", flow_run
+    client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
+    child = _fork_child(log, run_id)
+    assert _alive(client) and _alive(child)
+    return client, child
+
+
+def _ended(api: str, run_id: str, log: Path, seconds: float = 120) -> str:
+    """The flow run's state type once it is neither running nor being cancelled."""
+    return _wait_for(  # type: ignore[no-any-return]
+        lambda: (s := _flow_run(api, run_id)["state_type"]) not in {"RUNNING", "CANCELLING"} and s,
+        "the run was left running",
+        log,
+        seconds,
+    )
 
 
 def _socket_dir(log: Path) -> Path:
@@ -237,11 +243,7 @@ def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_write
                 assert "сервер запуска недоступен" not in text
 
                 held_id = _hold_run(prefect, tmp_path, smtp, held, log)
-                flow_run = _flow_run(api, held_id)
-                assert flow_run["state_type"] == "RUNNING", flow_run
-                client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
-                child = _fork_child(log, held_id)
-                assert _alive(client) and _alive(child)
+                client, child = _held_processes(api, log, held_id)
                 # the client runs this Python with -I -S and the client file, nothing else
                 assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
                     b"-I",
@@ -253,12 +255,7 @@ def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_write
                 _wait_for(
                     lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60
                 )
-                state = _wait_for(
-                    lambda: (s := _flow_run(api, held_id)["state_type"]) != "RUNNING" and s,
-                    "the run was left Running",
-                    log,
-                    120,
-                )
+                state = _ended(api, held_id, log)
                 assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
                 _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
             finally:

@@ -22,9 +22,9 @@ from tests.test_warm import (
     _alive,
     _daily_runs,
     _deployed,
+    _ended,
     _expire_leases,
-    _flow_run,
-    _fork_child,
+    _held_processes,
     _hold_run,
     _SilentSmtp,
     _start_worker,
@@ -59,26 +59,10 @@ def test_prefects_cancel_of_a_warm_run_reaches_its_fork_and_the_next_run_deliver
             try:
                 worker = _start_worker(prefect, db, machine, log)
                 held_id = _hold_run(prefect, tmp_path, smtp, db, log)
-                flow_run = _flow_run(api, held_id)
-                assert flow_run["state_type"] == "RUNNING", flow_run
-                client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
-                child = _fork_child(log, held_id)
-                assert _alive(client) and _alive(child)
+                client, child = _held_processes(api, log, held_id)
 
                 assert _cancel(api, held_id) == "ACCEPT"
-                state = _wait_for(
-                    lambda: (
-                        (s := _flow_run(api, held_id)["state_type"])
-                        not in {
-                            "RUNNING",
-                            "CANCELLING",
-                        }
-                        and s
-                    ),
-                    "the cancelled run did not end",
-                    log,
-                    180,
-                )
+                state = _ended(api, held_id, log, 180)
                 assert state == "CANCELLED", (state, log.read_text()[-3000:])
                 _wait_for(lambda: not _alive(child), "the child outlived the cancel", log, 60)
                 _wait_for(lambda: not _alive(client), "the run's process outlived it", log, 60)

@@ -23,8 +23,8 @@ from tests.test_warm import (
     _children,
     _daily_runs,
     _deployed,
+    _ended,
     _expire_leases,
-    _flow_run,
     _fork_child,
     _hold_run,
     _SilentSmtp,
@@ -70,12 +70,7 @@ def test_a_killed_nastavnik_worker_takes_prefects_worker_the_fork_server_and_its
                     _wait_for(lambda p=pid: not _alive(p), f"{what} outlived its parent", log, 120)
                 assert not folder.exists(), list(folder.iterdir())
                 # Prefect does not show the run working: it ended (not Running for good)
-                state = _wait_for(
-                    lambda: (s := _flow_run(api, held_id)["state_type"]) != "RUNNING" and s,
-                    "the held run was left Running",
-                    log,
-                    120,
-                )
+                state = _ended(api, held_id, log)
                 assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
                 # it ended as a stopped run does, and wrote so
                 assert _daily_runs(db)[-1] == ("interrupted", held_id)
