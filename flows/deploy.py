@@ -137,11 +137,22 @@ def serve_task_worker(*, limit: int) -> None:
 def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) -> int:
     """A Prefect process worker for ``pool`` (`prefect worker start`) and, with ``warm``, the fork
     server its runs' commands hand the run to (flows/warm.py); until stopped (SIGTERM, Ctrl-C,
-    passed on to the worker), then the fork server too. The worker's exit code."""
+    passed on to the worker), then the fork server too. The worker's exit code.
+
+    Both end with this process even when it is killed outright (SIGKILL, OOM; run by hand, not
+    under systemd, which would stop the whole group): the kernel sends each SIGTERM
+    (``end_with_parent``), on which Prefect's worker shuts down and the fork server stops its
+    runs (recorded ``interrupted``) and removes its socket and folder."""
+    import functools
     import shutil
     import signal
     import subprocess
     import tempfile
+
+    from flows.warm import end_with_parent
+
+    # run in Prefect's worker between fork and exec (this process has no other thread here)
+    with_parent = functools.partial(end_with_parent, os.getpid())
 
     env = dict(os.environ)
     server: subprocess.Popen[bytes] | None = None
@@ -167,7 +178,10 @@ def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) ->
         folder = tempfile.mkdtemp(prefix="nastavnik-fork-")
         socket_path = Path(folder) / "fork.sock"
         server = subprocess.Popen(
-            [sys.executable, "-m", "flows.warm", "--socket", str(socket_path)],
+            [
+                *(sys.executable, "-m", "flows.warm", "--socket", str(socket_path)),
+                *("--parent", str(os.getpid()), "--remove-folder"),
+            ],
             start_new_session=True,
         )
         env["NASTAVNIK_FORK_SOCKET"] = str(socket_path)  # the runs' commands find it here
@@ -176,7 +190,7 @@ def run_worker(*, pool: str, name: str | None, limit: int | None, warm: bool) ->
         args += ["--name", name]
     if limit:
         args += ["--limit", str(limit)]
-    worker = subprocess.Popen(args, env=env, start_new_session=True)
+    worker = subprocess.Popen(args, env=env, start_new_session=True, preexec_fn=with_parent)
     if received:  # stopped while starting
         worker.send_signal(received[0])
     try:

@@ -10,16 +10,27 @@ environment) and runs ``prefect.engine`` as ``__main__``, exactly what ``python 
 prefect.engine`` runs, then leaves the interpreter normally (atexit, Prefect's log flush).
 
 One process serves every run of its worker: a selector over the listening socket, each client's
-connection (``signal N`` passed on to its child; a closed connection, i.e. a client killed, kills
-the child) and each child's pidfd (its exit status sent back as ``exit N``). SIGTERM or SIGINT:
-stop listening, pass SIGTERM to the running children, leave when they have ended.
+connection (``signal N`` passed on to its child) and each child's pidfd (its exit status sent back
+as ``exit N``). A connection closed before its child ended is a client killed: after a signal it
+had passed on (Prefect's cancel: SIGTERM, then SIGKILL when the grace is over) the child is killed
+too; out of the blue (Prefect's worker dying, the OOM killer) the child gets SIGTERM, so that the
+run ends as a stopped one and says so, and SIGKILL ``GRACE`` seconds later if it is still there.
+SIGTERM or SIGINT: stop listening, pass SIGTERM to the running children (SIGKILL after
+``GRACE``), leave when they have ended.
 
-    python -m flows.warm --socket PATH      (what `nastavnik worker` starts)
+It ends with its parent (`nastavnik worker`), even one killed outright (SIGKILL, OOM): the kernel
+sends it SIGTERM then (``end_with_parent``), so it stops as above. Each child likewise gets
+SIGTERM if the server itself dies: the run ends as a stopped one (its daily run recorded
+``interrupted``, Prefect's flow run Crashed), not left working with nobody to report it.
+
+    python -m flows.warm --socket PATH [--parent PID] [--remove-folder]
+        (what `nastavnik worker` starts)
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import importlib
 import json
@@ -33,6 +44,7 @@ import stat
 import struct
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +61,40 @@ WARM_MODULES = (
     "notifications.render",
 )
 CLIENT_TIMEOUT = 30.0  # seconds a connected client may take to send its request
+GRACE = 30.0  # seconds a child has to end after a SIGTERM of the server's own (Prefect's grace)
 MAX_REQUEST = 16 * 1024 * 1024
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _find_prctl():  # type: ignore[no-untyped-def]
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: no parent-death signal
+        return None
+
+
+# resolved once, here: `end_with_parent` also runs as a Popen preexec_fn, where nothing may load
+_PRCTL = _find_prctl()
+
+
+def end_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
+    """Have the kernel send this process ``signum`` when ``parent`` (the process that started it)
+    dies, however it dies; if it is already gone, send it now.
+
+    Called first thing in a new process: as a preexec_fn of Popen (Prefect's worker, whose code is
+    not ours) or at the start of the fork server and of each of its children. Not a watcher thread:
+    the fork server must run none (a fork would lose it), and the kernel's signal comes even when
+    the parent was SIGKILLed. The signal is tied to the thread that forked: `nastavnik worker`
+    starts its children from its main thread, the fork server has no other.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    # the parent may have died before the call: then this process was already handed to another
+    # (init or a subreaper) and no signal will come
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)
+
 
 # the server's own lines (for the administrator, in the worker's log): English, on the log side
 log = logging.getLogger("nastavnik.warm")
@@ -70,7 +115,38 @@ class _Run:
     pid: int
     pidfd: int
     conn: socket.socket
-    signals: list[int] = field(default_factory=list)
+    signals: list[int] = field(default_factory=list)  # passed on from its client
+    kill_at: float | None = None  # monotonic: SIGKILL then, if it has not ended
+    killed: bool = False  # SIGKILL sent
+
+
+# From the server to a child before a SIGTERM of its own: the child's standard streams (its client's,
+# read by Prefect's worker) may lead to a reader that is gone, and a write there ends the run with
+# SystemExit(1) from rich's console (a "failed" run) instead of letting it end as a stopped one.
+# Blocked in the server (its children start with it blocked) until a child has its handler.
+QUIET = signal.SIGUSR1
+
+
+def _quiet(_signum: int, _frame: object) -> None:
+    """In a child: standard output and error to /dev/null (the run's logs still reach Prefect's
+    API)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _terminate(run: _Run) -> None:
+    """SIGTERM now (the run ends cleanly, recorded ``interrupted``), SIGKILL after ``GRACE``.
+
+    Once: a second SIGTERM would interrupt the run's own clean-up (the record of its outcome,
+    Prefect's Crashed state), e.g. its client gone and the server stopping at the same moment."""
+    if run.kill_at is not None or run.killed:
+        return
+    if not run.signals:  # a signal passed on by its client is already its stop signal
+        _signal(run.pid, QUIET)  # handled first: Python runs pending handlers by signal number
+        _signal(run.pid, signal.SIGTERM)
+    run.kill_at = time.monotonic() + GRACE
 
 
 def _read_request(conn: socket.socket) -> Request:
@@ -136,9 +212,10 @@ def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> None:
         raise SystemExit(f"importing the flow started threads, cannot fork safely: {threads}")
 
 
-def serve(path: Path) -> Request:
-    """Serve until stopped (then exit); returns only in a forked child, with its request."""
-    listener = _listen(path)
+def serve(path: Path, *, remove_folder: bool = False) -> Request:
+    """Serve until stopped (then exit); returns only in a forked child, with its request.
+    With ``remove_folder`` the socket's folder is removed with the socket when it stops."""
+    server_pid = os.getpid()
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
     wake_w.setblocking(False)
@@ -148,7 +225,10 @@ def serve(path: Path) -> Request:
         stopping.append(signum)
 
     signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    # caught before the socket exists: a stop from now on removes it
     previous = {s: signal.signal(s, on_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    signal.pthread_sigmask(signal.SIG_BLOCK, {QUIET})
+    listener = _listen(path)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "listen")
     selector.register(wake_r, selectors.EVENT_READ, "wake")
@@ -179,11 +259,18 @@ def serve(path: Path) -> Request:
             selector.unregister(listener)
             listener.close()
             path.unlink(missing_ok=True)
+            if remove_folder:
+                try:
+                    path.parent.rmdir()
+                except OSError:  # not empty: someone else's files, left alone
+                    pass
             for run in runs.values():
-                _signal(run.pid, signal.SIGTERM)
+                _terminate(run)
         if stopping and not runs:
             raise SystemExit(0)
-        for key, _events in selector.select():
+        deadlines = [run.kill_at for run in runs.values() if run.kill_at is not None]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        for key, _events in selector.select(timeout):
             if key.data == "wake":
                 try:
                     wake_r.recv(4096)
@@ -205,10 +292,14 @@ def serve(path: Path) -> Request:
                 sys.stderr.flush()
                 pid = os.fork()
                 if pid == 0:
-                    # the child: nothing of the server stays open, its signals are the defaults
+                    # the child: nothing of the server stays open, its signals are the defaults;
+                    # a server that dies (SIGKILL) stops it as a SIGTERM would
                     signal.set_wakeup_fd(-1)
                     for signum, handler in previous.items():
                         signal.signal(signum, handler)
+                    signal.signal(QUIET, _quiet)
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {QUIET})
+                    end_with_parent(server_pid)
                     selector.close()
                     for other in runs.values():
                         other.conn.close()
@@ -244,11 +335,24 @@ def serve(path: Path) -> Request:
                     data = b""
                 if not data:  # the client is gone (killed): so is its run
                     selector.unregister(current.conn)
-                    _signal(pid, signal.SIGKILL)
+                    if current.signals:  # killed after its stop signal: the grace is over
+                        _signal(pid, signal.SIGKILL)
+                        current.kill_at, current.killed = None, True
+                    else:
+                        _terminate(current)
                     continue
                 for line in data.decode(errors="replace").splitlines():
                     if line.startswith("signal "):
-                        _signal(pid, int(line.split()[1]))
+                        current.signals.append(int(line.split()[1]))
+                        _signal(pid, current.signals[-1])
+        now = time.monotonic()
+        for run in runs.values():
+            if run.kill_at is not None and run.kill_at <= now:
+                log.warning(
+                    "fork server: child %d still there %.0f s after SIGTERM", run.pid, GRACE
+                )
+                _signal(run.pid, signal.SIGKILL)
+                run.kill_at, run.killed = None, True
 
 
 def _signal(pid: int, signum: int) -> None:
@@ -285,14 +389,22 @@ def run_engine(request: Request) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", type=Path, required=True)
+    parser.add_argument("--parent", type=int, help="stop (SIGTERM) when this process ends")
+    parser.add_argument(
+        "--remove-folder", action="store_true", help="remove the socket's folder when stopping"
+    )
     options = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    if options.parent:
+        # before the imports: a SIGTERM now ends the process at once (no handler yet), later it
+        # stops the server
+        end_with_parent(options.parent)
     warm_up()
-    request = serve(options.socket.absolute())
+    request = serve(options.socket.absolute(), remove_folder=options.remove_folder)
     run_engine(request)
 
 

@@ -43,6 +43,8 @@ SLOW_FIRST = (
     "test_served.py",
     "test_deployed.py",
     "test_warm.py",
+    "test_warm_orphans.py",
+    "test_warm_cancel.py",
     "test_served_sigterm.py",
     "test_flows.py",
     "test_notifications_prefect.py",

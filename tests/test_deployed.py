@@ -5,6 +5,7 @@ outbox and letters equal what the plain `nastavnik tick` writes on a copy of the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -61,14 +62,25 @@ def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) 
 
 
 def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    """Start a long-running command in its own session, its output in ``log``.
+
+    SIGINT is caught here while it starts: one this process inherited as ignored (a test run
+    started in the background, a job runner) would stay ignored in the child across exec, and
+    Prefect's worker turns the SIGTERM `_stop` sends into a SIGINT to itself."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open(log, "wb") as out:
+            return subprocess.Popen(
+                args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(process: subprocess.Popen[bytes], *, timeout: float = 30) -> None:
-    process.send_signal(signal.SIGINT)
+    """SIGTERM (what systemd sends; each command here stops cleanly on it), then its whole
+    session killed if it takes longer than ``timeout``."""
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -103,6 +115,40 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
 
 
+def _prefect_env(tmp_path: Path, api: str) -> dict[str, str]:
+    """What every Prefect client of a test needs: the server's API, a home of its own."""
+    return {
+        **_clean_env(),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,  # every client: the CLI, `nastavnik deploy`, the worker
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+def _start_server(
+    prefect: dict[str, str], port: int, tmp_path: Path, **extra: str
+) -> subprocess.Popen[bytes]:
+    """`prefect server start` on ``port`` (its log: tmp_path/server.log); ``extra``: its env."""
+    return _start(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        {**prefect, "PREFECT_UI_API_URL": prefect["PREFECT_API_URL"], **QUIET_SERVER, **extra},
+        tmp_path,
+        tmp_path / "server.log",
+    )
+
+
+def _worker_env(prefect: dict[str, str], db: Path, machine: Path) -> dict[str, str]:
+    """A worker machine's environment: the database, its own mail and documents folders."""
+    return {
+        **prefect,
+        "NASTAVNIK_DB": f"sqlite:///{db}",
+        "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
+        "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
+        "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",  # the test's only speed-up: poll every second
+    }
+
+
 def _wait_for_api(
     api: str, log: Path, *, seconds: float, server: subprocess.Popen[bytes] | None = None
 ) -> None:
@@ -118,23 +164,20 @@ def _wait_for_api(
             time.sleep(1)
 
 
-def _run_deployment(prefect: dict[str, str], cwd: Path) -> str:
-    """`prefect deployment run daily-tick/daily-tick --watch` as on DAY; its output."""
-    return _run(
-        [
-            str(BIN / "prefect"),
-            "deployment",
-            "run",
-            "daily-tick/daily-tick",
-            "--param",
-            f"now={moment(DAY).isoformat()}",
-            "--watch",
-            "--watch-interval",
-            "1",
-        ],
-        prefect,
-        cwd,
-    )
+def _run_deployment(
+    prefect: dict[str, str], cwd: Path, *, watch: bool = True, env: dict[str, str] | None = None
+) -> str:
+    """`prefect deployment run daily-tick/daily-tick` as on DAY, ``--watch``ed to its end unless
+    not ``watch``; ``env``: the run's job variable env. Its output."""
+    args = [
+        *(str(BIN / "prefect"), "deployment", "run", "daily-tick/daily-tick"),
+        *("--param", f"now={moment(DAY).isoformat()}"),
+    ]
+    if watch:
+        args += ["--watch", "--watch-interval", "1"]
+    if env:
+        args += ["--job-variable", "env=" + json.dumps(env)]
+    return _run(args, prefect, cwd)
 
 
 def _assert_like_the_plain_tick(
@@ -168,28 +211,16 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
 ) -> None:
     db, copy = _region(tmp_path, schools=3)
 
-    base = _clean_env()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    prefect = {
-        **base,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_URL": api,  # every client: the CLI, `nastavnik deploy`, the worker
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    server_env = {
-        **prefect,
-        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_pg_url,
-        "PREFECT_UI_API_URL": api,
-        **QUIET_SERVER,
-    }
-    _run([str(BIN / "prefect"), "server", "database", "upgrade", "-y"], server_env, tmp_path)
-    server = _start(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        server_env,
+    prefect = _prefect_env(tmp_path, api)
+    on_pg = {"PREFECT_API_DATABASE_CONNECTION_URL": prefect_pg_url}
+    _run(
+        [str(BIN / "prefect"), "server", "database", "upgrade", "-y"],
+        {**prefect, **on_pg},
         tmp_path,
-        tmp_path / "server.log",
     )
+    server = _start_server(prefect, port, tmp_path, **on_pg)
     worker = None
     try:
         _wait_for_api(api, tmp_path / "server.log", seconds=120)
@@ -201,17 +232,9 @@ def test_readme_scale_out_sequence_runs_the_tick_on_a_process_worker_like_the_pl
 
         machine = tmp_path / "worker"  # another folder: the code comes from the installed package
         machine.mkdir()
-        worker_env = {
-            **prefect,
-            "NASTAVNIK_DB": f"sqlite:///{db}",
-            "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
-            "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",  # the test's only speed-up: poll every second
-        }
         worker = _start(
             [str(BIN / "prefect"), "worker", "start", "--pool", "nastavnik"],
-            worker_env,
+            _worker_env(prefect, db, machine),
             machine,
             tmp_path / "worker.log",
         )
@@ -278,8 +301,6 @@ def test_deploy_and_serve_refuse_in_russian_before_touching_prefect(
 
 def _task_workers_seen(api: str, keys: list[str]) -> set[str]:
     """The task workers the Prefect server sees subscribed to the daily run's tasks."""
-    import json
-
     request = urllib.request.Request(
         f"{api}/task_workers/filter",
         data=json.dumps({"task_worker_filter": {"task_keys": keys}}).encode(),
@@ -302,23 +323,14 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
 
     db, copy = _region(tmp_path, schools=6)
 
-    base = _clean_env()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     prefect = {
-        **base,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **_prefect_env(tmp_path, api),
         # the tasks' parameters and results: one folder every worker shares (NFS between machines)
         "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(tmp_path / "shared-results"),
     }
-    server = _start(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        {**prefect, "PREFECT_UI_API_URL": api, **QUIET_SERVER},
-        tmp_path,
-        tmp_path / "server.log",
-    )
+    server = _start_server(prefect, port, tmp_path)
     workers: list[subprocess.Popen[bytes]] = []
     machines = [tmp_path / "machine1", tmp_path / "machine2"]
     try:
@@ -330,23 +342,12 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
             tmp_path,
         )
         assert "nastavnik task-worker" in out, out
-        machine_env = {
-            **prefect,
-            "NASTAVNIK_DB": f"sqlite:///{db}",
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-        }
         for number, machine in enumerate(machines, start=1):
             machine.mkdir()
-            env = {
-                **machine_env,
-                "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
-                "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
-            }
             workers.append(
                 _start(
                     [str(BIN / "nastavnik"), "task-worker", "--limit", "1"],
-                    env,
+                    _worker_env(prefect, db, machine),
                     machine,
                     tmp_path / f"task-worker{number}.log",
                 )
@@ -354,7 +355,7 @@ def test_two_task_workers_share_one_daily_run_and_write_what_the_plain_tick_writ
         workers.append(
             _start(
                 [str(BIN / "prefect"), "worker", "start", "--pool", "nastavnik"],
-                machine_env,
+                _worker_env(prefect, db, machines[0]),
                 machines[0],
                 tmp_path / "worker.log",
             )

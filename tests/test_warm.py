@@ -20,24 +20,33 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import bindparam, text
+from sqlmodel import col, select
 
-from tests.factories import moment
+from storage.db import make_engine, session_scope
+from storage.models import UTCDateTime
+from storage.operations import DailyRun
 from tests.test_deployed import (
     BIN,
-    DAY,
     _assert_like_the_plain_tick,
     _clean_env,
+    _prefect_env,
     _region,
     _run,
     _run_deployment,
     _start,
+    _start_server,
     _stop,
     _wait_for_api,
+    _worker_env,
 )
-from tests.test_served import QUIET_SERVER, free_port
+from tests.test_served import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "flows" / "warm_client.py"
@@ -87,6 +96,126 @@ class _SilentSmtp:
             conn.close()
 
 
+@contextmanager
+def _deployed(tmp_path: Path, db: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A Prefect server (SQLite) with the `nastavnik deploy`ed daily run; its API and the
+    environment of its clients. Stopped on leaving."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = _prefect_env(tmp_path, api)
+    server = _start_server(prefect, port, tmp_path)
+    try:
+        _wait_for_api(api, tmp_path / "server.log", seconds=180, server=server)
+        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
+        out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
+        assert "nastavnik worker --pool nastavnik" in out, out
+        yield api, prefect
+    finally:
+        _stop(server)
+
+
+def _start_worker(
+    prefect: dict[str, str], db: Path, machine: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    """`nastavnik worker` in ``machine``, once its fork server has imported Prefect and
+    nastavnik (runs from then on are forks)."""
+    machine.mkdir(exist_ok=True)
+    worker = _start(
+        [str(BIN / "nastavnik"), "worker", "--pool", "nastavnik"],
+        _worker_env(prefect, db, machine),
+        machine,
+        log,
+    )
+    _wait_for(lambda: "fork server ready" in log.read_text(), "no fork server", log)
+    return worker
+
+
+def _hold_run(prefect: dict[str, str], cwd: Path, smtp: _SilentSmtp, held: Path, log: Path) -> str:
+    """A deployment run on the database ``held`` held in delivery by ``smtp`` (its job
+    variables: its env); its flow run's id, once it has connected."""
+    seen = len(smtp.accepted)
+    smtp_url = f"smtp://127.0.0.1:{smtp.port}?timeout=600"
+    job_env = {"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}
+    out = _run_deployment(prefect, cwd, watch=False, env=job_env)
+    held_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
+    assert held_id, out
+    _wait_for(lambda: len(smtp.accepted) > seen, "the held run never reached delivery", log)
+    return held_id[1]
+
+
+def _fork_child(log: Path, run_id: str) -> int:
+    """The fork server's child that runs ``run_id`` (from the worker's log)."""
+    found = re.search(rf"fork server: flow run {run_id} in child (\d+)", log.read_text())
+    assert found, log.read_text()[-3000:]
+    return int(found[1])
+
+
+def _held_processes(api: str, log: Path, run_id: str) -> tuple[int, int]:
+    """The running flow run's own process (the client, its infrastructure pid) and the fork
+    server's child that runs it, both alive."""
+    flow_run = _flow_run(api, run_id)
+    assert flow_run["state_type"] == "RUNNING", flow_run
+    client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
+    child = _fork_child(log, run_id)
+    assert _alive(client) and _alive(child)
+    return client, child
+
+
+def _ended(api: str, run_id: str, log: Path, seconds: float = 120) -> str:
+    """The flow run's state type once it is neither running nor being cancelled."""
+    return _wait_for(  # type: ignore[no-any-return]
+        lambda: (s := _flow_run(api, run_id)["state_type"]) not in {"RUNNING", "CANCELLING"} and s,
+        "the run was left running",
+        log,
+        seconds,
+    )
+
+
+def _socket_dir(log: Path) -> Path:
+    found = re.search(r"fork server ready: (\S+)/fork.sock", log.read_text())
+    assert found, log.read_text()[-3000:]
+    return Path(found[1])
+
+
+def _daily_runs(db: Path) -> list[tuple[str, str | None]]:
+    """The daily runs recorded in ``db``, oldest first: (outcome, flow run id)."""
+    engine = make_engine(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        rows = [
+            (r.outcome, r.flow_run_id)
+            for r in session.exec(select(DailyRun).order_by(col(DailyRun.id)))
+        ]
+    engine.dispose()
+    return rows
+
+
+def _expire_leases(db: Path) -> None:
+    """The letters a stopped deliverer held wait out their lease (docs/delivery.md): moved to now."""
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE letter SET lease_until = :past WHERE status = 'sending'").bindparams(
+                bindparam("past", type_=UTCDateTime())
+            ),
+            {"past": datetime(2000, 1, 1, tzinfo=UTC)},
+        )
+    engine.dispose()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live processes whose parent is ``pid``: their command lines."""
+    found = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(") ", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                cmdline = (stat_file.parent / "cmdline").read_bytes()
+                found[int(stat_file.parent.name)] = cmdline.replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_writes_and_a_sigterm_to_its_client_ends_it(
@@ -96,108 +225,48 @@ def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_write
     held = tmp_path / "held.db"  # the database of the run held in delivery
     shutil.copy(db, held)
 
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    prefect = {
-        **_clean_env(),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    server = _start(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        {**prefect, "PREFECT_UI_API_URL": api, **QUIET_SERVER},
-        tmp_path,
-        tmp_path / "server.log",
-    )
     worker = None
     smtp = _SilentSmtp()
     log = tmp_path / "worker.log"
+    machine = tmp_path / "worker"
     try:
-        _wait_for_api(api, tmp_path / "server.log", seconds=180, server=server)
-        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
-        out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
-        assert "nastavnik worker --pool nastavnik" in out, out
-        machine = tmp_path / "worker"
-        machine.mkdir()
-        worker_env = {
-            **prefect,
-            "NASTAVNIK_DB": f"sqlite:///{db}",
-            "NASTAVNIK_MAIL_DIR": str(machine / "mail"),
-            "NASTAVNIK_DOCUMENTS_DIR": str(machine / "files"),
-            "NASTAVNIK_BASE_URL": "https://nastavnik.example.ru",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-        }
-        worker = _start(
-            [str(BIN / "nastavnik"), "worker", "--pool", "nastavnik"], worker_env, machine, log
-        )
-        # the fork server has imported Prefect and nastavnik: runs from now on are forks
-        _wait_for(lambda: "fork server ready" in log.read_text(), "no fork server", log)
+        with _deployed(tmp_path, db) as (api, prefect):
+            try:
+                worker = _start_worker(prefect, db, machine, log)
+                out = _run_deployment(prefect, tmp_path)
+                assert "Completed" in out, out + log.read_text()[-3000:]
+                run_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
+                assert run_id, out
+                text = log.read_text()
+                # the run was a child of the fork server, not a cold interpreter
+                assert f"fork server: flow run {run_id[1]} in child" in text, text[-3000:]
+                assert "сервер запуска недоступен" not in text
 
-        out = _run_deployment(prefect, tmp_path)
-        assert "Completed" in out, out + log.read_text()[-3000:]
-        run_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
-        assert run_id, out
-        text = log.read_text()
-        # the run was a child of the fork server, not a cold interpreter
-        assert f"fork server: flow run {run_id[1]} in child" in text, text[-3000:]
-        assert "сервер запуска недоступен" not in text
+                held_id = _hold_run(prefect, tmp_path, smtp, held, log)
+                client, child = _held_processes(api, log, held_id)
+                # the client runs this Python with -I -S and the client file, nothing else
+                assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
+                    b"-I",
+                    b"-S",
+                    str(CLIENT).encode(),
+                ]
 
-        # a run held in delivery by an SMTP server that never answers (job variables: its env)
-        smtp_url = f"smtp://127.0.0.1:{smtp.port}?timeout=600"
-        out = _run(
-            [
-                str(BIN / "prefect"),
-                "deployment",
-                "run",
-                "daily-tick/daily-tick",
-                "--param",
-                f"now={moment(DAY).isoformat()}",
-                "--job-variable",
-                "env="
-                + json.dumps({"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}),
-            ],
-            prefect,
-            tmp_path,
-        )
-        held_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
-        assert held_id, out
-        _wait_for(lambda: smtp.accepted, "the held run never reached delivery", log)
-        flow_run = _flow_run(api, held_id[1])
-        assert flow_run["state_type"] == "RUNNING", flow_run
-        client = int(str(flow_run["infrastructure_pid"]).rsplit(":", 1)[-1])
-        found = re.search(rf"fork server: flow run {held_id[1]} in child (\d+)", log.read_text())
-        assert found, log.read_text()[-3000:]
-        child = int(found[1])
-        assert _alive(client) and _alive(child)
-        # the client runs this Python with -I -S and the client file, nothing else
-        assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
-            b"-I",
-            b"-S",
-            str(CLIENT).encode(),
-        ]
-
-        os.kill(client, signal.SIGTERM)
-        _wait_for(lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60)
-        state = _wait_for(
-            lambda: (s := _flow_run(api, held_id[1])["state_type"]) != "RUNNING" and s,
-            "the run was left Running",
-            log,
-            120,
-        )
-        assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
-        _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
+                os.kill(client, signal.SIGTERM)
+                _wait_for(
+                    lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60
+                )
+                state = _ended(api, held_id, log)
+                assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
+                _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
+            finally:
+                if worker is not None:
+                    # Prefect's worker and the fork server stop together; slow under load (the
+                    # socket's folder is removed only after both ended)
+                    _stop(worker, timeout=120)
     finally:
         smtp.close()
-        if worker is not None:
-            # Prefect's worker and the fork server stop together; slow under load (the socket's
-            # folder is removed only after both ended)
-            _stop(worker, timeout=120)
-        _stop(server)
     # `nastavnik worker` stopped its fork server (and removed the socket's folder)
-    assert "fork server ready" in log.read_text()
-    socket_dir = re.search(r"fork server ready: (\S+)/fork.sock", log.read_text())
-    assert socket_dir and not Path(socket_dir[1]).exists()
+    assert not _socket_dir(log).exists()
 
     _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
 
