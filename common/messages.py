@@ -156,6 +156,23 @@ CATALOGUE: dict[str, str] = {
     "definition.unknown_timezone": (
         "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
     ),
+    # a roadmap's warnings (definitions/lint.py): it runs, but something looks wrong
+    "lint.warning": "{place}: предупреждение: {message}",
+    "lint.starts_outside": (
+        "шаг {step} начинается {day}, вне периода дорожной карты {start} – {end}"
+    ),
+    "lint.due_outside": (
+        "шаг {step} должен быть выполнен {day}, вне периода дорожной карты {start} – {end}"
+    ),
+    "lint.before_dependency": (
+        "шаг {step} должен быть выполнен {due}, раньше предшествующего шага {dependency} "
+        "(срок {dependency_due})"
+    ),
+    "lint.unknown_role": "шаг {step}: неизвестная роль {role} (каталог ролей: docs/roadmaps.md)",
+    "lint.unknown_document": "шаг {step}: неизвестный вид документа {document}",
+    "lint.school_step_municipal_roles": (
+        "шаг {step} выполняет каждая школа (scope: school), но все его роли муниципальные"
+    ),
     # pydantic's checks of a definition, by the kind of problem (definitions/loader.py builds
     # the code from the kind: definition.check.KIND)
     "definition.check.missing": "поле обязательно, но его нет",
@@ -542,6 +559,44 @@ CATALOGUE: dict[str, str] = {
     "documents.unknown_key_hint": " — может быть, {key}?",
     "documents.unknown_keys": "{problems}. Ключи документа: {known}",
     # reading a municipality's own roadmap table (definitions/importing/)
+    "import.file_missing": "файл не найден",
+    "import.too_big": "файл слишком большой ({size} МБ, можно до {limit} МБ)",
+    "import.empty": "файл пуст",
+    "import.password": "файл защищён паролем: откройте его, снимите пароль и сохраните заново",
+    "import.old_format": (
+        "файл старого формата Word/Excel (.doc, .xls): сохраните его как .docx или .xlsx"
+    ),
+    "import.table_too_long": (
+        "в таблице {table} {rows} строк: это не похоже на дорожную карту "
+        "(можно до {limit} строк в таблице)"
+    ),
+    "import.no_table": (
+        "в файле не найдено ни одной таблицы: дорожная карта должна быть таблицей "
+        "(№, мероприятие, срок, ответственный)"
+    ),
+    "import.damaged_archive": "файл повреждён или не является документом DOCX, XLSX или ODS",
+    "import.opendocument_text": (
+        "документ OpenDocument, но не таблица: сохраните его как .docx или .ods"
+    ),
+    "import.other_archive": "архив не является документом DOCX, XLSX или ODS",
+    "import.sheet_too_long": (
+        "на листе «{sheet}» {rows} строк: это не похоже на дорожную карту (можно до {limit} строк)"
+    ),
+    "import.ods_too_long": "на листе больше {limit} строк: это не похоже на дорожную карту",
+    "import.pdf_password": "PDF защищён паролем: снимите пароль и сохраните файл заново",
+    "import.pdf_too_long": "в PDF {pages} страниц: это не похоже на дорожную карту",
+    "import.pdf_table_too_long": "в таблице больше {limit} строк: это не похоже на дорожную карту",
+    "import.pdf_scan": (
+        "в PDF нет текстового слоя (это скан или картинки): загрузите исходный файл Word или "
+        "Excel либо PDF, сохранённый из них"
+    ),
+    "import.not_a_table": (
+        "файл не похож ни на DOCX, XLSX, ODS или PDF, ни на таблицу, скопированную из Word "
+        "или Excel (столбцы через табуляцию)"
+    ),
+    "import.text_too_long": (
+        "в тексте {rows} строк: это не похоже на дорожную карту (можно до {limit} строк)"
+    ),
     "import.unreadable": "{kind} не читается: файл повреждён или сохранён не в этом формате",
     "import.roles_missing": "файл таблицы ролей не найден",
     "import.roles_no_rules": "нужен список правил «rules»: - {{words: [...], role: ...}}",
@@ -586,7 +641,28 @@ CATALOGUE: dict[str, str] = {
     "serve.prefect_server": "сервер Prefect: {url} (в его интерфейсе видны ежедневные прогоны)",
     "serve.prefect_log": "журнал сервера Prefect: {path}",
     "mail.unexpected_reply": "неожиданный ответ почтового сервера: {reply}",
+    # a mail server's reply (notifications/smtp.py): a Russian reason by its code, the server's own
+    # words kept only as a technical addendum in brackets
+    "mail.reply": "{reason} [сервер: {reply}]",
 }
+
+# what a mail server's reply code means (``smtp_reason``): by the exact code, then by its class
+SMTP_REPLIES: dict[str, str] = {
+    "smtp.421": "почтовый сервер временно недоступен и закрыл соединение: письмо отправится позже",
+    "smtp.450": "почтовый ящик получателя временно недоступен: письмо отправится позже",
+    "smtp.451": "почтовый сервер временно не принял письмо: письмо отправится позже",
+    "smtp.452": "на почтовом сервере временно не хватает места: письмо отправится позже",
+    "smtp.4xx": "почтовый сервер временно не принял письмо: письмо отправится позже",
+    "smtp.530": "почтовый сервер требует входа: укажите имя и пароль в NASTAVNIK_SMTP_URL",
+    "smtp.535": "почтовый сервер не принял имя пользователя и пароль",
+    "smtp.550": "адрес получателя не существует или отклонён",
+    "smtp.551": "получатель не обслуживается этим почтовым сервером",
+    "smtp.552": "письмо слишком большое или почтовый ящик получателя переполнен",
+    "smtp.553": "адрес записан с ошибкой или не разрешён сервером",
+    "smtp.554": "почтовый сервер отклонил письмо",
+    "smtp.5xx": "почтовый сервер отказался принять письмо",
+}
+CATALOGUE.update(SMTP_REPLIES)
 
 # the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
 FIELDS: dict[str, str] = {
@@ -743,3 +819,15 @@ def reason_of(error: BaseException | str | None) -> str:
             said += " " + str(cause).lower()
         code = next((kind for words, kind in _SAID if words in said), "reason.other")
     return render_message(code)
+
+
+def smtp_reason(code: int, reply: str) -> str:
+    """A mail server's reply (``550 5.1.1 User unknown``) as a person reads it: a Russian reason by
+    its code, the server's own words after it in brackets (they also go to the log)."""
+    import logging
+
+    logging.getLogger("nastavnik").info("mail server replied: %s", reply)
+    kind = f"smtp.{code}" if f"smtp.{code}" in CATALOGUE else f"smtp.{code // 100}xx"
+    if kind not in CATALOGUE:
+        return render_message("mail.unexpected_reply", reply=reply)
+    return render_message("mail.reply", reason=render_message(kind), reply=reply)

@@ -67,7 +67,8 @@ def test_every_text_of_the_catalogue_is_used() -> None:
     # definitions/loader.py names pydantic's findings by their kind (definition.check.KIND) and
     # PyYAML's problems by a table (_YAML_PROBLEMS, yaml.*)
     # reason_of() names a technical failure's kind by a table too (reason.*)
-    tabled = ("definition.check.", "yaml.", "reason.")
+    # smtp_reason() names a mail server's reply by its code (smtp.550, smtp.5xx)
+    tabled = ("definition.check.", "yaml.", "reason.", "smtp.")
     unused = {code for code in CATALOGUE if not code.startswith(tabled)} - used
     assert not unused, f"texts nobody uses: {sorted(unused)}"
 
@@ -364,3 +365,47 @@ def test_a_tool_or_driver_reason_is_said_in_russian(said: str, reason: str) -> N
 
     assert reason_of(said).startswith(reason)
     assert reason_of(Exception(said)).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "reason"),
+    [
+        (550, "550 5.1.1 <a@b.ru>: User unknown", "адрес получателя не существует или отклонён"),
+        (552, "552 5.3.4 Message size exceeds fixed limit", "письмо слишком большое"),
+        (554, "554 5.7.1 Spam message rejected", "почтовый сервер отклонил письмо"),
+        (421, "421 4.3.2 Service shutting down", "почтовый сервер временно недоступен"),
+        (451, "451 4.7.1 Greylisted, try again later", "временно не принял письмо"),
+        (471, "471 local problem", "временно не принял письмо"),
+        (557, "557 something new", "почтовый сервер отказался принять письмо"),
+        (354, "354 go on", "неожиданный ответ почтового сервера"),
+    ],
+)
+def test_a_mail_servers_reply_is_said_in_russian_with_its_words_as_an_addendum(
+    code: int, reply: str, reason: str
+) -> None:
+    from common.messages import smtp_reason
+
+    said = smtp_reason(code, reply)
+    assert reason in said and reply in said
+    assert not _reads_as_english(said.replace(reply, ""))
+
+
+def test_a_refused_letter_is_told_in_russian_from_a_real_server() -> None:
+    from notifications.mime import OutgoingMessage
+    from notifications.smtp import PermanentFailure, SmtpTransport
+    from tests.smtp_server import Sink, SmtpServer
+
+    sink = Sink()
+    sink.refuse["nobody@example.ru"] = "550 5.1.1 No such mailbox"
+    server = SmtpServer(sink).start()
+    transport = SmtpTransport(server.url)
+    try:
+        message = OutgoingMessage(data=b"Subject: x\r\n\r\ntext\r\n", message_id="<1@x>")
+        with pytest.raises(PermanentFailure) as raised:
+            transport.send(message, sender="a@example.ru", recipients=["nobody@example.ru"])
+    finally:
+        transport.close()
+        server.stop()
+    assert str(raised.value) == (
+        "адрес получателя не существует или отклонён [сервер: 550 5.1.1 No such mailbox]"
+    )
