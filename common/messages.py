@@ -224,6 +224,31 @@ CATALOGUE: dict[str, str] = {
     "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
     "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
     "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    # the registry's field values (registry/values.py), for the file import and the forms
+    "values.field": "поле «{label}»: {problem}",
+    "values.empty": "не заполнено",
+    "values.full_name": "«{value}»: ожидается «Фамилия Имя Отчество»",
+    "values.full_name_cyrillic": (
+        "«{value}»: ожидается «Фамилия Имя Отчество» кириллицей, каждое слово с заглавной буквы"
+    ),
+    "values.category": "«{value}»: неизвестная категория; допустимы {allowed}",
+    "values.whole": "«{value}»: ожидается целое число",
+    "values.range": "{value}: ожидается число от {low} до {high}",
+    "values.yes_no": "«{value}»: ожидается «да» или «нет»",
+    "values.no_such_date": "«{value}»: такой даты нет",
+    "values.date": "«{value}»: ожидается дата вида 15.09.2022 или «15 сентября 2022 г.»",
+    "values.pupil_mentor_age": "для наставника-обучающегося укажите возраст",
+    "values.pupil_mentor_age_range": "{age}: наставник-обучающийся — от 10 до 19 лет",
+    "values.consent_date": "согласие дано: укажите его дату",
+    "values.consent_future": "{day} ещё не наступило",
+    "values.pupil_age": "для обучающегося укажите возраст",
+    "values.pupil_age_range": "{age}: обучающийся — от 6 до 19 лет",
+    "values.pupil_class": "для обучающегося укажите класс («7 Б»)",
+    "values.young_experience": "для молодого специалиста укажите стаж (от 0 до 3 лет)",
+    "values.young_experience_range": (
+        "{years}: молодой специалист — стаж от 0 до 3 лет; "
+        "с большим стажем выберите категорию «педагог»"
+    ),
     # names, letters, the portal's users and its services
     "declension.unknown_case": "падежа «{case}» нет: допустимы {known}",
     "declension.name_parts": (
@@ -318,6 +343,26 @@ CATALOGUE: dict[str, str] = {
     "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
     "registry.pairs_unread": "{count} {noun}, пары не прочитаны:\n  {lines}",
     "registry.no_access": "нет доступа к реестру этой школы",
+    "registry.at_column": "столбец {column} ({header})",
+    "registry.at_field": "поле «{label}» (столбца {name} в файле нет)",
+    "registry.row_problem": "строка {row}, {place}: {problem}",
+    "registry.columns_missing": "нет столбцов {columns}",
+    "registry.columns_unknown": "неизвестные столбцы {columns}",
+    "registry.columns_repeated": "повторяются столбцы {columns}",
+    "registry.repeats_row": "повторяет строку {row}",
+    "registry.no_such_record": "«{value}»: такой записи нет в базе этой школы",
+    "registry.not_among_mentors": (
+        "«{value}»: нет в базе наставников этой школы (сначала импортируйте наставников)"
+    ),
+    "registry.not_among_mentees": (
+        "«{value}»: нет в базе наставляемых этой школы (сначала импортируйте наставляемых)"
+    ),
+    "registry.pair_status": "«{value}»: допустимы «действует», «завершена», «прекращена»",
+    "registry.group_differs": (
+        "«{group}»: форма, даты, программа и статус группы должны совпадать со строкой {row}"
+    ),
+    "registry.mentee_in_row": "уже есть в строке {row}",
+    "registry.mentee_is_mentor": "совпадает с наставником",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
     "access.coordinator": "это делает муниципальный координатор",
@@ -335,6 +380,52 @@ CATALOGUE: dict[str, str] = {
         "наблюдателю доступны только количества"
     ),
     "launch.not_launched": "дорожная карта «{roadmap}» не запущена",
+    # what `nastavnik launch` shows before it asks (nastavnik/cli_launch.py)
+    "launch.preview_new": "Дорожная карта «{title}» ({roadmap}) — новый запуск",
+    "launch.preview_again": (
+        "Дорожная карта «{title}» ({roadmap}) — уже запущена: добавится только новое"
+    ),
+    "launch.preview_counts": (
+        "  школ: {schools}; шагов: {steps}; будет создано экземпляров шагов: {instances}"
+    ),
+    "launch.period_ended": "  ВНИМАНИЕ: период {period} уже закончился (сегодня {today})",
+    "launch.period_not_started": "  период {period} ещё не начался (сегодня {today})",
+    "launch.period": "  период {period}, сегодня {today}",
+    "launch.other_timezone": (
+        "  ВНИМАНИЕ: часовой пояс дорожной карты {timezone}, а муниципалитета "
+        "{municipality_timezone}: сроки считаются по поясу муниципалитета"
+    ),
+    "launch.past_due": "  ВНИМАНИЕ: уже просрочено экземпляров: {count}",
+    "launch.none_past_due": "  просроченных нет",
+    "launch.letters_to": "  при ближайшем ежедневном запуске письма получат:",
+    "launch.no_letters": "  при ближайшем ежедневном запуске писем не будет",
+    "launch.level.reminder": "    напоминание о сроке: {recipients}",
+    "launch.level.overdue": "    о просрочке (исполнителю): {recipients}",
+    "launch.level.coordinator": "    координатору: {recipients}",
+    "launch.level.head": "    руководителю органа управления образованием: {recipients}",
+    "launch.addresses": "{count} адрес(ов): {addresses}",
+    "launch.and_more": " и ещё {count}",
+    "launch.outside_kept": "  сроки вне периода: {steps} — будут запущены (--keep-outside)",
+    "launch.outside_dropped": (
+        "  сроки вне периода: {steps} — не будут запущены (чтобы запустить, добавьте "
+        "--keep-outside)"
+    ),
+    "launch.unscheduled": "  без срока (даты задаст координатор: nastavnik schedule): {steps}",
+    "launch.attention": "  ВНИМАНИЕ: {message}",
+    "launch.confirm": "Запустить?",
+    "launch.undone": "{roadmap}: запуск отменён; удалено экземпляров шагов: {removed}",
+    "launch.archived_now": (
+        "{roadmap}: запуск в архиве с {day}: остаётся в отчётах, ежедневный запуск его больше "
+        "не рассматривает"
+    ),
+    "launch.launched": (
+        "{roadmap}: запущена; добавлено экземпляров шагов: {instances}, школ: {schools}. "
+        "Отменить до первого письма: nastavnik launch undo {roadmap}"
+    ),
+    "launch.launched_again": (
+        "{roadmap}: уже была запущена; добавлено экземпляров шагов: {instances}, школ: "
+        "{schools}. Отменить до первого письма: nastavnik launch undo {roadmap}"
+    ),
     "launch.undo_after_letters": (
         "запуск «{roadmap}» уже нельзя отменить: по нему подготовлены или отправлены письма "
         "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
@@ -381,7 +472,31 @@ CATALOGUE: dict[str, str] = {
         "--cron «{cron}»: это не расписание cron из пяти полей "
         "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"
     ),
+    # `nastavnik runs`: the last daily runs (nastavnik/cli_ops.py)
+    "runs.none": "Ежедневных проверок ещё не было.",
+    "runs.title": "Последние ежедневные проверки (время — {timezone}):",
+    "runs.number": "№ {number}",
+    "runs.day": "за {day}",
+    "runs.started": "начата {moment}",
+    "runs.lasted": "длилась {duration}",
+    "runs.attempt": ", попытка {attempt}",
+    "runs.decided": ", решений: {count}",
+    "runs.seconds": "{seconds} с",
+    "runs.minutes": "{minutes} мин {seconds} с",
     # backups (storage/backup.py)
+    "backup.written": (
+        "Резервная копия записана в {directory}: база данных ({database}, схема {revision}) "
+        "и документы ({files})."
+    ),
+    "backup.confirm_restore": (
+        "База данных {url} и папка документов будут заменены копией. Продолжить?"
+    ),
+    "backup.restored": (
+        "Восстановлено из {directory}: база данных (схема {revision}) и документы ({files})."
+    ),
+    "backup.older_schema": (
+        "Схема копии старше этой версии: выполните `nastavnik init`, чтобы обновить её."
+    ),
     "backup.in_memory": "база данных в памяти: сохранять нечего",
     "backup.no_tool": (
         "не найдена программа {tool}: установите клиент PostgreSQL "
