@@ -475,7 +475,6 @@ CATALOGUE: dict[str, str] = {
     # `nastavnik runs`: the last daily runs (nastavnik/cli_ops.py)
     "runs.none": "Ежедневных проверок ещё не было.",
     "runs.title": "Последние ежедневные проверки (время — {timezone}):",
-    "runs.number": "№ {number}",
     "runs.day": "за {day}",
     "runs.started": "начата {moment}",
     "runs.lasted": "длилась {duration}",

@@ -172,11 +172,8 @@ def launch(
         )
     for message in result.messages:
         typer.echo(_say("cli.warning", message=message), err=True)
-    typer.echo(
-        _say(
-            "launch.launched" if result.created else "launch.launched_again",
-            roadmap=result.roadmap_id,
-            instances=result.instances_added,
-            schools=result.schools,
-        )
-    )
+    counts = {"instances": result.instances_added, "schools": result.schools}
+    if result.created:
+        typer.echo(_say("launch.launched", roadmap=result.roadmap_id, **counts))
+    else:
+        typer.echo(_say("launch.launched_again", roadmap=result.roadmap_id, **counts))

@@ -129,7 +129,7 @@ def runs(
     for run in rows:
         outcome = effective_outcome(run, now=now)
         details = [
-            _say("runs.number", number=run.id),
+            f"№ {run.id}",
             _say("runs.day", day=format_date_ru(run.day)),
             _say("runs.started", moment=_local(run.started_at, tz)),
             _say("runs.lasted", duration=_duration(run)),
