@@ -15,6 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from common.messages import render_message
 from common.text import bad_character
 
 # fields that are one line in every form: a line break there is not typed, it is forged
@@ -106,7 +107,10 @@ class RefuseBadAddress:
                 from web.pages import error_page
 
                 response = error_page(
-                    Request(scope, receive), 400, "Недопустимый символ", error.message
+                    Request(scope, receive),
+                    400,
+                    render_message("page.title.bad_character"),
+                    error.message,
                 )
                 await response(scope, receive, send)
                 return

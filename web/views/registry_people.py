@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 from registry.people import Kind, add_person, edit_person, remove_person
@@ -71,7 +72,7 @@ def kind_of(text: str) -> Kind:
         return "mentor"
     if text == "mentee":
         return "mentee"
-    raise NotFound("Страница не найдена", "В реестре есть наставники и наставляемые.")
+    raise NotFound(render_message("page.title.page_missing"), render_message("page.registry_kinds"))
 
 
 def _fields(kind: Kind) -> tuple[FieldSpec, ...]:

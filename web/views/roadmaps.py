@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.drafts import (
     SCOPES,
@@ -244,7 +245,10 @@ def roadmaps_copy(
 
 def _not_found(request: Request, roadmap_id: str) -> Response:
     return pages.error_page(
-        request, 404, "Дорожная карта не найдена", f"Дорожной карты {roadmap_id} нет."
+        request,
+        404,
+        render_message("page.title.roadmap_missing"),
+        render_message("page.no_roadmap", roadmap=roadmap_id),
     )
 
 
@@ -271,7 +275,9 @@ def _editor(
     try:
         data = load_draft(stored_text)
     except NastavnikError as load_error:
-        return pages.error_page(request, 400, "Черновик не читается", russian_reason(load_error))
+        return pages.error_page(
+            request, 400, render_message("page.title.draft_unreadable"), russian_reason(load_error)
+        )
     taken = {} if file_item is not None else _taken_ids(request)
     report = check_draft(data, problems=problems, taken_ids=taken)
     parents = {str(s.get("code")): s.get("parent") for s in data.get("steps") or []}
@@ -458,7 +464,12 @@ def roadmap_step_form(request: Request, user: Coordinator, roadmap_id: str, code
         return _not_found(request, roadmap_id)
     step = next((s for s in data.get("steps") or [] if str(s.get("code")) == code), None)
     if step is None:
-        return pages.error_page(request, 404, "Шаг не найден", f"Шага {code} в черновике нет.")
+        return pages.error_page(
+            request,
+            404,
+            render_message("page.title.step_missing"),
+            render_message("page.no_draft_step", step=code),
+        )
     return _step_page(request, roadmap_id, data, code, step, problems=problems)
 
 
@@ -474,7 +485,12 @@ def roadmap_step_save(
         if data is None:
             return _not_found(request, roadmap_id)
         if not any(str(s.get("code")) == code for s in data.get("steps") or []):
-            return pages.error_page(request, 404, "Шаг не найден", f"Шага {code} в черновике нет.")
+            return pages.error_page(
+                request,
+                404,
+                render_message("page.title.step_missing"),
+                render_message("page.no_draft_step", step=code),
+            )
         step, errors = step_from_form(data, code, form)
         if action == "check" or errors:
             return _step_page(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from definitions.catalogue import DOCUMENTS
 from engine.actions import schedule_step
 from engine.reminders import remind_now
@@ -61,13 +62,19 @@ def _step_page(
     municipality = pages.municipality(session)
     if run is None or municipality is None:
         return pages.error_page(
-            request, 404, "Нет дорожной карты", "Ни одна дорожная карта ещё не запущена."
+            request,
+            404,
+            render_message("page.title.no_roadmap"),
+            render_message("page.nothing_launched"),
         )
     loaded, schedules = run_definition(run)
     steps = {s.code: s for s in loaded.roadmap.steps}
     if code not in steps:
         return pages.error_page(
-            request, 404, "Мероприятие не найдено", f"В дорожной карте нет мероприятия {code}."
+            request,
+            404,
+            render_message("page.title.activity_missing"),
+            render_message("page.no_activity", step=code),
         )
     step = steps[code]
     units = [
