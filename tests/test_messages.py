@@ -92,11 +92,16 @@ USER_ERRORS = {
     "NastavnikError", "UsageError", "DeadlineError", "DefinitionError", "ImportFileError",
     "FieldErrors", "Invalid", "MissingData", "DeliveryError", "TemporaryFailure",
     "PermanentFailure", "ServerUnavailable", "DocumentFormError", "Forbidden", "HTTPException",
-    "BadParameter", "_Unreadable",
+    "BadParameter", "_Unreadable", "NotFound",
 }  # fmt: skip
 # calls whose first argument (last for those in LAST_ARGUMENT) is a line a person reads
-USER_LINES = {"problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash"}
-LAST_ARGUMENT = {"problem", "people_problem", "error_page", "flash"}
+USER_LINES = {
+    "problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash",
+    "confirm", "prompt", "_plain_page",
+}  # fmt: skip
+LAST_ARGUMENT = {"problem", "people_problem", "flash"}
+# calls whose every argument is a line a person reads: an error page's title and text
+EVERY_ARGUMENT = {"error_page", "_plain_page", "NotFound"}
 # lists whose lines a person reads (a command prints them, a page or a letter shows them)
 USER_LISTS = {
     "lines", "problems", "notes", "messages", "errors", "warnings", "general", "header_errors",
@@ -178,6 +183,16 @@ def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript)
+            and getattr(t.value, "id", getattr(t.value, "attr", "")) in USER_LISTS
+            for t in node.targets
+        ):
+            # a problem put at its field: ``problems["age"] = "…"``
+            text = _literal_text(node.value)
+            if text is not None and _reads_as_english(text):
+                found.append(f"{place}:{node.lineno}: {text.strip()[:80]!r}")
+            continue
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.List):
             # a list of lines a person reads, written out: ``lines = [f"…", …]``
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -190,7 +205,9 @@ def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-        if name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
+        if name in EVERY_ARGUMENT:
+            message = list(node.args)
+        elif name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
             # a place of one word is a form field's id (the portal marks the field, the CLI
             # names its option); a place of several words is text a person reads
             places = [
@@ -263,6 +280,10 @@ def test_the_scan_finds_an_english_message_in_a_raise() -> None:
         'report.lines.extend(["nothing to do", "all done"])',
         'problems.insert(0, f"row {row}: unknown school")',
         'lines = [f"{count} schools keep a registry", "steps closed: " + codes]',
+        'raise NotFound("Шаг не найден", "No such step here")',  # an error page's text
+        'pages.error_page(request, 404, "Step not found", "Такого мероприятия нет.")',
+        'typer.confirm("Apply the changes?", default=False)',
+        'problems["age"] = "give the pupil\'s age"',
     ],
 )
 def test_the_scan_finds_english_in_every_kind_of_user_line(source: str) -> None:
