@@ -813,6 +813,16 @@ CATALOGUE: dict[str, str] = {
     "serve.prefect_server": "сервер Prefect: {url} (в его интерфейсе видны ежедневные прогоны)",
     "serve.prefect_log": "журнал сервера Prefect: {path}",
     "mail.unexpected_reply": "неожиданный ответ почтового сервера: {reply}",
+    # `nastavnik outbox show`: a letter's headers as the coordinator reads them
+    "outbox.letter": "Письмо: {letter} ({state})",
+    "outbox.sent_at": ", отправлено {moment} UTC",
+    "outbox.attempts": ", попыток: {count}",
+    "outbox.from": "От: {value}",
+    "outbox.to": "Кому: {value}",
+    "outbox.reply_to": "Ответ на адрес: {value}",
+    "outbox.subject": "Тема: {value}",
+    "outbox.message_id": "Идентификатор (Message-ID): {value}",
+    "outbox.error": "Причина: {value}",
     # a mail server's reply (notifications/smtp.py): a Russian reason by its code, the server's own
     # words kept only as a technical addendum in brackets
     "mail.reply": "{reason} [сервер: {reply}]",

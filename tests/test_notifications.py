@@ -415,8 +415,9 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
     shown = cli.invoke(app, ["outbox", "show", str(letter.id)])
     assert shown.exit_code == 0, shown.output
     assert (
-        f"To: {SOSH1}" in shown.output
-        and "Subject: Наставничество (Белоярский район)" in shown.output
+        f"Кому: {SOSH1}" in shown.output
+        and "Тема: Наставничество (Белоярский район)" in shown.output
+        and f"Письмо: {letter.id} (ждёт отправки)" in shown.output
     )
     assert (
         "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 4 рабочих дня." in shown.output
