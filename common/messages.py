@@ -343,6 +343,42 @@ CATALOGUE: dict[str, str] = {
     "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
     "registry.pairs_unread": "{count} {noun}, пары не прочитаны:\n  {lines}",
     "registry.no_access": "нет доступа к реестру этой школы",
+    # `nastavnik registry list / forms / pair / suggest` (nastavnik/cli_registry.py)
+    "registry.list_school": (
+        "{school} — {name}: наставников {mentors}, наставляемых {mentees} (с запросом "
+        "{with_request}, ждут наставника {unpaired}), действующих пар {pairs}"
+    ),
+    "registry.list_no_consent": ", нет согласия на обработку ПДн",
+    "registry.list_mentor": (
+        "  {ref:<11} {name:<36} {category}, {position}; занято {taken} из {capacity}{consent}"
+    ),
+    "registry.list_pair": (
+        "  пара {pair:<6} «{form}»{group}: {mentors} → {mentees}; {start} – {end}"
+    ),
+    "registry.no_suggestion": (
+        "сейчас ни один наставник не может взять этого наставляемого (проверены согласие, "
+        "свободные места и формы)"
+    ),
+    "registry.paired": "пара {pair}: {form}, {start} – {end}",
+    "registry.or": " или ",
+    "registry.form_off": " (отключена)",
+    "indicators.target": "цель {target} %",
+    "indicators.no_target": "цели нет",
+    "indicators.achieved": " — достигнуто",
+    "indicators.not_achieved": " — не достигнуто",
+    "indicators.line": "    {target}; факт {value}{verdict}",
+    # `nastavnik schools import` (nastavnik/cli_schools.py)
+    "schools.confirm": "Применить изменения?",
+    "schools.applied": (
+        "Импорт применён: добавлено школ — {added}, изменено — {changed}, "
+        "без изменений — {unchanged}."
+    ),
+    # `nastavnik import` (nastavnik/cli_import.py)
+    "import.read": (
+        "{path}: прочитано шагов: {steps}, разделов: {sections}, замечаний: {problems}{draft}"
+    ),
+    "import.draft_at": "; черновик: {path}",
+    "import.written": "{roadmap}: записано в {path}",
     "registry.at_column": "столбец {column} ({header})",
     "registry.at_field": "поле «{label}» (столбца {name} в файле нет)",
     "registry.row_problem": "строка {row}, {place}: {problem}",

@@ -156,13 +156,17 @@ def schools_import(
     if diff.changes_existing and not yes:
         if not sys.stdin.isatty():
             _fail(_say("cli.schools_need_yes"))
-        if not typer.confirm("Применить изменения?", default=False):
+        if not typer.confirm(_say("schools.confirm"), default=False):
             _fail(_say("cli.nothing_changed"))
     with session_scope(engine) as session:
         _, applied = apply_schools_import(session=session, path=file, now=moment, by="cli")
     typer.echo(
-        f"Импорт применён: добавлено школ — {len(applied.added)}, изменено — "
-        f"{len(applied.changed)}, без изменений — {applied.unchanged}."
+        _say(
+            "schools.applied",
+            added=len(applied.added),
+            changed=len(applied.changed),
+            unchanged=applied.unchanged,
+        )
     )
 
 
