@@ -62,6 +62,7 @@ CATALOGUE: dict[str, str] = {
     "cli.instance": "мероприятие {step} ({unit}, этап {occurrence}, срок {due}): {state}",
     "cli.instance_school": "школа {school}",
     "cli.instance_municipality": "муниципалитет",
+    "cli.no_due": "без срока",
     "cli.letter_line": "{id:>5}  {status:<8} {recipient:<36} {items:>3} шт.  {when:<16} {subject}",
     "cli.suggestion": "{score:>3}  наставник mentor:{mentor:<6} {name:<36} {why}",
     "cli.survey": (
@@ -680,6 +681,11 @@ CATALOGUE: dict[str, str] = {
     "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
     "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
     "units.line": "{role}: {name}, адрес {email} — {state}",
+    "units.added": "добавлено",
+    "units.changed": "изменено",
+    "units.off_suffix": ", отключено",
+    "units.on": "действует",
+    "units.off": "отключено",
     # the roadmap editor of the portal (#14)
     "editor.not_yaml": "черновик не читается как YAML: {problem}",
     "editor.not_roadmap": "черновик — не описание дорожной карты",

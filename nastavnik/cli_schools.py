@@ -116,7 +116,8 @@ def init(
                     email=spec.email,
                     active=True,
                 )
-                typer.echo(describe_unit(saved, what="добавлено" if created else "изменено"))
+                what = _say("units.added") if created else _say("units.changed")
+                typer.echo(describe_unit(saved, what=what))
     url = engine.url.render_as_string(hide_password=True)
     typer.echo(_say("cli.database", url=url, revision=revision))
 
