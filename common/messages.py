@@ -773,6 +773,50 @@ CATALOGUE: dict[str, str] = {
     "documents.unknown_key_hint": " — может быть, {key}?",
     "documents.unknown_keys": "{problems}. Ключи документа: {known}",
     # reading a municipality's own roadmap table (definitions/importing/)
+    "import.whole_file": "весь файл: {problem}",
+    "import.at_column": ", столбец «{column}»",
+    "import.at_row": "таблица {table}, строка {row}{column}: {problem}",
+    "import.no_steps": (
+        "в таблицах файла не найдено ни одного мероприятия: нужна строка заголовков со "
+        "словами «Мероприятие» (или «Наименование»), «Срок», «Ответственный»"
+    ),
+    "import.no_heading": "над таблицей нет заголовка: название взято из имени файла",
+    "import.no_period": "в заголовке не указан период: принят {start} – {end}, проверьте",
+    "import.no_municipality": (
+        "муниципалитет не указан: задайте его (--municipality) или впишите в черновик"
+    ),
+    "import.default_timezone": (
+        "часовой пояс принят Europe/Moscow: проверьте (--tz) перед запуском"
+    ),
+    "import.code_repeated": "номер {number} уже встречался: шагу присвоен номер {new}",
+    "import.no_title": "нет названия мероприятия: впишите его",
+    "import.start_not_date": "«{value}» — не дата ДД.ММ.ГГГГ: дата начала не взята",
+    "import.end_before_start": ("дата окончания {end} раньше даты начала {start}: даты не взяты"),
+    "import.no_deadline": "срок не указан: шаг без срока, даты задаст координатор",
+    "import.deadline_unread": (
+        "срок «{deadline}» не распознан ({expected}): слова сохранены, шаг помечен «без срока» — "
+        "впишите даты вручную (start/end) или оставьте без срока"
+    ),
+    "import.deadline_expected": "ожидается дата, месяц, квартал, период или повторение",
+    "import.deadline_outside": (
+        "срок «{deadline}» выходит за период дорожной карты ({day}): проверьте год"
+    ),
+    "import.no_responsible": "ответственный не указан",
+    "import.unknown_roles": (
+        "не удалось сопоставить с ролью: {parts}{taken} (добавьте сокращение в таблицу ролей "
+        "или выберите роль)"
+    ),
+    "import.role_taken": "; принята роль «{role}»",
+    "import.no_role": "роль не определена: принята «{role}»",
+    "import.draft_invalid": "черновик не прошёл проверку, файл не записан: {problem}",
+    "import.column_number": "столбец {number}",
+    "import.no_header_row": (
+        "у таблицы нет строки заголовков (№, мероприятие, срок, ответственный): таблица пропущена"
+    ),
+    "import.section_without_code": "у раздела «{section}» нет номера: присвоен номер {number}",
+    "import.not_a_code": "«{value}» не похоже на номер",
+    "import.no_code": "нет номера",
+    "import.code_given": "{why}: шагу присвоен номер {number}",
     "import.file_missing": "файл не найден",
     "import.too_big": "файл слишком большой ({size} МБ, можно до {limit} МБ)",
     "import.empty": "файл пуст",
