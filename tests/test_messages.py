@@ -101,7 +101,7 @@ USER_LINES = {
 }  # fmt: skip
 LAST_ARGUMENT = {"problem", "people_problem", "flash", "Problem", "RawProblem"}
 # calls whose every argument is a line a person reads: an error page's title and text
-EVERY_ARGUMENT = {"error_page", "_plain_page", "NotFound"}
+EVERY_ARGUMENT = {"error_page", "_plain_page", "NotFound", "Confirm"}
 # lists whose lines a person reads (a command prints them, a page or a letter shows them)
 USER_LISTS = {
     "lines", "problems", "notes", "messages", "errors", "warnings", "general", "header_errors",
