@@ -487,6 +487,20 @@ CATALOGUE: dict[str, str] = {
     "act.comment_long": "Комментарий слишком длинный (не больше 2000 символов).",
     "act.returned": "Мероприятие {step} возвращено на доработку с комментарием.",
     "act.commented": "Комментарий к мероприятию {step} добавлен.",
+    # the registry's people on the portal (web/views/registry_people.py)
+    "people.add_title": "Добавить {whom}",
+    "people.edit_title": "Изменить запись {whom}",
+    "people.remove_title": "Удалить данные {whom} по запросу",
+    "people.added": "{noun} «{name}» добавлен в базу.",
+    "people.saved": "Запись «{name}» сохранена.",
+    "people.changed_meanwhile": (
+        "Кто-то изменил эту запись, пока страница была открыта: изменения не сохранены. "
+        "Ниже — запись в её нынешнем виде; внесите изменения ещё раз."
+    ),
+    "people.reason_empty": "Укажите причину: чьё заявление или какой запрос исполняется.",
+    "people.confirm_removal": "Подтвердите удаление: данные будут стёрты без возможности вернуть.",
+    "people.pairs_ended": "; прекращено пар без участников: {count}",
+    "people.removed": "Данные {person} удалены по запросу{pairs}.",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
     "access.coordinator": "это делает муниципальный координатор",

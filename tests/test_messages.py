@@ -97,9 +97,9 @@ USER_ERRORS = {
 # calls whose first argument (last for those in LAST_ARGUMENT) is a line a person reads
 USER_LINES = {
     "problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash",
-    "confirm", "prompt", "_plain_page", "Problem", "RawProblem",
+    "confirm", "prompt", "_plain_page", "Problem", "RawProblem", "redirect",
 }  # fmt: skip
-LAST_ARGUMENT = {"problem", "people_problem", "flash", "Problem", "RawProblem"}
+LAST_ARGUMENT = {"problem", "people_problem", "flash", "Problem", "RawProblem", "redirect"}
 # calls whose every argument is a line a person reads: an error page's title and text
 EVERY_ARGUMENT = {"error_page", "_plain_page", "NotFound", "Confirm"}
 # lists whose lines a person reads (a command prints them, a page or a letter shows them)
@@ -285,6 +285,7 @@ def test_the_scan_finds_an_english_message_in_a_raise() -> None:
         'typer.confirm("Apply the changes?", default=False)',
         'problems["age"] = "give the pupil\'s age"',
         'problems.append(Problem(1, 0, "", "no heading above the table"))',  # an import finding
+        'return pages.redirect(request, scope.page, f"Record {name} saved.")',  # a flash message
     ],
 )
 def test_the_scan_finds_english_in_every_kind_of_user_line(source: str) -> None:
