@@ -739,6 +739,29 @@ CATALOGUE: dict[str, str] = {
     "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
     "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
     "editor.no_draft": "черновика нет: публиковать нечего",
+    "editor.file_too_big": "Файл больше {limit} МБ.",
+    "editor.no_file": "Выберите файл или вставьте таблицу в поле ниже.",
+    "editor.file_unread": "Файл «{name}» не прочитан: {reason}",
+    "editor.draft_read": (
+        "Черновик прочитан из «{name}»: шагов — {steps}, замечаний — {problems}. "
+        "Проверьте его и опубликуйте."
+    ),
+    "editor.no_source": "Выберите дорожную карту, с копии которой начать.",
+    "editor.bad_id": "Код — латинские строчные буквы, цифры и дефисы, например plan-2023.",
+    "editor.id_in_use": "Код {roadmap} уже занят: придумайте другой.",
+    "editor.id_in_file": "Код {roadmap} уже занят файлом: придумайте другой.",
+    "editor.copied": "Черновик {roadmap} — копия {source}.",
+    "editor.unknown_move": "Неизвестное действие с шагом.",
+    "editor.step_added": "Шаг добавлен: заполните его.",
+    "editor.step_saved": "Шаг {step} сохранён.",
+    "editor.header_saved": "Паспорт сохранён.",
+    "editor.nothing_to_publish": "Черновика нет: публиковать нечего.",
+    "editor.id_mismatch": "id в паспорте не совпадает с id черновика",
+    "editor.published": "Опубликована версия {version}: дорожную карту можно запустить.",
+    # a coordinator's dates for a step «по отдельному графику» (web/views/step.py)
+    "schedule.due_empty": "Укажите срок (дату).",
+    "schedule.start_unread": "Дата начала не распознана.",
+    "schedule.start_after_due": "Начало позже срока.",
     # documents from templates (documents/, `nastavnik docs`, the portal's document forms)
     "documents.unknown_template": "шаблона документа «{template}» нет; есть: {known}",
     "documents.missing_data": "не хватает данных: {fields}",

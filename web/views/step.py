@@ -176,11 +176,11 @@ def step_schedule(
     errors: dict[str, str] = {}
     due_day, start_day = _day(due), _day(start)
     if due_day is None:
-        errors["due"] = "Укажите срок (дату)."
+        errors["due"] = render_message("schedule.due_empty")
     if start.strip() and start_day is None:
-        errors["start"] = "Дата начала не распознана."
+        errors["start"] = render_message("schedule.start_unread")
     if due_day is not None and start_day is not None and start_day > due_day:
-        errors["start"] = "Начало позже срока."
+        errors["start"] = render_message("schedule.start_after_due")
     if not errors:
         try:
             with pages.db(request) as session:
