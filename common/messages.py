@@ -501,6 +501,16 @@ CATALOGUE: dict[str, str] = {
     "people.confirm_removal": "Подтвердите удаление: данные будут стёрты без возможности вернуть.",
     "people.pairs_ended": "; прекращено пар без участников: {count}",
     "people.removed": "Данные {person} удалены по запросу{pairs}.",
+    # an invisible character in a form or an address (web/security.py)
+    "form.bad_character": (
+        "{place} содержит недопустимый невидимый символ ({character}). Уберите его (например, "
+        "наберите значение заново, а не вставляйте из другой программы) и отправьте ещё раз. "
+        "Ничего не сохранено."
+    ),
+    "form.field": "Поле «{label}»",
+    "form.some_field": "Одно из полей формы",
+    "form.file_name": "Имя файла",
+    "form.address": "Адрес страницы",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
     "access.coordinator": "это делает муниципальный координатор",
