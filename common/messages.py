@@ -99,6 +99,11 @@ CATALOGUE: dict[str, str] = {
     ),
     "users.link_later": "пользователь сохранён; отправьте ссылку позже: «nastavnik users link {email}»",
     "users.link_sent": "ссылка для входа отправлена: {destination}",
+    # `nastavnik demo` (nastavnik/cli_demo.py)
+    "demo.folder": "демонстрационный муниципалитет в папке {folder}",
+    "demo.acts": "мероприятий, отмеченных школами и координатором за год: {count}",
+    "demo.decisions": "решённые уведомления (уровень, адресат, мероприятий):",
+    "demo.letters": "писем в папке {folder}: {count}",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "
