@@ -63,7 +63,9 @@ CATALOGUE: dict[str, str] = {
     "cli.instance_school": "школа {school}",
     "cli.instance_municipality": "муниципалитет",
     "cli.no_due": "без срока",
-    "cli.letter_line": "{id:>5}  {status:<8} {recipient:<36} {items:>3} шт.  {when:<16} {subject}",
+    "cli.letter_line": (
+        "{id:>5}  {status:<13} {recipient:<36} {items:>3} шт.  {when:<16} {subject}"
+    ),
     "cli.suggestion": "{score:>3}  наставник mentor:{mentor:<6} {name:<36} {why}",
     "cli.survey": (
         "{school}, {year}: удовлетворены наставляемые {mentees_satisfied} из {mentees_took_part}, "
@@ -1047,7 +1049,7 @@ FIELDS: dict[str, str] = {
 LETTER_STATES: dict[str, str] = {
     "pending": "ждёт отправки",
     "sending": "отправляется",
-    "sent": "уже отправлено",
+    "sent": "отправлено",
     "failed": "не отправлено",
     "cancelled": "отменено",
 }

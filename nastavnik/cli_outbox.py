@@ -102,7 +102,7 @@ def outbox(
             render_message(
                 "cli.letter_line",
                 id=letter.id,
-                status=letter.status,
+                status=LETTER_STATES.get(letter.status, letter.status),
                 recipient=letter.recipient,
                 items=letter.item_count,
                 when=when,

@@ -428,7 +428,7 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
         in cli.invoke(app, ["outbox", "show", str(letter.id), "--raw"]).output
     )
     pending = cli.invoke(app, ["outbox", "--pending"])
-    assert pending.output.count("pending") == 5
+    assert pending.output.count("ждёт отправки") == 5
     assert cli.invoke(app, ["outbox", "--failed"]).output.strip() == "писем нет"
     unknown = (letter.id or 0) + 100
     refused = cli.invoke(app, ["outbox", "retry", str(unknown)])
