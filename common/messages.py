@@ -62,7 +62,10 @@ CATALOGUE: dict[str, str] = {
     "cli.instance": "мероприятие {step} ({unit}, этап {occurrence}, срок {due}): {state}",
     "cli.instance_school": "школа {school}",
     "cli.instance_municipality": "муниципалитет",
-    "cli.letter_line": "{id:>5}  {status:<8} {recipient:<36} {items:>3} шт.  {when:<16} {subject}",
+    "cli.no_due": "без срока",
+    "cli.letter_line": (
+        "{id:>5}  {status:<13} {recipient:<36} {items:>3} шт.  {when:<16} {subject}"
+    ),
     "cli.suggestion": "{score:>3}  наставник mentor:{mentor:<6} {name:<36} {why}",
     "cli.survey": (
         "{school}, {year}: удовлетворены наставляемые {mentees_satisfied} из {mentees_took_part}, "
@@ -98,6 +101,11 @@ CATALOGUE: dict[str, str] = {
     ),
     "users.link_later": "пользователь сохранён; отправьте ссылку позже: «nastavnik users link {email}»",
     "users.link_sent": "ссылка для входа отправлена: {destination}",
+    # `nastavnik demo` (nastavnik/cli_demo.py)
+    "demo.folder": "демонстрационный муниципалитет в папке {folder}",
+    "demo.acts": "мероприятий, отмеченных школами и координатором за год: {count}",
+    "demo.decisions": "решённые уведомления (уровень, адресат, мероприятий):",
+    "demo.letters": "писем в папке {folder}: {count}",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "
@@ -156,6 +164,23 @@ CATALOGUE: dict[str, str] = {
     "definition.unknown_timezone": (
         "часовой пояс «{timezone}» не известен: нужно имя из базы IANA, например Asia/Yekaterinburg"
     ),
+    # a roadmap's warnings (definitions/lint.py): it runs, but something looks wrong
+    "lint.warning": "{place}: предупреждение: {message}",
+    "lint.starts_outside": (
+        "шаг {step} начинается {day}, вне периода дорожной карты {start} – {end}"
+    ),
+    "lint.due_outside": (
+        "шаг {step} должен быть выполнен {day}, вне периода дорожной карты {start} – {end}"
+    ),
+    "lint.before_dependency": (
+        "шаг {step} должен быть выполнен {due}, раньше предшествующего шага {dependency} "
+        "(срок {dependency_due})"
+    ),
+    "lint.unknown_role": "шаг {step}: неизвестная роль {role} (каталог ролей: docs/roadmaps.md)",
+    "lint.unknown_document": "шаг {step}: неизвестный вид документа {document}",
+    "lint.school_step_municipal_roles": (
+        "шаг {step} выполняет каждая школа (scope: school), но все его роли муниципальные"
+    ),
     # pydantic's checks of a definition, by the kind of problem (definitions/loader.py builds
     # the code from the kind: definition.check.KIND)
     "definition.check.missing": "поле обязательно, но его нет",
@@ -207,6 +232,31 @@ CATALOGUE: dict[str, str] = {
     "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
     "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
     "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    # the registry's field values (registry/values.py), for the file import and the forms
+    "values.field": "поле «{label}»: {problem}",
+    "values.empty": "не заполнено",
+    "values.full_name": "«{value}»: ожидается «Фамилия Имя Отчество»",
+    "values.full_name_cyrillic": (
+        "«{value}»: ожидается «Фамилия Имя Отчество» кириллицей, каждое слово с заглавной буквы"
+    ),
+    "values.category": "«{value}»: неизвестная категория; допустимы {allowed}",
+    "values.whole": "«{value}»: ожидается целое число",
+    "values.range": "{value}: ожидается число от {low} до {high}",
+    "values.yes_no": "«{value}»: ожидается «да» или «нет»",
+    "values.no_such_date": "«{value}»: такой даты нет",
+    "values.date": "«{value}»: ожидается дата вида 15.09.2022 или «15 сентября 2022 г.»",
+    "values.pupil_mentor_age": "для наставника-обучающегося укажите возраст",
+    "values.pupil_mentor_age_range": "{age}: наставник-обучающийся — от 10 до 19 лет",
+    "values.consent_date": "согласие дано: укажите его дату",
+    "values.consent_future": "{day} ещё не наступило",
+    "values.pupil_age": "для обучающегося укажите возраст",
+    "values.pupil_age_range": "{age}: обучающийся — от 6 до 19 лет",
+    "values.pupil_class": "для обучающегося укажите класс («7 Б»)",
+    "values.young_experience": "для молодого специалиста укажите стаж (от 0 до 3 лет)",
+    "values.young_experience_range": (
+        "{years}: молодой специалист — стаж от 0 до 3 лет; "
+        "с большим стажем выберите категорию «педагог»"
+    ),
     # names, letters, the portal's users and its services
     "declension.unknown_case": "падежа «{case}» нет: допустимы {known}",
     "declension.name_parts": (
@@ -301,6 +351,173 @@ CATALOGUE: dict[str, str] = {
     "registry.problems": "{count} {noun}, ничего не импортировано:\n  {lines}",
     "registry.pairs_unread": "{count} {noun}, пары не прочитаны:\n  {lines}",
     "registry.no_access": "нет доступа к реестру этой школы",
+    # `nastavnik registry list / forms / pair / suggest` (nastavnik/cli_registry.py)
+    "registry.list_school": (
+        "{school} — {name}: наставников {mentors}, наставляемых {mentees} (с запросом "
+        "{with_request}, ждут наставника {unpaired}), действующих пар {pairs}"
+    ),
+    "registry.list_no_consent": ", нет согласия на обработку ПДн",
+    "registry.list_mentor": (
+        "  {ref:<11} {name:<36} {category}, {position}; занято {taken} из {capacity}{consent}"
+    ),
+    "registry.list_pair": (
+        "  пара {pair:<6} «{form}»{group}: {mentors} → {mentees}; {start} – {end}"
+    ),
+    "registry.no_suggestion": (
+        "сейчас ни один наставник не может взять этого наставляемого (проверены согласие, "
+        "свободные места и формы)"
+    ),
+    "registry.paired": "пара {pair}: {form}, {start} – {end}",
+    "registry.or": " или ",
+    "registry.form_off": " (отключена)",
+    "indicators.target": "цель {target} %",
+    "indicators.no_target": "цели нет",
+    "indicators.achieved": " — достигнуто",
+    "indicators.not_achieved": " — не достигнуто",
+    "indicators.line": "    {target}; факт {value}{verdict}",
+    # `nastavnik schools import` (nastavnik/cli_schools.py)
+    "schools.confirm": "Применить изменения?",
+    "schools.applied": (
+        "Импорт применён: добавлено школ — {added}, изменено — {changed}, "
+        "без изменений — {unchanged}."
+    ),
+    # `nastavnik import` (nastavnik/cli_import.py)
+    "import.read": (
+        "{path}: прочитано шагов: {steps}, разделов: {sections}, замечаний: {problems}{draft}"
+    ),
+    "import.draft_at": "; черновик: {path}",
+    "import.written": "{roadmap}: записано в {path}",
+    "registry.at_column": "столбец {column} ({header})",
+    "registry.at_field": "поле «{label}» (столбца {name} в файле нет)",
+    "registry.row_problem": "строка {row}, {place}: {problem}",
+    "registry.columns_missing": "нет столбцов {columns}",
+    "registry.columns_unknown": "неизвестные столбцы {columns}",
+    "registry.columns_repeated": "повторяются столбцы {columns}",
+    "registry.repeats_row": "повторяет строку {row}",
+    "registry.no_such_record": "«{value}»: такой записи нет в базе этой школы",
+    "registry.not_among_mentors": (
+        "«{value}»: нет в базе наставников этой школы (сначала импортируйте наставников)"
+    ),
+    "registry.not_among_mentees": (
+        "«{value}»: нет в базе наставляемых этой школы (сначала импортируйте наставляемых)"
+    ),
+    "registry.pair_status": "«{value}»: допустимы «действует», «завершена», «прекращена»",
+    "registry.group_differs": (
+        "«{group}»: форма, даты, программа и статус группы должны совпадать со строкой {row}"
+    ),
+    "registry.mentee_in_row": "уже есть в строке {row}",
+    "registry.mentee_is_mentor": "совпадает с наставником",
+    # the portal's error pages (web/): their titles and texts
+    "page.check_address": "Проверьте адрес или вернитесь на главную.",
+    "page.document_file_missing": "Файла этого документа нет в хранилище портала (его сформировали вне портала или удалили).",
+    "page.export_kinds": "Выгружаются наставники, наставляемые или пары в формате XLSX или CSV.",
+    "page.file_removed": "Файл удалён из хранилища.",
+    "page.file_unavailable": "Файл недоступен.",
+    "page.form_stale": "Страница открыта слишком давно или из другого окна. Обновите её и повторите.",
+    "page.internal": "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.",
+    "page.no_municipality": "Нет муниципалитета.",
+    "page.no_rights": "У вас нет прав на это действие.",
+    "page.no_such_action": "Нет такого действия.",
+    "page.no_such_document": "Такого документа нет.",
+    "page.no_such_file": "Такого файла нет.",
+    "page.no_such_one": "Такого нет.",
+    "page.no_such_school": "Такой школы нет.",
+    "page.no_such_step": "Такого мероприятия нет.",
+    "page.not_understood": "Адрес или данные формы не поняты.",
+    "page.nothing_launched": "Ни одна дорожная карта ещё не запущена.",
+    "page.registry_kinds": "В реестре есть наставники и наставляемые.",
+    "page.title.activity_missing": "Мероприятие не найдено",
+    "page.title.bad_character": "Недопустимый символ",
+    "page.title.bad_request": "Неверный запрос",
+    "page.title.document_missing": "Документ не найден",
+    "page.title.draft_unreadable": "Черновик не читается",
+    "page.title.error": "Ошибка",
+    "page.title.failed": "Не получилось",
+    "page.title.file_missing": "Файл не найден",
+    "page.title.form_stale": "Форма устарела",
+    "page.title.internal": "Внутренняя ошибка",
+    "page.title.no_access": "Нет доступа",
+    "page.title.no_data": "Нет данных",
+    "page.title.no_export": "Нет такой выгрузки",
+    "page.title.no_municipality": "Муниципалитет не настроен",
+    "page.title.no_roadmap": "Нет дорожной карты",
+    "page.title.page_missing": "Страница не найдена",
+    "page.title.pair_missing": "Пара не найдена",
+    "page.title.roadmap_missing": "Дорожная карта не найдена",
+    "page.title.school_missing": "Школа не найдена",
+    "page.title.step_missing": "Шаг не найден",
+    "page.title.too_large": "Файл слишком большой",
+    "page.title.unit_missing": "Подразделение не найдено",
+    "page.title.user_missing": "Пользователь не найден",
+    "page.too_large": "Можно загрузить файл не больше 10 МБ (PDF, JPEG или PNG). Вернитесь назад, уменьшите скан (например, 150–200 dpi) и отправьте форму ещё раз. Ничего не сохранено.",
+    "page.unknown_action": "Неизвестное действие.",
+    "page.title.not_allowed": "Так нельзя",
+    "page.title.request_too_large": "Слишком большой запрос",
+    "page.title.mentor_missing": "Наставник не найден",
+    "page.title.mentee_missing": "Наставляемый не найден",
+    "page.title.mentor_removed": "Наставник удалён",
+    "page.title.mentee_removed": "Наставляемый удалён",
+    "page.no_school": "Нет образовательной организации «{school}».",
+    "page.no_pair": "В реестре этой школы нет пары № {pair}.",
+    "page.no_roadmap": "Дорожной карты {roadmap} нет.",
+    "page.no_draft_step": "Шага {step} в черновике нет.",
+    "page.no_activity": "В дорожной карте нет мероприятия {step}.",
+    "page.no_mentor": "В реестре этой школы нет записи наставника № {person}.",
+    "page.no_mentee": "В реестре этой школы нет записи наставляемого № {person}.",
+    "page.person_removed": "Запись {kind}:{person} удалена по запросу: её данные стёрты.",
+    # a school's acts on a step page (web/views/school_actions.py): form checks, questions, results
+    "act.number_empty": "Укажите номер документа (например, 45-од).",
+    "act.number_long": "Номер слишком длинный (не больше 100 символов).",
+    "act.date_empty": "Укажите дату документа.",
+    "act.date_future": "Дата документа не может быть позже сегодняшней.",
+    "act.date_year": "Проверьте год в дате документа.",
+    "act.done": "Мероприятие {step} отмечено выполненным ({evidence}).",
+    "act.undo_question": "Отменить отметку?",
+    "act.undo_explained": (
+        "Мероприятие снова станет невыполненным; если срок прошёл, оно будет считаться "
+        "просроченным и попадёт в напоминания. Журнал сохранит, что отметка была и кто её "
+        "отменил."
+    ),
+    "act.undo_yes": "Да, отменить отметку",
+    "act.undone": "Отметка о мероприятии {step} отменена: оно снова в работе.",
+    "act.reason_empty": "Укажите причину.",
+    "act.reason_long": "Причина слишком длинная (не больше 500 символов).",
+    "act.not_applicable_question": "Отметить мероприятие неприменимым?",
+    "act.not_applicable_explained": (
+        "Мероприятие больше не будет ждать выполнения и не попадёт в напоминания. "
+        "Причина: «{reason}». Координатор увидит её в матрице."
+    ),
+    "act.not_applicable_yes": "Да, неприменимо",
+    "act.not_applicable": "Мероприятие {step} отмечено неприменимым.",
+    "act.rework_empty": "Напишите, что нужно доработать: школа увидит этот комментарий.",
+    "act.comment_empty": "Комментарий пуст: напишите текст и отправьте ещё раз.",
+    "act.comment_long": "Комментарий слишком длинный (не больше 2000 символов).",
+    "act.returned": "Мероприятие {step} возвращено на доработку с комментарием.",
+    "act.commented": "Комментарий к мероприятию {step} добавлен.",
+    # the registry's people on the portal (web/views/registry_people.py)
+    "people.add_title": "Добавить {whom}",
+    "people.edit_title": "Изменить запись {whom}",
+    "people.remove_title": "Удалить данные {whom} по запросу",
+    "people.added": "{noun} «{name}» добавлен в базу.",
+    "people.saved": "Запись «{name}» сохранена.",
+    "people.changed_meanwhile": (
+        "Кто-то изменил эту запись, пока страница была открыта: изменения не сохранены. "
+        "Ниже — запись в её нынешнем виде; внесите изменения ещё раз."
+    ),
+    "people.reason_empty": "Укажите причину: чьё заявление или какой запрос исполняется.",
+    "people.confirm_removal": "Подтвердите удаление: данные будут стёрты без возможности вернуть.",
+    "people.pairs_ended": "; прекращено пар без участников: {count}",
+    "people.removed": "Данные {person} удалены по запросу{pairs}.",
+    # an invisible character in a form or an address (web/security.py)
+    "form.bad_character": (
+        "{place} содержит недопустимый невидимый символ ({character}). Уберите его (например, "
+        "наберите значение заново, а не вставляйте из другой программы) и отправьте ещё раз. "
+        "Ничего не сохранено."
+    ),
+    "form.field": "Поле «{label}»",
+    "form.some_field": "Одно из полей формы",
+    "form.file_name": "Имя файла",
+    "form.address": "Адрес страницы",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
     "access.coordinator": "это делает муниципальный координатор",
@@ -318,6 +535,52 @@ CATALOGUE: dict[str, str] = {
         "наблюдателю доступны только количества"
     ),
     "launch.not_launched": "дорожная карта «{roadmap}» не запущена",
+    # what `nastavnik launch` shows before it asks (nastavnik/cli_launch.py)
+    "launch.preview_new": "Дорожная карта «{title}» ({roadmap}) — новый запуск",
+    "launch.preview_again": (
+        "Дорожная карта «{title}» ({roadmap}) — уже запущена: добавится только новое"
+    ),
+    "launch.preview_counts": (
+        "  школ: {schools}; шагов: {steps}; будет создано экземпляров шагов: {instances}"
+    ),
+    "launch.period_ended": "  ВНИМАНИЕ: период {period} уже закончился (сегодня {today})",
+    "launch.period_not_started": "  период {period} ещё не начался (сегодня {today})",
+    "launch.period": "  период {period}, сегодня {today}",
+    "launch.other_timezone": (
+        "  ВНИМАНИЕ: часовой пояс дорожной карты {timezone}, а муниципалитета "
+        "{municipality_timezone}: сроки считаются по поясу муниципалитета"
+    ),
+    "launch.past_due": "  ВНИМАНИЕ: уже просрочено экземпляров: {count}",
+    "launch.none_past_due": "  просроченных нет",
+    "launch.letters_to": "  при ближайшем ежедневном запуске письма получат:",
+    "launch.no_letters": "  при ближайшем ежедневном запуске писем не будет",
+    "launch.level.reminder": "    напоминание о сроке: {recipients}",
+    "launch.level.overdue": "    о просрочке (исполнителю): {recipients}",
+    "launch.level.coordinator": "    координатору: {recipients}",
+    "launch.level.head": "    руководителю органа управления образованием: {recipients}",
+    "launch.addresses": "{count} адрес(ов): {addresses}",
+    "launch.and_more": " и ещё {count}",
+    "launch.outside_kept": "  сроки вне периода: {steps} — будут запущены (--keep-outside)",
+    "launch.outside_dropped": (
+        "  сроки вне периода: {steps} — не будут запущены (чтобы запустить, добавьте "
+        "--keep-outside)"
+    ),
+    "launch.unscheduled": "  без срока (даты задаст координатор: nastavnik schedule): {steps}",
+    "launch.attention": "  ВНИМАНИЕ: {message}",
+    "launch.confirm": "Запустить?",
+    "launch.undone": "{roadmap}: запуск отменён; удалено экземпляров шагов: {removed}",
+    "launch.archived_now": (
+        "{roadmap}: запуск в архиве с {day}: остаётся в отчётах, ежедневный запуск его больше "
+        "не рассматривает"
+    ),
+    "launch.launched": (
+        "{roadmap}: запущена; добавлено экземпляров шагов: {instances}, школ: {schools}. "
+        "Отменить до первого письма: nastavnik launch undo {roadmap}"
+    ),
+    "launch.launched_again": (
+        "{roadmap}: уже была запущена; добавлено экземпляров шагов: {instances}, школ: "
+        "{schools}. Отменить до первого письма: nastavnik launch undo {roadmap}"
+    ),
     "launch.undo_after_letters": (
         "запуск «{roadmap}» уже нельзя отменить: по нему подготовлены или отправлены письма "
         "({count}); его можно только отправить в архив: nastavnik launch archive {roadmap}"
@@ -364,7 +627,30 @@ CATALOGUE: dict[str, str] = {
         "--cron «{cron}»: это не расписание cron из пяти полей "
         "(минута, час, день месяца, месяц, день недели), например «0 9 * * *»"
     ),
+    # `nastavnik runs`: the last daily runs (nastavnik/cli_ops.py)
+    "runs.none": "Ежедневных проверок ещё не было.",
+    "runs.title": "Последние ежедневные проверки (время — {timezone}):",
+    "runs.day": "за {day}",
+    "runs.started": "начата {moment}",
+    "runs.lasted": "длилась {duration}",
+    "runs.attempt": ", попытка {attempt}",
+    "runs.decided": ", решений: {count}",
+    "runs.seconds": "{seconds} с",
+    "runs.minutes": "{minutes} мин {seconds} с",
     # backups (storage/backup.py)
+    "backup.written": (
+        "Резервная копия записана в {directory}: база данных ({database}, схема {revision}) "
+        "и документы ({files})."
+    ),
+    "backup.confirm_restore": (
+        "База данных {url} и папка документов будут заменены копией. Продолжить?"
+    ),
+    "backup.restored": (
+        "Восстановлено из {directory}: база данных (схема {revision}) и документы ({files})."
+    ),
+    "backup.older_schema": (
+        "Схема копии старше этой версии: выполните `nastavnik init`, чтобы обновить её."
+    ),
     "backup.in_memory": "база данных в памяти: сохранять нечего",
     "backup.no_tool": (
         "не найдена программа {tool}: установите клиент PostgreSQL "
@@ -455,6 +741,11 @@ CATALOGUE: dict[str, str] = {
     "units.removed": "подразделение {name} ({role}) удалено: его шаги снова ведёт координатор",
     "units.none": "подразделений нет: шаги муниципального уровня ведёт координатор",
     "units.line": "{role}: {name}, адрес {email} — {state}",
+    "units.added": "добавлено",
+    "units.changed": "изменено",
+    "units.off_suffix": ", отключено",
+    "units.on": "действует",
+    "units.off": "отключено",
     # the roadmap editor of the portal (#14)
     "editor.not_yaml": "черновик не читается как YAML: {problem}",
     "editor.not_roadmap": "черновик — не описание дорожной карты",
@@ -465,6 +756,29 @@ CATALOGUE: dict[str, str] = {
     "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
     "editor.published_id": "id опубликованной дорожной карты менять нельзя: сделайте копию",
     "editor.no_draft": "черновика нет: публиковать нечего",
+    "editor.file_too_big": "Файл больше {limit} МБ.",
+    "editor.no_file": "Выберите файл или вставьте таблицу в поле ниже.",
+    "editor.file_unread": "Файл «{name}» не прочитан: {reason}",
+    "editor.draft_read": (
+        "Черновик прочитан из «{name}»: шагов — {steps}, замечаний — {problems}. "
+        "Проверьте его и опубликуйте."
+    ),
+    "editor.no_source": "Выберите дорожную карту, с копии которой начать.",
+    "editor.bad_id": "Код — латинские строчные буквы, цифры и дефисы, например plan-2023.",
+    "editor.id_in_use": "Код {roadmap} уже занят: придумайте другой.",
+    "editor.id_in_file": "Код {roadmap} уже занят файлом: придумайте другой.",
+    "editor.copied": "Черновик {roadmap} — копия {source}.",
+    "editor.unknown_move": "Неизвестное действие с шагом.",
+    "editor.step_added": "Шаг добавлен: заполните его.",
+    "editor.step_saved": "Шаг {step} сохранён.",
+    "editor.header_saved": "Паспорт сохранён.",
+    "editor.nothing_to_publish": "Черновика нет: публиковать нечего.",
+    "editor.id_mismatch": "id в паспорте не совпадает с id черновика",
+    "editor.published": "Опубликована версия {version}: дорожную карту можно запустить.",
+    # a coordinator's dates for a step «по отдельному графику» (web/views/step.py)
+    "schedule.due_empty": "Укажите срок (дату).",
+    "schedule.start_unread": "Дата начала не распознана.",
+    "schedule.start_after_due": "Начало позже срока.",
     # documents from templates (documents/, `nastavnik docs`, the portal's document forms)
     "documents.unknown_template": "шаблона документа «{template}» нет; есть: {known}",
     "documents.missing_data": "не хватает данных: {fields}",
@@ -542,6 +856,88 @@ CATALOGUE: dict[str, str] = {
     "documents.unknown_key_hint": " — может быть, {key}?",
     "documents.unknown_keys": "{problems}. Ключи документа: {known}",
     # reading a municipality's own roadmap table (definitions/importing/)
+    "import.whole_file": "весь файл: {problem}",
+    "import.at_column": ", столбец «{column}»",
+    "import.at_row": "таблица {table}, строка {row}{column}: {problem}",
+    "import.no_steps": (
+        "в таблицах файла не найдено ни одного мероприятия: нужна строка заголовков со "
+        "словами «Мероприятие» (или «Наименование»), «Срок», «Ответственный»"
+    ),
+    "import.no_heading": "над таблицей нет заголовка: название взято из имени файла",
+    "import.no_period": "в заголовке не указан период: принят {start} – {end}, проверьте",
+    "import.no_municipality": (
+        "муниципалитет не указан: задайте его (--municipality) или впишите в черновик"
+    ),
+    "import.default_timezone": (
+        "часовой пояс принят Europe/Moscow: проверьте (--tz) перед запуском"
+    ),
+    "import.code_repeated": "номер {number} уже встречался: шагу присвоен номер {new}",
+    "import.no_title": "нет названия мероприятия: впишите его",
+    "import.start_not_date": "«{value}» — не дата ДД.ММ.ГГГГ: дата начала не взята",
+    "import.end_before_start": ("дата окончания {end} раньше даты начала {start}: даты не взяты"),
+    "import.no_deadline": "срок не указан: шаг без срока, даты задаст координатор",
+    "import.deadline_unread": (
+        "срок «{deadline}» не распознан ({expected}): слова сохранены, шаг помечен «без срока» — "
+        "впишите даты вручную (start/end) или оставьте без срока"
+    ),
+    "import.deadline_expected": "ожидается дата, месяц, квартал, период или повторение",
+    "import.deadline_outside": (
+        "срок «{deadline}» выходит за период дорожной карты ({day}): проверьте год"
+    ),
+    "import.no_responsible": "ответственный не указан",
+    "import.unknown_roles": (
+        "не удалось сопоставить с ролью: {parts}{taken} (добавьте сокращение в таблицу ролей "
+        "или выберите роль)"
+    ),
+    "import.role_taken": "; принята роль «{role}»",
+    "import.no_role": "роль не определена: принята «{role}»",
+    "import.draft_invalid": "черновик не прошёл проверку, файл не записан: {problem}",
+    "import.column_number": "столбец {number}",
+    "import.no_header_row": (
+        "у таблицы нет строки заголовков (№, мероприятие, срок, ответственный): таблица пропущена"
+    ),
+    "import.section_without_code": "у раздела «{section}» нет номера: присвоен номер {number}",
+    "import.not_a_code": "«{value}» не похоже на номер",
+    "import.no_code": "нет номера",
+    "import.code_given": "{why}: шагу присвоен номер {number}",
+    "import.file_missing": "файл не найден",
+    "import.too_big": "файл слишком большой ({size} МБ, можно до {limit} МБ)",
+    "import.empty": "файл пуст",
+    "import.password": "файл защищён паролем: откройте его, снимите пароль и сохраните заново",
+    "import.old_format": (
+        "файл старого формата Word/Excel (.doc, .xls): сохраните его как .docx или .xlsx"
+    ),
+    "import.table_too_long": (
+        "в таблице {table} {rows} строк: это не похоже на дорожную карту "
+        "(можно до {limit} строк в таблице)"
+    ),
+    "import.no_table": (
+        "в файле не найдено ни одной таблицы: дорожная карта должна быть таблицей "
+        "(№, мероприятие, срок, ответственный)"
+    ),
+    "import.damaged_archive": "файл повреждён или не является документом DOCX, XLSX или ODS",
+    "import.opendocument_text": (
+        "документ OpenDocument, но не таблица: сохраните его как .docx или .ods"
+    ),
+    "import.other_archive": "архив не является документом DOCX, XLSX или ODS",
+    "import.sheet_too_long": (
+        "на листе «{sheet}» {rows} строк: это не похоже на дорожную карту (можно до {limit} строк)"
+    ),
+    "import.ods_too_long": "на листе больше {limit} строк: это не похоже на дорожную карту",
+    "import.pdf_password": "PDF защищён паролем: снимите пароль и сохраните файл заново",
+    "import.pdf_too_long": "в PDF {pages} страниц: это не похоже на дорожную карту",
+    "import.pdf_table_too_long": "в таблице больше {limit} строк: это не похоже на дорожную карту",
+    "import.pdf_scan": (
+        "в PDF нет текстового слоя (это скан или картинки): загрузите исходный файл Word или "
+        "Excel либо PDF, сохранённый из них"
+    ),
+    "import.not_a_table": (
+        "файл не похож ни на DOCX, XLSX, ODS или PDF, ни на таблицу, скопированную из Word "
+        "или Excel (столбцы через табуляцию)"
+    ),
+    "import.text_too_long": (
+        "в тексте {rows} строк: это не похоже на дорожную карту (можно до {limit} строк)"
+    ),
     "import.unreadable": "{kind} не читается: файл повреждён или сохранён не в этом формате",
     "import.roles_missing": "файл таблицы ролей не найден",
     "import.roles_no_rules": "нужен список правил «rules»: - {{words: [...], role: ...}}",
@@ -586,7 +982,38 @@ CATALOGUE: dict[str, str] = {
     "serve.prefect_server": "сервер Prefect: {url} (в его интерфейсе видны ежедневные прогоны)",
     "serve.prefect_log": "журнал сервера Prefect: {path}",
     "mail.unexpected_reply": "неожиданный ответ почтового сервера: {reply}",
+    # `nastavnik outbox show`: a letter's headers as the coordinator reads them
+    "outbox.letter": "Письмо: {letter} ({state})",
+    "outbox.sent_at": ", отправлено {moment} UTC",
+    "outbox.attempts": ", попыток: {count}",
+    "outbox.from": "От: {value}",
+    "outbox.to": "Кому: {value}",
+    "outbox.reply_to": "Ответ на адрес: {value}",
+    "outbox.subject": "Тема: {value}",
+    "outbox.message_id": "Идентификатор (Message-ID): {value}",
+    "outbox.error": "Причина: {value}",
+    # a mail server's reply (notifications/smtp.py): a Russian reason by its code, the server's own
+    # words kept only as a technical addendum in brackets
+    "mail.reply": "{reason} [сервер: {reply}]",
 }
+
+# what a mail server's reply code means (``smtp_reason``): by the exact code, then by its class
+SMTP_REPLIES: dict[str, str] = {
+    "smtp.421": "почтовый сервер временно недоступен и закрыл соединение: письмо отправится позже",
+    "smtp.450": "почтовый ящик получателя временно недоступен: письмо отправится позже",
+    "smtp.451": "почтовый сервер временно не принял письмо: письмо отправится позже",
+    "smtp.452": "на почтовом сервере временно не хватает места: письмо отправится позже",
+    "smtp.4xx": "почтовый сервер временно не принял письмо: письмо отправится позже",
+    "smtp.530": "почтовый сервер требует входа: укажите имя и пароль в NASTAVNIK_SMTP_URL",
+    "smtp.535": "почтовый сервер не принял имя пользователя и пароль",
+    "smtp.550": "адрес получателя не существует или отклонён",
+    "smtp.551": "получатель не обслуживается этим почтовым сервером",
+    "smtp.552": "письмо слишком большое или почтовый ящик получателя переполнен",
+    "smtp.553": "адрес записан с ошибкой или не разрешён сервером",
+    "smtp.554": "почтовый сервер отклонил письмо",
+    "smtp.5xx": "почтовый сервер отказался принять письмо",
+}
+CATALOGUE.update(SMTP_REPLIES)
 
 # the inputs an error can be about (``NastavnikError(field=…)``), in the words a user knows
 FIELDS: dict[str, str] = {
@@ -623,7 +1050,7 @@ LETTER_STATES: dict[str, str] = {
     "composing": "составляется",
     "pending": "ждёт отправки",
     "sending": "отправляется",
-    "sent": "уже отправлено",
+    "sent": "отправлено",
     "failed": "не отправлено",
     "cancelled": "отменено",
 }
@@ -744,3 +1171,15 @@ def reason_of(error: BaseException | str | None) -> str:
             said += " " + str(cause).lower()
         code = next((kind for words, kind in _SAID if words in said), "reason.other")
     return render_message(code)
+
+
+def smtp_reason(code: int, reply: str) -> str:
+    """A mail server's reply (``550 5.1.1 User unknown``) as a person reads it: a Russian reason by
+    its code, the server's own words after it in brackets (they also go to the log)."""
+    import logging
+
+    logging.getLogger("nastavnik").info("mail server replied: %s", reply)
+    kind = f"smtp.{code}" if f"smtp.{code}" in CATALOGUE else f"smtp.{code // 100}xx"
+    if kind not in CATALOGUE:
+        return render_message("mail.unexpected_reply", reply=reply)
+    return render_message("mail.reply", reason=render_message(kind), reply=reply)

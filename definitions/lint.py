@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from common.messages import render_message
 from common.russian import format_date_ru as _ru_date
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.deadlines import Schedule
@@ -19,7 +20,7 @@ class Warning_:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: предупреждение: {self.message}"
+        return render_message("lint.warning", place=self.where, message=self.message)
 
 
 def _written_due(schedule: Schedule) -> date | None:
@@ -44,17 +45,24 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
         for occurrence in schedule.occurrences:
             # the source's own dates: a term moved off a day off may end after the period
             written_due = occurrence.moved_from or occurrence.due
-            for label, day in (
-                ("начинается", occurrence.start),
-                ("должен быть выполнен", written_due),
-            ):
-                if day is not None and not (period.start <= day <= period.end):
-                    warn(
-                        ("steps", index, "deadline"),
-                        f"шаг {step.code} {label} {_ru_date(day)}, вне периода дорожной карты "
-                        f"{_ru_date(period.start)} – {_ru_date(period.end)}",
-                    )
-                    break
+            dates = {"start": _ru_date(period.start), "end": _ru_date(period.end)}
+            if occurrence.start is not None and not period.start <= occurrence.start <= period.end:
+                warn(
+                    ("steps", index, "deadline"),
+                    render_message(
+                        "lint.starts_outside",
+                        step=step.code,
+                        day=_ru_date(occurrence.start),
+                        **dates,
+                    ),
+                )
+            elif written_due is not None and not period.start <= written_due <= period.end:
+                warn(
+                    ("steps", index, "deadline"),
+                    render_message(
+                        "lint.due_outside", step=step.code, day=_ru_date(written_due), **dates
+                    ),
+                )
         first_due = _written_due(schedule)
         for dep_index, dep in enumerate(step.depends_on):
             dep_schedule = schedules.get(dep)
@@ -65,20 +73,27 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
             if first_due < dep_due:
                 warn(
                     ("steps", index, "depends_on", dep_index),
-                    f"шаг {step.code} должен быть выполнен {_ru_date(first_due)}, раньше "
-                    f"предшествующего шага {dep} (срок {_ru_date(dep_due)})",
+                    render_message(
+                        "lint.before_dependency",
+                        step=step.code,
+                        due=_ru_date(first_due),
+                        dependency=dep,
+                        dependency_due=_ru_date(dep_due),
+                    ),
                 )
         for role_index, role in enumerate(step.roles):
             if role not in ROLES:
                 warn(
                     ("steps", index, "roles", role_index),
-                    f"шаг {step.code}: неизвестная роль {role!r} (каталог ролей: docs/roadmaps.md)",
+                    render_message("lint.unknown_role", step=step.code, role=repr(role)),
                 )
         for doc_index, document in enumerate(step.documents):
             if document not in DOCUMENTS:
                 warn(
                     ("steps", index, "documents", doc_index),
-                    f"шаг {step.code}: неизвестный вид документа {document!r}",
+                    render_message(
+                        "lint.unknown_document", step=step.code, document=repr(document)
+                    ),
                 )
         if (
             step.scope == "school"
@@ -87,8 +102,7 @@ def lint_roadmap(loaded: RoadmapFile, schedules: dict[str, Schedule]) -> list[Wa
         ):
             warn(
                 ("steps", index, "scope"),
-                f"шаг {step.code} выполняет каждая школа (scope: school), но все его роли "
-                "муниципальные",
+                render_message("lint.school_step_municipal_roles", step=step.code),
             )
     found.sort(key=lambda pair: pair[0])
     return [warning for _, warning in found]

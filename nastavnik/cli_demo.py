@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nastavnik.cli_shared import _engine
+from nastavnik.cli_shared import _engine, _say
 from nastavnik.cli_steps import status
 
 
@@ -37,9 +37,9 @@ def demo(
     from nastavnik.demo_data import DEMO_NOW
 
     engine = _engine()
-    typer.echo(f"демонстрационный муниципалитет в папке {directory}\n")
+    typer.echo(_say("demo.folder", folder=directory) + "\n")
     result = run_demo(engine=engine, workdir=directory, send=send, echo=typer.echo)
-    typer.echo(f"мероприятий, отмеченных школами и координатором за год: {result.acts}\n")
+    typer.echo(_say("demo.acts", count=result.acts) + "\n")
     status(school=None, roadmap=None, as_json=False, now=DEMO_NOW.isoformat())
     _demo_users(engine)
     _demo_outro(directory, engine)
@@ -84,7 +84,7 @@ def _demo_outro(directory: Path, engine: Any) -> None:
                 OutboxItem.level, OutboxItem.recipient
             )
         ).all()
-    typer.echo("\nрешённые уведомления (уровень, адресат, мероприятий):")
+    typer.echo("\n" + _say("demo.decisions"))
     words = {
         "reminder": "напоминание",
         "overdue": "просрочка",
@@ -97,7 +97,7 @@ def _demo_outro(directory: Path, engine: Any) -> None:
     from web.auth import ROLE_TITLES
 
     letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
-    typer.echo(f"\nписем в папке {mail_dir}: {len(letters)}")
+    typer.echo("\n" + _say("demo.letters", folder=mail_dir, count=len(letters)))
     db = os.environ["NASTAVNIK_DB"]
     typer.echo(
         "\nчто посмотреть дальше:\n"

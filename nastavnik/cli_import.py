@@ -76,10 +76,16 @@ def roadmap_import(
             )
     for problem in result.problems:
         typer.echo(f"{file}: {problem}", err=True)
-    target = f"; черновик: {out}" if out is not None else ""
+    target = _say("import.draft_at", path=out) if out is not None else ""
     typer.echo(
-        f"{file}: прочитано шагов: {len(result.definition['steps'])}, разделов: "
-        f"{len(result.definition['sections'])}, замечаний: {len(result.problems)}{target}",
+        _say(
+            "import.read",
+            path=file,
+            steps=len(result.definition["steps"]),
+            sections=len(result.definition["sections"]),
+            problems=len(result.problems),
+            draft=target,
+        ),
         err=as_json,
     )
 
@@ -123,4 +129,4 @@ def roadmap_export(
         typer.echo(text, nl=not text.endswith("\n"))
         return
     out.write_text(text, encoding="utf-8")
-    typer.echo(f"{roadmap_id}: записано в {out}", err=True)
+    typer.echo(_say("import.written", roadmap=roadmap_id, path=out), err=True)

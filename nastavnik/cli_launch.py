@@ -9,20 +9,13 @@ import typer
 from common.errors import NastavnikError
 from nastavnik.cli_shared import _fail, _say
 
-_LEVELS = {
-    "reminder": "напоминание о сроке",
-    "overdue": "о просрочке (исполнителю)",
-    "coordinator": "координатору",
-    "head": "руководителю органа управления образованием",
-}
-
 
 def _recipients(names: set[str]) -> str:
     shown = sorted(names)
     text = ", ".join(shown[:4])
     if len(shown) > 4:
-        text += f" и ещё {len(shown) - 4}"
-    return f"{len(shown)} адрес(ов): {text}"
+        text += _say("launch.and_more", count=len(shown) - 4)
+    return _say("launch.addresses", count=len(shown), addresses=text)
 
 
 def print_preview(preview: object) -> None:
@@ -32,51 +25,64 @@ def print_preview(preview: object) -> None:
 
     assert isinstance(preview, LaunchPreview)
     echo = typer.echo
-    state = "уже запущена: добавится только новое" if preview.already_launched else "новый запуск"
-    echo(f"Дорожная карта «{preview.title}» ({preview.roadmap_id}) — {state}")
+    if preview.already_launched:
+        echo(_say("launch.preview_again", title=preview.title, roadmap=preview.roadmap_id))
+    else:
+        echo(_say("launch.preview_new", title=preview.title, roadmap=preview.roadmap_id))
     echo(
-        f"  школ: {preview.schools}; шагов: {preview.steps}; будет создано экземпляров шагов: "
-        f"{preview.instances}"
+        _say(
+            "launch.preview_counts",
+            schools=preview.schools,
+            steps=preview.steps,
+            instances=preview.instances,
+        )
     )
     period = f"{format_date_ru(preview.period_start)} – {format_date_ru(preview.period_end)}"
     today = format_date_ru(preview.today)
     if preview.period_state == "ended":
-        echo(f"  ВНИМАНИЕ: период {period} уже закончился (сегодня {today})")
+        echo(_say("launch.period_ended", period=period, today=today))
     elif preview.period_state == "not_started":
-        echo(f"  период {period} ещё не начался (сегодня {today})")
+        echo(_say("launch.period_not_started", period=period, today=today))
     else:
-        echo(f"  период {period}, сегодня {today}")
+        echo(_say("launch.period", period=period, today=today))
     if preview.timezone != preview.municipality_timezone:
         echo(
-            f"  ВНИМАНИЕ: часовой пояс дорожной карты {preview.timezone}, а муниципалитета "
-            f"{preview.municipality_timezone}: сроки считаются по поясу муниципалитета"
+            _say(
+                "launch.other_timezone",
+                timezone=preview.timezone,
+                municipality_timezone=preview.municipality_timezone,
+            )
         )
     if preview.past_due:
-        echo(f"  ВНИМАНИЕ: уже просрочено экземпляров: {preview.past_due}")
+        echo(_say("launch.past_due", count=preview.past_due))
     else:
-        echo("  просроченных нет")
+        echo(_say("launch.none_past_due"))
     if preview.letters:
-        echo("  при ближайшем ежедневном запуске письма получат:")
+        echo(_say("launch.letters_to"))
         for level, names in preview.letters.items():
-            echo(f"    {_LEVELS[level]}: {_recipients(names)}")
+            recipients = _recipients(names)
+            if level == "reminder":
+                echo(_say("launch.level.reminder", recipients=recipients))
+            elif level == "overdue":
+                echo(_say("launch.level.overdue", recipients=recipients))
+            elif level == "coordinator":
+                echo(_say("launch.level.coordinator", recipients=recipients))
+            else:
+                echo(_say("launch.level.head", recipients=recipients))
     else:
-        echo("  при ближайшем ежедневном запуске писем не будет")
+        echo(_say("launch.no_letters"))
     if preview.outside:
         listed = ", ".join(f"{code} ({format_date_ru(due)})" for code, due in preview.outside[:6])
-        more = f" и ещё {len(preview.outside) - 6}" if len(preview.outside) > 6 else ""
-        verdict = (
-            "будут запущены (--keep-outside)"
-            if preview.kept_outside
-            else "не будут запущены (чтобы запустить, добавьте --keep-outside)"
-        )
-        echo(f"  сроки вне периода: {listed}{more} — {verdict}")
+        if len(preview.outside) > 6:
+            listed += _say("launch.and_more", count=len(preview.outside) - 6)
+        if preview.kept_outside:
+            echo(_say("launch.outside_kept", steps=listed))
+        else:
+            echo(_say("launch.outside_dropped", steps=listed))
     if preview.unscheduled:
-        echo(
-            "  без срока (даты задаст координатор: nastavnik schedule): "
-            + ", ".join(preview.unscheduled)
-        )
+        echo(_say("launch.unscheduled", steps=", ".join(preview.unscheduled)))
     for warning in preview.missing_units:
-        echo(f"  ВНИМАНИЕ: {warning}")
+        echo(_say("launch.attention", message=warning))
 
 
 def launch(
@@ -123,13 +129,14 @@ def launch(
             with session_scope(engine) as session:
                 if target == "undo":
                     removed = undo_launch(session=session, roadmap_id=roadmap_id, now=moment, by=by)
-                    message = f"{roadmap_id}: запуск отменён; удалено экземпляров шагов: {removed}"
+                    message = _say("launch.undone", roadmap=roadmap_id, removed=removed)
                 else:
                     run = archive_run(session=session, roadmap_id=roadmap_id, now=moment, by=by)
                     assert run.archived_at is not None
-                    message = (
-                        f"{roadmap_id}: запуск в архиве с {format_date_ru(moment.date())}: "
-                        "остаётся в отчётах, ежедневный запуск его больше не рассматривает"
+                    message = _say(
+                        "launch.archived_now",
+                        roadmap=roadmap_id,
+                        day=format_date_ru(moment.date()),
                     )
         except NastavnikError as error:
             _fail(error)
@@ -148,7 +155,7 @@ def launch(
     print_preview(preview)
     if not yes:
         try:
-            confirmed = typer.confirm("Запустить?", default=False)
+            confirmed = typer.confirm(_say("launch.confirm"), default=False)
         except typer.Abort:
             confirmed = False
         if not confirmed:
@@ -165,9 +172,8 @@ def launch(
         )
     for message in result.messages:
         typer.echo(_say("cli.warning", message=message), err=True)
-    verb = "запущена" if result.created else "уже была запущена"
-    typer.echo(
-        f"{result.roadmap_id}: {verb}; добавлено экземпляров шагов: {result.instances_added}, "
-        f"школ: {result.schools}. Отменить до первого письма: nastavnik launch undo "
-        f"{result.roadmap_id}"
-    )
+    counts = {"instances": result.instances_added, "schools": result.schools}
+    if result.created:
+        typer.echo(_say("launch.launched", roadmap=result.roadmap_id, **counts))
+    else:
+        typer.echo(_say("launch.launched_again", roadmap=result.roadmap_id, **counts))

@@ -69,8 +69,8 @@ def _duration(run: Any) -> str:
         return "—"
     seconds = (run.finished_at - run.started_at).total_seconds()
     if seconds < 60:
-        return f"{seconds:.1f} с".replace(".", ",")
-    return f"{int(seconds // 60)} мин {int(seconds % 60)} с"
+        return _say("runs.seconds", seconds=f"{seconds:.1f}".replace(".", ","))
+    return _say("runs.minutes", minutes=int(seconds // 60), seconds=int(seconds % 60))
 
 
 def runs(
@@ -123,20 +123,20 @@ def runs(
         )
         return
     if not rows:
-        typer.echo("Ежедневных проверок ещё не было.")
+        typer.echo(_say("runs.none"))
         return
-    typer.echo(f"Последние ежедневные проверки (время — {tz}):")
+    typer.echo(_say("runs.title", timezone=tz))
     for run in rows:
         outcome = effective_outcome(run, now=now)
         details = [
             f"№ {run.id}",
-            f"за {format_date_ru(run.day)}",
-            f"начата {_local(run.started_at, tz)}",
-            f"длилась {_duration(run)}",
+            _say("runs.day", day=format_date_ru(run.day)),
+            _say("runs.started", moment=_local(run.started_at, tz)),
+            _say("runs.lasted", duration=_duration(run)),
             TRIGGER_TEXT.get(run.trigger, run.trigger)
-            + (f", попытка {run.attempt}" if run.attempt > 1 else ""),
+            + (_say("runs.attempt", attempt=run.attempt) if run.attempt > 1 else ""),
             OUTCOME_TEXT.get(outcome, outcome)
-            + (f", решений: {run.decided}" if run.decided is not None else ""),
+            + (_say("runs.decided", count=run.decided) if run.decided is not None else ""),
         ]
         typer.echo(" · ".join(details))
         if run.message and outcome != "completed":
@@ -168,8 +168,13 @@ def backup(
         now=real_clock(),
     )
     typer.echo(
-        f"Резервная копия записана в {report.directory}: база данных ({report.database}, "
-        f"схема {report.revision}) и документы ({_files(report.documents)})."
+        _say(
+            "backup.written",
+            directory=report.directory,
+            database=report.database,
+            revision=report.revision,
+            files=_files(report.documents),
+        )
     )
 
 
@@ -193,14 +198,17 @@ def restore(
     engine = _engine()
     if not yes:
         typer.confirm(
-            f"База данных {engine.url.render_as_string(hide_password=True)} и папка документов "
-            "будут заменены копией. Продолжить?",
+            _say("backup.confirm_restore", url=engine.url.render_as_string(hide_password=True)),
             abort=True,
         )
     report = put_back(engine=engine, documents_dir=get_settings().documents_dir, source=directory)
     typer.echo(
-        f"Восстановлено из {report.directory}: база данных (схема {report.revision}) и документы "
-        f"({_files(report.documents)})."
+        _say(
+            "backup.restored",
+            directory=report.directory,
+            revision=report.revision,
+            files=_files(report.documents),
+        )
     )
     if current_revision(engine) != head_revision():
-        typer.echo("Схема копии старше этой версии: выполните `nastavnik init`, чтобы обновить её.")
+        typer.echo(_say("backup.older_schema"))

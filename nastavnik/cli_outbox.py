@@ -7,7 +7,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from common.errors import NastavnikError
-from common.messages import render_message
+from common.messages import LETTER_STATES, render_message
 from nastavnik.cli_shared import NowOption
 
 outbox_app = typer.Typer(
@@ -107,7 +107,7 @@ def outbox(
             render_message(
                 "cli.letter_line",
                 id=letter.id,
-                status=letter.status,
+                status=LETTER_STATES.get(letter.status, letter.status),
                 recipient=letter.recipient,
                 items=letter.item_count,
                 when=when,
@@ -144,22 +144,22 @@ def outbox_show(
     if raw:
         typer.echo(letter_message(letter).data.decode("ascii").replace("\r\n", "\n"))
         return
-    state = letter.status + (
-        f", sent {letter.sent_at:%Y-%m-%d %H:%M} UTC" if letter.sent_at else ""
-    )
+    state = LETTER_STATES.get(letter.status, letter.status)
+    if letter.sent_at:
+        state += render_message("outbox.sent_at", moment=f"{letter.sent_at:%Y-%m-%d %H:%M}")
     if letter.attempts:
-        state += f", {letter.attempts} attempt(s)"
-    for name, value in (
-        ("Letter", f"{letter.id} ({state})"),
-        ("From", letter.mail_from),
-        ("To", letter.recipient),
-        ("Reply-To", letter.reply_to),
-        ("Subject", letter.subject),
-        ("Message-ID", letter.message_id),
-        ("Error", letter.last_error or ""),
+        state += render_message("outbox.attempts", count=letter.attempts)
+    typer.echo(render_message("outbox.letter", letter=letter.id, state=state))
+    for shown in (
+        letter.mail_from and render_message("outbox.from", value=letter.mail_from),
+        letter.recipient and render_message("outbox.to", value=letter.recipient),
+        letter.reply_to and render_message("outbox.reply_to", value=letter.reply_to),
+        letter.subject and render_message("outbox.subject", value=letter.subject),
+        letter.message_id and render_message("outbox.message_id", value=letter.message_id),
+        letter.last_error and render_message("outbox.error", value=letter.last_error),
     ):
-        if value:
-            typer.echo(f"{name}: {value}")
+        if shown:
+            typer.echo(shown)
     typer.echo("")
     typer.echo(letter.body_html if html else letter.body_text)
 

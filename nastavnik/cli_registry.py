@@ -140,19 +140,34 @@ def registry_list(
     for item in schools:
         c = item.counts
         typer.echo(
-            f"{item.school_id} — {item.short_name}: наставников {c.mentors}, наставляемых "
-            f"{c.mentees} (с запросом {c.with_request}, ждут наставника {c.unpaired}), "
-            f"действующих пар {c.active_pairs}"
+            render_message(
+                "registry.list_school",
+                school=item.school_id,
+                name=item.short_name,
+                mentors=c.mentors,
+                mentees=c.mentees,
+                with_request=c.with_request,
+                unpaired=c.unpaired,
+                pairs=c.active_pairs,
+            )
         )
         if unpaired:
             for row in item.mentees or []:
                 typer.echo(f"  {row.ref:<11} {row.full_name:<36} {row.request} — {row.note}")
             continue
         for mentor in item.mentors or []:
-            consent = "" if mentor.consent else ", нет согласия на обработку ПДн"
+            consent = "" if mentor.consent else render_message("registry.list_no_consent")
             typer.echo(
-                f"  {mentor.ref:<11} {mentor.full_name:<36} {mentor.category}, {mentor.position}; "
-                f"занято {mentor.taken} из {mentor.capacity}{consent}"
+                render_message(
+                    "registry.list_mentor",
+                    ref=mentor.ref,
+                    name=mentor.full_name,
+                    category=mentor.category,
+                    position=mentor.position,
+                    taken=mentor.taken,
+                    capacity=mentor.capacity,
+                    consent=consent,
+                )
             )
         for mentee in item.mentees or []:
             where = mentee.school_class or mentee.position
@@ -164,9 +179,16 @@ def registry_list(
         for pair in item.pairs or []:
             group = f" ({pair.group})" if pair.group else ""
             typer.echo(
-                f"  пара {pair.id:<6} «{pair.form}»{group}: {', '.join(pair.mentors)} → "
-                f"{', '.join(pair.mentees)}; {format_date_numeric(pair.start)} – "
-                f"{format_date_numeric(pair.end)}"
+                render_message(
+                    "registry.list_pair",
+                    pair=pair.id,
+                    form=pair.form,
+                    group=group,
+                    mentors=", ".join(pair.mentors),
+                    mentees=", ".join(pair.mentees),
+                    start=format_date_numeric(pair.start),
+                    end=format_date_numeric(pair.end),
+                )
             )
 
 
@@ -191,9 +213,7 @@ def registry_suggest(
         _print_json([{**dataclasses.asdict(s), "explanation": s.explanation} for s in suggestions])
         return
     if not suggestions:
-        typer.echo(
-            "сейчас ни один наставник не может взять этого наставляемого (проверены согласие, свободные места и формы)"
-        )
+        typer.echo(render_message("registry.no_suggestion"))
     for s in suggestions:
         typer.echo(
             render_message(
@@ -250,7 +270,15 @@ def registry_pair(
             actor=_actor(by),
             now=moment,
         )
-    typer.echo(f"пара {pair.id}: {pair.form_code}, {pair.start_date} – {pair.end_date}")
+    typer.echo(
+        render_message(
+            "registry.paired",
+            pair=pair.id,
+            form=pair.form_code,
+            start=pair.start_date,
+            end=pair.end_date,
+        )
+    )
 
 
 @registry_app.command("remove")
@@ -463,8 +491,10 @@ def registry_forms(as_json: JsonOption = False, now: NowOption = None) -> None:
         _print_json([form.model_dump() for form in forms])
         return
     for form in forms:
-        mentees = " или ".join(MENTEE_CATEGORIES[c] for c in form.mentee_categories)
-        state = "" if form.active else " (отключена)"
+        mentees = render_message("registry.or").join(
+            MENTEE_CATEGORIES[c] for c in form.mentee_categories
+        )
+        state = "" if form.active else render_message("registry.form_off")
         typer.echo(
             f"{form.code:<18} «{form.title}»: {MENTOR_CATEGORIES[form.mentor_category]} → "
             f"{mentees}{state}"
@@ -497,13 +527,24 @@ def indicators(
     for result in results:
         title = result.title if len(result.title) <= 90 else result.title[:89] + "…"
         target = (
-            f"цель {format_decimal_ru(result.target)} %"
+            render_message("indicators.target", target=format_decimal_ru(result.target))
             if result.target is not None
-            else "цели нет"
+            else render_message("indicators.no_target")
         )
-        verdict = {True: " — достигнуто", False: " — не достигнуто", None: ""}[result.achieved]
+        verdict = ""
+        if result.achieved is True:
+            verdict = render_message("indicators.achieved")
+        elif result.achieved is False:
+            verdict = render_message("indicators.not_achieved")
         typer.echo(f"{result.code or '—'} {title} ({result.year})")
-        typer.echo(f"    {target}; факт {result.municipality.text()}{verdict}")
+        typer.echo(
+            render_message(
+                "indicators.line",
+                target=target,
+                value=result.municipality.text(),
+                verdict=verdict,
+            )
+        )
         if school is None:
             for school_id, value in result.schools.items():
                 typer.echo(f"    {school_id:<16} {value.text()}")

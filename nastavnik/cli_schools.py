@@ -116,7 +116,8 @@ def init(
                     email=spec.email,
                     active=True,
                 )
-                typer.echo(describe_unit(saved, what="добавлено" if created else "изменено"))
+                what = _say("units.added") if created else _say("units.changed")
+                typer.echo(describe_unit(saved, what=what))
     url = engine.url.render_as_string(hide_password=True)
     typer.echo(_say("cli.database", url=url, revision=revision))
 
@@ -156,13 +157,17 @@ def schools_import(
     if diff.changes_existing and not yes:
         if not sys.stdin.isatty():
             _fail(_say("cli.schools_need_yes"))
-        if not typer.confirm("Применить изменения?", default=False):
+        if not typer.confirm(_say("schools.confirm"), default=False):
             _fail(_say("cli.nothing_changed"))
     with session_scope(engine) as session:
         _, applied = apply_schools_import(session=session, path=file, now=moment, by="cli")
     typer.echo(
-        f"Импорт применён: добавлено школ — {len(applied.added)}, изменено — "
-        f"{len(applied.changed)}, без изменений — {applied.unchanged}."
+        _say(
+            "schools.applied",
+            added=len(applied.added),
+            changed=len(applied.changed),
+            unchanged=applied.unchanged,
+        )
     )
 
 

@@ -87,7 +87,7 @@ def _act(action: str, **kwargs: Any) -> None:
         if instance.school_id
         else _say("cli.instance_municipality")
     )
-    due = format_date_ru(instance.due) if instance.due else "без срока"
+    due = format_date_ru(instance.due) if instance.due else _say("cli.no_due")
     typer.echo(
         _say(
             "cli.instance",

@@ -94,8 +94,12 @@ def units_add(
                 dative=dative,
                 active=active,
             )
-            state = "" if unit.active else ", отключено"
-            typer.echo(describe_unit(unit, what=("добавлено" if created else "изменено") + state))
+            from common.messages import render_message
+
+            what = render_message("units.added" if created else "units.changed")
+            if not unit.active:
+                what += render_message("units.off_suffix")
+            typer.echo(describe_unit(unit, what=what))
     except NastavnikError as error:
         _where = {"name": "--name", "email": "--email", "role": "РОЛЬ"}
         if error.where in _where:
@@ -120,13 +124,14 @@ def units_list() -> None:
         if not units:
             typer.echo(render_message("units.none"))
         for unit in units:
+            state = render_message("units.on") if unit.active else render_message("units.off")
             typer.echo(
                 render_message(
                     "units.line",
                     role=unit.role,
                     name=unit.name,
                     email=unit.email,
-                    state="действует" if unit.active else "отключено",
+                    state=state,
                 )
             )
 

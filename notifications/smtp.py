@@ -20,13 +20,13 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from common.errors import NastavnikError
-from common.messages import reason_of, render_message
+from common.messages import reason_of, render_message, smtp_reason
 from common.settings import Settings
 from notifications.mime import OutgoingMessage
 
 
 class DeliveryError(Exception):
-    """A letter did not go out; ``str()`` is the server's own reason."""
+    """A letter did not go out; ``str()`` is the reason in Russian (the server's words after it)."""
 
 
 class TemporaryFailure(DeliveryError):
@@ -96,16 +96,16 @@ def _refusal(replies: list[tuple[int, bytes]], recipients: list[str]) -> Deliver
     return None
 
 
-def _classify(code: int, reason: str) -> DeliveryError:
+def _classify(code: int, reply: str) -> DeliveryError:
+    """The failure a reply means; its text is the Russian reason, the server's words after it."""
+    reason = smtp_reason(code, reply)
     if code == 421:  # the server is closing the channel: not this letter's fault
         return ServerUnavailable(reason, transmitted=False)
     if 400 <= code < 500:
         return TemporaryFailure(reason)
     if 500 <= code < 600:
         return PermanentFailure(reason)
-    return ServerUnavailable(
-        render_message("mail.unexpected_reply", reply=reason), transmitted=True
-    )
+    return ServerUnavailable(reason, transmitted=True)
 
 
 # connections a large delivery opens at once by default (``?connections=N`` in the URL)
@@ -172,8 +172,9 @@ class SmtpTransport:
                 )
             ) from None
         except smtplib.SMTPResponseException as error:
+            reply = _reply(error.smtp_code, error.smtp_error)
             raise ServerUnavailable(
-                f"{self.description}: {_reply(error.smtp_code, error.smtp_error)}"
+                f"{self.description}: {smtp_reason(error.smtp_code, reply)}"
             ) from None
         except (smtplib.SMTPException, OSError) as error:
             raise ServerUnavailable(f"{self.description}: {reason_of(error)}") from None

@@ -124,10 +124,16 @@ class _Table:
         """Record a problem at a row and a field's column (or the field, when it has no column)."""
         index = self.columns.get(name)
         if index is not None:
-            where = f"столбец {_column_letter(index)} ({self.headers[name]})"
+            where = render_message(
+                "registry.at_column", column=_column_letter(index), header=self.headers[name]
+            )
         else:
-            where = f"поле «{self.labels.get(name, name)}» (столбца {name} в файле нет)"
-        self.problems.append(f"строка {row}, {where}: {message}")
+            where = render_message(
+                "registry.at_field", label=self.labels.get(name, name), name=name
+            )
+        self.problems.append(
+            render_message("registry.row_problem", row=row, place=where, problem=message)
+        )
 
     def fail_if_problems(self) -> None:
         """Raise every recorded problem at once: nothing is written."""
@@ -189,11 +195,11 @@ def _table_of(
     if missing or unknown or repeated:
         parts = []
         if missing:
-            parts.append(f"нет столбцов {', '.join(missing)}")
+            parts.append(render_message("registry.columns_missing", columns=", ".join(missing)))
         if unknown:
-            parts.append(f"неизвестные столбцы {', '.join(unknown)}")
+            parts.append(render_message("registry.columns_unknown", columns=", ".join(unknown)))
         if repeated:
-            parts.append(f"повторяются столбцы {', '.join(repeated)}")
+            parts.append(render_message("registry.columns_repeated", columns=", ".join(repeated)))
         known = ", ".join(f"{spec.name} («{spec.label}»)" for spec in fields)
         raise NastavnikError(
             code="registry.header", where=where, problems="; ".join(parts), known=known
@@ -239,7 +245,9 @@ def import_people(
         if "full_name" not in problems:
             key = name_key(values["full_name"])
             if key in seen:
-                table.problem(row_number, "full_name", f"повторяет строку {seen[key]}")
+                table.problem(
+                    row_number, "full_name", render_message("registry.repeats_row", row=seen[key])
+                )
             seen.setdefault(key, row_number)
         checked_rows.append(values)
     table.fail_if_problems()
@@ -301,11 +309,12 @@ def _find_person(value: str, *, kind: Kind, by_name: dict[str, Any], by_id: dict
         found = whole_number(number)
         if found is not None and found in by_id and by_id[found].removed_at is None:
             return found
-        raise Invalid(f"«{text}»: такой записи нет в базе этой школы")
+        raise Invalid(render_message("registry.no_such_record", value=text))
     person = by_name.get(name_key(text))
     if person is None:
-        base = "наставников" if kind == "mentor" else "наставляемых"
-        raise Invalid(f"«{text}»: нет в базе {base} этой школы (сначала импортируйте {base})")
+        if kind == "mentor":
+            raise Invalid(render_message("registry.not_among_mentors", value=text))
+        raise Invalid(render_message("registry.not_among_mentees", value=text))
     return int(person.id)
 
 
@@ -321,7 +330,7 @@ def _read_dates(
             except Invalid as error:
                 table.problem(row_number, name, str(error))
         else:
-            table.problem(row_number, name, "не заполнено")
+            table.problem(row_number, name, render_message("values.empty"))
     return dates["start"], dates["end"]
 
 
@@ -400,7 +409,7 @@ def _row_people(
     for column, by_name, by_id in people.lookups():
         person_ids[column] = None
         if not raw.get(column, "").strip():
-            table.problem(row_number, column, "не заполнено")
+            table.problem(row_number, column, render_message("values.empty"))
             continue
         try:
             person_ids[column] = _find_person(
@@ -418,7 +427,7 @@ def _row_status(table: _Table, row_number: int, raw: dict[str, str]) -> str | No
         table.problem(
             row_number,
             "status",
-            f"«{raw['status']}»: допустимы «действует», «завершена», «прекращена»",
+            render_message("registry.pair_status", value=raw["status"]),
         )
     return status
 
@@ -451,8 +460,7 @@ def _group_rows(table: _Table, *, people: _PeopleIndex) -> tuple[list[_Group], s
                 table.problem(
                     row_number,
                     "group",
-                    f"«{group_name}»: форма, даты, программа и статус группы должны совпадать "
-                    f"со строкой {group.first_row}",
+                    render_message("registry.group_differs", group=group_name, row=group.first_row),
                 )
                 broken.add(id(group))
                 continue
@@ -489,7 +497,9 @@ def _add_people(
         group.draft.mentor_ids.append(mentor_id)
     if mentee_id is not None:
         if mentee_id in group.draft.mentee_ids:
-            table.problem(row_number, "mentee", f"уже есть в строке {group.first_row}")
+            table.problem(
+                row_number, "mentee", render_message("registry.mentee_in_row", row=group.first_row)
+            )
         else:
             group.draft.mentee_ids.append(mentee_id)
 
@@ -609,7 +619,7 @@ def _pair_lines(table: _Table) -> list[dict[str, Any]]:
         problems_before = len(table.problems)
         for name in ("mentor", "mentee", "form"):
             if not raw.get(name, "").strip():
-                table.problem(row_number, name, "не заполнено")
+                table.problem(row_number, name, render_message("values.empty"))
             elif name != "form":
                 try:
                     split_full_name(raw[name].strip())
@@ -627,7 +637,7 @@ def _pair_lines(table: _Table) -> list[dict[str, Any]]:
                 ),
             )
         if raw.get("mentor", "").strip() and raw["mentor"].strip() == raw["mentee"].strip():
-            table.problem(row_number, "mentee", "совпадает с наставником")
+            table.problem(row_number, "mentee", render_message("registry.mentee_is_mentor"))
         if len(table.problems) == problems_before:
             line = {name: raw.get(name, "").strip() or None for name in ORDER_PAIR_COLUMNS}
             lines.append(line | {"start": start, "end": end})

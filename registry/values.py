@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.russian import MONTHS_GENITIVE, format_date_ru
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 
@@ -27,7 +28,7 @@ class FieldErrors(NastavnikError):
         self.problems = dict(problems)
         names = labels or {}
         text = "; ".join(
-            f"поле «{names.get(field, field)}»: {message}"
+            render_message("values.field", label=names.get(field, field), problem=message)
             for field, message in self.problems.items()
         )
         super().__init__(text, where=None)
@@ -49,15 +50,13 @@ def read_full_name(raw: str) -> str:
     """«Фамилия Имя Отчество» in Cyrillic: two or three words (four with «оглы»/«кызы»)."""
     words = raw.split()
     if not words:
-        raise Invalid("не заполнено")
+        raise Invalid(render_message("values.empty"))
     raw = " ".join(words)
     turkic = len(words) == 4 and words[3].lower() in ("оглы", "улы", "кызы", "гызы")
     if len(words) not in (2, 3) and not turkic:
-        raise Invalid(f"«{raw}»: ожидается «Фамилия Имя Отчество»")
+        raise Invalid(render_message("values.full_name", value=raw))
     if not all(_NAME_WORD.match(word) for word in words[:3]):
-        raise Invalid(
-            f"«{raw}»: ожидается «Фамилия Имя Отчество» кириллицей, каждое слово с заглавной буквы"
-        )
+        raise Invalid(render_message("values.full_name_cyrillic", value=raw))
     return " ".join(words)
 
 
@@ -92,20 +91,20 @@ def read_category(raw: str, *, role: str) -> str:
     known = MENTOR_CATEGORIES if role == "mentor" else MENTEE_CATEGORIES
     text = normalise_word(raw)
     if not text:
-        raise Invalid("не заполнено")
+        raise Invalid(render_message("values.empty"))
     if text in known:
         return text
     category = _CATEGORY_WORDS[role].get(text)
     if category is None:
         allowed = ", ".join(f"«{label}»" for label in known.values())
-        raise Invalid(f"«{raw}»: неизвестная категория; допустимы {allowed}")
+        raise Invalid(render_message("values.category", value=raw, allowed=allowed))
     return category
 
 
 def read_int(raw: Any, *, low: int, high: int) -> int:
     """A whole number within [low, high]; «12,0» from a spreadsheet is 12."""
     if isinstance(raw, bool):
-        raise Invalid(f"«{raw}»: ожидается целое число")
+        raise Invalid(render_message("values.whole", value=raw))
     if isinstance(raw, int):
         value = raw
     else:
@@ -113,12 +112,12 @@ def read_int(raw: Any, *, low: int, high: int) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise Invalid(f"«{raw}»: ожидается целое число") from None
+            raise Invalid(render_message("values.whole", value=raw)) from None
         if not number.is_integer():
-            raise Invalid(f"«{raw}»: ожидается целое число")
+            raise Invalid(render_message("values.whole", value=raw))
         value = int(number)
     if not low <= value <= high:
-        raise Invalid(f"{value}: ожидается число от {low} до {high}")
+        raise Invalid(render_message("values.range", value=value, low=low, high=high))
     return value
 
 
@@ -135,7 +134,7 @@ def read_yes_no(raw: Any) -> bool:
         return True
     if text in _NO or not text:
         return False
-    raise Invalid(f"«{raw}»: ожидается «да» или «нет»")
+    raise Invalid(render_message("values.yes_no", value=raw))
 
 
 _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?$")
@@ -158,8 +157,8 @@ def read_date(raw: Any) -> date:
         if (match := _WORDS.match(text)) and match[2] in MONTHS_GENITIVE:
             return date(int(match[3]), MONTHS_GENITIVE.index(match[2]) + 1, int(match[1]))
     except ValueError:
-        raise Invalid(f"«{raw}»: такой даты нет") from None
-    raise Invalid(f"«{raw}»: ожидается дата вида 15.09.2022 или «15 сентября 2022 г.»")
+        raise Invalid(render_message("values.no_such_date", value=raw)) from None
+    raise Invalid(render_message("values.date", value=raw))
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,7 @@ def read_fields(
         blank = value is None or (isinstance(value, str) and not value.strip())
         if blank:
             if spec.required:
-                problems[spec.name] = "не заполнено"
+                problems[spec.name] = render_message("values.empty")
             values[spec.name] = None
             continue
         try:
@@ -261,15 +260,17 @@ def check_mentor(raw: Mapping[str, Any], *, today: date) -> tuple[dict[str, Any]
     """A mentor's values and problems: a pupil mentor needs an age, consent needs its date."""
     values, problems = read_fields(MENTOR_FIELDS, raw)
     if values.get("category") == "pupil" and values.get("age") is None and "age" not in problems:
-        problems["age"] = "для наставника-обучающегося укажите возраст"
+        problems["age"] = render_message("values.pupil_mentor_age")
     if values.get("category") == "pupil" and values.get("age") is not None:
         if not 10 <= values["age"] <= 19 and "age" not in problems:
-            problems["age"] = f"{values['age']}: наставник-обучающийся — от 10 до 19 лет"
+            problems["age"] = render_message("values.pupil_mentor_age_range", age=values["age"])
     consent, consent_date = values.get("consent"), values.get("consent_date")
     if consent and consent_date is None and "consent_date" not in problems:
-        problems["consent_date"] = "согласие дано: укажите его дату"
+        problems["consent_date"] = render_message("values.consent_date")
     if consent_date is not None and consent_date > today:
-        problems["consent_date"] = f"{format_date_ru(consent_date)} ещё не наступило"
+        problems["consent_date"] = render_message(
+            "values.consent_future", day=format_date_ru(consent_date)
+        )
     if consent_date is not None and consent is None:
         values["consent"] = True  # a dated consent is a consent
     values["consent"] = bool(values.get("consent"))
@@ -287,19 +288,18 @@ def check_mentee(raw: Mapping[str, Any], *, today: date) -> tuple[dict[str, Any]
     category = values.get("category")
     if category == "pupil":
         if values.get("age") is None and "age" not in problems:
-            problems["age"] = "для обучающегося укажите возраст"
+            problems["age"] = render_message("values.pupil_age")
         elif values.get("age") is not None and not 6 <= values["age"] <= 19:
-            problems.setdefault("age", f"{values['age']}: обучающийся — от 6 до 19 лет")
+            problems.setdefault("age", render_message("values.pupil_age_range", age=values["age"]))
         if not values.get("school_class") and "school_class" not in problems:
-            problems["school_class"] = "для обучающегося укажите класс («7 Б»)"
+            problems["school_class"] = render_message("values.pupil_class")
     if category == "young_specialist":
         years = values.get("experience_years")
         if years is None and "experience_years" not in problems:
-            problems["experience_years"] = "для молодого специалиста укажите стаж (от 0 до 3 лет)"
+            problems["experience_years"] = render_message("values.young_experience")
         elif years is not None and years > 3:
-            problems["experience_years"] = (
-                f"{years}: молодой специалист — стаж от 0 до 3 лет; "
-                "с большим стажем выберите категорию «педагог»"
+            problems["experience_years"] = render_message(
+                "values.young_experience_range", years=years
             )
     for key in ("school_class", "position", "request"):
         values[key] = values.get(key) or ""

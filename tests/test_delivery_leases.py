@@ -140,7 +140,8 @@ def test_tick_exits_non_zero_with_a_russian_reason_until_every_letter_went_out(
         assert put_off.returncode == 75, put_off.stderr
         assert put_off.stderr.strip() == (
             "Не все письма доставлены: сервер отложил 1 письмо "
-            "(451 4.7.1 Greylisted, try again later); 1 письмо ждёт повторной попытки."
+            "(почтовый сервер временно не принял письмо: письмо отправится позже "
+            "[сервер: 451 4.7.1 Greylisted, try again later]); 1 письмо ждёт повторной попытки."
         )
         assert len(server.sink.received) == 4
         done = _tick(url, server.url, "2022-05-20T10:07:00+05:00", tmp_path / "mail")
@@ -162,7 +163,8 @@ def test_tick_exits_1_when_the_server_refuses_a_mailbox(
     assert refused.returncode == 1, refused.stderr
     assert refused.stderr.strip() == (
         "Не все письма доставлены: сервер отказался принять 1 письмо "
-        "(550 5.1.1 No such mailbox), список: nastavnik outbox --failed."
+        "(адрес получателя не существует или отклонён [сервер: 550 5.1.1 No such mailbox]), "
+        "список: nastavnik outbox --failed."
     )
     assert len(smtp.sink.received) == 4
 

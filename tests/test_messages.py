@@ -67,7 +67,8 @@ def test_every_text_of_the_catalogue_is_used() -> None:
     # definitions/loader.py names pydantic's findings by their kind (definition.check.KIND) and
     # PyYAML's problems by a table (_YAML_PROBLEMS, yaml.*)
     # reason_of() names a technical failure's kind by a table too (reason.*)
-    tabled = ("definition.check.", "yaml.", "reason.")
+    # smtp_reason() names a mail server's reply by its code (smtp.550, smtp.5xx)
+    tabled = ("definition.check.", "yaml.", "reason.", "smtp.")
     unused = {code for code in CATALOGUE if not code.startswith(tabled)} - used
     assert not unused, f"texts nobody uses: {sorted(unused)}"
 
@@ -91,11 +92,16 @@ USER_ERRORS = {
     "NastavnikError", "UsageError", "DeadlineError", "DefinitionError", "ImportFileError",
     "FieldErrors", "Invalid", "MissingData", "DeliveryError", "TemporaryFailure",
     "PermanentFailure", "ServerUnavailable", "DocumentFormError", "Forbidden", "HTTPException",
-    "BadParameter", "_Unreadable",
+    "BadParameter", "_Unreadable", "NotFound",
 }  # fmt: skip
 # calls whose first argument (last for those in LAST_ARGUMENT) is a line a person reads
-USER_LINES = {"problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash"}
-LAST_ARGUMENT = {"problem", "people_problem", "error_page", "flash"}
+USER_LINES = {
+    "problem", "people_problem", "_fail", "echo", "secho", "print", "error_page", "flash",
+    "confirm", "prompt", "_plain_page", "Problem", "RawProblem", "redirect",
+}  # fmt: skip
+LAST_ARGUMENT = {"problem", "people_problem", "flash", "Problem", "RawProblem", "redirect"}
+# calls whose every argument is a line a person reads: an error page's title and text
+EVERY_ARGUMENT = {"error_page", "_plain_page", "NotFound", "Confirm"}
 # lists whose lines a person reads (a command prints them, a page or a letter shows them)
 USER_LISTS = {
     "lines", "problems", "notes", "messages", "errors", "warnings", "general", "header_errors",
@@ -177,6 +183,16 @@ def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript)
+            and getattr(t.value, "id", getattr(t.value, "attr", "")) in USER_LISTS
+            for t in node.targets
+        ):
+            # a problem put at its field: ``problems["age"] = "…"``
+            text = _literal_text(node.value)
+            if text is not None and _reads_as_english(text):
+                found.append(f"{place}:{node.lineno}: {text.strip()[:80]!r}")
+            continue
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.List):
             # a list of lines a person reads, written out: ``lines = [f"…", …]``
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -189,7 +205,9 @@ def _english_in(tree: ast.Module, *, place: str, user_errors: set[str]) -> list[
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-        if name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
+        if name in EVERY_ARGUMENT:
+            message = list(node.args)
+        elif name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
             # a place of one word is a form field's id (the portal marks the field, the CLI
             # names its option); a place of several words is text a person reads
             places = [
@@ -262,6 +280,12 @@ def test_the_scan_finds_an_english_message_in_a_raise() -> None:
         'report.lines.extend(["nothing to do", "all done"])',
         'problems.insert(0, f"row {row}: unknown school")',
         'lines = [f"{count} schools keep a registry", "steps closed: " + codes]',
+        'raise NotFound("Шаг не найден", "No such step here")',  # an error page's text
+        'pages.error_page(request, 404, "Step not found", "Такого мероприятия нет.")',
+        'typer.confirm("Apply the changes?", default=False)',
+        'problems["age"] = "give the pupil\'s age"',
+        'problems.append(Problem(1, 0, "", "no heading above the table"))',  # an import finding
+        'return pages.redirect(request, scope.page, f"Record {name} saved.")',  # a flash message
     ],
 )
 def test_the_scan_finds_english_in_every_kind_of_user_line(source: str) -> None:
@@ -364,3 +388,47 @@ def test_a_tool_or_driver_reason_is_said_in_russian(said: str, reason: str) -> N
 
     assert reason_of(said).startswith(reason)
     assert reason_of(Exception(said)).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "reason"),
+    [
+        (550, "550 5.1.1 <a@b.ru>: User unknown", "адрес получателя не существует или отклонён"),
+        (552, "552 5.3.4 Message size exceeds fixed limit", "письмо слишком большое"),
+        (554, "554 5.7.1 Spam message rejected", "почтовый сервер отклонил письмо"),
+        (421, "421 4.3.2 Service shutting down", "почтовый сервер временно недоступен"),
+        (451, "451 4.7.1 Greylisted, try again later", "временно не принял письмо"),
+        (471, "471 local problem", "временно не принял письмо"),
+        (557, "557 something new", "почтовый сервер отказался принять письмо"),
+        (354, "354 go on", "неожиданный ответ почтового сервера"),
+    ],
+)
+def test_a_mail_servers_reply_is_said_in_russian_with_its_words_as_an_addendum(
+    code: int, reply: str, reason: str
+) -> None:
+    from common.messages import smtp_reason
+
+    said = smtp_reason(code, reply)
+    assert reason in said and reply in said
+    assert not _reads_as_english(said.replace(reply, ""))
+
+
+def test_a_refused_letter_is_told_in_russian_from_a_real_server() -> None:
+    from notifications.mime import OutgoingMessage
+    from notifications.smtp import PermanentFailure, SmtpTransport
+    from tests.smtp_server import Sink, SmtpServer
+
+    sink = Sink()
+    sink.refuse["nobody@example.ru"] = "550 5.1.1 No such mailbox"
+    server = SmtpServer(sink).start()
+    transport = SmtpTransport(server.url)
+    try:
+        message = OutgoingMessage(data=b"Subject: x\r\n\r\ntext\r\n", message_id="<1@x>")
+        with pytest.raises(PermanentFailure) as raised:
+            transport.send(message, sender="a@example.ru", recipients=["nobody@example.ru"])
+    finally:
+        transport.close()
+        server.stop()
+    assert str(raised.value) == (
+        "адрес получателя не существует или отклонён [сервер: 550 5.1.1 No such mailbox]"
+    )

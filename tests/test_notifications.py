@@ -415,8 +415,9 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
     shown = cli.invoke(app, ["outbox", "show", str(letter.id)])
     assert shown.exit_code == 0, shown.output
     assert (
-        f"To: {SOSH1}" in shown.output
-        and "Subject: Наставничество (Белоярский район)" in shown.output
+        f"Кому: {SOSH1}" in shown.output
+        and "Тема: Наставничество (Белоярский район)" in shown.output
+        and f"Письмо: {letter.id} (ждёт отправки)" in shown.output
     )
     assert (
         "Срок: 15 мая 2022 г. (вс) → 16 мая — просрочено на 4 рабочих дня." in shown.output
@@ -427,7 +428,7 @@ def test_outbox_commands_list_preview_and_retry(cli: CliRunner, decided: Engine)
         in cli.invoke(app, ["outbox", "show", str(letter.id), "--raw"]).output
     )
     pending = cli.invoke(app, ["outbox", "--pending"])
-    assert pending.output.count("pending") == 5
+    assert pending.output.count("ждёт отправки") == 5
     assert cli.invoke(app, ["outbox", "--failed"]).output.strip() == "писем нет"
     unknown = (letter.id or 0) + 100
     refused = cli.invoke(app, ["outbox", "retry", str(unknown)])

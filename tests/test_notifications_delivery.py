@@ -111,7 +111,7 @@ def test_a_server_answering_4xx_gets_the_letter_later_once(
     assert (
         len(waiting) == 1
         and waiting[0].last_error is not None
-        and waiting[0].last_error.startswith("451")
+        and waiting[0].last_error.startswith("почтовый сервер временно не принял письмо")
     )
     assert waiting[0].next_attempt_at == now + timedelta(minutes=5)
     # not before its retry time
@@ -136,7 +136,10 @@ def test_an_unknown_mailbox_fails_with_the_servers_reason_and_the_coordinator_is
     assert (report.sent, report.failed, report.waiting) == (4, 1, 0)
     failed = [letter for letter in letters(decided) if letter.status == "failed"]
     assert len(failed) == 1 and failed[0].recipient == SOSH1
-    assert failed[0].last_error == f"550 5.1.1 <{SOSH1}>: Recipient address rejected: User unknown"
+    assert failed[0].last_error == (
+        "адрес получателя не существует или отклонён "
+        f"[сервер: 550 5.1.1 <{SOSH1}>: Recipient address rejected: User unknown]"
+    )
     with session_scope(decided) as session:
         items = session.exec(select(OutboxItem).where(OutboxItem.recipient == SOSH1)).all()
         assert {i.status for i in items} == {"failed"}
@@ -150,7 +153,10 @@ def test_an_unknown_mailbox_fails_with_the_servers_reason_and_the_coordinator_is
     assert notice.subject == "Наставничество (Белоярский район): 1 недоставленное письмо"
     assert "=== Недоставленные письма ===" in notice.text
     assert f"{SOSH1}: Наставничество (Белоярский район): 3 просроченных шага" in notice.text
-    assert "Ответ сервера: 550 5.1.1" in notice.text
+    assert (
+        "Ответ сервера: адрес получателя не существует или отклонён [сервер: 550 5.1.1"
+        in notice.text
+    )
     assert (
         deliver_pending(
             engine=decided, now=now + timedelta(hours=2), settings=settings_for(tmp_path, smtp.url)

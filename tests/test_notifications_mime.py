@@ -272,8 +272,12 @@ def test_one_connection_carries_the_run_through_a_4xx_and_a_5xx(
             waiting = session.exec(
                 select(Letter).where(Letter.status == "pending").order_by(col(Letter.id))
             ).one()
-        assert failed.recipient == SOSH1 and (failed.last_error or "").startswith("550 5.1.1")
-        assert (waiting.last_error or "").startswith("451 4.7.1")
+        assert failed.recipient == SOSH1 and (failed.last_error or "").startswith(
+            "адрес получателя не существует или отклонён [сервер: 550 5.1.1"
+        )
+        assert (waiting.last_error or "").startswith(
+            "почтовый сервер временно не принял письмо: письмо отправится позже [сервер: 451 4.7.1"
+        )
         # the letters after the refused ones went out on the same connection
         received = {r.rcpt_tos[0] for r in sink.received}
         assert waiting.recipient not in received and SOSH1 not in received

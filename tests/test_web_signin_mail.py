@@ -176,7 +176,8 @@ def test_a_refused_letter_is_explained_on_the_page_and_by_the_cli(
         )
         assert result.exit_code == 1  # type: ignore[attr-defined]
         output = result.output  # type: ignore[attr-defined]
-        assert "550 5.1.1 No such mailbox" in output and "Traceback" not in output
+        assert "адрес получателя не существует или отклонён" in output
+        assert "[сервер: 550 5.1.1 No such mailbox]" in output and "Traceback" not in output
         assert f"nastavnik users link {address}" in output
         with session_scope(portal.engine) as session:
             assert (

@@ -201,9 +201,21 @@ def _needs_school(right: Right) -> Callable[[Request, str], Principal]:
 
 # a row whose school decides: its model, and the page's title and message when it is not there
 _ROWS: dict[str, tuple[type[SQLModel], str, str]] = {
-    "instance": (StepInstance, "Шаг не найден", "Такого мероприятия нет."),
-    "upload": (Upload, "Файл не найден", "Такого файла нет."),
-    "document": (GeneratedDocument, "Документ не найден", "Такого документа нет."),
+    "instance": (
+        StepInstance,
+        render_message("page.title.step_missing"),
+        render_message("page.no_such_step"),
+    ),
+    "upload": (
+        Upload,
+        render_message("page.title.file_missing"),
+        render_message("page.no_such_file"),
+    ),
+    "document": (
+        GeneratedDocument,
+        render_message("page.title.document_missing"),
+        render_message("page.no_such_document"),
+    ),
 }
 
 
@@ -288,7 +300,8 @@ def _registry_scope(right: Right) -> Callable[[Request, str], RegistryScope]:
             school = session.get(School, school_id)
             if school is None:
                 raise NotFound(
-                    "Школа не найдена", f"Нет образовательной организации «{school_id}»."
+                    render_message("page.title.school_missing"),
+                    render_message("page.no_school", school=school_id),
                 )
             return RegistryScope(
                 user=user,

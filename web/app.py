@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.settings import Settings
 from engine.runs import launched_runs
 from web import access, pages
@@ -187,7 +188,10 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Exception) -> Response:
         return pages.error_page(
-            request, 403, "Нет доступа", str(error) or "У вас нет прав на это действие."
+            request,
+            403,
+            render_message("page.title.no_access"),
+            str(error) or render_message("page.no_rights"),
         )
 
     @app.exception_handler(NotFound)
@@ -205,37 +209,48 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         return pages.error_page(
             request,
             403,
-            "Форма устарела",
-            "Страница открыта слишком давно или из другого окна. Обновите её и повторите.",
+            render_message("page.title.form_stale"),
+            render_message("page.form_stale"),
         )
 
     @app.exception_handler(BadText)
     async def bad_text(request: Request, error: Exception) -> Response:
         assert isinstance(error, BadText)
-        return pages.error_page(request, 400, "Недопустимый символ", error.message)
+        return pages.error_page(
+            request, 400, render_message("page.title.bad_character"), error.message
+        )
 
     @app.exception_handler(NastavnikError)
     async def user_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, NastavnikError)
-        return pages.error_page(request, 400, "Не получилось", russian_reason(error))
+        return pages.error_page(
+            request, 400, render_message("page.title.failed"), russian_reason(error)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: Exception) -> Response:
         return pages.error_page(
-            request, 400, "Неверный запрос", "Адрес или данные формы не поняты."
+            request,
+            400,
+            render_message("page.title.bad_request"),
+            render_message("page.not_understood"),
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        titles = {404: "Страница не найдена", 405: "Так нельзя", 413: "Слишком большой запрос"}
+        titles = {
+            404: render_message("page.title.page_missing"),
+            405: render_message("page.title.not_allowed"),
+            413: render_message("page.title.request_too_large"),
+        }
         return pages.error_page(
             request,
             error.status_code,
-            titles.get(error.status_code, "Ошибка"),
+            titles.get(error.status_code, render_message("page.title.error")),
             str(error.detail)
             if error.status_code not in (404, 405)
-            else "Проверьте адрес или вернитесь на главную.",
+            else render_message("page.check_address"),
         )
 
     @app.exception_handler(Exception)
@@ -243,8 +258,8 @@ def create_app(*, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
         return pages.error_page(
             request,
             500,
-            "Внутренняя ошибка",
-            "Что-то пошло не так. Изменения не сохранены; попробуйте ещё раз.",
+            render_message("page.title.internal"),
+            render_message("page.internal"),
         )
 
     app.add_middleware(RefuseBadAddress)

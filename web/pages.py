@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 from starlette.types import Scope
 
 from common.clock import local_day
+from common.messages import render_message
 from common.numbers import DB_INT_MAX
 from common.russian import format_date_ru, working_days_ru
 from engine.actions import Actor
@@ -369,7 +370,6 @@ def _plain_page(title: str, message: str) -> str:
 def too_large_page(_scope: Scope) -> str:
     """The answer to an upload over the limit."""
     return _plain_page(
-        "Файл слишком большой",
-        "Можно загрузить файл не больше 10 МБ (PDF, JPEG или PNG). Вернитесь назад, "
-        "уменьшите скан (например, 150–200 dpi) и отправьте форму ещё раз. Ничего не сохранено.",
+        render_message("page.title.too_large"),
+        render_message("page.too_large"),
     )

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from common.messages import render_message
 from common.text import bad_character
 
 # fields that are one line in every form: a line break there is not typed, it is forged
@@ -51,16 +52,12 @@ class BadText(Exception):
 
     @property
     def message(self) -> str:
-        return (
-            f"{self.where} содержит недопустимый невидимый символ ({self.code}). "
-            "Уберите его (например, наберите значение заново, а не вставляйте из другой "
-            "программы) и отправьте ещё раз. Ничего не сохранено."
-        )
+        return render_message("form.bad_character", place=self.where, character=self.code)
 
 
 def _label(name: str) -> str:
     label = FIELD_LABELS.get(name)
-    return f"Поле «{label}»" if label else "Одно из полей формы"
+    return render_message("form.field", label=label) if label else render_message("form.some_field")
 
 
 def check_form(form: FormData) -> None:
@@ -68,11 +65,11 @@ def check_form(form: FormData) -> None:
     for name, value in form.multi_items():
         code = bad_character(name)
         if code is not None:
-            raise BadText("Одно из полей формы", code)
+            raise BadText(render_message("form.some_field"), code)
         if isinstance(value, UploadFile):
             code = bad_character(value.filename or "")
             if code is not None:
-                raise BadText("Имя файла", code)
+                raise BadText(render_message("form.file_name"), code)
             continue
         code = bad_character(value, multiline=name not in SINGLE_LINE)
         if code is not None:
@@ -83,13 +80,13 @@ def check_address(scope: Scope) -> None:
     """Raise BadText when the path or the query string carries a control character."""
     code = bad_character(scope.get("path", ""))
     if code is not None:
-        raise BadText("Адрес страницы", code)
+        raise BadText(render_message("form.address"), code)
     query = scope.get("query_string", b"")
     if query:
         for name, value in parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True):
             code = bad_character(name) or bad_character(value)
             if code is not None:
-                raise BadText("Адрес страницы", code)
+                raise BadText(render_message("form.address"), code)
 
 
 class RefuseBadAddress:
@@ -106,7 +103,10 @@ class RefuseBadAddress:
                 from web.pages import error_page
 
                 response = error_page(
-                    Request(scope, receive), 400, "Недопустимый символ", error.message
+                    Request(scope, receive),
+                    400,
+                    render_message("page.title.bad_character"),
+                    error.message,
                 )
                 await response(scope, receive, send)
                 return

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from common.errors import DeadlineError, NastavnikError
+from common.messages import render_message
 from common.russian import format_date_ru
 from definitions.catalogue import ROLES
 from definitions.importing.readers import Document, ImportFileError, read_document
@@ -55,9 +56,11 @@ class Problem:
 
     def __str__(self) -> str:
         if self.row == 0:
-            return f"весь файл: {self.message}"
-        column = f", столбец «{self.column}»" if self.column else ""
-        return f"таблица {self.table}, строка {self.row}{column}: {self.message}"
+            return render_message("import.whole_file", problem=self.message)
+        column = render_message("import.at_column", column=self.column) if self.column else ""
+        return render_message(
+            "import.at_row", table=self.table, row=self.row, column=column, problem=self.message
+        )
 
 
 @dataclass
@@ -206,18 +209,12 @@ def _draft(
     raw = read_grids(document.grids)
     problems = [Problem(p.table, p.row, p.column, p.message) for p in raw.problems]
     if not raw.steps:
-        raise ImportFileError(
-            "в таблицах файла не найдено ни одного мероприятия: нужна строка заголовков со "
-            "словами «Мероприятие» (или «Наименование»), «Срок», «Ответственный»",
-            where=str(path),
-        )
+        raise ImportFileError(code="import.no_steps", where=str(path))
     heading = document.heading or (document.grids[0].heading if document.grids else [])
     title, period, school = _heading_facts(heading)
     if not title:
         title = path.stem
-        problems.append(
-            Problem(1, 0, "", "над таблицей нет заголовка: название взято из имени файла")
-        )
+        problems.append(Problem(1, 0, "", render_message("import.no_heading")))
     if period is None:
         years = [
             int(y) for s in raw.steps for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", s.deadline)
@@ -231,8 +228,11 @@ def _draft(
                 1,
                 0,
                 "",
-                f"в заголовке не указан период: принят {format_date_ru(period[0])} – "
-                f"{format_date_ru(period[1])}, проверьте",
+                render_message(
+                    "import.no_period",
+                    start=format_date_ru(period[0]),
+                    end=format_date_ru(period[1]),
+                ),
             )
         )
     school_roadmap = (level == "school") if level else school is not None
@@ -253,13 +253,11 @@ def _draft(
                 1,
                 0,
                 "",
-                "муниципалитет не указан: задайте его (--municipality) или впишите в черновик",
+                render_message("import.no_municipality"),
             )
         )
     if timezone is None:
-        problems.append(
-            Problem(1, 0, "", "часовой пояс принят Europe/Moscow: проверьте (--tz) перед запуском")
-        )
+        problems.append(Problem(1, 0, "", render_message("import.default_timezone")))
     steps: list[dict[str, Any]] = []
     readings: dict[str, str] = {}
     rows: dict[str, tuple[int, int]] = {}
@@ -277,7 +275,7 @@ def _draft(
                     step.table,
                     step.row,
                     step.columns.name(step.columns.kinds.get("code", 0)),
-                    f"номер {code} уже встречался: шагу присвоен номер {new}",
+                    render_message("import.code_repeated", number=code, new=new),
                 )
             )
             code = new
@@ -364,26 +362,26 @@ def _step(
     title = step.title
     if not title:
         title = "(без названия)"
-        problem("title", "нет названия мероприятия: впишите его")
+        problem("title", render_message("import.no_title"))
     entry["title"] = title
     if step.items:
         entry["items"] = step.items
     start, end = _date(step.start), _date(step.end)
     if step.start and start is None and step.start != step.end:
-        problem("start", f"«{step.start}» — не дата ДД.ММ.ГГГГ: дата начала не взята")
+        problem("start", render_message("import.start_not_date", value=step.start))
     # an end column may hold a phrase («Апрель 2024»): it is then the deadline, from the start
     deadline = step.deadline or step.end
     step_start = start
     reading = ""
     if start and end and end < start:
-        problem("end", f"дата окончания {step.end} раньше даты начала {step.start}: даты не взяты")
+        problem("end", render_message("import.end_before_start", end=step.end, start=step.start))
     if start and end and end >= start:
         entry["deadline"] = deadline or step.end
         entry["start"], entry["end"] = start, end
         reading = f"{format_date_ru(start)} – {format_date_ru(end)}"
     elif not deadline:
         entry["unscheduled"] = True
-        problem("deadline", "срок не указан: шаг без срока, даты задаст координатор")
+        problem("deadline", render_message("import.no_deadline"))
         reading = "без срока"
     else:
         entry["deadline"] = deadline
@@ -397,8 +395,9 @@ def _step(
             entry["unscheduled"] = True
             problem(
                 "deadline",
-                f"срок «{deadline}» не распознан ({_expected_ru(error)}): слова сохранены, шаг "
-                "помечен «без срока» — впишите даты вручную (start/end) или оставьте без срока",
+                render_message(
+                    "import.deadline_unread", deadline=deadline, expected=_expected_ru(error)
+                ),
             )
             reading = "не распознан"
         else:
@@ -411,25 +410,29 @@ def _step(
             if outside:
                 problem(
                     "deadline",
-                    f"срок «{deadline}» выходит за период дорожной карты "
-                    f"({format_date_ru(outside[0].due)}): проверьте год",
+                    render_message(
+                        "import.deadline_outside",
+                        deadline=deadline,
+                        day=format_date_ru(outside[0].due),
+                    ),
                 )
     responsible = step.responsible
     if not responsible:
-        problem("responsible", "ответственный не указан")
+        problem("responsible", render_message("import.no_responsible"))
         responsible = "(не указан)"
     roles, unknown = roles_of(responsible, rules)
     fallback = "school" if school_roadmap else "committee"
     if unknown:
         problem(
             "responsible",
-            "не удалось сопоставить с ролью: "
-            + ", ".join(f"«{part}»" for part in unknown)
-            + (f"; принята роль «{ROLES[fallback][1]}»" if not roles else "")
-            + " (добавьте сокращение в таблицу ролей или выберите роль)",
+            render_message(
+                "import.unknown_roles",
+                parts=", ".join(f"«{part}»" for part in unknown),
+                taken="" if roles else render_message("import.role_taken", role=ROLES[fallback][1]),
+            ),
         )
     elif not roles:
-        problem("responsible", f"роль не определена: принята «{ROLES[fallback][1]}»")
+        problem("responsible", render_message("import.no_role", role=ROLES[fallback][1]))
     entry["responsible"] = responsible
     entry["roles"] = roles or [fallback]
     scope, note = scope_of(responsible, entry["roles"], school_roadmap=school_roadmap, rules=rules)
@@ -445,7 +448,7 @@ def _step(
 
 
 def _expected_ru(error: DeadlineError) -> str:
-    return "ожидается дата, месяц, квартал, период или повторение"
+    return render_message("import.deadline_expected")
 
 
 def _reading(schedule: Any) -> str:
@@ -498,7 +501,7 @@ def write_draft(result: ImportResult, out: Path) -> None:
     try:
         compile_roadmap(parse_roadmap_text(text, path=out))
     except NastavnikError as error:  # a bug of the importer: say so instead of writing junk
-        raise NastavnikError(f"черновик не прошёл проверку, файл не записан: {error}") from None
+        raise NastavnikError(code="import.draft_invalid", problem=error) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:

@@ -78,26 +78,22 @@ def read_document(path: Path, *, data: bytes | None = None) -> Document:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise ImportFileError("файл не найден", where=str(path)) from None
+            raise ImportFileError(code="import.file_missing", where=str(path)) from None
         if size > MAX_BYTES:
             raise ImportFileError(
-                f"файл слишком большой ({size // (1024 * 1024)} МБ, можно до "
-                f"{MAX_BYTES // (1024 * 1024)} МБ)",
+                code="import.too_big",
                 where=str(path),
+                size=size // (1024 * 1024),
+                limit=MAX_BYTES // (1024 * 1024),
             )
         data = path.read_bytes()
     where = str(path)
     if not data.strip():
-        raise ImportFileError("файл пуст", where=where)
+        raise ImportFileError(code="import.empty", where=where)
     if data.startswith(_OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
-            raise ImportFileError(
-                "файл защищён паролем: откройте его, снимите пароль и сохраните заново", where=where
-            )
-        raise ImportFileError(
-            "файл старого формата Word/Excel (.doc, .xls): сохраните его как .docx или .xlsx",
-            where=where,
-        )
+            raise ImportFileError(code="import.password", where=where)
+        raise ImportFileError(code="import.old_format", where=where)
     if data.startswith(b"%PDF"):
         document = _read_pdf(data, where)
     elif data.startswith(b"PK"):
@@ -107,16 +103,14 @@ def read_document(path: Path, *, data: bytes | None = None) -> Document:
     for grid in document.grids:
         if len(grid.rows) > MAX_ROWS:
             raise ImportFileError(
-                f"в таблице {grid.number} {len(grid.rows)} строк: это не похоже на дорожную "
-                f"карту (можно до {MAX_ROWS} строк в таблице)",
+                code="import.table_too_long",
                 where=where,
+                table=grid.number,
+                rows=len(grid.rows),
+                limit=MAX_ROWS,
             )
     if not any(grid.rows for grid in document.grids):
-        raise ImportFileError(
-            "в файле не найдено ни одной таблицы: дорожная карта должна быть таблицей "
-            "(№, мероприятие, срок, ответственный)",
-            where=where,
-        )
+        raise ImportFileError(code="import.no_table", where=where)
     return document
 
 
@@ -157,9 +151,7 @@ def _read_zip(data: bytes, where: str) -> Document:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError):
-        raise ImportFileError(
-            "файл повреждён или не является документом DOCX, XLSX или ODS", where=where
-        ) from None
+        raise ImportFileError(code="import.damaged_archive", where=where) from None
     if "word/document.xml" in names:
         return _read_docx(data, where)
     if "xl/workbook.xml" in names:
@@ -168,10 +160,8 @@ def _read_zip(data: bytes, where: str) -> Document:
         mimetype = archive.read("mimetype") if "mimetype" in names else b""
         if b"spreadsheet" in mimetype:
             return _read_ods(data, where)
-        raise ImportFileError(
-            "документ OpenDocument, но не таблица: сохраните его как .docx или .ods", where=where
-        )
-    raise ImportFileError("архив не является документом DOCX, XLSX или ODS", where=where)
+        raise ImportFileError(code="import.opendocument_text", where=where)
+    raise ImportFileError(code="import.other_archive", where=where)
 
 
 def _read_docx(data: bytes, where: str) -> Document:
@@ -196,9 +186,11 @@ def _read_docx(data: bytes, where: str) -> Document:
         assert isinstance(block, Table)
         if len(block._tbl.tr_lst) > MAX_ROWS:
             raise ImportFileError(
-                f"в таблице {len(grids) + 1} {len(block._tbl.tr_lst)} строк: это не похоже на "
-                f"дорожную карту (можно до {MAX_ROWS} строк в таблице)",
+                code="import.table_too_long",
                 where=where,
+                table=len(grids) + 1,
+                rows=len(block._tbl.tr_lst),
+                limit=MAX_ROWS,
             )
         if not grids:
             heading = pending
@@ -264,9 +256,11 @@ def _read_xlsx(data: bytes, where: str) -> Document:
     for sheet in workbook.worksheets:
         if sheet.max_row > MAX_ROWS + 50:
             raise ImportFileError(
-                f"на листе «{sheet.title}» {sheet.max_row} строк: это не похоже на дорожную карту "
-                f"(можно до {MAX_ROWS} строк)",
+                code="import.sheet_too_long",
                 where=where,
+                sheet=sheet.title,
+                rows=sheet.max_row,
+                limit=MAX_ROWS,
             )
         values = [[_xlsx_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         spans: dict[tuple[int, int], tuple[int, int]] = {}
@@ -380,10 +374,7 @@ def _read_ods(data: bytes, where: str) -> Document:
             for _ in range(min(repeat_rows, 64)):
                 values.append(list(cells))
             if len(values) > MAX_ROWS + 50:
-                raise ImportFileError(
-                    f"на листе больше {MAX_ROWS} строк: это не похоже на дорожную карту",
-                    where=where,
-                )
+                raise ImportFileError(code="import.ods_too_long", where=where, limit=MAX_ROWS)
         grid_rows, sheet_heading = _sheet_to_rows(values, spans)
         if not grids:
             heading = sheet_heading
@@ -403,14 +394,10 @@ def _read_pdf(data: bytes, where: str) -> Document:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except PDFPasswordIncorrect:
-        raise ImportFileError(
-            "PDF защищён паролем: снимите пароль и сохраните файл заново", where=where
-        ) from None
+        raise ImportFileError(code="import.pdf_password", where=where) from None
     except (PDFSyntaxError, Exception) as error:  # pdfminer raises many kinds on broken files
         if "password" in str(error).lower() or type(error).__name__.startswith("PDFPassword"):
-            raise ImportFileError(
-                "PDF защищён паролем: снимите пароль и сохраните файл заново", where=where
-            ) from None
+            raise ImportFileError(code="import.pdf_password", where=where) from None
         _log.info("%s: PDF unreadable: %r", where, error)
         raise ImportFileError(code="import.unreadable", where=where, kind="PDF") from None
     heading: list[str] = []
@@ -418,9 +405,7 @@ def _read_pdf(data: bytes, where: str) -> Document:
     any_text = False
     with pdf:
         if len(pdf.pages) > 200:
-            raise ImportFileError(
-                f"в PDF {len(pdf.pages)} страниц: это не похоже на дорожную карту", where=where
-            )
+            raise ImportFileError(code="import.pdf_too_long", where=where, pages=len(pdf.pages))
         reference: list[float] | None = None
         for page_number, page in enumerate(pdf.pages):
             if page.chars:
@@ -457,15 +442,10 @@ def _read_pdf(data: bytes, where: str) -> Document:
                     rows.append(cells)
                     if len(rows) > MAX_ROWS + 50:
                         raise ImportFileError(
-                            f"в таблице больше {MAX_ROWS} строк: это не похоже на дорожную карту",
-                            where=where,
+                            code="import.pdf_table_too_long", where=where, limit=MAX_ROWS
                         )
     if not any_text:
-        raise ImportFileError(
-            "в PDF нет текстового слоя (это скан или картинки): загрузите исходный файл Word или "
-            "Excel либо PDF, сохранённый из них",
-            where=where,
-        )
+        raise ImportFileError(code="import.pdf_scan", where=where)
     grids = [_finish(rows, 1, heading)] if rows else []
     return Document(kind="pdf", heading=heading, grids=grids)
 
@@ -522,19 +502,13 @@ def _read_text(data: bytes, where: str) -> Document:
         except UnicodeDecodeError:
             continue
     if text is None or "\x00" in text or "\t" not in text:
-        raise ImportFileError(
-            "файл не похож ни на DOCX, XLSX, ODS или PDF, ни на таблицу, скопированную из Word "
-            "или Excel (столбцы через табуляцию)",
-            where=where,
-        )
+        raise ImportFileError(code="import.not_a_table", where=where)
     lines = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(lines), delimiter="\t", quotechar='"')
     values = [[_clean(value) for value in row] for row in reader]
     if len(values) > MAX_ROWS + 50:
         raise ImportFileError(
-            f"в тексте {len(values)} строк: это не похоже на дорожную карту (можно до "
-            f"{MAX_ROWS} строк)",
-            where=where,
+            code="import.text_too_long", where=where, rows=len(values), limit=MAX_ROWS
         )
     grid_rows, heading = _sheet_to_rows(values, {})
     grids = [_finish(grid_rows, 1, heading)] if grid_rows else []

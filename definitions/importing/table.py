@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from common.messages import render_message
 from definitions.importing.readers import Grid, Row
 
 # column kinds in the order a header is tested against them
@@ -34,7 +35,7 @@ class Columns:
 
     def name(self, index: int) -> str:
         text = self.header[index] if index < len(self.header) else ""
-        return text or f"столбец {index + 1}"
+        return text or render_message("import.column_number", number=index + 1)
 
 
 @dataclass
@@ -215,8 +216,7 @@ def read_grids(grids: list[Grid]) -> RawRoadmap:
                         grid.number,
                         1,
                         "",
-                        "у таблицы нет строки заголовков (№, мероприятие, срок, ответственный): "
-                        "таблица пропущена",
+                        render_message("import.no_header_row"),
                     )
                 )
             continue
@@ -304,7 +304,9 @@ def _read_row(row: Row, table: int, columns: Columns, state: _State, out: RawRoa
                     table,
                     row.number,
                     columns.name(columns.kinds.get("code", 0)),
-                    f"у раздела «{title[:60]}» нет номера: присвоен номер {section_code}",
+                    render_message(
+                        "import.section_without_code", section=title[:60], number=section_code
+                    ),
                 )
             )
         if section_code not in {s.code for s in out.sections}:
@@ -349,9 +351,18 @@ def _read_row(row: Row, table: int, columns: Columns, state: _State, out: RawRoa
             code = _next_code(base)
             generated = True
             column = columns.name(columns.kinds.get("code", 0))
-            why = f"«{code_text}» не похоже на номер" if code_text else "нет номера"
+            why = (
+                render_message("import.not_a_code", value=code_text)
+                if code_text
+                else render_message("import.no_code")
+            )
             out.problems.append(
-                RawProblem(table, row.number, column, f"{why}: шагу присвоен номер {code}")
+                RawProblem(
+                    table,
+                    row.number,
+                    column,
+                    render_message("import.code_given", why=why, number=code),
+                )
             )
     title, items = split_items(title_cell)
     if "items" in columns.kinds and items_text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from common.messages import render_message
 from web import pages
 from web.access import SignedIn
 from web.auth import Principal, live_calendar_link
@@ -39,7 +40,12 @@ def account_page(request: Request, user: SignedIn) -> Response:
 def calendar_link_act(request: Request, user: SignedIn, action: str = Form("")) -> Response:
     now = pages.now(request)
     if action not in ("issue", "revoke"):
-        return pages.error_page(request, 400, "Неверный запрос", "Неизвестное действие.")
+        return pages.error_page(
+            request,
+            400,
+            render_message("page.title.bad_request"),
+            render_message("page.unknown_action"),
+        )
     with pages.db(request) as session:
         token = set_calendar_link(
             session=session,

@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 
 from common.clock import local_day
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
 from engine.actions import INSTANCE_REF_COLUMNS, Actor, InstanceRef
 from engine.runs import run_definition
@@ -153,7 +154,9 @@ def _authorised_target(action: ActionRequest, session: Session) -> tuple[Princip
     if row is None or user is None:
         raise pages.NotSignedIn()
     if row[_SIGNED_IN] is None:
-        raise NotFound("Шаг не найден", "Такого мероприятия нет.")
+        raise NotFound(
+            render_message("page.title.step_missing"), render_message("page.no_such_step")
+        )
     instance = InstanceRef(*row[_SIGNED_IN:_INSTANCE_END])
     require(user, action.right, instance.school_id)
     return user, Target(instance=instance, roadmap_id=row[-2], timezone=row[-1])
@@ -294,11 +297,19 @@ def action_route(
             raw = request.path_params["instance_id"]
             if whole_number(raw, maximum=10**18) is None:
                 return pages.error_page(
-                    request, 400, "Неверный запрос", "Адрес или данные формы не поняты."
+                    request,
+                    400,
+                    render_message("page.title.bad_request"),
+                    render_message("page.not_understood"),
                 )
             instance_id = whole_number(raw)
             if not instance_id:  # 0, or beyond the database's integer
-                return pages.error_page(request, 404, "Шаг не найден", "Такого мероприятия нет.")
+                return pages.error_page(
+                    request,
+                    404,
+                    render_message("page.title.step_missing"),
+                    render_message("page.no_such_step"),
+                )
             action = ActionRequest(request=request, instance_id=instance_id, form=form, right=right)
             return await to_thread.run_sync(handler, action, limiter=_ACTION_THREADS)
         finally:  # the uploaded file's temporary copy, also when the CSRF check refused it

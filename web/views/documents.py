@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
 from common.clock import local_day
+from common.messages import render_message
 from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import GeneratedDocument, RoadmapRun, School, StepInstance
@@ -47,7 +48,9 @@ router = APIRouter()
 def _load(session: Session, instance_id: int) -> tuple[StepInstance, RoadmapRun]:
     instance = session.get(StepInstance, instance_id)
     if instance is None:
-        raise NotFound("Шаг не найден", "Такого мероприятия нет.")
+        raise NotFound(
+            render_message("page.title.step_missing"), render_message("page.no_such_step")
+        )
     run = session.get(RoadmapRun, instance.run_id)
     assert run is not None
     return instance, run
@@ -209,7 +212,9 @@ def _report_page(
 def _report_school(session: Session, school_id: str) -> School:
     school = session.get(School, school_id)
     if school is None:
-        raise NotFound("Школа не найдена", "Такой школы нет.")
+        raise NotFound(
+            render_message("page.title.school_missing"), render_message("page.no_such_school")
+        )
     return school
 
 
@@ -269,7 +274,12 @@ def document_file(request: Request, _user: DocumentReader, document_id: pages.Ro
     with pages.db(request) as session:
         document = session.get(GeneratedDocument, document_id)
         if document is None:
-            return pages.error_page(request, 404, "Документ не найден", "Такого документа нет.")
+            return pages.error_page(
+                request,
+                404,
+                render_message("page.title.document_missing"),
+                render_message("page.no_such_document"),
+            )
         school = session.get(School, document.school_id) if document.school_id else None
         municipality = pages.municipality(session)
         tz = municipality.timezone if municipality else "UTC"
@@ -278,8 +288,8 @@ def document_file(request: Request, _user: DocumentReader, document_id: pages.Ro
         return pages.error_page(
             request,
             404,
-            "Файл не найден",
-            "Файла этого документа нет в хранилище портала (его сформировали вне портала или удалили).",
+            render_message("page.title.file_missing"),
+            render_message("page.document_file_missing"),
         )
     name = download_name(document, school_short_name=school.short_name if school else None, tz=tz)
     return FileResponse(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from common.messages import render_message
 from engine.runs import run_definition, which_run
 from engine.status import run_status
 from storage.models import School
@@ -37,7 +38,10 @@ def export_xlsx(
         municipality = pages.municipality(session)
         if chosen is None or municipality is None:
             return pages.error_page(
-                request, 404, "Нет данных", "Ни одна дорожная карта ещё не запущена."
+                request,
+                404,
+                render_message("page.title.no_data"),
+                render_message("page.nothing_launched"),
             )
         status = run_status(session=session, run=chosen, now=pages.now(request))
         schools = {s.id: s for s in session.exec(select(School))}

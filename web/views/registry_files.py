@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from registry.exporter import export_registry
 from registry.importer import import_registry_file
 from web import pages
@@ -171,8 +172,8 @@ def export_file(
 ) -> Response:
     if kind not in KINDS or format not in MEDIA:
         raise NotFound(
-            "Нет такой выгрузки",
-            "Выгружаются наставники, наставляемые или пары в формате XLSX или CSV.",
+            render_message("page.title.no_export"),
+            render_message("page.export_kinds"),
         )
     fmt: Literal["csv", "xlsx"] = "csv" if format == "csv" else "xlsx"
     chosen: FileKind = (

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
 from registry.models import MENTEE_CATEGORIES, MENTOR_CATEGORIES
 from registry.people import Kind, add_person, edit_person, remove_person
@@ -71,7 +72,7 @@ def kind_of(text: str) -> Kind:
         return "mentor"
     if text == "mentee":
         return "mentee"
-    raise NotFound("Страница не найдена", "В реестре есть наставники и наставляемые.")
+    raise NotFound(render_message("page.title.page_missing"), render_message("page.registry_kinds"))
 
 
 def _fields(kind: Kind) -> tuple[FieldSpec, ...]:
@@ -129,7 +130,11 @@ def _person_page(
     status_code: int = 200,
 ) -> Response:
     whom, _ = KIND_TITLES[kind]
-    title = f"Изменить запись {whom}" if person_id else f"Добавить {whom}"
+    title = (
+        render_message("people.edit_title", whom=whom)
+        if person_id
+        else render_message("people.add_title", whom=whom)
+    )
     action = (
         f"{scope.page}/people/{kind}/{person_id}" if person_id else f"{scope.page}/people/{kind}"
     )
@@ -180,7 +185,9 @@ def add_person_view(request: Request, scope: RegistryEditor, school_id: str, kin
         return _refused(request, scope, error, kind=chosen, values=values)
     _, noun = KIND_TITLES[chosen]
     return pages.redirect(
-        request, f"{scope.page}#{ref.replace(':', '-')}", f"{noun} «{name}» добавлен в базу."
+        request,
+        f"{scope.page}#{ref.replace(':', '-')}",
+        render_message("people.added", noun=noun, name=name),
     )
 
 
@@ -267,7 +274,7 @@ def edit_person_view(
             version=whole_number(version_text),
         )
     return pages.redirect(
-        request, f"{scope.page}#{chosen}-{person_id}", f"Запись «{name}» сохранена."
+        request, f"{scope.page}#{chosen}-{person_id}", render_message("people.saved", name=name)
     )
 
 
@@ -284,10 +291,7 @@ def _stale_page(request: Request, scope: Scope, kind: Kind, person_id: int) -> R
         values=values,
         person_id=person_id,
         version=version,
-        errors={
-            "form": "Кто-то изменил эту запись, пока страница была открыта: изменения не "
-            "сохранены. Ниже — запись в её нынешнем виде; внесите изменения ещё раз."
-        },
+        errors={"form": render_message("people.changed_meanwhile")},
         status_code=409,
     )
 
@@ -310,7 +314,7 @@ def _remove_page(
     whom, _ = KIND_TITLES[kind]
     context = context_of(
         scope,
-        title=f"Удалить данные {whom} по запросу",
+        title=render_message("people.remove_title", whom=whom),
         kind=kind,
         person=person,
         person_id=person_id,
@@ -338,11 +342,11 @@ def remove_person_view(
     reason = raw.get("reason", "")
     errors: dict[str, str] = {}
     if not reason:
-        errors["reason"] = "Укажите причину: чьё заявление или какой запрос исполняется."
+        errors["reason"] = render_message("people.reason_empty")
     elif len(reason) > 500:
-        errors["reason"] = "Причина слишком длинная (не больше 500 символов)."
+        errors["reason"] = render_message("act.reason_long")
     if raw.get("confirm") != "yes":
-        errors["confirm"] = "Подтвердите удаление: данные будут стёрты без возможности вернуть."
+        errors["confirm"] = render_message("people.confirm_removal")
     with pages.db(request) as session:
         school_person(session, chosen, person_id, school_id)
         if not errors:
@@ -367,5 +371,9 @@ def remove_person_view(
                 status_code=400,
             )
     ended = len(removal.pairs_ended)
-    tail = f"; прекращено пар без участников: {ended}" if ended else ""
-    return pages.redirect(request, scope.page, f"Данные {removal.person} удалены по запросу{tail}.")
+    tail = render_message("people.pairs_ended", count=ended) if ended else ""
+    return pages.redirect(
+        request,
+        scope.page,
+        render_message("people.removed", person=removal.person, pairs=tail),
+    )

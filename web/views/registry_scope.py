@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from sqlmodel import Session
 
+from common.messages import render_message
 from registry.models import Mentee, Mentor, MentorshipPair
 from web import pages
 from web.access import NotFound, RegistryScope
@@ -34,17 +35,21 @@ def school_person(session: Session, kind: str, person_id: int, school_id: str) -
         if kind == "mentor"
         else session.get(Mentee, person_id, with_for_update=True)
     )
-    noun = "Наставник" if kind == "mentor" else "Наставляемый"
     if person is None or person.school_id != school_id:
-        whom = "наставника" if kind == "mentor" else "наставляемого"
+        if kind == "mentor":
+            raise NotFound(
+                render_message("page.title.mentor_missing"),
+                render_message("page.no_mentor", person=person_id),
+            )
         raise NotFound(
-            f"{noun} не найден", f"В реестре этой школы нет записи {whom} № {person_id}."
+            render_message("page.title.mentee_missing"),
+            render_message("page.no_mentee", person=person_id),
         )
     if person.removed_at is not None:
-        raise NotFound(
-            f"{noun} удалён",
-            f"Запись {kind}:{person_id} удалена по запросу: её данные стёрты.",
-        )
+        removed = render_message("page.person_removed", kind=kind, person=person_id)
+        if kind == "mentor":
+            raise NotFound(render_message("page.title.mentor_removed"), removed)
+        raise NotFound(render_message("page.title.mentee_removed"), removed)
     return person
 
 
@@ -52,7 +57,9 @@ def school_pair(session: Session, pair_id: int, school_id: str) -> MentorshipPai
     """A pair or group of this school, or ``NotFound``."""
     pair = session.get(MentorshipPair, pair_id, with_for_update=True)
     if pair is None or pair.school_id != school_id:
-        raise NotFound("Пара не найдена", f"В реестре этой школы нет пары № {pair_id}.")
+        raise NotFound(
+            render_message("page.title.pair_missing"), render_message("page.no_pair", pair=pair_id)
+        )
     return pair
 
 

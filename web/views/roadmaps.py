@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.drafts import (
     SCOPES,
@@ -138,7 +139,9 @@ def roadmaps_import(
         if len(data) > MAX_BYTES:
             return _list_page(
                 request,
-                errors={"file": f"Файл больше {MAX_BYTES // (1024 * 1024)} МБ."},
+                errors={
+                    "file": render_message("editor.file_too_big", limit=MAX_BYTES // (1024 * 1024))
+                },
                 status_code=400,
             )
     elif text.strip():
@@ -146,7 +149,7 @@ def roadmaps_import(
     else:
         return _list_page(
             request,
-            errors={"file": "Выберите файл или вставьте таблицу в поле ниже."},
+            errors={"file": render_message("editor.no_file")},
             status_code=400,
         )
     now = pages.now(request)
@@ -177,14 +180,22 @@ def roadmaps_import(
     except NastavnikError as error:
         return _list_page(
             request,
-            errors={"file": f"Файл «{name}» не прочитан: {russian_reason(error)}"},
+            errors={
+                "file": render_message(
+                    "editor.file_unread", name=name, reason=russian_reason(error)
+                )
+            },
             status_code=400,
         )
     return pages.redirect(
         request,
         f"/roadmaps/{definition['id']}",
-        f"Черновик прочитан из «{name}»: шагов — {len(definition['steps'])}, замечаний — "
-        f"{len(problems)}. Проверьте его и опубликуйте.",
+        render_message(
+            "editor.draft_read",
+            name=name,
+            steps=len(definition["steps"]),
+            problems=len(problems),
+        ),
     )
 
 
@@ -214,12 +225,12 @@ def roadmaps_copy(
     with pages.db(request) as session:
         text = _source_text(request, session, source) if source else None
         if text is None:
-            errors["source"] = "Выберите дорожную карту, с копии которой начать."
+            errors["source"] = render_message("editor.no_source")
         taken = _taken_ids(request)
         if not re.match(r"^[a-z0-9][a-z0-9\-]*$", new_id):
-            errors["new_id"] = "Код — латинские строчные буквы, цифры и дефисы, например plan-2023."
+            errors["new_id"] = render_message("editor.bad_id")
         elif new_id in taken or versions_of(session=session, roadmap_id=new_id):
-            errors["new_id"] = f"Код {new_id} уже занят: придумайте другой."
+            errors["new_id"] = render_message("editor.id_in_use", roadmap=new_id)
         data: dict[str, Any] | None = None
         if not errors and text is not None:
             try:
@@ -239,12 +250,19 @@ def roadmaps_copy(
     if data is None:
         # the page opens its own session: answer after this one has ended (SQLite's write lock)
         return _list_page(request, errors=errors, values=values, status_code=400)
-    return pages.redirect(request, f"/roadmaps/{new_id}", f"Черновик {new_id} — копия {source}.")
+    return pages.redirect(
+        request,
+        f"/roadmaps/{new_id}",
+        render_message("editor.copied", roadmap=new_id, source=source),
+    )
 
 
 def _not_found(request: Request, roadmap_id: str) -> Response:
     return pages.error_page(
-        request, 404, "Дорожная карта не найдена", f"Дорожной карты {roadmap_id} нет."
+        request,
+        404,
+        render_message("page.title.roadmap_missing"),
+        render_message("page.no_roadmap", roadmap=roadmap_id),
     )
 
 
@@ -271,7 +289,9 @@ def _editor(
     try:
         data = load_draft(stored_text)
     except NastavnikError as load_error:
-        return pages.error_page(request, 400, "Черновик не читается", russian_reason(load_error))
+        return pages.error_page(
+            request, 400, render_message("page.title.draft_unreadable"), russian_reason(load_error)
+        )
     taken = {} if file_item is not None else _taken_ids(request)
     report = check_draft(data, problems=problems, taken_ids=taken)
     parents = {str(s.get("code")): s.get("parent") for s in data.get("steps") or []}
@@ -362,7 +382,9 @@ def roadmap_step_move(
     """Move a step up or down, indent or outdent it, or remove it."""
     by = user.email
     if action not in _MOVES:
-        return _editor(request, roadmap_id, error="Неизвестное действие с шагом.", status_code=400)
+        return _editor(
+            request, roadmap_id, error=render_message("editor.unknown_move"), status_code=400
+        )
     with pages.db(request) as session:
         data = _editable_data(session, roadmap_id)
         if data is None:
@@ -408,7 +430,7 @@ def roadmap_step_add(
     if failed:
         return _editor(request, roadmap_id, error=failed, status_code=400)
     return pages.redirect(
-        request, f"/roadmaps/{roadmap_id}/steps/{code}", "Шаг добавлен: заполните его."
+        request, f"/roadmaps/{roadmap_id}/steps/{code}", render_message("editor.step_added")
     )
 
 
@@ -458,7 +480,12 @@ def roadmap_step_form(request: Request, user: Coordinator, roadmap_id: str, code
         return _not_found(request, roadmap_id)
     step = next((s for s in data.get("steps") or [] if str(s.get("code")) == code), None)
     if step is None:
-        return pages.error_page(request, 404, "Шаг не найден", f"Шага {code} в черновике нет.")
+        return pages.error_page(
+            request,
+            404,
+            render_message("page.title.step_missing"),
+            render_message("page.no_draft_step", step=code),
+        )
     return _step_page(request, roadmap_id, data, code, step, problems=problems)
 
 
@@ -474,7 +501,12 @@ def roadmap_step_save(
         if data is None:
             return _not_found(request, roadmap_id)
         if not any(str(s.get("code")) == code for s in data.get("steps") or []):
-            return pages.error_page(request, 404, "Шаг не найден", f"Шага {code} в черновике нет.")
+            return pages.error_page(
+                request,
+                404,
+                render_message("page.title.step_missing"),
+                render_message("page.no_draft_step", step=code),
+            )
         step, errors = step_from_form(data, code, form)
         if action == "check" or errors:
             return _step_page(
@@ -500,7 +532,9 @@ def roadmap_step_save(
         )
     new_code = str(step["code"])
     return pages.redirect(
-        request, f"/roadmaps/{roadmap_id}#step-{new_code}", f"Шаг {new_code} сохранён."
+        request,
+        f"/roadmaps/{roadmap_id}#step-{new_code}",
+        render_message("editor.step_saved", step=new_code),
     )
 
 
@@ -563,7 +597,7 @@ def roadmap_header_save(request: Request, user: Coordinator, roadmap_id: str) ->
         new_id = str(new.get("id", ""))
         if not errors and new_id != roadmap_id:
             if new_id in _taken_ids(request):
-                errors["id"] = f"Код {new_id} уже занят файлом: придумайте другой."
+                errors["id"] = render_message("editor.id_in_file", roadmap=new_id)
             else:
                 try:
                     rename_draft(session=session, old_id=roadmap_id, new_id=new_id)
@@ -574,7 +608,7 @@ def roadmap_header_save(request: Request, user: Coordinator, roadmap_id: str) ->
                 request, roadmap_id, {**data, **new}, errors=errors, status_code=400
             )
         _save(session, new_id, new, by=by, now=pages.now(request), change="изменён паспорт")
-    return pages.redirect(request, f"/roadmaps/{new_id}", "Паспорт сохранён.")
+    return pages.redirect(request, f"/roadmaps/{new_id}", render_message("editor.header_saved"))
 
 
 @router.post("/roadmaps/{roadmap_id}/publish")
@@ -587,14 +621,14 @@ def roadmap_publish(
         draft = draft_of(session=session, roadmap_id=roadmap_id)
         if draft is None:
             known = versions_of(session=session, roadmap_id=roadmap_id)
-            problems: list[str] = ["Черновика нет: публиковать нечего."]
+            problems: list[str] = [render_message("editor.nothing_to_publish")]
         else:
             known = [draft]
             data = load_draft(draft.definition)
             report = check_draft(data, taken_ids=_taken_ids(request))
             problems = report.errors
             if str(data.get("id")) != roadmap_id:
-                problems.append("id в паспорте не совпадает с id черновика")
+                problems.append(render_message("editor.id_mismatch"))
             if not problems:
                 row = publish_draft(
                     session=session,
@@ -612,5 +646,5 @@ def roadmap_publish(
     return pages.redirect(
         request,
         f"/roadmaps/{roadmap_id}",
-        f"Опубликована версия {version}: дорожную карту можно запустить.",
+        render_message("editor.published", version=version),
     )

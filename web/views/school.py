@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from common.clock import local_day
+from common.messages import render_message
 from engine.actions import MARK_GRACE
 from engine.runs import launched_runs, which_run
 from engine.status import run_status
@@ -149,7 +150,10 @@ def school_page(
         school = session.get(School, school_id)
         if school is None:
             return pages.error_page(
-                request, 404, "Школа не найдена", f"Нет образовательной организации «{school_id}»."
+                request,
+                404,
+                render_message("page.title.school_missing"),
+                render_message("page.no_school", school=school_id),
             )
         return unit_page(request, session, user=user, school=school, run_id=run)
 

@@ -15,6 +15,7 @@ from sqlmodel import select
 from starlette.datastructures import UploadFile
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.russian import format_date_numeric
 from common.text import visible_text
 from engine.actions import (
@@ -58,16 +59,16 @@ class _DoneForm:
     def check(self, target: Target, now: datetime) -> dict[str, str]:
         errors: dict[str, str] = {}
         if not self.number:
-            errors["number"] = "Укажите номер документа (например, 45-од)."
+            errors["number"] = render_message("act.number_empty")
         elif len(self.number) > 100:
-            errors["number"] = "Номер слишком длинный (не больше 100 символов)."
+            errors["number"] = render_message("act.number_long")
         self.day = _parse_day(self.doc_date)
         if self.day is None:
-            errors["doc_date"] = "Укажите дату документа."
+            errors["doc_date"] = render_message("act.date_empty")
         elif self.day > target.today(now):
-            errors["doc_date"] = "Дата документа не может быть позже сегодняшней."
+            errors["doc_date"] = render_message("act.date_future")
         elif self.day.year < 2000:
-            errors["doc_date"] = "Проверьте год в дате документа."
+            errors["doc_date"] = render_message("act.date_year")
         if self.scan is not None and self.scan.filename:
             try:
                 self.checked = check_upload(
@@ -99,7 +100,7 @@ class _DoneForm:
         )
         if self.checked is not None:
             _store_scan(context, self.checked, settings.documents_dir)
-        return f"Мероприятие {instance.step_code} отмечено выполненным ({evidence})."
+        return render_message("act.done", step=instance.step_code, evidence=evidence)
 
 
 def _store_scan(context: Act, checked: CheckedFile, documents_dir: Path) -> None:
@@ -141,11 +142,9 @@ def _undo(action: ActionRequest) -> Response:
         require_undo(context.user, school_id=instance.school_id, author_role=author)
         if not action.confirmed:
             raise Confirm(
-                "Отменить отметку?",
-                "Мероприятие снова станет невыполненным; если срок прошёл, оно будет считаться "
-                "просроченным и попадёт в напоминания. Журнал сохранит, что отметка была и кто её "
-                "отменил.",
-                "Да, отменить отметку",
+                render_message("act.undo_question"),
+                render_message("act.undo_explained"),
+                render_message("act.undo_yes"),
                 {},
             )
         undo(
@@ -157,7 +156,7 @@ def _undo(action: ActionRequest) -> Response:
             now=context.now,
             occurrence=instance.occurrence,
         )
-        return f"Отметка о мероприятии {instance.step_code} отменена: оно снова в работе."
+        return render_message("act.undone", step=instance.step_code)
 
     return run_action(action, values={}, act=act)
 
@@ -167,19 +166,18 @@ def _not_applicable(action: ActionRequest) -> Response:
 
     def check(_target: Target) -> dict[str, str]:
         if not reason:
-            return {"reason": "Укажите причину."}
+            return {"reason": render_message("act.reason_empty")}
         if len(reason) > 500:
-            return {"reason": "Причина слишком длинная (не больше 500 символов)."}
+            return {"reason": render_message("act.reason_long")}
         return {}
 
     def act(context: Act) -> str:
         instance = context.target.instance
         if not action.confirmed:
             raise Confirm(
-                "Отметить мероприятие неприменимым?",
-                f"Мероприятие больше не будет ждать выполнения и не попадёт в напоминания. "
-                f"Причина: «{reason}». Координатор увидит её в матрице.",
-                "Да, неприменимо",
+                render_message("act.not_applicable_question"),
+                render_message("act.not_applicable_explained", reason=reason),
+                render_message("act.not_applicable_yes"),
                 {"reason": reason},
             )
         mark_not_applicable(
@@ -192,7 +190,7 @@ def _not_applicable(action: ActionRequest) -> Response:
             reason=reason,
             occurrence=instance.occurrence,
         )
-        return f"Мероприятие {instance.step_code} отмечено неприменимым."
+        return render_message("act.not_applicable", step=instance.step_code)
 
     return run_action(action, values={"reason": reason}, check=check, act=act)
 
@@ -206,12 +204,12 @@ def _note(action: ActionRequest, *, rework: bool) -> Response:
     def check(_target: Target) -> dict[str, str]:
         if not comment:
             return {
-                field: "Напишите, что нужно доработать: школа увидит этот комментарий."
+                field: render_message("act.rework_empty")
                 if rework
-                else "Комментарий пуст: напишите текст и отправьте ещё раз."
+                else render_message("act.comment_empty")
             }
         if len(comment) > 2000:
-            return {field: "Комментарий слишком длинный (не больше 2000 символов)."}
+            return {field: render_message("act.comment_long")}
         return {}
 
     def act(context: Act) -> str:
@@ -225,8 +223,8 @@ def _note(action: ActionRequest, *, rework: bool) -> Response:
             comment=comment,
         )
         if rework:
-            return f"Мероприятие {instance.step_code} возвращено на доработку с комментарием."
-        return f"Комментарий к мероприятию {instance.step_code} добавлен."
+            return render_message("act.returned", step=instance.step_code)
+        return render_message("act.commented", step=instance.step_code)
 
     values = {"comment": comment, "kind": "rework"} if rework else {"comment": comment}
     return run_action(action, values=values, check=check, act=act, check_version=rework)

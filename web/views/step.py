@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from definitions.catalogue import DOCUMENTS
 from engine.actions import schedule_step
 from engine.reminders import remind_now
@@ -61,13 +62,19 @@ def _step_page(
     municipality = pages.municipality(session)
     if run is None or municipality is None:
         return pages.error_page(
-            request, 404, "Нет дорожной карты", "Ни одна дорожная карта ещё не запущена."
+            request,
+            404,
+            render_message("page.title.no_roadmap"),
+            render_message("page.nothing_launched"),
         )
     loaded, schedules = run_definition(run)
     steps = {s.code: s for s in loaded.roadmap.steps}
     if code not in steps:
         return pages.error_page(
-            request, 404, "Мероприятие не найдено", f"В дорожной карте нет мероприятия {code}."
+            request,
+            404,
+            render_message("page.title.activity_missing"),
+            render_message("page.no_activity", step=code),
         )
     step = steps[code]
     units = [
@@ -169,11 +176,11 @@ def step_schedule(
     errors: dict[str, str] = {}
     due_day, start_day = _day(due), _day(start)
     if due_day is None:
-        errors["due"] = "Укажите срок (дату)."
+        errors["due"] = render_message("schedule.due_empty")
     if start.strip() and start_day is None:
-        errors["start"] = "Дата начала не распознана."
+        errors["start"] = render_message("schedule.start_unread")
     if due_day is not None and start_day is not None and start_day > due_day:
-        errors["start"] = "Начало позже срока."
+        errors["start"] = render_message("schedule.start_after_due")
     if not errors:
         try:
             with pages.db(request) as session:

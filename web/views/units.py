@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from engine.runs import launched_runs, run_definition
 from engine.units import missing_units, remove_unit, save_unit, unit_role_names, units_by_role
 from storage.units import get_unit
@@ -62,7 +63,10 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by:
         municipality = pages.municipality(session)
         if municipality is None:
             return pages.error_page(
-                request, 409, "Муниципалитет не настроен", "Нет муниципалитета."
+                request,
+                409,
+                render_message("page.title.no_municipality"),
+                render_message("page.no_municipality"),
             )
         errors: dict[str, str] = {}
         if role not in unit_role_names():
@@ -129,14 +133,24 @@ def units_edit(request: Request, user: Coordinator, fields: UnitFields, role: st
         if municipality is None or not get_unit(
             session, municipality_id=municipality.id or 0, role=role
         ):
-            return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
+            return pages.error_page(
+                request,
+                404,
+                render_message("page.title.unit_missing"),
+                render_message("page.no_such_one"),
+            )
     return _save(request, role=role, values=values, new=False, by=user.email)
 
 
 @router.post("/units/{role}/{act}")
 def units_act(request: Request, user: Coordinator, role: str, act: str) -> Response:
     if act not in ("disable", "enable", "remove"):
-        return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
+        return pages.error_page(
+            request,
+            404,
+            render_message("page.title.page_missing"),
+            render_message("page.no_such_action"),
+        )
     now = pages.now(request)
     with pages.db(request) as session:
         municipality = pages.municipality(session)
@@ -146,7 +160,12 @@ def units_act(request: Request, user: Coordinator, role: str, act: str) -> Respo
             else None
         )
         if municipality is None or unit is None:
-            return pages.error_page(request, 404, "Подразделение не найдено", "Такого нет.")
+            return pages.error_page(
+                request,
+                404,
+                render_message("page.title.unit_missing"),
+                render_message("page.no_such_one"),
+            )
         name = unit.name
         if act == "remove":
             remove_unit(

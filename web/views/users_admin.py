@@ -115,7 +115,9 @@ def _invite(request: Request, session: Session, user: User) -> str:
 def _target(session: Session, coordinator: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Пользователь не найден", "Такого нет.")
+        raise NotFound(
+            render_message("page.title.user_missing"), render_message("page.no_such_one")
+        )
     if not may_manage_account(coordinator, account_id=user_id, account_role=user.role):
         raise Forbidden(sentence(render_message("access.coordinator_accounts")))
     return user
@@ -126,7 +128,12 @@ def users_act(
     request: Request, coordinator: Coordinator, user_id: pages.RowId, act: str
 ) -> Response:
     if act not in ("disable", "enable", "invite"):
-        return pages.error_page(request, 404, "Страница не найдена", "Нет такого действия.")
+        return pages.error_page(
+            request,
+            404,
+            render_message("page.title.page_missing"),
+            render_message("page.no_such_action"),
+        )
     now = pages.now(request)
     with pages.db(request) as session:
         user = _target(session, coordinator, user_id)
