@@ -343,8 +343,11 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
                     continue
                 for line in data.decode(errors="replace").splitlines():
                     if line.startswith("signal "):
-                        current.signals.append(int(line.split()[1]))
-                        _signal(pid, current.signals[-1])
+                        signum = int(line.split()[1])
+                        current.signals.append(signum)
+                        if signum == signal.SIGTERM and current.kill_at is not None:
+                            continue  # stopped by the server already: one SIGTERM (_terminate)
+                        _signal(pid, signum)
         now = time.monotonic()
         for run in runs.values():
             if run.kill_at is not None and run.kill_at <= now:
