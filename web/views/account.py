@@ -55,6 +55,6 @@ def calendar_link_act(request: Request, user: SignedIn, action: str = Form("")) 
             remote_addr=pages.remote_addr(request),
         )
     if token is None:
-        return pages.redirect(request, "/account", "Ссылка на календарь отозвана.")
+        return pages.redirect(request, "/account", render_message("account.calendar_revoked"))
     base = pages.state(request).settings.base_url.rstrip("/")
     return _page(request, user, new_link=f"{base}/calendar/{token}.ics")

@@ -266,7 +266,7 @@ def school_report_generate(request: Request, user: SchoolWriter, school_id: str)
                 values=values,
                 status_code=400,
             )
-    return pages.redirect(request, target + "#documents", "Отчёт сформирован.")
+    return pages.redirect(request, target + "#documents", render_message("documents.report_made"))
 
 
 @router.get("/documents/{document_id}")

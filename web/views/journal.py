@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from common.messages import render_message
 from common.numbers import whole_number
 from storage.models import JournalEntry, School
 from web import pages
@@ -102,7 +103,7 @@ def journal_page(
         for name, text, shift in (("since", since, 0), ("until", until, 1)):
             day = _day(text)
             if text and (day is None or not 2000 <= day.year <= 2100):
-                errors[name] = "Укажите дату."
+                errors[name] = render_message("journal.date_empty")
                 continue
             if day is not None:
                 moment = datetime.combine(day + timedelta(days=shift), time(), zone)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from definitions.catalogue import ROLES
 from definitions.loader import find_roadmap, load_roadmaps
 from engine.policy import Ladder
@@ -89,7 +90,7 @@ def launch(
 ) -> Response:
     """Without ``confirm``: the preview with a confirm button; with it: the launch itself."""
     if not roadmap:
-        return _page(request, error="Выберите дорожную карту.", status_code=400)
+        return _page(request, error=render_message("launch.choose_roadmap"), status_code=400)
     keep = keep_outside == "1"
     try:
         with pages.db(request) as session:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from common.messages import render_message
 from common.numbers import whole_number
 from common.russian import format_date_ru
 from registry.listing import SchoolRegistry, list_registry
@@ -107,7 +108,7 @@ def end_pair_view(
     errors: dict[str, str] = {}
     status = values["status"] or "finished"
     if status not in END_STATUSES:
-        errors["status"] = "Выберите: завершена или прекращена."
+        errors["status"] = render_message("pairs.end_status")
     shown_number = int(pair_id)
     try:
         with pages.db(request) as session:
@@ -120,14 +121,11 @@ def end_pair_view(
                 except Invalid as invalid:
                     errors["on"] = first_upper(str(invalid))
             if "on" not in errors and day > scope.today:
-                errors["on"] = "Дата окончания не может быть позже сегодняшней."
+                errors["on"] = render_message("pairs.end_future")
             if pair.status != "active":
-                errors["form"] = "Пара уже не действует: обновите страницу."
+                errors["form"] = render_message("pairs.not_active")
             elif whole_number(values["version"]) != pair.version:
-                errors["form"] = (
-                    "Кто-то изменил эту пару, пока страница была открыта: посмотрите её "
-                    "нынешнее состояние и повторите, если нужно."
-                )
+                errors["form"] = render_message("pairs.changed_meanwhile")
             if errors:
                 raise FieldErrors(errors)
             end_pair(

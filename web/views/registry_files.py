@@ -109,9 +109,9 @@ def import_file(
     kind = form_text(request).get("kind", "")
     errors: dict[str, str] = {}
     if kind not in KINDS:
-        errors["kind"] = "Выберите, что в файле: наставники, наставляемые или пары."
+        errors["kind"] = render_message("registry_files.kind")
     if file is None or not file.filename:
-        errors["file"] = "Выберите файл CSV или XLSX."
+        errors["file"] = render_message("upload.choose_table")
     else:
         data = file.file.read(MAX_FILE + 1)
         reason = check_file(file.filename, data)

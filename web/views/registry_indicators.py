@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.russian import format_decimal_ru
 from registry.indicators import compute_indicators
 from registry.models import SchoolTotals, SurveyResult
@@ -190,7 +191,7 @@ def _enter(request: Request, scope: Scope, school_id: str, form: str) -> Respons
             except Invalid as invalid:
                 errors["year"] = first_upper(str(invalid))
             if not errors and change.empty and not any(values.values()):
-                errors["form"] = "Введите хотя бы одно число."
+                errors["form"] = render_message("numbers.none")
             if errors or year is None:
                 raise FieldErrors(errors)
             if change.empty:

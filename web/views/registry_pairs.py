@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.numbers import whole_number
 from registry.forms import list_forms
 from registry.listing import list_registry
@@ -89,7 +90,7 @@ def _ids(raw: list[str], field: str, errors: dict[str, str]) -> list[int]:
     for text in raw:
         number = whole_number(text)
         if number is None:
-            errors[field] = "Выберите из списка."
+            errors[field] = render_message("pairs.choose")
             return []
         ids.append(number)
     return ids

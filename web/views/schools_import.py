@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from storage.schools_diff import SchoolsDiff, apply_schools_import, diff_schools_import
 from web import pages
 from web.access import Coordinator
@@ -76,13 +77,13 @@ def import_file(
     request: Request, user: Coordinator, file: UploadFile | None = File(None)
 ) -> Response:
     if file is None or not file.filename:
-        return _page(request, error="Выберите файл CSV или XLSX.", status_code=400)
+        return _page(request, error=render_message("upload.choose_table"), status_code=400)
     suffix = Path(file.filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        return _page(request, error="Нужен файл .csv или .xlsx.", status_code=400)
+        return _page(request, error=render_message("schools_import.kind"), status_code=400)
     data = file.file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
-        return _page(request, error="Файл больше 5 МБ.", status_code=400)
+        return _page(request, error=render_message("schools_import.too_big"), status_code=400)
     with _stored(file.filename, data) as path:
         try:
             with pages.db(request) as session:
@@ -104,7 +105,7 @@ def import_apply(request: Request, user: Coordinator, payload: str = Form("")) -
         name, data = str(shown["name"]), base64.b64decode(shown["data"])
         fingerprint = str(shown["fingerprint"])
     except (BadSignature, KeyError, TypeError, ValueError):
-        return _page(request, error="Форма устарела: загрузите файл ещё раз.", status_code=400)
+        return _page(request, error=render_message("schools_import.stale"), status_code=400)
     now = pages.now(request)
     with _stored(name, data) as path:
         try:
@@ -127,7 +128,7 @@ def import_apply(request: Request, user: Coordinator, payload: str = Form("")) -
             name=name,
             data=data,
             diff=diff,
-            notice="Пока вы смотрели, список школ в системе изменился. Вот что изменится теперь.",
+            notice=render_message("schools_import.changed_meanwhile"),
         )
     emails = len(diff.admin_email_changes)
     return pages.redirect(

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from storage.models import User
 from web import pages
 from web.auth import authenticate, end_session, peek_signin_link, start_session, use_signin_link
@@ -68,7 +69,7 @@ def signin(
         return _page(
             request,
             email=email,
-            error="Введите адрес электронной почты и пароль.",
+            error=render_message("signin.empty"),
             next_url=next,
             status_code=400,
         )
@@ -84,8 +85,7 @@ def signin(
                 email=email,
                 next_url=next,
                 status_code=429,
-                error="Слишком много неудачных попыток входа. Подождите 15 минут "
-                "или войдите по ссылке из письма.",
+                error=render_message("signin.too_many_attempts"),
             )
         user = authenticate(session=session, email=email, password=password)
         if user is None:
@@ -95,7 +95,7 @@ def signin(
             return _page(
                 request,
                 email=email,
-                error="Неверный адрес почты или пароль.",
+                error=render_message("signin.wrong"),
                 next_url=next,
                 status_code=400,
             )
@@ -110,7 +110,7 @@ def request_link(request: Request, email: str = Form("")) -> Response:
     if not email:
         return _page(
             request,
-            error="Введите адрес электронной почты, на который прислать ссылку.",
+            error=render_message("signin.link_email_empty"),
             status_code=400,
         )
     address = pages.remote_addr(request) or ""
@@ -130,7 +130,7 @@ def request_link(request: Request, email: str = Form("")) -> Response:
             request,
             email=email,
             status_code=429,
-            error="Слишком много запросов ссылки. Подождите 15 минут или войдите по паролю.",
+            error=render_message("signin.too_many_links"),
         )
     settings = pages.state(request).settings
     try:
@@ -146,15 +146,13 @@ def request_link(request: Request, email: str = Form("")) -> Response:
             request,
             email=email,
             status_code=503,
-            error="Письмо со ссылкой сейчас не удалось отправить: почтовый сервер недоступен или "
-            "не принял адрес. Попробуйте позже или войдите по паролю.",
+            error=render_message("signin.link_not_sent"),
         )
     # the same answer whether or not the address is known: the page does not reveal who has an account
     return _page(
         request,
         email=email,
-        notice="Если такой адрес зарегистрирован, на него отправлено письмо со ссылкой для входа. "
-        "Ссылка действует 30 минут и только один раз.",
+        notice=render_message("signin.link_sent"),
     )
 
 
@@ -167,7 +165,7 @@ def link_confirm(request: Request, token: str) -> Response:
         return _page(
             request,
             status_code=400,
-            error="Ссылка для входа устарела или уже использована. Запросите новую.",
+            error=render_message("signin.link_used"),
         )
     return pages.render(
         request,
@@ -185,7 +183,7 @@ def link_use(request: Request, token: str) -> Response:
             return _page(
                 request,
                 status_code=400,
-                error="Ссылка для входа устарела или уже использована. Запросите новую.",
+                error=render_message("signin.link_used"),
             )
         session_token = start_session(
             session=session,

@@ -70,9 +70,9 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by:
             )
         errors: dict[str, str] = {}
         if role not in unit_role_names():
-            errors["role"] = "Выберите роль подразделения из списка."
+            errors["role"] = render_message("units.choose_role")
         elif new and get_unit(session, municipality_id=municipality.id or 0, role=role):
-            errors["role"] = "Подразделение с этой ролью уже есть: измените его в списке ниже."
+            errors["role"] = render_message("units.role_taken")
         if not errors:
             try:
                 unit, _ = save_unit(

@@ -68,17 +68,17 @@ def users_add(
     values = {"email": email, "name": name, "role": role, "school": school}
     errors: dict[str, str] = {}
     if not _EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "Укажите адрес электронной почты, например ivanova@school.ru."
+        errors["email"] = render_message("users.email_empty")
     if role not in ADDABLE_ROLES:
-        errors["role"] = "Выберите роль: ответственный в ОО или наблюдатель."
+        errors["role"] = render_message("users.choose_role")
     if len(name) > 200:
-        errors["name"] = "Слишком длинно (не больше 200 символов)."
+        errors["name"] = render_message("users.name_long")
     now = pages.now(request)
     with pages.db(request) as session:
         if role == "school_admin" and session.get(School, school) is None:
-            errors["school"] = "Выберите школу."
+            errors["school"] = render_message("users.choose_school")
         if not errors and session.exec(select(User).where(User.email == email)).first():
-            errors["email"] = "Пользователь с таким адресом почты уже есть (см. список ниже)."
+            errors["email"] = render_message("users.email_taken")
         if errors:
             return _page(request, session, errors=errors, values=values, status_code=400)
         user = add_user(
