@@ -343,11 +343,11 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
                     continue
                 for line in data.decode(errors="replace").splitlines():
                     if line.startswith("signal "):
-                        signum = int(line.split()[1])
-                        current.signals.append(signum)
-                        if signum == signal.SIGTERM and current.kill_at is not None:
+                        forwarded = int(line.split()[1])
+                        current.signals.append(forwarded)
+                        if forwarded == signal.SIGTERM and current.kill_at is not None:
                             continue  # stopped by the server already: one SIGTERM (_terminate)
-                        _signal(pid, signum)
+                        _signal(pid, forwarded)
         now = time.monotonic()
         for run in runs.values():
             if run.kill_at is not None and run.kill_at <= now:
