@@ -175,3 +175,58 @@ def test_the_daily_flow_records_each_attempt_and_retries(
     with session_scope(engine) as session:
         last = session.exec(select(DailyRun).order_by(DailyRun.id.desc())).first()  # type: ignore[union-attr]
     assert last is not None and last.outcome == ("skipped" if result is None else "completed")
+
+
+def test_a_run_composing_apart_inside_the_flow_sends_the_letters_of_composing_first(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run forks its composer from the flow's process, where Prefect's threads run: the
+    flow completes and the server receives exactly what composing first, then sending, gives."""
+    import shutil
+
+    import notifications.delivery as delivery
+    from common.settings import get_settings
+    from flows.tick import tick_flow
+    from notifications.models import Letter
+    from tests.smtp_server import SmtpServer
+
+    day = moment(date(2022, 5, 20), hour=10)
+    db = tmp_path / "nastavnik.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=12)
+    engine.dispose()
+    shutil.copy(db, tmp_path / "first.db")
+
+    def received(url: str, overlap_from: int | None) -> list[tuple[str, ...]]:
+        server = SmtpServer().start()
+        monkeypatch.setenv("NASTAVNIK_SMTP_URL", server.url)
+        monkeypatch.setenv("NASTAVNIK_MAIL_FROM", "nastavnik@example.ru")
+        monkeypatch.setitem(delivery.deliver_pending.__kwdefaults__, "overlap_from", overlap_from)
+        get_settings.cache_clear()
+        try:
+            tick_flow(url, now=day)
+        finally:
+            server.stop()
+            get_settings.cache_clear()
+        return sorted((*r.rcpt_tos, r.subject, r.text) for r in server.sink.received)
+
+    apart: list[int] = []
+    compose_apart = delivery._compose_apart
+
+    def counted(*args: object, **kwargs: object) -> object:
+        apart.append(os.getpid())
+        return compose_apart(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delivery, "_compose_apart", counted)
+    overlapped = received(f"sqlite:///{db}", 1)
+    assert apart == [os.getpid()]  # composed apart, forked from this (the flow's) process
+    serial = received(f"sqlite:///{tmp_path / 'first.db'}", None)
+    assert apart == [os.getpid()]
+    assert len(overlapped) > 10
+    assert overlapped == serial
+    engine = make_engine(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        statuses = {letter.status for letter in session.exec(select(Letter))}
+    engine.dispose()
+    assert statuses == {"sent"}
