@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import gc
 import importlib
 import json
@@ -76,6 +77,16 @@ def _find_prctl():  # type: ignore[no-untyped-def]
 
 # resolved once, here: `end_with_parent` also runs as a Popen preexec_fn, where nothing may load
 _PRCTL = _find_prctl()
+
+
+def _find_tgkill():  # type: ignore[no-untyped-def]
+    try:
+        return ctypes.CDLL(None, use_errno=True).tgkill
+    except (OSError, AttributeError):  # not Linux (or a C library before glibc 2.30)
+        return None
+
+
+_TGKILL = _find_tgkill()
 
 
 def end_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
@@ -359,6 +370,14 @@ def serve(path: Path, *, remove_folder: bool = False) -> Request:
 
 
 def _signal(pid: int, signum: int) -> None:
+    """``signum`` to a child's main thread (its id is the child's pid), where Python runs its
+    handlers: sent to the process, the kernel hands a signal to another thread when the main one
+    has one pending already (QUIET just before SIGTERM), and the main thread, blocked in a read
+    (an SMTP server that does not answer), would not wake for it: its handler would wait with it."""
+    if _TGKILL is not None:
+        if _TGKILL(pid, pid, signum) != 0 and ctypes.get_errno() != errno.ESRCH:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        return
     try:
         os.kill(pid, signum)
     except ProcessLookupError:
