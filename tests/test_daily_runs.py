@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,9 +28,8 @@ from engine.daily_runs import (
 )
 from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
-from storage.models import UTCDateTime
 from storage.operations import DailyRun
-from tests.factories import COORDINATOR, launched, moment
+from tests.factories import COORDINATOR, expire_leases, launched, moment
 from tests.smtp_server import Sink, SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,13 +138,7 @@ def test_a_tick_killed_mid_delivery_is_recorded_and_the_next_tick_sends_the_rest
             assert effective_outcome(dead, now=datetime.now(UTC)) == outcome
 
         # the letter in the dead deliverer's hands waits out its lease (docs/delivery.md)
-        with engine.begin() as connection:
-            connection.execute(
-                text("UPDATE letter SET lease_until = :past WHERE status = 'sending'").bindparams(
-                    bindparam("past", type_=UTCDateTime())
-                ),
-                {"past": datetime(2000, 1, 1, tzinfo=UTC)},
-            )
+        expire_leases(engine)
         engine.dispose()
         again = subprocess.run(
             [*CLI, "tick", "--now", "2022-05-20"],

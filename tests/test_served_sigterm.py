@@ -11,20 +11,18 @@ import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
 from common.settings import get_settings
 from flows.daily import tick_once
 from storage.db import make_engine, upgrade_database
-from storage.models import UTCDateTime
 from storage.operations import DailyRun
-from tests.factories import launched, moment
+from tests.factories import expire_leases, launched, moment
 from tests.smtp_server import Sink, SmtpServer
 from tests.test_served import NASTAVNIK, QUIET_SERVER, free_port
 
@@ -172,13 +170,7 @@ def test_sigterm_to_a_served_run_ends_it_cleanly_and_the_next_run_sends_the_rest
         assert len(sink.received) == 3
 
         # the letter in the stopped deliverer's hands (if any) waits out its lease (docs/delivery.md)
-        with engine.begin() as connection:
-            connection.execute(
-                text("UPDATE letter SET lease_until = :past WHERE status = 'sending'").bindparams(
-                    bindparam("past", type_=UTCDateTime())
-                ),
-                {"past": datetime(2000, 1, 1, tzinfo=UTC)},
-            )
+        expire_leases(engine)
         again = _run(api_url)
         assert again.state is not None and again.state.is_completed(), (
             again.state,

@@ -22,16 +22,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 
 from storage.db import make_engine, session_scope
-from storage.models import UTCDateTime
 from storage.operations import DailyRun
+from tests.factories import expire_leases
 from tests.test_deployed import (
     BIN,
     _assert_like_the_plain_tick,
@@ -192,13 +190,7 @@ def _daily_runs(db: Path) -> list[tuple[str, str | None]]:
 def _expire_leases(db: Path) -> None:
     """The letters a stopped deliverer held wait out their lease (docs/delivery.md): moved to now."""
     engine = make_engine(f"sqlite:///{db}")
-    with engine.begin() as connection:
-        connection.execute(
-            text("UPDATE letter SET lease_until = :past WHERE status = 'sending'").bindparams(
-                bindparam("past", type_=UTCDateTime())
-            ),
-            {"past": datetime(2000, 1, 1, tzinfo=UTC)},
-        )
+    expire_leases(engine)
     engine.dispose()
 
 
