@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -24,21 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_compose import _export  # noqa: E402
-
-_COMPOSE = """
-import sys, time
-from common.settings import Settings
-from notifications.compose import compose_letters
-from storage.db import make_engine, session_scope
-from bench_letters import NOW
-engine = make_engine(f"sqlite:///{sys.argv[1]}")
-settings = Settings(mail_from="nastavnik@example.ru", base_url="https://nastavnik.example.ru")
-wall, cpu = time.perf_counter(), time.process_time()
-with session_scope(engine) as session:
-    compose_letters(session=session, now=NOW, settings=settings)
-print(f"{time.perf_counter() - wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
-"""
+# composing in a fresh process with a tree's code on its path: bench_compose's script
+from bench_compose import _COMPOSE, _export  # noqa: E402
 
 _LETTERS = (
     "SELECT l.id, l.recipient, l.kind, l.subject, l.item_count, l.message_id, c.body_text, "
@@ -51,14 +39,17 @@ def _composed(tree: Path, database: Path, copy: Path) -> tuple[list[tuple], list
     """The letters and outbox items after ``tree``'s code composed a copy of ``database``."""
     shutil.copy(database, copy)
     env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{tree / 'benchmarks'}"}
-    timing = subprocess.run(
-        [sys.executable, "-c", _COMPOSE, str(copy)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tree,
-        env=env,
-    ).stdout.strip()
+    figures = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _COMPOSE, str(copy)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=tree,
+            env=env,
+        ).stdout
+    )
+    timing = f"{figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU"
     connection = sqlite3.connect(copy)
     try:
         return (
