@@ -300,6 +300,10 @@ CATALOGUE: dict[str, str] = {
         "smtps://…, а указано {scheme}://"
     ),
     "mail.no_starttls": "сервер {server} не поддерживает STARTTLS",
+    "mail.composing_failed": (
+        "письма прогона не удалось составить (не составлено: {letters}); следующий прогон "
+        "составит и отправит оставшиеся (подробности — в журнале)"
+    ),
     "mail.folder": "папка писем {folder}",
     "mail.connections": "параметр connections — целое число от 1 до 32, указано «{connections}»",
     "mail.test_written": "записано в {path} (NASTAVNIK_SMTP_URL не задан)",

@@ -37,6 +37,7 @@ the municipality's time zone; otherwise they wait.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import time as clock
@@ -51,6 +52,7 @@ from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
 from common.clock import local_day
+from common.errors import NastavnikError
 from common.messages import LETTER_STATES, render_message
 from common.russian import plural_ru
 from common.settings import Settings, get_settings
@@ -111,8 +113,15 @@ CHUNK = 250
 COMPOSING_POLL_S = 0.02
 
 
-class ComposingFailed(RuntimeError):
-    """The forked composer of a large run failed; the letters it left unwritten wait."""
+class ComposingFailed(NastavnikError):
+    """The forked composer of a large run failed; the letters it left unwritten wait. Its own
+    (English) account, a traceback, goes to the log; the user reads why in Russian."""
+
+    def __init__(self, failure: str, *, letters: int) -> None:
+        logging.getLogger(__name__).error("the composer of a large run failed: %s", failure)
+        noun = plural_ru(letters, "письмо", "письма", "писем")
+        super().__init__(code="mail.composing_failed", letters=f"{letters} {noun}")
+        self.failure = failure
 
 
 @dataclass
@@ -292,9 +301,9 @@ def deliver_pending(
         failure = composing.wait()
         if failure is not None:
             with engine.connect() as connection:
-                release_composing(connection, token)
+                unwritten = release_composing(connection, token)
     if failure is not None:
-        raise ComposingFailed(failure)
+        raise ComposingFailed(failure, letters=unwritten)
     return report
 
 

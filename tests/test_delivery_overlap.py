@@ -74,3 +74,56 @@ def test_composing_apart_while_sending_gives_the_letters_of_composing_first(
     assert items == first[1]
     assert received == first[2]
     assert str(report) == str(first[3])
+
+
+def test_a_composer_that_fails_is_said_in_russian_and_the_next_run_sends_what_it_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notifications.compose as compose
+    from common.errors import NastavnikError
+
+    monkeypatch.setattr(delivery, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(delivery, "CHUNK", 3)
+    municipality = Municipality(tmp_path, schools=12)
+    db = municipality.fresh()
+    engine = db.engine()
+    now = moment(TICK_DAY, 10)
+    render = compose._letter_row
+    rendered: list[int] = []
+
+    def fails_after_two(*args: Any, **kwargs: Any) -> Any:
+        rendered.append(1)  # in the forked composer: its own count
+        if len(rendered) > 2:
+            raise RuntimeError("rendering broke")
+        return render(*args, **kwargs)
+
+    try:
+        with sink_server() as (server, sink):
+            settings = settings_for(server.url, Path("/nonexistent"))
+            tick_once(engine=engine, now=now, send=False, count_states=False)
+            monkeypatch.setattr(compose, "_letter_row", fails_after_two)
+            with pytest.raises(NastavnikError) as failed:
+                deliver_pending(engine=engine, now=now, settings=settings, overlap_from=1)
+            message = str(failed.value)
+            assert message.startswith("письма прогона не удалось составить (не составлено: ")
+            assert "rendering broke" not in message and "Traceback" not in message
+            with engine.connect() as connection:
+                left = connection.execute(
+                    text("SELECT COUNT(*) FROM letter WHERE status = 'composing'")
+                ).scalar_one()
+            assert left > 0 and f"не составлено: {left} " in message
+            sent_first = len(sink.received)
+            assert sent_first == 2  # the one chunk written went out, nothing unwritten did
+
+            monkeypatch.setattr(compose, "_letter_row", render)
+            again = deliver_pending(engine=engine, now=now, settings=settings, overlap_from=1)
+            with engine.connect() as connection:
+                statuses = {
+                    status for (status,) in connection.execute(text("SELECT status FROM letter"))
+                }
+            ids = [r.message_id for r in sink.received]
+        assert statuses == {"sent"} and again.sent == len(ids) - sent_first
+        assert len(ids) == len(set(ids))  # none twice
+    finally:
+        engine.dispose()
+        municipality.drop()
