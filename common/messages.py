@@ -232,6 +232,39 @@ CATALOGUE: dict[str, str] = {
     "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
     "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
     "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    # a school's totals and survey of a year (registry/totals.py)
+    "totals.negative": "{value}: число не может быть отрицательным",
+    "totals.year": "{year}: ожидается год от 2000 до 2100",
+    "totals.set_and_cleared": "указаны и число, и его очистка: оставьте одно из двух",
+    "totals.part_over_whole": (
+        "{pupils_15_18} больше, чем обучающихся 10–18 лет ({pupils_10_18}): 15–18 лет — их часть"
+    ),
+    "totals.mentees_over": "{satisfied} больше, чем наставляемых участвовало в опросе ({took})",
+    "totals.mentors_over": "{satisfied} больше, чем наставников участвовало в опросе ({took})",
+    # the measures of effectiveness (registry/indicators.py): a value, or why there is none
+    "indicators.value": "{percent} % ({numerator} из {denominator})",
+    "indicators.no_data": "нет данных: {reason}",
+    "indicators.missing_in_year": "{reason} за {year} год",
+    "indicators.missing_everywhere": "{reason} за {year} год ни одной школой",
+    "indicators.zero": "{label} за {year} год — 0: доля не определена",
+    "indicators.missing.pupils_10_18": "не введена численность обучающихся 10–18 лет",
+    "indicators.missing.pupils_15_18": "не введена численность обучающихся 15–18 лет",
+    "indicators.missing.young_teachers": ("не введено число молодых специалистов (стаж 0–3 года)"),
+    "indicators.missing.mentee_survey": "не введены итоги опроса наставляемых",
+    "indicators.missing.mentor_survey": "не введены итоги опроса наставников",
+    "indicators.missing.mentees_satisfied": "не введено число удовлетворённых наставляемых",
+    "indicators.missing.mentors_satisfied": "не введено число удовлетворённых наставников",
+    # why a mentor is suggested (registry/suggest.py, `nastavnik registry suggest`, the portal)
+    "suggest.matched": "совпадает: {matched}; свободно мест: {free} из {capacity}; форма {forms}",
+    "suggest.matched_forms": (
+        "совпадает: {matched}; свободно мест: {free} из {capacity}; формы {forms}"
+    ),
+    "suggest.unmatched": (
+        "совпадений с запросом нет; свободно мест: {free} из {capacity}; форма {forms}"
+    ),
+    "suggest.unmatched_forms": (
+        "совпадений с запросом нет; свободно мест: {free} из {capacity}; формы {forms}"
+    ),
     # the registry's field values (registry/values.py), for the file import and the forms
     "values.field": "поле «{label}»: {problem}",
     "values.empty": "не заполнено",
@@ -476,6 +509,7 @@ CATALOGUE: dict[str, str] = {
     "act.date_future": "Дата документа не может быть позже сегодняшней.",
     "act.date_year": "Проверьте год в дате документа.",
     "act.done": "Мероприятие {step} отмечено выполненным ({evidence}).",
+    "act.evidence": "№ {number} от {date}",
     "act.undo_question": "Отменить отметку?",
     "act.undo_explained": (
         "Мероприятие снова станет невыполненным; если срок прошёл, оно будет считаться "
@@ -554,6 +588,106 @@ CATALOGUE: dict[str, str] = {
     "users.email_empty": "Укажите адрес электронной почты, например ivanova@school.ru.",
     "users.email_taken": "Пользователь с таким адресом почты уже есть (см. список ниже).",
     "users.name_long": "Слишком длинно (не больше 200 символов).",
+    "form.too_long": "Слишком длинно: не больше {limit} символов.",
+    # the portal's notices after an act (web/views/): what was done, shown on the next page
+    "notice.document_made": "Документ «{title}» сформирован.",
+    "notice.not_launched": "Дорожная карта ещё не запущена.",
+    "notice.step_changed_meanwhile": (
+        "Кто-то уже изменил этот шаг, пока страница была открыта: посмотрите его состояние и "
+        "повторите, если нужно."
+    ),
+    "notice.launched": (
+        "Дорожная карта запущена: добавлено мероприятий — {steps}, школ — {schools}. "
+        "Отменить запуск можно до первого письма на странице «Запуск»."
+    ),
+    "notice.launched_again": (
+        "Дорожная карта уже была запущена: добавлено мероприятий — {steps}, школ — {schools}. "
+        "Отменить запуск можно до первого письма на странице «Запуск»."
+    ),
+    "notice.launch_undone": "Запуск {roadmap} отменён: удалено мероприятий — {removed}.",
+    "notice.launch_archived": (
+        "Запуск {roadmap} в архиве: остаётся в отчётах, письма по нему больше не рассылаются."
+    ),
+    "notice.pair_formed": "Сформирована пара № {pair}.",
+    "notice.group_formed": "Сформирована группа № {pair}.",
+    "notice.pair_finished": "Пара № {pair} завершена с {day}.",
+    "notice.pair_stopped": "Пара № {pair} прекращена с {day}.",
+    "notice.registry_imported": (
+        "Импорт «{kind}» из {file}: добавлено {added}, обновлено {updated}, "
+        "без изменений {unchanged}."
+    ),
+    "notice.registry_csv_unreadable": "{file}: не удалось разобрать CSV; ничего не импортировано.",
+    "notice.registry_not_table": (
+        "Нужен файл .csv или .xlsx (в Excel: «Сохранить как» → «Книга Excel» или «CSV»)."
+    ),
+    "notice.registry_empty": "Файл пустой.",
+    "notice.registry_too_big": (
+        "Файл больше 5 МБ: в реестре школы столько строк не бывает — проверьте файл."
+    ),
+    "notice.registry_not_xlsx": "Содержимое файла не похоже на XLSX (книгу Excel).",
+    "notice.registry_not_text": "Содержимое файла не похоже на CSV: это не текст.",
+    "notice.registry_encoding": (
+        "Не удалось прочитать текст файла: сохраните CSV в кодировке UTF-8."
+    ),
+    "notice.year_not_understood": "Год «{text}» не понят: показан {year} год.",
+    "notice.totals_saved": "Численность сохранена: {year} год.",
+    "notice.totals_saved_cleared": "Численность сохранена: {year} год. Очищено: {cleared}.",
+    "notice.survey_saved": "Итоги опроса сохранены: {year} год.",
+    "notice.survey_saved_cleared": "Итоги опроса сохранены: {year} год. Очищено: {cleared}.",
+    "notice.numbers_unchanged": "Числа за {year} год не изменились — сохранять нечего.",
+    "notice.schools_imported": "Импорт: добавлено школ — {added}, изменено — {changed}.",
+    "notice.schools_imported_emails": (
+        "Импорт: добавлено школ — {added}, изменено — {changed}, из них сменился адрес почты "
+        "ответственного — {emails}."
+    ),
+    "notice.dates_set": "Сроки мероприятия {step} назначены ({count} шт.).",
+    "notice.reminder_schools": (
+        "Напоминание о мероприятии {step} поставлено в очередь писем: школ — {count}. "
+        "Письма уйдут с ближайшей отправкой."
+    ),
+    "notice.reminder_units": (
+        "Напоминание о мероприятии {step} поставлено в очередь писем: адресатов — {count}. "
+        "Письма уйдут с ближайшей отправкой."
+    ),
+    "notice.unit_added": (
+        "Подразделение {name} добавлено: напоминания о его шагах пойдут на {email}."
+    ),
+    "notice.unit_changed": "Подразделение {name} изменено.",
+    "notice.unit_removed": "Подразделение {name} удалено: его шаги снова ведёт координатор.",
+    "notice.unit_enabled": (
+        "Подразделение {name} включено: напоминания о его шагах пойдут на {email}."
+    ),
+    "notice.unit_disabled": "Подразделение {name} отключено: его шаги снова ведёт координатор.",
+    "notice.user_added": "Пользователь {email} добавлен. Ему отправлено письмо со ссылкой для входа.",
+    "notice.user_added_not_invited": (
+        "Пользователь {email} добавлен. Письмо-приглашение не отправлено: почтовый сервер "
+        "недоступен. Отправьте приглашение ещё раз позже."
+    ),
+    "notice.user_invited": "{email}: ему отправлено письмо со ссылкой для входа.",
+    "notice.user_not_invited": (
+        "{email}: письмо-приглашение не отправлено, почтовый сервер недоступен. Отправьте "
+        "приглашение ещё раз позже."
+    ),
+    "notice.user_disabled_first": "{email} отключён: сначала включите его.",
+    "notice.user_enabled": "{email} снова может входить.",
+    "notice.user_disabled": (
+        "{email} отключён: его сеансы завершены, ссылка на календарь отозвана."
+    ),
+    "notice.missed_runs": (
+        "{missed}: напоминания и эскалации того дня не были разосланы вовремя. Следующая "
+        "проверка наверстает пропущенное; если сбой повторится, сообщите администратору "
+        "(журнал запусков: nastavnik runs)."
+    ),
+    # the calendar feed (web/ical_feed.py, web/views/calendar.py)
+    "calendar.link_invalid": (
+        "Ссылка на календарь недействительна: получите новую на странице «Мой профиль»."
+    ),
+    "calendar.due": "Срок: {step} {title}",
+    "calendar.due_at": "Срок: {step} ({school}) {title}",
+    # what an invitation says the account may do (web/users.py, the sign-in letter)
+    "invite.school_admin": "как ответственному в {school}",
+    "invite.coordinator": "как муниципальному координатору",
+    "invite.viewer": "для просмотра хода работ",
     # the portal's refusals (web/access.py): who may do what
     "access.municipal": "эта страница муниципалитета: её видят координатор и наблюдатель",
     "access.coordinator": "это делает муниципальный координатор",
@@ -673,6 +807,21 @@ CATALOGUE: dict[str, str] = {
     "runs.decided": ", решений: {count}",
     "runs.seconds": "{seconds} с",
     "runs.minutes": "{minutes} мин {seconds} с",
+    # a daily run's own record (engine/daily_runs.py): `nastavnik runs`, the portal, the letters
+    "runs.crashed": (
+        "процесс {pid} на {host} прекратил работу, не записав итог (последний признак жизни "
+        "{heartbeat} UTC); отмечено следующим запуском"
+    ),
+    "runs.missed": (
+        "в этот рабочий день проверка не запускалась (служба или сервер не работали); "
+        "отмечено следующим запуском по расписанию"
+    ),
+    "runs.exit_code": "код выхода {exit_code}",
+    "runs.missed_day": "Ежедневная проверка {dates} не выполнена",
+    "runs.missed_days": "Ежедневные проверки {dates} не выполнены",
+    "runs.missed_told": (
+        "{missed} из-за сбоя. Пропущенное проверено и разослано следующей проверкой."
+    ),
     # backups (storage/backup.py)
     "backup.written": (
         "Резервная копия записана в {directory}: база данных ({database}, схема {revision}) "

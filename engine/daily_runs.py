@@ -31,6 +31,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from common.messages import render_message
 from storage.db import session_scope
 from storage.operations import NOT_COMPLETED, DailyRun
 
@@ -109,10 +110,11 @@ def mark_dead_runs(*, session: Session, now: datetime) -> list[int]:
     ]
     for run in dead:
         run.outcome = "crashed"
-        run.message = (
-            f"процесс {run.pid} на {run.host} прекратил работу, не записав итог "
-            f"(последний признак жизни {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC); "
-            "отмечено следующим запуском"
+        run.message = render_message(
+            "runs.crashed",
+            pid=run.pid,
+            host=run.host,
+            heartbeat=f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S}",
         )
         session.add(run)
     return [run.id for run in dead if run.id is not None]
@@ -159,8 +161,7 @@ def record_missed_days(*, session: Session, day: date, now: datetime) -> list[da
                 trigger="schedule",
                 outcome="missed",
                 host=socket.gethostname(),
-                message="в этот рабочий день проверка не запускалась (служба или сервер не работали); "
-                "отмечено следующим запуском по расписанию",
+                message=render_message("runs.missed"),
             )
         )
     return missed
@@ -237,7 +238,7 @@ def finish_run(
 def _one_line(error: BaseException) -> str:
     code = getattr(error, "exit_code", None)  # click/typer's Exit from a CLI command
     if isinstance(code, int):
-        return f"код выхода {code}"
+        return render_message("runs.exit_code", exit_code=code)
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
@@ -448,14 +449,9 @@ def days_not_run_phrase(days: list[date]) -> str:
     from common.russian import format_date_ru
 
     dates = ", ".join(format_date_ru(day) for day in days)
-    if len(days) == 1:
-        return f"Ежедневная проверка {dates} не выполнена"
-    return f"Ежедневные проверки {dates} не выполнены"
+    return render_message("runs.missed_day" if len(days) == 1 else "runs.missed_days", dates=dates)
 
 
 def missed_days_text(days: list[date]) -> str:
     """The coordinator's line about days whose check did not complete (Russian)."""
-    return (
-        f"{days_not_run_phrase(days)} из-за сбоя. "
-        "Пропущенное проверено и разослано следующей проверкой."
-    )
+    return render_message("runs.missed_told", missed=days_not_run_phrase(days))

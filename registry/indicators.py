@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from common.messages import render_message
 from common.russian import format_decimal_ru
 from engine.runs import launched_runs, run_definition
 from registry.models import (
@@ -94,19 +95,19 @@ MEASURES: dict[str, Measure] = {
 }
 
 _MISSING: dict[str, str] = {
-    "mentee_share_10_18": "не введена численность обучающихся 10–18 лет",
-    "mentor_share_15_18": "не введена численность обучающихся 15–18 лет",
-    "young_teacher_mentee_share": "не введено число молодых специалистов (стаж 0–3 года)",
-    "mentee_satisfaction": "не введены итоги опроса наставляемых",
-    "mentor_satisfaction": "не введены итоги опроса наставников",
+    "mentee_share_10_18": render_message("indicators.missing.pupils_10_18"),
+    "mentor_share_15_18": render_message("indicators.missing.pupils_15_18"),
+    "young_teacher_mentee_share": render_message("indicators.missing.young_teachers"),
+    "mentee_satisfaction": render_message("indicators.missing.mentee_survey"),
+    "mentor_satisfaction": render_message("indicators.missing.mentor_survey"),
 }
 # a measure whose population is a part of another's: a school counts in the municipality's sums
 # only with both populations entered
 _PART_OF: dict[str, str] = {"mentor_share_15_18": "mentee_share_10_18"}
 # when the survey's denominator is there but the number satisfied is not
 _MISSING_NUMERATOR: dict[str, str] = {
-    "mentee_satisfaction": "не введено число удовлетворённых наставляемых",
-    "mentor_satisfaction": "не введено число удовлетворённых наставников",
+    "mentee_satisfaction": render_message("indicators.missing.mentees_satisfied"),
+    "mentor_satisfaction": render_message("indicators.missing.mentors_satisfied"),
 }
 
 
@@ -122,8 +123,13 @@ class Value:
     def text(self) -> str:
         """«12,5 % (5 из 40)» or the reason there is no value."""
         if self.percent is None:
-            return f"нет данных: {self.missing}"
-        return f"{format_decimal_ru(self.percent)} % ({self.numerator} из {self.denominator})"
+            return render_message("indicators.no_data", reason=self.missing)
+        return render_message(
+            "indicators.value",
+            percent=format_decimal_ru(self.percent),
+            numerator=self.numerator,
+            denominator=self.denominator,
+        )
 
 
 @dataclass(frozen=True)
@@ -253,12 +259,16 @@ def _fractions(session: Session, year: int) -> dict[str, dict[str, tuple[int | N
 
 def _value(measure: str, year: int, numerator: int | None, denominator: int | None) -> Value:
     if denominator is None:
-        return Value(numerator, None, None, f"{_MISSING[measure]} за {year} год")
+        why = render_message("indicators.missing_in_year", reason=_MISSING[measure], year=year)
+        return Value(numerator, None, None, why)
     if numerator is None:
-        return Value(None, denominator, None, f"{_MISSING_NUMERATOR[measure]} за {year} год")
+        why = render_message(
+            "indicators.missing_in_year", reason=_MISSING_NUMERATOR[measure], year=year
+        )
+        return Value(None, denominator, None, why)
     if denominator == 0:
         label = MEASURES[measure].denominator
-        return Value(numerator, 0, None, f"{label} за {year} год — 0: доля не определена")
+        return Value(numerator, 0, None, render_message("indicators.zero", label=label, year=year))
     return Value(numerator, denominator, 100.0 * numerator / denominator)
 
 
@@ -314,7 +324,10 @@ def compute_indicators(
                 sum(den or 0 for _, den in entered.values()),
             )
         else:
-            total = Value(None, None, None, f"{_MISSING[measure_id]} за {year} год ни одной школой")
+            why = render_message(
+                "indicators.missing_everywhere", reason=_MISSING[measure_id], year=year
+            )
+            total = Value(None, None, None, why)
         code, title, target = targets.get(measure_id, (None, measure.title, None))
         results.append(
             IndicatorResult(

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from registry.forms import list_forms
 from registry.models import Mentee, Mentor
 from registry.pairing import load_of
@@ -122,12 +123,22 @@ class Suggestion:
     @property
     def explanation(self) -> str:
         """«совпадает: математика, олимпиада; свободно мест: 1 из 3; форма «учитель – ученик»»."""
-        matched = (
-            f"совпадает: {', '.join(self.matched)}" if self.matched else "совпадений с запросом нет"
-        )
         forms = ", ".join(f"«{title}»" for title in self.forms)
-        noun = "форма" if len(self.forms) == 1 else "формы"
-        return f"{matched}; свободно мест: {self.free} из {self.capacity}; {noun} {forms}"
+        one = len(self.forms) == 1
+        if self.matched:
+            return render_message(
+                "suggest.matched" if one else "suggest.matched_forms",
+                matched=", ".join(self.matched),
+                free=self.free,
+                capacity=self.capacity,
+                forms=forms,
+            )
+        return render_message(
+            "suggest.unmatched" if one else "suggest.unmatched_forms",
+            free=self.free,
+            capacity=self.capacity,
+            forms=forms,
+        )
 
 
 def suggest_mentors(

@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from engine.actions import Actor
 from registry.models import SchoolTotals, SurveyResult
 from registry.people import require_school
@@ -43,15 +44,15 @@ def _check_counts(values: dict[str, int | None], labels: dict[str, str]) -> dict
     problems: dict[str, str] = {}
     for name, value in values.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            problems[name] = f"«{value}»: ожидается целое число"
+            problems[name] = render_message("values.whole", value=value)
         elif value is not None and value < 0:
-            problems[name] = f"{value}: число не может быть отрицательным"
+            problems[name] = render_message("totals.negative", value=value)
     return problems
 
 
 def _check_year(year: int, problems: dict[str, str]) -> None:
     if not 2000 <= year <= 2100:
-        problems["year"] = f"{year}: ожидается год от 2000 до 2100"
+        problems["year"] = render_message("totals.year", year=year)
 
 
 Yearly = TypeVar("Yearly", SchoolTotals, SurveyResult)
@@ -66,7 +67,7 @@ def _check_clear(given: dict[str, int | None], clear: Collection[str]) -> dict[s
             code="registry.unknown_clear", field="clear", names=", ".join(unknown), known=known
         )
     return {
-        name: "указаны и число, и его очистка: оставьте одно из двух"
+        name: render_message("totals.set_and_cleared")
         for name in given
         if name in clear and given[name] is not None
     }
@@ -161,9 +162,10 @@ def set_totals(
     row, merged = _stored_and_merged(session, SchoolTotals, school_id, year, given, clear)
     if not problems and merged["pupils_15_18"] is not None and merged["pupils_10_18"] is not None:
         if merged["pupils_15_18"] > merged["pupils_10_18"]:
-            problems["pupils_15_18"] = (
-                f"{merged['pupils_15_18']} больше, чем обучающихся 10–18 лет "
-                f"({merged['pupils_10_18']}): 15–18 лет — их часть"
+            problems["pupils_15_18"] = render_message(
+                "totals.part_over_whole",
+                pupils_15_18=merged["pupils_15_18"],
+                pupils_10_18=merged["pupils_10_18"],
             )
     if problems:
         raise FieldErrors(problems, labels=TOTALS_LABELS)
@@ -206,11 +208,13 @@ def set_survey(
     problems = _check_counts(given, SURVEY_LABELS) | _check_clear(given, clear)
     _check_year(year, problems)
     row, merged = _stored_and_merged(session, SurveyResult, school_id, year, given, clear)
-    for who, label in (("mentees", "наставляемых"), ("mentors", "наставников")):
+    for who in ("mentees", "mentors"):
         took, satisfied = merged[f"{who}_took_part"], merged[f"{who}_satisfied"]
         if not problems and took is not None and satisfied is not None and satisfied > took:
-            problems[f"{who}_satisfied"] = (
-                f"{satisfied} больше, чем {label} участвовало в опросе ({took})"
+            problems[f"{who}_satisfied"] = render_message(
+                "totals.mentees_over" if who == "mentees" else "totals.mentors_over",
+                satisfied=satisfied,
+                took=took,
             )
     if problems:
         raise FieldErrors(problems, labels=SURVEY_LABELS)

@@ -19,6 +19,16 @@ PACKAGES = (
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
+def _codes(node: ast.expr) -> list[str]:
+    """The codes a call's first argument names: a literal, or each branch of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _codes(node.body), _codes(node.orelse)
+        return body + orelse if body and orelse else []
+    return []
+
+
 def _uses() -> list[tuple[str, str, set[str] | None]]:
     """(place, code, keyword parameters or None when they cannot be read) of every use."""
     found: list[tuple[str, str, set[str] | None]] = []
@@ -30,18 +40,16 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                     continue
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 place = f"{path.relative_to(ROOT)}:{node.lineno}"
-                code: str | None = None
+                codes: list[str] = []
                 if name in ("render_message", "_say", "page_message") and node.args:
-                    first = node.args[0]
-                    code = first.value if isinstance(first, ast.Constant) else None
+                    codes = _codes(node.args[0])
                 # an error, or a row of a rule table whose parameters come from its check
                 for keyword in (
                     node.keywords if name.endswith(("Error", "__init__", "Rule")) else ()
                 ):
-                    if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
-                        if isinstance(keyword.value.value, str):
-                            code = keyword.value.value
-                if code is None:
+                    if keyword.arg == "code":
+                        codes = _codes(keyword.value)
+                if not codes:
                     continue
                 if name.endswith("Rule") or any(k.arg is None for k in node.keywords):
                     given = None  # **params: cannot be checked statically
@@ -49,7 +57,7 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                     given = {
                         k.arg for k in node.keywords if k.arg not in ("code", "where", "field")
                     }
-                found.append((place, code, given))
+                found.extend((place, code, given) for code in codes)
     return found
 
 

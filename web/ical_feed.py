@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from common.messages import render_message
 from engine.runs import run_definition
 from engine.status import RunStatus
 
@@ -45,8 +46,13 @@ def deadlines_calendar(
             event.add("dtstart", view.due)
             event.add("dtend", view.due + timedelta(days=1))
             label = names.get(view.school, view.school) if view.school else ""
-            where = f" ({label})" if school is None and view.school else ""
-            event.add("summary", f"Срок: {view.code}{where} {titles.get(view.code, '')}"[:250])
+            title = titles.get(view.code, "")
+            summary = (
+                render_message("calendar.due_at", step=view.code, school=label, title=title)
+                if school is None and view.school
+                else render_message("calendar.due", step=view.code, title=title)
+            )
+            event.add("summary", summary[:250])
             page = f"/schools/{view.school}" if view.school else "/municipality"
             event.add("description", f"{titles.get(view.code, '')}\n{base_url.rstrip('/')}{page}")
             event.add("url", f"{base_url.rstrip('/')}{page}")

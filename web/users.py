@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from common.settings import Settings
 from notifications.signin import render_signin_letter, send_signin_message, signin_message
 from storage.journal import journal_row
@@ -102,11 +103,12 @@ def add_user(
 def _access(role: str, school: School | None) -> str:
     """What an invited person may do, as the letter says it («как ответственному в …»)."""
     if role == "school_admin" and school is not None:
-        return f"как ответственному в {school.short_name}"
-    return {
-        "coordinator": "как муниципальному координатору",
-        "viewer": "для просмотра хода работ",
-    }.get(role, "")
+        return render_message("invite.school_admin", school=school.short_name)
+    if role == "coordinator":
+        return render_message("invite.coordinator")
+    if role == "viewer":
+        return render_message("invite.viewer")
+    return ""
 
 
 def send_signin_link(

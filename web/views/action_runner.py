@@ -164,12 +164,7 @@ def _authorised_target(action: ActionRequest, session: Session) -> tuple[Princip
 
 def _check_version(instance: InstanceRef, version: str) -> None:
     if whole_number(version) != instance.version:
-        raise Invalid(
-            {
-                "form": "Кто-то уже изменил этот шаг, пока страница была открыта: посмотрите его "
-                "состояние и повторите, если нужно."
-            }
-        )
+        raise Invalid({"form": render_message("notice.step_changed_meanwhile")})
 
 
 def run_action(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from common.messages import render_message
 from engine.runs import launched_runs
 from engine.status import run_status
 from storage.models import School
@@ -28,7 +29,7 @@ def calendar_feed(request: Request, token: str) -> Response:
         user = calendar_link_user(session=session, token=token, now=pages.now(request))
         if user is None:
             return Response(
-                "Ссылка на календарь недействительна: получите новую на странице «Мой профиль».\n",
+                render_message("calendar.link_invalid") + "\n",
                 status_code=404,
                 media_type="text/plain; charset=utf-8",
             )

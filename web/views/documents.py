@@ -168,7 +168,7 @@ def instance_generate(
     return pages.redirect(
         request,
         f"/instances/{instance_id}?new={document.id}#documents",
-        f"Документ «{title}» сформирован.",
+        render_message("notice.document_made", title=title),
     )
 
 
@@ -241,7 +241,7 @@ def school_report_generate(request: Request, user: SchoolWriter, school_id: str)
             school = _report_school(session, school_id)
             run = which_run(session, roadmap_id=run_id, otherwise="newest")
             if run is None:
-                raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})
+                raise DocumentFormError({"form": render_message("notice.not_launched")})
             document = generate_school_report(
                 session=session,
                 run=run,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from common.clock import local_day
+from common.messages import render_message
 from engine.daily_runs import (
     days_not_completed,
     days_not_run_phrase,
@@ -84,12 +85,7 @@ def daily_run_notice(request: Request, user: Any) -> str:
         return ""
     if not days:
         return ""
-    return (
-        f"{days_not_run_phrase(days)}: напоминания и эскалации того дня не были разосланы "
-        "вовремя. Следующая проверка наверстает пропущенное; если сбой повторится, сообщите "
-        "администратору "
-        "(журнал запусков: nastavnik runs)."
-    )
+    return render_message("notice.missed_runs", missed=days_not_run_phrase(days))
 
 
 def install(app: FastAPI) -> None:

@@ -122,10 +122,10 @@ def launch(
             )
     except NastavnikError as error:
         return _page(request, error=russian_reason(error), chosen=roadmap, status_code=400)
-    verb = "запущена" if result.created else "уже была запущена"
-    message = (
-        f"Дорожная карта {verb}: добавлено мероприятий — {result.instances_added}, школ — "
-        f"{result.schools}. Отменить запуск можно до первого письма на странице «Запуск»."
+    message = render_message(
+        "notice.launched" if result.created else "notice.launched_again",
+        steps=result.instances_added,
+        schools=result.schools,
     )
     return pages.redirect(request, f"/matrix?run={result.roadmap_id}", message)
 
@@ -141,7 +141,7 @@ def undo(request: Request, user: Coordinator, roadmap: str = Form("")) -> Respon
     except NastavnikError as error:
         return _page(request, error=error.reason, chosen=roadmap, status_code=400)
     return pages.redirect(
-        request, "/launch", f"Запуск {roadmap} отменён: удалено мероприятий — {removed}."
+        request, "/launch", render_message("notice.launch_undone", roadmap=roadmap, removed=removed)
     )
 
 
@@ -156,5 +156,5 @@ def archive(request: Request, user: Coordinator, roadmap: str = Form("")) -> Res
     return pages.redirect(
         request,
         "/launch",
-        f"Запуск {roadmap} в архиве: остаётся в отчётах, письма по нему больше не рассылаются.",
+        render_message("notice.launch_archived", roadmap=roadmap),
     )

@@ -151,7 +151,9 @@ def end_pair_view(
                 pair_values={pair_id: values},
                 status_code=409 if "form" in problems else 400,
             )
-    word = "завершена" if status == "finished" else "прекращена"
-    return pages.redirect(
-        request, scope.page, f"Пара № {shown_number} {word} с {format_date_ru(day)}."
+    message = render_message(
+        "notice.pair_finished" if status == "finished" else "notice.pair_stopped",
+        pair=shown_number,
+        day=format_date_ru(day),
     )
+    return pages.redirect(request, scope.page, message)

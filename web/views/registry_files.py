@@ -77,23 +77,23 @@ def check_file(file_name: str, data: bytes) -> str | None:
     """Why an upload cannot be a registry file (None when it may be): type, size, content."""
     suffix = Path(file_name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        return "Нужен файл .csv или .xlsx (в Excel: «Сохранить как» → «Книга Excel» или «CSV»)."
+        return render_message("notice.registry_not_table")
     if not data:
-        return "Файл пустой."
+        return render_message("notice.registry_empty")
     if len(data) > MAX_FILE:
-        return "Файл больше 5 МБ: в реестре школы столько строк не бывает — проверьте файл."
+        return render_message("notice.registry_too_big")
     if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
-        return "Содержимое файла не похоже на XLSX (книгу Excel)."
+        return render_message("notice.registry_not_xlsx")
     if suffix == ".csv":
         if b"\x00" in data:
-            return "Содержимое файла не похоже на CSV: это не текст."
+            return render_message("notice.registry_not_text")
         for encoding in ("utf-8-sig", "cp1251"):
             try:
                 data.decode(encoding)
                 return None
             except UnicodeDecodeError:
                 continue
-        return "Не удалось прочитать текст файла: сохраните CSV в кодировке UTF-8."
+        return render_message("notice.registry_encoding")
     return None
 
 
@@ -152,12 +152,16 @@ def import_file(
                 request,
                 scope,
                 kind=kind,
-                summary=f"{file.filename}: не удалось разобрать CSV; ничего не импортировано.",
+                summary=render_message("notice.registry_csv_unreadable", file=file.filename),
                 status_code=400,
             )
-    message = (
-        f"Импорт «{KINDS[kind]}» из {file.filename}: добавлено {result.added}, "
-        f"обновлено {result.updated}, без изменений {result.unchanged}."
+    message = render_message(
+        "notice.registry_imported",
+        kind=KINDS[kind],
+        file=file.filename,
+        added=result.added,
+        updated=result.updated,
+        unchanged=result.unchanged,
     )
     return pages.redirect(request, scope.page, message)
 

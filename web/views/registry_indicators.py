@@ -51,7 +51,7 @@ def pick_year(text: str | None, default: int) -> tuple[int, str | None]:
     try:
         return read_int(text, low=2000, high=2100), None
     except Invalid:
-        return default, f"Год «{text[:20]}» не понят: показан {default} год."
+        return default, render_message("notice.year_not_understood", text=text[:20], year=default)
 
 
 def _row_values(row: object | None, names: tuple[str, ...]) -> dict[str, str]:
@@ -166,11 +166,16 @@ def _saved_message(form: str, year: int, change: Change) -> str:
     """«Численность сохранена: 2022 год.», naming what was cleared (the user should see it)."""
     labels = TOTALS_LABELS if form == "totals" else SURVEY_LABELS
     names = TOTALS_FIELDS if form == "totals" else SURVEY_FIELDS
-    what = "Численность сохранена" if form == "totals" else "Итоги опроса сохранены"
-    cleared = [labels[name] for name in names if name in change.clear]
+    cleared = ", ".join(f"«{labels[name]}»" for name in names if name in change.clear)
     if not cleared:
-        return f"{what}: {year} год."
-    return f"{what}: {year} год. Очищено: {', '.join(f'«{label}»' for label in cleared)}."
+        return render_message(
+            "notice.totals_saved" if form == "totals" else "notice.survey_saved", year=year
+        )
+    return render_message(
+        "notice.totals_saved_cleared" if form == "totals" else "notice.survey_saved_cleared",
+        year=year,
+        cleared=cleared,
+    )
 
 
 def _enter(request: Request, scope: Scope, school_id: str, form: str) -> Response:
@@ -198,7 +203,7 @@ def _enter(request: Request, scope: Scope, school_id: str, form: str) -> Respons
                 return pages.redirect(
                     request,
                     f"{scope.page}/totals?year={year}",
-                    f"Числа за {year} год не изменились — сохранять нечего.",
+                    render_message("notice.numbers_unchanged", year=year),
                 )
             setter = set_totals if form == "totals" else set_survey
             setter(  # type: ignore[operator]

@@ -159,8 +159,8 @@ def add_pair_view(request: Request, scope: RegistryEditor, school_id: str) -> Re
                 errors={"form_error": russian_reason(error)},
                 status_code=400,
             )
-    what = "Сформирована группа" if many else "Сформирована пара"
-    return pages.redirect(request, f"{scope.page}#pair-{pair_id}", f"{what} № {number}.")
+    message = render_message("notice.group_formed" if many else "notice.pair_formed", pair=number)
+    return pages.redirect(request, f"{scope.page}#pair-{pair_id}", message)
 
 
 @router.get("/schools/{school_id}/registry/suggest/{mentee_id}")

@@ -80,7 +80,7 @@ def too_long(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]:
     """Field errors for values over their length limits (the database would take them, people
     would not read them)."""
     return {
-        name: f"Слишком длинно: не больше {limit} символов."
+        name: render_message("form.too_long", limit=limit)
         for name, limit in limits.items()
         if len(values.get(name, "")) > limit
     }

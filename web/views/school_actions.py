@@ -88,7 +88,9 @@ class _DoneForm:
             if self.day == target.today(now)
             else datetime.combine(self.day, time(12, 0), tzinfo=ZoneInfo(target.timezone))
         )
-        evidence = f"№ {self.number} от {format_date_numeric(self.day)}"
+        evidence = render_message(
+            "act.evidence", number=self.number, date=format_date_numeric(self.day)
+        )
         mark_instance_done(
             session=context.session,
             instance=instance,

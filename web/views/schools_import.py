@@ -131,10 +131,12 @@ def import_apply(request: Request, user: Coordinator, payload: str = Form("")) -
             notice=render_message("schools_import.changed_meanwhile"),
         )
     emails = len(diff.admin_email_changes)
-    return pages.redirect(
-        request,
-        "/matrix",
-        f"Импорт: добавлено школ — {len(result.added)}, изменено — {len(diff.changed)}"
-        + (f", из них сменился адрес почты ответственного — {emails}" if emails else "")
-        + ".",
+    added, changed = len(result.added), len(diff.changed)
+    message = (
+        render_message(
+            "notice.schools_imported_emails", added=added, changed=changed, emails=emails
+        )
+        if emails
+        else render_message("notice.schools_imported", added=added, changed=changed)
     )
+    return pages.redirect(request, "/matrix", message)

@@ -205,7 +205,7 @@ def step_schedule(
             return pages.redirect(
                 request,
                 f"/steps/{code}?run={roadmap_id}",
-                f"Сроки мероприятия {code} назначены ({changed} шт.).",
+                render_message("notice.dates_set", step=code, count=changed),
             )
     with pages.db(request) as session:
         return _step_page(
@@ -259,7 +259,9 @@ def step_remind(
     return pages.redirect(
         request,
         f"/steps/{code}?run={roadmap_id}",
-        f"Напоминание о мероприятии {code} поставлено в очередь писем: "
-        f"{'адресатов' if told_units else 'школ'} — {queued}. "
-        "Письма уйдут с ближайшей отправкой.",
+        render_message(
+            "notice.reminder_units" if told_units else "notice.reminder_schools",
+            step=code,
+            count=queued,
+        ),
     )

@@ -100,9 +100,9 @@ def _save(request: Request, *, role: str, values: dict[str, str], new: bool, by:
                 status_code=400,
             )
         message = (
-            f"Подразделение {unit.name} добавлено: напоминания о его шагах пойдут на {unit.email}."
+            render_message("notice.unit_added", name=unit.name, email=unit.email)
             if new
-            else f"Подразделение {unit.name} изменено."
+            else render_message("notice.unit_changed", name=unit.name)
         )
     return pages.redirect(request, "/units", message)
 
@@ -176,7 +176,7 @@ def units_act(request: Request, user: Coordinator, role: str, act: str) -> Respo
                 by=user.email,
                 source="web",
             )
-            message = f"Подразделение {name} удалено: его шаги снова ведёт координатор."
+            message = render_message("notice.unit_removed", name=name)
         else:
             save_unit(
                 session=session,
@@ -188,8 +188,8 @@ def units_act(request: Request, user: Coordinator, role: str, act: str) -> Respo
                 source="web",
             )
             message = (
-                f"Подразделение {name} включено: напоминания о его шагах пойдут на {unit.email}."
+                render_message("notice.unit_enabled", name=name, email=unit.email)
                 if act == "enable"
-                else f"Подразделение {name} отключено: его шаги снова ведёт координатор."
+                else render_message("notice.unit_disabled", name=name)
             )
     return pages.redirect(request, "/units", message)

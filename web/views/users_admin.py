@@ -91,11 +91,15 @@ def users_add(
             by=coordinator.email,
             source="web",
         )
-        message = _invite(request, session, user)
-    return pages.redirect(request, "/users", f"Пользователь {email} добавлен. {message}")
+        invited = _invite(request, session, user)
+    message = render_message(
+        "notice.user_added" if invited else "notice.user_added_not_invited", email=email
+    )
+    return pages.redirect(request, "/users", message)
 
 
-def _invite(request: Request, session: Session, user: User) -> str:
+def _invite(request: Request, session: Session, user: User) -> bool:
+    """Send the user a sign-in link; False when the mail server did not take it."""
     try:
         send_signin_link(
             session=session,
@@ -105,11 +109,8 @@ def _invite(request: Request, session: Session, user: User) -> str:
             invitation=True,
         )
     except NastavnikError:
-        return (
-            "Письмо-приглашение не отправлено: почтовый сервер недоступен. "
-            "Отправьте приглашение ещё раз позже."
-        )
-    return "Ему отправлено письмо со ссылкой для входа."
+        return False
+    return True
 
 
 def _target(session: Session, coordinator: Principal, user_id: int) -> User:
@@ -140,9 +141,14 @@ def users_act(
         if act == "invite":
             if not user.active:
                 return pages.redirect(
-                    request, "/users", f"{user.email} отключён: сначала включите его."
+                    request,
+                    "/users",
+                    render_message("notice.user_disabled_first", email=user.email),
                 )
-            message = f"{user.email}: {_invite(request, session, user)}"
+            invited = _invite(request, session, user)
+            message = render_message(
+                "notice.user_invited" if invited else "notice.user_not_invited", email=user.email
+            )
         else:
             set_user_active(
                 session=session,
@@ -152,9 +158,8 @@ def users_act(
                 by=coordinator.email,
                 remote_addr=pages.remote_addr(request),
             )
-            message = (
-                f"{user.email} снова может входить."
-                if act == "enable"
-                else f"{user.email} отключён: его сеансы завершены, ссылка на календарь отозвана."
+            message = render_message(
+                "notice.user_enabled" if act == "enable" else "notice.user_disabled",
+                email=user.email,
             )
     return pages.redirect(request, "/users", message)
