@@ -63,6 +63,8 @@ CATALOGUE: dict[str, str] = {
     "cli.instance_school": "школа {school}",
     "cli.instance_municipality": "муниципалитет",
     "cli.no_due": "без срока",
+    "cli.table_units": "МО — муниципалитет; {units}",
+    "cli.table_totals": "итого: {counts}",
     "cli.letter_line": (
         "{id:>5}  {status:<13} {recipient:<36} {items:>3} шт.  {when:<16} {subject}"
     ),
@@ -106,6 +108,33 @@ CATALOGUE: dict[str, str] = {
     "demo.acts": "мероприятий, отмеченных школами и координатором за год: {count}",
     "demo.decisions": "решённые уведомления (уровень, адресат, мероприятий):",
     "demo.letters": "писем в папке {folder}: {count}",
+    "demo.next": (
+        "что посмотреть дальше:\n"
+        "  export NASTAVNIK_DB={database}\n"
+        "  nastavnik status --now 2022-09-15 --school sosh1   # мероприятия одной школы\n"
+        "  nastavnik status --json --now 2022-09-15           # то же в JSON\n"
+        "  nastavnik roadmap show beloyarsky-2022             # дорожная карта с датами\n"
+        "  nastavnik serve --now 2022-09-15                   # портал: http://127.0.0.1:8000/\n"
+        "      вход с паролем «{password}»: {users}"
+    ),
+    "demo.next_letter": (
+        "  nastavnik outbox show 1                              # письмо, как его видит школа\n"
+        "  less {letter}"
+    ),
+    "demo.registry": (
+        "реестр наставничества ведут школ: {schools}; наставников {mentors}, наставляемых "
+        "{mentees}, действующих пар {pairs}; ждут наставника: {waiting}"
+    ),
+    "demo.registry_closed": (
+        "мероприятия, закрытые «по данным реестра» при ежедневных прогонах: {steps}"
+    ),
+    "demo.registry_next": (
+        "  nastavnik registry list --unpaired --now {day}   # кто ждёт наставника\n"
+        "  nastavnik registry suggest {mentee} --now {day}        # наставники для одного из "
+        "них и почему\n"
+        "  nastavnik indicators --now {day}                 # фактические значения по школам"
+    ),
+    "demo.registry_order": "  {path}   # приказ о закреплении пар по данным реестра",
     # the municipality, its schools and the schools file (storage/)
     "municipality.missing": (
         "муниципалитет ещё не создан: администратор системы выполняет "
@@ -138,6 +167,7 @@ CATALOGUE: dict[str, str] = {
     "schools.cell_bad_id": "«{value}» — недопустимый код (латинские буквы, цифры, «-», «_», «.»)",
     "schools.cell_repeats": "«{value}» уже есть в строке {row}",
     # roadmap definitions (definitions/loader.py, definitions/schema.py)
+    "definition.step_deadline": "{place}: шаг {step}: {problem}",
     "definition.file_missing": "файл не найден",
     "definition.not_utf8": "файл не в кодировке UTF-8 (байт {position})",
     "definition.not_yaml": "это не YAML: {detail}",
@@ -232,6 +262,8 @@ CATALOGUE: dict[str, str] = {
     "registry.removal_reason": "укажите причину удаления (запрос, на который оно отвечает)",
     "registry.mentee_removed": "наставляемый № {mentee} удалён из реестра по запросу",
     "registry.unknown_clear": "нельзя очистить {names}: в этой записи есть числа {known}",
+    "registry.name_taken": "«{name}» уже есть в базе",
+    "registry.name_taken_edit": "«{name}» уже есть в базе: измените запись",
     # a school's totals and survey of a year (registry/totals.py)
     "totals.negative": "{value}: число не может быть отрицательным",
     "totals.year": "{year}: ожидается год от 2000 до 2100",
@@ -414,6 +446,11 @@ CATALOGUE: dict[str, str] = {
     "indicators.line": "    {target}; факт {value}{verdict}",
     # `nastavnik schools import` (nastavnik/cli_schools.py)
     "schools.confirm": "Применить изменения?",
+    "schools.diff_added": "Добавятся школы ({count}):",
+    "schools.diff_changed": "Изменятся школы ({count}):",
+    "schools.diff_missing": "Нет в файле ({count}; останутся в системе без изменений):",
+    "schools.diff_unchanged": "Без изменений: {count}.",
+    "schools.diff_nothing": "Файл ничего не меняет.",
     "schools.applied": (
         "Импорт применён: добавлено школ — {added}, изменено — {changed}, "
         "без изменений — {unchanged}."
@@ -765,6 +802,23 @@ CATALOGUE: dict[str, str] = {
         "новые школы получают её же"
     ),
     "mail.unknown_letter": "письма {letter} нет",
+    # a delivery run's summary and why not every letter went out (notifications/delivery.py)
+    "delivery.summary": (
+        "письма: отправлено {sent}, ждут рабочего времени {deferred}, не доставлено {failed}, "
+        "ждут повтора {waiting}"
+    ),
+    "delivery.put_off_count": "сервер отложил {count}, ответ 4xx",
+    "delivery.server_down": "почтовый сервер недоступен: {server}",
+    "delivery.done_meanwhile": (
+        "выполнено после составления: убрано мероприятий {steps}, не отправлено писем {letters}"
+    ),
+    "delivery.not_all": "Не все письма доставлены: {reasons}{waiting}.",
+    "delivery.server_unavailable": "почтовый сервер недоступен ({server})",
+    "delivery.put_off": "сервер отложил {letters} ({reply})",
+    "delivery.refused": (
+        "сервер отказался принять {letters} ({reply}), список: nastavnik outbox --failed"
+    ),
+    "delivery.waiting": "; {letters} повторной попытки",
     "mail.gave_up": "попыток отправки: {attempts}, больше не пробуем: {detail}",
     "prefect.no_api_url": (
         "не задан PREFECT_API_URL: укажите адрес сервера Prefect, например "
@@ -821,6 +875,16 @@ CATALOGUE: dict[str, str] = {
     "runs.missed_days": "Ежедневные проверки {dates} не выполнены",
     "runs.missed_told": (
         "{missed} из-за сбоя. Пропущенное проверено и разослано следующей проверкой."
+    ),
+    # `nastavnik deploy` (nastavnik/cli_deploy.py)
+    "deploy.done": (
+        "развёртывание {deployment} на сервере {server}: по расписанию «{cron}» ({timezone}), "
+        "пул «{pool}»\nзапустите на каждой машине-исполнителе: {command}"
+    ),
+    "deploy.task_workers": (
+        "работу прогона выполняют исполнители задач: запустите на каждой машине (с тем же "
+        "PREFECT_API_URL, NASTAVNIK_DB, NASTAVNIK_SMTP_URL и общим "
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH): nastavnik task-worker"
     ),
     # backups (storage/backup.py)
     "backup.written": (
@@ -1132,6 +1196,10 @@ CATALOGUE: dict[str, str] = {
         "таблица ролей не читается: нужен YAML в кодировке UTF-8 (список rules)"
     ),
     # the daily run's summary in the Prefect UI (flows/tick.py)
+    "tick.title": "проверка на {moment} — {day}",
+    "tick.day_off": "{day} (нерабочий день)",
+    "tick.decided": "решено: {counts} (рассмотрено экземпляров мероприятий: {examined})",
+    "tick.states": "состояния: {counts}",
     "tick.artifact_title": "ежедневный прогон на {moment}",
     "tick.artifact_what": "что",
     "tick.artifact_count": "сколько",
@@ -1169,6 +1237,7 @@ CATALOGUE: dict[str, str] = {
     "mail.unexpected_reply": "неожиданный ответ почтового сервера: {reply}",
     # `nastavnik outbox show`: a letter's headers as the coordinator reads them
     "outbox.letter": "Письмо: {letter} ({state})",
+    "outbox.none": "писем нет",
     "outbox.sent_at": ", отправлено {moment} UTC",
     "outbox.attempts": ", попыток: {count}",
     "outbox.from": "От: {value}",

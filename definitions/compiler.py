@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 
 from common.errors import DeadlineError, DefinitionError
+from common.messages import render_message
 from definitions.deadlines import (
     Occurrence,
     Schedule,
@@ -134,7 +135,14 @@ def compile_roadmap(
                 steps=roadmap.steps,
             )
         except DeadlineError as error:
-            problems.append(f"{loaded.where('steps', index, 'deadline')}: шаг {step.code}: {error}")
+            problems.append(
+                render_message(
+                    "definition.step_deadline",
+                    place=loaded.where("steps", index, "deadline"),
+                    step=step.code,
+                    problem=error,
+                )
+            )
     if problems:
         raise DefinitionError("\n".join(problems))
     return schedules

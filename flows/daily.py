@@ -11,6 +11,7 @@ from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from common.messages import render_message
 from common.russian import format_date_ru
 from definitions.workdays import is_working_day
 from engine.tick_decisions import (
@@ -56,23 +57,21 @@ class TickSummary:
     delivery: Any = None
 
     def text(self) -> str:
-        day = format_date_ru(self.today) + ("" if self.working_day else " (нерабочий день)")
-        lines = [f"проверка на {self.now.isoformat()} — {day}"]
-        lines.append(
-            "решено: "
-            + ", ".join(
-                f"{LEVEL_WORDS.get(level, level)} — {count}"
-                for level, count in self.decided.items()
-            )
-            + f" (рассмотрено экземпляров мероприятий: {self.examined})"
+        day = format_date_ru(self.today)
+        if not self.working_day:
+            day = render_message("tick.day_off", day=day)
+        decided = ", ".join(
+            f"{LEVEL_WORDS.get(level, level)} — {count}" for level, count in self.decided.items()
         )
-        lines.append(
-            "состояния: "
-            + ", ".join(
-                f"{STATE_WORDS.get(state, state)} — {count}"
-                for state, count in sorted(self.states.items())
-            )
+        states = ", ".join(
+            f"{STATE_WORDS.get(state, state)} — {count}"
+            for state, count in sorted(self.states.items())
         )
+        lines = [
+            render_message("tick.title", moment=self.now.isoformat(), day=day),
+            render_message("tick.decided", counts=decided, examined=self.examined),
+            render_message("tick.states", counts=states),
+        ]
         if self.delivery is not None:
             lines.append(str(self.delivery))
         return "\n".join(lines)

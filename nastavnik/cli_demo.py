@@ -99,19 +99,8 @@ def _demo_outro(directory: Path, engine: Any) -> None:
     letters = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
     typer.echo("\n" + _say("demo.letters", folder=mail_dir, count=len(letters)))
     db = os.environ["NASTAVNIK_DB"]
-    typer.echo(
-        "\nчто посмотреть дальше:\n"
-        f"  export NASTAVNIK_DB={db}\n"
-        "  nastavnik status --now 2022-09-15 --school sosh1   # мероприятия одной школы\n"
-        "  nastavnik status --json --now 2022-09-15           # то же в JSON\n"
-        "  nastavnik roadmap show beloyarsky-2022             # дорожная карта с датами\n"
-        "  nastavnik serve --now 2022-09-15                   # портал: http://127.0.0.1:8000/\n"
-        f"      вход с паролем «{DEMO_PASSWORD}»: "
-        + ", ".join(f"{email} ({ROLE_TITLES[role]})" for email, role, _ in DEMO_USERS)
-        + "\n"
-        + (
-            f"  nastavnik outbox show 1                              # письмо, как его видит школа\n  less {letters[0]}\n"
-            if letters
-            else ""
-        )
-    )
+    users = ", ".join(f"{email} ({ROLE_TITLES[role]})" for email, role, _ in DEMO_USERS)
+    typer.echo("\n" + _say("demo.next", database=db, password=DEMO_PASSWORD, users=users))
+    if letters:
+        typer.echo(_say("demo.next_letter", letter=letters[0]))
+    typer.echo("")

@@ -38,7 +38,7 @@ def deploy(
     check_prefect_settings()
     from flows.deploy import deploy_daily, require_api_url
     from flows.serve import check_cron
-    from nastavnik.cli_shared import _engine, _municipal_tz
+    from nastavnik.cli_shared import _engine, _municipal_tz, _say
 
     require_api_url()
     check_cron(cron)
@@ -51,21 +51,22 @@ def deploy(
         warm=not cold,
     )
     typer.echo(
-        f"развёртывание {deployed.deployment} на сервере {deployed.api_url}: "
-        f"по расписанию «{deployed.cron}» ({deployed.timezone}), пул «{deployed.pool}»\n"
-        "запустите на каждой машине-исполнителе: "
-        + (
-            f"prefect worker start --pool {deployed.pool}"
-            if cold
-            else f"nastavnik worker --pool {deployed.pool}"
+        _say(
+            "deploy.done",
+            deployment=deployed.deployment,
+            server=deployed.api_url,
+            cron=deployed.cron,
+            timezone=deployed.timezone,
+            pool=deployed.pool,
+            command=(
+                f"prefect worker start --pool {deployed.pool}"
+                if cold
+                else f"nastavnik worker --pool {deployed.pool}"
+            ),
         )
     )
     if task_workers:
-        typer.echo(
-            "работу прогона выполняют исполнители задач: запустите на каждой машине "
-            "(с тем же PREFECT_API_URL, NASTAVNIK_DB, NASTAVNIK_SMTP_URL и общим "
-            "PREFECT_RESULTS_LOCAL_STORAGE_PATH): nastavnik task-worker"
-        )
+        typer.echo(_say("deploy.task_workers"))
 
 
 def worker(

@@ -100,7 +100,7 @@ def outbox(
             .where(OutboxItem.status == "pending", col(OutboxItem.letter_id).is_(None))
         ).one()
     if not letters:
-        typer.echo("писем нет")
+        typer.echo(render_message("outbox.none"))
     for letter in letters:
         when = letter.sent_at.strftime("%Y-%m-%d %H:%M") if letter.sent_at else ""
         typer.echo(

@@ -16,6 +16,7 @@ import pendulum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from common.messages import render_message
 from definitions.loader import find_roadmap
 from engine.actions import Actor, mark_done, mark_not_applicable, schedule_step
 from engine.roadmap_launch import launch_roadmap
@@ -395,19 +396,22 @@ def registry_summary(*, engine: Engine, workdir: Path) -> str:
     day = demo_data.DEMO_NOW.isoformat()
     order = next(iter(sorted((workdir / "files").glob("*-order_pairs.docx"))), None)
     lines = [
-        f"реестр наставничества ведут школ: {len(schools)}; наставников "
-        f"{sum(s.counts.mentors for s in schools)}, наставляемых "
-        f"{sum(s.counts.mentees for s in schools)}, действующих пар "
-        f"{sum(s.counts.active_pairs for s in schools)}; ждут наставника: "
-        f"{sum(s.counts.unpaired for s in schools)}",
-        "мероприятия, закрытые «по данным реестра» при ежедневных прогонах: "
-        + ", ".join(f"{code} ×{count}" for code, count in closed),
-        f"  nastavnik registry list --unpaired --now {day}   # кто ждёт наставника",
-        f"  nastavnik registry suggest {first_waiting} --now {day}        # наставники для одного из них и почему",
-        f"  nastavnik indicators --now {day}                 # фактические значения по школам",
+        render_message(
+            "demo.registry",
+            schools=len(schools),
+            mentors=sum(s.counts.mentors for s in schools),
+            mentees=sum(s.counts.mentees for s in schools),
+            pairs=sum(s.counts.active_pairs for s in schools),
+            waiting=sum(s.counts.unpaired for s in schools),
+        ),
+        render_message(
+            "demo.registry_closed",
+            steps=", ".join(f"{code} ×{count}" for code, count in closed),
+        ),
+        render_message("demo.registry_next", day=day, mentee=first_waiting),
     ]
     if order is not None:
-        lines.append(f"  {order}   # приказ о закреплении пар по данным реестра")
+        lines.append(render_message("demo.registry_order", path=order))
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from common.messages import render_message
 from common.russian import format_date_ru, format_schedule_ru
 from definitions.deadlines import Schedule
 from definitions.schema import Roadmap
@@ -112,7 +113,7 @@ def render_status(status: object, schools: Mapping[str, object]) -> None:
     names = ", ".join(
         f"{unit[:8]} — {getattr(schools.get(unit), 'short_name', unit)}" for unit in units if unit
     )
-    console.print("МО — муниципалитет; " + names, highlight=False)
+    console.print(render_message("cli.table_units", units=names), highlight=False)
     labels = {
         "done": "в срок",
         "done_late": "с опозданием",
@@ -125,10 +126,7 @@ def render_status(status: object, schools: Mapping[str, object]) -> None:
     legend = "  ".join(f"{SYMBOLS[s][0]} {label}" for s, label in labels.items())
     console.print(legend, highlight=False)
     totals = status.counts()
-    console.print(
-        "итого: "
-        + ", ".join(
-            f"{labels.get(state, state)} — {totals[state]}" for state in _PRIORITY if totals[state]
-        ),
-        highlight=False,
+    counts = ", ".join(
+        f"{labels.get(state, state)} — {totals[state]}" for state in _PRIORITY if totals[state]
     )
+    console.print(render_message("cli.table_totals", counts=counts), highlight=False)

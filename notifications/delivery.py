@@ -124,6 +124,11 @@ class ComposingFailed(NastavnikError):
         self.failure = failure
 
 
+def _letters(count: int) -> str:
+    """«1 письмо», «3 письма», «5 писем»."""
+    return f"{count} {plural_ru(count, 'письмо', 'письма', 'писем')}"
+
+
 @dataclass
 class DeliveryReport:
     """What one delivery run did; ``str()`` is the one-line summary the tick prints."""
@@ -145,19 +150,22 @@ class DeliveryReport:
     refusal: str = ""  # the last 5xx answer
 
     def __str__(self) -> str:
-        line = (
-            f"письма: отправлено {self.sent}, ждут рабочего времени {self.deferred}, "
-            f"не доставлено {self.failed}, ждут повтора {self.waiting}"
+        line = render_message(
+            "delivery.summary",
+            sent=self.sent,
+            deferred=self.deferred,
+            failed=self.failed,
+            waiting=self.waiting,
         )
         if self.temporary:
-            line += f" (сервер отложил {self.temporary}, ответ 4xx)"
+            line += f" ({render_message('delivery.put_off_count', count=self.temporary)})"
         if self.server_error:
-            line += f" — почтовый сервер недоступен: {self.server_error}"
+            line += f" — {render_message('delivery.server_down', server=self.server_error)}"
         if self.emptied or self.dropped_items:
-            line += (
-                f"; выполнено после составления: убрано мероприятий {self.dropped_items}, "
-                f"не отправлено писем {self.emptied}"
+            done = render_message(
+                "delivery.done_meanwhile", steps=self.dropped_items, letters=self.emptied
             )
+            line += f"; {done}"
         return line
 
     def absorb(self, other: DeliveryReport) -> None:
@@ -175,28 +183,26 @@ class DeliveryReport:
         """Why not every letter due went out, in one Russian line; None when all did."""
         parts: list[str] = []
         if self.server_error:
-            parts.append(f"почтовый сервер недоступен ({self.server_error})")
+            parts.append(render_message("delivery.server_unavailable", server=self.server_error))
         if self.temporary:
             parts.append(
-                f"сервер отложил {self.temporary} "
-                f"{plural_ru(self.temporary, 'письмо', 'письма', 'писем')} ({self.put_off})"
+                render_message(
+                    "delivery.put_off", letters=_letters(self.temporary), reply=self.put_off
+                )
             )
         if self.failed:
             parts.append(
-                f"сервер отказался принять {self.failed} "
-                f"{plural_ru(self.failed, 'письмо', 'письма', 'писем')} ({self.refusal}), "
-                "список: nastavnik outbox --failed"
+                render_message(
+                    "delivery.refused", letters=_letters(self.failed), reply=self.refusal
+                )
             )
         if not parts:
             return None
         waiting = ""
         if self.waiting:
-            waiting = (
-                f"; {self.waiting} "
-                f"{plural_ru(self.waiting, 'письмо ждёт', 'письма ждут', 'писем ждут')} "
-                "повторной попытки"
-            )
-        return "Не все письма доставлены: " + "; ".join(parts) + waiting + "."
+            letters = plural_ru(self.waiting, "письмо ждёт", "письма ждут", "писем ждут")
+            waiting = render_message("delivery.waiting", letters=f"{self.waiting} {letters}")
+        return render_message("delivery.not_all", reasons="; ".join(parts), waiting=waiting)
 
     @property
     def exit_code(self) -> int:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from common.errors import NastavnikError
+from common.messages import render_message
 from engine.actions import Actor
 from registry.models import Mentee, Mentor, MentorshipPair, PairMentee, PairMentor
 from registry.values import (
@@ -133,7 +134,9 @@ def add_person(
     require_school(session, school_id)
     checked, problems = check_person(kind, values, today=municipal_today(session, now))
     if not problems and name_key(checked["full_name"]) in people_by_name(session, kind, school_id):
-        problems["full_name"] = f"«{checked['full_name']}» уже есть в базе: измените запись"
+        problems["full_name"] = render_message(
+            "registry.name_taken_edit", name=checked["full_name"]
+        )
     if problems:
         raise FieldErrors(problems, labels=field_labels(kind))
     person = model_of(kind)(school_id=school_id, created_at=now, updated_at=now, **checked)
@@ -178,7 +181,7 @@ def edit_person(
     if "full_name" not in problems:
         other = people_by_name(session, kind, person.school_id).get(name_key(checked["full_name"]))
         if other is not None and other.id != person.id:
-            problems["full_name"] = f"«{checked['full_name']}» уже есть в базе"
+            problems["full_name"] = render_message("registry.name_taken", name=checked["full_name"])
     if problems:
         raise FieldErrors(problems, labels=labels)
     changed = sorted(name for name in labels if checked.get(name) != current.get(name))

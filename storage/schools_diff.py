@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from common.messages import render_message
 from storage.journal import journal_row
 from storage.models import School
 from storage.schools import ImportResult, import_schools, parse_schools_file
@@ -184,20 +185,20 @@ def describe_diff(diff: SchoolsDiff) -> list[str]:
     """The difference in Russian lines, for the CLI."""
     lines: list[str] = []
     if diff.added:
-        lines.append(f"Добавятся школы ({len(diff.added)}):")
+        lines.append(render_message("schools.diff_added", count=len(diff.added)))
         lines += [f"  + {school_id} — {name}" for school_id, name in diff.added]
     if diff.changed:
-        lines.append(f"Изменятся школы ({len(diff.changed)}):")
+        lines.append(render_message("schools.diff_changed", count=len(diff.changed)))
         for school in diff.changed:
             lines.append(f"  ~ {school.id} — {school.short_name}")
             lines += [
                 f"      {c.label}: «{c.old or '—'}» → «{c.new or '—'}»" for c in school.changes
             ]
     if diff.missing:
-        lines.append(f"Нет в файле ({len(diff.missing)}; останутся в системе без изменений):")
+        lines.append(render_message("schools.diff_missing", count=len(diff.missing)))
         lines += [f"  ? {school_id} — {name}" for school_id, name in diff.missing]
     if diff.unchanged:
-        lines.append(f"Без изменений: {diff.unchanged}.")
+        lines.append(render_message("schools.diff_unchanged", count=diff.unchanged))
     if not diff.changes_anything:
-        lines.append("Файл ничего не меняет.")
+        lines.append(render_message("schools.diff_nothing"))
     return lines
