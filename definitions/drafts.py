@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from common.errors import DeadlineError, NastavnikError
+from common.messages import render_message
 from common.russian import format_date_ru
 from definitions.catalogue import DOCUMENTS, ROLES
 from definitions.loader import yaml_problem
@@ -64,7 +65,7 @@ def load_draft(text: str) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f"строка {mark.line + 1}: " if mark is not None else ""
+        line = render_message("draft.yaml_line", line=mark.line + 1) if mark is not None else ""
         raise NastavnikError(
             code="editor.not_yaml", where="definition", problem=line + yaml_problem(error)
         ) from None
@@ -116,7 +117,10 @@ class DraftReport:
         """Every error, each with the step it concerns."""
         found = list(self.header_errors)
         for step in self.steps:
-            found += [f"шаг {step.code}: {error}" for error in step.errors]
+            found += [
+                render_message("draft.step_error", step=step.code, problem=error)
+                for error in step.errors
+            ]
         return found
 
     def of(self, code: str) -> StepReport:
@@ -177,19 +181,21 @@ def reading_of(step: Step, *, period: tuple[date, date] | None) -> str:
 
     if step.end is not None:
         if step.start is not None and step.start != step.end:
-            return (
-                f"даты введены вручную: {format_date_ru(step.start)} – {format_date_ru(step.end)}"
+            return render_message(
+                "draft.dates_typed",
+                start=format_date_ru(step.start),
+                end=format_date_ru(step.end),
             )
-        return f"дата введена вручную: до {format_date_ru(step.end)}"
+        return render_message("draft.date_typed", end=format_date_ru(step.end))
     if step.unscheduled or step.deadline is None:
-        unscheduled = "без срока: даты задаст координатор после запуска"
+        unscheduled = render_message("draft.unscheduled")
         if step.deadline is None or period is None:
             return unscheduled
         # the phrase kept as the source wrote it: how it reads (or why it does not)
         phrase = explain_deadline(step.deadline, period_start=period[0], period_end=period[1])
-        return f"{unscheduled}\nсрок документа: {phrase}"
+        return render_message("draft.unscheduled_phrase", phrase=phrase)
     if period is None:
-        return "период дорожной карты не задан: срок не прочитать"
+        return render_message("draft.no_period")
     return explain_deadline(step.deadline, period_start=period[0], period_end=period[1])
 
 
@@ -239,11 +245,11 @@ def check_draft(
     except ValidationError as error:
         report.header_errors += [_pydantic_ru(problem) for problem in error.errors()]
     if not raw_steps:
-        report.header_errors.append("в дорожной карте нет ни одного шага")
+        report.header_errors.append(render_message("draft.no_steps"))
     roadmap_id = str(data.get("id") or "")
     if taken_ids and roadmap_id in taken_ids:
         report.header_errors.append(
-            f"id {roadmap_id} уже занят ({taken_ids[roadmap_id]}): смените id в паспорте"
+            render_message("draft.id_taken", roadmap=roadmap_id, by=taken_ids[roadmap_id])
         )
     period = _period(data)
     sections = {str(s.get("code")) for s in data.get("sections") or [] if isinstance(s, Mapping)}
@@ -254,7 +260,7 @@ def check_draft(
         step_report = StepReport(code=code)
         report.steps.append(step_report)
         if code in codes:
-            step_report.errors.append(f"номер {code} уже есть у шага выше: номера не повторяются")
+            step_report.errors.append(render_message("draft.code_repeats", step=code))
         codes.setdefault(code, index)
         try:
             step = Step.model_validate(raw)
@@ -268,22 +274,24 @@ def check_draft(
                 compile_step(step, period_start=period[0], period_end=period[1], steps=[])
             except DeadlineError as error:
                 if step.anchor is None or "anchor" in str(error):
-                    step_report.errors.append(f"срок не прочитан: {error}")
+                    step_report.errors.append(
+                        render_message("draft.deadline_unread", problem=error)
+                    )
     all_codes = set(codes)
     for step, step_report in zip(valid, [report.of(step.code) for step in valid], strict=True):
         if step.section is not None and step.section not in sections:
-            step_report.errors.append(f"раздела {step.section} нет")
+            step_report.errors.append(render_message("draft.no_section", section=step.section))
         if step.parent is not None and (step.parent not in all_codes or step.parent == step.code):
-            step_report.errors.append(f"родительского шага {step.parent} нет")
+            step_report.errors.append(render_message("draft.no_parent", step=step.parent))
         for dep in step.depends_on:
             if dep == step.code:
-                step_report.errors.append("шаг не может зависеть от самого себя")
+                step_report.errors.append(render_message("draft.depends_on_itself"))
             elif dep not in all_codes:
-                step_report.errors.append(f"предшествующего шага {dep} нет")
+                step_report.errors.append(render_message("draft.no_previous", step=dep))
     cycle = _cycle({step.code: list(step.depends_on) for step in valid})
     if cycle:
         report.of(cycle[0]).errors.append(
-            "предшествующие шаги замкнуты в круг: " + " → ".join([*cycle, cycle[0]])
+            render_message("draft.cycle", cycle=" → ".join([*cycle, cycle[0]]))
         )
     for problem in problems:
         text = str(problem.get("text", ""))
@@ -294,9 +302,7 @@ def check_draft(
             report.general.append(text)
     for step in valid:
         if step.unscheduled and step.end is None:
-            report.of(step.code).warnings.append(
-                "без срока: после запуска даты задаст координатор (или впишите их сейчас)"
-            )
+            report.of(step.code).warnings.append(render_message("draft.no_dates_yet"))
     if not report.errors:
         _lint(data, report)
     return report
@@ -521,46 +527,48 @@ def step_from_form(
     errors: dict[str, str] = {}
     new_code = _one(form, "code")
     if not new_code:
-        errors["code"] = "Укажите номер шага, например 1.3 или 2.1.4."
+        errors["code"] = render_message("draft.code_empty")
     elif not re.match(CODE_PATTERN, new_code):
-        errors["code"] = "В номере — только буквы, цифры, точки и дефисы (например 1.3)."
+        errors["code"] = render_message("draft.code_characters")
     elif new_code != code and any(str(s.get("code")) == new_code for s in steps):
-        errors["code"] = f"Номер {new_code} уже есть у другого шага."
+        errors["code"] = render_message("draft.code_taken", step=new_code)
     title = _one(form, "title")
     if not title:
-        errors["title"] = "Впишите название мероприятия."
+        errors["title"] = render_message("draft.title_empty")
     responsible = _one(form, "responsible")
     if not responsible:
-        errors["responsible"] = "Впишите ответственного, как в документе."
+        errors["responsible"] = render_message("draft.responsible_empty")
     roles = _many(form, "roles")
     unknown_roles = [role for role in roles if role not in ROLES]
     if not roles:
-        errors["roles"] = "Выберите хотя бы одну роль."
+        errors["roles"] = render_message("draft.roles_empty")
     elif unknown_roles:
-        errors["roles"] = f"Таких ролей нет в каталоге: {', '.join(unknown_roles)}."
+        errors["roles"] = render_message("draft.unknown_roles", roles=", ".join(unknown_roles))
     scope = _one(form, "scope")
     if scope not in SCOPES:
-        errors["scope"] = "Выберите, кто выполняет шаг."
+        errors["scope"] = render_message("draft.scope")
     codes = {str(s.get("code")) for s in steps}
     depends_on = _many(form, "depends_on")
     bad_deps = [dep for dep in depends_on if dep not in codes or dep == code]
     if bad_deps:
-        errors["depends_on"] = f"Таких предшествующих шагов нет: {', '.join(bad_deps)}."
+        errors["depends_on"] = render_message("draft.unknown_previous", steps=", ".join(bad_deps))
     documents = _many(form, "documents")
     bad_docs = [doc for doc in documents if doc not in DOCUMENTS]
     if bad_docs:
-        errors["documents"] = f"Таких видов документов нет в каталоге: {', '.join(bad_docs)}."
+        errors["documents"] = render_message(
+            "draft.unknown_documents", documents=", ".join(bad_docs)
+        )
     sections = {str(s.get("code")) for s in data.get("sections") or []}
     section = _one(form, "section") or None
     if section is not None and section not in sections:
-        errors["section"] = f"Раздела {section} нет."
+        errors["section"] = render_message("draft.unknown_section", section=section)
     escalation: dict[str, int] = {}
     for name in ("remind_before", "coordinator_after", "head_after"):
         text = _one(form, name)
         if not text:
             continue
         if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > 365:
-            errors[name] = "Число рабочих дней: от 0 до 365."
+            errors[name] = render_message("draft.working_days")
         else:
             escalation[name] = int(text)
     start = end = None
@@ -568,14 +576,14 @@ def step_from_form(
         try:
             day = parse_form_date(_one(form, name))
         except ValueError:
-            errors[name] = f"Не дата: {_DATE_HINT}."
+            errors[name] = render_message("draft.not_a_date", hint=_DATE_HINT)
             continue
         if name == "start":
             start = day
         else:
             end = day
     if start and end and end < start:
-        errors["end"] = "Дата окончания раньше даты начала."
+        errors["end"] = render_message("draft.end_before_start")
     deadline = _one(form, "deadline") or None
     unscheduled = _one(form, "unscheduled") == "1" and end is None
     new = _with(
@@ -598,10 +606,7 @@ def step_from_form(
     period = _period(data)
     if end is None and not unscheduled and "start" not in errors and "end" not in errors:
         if deadline is None:
-            errors["deadline"] = (
-                "Укажите срок: формулировку из документа, даты (начало и окончание) или "
-                "отметьте «без срока»."
-            )
+            errors["deadline"] = render_message("draft.deadline_empty")
         elif period is not None:
             try:
                 compile_step(
@@ -614,9 +619,8 @@ def step_from_form(
                 )
             except DeadlineError as error:
                 if new.get("anchor") is None:
-                    errors["deadline"] = (
-                        f"Срок не прочитан: {str(error).rstrip('.')}. Впишите даты вручную (начало и окончание) "
-                        "или отметьте «без срока» — слова документа сохранятся."
+                    errors["deadline"] = render_message(
+                        "draft.deadline_not_read", problem=str(error).rstrip(".")
                     )
             except ValidationError:
                 pass
@@ -642,34 +646,34 @@ def header_from_form(
     new = dict(data)
     roadmap_id = _one(form, "id")
     if not re.match(_ROADMAP_ID, roadmap_id):
-        errors["id"] = "Id — латинские строчные буквы, цифры и дефисы, например plan-2023."
+        errors["id"] = render_message("draft.bad_id")
     for name, message in (
-        ("title", "Впишите название дорожной карты."),
-        ("municipality", "Впишите муниципалитет, например «Белоярский район»."),
-        ("issuer_name", "Впишите, кто утвердил дорожную карту."),
+        ("title", render_message("draft.title_missing")),
+        ("municipality", render_message("draft.municipality_missing")),
+        ("issuer_name", render_message("draft.issuer_missing")),
     ):
         if not _one(form, name):
             errors[name] = message
     level = _one(form, "issuer_level")
     if level not in ("municipal", "school"):
-        errors["issuer_level"] = "Выберите уровень: муниципалитет или школа."
+        errors["issuer_level"] = render_message("draft.level")
     timezone = _one(form, "timezone")
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
-        errors["timezone"] = "Неизвестный часовой пояс: нужно название вроде Asia/Yekaterinburg."
+        errors["timezone"] = render_message("draft.timezone")
     days: dict[str, date | None] = {}
     for name in ("period_start", "period_end"):
         try:
             days[name] = parse_form_date(_one(form, name))
         except ValueError:
-            errors[name] = f"Не дата: {_DATE_HINT}."
+            errors[name] = render_message("draft.not_a_date", hint=_DATE_HINT)
             continue
         if days[name] is None:
-            errors[name] = f"Впишите дату: {_DATE_HINT}."
+            errors[name] = render_message("draft.date_missing", hint=_DATE_HINT)
     first, last = days.get("period_start"), days.get("period_end")
     if first and last and last < first:
-        errors["period_end"] = "Период кончается раньше, чем начинается."
+        errors["period_end"] = render_message("draft.period_reversed")
     new.update(
         id=roadmap_id,
         title=_one(form, "title"),
