@@ -131,12 +131,12 @@ def import_apply(request: Request, user: Coordinator, payload: str = Form("")) -
             notice=render_message("schools_import.changed_meanwhile"),
         )
     emails = len(diff.admin_email_changes)
-    added, changed = len(result.added), len(diff.changed)
+    added, altered = len(result.added), len(diff.changed)
     message = (
         render_message(
-            "notice.schools_imported_emails", added=added, changed=changed, emails=emails
+            "notice.schools_imported_emails", added=added, changed=altered, emails=emails
         )
         if emails
-        else render_message("notice.schools_imported", added=added, changed=changed)
+        else render_message("notice.schools_imported", added=added, changed=altered)
     )
     return pages.redirect(request, "/matrix", message)
