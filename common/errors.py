@@ -42,33 +42,45 @@ class UsageError(NastavnikError):
 class DeadlineError(NastavnikError):
     """A deadline phrase that cannot be read, said in Russian in one or two lines.
 
-    ``expected`` is the reason; ``understood`` the words read before reading stopped, ``stopped_at``
-    the word it stopped at, ``example`` a form that reads.
+    ``expected`` is the reason (or ``code`` and its parameters name it in the catalogue,
+    common/messages.py); ``understood`` the words read before reading stopped, ``stopped_at`` the
+    word it stopped at, ``example`` a form that reads.
     """
 
     def __init__(
         self,
         phrase: str,
-        expected: str,
+        expected: str = "",
         *,
+        code: str | None = None,
         where: str | None = None,
         understood: str | None = None,
         stopped_at: str | None = None,
         example: str | None = None,
+        **params: object,
     ) -> None:
+        # the catalogue is imported only when a phrase is refused: the parser's happy path and
+        # the import of everything that reads deadlines never pay for it
+        from common.messages import render_message
+
+        if code is not None:
+            expected = render_message(code, **params)
         self.phrase = phrase
         self.expected = expected
         self.understood = understood
         self.stopped_at = stopped_at
         self.example = example
-        shown = " ".join(phrase.split())
-        text = f"срок «{shown}» не прочитан: {expected}"
+        text = render_message("deadline.refused", phrase=" ".join(phrase.split()), reason=expected)
         text += "" if text.endswith(("?", ".", "!")) else "."
         if stopped_at is not None:
-            text += f" Понято: «{understood}»;" if understood else " Понято: ничего;"
-            text += f" чтение остановилось на «{stopped_at}»."
+            said = (
+                render_message("deadline.understood", understood=understood, word=stopped_at)
+                if understood
+                else render_message("deadline.understood_nothing", word=stopped_at)
+            )
+            text += f" {said}"
         if example:
-            text += f"\nТак читается: {example}."
+            text += "\n" + render_message("deadline.example", example=example)
         super().__init__(text, where=where)
 
 

@@ -211,6 +211,111 @@ CATALOGUE: dict[str, str] = {
     "lint.school_step_municipal_roles": (
         "шаг {step} выполняет каждая школа (scope: school), но все его роли муниципальные"
     ),
+    # the deadline parser's findings (definitions/deadlines/, definitions/compiler.py): a phrase it
+    # refuses (DeadlineError: the reason, what was understood, a form that reads) and the rules its
+    # reading applied (a schedule's notes, `nastavnik deadline --explain`, the linter's warnings)
+    "deadline.refused": "срок «{phrase}» не прочитан: {reason}",
+    "deadline.understood": "Понято: «{understood}»; чтение остановилось на «{word}».",
+    "deadline.understood_nothing": "Понято: ничего; чтение остановилось на «{word}».",
+    "deadline.example": "Так читается: {example}.",
+    "deadline.read_as": "понято как: {summary}",
+    "deadline.rule": "правило: {note}",
+    "deadline.rule_days_off": (
+        "правило: срок, который кончается в выходной или праздник, переносится на следующий "
+        "рабочий день (ГК РФ, ст. 193)"
+    ),
+    "deadline.period_reversed": (
+        "период дорожной карты начинается ({start}) позже, чем кончается ({end})"
+    ),
+    "deadline.unknown_form": "такая форма срока неизвестна",
+    "deadline.empty": "срок пуст",
+    "deadline.no_such_date": "даты {day:02d}.{month:02d}.{year} в календаре нет",
+    "deadline.meaningless_sign": "знак «{sign}» в сроке ничего не значит",
+    "deadline.no_date": "в сроке нет даты",
+    "deadline.no_date_in_period": "ни одна дата не попадает в период дорожной карты ({period})",
+    "deadline.not_in_period": (
+        "год не указан, а такой даты нет в периоде дорожной карты ({period})"
+    ),
+    "deadline.start_after_period": "начало позже конца периода дорожной карты ({period})",
+    "deadline.start_after_end": "начало позже конца ({end})",
+    "deadline.range_reversed": "начало промежутка позже его конца",
+    "deadline.no_year": "не указан год",
+    "deadline.year_limits": "год должен быть от {first} до {last}",
+    "deadline.year_ranges": "указано несколько промежутков лет",
+    "deadline.mixed_years": (
+        "в списке у одних дат есть год, у других нет (или они разного вида): какой год у каждой?"
+    ),
+    "deadline.school_year": "учебный год — это два года подряд",
+    "deadline.no_such_month": "месяца с таким номером нет",
+    "deadline.no_such_decade": "декады с номером {number} не бывает (их {limit})",
+    "deadline.no_such_quarter": "квартала с номером {number} не бывает (их {limit})",
+    "deadline.no_such_half": "полугодия с номером {number} не бывает (их {limit})",
+    "deadline.no_such_day": "числа с номером {number} не бывает (их {limit})",
+    "deadline.number_needs_unit": (
+        "к числу {number} нужен месяц или единица (квартал, полугодие, декада)"
+    ),
+    "deadline.number_needs_range_unit": "к числу {number} нужна единица",
+    "deadline.decade_needs_month": "после «декада» нужен месяц",
+    "deadline.weekday_needs_month": "после дня недели нужен месяц",
+    "deadline.which_month": "«{day} числа» — какого месяца? Нужен месяц или повторение",
+    "deadline.which_month_of_quarter": "«{day} числа» — какого месяца квартала?",
+    "deadline.which_month_of_half": "«{day} числа» — какого месяца полугодия?",
+    "deadline.day_of_month_alone": (
+        "число месяца без месяца читается только с «ежемесячно» или «ежеквартально»"
+    ),
+    "deadline.several_days_of_month": "указано несколько чисел месяца",
+    "deadline.two_recurrences": (
+        "указано два повторения: нужно одно («ежегодно», «ежеквартально» или «ежемесячно»)"
+    ),
+    "deadline.which_months": "«{frequency}» — в какие месяцы? Назовите их",
+    "deadline.recurrence_window": "у повторения нужно начало или промежуток",
+    "deadline.continuous_and_every": "«постоянно» и повторение вместе — что из двух?",
+    "deadline.continuous_form": "«постоянно» читается одно или с датой начала",
+    "deadline.through_year_form": "«в течение года» после даты читается с одним месяцем",
+    "deadline.start_only": "указана только «с …», а срок окончания — нет: до какой даты?",
+    "deadline.start_date_only": (
+        "указана только дата начала, а срок окончания — нет: до какой даты?"
+    ),
+    "deadline.following_year": "«года, следующего за отчетным» читается с «ежегодно»",
+    "deadline.weekday_which_date": "день недели в скобках — к какой дате он относится?",
+    "deadline.weekday_disagrees": (
+        "{day} — {weekday}, а в скобках написано «{written}»: в дате (или в годе) ошибка?"
+    ),
+    "deadline.count_limits": "срок должен быть от 1 до {limit} дней, недель или месяцев",
+    "deadline.working_days_only": (
+        "рабочими бывают только дни; недели и месяцы считаются календарными"
+    ),
+    "deadline.one_dated_anchor": "срок отсчитывается от одной даты с годом",
+    "deadline.after_9999": "срок кончается после 9999 года",
+    "deadline.anchor_without_event": "поле anchor задано, а срок не отсчитывается от события",
+    "deadline.anchor_needed": (
+        "срок отсчитывается от события — назовите его в поле anchor: код шага, "
+        "после которого он идёт, launch (запуск) или дату"
+    ),
+    "deadline.anchor_example": 'anchor: "1.2" (код шага), "launch" или дата',
+    "deadline.anchor_unknown": "в поле anchor — «{anchor}»: такого шага нет",
+    "deadline.note_alternative": "из двух вариантов взят тот, что с датой: «{alternative}»",
+    "deadline.note_day_count": "число дней после дат не меняет их: «{count}»",
+    "deadline.note_remark": "примечание в скобках не меняет дат: «{remark}»",
+    "deadline.note_year_once": (
+        "год {year} написан один раз в конце списка — он у каждой даты списка"
+    ),
+    "deadline.note_through_year": "«…, в течение года» — двенадцать месяцев с названного месяца",
+    "deadline.note_reported_year": "отчетный год — {reported}, срок — в {due_year} году",
+    "deadline.note_reported_each_year": (
+        "отчетный год — каждый год периода, срок — в следующем за ним году"
+    ),
+    "deadline.note_repeats": (
+        "год не указан, а в период попадает несколько таких дат — срок повторяется "
+        "каждый год периода"
+    ),
+    "deadline.note_yearly": (
+        "«ежегодно» без даты — до 31 декабря каждого года (в последний год — до конца периода)"
+    ),
+    "deadline.note_within_year_plan": "«в течение года» — весь период плана, он не длиннее года",
+    "deadline.note_within_each_year": (
+        "«в течение года» в периоде из нескольких лет — в течение каждого календарного года периода"
+    ),
     # pydantic's checks of a definition, by the kind of problem (definitions/loader.py builds
     # the code from the kind: definition.check.KIND)
     "definition.check.missing": "поле обязательно, но его нет",

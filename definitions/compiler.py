@@ -82,7 +82,7 @@ def compile_step(
     elif step.anchor is not None:
         raise DeadlineError(
             step.deadline,
-            expected="поле anchor задано, а срок не отсчитывается от события",
+            code="deadline.anchor_without_event",
             example="«в течение 10 рабочих дней после издания приказа»",
         )
     if step.start is not None and len(schedule.occurrences) == 1:
@@ -99,21 +99,15 @@ def _check_anchor(step: Step, schedule: Schedule, steps: Sequence[Step]) -> None
         proposal = propose_anchor(phrase, [(other.code, other.title) for other in steps])
         if proposal == step.code:
             proposal = None
-        hint = (
-            f'anchor: "{proposal}"' if proposal else 'anchor: "1.2" (код шага), "launch" или дата'
-        )
-        raise DeadlineError(
-            phrase,
-            expected="срок отсчитывается от события — назовите его в поле anchor: код шага, "
-            "после которого он идёт, launch (запуск) или дату",
-            example=hint,
-        )
+        hint = f'anchor: "{proposal}"' if proposal else render_message("deadline.anchor_example")
+        raise DeadlineError(phrase, code="deadline.anchor_needed", example=hint)
     if step.anchor is None or step.anchor == LAUNCH or anchor_date(step) is not None:
         return
     if step.anchor not in codes or step.anchor == step.code:
         raise DeadlineError(
             phrase,
-            expected=f"в поле anchor — «{step.anchor}»: такого шага нет",
+            code="deadline.anchor_unknown",
+            anchor=step.anchor,
             example='anchor: "1.2", anchor: launch, anchor: "2023-09-01"',
         )
 

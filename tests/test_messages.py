@@ -30,6 +30,15 @@ def _codes(node: ast.expr) -> list[str]:
     return []
 
 
+# keywords of a refusal that are not its message's parameters: the deadline parser's example of a
+# form that reads, the word reading stopped at and the words understood before it
+NOT_PARAMETERS = {"code", "where", "field"}
+REFUSAL_CONTEXT = {
+    "_Unreadable": {"example", "at"},
+    "DeadlineError": {"example", "understood", "stopped_at"},
+}
+
+
 def _uses() -> list[tuple[str, str, set[str] | None]]:
     """(place, code, keyword parameters or None when they cannot be read) of every use."""
     found: list[tuple[str, str, set[str] | None]] = []
@@ -44,9 +53,12 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 codes: list[str] = []
                 if name in ("render_message", "_say", "page_message") and node.args:
                     codes = _codes(node.args[0])
-                # an error, or a row of a rule table whose parameters come from its check
+                # an error (the deadline parser's refusal too), or a row of a rule table whose
+                # parameters come from its check
                 for keyword in (
-                    node.keywords if name.endswith(("Error", "__init__", "Rule")) else ()
+                    node.keywords
+                    if name.endswith(("Error", "__init__", "Rule", "Unreadable"))
+                    else ()
                 ):
                     if keyword.arg == "code":
                         codes = _codes(keyword.value)
@@ -55,9 +67,8 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 if name.endswith("Rule") or any(k.arg is None for k in node.keywords):
                     given = None  # **params: cannot be checked statically
                 else:
-                    given = {
-                        k.arg for k in node.keywords if k.arg not in ("code", "where", "field")
-                    }
+                    left_out = NOT_PARAMETERS | REFUSAL_CONTEXT.get(name, set())
+                    given = {k.arg for k in node.keywords if k.arg not in left_out}
                 found.extend((place, code, given) for code in codes)
     return found
 
@@ -238,11 +249,13 @@ def _english_in(
             message = list(node.args)
         elif name in user_errors or (name == "ValueError" and place in VALIDATOR_MODULES):
             # a place of one word is a form field's id (the portal marks the field, the CLI
-            # names its option); a place of several words is text a person reads
+            # names its option); a place of several words is text a person reads, and so is a
+            # deadline refusal's reason (``expected``)
             places = [
                 k.value
                 for k in node.keywords
-                if k.arg in ("where", "detail") and " " in (_literal_text(k.value) or "").strip()
+                if (k.arg in ("where", "detail") and " " in (_literal_text(k.value) or "").strip())
+                or k.arg == "expected"
             ]
             message = [*node.args[:1], *places]
         elif name in USER_LINES:
@@ -298,8 +311,6 @@ RUSSIAN_INLINE: dict[str, str] = {
     # a letter's and a document's own prose, composed from their data like their templates
     "notifications/render.py": "a letter's body",
     "documents/report.py": "a report's body",
-    # the deadline parser's findings (``_Unreadable``): still to move to the catalogue (#13)
-    "definitions/deadlines/": "to move",
 }
 
 
@@ -346,6 +357,8 @@ def test_every_module_left_with_inline_russian_still_has_some() -> None:
         'typer.echo(f"развёртывание {name} на сервере {url}")',
         'print("nastavnik: сервер запуска прервал прогон", file=sys.stderr)',
         'raise NastavnikError(f"школы «{school}» нет")',
+        'raise DeadlineError(phrase, expected=f"в поле anchor — «{anchor}»: такого шага нет")',
+        'context.notes.append(f"год {year} написан один раз в конце списка")',
         'raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})',
         'problems["year"] = f"{year}: ожидается год от 2000 до 2100"',
         'errors["code"] = "Укажите номер шага."',
@@ -370,6 +383,7 @@ def test_the_scan_finds_a_russian_line_built_inline(source: str) -> None:
         'typer.echo(_say("deploy.task_workers"))',
         'problems["year"] = render_message("totals.year", year=year)',
         'raise NastavnikError(code="school.unknown", where="--school", school=school)',
+        'raise _Unreadable(code="deadline.no_year", example="«май 2023 г.»")',  # a form that reads
         'LEVEL_WORDS = {"reminder": "напоминаний"}',  # a label of a mapping is data
     ],
 )

@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 from common.errors import DeadlineError
 from definitions.deadlines.assemble import _assemble
-from definitions.deadlines.base import _Context, _Unreadable
+from definitions.deadlines.base import _Context, _Unreadable, render_message
 from definitions.deadlines.days_off import move_days_off
 from definitions.deadlines.forms import (
     _CONTINUOUS_RE,
@@ -67,8 +67,7 @@ def parse_deadline(
     """
     if period_start > period_end:
         raise DeadlineError(
-            phrase,
-            expected=f"период дорожной карты начинается ({period_start}) позже, чем кончается ({period_end})",
+            phrase, code="deadline.period_reversed", start=period_start, end=period_end
         )
     context = _Context(
         period_start, period_end, anchor or step_start, step_start, [], explain=_explain
@@ -130,13 +129,10 @@ def explain_deadline(
         return str(error)
     if not keep_calendar_dates:
         schedule = move_days_off(schedule)
-    lines = ["понято как: " + _summary(schedule)]
-    lines.extend(f"правило: {note}" for note in schedule.notes)
+    lines = [render_message("deadline.read_as", summary=_summary(schedule))]
+    lines.extend(render_message("deadline.rule", note=note) for note in schedule.notes)
     if any(occurrence.moved_from for occurrence in schedule.occurrences):
-        lines.append(
-            "правило: срок, который кончается в выходной или праздник, переносится на следующий "
-            "рабочий день (ГК РФ, ст. 193)"
-        )
+        lines.append(render_message("deadline.rule_days_off"))
     return "\n".join(lines)
 
 
@@ -183,8 +179,9 @@ class _Front(NamedTuple):
     notes: tuple[str, ...] = ()
     match: re.Match[str] | None = None  # a relative term's words
     parsed: _Parsed | None = None  # the clauses (never changed once parsed)
-    # a refusal's reason, example, the word reading stopped at and the words understood
-    refusal: tuple[str, str, str | None, str | None] | None = None
+    # a refusal's reason (its code and values), example, the word reading stopped at and the words
+    # understood
+    refusal: tuple[str, dict[str, object], str, str | None, str | None] | None = None
     # weekdays written in brackets («26 мая (пятница)»): checked against the dates
     weekdays: tuple[int, ...] = ()
 
@@ -197,7 +194,7 @@ def _front(phrase: str) -> _Front:
     try:
         front = _read(_normalise(phrase), notes, weekdays)
     except _Unreadable as error:
-        refusal = (error.reason, error.example, error.at, error.understood)
+        refusal = (error.code, error.params, error.example, error.at, error.understood)
         return _Front("refused", tuple(notes), refusal=refusal)
     return front._replace(weekdays=tuple(weekdays)) if weekdays else front
 
@@ -216,7 +213,8 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
         if not occurrences:
             # «с 2030 года ежегодно» in a roadmap that ends in 2024: a schedule with no dates.
             raise _Unreadable(
-                f"ни одна дата не попадает в период дорожной карты ({context.period_ru})",
+                code="deadline.no_date_in_period",
+                period=context.period_ru,
                 example="«с 2023 года ежегодно»",
             )
         return kind, occurrences, None
@@ -230,8 +228,8 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
     if form == "within_year":
         return _within_year(context)
     assert front.refusal is not None
-    reason, example, at, understood = front.refusal
-    refusal = _Unreadable(reason, example=example, at=at)
+    code, params, example, at, understood = front.refusal
+    refusal = _Unreadable(code=code, example=example, at=at, **params)
     refusal.understood = understood
     raise refusal
 
@@ -239,7 +237,7 @@ def _compile(phrase: str, context: _Context) -> _Compiled:
 def _read(text: str, notes: list[str], weekdays: list[int]) -> _Front:
     """Try the whole-phrase forms, then the clause grammar, on a normalised phrase."""
     if not text:
-        raise _Unreadable("срок пуст")
+        raise _Unreadable(code="deadline.empty")
     if text.startswith(("срок", "дата", "доклад", "отчет")):
         text = _LABEL_RE.sub("", text, count=1)  # «Срок: до 1 марта 2024 г.»
     while text[:1] == "(" and text.endswith(")") and text.count("(") == 1:
@@ -256,7 +254,7 @@ def _read(text: str, notes: list[str], weekdays: list[int]) -> _Front:
         # is the one a deadline can hold (and the linter can check)
         alternative = text.rsplit(" или ", 1)[1]
         if _DATE_HINT_RE.search(alternative):
-            notes.append(f"из двух вариантов взят тот, что с датой: «{alternative}»")
+            notes.append(render_message("deadline.note_alternative", alternative=alternative))
             return _read(alternative, notes, weekdays)
     # «по мере необходимости, но не позднее 15.05.2022» has a due date: the grammar must read it.
     if match and not _DATE_HINT_RE.search(text, match.end()):

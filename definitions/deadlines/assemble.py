@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from definitions.deadlines.base import _ONE_DAY, _add_months, _Context, _Unreadable
+from definitions.deadlines.base import (
+    _ONE_DAY,
+    _add_months,
+    _Context,
+    _Unreadable,
+    render_message,
+)
 from definitions.deadlines.dates import _all_in_period, _Item, _Point, _start_of
 from definitions.deadlines.grammar import _Parsed
 from definitions.deadlines.recurrences import _every_unit, _yearly
@@ -19,15 +25,13 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     """Turn what the clauses said into a kind and occurrences."""
     items = parsed.items
     if not items and parsed.every is None and not parsed.continuous:
-        raise _Unreadable("в сроке нет даты")
+        raise _Unreadable(code="deadline.no_date")
     years: range | None = None
     ranges = [item for item in items if item.is_year_range]
     if ranges and (parsed.every == "year" or any(not item.has_year for item in items)):
         # «Декабрь, июнь в период с 2022 по 2024 г.г.»: the years the recurrence runs in.
         if len(ranges) > 1:
-            raise _Unreadable(
-                "указано несколько промежутков лет", example="«в период с 2022 по 2024 гг.»"
-            )
+            raise _Unreadable(code="deadline.year_ranges", example="«в период с 2022 по 2024 гг.»")
         window = ranges[0]
         start, end, _ = window.span()
         years = range(start.year, end.year + 1)
@@ -35,7 +39,7 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     if parsed.continuous:
         if parsed.every is not None:
             raise _Unreadable(
-                "«постоянно» и повторение вместе — что из двух?", example="«постоянно», «ежегодно»"
+                code="deadline.continuous_and_every", example="«постоянно», «ежегодно»"
             )
         return "continuous", [_continuous(items, context)]
     if parsed.through_year:
@@ -48,12 +52,12 @@ def _assemble(parsed: _Parsed, context: _Context) -> tuple[Kind, list[Occurrence
     if len({item.shape for item in items}) > 1:
         # «2024 декабрь», «май, декабрь 2022»: which year goes with which date would be a guess.
         raise _Unreadable(
-            "в списке у одних дат есть год, у других нет (или они разного вида): какой год у каждой?",
+            code="deadline.mixed_years",
             example="«июнь 2022 г., декабрь 2022 г.»",
         )
     if any(item.first.unit == "dom" for item in items) and parsed.every not in ("month", "quarter"):
         raise _Unreadable(
-            "число месяца без месяца читается только с «ежемесячно» или «ежеквартально»",
+            code="deadline.day_of_month_alone",
             example="«ежемесячно до 20 числа», «до 20 мая 2023 г.»",
         )
     if parsed.every is None:
@@ -89,7 +93,7 @@ def _year_from_the_last(items: list[_Item], context: _Context) -> list[_Item]:
     starts = [item.first.bounds(year)[0] for item in [*filled, last]]
     if any(earlier >= later for earlier, later in zip(starts, starts[1:], strict=False)):
         return items
-    context.notes.append(f"год {year} написан один раз в конце списка — он у каждой даты списка")
+    context.notes.append(render_message("deadline.note_year_once", year=year))
     return [*filled, last]
 
 
@@ -99,16 +103,14 @@ def _continuous(items: list[_Item], context: _Context) -> Occurrence:
         return Occurrence(context.period_start, context.period_end)
     if len(items) == 1 and items[0].is_open:
         return _open_ended(items[0], context)
-    raise _Unreadable(
-        "«постоянно» читается одно или с датой начала", example="«постоянно с 01.09.2023»"
-    )
+    raise _Unreadable(code="deadline.continuous_form", example="«постоянно с 01.09.2023»")
 
 
 def _through_year(items: list[_Item], context: _Context) -> tuple[Kind, list[Occurrence]]:
     """«сентябрь, в течение года»: twelve months from the start of the named month or day."""
     if len(items) != 1 or items[0].last is not None or items[0].first.unit not in ("month", "day"):
         raise _Unreadable(
-            "«в течение года» после даты читается с одним месяцем",
+            code="deadline.through_year_form",
             example="«сентябрь, в течение года»",
         )
     item = replace(items[0], prefix="plain")
@@ -117,7 +119,7 @@ def _through_year(items: list[_Item], context: _Context) -> tuple[Kind, list[Occ
     for first in firsts:
         start = first.start or first.due
         occurrences.append(Occurrence(start, _add_months(start, 12) - _ONE_DAY))
-    context.notes.append("«…, в течение года» — двенадцать месяцев с названного месяца")
+    context.notes.append(render_message("deadline.note_through_year"))
     return ("once" if len(occurrences) == 1 else "recurring"), occurrences
 
 
@@ -126,10 +128,12 @@ def _dated(
 ) -> tuple[Kind, list[Occurrence]]:
     """Dates without a recurrence word: one, or one per listed date or year."""
     if any(item.is_open for item in items):
-        start = items[0].first
-        said = "«с …»" if start.unit == "index" else "дата начала"
         raise _Unreadable(
-            f"указана только {said}, а срок окончания — нет: до какой даты?",
+            code=(
+                "deadline.start_only"
+                if items[0].first.unit == "index"
+                else "deadline.start_date_only"
+            ),
             example="«постоянно с 01.09.2023», «с 01.09.2023 по 31.05.2024»",
         )
     if any(item.first.following for item in items):
@@ -139,11 +143,15 @@ def _dated(
             # «не позднее 01 июня года, следующего за отчетным» in a plan of one calendar year:
             # the reported year is the plan's, so the report is due in the next one.
             reported = context.period_start.year
-            context.notes.append(f"отчетный год — {reported}, срок — в {reported + 1} году")
+            context.notes.append(
+                render_message(
+                    "deadline.note_reported_year", reported=reported, due_year=reported + 1
+                )
+            )
             reports = [item.occurrence(reported + 1) for item in items]
             return ("once" if len(reports) == 1 else "recurring"), reports
         raise _Unreadable(
-            "«года, следующего за отчетным» читается с «ежегодно»",
+            code="deadline.following_year",
             example="«ежегодно до 1 апреля года, следующего за отчетным»",
         )
     occurrences: list[Occurrence] = []
@@ -155,10 +163,7 @@ def _dated(
         else:
             found = _all_in_period(item, context)
             if len(found) > 1:
-                context.notes.append(
-                    "год не указан, а в период попадает несколько таких дат — срок повторяется "
-                    "каждый год периода"
-                )
+                context.notes.append(render_message("deadline.note_repeats"))
             occurrences.extend(found)
     return ("once" if len(occurrences) == 1 else "recurring"), occurrences
 
@@ -168,7 +173,8 @@ def _open_ended(item: _Item, context: _Context) -> Occurrence:
     start = _start_of(item, context)
     if start > context.period_end:
         raise _Unreadable(
-            f"начало позже конца периода дорожной карты ({context.period_ru})",
+            code="deadline.start_after_period",
+            period=context.period_ru,
             example="«постоянно с 01.09.2023»",
         )
     return Occurrence(start, context.period_end)

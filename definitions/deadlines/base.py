@@ -33,25 +33,43 @@ _MAX_YEAR = 2100
 _MAX_COUNT = 1000
 
 
+def render_message(code: str, **params: object) -> str:
+    """The catalogue's text of ``code`` (``common.messages.render_message``), the catalogue imported
+    on the first message said: importing the parser, and reading a phrase that needs no note or
+    refusal, never loads it."""
+    from common.messages import render_message as render
+
+    return render(code, **params)
+
+
 class _Unreadable(Exception):
     """Raised inside the parser; `parse_deadline` turns it into a `DeadlineError`.
 
-    ``reason`` says in Russian what is wrong; ``example`` is a form that reads; ``at`` and
-    ``understood`` are filled by the parser: the word it stopped at and the words read before it.
+    ``code`` names the reason in the message catalogue (common/messages.py), ``params`` its values;
+    the Russian ``reason`` is rendered only when asked for (a refusal a person reads), never while
+    the parser merely tries a reading. ``example`` is a form that reads; ``at`` and ``understood``
+    are filled by the parser: the word it stopped at and the words read before it.
     """
 
     def __init__(
         self,
-        reason: str = "такая форма срока неизвестна",
         *,
+        code: str,
         example: str = _EXAMPLE,
         at: str | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(code)
+        self.code = code
+        self.params = params
         self.example = example
         self.at = at
         self.understood: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, in Russian: the catalogue's text with the values put in."""
+        return render_message(self.code, **self.params)
 
 
 # Not frozen: built for every phrase compiled, and a frozen dataclass's __init__ costs twice as much.
@@ -88,7 +106,7 @@ def _date(year: int, month: int, day: int) -> date:
         return date(year, month, day)
     except (ValueError, OverflowError):  # a 12-digit "day" overflows C int
         raise _Unreadable(
-            f"даты {day:02d}.{month:02d}.{year} в календаре нет", example="«28.02.2023»"
+            code="deadline.no_such_date", day=day, month=month, year=year, example="«28.02.2023»"
         ) from None
 
 

@@ -62,11 +62,13 @@ class _Point:
             return _date(year, 9, 1), _date(year + 1, 8, 31)
         if self.unit == "dom":
             raise _Unreadable(
-                f"«{self.number} числа» — какого месяца? Нужен месяц или повторение",
+                code="deadline.which_month",
+                day=self.number,
                 example=f"«ежемесячно до {self.number} числа», «до {self.number} мая 2023 г.»",
             )
         raise _Unreadable(
-            f"к числу {self.number} нужен месяц или единица (квартал, полугодие, декада)",
+            code="deadline.number_needs_unit",
+            number=self.number,
             example=f"«{self.number} мая 2023 г.», «{self.number} квартал 2023 г.»",
         )
 
@@ -76,9 +78,6 @@ class _Point:
 
 
 _LIMITS = {"decade": 3, "quarter": 4, "half": 2, "dom": 31}
-
-
-_UNIT_NAMES = {"decade": "декады", "quarter": "квартала", "half": "полугодия", "dom": "числа"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +140,15 @@ class _Item:
         if inherited:
             if last.unit not in ("day", "decade", "quarter", "half"):
                 raise _Unreadable(
-                    f"к числу {first.number} нужна единица", example="«1 - 15 мая 2023 г.»"
+                    code="deadline.number_needs_range_unit",
+                    number=first.number,
+                    example="«1 - 15 мая 2023 г.»",
                 )
             first = replace(first, unit=last.unit, month=last.month, year=first.year or last.year)
         first_year, last_year = first.year, last.year
         if first_year is None and last_year is None:
             if year is None:
-                raise _Unreadable("не указан год", example="«май 2023 г.»")
+                raise _Unreadable(code="deadline.no_year", example="«май 2023 г.»")
             first_year = last_year = year
             crosses = first.bounds(year)[0] > last.bounds(year)[0]
             if self.last is not None and not inherited and crosses:
@@ -164,7 +165,7 @@ class _Item:
         start, end = first.bounds(first_year)[0], last.bounds(last_year)[1]
         if start > end:
             raise _Unreadable(
-                "начало промежутка позже его конца", example="«с 1 по 15 сентября 2022 г.»"
+                code="deadline.range_reversed", example="«с 1 по 15 сентября 2022 г.»"
             )
         return start, end, first_year
 
@@ -208,7 +209,8 @@ def _all_in_period(item: _Item, context: _Context) -> list[Occurrence]:
     if problem is not None:
         raise problem
     raise _Unreadable(
-        f"год не указан, а такой даты нет в периоде дорожной карты ({context.period_ru})",
+        code="deadline.not_in_period",
+        period=context.period_ru,
         example="«май 2023 г.»",
     )
 

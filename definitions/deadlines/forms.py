@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from common.russian import format_date_ru
-from definitions.deadlines.base import _Context, _Unreadable
+from definitions.deadlines.base import _Context, _Unreadable, render_message
 from definitions.deadlines.schedule import Occurrence, _Compiled
 
 # A label before the date: «Срок: до 1 марта 2024 г.», «Срок исполнения - май 2023».
@@ -81,14 +81,16 @@ def _check_weekdays(occurrences: list[Occurrence], weekdays: tuple[int, ...]) ->
     days = [day for occurrence in occurrences for day in (occurrence.start, occurrence.due) if day]
     if len(days) != len(weekdays):
         raise _Unreadable(
-            "день недели в скобках — к какой дате он относится?",
+            code="deadline.weekday_which_date",
             example="«26 мая 2023 г. (пятница)»",
         )
     for day, weekday in zip(days, weekdays, strict=True):
         if day.weekday() != weekday:
             raise _Unreadable(
-                f"{format_date_ru(day)} — {_WEEKDAY_NAMES[day.weekday()]}, а в скобках написано"
-                f" «{_WEEKDAY_NAMES[weekday]}»: в дате (или в годе) ошибка?",
+                code="deadline.weekday_disagrees",
+                day=format_date_ru(day),
+                weekday=_WEEKDAY_NAMES[day.weekday()],
+                written=_WEEKDAY_NAMES[weekday],
                 example="«26 мая 2023 г. (пятница)»",
             )
 
@@ -109,7 +111,7 @@ def _drop_trailing_count(text: str, notes: list[str]) -> str:
     before = text[: match.start()]
     if not _DATE_HINT_RE.search(before) or _RELATIVE_WORDS_RE.search(before):
         return text
-    notes.append(f"число дней после дат не меняет их: «{match[0].strip(' -')}»")
+    notes.append(render_message("deadline.note_day_count", count=match[0].strip(" -")))
     return before
 
 
@@ -121,14 +123,14 @@ def _drop_remark(match: re.Match[str], notes: list[str], weekdays: list[int]) ->
         weekdays.append(weekday)
         return ""
     if _COUNT_REMARK_RE.fullmatch(inner):
-        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        notes.append(render_message("deadline.note_remark", remark=inner))
         return ""
     if _DATE_HINT_RE.search(inner) or (
         _SCHEDULE_WORD_RE.search(inner) and not _UNSCHEDULED_RE.search(inner)
     ):
         return match[0]
     if inner:
-        notes.append(f"примечание в скобках не меняет дат: «{inner}»")
+        notes.append(render_message("deadline.note_remark", remark=inner))
     return ""
 
 
@@ -151,7 +153,7 @@ def _within_year(context: _Context) -> _Compiled:
     if _within_one_year(context.period_start, context.period_end):
         # A plan of one school year (1 Sept – 31 Aug) crosses a new year but is still «the year».
         if context.period_start.year != context.period_end.year:
-            context.notes.append("«в течение года» — весь период плана, он не длиннее года")
+            context.notes.append(render_message("deadline.note_within_year_plan"))
         return "continuous", [Occurrence(context.period_start, context.period_end)], None
     years = range(context.period_start.year, context.period_end.year + 1)
     occurrences = [
@@ -162,7 +164,5 @@ def _within_year(context: _Context) -> _Compiled:
     ]
     if len(occurrences) == 1:
         return "continuous", occurrences, None
-    context.notes.append(
-        "«в течение года» в периоде из нескольких лет — в течение каждого календарного года периода"
-    )
+    context.notes.append(render_message("deadline.note_within_each_year"))
     return "recurring", occurrences, None

@@ -12,7 +12,7 @@ from common.russian import (
     plural_ru,
 )
 from definitions.deadlines.base import _MAX_YEAR, _MIN_YEAR, _date, _Unreadable
-from definitions.deadlines.dates import _LIMITS, _UNIT_NAMES, _Item, _Point
+from definitions.deadlines.dates import _LIMITS, _Item, _Point
 from definitions.deadlines.tokens import _NUMBER_WORDS, _Token
 
 
@@ -143,7 +143,7 @@ class _Parser:
                         break
                     self.pos = start
                 else:
-                    raise _Unreadable()
+                    raise _Unreadable(code="deadline.unknown_form")
         except _Unreadable as error:
             if error.at is None and self.pos < len(self.tokens):
                 error.at = self.tokens[self.pos].text
@@ -194,7 +194,7 @@ class _Parser:
         """Record the recurrence; two different ones in a phrase are an error."""
         if self.parsed.every not in (None, unit):
             raise _Unreadable(
-                "указано два повторения: нужно одно («ежегодно», «ежеквартально» или «ежемесячно»)",
+                code="deadline.two_recurrences",
                 example="«ежегодно до 1 марта»",
             )
         self.parsed.every = unit
@@ -285,8 +285,9 @@ class _Parser:
         unit = _FREQUENCIES.get((count, span))
         if unit is None:
             raise _Unreadable(
-                f"«{count} {plural_ru(count, 'раз', 'раза', 'раз')} в {_SPAN_WORDS[span]}» — "
-                "в какие месяцы? Назовите их",
+                code="deadline.which_months",
+                # the words read, as the phrase says them: «3 раза в год»
+                frequency=f"{count} {plural_ru(count, 'раз', 'раза', 'раз')} в {_SPAN_WORDS[span]}",
                 example="«2 раза в год» (по полугодиям), «ежегодно (октябрь, март)»",
             )
         self._set_every(unit)
@@ -365,7 +366,8 @@ class _Parser:
                 first = self._checked(_Point("day", None, month, first.number))
         if first.unit == "index" and last is None:
             raise _Unreadable(
-                f"к числу {first.number} нужен месяц или единица (квартал, полугодие, декада)",
+                code="deadline.number_needs_unit",
+                number=first.number,
                 example=f"«{first.number} мая 2023 г.», «{first.number} квартал 2023 г.»",
             )
         items = self.parsed.items
@@ -438,7 +440,7 @@ class _Parser:
                 month = self._take("month")
                 if month is None:
                     raise _Unreadable(
-                        "после «декада» нужен месяц", example="«1 декада ноября 2022 г.»"
+                        code="deadline.decade_needs_month", example="«1 декада ноября 2022 г.»"
                     )
                 return self._checked(_Point("decade", self._year(), month.value, token.value))
             return self._checked(
@@ -449,7 +451,8 @@ class _Parser:
             third = self._peek(2)
             if third is None or third.kind != "month":
                 raise _Unreadable(
-                    "после дня недели нужен месяц", example="«во вторую среду февраля 2024 г.»"
+                    code="deadline.weekday_needs_month",
+                    example="«во вторую среду февраля 2024 г.»",
                 )
             assert following is not None
             self.pos += 3
@@ -500,9 +503,7 @@ class _Parser:
             and school.kind == "school"
         ):
             if second.value not in (token.value + 1, (token.value + 1) % 100):
-                raise _Unreadable(
-                    "учебный год — это два года подряд", example="«2022-2023 учебный год»"
-                )
+                raise _Unreadable(code="deadline.school_year", example="«2022-2023 учебный год»")
             self.pos += 4
             self._skip_year_words()
             return _Point("school", token.value)
@@ -516,16 +517,29 @@ class _Parser:
         limit = _LIMITS.get(point.unit)
         if limit is not None and not 1 <= point.number <= limit:
             raise _Unreadable(
-                f"{_UNIT_NAMES[point.unit]} с номером {point.number} не бывает (их {limit})",
+                code=(
+                    "deadline.no_such_decade"
+                    if point.unit == "decade"
+                    else "deadline.no_such_quarter"
+                    if point.unit == "quarter"
+                    else "deadline.no_such_half"
+                    if point.unit == "half"
+                    else "deadline.no_such_day"
+                ),
+                number=point.number,
+                limit=limit,
                 example="«IV квартал 2023 г.», «2 полугодие 2023 г.», «3 декада мая 2023 г.»",
             )
         if point.unit in ("day", "month", "decade") and not 1 <= point.month <= 12:
-            raise _Unreadable("месяца с таким номером нет", example="«15.05.2022»")
+            raise _Unreadable(code="deadline.no_such_month", example="«15.05.2022»")
         if point.unit == "day":
             # February 29 is checked against the year once the year is known.
             _date(2000 if point.year is None else point.year, point.month, point.number)
         if point.year is not None and not _MIN_YEAR <= point.year <= _MAX_YEAR:
             raise _Unreadable(
-                f"год должен быть от {_MIN_YEAR} до {_MAX_YEAR}", example="«май 2023 г.»"
+                code="deadline.year_limits",
+                first=_MIN_YEAR,
+                last=_MAX_YEAR,
+                example="«май 2023 г.»",
             )
         return point

@@ -10,7 +10,7 @@ from datetime import date
 from common.russian import (
     format_date_ru,
 )
-from definitions.deadlines.base import _Context, _month_end, _Unreadable
+from definitions.deadlines.base import _Context, _month_end, _Unreadable, render_message
 from definitions.deadlines.dates import _all_in_period, _Item, _overlaps, _start_of
 from definitions.deadlines.schedule import Occurrence
 
@@ -22,9 +22,7 @@ def _yearly(
     period_years = range(context.period_start.year, context.period_end.year + 1)
     if not items:
         # Bare «ежегодно»: by the end of each calendar year, the last one cut at the period's end.
-        context.notes.append(
-            "«ежегодно» без даты — до 31 декабря каждого года (в последний год — до конца периода)"
-        )
+        context.notes.append(render_message("deadline.note_yearly"))
         if years is not None:
             return [Occurrence(None, date(year, 12, 31)) for year in years]
         if every_from is not None:  # «с 2023 года ежегодно»
@@ -38,9 +36,7 @@ def _yearly(
             # «ежегодно до 1 апреля года, следующего за отчетным»: a report on each year of the
             # period, due in the year after it.
             reported = years or period_years
-            context.notes.append(
-                "отчетный год — каждый год периода, срок — в следующем за ним году"
-            )
+            context.notes.append(render_message("deadline.note_reported_each_year"))
             occurrences.extend(item.occurrence(year + 1) for year in reported)
             continue
         if item.has_year:
@@ -90,7 +86,7 @@ def _every_unit(
     days = [item for item in items if item.first.unit == "dom"]
     items = [item for item in items if item.first.unit != "dom"]
     if len(days) > 1:
-        raise _Unreadable("указано несколько чисел месяца", example="«ежемесячно до 20 числа»")
+        raise _Unreadable(code="deadline.several_days_of_month", example="«ежемесячно до 20 числа»")
     if not items:
         if years is not None:
             start, end = date(years[0], 1, 1), date(years[-1], 12, 31)
@@ -109,18 +105,25 @@ def _every_unit(
         start, end = occurrence.start or occurrence.due, occurrence.due
     else:
         raise _Unreadable(
-            "у повторения нужно начало или промежуток",
+            code="deadline.recurrence_window",
             example="«с января 2023 ежеквартально», «ежемесячно в течение 2023 года»",
         )
     if start > end:
         raise _Unreadable(
-            f"начало позже конца ({format_date_ru(end)})", example="«с января 2023 ежеквартально»"
+            code="deadline.start_after_end",
+            end=format_date_ru(end),
+            example="«с января 2023 ежеквартально»",
         )
     months = _UNIT_MONTHS[unit]
     day = days[0].first if days else None
     if day is not None and not day.following and unit != "month":
         raise _Unreadable(
-            f"«{day.number} числа» — какого месяца {'квартала' if unit == 'quarter' else 'полугодия'}?",
+            code=(
+                "deadline.which_month_of_quarter"
+                if unit == "quarter"
+                else "deadline.which_month_of_half"
+            ),
+            day=day.number,
             example="«ежеквартально до 5 числа месяца, следующего за отчетным»",
         )
     occurrences: list[Occurrence] = []

@@ -68,7 +68,8 @@ def _relative(match: re.Match[str], context: _Context) -> _Compiled:
         count = 1
     if not 1 <= count <= _MAX_COUNT:
         raise _Unreadable(
-            f"срок должен быть от 1 до {_MAX_COUNT} дней, недель или месяцев",
+            code="deadline.count_limits",
+            limit=_MAX_COUNT,
             example="«в течение 10 рабочих дней после издания приказа»",
         )
     raw_unit = groups["unit"]
@@ -82,7 +83,7 @@ def _relative(match: re.Match[str], context: _Context) -> _Compiled:
     working = groups.get("calendar") == "рабоч"
     if working and unit != "day":
         raise _Unreadable(
-            "рабочими бывают только дни; недели и месяцы считаются календарными",
+            code="deadline.working_days_only",
             example="«в течение 10 рабочих дней»",
         )
     after = (groups.get("after") or "").strip()
@@ -98,7 +99,7 @@ def _relative(match: re.Match[str], context: _Context) -> _Compiled:
     try:
         due = term.due_from(anchor)
     except OverflowError:
-        raise _Unreadable("срок кончается после 9999 года") from None
+        raise _Unreadable(code="deadline.after_9999") from None
     return "once", [Occurrence(anchor, due)], term
 
 
@@ -108,7 +109,7 @@ def _named_date(text: str) -> date:
     items = parsed.items
     if len(items) != 1 or not items[0].is_day or not items[0].has_year or parsed.every:
         raise _Unreadable(
-            "срок отсчитывается от одной даты с годом",
+            code="deadline.one_dated_anchor",
             example="«в течение 10 дней после 01.09.2023»",
         )
     return items[0].span()[0]

@@ -130,7 +130,7 @@ def _tokenise(text: str) -> list[_Token]:
     tokens = [_token(piece) for piece in _PIECE_RE.findall(text)]
     for token in tokens:
         if token.kind == "bad":
-            raise _Unreadable(f"знак «{token.text}» в сроке ничего не значит", at=token.text)
+            raise _Unreadable(code="deadline.meaningless_sign", sign=token.text, at=token.text)
     return tokens
 
 
