@@ -31,6 +31,9 @@ CATALOGUE: dict[str, str] = {
     "cli.municipality": "муниципалитет: {name} ({timezone})",
     "cli.database": "база данных {url}, версия схемы {revision}",
     "cli.scheduled": "мероприятие {step}: даты назначены ({changed})",
+    # counts said with their noun (``render_count``): the forms for 1, for 2–4 and for 5 or more
+    "count.files": "{count} файл | {count} файла | {count} файлов",
+    "count.instances": "{count} экземпляр | {count} экземпляра | {count} экземпляров",
     "cli.portal": "портал: http://{host}:{port}/ (процессов: {workers})",
     "cli.portal_at": "портал: http://{host}:{port}/ на момент {moment} (процессов: {workers})",
     "cli.letter_retried": (
@@ -1104,7 +1107,8 @@ CATALOGUE: dict[str, str] = {
     "editor.not_yaml": "черновик не читается как YAML: {problem}",
     "editor.not_roadmap": "черновик — не описание дорожной карты",
     "editor.no_step": "шага {step} в черновике нет",
-    "editor.move_edge": "шаг {step} уже {edge}",
+    "editor.move_first": "шаг {step} уже первый",
+    "editor.move_last": "шаг {step} уже последний",
     "editor.no_step_above": "над шагом {step} нет шага, подпунктом которого он мог бы стать",
     "editor.not_subrow": "шаг {step} не подпункт: поднимать некуда",
     "editor.id_taken": "дорожная карта {roadmap} уже есть в базе",
@@ -1128,6 +1132,19 @@ CATALOGUE: dict[str, str] = {
     "editor.header_saved": "Паспорт сохранён.",
     "editor.nothing_to_publish": "Черновика нет: публиковать нечего.",
     "editor.id_mismatch": "id в паспорте не совпадает с id черновика",
+    # the journal's note of a draft's change (definitions/drafts.py, web/views/roadmaps.py); the
+    # page flashes it too, with a capital and a full stop
+    "editor.draft_from_file": "черновик из файла «{name}»",
+    "editor.draft_copied": "копия дорожной карты {source}",
+    "editor.header_changed": "изменён паспорт",
+    "editor.moved_up": "шаг {step} перемещён выше",
+    "editor.moved_down": "шаг {step} перемещён ниже",
+    "editor.indented": "шаг {step} стал подпунктом шага {parent}",
+    "editor.outdented": "шаг {step} больше не подпункт шага {parent}",
+    "editor.removed": "шаг {step} удалён",
+    "editor.added": "добавлен шаг {step}",
+    "editor.changed": "шаг {step} изменён",
+    "editor.renumbered": "шаг {step} изменён, новый номер {new_step}",
     "editor.published": "Опубликована версия {version}: дорожную карту можно запустить.",
     # the roadmap editor's drafts (definitions/drafts.py): a draft's report and its forms' checks
     "draft.yaml_line": "строка {line}: ",
@@ -1468,6 +1485,15 @@ STEP_STATES: dict[str, str] = {
 def render_message(code: str, **params: object) -> str:
     """The Russian text of ``code`` with its parameters; an unknown code is a programming error."""
     return CATALOGUE[code].format(**params)
+
+
+def render_count(code: str, *, count: int) -> str:
+    """A count with its noun in the form Russian gives it: «1 файл», «3 файла», «5 файлов». The
+    text of ``code`` holds the three forms, for 1, for 2–4 and for 5 or more, split by « | »."""
+    from common.russian import plural_ru
+
+    one, few, many = CATALOGUE[code].split(" | ")
+    return plural_ru(count, one, few, many).format(count=count)
 
 
 def message_fields(code: str) -> set[str]:

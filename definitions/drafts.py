@@ -367,10 +367,15 @@ def move_step(data: dict[str, Any], code: str, direction: str) -> str:
     index = step_index(data, code)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(steps):
-        edge = "первый" if direction == "up" else "последний"
-        raise NastavnikError(code="editor.move_edge", where="move", step=code, edge=edge)
+        raise NastavnikError(
+            code="editor.move_first" if direction == "up" else "editor.move_last",
+            where="move",
+            step=code,
+        )
     steps[index], steps[other] = steps[other], steps[index]
-    return f"шаг {code} перемещён {'выше' if direction == 'up' else 'ниже'}"
+    return render_message(
+        "editor.moved_up" if direction == "up" else "editor.moved_down", step=code
+    )
 
 
 def indent_step(data: dict[str, Any], code: str) -> str:
@@ -381,7 +386,7 @@ def indent_step(data: dict[str, Any], code: str) -> str:
     for above in reversed(steps[:index]):
         if above.get("parent") == parent:
             steps[index] = _with(steps[index], parent=str(above["code"]))
-            return f"шаг {code} стал подпунктом шага {above['code']}"
+            return render_message("editor.indented", step=code, parent=above["code"])
     raise NastavnikError(code="editor.no_step_above", where="move", step=code)
 
 
@@ -394,7 +399,7 @@ def outdent_step(data: dict[str, Any], code: str) -> str:
         raise NastavnikError(code="editor.not_subrow", where="move", step=code)
     grand = next((s.get("parent") for s in steps if str(s.get("code")) == str(parent)), None)
     steps[index] = _with(steps[index], parent=grand)
-    return f"шаг {code} больше не подпункт шага {parent}"
+    return render_message("editor.outdented", step=code, parent=parent)
 
 
 def remove_step(data: dict[str, Any], code: str) -> str:
@@ -412,7 +417,7 @@ def remove_step(data: dict[str, Any], code: str) -> str:
             changes["anchor"] = None
         if changes:
             steps[position] = _with(step, **changes)
-    return f"шаг {code} удалён"
+    return render_message("editor.removed", step=code)
 
 
 def add_step(data: dict[str, Any], *, after: str | None) -> tuple[str, str]:
@@ -438,7 +443,7 @@ def add_step(data: dict[str, Any], *, after: str | None) -> tuple[str, str]:
         if parent is not None:
             fresh["parent"] = parent
     steps.insert(position, fresh)
-    return code, f"добавлен шаг {code}"
+    return code, render_message("editor.added", step=code)
 
 
 def replace_step(data: dict[str, Any], code: str, new: dict[str, Any]) -> str:
@@ -458,8 +463,8 @@ def replace_step(data: dict[str, Any], code: str, new: dict[str, Any]) -> str:
                 changes["anchor"] = new_code
             if changes:
                 steps[position] = _with(step, **changes)
-        return f"шаг {code} изменён, новый номер {new_code}"
-    return f"шаг {code} изменён"
+        return render_message("editor.renumbered", step=code, new_step=new_code)
+    return render_message("editor.changed", step=code)
 
 
 _ORDER = (

@@ -143,12 +143,6 @@ def runs(
             typer.echo(f"    {run.message}")
 
 
-def _files(count: int) -> str:
-    from common.russian import plural_ru
-
-    return f"{count} {plural_ru(count, 'файл', 'файла', 'файлов')}"
-
-
 def backup(
     directory: Annotated[
         Path,
@@ -156,6 +150,7 @@ def backup(
     ],
 ) -> None:
     """Сохранить базу данных (не останавливая службы) и папку документов в КАТАЛОГ."""
+    from common.messages import render_count
     from common.settings import get_settings
     from engine.daily_runs import real_clock
     from nastavnik.cli_shared import _engine
@@ -173,7 +168,7 @@ def backup(
             directory=report.directory,
             database=report.database,
             revision=report.revision,
-            files=_files(report.documents),
+            files=render_count("count.files", count=report.documents),
         )
     )
 
@@ -188,6 +183,7 @@ def restore(
     ] = False,
 ) -> None:
     """Заменить базу данных и папку документов резервной копией (сначала остановите службы)."""
+    from common.messages import render_count
     from common.settings import get_settings
     from nastavnik.cli_shared import _engine
     from storage.backup import read_manifest
@@ -207,7 +203,7 @@ def restore(
             "backup.restored",
             directory=report.directory,
             revision=report.revision,
-            files=_files(report.documents),
+            files=render_count("count.files", count=report.documents),
         )
     )
     if current_revision(engine) != head_revision():

@@ -51,14 +51,10 @@ def schedule(
             actor=Actor(by),
             now=moment,
         )
-    from common.russian import plural_ru
+    from common.messages import render_count
 
     typer.echo(
-        _say(
-            "cli.scheduled",
-            step=code,
-            changed=f"{changed} {plural_ru(changed, 'экземпляр', 'экземпляра', 'экземпляров')}",
-        )
+        _say("cli.scheduled", step=code, changed=render_count("count.instances", count=changed))
     )
 
 

@@ -51,7 +51,7 @@ def _uses() -> list[tuple[str, str, set[str] | None]]:
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 place = f"{path.relative_to(ROOT)}:{node.lineno}"
                 codes: list[str] = []
-                if name in ("render_message", "_say", "page_message") and node.args:
+                if name in ("render_message", "render_count", "_say", "page_message") and node.args:
                     codes = _codes(node.args[0])
                 # an error (the deadline parser's refusal too), or a row of a rule table whose
                 # parameters come from its check
@@ -244,6 +244,11 @@ def _english_in(
             continue
         if not isinstance(node, ast.Call):
             continue
+        for keyword in node.keywords:
+            # a journal's note of a change (``save_draft(change=…)``): a draft's history shows it
+            text = _literal_text(keyword.value) if keyword.arg == "change" else None
+            if text is not None and reads(text):
+                found.append(f"{place}:{node.lineno}: {text.strip()[:80]!r}")
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
         if name in EVERY_ARGUMENT:
             message = list(node.args)
@@ -359,6 +364,7 @@ def test_every_module_left_with_inline_russian_still_has_some() -> None:
         'raise NastavnikError(f"школы «{school}» нет")',
         'raise DeadlineError(phrase, expected=f"в поле anchor — «{anchor}»: такого шага нет")',
         'context.notes.append(f"год {year} написан один раз в конце списка")',
+        'save_draft(session=session, roadmap_id=new_id, change=f"копия дорожной карты {source}")',
         'raise DocumentFormError({"form": "Дорожная карта ещё не запущена."})',
         'problems["year"] = f"{year}: ожидается год от 2000 до 2100"',
         'errors["code"] = "Укажите номер шага."',

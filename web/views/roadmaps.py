@@ -174,7 +174,7 @@ def roadmaps_import(
                 definition=dump_draft(definition),
                 by=by,
                 now=now,
-                change=f"черновик из файла «{name}»",
+                change=render_message("editor.draft_from_file", name=name),
                 problems=problems,
             )
     except NastavnikError as error:
@@ -245,7 +245,7 @@ def roadmaps_copy(
                 definition=dump_draft(data),
                 by=by,
                 now=pages.now(request),
-                change=f"копия дорожной карты {source}",
+                change=render_message("editor.draft_copied", source=source),
             )
     if data is None:
         # the page opens its own session: answer after this one has ended (SQLite's write lock)
@@ -607,7 +607,14 @@ def roadmap_header_save(request: Request, user: Coordinator, roadmap_id: str) ->
             return _header_page(
                 request, roadmap_id, {**data, **new}, errors=errors, status_code=400
             )
-        _save(session, new_id, new, by=by, now=pages.now(request), change="изменён паспорт")
+        _save(
+            session,
+            new_id,
+            new,
+            by=by,
+            now=pages.now(request),
+            change=render_message("editor.header_changed"),
+        )
     return pages.redirect(request, f"/roadmaps/{new_id}", render_message("editor.header_saved"))
 
 
