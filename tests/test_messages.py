@@ -577,3 +577,20 @@ def test_a_refused_letter_is_told_in_russian_from_a_real_server() -> None:
     assert str(raised.value) == (
         "адрес получателя не существует или отклонён [сервер: 550 5.1.1 No such mailbox]"
     )
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [(1, "1 файл"), (3, "3 файла"), (5, "5 файлов"), (11, "11 файлов"), (21, "21 файл")],
+)
+def test_a_count_takes_its_nouns_form_from_the_catalogue(count: int, said: str) -> None:
+    from common.messages import render_count
+
+    assert render_count("count.files", count=count) == said
+
+
+def test_a_count_text_has_three_forms_each_with_the_count() -> None:
+    for code, text in CATALOGUE.items():
+        if code.startswith("count."):
+            forms = text.split(" | ")
+            assert len(forms) == 3 and all("{count}" in form for form in forms), code
