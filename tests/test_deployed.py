@@ -26,7 +26,7 @@ from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
-from tests.test_served import QUIET_SERVER, free_port
+from tests.test_served import QUIET_SERVER, free_port, seeded_prefect_home
 
 BIN = Path(sys.executable).parent
 DAY = date(2022, 6, 1)
@@ -128,7 +128,10 @@ def _prefect_env(tmp_path: Path, api: str) -> dict[str, str]:
 def _start_server(
     prefect: dict[str, str], port: int, tmp_path: Path, **extra: str
 ) -> subprocess.Popen[bytes]:
-    """`prefect server start` on ``port`` (its log: tmp_path/server.log); ``extra``: its env."""
+    """`prefect server start` on ``port`` (its log: tmp_path/server.log); ``extra``: its env.
+    On SQLite its database starts migrated (seeded_prefect_home)."""
+    if "PREFECT_API_DATABASE_CONNECTION_URL" not in extra:
+        seeded_prefect_home(Path(prefect["PREFECT_HOME"]))
     return _start(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         {**prefect, "PREFECT_UI_API_URL": prefect["PREFECT_API_URL"], **QUIET_SERVER, **extra},

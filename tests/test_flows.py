@@ -21,6 +21,7 @@ from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.factories import launched, moment, the_run
+from tests.test_served import seeded_prefect_home
 
 pytestmark = pytest.mark.prefect
 
@@ -92,7 +93,7 @@ def _free_port() -> int:
 def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) -> None:
     from flows.serve import start_prefect_server
 
-    prefect_home = tmp_path / "prefect"
+    prefect_home = seeded_prefect_home(tmp_path / "prefect")
     env = {
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}",

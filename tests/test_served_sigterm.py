@@ -24,7 +24,7 @@ from storage.db import make_engine, upgrade_database
 from storage.operations import DailyRun
 from tests.factories import expire_leases, launched, moment
 from tests.smtp_server import Sink, SmtpServer
-from tests.test_served import NASTAVNIK, QUIET_SERVER, free_port
+from tests.test_served import NASTAVNIK, QUIET_SERVER, free_port, seeded_prefect_home
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -124,7 +124,7 @@ def test_sigterm_to_a_served_run_ends_it_cleanly_and_the_next_run_sends_the_rest
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NASTAVNIK_"))}
     env.update(
         {
-            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_HOME": str(seeded_prefect_home(tmp_path / "prefect")),
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
             **QUIET_SERVER,
             "NASTAVNIK_DB": f"sqlite:///{db}",
