@@ -114,6 +114,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # ---------------------------------------------------------------------------------------------
+# Passwords
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its cheapest parameters in the test process: a hash or a check at the
+    portal's parameters is ≈ 0.2 s of CPU, and the portal's tests sign in and make users hundreds
+    of times (measured: 42 s of CPU in the SQLite half of them). The same library and code path,
+    only the cost differs; the portal as a subprocess (`nastavnik serve`, the browser tests)
+    keeps the real cost."""
+    from argon2 import PasswordHasher
+
+    import web.auth
+
+    real = web.auth._hasher
+    web.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        yield
+    finally:
+        web.auth._hasher = real
+
+
+# ---------------------------------------------------------------------------------------------
 # Prefect
 
 
