@@ -26,12 +26,14 @@ TEST_WORKERS ?= auto
 # Bytecode first: where the environment sets PYTHONDONTWRITEBYTECODE (this machine's does) nothing
 # is ever cached, and each of the ≈ 100 Python processes the suite starts (Prefect servers,
 # workers, the CLI) compiled Prefect and nastavnik from source again (`import prefect`: 3.0 s of
-# CPU against 1.5 s compiled). compileall writes it whatever that variable says (a file that does
-# not compile is left to the tests to report); pytest may then cache its rewritten test modules.
+# CPU against 1.5 s compiled). compileall writes it whatever that variable says; pytest may then
+# cache its rewritten test modules. Installed packages may ship files that never compile (olefile's
+# Python 2 olefile2.py), so their compile errors are not ours to report.
 SITE_PACKAGES = $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
 test: $(STAMP)
-	-$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests $(SITE_PACKAGES) >/dev/null 2>&1
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests
+	@$(BIN)/python -m compileall -q -j 0 $(SITE_PACKAGES) >/dev/null 2>&1 || true
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
