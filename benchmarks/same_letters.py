@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # composing in a fresh process with a tree's code on its path: bench_compose's script
-from bench_compose import _COMPOSE, _export  # noqa: E402
+from bench_compose import _compose, _export  # noqa: E402
 
 _LETTERS = (
     "SELECT l.id, l.recipient, l.kind, l.subject, l.item_count, l.message_id, c.body_text, "
@@ -38,17 +35,7 @@ _ITEMS = "SELECT id, status, letter_id, last_error FROM outbox ORDER BY id"
 def _composed(tree: Path, database: Path, copy: Path) -> tuple[list[tuple], list[tuple], str]:
     """The letters and outbox items after ``tree``'s code composed a copy of ``database``."""
     shutil.copy(database, copy)
-    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{tree / 'benchmarks'}"}
-    figures = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", _COMPOSE, str(copy)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=tree,
-            env=env,
-        ).stdout
-    )
+    figures = _compose(tree, copy)
     timing = f"{figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU"
     connection = sqlite3.connect(copy)
     try:
