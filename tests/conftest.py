@@ -141,19 +141,42 @@ def cheap_password_hashes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One Prefect test harness (a local test server) for the whole session, started on first use
-    (≈ 8 s); under xdist its tests share one worker (PREFECT_GROUP)."""
-    os.environ["PREFECT_SERVER_LOGGING_LEVEL"] = "CRITICAL"
-    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One real Prefect server for the whole session, started on first use; under xdist its tests
+    share one worker (PREFECT_GROUP). The flows run in the test process against it.
 
-    with (
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield
+    `prefect server start` on a copy of a migrated Prefect database (seeded_prefect_home), with
+    the services these tests do not use off (QUIET_SERVER), rather than Prefect's own
+    prefect_test_harness: that one migrates a fresh database and runs every service (measured:
+    ≈ 14 s of wall and ≈ 12 s of CPU to start, against ≈ 5 s and ≈ 5 s)."""
+    os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    from flows.serve import start_prefect_server
+    from tests.test_served import QUIET_SERVER, free_port, seeded_prefect_home
+
+    home = seeded_prefect_home(tmp_path_factory.mktemp("prefect-harness"))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+            **QUIET_SERVER,
+        }
+    )
+    server, api_url = start_prefect_server(port=free_port(), env=env, log_path=home / "server.log")
+    try:
+        with temporary_settings(
+            {PREFECT_API_URL: api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        ):
+            yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,9 +3,7 @@ and the tick once against a real local Prefect server (the scale-out path)."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +19,6 @@ from flows.daily import tick_once
 from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.factories import launched, moment, the_run
-from tests.test_served import seeded_prefect_home
 
 pytestmark = pytest.mark.prefect
 
@@ -84,72 +81,56 @@ def test_the_launch_flow_is_idempotent(prefect_harness: None, tmp_path: Path) ->
     assert not second["created"] and second["instances_added"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _flow_runs() -> dict[str, tuple[str | None, str]]:
+    """The flow runs on the session's Prefect server: id → (state type, flow name)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read() -> dict[str, tuple[str | None, str]]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs()
+            names = {r.flow_id: (await client.read_flow(r.flow_id)).name for r in runs}
+            return {
+                str(r.id): (r.state_type.value if r.state_type else None, names[r.flow_id])
+                for r in runs
+            }
+
+    return asyncio.run(read())
 
 
-def test_the_tick_runs_once_against_a_real_local_prefect_server(tmp_path: Path) -> None:
-    from flows.serve import start_prefect_server
+def test_the_tick_runs_once_against_a_real_local_prefect_server(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    """`nastavnik tick --prefect` in a process of its own, against the session's real Prefect
+    server (`prefect server start`): one tick flow run, completed, and the outbox written."""
+    from prefect.settings import PREFECT_API_URL
 
-    prefect_home = seeded_prefect_home(tmp_path / "prefect")
-    env = {
-        "PREFECT_HOME": str(prefect_home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    before = set(_flow_runs())
+    db = tmp_path / "nastavnik.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_database(engine)
+    launched(engine, tmp_path, schools=3)
+    client_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "NASTAVNIK_DB": f"sqlite:///{db}",
     }
-    server, api_url = start_prefect_server(port=_free_port(), env=env)
-    try:
-        db = tmp_path / "nastavnik.db"
-        engine = make_engine(f"sqlite:///{db}")
-        upgrade_database(engine)
-        launched(engine, tmp_path, schools=3)
-        client_env = {
-            **os.environ,
-            **env,
-            "PREFECT_API_URL": api_url,
-            "NASTAVNIK_DB": f"sqlite:///{db}",
-        }
-        cli = [sys.executable, "-c", "from nastavnik.cli import main; main()"]
-        done = subprocess.run(
-            [*cli, "tick", "--prefect", "--no-send", "--now", "2022-06-01"],
-            env=client_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "решено:" in done.stdout
-        listing = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                (
-                    "import asyncio, json\n"
-                    "from prefect.client.orchestration import get_client\n"
-                    "async def main():\n"
-                    "    async with get_client() as client:\n"
-                    "        runs = await client.read_flow_runs()\n"
-                    "        print(json.dumps([[r.name, r.state_type.value if r.state_type else None,"
-                    " (await client.read_flow(r.flow_id)).name] for r in runs]))\n"
-                    "asyncio.run(main())\n"
-                ),
-            ],
-            env=client_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert listing.returncode == 0, listing.stderr[-3000:]
-        runs = json.loads(listing.stdout.strip().splitlines()[-1])
-        assert [flow for _, state, flow in runs if state == "COMPLETED"] == ["tick"], runs
-        with session_scope(engine) as session:
-            assert list(session.exec(select(OutboxItem)))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    cli = [sys.executable, "-c", "from nastavnik.cli import main; main()"]
+    done = subprocess.run(
+        [*cli, "tick", "--prefect", "--no-send", "--now", "2022-06-01"],
+        env=client_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "решено:" in done.stdout
+    runs = {key: run for key, run in _flow_runs().items() if key not in before}
+    assert [flow for state, flow in runs.values() if state == "COMPLETED"] == ["tick"], runs
+    with session_scope(engine) as session:
+        assert list(session.exec(select(OutboxItem)))
 
 
 def test_the_daily_flow_records_each_attempt_and_retries(
