@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -38,6 +39,10 @@ PREFECT_HARNESS_FILES = ("test_flows.py", "test_notifications_prefect.py")
 PREFECT_HARNESS_TESTS = (
     "tests/test_units.py::test_the_prefect_tick_flow_carries_the_units_in_its_plan",
 )
+# The warm path's tests share one Prefect server with the deployed daily run (the warm_server
+# fixture, tests/warm_server.py), one test after another: they run on one worker.
+WARM_GROUP = "warm-server"
+WARM_SERVER_FILES = ("test_warm.py", "test_warm_cancel.py", "test_warm_orphans.py")
 # Files that take longest go out first, so no worker is left with a long one at the end.
 SLOW_FIRST = (
     "test_served.py",
@@ -59,12 +64,14 @@ SLOW_FIRST = (
 
 
 def xdist_group_of(nodeid: str) -> str:
-    """The unit a worker takes whole: the Prefect-harness group, an explicit
-    ``@pytest.mark.xdist_group`` (xdist suffixes its name), or the test's file (its module-scoped
-    fixtures are built once)."""
+    """The unit a worker takes whole: the Prefect-harness group, the warm server's group, an
+    explicit ``@pytest.mark.xdist_group`` (xdist suffixes its name), or the test's file (its
+    module-scoped fixtures are built once)."""
     path, _, rest = nodeid.partition("::")
     if Path(path).name in PREFECT_HARNESS_FILES or nodeid.split("[", 1)[0] in PREFECT_HARNESS_TESTS:
         return PREFECT_GROUP
+    if Path(path).name in WARM_SERVER_FILES:
+        return WARM_GROUP
     if "@" in rest and rest.rfind("@") > rest.rfind("]"):
         return rest.rsplit("@", 1)[1]
     return path
@@ -91,16 +98,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist: the long files first (the order inside a file stays); a warning for a
-    harness test outside PREFECT_GROUP (it would start a second Prefect server)."""
+    harness test outside PREFECT_GROUP or a warm server's test outside WARM_GROUP (it would start
+    a second Prefect server)."""
     if not hasattr(config, "workerinput"):
         return
     for item in items:
-        uses_harness = "prefect_harness" in getattr(item, "fixturenames", ())
-        if uses_harness and xdist_group_of(item.nodeid) != PREFECT_GROUP:
+        fixtures = getattr(item, "fixturenames", ())
+        group = xdist_group_of(item.nodeid)
+        if "prefect_harness" in fixtures and group != PREFECT_GROUP:
             item.warn(
                 pytest.PytestWarning(
                     "uses the Prefect harness outside PREFECT_HARNESS_FILES/TESTS in "
                     "tests/conftest.py: under xdist it may start a second test server"
+                )
+            )
+        if "warm_server" in fixtures and group != WARM_GROUP:
+            item.warn(
+                pytest.PytestWarning(
+                    "uses the warm server outside WARM_SERVER_FILES in tests/conftest.py: "
+                    "under xdist it may start a second one"
                 )
             )
 
@@ -177,6 +193,37 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture
+def warm_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One Prefect server (SQLite) with `nastavnik deploy`'s daily run for the warm path's tests,
+    started on first use (≈ 9 s) and stopped after the last of them (pytest_runtest_teardown); its
+    API URL. Each test runs its own `nastavnik worker` on its own database and first clears what
+    an earlier one left (tests/warm_server.py); under xdist they share one worker (WARM_GROUP)."""
+    from tests.warm_server import SHARED
+
+    return SHARED.api(lambda: tmp_path_factory.mktemp("warm-server"))
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The warm server stops when the test after a WARM_GROUP one is not of that group (xdist
+    hands a worker the group together; otherwise a later test of it starts the server again)."""
+    if xdist_group_of(item.nodeid) != WARM_GROUP:
+        return
+    if nextitem is None or xdist_group_of(nextitem.nodeid) != WARM_GROUP:
+        _stop_warm_server()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The warm server never outlives the session (a run stopped half-way, -x)."""
+    _stop_warm_server()
+
+
+def _stop_warm_server() -> None:
+    module = sys.modules.get("tests.warm_server")  # not imported: never started
+    if module is not None:
+        module.SHARED.stop()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
     # two worker processes ran to the end, none was killed and restarted on the way
     assert log.count("Terminated child process") == 2 and "died" not in log, log[-3000:]
 
-    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
+    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"], cli=True)
 
 
 def test_prefect_server_of_several_processes_refuses_sqlite_and_missing_redis_in_russian(

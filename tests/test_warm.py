@@ -2,9 +2,10 @@
 `nastavnik worker` starts a Prefect process worker and the fork server (flows/warm.py); each run is
 a fork of a process that imported Prefect and nastavnik once.
 
-Real components only: a Prefect server, `nastavnik worker` as a subprocess (its Prefect process
-worker and fork server), a deployment run, the plain `nastavnik tick` on a copy; an SMTP server
-that accepts and never answers holds a run in delivery while its client is sent SIGTERM.
+Real components only: a Prefect server (one for the warm path's tests: tests/warm_server.py),
+`nastavnik worker` as a subprocess (its Prefect process worker and fork server), deployment runs
+created through Prefect's client, the plain tick on a copy; an SMTP server that accepts and never
+answers holds a run in delivery while its client is sent SIGTERM.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,17 +33,15 @@ from tests.test_deployed import (
     BIN,
     _assert_like_the_plain_tick,
     _clean_env,
+    _completed,
     _prefect_env,
     _region,
-    _run,
-    _run_deployment,
     _start,
-    _start_server,
     _stop,
-    _wait_for_api,
+    _trigger,
     _worker_env,
 )
-from tests.test_served import free_port
+from tests.warm_server import clear_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "flows" / "warm_client.py"
@@ -94,22 +91,12 @@ class _SilentSmtp:
             conn.close()
 
 
-@contextmanager
-def _deployed(tmp_path: Path, db: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A Prefect server (SQLite) with the `nastavnik deploy`ed daily run; its API and the
-    environment of its clients. Stopped on leaving."""
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    prefect = _prefect_env(tmp_path, api)
-    server = _start_server(prefect, port, tmp_path)
-    try:
-        _wait_for_api(api, tmp_path / "server.log", seconds=180, server=server)
-        admin = {**prefect, "NASTAVNIK_DB": f"sqlite:///{db}"}
-        out = _run([str(BIN / "nastavnik"), "deploy", "--pool", "nastavnik"], admin, tmp_path)
-        assert "nastavnik worker --pool nastavnik" in out, out
-        yield api, prefect
-    finally:
-        _stop(server)
+def _deployed(warm_server: str, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """The shared Prefect server with the `nastavnik deploy`ed daily run (the ``warm_server``
+    fixture), no run an earlier test left on it to take; its API and the environment of this
+    test's clients (their own PREFECT_HOME)."""
+    clear_runs(warm_server)
+    return warm_server, _prefect_env(tmp_path, warm_server)
 
 
 def _start_worker(
@@ -128,17 +115,15 @@ def _start_worker(
     return worker
 
 
-def _hold_run(prefect: dict[str, str], cwd: Path, smtp: _SilentSmtp, held: Path, log: Path) -> str:
+def _hold_run(api: str, smtp: _SilentSmtp, held: Path, log: Path) -> str:
     """A deployment run on the database ``held`` held in delivery by ``smtp`` (its job
     variables: its env); its flow run's id, once it has connected."""
     seen = len(smtp.accepted)
     smtp_url = f"smtp://127.0.0.1:{smtp.port}?timeout=600"
     job_env = {"NASTAVNIK_SMTP_URL": smtp_url, "NASTAVNIK_DB": f"sqlite:///{held}"}
-    out = _run_deployment(prefect, cwd, watch=False, env=job_env)
-    held_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
-    assert held_id, out
+    held_id = str(_trigger(api, wait=False, env=job_env).id)
     _wait_for(lambda: len(smtp.accepted) > seen, "the held run never reached delivery", log)
-    return held_id[1]
+    return held_id
 
 
 def _fork_child(log: Path, run_id: str) -> int:
@@ -211,51 +196,45 @@ def _children(pid: int) -> dict[int, str]:
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_a_deployed_run_through_the_fork_server_writes_what_the_plain_tick_writes_and_a_sigterm_to_its_client_ends_it(
-    tmp_path: Path,
+    warm_server: str, tmp_path: Path
 ) -> None:
     db, copy = _region(tmp_path, schools=3)
     held = tmp_path / "held.db"  # the database of the run held in delivery
     shutil.copy(db, held)
 
+    api, prefect = _deployed(warm_server, tmp_path)
     worker = None
     smtp = _SilentSmtp()
     log = tmp_path / "worker.log"
     machine = tmp_path / "worker"
     try:
-        with _deployed(tmp_path, db) as (api, prefect):
-            try:
-                worker = _start_worker(prefect, db, machine, log)
-                out = _run_deployment(prefect, tmp_path)
-                assert "Completed" in out, out + log.read_text()[-3000:]
-                run_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
-                assert run_id, out
-                text = log.read_text()
-                # the run was a child of the fork server, not a cold interpreter
-                assert f"fork server: flow run {run_id[1]} in child" in text, text[-3000:]
-                assert "сервер запуска недоступен" not in text
+        worker = _start_worker(prefect, db, machine, log)
+        run = _trigger(api)
+        assert _completed(run), (run.state, log.read_text()[-3000:])
+        text = log.read_text()
+        # the run was a child of the fork server, not a cold interpreter
+        assert f"fork server: flow run {run.id} in child" in text, text[-3000:]
+        assert "сервер запуска недоступен" not in text
 
-                held_id = _hold_run(prefect, tmp_path, smtp, held, log)
-                client, child = _held_processes(api, log, held_id)
-                # the client runs this Python with -I -S and the client file, nothing else
-                assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
-                    b"-I",
-                    b"-S",
-                    str(CLIENT).encode(),
-                ]
+        held_id = _hold_run(api, smtp, held, log)
+        client, child = _held_processes(api, log, held_id)
+        # the client runs this Python with -I -S and the client file, nothing else
+        assert Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[1:4] == [
+            b"-I",
+            b"-S",
+            str(CLIENT).encode(),
+        ]
 
-                os.kill(client, signal.SIGTERM)
-                _wait_for(
-                    lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60
-                )
-                state = _ended(api, held_id, log)
-                assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
-                _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
-            finally:
-                if worker is not None:
-                    # Prefect's worker and the fork server stop together; slow under load (the
-                    # socket's folder is removed only after both ended)
-                    _stop(worker, timeout=120)
+        os.kill(client, signal.SIGTERM)
+        _wait_for(lambda: not _alive(child), "the child outlived its client's SIGTERM", log, 60)
+        state = _ended(api, held_id, log)
+        assert state in {"CRASHED", "FAILED", "CANCELLED"}, state
+        _wait_for(lambda: not _alive(client), "the client did not end", log, 60)
     finally:
+        if worker is not None:
+            # Prefect's worker and the fork server stop together; slow under load (the socket's
+            # folder is removed only after both ended)
+            _stop(worker, timeout=120)
         smtp.close()
     # `nastavnik worker` stopped its fork server (and removed the socket's folder)
     assert not _socket_dir(log).exists()

@@ -4,20 +4,25 @@ which passes it on to the fork server's child running the flow. The run ends Can
 is gone, the daily run is recorded as interrupted, and the next run delivers the rest, nothing sent
 twice.
 
-Real components only: a Prefect server, `nastavnik worker` as a subprocess, a deployment run held
-in delivery by an SMTP server that never answers, Prefect's client, the plain `nastavnik tick` on a
-copy.
+Real components only: a Prefect server (one for the warm path's tests: tests/warm_server.py),
+`nastavnik worker` as a subprocess, a deployment run held in delivery by an SMTP server that never
+answers, Prefect's client, the plain tick on a copy.
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.test_deployed import _assert_like_the_plain_tick, _region, _run_deployment, _stop
+from tests.test_deployed import (
+    _assert_like_the_plain_tick,
+    _completed,
+    _region,
+    _stop,
+    _trigger,
+)
 from tests.test_warm import (
     _alive,
     _daily_runs,
@@ -47,37 +52,34 @@ def _cancel(api: str, flow_run_id: str) -> str:
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_prefects_cancel_of_a_warm_run_reaches_its_fork_and_the_next_run_delivers_the_rest(
-    tmp_path: Path,
+    warm_server: str, tmp_path: Path
 ) -> None:
     db, copy = _region(tmp_path, schools=3)
+    api, prefect = _deployed(warm_server, tmp_path)
     smtp = _SilentSmtp()
     machine = tmp_path / "worker"
     log = tmp_path / "worker.log"
     worker: subprocess.Popen[bytes] | None = None
     try:
-        with _deployed(tmp_path, db) as (api, prefect):
-            try:
-                worker = _start_worker(prefect, db, machine, log)
-                held_id = _hold_run(prefect, tmp_path, smtp, db, log)
-                client, child = _held_processes(api, log, held_id)
+        worker = _start_worker(prefect, db, machine, log)
+        held_id = _hold_run(api, smtp, db, log)
+        client, child = _held_processes(api, log, held_id)
 
-                assert _cancel(api, held_id) == "ACCEPT"
-                state = _ended(api, held_id, log, 180)
-                assert state == "CANCELLED", (state, log.read_text()[-3000:])
-                _wait_for(lambda: not _alive(child), "the child outlived the cancel", log, 60)
-                _wait_for(lambda: not _alive(client), "the run's process outlived it", log, 60)
-                assert _daily_runs(db)[-1] == ("interrupted", held_id)
+        assert _cancel(api, held_id) == "ACCEPT"
+        state = _ended(api, held_id, log, 180)
+        assert state == "CANCELLED", (state, log.read_text()[-3000:])
+        _wait_for(lambda: not _alive(child), "the child outlived the cancel", log, 60)
+        _wait_for(lambda: not _alive(client), "the run's process outlived it", log, 60)
+        assert _daily_runs(db)[-1] == ("interrupted", held_id)
 
-                _expire_leases(db)
-                out = _run_deployment(prefect, tmp_path)
-                assert "Completed" in out, out + log.read_text()[-3000:]
-                run_id = re.search(r"UUID: ([0-9a-f-]{36})", out)
-                assert run_id and f"fork server: flow run {run_id[1]} in child" in log.read_text()
-                assert _daily_runs(db)[-1] == ("completed", run_id[1])
-            finally:
-                if worker is not None:
-                    _stop(worker, timeout=120)
+        _expire_leases(db)
+        run = _trigger(api)
+        assert _completed(run), (run.state, log.read_text()[-3000:])
+        assert f"fork server: flow run {run.id} in child" in log.read_text()
+        assert _daily_runs(db)[-1] == ("completed", str(run.id))
     finally:
+        if worker is not None:
+            _stop(worker, timeout=120)
         smtp.close()
 
     # nothing lost, nothing twice: the outbox and the letters of one undisturbed tick
