@@ -4,7 +4,7 @@ on PostgreSQL with Redis, `prefect server database upgrade -y`, `nastavnik prefe
 takes over 5 s to start, and building Prefect's app costs ≈ 6 s of CPU), `prefect server services
 start` in its own process, then `nastavnik deploy`, a process worker and the deployment run. The
 scheduler in the services process schedules the deployment's cron runs; the run's outbox equals
-the plain `nastavnik tick` on a copy."""
+what the plain tick writes on a copy (its function, in the test process)."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def test_a_prefect_server_of_two_processes_with_redis_schedules_and_runs_the_tic
     # two worker processes ran to the end, none was killed and restarted on the way
     assert log.count("Terminated child process") == 2 and "died" not in log, log[-3000:]
 
-    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"], cli=True)
+    _assert_like_the_plain_tick(tmp_path, db=db, copy=copy, mail_dirs=[machine / "mail"])
 
 
 def test_prefect_server_of_several_processes_refuses_sqlite_and_missing_redis_in_russian(
