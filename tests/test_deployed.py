@@ -27,7 +27,7 @@ from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
-from tests.test_served import QUIET_SERVER, free_port, seeded_prefect_home
+from tests.test_served import QUIET_SERVER, free_port, plain_tick_letters, seeded_prefect_home
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -205,10 +205,7 @@ def _completed(run: FlowRun) -> bool:
 
 def _plain_tick(copy: Path, plain: Path, *, cli: bool) -> None:
     """The plain tick at DAY on ``copy``, its letters in plain/mail: `nastavnik tick --now` as a
-    subprocess with ``cli``, else the function it runs (`tick_once`) in this process, with the
-    same settings and no other NASTAVNIK_ variable for the call (as the subprocess's cleaned
-    environment): no process that imports nastavnik (≈ 1.2 s of CPU) for what the tests compare,
-    the outbox and the letters."""
+    subprocess with ``cli``, else the function it runs in this process (plain_tick_letters)."""
     settings = {
         "NASTAVNIK_DB": f"sqlite:///{copy}",
         "NASTAVNIK_MAIL_DIR": str(plain / "mail"),
@@ -221,23 +218,9 @@ def _plain_tick(copy: Path, plain: Path, *, cli: bool) -> None:
             plain,
         )
         return
-    from common.settings import get_settings
-    from flows.daily import tick_once
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("NASTAVNIK_")]:
-            patch.delenv(name)
-        # the subprocess ran in ``plain``: its default documents folder (files) was there
-        settings["NASTAVNIK_DOCUMENTS_DIR"] = str(plain / "files")
-        for name, value in settings.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        engine = make_engine(settings["NASTAVNIK_DB"])
-        try:
-            tick_once(engine=engine, now=moment(DAY))
-        finally:
-            engine.dispose()
-            get_settings.cache_clear()
+    # the subprocess ran in ``plain``: its default documents folder (files) was there
+    settings["NASTAVNIK_DOCUMENTS_DIR"] = str(plain / "files")
+    plain_tick_letters(copy, [moment(DAY)], plain / "mail", settings=settings)
 
 
 def _assert_like_the_plain_tick(

@@ -83,20 +83,15 @@ def test_the_launch_flow_is_idempotent(prefect_harness: None, tmp_path: Path) ->
 
 def _flow_runs() -> dict[str, tuple[str | None, str]]:
     """The flow runs on the session's Prefect server: id → (state type, flow name)."""
-    import asyncio
-
     from prefect.client.orchestration import get_client
 
-    async def read() -> dict[str, tuple[str | None, str]]:
-        async with get_client() as client:
-            runs = await client.read_flow_runs()
-            names = {r.flow_id: (await client.read_flow(r.flow_id)).name for r in runs}
-            return {
-                str(r.id): (r.state_type.value if r.state_type else None, names[r.flow_id])
-                for r in runs
-            }
-
-    return asyncio.run(read())
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        names = {run.flow_id: client.read_flow(run.flow_id).name for run in runs}
+    return {
+        str(run.id): (run.state_type.value if run.state_type else None, names[run.flow_id])
+        for run in runs
+    }
 
 
 def test_the_tick_runs_once_against_a_real_local_prefect_server(
