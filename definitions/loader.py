@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
@@ -134,7 +135,18 @@ def parse_roadmap_text(text: str, *, path: Path) -> RoadmapFile:
     """Validate a roadmap's YAML text; raise DefinitionError with file:line on the first problem.
 
     All problems are collected: the exception's reason lists every one, each on its own line.
+
+    A text read before under the same path gives the same RoadmapFile again, for the process
+    (the models are frozen; the result is shared, never to be changed): the tick, each page and
+    each command look the roadmaps up again and again (`find_roadmap` reads every file, a run's
+    launched definition is parsed for each lookup), and parsing a seed costs ≈ 20 ms of YAML and
+    validation. A refusal is not kept: the same text is refused again.
     """
+    return _parse_kept(text, path)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_kept(text: str, path: Path) -> RoadmapFile:
     try:
         # one pass of libyaml (when built in) gives both the nodes (for lines) and the data
         loader = _Loader(text)

@@ -168,3 +168,24 @@ def test_unknown_roadmap_lists_the_known_ones() -> None:
     with pytest.raises(DefinitionError, match="дорожной карты «nope» нет; есть: beloyarsky-2022"):
         find_roadmap("nope")
     assert ROADMAPS_DIR.is_dir()
+
+
+def test_a_file_read_again_is_parsed_once_and_an_edit_or_a_refusal_is_read_anew(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kept.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    first = load_roadmap(path)
+    assert load_roadmap(path) is first  # the same text under the same path: kept
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL, encoding="utf-8")
+    assert load_roadmap(other).path == other  # another path: its own messages' file name
+
+    path.write_text(MINIMAL.replace('title: "Приказ"', 'title: "Приказ КО"'), encoding="utf-8")
+    edited = load_roadmap(path)
+    assert edited is not first and edited.roadmap.steps[0].title == "Приказ КО"
+
+    path.write_text(MINIMAL.replace("level: municipal", "level: nope"), encoding="utf-8")
+    for _ in range(2):  # a refusal is said each time, never kept as an answer
+        with pytest.raises(NastavnikError, match=f"{path}:"):
+            load_roadmap(path)
