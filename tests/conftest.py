@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from storage.db import make_engine, upgrade_database
+from tests.pg_schemas import SCHEMA_TOKEN, SchemaPool, engine_on
 
 PG_URL = os.environ.get("NASTAVNIK_TEST_PG_URL")
 PG_SKIP_REASON = (
@@ -267,9 +268,6 @@ def fresh_sqlite(template: Path, folder: Path) -> Engine:
     return own_values(make_engine(f"sqlite:///{target}"))
 
 
-SCHEMA_TOKEN = "tmpl_schema_token"
-
-
 @pytest.fixture(scope="session")
 def pg_schema_script() -> str | None:
     """The SQL that creates an upgraded schema named SCHEMA_TOKEN, dumped by pg_dump from a
@@ -326,7 +324,7 @@ def _pg_engine(script: str | None = None) -> Iterator[Engine]:
             raw.commit()
         finally:
             raw.close()
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    engine = engine_on(PG_URL, schema)
     if script is not None:
         own_values(engine)
     try:
@@ -338,9 +336,24 @@ def _pg_engine(script: str | None = None) -> Iterator[Engine]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_schemas(pg_schema_script: str | None) -> Iterator[SchemaPool | None]:
+    """The test process's PostgreSQL schemas made from pg_schema_script, each emptied after its
+    test and used again (tests/pg_schemas.py); None without PostgreSQL or pg_dump."""
+    if PG_URL is None or pg_schema_script is None:
+        yield None
+        return
+    pool = SchemaPool(PG_URL, pg_schema_script)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An upgraded, empty database: a SQLite file, or a fresh schema in PostgreSQL."""
+    """An upgraded, empty database: a SQLite file, or a schema in PostgreSQL as the migrations
+    leave it (one emptied after an earlier test, tests/pg_schemas.py)."""
     if request.param == "sqlite":
         engine = fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
         yield engine
@@ -348,11 +361,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    script = request.getfixturevalue("pg_schema_script")
-    for pg in _pg_engine(script):
-        if script is None:  # no pg_dump: the migrations themselves
+    pool: SchemaPool | None = request.getfixturevalue("pg_schemas")
+    if pool is None:  # no pg_dump: the migrations themselves, on a schema of its own
+        for pg in _pg_engine():
             upgrade_database(pg)
+            yield pg
+        return
+    schema = pool.take()
+    pg = own_values(engine_on(PG_URL, schema))
+    try:
         yield pg
+    finally:
+        pg.dispose()
+        pool.give_back(schema)
 
 
 @pytest.fixture

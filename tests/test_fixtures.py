@@ -1,6 +1,7 @@
 """The suite's own speed-ups give what they stand for: a copy of the template database is the
-database the migrations build (tables, columns, keys, indexes, rows), on SQLite and PostgreSQL;
-the in-process CLI runner reports exit codes, stdout, stderr and tracebacks like the command."""
+database the migrations build (tables, columns, keys, indexes, rows), on SQLite and PostgreSQL; a
+PostgreSQL schema emptied for the next test is that database again, and one a test altered is not
+used again; the in-process CLI runner reports exit codes, stdout, stderr and tracebacks like the command."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from sqlalchemy.engine import Engine
 
 from storage.db import make_engine, upgrade_database
 from tests.cli_helpers import run_cli
-from tests.conftest import _pg_engine, fresh_sqlite
+from tests.conftest import PG_URL, _pg_engine, fresh_sqlite
+from tests.factories import launched
+from tests.pg_schemas import SchemaPool, engine_on
 
 
 def _shape(engine: Engine) -> dict[str, Any]:
@@ -102,3 +105,44 @@ def test_the_in_process_runner_reports_like_the_command(tmp_path: Path) -> None:
     missing = run_cli("status", env={"NASTAVNIK_DB": f"sqlite:///{tmp_path / 'none.db'}"})
     assert missing.returncode == 1 and missing.stderr.startswith("ошибка: ")
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.pg
+def test_a_postgresql_schema_used_again_is_the_migrated_one_and_a_changed_one_is_dropped(
+    pg_schemas: SchemaPool | None, tmp_path: Path
+) -> None:
+    if pg_schemas is None:
+        pytest.skip("no PostgreSQL or no pg_dump: every test makes its own schema")
+    assert PG_URL is not None
+    pool = SchemaPool(PG_URL, pg_schemas.script)  # its own, so the session's is not disturbed
+    try:
+        schema = pool.take()
+        used = engine_on(PG_URL, schema)
+        fresh = _shape(used)
+        launched(used, tmp_path, schools=2)  # rows in most tables, sequences moved on
+        with used.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM mentorship_form WHERE code = 'pupil_pupil'")
+            connection.exec_driver_sql("UPDATE site_secret SET value = 'used'")
+        used.dispose()
+        pool.give_back(schema)
+
+        assert pool.take() == schema  # emptied and handed out again
+        again = engine_on(PG_URL, schema)
+        assert _shape(again) == fresh  # the same tables, keys, indexes and the migrations' rows
+        (tmp_path / "again").mkdir()
+        launched(again, tmp_path / "again", schools=1)
+        with again.connect() as connection:  # the sequences started over
+            assert connection.exec_driver_sql("SELECT min(id) FROM step_instance").scalar() == 1
+        with again.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE journal ADD COLUMN note text")
+        again.dispose()
+        pool.give_back(schema)
+
+        assert schema not in pool.free  # a schema a test altered is dropped, never used again
+        with pool.admin.connect() as connection:
+            left = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = %(name)s", {"name": schema}
+            )
+            assert left.scalar() == 0
+    finally:
+        pool.close()
