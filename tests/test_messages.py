@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -165,16 +166,18 @@ def _reads_as_english(text: str) -> bool:
     return bool(LATIN_WORD.search(unquoted)) and not CYRILLIC.search(unquoted)
 
 
-def _sources() -> list[tuple[str, ast.Module]]:
-    """(path relative to the root, parsed module) of every module of the project's packages."""
-    return [
+@functools.cache
+def _sources() -> tuple[tuple[str, ast.Module], ...]:
+    """(path relative to the root, parsed module) of every module of the project's packages;
+    parsed once for the three scans (≈ 0.9 s of CPU each time), which only read the trees."""
+    return tuple(
         (path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
         for package in PACKAGES
         for path in sorted((ROOT / package).rglob("*.py"))
-    ]
+    )
 
 
-def _user_errors(sources: list[tuple[str, ast.Module]]) -> set[str]:
+def _user_errors(sources: tuple[tuple[str, ast.Module], ...]) -> set[str]:
     """USER_ERRORS and every class of the project that derives from one of them."""
     names = set(USER_ERRORS)
     classes = [
