@@ -175,7 +175,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     )
 
     from flows.serve import start_prefect_server
-    from tests.test_served import QUIET_SERVER, free_port, seeded_prefect_home
+    from tests.test_served import QUIET_SERVER, SEEDED_SERVER, free_port, seeded_prefect_home
 
     home = seeded_prefect_home(tmp_path_factory.mktemp("prefect-harness"))
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
@@ -184,6 +184,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             "PREFECT_HOME": str(home),
             "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
             **QUIET_SERVER,
+            **SEEDED_SERVER,
         }
     )
     server, api_url = start_prefect_server(port=free_port(), env=env, log_path=home / "server.log")

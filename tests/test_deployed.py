@@ -27,7 +27,13 @@ from storage.db import make_engine, session_scope, upgrade_database
 from storage.models import OutboxItem
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.factories import launched, moment
-from tests.test_served import QUIET_SERVER, free_port, plain_tick_letters, seeded_prefect_home
+from tests.test_served import (
+    QUIET_SERVER,
+    SEEDED_SERVER,
+    free_port,
+    plain_tick_letters,
+    seeded_prefect_home,
+)
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -134,11 +140,19 @@ def _start_server(
 ) -> subprocess.Popen[bytes]:
     """`prefect server start` on ``port`` (its log: tmp_path/server.log); ``extra``: its env.
     On SQLite its database starts migrated (seeded_prefect_home)."""
+    seeded = {}
     if "PREFECT_API_DATABASE_CONNECTION_URL" not in extra:
         seeded_prefect_home(Path(prefect["PREFECT_HOME"]))
+        seeded = SEEDED_SERVER
     return _start(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        {**prefect, "PREFECT_UI_API_URL": prefect["PREFECT_API_URL"], **QUIET_SERVER, **extra},
+        {
+            **prefect,
+            "PREFECT_UI_API_URL": prefect["PREFECT_API_URL"],
+            **QUIET_SERVER,
+            **seeded,
+            **extra,
+        },
         tmp_path,
         tmp_path / "server.log",
     )

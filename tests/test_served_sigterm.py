@@ -24,7 +24,13 @@ from storage.db import make_engine, upgrade_database
 from storage.operations import DailyRun
 from tests.factories import expire_leases, launched, moment
 from tests.smtp_server import Sink, SmtpServer
-from tests.test_served import NASTAVNIK, QUIET_SERVER, free_port, seeded_prefect_home
+from tests.test_served import (
+    NASTAVNIK,
+    QUIET_SERVER,
+    SEEDED_SERVER,
+    free_port,
+    seeded_prefect_home,
+)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -127,6 +133,7 @@ def test_sigterm_to_a_served_run_ends_it_cleanly_and_the_next_run_sends_the_rest
             "PREFECT_HOME": str(seeded_prefect_home(tmp_path / "prefect")),
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
             **QUIET_SERVER,
+            **SEEDED_SERVER,
             "NASTAVNIK_DB": f"sqlite:///{db}",
             "NASTAVNIK_SMTP_URL": smtp.url,
             "NASTAVNIK_MAIL_DIR": str(tmp_path / "mail"),
